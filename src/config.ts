@@ -1,0 +1,145 @@
+// The only reader of process.env. Every key is validated at once, every problem is reported
+// together, and the result is frozen. The README's configuration table mirrors this file.
+import path from 'node:path';
+
+export interface Config {
+  /** KEYSLIP_PORT — TCP port to listen on. Default 3000. */
+  readonly port: number;
+  /** KEYSLIP_HOST — interface to listen on. Default 127.0.0.1 (local only). */
+  readonly host: string;
+  /** KEYSLIP_DATA_DIR — folder for the SQLite file and the generated secret. Default ./data. */
+  readonly dataDir: string;
+  /** KEYSLIP_DATABASE_URL — postgres://… for PostgreSQL; default: SQLite file in the data folder. */
+  readonly databaseUrl: string;
+  /** KEYSLIP_BASE_URL — public address, used on slips and to decide the cookie's Secure flag. */
+  readonly baseUrl: string;
+  /** KEYSLIP_SECRET — comma-separated secrets (≥ 32 chars), newest first. Empty: generated file. */
+  readonly secrets: readonly string[];
+  /** KEYSLIP_SUPPORT_CONTACT — who to contact for help, shown on /help/login. */
+  readonly supportContact: string;
+  /** KEYSLIP_CODE_DAYS_CLAIM — lifetime of codes for unclaimed accounts, 1–90 days. Default 90. */
+  readonly codeDaysClaim: number;
+  /** KEYSLIP_CODE_DAYS_RECOVERY — lifetime of codes for active accounts, 1–90 days. Default 90. */
+  readonly codeDaysRecovery: number;
+  /** KEYSLIP_BATCH_MINUTES — how long a bulk issue's codes stay downloadable. Default 15. */
+  readonly batchMinutes: number;
+  /** KEYSLIP_RATE_CODE_FAILURES — failed code attempts per client address per window. Default 20. */
+  readonly rateCodeFailures: number;
+  /** KEYSLIP_RATE_WINDOW_MINUTES — the window for code failures. Default 15. */
+  readonly rateWindowMinutes: number;
+  /** KEYSLIP_RATE_SIGNIN_FAILURES — failed sign-ins per client address per window. Default 50. */
+  readonly rateSigninFailures: number;
+  /** KEYSLIP_RATE_SIGNIN_WINDOW_MINUTES — the window for sign-in failures. Default 15. */
+  readonly rateSigninWindowMinutes: number;
+  /** KEYSLIP_TRUST_PROXY — comma-separated proxy addresses/CIDRs whose X-Forwarded-For is believed. */
+  readonly trustProxy: readonly string[];
+  /** KEYSLIP_SESSION_IDLE_MINUTES — a session ends after this long unused. Default 480 (8 h). */
+  readonly sessionIdleMinutes: number;
+  /** KEYSLIP_SESSION_ABSOLUTE_HOURS — a session ends this long after sign-in. Default 168 (7 d). */
+  readonly sessionAbsoluteHours: number;
+  /** KEYSLIP_DB_POOL_SIZE — PostgreSQL connections per instance. Default 10. */
+  readonly dbPoolSize: number;
+  /** KEYSLIP_LOG_LEVEL — pino level. Default info. */
+  readonly logLevel: string;
+}
+
+export type Env = Readonly<Record<string, string | undefined>>;
+
+export class ConfigError extends Error {
+  constructor(readonly problems: readonly string[]) {
+    super(`Invalid configuration:\n  - ${problems.join('\n  - ')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
+
+export function loadConfig(env: Env = process.env, cwd: string = process.cwd()): Config {
+  const problems: string[] = [];
+
+  function integer(key: string, fallback: number, min: number, max: number): number {
+    const raw = env[key];
+    if (raw === undefined || raw.trim() === '') return fallback;
+    const value = Number(raw.trim());
+    if (!Number.isInteger(value) || value < min || value > max) {
+      problems.push(`${key} must be a whole number from ${min} to ${max} (got "${raw}")`);
+      return fallback;
+    }
+    return value;
+  }
+
+  function text(key: string, fallback: string): string {
+    const raw = env[key];
+    return raw === undefined || raw.trim() === '' ? fallback : raw.trim();
+  }
+
+  function list(key: string): string[] {
+    return text(key, '')
+      .split(',')
+      .map((item) => item.trim())
+      .filter((item) => item !== '');
+  }
+
+  const port = integer('KEYSLIP_PORT', 3000, 0, 65535);
+  const host = text('KEYSLIP_HOST', '127.0.0.1');
+  const dataDir = path.resolve(cwd, text('KEYSLIP_DATA_DIR', './data'));
+  const databaseUrl = text('KEYSLIP_DATABASE_URL', `sqlite:${path.join(dataDir, 'keyslip.db')}`);
+  if (!/^(sqlite:|postgres:\/\/|postgresql:\/\/)/.test(databaseUrl)) {
+    problems.push('KEYSLIP_DATABASE_URL must start with postgres:// or sqlite:');
+  }
+
+  const defaultBaseUrl = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
+  let baseUrl = text('KEYSLIP_BASE_URL', defaultBaseUrl).replace(/\/+$/, '');
+  try {
+    const parsed = new URL(baseUrl);
+    if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') throw new Error('protocol');
+  } catch {
+    problems.push(`KEYSLIP_BASE_URL must be an http:// or https:// address (got "${baseUrl}")`);
+    baseUrl = defaultBaseUrl;
+  }
+
+  const secrets = list('KEYSLIP_SECRET');
+  secrets.forEach((secret, index) => {
+    if (secret.length < 32) problems.push(`KEYSLIP_SECRET entry ${index + 1} is shorter than 32 characters`);
+  });
+
+  const logLevel = text('KEYSLIP_LOG_LEVEL', 'info');
+  if (!LOG_LEVELS.includes(logLevel)) problems.push(`KEYSLIP_LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}`);
+
+  const config: Config = {
+    port,
+    host,
+    dataDir,
+    databaseUrl,
+    baseUrl,
+    secrets,
+    supportContact: text('KEYSLIP_SUPPORT_CONTACT', ''),
+    codeDaysClaim: integer('KEYSLIP_CODE_DAYS_CLAIM', 90, 1, 90),
+    codeDaysRecovery: integer('KEYSLIP_CODE_DAYS_RECOVERY', 90, 1, 90),
+    batchMinutes: integer('KEYSLIP_BATCH_MINUTES', 15, 1, 24 * 60),
+    rateCodeFailures: integer('KEYSLIP_RATE_CODE_FAILURES', 20, 1, 1_000_000),
+    rateWindowMinutes: integer('KEYSLIP_RATE_WINDOW_MINUTES', 15, 1, 24 * 60),
+    rateSigninFailures: integer('KEYSLIP_RATE_SIGNIN_FAILURES', 50, 1, 1_000_000),
+    rateSigninWindowMinutes: integer('KEYSLIP_RATE_SIGNIN_WINDOW_MINUTES', 15, 1, 24 * 60),
+    trustProxy: list('KEYSLIP_TRUST_PROXY'),
+    sessionIdleMinutes: integer('KEYSLIP_SESSION_IDLE_MINUTES', 480, 1, 60 * 24 * 30),
+    sessionAbsoluteHours: integer('KEYSLIP_SESSION_ABSOLUTE_HOURS', 168, 1, 24 * 90),
+    dbPoolSize: integer('KEYSLIP_DB_POOL_SIZE', 10, 1, 500),
+    logLevel,
+  };
+
+  if (problems.length > 0) throw new ConfigError(problems);
+  return Object.freeze(config);
+}
+
+/** Settings that are fine on a laptop but not on the internet; main.ts prints them loudly. */
+export function unsafeSettings(config: Config): string[] {
+  const warnings: string[] = [];
+  if (config.secrets.length === 0) {
+    warnings.push('KEYSLIP_SECRET is not set: using a generated secret file in the data folder. Instances that share a database must share KEYSLIP_SECRET.');
+  }
+  if (!config.baseUrl.startsWith('https://') && !/^http:\/\/(127\.0\.0\.1|localhost|\[::1\])(:|$)/.test(config.baseUrl)) {
+    warnings.push(`KEYSLIP_BASE_URL (${config.baseUrl}) is not https: session cookies are sent without the Secure flag.`);
+  }
+  return warnings;
+}

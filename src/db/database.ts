@@ -1,0 +1,104 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import BetterSqlite3 from 'better-sqlite3';
+import pg from 'pg';
+import {
+  CompiledQuery,
+  Kysely,
+  PostgresDialect,
+  SqliteDialect,
+  type DatabaseConnection,
+  type Driver,
+  type TransactionSettings,
+} from 'kysely';
+import type { Database } from './schema.js';
+import type { Dialect } from './dialect.js';
+
+export type { Database } from './schema.js';
+export type Db = Kysely<Database>;
+
+export interface DatabaseHandle {
+  readonly db: Db;
+  readonly dialect: Dialect;
+  /** The raw SQLite connection (for online backup); null on PostgreSQL. */
+  readonly sqlite: BetterSqlite3.Database | null;
+  close(): Promise<void>;
+}
+
+// BIGINT (int8) comes back from pg as a string by default; our times fit safely in a double.
+pg.types.setTypeParser(pg.types.builtins.INT8, (value) => Number(value));
+
+/**
+ * SQLite transactions start with BEGIN IMMEDIATE: the write lock is taken up front, so two
+ * processes (server and CLI) never deadlock upgrading a read lock; they wait on busy_timeout.
+ */
+class ImmediateSqliteDialect extends SqliteDialect {
+  override createDriver(): Driver {
+    const driver = super.createDriver();
+    const begin = async (connection: DatabaseConnection, _settings: TransactionSettings): Promise<void> => {
+      await connection.executeQuery(CompiledQuery.raw('begin immediate'));
+    };
+    driver.beginTransaction = begin;
+    return driver;
+  }
+}
+
+export interface OpenDatabaseOptions {
+  poolSize?: number;
+}
+
+/** Opens SQLite (`sqlite:/path/file.db` or `sqlite::memory:`) or PostgreSQL (`postgres://…`). */
+export function openDatabase(url: string, options: OpenDatabaseOptions = {}): DatabaseHandle {
+  if (url.startsWith('postgres://') || url.startsWith('postgresql://')) {
+    const pool = new pg.Pool({
+      connectionString: url,
+      max: options.poolSize ?? 10,
+      connectionTimeoutMillis: 5_000,
+      idleTimeoutMillis: 30_000,
+    });
+    // A dropped idle connection must not crash the process; the pool replaces it.
+    pool.on('error', () => undefined);
+    const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+    return { db, dialect: 'postgres', sqlite: null, close: () => db.destroy() };
+  }
+
+  const file = url.replace(/^sqlite:/, '');
+  if (file !== ':memory:') fs.mkdirSync(path.dirname(file), { recursive: true });
+  const sqlite = new BetterSqlite3(file);
+  sqlite.pragma('journal_mode = WAL');
+  sqlite.pragma('synchronous = NORMAL');
+  sqlite.pragma('busy_timeout = 5000');
+  sqlite.pragma('foreign_keys = ON');
+  const db = new Kysely<Database>({ dialect: new ImmediateSqliteDialect({ database: sqlite }) });
+  return { db, dialect: 'sqlite', sqlite, close: () => db.destroy() };
+}
+
+/** Unique-constraint violations, on either database, name the column that clashed. */
+export function uniqueViolationColumn(error: unknown): string | null {
+  if (typeof error !== 'object' || error === null) return null;
+  const { code, message, constraint } = error as { code?: string; message?: string; constraint?: string };
+  if (code === 'SQLITE_CONSTRAINT_UNIQUE' || code === 'SQLITE_CONSTRAINT_PRIMARYKEY') {
+    const match = /UNIQUE constraint failed: \w+\.(\w+)/.exec(message ?? '');
+    return match?.[1] ?? 'unknown';
+  }
+  if (code === '23505') {
+    const name = constraint ?? '';
+    for (const column of ['username', 'email', 'employee_id', 'code_hash', 'idempotency_key', 'person_id']) {
+      if (name.includes(column)) return column;
+    }
+    if (name.includes('one_open_per_person')) return 'person_id';
+    return 'unknown';
+  }
+  return null;
+}
+
+/** True when the error means the database cannot be reached (or is busy), not that the query is wrong. */
+export function isDatabaseUnavailable(error: unknown): boolean {
+  if (typeof error !== 'object' || error === null) return false;
+  const { code, message } = error as { code?: string; message?: string };
+  if (code === 'SQLITE_BUSY' || code === 'SQLITE_LOCKED') return true;
+  if (code && ['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', '57P01', '57P02', '57P03', '08000', '08003', '08006', '08001', '08004'].includes(code)) {
+    return true;
+  }
+  return /Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error|not queryable/i.test(message ?? '');
+}

@@ -1,0 +1,113 @@
+// The tables as Kysely sees them. Times are integers: milliseconds since the Unix epoch, the same
+// on SQLite (INTEGER) and PostgreSQL (BIGINT, parsed back to number in database.ts).
+export type PersonRole = 'member' | 'admin';
+export type PersonStatus = 'unclaimed' | 'active' | 'deactivated';
+/** The person's latest access code, as the directory shows and filters it. */
+export type PersonCodeState = 'none' | 'active' | 'used' | 'deactivated';
+
+export interface PeopleTable {
+  id: string;
+  name: string;
+  username: string | null;
+  email: string | null;
+  employee_id: string | null;
+  department: string | null;
+  location: string | null;
+  title: string | null;
+  role: PersonRole;
+  status: PersonStatus;
+  password_hash: string | null;
+  /** Lower-cased name, username, email and employee id, for fragment search. */
+  search_text: string;
+  /** Denormalised from access_codes in the same transaction as every code change. */
+  code_state: PersonCodeState;
+  code_expires_at: number | null;
+  failed_sign_ins: number;
+  last_failed_sign_in_at: number | null;
+  created_at: number;
+  updated_at: number;
+  claimed_at: number | null;
+  last_sign_in_at: number | null;
+  deactivated_at: number | null;
+}
+
+export type AccessCodeKind = 'claim' | 'recovery';
+
+export interface AccessCodesTable {
+  id: string;
+  person_id: string;
+  /** HMAC-SHA-256 of the normalised code under the key `key_id` (base64url). */
+  code_hash: string;
+  key_id: string;
+  kind: AccessCodeKind;
+  created_at: number;
+  expires_at: number;
+  used_at: number | null;
+  deactivated_at: number | null;
+  replaced_at: number | null;
+  issued_by: string | null;
+  batch_id: string | null;
+  /** The code encrypted with the server key, only while its batch may be downloaded; then NULL. */
+  code_encrypted: string | null;
+}
+
+export interface SessionsTable {
+  /** SHA-256 of the session id; the id itself is only in the cookie. */
+  id_hash: string;
+  person_id: string;
+  created_at: number;
+  last_seen_at: number;
+  expires_at: number;
+  user_agent: string | null;
+  ip: string | null;
+}
+
+export interface ApiTokensTable {
+  id: string;
+  name: string;
+  token_hash: string;
+  created_by: string | null;
+  created_at: number;
+  last_used_at: number | null;
+  revoked_at: number | null;
+}
+
+export interface AuditEventsTable {
+  id: string;
+  at: number;
+  action: string;
+  actor_id: string | null;
+  actor_label: string;
+  person_id: string | null;
+  /** JSON object with non-secret details. */
+  details: string;
+  ip: string | null;
+}
+
+export interface RateLimitsTable {
+  key: string;
+  window_start: number;
+  count: number;
+}
+
+export interface BatchesTable {
+  id: string;
+  created_by: string | null;
+  created_at: number;
+  filter: string;
+  count: number;
+  idempotency_key: string | null;
+  request_hash: string | null;
+  download_until: number;
+  erased_at: number | null;
+}
+
+export interface Database {
+  people: PeopleTable;
+  access_codes: AccessCodesTable;
+  sessions: SessionsTable;
+  api_tokens: ApiTokensTable;
+  audit_events: AuditEventsTable;
+  rate_limits: RateLimitsTable;
+  batches: BatchesTable;
+}

@@ -1,0 +1,90 @@
+// The one registry of error codes: each has an HTTP status and a public message in English and
+// Swedish. Only the HTTP error handler and the CLI turn an AppError into a response or exit code.
+
+export const ERRORS = {
+  bad_request: { status: 400, en: 'The request is not valid.', sv: 'Begäran är inte giltig.' },
+  validation_failed: { status: 400, en: 'Some fields are not valid.', sv: 'Några fält är inte giltiga.' },
+  invalid_csv: { status: 400, en: 'The file is not a valid CSV file.', sv: 'Filen är inte en giltig CSV-fil.' },
+  weak_password: {
+    status: 400,
+    en: 'Choose another password.',
+    sv: 'Välj ett annat lösenord.',
+  },
+  username_mismatch: {
+    status: 400,
+    en: 'That is not the username this code belongs to.',
+    sv: 'Det är inte användarnamnet som koden hör till.',
+  },
+  unauthenticated: { status: 401, en: 'Sign in first.', sv: 'Logga in först.' },
+  sign_in_failed: {
+    status: 401,
+    en: 'The username or password is wrong.',
+    sv: 'Användarnamnet eller lösenordet är fel.',
+  },
+  forbidden: { status: 403, en: 'You are not allowed to do that.', sv: 'Du får inte göra det.' },
+  csrf_failed: {
+    status: 403,
+    en: 'The form expired. Reload the page and try again.',
+    sv: 'Formuläret har gått ut. Ladda om sidan och försök igen.',
+  },
+  not_found: { status: 404, en: 'Not found.', sv: 'Hittades inte.' },
+  no_access_code: { status: 404, en: 'This person has no active access code.', sv: 'Personen har ingen aktiv åtkomstkod.' },
+  batch_expired: {
+    status: 410,
+    en: 'The download window for these codes has closed. Issue the codes again if you need them.',
+    sv: 'Tiden för att ladda ner koderna har gått ut. Skapa koderna igen om du behöver dem.',
+  },
+  conflict: { status: 409, en: 'That conflicts with existing data.', sv: 'Det krockar med befintliga uppgifter.' },
+  username_taken: { status: 409, en: 'That username is taken.', sv: 'Användarnamnet är upptaget.' },
+  email_taken: { status: 409, en: 'That email address is already in use.', sv: 'E-postadressen används redan.' },
+  employee_id_taken: { status: 409, en: 'That employee id is already in use.', sv: 'Anställningsnumret används redan.' },
+  person_deactivated: { status: 409, en: 'This person is deactivated.', sv: 'Personen är inaktiverad.' },
+  idempotency_conflict: {
+    status: 409,
+    en: 'This Idempotency-Key was already used for a different request.',
+    sv: 'Denna Idempotency-Key har redan använts för en annan begäran.',
+  },
+  /** The one answer for a wrong, expired, used or deactivated code: no hint which. */
+  code_unusable: {
+    status: 400,
+    en: "This code can't be used. Ask your admin for a new one.",
+    sv: 'Koden kan inte användas. Be din administratör om en ny.',
+  },
+  payload_too_large: { status: 413, en: 'The request is too large.', sv: 'Begäran är för stor.' },
+  unsupported_media_type: { status: 415, en: 'Unsupported content type.', sv: 'Innehållstypen stöds inte.' },
+  not_acceptable: { status: 406, en: 'That response format is not available.', sv: 'Svarsformatet finns inte.' },
+  rate_limited: {
+    status: 429,
+    en: 'Too many attempts. Wait a while and try again.',
+    sv: 'För många försök. Vänta en stund och försök igen.',
+  },
+  database_unavailable: {
+    status: 503,
+    en: 'Keyslip cannot reach its database right now. Try again in a moment.',
+    sv: 'Keyslip når inte sin databas just nu. Försök igen om en stund.',
+  },
+  internal: { status: 500, en: 'Something went wrong on our side.', sv: 'Något gick fel hos oss.' },
+} as const satisfies Record<string, { status: number; en: string; sv: string }>;
+
+export type ErrorCode = keyof typeof ERRORS;
+
+export interface FieldProblem {
+  field: string;
+  message: string;
+}
+
+export class AppError extends Error {
+  readonly status: number;
+  constructor(
+    readonly code: ErrorCode,
+    readonly options: { message?: string; fields?: FieldProblem[]; retryAfterSeconds?: number } = {},
+  ) {
+    super(options.message ?? ERRORS[code].en);
+    this.name = 'AppError';
+    this.status = ERRORS[code].status;
+  }
+}
+
+export function publicMessage(code: ErrorCode, locale: 'en' | 'sv' = 'en'): string {
+  return ERRORS[code][locale];
+}
