@@ -1,0 +1,257 @@
+import { PassThrough, Readable } from 'node:stream';
+import { Type } from '@sinclair/typebox';
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { Deps } from '../deps.js';
+import { AppError } from '../errors.js';
+import { setSessionCookie } from '../http/cookies.js';
+import { requireAdmin } from '../http/auth.js';
+import { errorResponses, IdParams, Nullable, PeopleFilterSchema, PersonSchema } from '../http/schemas.js';
+import { csvRow } from '../lib/csv.js';
+import { toPerson } from '../people/person.js';
+import { filterOf } from '../people/people.routes.js';
+import {
+  checkAccessCode,
+  checkUsernameAvailable,
+  deactivateAccessCode,
+  getAccessCodeStatus,
+  issueAccessCode,
+  redeemAccessCode,
+  type ClientInfo,
+} from './access-codes.service.js';
+import { deactivateAccessCodes, getBatch, issueAccessCodes, readBatchCodes, type Batch, type BatchItem } from './batches.service.js';
+import { renderSlipsPdf } from './slips.pdf.js';
+
+const NO_STORE = 'no-store';
+
+export function clientOf(request: FastifyRequest): ClientInfo {
+  const userAgent = request.headers['user-agent'];
+  return { ip: request.ip ?? null, userAgent: typeof userAgent === 'string' ? userAgent : null };
+}
+
+const BatchSchema = Type.Object({
+  id: Type.String(),
+  createdAt: Type.String(),
+  createdBy: Nullable(Type.String()),
+  filter: PeopleFilterSchema,
+  count: Type.Integer(),
+  downloadUntil: Type.String(),
+  downloadable: Type.Boolean(),
+});
+
+const BulkBody = Type.Object(
+  {
+    filter: Type.Optional(PeopleFilterSchema),
+    lifetimeHours: Type.Optional(Type.Integer({ minimum: 1, maximum: 2160 })),
+  },
+  { additionalProperties: false },
+);
+
+const CodeBody = Type.Object({ code: Type.String({ maxLength: 200 }) }, { additionalProperties: false });
+
+type Format = 'csv' | 'pdf' | 'json';
+
+/** Content negotiation for codes: CSV, PDF slips or JSON (the default). */
+export function codesFormat(request: FastifyRequest): Format {
+  const accept = String(request.headers.accept ?? '');
+  if (/text\/csv/i.test(accept)) return 'csv';
+  if (/application\/pdf/i.test(accept)) return 'pdf';
+  return 'json';
+}
+
+export function codesCsv(items: AsyncIterable<BatchItem>): Readable {
+  return Readable.from(
+    (async function* () {
+      yield csvRow(['name', 'username', 'code', 'expiresAt']);
+      for await (const item of items) yield csvRow([item.name, item.username ?? '', item.code, new Date(item.expiresAt).toISOString()]);
+    })(),
+  );
+}
+
+export function codesPdf(deps: Deps, items: AsyncIterable<BatchItem>, locale: 'en' | 'sv'): Readable {
+  const out = new PassThrough();
+  renderSlipsPdf(items, { locale, accessCodeUrl: `${deps.config.baseUrl}/work/accesscode` }, out).catch((error: unknown) => out.destroy(error as Error));
+  return out;
+}
+
+/** Sends a batch's codes in the format asked for; the codes leave the server only here. */
+export async function sendBatch(deps: Deps, request: FastifyRequest, reply: FastifyReply, batch: Batch, locale: 'en' | 'sv'): Promise<FastifyReply> {
+  const format = codesFormat(request);
+  reply.header('Cache-Control', NO_STORE).header('Keyslip-Batch-Id', batch.id).header('Location', `/api/v1/batches/${batch.id}`);
+  if (!batch.downloadable) throw new AppError('batch_expired');
+  const items = readBatchCodes(deps, batch.id);
+  const stamp = batch.createdAt.slice(0, 16).replace(/[:T]/g, '-');
+  if (format === 'csv') {
+    return reply.type('text/csv; charset=utf-8').header('Content-Disposition', `attachment; filename="keyslip-codes-${stamp}.csv"`).send(codesCsv(items));
+  }
+  if (format === 'pdf') {
+    return reply.type('application/pdf').header('Content-Disposition', `attachment; filename="keyslip-slips-${stamp}.pdf"`).send(codesPdf(deps, items, locale));
+  }
+  const list: { id: string; name: string; username: string | null; code: string; expiresAt: string }[] = [];
+  for await (const item of items) list.push({ ...item, expiresAt: new Date(item.expiresAt).toISOString() });
+  return reply.type('application/json; charset=utf-8').send({ batch, items: list });
+}
+
+function idempotencyKeyOf(request: FastifyRequest): string | undefined {
+  const raw = request.headers['idempotency-key'];
+  if (raw === undefined) return undefined;
+  if (typeof raw !== 'string' || !/^[\x21-\x7e]{1,200}$/.test(raw)) {
+    throw new AppError('validation_failed', { message: 'Idempotency-Key must be 1–200 visible ASCII characters.', fields: [{ field: 'Idempotency-Key', message: 'is not valid' }] });
+  }
+  return raw;
+}
+
+/** Admin routes: issue, inspect and deactivate codes, one person or many. */
+export function accessCodeAdminRoutes(deps: Deps): FastifyPluginAsyncTypebox {
+  return async (app) => {
+    app.addHook('preHandler', requireAdmin);
+
+    app.post(
+      '/api/v1/people/:id/access-code',
+      {
+        schema: {
+          tags: ['access codes'],
+          params: IdParams,
+          body: Type.Optional(Type.Object({ lifetimeHours: Type.Optional(Type.Integer({ minimum: 1, maximum: 2160 })) }, { additionalProperties: false })),
+          response: {
+            201: Type.Object({ code: Type.String(), expiresAt: Type.String(), person: Type.Object({ id: Type.String(), username: Nullable(Type.String()) }) }),
+            ...errorResponses,
+          },
+        },
+      },
+      async (request, reply) => {
+        const issued = await issueAccessCode(deps, { personId: request.params.id, actor: request.auth.actor, ...(request.body?.lifetimeHours ? { lifetimeHours: request.body.lifetimeHours } : {}) });
+        return reply
+          .status(201)
+          .header('Cache-Control', NO_STORE)
+          .send({ code: issued.code, expiresAt: new Date(issued.expiresAt).toISOString(), person: { id: issued.person.id, username: issued.person.username } });
+      },
+    );
+
+    app.get(
+      '/api/v1/people/:id/access-code',
+      {
+        schema: {
+          tags: ['access codes'],
+          params: IdParams,
+          response: {
+            200: Type.Object({
+              state: Type.String(),
+              kind: Nullable(Type.String()),
+              createdAt: Nullable(Type.String()),
+              expiresAt: Nullable(Type.String()),
+              usedAt: Nullable(Type.String()),
+              deactivatedAt: Nullable(Type.String()),
+            }),
+            ...errorResponses,
+          },
+        },
+      },
+      async (request) => {
+        const status = await getAccessCodeStatus(deps, request.params.id);
+        if (!status) throw new AppError('not_found', { message: 'No person with that id.' });
+        return status;
+      },
+    );
+
+    app.delete('/api/v1/people/:id/access-code', { schema: { tags: ['access codes'], params: IdParams, response: { 204: Type.Null(), ...errorResponses } } }, async (request, reply) => {
+      const result = await deactivateAccessCode(deps, { personId: request.params.id, actor: request.auth.actor });
+      if (result === null) throw new AppError('no_access_code');
+      return reply.status(204).send(null);
+    });
+
+    app.post(
+      '/api/v1/access-codes/bulk',
+      {
+        schema: {
+          tags: ['access codes'],
+          description:
+            'Issues codes for everyone the filter selects (default: people without email), as one batch. Answers CSV (Accept: text/csv), PDF slips (Accept: application/pdf) or JSON. An Idempotency-Key header makes retries return the same batch.',
+          body: Type.Optional(BulkBody),
+          headers: Type.Object({ 'idempotency-key': Type.Optional(Type.String({ maxLength: 200 })) }),
+        },
+      },
+      async (request, reply) => {
+        const filter = filterOf(request.body?.filter ?? { hasEmail: false });
+        const idempotencyKey = idempotencyKeyOf(request);
+        const { batch, replayed } = await issueAccessCodes(deps, {
+          filter,
+          actor: request.auth.actor,
+          ...(idempotencyKey ? { idempotencyKey } : {}),
+          ...(request.body?.lifetimeHours ? { lifetimeHours: request.body.lifetimeHours } : {}),
+        });
+        reply.status(replayed ? 200 : 201);
+        if (replayed) reply.header('Idempotent-Replayed', 'true');
+        return sendBatch(deps, request, reply, batch, 'en');
+      },
+    );
+
+    app.post(
+      '/api/v1/access-codes/bulk-deactivate',
+      { schema: { tags: ['access codes'], body: Type.Object({ filter: PeopleFilterSchema }, { additionalProperties: false }), response: { 200: Type.Object({ deactivated: Type.Integer() }), ...errorResponses } } },
+      async (request) => ({ deactivated: await deactivateAccessCodes(deps, { filter: filterOf(request.body.filter), actor: request.auth.actor }) }),
+    );
+
+    app.get('/api/v1/batches/:id', { schema: { tags: ['access codes'], params: IdParams, response: { 200: BatchSchema, ...errorResponses } } }, async (request) => {
+      const batch = await getBatch(deps, request.params.id);
+      if (!batch) throw new AppError('not_found', { message: 'No batch with that id.' });
+      return batch;
+    });
+
+    app.get('/api/v1/batches/:id/codes', { schema: { tags: ['access codes'], params: IdParams, querystring: Type.Object({ lang: Type.Optional(Type.Union([Type.Literal('en'), Type.Literal('sv')])) }) } }, async (request, reply) => {
+      const batch = await getBatch(deps, request.params.id);
+      if (!batch) throw new AppError('not_found', { message: 'No batch with that id.' });
+      return sendBatch(deps, request, reply, batch, request.query.lang ?? 'en');
+    });
+  };
+}
+
+/** Public routes of the access-code page: check a code, check a username, redeem. */
+export function accessCodePublicRoutes(deps: Deps): FastifyPluginAsyncTypebox {
+  return async (app) => {
+    app.post(
+      '/api/v1/access-code/check',
+      { schema: { tags: ['redemption'], body: CodeBody, response: { 200: Type.Object({ username: Nullable(Type.String()), claim: Type.Boolean() }), ...errorResponses } } },
+      async (request, reply) => {
+        reply.header('Cache-Control', NO_STORE);
+        return checkAccessCode(deps, { code: request.body.code, client: clientOf(request) });
+      },
+    );
+
+    app.post(
+      '/api/v1/access-code/username-available',
+      {
+        schema: {
+          tags: ['redemption'],
+          body: Type.Object({ code: Type.String({ maxLength: 200 }), username: Type.String({ maxLength: 200 }) }, { additionalProperties: false }),
+          response: { 200: Type.Object({ available: Type.Boolean(), valid: Type.Boolean() }), ...errorResponses },
+        },
+      },
+      async (request, reply) => {
+        reply.header('Cache-Control', NO_STORE);
+        return checkUsernameAvailable(deps, { code: request.body.code, username: request.body.username, client: clientOf(request) });
+      },
+    );
+
+    app.post(
+      '/api/v1/access-code/redeem',
+      {
+        schema: {
+          tags: ['redemption'],
+          body: Type.Object(
+            { code: Type.String({ maxLength: 200 }), username: Type.String({ maxLength: 200 }), password: Type.String({ maxLength: 4096 }) },
+            { additionalProperties: false },
+          ),
+          response: { 200: Type.Object({ person: PersonSchema, claimed: Type.Boolean() }), ...errorResponses },
+        },
+      },
+      async (request, reply) => {
+        const redeemed = await redeemAccessCode(deps, { ...request.body, client: clientOf(request) });
+        const now = deps.clock.now();
+        setSessionCookie(reply, deps.config, redeemed.session, now);
+        reply.header('Cache-Control', NO_STORE);
+        return { person: toPerson(redeemed.person, now), claimed: redeemed.claimed };
+      },
+    );
+  };
+}

@@ -1,0 +1,359 @@
+// The access-code rules of SPEC §2 and the redemption of §3. Lifecycle:
+//
+// ```mermaid
+// stateDiagram-v2
+//   [*] --> active: issue (replaces the open code, R3)
+//   active --> used: redeem (conditional update, R5)
+//   active --> deactivated: admin deactivates (R6) or person deactivated
+//   active --> replaced: a new code is issued (R3)
+//   active --> expired: 90 days (or the shorter lifetime) pass (R4)
+// ```
+import type { Deps } from '../deps.js';
+import type { Db } from '../db/database.js';
+import { uniqueViolationColumn } from '../db/database.js';
+import type { AccessCodesTable, PeopleTable } from '../db/schema.js';
+import { AppError } from '../errors.js';
+import { recordAuditEvent, type Actor } from '../audit/audit.js';
+import { DAY, HOUR, MINUTE } from '../lib/clock.js';
+import { newId } from '../lib/id.js';
+import { countCodeFailure, countCodeFailureSpike, countCodesIssued, countRateLimited, countRedemption } from '../http/metrics.js';
+import { normaliseUsername } from '../people/person.js';
+import { findPersonByUsername, lockPerson } from '../people/people.store.js';
+import { readLimit, recordFailure, type Window } from '../rate-limits/rate-limits.js';
+import { endPersonSessions } from '../sessions/sessions.store.js';
+import { createSession, type NewSession, type SessionMeta } from '../sessions/session.js';
+import { checkPassword, hashPassword, passwordProblemMessage } from '../sign-in/password.js';
+import {
+  accessCodeHashCandidates,
+  formatAccessCode,
+  generateAccessCode,
+  hashAccessCode,
+  MAX_LIFETIME_DAYS,
+  normaliseAccessCode,
+} from './access-code.js';
+import {
+  consumeAccessCode,
+  deactivateOpenAccessCode,
+  findAccessCodeByHashes,
+  findLatestAccessCode,
+  insertAccessCode,
+  replaceOpenAccessCodes,
+} from './access-codes.store.js';
+
+/** Failed code attempts across all clients in one minute above which a spike is reported. */
+const FAILURE_SPIKE_PER_MINUTE = 200;
+
+/** The longest lifetime a new code may have: the org's default for its kind, never over 90 days. */
+export function maxLifetimeMs(deps: Pick<Deps, 'config'>, person: Pick<PeopleTable, 'status'>): number {
+  const days = person.status === 'unclaimed' ? deps.config.codeDaysClaim : deps.config.codeDaysRecovery;
+  return Math.min(days, MAX_LIFETIME_DAYS) * DAY;
+}
+
+/** The lifetime asked for (in hours), checked against the maximum; the maximum when none is asked. */
+export function lifetimeFor(deps: Pick<Deps, 'config'>, person: Pick<PeopleTable, 'status'>, lifetimeHours: number | undefined): number {
+  const max = maxLifetimeMs(deps, person);
+  if (lifetimeHours === undefined) return max;
+  if (!Number.isInteger(lifetimeHours) || lifetimeHours < 1 || lifetimeHours * HOUR > max) {
+    throw new AppError('validation_failed', {
+      message: `lifetimeHours must be a whole number from 1 to ${max / HOUR}.`,
+      fields: [{ field: 'lifetimeHours', message: `From 1 to ${max / HOUR} hours.` }],
+    });
+  }
+  return lifetimeHours * HOUR;
+}
+
+export interface IssuedAccessCode {
+  /** The code, grouped for reading (`BCDF-GHJK-LMNP-QRST`). Shown once; never stored. */
+  code: string;
+  expiresAt: number;
+  person: { id: string; username: string | null; name: string };
+}
+
+/**
+ * Builds a new code row for a person (not yet written). Exposed for bulk issue, which writes
+ * many rows at once; the single issue below uses it too so both make codes the same way.
+ */
+export function newAccessCodeRow(
+  deps: Pick<Deps, 'keyring'>,
+  person: Pick<PeopleTable, 'id' | 'status'>,
+  options: { now: number; lifetimeMs: number; issuedBy: string | null; batchId: string | null; codeEncrypted?: (code: string) => string },
+): { row: AccessCodesTable; code: string } {
+  const code = generateAccessCode();
+  const key = deps.keyring.current;
+  return {
+    code,
+    row: {
+      id: newId(options.now),
+      person_id: person.id,
+      code_hash: hashAccessCode(key, code),
+      key_id: key.id,
+      kind: person.status === 'unclaimed' ? 'claim' : 'recovery',
+      created_at: options.now,
+      expires_at: options.now + options.lifetimeMs,
+      used_at: null,
+      deactivated_at: null,
+      replaced_at: null,
+      issued_by: options.issuedBy,
+      batch_id: options.batchId,
+      code_encrypted: options.codeEncrypted ? options.codeEncrypted(code) : null,
+    },
+  };
+}
+
+/** R2 + R3 + R4: one transaction replaces the open code, writes the new one and the audit entry. */
+export async function issueAccessCode(
+  deps: Deps,
+  options: { personId: string; actor: Actor; lifetimeHours?: number },
+): Promise<IssuedAccessCode> {
+  const now = deps.clock.now();
+  const issued = await deps.db.transaction().execute(async (trx) => {
+    const person = await lockPerson(trx, options.personId);
+    if (!person) throw new AppError('not_found', { message: 'No person with that id.' });
+    if (person.status === 'deactivated') throw new AppError('person_deactivated');
+    const lifetimeMs = lifetimeFor(deps, person, options.lifetimeHours);
+    const replaced = await replaceOpenAccessCodes(trx, [person.id], now);
+    const { row, code } = newAccessCodeRow(deps, person, { now, lifetimeMs, issuedBy: options.actor.id ?? options.actor.label, batchId: null });
+    await insertAccessCode(trx, row);
+    await trx.updateTable('people').set({ code_state: 'active', code_expires_at: row.expires_at }).where('id', '=', person.id).execute();
+    await recordAuditEvent(trx, {
+      action: 'access_code.issued',
+      actor: options.actor,
+      personId: person.id,
+      details: { codeId: row.id, kind: row.kind, expiresAt: new Date(row.expires_at).toISOString(), replaced },
+      at: now,
+    });
+    return { code: formatAccessCode(code), expiresAt: row.expires_at, person: { id: person.id, username: person.username, name: person.name } };
+  });
+  countCodesIssued({}, 1);
+  return issued;
+}
+
+/** R6: deactivates a person's unused code; null when they have none. */
+export async function deactivateAccessCode(deps: Deps, options: { personId: string; actor: Actor }): Promise<'deactivated' | null> {
+  const now = deps.clock.now();
+  return deps.db.transaction().execute(async (trx) => {
+    const person = await lockPerson(trx, options.personId);
+    if (!person) throw new AppError('not_found', { message: 'No person with that id.' });
+    const count = await deactivateOpenAccessCode(trx, person.id, now);
+    if (count === 0) return null;
+    await trx.updateTable('people').set({ code_state: 'deactivated', code_expires_at: null }).where('id', '=', person.id).execute();
+    await recordAuditEvent(trx, { action: 'access_code.deactivated', actor: options.actor, personId: person.id, details: {}, at: now });
+    return 'deactivated';
+  });
+}
+
+export type AccessCodeStateName = 'none' | 'active' | 'used' | 'deactivated' | 'replaced' | 'expired';
+
+export function accessCodeStateOf(code: AccessCodesTable | null, now: number): AccessCodeStateName {
+  if (!code) return 'none';
+  if (code.used_at !== null) return 'used';
+  if (code.deactivated_at !== null) return 'deactivated';
+  if (code.replaced_at !== null) return 'replaced';
+  if (code.expires_at <= now) return 'expired';
+  return 'active';
+}
+
+export interface AccessCodeStatus {
+  state: AccessCodeStateName;
+  kind: 'claim' | 'recovery' | null;
+  createdAt: string | null;
+  expiresAt: string | null;
+  usedAt: string | null;
+  deactivatedAt: string | null;
+}
+
+/** The state of a person's latest code: never the code itself, which is not stored. */
+export async function getAccessCodeStatus(deps: Deps, personId: string): Promise<AccessCodeStatus | null> {
+  const person = await deps.db.selectFrom('people').select('id').where('id', '=', personId).executeTakeFirst();
+  if (!person) return null;
+  const code = await findLatestAccessCode(deps.db, personId);
+  const iso = (ms: number | null | undefined): string | null => (ms === null || ms === undefined ? null : new Date(ms).toISOString());
+  return {
+    state: accessCodeStateOf(code, deps.clock.now()),
+    kind: code?.kind ?? null,
+    createdAt: iso(code?.created_at),
+    expiresAt: iso(code?.expires_at),
+    usedAt: iso(code?.used_at),
+    deactivatedAt: iso(code?.deactivated_at),
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Redemption (SPEC §3)
+
+export interface ClientInfo extends SessionMeta {
+  ip: string | null;
+}
+
+type Found = { ok: true; code: AccessCodesTable; person: PeopleTable } | { ok: false; reason: string; personId: string | null };
+
+function codeWindow(deps: Deps): Window {
+  return { size: deps.config.rateWindowMinutes * MINUTE, limit: deps.config.rateCodeFailures };
+}
+
+/** While an address is limited, every attempt (even a right code) is refused with 429. */
+async function refuseWhileLimited(deps: Deps, client: ClientInfo, now: number): Promise<void> {
+  const state = await readLimit(deps.db, `code:${client.ip ?? 'unknown'}`, codeWindow(deps), now);
+  if (state.limited) {
+    countRateLimited({ kind: 'access_code' });
+    throw new AppError('rate_limited', { retryAfterSeconds: state.retryAfterSeconds });
+  }
+}
+
+/**
+ * Counts a failure for the address and globally, audits it (with the reason, never the code),
+ * then throws the one uniform error. The audit entry and the counter are the only trace.
+ */
+async function failAttempt(deps: Deps, client: ClientInfo, reason: string, personId: string | null, now: number): Promise<never> {
+  countCodeFailure();
+  const state = await recordFailure(deps.db, `code:${client.ip ?? 'unknown'}`, codeWindow(deps), now);
+  const global = await recordFailure(deps.db, 'code:*', { size: MINUTE, limit: FAILURE_SPIKE_PER_MINUTE }, now);
+  if (global.count === FAILURE_SPIKE_PER_MINUTE + 1) {
+    countCodeFailureSpike();
+    deps.log.warn({ failuresThisMinute: global.count }, 'spike of failed access-code attempts across all clients');
+  }
+  // Audit every failure up to the limit, then one rate_limited entry: bounded however hard the
+  // address keeps trying, yet every failure stays counted in rate_limits and /metrics.
+  if (state.count <= deps.config.rateCodeFailures) {
+    await recordAuditEvent(deps.db, {
+      action: 'access_code.failed',
+      actor: { kind: 'anonymous', id: null, label: 'anonymous', ip: client.ip },
+      personId,
+      details: { reason, failuresInWindow: state.count },
+      at: now,
+    });
+  }
+  if (state.count === deps.config.rateCodeFailures) {
+    await recordAuditEvent(deps.db, {
+      action: 'access_code.rate_limited',
+      actor: { kind: 'anonymous', id: null, label: 'anonymous', ip: client.ip },
+      details: { retryAfterSeconds: state.retryAfterSeconds },
+      at: now,
+    });
+  }
+  throw new AppError('code_unusable');
+}
+
+async function findUsableCode(deps: Deps, db: Db, input: string, now: number): Promise<Found> {
+  const normalised = normaliseAccessCode(input);
+  if (normalised === null) return { ok: false, reason: 'malformed', personId: null };
+  const code = await findAccessCodeByHashes(db, accessCodeHashCandidates(deps.keyring, normalised));
+  if (!code) return { ok: false, reason: 'unknown', personId: null };
+  const state = accessCodeStateOf(code, now);
+  if (state !== 'active') return { ok: false, reason: state, personId: code.person_id };
+  const person = await db.selectFrom('people').selectAll().where('id', '=', code.person_id).executeTakeFirst();
+  if (!person || person.status === 'deactivated') return { ok: false, reason: 'person_deactivated', personId: code.person_id };
+  return { ok: true, code, person };
+}
+
+export interface CheckedAccessCode {
+  /** The username to confirm; null when the person must choose one. */
+  username: string | null;
+  claim: boolean;
+}
+
+export async function checkAccessCode(deps: Deps, input: { code: string; client: ClientInfo }): Promise<CheckedAccessCode> {
+  const now = deps.clock.now();
+  await refuseWhileLimited(deps, input.client, now);
+  const found = await findUsableCode(deps, deps.db, input.code, now);
+  if (!found.ok) return failAttempt(deps, input.client, found.reason, found.personId, now);
+  return { username: found.person.username, claim: found.person.status === 'unclaimed' };
+}
+
+/**
+ * Whether a username is free, answered only inside a flow opened by a valid code that belongs
+ * to a person without a username, so it cannot be used to list usernames.
+ */
+export async function checkUsernameAvailable(deps: Deps, input: { code: string; username: string; client: ClientInfo }): Promise<{ available: boolean; valid: boolean }> {
+  const now = deps.clock.now();
+  await refuseWhileLimited(deps, input.client, now);
+  const found = await findUsableCode(deps, deps.db, input.code, now);
+  if (!found.ok) return failAttempt(deps, input.client, found.reason, found.personId, now);
+  if (found.person.username !== null) throw new AppError('forbidden', { message: 'This account already has a username.' });
+  const username = normaliseUsername(input.username);
+  if (username === null) return { available: false, valid: false };
+  return { available: (await findPersonByUsername(deps.db, username)) === null, valid: true };
+}
+
+export interface Redeemed {
+  person: PeopleTable;
+  session: NewSession;
+  claimed: boolean;
+}
+
+/**
+ * SPEC §3 step 3, in one transaction: the code is consumed (a conditional update: of concurrent
+ * redemptions exactly one wins), the password set, the account active, every other session
+ * ended, a new session started, the audit entry written. Any failure rolls all of it back, so a
+ * claim that loses the race for a username keeps its code.
+ */
+export async function redeemAccessCode(
+  deps: Deps,
+  input: { code: string; username: string; password: string; client: ClientInfo },
+): Promise<Redeemed> {
+  const now = deps.clock.now();
+  await refuseWhileLimited(deps, input.client, now);
+  const found = await findUsableCode(deps, deps.db, input.code, now);
+  if (!found.ok) return failAttempt(deps, input.client, found.reason, found.personId, now);
+  const { person, code } = found;
+
+  const username = normaliseUsername(input.username ?? '');
+  if (person.username !== null) {
+    if (username !== person.username) throw new AppError('username_mismatch', { fields: [{ field: 'username', message: 'That is not the username this code belongs to.' }] });
+  } else if (username === null) {
+    throw new AppError('validation_failed', {
+      message: 'Username must be 3–64 of a–z, 0–9, ".", "_" or "-", starting with a letter or digit.',
+      fields: [{ field: 'username', message: 'Username must be 3–64 of a–z, 0–9, ".", "_" or "-", starting with a letter or digit.' }],
+    });
+  }
+  const problem = checkPassword(input.password, { username });
+  if (problem) {
+    const message = passwordProblemMessage(problem, 'en');
+    throw new AppError('weak_password', { message, fields: [{ field: 'password', message }] });
+  }
+  // Argon2id runs on the thread pool, before the transaction, so no write lock waits on it.
+  const passwordHash = await hashPassword(input.password);
+
+  try {
+    const result = await deps.db.transaction().execute(async (trx) => {
+      if (!(await consumeAccessCode(trx, code.id, now))) return null;
+      const claimed = person.status === 'unclaimed';
+      await trx
+        .updateTable('people')
+        .set({
+          username,
+          password_hash: passwordHash,
+          status: 'active',
+          claimed_at: person.claimed_at ?? now,
+          last_sign_in_at: now,
+          code_state: 'used',
+          code_expires_at: null,
+          failed_sign_ins: 0,
+          last_failed_sign_in_at: null,
+          updated_at: now,
+          ...(person.username === null ? { search_text: person.search_text + ' ' + username } : {}),
+        })
+        .where('id', '=', person.id)
+        .execute();
+      const ended = await endPersonSessions(trx, person.id);
+      const session = await createSession(trx, deps.config, person.id, now, input.client);
+      const actor: Actor = { kind: 'person', id: person.id, label: username ?? person.name, ip: input.client.ip };
+      await recordAuditEvent(trx, {
+        action: 'access_code.redeemed',
+        actor,
+        personId: person.id,
+        details: { codeId: code.id, kind: code.kind, sessionsEnded: ended },
+        at: now,
+      });
+      if (claimed) await recordAuditEvent(trx, { action: 'person.claimed', actor, personId: person.id, details: { username }, at: now });
+      const updated = await trx.selectFrom('people').selectAll().where('id', '=', person.id).executeTakeFirstOrThrow();
+      return { person: updated, session, claimed };
+    });
+    if (result === null) return failAttempt(deps, input.client, 'used_concurrently', person.id, now);
+    countRedemption();
+    return result;
+  } catch (error) {
+    if (uniqueViolationColumn(error) === 'username') throw new AppError('username_taken', { fields: [{ field: 'username', message: 'That username is taken.' }] });
+    throw error;
+  }
+}

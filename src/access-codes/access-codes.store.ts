@@ -1,0 +1,70 @@
+// Access codes in the database. Every state change is a conditional update whose affected-row
+// count decides, so concurrent writers cannot both succeed (SPEC R2, R3, R5).
+import type { Db } from '../db/database.js';
+import type { AccessCodesTable } from '../db/schema.js';
+
+export async function findAccessCodeByHashes(db: Db, hashes: readonly string[]): Promise<AccessCodesTable | null> {
+  if (hashes.length === 0) return null;
+  return (await db.selectFrom('access_codes').selectAll().where('code_hash', 'in', hashes).executeTakeFirst()) ?? null;
+}
+
+export async function findLatestAccessCode(db: Db, personId: string): Promise<AccessCodesTable | null> {
+  return (
+    (await db
+      .selectFrom('access_codes')
+      .selectAll()
+      .where('person_id', '=', personId)
+      .orderBy('created_at', 'desc')
+      .orderBy('id', 'desc')
+      .limit(1)
+      .executeTakeFirst()) ?? null
+  );
+}
+
+export async function insertAccessCode(db: Db, row: AccessCodesTable): Promise<void> {
+  await db.insertInto('access_codes').values(row).execute();
+}
+
+/** R3: marks every open code of these people replaced; returns how many it replaced. */
+export async function replaceOpenAccessCodes(db: Db, personIds: readonly string[], now: number): Promise<number> {
+  if (personIds.length === 0) return 0;
+  const result = await db
+    .updateTable('access_codes')
+    .set({ replaced_at: now, code_encrypted: null })
+    .where('person_id', 'in', personIds)
+    .where('used_at', 'is', null)
+    .where('deactivated_at', 'is', null)
+    .where('replaced_at', 'is', null)
+    .executeTakeFirst();
+  return Number(result.numUpdatedRows);
+}
+
+/** R6: deactivates the person's open code; returns the number of codes deactivated (0 or 1). */
+export async function deactivateOpenAccessCode(db: Db, personId: string, now: number): Promise<number> {
+  const result = await db
+    .updateTable('access_codes')
+    .set({ deactivated_at: now, code_encrypted: null })
+    .where('person_id', '=', personId)
+    .where('used_at', 'is', null)
+    .where('deactivated_at', 'is', null)
+    .where('replaced_at', 'is', null)
+    .executeTakeFirst();
+  return Number(result.numUpdatedRows);
+}
+
+/**
+ * R5: uses the code if, and only if, it is still unused, open and unexpired at `now`. Of any
+ * number of concurrent calls exactly one sees an affected row; the others see 0 and fail.
+ */
+export async function consumeAccessCode(db: Db, id: string, now: number): Promise<boolean> {
+  const result = await db
+    .updateTable('access_codes')
+    .set({ used_at: now, code_encrypted: null })
+    .where('id', '=', id)
+    .where('used_at', 'is', null)
+    .where('deactivated_at', 'is', null)
+    .where('replaced_at', 'is', null)
+    .where('expires_at', '>', now)
+    .executeTakeFirst();
+  return Number(result.numUpdatedRows) === 1;
+}

@@ -1,0 +1,215 @@
+// Bulk issue (SPEC §2 "Batches"): one transaction issues a code to everyone the filter selects,
+// so a crash leaves the whole batch or nothing. The codes stay downloadable, encrypted with the
+// server key, for KEYSLIP_BATCH_MINUTES; then they are erased and only the batch record stays.
+import { createHash } from 'node:crypto';
+import type { Deps } from '../deps.js';
+import type { BatchesTable, PeopleTable } from '../db/schema.js';
+import { uniqueViolationColumn } from '../db/database.js';
+import { AppError } from '../errors.js';
+import { recordAuditEvent, type Actor } from '../audit/audit.js';
+import { MINUTE } from '../lib/clock.js';
+import { newId } from '../lib/id.js';
+import { decrypt, encrypt } from '../lib/keyring.js';
+import { countCodesIssued } from '../http/metrics.js';
+import { applyPeopleFilter, type PeopleFilter } from '../people/people.store.js';
+import { formatAccessCode } from './access-code.js';
+import { lifetimeFor, newAccessCodeRow } from './access-codes.service.js';
+import { replaceOpenAccessCodes } from './access-codes.store.js';
+
+const CHUNK = 1000;
+
+export interface Batch {
+  id: string;
+  createdAt: string;
+  createdBy: string | null;
+  filter: PeopleFilter;
+  count: number;
+  downloadUntil: string;
+  downloadable: boolean;
+}
+
+export interface BatchItem {
+  id: string;
+  name: string;
+  username: string | null;
+  /** Grouped for reading. */
+  code: string;
+  expiresAt: number;
+}
+
+function toBatch(row: BatchesTable, now: number): Batch {
+  return {
+    id: row.id,
+    createdAt: new Date(row.created_at).toISOString(),
+    createdBy: row.created_by,
+    filter: JSON.parse(row.filter) as PeopleFilter,
+    count: row.count,
+    downloadUntil: new Date(row.download_until).toISOString(),
+    downloadable: row.erased_at === null && now < row.download_until,
+  };
+}
+
+function requestHash(filter: PeopleFilter, lifetimeHours: number | undefined): string {
+  return createHash('sha256').update(JSON.stringify({ filter, lifetimeHours: lifetimeHours ?? null })).digest('base64url');
+}
+
+export async function issueAccessCodes(
+  deps: Deps,
+  options: { filter: PeopleFilter; actor: Actor; idempotencyKey?: string; lifetimeHours?: number },
+): Promise<{ batch: Batch; replayed: boolean }> {
+  const owner = options.actor.id ?? options.actor.label;
+  const hash = requestHash(options.filter, options.lifetimeHours);
+
+  // A retried request (same Idempotency-Key) gets the batch it already made, never a second one
+  // that would void the codes of the first, which may already be printed.
+  const replay = async (): Promise<{ batch: Batch; replayed: boolean } | null> => {
+    if (!options.idempotencyKey) return null;
+    const existing = await deps.db.selectFrom('batches').selectAll().where('created_by', '=', owner).where('idempotency_key', '=', options.idempotencyKey).executeTakeFirst();
+    if (!existing) return null;
+    if (existing.request_hash !== hash) throw new AppError('idempotency_conflict');
+    return { batch: toBatch(existing, deps.clock.now()), replayed: true };
+  };
+  const earlier = await replay();
+  if (earlier) return earlier;
+
+  const now = deps.clock.now();
+  const batchId = newId(now);
+  const seal = (code: string): string => encrypt(deps.keyring, code);
+  try {
+    const row = await deps.db.transaction().execute(async (trx) => {
+      const batch: BatchesTable = {
+        id: batchId,
+        created_by: owner,
+        created_at: now,
+        filter: JSON.stringify(options.filter),
+        count: 0,
+        idempotency_key: options.idempotencyKey ?? null,
+        request_hash: hash,
+        download_until: now + deps.config.batchMinutes * MINUTE,
+        erased_at: null,
+      };
+      await trx.insertInto('batches').values(batch).execute();
+      let after = '';
+      for (;;) {
+        const people: Pick<PeopleTable, 'id' | 'status'>[] = await applyPeopleFilter(trx, trx.selectFrom('people'), options.filter, now)
+          .select(['people.id', 'people.status'])
+          .where('people.status', '!=', 'deactivated')
+          .where('people.id', '>', after)
+          .orderBy('people.id')
+          .limit(CHUNK)
+          .execute();
+        if (people.length === 0) break;
+        after = people[people.length - 1]!.id;
+        await replaceOpenAccessCodes(trx, people.map((p) => p.id), now);
+        const rows = people.map(
+          (person) => newAccessCodeRow(deps, person, { now, lifetimeMs: lifetimeFor(deps, person, options.lifetimeHours), issuedBy: owner, batchId, codeEncrypted: seal }).row,
+        );
+        for (let i = 0; i < rows.length; i += 500) await trx.insertInto('access_codes').values(rows.slice(i, i + 500)).execute();
+        // Each person's code_state follows their new code; expiry differs by kind (claim/recovery).
+        for (const expiresAt of new Set(rows.map((r) => r.expires_at))) {
+          const ids = rows.filter((r) => r.expires_at === expiresAt).map((r) => r.person_id);
+          await trx.updateTable('people').set({ code_state: 'active', code_expires_at: expiresAt }).where('id', 'in', ids).execute();
+        }
+        batch.count += rows.length;
+      }
+      await trx.updateTable('batches').set({ count: batch.count }).where('id', '=', batchId).execute();
+      await recordAuditEvent(trx, {
+        action: 'access_codes.issued',
+        actor: options.actor,
+        details: { batchId, count: batch.count, filter: options.filter },
+        at: now,
+      });
+      return batch;
+    });
+    countCodesIssued({}, row.count);
+    return { batch: toBatch(row, now), replayed: false };
+  } catch (error) {
+    // Two requests with one Idempotency-Key at once: the loser returns the winner's batch.
+    if (uniqueViolationColumn(error) !== null && options.idempotencyKey) {
+      const winner = await replay();
+      if (winner) return winner;
+    }
+    throw error;
+  }
+}
+
+export async function getBatch(deps: Deps, id: string): Promise<Batch | null> {
+  const row = await deps.db.selectFrom('batches').selectAll().where('id', '=', id).executeTakeFirst();
+  return row ? toBatch(row, deps.clock.now()) : null;
+}
+
+/**
+ * The batch's codes, decrypted chunk by chunk (bounded memory at any size). Codes used,
+ * replaced or deactivated since the issue are no longer offered.
+ */
+export async function* readBatchCodes(deps: Deps, batchId: string): AsyncGenerator<BatchItem> {
+  const batch = await getBatch(deps, batchId);
+  if (!batch) throw new AppError('not_found', { message: 'No batch with that id.' });
+  if (!batch.downloadable) throw new AppError('batch_expired');
+  let after = '';
+  for (;;) {
+    const rows = await deps.db
+      .selectFrom('access_codes')
+      .innerJoin('people', 'people.id', 'access_codes.person_id')
+      .select(['access_codes.id as codeId', 'people.id as personId', 'people.name', 'people.username', 'access_codes.code_encrypted', 'access_codes.expires_at'])
+      .where('access_codes.batch_id', '=', batchId)
+      .where('access_codes.code_encrypted', 'is not', null)
+      .where('access_codes.id', '>', after)
+      .orderBy('access_codes.id')
+      .limit(CHUNK)
+      .execute();
+    if (rows.length === 0) return;
+    after = rows[rows.length - 1]!.codeId;
+    for (const row of rows) {
+      const code = decrypt(deps.keyring, row.code_encrypted!);
+      if (code === null) continue;
+      yield { id: row.personId, name: row.name, username: row.username, code: formatAccessCode(code), expiresAt: row.expires_at };
+    }
+  }
+}
+
+/** Erases the encrypted codes of every batch whose download window has closed. */
+export async function eraseExpiredBatches(deps: Deps): Promise<number> {
+  const now = deps.clock.now();
+  const due = await deps.db.selectFrom('batches').select('id').where('download_until', '<=', now).where('erased_at', 'is', null).execute();
+  for (const { id } of due) {
+    await deps.db.transaction().execute(async (trx) => {
+      await trx.updateTable('access_codes').set({ code_encrypted: null }).where('batch_id', '=', id).execute();
+      await trx.updateTable('batches').set({ erased_at: now }).where('id', '=', id).execute();
+    });
+  }
+  return due.length;
+}
+
+/** R6 in bulk: deactivates the open codes of everyone the filter selects. */
+export async function deactivateAccessCodes(deps: Deps, options: { filter: PeopleFilter; actor: Actor }): Promise<number> {
+  const now = deps.clock.now();
+  return deps.db.transaction().execute(async (trx) => {
+    let after = '';
+    let total = 0;
+    for (;;) {
+      const people = await applyPeopleFilter(trx, trx.selectFrom('people'), options.filter, now)
+        .select('people.id')
+        .where('people.code_state', '=', 'active')
+        .where('people.id', '>', after)
+        .orderBy('people.id')
+        .limit(CHUNK)
+        .execute();
+      if (people.length === 0) break;
+      after = people[people.length - 1]!.id;
+      const ids = people.map((p) => p.id);
+      const result = await trx
+        .updateTable('access_codes')
+        .set({ deactivated_at: now, code_encrypted: null })
+        .where('person_id', 'in', ids)
+        .where('used_at', 'is', null)
+        .where('deactivated_at', 'is', null)
+        .where('replaced_at', 'is', null)
+        .executeTakeFirst();
+      total += Number(result.numUpdatedRows);
+      await trx.updateTable('people').set({ code_state: 'deactivated', code_expires_at: null }).where('id', 'in', ids).execute();
+    }
+    await recordAuditEvent(trx, { action: 'access_codes.deactivated', actor: options.actor, details: { count: total, filter: options.filter }, at: now });
+    return total;
+  });
+}

@@ -1,0 +1,309 @@
+import { createRequire } from 'node:module';
+import { PassThrough } from 'node:stream';
+import jsQR from 'jsqr';
+import { getDocument, ImageKind, OPS } from 'pdfjs-dist/legacy/build/pdf.mjs';
+import type { PDFDocumentProxy, PDFPageProxy } from 'pdfjs-dist/legacy/build/pdf.mjs';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { ALPHABET } from './access-code.js';
+import {
+  fontPath,
+  renderSlipsPdf,
+  slipExpiryDate,
+  slipQrPng,
+  slipQrText,
+  type Slip,
+  type SlipOptions,
+} from './slips.pdf.js';
+
+// pngjs ships no type declarations (and @types/pngjs is not installed): the little used here.
+const { PNG } = createRequire(import.meta.url)('pngjs') as {
+  PNG: { sync: { read(png: Buffer): { width: number; height: number; data: Buffer } } };
+};
+
+const URL_BASE = 'https://keyslip.example.com/work/accesscode';
+const EN: SlipOptions = { locale: 'en', accessCodeUrl: URL_BASE, organisation: 'Skärgårdens Vård AB' };
+// Noon UTC: the same calendar date in every time zone from UTC−11 to UTC+11.
+const EXPIRES_AT = Date.UTC(2031, 5, 15, 12);
+const EXPIRY = '2031-06-15';
+
+const NAMES = [
+  'Åsa Öberg',
+  'Łukasz Żółć',
+  'Straße Weiß',
+  'Nguyễn Văn An',
+  'Søren Ærø',
+  'Gergő Szőke',
+  'Ćiril Şahin',
+  'Zoë Ñúñez',
+  'Eilidh Ní Bhriain',
+  'Jürgen Groß',
+];
+
+/** Ten distinct valid codes: the alphabet rotated by i, first 16 letters. */
+function codeFor(i: number): string {
+  return (ALPHABET.slice(i) + ALPHABET.slice(0, i)).slice(0, 16);
+}
+
+function grouped(code: string): string {
+  return code.match(/.{4}/g)!.join('-');
+}
+
+const SLIPS: Slip[] = NAMES.map((name, i) => ({
+  name,
+  username: i === 3 ? null : `${name.split(' ')[0]!.toLowerCase()}.${i}`,
+  code: codeFor(i),
+  expiresAt: EXPIRES_AT,
+}));
+
+async function render(
+  slips: AsyncIterable<Slip> | Iterable<Slip>,
+  options: SlipOptions,
+): Promise<Buffer> {
+  const out = new PassThrough();
+  const chunks: Buffer[] = [];
+  out.on('data', (chunk: Buffer) => chunks.push(chunk));
+  await renderSlipsPdf(slips, options, out);
+  return Buffer.concat(chunks);
+}
+
+async function openPdf(pdf: Buffer): Promise<PDFDocumentProxy> {
+  return getDocument({
+    data: new Uint8Array(pdf),
+    isOffscreenCanvasSupported: false, // image objects as plain pixel arrays
+    disableFontFace: true,
+    useSystemFonts: false,
+    verbosity: 0,
+  }).promise;
+}
+
+async function pageText(page: PDFPageProxy): Promise<string> {
+  const content = await page.getTextContent();
+  return content.items
+    .map((item) => ('str' in item ? item.str + (item.hasEOL ? '\n' : '') : ''))
+    .join('');
+}
+
+interface DecodedImage {
+  width: number;
+  height: number;
+  kind: number;
+  data: Uint8ClampedArray | Uint8Array;
+}
+
+/** The images painted on a page, as pdfjs decodes them from the PDF's image XObjects. */
+async function pageImages(page: PDFPageProxy): Promise<DecodedImage[]> {
+  const operators = await page.getOperatorList();
+  const images: DecodedImage[] = [];
+  for (let i = 0; i < operators.fnArray.length; i++) {
+    if (operators.fnArray[i] !== OPS.paintImageXObject) continue;
+    const id = (operators.argsArray[i] as [string])[0];
+    images.push(
+      await new Promise<DecodedImage>((resolve) => {
+        page.objs.get(id, (image: DecodedImage) => resolve(image));
+      }),
+    );
+  }
+  return images;
+}
+
+function toRgba(image: DecodedImage): Uint8ClampedArray {
+  const { width, height, kind, data } = image;
+  const rgba = new Uint8ClampedArray(width * height * 4);
+  for (let p = 0; p < width * height; p++) {
+    let r: number, g: number, b: number;
+    if (kind === ImageKind.GRAYSCALE_1BPP) {
+      const rowBytes = Math.ceil(width / 8);
+      const x = p % width;
+      const y = Math.floor(p / width);
+      const bit = (data[y * rowBytes + (x >> 3)]! >> (7 - (x & 7))) & 1;
+      r = g = b = bit ? 255 : 0;
+    } else if (kind === ImageKind.RGB_24BPP) {
+      [r, g, b] = [data[p * 3]!, data[p * 3 + 1]!, data[p * 3 + 2]!];
+    } else {
+      [r, g, b] = [data[p * 4]!, data[p * 4 + 1]!, data[p * 4 + 2]!];
+    }
+    rgba.set([r, g, b, 255], p * 4);
+  }
+  return rgba;
+}
+
+function decodeQr(rgba: Uint8ClampedArray, width: number, height: number): string | null {
+  // jsqr's CommonJS export is the function, with itself as `.default`; its types (an ES
+  // `export default`) make NodeNext see only the latter.
+  return jsQR.default(rgba, width, height)?.data ?? null;
+}
+
+const CODE_PATTERN = new RegExp(`[${ALPHABET}]{4}(?:-[${ALPHABET}]{4}){3}`, 'g');
+
+describe('renderSlipsPdf', () => {
+  let pdfBytes: Buffer;
+  let pdf: PDFDocumentProxy;
+  let text: string;
+  let images: DecodedImage[];
+
+  beforeAll(async () => {
+    // An async iterable, as a batch streamed from the database would be.
+    async function* stream(): AsyncGenerator<Slip> {
+      for (const slip of SLIPS) yield slip;
+    }
+    pdfBytes = await render(stream(), EN);
+    pdf = await openPdf(pdfBytes);
+    const texts: string[] = [];
+    images = [];
+    for (let n = 1; n <= pdf.numPages; n++) {
+      const page = await pdf.getPage(n);
+      texts.push(await pageText(page));
+      images.push(...(await pageImages(page)));
+    }
+    text = texts.join('\n');
+  });
+
+  it('writes A4 pages of eight slips', async () => {
+    expect(pdfBytes.subarray(0, 5).toString('latin1')).toBe('%PDF-');
+    expect(pdf.numPages).toBe(2);
+    const [, , width, height] = (await pdf.getPage(1)).view;
+    expect(width).toBeCloseTo(595.28, 1);
+    expect(height).toBeCloseTo(841.89, 1);
+  });
+
+  it('prints every name, username, grouped code and the expiry', () => {
+    for (const slip of SLIPS) {
+      expect(text).toContain(slip.name);
+      expect(text).toContain(slip.username ?? 'choose at first sign-in');
+      expect(text).toContain(grouped(slip.code));
+    }
+    expect(text.match(/choose at first sign-in/g)).toHaveLength(1);
+    expect(text.match(CODE_PATTERN)).toHaveLength(SLIPS.length);
+    expect(text.match(new RegExp(`Valid until ${EXPIRY}`, 'g'))).toHaveLength(SLIPS.length);
+  });
+
+  it('prints the heading, the address, the instructions and the warning on every slip', () => {
+    const flat = text.replace(/\s+/g, ' ');
+    const count = (s: string): number => flat.split(s).length - 1;
+    expect(count('Your Keyslip access code')).toBe(SLIPS.length);
+    expect(count('Skärgårdens Vård AB')).toBe(SLIPS.length);
+    expect(count(URL_BASE)).toBe(SLIPS.length);
+    expect(
+      count('Go to the address or scan the code, enter the code, confirm your username and choose a password.'),
+    ).toBe(SLIPS.length);
+    expect(count('Keep this slip private: anyone with this code can get into your account.')).toBe(
+      SLIPS.length,
+    );
+    // The address is printed without the code.
+    expect(flat).not.toContain('#code=');
+  });
+
+  it('embeds one QR image per slip, each holding its own code in the URL fragment only', () => {
+    expect(images).toHaveLength(SLIPS.length);
+    const decoded = images.map((image) => decodeQr(toRgba(image), image.width, image.height));
+    expect(decoded).toEqual(SLIPS.map((slip) => `${URL_BASE}#code=${grouped(slip.code)}`));
+    for (const content of decoded) expect(content).not.toContain('?');
+  });
+
+  it('keeps codes out of the metadata', async () => {
+    const info = (await pdf.getMetadata()).info as Record<string, unknown>;
+    expect(info['Title']).toBe('Keyslip access codes – Skärgårdens Vård AB');
+    const metadata = JSON.stringify(info);
+    for (const slip of SLIPS) {
+      expect(metadata).not.toContain(slip.code);
+      expect(metadata).not.toContain(grouped(slip.code));
+    }
+  });
+});
+
+describe('slipQrText and slipQrPng', () => {
+  const slip: Slip = { name: 'Åsa Öberg', username: 'asa', code: 'BCDFGHJKLMNPQRST', expiresAt: EXPIRES_AT };
+
+  it('puts the grouped code in the fragment of the access-code address', () => {
+    expect(slipQrText(slip, EN)).toBe(`${URL_BASE}#code=BCDF-GHJK-LMNP-QRST`);
+    // A fragment already on the configured address is replaced, not extended.
+    expect(slipQrText(slip, { ...EN, accessCodeUrl: `${URL_BASE}#old` })).toBe(
+      `${URL_BASE}#code=BCDF-GHJK-LMNP-QRST`,
+    );
+  });
+
+  it('makes a PNG that decodes to that text', async () => {
+    const png = PNG.sync.read(await slipQrPng(slip, EN));
+    const content = decodeQr(new Uint8ClampedArray(png.data), png.width, png.height);
+    expect(content).toBe('https://keyslip.example.com/work/accesscode#code=BCDF-GHJK-LMNP-QRST');
+    expect(content).not.toContain('?');
+    expect(new URL(content!).search).toBe('');
+  });
+
+  it('refuses a malformed code rather than print it', () => {
+    expect(() => slipQrText({ ...slip, code: 'BCDFGHJKLMNPQRSA' }, EN)).toThrow(/malformed/);
+    expect(() => slipQrText({ ...slip, code: 'BCDF' }, EN)).toThrow(/malformed/);
+  });
+});
+
+describe('renderSlipsPdf, other cases', () => {
+  it('prints Swedish texts', async () => {
+    const pdf = await openPdf(
+      await render([SLIPS[0]!, SLIPS[3]!], { locale: 'sv', accessCodeUrl: URL_BASE }),
+    );
+    const text = (await pageText(await pdf.getPage(1))).replace(/\s+/g, ' ');
+    expect(text).toContain('Din Keyslip-åtkomstkod');
+    expect(text).toContain('Användarnamn: åsa.0');
+    expect(text).toContain('väljs vid första inloggningen');
+    expect(text).toContain(`Giltig till ${EXPIRY}`);
+    expect(text).toContain('Gå till adressen eller skanna koden');
+    expect(text).toContain('Håll lappen hemlig');
+    expect(((await pdf.getMetadata()).info as Record<string, unknown>)['Title']).toBe(
+      'Keyslip-åtkomstkoder',
+    );
+  });
+
+  it('writes a valid one-page PDF when there are no slips', async () => {
+    const pdf = await openPdf(await render([], EN));
+    expect(pdf.numPages).toBe(1);
+    expect(await pageText(await pdf.getPage(1))).toContain('No access codes to print.');
+  });
+
+  it('rejects, without ending the output, when a slip has a malformed code', async () => {
+    const out = new PassThrough();
+    out.resume();
+    let ended = false;
+    out.on('finish', () => (ended = true));
+    await expect(
+      renderSlipsPdf([SLIPS[0]!, { ...SLIPS[1]!, code: 'not a code' }], EN, out),
+    ).rejects.toThrow(/malformed/);
+    expect(ended).toBe(false);
+  });
+
+  it('renders long names, usernames, addresses and organisations inside the slip', async () => {
+    const long: Slip = {
+      name: 'Maria Magdalena Concepción Fernández de Córdoba y Álvarez de las Asturias',
+      username: 'maria.magdalena.fernandez.de.cordoba',
+      code: codeFor(0),
+      expiresAt: EXPIRES_AT,
+    };
+    const pdf = await openPdf(
+      await render([long], {
+        locale: 'sv',
+        accessCodeUrl: 'https://keyslip.example-organisation.se/a/rather/deep/path/work/accesscode',
+        organisation: 'Regionens vårdförvaltning, avdelningen för logistik och service',
+      }),
+    );
+    expect(pdf.numPages).toBe(1);
+    const text = await pageText(await pdf.getPage(1));
+    expect(text).toContain(grouped(long.code));
+    expect(text.replace(/\s+/g, ' ')).toContain('Håll lappen hemlig');
+  });
+});
+
+describe('slipExpiryDate', () => {
+  it('gives the calendar date in the given time zone', () => {
+    const lateEvening = Date.UTC(2031, 5, 15, 22, 30);
+    expect(slipExpiryDate(lateEvening, 'UTC')).toBe('2031-06-15');
+    expect(slipExpiryDate(lateEvening, 'Europe/Stockholm')).toBe('2031-06-16');
+    expect(slipExpiryDate(Date.UTC(2031, 0, 2, 3), 'America/New_York')).toBe('2031-01-01');
+  });
+});
+
+describe('fontPath', () => {
+  it('finds the shipped fonts', () => {
+    for (const file of ['DejaVuSans.ttf', 'DejaVuSans-Bold.ttf', 'DejaVuSansMono-Bold.ttf', 'LICENSE']) {
+      expect(fontPath(file)).toMatch(/access-codes[\\/]fonts[\\/]/);
+    }
+  });
+});

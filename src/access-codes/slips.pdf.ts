@@ -1,0 +1,454 @@
+// Printable access-code slips: A4 pages of 2 × 4 cut-out slips, one per person, each with the
+// grouped code, the person's name and username, the expiry date, the access-code page address,
+// short instructions and a QR code that opens that page with the code in the URL fragment.
+//
+// Fonts: DejaVu Sans and DejaVu Sans Mono (./fonts, licence in ./fonts/LICENSE) cover every
+// Latin script (å ø ß Ł ő ş ễ …), Greek and Cyrillic; PDFKit's built-in Helvetica cannot.
+// Names in scripts DejaVu lacks (CJK, for instance) come out as empty boxes.
+import { existsSync, readFileSync } from 'node:fs';
+import { once } from 'node:events';
+import { fileURLToPath } from 'node:url';
+import PDFDocument from 'pdfkit';
+import QRCode, { type QRCodeToBufferOptions } from 'qrcode';
+import { formatAccessCode, normaliseAccessCode } from './access-code.js';
+
+export interface Slip {
+  name: string;
+  /** null when the person chooses a username at first sign-in. */
+  username: string | null;
+  /** The 16 letters, ungrouped (grouped input is accepted too). */
+  code: string;
+  /** Epoch milliseconds. */
+  expiresAt: number;
+}
+
+export interface SlipOptions {
+  locale: 'en' | 'sv';
+  /** The access-code page, e.g. https://keyslip.example.com/work/accesscode (no fragment). */
+  accessCodeUrl: string;
+  organisation?: string;
+  /** IANA time zone for the printed expiry date; default: this process's local time zone. */
+  timeZone?: string;
+}
+
+// ---------------------------------------------------------------------------
+// Fonts
+
+const FONT_FILES = {
+  sans: 'DejaVuSans.ttf',
+  sansBold: 'DejaVuSans-Bold.ttf',
+  monoBold: 'DejaVuSansMono-Bold.ttf',
+} as const;
+type FontName = keyof typeof FONT_FILES;
+
+/**
+ * Where a font file is. Beside this module when running from `src` (tests, tsx). The build
+ * (`tsc`, into `dist/src`) does not copy .ttf files, so from `dist/src/access-codes/` we fall
+ * back to the same file in the source tree.
+ */
+export function fontPath(file: string): string {
+  const candidates = [
+    new URL(`./fonts/${file}`, import.meta.url),
+    new URL(`../../../src/access-codes/fonts/${file}`, import.meta.url),
+  ];
+  for (const url of candidates) {
+    const path = fileURLToPath(url);
+    if (existsSync(path)) return path;
+  }
+  throw new Error(
+    `Font ${file} not found; looked in: ` + candidates.map((u) => fileURLToPath(u)).join(', '),
+  );
+}
+
+let fontData: Record<FontName, Buffer> | null = null;
+
+/** The font files, read once on first use (about 1.8 MB). */
+function fonts(): Record<FontName, Buffer> {
+  fontData ??= {
+    sans: readFileSync(fontPath(FONT_FILES.sans)),
+    sansBold: readFileSync(fontPath(FONT_FILES.sansBold)),
+    monoBold: readFileSync(fontPath(FONT_FILES.monoBold)),
+  };
+  return fontData;
+}
+
+// ---------------------------------------------------------------------------
+// Texts
+
+interface Texts {
+  title: string;
+  heading: string;
+  username: string;
+  chooseUsername: string;
+  validUntil: string;
+  instructions: string;
+  keepPrivate: string;
+  noSlips: string;
+}
+
+const TEXTS: Record<SlipOptions['locale'], Texts> = {
+  en: {
+    title: 'Keyslip access codes',
+    heading: 'Your Keyslip access code',
+    username: 'Username',
+    chooseUsername: 'choose at first sign-in',
+    validUntil: 'Valid until',
+    instructions:
+      'Go to the address or scan the code, enter the code, confirm your username and choose a password.',
+    keepPrivate: 'Keep this slip private: anyone with this code can get into your account.',
+    noSlips: 'No access codes to print.',
+  },
+  sv: {
+    title: 'Keyslip-åtkomstkoder',
+    heading: 'Din Keyslip-åtkomstkod',
+    username: 'Användarnamn',
+    chooseUsername: 'väljs vid första inloggningen',
+    validUntil: 'Giltig till',
+    instructions:
+      'Gå till adressen eller skanna koden, ange koden, bekräfta ditt användarnamn och välj ett lösenord.',
+    keepPrivate: 'Håll lappen hemlig: den som har koden kan komma in på ditt konto.',
+    noSlips: 'Inga åtkomstkoder att skriva ut.',
+  },
+};
+
+// ---------------------------------------------------------------------------
+// Helpers (exported for tests)
+
+/** The slip's code as printed, `BCDF-GHJK-LMNP-QRST`; throws on anything that is not a code. */
+export function groupedSlipCode(slip: Slip): string {
+  const code = normaliseAccessCode(slip.code);
+  if (code === null) throw new Error('Slip has a malformed access code');
+  return formatAccessCode(code);
+}
+
+/** The access-code page address as printed: the configured URL without any fragment. */
+function pageAddress(options: SlipOptions): string {
+  const hash = options.accessCodeUrl.indexOf('#');
+  return hash === -1 ? options.accessCodeUrl : options.accessCodeUrl.slice(0, hash);
+}
+
+/**
+ * What the QR code holds: the access-code page with the grouped code in the fragment only
+ * (`…/accesscode#code=BCDF-GHJK-LMNP-QRST`). A fragment is never sent to the server, so the
+ * code stays out of access logs, proxies and Referer headers.
+ */
+export function slipQrText(slip: Slip, options: SlipOptions): string {
+  return `${pageAddress(options)}#code=${groupedSlipCode(slip)}`;
+}
+
+const QR_OPTIONS: QRCodeToBufferOptions = {
+  errorCorrectionLevel: 'M',
+  margin: 1,
+  scale: 4,
+  // Passed on to pngjs: 8-bit greyscale without alpha and unfiltered rows. PDFKit then embeds
+  // the PNG's data as it is, where RGBA would make it split off and compress an alpha mask;
+  // about a third faster per slip. (@types/qrcode lists only the deflate options.)
+  rendererOpts: { colorType: 0, filterType: 0 } as QRCodeToBufferOptions['rendererOpts'],
+};
+
+/** The QR code as a PNG image (1-module quiet zone, 4 px per module, error correction M). */
+export function slipQrPng(slip: Slip, options: SlipOptions): Promise<Buffer> {
+  return QRCode.toBuffer(slipQrText(slip, options), QR_OPTIONS);
+}
+
+const dateFormats = new Map<string, Intl.DateTimeFormat>();
+
+/** The expiry as YYYY-MM-DD in the given (default: local) time zone. */
+export function slipExpiryDate(expiresAt: number, timeZone?: string): string {
+  const key = timeZone ?? '';
+  let format = dateFormats.get(key);
+  if (format === undefined) {
+    format = new Intl.DateTimeFormat('en-GB', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' });
+    dateFormats.set(key, format);
+  }
+  const parts = format.formatToParts(new Date(expiresAt));
+  const part = (type: string): string => parts.find((p) => p.type === type)?.value ?? '';
+  return `${part('year')}-${part('month')}-${part('day')}`;
+}
+
+// ---------------------------------------------------------------------------
+// Layout (PDF points; A4 is 595.28 × 841.89)
+
+const PAGE_WIDTH = 595.28;
+const PAGE_HEIGHT = 841.89;
+const COLUMNS = 2;
+const ROWS = 4;
+const SLIPS_PER_PAGE = COLUMNS * ROWS;
+/** Kept clear of print: most printers cannot print the outer ~5 mm. */
+const PAGE_MARGIN = 18;
+const SLIP_WIDTH = (PAGE_WIDTH - 2 * PAGE_MARGIN) / COLUMNS;
+const SLIP_HEIGHT = (PAGE_HEIGHT - 2 * PAGE_MARGIN) / ROWS;
+const PADDING_X = 14;
+const PADDING_Y = 12;
+const INNER_WIDTH = SLIP_WIDTH - 2 * PADDING_X;
+const INNER_HEIGHT = SLIP_HEIGHT - 2 * PADDING_Y;
+const QR_SIZE = 80;
+const COLUMN_GAP = 10;
+const LEFT_WIDTH = INNER_WIDTH - QR_SIZE - COLUMN_GAP;
+
+const NAME_SIZES = [12, 10.5, 9.5] as const;
+
+const TEXT_COLOUR = '#000000';
+const MUTED_COLOUR = '#333333';
+const CUT_COLOUR = '#888888';
+
+/** Unpiped output above this makes rendering wait for `out` to drain. */
+const HIGH_WATER_MARK = 1024 * 1024;
+
+type Doc = PDFKit.PDFDocument;
+
+interface TextBox {
+  font: FontName;
+  size: number;
+  width: number;
+  maxLines: number;
+  colour?: string;
+}
+
+/**
+ * Writes text at (x, y) in at most `maxLines` lines (an ellipsis ends a cut) and returns the y
+ * below it; with `draw` false it only measures.
+ */
+function put(doc: Doc, draw: boolean, text: string, x: number, y: number, box: TextBox): number {
+  doc.font(box.font).fontSize(box.size).fillColor(box.colour ?? TEXT_COLOUR);
+  const maxHeight = doc.currentLineHeight(true) * box.maxLines;
+  const height = Math.min(doc.heightOfString(text, { width: box.width }), maxHeight);
+  if (draw) {
+    doc.text(text, x, y, { width: box.width, height: maxHeight + 0.01, ellipsis: true, align: 'left' });
+  }
+  return y + height;
+}
+
+function drawCutLines(doc: Doc): void {
+  doc.save().lineWidth(0.5).strokeColor(CUT_COLOUR).dash(4, { space: 3 });
+  for (let column = 0; column <= COLUMNS; column++) {
+    const x = PAGE_MARGIN + column * SLIP_WIDTH;
+    doc.moveTo(x, 0).lineTo(x, PAGE_HEIGHT).stroke();
+  }
+  for (let row = 0; row <= ROWS; row++) {
+    const y = PAGE_MARGIN + row * SLIP_HEIGHT;
+    doc.moveTo(0, y).lineTo(PAGE_WIDTH, y).stroke();
+  }
+  doc.undash().restore();
+}
+
+/** Where the address goes, and the spaces between blocks. */
+interface Arrangement {
+  /** Address beside the QR code (below the expiry) rather than full width below the code. */
+  addressBeside: boolean;
+  /** Space above the code, below the code, and above the warning. */
+  gaps: [number, number, number];
+}
+
+/** Tried in turn; the first in which everything fits is used. */
+const ARRANGEMENTS: readonly Arrangement[] = [
+  { addressBeside: false, gaps: [7, 4, 4] },
+  { addressBeside: true, gaps: [7, 4, 4] },
+  { addressBeside: false, gaps: [3, 2, 2] },
+  { addressBeside: true, gaps: [3, 2, 2] },
+];
+
+interface SlipContent {
+  organisation: string | undefined;
+  name: string;
+  /** null: the "choose at first sign-in" text. */
+  username: string | null;
+  code: string;
+  expiry: string;
+  address: string;
+}
+
+/**
+ * Lays out one slip in its slot (0 … 7) and draws it, or with `qrPng` null only measures it.
+ * Returns how far the content would run below the slip's printable area with the instructions
+ * uncut (≤ 0: it fits). When drawing, the instructions are cut to what space is left.
+ */
+function layoutSlip(
+  doc: Doc,
+  slot: number,
+  content: SlipContent,
+  texts: Texts,
+  arrangement: Arrangement,
+  qrPng: Buffer | null,
+): number {
+  const draw = qrPng !== null;
+  const column = slot % COLUMNS;
+  const row = Math.floor(slot / COLUMNS);
+  const left = PAGE_MARGIN + column * SLIP_WIDTH + PADDING_X;
+  const top = PAGE_MARGIN + row * SLIP_HEIGHT + PADDING_Y;
+  const bottom = top + INNER_HEIGHT;
+  const [gapAboveCode, gapBelowCode, gapAboveWarning] = arrangement.gaps;
+
+  if (qrPng !== null) {
+    doc.image(qrPng, left + INNER_WIDTH - QR_SIZE, top, { width: QR_SIZE, height: QR_SIZE });
+  }
+
+  // Beside the QR code: who, and until when.
+  let y = top;
+  if (content.organisation) {
+    y = put(doc, draw, content.organisation, left, y, {
+      font: 'sans', size: 9, width: LEFT_WIDTH, maxLines: 1, colour: MUTED_COLOUR,
+    });
+  }
+  y = put(doc, draw, texts.heading, left, y, { font: 'sansBold', size: 10, width: LEFT_WIDTH, maxLines: 2 });
+  y += 3;
+  // A long name gets a smaller face before it gets cut short.
+  doc.font('sansBold');
+  const nameSize =
+    NAME_SIZES.find((size) => {
+      doc.fontSize(size);
+      return doc.heightOfString(content.name, { width: LEFT_WIDTH }) <= doc.currentLineHeight(true) * 2;
+    }) ?? NAME_SIZES[NAME_SIZES.length - 1]!;
+  y = put(doc, draw, content.name, left, y, { font: 'sansBold', size: nameSize, width: LEFT_WIDTH, maxLines: 2 });
+  y += 1;
+  // Label and username on one line when they fit; else the username on a line of its own, so
+  // that it is broken only when longer than a whole line.
+  const small: TextBox = { font: 'sans', size: 9.5, width: LEFT_WIDTH, maxLines: 2 };
+  const usernameLine = `${texts.username}: ${content.username ?? texts.chooseUsername}`;
+  doc.font('sans').fontSize(9.5);
+  if (content.username !== null && doc.widthOfString(usernameLine) > LEFT_WIDTH) {
+    y = put(doc, draw, `${texts.username}:`, left, y, { ...small, maxLines: 1 });
+    y = put(doc, draw, content.username, left, y, small);
+  } else {
+    y = put(doc, draw, usernameLine, left, y, small);
+  }
+  y = put(doc, draw, `${texts.validUntil} ${content.expiry}`, left, y, { ...small, maxLines: 1 });
+  const address: TextBox = { font: 'sansBold', size: 9, width: INNER_WIDTH, maxLines: 3 };
+  if (arrangement.addressBeside) {
+    y = put(doc, draw, content.address, left, y + 2, { ...address, width: LEFT_WIDTH });
+  }
+
+  // Full width below: the code, (the address,) what to do, and a warning.
+  y = Math.max(y, top + QR_SIZE) + gapAboveCode;
+  y = put(doc, draw, content.code, left, y, { font: 'monoBold', size: 18, width: INNER_WIDTH, maxLines: 1 });
+  y += gapBelowCode;
+  if (!arrangement.addressBeside) {
+    y = put(doc, draw, content.address, left, y, address) + 2;
+  }
+  doc.font('sansBold').fontSize(9);
+  const warningHeight = Math.min(
+    doc.heightOfString(texts.keepPrivate, { width: INNER_WIDTH }),
+    doc.currentLineHeight(true) * 3,
+  );
+  doc.font('sans').fontSize(9);
+  const lineHeight = doc.currentLineHeight(true);
+  const instructionsHeight = doc.heightOfString(texts.instructions, { width: INNER_WIDTH });
+  const overflow = y + instructionsHeight + gapAboveWarning + warningHeight - bottom;
+  if (draw) {
+    const room = bottom - warningHeight - gapAboveWarning - y;
+    const maxLines = Math.max(1, Math.floor(room / lineHeight + 0.01));
+    y = put(doc, draw, texts.instructions, left, y, { font: 'sans', size: 9, width: INNER_WIDTH, maxLines });
+    put(doc, draw, texts.keepPrivate, left, y + gapAboveWarning, {
+      font: 'sansBold', size: 9, width: INNER_WIDTH, maxLines: 3,
+    });
+  }
+  return overflow;
+}
+
+function drawSlip(
+  doc: Doc,
+  slot: number,
+  slip: Slip,
+  qrPng: Buffer,
+  options: SlipOptions,
+  texts: Texts,
+): void {
+  const content: SlipContent = {
+    organisation: options.organisation?.trim().normalize('NFC') || undefined,
+    name: slip.name.trim().normalize('NFC'),
+    username: slip.username === null ? null : slip.username.normalize('NFC'),
+    code: groupedSlipCode(slip),
+    expiry: slipExpiryDate(slip.expiresAt, options.timeZone),
+    address: pageAddress(options),
+  };
+  let best = ARRANGEMENTS[0]!;
+  let bestOverflow = Infinity;
+  for (const arrangement of ARRANGEMENTS) {
+    const overflow = layoutSlip(doc, slot, content, texts, arrangement, null);
+    if (overflow < bestOverflow) [best, bestOverflow] = [arrangement, overflow];
+    if (overflow <= 0) break;
+  }
+  layoutSlip(doc, slot, content, texts, best, qrPng);
+}
+
+// ---------------------------------------------------------------------------
+// Rendering
+
+/**
+ * Renders one slip per person as a PDF, streamed to `out` page by page (with backpressure:
+ * rendering waits while `out` is behind), so a batch of 10,000 is never held in memory whole.
+ * Resolves when `out` has finished. On failure (a malformed slip, the iterable throwing, `out`
+ * failing) it rejects with `out` unpiped but not ended: the caller should destroy `out`, the
+ * PDF being incomplete. The codes appear only in page content and QR images, never in metadata.
+ */
+export async function renderSlipsPdf(
+  slips: AsyncIterable<Slip> | Iterable<Slip>,
+  options: SlipOptions,
+  out: NodeJS.WritableStream,
+): Promise<void> {
+  const texts = TEXTS[options.locale];
+  const organisation = options.organisation?.trim();
+  const doc = new PDFDocument({
+    autoFirstPage: false,
+    size: 'A4',
+    margin: 0,
+    compress: true,
+    lang: options.locale,
+    displayTitle: true,
+    info: {
+      Title: organisation ? `${texts.title} – ${organisation}` : texts.title,
+      Creator: 'Keyslip',
+    },
+  });
+  const fontBuffers = fonts();
+  for (const name of Object.keys(FONT_FILES) as FontName[]) doc.registerFont(name, fontBuffers[name]);
+
+  let failure: { error: unknown } | null = null;
+  const finished = new Promise<void>((resolve, reject) => {
+    const fail = (error: unknown): void => {
+      failure ??= { error };
+      reject(error);
+    };
+    out.once('finish', () => resolve());
+    out.once('error', fail);
+    doc.once('error', fail);
+  });
+  finished.catch(() => undefined); // observed below; avoids an unhandled rejection meanwhile
+
+  /** Lets written pages flow to `out`, and waits while `out` has not taken them. */
+  const keepUp = async (): Promise<void> => {
+    await new Promise<void>((resolve) => setImmediate(resolve));
+    while (failure === null && doc.readableLength > HIGH_WATER_MARK) {
+      await once(out, 'drain', { signal: AbortSignal.timeout(1000) }).catch(() => undefined);
+    }
+    if (failure !== null) throw failure.error;
+  };
+
+  doc.pipe(out);
+  try {
+    let index = 0;
+    for await (const slip of slips) {
+      const qrPng = await slipQrPng(slip, options); // validates the code before a page is added
+      const slot = index % SLIPS_PER_PAGE;
+      if (slot === 0) {
+        if (index > 0) await keepUp();
+        doc.addPage({ size: 'A4', margin: 0 });
+        drawCutLines(doc);
+      }
+      drawSlip(doc, slot, slip, qrPng, options, texts);
+      index++;
+    }
+    if (index === 0) {
+      doc.addPage({ size: 'A4', margin: 0 });
+      put(doc, true, texts.noSlips, PAGE_MARGIN + PADDING_X, PAGE_MARGIN + PADDING_Y, {
+        font: 'sans', size: 12, width: PAGE_WIDTH - 2 * (PAGE_MARGIN + PADDING_X), maxLines: 2,
+      });
+    }
+    if (failure !== null) throw (failure as { error: unknown }).error;
+  } catch (error) {
+    doc.unpipe(out);
+    throw error;
+  }
+  doc.end();
+  await finished;
+}

@@ -1,0 +1,100 @@
+// buildApp(deps): a Fastify instance with everything registered. It never listens; main.ts does.
+import fastifyCookie from '@fastify/cookie';
+import fastifyFormbody from '@fastify/formbody';
+import fastifyHelmet from '@fastify/helmet';
+import fastifySwagger from '@fastify/swagger';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import type { Deps } from './deps.js';
+import { AppError } from './errors.js';
+import { accessCodeAdminRoutes, accessCodePublicRoutes } from './access-codes/access-codes.routes.js';
+import { auditRoutes } from './audit/audit.routes.js';
+import { authenticate } from './http/auth.js';
+import { assertSameOrigin, CSRF_HEADER, csrfTokenValid, isFromBrowser } from './http/csrf.js';
+import { handleError } from './http/errors.handler.js';
+import { countHttpRequest } from './http/metrics.js';
+import { opsRoutes } from './ops/ops.routes.js';
+import { peopleRoutes } from './people/people.routes.js';
+import { signInRoutes } from './sign-in/sign-in.routes.js';
+
+export interface BuildAppOptions {
+  /** A pino logger (main.ts) or false (tests). */
+  logger?: FastifyServerOptions['loggerInstance'] | false;
+}
+
+/** Body size for JSON and forms; CSV imports stream and have no such limit. */
+export const BODY_LIMIT = 1024 * 1024;
+
+export async function buildApp(deps: Deps, options: BuildAppOptions = {}): Promise<FastifyInstance> {
+  const app = Fastify({
+    ...(options.logger ? { loggerInstance: options.logger } : { logger: false }),
+    bodyLimit: BODY_LIMIT,
+    trustProxy: deps.config.trustProxy.length > 0 ? [...deps.config.trustProxy] : false,
+    return503OnClosing: true,
+    ajv: { customOptions: { coerceTypes: true, removeAdditional: false, allErrors: false } },
+  }).withTypeProvider<TypeBoxTypeProvider>();
+
+  app.setErrorHandler(handleError);
+  app.setNotFoundHandler((request, reply) => {
+    reply.status(404).type('application/json; charset=utf-8').send({ error: { code: 'not_found', message: `No route ${request.method} ${request.url.split('?')[0]}` } });
+  });
+
+  await app.register(fastifyCookie);
+  await app.register(fastifyFormbody, { bodyLimit: BODY_LIMIT });
+  await app.register(fastifyHelmet, {
+    contentSecurityPolicy: {
+      directives: {
+        defaultSrc: ["'self'"],
+        scriptSrc: ["'self'"],
+        styleSrc: ["'self'"],
+        imgSrc: ["'self'", 'data:'],
+        formAction: ["'self'"],
+        frameAncestors: ["'none'"],
+        objectSrc: ["'none'"],
+        baseUri: ["'none'"],
+        upgradeInsecureRequests: deps.config.baseUrl.startsWith('https://') ? [] : null,
+      },
+    },
+    strictTransportSecurity: deps.config.baseUrl.startsWith('https://'),
+    referrerPolicy: { policy: 'no-referrer' },
+  });
+  await app.register(fastifySwagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: { title: 'Keyslip API', version: '1', description: 'People, access codes, redemption and sign-in. Admin calls take an admin session or `Authorization: Bearer <token>`.' },
+      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' }, session: { type: 'apiKey', in: 'cookie', name: 'keyslip_session' } } },
+      security: [{ bearer: [] }, { session: [] }],
+    },
+  });
+
+  // CSV imports: the body is handed over as a stream, parsed row by row by the importer.
+  app.addContentTypeParser(['text/csv', 'application/csv', 'text/plain'], (_request, payload, done) => done(null, payload));
+
+  app.decorateRequest('auth', null as never);
+  app.addHook('onRequest', async (request) => {
+    request.auth = await authenticate(deps, request);
+  });
+  // CSRF for cookie-authenticated API writes from a browser: same origin, plus the token header.
+  app.addHook('preHandler', async (request) => {
+    if (!request.url.startsWith('/api/') || ['GET', 'HEAD', 'OPTIONS'].includes(request.method)) return;
+    if (request.auth.via === 'token') return;
+    if (!isFromBrowser(request)) return;
+    assertSameOrigin(deps.config, request);
+    if (request.auth.via === 'session' && !csrfTokenValid(deps.keyring, request.auth.sessionIdHash, request.headers[CSRF_HEADER])) {
+      throw new AppError('csrf_failed');
+    }
+  });
+  app.addHook('onResponse', async (_request, reply) => {
+    countHttpRequest({ status: `${Math.floor(reply.statusCode / 100)}xx` });
+  });
+
+  await app.register(opsRoutes(deps));
+  await app.register(peopleRoutes(deps));
+  await app.register(accessCodeAdminRoutes(deps));
+  await app.register(accessCodePublicRoutes(deps));
+  await app.register(signInRoutes(deps));
+  await app.register(auditRoutes(deps));
+  app.get('/api/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+
+  return app;
+}

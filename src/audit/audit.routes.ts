@@ -1,0 +1,59 @@
+import { Type } from '@sinclair/typebox';
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { Deps } from '../deps.js';
+import { AppError } from '../errors.js';
+import { requireAdmin } from '../http/auth.js';
+import { errorResponses, Nullable } from '../http/schemas.js';
+import { AUDIT_ACTIONS, listAuditEvents, type AuditFilter } from './audit.js';
+
+const AuditQuery = Type.Object(
+  {
+    personId: Type.Optional(Type.String({ maxLength: 64 })),
+    actorId: Type.Optional(Type.String({ maxLength: 64 })),
+    action: Type.Optional(Type.Union(AUDIT_ACTIONS.map((a) => Type.Literal(a)))),
+    from: Type.Optional(Type.String({ format: 'date-time' })),
+    to: Type.Optional(Type.String({ format: 'date-time' })),
+    limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 500, default: 50 })),
+    cursor: Type.Optional(Type.String({ maxLength: 64 })),
+  },
+  { additionalProperties: false },
+);
+
+const AuditEventSchema = Type.Object({
+  id: Type.String(),
+  at: Type.String(),
+  action: Type.String(),
+  actor: Type.Object({ id: Nullable(Type.String()), label: Type.String() }),
+  personId: Nullable(Type.String()),
+  details: Type.Record(Type.String(), Type.Unknown()),
+  ip: Nullable(Type.String()),
+});
+
+function timeOf(value: string | undefined, field: string): number | undefined {
+  if (value === undefined) return undefined;
+  const ms = Date.parse(value);
+  if (Number.isNaN(ms)) throw new AppError('validation_failed', { fields: [{ field, message: 'is not a date-time' }] });
+  return ms;
+}
+
+export function auditRoutes(deps: Deps): FastifyPluginAsyncTypebox {
+  return async (app) => {
+    app.get(
+      '/api/v1/audit',
+      { preHandler: requireAdmin, schema: { tags: ['audit'], querystring: AuditQuery, response: { 200: Type.Object({ items: Type.Array(AuditEventSchema), nextCursor: Nullable(Type.String()) }), ...errorResponses } } },
+      async (request) => {
+        const q = request.query;
+        const filter: AuditFilter = { limit: q.limit ?? 50 };
+        if (q.personId) filter.personId = q.personId;
+        if (q.actorId) filter.actorId = q.actorId;
+        if (q.action) filter.action = q.action;
+        if (q.cursor) filter.cursor = q.cursor;
+        const from = timeOf(q.from, 'from');
+        const to = timeOf(q.to, 'to');
+        if (from !== undefined) filter.from = from;
+        if (to !== undefined) filter.to = to;
+        return listAuditEvents(deps.db, filter);
+      },
+    );
+  };
+}

@@ -1,0 +1,108 @@
+// The audit log: a closed set of `noun.past_verb` events, each written in the same transaction as
+// the change it records. Details never hold a secret (no code, password, session id or token).
+import type { Db } from '../db/database.js';
+import { newId } from '../lib/id.js';
+
+export const AUDIT_ACTIONS = [
+  'person.created',
+  'person.updated',
+  'person.deactivated',
+  'person.claimed',
+  'people.imported',
+  'access_code.issued',
+  'access_codes.issued',
+  'access_code.deactivated',
+  'access_codes.deactivated',
+  'access_code.redeemed',
+  'access_code.failed',
+  'access_code.rate_limited',
+  'batch.downloaded',
+  'sign_in.succeeded',
+  'sign_in.failed',
+  'session.ended',
+  'sessions.ended',
+  'password.changed',
+  'api_token.created',
+] as const;
+
+export type AuditAction = (typeof AUDIT_ACTIONS)[number];
+
+/** Who did something: an admin or member (person), an API token, the CLI, or Keyslip itself. */
+export interface Actor {
+  readonly kind: 'person' | 'token' | 'cli' | 'system' | 'anonymous';
+  readonly id: string | null;
+  readonly label: string;
+  readonly ip?: string | null;
+}
+
+export const CLI_ACTOR: Actor = { kind: 'cli', id: null, label: 'cli' };
+export const SYSTEM_ACTOR: Actor = { kind: 'system', id: null, label: 'keyslip' };
+
+export interface AuditEventInput {
+  action: AuditAction;
+  actor: Actor;
+  personId?: string | null;
+  details?: Record<string, unknown>;
+  at: number;
+}
+
+export async function recordAuditEvent(db: Db, event: AuditEventInput): Promise<void> {
+  await db
+    .insertInto('audit_events')
+    .values({
+      id: newId(event.at),
+      at: event.at,
+      action: event.action,
+      actor_id: event.actor.id,
+      actor_label: event.actor.label,
+      person_id: event.personId ?? null,
+      details: JSON.stringify(event.details ?? {}),
+      ip: event.actor.ip ?? null,
+    })
+    .execute();
+}
+
+export interface AuditEvent {
+  id: string;
+  at: string;
+  action: string;
+  actor: { id: string | null; label: string };
+  personId: string | null;
+  details: Record<string, unknown>;
+  ip: string | null;
+}
+
+export interface AuditFilter {
+  personId?: string;
+  actorId?: string;
+  action?: string;
+  from?: number;
+  to?: number;
+  limit: number;
+  /** The id of the last event of the previous page (newest first). */
+  cursor?: string;
+}
+
+export async function listAuditEvents(db: Db, filter: AuditFilter): Promise<{ items: AuditEvent[]; nextCursor: string | null }> {
+  let query = db.selectFrom('audit_events').selectAll();
+  if (filter.personId) query = query.where('person_id', '=', filter.personId);
+  if (filter.actorId) query = query.where('actor_id', '=', filter.actorId);
+  if (filter.action) query = query.where('action', '=', filter.action);
+  if (filter.from !== undefined) query = query.where('at', '>=', filter.from);
+  if (filter.to !== undefined) query = query.where('at', '<', filter.to);
+  if (filter.cursor) query = query.where('id', '<', filter.cursor);
+  const rows = await query.orderBy('id', 'desc').limit(filter.limit + 1).execute();
+  const page = rows.slice(0, filter.limit);
+  return {
+    items: page.map((row) => ({
+      id: row.id,
+      at: new Date(row.at).toISOString(),
+      action: row.action,
+      actor: { id: row.actor_id, label: row.actor_label },
+      personId: row.person_id,
+      details: JSON.parse(row.details) as Record<string, unknown>,
+      ip: row.ip,
+    })),
+    nextCursor: rows.length > filter.limit ? page[page.length - 1]!.id : null,
+  };
+}

@@ -1,0 +1,51 @@
+// Who is asking: a session cookie (people using the web) or a Bearer API token (admin tooling).
+import type {} from '@fastify/cookie';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { Deps } from '../deps.js';
+import type { PeopleTable } from '../db/schema.js';
+import type { Actor } from '../audit/audit.js';
+import { AppError } from '../errors.js';
+import { resolveApiToken } from '../sessions/api-tokens.js';
+import { resolveSession, SESSION_COOKIE } from '../sessions/session.js';
+
+export type Auth =
+  | { via: 'session'; person: PeopleTable; sessionIdHash: string; actor: Actor }
+  | { via: 'token'; person: null; tokenId: string; actor: Actor }
+  | { via: 'none'; person: null; actor: Actor };
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    auth: Auth;
+  }
+}
+
+export async function authenticate(deps: Deps, request: FastifyRequest): Promise<Auth> {
+  const now = deps.clock.now();
+  const header = request.headers.authorization;
+  if (typeof header === 'string' && /^Bearer /i.test(header)) {
+    const token = await resolveApiToken(deps.db, header.slice(7).trim(), now);
+    if (!token) throw new AppError('unauthenticated', { message: 'The API token is not valid.' });
+    return { via: 'token', person: null, tokenId: token.id, actor: { kind: 'token', id: token.id, label: `token:${token.name}`, ip: request.ip } };
+  }
+  const cookie = request.cookies[SESSION_COOKIE];
+  if (cookie) {
+    const current = await resolveSession(deps.db, deps.config, cookie, now);
+    if (current) {
+      const { person, session } = current;
+      return { via: 'session', person, sessionIdHash: session.id_hash, actor: { kind: 'person', id: person.id, label: person.username ?? person.name, ip: request.ip } };
+    }
+  }
+  return { via: 'none', person: null, actor: { kind: 'anonymous', id: null, label: 'anonymous', ip: request.ip } };
+}
+
+/** preHandler: any signed-in person (session) or token. */
+export async function requireSignedIn(request: FastifyRequest, _reply: FastifyReply): Promise<void> {
+  if (request.auth.via === 'none') throw new AppError('unauthenticated');
+}
+
+/** preHandler: an admin's session, or an API token (tokens are admin credentials). */
+export async function requireAdmin(request: FastifyRequest, _reply: FastifyReply): Promise<void> {
+  const auth = request.auth;
+  if (auth.via === 'none') throw new AppError('unauthenticated');
+  if (auth.via === 'session' && auth.person.role !== 'admin') throw new AppError('forbidden');
+}

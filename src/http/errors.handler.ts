@@ -1,0 +1,65 @@
+// The one place that turns errors into HTTP answers: JSON `{ error: { code, message } }` for the
+// API, never a stack trace; 5xx are logged, 4xx are the caller's business.
+import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
+import { AppError, ERRORS, type ErrorCode } from '../errors.js';
+import { isDatabaseUnavailable } from '../db/database.js';
+import { countDatabaseUnavailable } from './metrics.js';
+
+export interface ErrorBody {
+  error: { code: ErrorCode; message: string; fields?: { field: string; message: string }[] };
+}
+
+/** Maps anything thrown to an AppError the client may see. */
+export function toAppError(error: unknown): AppError {
+  if (error instanceof AppError) return error;
+  const fastifyError = error as FastifyError;
+  if (fastifyError.validation) {
+    const fields = fastifyError.validation.map((v) => ({
+      field: (v.instancePath || (v.params as { missingProperty?: string })?.missingProperty || fastifyError.validationContext || 'body').replace(/^\//, ''),
+      message: v.message ?? 'is not valid',
+    }));
+    return new AppError('validation_failed', { message: `Not valid: ${fields.map((f) => `${f.field} ${f.message}`).join('; ')}.`, fields });
+  }
+  switch (fastifyError.code) {
+    case 'FST_ERR_CTP_BODY_TOO_LARGE':
+      return new AppError('payload_too_large');
+    case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
+    case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
+      return new AppError('unsupported_media_type');
+    case 'FST_ERR_CTP_EMPTY_JSON_BODY':
+    case 'FST_ERR_CTP_INVALID_JSON_BODY':
+      return new AppError('bad_request', { message: 'The body is not valid JSON.' });
+    case 'FST_ERR_BAD_URL':
+    case 'FST_ERR_ASYNC_CONSTRAINT':
+      return new AppError('bad_request');
+  }
+  if (error instanceof SyntaxError) return new AppError('bad_request', { message: 'The body is not valid JSON.' });
+  if (isDatabaseUnavailable(error)) return new AppError('database_unavailable');
+  const status = fastifyError.statusCode;
+  if (typeof status === 'number' && status >= 400 && status < 500) {
+    const code = (Object.keys(ERRORS) as ErrorCode[]).find((c) => ERRORS[c].status === status) ?? 'bad_request';
+    return new AppError(code);
+  }
+  return new AppError('internal');
+}
+
+export function errorBody(error: AppError, message?: string): ErrorBody {
+  const body: ErrorBody = { error: { code: error.code, message: message ?? error.message } };
+  if (error.options.fields) body.error.fields = error.options.fields;
+  return body;
+}
+
+export function handleError(error: unknown, request: FastifyRequest, reply: FastifyReply): void {
+  const appError = toAppError(error);
+  if (appError.status >= 500) {
+    if (appError.code === 'database_unavailable') {
+      countDatabaseUnavailable();
+      request.log.warn({ err: { message: (error as Error).message, code: (error as { code?: string }).code } }, 'database unavailable');
+      reply.header('Retry-After', '5');
+    } else {
+      request.log.error({ err: error }, 'request failed');
+    }
+  }
+  if (appError.options.retryAfterSeconds !== undefined) reply.header('Retry-After', String(appError.options.retryAfterSeconds));
+  reply.status(appError.status).type('application/json; charset=utf-8').send(errorBody(appError));
+}

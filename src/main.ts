@@ -1,0 +1,75 @@
+// loadConfig → open the database → buildApp → listen. The only place (with the CLI) that exits.
+import { pathToFileURL } from 'node:url';
+import { ConfigError, loadConfig, unsafeSettings, type Config } from './config.js';
+import { buildApp } from './app.js';
+import { formatAccessCode } from './access-codes/access-code.js';
+import { eraseExpiredBatches } from './access-codes/batches.service.js';
+import { createFirstAdminIfEmpty } from './people/first-admin.js';
+import { pruneRateLimits } from './rate-limits/rate-limits.js';
+import { openRuntime } from './runtime.js';
+import { DAY, MINUTE } from './lib/clock.js';
+import { commonPasswordCount } from './sign-in/password.js';
+
+export async function serve(config: Config): Promise<void> {
+  const { deps, handle, logger } = await openRuntime(config);
+  for (const warning of unsafeSettings(config)) logger.warn(`ATTENTION: ${warning}`);
+  commonPasswordCount();
+
+  const firstAdmin = await createFirstAdminIfEmpty(deps);
+  if (firstAdmin) {
+    // Printed once, to the console only (never to the JSON log): the code is a password.
+    process.stdout.write(
+      [
+        '',
+        '  Keyslip is ready. The first admin account was created.',
+        `  Username:    ${firstAdmin.person.username}`,
+        `  Access code: ${formatAccessCode(firstAdmin.code.replace(/-/g, ''))}`,
+        `  Go to ${config.baseUrl}/work/accesscode, enter the code and choose a password.`,
+        '  The code is shown only this once.',
+        '',
+        '',
+      ].join('\n'),
+    );
+  }
+
+  const app = await buildApp(deps, { logger });
+  const housekeeping = setInterval(() => {
+    eraseExpiredBatches(deps)
+      .then(() => pruneRateLimits(deps.db, deps.clock.now() - DAY))
+      .catch((error: unknown) => logger.warn({ err: { message: (error as Error).message } }, 'housekeeping failed; will retry'));
+  }, MINUTE);
+  housekeeping.unref();
+  await eraseExpiredBatches(deps).catch(() => undefined);
+
+  let closing = false;
+  const shutdown = (signal: string): void => {
+    if (closing) return;
+    closing = true;
+    logger.info({ signal }, 'shutting down: finishing requests in flight');
+    clearInterval(housekeeping);
+    app
+      .close()
+      .then(() => handle.close())
+      .then(() => process.exit(0))
+      .catch(() => process.exit(1));
+  };
+  process.on('SIGTERM', () => shutdown('SIGTERM'));
+  process.on('SIGINT', () => shutdown('SIGINT'));
+
+  await app.listen({ port: config.port, host: config.host });
+}
+
+async function main(): Promise<void> {
+  try {
+    await serve(loadConfig());
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      process.stderr.write(`${error.message}\n`);
+      process.exit(2);
+    }
+    process.stderr.write(`Keyslip could not start: ${(error as Error).message}\n`);
+    process.exit(1);
+  }
+}
+
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) void main();

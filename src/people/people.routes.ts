@@ -1,0 +1,114 @@
+import { Type, type Static } from '@sinclair/typebox';
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { Deps } from '../deps.js';
+import { AppError } from '../errors.js';
+import { requireAdmin } from '../http/auth.js';
+import { errorResponses, IdParams, PeopleFilterSchema, PersonInputSchema, PersonSchema } from '../http/schemas.js';
+import { endSessionsOf } from '../sign-in/sign-in.service.js';
+import { toPerson } from './person.js';
+import { createPerson, deactivatePerson, getPerson, importPeople, updatePerson } from './people.service.js';
+import { countPeople, searchPeopleRows, type PeopleFilter, type PeoplePageCursor } from './people.store.js';
+
+const SearchQuery = Type.Composite([
+  PeopleFilterSchema,
+  Type.Object({
+    limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 200, default: 50 })),
+    cursor: Type.Optional(Type.String({ maxLength: 400 })),
+    count: Type.Optional(Type.Boolean()),
+  }),
+], { additionalProperties: false });
+
+export function encodeCursor(cursor: PeoplePageCursor | null): string | null {
+  return cursor ? Buffer.from(JSON.stringify([cursor.name, cursor.id])).toString('base64url') : null;
+}
+
+export function decodeCursor(raw: string | undefined): PeoplePageCursor | null {
+  if (!raw) return null;
+  try {
+    const [name, id] = JSON.parse(Buffer.from(raw, 'base64url').toString('utf8')) as unknown[];
+    if (typeof name === 'string' && typeof id === 'string') return { name, id };
+  } catch {
+    // fall through
+  }
+  throw new AppError('validation_failed', { message: 'The cursor is not valid.', fields: [{ field: 'cursor', message: 'is not valid' }] });
+}
+
+export function filterOf(query: Static<typeof PeopleFilterSchema>): PeopleFilter {
+  const filter: PeopleFilter = {};
+  if (query.q !== undefined && query.q.trim() !== '') filter.q = query.q;
+  if (query.hasEmail !== undefined) filter.hasEmail = query.hasEmail;
+  if (query.status) filter.status = query.status;
+  if (query.codeState) filter.codeState = query.codeState;
+  if (query.department) filter.department = query.department;
+  if (query.location) filter.location = query.location;
+  return filter;
+}
+
+export const COUNT_CAP = 10_000;
+
+export function peopleRoutes(deps: Deps): FastifyPluginAsyncTypebox {
+  return async (app) => {
+    app.addHook('preHandler', requireAdmin);
+
+    app.post('/api/v1/people', { schema: { tags: ['people'], body: PersonInputSchema, response: { 201: PersonSchema, ...errorResponses } } }, async (request, reply) => {
+      const person = await createPerson(deps, request.body, request.auth.actor);
+      return reply.status(201).send(person);
+    });
+
+    app.get(
+      '/api/v1/people',
+      {
+        schema: {
+          tags: ['people'],
+          querystring: SearchQuery,
+          response: { 200: Type.Object({ items: Type.Array(PersonSchema), nextCursor: Type.Union([Type.String(), Type.Null()]), total: Type.Optional(Type.Object({ count: Type.Integer(), capped: Type.Boolean() })) }), ...errorResponses },
+        },
+      },
+      async (request) => {
+        const now = deps.clock.now();
+        const filter = filterOf(request.query);
+        const page = await searchPeopleRows(deps.db, filter, { limit: request.query.limit ?? 50, after: decodeCursor(request.query.cursor), now });
+        const total = request.query.count ? await countPeople(deps.db, filter, { cap: COUNT_CAP, now }) : undefined;
+        return { items: page.rows.map((row) => toPerson(row, now)), nextCursor: encodeCursor(page.next), ...(total ? { total } : {}) };
+      },
+    );
+
+    app.get('/api/v1/people/:id', { schema: { tags: ['people'], params: IdParams, response: { 200: PersonSchema, ...errorResponses } } }, async (request) => {
+      const person = await getPerson(deps, request.params.id);
+      if (!person) throw new AppError('not_found', { message: 'No person with that id.' });
+      return person;
+    });
+
+    app.patch('/api/v1/people/:id', { schema: { tags: ['people'], params: IdParams, body: PersonInputSchema, response: { 200: PersonSchema, ...errorResponses } } }, async (request) =>
+      updatePerson(deps, request.params.id, request.body, request.auth.actor),
+    );
+
+    app.post('/api/v1/people/:id/deactivate', { schema: { tags: ['people'], params: IdParams, response: { 200: PersonSchema, ...errorResponses } } }, async (request) =>
+      deactivatePerson(deps, request.params.id, request.auth.actor),
+    );
+
+    app.delete('/api/v1/people/:id/sessions', { schema: { tags: ['people'], params: IdParams, response: { 200: Type.Object({ ended: Type.Integer() }), ...errorResponses } } }, async (request) => {
+      if (!(await getPerson(deps, request.params.id))) throw new AppError('not_found', { message: 'No person with that id.' });
+      return { ended: await endSessionsOf(deps, request.params.id, request.auth.actor) };
+    });
+
+    // The CSV body arrives as a stream (see app.ts) and is parsed row by row: any size, bounded memory.
+    app.post(
+      '/api/v1/people/import',
+      {
+        schema: {
+          tags: ['people'],
+          description: 'CSV body (text/csv) with a header row: name, username, email, employeeId, department, location, title, role.',
+          response: { 200: Type.Object({ created: Type.Integer(), updated: Type.Integer(), errors: Type.Array(Type.Object({ line: Type.Integer(), message: Type.String() })) }), ...errorResponses },
+        },
+      },
+      async (request) => {
+        const body = request.body as unknown;
+        if (!body || typeof (body as NodeJS.ReadableStream).pipe !== 'function') {
+          throw new AppError('unsupported_media_type', { message: 'Send the CSV file as the body with Content-Type: text/csv.' });
+        }
+        return importPeople(deps, body as import('node:stream').Readable, request.auth.actor);
+      },
+    );
+  };
+}

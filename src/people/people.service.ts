@@ -1,0 +1,298 @@
+// The people rules that take several writes: create, edit, deactivate, import.
+import type { Readable } from 'node:stream';
+import { parse } from 'csv-parse';
+import type { Deps } from '../deps.js';
+import type { Db } from '../db/database.js';
+import { uniqueViolationColumn } from '../db/database.js';
+import type { PeopleTable } from '../db/schema.js';
+import { AppError } from '../errors.js';
+import { recordAuditEvent, type Actor } from '../audit/audit.js';
+import { newId } from '../lib/id.js';
+import { deactivateOpenAccessCode } from '../access-codes/access-codes.store.js';
+import { endPersonSessions } from '../sessions/sessions.store.js';
+import { searchTextOf, toPerson, validatePersonInput, type Person, type PersonInput, type ValidPersonFields } from './person.js';
+import { findPersonById, insertPerson, lockPerson } from './people.store.js';
+
+function conflictError(column: string | null): AppError {
+  if (column === 'username') return new AppError('username_taken', { fields: [{ field: 'username', message: 'That username is taken.' }] });
+  if (column === 'email') return new AppError('email_taken', { fields: [{ field: 'email', message: 'That email address is already in use.' }] });
+  if (column === 'employee_id') return new AppError('employee_id_taken', { fields: [{ field: 'employeeId', message: 'That employee id is already in use.' }] });
+  return new AppError('conflict');
+}
+
+function newPersonRow(fields: ValidPersonFields & { name: string }, now: number): PeopleTable {
+  const row: PeopleTable = {
+    id: newId(now),
+    name: fields.name,
+    username: fields.username ?? null,
+    email: fields.email ?? null,
+    employee_id: fields.employee_id ?? null,
+    department: fields.department ?? null,
+    location: fields.location ?? null,
+    title: fields.title ?? null,
+    role: fields.role ?? 'member',
+    status: 'unclaimed',
+    password_hash: null,
+    search_text: '',
+    code_state: 'none',
+    code_expires_at: null,
+    failed_sign_ins: 0,
+    last_failed_sign_in_at: null,
+    created_at: now,
+    updated_at: now,
+    claimed_at: null,
+    last_sign_in_at: null,
+    deactivated_at: null,
+  };
+  row.search_text = searchTextOf(row);
+  return row;
+}
+
+export async function createPerson(deps: Deps, input: PersonInput, actor: Actor): Promise<Person> {
+  const checked = validatePersonInput(input, { creating: true });
+  if (!checked.ok) throw new AppError('validation_failed', { fields: checked.problems, message: checked.problems.map((p) => p.message).join(' ') });
+  const now = deps.clock.now();
+  const row = newPersonRow({ ...checked.fields, name: checked.fields.name! }, now);
+  try {
+    await deps.db.transaction().execute(async (trx) => {
+      await insertPerson(trx, row);
+      await recordAuditEvent(trx, { action: 'person.created', actor, personId: row.id, details: { role: row.role }, at: now });
+    });
+  } catch (error) {
+    const column = uniqueViolationColumn(error);
+    if (column) throw conflictError(column);
+    throw error;
+  }
+  return toPerson(row, now);
+}
+
+export async function getPerson(deps: Deps, id: string): Promise<Person | null> {
+  const row = await findPersonById(deps.db, id);
+  return row ? toPerson(row, deps.clock.now()) : null;
+}
+
+export async function updatePerson(deps: Deps, id: string, input: PersonInput, actor: Actor): Promise<Person> {
+  const checked = validatePersonInput(input, { creating: false });
+  if (!checked.ok) throw new AppError('validation_failed', { fields: checked.problems, message: checked.problems.map((p) => p.message).join(' ') });
+  const now = deps.clock.now();
+  try {
+    return await deps.db.transaction().execute(async (trx) => {
+      const current = await lockPerson(trx, id);
+      if (!current) throw new AppError('not_found', { message: 'No person with that id.' });
+      const next: PeopleTable = { ...current, ...checked.fields, updated_at: now };
+      if (!next.username && !next.email && !next.employee_id) {
+        throw new AppError('validation_failed', { fields: [{ field: 'username', message: 'Keep at least one of username, email or employee id.' }] });
+      }
+      next.search_text = searchTextOf(next);
+      const changed = Object.keys(checked.fields).filter((key) => current[key as keyof PeopleTable] !== next[key as keyof PeopleTable]);
+      await trx.updateTable('people').set({ ...checked.fields, search_text: next.search_text, updated_at: now }).where('id', '=', id).execute();
+      await recordAuditEvent(trx, { action: 'person.updated', actor, personId: id, details: { changed }, at: now });
+      return toPerson(next, now);
+    });
+  } catch (error) {
+    const column = uniqueViolationColumn(error);
+    if (column) throw conflictError(column);
+    throw error;
+  }
+}
+
+/** Deactivate person → end sessions → deactivate code → audit entry: one transaction. */
+export async function deactivatePerson(deps: Deps, id: string, actor: Actor): Promise<Person> {
+  const now = deps.clock.now();
+  return deps.db.transaction().execute(async (trx) => {
+    const current = await lockPerson(trx, id);
+    if (!current) throw new AppError('not_found', { message: 'No person with that id.' });
+    if (current.status === 'deactivated') return toPerson(current, now);
+    const codes = await deactivateOpenAccessCode(trx, id, now);
+    const sessions = await endPersonSessions(trx, id);
+    const changes = {
+      status: 'deactivated' as const,
+      deactivated_at: now,
+      updated_at: now,
+      ...(codes > 0 ? { code_state: 'deactivated' as const, code_expires_at: null } : {}),
+    };
+    await trx.updateTable('people').set(changes).where('id', '=', id).execute();
+    await recordAuditEvent(trx, { action: 'person.deactivated', actor, personId: id, details: { codesDeactivated: codes, sessionsEnded: sessions }, at: now });
+    return toPerson({ ...current, ...changes }, now);
+  });
+}
+
+// ---------------------------------------------------------------------------------------------
+// CSV import: streamed in chunks, each chunk one transaction; bad rows are reported by line and
+// skipped, good rows kept. A row updates the person with the same username, else the same
+// employee id; otherwise it creates one.
+
+export interface ImportReport {
+  created: number;
+  updated: number;
+  errors: { line: number; message: string }[];
+}
+
+const HEADER_ALIASES: Record<string, keyof PersonInput> = {
+  name: 'name',
+  fullname: 'name',
+  username: 'username',
+  email: 'email',
+  emailaddress: 'email',
+  employeeid: 'employeeId',
+  employeenumber: 'employeeId',
+  department: 'department',
+  location: 'location',
+  title: 'title',
+  role: 'role',
+};
+
+/** Header cells are matched loosely: "Employee ID", "employee_id" and "employeeId" are one column. */
+function headerKey(cell: string): keyof PersonInput | null {
+  return HEADER_ALIASES[cell.normalize('NFKC').toLowerCase().replace(/[\s_\-]/g, '')] ?? null;
+}
+
+const CHUNK = 1000;
+const MAX_REPORTED_ERRORS = 1000;
+
+interface PendingRow {
+  line: number;
+  fields: ValidPersonFields;
+}
+
+export async function importPeople(deps: Deps, input: Readable, actor: Actor): Promise<ImportReport> {
+  const report: ImportReport = { created: 0, updated: 0, errors: [] };
+  let errorCount = 0;
+  const addError = (line: number, message: string): void => {
+    errorCount += 1;
+    if (report.errors.length < MAX_REPORTED_ERRORS) report.errors.push({ line, message });
+  };
+  const parser = input.pipe(
+    parse({ bom: true, relax_column_count: true, skip_empty_lines: true, trim: true, info: true, max_record_size: 64 * 1024 }),
+  );
+  let columns: (keyof PersonInput | null)[] | null = null;
+  let pending: PendingRow[] = [];
+
+  try {
+    for await (const record of parser as AsyncIterable<{ record: string[]; info: { lines: number } }>) {
+      const line = record.info.lines;
+      if (columns === null) {
+        columns = record.record.map(headerKey);
+        if (!columns.includes('name')) throw new AppError('invalid_csv', { message: 'The header row needs a "name" column.' });
+        if (!columns.some((c) => c === 'username' || c === 'email' || c === 'employeeId')) {
+          throw new AppError('invalid_csv', { message: 'The header row needs a "username", "email" or "employeeId" column.' });
+        }
+        continue;
+      }
+      const personInput: PersonInput = {};
+      columns.forEach((column, index) => {
+        const value = record.record[index];
+        if (column && value !== undefined && value !== '') (personInput as Record<string, string>)[column] = value;
+      });
+      const checked = validatePersonInput(personInput, { creating: true });
+      if (!checked.ok) {
+        addError(line, checked.problems.map((p) => p.message).join(' '));
+        continue;
+      }
+      pending.push({ line, fields: checked.fields });
+      if (pending.length >= CHUNK) {
+        await importChunk(deps, pending, report, addError);
+        pending = [];
+      }
+    }
+  } catch (error) {
+    if (error instanceof AppError) throw error;
+    const code = (error as { code?: string }).code;
+    if (typeof code === 'string' && code.startsWith('CSV_')) {
+      throw new AppError('invalid_csv', { message: `The file is not valid CSV: ${(error as Error).message}` });
+    }
+    throw error;
+  }
+  if (columns === null) throw new AppError('invalid_csv', { message: 'The file is empty: it needs a header row.' });
+  if (pending.length > 0) await importChunk(deps, pending, report, addError);
+
+  const now = deps.clock.now();
+  await recordAuditEvent(deps.db, {
+    action: 'people.imported',
+    actor,
+    details: { created: report.created, updated: report.updated, errors: errorCount },
+    at: now,
+  });
+  if (errorCount > report.errors.length) {
+    report.errors.push({ line: 0, message: `${errorCount - report.errors.length} more rows had errors; fix the ones above and import again.` });
+  }
+  return report;
+}
+
+async function importChunk(deps: Deps, rows: PendingRow[], report: ImportReport, addError: (line: number, message: string) => void): Promise<void> {
+  try {
+    const counts = await deps.db.transaction().execute((trx) => writeChunk(trx, rows, addError, deps.clock.now()));
+    report.created += counts.created;
+    report.updated += counts.updated;
+  } catch (error) {
+    // A clash the pre-checks could not see (a concurrent write): redo the chunk row by row so
+    // only the clashing rows are reported.
+    if (uniqueViolationColumn(error) === null || rows.length === 1) throw error;
+    for (const row of rows) {
+      try {
+        await importChunk(deps, [row], report, addError);
+      } catch (rowError) {
+        const column = uniqueViolationColumn(rowError);
+        if (column === null) throw rowError;
+        addError(row.line, `${column} is already in use by another person.`);
+      }
+    }
+  }
+}
+
+async function writeChunk(trx: Db, rows: PendingRow[], addError: (line: number, message: string) => void, now: number): Promise<{ created: number; updated: number }> {
+  const usernames = rows.map((r) => r.fields.username).filter((v): v is string => !!v);
+  const employeeIds = rows.map((r) => r.fields.employee_id).filter((v): v is string => !!v);
+  const emails = rows.map((r) => r.fields.email).filter((v): v is string => !!v);
+  const existing = await trx
+    .selectFrom('people')
+    .selectAll()
+    .where((eb) =>
+      eb.or([
+        ...(usernames.length ? [eb('username', 'in', usernames)] : []),
+        ...(employeeIds.length ? [eb('employee_id', 'in', employeeIds)] : []),
+        ...(emails.length ? [eb('email', 'in', emails)] : []),
+      ]),
+    )
+    .execute();
+  const byUsername = new Map(existing.filter((p) => p.username).map((p) => [p.username!, p]));
+  const byEmployeeId = new Map(existing.filter((p) => p.employee_id).map((p) => [p.employee_id!, p]));
+  const byEmail = new Map(existing.filter((p) => p.email).map((p) => [p.email!, p]));
+
+  const inserts: PeopleTable[] = [];
+  let updated = 0;
+  for (const { line, fields } of rows) {
+    const match = (fields.username ? byUsername.get(fields.username) : undefined) ?? (fields.employee_id ? byEmployeeId.get(fields.employee_id) : undefined) ?? null;
+    const clash = (value: string | null | undefined, index: Map<string, PeopleTable>): boolean => {
+      if (!value) return false;
+      const other = index.get(value);
+      return other !== undefined && other.id !== match?.id;
+    };
+    const problems: string[] = [];
+    if (clash(fields.username, byUsername)) problems.push(`username "${fields.username}" belongs to another person`);
+    if (clash(fields.employee_id, byEmployeeId)) problems.push(`employee id "${fields.employee_id}" belongs to another person`);
+    if (clash(fields.email, byEmail)) problems.push(`email "${fields.email}" belongs to another person`);
+    if (problems.length > 0) {
+      addError(line, `Not imported: ${problems.join('; ')}.`);
+      continue;
+    }
+    let row: PeopleTable;
+    if (match) {
+      row = { ...match, ...fields, updated_at: now };
+      row.search_text = searchTextOf(row);
+      await trx.updateTable('people').set({ ...fields, search_text: row.search_text, updated_at: now }).where('id', '=', match.id).execute();
+      updated += 1;
+    } else {
+      row = newPersonRow({ ...fields, name: fields.name! }, now);
+      inserts.push(row);
+    }
+    // Later rows of the same chunk see this one, so duplicates inside a file are caught too.
+    if (row.username) byUsername.set(row.username, row);
+    if (row.employee_id) byEmployeeId.set(row.employee_id, row);
+    if (row.email) byEmail.set(row.email, row);
+  }
+  // Multi-row inserts, kept under SQLite's and PostgreSQL's bound-parameter limits.
+  for (let i = 0; i < inserts.length; i += 200) await trx.insertInto('people').values(inserts.slice(i, i + 200)).execute();
+  return { created: inserts.length, updated };
+}
+

@@ -1,0 +1,186 @@
+// A person of the directory: types and the pure rules of SPEC §1 (no database, no HTTP).
+import type { PeopleTable, PersonCodeState, PersonRole, PersonStatus } from '../db/schema.js';
+import type { FieldProblem } from '../errors.js';
+
+/** The code state a person shows: their latest code, with expiry decided against "now". */
+export type CodeState = PersonCodeState | 'expired';
+
+export interface Person {
+  id: string;
+  name: string;
+  username: string | null;
+  email: string | null;
+  employeeId: string | null;
+  department: string | null;
+  location: string | null;
+  title: string | null;
+  role: PersonRole;
+  status: PersonStatus;
+  codeState: CodeState;
+  codeExpiresAt: string | null;
+  createdAt: string;
+  updatedAt: string;
+  claimedAt: string | null;
+  lastSignInAt: string | null;
+}
+
+export interface PersonInput {
+  name?: string;
+  username?: string | null;
+  email?: string | null;
+  employeeId?: string | null;
+  department?: string | null;
+  location?: string | null;
+  title?: string | null;
+  role?: PersonRole;
+}
+
+const iso = (ms: number | null): string | null => (ms === null ? null : new Date(ms).toISOString());
+
+export function codeStateOf(row: Pick<PeopleTable, 'code_state' | 'code_expires_at'>, now: number): CodeState {
+  if (row.code_state === 'active' && row.code_expires_at !== null && row.code_expires_at <= now) return 'expired';
+  return row.code_state;
+}
+
+export function toPerson(row: PeopleTable, now: number): Person {
+  const codeState = codeStateOf(row, now);
+  return {
+    id: row.id,
+    name: row.name,
+    username: row.username,
+    email: row.email,
+    employeeId: row.employee_id,
+    department: row.department,
+    location: row.location,
+    title: row.title,
+    role: row.role,
+    status: row.status,
+    codeState,
+    codeExpiresAt: codeState === 'active' ? iso(row.code_expires_at) : null,
+    createdAt: new Date(row.created_at).toISOString(),
+    updatedAt: new Date(row.updated_at).toISOString(),
+    claimedAt: iso(row.claimed_at),
+    lastSignInAt: iso(row.last_sign_in_at),
+  };
+}
+
+// Control characters, and bidi overrides/isolates that could make a name display as another.
+const FORBIDDEN_IN_TEXT = /[\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/;
+const USERNAME = /^[a-z0-9][a-z0-9._-]{2,63}$/;
+
+/**
+ * NFKC + lower-case, then 3–64 of `a-z 0-9 . _ -` starting with a letter or digit. Input with
+ * any non-ASCII character is refused rather than folded, so a full-width or Cyrillic look-alike
+ * ("аdmin" with a Cyrillic а) can never pass for, or be confused with, an existing username.
+ */
+export function normaliseUsername(input: string): string | null {
+  const trimmed = input.trim();
+  if (!/^[\x21-\x7e]+$/.test(trimmed)) return null;
+  const username = trimmed.normalize('NFKC').toLowerCase();
+  return USERNAME.test(username) ? username : null;
+}
+
+export function normaliseEmail(input: string): string | null {
+  const email = input.trim().normalize('NFKC').toLowerCase();
+  if (email.length > 254 || FORBIDDEN_IN_TEXT.test(email)) return null;
+  return /^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(email) ? email : null;
+}
+
+function cleanText(input: string, max: number): string | null {
+  const text = input.normalize('NFC').trim().replace(/\s+/g, ' ');
+  if (text === '' || [...text].length > max || FORBIDDEN_IN_TEXT.test(text)) return null;
+  return text;
+}
+
+/** The lower-cased haystack for fragment search over name, username, email and employee id. */
+export function searchTextOf(person: { name: string; username: string | null; email: string | null; employee_id: string | null }): string {
+  return [person.name, person.username, person.email, person.employee_id]
+    .filter((part): part is string => part !== null)
+    .join(' ')
+    .normalize('NFKC')
+    .toLowerCase();
+}
+
+export interface ValidPersonFields {
+  name?: string;
+  username?: string | null;
+  email?: string | null;
+  employee_id?: string | null;
+  department?: string | null;
+  location?: string | null;
+  title?: string | null;
+  role?: PersonRole;
+}
+
+/**
+ * Checks the fields given (all optional, for PATCH); returns the cleaned values or the list of
+ * problems. `requireIdentity` adds SPEC §1's "a name and at least one of username, email or
+ * employee id" for a new person.
+ */
+export function validatePersonInput(
+  input: PersonInput,
+  options: { creating: boolean },
+): { ok: true; fields: ValidPersonFields } | { ok: false; problems: FieldProblem[] } {
+  const problems: FieldProblem[] = [];
+  const fields: ValidPersonFields = {};
+
+  if (input.name !== undefined) {
+    const name = cleanText(input.name, 200);
+    if (name === null) problems.push({ field: 'name', message: 'Name must be 1–200 characters, without control characters.' });
+    else fields.name = name;
+  } else if (options.creating) {
+    problems.push({ field: 'name', message: 'Name is required.' });
+  }
+
+  const optionalText = (key: 'department' | 'location' | 'title', value: string | null | undefined): void => {
+    if (value === undefined) return;
+    if (value === null || value.trim() === '') {
+      fields[key] = null;
+      return;
+    }
+    const cleaned = cleanText(value, 200);
+    if (cleaned === null) problems.push({ field: key, message: `${key} must be at most 200 characters, without control characters.` });
+    else fields[key] = cleaned;
+  };
+  optionalText('department', input.department);
+  optionalText('location', input.location);
+  optionalText('title', input.title);
+
+  if (input.username !== undefined) {
+    if (input.username === null || input.username.trim() === '') fields.username = null;
+    else {
+      const username = normaliseUsername(input.username);
+      if (username === null) {
+        problems.push({
+          field: 'username',
+          message: 'Username must be 3–64 of a–z, 0–9, ".", "_" or "-", starting with a letter or digit.',
+        });
+      } else fields.username = username;
+    }
+  }
+  if (input.email !== undefined) {
+    if (input.email === null || input.email.trim() === '') fields.email = null;
+    else {
+      const email = normaliseEmail(input.email);
+      if (email === null) problems.push({ field: 'email', message: 'Email address is not valid.' });
+      else fields.email = email;
+    }
+  }
+  if (input.employeeId !== undefined) {
+    if (input.employeeId === null || input.employeeId.trim() === '') fields.employee_id = null;
+    else {
+      const employeeId = cleanText(input.employeeId, 64);
+      if (employeeId === null) problems.push({ field: 'employeeId', message: 'Employee id must be at most 64 characters.' });
+      else fields.employee_id = employeeId;
+    }
+  }
+  if (input.role !== undefined) {
+    if (input.role !== 'member' && input.role !== 'admin') problems.push({ field: 'role', message: 'Role must be member or admin.' });
+    else fields.role = input.role;
+  }
+
+  if (options.creating && problems.length === 0 && !fields.username && !fields.email && !fields.employee_id) {
+    problems.push({ field: 'username', message: 'Give at least one of username, email or employee id.' });
+  }
+  return problems.length > 0 ? { ok: false, problems } : { ok: true, fields };
+}

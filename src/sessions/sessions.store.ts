@@ -1,0 +1,37 @@
+import type { Db } from '../db/database.js';
+import type { SessionsTable } from '../db/schema.js';
+
+export async function insertSession(db: Db, row: SessionsTable): Promise<void> {
+  await db.insertInto('sessions').values(row).execute();
+}
+
+export async function findSessionByHash(db: Db, idHash: string): Promise<SessionsTable | null> {
+  return (await db.selectFrom('sessions').selectAll().where('id_hash', '=', idHash).executeTakeFirst()) ?? null;
+}
+
+export async function touchSession(db: Db, idHash: string, now: number): Promise<void> {
+  await db.updateTable('sessions').set({ last_seen_at: now }).where('id_hash', '=', idHash).execute();
+}
+
+export async function deleteSession(db: Db, idHash: string): Promise<number> {
+  const result = await db.deleteFrom('sessions').where('id_hash', '=', idHash).executeTakeFirst();
+  return Number(result.numDeletedRows);
+}
+
+/** Ends every session of a person, except `keep` when given; returns how many ended. */
+export async function endPersonSessions(db: Db, personId: string, options: { keep?: string } = {}): Promise<number> {
+  let query = db.deleteFrom('sessions').where('person_id', '=', personId);
+  if (options.keep) query = query.where('id_hash', '!=', options.keep);
+  const result = await query.executeTakeFirst();
+  return Number(result.numDeletedRows);
+}
+
+export async function listPersonSessions(db: Db, personId: string, now: number): Promise<SessionsTable[]> {
+  return db
+    .selectFrom('sessions')
+    .selectAll()
+    .where('person_id', '=', personId)
+    .where('expires_at', '>', now)
+    .orderBy('last_seen_at', 'desc')
+    .execute();
+}

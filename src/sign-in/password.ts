@@ -1,0 +1,190 @@
+// Password policy and password hashing.
+//
+// The policy follows NIST SP 800-63B (memorised secrets):
+//   - length is counted in Unicode code points after NFKC normalisation,
+//     so an emoji or an accented letter counts as one character;
+//   - at least MIN_PASSWORD_LENGTH, at most MAX_PASSWORD_LENGTH;
+//   - no composition rules (no "must contain a digit and a capital");
+//   - refused if it is a commonly used password (the shipped blocklist);
+//   - refused if it contains the username.
+//
+// Hashing is Argon2id with the OWASP parameters (19 MiB, 2 passes, 1 lane).
+
+import { existsSync, readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { hash as argon2Hash, verify as argon2Verify } from '@node-rs/argon2';
+import type { Algorithm, Options as Argon2Options } from '@node-rs/argon2';
+
+export const MIN_PASSWORD_LENGTH = 8;
+export const RECOMMENDED_PASSWORD_LENGTH = 15;
+export const MAX_PASSWORD_LENGTH = 128;
+
+/** Shortest username that is checked for inside the password. */
+const MIN_USERNAME_LENGTH_TO_CHECK = 3;
+
+/**
+ * Any string longer than this (in UTF-16 code units) is refused as too long
+ * before it is normalised, so a multi-megabyte body cannot make us run NFKC
+ * over it. NFKC composes at most about 4 code points into 1, so nothing this
+ * long can come out at MAX_PASSWORD_LENGTH code points or fewer.
+ */
+const RAW_LENGTH_CUTOFF = 32 * MAX_PASSWORD_LENGTH;
+
+export type PasswordProblem = 'too_short' | 'too_long' | 'common' | 'contains_username';
+
+// ---------------------------------------------------------------------------
+// Blocklist
+
+const BLOCKLIST_FILE = 'common-passwords.txt';
+
+/**
+ * Where the blocklist is. Beside this module when running from `src` (tests,
+ * tsx). The build (`tsc`, into `dist/src`) does not copy .txt files, so from
+ * `dist/src/sign-in/` we fall back to the same file in the source tree.
+ */
+function blocklistPath(): string {
+  const candidates = [
+    new URL(`./${BLOCKLIST_FILE}`, import.meta.url),
+    new URL(`../../../src/sign-in/${BLOCKLIST_FILE}`, import.meta.url),
+  ];
+  for (const url of candidates) {
+    const path = fileURLToPath(url);
+    if (existsSync(path)) return path;
+  }
+  throw new Error(
+    `Password blocklist ${BLOCKLIST_FILE} not found; looked in: ` +
+      candidates.map((u) => fileURLToPath(u)).join(', '),
+  );
+}
+
+let blocklist: Set<string> | null = null;
+
+/**
+ * The blocklist, read once on first use (about 150 KB, read synchronously;
+ * call commonPasswordCount() at start-up to take that cost early).
+ */
+function commonPasswords(): Set<string> {
+  if (blocklist === null) {
+    const set = new Set<string>();
+    for (const line of readFileSync(blocklistPath(), 'utf8').split('\n')) {
+      const word = line.trim().normalize('NFKC').toLowerCase();
+      if (word !== '') set.add(word);
+    }
+    blocklist = set;
+  }
+  return blocklist;
+}
+
+/** Number of distinct entries in the blocklist (loads it if needed). */
+export function commonPasswordCount(): number {
+  return commonPasswords().size;
+}
+
+/**
+ * True if the (already NFKC-normalised, lower-cased) password is a common one.
+ * Besides the exact match we also try the password with trailing digits and
+ * `!` stripped, so "password123!" is refused like "password". Nothing else is
+ * stripped or rewritten (no leetspeak, no leading digits): keep it simple.
+ */
+function isCommon(lowered: string): boolean {
+  const list = commonPasswords();
+  if (list.has(lowered)) return true;
+  const stripped = lowered.replace(/[0-9!]+$/u, '');
+  return stripped !== '' && stripped !== lowered && list.has(stripped);
+}
+
+// ---------------------------------------------------------------------------
+// Policy
+
+function codePointLength(s: string): number {
+  return [...s].length;
+}
+
+/**
+ * Checks a new password against the policy. Returns the first problem found
+ * or null if the password is acceptable.
+ */
+export function checkPassword(
+  password: string,
+  options: { username: string | null },
+): PasswordProblem | null {
+  if (password.length > RAW_LENGTH_CUTOFF) return 'too_long';
+
+  const normalised = password.normalize('NFKC');
+  const length = codePointLength(normalised);
+  if (length < MIN_PASSWORD_LENGTH) return 'too_short';
+  if (length > MAX_PASSWORD_LENGTH) return 'too_long';
+
+  const lowered = normalised.toLowerCase();
+  if (isCommon(lowered)) return 'common';
+
+  const username = options.username?.trim().normalize('NFKC').toLowerCase() ?? '';
+  if (codePointLength(username) >= MIN_USERNAME_LENGTH_TO_CHECK && lowered.includes(username)) {
+    return 'contains_username';
+  }
+  return null;
+}
+
+const MESSAGES: Record<'en' | 'sv', Record<PasswordProblem, string>> = {
+  en: {
+    too_short: `Use at least ${MIN_PASSWORD_LENGTH} characters. ${RECOMMENDED_PASSWORD_LENGTH} or more is better.`,
+    too_long: `Use at most ${MAX_PASSWORD_LENGTH} characters.`,
+    common: 'This password is too common. Choose another one.',
+    contains_username: 'The password must not contain your username. Choose another one.',
+  },
+  sv: {
+    too_short: `Använd minst ${MIN_PASSWORD_LENGTH} tecken. ${RECOMMENDED_PASSWORD_LENGTH} eller fler är bättre.`,
+    too_long: `Använd högst ${MAX_PASSWORD_LENGTH} tecken.`,
+    common: 'Det här lösenordet är för vanligt. Välj ett annat.',
+    contains_username: 'Lösenordet får inte innehålla ditt användarnamn. Välj ett annat.',
+  },
+};
+
+/** A plain-words message for a policy problem, in English or Swedish. */
+export function passwordProblemMessage(problem: PasswordProblem, locale: 'en' | 'sv'): string {
+  return MESSAGES[locale][problem];
+}
+
+// ---------------------------------------------------------------------------
+// Hashing
+
+// `Algorithm` is an ambient const enum in @node-rs/argon2's typings, which
+// cannot be read as a value under `isolatedModules`; 2 is Argon2id.
+const ARGON2ID: Algorithm.Argon2id = 2;
+
+/** OWASP Password Storage Cheat Sheet: Argon2id, m=19 MiB, t=2, p=1. */
+const ARGON2_OPTIONS: Argon2Options = {
+  algorithm: ARGON2ID,
+  memoryCost: 19456,
+  timeCost: 2,
+  parallelism: 1,
+};
+
+/**
+ * Hashes a password to a PHC string (`$argon2id$v=19$m=19456,t=2,p=1$...`),
+ * with a fresh random salt. The password is NFKC-normalised first (as
+ * SP 800-63B advises), and verifyPassword does the same.
+ *
+ * @node-rs/argon2's async functions run on the libuv thread pool, i.e. off the
+ * event loop; each hash uses 19 MiB and a few tens of ms of one pool thread.
+ */
+export async function hashPassword(password: string): Promise<string> {
+  return argon2Hash(password.normalize('NFKC'), ARGON2_OPTIONS);
+}
+
+/**
+ * True if `password` matches `hash`. Returns false, never throws, for a
+ * malformed or unsupported hash, and false for input far longer than any
+ * password the policy accepts. Runs on the libuv thread pool like
+ * hashPassword. The parameters are read from the hash itself, so hashes made
+ * with older parameters still verify.
+ */
+export async function verifyPassword(hash: string, password: string): Promise<boolean> {
+  // No accepted password is this long; skip the work for oversized input.
+  if (password.length > RAW_LENGTH_CUTOFF) return false;
+  try {
+    return await argon2Verify(hash, password.normalize('NFKC'));
+  } catch {
+    return false;
+  }
+}
