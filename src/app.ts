@@ -70,6 +70,11 @@ export async function buildApp(deps: Deps, options: BuildAppOptions = {}): Promi
   // CSV imports: the body is handed over as a stream, parsed row by row by the importer.
   app.addContentTypeParser(['text/csv', 'application/csv', 'text/plain'], (_request, payload, done) => done(null, payload));
 
+  // A POST without a body (e.g. "issue a code" with no options) is validated as an empty object.
+  app.addHook('preValidation', async (request) => {
+    if (request.body === undefined && (request.method === 'POST' || request.method === 'PATCH')) request.body = {};
+  });
+
   app.decorateRequest('auth', null as never);
   app.addHook('onRequest', async (request) => {
     request.auth = await authenticate(deps, request);
