@@ -16,6 +16,8 @@ import { countHttpRequest } from './http/metrics.js';
 import { opsRoutes } from './ops/ops.routes.js';
 import { peopleRoutes } from './people/people.routes.js';
 import { signInRoutes } from './sign-in/sign-in.routes.js';
+import { adminWebRoutes } from './web/admin.routes.js';
+import { frontlineRoutes } from './web/frontline.routes.js';
 
 export interface BuildAppOptions {
   /** A pino logger (main.ts) or false (tests). */
@@ -99,6 +101,8 @@ export async function buildApp(deps: Deps, options: BuildAppOptions = {}): Promi
   await app.register(accessCodePublicRoutes(deps));
   await app.register(signInRoutes(deps));
   await app.register(auditRoutes(deps));
+  await app.register(frontlineRoutes(deps));
+  await app.register(adminWebRoutes(deps));
   app.get('/api/openapi.json', { schema: { hide: true } }, async () => app.swagger());
 
   return app;
