@@ -13,6 +13,7 @@ import { authenticate } from './http/auth.js';
 import { assertSameOrigin, CSRF_HEADER, csrfTokenValid, isFromBrowser } from './http/csrf.js';
 import { handleError } from './http/errors.handler.js';
 import { countHttpRequest } from './http/metrics.js';
+import { sendNotFoundPage, wantsHtmlPage } from './http/page-errors.js';
 import { opsRoutes } from './ops/ops.routes.js';
 import { peopleRoutes } from './people/people.routes.js';
 import { signInRoutes } from './sign-in/sign-in.routes.js';
@@ -38,7 +39,8 @@ export async function buildApp(deps: Deps, options: BuildAppOptions = {}): Promi
 
   app.setErrorHandler(handleError);
   app.setNotFoundHandler((request, reply) => {
-    reply.status(404).type('application/json; charset=utf-8').send({ error: { code: 'not_found', message: `No route ${request.method} ${request.url.split('?')[0]}` } });
+    if (wantsHtmlPage(request)) return sendNotFoundPage(deps, request, reply);
+    return reply.status(404).type('application/json; charset=utf-8').send({ error: { code: 'not_found', message: `No route ${request.method} ${request.url.split('?')[0]}` } });
   });
 
   await app.register(fastifyCookie);

@@ -1,0 +1,84 @@
+// keyslip <command>: the CLI. Reads the same configuration (KEYSLIP_* environment) as the server.
+import { parseArgs } from 'node:util';
+import { ConfigError, loadConfig } from '../config.js';
+import { AppError } from '../errors.js';
+import { adminCreate } from './admin-create.js';
+import { backup } from './backup.js';
+import { codesIssue } from './codes-issue.js';
+import { migrate } from './migrate.js';
+import { peopleImport } from './people-import.js';
+import { tokenCreate } from './token-create.js';
+import { UsageError } from './usage.js';
+import { serve } from '../main.js';
+
+const USAGE = `Usage: keyslip <command> [options]
+
+Commands:
+  serve                                   run the server (same as npm start)
+  migrate                                 bring the database schema up to date
+  admin create --name NAME --username U   create an admin; prints the access code that claims it
+  token create --name NAME [--json]       create an admin API token; printed once
+  people import FILE.csv [--json]         import people from a CSV file (header row required)
+  codes issue [--no-email] [--out FILE.csv|FILE.pdf] [--lifetime-hours H] [--lang en|sv]
+                                          issue access codes (everyone, or only people without email)
+  backup FILE                             copy the SQLite database to FILE (online, consistent)
+
+Configuration comes from KEYSLIP_* environment variables; see the README.`;
+
+export type Command = (args: string[]) => Promise<number>;
+
+const COMMANDS: Record<string, Command> = {
+  serve: async () => {
+    await serve(loadConfig());
+    return -1; // keeps running
+  },
+  migrate,
+  'admin create': adminCreate,
+  'token create': tokenCreate,
+  'people import': peopleImport,
+  'codes issue': codesIssue,
+  backup,
+};
+
+export async function runCli(argv: string[]): Promise<number> {
+  const { positionals } = parseArgs({ args: argv, strict: false, allowPositionals: true });
+  if (positionals.length === 0 || argv.includes('--help') || argv.includes('-h')) {
+    process.stdout.write(`${USAGE}\n`);
+    return positionals.length === 0 && !argv.includes('--help') && !argv.includes('-h') ? 2 : 0;
+  }
+  const two = positionals.slice(0, 2).join(' ');
+  const name = COMMANDS[two] ? two : positionals[0]!;
+  const command = COMMANDS[name];
+  if (!command) {
+    process.stderr.write(`Unknown command "${positionals.join(' ')}".\n\n${USAGE}\n`);
+    return 2;
+  }
+  const rest = [...argv];
+  for (const word of name.split(' ')) rest.splice(rest.indexOf(word), 1);
+  try {
+    return await command(rest);
+  } catch (error) {
+    if (error instanceof UsageError) {
+      process.stderr.write(`${error.message}\n\n${USAGE}\n`);
+      return 2;
+    }
+    if (error instanceof ConfigError) {
+      process.stderr.write(`${error.message}\n`);
+      return 2;
+    }
+    if (error instanceof AppError) {
+      const fields = error.options.fields?.map((f) => `  ${f.field}: ${f.message}`).join('\n');
+      process.stderr.write(`${error.message}${fields ? `\n${fields}` : ''}\n`);
+      return 1;
+    }
+    if ((error as { code?: string }).code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION' || (error as { code?: string }).code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE') {
+      process.stderr.write(`${(error as Error).message}\n\n${USAGE}\n`);
+      return 2;
+    }
+    process.stderr.write(`keyslip: ${(error as Error).message}\n`);
+    return 1;
+  }
+}
+
+const code = await runCli(process.argv.slice(2));
+if (code >= 0) process.exit(code);

@@ -1,0 +1,35 @@
+// The visible labels that are part of the contract (SPEC §5), in English and Swedish. Use these
+// wherever such a label appears, so a page can never drift from the spelling users are told.
+import { defineMessages } from './i18n.js';
+
+export const label = defineMessages({
+  en: {
+    signIn: 'Sign in',
+    accessCode: 'Access code',
+    troubleSigningIn: 'Trouble signing in?',
+    haveAccessCode: 'Have an access code?',
+    people: 'People',
+    moreOptions: 'More options',
+    getAccessCode: 'Get access code',
+    getAccessCodes: 'Get access codes',
+    deactivateAccessCode: 'Deactivate access code',
+    auditLog: 'Audit log',
+  },
+  sv: {
+    signIn: 'Logga in',
+    accessCode: 'Åtkomstkod',
+    troubleSigningIn: 'Problem att logga in?',
+    haveAccessCode: 'Har du en åtkomstkod?',
+    people: 'Personer',
+    moreOptions: 'Fler alternativ',
+    getAccessCode: 'Hämta åtkomstkod',
+    getAccessCodes: 'Hämta åtkomstkoder',
+    deactivateAccessCode: 'Inaktivera åtkomstkod',
+    auditLog: 'Granskningslogg',
+  },
+});
+
+export type LabelKey = keyof typeof label.catalog.en;
+
+/** The contract labels as plain data: `LABELS.sv.signIn` is 'Logga in'. */
+export const LABELS = label.catalog;

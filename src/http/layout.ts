@@ -1,0 +1,178 @@
+// The page frame every HTML page shares: skip link, header (product, admin navigation, who is
+// signed in and a sign-out button, the language switch) and <main id="main">. No inline script
+// or style anywhere (the CSP forbids both): behaviour lives in /assets/*.js, looks in app.css.
+import type { FastifyReply } from 'fastify';
+import type { Auth } from './auth.js';
+import { csrfField } from './forms.js';
+import { html, raw, type SafeHtml } from './html.js';
+import { defineMessages, LOCALE_NAMES, LOCALES, type Locale } from './i18n.js';
+import { label } from './labels.js';
+
+export const PRODUCT_NAME = 'Keyslip';
+
+/** Where the header's admin links go (the admin pages own these paths). */
+export const ADMIN_NAV: readonly { path: string; label: 'people' | 'auditLog' }[] = [
+  { path: '/admin/people', label: 'people' },
+  { path: '/admin/audit', label: 'auditLog' },
+];
+
+const t = defineMessages({
+  en: {
+    skipToContent: 'Skip to content',
+    home: 'Keyslip home',
+    adminNav: 'Admin',
+    signedInAs: 'Signed in as {name}',
+    signOut: 'Sign out',
+    language: 'Language',
+    errorTitle: 'Something went wrong',
+    notFoundTitle: 'Page not found',
+    forbiddenTitle: 'Not allowed',
+    rateLimitedTitle: 'Too many attempts',
+    formExpiredTitle: 'The form expired',
+    waitSeconds: 'Wait {seconds} seconds and try again.',
+    waitMinutes: 'Wait {minutes} minutes and try again.',
+    waitMinute: 'Wait a minute and try again.',
+    goHome: 'Go to the start page',
+    goBack: 'Go back and try again',
+  },
+  sv: {
+    skipToContent: 'Hoppa till innehållet',
+    home: 'Keyslip startsida',
+    adminNav: 'Admin',
+    signedInAs: 'Inloggad som {name}',
+    signOut: 'Logga ut',
+    language: 'Språk',
+    errorTitle: 'Något gick fel',
+    notFoundTitle: 'Sidan hittades inte',
+    forbiddenTitle: 'Inte tillåtet',
+    rateLimitedTitle: 'För många försök',
+    formExpiredTitle: 'Formuläret har gått ut',
+    waitSeconds: 'Vänta {seconds} sekunder och försök igen.',
+    waitMinutes: 'Vänta {minutes} minuter och försök igen.',
+    waitMinute: 'Vänta en minut och försök igen.',
+    goHome: 'Gå till startsidan',
+    goBack: 'Gå tillbaka och försök igen',
+  },
+});
+export { t as layoutMessages };
+
+export interface PageOptions {
+  locale: Locale;
+  /** The page's own title; the document title becomes "title – Keyslip". */
+  title: string;
+  body: SafeHtml;
+  /** request.auth: decides the header (signed-in person, sign-out, admin navigation). */
+  auth: Auth;
+  /** The CSRF token for the header's sign-out form (and the page's forms). */
+  csrfToken: string;
+  /** The current path (and query), so the language switch comes back here. */
+  path: string;
+  /** The HTTP status the page is sent with (an error page's title says so to assistive tech). */
+  status?: number;
+  /** Scripts under /assets/, e.g. ['accesscode.js'], loaded with defer. */
+  scripts?: readonly string[];
+  /** Extra stylesheets under /assets/ after app.css, e.g. ['admin.css']. */
+  styles?: readonly string[];
+  /** A wider content column, for admin tables. */
+  wide?: boolean;
+}
+
+function languageSwitch(locale: Locale, path: string): SafeHtml {
+  const items = LOCALES.map((other) => {
+    const href = `/lang/${other}?next=${encodeURIComponent(path)}`;
+    return html`<li><a href="${href}" lang="${other}" hreflang="${other}"${other === locale ? raw(' aria-current="true"') : ''}>${LOCALE_NAMES[other]}</a></li>`;
+  });
+  return html`<nav class="lang-switch" aria-label="${t(locale, 'language')}"><ul>${items}</ul></nav>`;
+}
+
+function adminNav(locale: Locale, path: string): SafeHtml {
+  const items = ADMIN_NAV.map((item) => {
+    const current = path === item.path || path.startsWith(`${item.path}/`) || path.startsWith(`${item.path}?`);
+    return html`<li><a href="${item.path}"${current ? raw(' aria-current="page"') : ''}>${label(locale, item.label)}</a></li>`;
+  });
+  return html`<nav class="admin-nav" aria-label="${t(locale, 'adminNav')}"><ul>${items}</ul></nav>`;
+}
+
+function account(locale: Locale, auth: Auth, csrfToken: string): SafeHtml | null {
+  if (auth.via !== 'session') return null;
+  const person = auth.person;
+  return html`<div class="account">
+      <span class="account-name">${t(locale, 'signedInAs', { name: person.name })}</span>
+      <form method="post" action="/logout" class="inline-form">${csrfField(csrfToken)}<button type="submit" class="button button-small button-secondary">${t(locale, 'signOut')}</button></form>
+    </div>`;
+}
+
+export function renderPage(options: PageOptions): string {
+  const { locale, auth, path } = options;
+  const isAdmin = auth.via === 'session' && auth.person.role === 'admin';
+  const scripts = (options.scripts ?? []).map((name) => html`<script src="/assets/${name}" defer></script>`);
+  const styles = (options.styles ?? []).map((name) => html`<link rel="stylesheet" href="/assets/${name}">`);
+  const document = html`<!doctype html>
+<html lang="${locale}">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>${options.title} – ${PRODUCT_NAME}</title>
+<link rel="stylesheet" href="/assets/app.css">
+${styles}
+${scripts}
+</head>
+<body>
+<a class="skip-link" href="#main">${t(locale, 'skipToContent')}</a>
+<header class="site-header">
+  <div class="site-header-inner${options.wide ? ' wide' : ''}">
+    <a class="brand" href="/" aria-label="${t(locale, 'home')}">${PRODUCT_NAME}</a>
+    ${isAdmin && adminNav(locale, path)}
+    ${account(locale, auth, options.csrfToken)}
+    ${languageSwitch(locale, path)}
+  </div>
+</header>
+<main id="main" tabindex="-1" class="${options.wide ? 'wide' : 'narrow'}">
+${options.body}
+</main>
+</body>
+</html>
+`;
+  return document.toString();
+}
+
+export interface ErrorPageOptions {
+  locale: Locale;
+  auth: Auth;
+  csrfToken: string;
+  path: string;
+  status: number;
+  /** The message to show (already in the visitor's language). */
+  message: string;
+  /** Seconds to wait, for a 429. */
+  retryAfterSeconds?: number;
+}
+
+/** A wait in plain words: "Wait 30 seconds…", "Wait 5 minutes…". */
+export function waitMessage(locale: Locale, seconds: number): string {
+  if (seconds <= 60) return seconds >= 50 ? t(locale, 'waitMinute') : t(locale, 'waitSeconds', { seconds: Math.max(1, Math.ceil(seconds)) });
+  return t(locale, 'waitMinutes', { minutes: Math.ceil(seconds / 60) });
+}
+
+function errorTitle(locale: Locale, status: number): string {
+  if (status === 404) return t(locale, 'notFoundTitle');
+  if (status === 429) return t(locale, 'rateLimitedTitle');
+  if (status === 403) return t(locale, 'forbiddenTitle');
+  return t(locale, 'errorTitle');
+}
+
+export function renderErrorPage(options: ErrorPageOptions): string {
+  const { locale } = options;
+  const title = errorTitle(locale, options.status);
+  const body = html`<h1>${title}</h1>
+<div class="notice notice-error" role="alert"><p>${options.message}</p>${options.retryAfterSeconds !== undefined && html`<p>${waitMessage(locale, options.retryAfterSeconds)}</p>`}</div>
+<p><a class="button button-secondary" href="/">${t(locale, 'goHome')}</a></p>`;
+  return renderPage({ locale, title, body, auth: options.auth, csrfToken: options.csrfToken, path: options.path, status: options.status });
+}
+
+/** Sends a rendered page as UTF-8 HTML. Pages about a person are never cached by shared caches. */
+export function sendPage(reply: FastifyReply, page: string, options: { noStore?: boolean; status?: number } = {}): FastifyReply {
+  reply.header('Cache-Control', options.noStore ? 'no-store' : 'private, no-cache');
+  if (options.status !== undefined) reply.status(options.status);
+  return reply.type('text/html; charset=utf-8').send(page);
+}
