@@ -34,6 +34,9 @@ export async function buildApp(deps: Deps, options: BuildAppOptions = {}): Promi
     bodyLimit: BODY_LIMIT,
     trustProxy: deps.config.trustProxy.length > 0 ? [...deps.config.trustProxy] : false,
     return503OnClosing: true,
+    // Errors the router raises before any route runs (a malformed URL, an over-long path
+    // parameter) get the same JSON error shape as everything else.
+    frameworkErrors: (error, request, reply) => handleError(error, request, reply),
     ajv: { customOptions: { coerceTypes: true, removeAdditional: false, allErrors: false } },
   }).withTypeProvider<TypeBoxTypeProvider>();
 
@@ -60,7 +63,9 @@ export async function buildApp(deps: Deps, options: BuildAppOptions = {}): Promi
       },
     },
     strictTransportSecurity: deps.config.baseUrl.startsWith('https://'),
-    referrerPolicy: { policy: 'no-referrer' },
+    // same-origin, not no-referrer: under no-referrer Chromium sends `Origin: null` on form
+    // POSTs, which the same-origin check must refuse. Other sites still get no referrer.
+    referrerPolicy: { policy: 'same-origin' },
   });
   await app.register(fastifySwagger, {
     openapi: {

@@ -7,9 +7,9 @@ import { migrateToLatest } from './db/migrate.js';
 import { systemClock } from './lib/clock.js';
 import { createKeyring, loadSecrets } from './lib/keyring.js';
 
-/** pino with every secret-bearing field redacted, whatever logs it. */
-export function createLogger(config: Config): pino.Logger {
-  return pino({
+/** pino with every secret-bearing field redacted, whatever logs it. Writes to stdout unless given a destination. */
+export function createLogger(config: Config, destination?: pino.DestinationStream): pino.Logger {
+  const options: pino.LoggerOptions = {
     level: config.logLevel,
     redact: {
       paths: [
@@ -24,7 +24,8 @@ export function createLogger(config: Config): pino.Logger {
       ],
       censor: '[redacted]',
     },
-  });
+  };
+  return destination ? pino(options, destination) : pino(options);
 }
 
 export interface Runtime {

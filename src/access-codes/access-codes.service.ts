@@ -19,7 +19,7 @@ import { newId } from '../lib/id.js';
 import { countCodeFailure, countCodeFailureSpike, countCodesIssued, countRateLimited, countRedemption } from '../http/metrics.js';
 import { normaliseUsername } from '../people/person.js';
 import { findPersonByUsername, lockPerson } from '../people/people.store.js';
-import { readLimit, recordFailure, type Window } from '../rate-limits/rate-limits.js';
+import { addressGroupOf, readLimit, recordFailure, type Window } from '../rate-limits/rate-limits.js';
 import { endPersonSessions } from '../sessions/sessions.store.js';
 import { createSession, type NewSession, type SessionMeta } from '../sessions/session.js';
 import { checkPassword, hashPassword, passwordProblemMessage } from '../sign-in/password.js';
@@ -193,7 +193,7 @@ function codeWindow(deps: Deps): Window {
 
 /** While an address is limited, every attempt (even a right code) is refused with 429. */
 async function refuseWhileLimited(deps: Deps, client: ClientInfo, now: number): Promise<void> {
-  const state = await readLimit(deps.db, `code:${client.ip ?? 'unknown'}`, codeWindow(deps), now);
+  const state = await readLimit(deps.db, `code:${addressGroupOf(client.ip)}`, codeWindow(deps), now);
   if (state.limited) {
     countRateLimited({ kind: 'access_code' });
     throw new AppError('rate_limited', { retryAfterSeconds: state.retryAfterSeconds });
@@ -206,7 +206,7 @@ async function refuseWhileLimited(deps: Deps, client: ClientInfo, now: number): 
  */
 async function failAttempt(deps: Deps, client: ClientInfo, reason: string, personId: string | null, now: number): Promise<never> {
   countCodeFailure();
-  const state = await recordFailure(deps.db, `code:${client.ip ?? 'unknown'}`, codeWindow(deps), now);
+  const state = await recordFailure(deps.db, `code:${addressGroupOf(client.ip)}`, codeWindow(deps), now);
   const global = await recordFailure(deps.db, 'code:*', { size: MINUTE, limit: FAILURE_SPIKE_PER_MINUTE }, now);
   if (global.count === FAILURE_SPIKE_PER_MINUTE + 1) {
     countCodeFailureSpike();
@@ -316,22 +316,25 @@ export async function redeemAccessCode(
 
   try {
     const result = await deps.db.transaction().execute(async (trx) => {
-      if (!(await consumeAccessCode(trx, code.id, now))) return null;
-      const claimed = person.status === 'unclaimed';
+      // Person before code, the lock order of every code write (issue, bulk issue, deactivation):
+      // taking the code first would deadlock with a concurrent re-issue on PostgreSQL.
+      const current = await lockPerson(trx, person.id);
+      if (!current || !(await consumeAccessCode(trx, code.id, now))) return null;
+      const claimed = current.status === 'unclaimed';
       await trx
         .updateTable('people')
         .set({
           username,
           password_hash: passwordHash,
           status: 'active',
-          claimed_at: person.claimed_at ?? now,
+          claimed_at: current.claimed_at ?? now,
           last_sign_in_at: now,
           code_state: 'used',
           code_expires_at: null,
           failed_sign_ins: 0,
           last_failed_sign_in_at: null,
           updated_at: now,
-          ...(person.username === null ? { search_text: person.search_text + ' ' + username } : {}),
+          ...(current.username === null ? { search_text: current.search_text + ' ' + username } : {}),
         })
         .where('id', '=', person.id)
         .execute();

@@ -5,6 +5,7 @@ import { createHash } from 'node:crypto';
 import type { Deps } from '../deps.js';
 import type { BatchesTable, PeopleTable } from '../db/schema.js';
 import { uniqueViolationColumn } from '../db/database.js';
+import { dialectOf } from '../db/dialect.js';
 import { AppError } from '../errors.js';
 import { recordAuditEvent, type Actor } from '../audit/audit.js';
 import { MINUTE } from '../lib/clock.js';
@@ -91,13 +92,16 @@ export async function issueAccessCodes(
       await trx.insertInto('batches').values(batch).execute();
       let after = '';
       for (;;) {
-        const people: Pick<PeopleTable, 'id' | 'status'>[] = await applyPeopleFilter(trx, trx.selectFrom('people'), options.filter, now)
+        let select = applyPeopleFilter(trx, trx.selectFrom('people'), options.filter, now)
           .select(['people.id', 'people.status'])
           .where('people.status', '!=', 'deactivated')
           .where('people.id', '>', after)
           .orderBy('people.id')
-          .limit(CHUNK)
-          .execute();
+          .limit(CHUNK);
+        // PostgreSQL: lock the people first, as issueAccessCode, deactivation and redemption do
+        // (person, then code), so a concurrent single issue waits instead of breaking R2's index.
+        if (dialectOf(trx) === 'postgres') select = select.forUpdate();
+        const people: Pick<PeopleTable, 'id' | 'status'>[] = await select.execute();
         if (people.length === 0) break;
         after = people[people.length - 1]!.id;
         await replaceOpenAccessCodes(trx, people.map((p) => p.id), now);
@@ -188,13 +192,15 @@ export async function deactivateAccessCodes(deps: Deps, options: { filter: Peopl
     let after = '';
     let total = 0;
     for (;;) {
-      const people = await applyPeopleFilter(trx, trx.selectFrom('people'), options.filter, now)
+      let select = applyPeopleFilter(trx, trx.selectFrom('people'), options.filter, now)
         .select('people.id')
         .where('people.code_state', '=', 'active')
         .where('people.id', '>', after)
         .orderBy('people.id')
-        .limit(CHUNK)
-        .execute();
+        .limit(CHUNK);
+      // Person before code, the lock order of every other code write (no deadlock on PostgreSQL).
+      if (dialectOf(trx) === 'postgres') select = select.forUpdate();
+      const people = await select.execute();
       if (people.length === 0) break;
       after = people[people.length - 1]!.id;
       const ids = people.map((p) => p.id);

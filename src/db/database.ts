@@ -9,6 +9,7 @@ import {
   SqliteDialect,
   type DatabaseConnection,
   type Driver,
+  type QueryResult,
   type TransactionSettings,
 } from 'kysely';
 import type { Database } from './schema.js';
@@ -28,17 +29,58 @@ export interface DatabaseHandle {
 // BIGINT (int8) comes back from pg as a string by default; our times fit safely in a double.
 pg.types.setTypeParser(pg.types.builtins.INT8, (value) => Number(value));
 
+/** How long, in all, a write waits for another process's write lock before Keyslip answers 503. */
+export const SQLITE_BUSY_RETRY_MS = 20_000;
+
+function isSqliteBusy(error: unknown): boolean {
+  const code = typeof error === 'object' && error !== null ? (error as { code?: unknown }).code : undefined;
+  return typeof code === 'string' && (code.startsWith('SQLITE_BUSY') || code.startsWith('SQLITE_LOCKED'));
+}
+
+/**
+ * Runs a statement, and runs it again while SQLite says another process holds the write lock.
+ * busy_timeout already waits up to 5 s inside each attempt; this covers the longer holds (a bulk
+ * issue of 100,000 codes in another process). Only a statement outside a transaction (which
+ * includes BEGIN itself) is retried: it changed nothing, so running it again is safe. Inside a
+ * transaction BEGIN IMMEDIATE already holds the lock, so SQLITE_BUSY cannot happen there.
+ */
+async function retryWhileBusy<T>(sqlite: BetterSqlite3.Database, run: () => Promise<T>): Promise<T> {
+  const started = Date.now();
+  for (let attempt = 1; ; attempt += 1) {
+    try {
+      return await run();
+    } catch (error) {
+      if (!isSqliteBusy(error) || sqlite.inTransaction || Date.now() - started >= SQLITE_BUSY_RETRY_MS) throw error;
+      const pause = Math.min(1_000, 20 * 2 ** attempt) * (0.5 + Math.random());
+      await new Promise((resolve) => setTimeout(resolve, pause));
+    }
+  }
+}
+
 /**
  * SQLite transactions start with BEGIN IMMEDIATE: the write lock is taken up front, so two
- * processes (server and CLI) never deadlock upgrading a read lock; they wait on busy_timeout.
+ * processes (server and CLI) never deadlock upgrading a read lock; they wait on busy_timeout,
+ * and then retry (retryWhileBusy) rather than failing the request.
  */
 class ImmediateSqliteDialect extends SqliteDialect {
+  constructor(private readonly sqlite: BetterSqlite3.Database) {
+    super({ database: sqlite });
+  }
+
   override createDriver(): Driver {
     const driver = super.createDriver();
-    const begin = async (connection: DatabaseConnection, _settings: TransactionSettings): Promise<void> => {
+    const sqlite = this.sqlite;
+    const acquire = driver.acquireConnection.bind(driver);
+    driver.acquireConnection = async (): Promise<DatabaseConnection> => {
+      const connection = await acquire();
+      return {
+        executeQuery: <R>(query: CompiledQuery): Promise<QueryResult<R>> => retryWhileBusy(sqlite, () => connection.executeQuery<R>(query)),
+        streamQuery: <R>(query: CompiledQuery, chunkSize?: number): AsyncIterableIterator<QueryResult<R>> => connection.streamQuery<R>(query, chunkSize),
+      };
+    };
+    driver.beginTransaction = async (connection: DatabaseConnection, _settings: TransactionSettings): Promise<void> => {
       await connection.executeQuery(CompiledQuery.raw('begin immediate'));
     };
-    driver.beginTransaction = begin;
     return driver;
   }
 }
@@ -69,7 +111,7 @@ export function openDatabase(url: string, options: OpenDatabaseOptions = {}): Da
   sqlite.pragma('synchronous = NORMAL');
   sqlite.pragma('busy_timeout = 5000');
   sqlite.pragma('foreign_keys = ON');
-  const db = new Kysely<Database>({ dialect: new ImmediateSqliteDialect({ database: sqlite }) });
+  const db = new Kysely<Database>({ dialect: new ImmediateSqliteDialect(sqlite) });
   return { db, dialect: 'sqlite', sqlite, close: () => db.destroy() };
 }
 
@@ -96,9 +138,19 @@ export function uniqueViolationColumn(error: unknown): string | null {
 export function isDatabaseUnavailable(error: unknown): boolean {
   if (typeof error !== 'object' || error === null) return false;
   const { code, message } = error as { code?: string; message?: string };
-  if (code === 'SQLITE_BUSY' || code === 'SQLITE_LOCKED') return true;
+  if (isSqliteBusy(error)) return true;
   if (code && ['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', '57P01', '57P02', '57P03', '08000', '08003', '08006', '08001', '08004'].includes(code)) {
     return true;
   }
   return /Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error|not queryable/i.test(message ?? '');
+}
+
+/**
+ * True when PostgreSQL refused a value it cannot hold as text (a NUL character, code 22021).
+ * SQLite stores or compares such input without complaint, so it is the caller's mistake, not ours.
+ */
+export function isUnstorableText(error: unknown): boolean {
+  if (typeof error !== 'object' || error === null) return false;
+  const { code } = error as { code?: string };
+  return code === '22021' || code === '22P05';
 }

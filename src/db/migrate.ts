@@ -1,5 +1,6 @@
-import { Migrator, type Migration, type MigrationProvider } from 'kysely';
+import { Migrator, sql, type Migration, type MigrationProvider } from 'kysely';
 import type { Db } from './database.js';
+import { dialectOf } from './dialect.js';
 import * as m0001 from './migrations/0001_initial.js';
 
 // Migrations are listed here, not discovered on disk, so the built and the source tree agree.
@@ -10,12 +11,26 @@ const MIGRATIONS: Record<string, Migration> = {
 const provider: MigrationProvider = { getMigrations: async () => MIGRATIONS };
 
 /**
- * Brings the schema up to date. Kysely's migrator takes a lock (a lock row on SQLite, a table
- * lock on PostgreSQL), so several instances may run this at once: one migrates, the others wait.
+ * Brings the schema up to date. Kysely's migrator takes a lock (a lock row on SQLite, an
+ * advisory lock on PostgreSQL), so several instances may run this at once: one migrates, the
+ * others wait and then find nothing left to do.
  */
 export async function migrateToLatest(db: Db): Promise<string[]> {
-  const migrator = new Migrator({ db, provider });
+  const migrator = new Migrator({ db, provider, ...(await migrationTableSchemaOf(db)) });
   const { error, results } = await migrator.migrateToLatest();
   if (error) throw error;
   return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
+}
+
+/**
+ * On PostgreSQL the migrator's bookkeeping tables are pinned to the schema Keyslip works in
+ * (the first of search_path). Unpinned, Kysely looks for them in every schema of the database
+ * and, finding another schema's copy, skips creating its own and then fails.
+ */
+async function migrationTableSchemaOf(db: Db): Promise<{ migrationTableSchema?: string }> {
+  if (dialectOf(db) !== 'postgres') return {};
+  const { rows } = await sql<{ schema: string | null }>`select current_schema() as schema`.execute(db);
+  const schema = rows[0]?.schema;
+  if (!schema) throw new Error('PostgreSQL has no current schema: check search_path in KEYSLIP_DATABASE_URL.');
+  return { migrationTableSchema: schema };
 }

@@ -27,8 +27,5 @@ export async function registerAssets(app: FastifyInstance): Promise<void> {
     cacheControl: true,
     maxAge: 0,
     decorateReply: false,
-    setHeaders: (res) => {
-      res.setHeader('Cache-Control', 'public, max-age=0, must-revalidate');
-    },
   });
 }

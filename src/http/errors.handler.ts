@@ -2,7 +2,7 @@
 // API, never a stack trace; 5xx are logged, 4xx are the caller's business.
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { AppError, ERRORS, type ErrorCode } from '../errors.js';
-import { isDatabaseUnavailable } from '../db/database.js';
+import { isDatabaseUnavailable, isUnstorableText } from '../db/database.js';
 import { countDatabaseUnavailable } from './metrics.js';
 
 export interface ErrorBody {
@@ -32,9 +32,12 @@ export function toAppError(error: unknown): AppError {
     case 'FST_ERR_BAD_URL':
     case 'FST_ERR_ASYNC_CONSTRAINT':
       return new AppError('bad_request');
+    case 'FST_ERR_MAX_PARAM_LENGTH':
+      return new AppError('bad_request', { message: 'A part of the address is too long.' });
   }
   if (error instanceof SyntaxError) return new AppError('bad_request', { message: 'The body is not valid JSON.' });
   if (isDatabaseUnavailable(error)) return new AppError('database_unavailable');
+  if (isUnstorableText(error)) return new AppError('bad_request', { message: 'The request contains a character that cannot be used (NUL).' });
   const status = fastifyError.statusCode;
   if (typeof status === 'number' && status >= 400 && status < 500) {
     const code = (Object.keys(ERRORS) as ErrorCode[]).find((c) => ERRORS[c].status === status) ?? 'bad_request';

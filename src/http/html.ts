@@ -35,3 +35,19 @@ export function html(strings: TemplateStringsArray, ...values: HtmlValue[]): Saf
   for (let i = 0; i < values.length; i += 1) out += render(values[i]) + (strings[i + 1] ?? '');
   return new SafeHtml(out);
 }
+
+/**
+ * A translated message with HTML in its placeholders: the message text is escaped, each `{name}`
+ * is replaced by its value (escaped unless SafeHtml). E.g. fillHtml('Signed in {date}', { date: html`<time>…</time>` }).
+ */
+export function fillHtml(message: string, vars: Record<string, HtmlValue>): SafeHtml {
+  let out = '';
+  let last = 0;
+  for (const match of message.matchAll(/\{(\w+)\}/g)) {
+    const name = match[1]!;
+    if (!(name in vars)) continue;
+    out += escapeHtml(message.slice(last, match.index)) + render(vars[name]);
+    last = match.index + match[0].length;
+  }
+  return new SafeHtml(out + escapeHtml(message.slice(last)));
+}

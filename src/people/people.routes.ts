@@ -26,7 +26,8 @@ export function decodeCursor(raw: string | undefined): PeoplePageCursor | null {
   if (!raw) return null;
   try {
     const [name, id] = JSON.parse(Buffer.from(raw, 'base64url').toString('utf8')) as unknown[];
-    if (typeof name === 'string' && typeof id === 'string') return { name, id };
+    // No stored name holds a NUL, and PostgreSQL would refuse to compare with one.
+    if (typeof name === 'string' && typeof id === 'string' && !`${name}${id}`.includes('\u0000')) return { name, id };
   } catch {
     // fall through
   }

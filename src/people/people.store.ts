@@ -51,17 +51,29 @@ function escapeLike(text: string): string {
   return text.replace(/[\\%_]/g, (c) => `\\${c}`);
 }
 
-/** The filters of SPEC §6 applied to a query over people. */
+/** PostgreSQL refuses text with NUL in it; no stored name or filter value can contain one. */
+const hasNul = (text: string | undefined): boolean => text !== undefined && text.includes('\u0000');
+
+/**
+ * The filters of SPEC §6 applied to a query over people. Fragment search is a plain substring
+ * test of the lower-cased search text, answered the same on both databases: PostgreSQL's LIKE is
+ * exact (pg_trgm's GIN index serves it from three letters on); SQLite's FTS5 trigram index only
+ * narrows the rows down, because it folds a few letters that lower-casing keeps apart (Greek
+ * final sigma "ς" matches "σ"), and `instr` then decides exactly.
+ */
 export function applyPeopleFilter(db: Db, query: PeopleQuery, filter: PeopleFilter, now: number): PeopleQuery {
   const q = filter.q?.normalize('NFKC').toLowerCase().trim() ?? '';
+  if (hasNul(q) || hasNul(filter.department) || hasNul(filter.location)) return query.where(sql<boolean>`1 = 0`);
   if (q !== '') {
-    if (dialectOf(db) === 'sqlite' && [...q].length >= 3) {
-      // FTS5 trigram index: the fragment as one quoted phrase ("" escapes a quote).
-      const phrase = `"${q.replace(/"/g, '""')}"`;
-      query = query.where(sql<boolean>`people.rowid in (select rowid from people_fts where people_fts match ${phrase})`);
-    } else {
-      // PostgreSQL: pg_trgm's GIN index serves LIKE '%…%' for fragments of three or more letters.
+    if (dialectOf(db) === 'postgres') {
       query = query.where(sql<boolean>`people.search_text like ${`%${escapeLike(q)}%`} escape '\\'`);
+    } else {
+      if ([...q].length >= 3) {
+        // The fragment as one quoted FTS5 phrase ("" escapes a quote).
+        const phrase = `"${q.replace(/"/g, '""')}"`;
+        query = query.where(sql<boolean>`people.rowid in (select rowid from people_fts where people_fts match ${phrase})`);
+      }
+      query = query.where(sql<boolean>`instr(people.search_text, ${q}) > 0`);
     }
   }
   if (filter.hasEmail === true) query = query.where('people.email', 'is not', null);

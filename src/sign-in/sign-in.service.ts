@@ -9,7 +9,7 @@ import { MINUTE } from '../lib/clock.js';
 import { countRateLimited, countSignIn } from '../http/metrics.js';
 import { normaliseEmail, normaliseUsername } from '../people/person.js';
 import { findPersonByEmail, findPersonByUsername } from '../people/people.store.js';
-import { readLimit, recordFailure, type Window } from '../rate-limits/rate-limits.js';
+import { addressGroupOf, readLimit, recordFailure, type Window } from '../rate-limits/rate-limits.js';
 import { createSession, type NewSession, type SessionMeta } from '../sessions/session.js';
 import { deleteSession, endPersonSessions } from '../sessions/sessions.store.js';
 import { hashPassword, verifyPassword } from './password.js';
@@ -44,7 +44,7 @@ export async function findPersonByLogin(deps: Deps, login: string): Promise<Peop
 export async function signIn(deps: Deps, input: { login: string; password: string; client: SessionMeta }): Promise<{ person: PeopleTable; session: NewSession }> {
   const now = deps.clock.now();
   const ipWindow: Window = { size: deps.config.rateSigninWindowMinutes * MINUTE, limit: deps.config.rateSigninFailures };
-  const ipKey = `sign-in:${input.client.ip ?? 'unknown'}`;
+  const ipKey = `sign-in:${addressGroupOf(input.client.ip)}`;
   const ipState = await readLimit(deps.db, ipKey, ipWindow, now);
   if (ipState.limited) {
     countRateLimited({ kind: 'sign_in' });

@@ -1,7 +1,241 @@
-import type { FastifyPluginAsync } from 'fastify';
+// Pages for everyone: /login, /help/login, /work/accesscode, the home page, sign-out, and the
+// language switch; also the static assets under /assets/. Each handler reads top to bottom:
+// parse → authorise → call the service → render. Forms POST, then redirect (POST-redirect-GET)
+// once something changed, so a reload never repeats an action.
+import type { FastifyInstance, FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import type { Deps } from '../deps.js';
+import { AppError, ERRORS } from '../errors.js';
+import { clientOf } from '../access-codes/access-codes.routes.js';
+import { checkAccessCode, checkUsernameAvailable, redeemAccessCode } from '../access-codes/access-codes.service.js';
+import { listAuditEvents, type AuditEvent } from '../audit/audit.js';
+import { registerAssets } from '../http/assets.js';
+import { clearSessionCookie, setSessionCookie } from '../http/cookies.js';
+import { csrfTokenForRequest, formString, safeNextPath, verifyFormCsrf } from '../http/forms.js';
+import { isLocale, LANG_COOKIE, pickLocale, type Locale } from '../http/i18n.js';
+import { label } from '../http/labels.js';
+import { renderPage, sendPage } from '../http/layout.js';
+import { pageErrorHandler } from '../http/page-errors.js';
+import { normaliseUsername } from '../people/person.js';
+import { listPersonSessions } from '../sessions/sessions.store.js';
+import { checkPassword, passwordProblemMessage } from '../sign-in/password.js';
+import { signIn, signOut } from '../sign-in/sign-in.service.js';
+import { m } from './frontline.messages.js';
+import { ACCESS_CODE_PATH, accessCodeBody, accessCodeTitle, helpBody, homeBody, loginBody, type CodeStepView, type FormProblem, type LoginView } from './frontline.views.js';
 
-/** Pages for everyone: /login, /help/login, /work/accesscode, the home page. (Being built.) */
-export function frontlineRoutes(_deps: Deps): FastifyPluginAsync {
-  return async () => undefined;
+const ONE_YEAR_SECONDS = 365 * 24 * 60 * 60;
+
+function pathOf(request: FastifyRequest): string {
+  return request.url.length > 2000 ? '/' : request.url;
+}
+
+function problemOf(error: AppError, locale: Locale): FormProblem {
+  return {
+    message: ERRORS[error.code][locale],
+    ...(error.options.retryAfterSeconds !== undefined ? { retryAfterSeconds: error.options.retryAfterSeconds } : {}),
+  };
+}
+
+/** The last ten events worth telling the person; "claimed" repeats the redemption just above it. */
+function shownEvents(items: AuditEvent[]): AuditEvent[] {
+  return items.filter((event) => event.action !== 'person.claimed').slice(0, 10);
+}
+
+export function frontlineRoutes(deps: Deps): FastifyPluginAsync {
+  return async (app: FastifyInstance) => {
+    app.setErrorHandler(pageErrorHandler(deps));
+    await registerAssets(app);
+
+    // ---- language switch: /lang/sv?next=/login sets the cookie and goes back (same site only).
+    app.get<{ Params: { locale: string }; Querystring: { next?: string } }>('/lang/:locale', async (request, reply) => {
+      const next = safeNextPath(request.query.next);
+      if (!isLocale(request.params.locale)) throw new AppError('not_found');
+      reply.setCookie(LANG_COOKIE, request.params.locale, {
+        path: '/',
+        maxAge: ONE_YEAR_SECONDS,
+        sameSite: 'lax',
+        httpOnly: true,
+        secure: deps.config.baseUrl.startsWith('https://'),
+      });
+      return reply.header('Cache-Control', 'no-store').redirect(next, 303);
+    });
+
+    // ---- /login
+    function sendLogin(request: FastifyRequest, reply: FastifyReply, view: Omit<LoginView, 'csrfToken'>, status = 200): FastifyReply {
+      const locale = pickLocale(request);
+      const csrfToken = csrfTokenForRequest(deps, request, reply);
+      const page = renderPage({ locale, title: label(locale, 'signIn'), body: loginBody(locale, { ...view, csrfToken }), auth: request.auth, csrfToken, path: pathOf(request), status });
+      return sendPage(reply, page, { noStore: true, status });
+    }
+
+    app.get<{ Querystring: { next?: string; signedout?: string } }>('/login', async (request, reply) => {
+      const next = safeNextPath(request.query.next, '');
+      if (request.auth.via === 'session') return reply.redirect(next || '/', 303);
+      const locale = pickLocale(request);
+      const notice =
+        request.query.signedout === 'all' ? m(locale, 'signedOutEverywhere') : request.query.signedout !== undefined ? m(locale, 'signedOut') : next ? m(locale, 'signInToContinue') : undefined;
+      return sendLogin(request, reply, { ...(next ? { next } : {}), ...(notice ? { notice } : {}) });
+    });
+
+    app.post('/login', async (request, reply) => {
+      verifyFormCsrf(deps, request);
+      const login = formString(request.body, 'login').slice(0, 300);
+      const password = formString(request.body, 'password').slice(0, 4096);
+      const next = safeNextPath(formString(request.body, 'next'), '');
+      const locale = pickLocale(request);
+      try {
+        const { session } = await signIn(deps, { login, password, client: clientOf(request) });
+        setSessionCookie(reply, deps.config, session, deps.clock.now());
+        return reply.header('Cache-Control', 'no-store').redirect(next || '/', 303);
+      } catch (error) {
+        if (!(error instanceof AppError) || (error.code !== 'sign_in_failed' && error.code !== 'rate_limited')) throw error;
+        if (error.options.retryAfterSeconds !== undefined) reply.header('Retry-After', String(error.options.retryAfterSeconds));
+        return sendLogin(request, reply, { login, ...(next ? { next } : {}), problem: problemOf(error, locale) }, error.status);
+      }
+    });
+
+    // ---- /help/login
+    app.get('/help/login', async (request, reply) => {
+      const locale = pickLocale(request);
+      const csrfToken = csrfTokenForRequest(deps, request, reply);
+      const body = helpBody(locale, { supportContact: deps.config.supportContact });
+      return sendPage(reply, renderPage({ locale, title: label(locale, 'troubleSigningIn'), body, auth: request.auth, csrfToken, path: pathOf(request) }));
+    });
+
+    // ---- /work/accesscode
+    function sendAccessCode(request: FastifyRequest, reply: FastifyReply, view: CodeStepView, status = 200): FastifyReply {
+      const locale = pickLocale(request);
+      const csrfToken = csrfTokenForRequest(deps, request, reply);
+      const page = renderPage({
+        locale,
+        title: accessCodeTitle(locale, view),
+        body: accessCodeBody(locale, csrfToken, view),
+        auth: request.auth,
+        csrfToken,
+        // The language switch comes back to the page, never with anything secret in the URL.
+        path: ACCESS_CODE_PATH,
+        scripts: ['accesscode.js'],
+        status,
+      });
+      // The page may hold a code (in a hidden field): never stored by any cache.
+      return sendPage(reply, page, { noStore: true, status });
+    }
+
+    /** Shows the code step again with the one uniform message (or the 429 wait). */
+    function sendCodeProblem(request: FastifyRequest, reply: FastifyReply, error: AppError, code: string): FastifyReply {
+      if (error.options.retryAfterSeconds !== undefined) reply.header('Retry-After', String(error.options.retryAfterSeconds));
+      return sendAccessCode(request, reply, { step: 'code', code, problem: problemOf(error, pickLocale(request)) }, error.status);
+    }
+
+    function isCodeProblem(error: unknown): error is AppError {
+      return error instanceof AppError && (error.code === 'code_unusable' || error.code === 'rate_limited');
+    }
+
+    app.get('/work/accesscode', async (request, reply) => sendAccessCode(request, reply, { step: 'code' }));
+
+    app.post('/work/accesscode', async (request, reply) => {
+      verifyFormCsrf(deps, request);
+      const locale = pickLocale(request);
+      const step = formString(request.body, 'step');
+      const code = formString(request.body, 'code').slice(0, 200);
+      const username = formString(request.body, 'username').slice(0, 200);
+      const client = clientOf(request);
+      const apiCsrfToken = csrfTokenForRequest(deps, request, reply);
+
+      try {
+        if (step === 'check') {
+          // Step 1 → 2: confirm the username (recovery) or choose one (claim without a username).
+          const checked = await checkAccessCode(deps, { code, client });
+          if (checked.username === null) return sendAccessCode(request, reply, { step: 'choose', code, apiCsrfToken });
+          return sendAccessCode(request, reply, { step: 'confirm', code, username: checked.username });
+        }
+
+        if (step === 'confirm') {
+          const checked = await checkAccessCode(deps, { code, client });
+          if (checked.username === null) return sendAccessCode(request, reply, { step: 'choose', code, apiCsrfToken });
+          if (normaliseUsername(username) !== checked.username) {
+            return sendAccessCode(request, reply, { step: 'confirm', code, username: checked.username, problem: { message: ERRORS.username_mismatch[locale] } }, 400);
+          }
+          return sendAccessCode(request, reply, { step: 'password', code, username: checked.username });
+        }
+
+        if (step === 'choose') {
+          const answer = await checkUsernameAvailable(deps, { code, username, client });
+          const chosen = normaliseUsername(username);
+          if (!answer.valid || chosen === null) {
+            return sendAccessCode(request, reply, { step: 'choose', code, username, apiCsrfToken, problem: { message: m(locale, 'usernameInvalid') } }, 400);
+          }
+          if (!answer.available) {
+            return sendAccessCode(request, reply, { step: 'choose', code, username, apiCsrfToken, problem: { message: m(locale, 'usernameTaken', { username: chosen }) } }, 409);
+          }
+          return sendAccessCode(request, reply, { step: 'password', code, username: chosen });
+        }
+
+        if (step === 'redeem') {
+          return await redeem(request, reply, { locale, code, username, apiCsrfToken });
+        }
+      } catch (error) {
+        if (isCodeProblem(error)) return sendCodeProblem(request, reply, error, code);
+        throw error;
+      }
+      // An unknown step (an old or hand-made form): start again.
+      return sendAccessCode(request, reply, { step: 'code' }, 400);
+    });
+
+    async function redeem(
+      request: FastifyRequest,
+      reply: FastifyReply,
+      input: { locale: Locale; code: string; username: string; apiCsrfToken: string },
+    ): Promise<FastifyReply> {
+      const { locale, code, username, apiCsrfToken } = input;
+      const password = formString(request.body, 'password').slice(0, 4096);
+      const repeated = formString(request.body, 'password2').slice(0, 4096);
+      const passwordStep = (problem: FormProblem, status: number): FastifyReply =>
+        sendAccessCode(request, reply, { step: 'password', code, username, problem }, status);
+
+      if (password !== repeated) return passwordStep({ message: m(locale, 'passwordsDiffer') }, 400);
+      const problem = checkPassword(password, { username: normaliseUsername(username) ?? username });
+      if (problem) return passwordStep({ message: passwordProblemMessage(problem, locale) }, 400);
+
+      try {
+        const redeemed = await redeemAccessCode(deps, { code, username, password, client: clientOf(request) });
+        setSessionCookie(reply, deps.config, redeemed.session, deps.clock.now());
+        return reply.header('Cache-Control', 'no-store').redirect(`/?welcome=${redeemed.claimed ? 'claimed' : 'recovered'}`, 303);
+      } catch (error) {
+        if (!(error instanceof AppError)) throw error;
+        if (error.code === 'username_taken') {
+          return sendAccessCode(request, reply, { step: 'choose', code, username, apiCsrfToken, problem: { message: m(locale, 'usernameTaken', { username }) } }, 409);
+        }
+        if (error.code === 'validation_failed') {
+          return sendAccessCode(request, reply, { step: 'choose', code, username, apiCsrfToken, problem: { message: m(locale, 'usernameInvalid') } }, 400);
+        }
+        if (error.code === 'username_mismatch') return sendAccessCode(request, reply, { step: 'code', problem: { message: ERRORS.username_mismatch[locale] } }, 400);
+        if (error.code === 'weak_password') return passwordStep({ message: ERRORS.weak_password[locale] }, 400);
+        throw error;
+      }
+    }
+
+    // ---- / (home)
+    app.get<{ Querystring: { welcome?: string } }>('/', async (request, reply) => {
+      const auth = request.auth;
+      if (auth.via !== 'session') return reply.header('Cache-Control', 'no-store').redirect('/login', 303);
+      const locale = pickLocale(request);
+      const now = deps.clock.now();
+      const [sessions, events] = await Promise.all([listPersonSessions(deps.db, auth.person.id, now), listAuditEvents(deps.db, { personId: auth.person.id, limit: 12 })]);
+      const csrfToken = csrfTokenForRequest(deps, request, reply);
+      const welcome = request.query.welcome === 'claimed' || request.query.welcome === 'recovered' ? request.query.welcome : null;
+      const body = homeBody(locale, { person: auth.person, currentSessionHash: auth.sessionIdHash, sessions, events: shownEvents(events.items), csrfToken, welcome });
+      return sendPage(reply, renderPage({ locale, title: m(locale, 'homeTitle'), body, auth, csrfToken, path: pathOf(request) }), { noStore: true });
+    });
+
+    // ---- sign out (here, or everywhere)
+    async function logout(request: FastifyRequest, reply: FastifyReply, everywhere: boolean): Promise<FastifyReply> {
+      verifyFormCsrf(deps, request);
+      const auth = request.auth;
+      if (auth.via === 'session') await signOut(deps, { idHash: auth.sessionIdHash, person: auth.person, everywhere });
+      clearSessionCookie(reply, deps.config);
+      return reply.header('Cache-Control', 'no-store').redirect(everywhere ? '/login?signedout=all' : '/login?signedout=1', 303);
+    }
+    app.post('/logout', async (request, reply) => logout(request, reply, false));
+    app.post('/logout-everywhere', async (request, reply) => logout(request, reply, true));
+  };
 }

@@ -5,16 +5,20 @@ import { dialectOf } from '../dialect.js';
 
 export async function up(db: Kysely<unknown>): Promise<void> {
   const big = dialectOf(db) === 'postgres' ? 'bigint' : 'integer';
+  // Names, departments and locations sort by code point on both databases: SQLite's BINARY
+  // order, and on PostgreSQL the "C" collation rather than the server's locale, so pages of the
+  // directory (keyset-paged on name, id) come in the same order everywhere.
+  const sortedText = dialectOf(db) === 'postgres' ? sql`text collate "C"` : sql`text`;
 
   await db.schema
     .createTable('people')
     .addColumn('id', 'text', (c) => c.primaryKey())
-    .addColumn('name', 'text', (c) => c.notNull())
+    .addColumn('name', sortedText, (c) => c.notNull())
     .addColumn('username', 'text')
     .addColumn('email', 'text')
     .addColumn('employee_id', 'text')
-    .addColumn('department', 'text')
-    .addColumn('location', 'text')
+    .addColumn('department', sortedText)
+    .addColumn('location', sortedText)
     .addColumn('title', 'text')
     .addColumn('role', 'text', (c) => c.notNull().defaultTo('member').check(sql`role in ('member', 'admin')`))
     .addColumn('status', 'text', (c) =>

@@ -1,0 +1,404 @@
+// The People pages: the directory (search, filters, count, paging, a "More options" menu per row
+// and at the top), the add/edit form, and the deactivate-person confirmation.
+import type { PersonStatus } from '../db/schema.js';
+import { csrfField } from '../http/forms.js';
+import { html, raw, type SafeHtml } from '../http/html.js';
+import { defineMessages, type Locale } from '../http/i18n.js';
+import { label } from '../http/labels.js';
+import type { CodeState, Person } from '../people/person.js';
+import type { PeopleFilter } from '../people/people.store.js';
+import {
+  adminText,
+  codeStateBadge,
+  errorSummary,
+  filterParams,
+  filterSummary,
+  moreOptionsMenu,
+  notice,
+  peopleCount,
+  roleText,
+  selectField,
+  statusText,
+  codeStateText,
+  textField,
+  timeElement,
+  withQuery,
+  type FieldErrors,
+  type MenuItem,
+} from './admin.views.js';
+
+export const peopleText = defineMessages({
+  en: {
+    search: 'Search',
+    searchHint: 'Name, username, email or employee id',
+    any: 'Any',
+    hasEmail: 'Has email',
+    noEmail: 'No email',
+    filters: 'Filters',
+    apply: 'Show',
+    clear: 'Clear filters',
+    actions: 'Actions',
+    noResults: 'No one matches these filters.',
+    nextPage: 'Next page',
+    firstPage: 'First page',
+    pages: 'Pages',
+    getAccessCodesSelection: 'Get access codes for this selection',
+    deactivateAccessCodesSelection: 'Deactivate access codes for this selection',
+    peopleMenu: 'People',
+    departmentLocation: 'Department / location',
+    doneCodeDeactivated: 'The access code was deactivated.',
+    doneCodesDeactivated: '{count} access codes were deactivated.',
+    donePersonAdded: 'The person was added.',
+    donePersonSaved: 'Your changes were saved.',
+    donePersonDeactivated: 'The person was deactivated: signed out everywhere, and their access code no longer works.',
+    doneSessionsEnded: 'Sessions ended: {count}.',
+    editTitle: 'Edit person',
+    addTitle: 'Add person',
+    save: 'Save changes',
+    usernameHint: 'Leave empty to let the person choose one when they first use their access code.',
+    identityHint: 'Give at least one of username, email or employee id.',
+    roleHint: 'Admins can use this admin panel.',
+    account: 'Account',
+    created: 'Added',
+    claimed: 'Claimed',
+    lastSignIn: 'Last signed in',
+    sessions: 'Signed in on',
+    sessionsCount: '{count} devices',
+    sessionsOne: '1 device',
+    never: 'Never',
+    personActions: 'Actions',
+    auditForPerson: 'Audit log for this person',
+    endSessionsHint: 'Signs the person out on every device.',
+    deactivateTitle: 'Deactivate {name}?',
+    deactivateText: 'They will be signed out everywhere, their access code will stop working, and they will no longer be able to sign in.',
+    deactivateKeep: 'The person and their history stay in the audit log.',
+    deactivateSelf: 'This is your own account: you will be signed out at once.',
+    alreadyDeactivated: 'This person is deactivated.',
+  },
+  sv: {
+    search: 'Sök',
+    searchHint: 'Namn, användarnamn, e-post eller anställningsnummer',
+    any: 'Alla',
+    hasEmail: 'Har e-post',
+    noEmail: 'Saknar e-post',
+    filters: 'Filter',
+    apply: 'Visa',
+    clear: 'Rensa filter',
+    actions: 'Åtgärder',
+    noResults: 'Ingen matchar de här filtren.',
+    nextPage: 'Nästa sida',
+    firstPage: 'Första sidan',
+    pages: 'Sidor',
+    getAccessCodesSelection: 'Hämta åtkomstkoder för urvalet',
+    deactivateAccessCodesSelection: 'Inaktivera åtkomstkoder för urvalet',
+    peopleMenu: 'Personer',
+    departmentLocation: 'Avdelning / plats',
+    doneCodeDeactivated: 'Åtkomstkoden inaktiverades.',
+    doneCodesDeactivated: '{count} åtkomstkoder inaktiverades.',
+    donePersonAdded: 'Personen lades till.',
+    donePersonSaved: 'Ändringarna sparades.',
+    donePersonDeactivated: 'Personen inaktiverades: utloggad överallt, och åtkomstkoden fungerar inte längre.',
+    doneSessionsEnded: 'Avslutade sessioner: {count}.',
+    editTitle: 'Redigera person',
+    addTitle: 'Lägg till person',
+    save: 'Spara ändringar',
+    usernameHint: 'Lämna tomt så väljer personen ett när hen använder sin åtkomstkod första gången.',
+    identityHint: 'Ange minst ett av användarnamn, e-post eller anställningsnummer.',
+    roleHint: 'Administratörer kan använda adminpanelen.',
+    account: 'Konto',
+    created: 'Tillagd',
+    claimed: 'Aktiverad',
+    lastSignIn: 'Senast inloggad',
+    sessions: 'Inloggad på',
+    sessionsCount: '{count} enheter',
+    sessionsOne: '1 enhet',
+    never: 'Aldrig',
+    personActions: 'Åtgärder',
+    auditForPerson: 'Granskningslogg för personen',
+    endSessionsHint: 'Loggar ut personen på alla enheter.',
+    deactivateTitle: 'Inaktivera {name}?',
+    deactivateText: 'Personen loggas ut överallt, åtkomstkoden slutar fungera och personen kan inte längre logga in.',
+    deactivateKeep: 'Personen och historiken finns kvar i granskningsloggen.',
+    deactivateSelf: 'Det här är ditt eget konto: du loggas ut direkt.',
+    alreadyDeactivated: 'Personen är inaktiverad.',
+  },
+});
+
+// ---------------------------------------------------------------------------------------------
+// The directory
+
+export interface PeopleListModel {
+  locale: Locale;
+  filter: PeopleFilter;
+  facets: { departments: string[]; locations: string[] };
+  people: Person[];
+  total: { count: number; capped: boolean };
+  /** The cursor of the next page; null on the last page. */
+  nextCursor: string | null;
+  /** Whether this is a later page (a "First page" link is offered). */
+  paged: boolean;
+  /** A notice after an action (PRG), already in words. */
+  done: string | null;
+}
+
+const STATUSES: PersonStatus[] = ['unclaimed', 'active', 'deactivated'];
+const CODE_STATES: CodeState[] = ['none', 'active', 'expired', 'used', 'deactivated'];
+
+function ms(iso: string | null): number | null {
+  return iso === null ? null : Date.parse(iso);
+}
+
+export function personMenuItems(locale: Locale, person: Person, returnTo: string): MenuItem[] {
+  const back = `?return=${encodeURIComponent(returnTo)}`;
+  const items: MenuItem[] = [];
+  if (person.status !== 'deactivated') items.push({ href: `/admin/people/${person.id}/access-code${back}`, text: label(locale, 'getAccessCode') });
+  if (person.codeState === 'active') items.push({ href: `/admin/people/${person.id}/access-code/deactivate${back}`, text: label(locale, 'deactivateAccessCode') });
+  items.push({ href: `/admin/people/${person.id}`, text: adminText(locale, 'edit') });
+  if (person.status !== 'deactivated') items.push({ href: `/admin/people/${person.id}/deactivate`, text: adminText(locale, 'deactivatePerson'), danger: true });
+  return items;
+}
+
+function personRow(locale: Locale, person: Person, returnTo: string): SafeHtml {
+  const place = [person.department, person.location].filter((part): part is string => !!part).join(' / ');
+  const dash = adminText(locale, 'none');
+  return html`<tr>
+  <th scope="row" id="person-${person.id}"><a href="/admin/people/${person.id}">${person.name}</a>${person.title && html`<span class="row-sub">${person.title}</span>`}${
+    person.role === 'admin' ? html`<span class="tag">${roleText(locale, 'admin')}</span>` : ''
+  }</th>
+  <td class="mono">${person.username ?? dash}</td>
+  <td>${person.employeeId ?? dash}</td>
+  <td class="break">${person.email ?? dash}</td>
+  <td>${place || dash}</td>
+  <td><span class="status status-${person.status}">${statusText(locale, person.status)}</span></td>
+  <td>${codeStateBadge(locale, person.codeState, ms(person.codeExpiresAt))}</td>
+  <td class="cell-menu">${moreOptionsMenu(locale, { id: `menu-${person.id}`, items: personMenuItems(locale, person, returnTo), describedBy: `person-${person.id}` })}</td>
+</tr>`;
+}
+
+/** The part that search-as-you-type replaces: the count, the table and the paging links. */
+export function peopleResults(model: PeopleListModel, returnTo: string): SafeHtml {
+  const { locale, filter } = model;
+  const t = (key: Parameters<typeof peopleText>[1], vars?: Record<string, string | number>): string => peopleText(locale, key, vars);
+  const params = filterParams(filter);
+  const next = model.nextCursor ? withQuery('/admin/people', new URLSearchParams([...params, ['cursor', model.nextCursor]])) : null;
+  const first = model.paged ? withQuery('/admin/people', params) : null;
+  const table =
+    model.people.length === 0
+      ? html`<p class="empty">${t('noResults')}</p>`
+      : html`<div class="table-wrap" role="region" aria-labelledby="people-caption" tabindex="0">
+<table class="people-table">
+  <caption id="people-caption" class="visually-hidden">${label(locale, 'people')}: ${filterSummary(locale, filter)}</caption>
+  <thead><tr>
+    <th scope="col">${adminText(locale, 'name')}</th>
+    <th scope="col">${adminText(locale, 'username')}</th>
+    <th scope="col">${adminText(locale, 'employeeId')}</th>
+    <th scope="col">${adminText(locale, 'email')}</th>
+    <th scope="col">${t('departmentLocation')}</th>
+    <th scope="col">${adminText(locale, 'status')}</th>
+    <th scope="col">${adminText(locale, 'accessCodeState')}</th>
+    <th scope="col"><span class="visually-hidden">${t('actions')}</span></th>
+  </tr></thead>
+  <tbody>${model.people.map((person) => personRow(locale, person, returnTo))}</tbody>
+</table>
+</div>`;
+  return html`<p class="result-count" id="people-count" data-count-text="${peopleCount(locale, model.total.count, model.total.capped)}">${peopleCount(locale, model.total.count, model.total.capped)}</p>
+${table}
+${(next || first) && html`<nav class="pager" aria-label="${t('pages')}"><ul>${first && html`<li><a href="${first}">${t('firstPage')}</a></li>`}${next && html`<li><a href="${next}" rel="next">${t('nextPage')}</a></li>`}</ul></nav>`}`;
+}
+
+function filterForm(model: PeopleListModel): SafeHtml {
+  const { locale, filter, facets } = model;
+  const t = (key: Parameters<typeof peopleText>[1]): string => peopleText(locale, key);
+  const any = { value: '', text: t('any') };
+  const hasEmail = filter.hasEmail === undefined ? '' : String(filter.hasEmail);
+  // A department or location chosen earlier stays selectable even if no one has it any more.
+  const withCurrent = (list: string[], current: string | undefined): string[] => (current && !list.includes(current) ? [current, ...list] : list);
+  return html`<form method="get" action="/admin/people" class="filters" role="search" aria-label="${t('filters')}" data-people-filters>
+  <div class="field field-search">
+    <label for="field-q">${t('search')}</label>
+    <p class="hint" id="field-q-hint">${t('searchHint')}</p>
+    <input id="field-q" name="q" type="search" value="${filter.q ?? ''}" autocomplete="off" maxlength="200" aria-describedby="field-q-hint" aria-controls="people-results">
+  </div>
+  <div class="filter-row">
+    ${selectField({ name: 'hasEmail', label: adminText(locale, 'email'), value: hasEmail, choices: [any, { value: 'true', text: t('hasEmail') }, { value: 'false', text: t('noEmail') }] })}
+    ${selectField({ name: 'status', label: adminText(locale, 'status'), value: filter.status, choices: [any, ...STATUSES.map((s) => ({ value: s, text: statusText(locale, s) }))] })}
+    ${selectField({ name: 'codeState', label: adminText(locale, 'accessCodeState'), value: filter.codeState, choices: [any, ...CODE_STATES.map((s) => ({ value: s, text: codeStateText(locale, s) }))] })}
+    ${selectField({ name: 'department', label: adminText(locale, 'department'), value: filter.department, choices: [any, ...withCurrent(facets.departments, filter.department).map((d) => ({ value: d, text: d }))] })}
+    ${selectField({ name: 'location', label: adminText(locale, 'location'), value: filter.location, choices: [any, ...withCurrent(facets.locations, filter.location).map((l) => ({ value: l, text: l }))] })}
+  </div>
+  <div class="actions actions-tight">
+    <button type="submit" class="button-small">${t('apply')}</button>
+    <a href="/admin/people" class="button button-small button-secondary">${t('clear')}</a>
+  </div>
+</form>`;
+}
+
+export function peopleListPage(model: PeopleListModel, returnTo: string): SafeHtml {
+  const { locale, filter } = model;
+  const t = (key: Parameters<typeof peopleText>[1]): string => peopleText(locale, key);
+  const params = filterParams(filter);
+  const selection = (base: string): string => withQuery(base, new URLSearchParams([...params, ['selection', '1']]));
+  const topItems: MenuItem[] = [
+    { href: '/admin/access-codes/issue?hasEmail=false', text: label(locale, 'getAccessCodes') },
+    { href: selection('/admin/access-codes/issue'), text: t('getAccessCodesSelection'), selectionBase: '/admin/access-codes/issue' },
+    { href: selection('/admin/access-codes/deactivate'), text: t('deactivateAccessCodesSelection'), danger: true, selectionBase: '/admin/access-codes/deactivate' },
+  ];
+  topItems.push({ href: '/admin/people/new', text: adminText(locale, 'addPerson') });
+  topItems.push({ href: '/admin/people/import', text: adminText(locale, 'importPeople') });
+  return html`<div class="page-head">
+  <h1>${label(locale, 'people')}</h1>
+  <div class="page-head-actions">
+    <a class="button button-small button-secondary" href="/admin/people/new">${adminText(locale, 'addPerson')}</a>
+    ${moreOptionsMenu(locale, { id: 'people-menu', items: topItems, visibleLabel: true })}
+  </div>
+</div>
+${model.done && notice('success', model.done)}
+${filterForm(model)}
+<p class="visually-hidden" role="status" id="people-status"></p>
+<div id="people-results" data-people-results>
+${peopleResults(model, returnTo)}
+</div>`;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Add / edit
+
+export interface PersonFormValues {
+  name: string;
+  username: string;
+  email: string;
+  employeeId: string;
+  department: string;
+  location: string;
+  title: string;
+  role: 'member' | 'admin';
+}
+
+export function personFormValues(person: Person | null): PersonFormValues {
+  return {
+    name: person?.name ?? '',
+    username: person?.username ?? '',
+    email: person?.email ?? '',
+    employeeId: person?.employeeId ?? '',
+    department: person?.department ?? '',
+    location: person?.location ?? '',
+    title: person?.title ?? '',
+    role: person?.role ?? 'member',
+  };
+}
+
+export interface PersonFormModel {
+  locale: Locale;
+  csrfToken: string;
+  values: PersonFormValues;
+  errors: FieldErrors;
+  /** Present when editing. */
+  person: Person | null;
+  sessions: number;
+  done: string | null;
+  selfId: string;
+}
+
+function fieldLabels(locale: Locale): Record<string, string> {
+  return {
+    name: adminText(locale, 'name'),
+    username: adminText(locale, 'username'),
+    email: adminText(locale, 'email'),
+    employeeId: adminText(locale, 'employeeId'),
+    department: adminText(locale, 'department'),
+    location: adminText(locale, 'location'),
+    title: adminText(locale, 'title'),
+    role: adminText(locale, 'role'),
+  };
+}
+
+function accountPanel(model: PersonFormModel, person: Person): SafeHtml {
+  const { locale } = model;
+  const t = (key: Parameters<typeof peopleText>[1], vars?: Record<string, string | number>): string => peopleText(locale, key, vars);
+  const when = (iso: string | null): SafeHtml | string => (iso ? timeElement(locale, Date.parse(iso)) : t('never'));
+  const back = `?return=${encodeURIComponent(`/admin/people/${person.id}`)}`;
+  return html`<section class="card" aria-labelledby="account-heading">
+  <h2 id="account-heading">${t('account')}</h2>
+  <dl class="facts">
+    <dt>${adminText(locale, 'status')}</dt><dd><span class="status status-${person.status}">${statusText(locale, person.status)}</span></dd>
+    <dt>${adminText(locale, 'accessCodeState')}</dt><dd>${codeStateBadge(locale, person.codeState, ms(person.codeExpiresAt))}</dd>
+    <dt>${t('created')}</dt><dd>${when(person.createdAt)}</dd>
+    <dt>${t('claimed')}</dt><dd>${when(person.claimedAt)}</dd>
+    <dt>${t('lastSignIn')}</dt><dd>${when(person.lastSignInAt)}</dd>
+    <dt>${t('sessions')}</dt><dd>${model.sessions === 1 ? t('sessionsOne') : t('sessionsCount', { count: model.sessions })}</dd>
+  </dl>
+  <h3>${t('personActions')}</h3>
+  <ul class="action-list">
+    ${person.status !== 'deactivated' && html`<li><a href="/admin/people/${person.id}/access-code${back}">${label(locale, 'getAccessCode')}</a></li>`}
+    ${person.codeState === 'active' && html`<li><a href="/admin/people/${person.id}/access-code/deactivate${back}">${label(locale, 'deactivateAccessCode')}</a></li>`}
+    <li><a href="/admin/audit?person=${encodeURIComponent(person.username ?? person.id)}">${t('auditForPerson')}</a></li>
+    ${person.status !== 'deactivated' && html`<li><a class="danger" href="/admin/people/${person.id}/deactivate">${adminText(locale, 'deactivatePerson')}</a></li>`}
+  </ul>
+  <form method="post" action="/admin/people/${person.id}/sessions/end" class="end-sessions">
+    ${csrfField(model.csrfToken)}
+    <p class="hint" id="end-sessions-hint">${t('endSessionsHint')}</p>
+    <button type="submit" class="button-small button-secondary" aria-describedby="end-sessions-hint"${model.sessions === 0 ? raw(' disabled') : ''}>${adminText(locale, 'endSessions')}</button>
+  </form>
+</section>`;
+}
+
+export function personFormPage(model: PersonFormModel): SafeHtml {
+  const { locale, values, errors, person } = model;
+  const t = (key: Parameters<typeof peopleText>[1]): string => peopleText(locale, key);
+  const labels = fieldLabels(locale);
+  const action = person ? `/admin/people/${person.id}` : '/admin/people/new';
+  const form = html`<form method="post" action="${action}" class="person-form" novalidate>
+  ${csrfField(model.csrfToken)}
+  ${textField({ name: 'name', label: labels.name!, value: values.name, error: errors.name, required: true, maxlength: 200 })}
+  <p class="hint">${t('identityHint')}</p>
+  ${textField({ name: 'username', label: labels.username!, value: values.username, error: errors.username, hint: t('usernameHint'), maxlength: 64 })}
+  ${textField({ name: 'email', label: labels.email!, value: values.email, error: errors.email, type: 'email', maxlength: 254 })}
+  ${textField({ name: 'employeeId', label: labels.employeeId!, value: values.employeeId, error: errors.employeeId, maxlength: 64 })}
+  ${textField({ name: 'department', label: labels.department!, value: values.department, error: errors.department, maxlength: 200 })}
+  ${textField({ name: 'location', label: labels.location!, value: values.location, error: errors.location, maxlength: 200 })}
+  ${textField({ name: 'title', label: labels.title!, value: values.title, error: errors.title, maxlength: 200 })}
+  <fieldset class="field${errors.role ? ' field-invalid' : ''}"${errors.role ? raw(' aria-describedby="field-role-error"') : ''}>
+    <legend>${labels.role}</legend>
+    <p class="hint">${t('roleHint')}</p>
+    ${errors.role && html`<p class="field-error" id="field-role-error">${errors.role}</p>`}
+    <label class="checkbox"><input type="radio" name="role" value="member" id="field-role"${values.role !== 'admin' ? raw(' checked') : ''}> ${roleText(locale, 'member')}</label>
+    <label class="checkbox"><input type="radio" name="role" value="admin"${values.role === 'admin' ? raw(' checked') : ''}> ${roleText(locale, 'admin')}</label>
+  </fieldset>
+  <div class="actions">
+    <button type="submit">${person ? t('save') : adminText(locale, 'addPerson')}</button>
+    <a class="button button-secondary" href="/admin/people">${adminText(locale, 'cancel')}</a>
+  </div>
+</form>`;
+  return html`<p class="breadcrumb"><a href="/admin/people">${label(locale, 'people')}</a></p>
+<h1>${person ? person.name : t('addTitle')}</h1>
+${model.done && notice('success', model.done)}
+${person?.status === 'deactivated' && notice('warning', t('alreadyDeactivated'))}
+${errorSummary(locale, errors, labels)}
+<div class="${person ? 'two-columns' : ''}">
+  <section aria-labelledby="form-heading">
+    <h2 id="form-heading"${person ? '' : raw(' class="visually-hidden"')}>${person ? t('editTitle') : t('addTitle')}</h2>
+    ${form}
+  </section>
+  ${person && accountPanel(model, person)}
+</div>`;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Deactivate a person
+
+export function deactivatePersonPage(options: { locale: Locale; csrfToken: string; person: Person; self: boolean }): SafeHtml {
+  const { locale, person } = options;
+  const t = (key: Parameters<typeof peopleText>[1], vars?: Record<string, string | number>): string => peopleText(locale, key, vars);
+  return html`<p class="breadcrumb"><a href="/admin/people">${label(locale, 'people')}</a> › <a href="/admin/people/${person.id}">${person.name}</a></p>
+<h1>${t('deactivateTitle', { name: person.name })}</h1>
+${options.self && notice('warning', t('deactivateSelf'))}
+<p>${t('deactivateText')}</p>
+<p class="muted">${t('deactivateKeep')}</p>
+<form method="post" action="/admin/people/${person.id}/deactivate">
+  ${csrfField(options.csrfToken)}
+  <div class="actions">
+    <button type="submit" class="button-danger">${adminText(locale, 'deactivatePerson')}</button>
+    <a class="button button-secondary" href="/admin/people/${person.id}">${adminText(locale, 'cancel')}</a>
+  </div>
+</form>`;
+}

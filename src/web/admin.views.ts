@@ -1,0 +1,359 @@
+// Pieces every admin page shares: the admin words, dates, code states, the filter in plain words,
+// notices, form fields with their errors, and the accessible "More options" menu button.
+import type { AuditAction } from '../audit/audit.js';
+import type { AccessCodeStateName } from '../access-codes/access-codes.service.js';
+import type { PersonRole, PersonStatus } from '../db/schema.js';
+import { html, raw, type SafeHtml } from '../http/html.js';
+import { defineMessages, type Locale } from '../http/i18n.js';
+import { label } from '../http/labels.js';
+import type { PeopleFilter } from '../people/people.store.js';
+
+export const adminText = defineMessages({
+  en: {
+    name: 'Name',
+    username: 'Username',
+    email: 'Email',
+    employeeId: 'Employee id',
+    department: 'Department',
+    location: 'Location',
+    title: 'Job title',
+    role: 'Role',
+    status: 'Status',
+    accessCodeState: 'Access code',
+    roleMember: 'Member',
+    roleAdmin: 'Admin',
+    statusUnclaimed: 'Not yet claimed',
+    statusActive: 'Active',
+    statusDeactivated: 'Deactivated',
+    codeNone: 'None',
+    codeActive: 'Active until {date}',
+    codeActiveShort: 'Active',
+    codeUsed: 'Used',
+    codeDeactivated: 'Deactivated',
+    codeReplaced: 'Replaced',
+    codeExpired: 'Expired',
+    none: '–',
+    cancel: 'Cancel',
+    back: 'Back',
+    edit: 'Edit',
+    deactivatePerson: 'Deactivate person',
+    endSessions: 'End sessions',
+    addPerson: 'Add person',
+    importPeople: 'Import people',
+    errorSummary: 'There is a problem',
+    filterEveryone: 'everyone',
+    filterSearch: 'search “{q}”',
+    filterWithEmail: 'with an email address',
+    filterWithoutEmail: 'without an email address',
+    filterStatus: 'status: {status}',
+    filterCodeState: 'access code: {state}',
+    filterDepartment: 'department: {department}',
+    filterLocation: 'location: {location}',
+    people: '{count} people',
+    person: '1 person',
+    peopleCapped: '{count}+ people',
+  },
+  sv: {
+    name: 'Namn',
+    username: 'Användarnamn',
+    email: 'E-post',
+    employeeId: 'Anställningsnummer',
+    department: 'Avdelning',
+    location: 'Plats',
+    title: 'Befattning',
+    role: 'Roll',
+    status: 'Status',
+    accessCodeState: 'Åtkomstkod',
+    roleMember: 'Medlem',
+    roleAdmin: 'Administratör',
+    statusUnclaimed: 'Inte aktiverad än',
+    statusActive: 'Aktiv',
+    statusDeactivated: 'Inaktiverad',
+    codeNone: 'Ingen',
+    codeActive: 'Aktiv till {date}',
+    codeActiveShort: 'Aktiv',
+    codeUsed: 'Använd',
+    codeDeactivated: 'Inaktiverad',
+    codeReplaced: 'Ersatt',
+    codeExpired: 'Utgången',
+    none: '–',
+    cancel: 'Avbryt',
+    back: 'Tillbaka',
+    edit: 'Redigera',
+    deactivatePerson: 'Inaktivera person',
+    endSessions: 'Avsluta sessioner',
+    addPerson: 'Lägg till person',
+    importPeople: 'Importera personer',
+    errorSummary: 'Något behöver rättas',
+    filterEveryone: 'alla',
+    filterSearch: 'sökning ”{q}”',
+    filterWithEmail: 'med e-postadress',
+    filterWithoutEmail: 'utan e-postadress',
+    filterStatus: 'status: {status}',
+    filterCodeState: 'åtkomstkod: {state}',
+    filterDepartment: 'avdelning: {department}',
+    filterLocation: 'plats: {location}',
+    people: '{count} personer',
+    person: '1 person',
+    peopleCapped: '{count}+ personer',
+  },
+});
+
+/** The stylesheet and script every admin page loads (besides the layout's app.css). */
+export const ADMIN_STYLES = ['admin.css'] as const;
+export const ADMIN_SCRIPTS = ['admin.js'] as const;
+
+// ---------------------------------------------------------------------------------------------
+// Numbers, dates, states
+
+const INTL_LOCALE: Record<Locale, string> = { en: 'en-GB', sv: 'sv-SE' };
+
+export function formatNumber(locale: Locale, value: number): string {
+  // en: 10,000 (SPEC: "10,000+"); sv: 10 000.
+  return new Intl.NumberFormat(locale === 'en' ? 'en-US' : 'sv-SE').format(value);
+}
+
+/** How many people, in words: "1 person", "57 people", "10,000+ people". */
+export function peopleCount(locale: Locale, count: number, capped = false): string {
+  if (capped) return adminText(locale, 'peopleCapped', { count: formatNumber(locale, count) });
+  if (count === 1) return adminText(locale, 'person');
+  return adminText(locale, 'people', { count: formatNumber(locale, count) });
+}
+
+/** Date and time in the server's time zone, e.g. "1 Jan 2026, 09:00" / "1 jan. 2026 09:00". */
+export function formatDateTime(locale: Locale, ms: number): string {
+  return new Intl.DateTimeFormat(INTL_LOCALE[locale], { dateStyle: 'medium', timeStyle: 'short' }).format(new Date(ms));
+}
+
+export function formatDate(locale: Locale, ms: number): string {
+  return new Intl.DateTimeFormat(INTL_LOCALE[locale], { dateStyle: 'medium' }).format(new Date(ms));
+}
+
+/** A <time> element: machine-readable ISO, human-readable local text. */
+export function timeElement(locale: Locale, ms: number, options: { dateOnly?: boolean } = {}): SafeHtml {
+  const text = options.dateOnly ? formatDate(locale, ms) : formatDateTime(locale, ms);
+  return html`<time datetime="${new Date(ms).toISOString()}">${text}</time>`;
+}
+
+export function roleText(locale: Locale, role: PersonRole): string {
+  return adminText(locale, role === 'admin' ? 'roleAdmin' : 'roleMember');
+}
+
+export function statusText(locale: Locale, status: PersonStatus): string {
+  if (status === 'unclaimed') return adminText(locale, 'statusUnclaimed');
+  if (status === 'active') return adminText(locale, 'statusActive');
+  return adminText(locale, 'statusDeactivated');
+}
+
+export function codeStateText(locale: Locale, state: AccessCodeStateName, expiresAt?: number | null): string {
+  switch (state) {
+    case 'none':
+      return adminText(locale, 'codeNone');
+    case 'active':
+      return expiresAt ? adminText(locale, 'codeActive', { date: formatDateTime(locale, expiresAt) }) : adminText(locale, 'codeActiveShort');
+    case 'used':
+      return adminText(locale, 'codeUsed');
+    case 'deactivated':
+      return adminText(locale, 'codeDeactivated');
+    case 'replaced':
+      return adminText(locale, 'codeReplaced');
+    case 'expired':
+      return adminText(locale, 'codeExpired');
+  }
+}
+
+/** The code state with its expiry as a <time>, and a class for its colour. */
+export function codeStateBadge(locale: Locale, state: AccessCodeStateName, expiresAt: number | null): SafeHtml {
+  if (state === 'active' && expiresAt) {
+    const template = adminText.catalog[locale].codeActive;
+    const [before, after] = template.split('{date}') as [string, string | undefined];
+    return html`<span class="code-state code-state-active">${before}${timeElement(locale, expiresAt)}${after ?? ''}</span>`;
+  }
+  return html`<span class="code-state code-state-${state}">${codeStateText(locale, state)}</span>`;
+}
+
+/** A filter in plain words: "without an email address, status: Active". */
+export function filterSummary(locale: Locale, filter: PeopleFilter): string {
+  const parts: string[] = [];
+  if (filter.q) parts.push(adminText(locale, 'filterSearch', { q: filter.q }));
+  if (filter.hasEmail === true) parts.push(adminText(locale, 'filterWithEmail'));
+  if (filter.hasEmail === false) parts.push(adminText(locale, 'filterWithoutEmail'));
+  if (filter.status) parts.push(adminText(locale, 'filterStatus', { status: statusText(locale, filter.status) }));
+  if (filter.codeState) parts.push(adminText(locale, 'filterCodeState', { state: codeStateText(locale, filter.codeState) }));
+  if (filter.department) parts.push(adminText(locale, 'filterDepartment', { department: filter.department }));
+  if (filter.location) parts.push(adminText(locale, 'filterLocation', { location: filter.location }));
+  return parts.length === 0 ? adminText(locale, 'filterEveryone') : parts.join(', ');
+}
+
+/** The filter as query-string pairs (for links that keep the current selection). */
+export function filterParams(filter: PeopleFilter): URLSearchParams {
+  const params = new URLSearchParams();
+  if (filter.q) params.set('q', filter.q);
+  if (filter.hasEmail !== undefined) params.set('hasEmail', String(filter.hasEmail));
+  if (filter.status) params.set('status', filter.status);
+  if (filter.codeState) params.set('codeState', filter.codeState);
+  if (filter.department) params.set('department', filter.department);
+  if (filter.location) params.set('location', filter.location);
+  return params;
+}
+
+/** Hidden fields carrying a filter through a confirmation form. */
+export function filterHiddenFields(filter: PeopleFilter): SafeHtml {
+  return html`${[...filterParams(filter)].map(([name, value]) => html`<input type="hidden" name="${name}" value="${value}">`)}`;
+}
+
+export function withQuery(path: string, params: URLSearchParams): string {
+  const query = params.toString();
+  return query ? `${path}?${query}` : path;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Audit actions in plain words
+
+export const auditActionText = defineMessages<AuditAction>({
+  en: {
+    'person.created': 'Person added',
+    'person.updated': 'Person edited',
+    'person.deactivated': 'Person deactivated',
+    'person.claimed': 'Account claimed',
+    'people.imported': 'People imported',
+    'access_code.issued': 'Access code issued',
+    'access_codes.issued': 'Access codes issued for a group',
+    'access_code.deactivated': 'Access code deactivated',
+    'access_codes.deactivated': 'Access codes deactivated for a group',
+    'access_code.redeemed': 'Access code used',
+    'access_code.failed': 'Access code attempt failed',
+    'access_code.rate_limited': 'Too many access code attempts',
+    'batch.downloaded': 'Access codes downloaded',
+    'sign_in.succeeded': 'Signed in',
+    'sign_in.failed': 'Sign-in failed',
+    'session.ended': 'Signed out',
+    'sessions.ended': 'All sessions ended',
+    'password.changed': 'Password changed',
+    'api_token.created': 'API token created',
+  },
+  sv: {
+    'person.created': 'Person tillagd',
+    'person.updated': 'Person ändrad',
+    'person.deactivated': 'Person inaktiverad',
+    'person.claimed': 'Konto aktiverat',
+    'people.imported': 'Personer importerade',
+    'access_code.issued': 'Åtkomstkod skapad',
+    'access_codes.issued': 'Åtkomstkoder skapade för en grupp',
+    'access_code.deactivated': 'Åtkomstkod inaktiverad',
+    'access_codes.deactivated': 'Åtkomstkoder inaktiverade för en grupp',
+    'access_code.redeemed': 'Åtkomstkod använd',
+    'access_code.failed': 'Misslyckat försök med åtkomstkod',
+    'access_code.rate_limited': 'För många försök med åtkomstkod',
+    'batch.downloaded': 'Åtkomstkoder nedladdade',
+    'sign_in.succeeded': 'Inloggad',
+    'sign_in.failed': 'Misslyckad inloggning',
+    'session.ended': 'Utloggad',
+    'sessions.ended': 'Alla sessioner avslutade',
+    'password.changed': 'Lösenord ändrat',
+    'api_token.created': 'API-token skapad',
+  },
+});
+
+// ---------------------------------------------------------------------------------------------
+// Notices, fields, errors
+
+export function notice(kind: 'success' | 'info' | 'warning' | 'error', body: SafeHtml | string, options: { alert?: boolean } = {}): SafeHtml {
+  const role = options.alert ? raw(' role="alert"') : kind === 'success' ? raw(' role="status"') : '';
+  return html`<div class="notice notice-${kind}"${role}>${typeof body === 'string' ? html`<p>${body}</p>` : body}</div>`;
+}
+
+export type FieldErrors = Record<string, string>;
+
+/** An error summary linking to each field (GOV.UK pattern), focused by admin.js on load. */
+export function errorSummary(locale: Locale, errors: FieldErrors, fieldLabels: Record<string, string>): SafeHtml | null {
+  const entries = Object.entries(errors);
+  if (entries.length === 0) return null;
+  return html`<div class="error-summary" role="alert" tabindex="-1" data-focus-on-load>
+  <h2>${adminText(locale, 'errorSummary')}</h2>
+  <ul>${entries.map(([field, message]) => html`<li><a href="#field-${field}">${fieldLabels[field] ? `${fieldLabels[field]}: ` : ''}${message}</a></li>`)}</ul>
+</div>`;
+}
+
+export interface TextFieldOptions {
+  name: string;
+  label: string;
+  value: string | null | undefined;
+  error?: string | undefined;
+  hint?: string;
+  type?: 'text' | 'email' | 'search' | 'date';
+  required?: boolean;
+  autocomplete?: string;
+  maxlength?: number;
+}
+
+/** A labelled input; its hint and error are tied to it with aria-describedby. */
+export function textField(options: TextFieldOptions): SafeHtml {
+  const id = `field-${options.name}`;
+  const described = [options.hint ? `${id}-hint` : null, options.error ? `${id}-error` : null].filter((v): v is string => v !== null);
+  return html`<div class="field${options.error ? ' field-invalid' : ''}">
+  <label for="${id}">${options.label}</label>
+  ${options.hint && html`<p class="hint" id="${id}-hint">${options.hint}</p>`}
+  ${options.error && html`<p class="field-error" id="${id}-error">${options.error}</p>`}
+  <input id="${id}" name="${options.name}" type="${options.type ?? 'text'}" value="${options.value ?? ''}"${raw(options.required ? ' required' : '')}${
+    options.autocomplete ? html` autocomplete="${options.autocomplete}"` : raw(' autocomplete="off"')
+  }${options.maxlength ? html` maxlength="${options.maxlength}"` : ''}${described.length > 0 ? html` aria-describedby="${described.join(' ')}"` : ''}${
+    options.error ? raw(' aria-invalid="true"') : ''
+  }>
+</div>`;
+}
+
+export interface SelectOption {
+  value: string;
+  text: string;
+}
+
+export function selectField(options: { name: string; label: string; value: string | undefined; choices: SelectOption[]; error?: string | undefined; id?: string }): SafeHtml {
+  const id = options.id ?? `field-${options.name}`;
+  return html`<div class="field${options.error ? ' field-invalid' : ''}">
+  <label for="${id}">${options.label}</label>
+  ${options.error && html`<p class="field-error" id="${id}-error">${options.error}</p>`}
+  <select id="${id}" name="${options.name}"${options.error ? html` aria-describedby="${id}-error" aria-invalid="true"` : ''}>
+    ${options.choices.map((choice) => html`<option value="${choice.value}"${choice.value === (options.value ?? '') ? raw(' selected') : ''}>${choice.text}</option>`)}
+  </select>
+</div>`;
+}
+
+// ---------------------------------------------------------------------------------------------
+// The "More options" menu button (WAI-ARIA APG menu button; behaviour in public/admin.js)
+
+export interface MenuItem {
+  href: string;
+  text: string;
+  danger?: boolean;
+  /** For items that act on the current People selection: admin.js keeps the query up to date. */
+  selectionBase?: string;
+}
+
+/**
+ * A menu button and its menu. The button and the menu start hidden and admin.js brings them to
+ * life; without JavaScript the <noscript> list of plain links is there instead.
+ */
+export function moreOptionsMenu(locale: Locale, options: { id: string; items: MenuItem[]; describedBy?: string; visibleLabel?: boolean; align?: 'start' | 'end' }): SafeHtml {
+  const buttonId = `${options.id}-button`;
+  const moreOptions = label(locale, 'moreOptions');
+  const item = (entry: MenuItem, role: boolean): SafeHtml =>
+    role
+      ? html`<li role="none"><a role="menuitem" tabindex="-1" href="${entry.href}"${entry.danger ? raw(' class="danger"') : ''}${
+          entry.selectionBase ? html` data-selection-base="${entry.selectionBase}"` : ''
+        }>${entry.text}</a></li>`
+      : html`<li><a href="${entry.href}">${entry.text}</a></li>`;
+  return html`<div class="menu menu-${options.align ?? 'end'}" data-menu>
+  <button type="button" class="menu-button${options.visibleLabel ? ' menu-button-labelled' : ''}" id="${buttonId}" aria-haspopup="menu" aria-expanded="false" aria-controls="${options.id}"${
+    options.describedBy ? html` aria-describedby="${options.describedBy}"` : ''
+  } hidden data-menu-button>${
+    options.visibleLabel
+      ? html`<span>${moreOptions}</span><span class="menu-caret" aria-hidden="true">▾</span>`
+      : html`<span class="menu-dots" aria-hidden="true">⋯</span><span class="visually-hidden">${moreOptions}</span>`
+  }</button>
+  <ul class="menu-list" role="menu" id="${options.id}" aria-labelledby="${buttonId}" hidden>
+    ${options.items.map((entry) => item(entry, true))}
+  </ul>
+  <noscript><ul class="menu-fallback">${options.items.map((entry) => item(entry, false))}</ul></noscript>
+</div>`;
+}

@@ -1,0 +1,70 @@
+// Helpers shared by the security suites: people with passwords, table fingerprints, error shapes.
+import { createHash } from 'node:crypto';
+import type { LightMyRequestResponse } from 'fastify';
+import { expect } from 'vitest';
+import type { Db } from '../../src/db/database.js';
+import type { TestApi } from '../helpers/api.js';
+import { sessionCookieOf } from '../helpers/api.js';
+
+/** A passphrase that passes the policy for every username used in these suites. */
+export const PASSWORD = 'violet kettle marching north';
+export const OTHER_PASSWORD = 'copper lantern over the bay';
+
+/** An address from each documentation range (RFC 5737, RFC 3849), for inject's remoteAddress. */
+export const ADDRESS_A = '192.0.2.10';
+export const ADDRESS_B = '198.51.100.20';
+
+/**
+ * People, codes and sessions, fingerprinted: equal before and after means nothing changed. The
+ * failed-sign-in counter is left out: counting a refused attempt is its job.
+ */
+export async function fingerprint(db: Db): Promise<string> {
+  const rows = await db.selectFrom('people').selectAll().orderBy('id').execute();
+  const people = rows.map(({ failed_sign_ins: _count, last_failed_sign_in_at: _at, ...rest }) => rest);
+  const codes = await db.selectFrom('access_codes').selectAll().orderBy('id').execute();
+  const sessions = await db.selectFrom('sessions').select(['id_hash', 'person_id']).orderBy('id_hash').execute();
+  return createHash('sha256').update(JSON.stringify({ people, codes, sessions })).digest('hex');
+}
+
+/** Every 4xx answer is JSON `{ error: { code, message } }`. */
+export function expectErrorBody(response: LightMyRequestResponse): void {
+  expect(response.headers['content-type']).toMatch(/^application\/json/);
+  const body = response.json() as { error?: { code?: unknown; message?: unknown } };
+  expect(typeof body.error?.code).toBe('string');
+  expect(typeof body.error?.message).toBe('string');
+  expect((body.error!.message as string).length).toBeGreaterThan(0);
+}
+
+export async function createPersonViaApi(api: TestApi, input: Record<string, unknown>): Promise<{ id: string; username: string | null }> {
+  const response = await api.app.inject({ method: 'POST', url: '/api/v1/people', headers: api.admin, payload: input });
+  expect(response.statusCode, response.body).toBe(201);
+  return response.json();
+}
+
+export async function issueCodeViaApi(api: TestApi, personId: string, body: Record<string, unknown> = {}): Promise<string> {
+  const response = await api.app.inject({ method: 'POST', url: `/api/v1/people/${personId}/access-code`, headers: api.admin, payload: body });
+  expect(response.statusCode, response.body).toBe(201);
+  return (response.json() as { code: string }).code;
+}
+
+/**
+ * A person who has claimed their account (username + password) through a code, as in SPEC §3.
+ * Returns their id, the code used and the session cookie the redemption set.
+ */
+export async function claimedPerson(
+  api: TestApi,
+  input: { name: string; username: string; password?: string; remoteAddress?: string },
+): Promise<{ id: string; code: string; cookie: string }> {
+  const person = await createPersonViaApi(api, { name: input.name, username: input.username });
+  const code = await issueCodeViaApi(api, person.id);
+  const redeemed = await api.app.inject({
+    method: 'POST',
+    url: '/api/v1/access-code/redeem',
+    remoteAddress: input.remoteAddress ?? '203.0.113.250',
+    payload: { code, username: input.username, password: input.password ?? PASSWORD },
+  });
+  expect(redeemed.statusCode, redeemed.body).toBe(200);
+  const cookie = sessionCookieOf(redeemed.headers['set-cookie']);
+  expect(cookie).not.toBeNull();
+  return { id: person.id, code, cookie: cookie! };
+}

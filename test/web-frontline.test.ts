@@ -1,0 +1,274 @@
+// The frontline pages over inject(): labels in both languages, CSRF on every form, the security
+// headers, no caching of the access-code page, and the language switch's redirect rules.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { FastifyInstance } from 'fastify';
+import { CLI_ACTOR } from '../src/audit/audit.js';
+import { issueAccessCode, redeemAccessCode } from '../src/access-codes/access-codes.service.js';
+import { createPerson } from '../src/people/people.service.js';
+import { LABELS } from '../src/http/labels.js';
+import { createTestContext, DIALECTS, type TestContext } from './helpers/deps.js';
+import { createTestApi, sessionCookieOf } from './helpers/api.js';
+
+interface Browser {
+  cookies: Map<string, string>;
+}
+
+function cookieHeader(browser: Browser): string {
+  return [...browser.cookies].map(([k, v]) => `${k}=${v}`).join('; ');
+}
+
+function remember(browser: Browser, setCookie: string | string[] | undefined): void {
+  for (const cookie of Array.isArray(setCookie) ? setCookie : setCookie ? [setCookie] : []) {
+    const match = /^([^=]+)=([^;]*)/.exec(cookie);
+    if (!match) continue;
+    if (match[2] === '' || /Max-Age=0|Expires=Thu, 01 Jan 1970/i.test(cookie)) browser.cookies.delete(match[1]!);
+    else browser.cookies.set(match[1]!, match[2]!);
+  }
+}
+
+function csrfOf(page: string): string {
+  const match = /name="_csrf" value="([^"]+)"/.exec(page);
+  if (!match) throw new Error('no _csrf field on the page');
+  return match[1]!;
+}
+
+function form(fields: Record<string, string>): string {
+  return new URLSearchParams(fields).toString();
+}
+
+describe.each(DIALECTS)('frontline pages (%s)', (dialect) => {
+  let context: TestContext;
+  let app: FastifyInstance;
+
+  async function get(browser: Browser, url: string, headers: Record<string, string> = {}) {
+    const response = await app.inject({ method: 'GET', url, headers: { accept: 'text/html', cookie: cookieHeader(browser), ...headers } });
+    remember(browser, response.headers['set-cookie']);
+    return response;
+  }
+
+  async function post(browser: Browser, url: string, fields: Record<string, string>, headers: Record<string, string> = {}) {
+    const response = await app.inject({
+      method: 'POST',
+      url,
+      headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'text/html', cookie: cookieHeader(browser), ...headers },
+      payload: form(fields),
+    });
+    remember(browser, response.headers['set-cookie']);
+    return response;
+  }
+
+  beforeAll(async () => {
+    context = await createTestContext(dialect);
+    app = (await createTestApi(context)).app;
+  });
+  afterAll(async () => {
+    await app.close();
+    await context.close();
+  });
+
+  it('shows /login with the contract labels in English and, for a Swedish browser, in Swedish', async () => {
+    const en = await get({ cookies: new Map() }, '/login', { 'accept-language': 'en-GB,en;q=0.9' });
+    expect(en.statusCode).toBe(200);
+    expect(en.headers['content-type']).toBe('text/html; charset=utf-8');
+    expect(en.body).toContain('<html lang="en">');
+    for (const text of [LABELS.en.signIn, LABELS.en.troubleSigningIn, LABELS.en.haveAccessCode]) expect(en.body).toContain(text);
+    expect(en.body).toContain('href="/help/login"');
+    expect(en.body).toContain('href="/work/accesscode"');
+
+    const sv = await get({ cookies: new Map() }, '/login', { 'accept-language': 'sv-SE,sv;q=0.9,en;q=0.5' });
+    expect(sv.body).toContain('<html lang="sv">');
+    for (const text of [LABELS.sv.signIn, LABELS.sv.troubleSigningIn, LABELS.sv.haveAccessCode]) expect(sv.body).toContain(text);
+  });
+
+  it('follows Accept-Language q-values, and the language cookie wins over the header', async () => {
+    const preferSv = await get({ cookies: new Map() }, '/help/login', { 'accept-language': 'de;q=1, en;q=0.3, sv-FI;q=0.8' });
+    expect(preferSv.body).toContain('<html lang="sv">');
+    expect(preferSv.body).toContain(LABELS.sv.troubleSigningIn);
+    const withCookie = await get({ cookies: new Map([['keyslip_lang', 'en']]) }, '/help/login', { 'accept-language': 'sv' });
+    expect(withCookie.body).toContain('<html lang="en">');
+    const unknown = await get({ cookies: new Map() }, '/help/login', { 'accept-language': 'fi, de' });
+    expect(unknown.body).toContain('<html lang="en">');
+  });
+
+  it('shows the access-code page with its labelled field in both languages, never cached', async () => {
+    const en = await get({ cookies: new Map() }, '/work/accesscode', { 'accept-language': 'en' });
+    expect(en.statusCode).toBe(200);
+    expect(en.headers['cache-control']).toBe('no-store');
+    expect(en.body).toContain(`<label for="code">${LABELS.en.accessCode}</label>`);
+    expect(en.body).toMatch(/<input id="code"[^>]*autocomplete="off"[^>]*autocapitalize="characters"[^>]*spellcheck="false"/);
+    expect(en.body).toContain('<script src="/assets/accesscode.js" defer></script>');
+    const sv = await get({ cookies: new Map() }, '/work/accesscode', { 'accept-language': 'sv-SE' });
+    expect(sv.body).toContain(`<label for="code">${LABELS.sv.accessCode}</label>`);
+  });
+
+  it('sends a CSP without unsafe-inline scripts, and serves the stylesheet and script', async () => {
+    const page = await get({ cookies: new Map() }, '/login');
+    const csp = String(page.headers['content-security-policy']);
+    expect(csp).toMatch(/script-src 'self'/);
+    expect(csp).not.toMatch(/script-src[^;]*unsafe-inline/);
+    expect(page.body).not.toMatch(/<script>|<script(?![^>]*\bsrc=)[^>]*>|\sstyle=|<style/);
+    const css = await get({ cookies: new Map() }, '/assets/app.css');
+    expect(css.statusCode).toBe(200);
+    expect(css.headers['content-type']).toMatch(/text\/css/);
+    const js = await get({ cookies: new Map() }, '/assets/accesscode.js');
+    expect(js.statusCode).toBe(200);
+    expect(js.body).toContain('history.replaceState');
+  });
+
+  it('refuses a form POST without its _csrf field with a 403 page, and one from another site', async () => {
+    const browser: Browser = { cookies: new Map() };
+    await get(browser, '/login');
+    const missing = await post(browser, '/login', { login: 'someone', password: 'whatever password' });
+    expect(missing.statusCode).toBe(403);
+    expect(missing.headers['content-type']).toBe('text/html; charset=utf-8');
+    expect(missing.body).toContain('The form expired');
+    const page = await get(browser, '/work/accesscode');
+    const crossSite = await post(browser, '/work/accesscode', { _csrf: csrfOf(page.body), step: 'check', code: 'BCDF-GHJK-LMNP-QRST' }, { origin: 'https://evil.example' });
+    expect(crossSite.statusCode).toBe(403);
+    // A token made for another browser's cookie is refused too.
+    const other: Browser = { cookies: new Map() };
+    await get(other, '/login');
+    const stolen = await post(other, '/login', { _csrf: csrfOf(page.body), login: 'x', password: 'y' });
+    expect(stolen.statusCode).toBe(403);
+  });
+
+  it('the language switch sets a lasting cookie and goes back to a same-site path only', async () => {
+    const ok = await get({ cookies: new Map() }, '/lang/sv?next=%2Fhelp%2Flogin');
+    expect(ok.statusCode).toBe(303);
+    expect(ok.headers.location).toBe('/help/login');
+    const cookie = String(ok.headers['set-cookie']);
+    expect(cookie).toMatch(/^keyslip_lang=sv;/);
+    expect(cookie).toMatch(/Max-Age=31536000/);
+    expect(cookie).toMatch(/SameSite=Lax/);
+    for (const next of ['https://evil.example/', '//evil.example/x', '/\\evil.example', 'javascript:alert(1)', '/%0d%0aSet-Cookie:x', 'evil.example']) {
+      const response = await get({ cookies: new Map() }, `/lang/en?next=${encodeURIComponent(next)}`);
+      expect(response.statusCode).toBe(303);
+      const location = String(response.headers.location);
+      expect(location.startsWith('/') && !location.startsWith('//') && !location.startsWith('/\\')).toBe(true);
+      expect(location).not.toContain('evil');
+    }
+    const bad = await get({ cookies: new Map() }, '/lang/de?next=/');
+    expect(bad.statusCode).toBe(404);
+    expect(bad.headers['content-type']).toBe('text/html; charset=utf-8');
+  });
+
+  it('answers an unknown page with an HTML 404 in the visitor\'s language, and the API still with JSON', async () => {
+    const page = await get({ cookies: new Map() }, '/no/such/page', { 'accept-language': 'sv' });
+    expect(page.statusCode).toBe(404);
+    expect(page.body).toContain('Sidan hittades inte');
+    const api = await app.inject({ method: 'GET', url: '/api/v1/nothing', headers: { accept: 'text/html' } });
+    expect(api.statusCode).toBe(404);
+    expect(api.json().error.code).toBe('not_found');
+  });
+
+  it('sends the home page to /login when not signed in', async () => {
+    const home = await get({ cookies: new Map() }, '/');
+    expect(home.statusCode).toBe(303);
+    expect(home.headers.location).toBe('/login');
+  });
+
+  it('a worker recovers with a code through the forms, lands on home with the event, signs out and in again', async () => {
+    const person = await createPerson(context.deps, { name: 'Åsa Öberg', username: 'asa.oberg', employeeId: 'E1' }, CLI_ACTOR);
+    const claim = await issueAccessCode(context.deps, { personId: person.id, actor: CLI_ACTOR });
+    await redeemAccessCode(context.deps, { code: claim.code, username: 'asa.oberg', password: 'first password here', client: { ip: '10.0.0.9', userAgent: null } });
+    const issued = await issueAccessCode(context.deps, { personId: person.id, actor: CLI_ACTOR });
+    const browser: Browser = { cookies: new Map() };
+    const sv = { 'accept-language': 'sv-SE' };
+
+    const step1 = await get(browser, '/work/accesscode', sv);
+    const wrong = await post(browser, '/work/accesscode', { _csrf: csrfOf(step1.body), step: 'check', code: 'BCDF-GHJK-LMNP-QRST' }, sv);
+    expect(wrong.statusCode).toBe(400);
+    expect(wrong.body).toContain('Koden kan inte användas. Be din administratör om en ny.');
+
+    const step2 = await post(browser, '/work/accesscode', { _csrf: csrfOf(step1.body), step: 'check', code: issued.code.toLowerCase().replace(/-/g, ' ') }, sv);
+    expect(step2.statusCode).toBe(200);
+    expect(step2.headers['cache-control']).toBe('no-store');
+    expect(step2.body).toContain('asa.oberg');
+    const step3 = await post(browser, '/work/accesscode', { _csrf: csrfOf(step2.body), step: 'confirm', code: issued.code, username: 'asa.oberg' }, sv);
+    expect(step3.body).toContain('name="password2"');
+
+    const differ = await post(browser, '/work/accesscode', { _csrf: csrfOf(step3.body), step: 'redeem', code: issued.code, username: 'asa.oberg', password: 'correct horse battery', password2: 'correct horse batter' }, sv);
+    expect(differ.body).toContain('Lösenorden är inte likadana');
+    const weak = await post(browser, '/work/accesscode', { _csrf: csrfOf(step3.body), step: 'redeem', code: issued.code, username: 'asa.oberg', password: 'short', password2: 'short' }, sv);
+    expect(weak.body).toContain('Använd minst 8 tecken');
+
+    const done = await post(browser, '/work/accesscode', { _csrf: csrfOf(step3.body), step: 'redeem', code: issued.code, username: 'asa.oberg', password: 'correct horse battery', password2: 'correct horse battery' }, sv);
+    expect(done.statusCode).toBe(303);
+    expect(done.headers.location).toBe('/?welcome=recovered');
+    expect(sessionCookieOf(done.headers['set-cookie'])).not.toBeNull();
+
+    const home = await get(browser, '/', sv);
+    expect(home.statusCode).toBe(200);
+    expect(home.headers['cache-control']).toBe('no-store');
+    expect(home.body).toContain('Åsa Öberg');
+    expect(home.body).toContain('Ditt lösenord valdes med en åtkomstkod');
+    expect(home.body).toContain('En ny åtkomstkod skapades åt dig');
+    expect(home.body).toContain('Den här enheten');
+
+    const again = await post(browser, '/work/accesscode', { _csrf: csrfOf(home.body), step: 'check', code: issued.code }, sv);
+    expect(again.body).toContain('Koden kan inte användas');
+
+    const out = await post(browser, '/logout', { _csrf: csrfOf(home.body) }, sv);
+    expect(out.statusCode).toBe(303);
+    expect(out.headers.location).toBe('/login?signedout=1');
+    expect((await get(browser, '/', sv)).headers.location).toBe('/login');
+
+    const login = await get(browser, '/login?signedout=1', sv);
+    expect(login.body).toContain('Du är utloggad.');
+    const failed = await post(browser, '/login', { _csrf: csrfOf(login.body), login: 'asa.oberg', password: 'wrong password' }, sv);
+    expect(failed.statusCode).toBe(401);
+    expect(failed.body).toContain('Användarnamnet eller lösenordet är fel.');
+    const signedIn = await post(browser, '/login', { _csrf: csrfOf(login.body), login: 'ASA.OBERG', password: 'correct horse battery' }, sv);
+    expect(signedIn.statusCode).toBe(303);
+    expect(signedIn.headers.location).toBe('/');
+    const home2 = await get(browser, '/', sv);
+    expect(home2.body).toContain('En inloggning på ditt konto misslyckades');
+    expect((await get(browser, '/login')).headers.location).toBe('/');
+  });
+
+  it('a new account without a username is claimed by choosing one; a taken one is refused', async () => {
+    await createPerson(context.deps, { name: 'Taken Name', username: 'taken.name' }, CLI_ACTOR);
+    const person = await createPerson(context.deps, { name: 'Bo Ek', employeeId: 'E2' }, CLI_ACTOR);
+    const issued = await issueAccessCode(context.deps, { personId: person.id, actor: CLI_ACTOR });
+    const browser: Browser = { cookies: new Map() };
+    const step1 = await get(browser, '/work/accesscode');
+    const choose = await post(browser, '/work/accesscode', { _csrf: csrfOf(step1.body), step: 'check', code: issued.code });
+    expect(choose.body).toContain('Choose a username');
+    expect(choose.body).toContain('data-check-url="/api/v1/access-code/username-available"');
+    const taken = await post(browser, '/work/accesscode', { _csrf: csrfOf(choose.body), step: 'choose', code: issued.code, username: 'Taken.Name' });
+    expect(taken.statusCode).toBe(409);
+    expect(taken.body).toContain('“taken.name” is taken');
+    const invalid = await post(browser, '/work/accesscode', { _csrf: csrfOf(choose.body), step: 'choose', code: issued.code, username: 'a' });
+    expect(invalid.statusCode).toBe(400);
+    const step3 = await post(browser, '/work/accesscode', { _csrf: csrfOf(choose.body), step: 'choose', code: issued.code, username: 'Bo.Ek' });
+    expect(step3.body).toContain('Choose a password for <strong>bo.ek</strong>.');
+    const done = await post(browser, '/work/accesscode', { _csrf: csrfOf(step3.body), step: 'redeem', code: issued.code, username: 'bo.ek', password: 'a long enough passphrase', password2: 'a long enough passphrase' });
+    expect(done.headers.location).toBe('/?welcome=claimed');
+    const home = await get(browser, '/?welcome=claimed');
+    expect(home.body).toContain('Welcome! Your account is ready');
+    expect(home.body).toContain('bo.ek');
+  });
+
+  it('shows the wait on a 429 after too many wrong codes', async () => {
+    const browser: Browser = { cookies: new Map() };
+    const page = await get(browser, '/work/accesscode');
+    let last = null as Awaited<ReturnType<typeof post>> | null;
+    // Earlier tests in this file spent a failure or two of this address's allowance.
+    for (let i = 0; i <= context.deps.config.rateCodeFailures + 1; i += 1) {
+      last = await post(browser, '/work/accesscode', { _csrf: csrfOf(page.body), step: 'check', code: 'BCDF-GHJK-LMNP-QRST' });
+      if (last.statusCode === 429) break;
+    }
+    expect(last!.statusCode).toBe(429);
+    expect(last!.headers['retry-after']).toMatch(/^\d+$/);
+    expect(last!.body).toContain('Too many attempts');
+    expect(last!.body).toMatch(/Wait \d+ minutes and try again/);
+  });
+
+  it('escapes what people typed', async () => {
+    const browser: Browser = { cookies: new Map() };
+    const page = await get(browser, '/login');
+    const failed = await post(browser, '/login', { _csrf: csrfOf(page.body), login: '"><script>alert(1)</script>', password: 'x' });
+    expect(failed.body).not.toContain('<script>alert(1)</script>');
+    expect(failed.body).toContain('&quot;&gt;&lt;script&gt;alert(1)&lt;/script&gt;');
+  });
+});
