@@ -119,6 +119,7 @@
 
     field.addEventListener('input', update);
     if (repeat) repeat.addEventListener('input', update);
+    update(); // anything typed before this script ran
     if (showWrap && show) {
       showWrap.hidden = false;
       show.addEventListener('change', function () {

@@ -132,16 +132,12 @@
     if (openMenu.menu.contains(event.target)) close(false);
   });
 
-  window.addEventListener('resize', function () {
-    close(false);
-  });
-  window.addEventListener(
-    'scroll',
-    function (event) {
-      if (openMenu && !openMenu.menu.contains(event.target)) close(false);
-    },
-    true,
-  );
+  // The menu is fixed-positioned: it follows its button when the page scrolls or resizes.
+  function follow() {
+    if (openMenu) place(openMenu.button, openMenu.menu);
+  }
+  window.addEventListener('resize', follow);
+  window.addEventListener('scroll', follow, true);
 
   activateMenus(document);
 

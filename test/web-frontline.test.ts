@@ -122,6 +122,9 @@ describe.each(DIALECTS)('frontline pages (%s)', (dialect) => {
     expect(missing.statusCode).toBe(403);
     expect(missing.headers['content-type']).toBe('text/html; charset=utf-8');
     expect(missing.body).toContain('The form expired');
+    const withReferrer = await post(browser, '/login', { login: 'someone', password: 'x' }, { referer: 'http://localhost:80/login?next=%2F' });
+    expect(withReferrer.statusCode).toBe(403);
+    expect(withReferrer.body).toContain('<a class="button" href="/login?next=%2F">Go back and try again</a>');
     const page = await get(browser, '/work/accesscode');
     const crossSite = await post(browser, '/work/accesscode', { _csrf: csrfOf(page.body), step: 'check', code: 'BCDF-GHJK-LMNP-QRST' }, { origin: 'https://evil.example' });
     expect(crossSite.statusCode).toBe(403);
@@ -156,6 +159,7 @@ describe.each(DIALECTS)('frontline pages (%s)', (dialect) => {
     const page = await get({ cookies: new Map() }, '/no/such/page', { 'accept-language': 'sv' });
     expect(page.statusCode).toBe(404);
     expect(page.body).toContain('Sidan hittades inte');
+    expect(page.body).toContain('Det finns ingen sida på den här adressen.');
     const api = await app.inject({ method: 'GET', url: '/api/v1/nothing', headers: { accept: 'text/html' } });
     expect(api.statusCode).toBe(404);
     expect(api.json().error.code).toBe('not_found');
@@ -262,6 +266,62 @@ describe.each(DIALECTS)('frontline pages (%s)', (dialect) => {
     expect(last!.headers['retry-after']).toMatch(/^\d+$/);
     expect(last!.body).toContain('Too many attempts');
     expect(last!.body).toMatch(/Wait \d+ minutes and try again/);
+  });
+
+  it('slows sign-in after five wrong passwords in a row and says how long to wait', async () => {
+    const person = await createPerson(context.deps, { name: 'Cleo Lind', username: 'cleo.lind' }, CLI_ACTOR);
+    const claim = await issueAccessCode(context.deps, { personId: person.id, actor: CLI_ACTOR });
+    await redeemAccessCode(context.deps, { code: claim.code, username: 'cleo.lind', password: 'the right passphrase', client: { ip: '10.0.0.2', userAgent: null } });
+    const browser: Browser = { cookies: new Map() };
+    const page = await get(browser, '/login', { 'accept-language': 'sv' });
+    for (let i = 0; i < 5; i += 1) {
+      const failed = await post(browser, '/login', { _csrf: csrfOf(page.body), login: 'cleo.lind', password: `wrong ${i}` }, { 'accept-language': 'sv' });
+      expect(failed.statusCode).toBe(401);
+    }
+    const limited = await post(browser, '/login', { _csrf: csrfOf(page.body), login: 'cleo.lind', password: 'the right passphrase' }, { 'accept-language': 'sv' });
+    expect(limited.statusCode).toBe(429);
+    expect(limited.headers['retry-after']).toBe('1');
+    expect(limited.body).toContain('För många försök.');
+    expect(limited.body).toContain('Vänta en sekund och försök igen.');
+    expect(limited.body).toContain('value="cleo.lind"');
+    context.clock.advance(1000);
+    const signedIn = await post(browser, '/login', { _csrf: csrfOf(page.body), login: 'cleo.lind', password: 'the right passphrase' });
+    expect(signedIn.statusCode).toBe(303);
+  });
+
+  it('"sign out everywhere" ends the sessions on every device', async () => {
+    const person = await createPerson(context.deps, { name: 'Dan Berg', username: 'dan.berg' }, CLI_ACTOR);
+    const claim = await issueAccessCode(context.deps, { personId: person.id, actor: CLI_ACTOR });
+    await redeemAccessCode(context.deps, { code: claim.code, username: 'dan.berg', password: 'the right passphrase', client: { ip: '10.0.0.3', userAgent: null } });
+    const phone: Browser = { cookies: new Map() };
+    const tablet: Browser = { cookies: new Map() };
+    for (const device of [phone, tablet]) {
+      const page = await get(device, '/login');
+      expect((await post(device, '/login', { _csrf: csrfOf(page.body), login: 'dan.berg', password: 'the right passphrase' })).statusCode).toBe(303);
+    }
+    const home = await get(phone, '/');
+    // The redemption's own session, the phone's and the tablet's; the phone's is marked.
+    expect(home.body.match(/<li>\s*<strong>/g)).toHaveLength(3);
+    expect(home.body.match(/This device/g)).toHaveLength(1);
+    const out = await post(phone, '/logout-everywhere', { _csrf: csrfOf(home.body) });
+    expect(out.headers.location).toBe('/login?signedout=all');
+    expect((await get(tablet, '/')).headers.location).toBe('/login');
+    expect((await get(phone, '/login?signedout=all')).body).toContain('You are signed out on every device.');
+  });
+
+  it('the help page names the configured support contact, or the admin when there is none', async () => {
+    const page = await get({ cookies: new Map() }, '/help/login');
+    expect(page.body).toContain('Contact your admin');
+    const other = await createTestContext(dialect, { env: { KEYSLIP_SUPPORT_CONTACT: 'IT desk, phone 010-123 45 67' } });
+    const otherApp = (await createTestApi(other)).app;
+    try {
+      const configured = await otherApp.inject({ method: 'GET', url: '/help/login', headers: { 'accept-language': 'sv' } });
+      expect(configured.body).toContain('Kontakt: IT desk, phone 010-123 45 67');
+      expect(configured.body).toContain('Caps Lock');
+    } finally {
+      await otherApp.close();
+      await other.close();
+    }
   });
 
   it('escapes what people typed', async () => {

@@ -1,5 +1,6 @@
 // Access codes in the database. Every state change is a conditional update whose affected-row
 // count decides, so concurrent writers cannot both succeed (SPEC R2, R3, R5).
+import { sql } from 'kysely';
 import type { Db } from '../db/database.js';
 import type { AccessCodesTable } from '../db/schema.js';
 
@@ -8,12 +9,18 @@ export async function findAccessCodeByHashes(db: Db, hashes: readonly string[]):
   return (await db.selectFrom('access_codes').selectAll().where('code_hash', 'in', hashes).executeTakeFirst()) ?? null;
 }
 
+/**
+ * The person's open code if there is one (R2: at most one), else their most recent one. Open
+ * first, not newest first: instances whose clocks differ slightly could otherwise show an older,
+ * replaced code as the latest while a newer one is the code that works.
+ */
 export async function findLatestAccessCode(db: Db, personId: string): Promise<AccessCodesTable | null> {
   return (
     (await db
       .selectFrom('access_codes')
       .selectAll()
       .where('person_id', '=', personId)
+      .orderBy(sql`case when used_at is null and deactivated_at is null and replaced_at is null then 0 else 1 end`)
       .orderBy('created_at', 'desc')
       .orderBy('id', 'desc')
       .limit(1)

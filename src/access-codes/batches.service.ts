@@ -7,7 +7,7 @@ import type { BatchesTable, PeopleTable } from '../db/schema.js';
 import { uniqueViolationColumn } from '../db/database.js';
 import { dialectOf } from '../db/dialect.js';
 import { AppError } from '../errors.js';
-import { recordAuditEvent, type Actor } from '../audit/audit.js';
+import { recordAuditEvent, recordAuditEvents, type Actor } from '../audit/audit.js';
 import { MINUTE } from '../lib/clock.js';
 import { newId } from '../lib/id.js';
 import { decrypt, encrypt } from '../lib/keyring.js';
@@ -114,6 +114,17 @@ export async function issueAccessCodes(
           const ids = rows.filter((r) => r.expires_at === expiresAt).map((r) => r.person_id);
           await trx.updateTable('people').set({ code_state: 'active', code_expires_at: expiresAt }).where('id', 'in', ids).execute();
         }
+        // Every issue is audited for whom it was made, the batch's codes included.
+        await recordAuditEvents(
+          trx,
+          rows.map((row) => ({
+            action: 'access_code.issued' as const,
+            actor: options.actor,
+            personId: row.person_id,
+            details: { codeId: row.id, kind: row.kind, expiresAt: new Date(row.expires_at).toISOString(), batchId },
+            at: now,
+          })),
+        );
         batch.count += rows.length;
       }
       await trx.updateTable('batches').set({ count: batch.count }).where('id', '=', batchId).execute();

@@ -1,6 +1,7 @@
 // The audit log: a closed set of `noun.past_verb` events, each written in the same transaction as
 // the change it records. Details never hold a secret (no code, password, session id or token).
 import type { Db } from '../db/database.js';
+import type { AuditEventsTable } from '../db/schema.js';
 import { newId } from '../lib/id.js';
 
 export const AUDIT_ACTIONS = [
@@ -46,20 +47,28 @@ export interface AuditEventInput {
   at: number;
 }
 
+function auditRow(event: AuditEventInput): AuditEventsTable {
+  return {
+    id: newId(event.at),
+    at: event.at,
+    action: event.action,
+    actor_id: event.actor.id,
+    actor_label: event.actor.label,
+    person_id: event.personId ?? null,
+    details: JSON.stringify(event.details ?? {}),
+    ip: event.actor.ip ?? null,
+  };
+}
+
 export async function recordAuditEvent(db: Db, event: AuditEventInput): Promise<void> {
-  await db
-    .insertInto('audit_events')
-    .values({
-      id: newId(event.at),
-      at: event.at,
-      action: event.action,
-      actor_id: event.actor.id,
-      actor_label: event.actor.label,
-      person_id: event.personId ?? null,
-      details: JSON.stringify(event.details ?? {}),
-      ip: event.actor.ip ?? null,
-    })
-    .execute();
+  await db.insertInto('audit_events').values(auditRow(event)).execute();
+}
+
+/** Many events at once (bulk issue: one per person), in multi-row inserts. */
+export async function recordAuditEvents(db: Db, events: readonly AuditEventInput[]): Promise<void> {
+  for (let i = 0; i < events.length; i += 500) {
+    await db.insertInto('audit_events').values(events.slice(i, i + 500).map(auditRow)).execute();
+  }
 }
 
 export interface AuditEvent {

@@ -97,9 +97,16 @@ export function openDatabase(url: string, options: OpenDatabaseOptions = {}): Da
       max: options.poolSize ?? 10,
       connectionTimeoutMillis: 5_000,
       idleTimeoutMillis: 30_000,
+      keepAlive: true,
     });
-    // A dropped idle connection must not crash the process; the pool replaces it.
+    // A dropped connection must never crash the process. Idle ones are reported on the pool and
+    // replaced. One lost while checked out (between two queries of a transaction, when the server
+    // restarts) is reported on the client itself: with no listener there, Node would throw. Its
+    // next query fails instead (a 503), and the pool discards it on release.
     pool.on('error', () => undefined);
+    pool.on('connect', (client) => {
+      client.on('error', () => undefined);
+    });
     const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
     return { db, dialect: 'postgres', sqlite: null, close: () => db.destroy() };
   }

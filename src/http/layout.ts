@@ -2,6 +2,7 @@
 // signed in and a sign-out button, the language switch) and <main id="main">. No inline script
 // or style anywhere (the CSP forbids both): behaviour lives in /assets/*.js, looks in app.css.
 import type { FastifyReply } from 'fastify';
+import { ERRORS } from '../errors.js';
 import type { Auth } from './auth.js';
 import { csrfField } from './forms.js';
 import { html, raw, type SafeHtml } from './html.js';
@@ -26,9 +27,11 @@ const t = defineMessages({
     language: 'Language',
     errorTitle: 'Something went wrong',
     notFoundTitle: 'Page not found',
+    notFoundText: 'There is no page at this address. Check the address, or go to the start page.',
     forbiddenTitle: 'Not allowed',
     rateLimitedTitle: 'Too many attempts',
     formExpiredTitle: 'The form expired',
+    waitSecond: 'Wait a second and try again.',
     waitSeconds: 'Wait {seconds} seconds and try again.',
     waitMinutes: 'Wait {minutes} minutes and try again.',
     waitMinute: 'Wait a minute and try again.',
@@ -44,9 +47,11 @@ const t = defineMessages({
     language: 'Språk',
     errorTitle: 'Något gick fel',
     notFoundTitle: 'Sidan hittades inte',
+    notFoundText: 'Det finns ingen sida på den här adressen. Kontrollera adressen, eller gå till startsidan.',
     forbiddenTitle: 'Inte tillåtet',
     rateLimitedTitle: 'För många försök',
     formExpiredTitle: 'Formuläret har gått ut',
+    waitSecond: 'Vänta en sekund och försök igen.',
     waitSeconds: 'Vänta {seconds} sekunder och försök igen.',
     waitMinutes: 'Vänta {minutes} minuter och försök igen.',
     waitMinute: 'Vänta en minut och försök igen.',
@@ -146,11 +151,14 @@ export interface ErrorPageOptions {
   message: string;
   /** Seconds to wait, for a 429. */
   retryAfterSeconds?: number;
+  /** A same-site page to go back to and try again (e.g. the form whose token expired). */
+  backPath?: string;
 }
 
 /** A wait in plain words: "Wait 30 seconds…", "Wait 5 minutes…". */
 export function waitMessage(locale: Locale, seconds: number): string {
-  if (seconds <= 60) return seconds >= 50 ? t(locale, 'waitMinute') : t(locale, 'waitSeconds', { seconds: Math.max(1, Math.ceil(seconds)) });
+  if (seconds <= 1) return t(locale, 'waitSecond');
+  if (seconds <= 60) return seconds >= 50 ? t(locale, 'waitMinute') : t(locale, 'waitSeconds', { seconds: Math.ceil(seconds) });
   return t(locale, 'waitMinutes', { minutes: Math.ceil(seconds / 60) });
 }
 
@@ -164,9 +172,13 @@ function errorTitle(locale: Locale, status: number): string {
 export function renderErrorPage(options: ErrorPageOptions): string {
   const { locale } = options;
   const title = errorTitle(locale, options.status);
+  const message = options.status === 404 && options.message === ERRORS.not_found[locale] ? t(locale, 'notFoundText') : options.message;
   const body = html`<h1>${title}</h1>
-<div class="notice notice-error" role="alert"><p>${options.message}</p>${options.retryAfterSeconds !== undefined && html`<p>${waitMessage(locale, options.retryAfterSeconds)}</p>`}</div>
-<p><a class="button button-secondary" href="/">${t(locale, 'goHome')}</a></p>`;
+<div class="notice notice-error" role="alert"><p>${message}</p>${options.retryAfterSeconds !== undefined && html`<p>${waitMessage(locale, options.retryAfterSeconds)}</p>`}</div>
+<div class="actions">
+  ${options.backPath && html`<a class="button" href="${options.backPath}">${t(locale, 'goBack')}</a>`}
+  <a class="button button-secondary" href="/">${t(locale, 'goHome')}</a>
+</div>`;
   return renderPage({ locale, title, body, auth: options.auth, csrfToken: options.csrfToken, path: options.path, status: options.status });
 }
 

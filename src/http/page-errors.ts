@@ -6,7 +6,7 @@ import type { Deps } from '../deps.js';
 import { AppError, ERRORS } from '../errors.js';
 import type { Auth } from './auth.js';
 import { toAppError } from './errors.handler.js';
-import { csrfTokenForRequest } from './forms.js';
+import { csrfTokenForRequest, safeNextPath } from './forms.js';
 import { pickLocale } from './i18n.js';
 import { renderErrorPage, sendPage } from './layout.js';
 import { countDatabaseUnavailable } from './metrics.js';
@@ -17,12 +17,28 @@ function currentPath(request: FastifyRequest): string {
   return request.url.length > 2000 ? '/' : request.url;
 }
 
+/** The page the visitor came from, when it is one of ours (the Referrer-Policy is same-origin). */
+function sameSiteReferrerPath(request: FastifyRequest): string | null {
+  const referer = request.headers.referer;
+  const host = request.headers.host;
+  if (typeof referer !== 'string' || !host) return null;
+  try {
+    const url = new URL(referer);
+    if (url.host !== new URL(`${url.protocol}//${host}`).host) return null;
+    const path = safeNextPath(url.pathname + url.search, '');
+    return path === '' || path === currentPath(request) && request.method === 'GET' ? null : path;
+  } catch {
+    return null;
+  }
+}
+
 /** Renders and sends an error page for an AppError. */
 export function sendErrorPage(deps: Deps, request: FastifyRequest, reply: FastifyReply, error: AppError): FastifyReply {
   const locale = pickLocale(request);
   const auth = request.auth ?? NO_AUTH;
   if (!request.auth) request.auth = NO_AUTH;
   const retryAfterSeconds = error.options.retryAfterSeconds;
+  const backPath = error.status === 404 ? null : sameSiteReferrerPath(request);
   if (retryAfterSeconds !== undefined) reply.header('Retry-After', String(retryAfterSeconds));
   const page = renderErrorPage({
     locale,
@@ -32,6 +48,7 @@ export function sendErrorPage(deps: Deps, request: FastifyRequest, reply: Fastif
     status: error.status,
     message: ERRORS[error.code][locale],
     ...(retryAfterSeconds !== undefined ? { retryAfterSeconds } : {}),
+    ...(backPath ? { backPath } : {}),
   });
   return sendPage(reply, page, { noStore: true, status: error.status });
 }

@@ -4,7 +4,7 @@ import { html, type SafeHtml } from '../http/html.js';
 import { defineMessages, type Locale } from '../http/i18n.js';
 import { label } from '../http/labels.js';
 import type { PeopleFilter } from '../people/people.store.js';
-import { auditActionText, filterSummary, formatDateTime, notice, selectField, textField, timeElement, withQuery } from './admin.views.js';
+import { auditActionText, filterSummary, formatDateTime, notice, roleText, selectField, textField, timeElement, withQuery } from './admin.views.js';
 
 export const auditText = defineMessages({
   en: {
@@ -161,6 +161,7 @@ function detailValue(locale: Locale, key: string, value: unknown): SafeHtml | st
   if (key === 'batchId' && typeof value === 'string' && /^[0-9a-f-]{36}$/.test(value)) return html`<a href="/admin/batches/${value}">${auditText(locale, 'openBatch')}</a>`;
   if (key === 'filter' && typeof value === 'object' && value !== null) return filterSummary(locale, value as PeopleFilter);
   if (key === 'expiresAt' && typeof value === 'string' && !Number.isNaN(Date.parse(value))) return formatDateTime(locale, Date.parse(value));
+  if (key === 'role' && (value === 'member' || value === 'admin')) return roleText(locale, value);
   if (key === 'kind' && (value === 'claim' || value === 'recovery')) return auditText(locale, value === 'claim' ? 'kindClaim' : 'kindRecovery');
   if (Array.isArray(value)) return value.map(String).join(', ');
   if (typeof value === 'object' && value !== null) return JSON.stringify(value);

@@ -97,6 +97,6 @@ export function importPage(options: { locale: Locale; csrfToken: string }): Safe
 <section class="import-report" data-import-report hidden tabindex="-1" aria-labelledby="import-report-heading">
   <h2 id="import-report-heading">${t('report')}</h2>
   <ul class="report-counts" data-import-counts></ul>
-  <ol class="report-errors" data-import-errors></ol>
+  <ul class="report-errors" data-import-errors></ul>
 </section>`;
 }

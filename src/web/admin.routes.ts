@@ -12,7 +12,7 @@ import { deactivateAccessCodes, getBatch, issueAccessCodes, readBatchCodes, type
 import { slipQrPng } from '../access-codes/slips.pdf.js';
 import type { PersonStatus } from '../db/schema.js';
 import { csrfTokenForRequest, formString, safeNextPath, verifyFormCsrf } from '../http/forms.js';
-import type { SafeHtml } from '../http/html.js';
+import { html as htmlTemplate, type SafeHtml } from '../http/html.js';
 import { pickLocale, type Locale } from '../http/i18n.js';
 import { label } from '../http/labels.js';
 import { renderPage, sendPage } from '../http/layout.js';
@@ -168,17 +168,20 @@ export function adminWebRoutes(deps: Deps): FastifyPluginAsync {
     function page(request: FastifyRequest, reply: FastifyReply, options: { title: string; body: (csrfToken: string, locale: Locale) => SafeHtml; status?: number; wide?: boolean }): FastifyReply {
       const locale = pickLocale(request);
       const csrfToken = csrfTokenForRequest(deps, request, reply);
+      // Always the wide frame, so the header (and its admin navigation) stays put from page to
+      // page; pages without a table keep a readable measure inside it.
+      const body = options.body(csrfToken, locale);
       const html = renderPage({
         locale,
         title: options.title,
-        body: options.body(csrfToken, locale),
+        body: options.wide ? body : htmlTemplate`<div class="admin-narrow">${body}</div>`,
         auth: request.auth,
         csrfToken,
         path: request.url.length > 2000 ? '/admin/people' : request.url,
         ...(options.status !== undefined ? { status: options.status } : {}),
         scripts: ADMIN_SCRIPTS,
         styles: ADMIN_STYLES,
-        wide: options.wide ?? false,
+        wide: true,
       });
       return sendPage(reply, html, { noStore: true, ...(options.status !== undefined ? { status: options.status } : {}) });
     }
@@ -247,7 +250,8 @@ export function adminWebRoutes(deps: Deps): FastifyPluginAsync {
       };
       const role = formString(body, 'role');
       const input: PersonInput = {
-        name: values.name,
+        // An empty name is "missing" (the service then says "Name is required.").
+        ...(values.name.trim() === '' ? {} : { name: values.name }),
         username: values.username,
         email: values.email,
         employeeId: values.employeeId,
@@ -316,6 +320,10 @@ export function adminWebRoutes(deps: Deps): FastifyPluginAsync {
       const locale = pickLocale(request);
       const person = await personOr404(deps, idParam(request));
       const { input, values } = personInputFrom(request.body);
+      if (input.name === undefined) {
+        const errors = { name: problemText(locale, { field: 'name', message: 'Name is required.' }) };
+        return personPage(request, reply, { person, values, errors, sessions: await sessionCount(person.id), done: null, status: 400 });
+      }
       try {
         await updatePerson(deps, person.id, input, sessionOf(request).actor);
         return reply.redirect(`/admin/people/${person.id}?done=saved`, 303);

@@ -217,7 +217,8 @@ describe.skipIf(!HAS_CHROMIUM)(`admin pages in Chromium${HAS_CHROMIUM ? '' : ` (
       for (const image of await pageImages(pdfPage)) qrTexts.push(jsQR.default(toRgba(image), image.width, image.height)?.data ?? '');
     }
     const flat = text.replace(/\s+/g, ' ');
-    for (const person of WITHOUT_EMAIL) expect(flat).toContain(person.name);
+    // (A long name wraps on the slip, so compare without white space.)
+    for (const person of WITHOUT_EMAIL) expect(flat.replace(/\s/g, '')).toContain(person.name.replace(/\s/g, ''));
     expect(flat.split('Your Keyslip access code').length - 1).toBe(WITHOUT_EMAIL.length);
     expect(qrTexts).toHaveLength(WITHOUT_EMAIL.length);
     for (const qr of qrTexts) {
@@ -240,6 +241,8 @@ describe.skipIf(!HAS_CHROMIUM)(`admin pages in Chromium${HAS_CHROMIUM ? '' : ` (
     const context = await newContext('en');
     const page = await context.newPage();
     await signInAsAdmin(page, 'en');
+    // Carla holds an active code (from the batch above, or given here): her menu has four items.
+    await issueAccessCode(server.context.deps, { personId: ids.get('Carla Diaz')!, actor: CLI_ACTOR });
     await page.goto(`${server.baseUrl}/admin/people?q=carla`);
     const button = row(page, 'Carla Diaz').getByRole('button', { name: LABELS.en.moreOptions });
     const menuId = (await button.getAttribute('aria-controls'))!;
@@ -260,8 +263,13 @@ describe.skipIf(!HAS_CHROMIUM)(`admin pages in Chromium${HAS_CHROMIUM ? '' : ` (
     expect(await page.locator(`#${menuId}`).isVisible()).toBe(true);
     expect(await focused()).toBe(`menuitem:${LABELS.en.getAccessCode}`);
     await page.keyboard.press('ArrowDown');
+    expect(await focused()).toBe(`menuitem:${LABELS.en.deactivateAccessCode}`);
+    await page.keyboard.press('ArrowDown');
     expect(await focused()).toBe('menuitem:Edit');
-    await page.keyboard.press('ArrowUp');
+    await page.keyboard.press('ArrowDown');
+    expect(await focused()).toBe('menuitem:Deactivate person');
+    await page.keyboard.press('ArrowDown');
+    expect(await focused()).toBe(`menuitem:${LABELS.en.getAccessCode}`);
     await page.keyboard.press('ArrowUp');
     expect(await focused()).toBe('menuitem:Deactivate person');
     await page.keyboard.press('Escape');
@@ -269,10 +277,15 @@ describe.skipIf(!HAS_CHROMIUM)(`admin pages in Chromium${HAS_CHROMIUM ? '' : ` (
     expect(await button.getAttribute('aria-expanded')).toBe('false');
     expect(await button.evaluate((el) => el === document.activeElement)).toBe(true);
 
-    // Space opens too; ArrowDown to "Edit"; Enter follows it.
+    // ArrowUp opens on the last item; Space opens on the first; Enter follows the focused item.
+    await page.keyboard.press('ArrowUp');
+    expect(await focused()).toBe('menuitem:Deactivate person');
+    await page.keyboard.press('Escape');
     await page.keyboard.press(' ');
     expect(await focused()).toBe(`menuitem:${LABELS.en.getAccessCode}`);
     await page.keyboard.press('ArrowDown');
+    await page.keyboard.press('ArrowDown');
+    expect(await focused()).toBe('menuitem:Edit');
     await page.keyboard.press('Enter');
     await page.waitForURL(`${server.baseUrl}/admin/people/${ids.get('Carla Diaz')}`);
     expect(await page.locator('h1').textContent()).toBe('Carla Diaz');
@@ -321,12 +334,11 @@ describe.skipIf(!HAS_CHROMIUM)(`admin pages in Chromium${HAS_CHROMIUM ? '' : ` (
       await visit('/admin/people', 'people');
       expect(await page.locator('h1').textContent()).toBe(L.people);
       await page.getByRole('button', { name: L.moreOptions, exact: true }).first().click();
-      expect(await page.getByRole('menuitem', { name: L.getAccessCodes, exact: true }).isVisible()).toBe(true);
+      await expect.poll(() => page.getByRole('menuitem', { name: L.getAccessCodes, exact: true }).isVisible()).toBe(true);
       await check('people-top-menu');
       await visit('/admin/people?hasEmail=false&department=Warehouse', 'people-filtered');
       await row(page, 'Bo Ek').getByRole('button', { name: L.moreOptions }).click();
-      console.log(locale, await page.getByRole('menuitem', { name: L.getAccessCode, exact: true }).count(), await page.getByRole('menuitem', { name: L.getAccessCode, exact: true }).first().isVisible(), await page.getByRole('menu').count());
-      expect(await page.getByRole('menuitem', { name: L.getAccessCode, exact: true }).isVisible()).toBe(true);
+      await expect.poll(() => page.getByRole('menuitem', { name: L.getAccessCode, exact: true }).isVisible()).toBe(true);
       await check('people-row-menu');
       await visit(`/admin/people/${withCode.id}`, 'person');
       await visit('/admin/people/new', 'person-new');

@@ -2,10 +2,7 @@
 // wrong types, nested JSON, duplicate query parameters, NUL bytes, SQL and LIKE wildcards, bidi
 // and zero-width characters, look-alike usernames, ß and ligatures in codes. The invariants:
 // never a 5xx; every 4xx is JSON { error: { code, message } }; a refused request changes no row.
-//
-// Each property runs twice: with the fixed seed (FC_SEED, default 4242) so a run is repeatable,
-// and with a fresh random seed, printed below, so each run also explores something new. A
-// failure's report from fast-check names the seed and path that reproduce it.
+// Each property runs with a fixed and a random seed (see holds() in support.ts).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import type { LightMyRequestResponse } from 'fastify';
@@ -15,18 +12,9 @@ import { issueAccessCode } from '../../src/access-codes/access-codes.service.js'
 import { newId } from '../../src/lib/id.js';
 import { createTestContext, type TestContext } from '../helpers/deps.js';
 import { createTestApi, type TestApi } from '../helpers/api.js';
-import { claimedPerson, createPersonViaApi, expectErrorBody, fingerprint, PASSWORD } from './support.js';
+import { claimedPerson, createPersonViaApi, expectErrorBody, fingerprint, holds, logSeeds, PASSWORD } from './support.js';
 
-const FIXED_SEED = Number(process.env.FC_SEED ?? 4242);
-const RANDOM_SEED = Math.floor(Math.random() * 2 ** 31);
-fc.configureGlobal({ seed: FIXED_SEED });
-console.log(`bad-input properties: fixed seed ${FIXED_SEED}, random seed ${RANDOM_SEED} (rerun one with FC_SEED=<seed>)`);
-
-/** Runs a property with the fixed seed, then with this run's random seed. */
-async function holds<T>(property: fc.IAsyncPropertyWithHooks<T>, numRuns: number): Promise<void> {
-  await fc.assert(property, { numRuns, seed: FIXED_SEED });
-  await fc.assert(property, { numRuns, seed: RANDOM_SEED });
-}
+logSeeds('bad-input');
 
 // ---------------------------------------------------------------------------------------------
 // Arbitraries

@@ -1,5 +1,6 @@
 // Helpers shared by the security suites: people with passwords, table fingerprints, error shapes.
 import { createHash } from 'node:crypto';
+import fc from 'fast-check';
 import type { LightMyRequestResponse } from 'fastify';
 import { expect } from 'vitest';
 import type { Db } from '../../src/db/database.js';
@@ -9,6 +10,28 @@ import { sessionCookieOf } from '../helpers/api.js';
 /** A passphrase that passes the policy for every username used in these suites. */
 export const PASSWORD = 'violet kettle marching north';
 export const OTHER_PASSWORD = 'copper lantern over the bay';
+
+/**
+ * Property runs: once with a fixed seed (FC_SEED, default 4242) so a run is repeatable, and once
+ * with a fresh random seed, printed at the start, so every run also explores something new. A
+ * failure's report from fast-check names the seed and path that reproduce it.
+ */
+export const FIXED_SEED = Number(process.env.FC_SEED ?? 4242);
+export const RANDOM_SEED = Math.floor(Math.random() * 2 ** 31);
+
+export function logSeeds(suite: string): void {
+  console.log(`${suite}: fast-check seeds ${FIXED_SEED} (fixed) and ${RANDOM_SEED} (random); rerun one with FC_SEED=<seed>`);
+}
+
+export async function holds<T>(property: fc.IAsyncPropertyWithHooks<T>, numRuns: number): Promise<void> {
+  await fc.assert(property, { numRuns, seed: FIXED_SEED });
+  await fc.assert(property, { numRuns, seed: RANDOM_SEED });
+}
+
+export function holdsSync<T>(property: fc.IPropertyWithHooks<T>, numRuns: number): void {
+  fc.assert(property, { numRuns, seed: FIXED_SEED });
+  fc.assert(property, { numRuns, seed: RANDOM_SEED });
+}
 
 /** An address from each documentation range (RFC 5737, RFC 3849), for inject's remoteAddress. */
 export const ADDRESS_A = '192.0.2.10';
