@@ -21,10 +21,12 @@
     var rect = button.getBoundingClientRect();
     menu.style.position = 'fixed';
     menu.style.top = Math.round(rect.bottom + 4) + 'px';
+    menu.style.left = '0px';
+    menu.style.right = 'auto';
     var width = menu.offsetWidth;
     var alignEnd = !menu.parentElement.classList.contains('menu-start');
     var left = alignEnd ? rect.right - width : rect.left;
-    left = Math.max(8, Math.min(left, window.innerWidth - width - 8));
+    left = Math.max(8, Math.min(left, document.documentElement.clientWidth - width - 8));
     menu.style.left = Math.round(left) + 'px';
     var below = window.innerHeight - rect.bottom;
     if (below < menu.offsetHeight + 12 && rect.top > menu.offsetHeight + 12) {
@@ -38,6 +40,9 @@
     if (openMenu && openMenu.button !== button) close(false);
     menu.hidden = false;
     button.setAttribute('aria-expanded', 'true');
+    // A sticky table cell is a stacking context: lift the open menu's cell above its neighbours.
+    var cell = button.closest('td, th');
+    if (cell) cell.classList.add('menu-open');
     place(button, menu);
     openMenu = { button: button, menu: menu };
     var list = items(menu);
@@ -51,6 +56,8 @@
     openMenu = null;
     current.menu.hidden = true;
     current.button.setAttribute('aria-expanded', 'false');
+    var cell = current.button.closest('td, th');
+    if (cell) cell.classList.remove('menu-open');
     if (returnFocus) current.button.focus();
   }
 
@@ -285,7 +292,7 @@
         window.location.reload();
         return;
       }
-      var minutes = Math.floor(left / 60000);
+      var minutes = left < 60000 ? 0 : Math.ceil(left / 60000);
       if (out) out.textContent = minutes >= 1 ? windowNote.getAttribute('data-minutes-left').replace('{minutes}', String(minutes)) : windowNote.getAttribute('data-minute-left');
       setTimeout(tick, Math.min(left, 15000));
     };

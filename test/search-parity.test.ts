@@ -11,7 +11,8 @@ import { migrateToLatest } from '../src/db/migrate.js';
 import type { PeopleTable, PersonCodeState, PersonStatus } from '../src/db/schema.js';
 import { codeStateOf, searchTextOf, validatePersonInput, type CodeState } from '../src/people/person.js';
 import { countPeople, insertPerson, listFacets, searchPeopleRows, type PeopleFilter, type PeoplePageCursor } from '../src/people/people.store.js';
-import { DIALECTS, POSTGRES_URL } from './helpers/deps.js';
+import { createTestApi } from './helpers/api.js';
+import { createTestContext, DIALECTS, POSTGRES_URL } from './helpers/deps.js';
 
 const NOW = Date.UTC(2026, 0, 1, 9, 0, 0);
 const DAY = 24 * 60 * 60 * 1000;
@@ -289,5 +290,28 @@ describe.each(DIALECTS)('directory search gives the same answers on every databa
       departments: sorted(people.map((p) => p.department)),
       locations: sorted(people.map((p) => p.location)),
     });
+  });
+});
+
+describe.each(DIALECTS)('input no stored text can hold is answered alike over HTTP (%s)', (dialect) => {
+  it('a NUL in a search, a filter or a paging cursor finds nobody or is refused, never a 500', async () => {
+    const context = await createTestContext(dialect);
+    const api = await createTestApi(context);
+    try {
+      const created = await api.app.inject({ method: 'POST', url: '/api/v1/people', headers: api.admin, payload: { name: 'Anna Nul', employeeId: 'N1' } });
+      expect(created.statusCode).toBe(201);
+      for (const query of ['q=an%00na', 'q=%00', 'department=a%00', 'location=%00']) {
+        const response = await api.app.inject({ method: 'GET', url: `/api/v1/people?${query}`, headers: api.admin });
+        expect(response.statusCode, query).toBe(200);
+        expect(response.json().items, query).toEqual([]);
+      }
+      const cursor = Buffer.from(JSON.stringify(['Anna\u0000', 'x'])).toString('base64url');
+      const paged = await api.app.inject({ method: 'GET', url: `/api/v1/people?cursor=${cursor}`, headers: api.admin });
+      expect(paged.statusCode).toBe(400);
+      expect(paged.json().error.code).toBe('validation_failed');
+    } finally {
+      await api.app.close();
+      await context.close();
+    }
   });
 });

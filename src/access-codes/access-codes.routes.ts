@@ -246,7 +246,8 @@ export function accessCodePublicRoutes(deps: Deps): FastifyPluginAsyncTypebox {
         },
       },
       async (request, reply) => {
-        const redeemed = await redeemAccessCode(deps, { ...request.body, client: clientOf(request) });
+        const currentSessionHash = request.auth.via === 'session' ? request.auth.sessionIdHash : null;
+        const redeemed = await redeemAccessCode(deps, { ...request.body, client: clientOf(request), currentSessionHash });
         const now = deps.clock.now();
         setSessionCookie(reply, deps.config, redeemed.session, now);
         reply.header('Cache-Control', NO_STORE);

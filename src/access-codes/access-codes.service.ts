@@ -20,7 +20,7 @@ import { countCodeFailure, countCodeFailureSpike, countCodesIssued, countRateLim
 import { normaliseUsername } from '../people/person.js';
 import { findPersonByUsername, lockPerson } from '../people/people.store.js';
 import { addressGroupOf, readLimit, recordFailure, type Window } from '../rate-limits/rate-limits.js';
-import { endPersonSessions } from '../sessions/sessions.store.js';
+import { deleteSession, endPersonSessions } from '../sessions/sessions.store.js';
 import { createSession, type NewSession, type SessionMeta } from '../sessions/session.js';
 import { checkPassword, hashPassword, passwordProblemMessage } from '../sign-in/password.js';
 import {
@@ -289,7 +289,7 @@ export interface Redeemed {
  */
 export async function redeemAccessCode(
   deps: Deps,
-  input: { code: string; username: string; password: string; client: ClientInfo },
+  input: { code: string; username: string; password: string; client: ClientInfo; currentSessionHash?: string | null },
 ): Promise<Redeemed> {
   const now = deps.clock.now();
   await refuseWhileLimited(deps, input.client, now);
@@ -339,6 +339,8 @@ export async function redeemAccessCode(
         .where('id', '=', person.id)
         .execute();
       const ended = await endPersonSessions(trx, person.id);
+      // The session the browser came with (perhaps someone else's, on a shared device) ends too.
+      if (input.currentSessionHash) await deleteSession(trx, input.currentSessionHash);
       const session = await createSession(trx, deps.config, person.id, now, input.client);
       const actor: Actor = { kind: 'person', id: person.id, label: username ?? person.name, ip: input.client.ip };
       await recordAuditEvent(trx, {

@@ -141,14 +141,20 @@ export function uniqueViolationColumn(error: unknown): string | null {
   return null;
 }
 
+// Network errors (the server is down, restarting, unreachable or its name does not resolve), and
+// PostgreSQL's SQLSTATEs for the same: 57P01–03 (shut down by an admin, crashed, starting up or
+// shutting down), class 08 (connection exceptions) and 53300 (max_connections reached).
+const UNAVAILABLE_CODES = new Set([
+  'ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN',
+  '57P01', '57P02', '57P03', '08000', '08001', '08003', '08004', '08006', '53300',
+]);
+
 /** True when the error means the database cannot be reached (or is busy), not that the query is wrong. */
 export function isDatabaseUnavailable(error: unknown): boolean {
   if (typeof error !== 'object' || error === null) return false;
   const { code, message } = error as { code?: string; message?: string };
   if (isSqliteBusy(error)) return true;
-  if (code && ['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', '57P01', '57P02', '57P03', '08000', '08003', '08006', '08001', '08004'].includes(code)) {
-    return true;
-  }
+  if (code && UNAVAILABLE_CODES.has(code)) return true;
   return /Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error|not queryable/i.test(message ?? '');
 }
 

@@ -72,7 +72,7 @@ export interface PageOptions {
   csrfToken: string;
   /** The current path (and query), so the language switch comes back here. */
   path: string;
-  /** The HTTP status the page is sent with (an error page's title says so to assistive tech). */
+  /** The HTTP status the page will be sent with (informational; sendPage sets the status). */
   status?: number;
   /** Scripts under /assets/, e.g. ['accesscode.js'], loaded with defer. */
   scripts?: readonly string[];

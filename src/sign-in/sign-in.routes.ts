@@ -30,7 +30,8 @@ export function signInRoutes(deps: Deps): FastifyPluginAsyncTypebox {
         },
       },
       async (request, reply) => {
-        const { person, session } = await signIn(deps, { login: request.body.username, password: request.body.password, client: clientOf(request) });
+        const currentSessionHash = request.auth.via === 'session' ? request.auth.sessionIdHash : null;
+        const { person, session } = await signIn(deps, { login: request.body.username, password: request.body.password, client: clientOf(request), currentSessionHash });
         const now = deps.clock.now();
         setSessionCookie(reply, deps.config, session, now);
         return reply.status(201).header('Cache-Control', 'no-store').send({ person: toPerson(person, now) });

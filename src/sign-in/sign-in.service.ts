@@ -41,7 +41,14 @@ export async function findPersonByLogin(deps: Deps, login: string): Promise<Peop
   return username ? findPersonByUsername(deps.db, username) : null;
 }
 
-export async function signIn(deps: Deps, input: { login: string; password: string; client: SessionMeta }): Promise<{ person: PeopleTable; session: NewSession }> {
+/**
+ * `currentSessionHash`: the session the request came with, if any. A sign-in always starts a new
+ * session and ends that one (ASVS v5 7.2.4), so no session outlives a re-authentication.
+ */
+export async function signIn(
+  deps: Deps,
+  input: { login: string; password: string; client: SessionMeta; currentSessionHash?: string | null },
+): Promise<{ person: PeopleTable; session: NewSession }> {
   const now = deps.clock.now();
   const ipWindow: Window = { size: deps.config.rateSigninWindowMinutes * MINUTE, limit: deps.config.rateSigninFailures };
   const ipKey = `sign-in:${addressGroupOf(input.client.ip)}`;
@@ -87,6 +94,7 @@ export async function signIn(deps: Deps, input: { login: string; password: strin
 
   const session = await deps.db.transaction().execute(async (trx) => {
     await trx.updateTable('people').set({ failed_sign_ins: 0, last_failed_sign_in_at: null, last_sign_in_at: now }).where('id', '=', person.id).execute();
+    if (input.currentSessionHash) await deleteSession(trx, input.currentSessionHash);
     const created = await createSession(trx, deps.config, person.id, now, input.client);
     await recordAuditEvent(trx, {
       action: 'sign_in.succeeded',

@@ -64,7 +64,7 @@ export const codesText = defineMessages({
     backToPeople: 'Back to People',
     bulkDeactivateTitle: 'Deactivate access codes',
     bulkDeactivateFor: 'Active access codes in this selection ({filter}): {count}. They will stop working at once.',
-    bulkDeactivateSubmit: 'Deactivate {count} access codes',
+    bulkDeactivateSubmit: 'Deactivate access codes ({count})',
     bulkDeactivateNone: 'No one in this selection ({filter}) holds an active access code.',
   },
   sv: {
@@ -119,7 +119,7 @@ export const codesText = defineMessages({
     backToPeople: 'Tillbaka till Personer',
     bulkDeactivateTitle: 'Inaktivera åtkomstkoder',
     bulkDeactivateFor: 'Aktiva åtkomstkoder i urvalet ({filter}): {count}. De slutar fungera direkt.',
-    bulkDeactivateSubmit: 'Inaktivera {count} åtkomstkoder',
+    bulkDeactivateSubmit: 'Inaktivera åtkomstkoder ({count})',
     bulkDeactivateNone: 'Ingen i urvalet ({filter}) har en aktiv åtkomstkod.',
   },
 });
@@ -326,7 +326,7 @@ export function batchPage(model: BatchModel): SafeHtml {
   const t = tr(locale);
   const until = Date.parse(batch.downloadUntil);
   const left = Math.max(0, until - model.now);
-  const minutes = Math.floor(left / 60_000);
+  const minutes = left < 60_000 ? 0 : Math.ceil(left / 60_000);
   const leftText = minutes >= 1 ? t('minutesLeft', { minutes }) : t('minuteLeft');
   const facts = html`<dl class="facts">
   <dt>${t('batchMade')}</dt><dd>${timeElement(locale, Date.parse(batch.createdAt))}</dd>

@@ -296,7 +296,6 @@ export interface PersonFormModel {
   person: Person | null;
   sessions: number;
   done: string | null;
-  selfId: string;
 }
 
 function fieldLabels(locale: Locale): Record<string, string> {
@@ -357,9 +356,9 @@ export function personFormPage(model: PersonFormModel): SafeHtml {
   ${textField({ name: 'department', label: labels.department!, value: values.department, error: errors.department, maxlength: 200 })}
   ${textField({ name: 'location', label: labels.location!, value: values.location, error: errors.location, maxlength: 200 })}
   ${textField({ name: 'title', label: labels.title!, value: values.title, error: errors.title, maxlength: 200 })}
-  <fieldset class="field${errors.role ? ' field-invalid' : ''}"${errors.role ? raw(' aria-describedby="field-role-error"') : ''}>
+  <fieldset class="field${errors.role ? ' field-invalid' : ''}" aria-describedby="field-role-hint${errors.role ? ' field-role-error' : ''}">
     <legend>${labels.role}</legend>
-    <p class="hint">${t('roleHint')}</p>
+    <p class="hint" id="field-role-hint">${t('roleHint')}</p>
     ${errors.role && html`<p class="field-error" id="field-role-error">${errors.role}</p>`}
     <label class="checkbox"><input type="radio" name="role" value="member" id="field-role"${values.role !== 'admin' ? raw(' checked') : ''}> ${roleText(locale, 'member')}</label>
     <label class="checkbox"><input type="radio" name="role" value="admin"${values.role === 'admin' ? raw(' checked') : ''}> ${roleText(locale, 'admin')}</label>

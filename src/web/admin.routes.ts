@@ -279,7 +279,7 @@ export function adminWebRoutes(deps: Deps): FastifyPluginAsync {
         wide: options.person !== null,
         ...(options.status !== undefined ? { status: options.status } : {}),
         body: (csrfToken) =>
-          personFormPage({ locale, csrfToken, values: options.values, errors: options.errors, person: options.person, sessions: options.sessions, done: options.done, selfId: sessionOf(request).person.id }),
+          personFormPage({ locale, csrfToken, values: options.values, errors: options.errors, person: options.person, sessions: options.sessions, done: options.done }),
       });
     }
 

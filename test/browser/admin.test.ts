@@ -311,6 +311,26 @@ describe.skipIf(!HAS_CHROMIUM)(`admin pages in Chromium${HAS_CHROMIUM ? '' : ` (
     await context.close();
   });
 
+  it('People, a person and a code shown once work on a phone, in Swedish', async () => {
+    const context = await newContext('sv', { width: 390, height: 844 });
+    const page = await context.newPage();
+    await signInAsAdmin(page, 'sv');
+    await page.goto(`${server.baseUrl}/admin/people?hasEmail=false`);
+    await expectAccessible(page, 'people on a phone');
+    // The table scrolls inside its own box; the page itself never scrolls sideways.
+    expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
+    await screenshot(page, 'admin-people-sv-phone');
+    await row(page, 'Åsa Öberg').getByRole('button', { name: LABELS.sv.moreOptions }).click();
+    await page.getByRole('menuitem', { name: LABELS.sv.getAccessCode, exact: true }).click();
+    await page.getByRole('button', { name: LABELS.sv.getAccessCode }).click();
+    await page.waitForURL(/\/shown\?/);
+    // The code fits the screen: no sideways scrolling.
+    expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
+    await expectAccessible(page, 'code shown on a phone');
+    await screenshot(page, 'admin-code-shown-sv-phone');
+    await context.close();
+  });
+
   it('every admin page passes axe-core (WCAG 2.2 A/AA) in English and Swedish', async () => {
     const { deps } = server.context;
     const withCode = await createPerson(deps, { name: 'Hanna Kod', username: 'hanna.kod', department: 'Office', location: 'Lund' }, CLI_ACTOR);

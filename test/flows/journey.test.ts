@@ -129,8 +129,9 @@ describe.each(DIALECTS)('journey: from `keyslip admin create` to a recovered wor
     // The admin sees the trail in the audit log, without any code in it.
     const audit = await app.inject({ method: 'GET', url: `/api/v1/audit?personId=${wendyId}&limit=100`, headers: adminHeaders });
     const actions = (audit.json().items as { action: string }[]).map((e) => e.action).reverse();
-    // (The bulk issue is one batch-wide entry, not per person, so the trail starts at the claim.)
+    // The bulk issue leaves an entry for each person it made a code for, so the trail starts there.
     expect(actions).toEqual([
+      'access_code.issued',
       'access_code.redeemed',
       'person.claimed',
       'session.ended',

@@ -110,10 +110,7 @@ describe.skipIf(SKIP_REASON !== null)(`Keyslip while its PostgreSQL goes down an
   });
 
   afterAll(async () => {
-    const t0 = Date.now();
     await keyslip?.stop();
-    console.info(`stop took ${Date.now() - t0} ms`);
-    fs.writeFileSync('/tmp/kswork/keyslip-output.log', keyslip?.output() ?? '');
     await handle?.close().catch(() => undefined);
     if (dataDir) {
       stopCluster();
@@ -131,7 +128,10 @@ describe.skipIf(SKIP_REASON !== null)(`Keyslip while its PostgreSQL goes down an
     ];
     return Promise.all(
       requests.map(async ([endpoint, url, init]): Promise<Answer> => {
-        const response = await fetch(`${keyslip.url}${url}`, { ...init, signal: AbortSignal.timeout(20_000) });
+        const response = await fetch(`${keyslip.url}${url}`, { ...init, signal: AbortSignal.timeout(20_000) }).catch((error: unknown) => {
+          // No answer at all: most likely the process died. Show why.
+          throw new Error(`${endpoint} got no answer (${(error as Error).message}); Keyslip's last output:\n${keyslip.output().slice(-3000)}`);
+        });
         const body = (await response.json()) as { error?: { code: string } };
         return { phase, endpoint, status: response.status, error: body.error?.code ?? null, body };
       }),

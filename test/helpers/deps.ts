@@ -32,7 +32,11 @@ export async function freshPostgresSchema(): Promise<{ url: string; drop(): Prom
   const admin = new pg.Client({ connectionString: POSTGRES_URL });
   await admin.connect();
   await admin.query(`create schema ${schema}`);
-  await admin.query('create extension if not exists pg_trgm schema public');
+  // Test files start at once: two racing "create extension if not exists" can still clash.
+  await admin.query('create extension if not exists pg_trgm schema public').catch(async (error: unknown) => {
+    const { rowCount } = await admin.query(`select 1 from pg_extension where extname = 'pg_trgm'`);
+    if (!rowCount) throw error;
+  });
   await admin.end();
   const url = `${POSTGRES_URL}${POSTGRES_URL.includes('?') ? '&' : '?'}options=${encodeURIComponent(`-c search_path=${schema},public`)}`;
   return {

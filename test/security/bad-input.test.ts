@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import type { LightMyRequestResponse } from 'fastify';
 import { CLI_ACTOR } from '../../src/audit/audit.js';
-import { formatAccessCode, hashAccessCode, normaliseAccessCode } from '../../src/access-codes/access-code.js';
+import { hashAccessCode, normaliseAccessCode } from '../../src/access-codes/access-code.js';
 import { issueAccessCode } from '../../src/access-codes/access-codes.service.js';
 import { newId } from '../../src/lib/id.js';
 import { createTestContext, type TestContext } from '../helpers/deps.js';

@@ -79,16 +79,35 @@ describe.each(DIALECTS)('session ids (%s)', (dialect) => {
     expect(first.cookie).not.toBe(planted);
     expect((await me(api, planted)).statusCode).toBe(401);
 
-    // The attacker's own live session planted in the victim's browser stays the attacker's.
+    // The attacker's own live session planted in the victim's browser is never upgraded to the
+    // victim: the sign-in gets a new id and ends the session it came with.
     const attacker = await signIn(api, 'mallory', OTHER_PASSWORD);
     const victim = await signIn(api, 'sam.lee', PASSWORD, attacker.cookie);
     expect(victim.cookie).not.toBe(attacker.cookie);
-    expect((await me(api, attacker.cookie)).json().person.username).toBe('mallory');
+    expect((await me(api, attacker.cookie)).statusCode).toBe(401);
     expect((await me(api, victim.cookie)).json().person.username).toBe('sam.lee');
 
-    // Each sign-in is a new id.
+    // Signing in again (re-authentication) is a new id too, and the old one ends.
     const again = await signIn(api, 'sam.lee', PASSWORD, victim.cookie);
     expect(again.cookie).not.toBe(victim.cookie);
+    expect((await me(api, victim.cookie)).statusCode).toBe(401);
+    expect((await me(api, again.cookie)).statusCode).toBe(200);
+  });
+
+  it("a redemption on a device where someone else is signed in ends that person's session there", async () => {
+    const { api } = await open(dialect);
+    const colleague = await claimedPerson(api, { name: 'Alex Dahl', username: 'alex.dahl' });
+    const newcomer = await createPersonViaApi(api, { name: 'New Starter', employeeId: 'NS-1' });
+    const code = await issueCodeViaApi(api, newcomer.id);
+    const redeemed = await api.app.inject({
+      method: 'POST',
+      url: '/api/v1/access-code/redeem',
+      headers: { cookie: colleague.cookie },
+      payload: { code, username: 'new.starter', password: PASSWORD },
+    });
+    expect(redeemed.statusCode, redeemed.body).toBe(200);
+    expect((await me(api, colleague.cookie)).statusCode).toBe(401);
+    expect((await me(api, sessionCookieOf(redeemed.headers['set-cookie'])!)).json().person.username).toBe('new.starter');
   });
 
   it('a redemption starts a new session and ends every other session of the account (recovery)', async () => {

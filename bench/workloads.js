@@ -1,0 +1,273 @@
+// The workloads W1–W5 and W7, each against a running server (`ctx`: { baseUrl, auth, seconds }).
+// Each returns plain figures; run.js decides targets and prints them.
+import fs from 'node:fs';
+import path from 'node:path';
+import { parse } from 'csv-parse/sync';
+import { verify as argon2Verify } from '@node-rs/argon2';
+import { createPeopleGenerator, createRandom, SEARCH_FRAGMENTS } from './names.js';
+import { load, percentile, request, requestJson, round, summarise } from './http.js';
+import { ROOT } from './server.js';
+
+const hr = () => process.hrtime.bigint();
+const msSince = (start) => Number(process.hrtime.bigint() - start) / 1e6;
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+
+// ---------------------------------------------------------------------------------------------
+// The people: a CSV file written once per run, imported through Keyslip's own import (W5).
+
+const CSV_HEADER = 'name,username,email,employeeId,department,location,title\n';
+
+function csvField(value) {
+  return /[",\r\n]/.test(value) ? `"${value.replace(/"/g, '""')}"` : value;
+}
+
+/** Writes N people as CSV; resolves with the file's size. Deterministic for a seed. */
+export async function writePeopleCsv(file, people, seed) {
+  const personAt = createPeopleGenerator(seed);
+  const out = fs.createWriteStream(file);
+  const write = (text) => (out.write(text) ? Promise.resolve() : new Promise((resolve) => out.once('drain', resolve)));
+  await write(CSV_HEADER);
+  let chunk = '';
+  for (let i = 0; i < people; i++) {
+    const p = personAt(i);
+    chunk += [p.name, p.username, p.email, p.employeeId, p.department, p.location, p.title].map(csvField).join(',') + '\n';
+    if (chunk.length > 1 << 20) {
+      await write(chunk);
+      chunk = '';
+    }
+  }
+  await write(chunk);
+  await new Promise((resolve, reject) => out.end((error) => (error ? reject(error) : resolve())));
+  return fs.statSync(file).size;
+}
+
+/** W5: the CSV streamed to POST /api/v1/people/import. */
+export async function runImport(ctx, file, people) {
+  const size = fs.statSync(file).size;
+  const started = hr();
+  const response = await requestJson(ctx.baseUrl, {
+    method: 'POST',
+    path: '/api/v1/people/import',
+    headers: { authorization: ctx.auth, 'content-type': 'text/csv', 'content-length': String(size) },
+    body: fs.createReadStream(file, { highWaterMark: 1 << 20 }),
+  });
+  const ms = msSince(started);
+  if (response.status !== 200) throw new Error(`import failed: ${response.status} ${response.text.slice(0, 500)}`);
+  const { created, updated, errors } = response.json;
+  if (created + updated !== people) throw new Error(`import created ${created} and updated ${updated} of ${people} people; errors: ${JSON.stringify(errors.slice(0, 5))}`);
+  return { rowsPerSecond: round(people / (ms / 1000), 0), seconds: round(ms / 1000), created, updated, errors: errors.length, bytes: size };
+}
+
+// ---------------------------------------------------------------------------------------------
+
+const searchPath = (fragment) => `/api/v1/people?q=${encodeURIComponent(fragment)}&limit=50`;
+
+/**
+ * W1: directory search by a name fragment (3+ letters, several scripts), first page of 50.
+ * Sequential requests give exact per-request latency; autocannon gives latency under load.
+ */
+export async function runSearch(ctx, { rounds, connections }) {
+  const headers = { authorization: ctx.auth };
+  const perFragment = new Map();
+  const latencies = [];
+  // One pass to warm the caches, not counted.
+  for (const fragment of SEARCH_FRAGMENTS) {
+    const response = await request(ctx.baseUrl, { path: searchPath(fragment), headers });
+    if (response.status !== 200) throw new Error(`search "${fragment}" failed: ${response.status} ${response.text.slice(0, 300)}`);
+    perFragment.set(fragment, { items: JSON.parse(response.text).items.length, ms: [] });
+  }
+  for (let round_ = 0; round_ < rounds; round_++) {
+    for (const fragment of SEARCH_FRAGMENTS) {
+      const response = await request(ctx.baseUrl, { path: searchPath(fragment), headers });
+      if (response.status !== 200) throw new Error(`search "${fragment}" failed: ${response.status}`);
+      latencies.push(response.ms);
+      perFragment.get(fragment).ms.push(response.ms);
+    }
+  }
+  const slowest = [...perFragment.entries()]
+    .map(([fragment, { items, ms }]) => ({ fragment, items, p50: round(percentile(ms, 50)) }))
+    .sort((a, b) => b.p50 - a.p50)
+    .slice(0, 6);
+  // The same requests with a count (the admin page asks for one), sequential, one round.
+  const counted = [];
+  for (const fragment of SEARCH_FRAGMENTS) {
+    const response = await request(ctx.baseUrl, { path: `${searchPath(fragment)}&count=true`, headers });
+    if (response.status === 200) counted.push(response.ms);
+  }
+  const underLoad = await load({
+    url: ctx.baseUrl,
+    connections,
+    duration: ctx.seconds,
+    headers,
+    requests: SEARCH_FRAGMENTS.map((fragment) => ({ method: 'GET', path: searchPath(fragment) })),
+  });
+  return {
+    fragments: SEARCH_FRAGMENTS.length,
+    sequential: summarise(latencies),
+    slowestFragments: slowest,
+    sequentialWithCount: summarise(counted),
+    autocannon: underLoad,
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+
+/**
+ * W2: bulk issue for everyone without email, the CSV streamed back. Counts lines as they arrive;
+ * keeps the first rows (username, code) for W3 and W4.
+ */
+export async function runBulkIssue(ctx, { sampleSize }) {
+  let newlines = 0;
+  let head = '';
+  const started = hr();
+  const response = await request(ctx.baseUrl, {
+    method: 'POST',
+    path: '/api/v1/access-codes/bulk',
+    headers: { authorization: ctx.auth, accept: 'text/csv', 'content-type': 'application/json' },
+    body: '{}',
+    onData: (chunk) => {
+      for (let i = chunk.indexOf(10); i !== -1; i = chunk.indexOf(10, i + 1)) newlines += 1;
+      if (head.length < 512 * 1024) head += chunk.toString('utf8');
+    },
+  });
+  const ms = msSince(started);
+  if (response.status !== 201 && response.status !== 200) throw new Error(`bulk issue failed: ${response.status}`);
+  const codes = newlines - 1;
+  const lines = head.slice(0, head.lastIndexOf('\n') + 1);
+  const rows = parse(lines, { columns: true, skip_empty_lines: true });
+  const sample = rows.slice(0, sampleSize).map((row) => ({ username: row.username || null, code: row.code }));
+  return {
+    codesPerSecond: round(codes / (ms / 1000), 0),
+    codes,
+    seconds: round(ms / 1000),
+    // The server issues the whole batch in one transaction, then streams it.
+    issueSeconds: round((response.firstByteMs ?? ms) / 1000),
+    streamSeconds: round((ms - (response.firstByteMs ?? ms)) / 1000),
+    sample,
+  };
+}
+
+/** Codes for W3/W4 when W2 did not run: people without email, one code each. */
+export async function issueSampleCodes(ctx, count) {
+  const list = await requestJson(ctx.baseUrl, { path: `/api/v1/people?hasEmail=false&status=unclaimed&limit=${Math.min(count, 200)}`, headers: { authorization: ctx.auth } });
+  if (list.status !== 200) throw new Error(`listing people failed: ${list.status}`);
+  const sample = [];
+  for (const person of list.json.items) {
+    const issued = await requestJson(ctx.baseUrl, { method: 'POST', path: `/api/v1/people/${person.id}/access-code`, headers: { authorization: ctx.auth } });
+    if (issued.status !== 201) throw new Error(`issuing a code failed: ${issued.status}`);
+    sample.push({ username: person.username, code: issued.json.code });
+  }
+  return sample;
+}
+
+// ---------------------------------------------------------------------------------------------
+
+const ALPHABET = 'BCDFGHJKLMNPQRSTVWXZ';
+
+/** W3: code checks (half valid, half unknown codes) against /healthz, both at 32 connections. */
+export async function runCodeCheck(ctx, { sample, connections }) {
+  const random = createRandom(7);
+  const invalid = Array.from({ length: 500 }, () => Array.from({ length: 16 }, () => ALPHABET[random.int(ALPHABET.length)]).join('').replace(/(.{4})(?!$)/g, '$1-'));
+  const valid = sample.slice(0, 500).map((s) => s.code);
+  const bodies = [];
+  for (let i = 0; i < Math.max(valid.length, invalid.length); i++) {
+    if (valid.length) bodies.push(valid[i % valid.length]);
+    bodies.push(invalid[i % invalid.length]);
+  }
+  const health = await load({ url: `${ctx.baseUrl}/healthz`, connections, duration: ctx.seconds });
+  const check = await load({
+    url: ctx.baseUrl,
+    connections,
+    duration: ctx.seconds,
+    requests: bodies.map((code) => ({ method: 'POST', path: '/api/v1/access-code/check', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ code }) })),
+  });
+  const unexpected = Object.entries(check.statusCounts).filter(([status]) => status !== '200' && status !== '400');
+  return {
+    ratio: round(check.requestsPerSecond / health.requestsPerSecond, 3),
+    checksPerSecond: check.requestsPerSecond,
+    healthzPerSecond: health.requestsPerSecond,
+    validShare: valid.length ? 0.5 : 0,
+    check,
+    health,
+    unexpectedStatuses: Object.fromEntries(unexpected),
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+
+/** The raw Argon2id verify rate of this machine: `concurrency` verifies in flight for `seconds`. */
+async function rawArgon2Rate(hash, password, { seconds, concurrency }) {
+  let done = 0;
+  const until = Date.now() + seconds * 1000;
+  const started = hr();
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (Date.now() < until) {
+        if (!(await argon2Verify(hash, password))) throw new Error('raw verify failed');
+        done += 1;
+      }
+    }),
+  );
+  return done / (msSince(started) / 1000);
+}
+
+/**
+ * W4: sign-in with username and password under load, compared with the raw Argon2id rate of the
+ * same machine; /healthz is probed sequentially meanwhile.
+ */
+export async function runSignIn(ctx, { sample, accounts, connections }) {
+  const { hashPassword } = await import(path.join(ROOT, 'dist', 'src', 'sign-in', 'password.js'));
+  const users = [];
+  for (const [i, entry] of sample.slice(0, accounts).entries()) {
+    const username = entry.username ?? `bench.user.${i}`;
+    const password = `violet harbour lamp ${i} q`;
+    const redeemed = await requestJson(ctx.baseUrl, { method: 'POST', path: '/api/v1/access-code/redeem', json: { code: entry.code, username, password } });
+    if (redeemed.status !== 200) throw new Error(`redeem failed: ${redeemed.status} ${redeemed.text.slice(0, 300)}`);
+    users.push({ username, password });
+  }
+  if (users.length === 0) throw new Error('no accounts to sign in with');
+
+  // The same parameters as the server: a hash made by Keyslip's own hashPassword, verified with
+  // @node-rs/argon2 (which reads them from the hash), 4 at a time = the libuv pool's size.
+  const threadpool = Number(process.env.UV_THREADPOOL_SIZE ?? 4);
+  const rawHash = await hashPassword('raw argon2id rate probe 1');
+  // Measured before and after the sign-in run; the higher of the two is the ceiling compared
+  // against (other work on a shared machine only ever lowers a measurement).
+  const rawBefore = await rawArgon2Rate(rawHash, 'raw argon2id rate probe 1', { seconds: ctx.seconds, concurrency: threadpool });
+  const parameters = /\$argon2id\$v=\d+\$([^$]+)\$/.exec(rawHash)?.[1] ?? null;
+
+  let probing = true;
+  const healthLatencies = [];
+  const prober = (async () => {
+    while (probing) {
+      const response = await request(ctx.baseUrl, { path: '/healthz' });
+      if (response.status === 200) healthLatencies.push(response.ms);
+      await sleep(10);
+    }
+  })();
+  const signIn = await load({
+    url: ctx.baseUrl,
+    connections,
+    duration: ctx.seconds,
+    requests: users.map((user) => ({ method: 'POST', path: '/api/v1/sessions', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: user.username, password: user.password }) })),
+  });
+  probing = false;
+  await prober;
+  const rawAfter = await rawArgon2Rate(rawHash, 'raw argon2id rate probe 1', { seconds: ctx.seconds, concurrency: threadpool });
+  const raw = Math.max(rawBefore, rawAfter);
+  const successes = signIn.statusCounts['201'] ?? 0;
+  const signInsPerSecond = round(successes / signIn.durationSeconds, 1);
+  return {
+    ratio: round(signInsPerSecond / raw, 3),
+    signInsPerSecond,
+    rawVerifiesPerSecond: round(raw, 1),
+    rawVerifiesPerSecondBeforeAndAfter: [round(rawBefore, 1), round(rawAfter, 1)],
+    argon2Parameters: parameters,
+    threadpool,
+    accounts: users.length,
+    healthz: summarise(healthLatencies),
+    signIn,
+  };
+}
+
+export { sleep, hr, msSince };
