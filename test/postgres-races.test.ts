@@ -128,6 +128,7 @@ describe.skipIf(!DIALECTS.includes('postgres'))('concurrent access-code writes o
       expect(await codeStateOf(personId)).toBe('active');
     }
     expect(outcomes.redeemedThenReissued + outcomes.replacedBeforeRedeemed).toBe(16);
+    console.info(`issue vs redeem, 16 rounds: ${JSON.stringify(outcomes)}`);
   });
 
   /** Waits until `count` statements on the people table are blocked on a lock in this database. */

@@ -5,7 +5,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Deps } from '../deps.js';
 import { AppError } from '../errors.js';
 import { setSessionCookie } from '../http/cookies.js';
-import { requireAdmin } from '../http/auth.js';
+import { currentSessionHashOf, requireAdmin } from '../http/auth.js';
 import { errorResponses, IdParams, Nullable, PeopleFilterSchema, PersonSchema } from '../http/schemas.js';
 import { csvRow } from '../lib/csv.js';
 import { toPerson } from '../people/person.js';
@@ -246,7 +246,7 @@ export function accessCodePublicRoutes(deps: Deps): FastifyPluginAsyncTypebox {
         },
       },
       async (request, reply) => {
-        const currentSessionHash = request.auth.via === 'session' ? request.auth.sessionIdHash : null;
+        const currentSessionHash = currentSessionHashOf(request);
         const redeemed = await redeemAccessCode(deps, { ...request.body, client: clientOf(request), currentSessionHash });
         const now = deps.clock.now();
         setSessionCookie(reply, deps.config, redeemed.session, now);

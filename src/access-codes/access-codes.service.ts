@@ -17,7 +17,7 @@ import { recordAuditEvent, type Actor } from '../audit/audit.js';
 import { DAY, HOUR, MINUTE } from '../lib/clock.js';
 import { newId } from '../lib/id.js';
 import { countCodeFailure, countCodeFailureSpike, countCodesIssued, countRateLimited, countRedemption } from '../http/metrics.js';
-import { normaliseUsername } from '../people/person.js';
+import { normaliseUsername, searchTextOf } from '../people/person.js';
 import { findPersonByUsername, lockPerson } from '../people/people.store.js';
 import { addressGroupOf, readLimit, recordFailure, type Window } from '../rate-limits/rate-limits.js';
 import { deleteSession, endPersonSessions } from '../sessions/sessions.store.js';
@@ -334,7 +334,7 @@ export async function redeemAccessCode(
           failed_sign_ins: 0,
           last_failed_sign_in_at: null,
           updated_at: now,
-          ...(current.username === null ? { search_text: current.search_text + ' ' + username } : {}),
+          ...(current.username === null ? { search_text: searchTextOf({ ...current, username }) } : {}),
         })
         .where('id', '=', person.id)
         .execute();

@@ -2,19 +2,20 @@ import { Type } from '@sinclair/typebox';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { Deps } from '../deps.js';
 import { AppError } from '../errors.js';
+import { ID_PATTERN } from '../lib/id.js';
 import { requireAdmin } from '../http/auth.js';
 import { errorResponses, Nullable } from '../http/schemas.js';
 import { AUDIT_ACTIONS, listAuditEvents, type AuditFilter } from './audit.js';
 
 const AuditQuery = Type.Object(
   {
-    personId: Type.Optional(Type.String({ maxLength: 64 })),
-    actorId: Type.Optional(Type.String({ maxLength: 64 })),
+    personId: Type.Optional(Type.String({ pattern: ID_PATTERN })),
+    actorId: Type.Optional(Type.String({ pattern: ID_PATTERN })),
     action: Type.Optional(Type.Union(AUDIT_ACTIONS.map((a) => Type.Literal(a)))),
     from: Type.Optional(Type.String({ format: 'date-time' })),
     to: Type.Optional(Type.String({ format: 'date-time' })),
     limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 500, default: 50 })),
-    cursor: Type.Optional(Type.String({ maxLength: 64 })),
+    cursor: Type.Optional(Type.String({ pattern: ID_PATTERN })),
   },
   { additionalProperties: false },
 );

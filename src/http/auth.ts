@@ -49,3 +49,8 @@ export async function requireAdmin(request: FastifyRequest, _reply: FastifyReply
   if (auth.via === 'none') throw new AppError('unauthenticated');
   if (auth.via === 'session' && auth.person.role !== 'admin') throw new AppError('forbidden');
 }
+
+/** The hash of the session the request came with, so signing in again can end it. */
+export function currentSessionHashOf(request: FastifyRequest): string | null {
+  return request.auth.via === 'session' ? request.auth.sessionIdHash : null;
+}

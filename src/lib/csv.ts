@@ -5,7 +5,7 @@
 // become a second cell that starts a formula: a semicolon before a formula character gets the
 // apostrophe too, and a cell with a semicolon is quoted.
 const FORMULA_START = /^[=+\-@\t\r]/;
-const FORMULA_AFTER_SEMICOLON = /;(?=[\t\r]|["\s]*[=+\-@])/g;
+const FORMULA_AFTER_SEMICOLON = /;(?="*[\t\r]|["\s]*[=+\-@])/g;
 
 export function csvCell(value: string | number | null | undefined): string {
   let text = value === null || value === undefined ? '' : String(value);

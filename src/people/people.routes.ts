@@ -19,15 +19,16 @@ const SearchQuery = Type.Composite([
 ], { additionalProperties: false });
 
 export function encodeCursor(cursor: PeoplePageCursor | null): string | null {
-  return cursor ? Buffer.from(JSON.stringify([cursor.name, cursor.id])).toString('base64url') : null;
+  if (!cursor) return null;
+  return Buffer.from(JSON.stringify(cursor.order === 'newest' ? [cursor.name, cursor.id, 'newest'] : [cursor.name, cursor.id])).toString('base64url');
 }
 
 export function decodeCursor(raw: string | undefined): PeoplePageCursor | null {
   if (!raw) return null;
   try {
-    const [name, id] = JSON.parse(Buffer.from(raw, 'base64url').toString('utf8')) as unknown[];
+    const [name, id, order] = JSON.parse(Buffer.from(raw, 'base64url').toString('utf8')) as unknown[];
     // No stored name holds a NUL, and PostgreSQL would refuse to compare with one.
-    if (typeof name === 'string' && typeof id === 'string' && !`${name}${id}`.includes('\u0000')) return { name, id };
+    if (typeof name === 'string' && typeof id === 'string' && !`${name}${id}`.includes('\u0000')) return order === 'newest' ? { name, id, order } : { name, id };
   } catch {
     // fall through
   }

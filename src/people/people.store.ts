@@ -54,6 +54,18 @@ function escapeLike(text: string): string {
 /** PostgreSQL refuses text with NUL in it; no stored name or filter value can contain one. */
 const hasNul = (text: string | undefined): boolean => text !== undefined && text.includes('\u0000');
 
+/** The search fragment as the search text stores it: NFKC, lower case, trimmed. */
+function searchFragment(filter: PeopleFilter): string {
+  return filter.q?.normalize('NFKC').toLowerCase().trim() ?? '';
+}
+
+/** SQLite answers fragments of three or more letters from its FTS5 trigram index. */
+function ftsPhrase(db: Db, q: string): string | null {
+  if (dialectOf(db) !== 'sqlite' || [...q].length < 3) return null;
+  // The fragment as one quoted FTS5 phrase ("" escapes a quote).
+  return `"${q.replace(/"/g, '""')}"`;
+}
+
 /**
  * The filters of SPEC §6 applied to a query over people. Fragment search is a plain substring
  * test of the lower-cased search text, answered the same on both databases: PostgreSQL's LIKE is
@@ -62,22 +74,31 @@ const hasNul = (text: string | undefined): boolean => text !== undefined && text
  * final sigma "ς" matches "σ"), and `instr` then decides exactly.
  */
 export function applyPeopleFilter(db: Db, query: PeopleQuery, filter: PeopleFilter, now: number): PeopleQuery {
-  const q = filter.q?.normalize('NFKC').toLowerCase().trim() ?? '';
+  const q = searchFragment(filter);
   if (hasNul(q) || hasNul(filter.department) || hasNul(filter.location)) return query.where(sql<boolean>`1 = 0`);
   if (q !== '') {
-    if (dialectOf(db) === 'postgres') {
-      query = query.where(sql<boolean>`people.search_text like ${`%${escapeLike(q)}%`} escape '\\'`);
+    const phrase = ftsPhrase(db, q);
+    if (phrase !== null) query = query.where(sql<boolean>`people.rowid in (select rowid from people_fts where people_fts match ${phrase})`);
+    query = applyTextTest(db, query, q);
+  }
+  return applyFieldFilters(db, query, filter, now);
+}
+
+function applyTextTest(db: Db, query: PeopleQuery, q: string): PeopleQuery {
+  if (dialectOf(db) === 'postgres') return query.where(sql<boolean>`people.search_text like ${`%${escapeLike(q)}%`} escape '\\'`);
+  return query.where(sql<boolean>`instr(people.search_text, ${q}) > 0`);
+}
+
+function applyFieldFilters(db: Db, query: PeopleQuery, filter: PeopleFilter, now: number): PeopleQuery {
+  if (filter.hasEmail !== undefined) {
+    if (dialectOf(db) === 'sqlite') {
+      // Unary + keeps SQLite off the unique email index: "email IS NULL" holds for most people
+      // (staff without email), and walking that index then sorting would cost a million rows.
+      query = query.where(filter.hasEmail ? sql<boolean>`+people.email is not null` : sql<boolean>`+people.email is null`);
     } else {
-      if ([...q].length >= 3) {
-        // The fragment as one quoted FTS5 phrase ("" escapes a quote).
-        const phrase = `"${q.replace(/"/g, '""')}"`;
-        query = query.where(sql<boolean>`people.rowid in (select rowid from people_fts where people_fts match ${phrase})`);
-      }
-      query = query.where(sql<boolean>`instr(people.search_text, ${q}) > 0`);
+      query = query.where('people.email', filter.hasEmail ? 'is not' : 'is', null);
     }
   }
-  if (filter.hasEmail === true) query = query.where('people.email', 'is not', null);
-  if (filter.hasEmail === false) query = query.where('people.email', 'is', null);
   if (filter.status) query = query.where('people.status', '=', filter.status);
   if (filter.department) query = query.where('people.department', '=', filter.department);
   if (filter.location) query = query.where('people.location', '=', filter.location);
@@ -91,35 +112,104 @@ export function applyPeopleFilter(db: Db, query: PeopleQuery, filter: PeopleFilt
   return query;
 }
 
+/**
+ * SQLite, fragment of 3+ letters: the FTS5 index drives the query. CROSS JOIN keeps it the outer
+ * loop (SQLite never reorders a CROSS JOIN), so matches arrive in rowid order and a page ordered
+ * by rowid stops after `limit` rows instead of collecting every match first.
+ */
+function ftsDrivenPeople(db: Db, phrase: string): PeopleQuery {
+  const query = db
+    .selectFrom(sql<{ rowid: number }>`people_fts`.as('people_fts'))
+    .crossJoin('people')
+    .where(sql<boolean>`people_fts match ${phrase}`)
+    .where(sql<boolean>`people.rowid = people_fts.rowid`);
+  // Every filter refers to people.*; the FTS table only adds rows to join.
+  return query as unknown as PeopleQuery;
+}
+
+/**
+ * The people a filter selects, with the text search answered from the FTS5 index when it can
+ * be (SQLite); `sqliteRowid` is the expression that orders them newest first.
+ */
+function filteredPeople(db: Db, filter: PeopleFilter, now: number): { query: PeopleQuery; sqliteRowid: string } {
+  const q = searchFragment(filter);
+  const phrase = hasNul(q) ? null : ftsPhrase(db, q);
+  if (phrase === null) return { query: applyPeopleFilter(db, db.selectFrom('people'), filter, now), sqliteRowid: 'people.rowid' };
+  const query = applyFieldFilters(db, applyTextTest(db, ftsDrivenPeople(db, phrase), q), filter, now);
+  return { query: hasNul(filter.department) || hasNul(filter.location) ? query.where(sql<boolean>`1 = 0`) : query, sqliteRowid: 'people_fts.rowid' };
+}
+
+/**
+ * A text search that matches more people than this comes newest first rather than by name:
+ * sorting 200,000 matches of "son" by name on every keystroke costs a tenth of a second or
+ * more at a million people, while the newest 50 of them come straight from the index. Up to
+ * this many matches, the sort is a few milliseconds and results stay alphabetical.
+ */
+export const NAME_ORDER_LIMIT = 2000;
+
+export type PeopleOrder = 'name' | 'newest';
+
 export interface PeoplePageCursor {
   name: string;
   id: string;
+  /** 'newest' on the pages of a large text search (see NAME_ORDER_LIMIT); name order otherwise. */
+  order?: PeopleOrder;
 }
 
+/** How many people the text alone matches, counted up to `limit` (other filters ignored). */
+async function countTextMatches(db: Db, q: string, limit: number): Promise<number> {
+  const phrase = ftsPhrase(db, q);
+  const matches =
+    phrase !== null
+      ? sql`select 1 from people_fts where people_fts match ${phrase} limit ${limit}`
+      : dialectOf(db) === 'postgres'
+        ? sql`select 1 from people where search_text like ${`%${escapeLike(q)}%`} escape '\\' limit ${limit}`
+        : sql`select 1 from people where instr(search_text, ${q}) > 0 limit ${limit}`;
+  const result = await sql<{ count: number | string }>`select count(*) as count from (${matches}) as matches`.execute(db);
+  return Number(result.rows[0]?.count ?? 0);
+}
+
+/**
+ * One page of the directory. Without a text search, or when the text matches at most
+ * NAME_ORDER_LIMIT people, in name order (then id); a larger text search comes newest first.
+ * The cursor carries the order, so a search keeps its order from page to page.
+ */
 export async function searchPeopleRows(
   db: Db,
   filter: PeopleFilter,
   options: { limit: number; after: PeoplePageCursor | null; now: number },
-): Promise<{ rows: PeopleTable[]; next: PeoplePageCursor | null }> {
-  let query = applyPeopleFilter(db, db.selectFrom('people'), filter, options.now);
+): Promise<{ rows: PeopleTable[]; next: PeoplePageCursor | null; order: PeopleOrder }> {
+  const q = searchFragment(filter);
   const after = options.after;
-  if (after) {
-    query = query.where((eb) => eb.or([eb('people.name', '>', after.name), eb.and([eb('people.name', '=', after.name), eb('people.id', '>', after.id)])]));
+  let order: PeopleOrder = 'name';
+  if (q !== '' && !hasNul(q)) {
+    order = after ? (after.order ?? 'name') : (await countTextMatches(db, q, NAME_ORDER_LIMIT + 1)) > NAME_ORDER_LIMIT ? 'newest' : 'name';
   }
-  const rows = await query
-    .selectAll('people')
-    .orderBy('people.name')
-    .orderBy('people.id')
-    .limit(options.limit + 1)
-    .execute();
+  let { query, sqliteRowid } = filteredPeople(db, filter, options.now);
+  if (order === 'newest') {
+    if (dialectOf(db) === 'sqlite') {
+      if (after) query = query.where(sql<boolean>`${sql.raw(sqliteRowid)} < (select rowid from people where id = ${after.id})`);
+      query = query.orderBy(sql.raw(sqliteRowid), 'desc');
+    } else {
+      if (after) query = query.where('people.id', '<', after.id);
+      query = query.orderBy('people.id', 'desc');
+    }
+  } else {
+    if (after) {
+      query = query.where((eb) => eb.or([eb('people.name', '>', after.name), eb.and([eb('people.name', '=', after.name), eb('people.id', '>', after.id)])]));
+    }
+    query = query.orderBy('people.name').orderBy('people.id');
+  }
+  const rows = await query.selectAll('people').limit(options.limit + 1).execute();
   const page = rows.slice(0, options.limit);
   const last = page[page.length - 1];
-  return { rows: page, next: rows.length > options.limit && last ? { name: last.name, id: last.id } : null };
+  const next = rows.length > options.limit && last ? { name: last.name, id: last.id, ...(order === 'newest' ? { order } : {}) } : null;
+  return { rows: page, next, order };
 }
 
 /** How many people match, counted up to `cap` (an exact count of a million rows costs more than a page). */
 export async function countPeople(db: Db, filter: PeopleFilter, options: { cap: number; now: number }): Promise<{ count: number; capped: boolean }> {
-  const inner = applyPeopleFilter(db, db.selectFrom('people'), filter, options.now).select(sql`1`.as('one')).limit(options.cap + 1);
+  const inner = filteredPeople(db, filter, options.now).query.select(sql`1`.as('one')).limit(options.cap + 1);
   const row = await db.selectFrom(inner.as('matches')).select((eb) => eb.fn.countAll<number | string>().as('count')).executeTakeFirstOrThrow();
   const count = Number(row.count);
   return count > options.cap ? { count: options.cap, capped: true } : { count, capped: false };

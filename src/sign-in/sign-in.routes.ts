@@ -3,7 +3,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { Deps } from '../deps.js';
 import { AppError } from '../errors.js';
 import { clientOf } from '../access-codes/access-codes.routes.js';
-import { requireSignedIn } from '../http/auth.js';
+import { currentSessionHashOf, requireSignedIn } from '../http/auth.js';
 import { clearSessionCookie, setSessionCookie } from '../http/cookies.js';
 import { errorResponses, Nullable, PersonSchema } from '../http/schemas.js';
 import { toPerson } from '../people/person.js';
@@ -30,7 +30,7 @@ export function signInRoutes(deps: Deps): FastifyPluginAsyncTypebox {
         },
       },
       async (request, reply) => {
-        const currentSessionHash = request.auth.via === 'session' ? request.auth.sessionIdHash : null;
+        const currentSessionHash = currentSessionHashOf(request);
         const { person, session } = await signIn(deps, { login: request.body.username, password: request.body.password, client: clientOf(request), currentSessionHash });
         const now = deps.clock.now();
         setSessionCookie(reply, deps.config, session, now);

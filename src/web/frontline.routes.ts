@@ -8,6 +8,7 @@ import { AppError, ERRORS } from '../errors.js';
 import { clientOf } from '../access-codes/access-codes.routes.js';
 import { checkAccessCode, checkUsernameAvailable, redeemAccessCode } from '../access-codes/access-codes.service.js';
 import { listAuditEvents, type AuditEvent } from '../audit/audit.js';
+import { currentSessionHashOf } from '../http/auth.js';
 import { registerAssets } from '../http/assets.js';
 import { clearSessionCookie, setSessionCookie } from '../http/cookies.js';
 import { csrfTokenForRequest, formString, safeNextPath, verifyFormCsrf } from '../http/forms.js';
@@ -83,7 +84,7 @@ export function frontlineRoutes(deps: Deps): FastifyPluginAsync {
       const next = safeNextPath(formString(request.body, 'next'), '');
       const locale = pickLocale(request);
       try {
-        const { session } = await signIn(deps, { login, password, client: clientOf(request) });
+        const { session } = await signIn(deps, { login, password, client: clientOf(request), currentSessionHash: currentSessionHashOf(request) });
         setSessionCookie(reply, deps.config, session, deps.clock.now());
         return reply.header('Cache-Control', 'no-store').redirect(next || '/', 303);
       } catch (error) {
@@ -197,7 +198,7 @@ export function frontlineRoutes(deps: Deps): FastifyPluginAsync {
       if (problem) return passwordStep({ message: passwordProblemMessage(problem, locale) }, 400);
 
       try {
-        const redeemed = await redeemAccessCode(deps, { code, username, password, client: clientOf(request) });
+        const redeemed = await redeemAccessCode(deps, { code, username, password, client: clientOf(request), currentSessionHash: currentSessionHashOf(request) });
         setSessionCookie(reply, deps.config, redeemed.session, deps.clock.now());
         return reply.header('Cache-Control', 'no-store').redirect(`/?welcome=${redeemed.claimed ? 'claimed' : 'recovered'}`, 303);
       } catch (error) {
