@@ -4,7 +4,7 @@
 // workloads W1–W7 (see bench/README.md). Prints a table and writes bench/results/<date>.json.
 //
 //   node bench/run.js [--people N] [--only W1,W3] [--postgres] [--dialects sqlite,postgres]
-//                     [--seconds S] [--out FILE] [--seed N] [--keep] [--profile]
+//                     [--seconds S] [--out FILE] [--seed N] [--keep] [--profile] [--server-threadpool N]
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -29,6 +29,7 @@ const { values: args } = parseArgs({
     seed: { type: 'string', default: '20260101' },
     keep: { type: 'boolean', default: false },
     profile: { type: 'boolean', default: false },
+    'server-threadpool': { type: 'string' },
     help: { type: 'boolean', default: false },
   },
 });
@@ -146,6 +147,7 @@ async function benchDialect(dialect, { workDir, csvFile }) {
     KEYSLIP_RATE_CODE_FAILURES: '1000000',
     KEYSLIP_RATE_SIGNIN_FAILURES: '1000000',
   };
+  if (args['server-threadpool']) env.UV_THREADPOOL_SIZE = args['server-threadpool'];
   let pgSchema = null;
   let databaseVersion = null;
   if (dialect === 'postgres') {

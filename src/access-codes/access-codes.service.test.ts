@@ -349,8 +349,9 @@ describe.each(DIALECTS)('access-code rules (%s)', (dialect) => {
   it('wrong, malformed, expired, used, replaced and deactivated codes all get the same error and message', async () => {
     const seen: { code: string; message: string; status: number }[] = [];
     const refuse = async (code: string, username: string): Promise<void> => {
-      for (const attempt of [checkAccessCode(deps, { code, client: client() }), redeemAccessCode(deps, { code, username, password: PASSWORD, client: client() })]) {
-        const error = await expectAppError(attempt, 'code_unusable');
+      // One attempt at a time: both started at once, the second could reject before it is awaited.
+      for (const attempt of [() => checkAccessCode(deps, { code, client: client() }), () => redeemAccessCode(deps, { code, username, password: PASSWORD, client: client() })]) {
+        const error = await expectAppError(attempt(), 'code_unusable');
         seen.push({ code: error.code, message: error.message, status: error.status });
       }
     };

@@ -141,11 +141,11 @@ function filteredPeople(db: Db, filter: PeopleFilter, now: number): { query: Peo
 
 /**
  * A text search that matches more people than this comes newest first rather than by name:
- * sorting 200,000 matches of "son" by name on every keystroke costs a tenth of a second or
+ * sorting the 230,000 matches of "son" by name on every keystroke costs a tenth of a second or
  * more at a million people, while the newest 50 of them come straight from the index. Up to
- * this many matches, the sort is a few milliseconds and results stay alphabetical.
+ * this many matches the sort takes a millisecond or two and results stay alphabetical.
  */
-export const NAME_ORDER_LIMIT = 2000;
+export const NAME_ORDER_LIMIT = 1000;
 
 export type PeopleOrder = 'name' | 'newest';
 

@@ -1,0 +1,102 @@
+// Keeps the benchmark harness (`npm run bench`) alive: runs it at the tiny size as a child process
+// and checks that it completes and writes a report with every workload. No timing assertions:
+// CI machines vary, and the figures belong in bench/results, not in a pass/fail.
+import { execFileSync, spawn } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DIALECTS, POSTGRES_URL } from './helpers/deps.js';
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const WORKLOADS = ['W1', 'W2', 'W3', 'W4', 'W5', 'W6', 'W7'];
+const PEOPLE = 2000;
+
+interface Workload {
+  id: string;
+  measured: number | null;
+  unit: string;
+  target: string;
+  met: boolean | null;
+  details: Record<string, unknown>;
+}
+
+interface Report {
+  people: number;
+  timestamp: string;
+  machine: { cpuModel: string; cpuCount: number; totalMemoryBytes: number; node: string };
+  runs: { dialect: string; database: string; workloads: Record<string, Workload> }[];
+}
+
+function runBench(args: string[], env: NodeJS.ProcessEnv): Promise<{ code: number | null; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [path.join(ROOT, 'bench', 'run.js'), ...args], { cwd: ROOT, env, stdio: ['ignore', 'ignore', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (chunk: Buffer) => {
+      stderr = (stderr + chunk.toString('utf8')).slice(-20_000);
+    });
+    child.on('error', reject);
+    child.on('exit', (code) => resolve({ code, stderr }));
+  });
+}
+
+describe('npm run bench at the tiny size', () => {
+  let dir: string;
+  let report: Report;
+  let exit: { code: number | null; stderr: string };
+
+  beforeAll(async () => {
+    if (!fs.existsSync(path.join(ROOT, 'dist', 'src', 'main.js'))) execFileSync('npm', ['run', 'build'], { cwd: ROOT, stdio: 'ignore' });
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'keyslip-bench-test-'));
+    const out = path.join(dir, 'report.json');
+    const env: NodeJS.ProcessEnv = { ...process.env };
+    delete env.KEYSLIP_BENCH_POSTGRES_URL;
+    if (DIALECTS.includes('postgres')) env.KEYSLIP_BENCH_POSTGRES_URL = POSTGRES_URL;
+    exit = await runBench(['--people', String(PEOPLE), '--seconds', '1', '--dialects', DIALECTS.join(','), '--out', out], env);
+    if (exit.code === 0) report = JSON.parse(fs.readFileSync(out, 'utf8')) as Report;
+  }, 300_000);
+
+  afterAll(() => {
+    if (dir) fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('completes and writes its report to --out', () => {
+    expect(exit.code, exit.stderr).toBe(0);
+    expect(report.people).toBe(PEOPLE);
+    expect(Number.isNaN(Date.parse(report.timestamp))).toBe(false);
+    expect(report.machine.cpuCount).toBeGreaterThan(0);
+    expect(report.machine.cpuModel).toEqual(expect.any(String));
+    expect(report.machine.totalMemoryBytes).toBeGreaterThan(0);
+    expect(report.machine.node).toBe(process.version);
+  });
+
+  it('reports every workload on every database asked for', () => {
+    expect(report.runs.map((run) => run.dialect)).toEqual(DIALECTS);
+    for (const run of report.runs) {
+      expect(Object.keys(run.workloads).sort()).toEqual(WORKLOADS);
+      for (const id of WORKLOADS) {
+        const workload = run.workloads[id]!;
+        expect(workload.id).toBe(id);
+        expect(workload.target).toEqual(expect.any(String));
+        expect([true, false, null]).toContain(workload.met);
+        // Peak memory comes from /proc, which only Linux has.
+        if (id === 'W6' && process.platform !== 'linux') continue;
+        expect(Number.isFinite(workload.measured), `${run.dialect} ${id}`).toBe(true);
+      }
+    }
+  });
+
+  it('did the work it measured: every person imported, a code for everyone without email, sign-ins that succeeded', () => {
+    for (const run of report.runs) {
+      const { W2, W4, W5 } = run.workloads as Record<string, Workload>;
+      expect(W5!.details.created).toBe(PEOPLE);
+      // About 70% of the people have no email; the first admin has none either.
+      expect(W2!.details.codes).toBeGreaterThan(PEOPLE * 0.6);
+      expect(W2!.details.codes).toBeLessThan(PEOPLE * 0.8);
+      const signIn = W4!.details.signIn as { statusCounts: Record<string, number> };
+      expect(signIn.statusCounts['201']).toBeGreaterThan(0);
+      expect(Object.keys(signIn.statusCounts)).toEqual(['201']);
+    }
+  });
+});
