@@ -5,6 +5,7 @@
 //
 //   node bench/run.js [--people N] [--only W1,W3] [--postgres] [--dialects sqlite,postgres]
 //                     [--seconds S] [--out FILE] [--seed N] [--keep] [--profile] [--server-threadpool N]
+//                     [--server-node-args "--max-semi-space-size=8 …"]
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -30,6 +31,7 @@ const { values: args } = parseArgs({
     keep: { type: 'boolean', default: false },
     profile: { type: 'boolean', default: false },
     'server-threadpool': { type: 'string' },
+    'server-node-args': { type: 'string' },
     help: { type: 'boolean', default: false },
   },
 });
@@ -156,7 +158,10 @@ async function benchDialect(dialect, { workDir, csvFile }) {
     databaseVersion = `PostgreSQL ${pgSchema.version}`;
   }
   const results = {};
-  const nodeArgs = args.profile ? ['--cpu-prof', `--cpu-prof-dir=${path.join(dir, 'profiles')}`] : [];
+  const nodeArgs = [
+    ...(args.profile ? ['--cpu-prof', `--cpu-prof-dir=${path.join(dir, 'profiles')}`] : []),
+    ...(args['server-node-args'] ? args['server-node-args'].split(' ').filter(Boolean) : []),
+  ];
   const logFile = path.join(dir, 'server.log');
   try {
     const auth = `Bearer ${await createToken(env)}`;
@@ -215,7 +220,17 @@ async function benchDialect(dialect, { workDir, csvFile }) {
     if (only.has('W6')) {
       const hwm = peaks.hwm === null ? null : round(peaks.hwm / MB, 1);
       const byPhase = Object.fromEntries(Object.entries(peaks.rssPeakByPhase).map(([phase, bytes]) => [phase, round(bytes / MB, 1)]));
-      results.W6 = workload('W6', hwm, 'MB', hwm === null ? 'not available (no /proc)' : `${hwm} MB (VmHWM)`, { rssPeakMbByPhase: byPhase, samples: peaks.samples });
+      results.W6 = workload('W6', hwm, 'MB', hwm === null ? 'not available (no /proc)' : `${hwm} MB (VmHWM)`, {
+        rssPeakMbByPhase: byPhase,
+        // VmRSS = anonymous memory (heaps, SQLite's page cache, Argon2's buffers) + mapped files (code).
+        anonPeakMb: peaks.anonPeak === null ? null : round(peaks.anonPeak / MB, 1),
+        filePeakMb: peaks.filePeak === null ? null : round(peaks.filePeak / MB, 1),
+        samples: peaks.samples,
+      });
+    }
+    // The server's CPU time per workload (all threads, and the main thread alone), for the report.
+    for (const [phase, cpu] of Object.entries(peaks.cpuByPhase)) {
+      if (results[phase]) results[phase].details.serverCpu = cpu;
     }
 
     if (only.has('W7')) {

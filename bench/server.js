@@ -105,7 +105,29 @@ export function readMemory(pid) {
       const match = new RegExp(`^${name}:\\s+(\\d+) kB`, 'm').exec(status);
       return match ? Number(match[1]) * 1024 : null;
     };
-    return { rss: field('VmRSS'), hwm: field('VmHWM') };
+    return { rss: field('VmRSS'), hwm: field('VmHWM'), anon: field('RssAnon'), file: field('RssFile') };
+  } catch {
+    return null;
+  }
+}
+
+const TICKS_PER_SECOND = 100;
+
+/** CPU seconds (user + system) of a process and of its main thread; null without /proc. */
+export function readCpu(pid) {
+  const fieldsOf = (file) => {
+    const stat = fs.readFileSync(file, 'utf8');
+    // The fields after the command name, which is in parentheses and may contain spaces.
+    return stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  };
+  try {
+    const all = fieldsOf(`/proc/${pid}/stat`);
+    const main = fieldsOf(`/proc/${pid}/task/${pid}/stat`);
+    return {
+      process: (Number(all[11]) + Number(all[12])) / TICKS_PER_SECOND,
+      mainThread: (Number(main[11]) + Number(main[12])) / TICKS_PER_SECOND,
+      mainThreadSystem: Number(main[12]) / TICKS_PER_SECOND,
+    };
   } catch {
     return null;
   }
@@ -118,7 +140,22 @@ export function readMemory(pid) {
 export function sampleMemory(pid, intervalMs = 100) {
   let current = 'start';
   const peaks = {};
+  const cpu = {};
+  let cpuAtPhaseStart = readCpu(pid);
+  const closePhase = () => {
+    const now = readCpu(pid);
+    if (now && cpuAtPhaseStart) {
+      cpu[current] = {
+        processSeconds: Math.round((now.process - cpuAtPhaseStart.process) * 100) / 100,
+        mainThreadSeconds: Math.round((now.mainThread - cpuAtPhaseStart.mainThread) * 100) / 100,
+        mainThreadSystemSeconds: Math.round((now.mainThreadSystem - cpuAtPhaseStart.mainThreadSystem) * 100) / 100,
+      };
+    }
+    cpuAtPhaseStart = now;
+  };
   let hwm = null;
+  let anonPeak = null;
+  let filePeak = null;
   let samples = 0;
   const take = () => {
     const memory = readMemory(pid);
@@ -126,6 +163,8 @@ export function sampleMemory(pid, intervalMs = 100) {
     samples += 1;
     if (memory.hwm !== null) hwm = Math.max(hwm ?? 0, memory.hwm);
     if (memory.rss !== null) peaks[current] = Math.max(peaks[current] ?? 0, memory.rss);
+    if (memory.anon !== null) anonPeak = Math.max(anonPeak ?? 0, memory.anon);
+    if (memory.file !== null) filePeak = Math.max(filePeak ?? 0, memory.file);
   };
   take();
   const timer = setInterval(take, intervalMs);
@@ -133,12 +172,14 @@ export function sampleMemory(pid, intervalMs = 100) {
   return {
     phase(name) {
       take();
+      closePhase();
       current = name;
     },
     stop() {
       take();
+      closePhase();
       clearInterval(timer);
-      return { hwm, rssPeakByPhase: peaks, samples, available: samples > 0 };
+      return { hwm, anonPeak, filePeak, rssPeakByPhase: peaks, cpuByPhase: cpu, samples, available: samples > 0 };
     },
   };
 }

@@ -80,8 +80,13 @@ export async function buildApp(deps: Deps, options: BuildAppOptions = {}): Promi
   app.addContentTypeParser(['text/csv', 'application/csv', 'text/plain'], (_request, payload, done) => done(null, payload));
 
   // A POST without a body (e.g. "issue a code" with no options) is validated as an empty object.
+  // An empty query parameter (`?status=&limit=`) means "not given", as a filled-in URL template sends it.
   app.addHook('preValidation', async (request) => {
     if (request.body === undefined && (request.method === 'POST' || request.method === 'PATCH')) request.body = {};
+    const query = request.query as Record<string, unknown> | undefined;
+    if (query && typeof query === 'object') {
+      for (const [key, value] of Object.entries(query)) if (value === '') delete query[key];
+    }
   });
 
   app.decorateRequest('auth', null as never);

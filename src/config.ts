@@ -1,5 +1,6 @@
 // The only reader of process.env. Every key is validated at once, every problem is reported
 // together, and the result is frozen. The README's configuration table mirrors this file.
+import { isIP } from 'node:net';
 import path from 'node:path';
 
 export interface Config {
@@ -41,6 +42,8 @@ export interface Config {
   readonly dbPoolSize: number;
   /** KEYSLIP_LOG_LEVEL — pino level. Default info. */
   readonly logLevel: string;
+  /** KEYSLIP_PDF_FALLBACK_FONT — font file for names DejaVu cannot print (CJK); a .ttc as file#PostScriptName. Default: none (system CJK fonts are looked for). */
+  readonly pdfFallbackFont: string;
 }
 
 export type Env = Readonly<Record<string, string | undefined>>;
@@ -50,6 +53,17 @@ export class ConfigError extends Error {
     super(`Invalid configuration:\n  - ${problems.join('\n  - ')}`);
     this.name = 'ConfigError';
   }
+}
+
+/** An address or CIDR range as Fastify's trustProxy (proxy-addr) takes it, or one of its named ranges. */
+function isProxyAddress(entry: string): boolean {
+  if (['loopback', 'linklocal', 'uniquelocal'].includes(entry)) return true;
+  const [address, prefix, ...rest] = entry.split('/');
+  const version = isIP(address ?? '');
+  if (version === 0 || rest.length > 0) return false;
+  if (prefix === undefined) return true;
+  const bits = Number(prefix);
+  return /^\d+$/.test(prefix) && bits >= 0 && bits <= (version === 4 ? 32 : 128);
 }
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
@@ -98,6 +112,11 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
     baseUrl = defaultBaseUrl;
   }
 
+  const trustProxy = list('KEYSLIP_TRUST_PROXY');
+  for (const entry of trustProxy) {
+    if (!isProxyAddress(entry)) problems.push(`KEYSLIP_TRUST_PROXY entry "${entry}" is not an IP address or CIDR range (e.g. 10.0.0.1 or 10.0.0.0/8)`);
+  }
+
   const secrets = list('KEYSLIP_SECRET');
   secrets.forEach((secret, index) => {
     if (secret.length < 32) problems.push(`KEYSLIP_SECRET entry ${index + 1} is shorter than 32 characters`);
@@ -105,6 +124,11 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
 
   const logLevel = text('KEYSLIP_LOG_LEVEL', 'info');
   if (!LOG_LEVELS.includes(logLevel)) problems.push(`KEYSLIP_LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}`);
+
+  const pdfFallbackFont = text('KEYSLIP_PDF_FALLBACK_FONT', '');
+  if (/\.(ttc|otc)$/i.test(pdfFallbackFont)) {
+    problems.push('KEYSLIP_PDF_FALLBACK_FONT names a font collection: add # and the PostScript name of the face, e.g. NotoSansCJK-Regular.ttc#NotoSansCJKjp-Regular');
+  }
 
   const config: Config = {
     port,
@@ -121,11 +145,12 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
     rateWindowMinutes: integer('KEYSLIP_RATE_WINDOW_MINUTES', 15, 1, 24 * 60),
     rateSigninFailures: integer('KEYSLIP_RATE_SIGNIN_FAILURES', 50, 1, 1_000_000),
     rateSigninWindowMinutes: integer('KEYSLIP_RATE_SIGNIN_WINDOW_MINUTES', 15, 1, 24 * 60),
-    trustProxy: list('KEYSLIP_TRUST_PROXY'),
+    trustProxy,
     sessionIdleMinutes: integer('KEYSLIP_SESSION_IDLE_MINUTES', 480, 1, 60 * 24 * 30),
     sessionAbsoluteHours: integer('KEYSLIP_SESSION_ABSOLUTE_HOURS', 168, 1, 24 * 90),
     dbPoolSize: integer('KEYSLIP_DB_POOL_SIZE', 10, 1, 500),
     logLevel,
+    pdfFallbackFont: pdfFallbackFont === '' ? '' : path.resolve(cwd, pdfFallbackFont),
   };
 
   if (problems.length > 0) throw new ConfigError(problems);

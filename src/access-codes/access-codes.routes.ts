@@ -7,6 +7,7 @@ import { AppError } from '../errors.js';
 import { setSessionCookie } from '../http/cookies.js';
 import { currentSessionHashOf, requireAdmin } from '../http/auth.js';
 import { errorResponses, IdParams, Nullable, PeopleFilterSchema, PersonSchema } from '../http/schemas.js';
+import { pickLocale } from '../http/i18n.js';
 import { csvRow } from '../lib/csv.js';
 import { toPerson } from '../people/person.js';
 import { filterOf } from '../people/people.routes.js';
@@ -54,6 +55,13 @@ type Format = 'csv' | 'pdf' | 'json';
 /** Content negotiation for codes: CSV, PDF slips or JSON (the default). */
 export function codesFormat(request: FastifyRequest): Format {
   const accept = String(request.headers.accept ?? '');
+  if (accept !== '' && !/(text\/csv|application\/pdf|application\/json|application\/\*|\*\/\*)/i.test(accept)) {
+    throw new AppError('not_acceptable', { message: 'Ask for text/csv, application/pdf or application/json.' });
+  }
+  return formatOf(accept);
+}
+
+function formatOf(accept: string): Format {
   if (/text\/csv/i.test(accept)) return 'csv';
   if (/application\/pdf/i.test(accept)) return 'pdf';
   return 'json';
@@ -172,6 +180,7 @@ export function accessCodeAdminRoutes(deps: Deps): FastifyPluginAsyncTypebox {
         },
       },
       async (request, reply) => {
+        codesFormat(request); // an answer the client cannot take is refused before codes are replaced
         const filter = filterOf(request.body?.filter ?? { hasEmail: false });
         const idempotencyKey = idempotencyKeyOf(request);
         const { batch, replayed } = await issueAccessCodes(deps, {
@@ -182,7 +191,7 @@ export function accessCodeAdminRoutes(deps: Deps): FastifyPluginAsyncTypebox {
         });
         reply.status(replayed ? 200 : 201);
         if (replayed) reply.header('Idempotent-Replayed', 'true');
-        return sendBatch(deps, request, reply, batch, 'en');
+        return sendBatch(deps, request, reply, batch, pickLocale(request));
       },
     );
 
@@ -201,7 +210,7 @@ export function accessCodeAdminRoutes(deps: Deps): FastifyPluginAsyncTypebox {
     app.get('/api/v1/batches/:id/codes', { schema: { tags: ['access codes'], params: IdParams, querystring: Type.Object({ lang: Type.Optional(Type.Union([Type.Literal('en'), Type.Literal('sv')])) }) } }, async (request, reply) => {
       const batch = await getBatch(deps, request.params.id);
       if (!batch) throw new AppError('not_found', { message: 'No batch with that id.' });
-      return sendBatch(deps, request, reply, batch, request.query.lang ?? 'en');
+      return sendBatch(deps, request, reply, batch, request.query.lang ?? pickLocale(request));
     });
   };
 }

@@ -40,6 +40,9 @@ import {
   replaceOpenAccessCodes,
 } from './access-codes.store.js';
 
+/** Username availability checks one address may make per rate window, per allowed code failure. */
+export const USERNAME_CHECKS_PER_FAILURE = 3;
+
 /** Failed code attempts across all clients in one minute above which a spike is reported. */
 const FAILURE_SPIKE_PER_MINUTE = 200;
 
@@ -270,6 +273,14 @@ export async function checkUsernameAvailable(deps: Deps, input: { code: string; 
   const found = await findUsableCode(deps, deps.db, input.code, now);
   if (!found.ok) return failAttempt(deps, input.client, found.reason, found.personId, now);
   if (found.person.username !== null) throw new AppError('forbidden', { message: 'This account already has a username.' });
+  // Counted per address like failures (a person types a handful of names, not hundreds), so
+  // holding one claim code does not make this a way to list the directory's usernames.
+  const limit = deps.config.rateCodeFailures * USERNAME_CHECKS_PER_FAILURE;
+  const checks = await recordFailure(deps.db, `username-check:${addressGroupOf(input.client.ip)}`, { size: codeWindow(deps).size, limit }, now);
+  if (checks.count > limit) {
+    countRateLimited({ kind: 'username_check' });
+    throw new AppError('rate_limited', { retryAfterSeconds: checks.retryAfterSeconds });
+  }
   const username = normaliseUsername(input.username);
   if (username === null) return { available: false, valid: false };
   return { available: (await findPersonByUsername(deps.db, username)) === null, valid: true };

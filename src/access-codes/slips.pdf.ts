@@ -3,14 +3,17 @@
 // short instructions and a QR code that opens that page with the code in the URL fragment.
 //
 // Fonts: DejaVu Sans and DejaVu Sans Mono (./fonts, licence in ./fonts/LICENSE) cover every
-// Latin script (å ø ß Ł ő ş ễ …), Greek and Cyrillic; PDFKit's built-in Helvetica cannot.
-// Names in scripts DejaVu lacks (CJK, for instance) come out as empty boxes.
+// Latin script (å ø ß Ł ő ş ễ …), Greek, Cyrillic, Arabic and Hebrew; PDFKit's built-in Helvetica
+// cannot. A text with characters DejaVu lacks (a Chinese, Japanese or Korean name) is drawn with
+// a fallback font found on the machine (./fallback-fonts.ts) — or, when there is none, still
+// printed, the missing characters as empty boxes.
 import { existsSync, readFileSync } from 'node:fs';
 import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
 import PDFDocument from 'pdfkit';
 import QRCode, { type QRCodeToBufferOptions } from 'qrcode';
 import { formatAccessCode, normaliseAccessCode } from './access-code.js';
+import { fallbackFontCandidates } from './fallback-fonts.js';
 
 export interface Slip {
   name: string;
@@ -29,6 +32,11 @@ export interface SlipOptions {
   organisation?: string;
   /** IANA time zone for the printed expiry date; default: this process's local time zone. */
   timeZone?: string;
+  /**
+   * Font file for texts DejaVu cannot draw (KEYSLIP_PDF_FALLBACK_FONT; a collection as
+   * `file.ttc#PostScriptName`), tried before the well-known system CJK fonts.
+   */
+  fallbackFont?: string;
 }
 
 // ---------------------------------------------------------------------------
@@ -70,6 +78,111 @@ function fonts(): Record<FontName, Buffer> {
     monoBold: readFileSync(fontPath(FONT_FILES.monoBold)),
   };
   return fontData;
+}
+
+/** What fontkit fonts (inside PDFKit's embedded fonts) tell about their coverage. */
+export interface GlyphSet {
+  hasGlyphForCodePoint(codePoint: number): boolean;
+}
+
+/** Not drawn, so never missing: spaces, controls and invisible format characters. */
+const INVISIBLE = /[\p{White_Space}\p{Cc}\p{Cf}]/u;
+
+/** Printable ASCII and Latin-1: every shipped DejaVu font has all of them (a test checks). */
+const DEJAVU_FOR_SURE = /^[\x20-\x7e\xa0-\xff]*$/;
+
+/** The distinct characters of `text` that `font` has no glyph for, in order of appearance. */
+export function missingCharacters(font: GlyphSet, text: string): string[] {
+  const missing = new Set<string>();
+  for (const char of text) {
+    if (!INVISIBLE.test(char) && !font.hasGlyphForCodePoint(char.codePointAt(0)!)) missing.add(char);
+  }
+  return [...missing];
+}
+
+/**
+ * The fontkit font behind the document's current font. PDFKit keeps it, undocumented, as `font`
+ * on its embedded fonts; should that change, this gives null and no fallback is used.
+ */
+function currentGlyphs(doc: Doc): GlyphSet | null {
+  const font = (doc as unknown as { _font?: { font?: Partial<GlyphSet> } })._font?.font;
+  return typeof font?.hasGlyphForCodePoint === 'function' ? (font as GlyphSet) : null;
+}
+
+/** The glyph coverage of a font file (a collection's face by PostScript name). */
+export function fontGlyphs(src: string | Buffer, postscriptName?: string): GlyphSet {
+  const doc = new PDFDocument({ autoFirstPage: false });
+  if (postscriptName === undefined) doc.font(src);
+  else doc.font(src, postscriptName);
+  const glyphs = currentGlyphs(doc);
+  if (glyphs === null) throw new Error('PDFKit no longer exposes its fonts\' glyphs');
+  return glyphs;
+}
+
+/** How a text is drawn: in which registered font, and whether to embolden it with a stroke. */
+interface Face {
+  font: string;
+  fauxBold: boolean;
+}
+
+/** Outline stroke, as a share of the font size, that makes a regular fallback face look bold. */
+const FAUX_BOLD_STROKE = 0.035;
+
+/** Sets the document's font for a text; the fallback font is loaded only when first needed. */
+type FontPicker = (font: FontName, text: string) => Face;
+
+function fontPicker(doc: Doc, fallbackSetting: string | undefined): FontPicker {
+  /** undefined: not looked for yet; null: none that loads. */
+  let fallback: { bold: boolean } | null | undefined;
+
+  const loadFallback = (): { bold: boolean } | null => {
+    if (fallback !== undefined) return fallback;
+    fallback = null;
+    for (const candidate of fallbackFontCandidates(fallbackSetting)) {
+      try {
+        // PDFKit reads and parses the file on first use: a broken file or a face name that
+        // is not in the collection throws here, and the next candidate is tried.
+        doc.registerFont('fallback', candidate.regular.path, candidate.regular.postscriptName);
+        doc.font('fallback');
+      } catch {
+        continue;
+      }
+      let bold = false;
+      if (candidate.bold) {
+        try {
+          doc.registerFont('fallbackBold', candidate.bold.path, candidate.bold.postscriptName);
+          doc.font('fallbackBold');
+          bold = true;
+        } catch {
+          // The regular face, emboldened, will do.
+        }
+      }
+      fallback = { bold };
+      break;
+    }
+    return fallback;
+  };
+
+  return (font, text) => {
+    doc.font(font);
+    if (DEJAVU_FOR_SURE.test(text)) return { font, fauxBold: false };
+    const glyphs = currentGlyphs(doc);
+    const missing = glyphs === null ? 0 : missingCharacters(glyphs, text).length;
+    if (missing === 0) return { font, fauxBold: false };
+    const loaded = loadFallback();
+    if (loaded === null) return { font, fauxBold: doc.font(font) && false };
+    const bold = font !== 'sans';
+    const face: Face = bold && loaded.bold
+      ? { font: 'fallbackBold', fauxBold: false }
+      : { font: 'fallback', fauxBold: bold };
+    doc.font(face.font);
+    const fallbackGlyphs = currentGlyphs(doc);
+    // The fallback may lack what DejaVu has (a rare Latin letter beside a Chinese one): the
+    // font that misses fewer characters wins.
+    if (fallbackGlyphs !== null && missingCharacters(fallbackGlyphs, text).length < missing) return face;
+    doc.font(font);
+    return { font, fauxBold: false };
+  };
 }
 
 // ---------------------------------------------------------------------------
@@ -197,6 +310,12 @@ const HIGH_WATER_MARK = 1024 * 1024;
 
 type Doc = PDFKit.PDFDocument;
 
+/** The document, and how to pick the font for a text. */
+interface Pen {
+  doc: Doc;
+  font: FontPicker;
+}
+
 interface TextBox {
   font: FontName;
   size: number;
@@ -209,12 +328,24 @@ interface TextBox {
  * Writes text at (x, y) in at most `maxLines` lines (an ellipsis ends a cut) and returns the y
  * below it; with `draw` false it only measures.
  */
-function put(doc: Doc, draw: boolean, text: string, x: number, y: number, box: TextBox): number {
-  doc.font(box.font).fontSize(box.size).fillColor(box.colour ?? TEXT_COLOUR);
+function put(pen: Pen, draw: boolean, text: string, x: number, y: number, box: TextBox): number {
+  const { doc } = pen;
+  const face = pen.font(box.font, text);
+  const colour = box.colour ?? TEXT_COLOUR;
+  doc.fontSize(box.size).fillColor(colour);
   const maxHeight = doc.currentLineHeight(true) * box.maxLines;
   const height = Math.min(doc.heightOfString(text, { width: box.width }), maxHeight);
   if (draw) {
-    doc.text(text, x, y, { width: box.width, height: maxHeight + 0.01, ellipsis: true, align: 'left' });
+    const options: PDFKit.Mixins.TextOptions = {
+      width: box.width, height: maxHeight + 0.01, ellipsis: true, align: 'left',
+    };
+    if (face.fauxBold) {
+      doc.save().lineWidth(box.size * FAUX_BOLD_STROKE).strokeColor(colour);
+      doc.text(text, x, y, { ...options, fill: true, stroke: true });
+      doc.restore();
+    } else {
+      doc.text(text, x, y, options);
+    }
   }
   return y + height;
 }
@@ -264,13 +395,14 @@ interface SlipContent {
  * uncut (≤ 0: it fits). When drawing, the instructions are cut to what space is left.
  */
 function layoutSlip(
-  doc: Doc,
+  pen: Pen,
   slot: number,
   content: SlipContent,
   texts: Texts,
   arrangement: Arrangement,
   qrPng: Buffer | null,
 ): number {
+  const { doc } = pen;
   const draw = qrPng !== null;
   const column = slot % COLUMNS;
   const row = Math.floor(slot / COLUMNS);
@@ -286,44 +418,45 @@ function layoutSlip(
   // Beside the QR code: who, and until when.
   let y = top;
   if (content.organisation) {
-    y = put(doc, draw, content.organisation, left, y, {
+    y = put(pen, draw, content.organisation, left, y, {
       font: 'sans', size: 9, width: LEFT_WIDTH, maxLines: 1, colour: MUTED_COLOUR,
     });
   }
-  y = put(doc, draw, texts.heading, left, y, { font: 'sansBold', size: 10, width: LEFT_WIDTH, maxLines: 2 });
+  y = put(pen, draw, texts.heading, left, y, { font: 'sansBold', size: 10, width: LEFT_WIDTH, maxLines: 2 });
   y += 3;
   // A long name gets a smaller face before it gets cut short.
-  doc.font('sansBold');
+  pen.font('sansBold', content.name);
   const nameSize =
     NAME_SIZES.find((size) => {
       doc.fontSize(size);
       return doc.heightOfString(content.name, { width: LEFT_WIDTH }) <= doc.currentLineHeight(true) * 2;
     }) ?? NAME_SIZES[NAME_SIZES.length - 1]!;
-  y = put(doc, draw, content.name, left, y, { font: 'sansBold', size: nameSize, width: LEFT_WIDTH, maxLines: 2 });
+  y = put(pen, draw, content.name, left, y, { font: 'sansBold', size: nameSize, width: LEFT_WIDTH, maxLines: 2 });
   y += 1;
   // Label and username on one line when they fit; else the username on a line of its own, so
   // that it is broken only when longer than a whole line.
   const small: TextBox = { font: 'sans', size: 9.5, width: LEFT_WIDTH, maxLines: 2 };
   const usernameLine = `${texts.username}: ${content.username ?? texts.chooseUsername}`;
-  doc.font('sans').fontSize(9.5);
+  pen.font('sans', usernameLine);
+  doc.fontSize(9.5);
   if (content.username !== null && doc.widthOfString(usernameLine) > LEFT_WIDTH) {
-    y = put(doc, draw, `${texts.username}:`, left, y, { ...small, maxLines: 1 });
-    y = put(doc, draw, content.username, left, y, small);
+    y = put(pen, draw, `${texts.username}:`, left, y, { ...small, maxLines: 1 });
+    y = put(pen, draw, content.username, left, y, small);
   } else {
-    y = put(doc, draw, usernameLine, left, y, small);
+    y = put(pen, draw, usernameLine, left, y, small);
   }
-  y = put(doc, draw, `${texts.validUntil} ${content.expiry}`, left, y, { ...small, maxLines: 1 });
+  y = put(pen, draw, `${texts.validUntil} ${content.expiry}`, left, y, { ...small, maxLines: 1 });
   const address: TextBox = { font: 'sansBold', size: 9, width: INNER_WIDTH, maxLines: 3 };
   if (arrangement.addressBeside) {
-    y = put(doc, draw, content.address, left, y + 2, { ...address, width: LEFT_WIDTH });
+    y = put(pen, draw, content.address, left, y + 2, { ...address, width: LEFT_WIDTH });
   }
 
   // Full width below: the code, (the address,) what to do, and a warning.
   y = Math.max(y, top + QR_SIZE) + gapAboveCode;
-  y = put(doc, draw, content.code, left, y, { font: 'monoBold', size: 18, width: INNER_WIDTH, maxLines: 1 });
+  y = put(pen, draw, content.code, left, y, { font: 'monoBold', size: 18, width: INNER_WIDTH, maxLines: 1 });
   y += gapBelowCode;
   if (!arrangement.addressBeside) {
-    y = put(doc, draw, content.address, left, y, address) + 2;
+    y = put(pen, draw, content.address, left, y, address) + 2;
   }
   doc.font('sansBold').fontSize(9);
   const warningHeight = Math.min(
@@ -337,8 +470,8 @@ function layoutSlip(
   if (draw) {
     const room = bottom - warningHeight - gapAboveWarning - y;
     const maxLines = Math.max(1, Math.floor(room / lineHeight + 0.01));
-    y = put(doc, draw, texts.instructions, left, y, { font: 'sans', size: 9, width: INNER_WIDTH, maxLines });
-    put(doc, draw, texts.keepPrivate, left, y + gapAboveWarning, {
+    y = put(pen, draw, texts.instructions, left, y, { font: 'sans', size: 9, width: INNER_WIDTH, maxLines });
+    put(pen, draw, texts.keepPrivate, left, y + gapAboveWarning, {
       font: 'sansBold', size: 9, width: INNER_WIDTH, maxLines: 3,
     });
   }
@@ -346,7 +479,7 @@ function layoutSlip(
 }
 
 function drawSlip(
-  doc: Doc,
+  pen: Pen,
   slot: number,
   slip: Slip,
   qrPng: Buffer,
@@ -364,11 +497,11 @@ function drawSlip(
   let best = ARRANGEMENTS[0]!;
   let bestOverflow = Infinity;
   for (const arrangement of ARRANGEMENTS) {
-    const overflow = layoutSlip(doc, slot, content, texts, arrangement, null);
+    const overflow = layoutSlip(pen, slot, content, texts, arrangement, null);
     if (overflow < bestOverflow) [best, bestOverflow] = [arrangement, overflow];
     if (overflow <= 0) break;
   }
-  layoutSlip(doc, slot, content, texts, best, qrPng);
+  layoutSlip(pen, slot, content, texts, best, qrPng);
 }
 
 // ---------------------------------------------------------------------------
@@ -402,6 +535,7 @@ export async function renderSlipsPdf(
   });
   const fontBuffers = fonts();
   for (const name of Object.keys(FONT_FILES) as FontName[]) doc.registerFont(name, fontBuffers[name]);
+  const pen: Pen = { doc, font: fontPicker(doc, options.fallbackFont) };
 
   let failure: { error: unknown } | null = null;
   const finished = new Promise<void>((resolve, reject) => {
@@ -435,12 +569,12 @@ export async function renderSlipsPdf(
         doc.addPage({ size: 'A4', margin: 0 });
         drawCutLines(doc);
       }
-      drawSlip(doc, slot, slip, qrPng, options, texts);
+      drawSlip(pen, slot, slip, qrPng, options, texts);
       index++;
     }
     if (index === 0) {
       doc.addPage({ size: 'A4', margin: 0 });
-      put(doc, true, texts.noSlips, PAGE_MARGIN + PADDING_X, PAGE_MARGIN + PADDING_Y, {
+      put(pen, true, texts.noSlips, PAGE_MARGIN + PADDING_X, PAGE_MARGIN + PADDING_Y, {
         font: 'sans', size: 12, width: PAGE_WIDTH - 2 * (PAGE_MARGIN + PADDING_X), maxLines: 2,
       });
     }

@@ -144,8 +144,10 @@ export function openDatabase(url: string, options: OpenDatabaseOptions = {}): Da
   }
 
   const file = url.replace(/^sqlite:/, '');
-  if (file !== ':memory:') fs.mkdirSync(path.dirname(file), { recursive: true });
+  if (file !== ':memory:') fs.mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
   const sqlite = new BetterSqlite3(file);
+  // The directory is as sensitive as a password file; SQLite gives -wal and -shm the same mode.
+  if (file !== ':memory:') fs.chmodSync(file, 0o600);
   sqlite.pragma('journal_mode = WAL');
   sqlite.pragma('synchronous = NORMAL');
   sqlite.pragma('busy_timeout = 5000');

@@ -70,7 +70,8 @@ export const PeopleFilterSchema = Type.Object(
   { additionalProperties: false },
 );
 
-export const IdParams = Type.Object({ id: Type.String({ pattern: '^[0-9a-f-]{36}$' }) });
+/** Any id-like string: one that is not a Keyslip id is simply not found (404), like an unknown one. */
+export const IdParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 100, pattern: '^[A-Za-z0-9-]+$' }) });
 
 export const errorResponses = {
   400: ErrorSchema,

@@ -38,7 +38,7 @@ export function createKeyring(secrets: readonly string[]): Keyring {
 export function loadSecrets(configured: readonly string[], dataDir: string): string[] {
   if (configured.length > 0) return [...configured];
   const file = path.join(dataDir, 'secret');
-  fs.mkdirSync(dataDir, { recursive: true });
+  fs.mkdirSync(dataDir, { recursive: true, mode: 0o700 });
   try {
     const fd = fs.openSync(file, 'wx', 0o600);
     fs.writeSync(fd, `${randomBytes(48).toString('base64url')}\n`);

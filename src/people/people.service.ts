@@ -3,6 +3,7 @@ import type { Readable } from 'node:stream';
 import { CsvError, parse } from 'csv-parse';
 import type { Deps } from '../deps.js';
 import type { Db } from '../db/database.js';
+import { dialectOf } from '../db/dialect.js';
 import { uniqueViolationColumn } from '../db/database.js';
 import type { PeopleTable } from '../db/schema.js';
 import { AppError } from '../errors.js';
@@ -11,7 +12,7 @@ import { newId } from '../lib/id.js';
 import { deactivateOpenAccessCode } from '../access-codes/access-codes.store.js';
 import { endPersonSessions } from '../sessions/sessions.store.js';
 import { searchTextOf, toPerson, validatePersonInput, type Person, type PersonInput, type ValidPersonFields } from './person.js';
-import { findPersonById, insertPerson, lockPerson } from './people.store.js';
+import { findPersonById, insertPerson, lockPerson, refreshPeopleStatistics } from './people.store.js';
 
 function conflictError(column: string | null): AppError {
   if (column === 'username') return new AppError('username_taken', { fields: [{ field: 'username', message: 'That username is taken.' }] });
@@ -46,6 +47,19 @@ function newPersonRow(fields: ValidPersonFields & { name: string }, now: number)
   };
   row.search_text = searchTextOf(row);
   return row;
+}
+
+/**
+ * Keyslip must keep an admin who can act: demoting or deactivating the last one is refused. The
+ * admins' rows are locked (PostgreSQL) so two admins cannot demote each other at the same moment.
+ */
+async function assertAnotherAdminRemains(trx: Db, leavingId: string): Promise<void> {
+  let query = trx.selectFrom('people').select('id').where('role', '=', 'admin').where('status', '!=', 'deactivated');
+  if (dialectOf(trx) === 'postgres') query = query.forUpdate();
+  const admins = await query.execute();
+  if (!admins.some((admin) => admin.id !== leavingId)) {
+    throw new AppError('conflict', { message: 'Keyslip needs at least one admin: make someone else an admin first.' });
+  }
 }
 
 export async function createPerson(deps: Deps, input: PersonInput, actor: Actor): Promise<Person> {
@@ -83,6 +97,7 @@ export async function updatePerson(deps: Deps, id: string, input: PersonInput, a
       if (!next.username && !next.email && !next.employee_id) {
         throw new AppError('validation_failed', { fields: [{ field: 'username', message: 'Keep at least one of username, email or employee id.' }] });
       }
+      if (current.role === 'admin' && next.role !== 'admin') await assertAnotherAdminRemains(trx, id);
       next.search_text = searchTextOf(next);
       const changed = Object.keys(checked.fields).filter((key) => current[key as keyof PeopleTable] !== next[key as keyof PeopleTable]);
       await trx.updateTable('people').set({ ...checked.fields, search_text: next.search_text, updated_at: now }).where('id', '=', id).execute();
@@ -103,6 +118,7 @@ export async function deactivatePerson(deps: Deps, id: string, actor: Actor): Pr
     const current = await lockPerson(trx, id);
     if (!current) throw new AppError('not_found', { message: 'No person with that id.' });
     if (current.status === 'deactivated') return toPerson(current, now);
+    if (current.role === 'admin') await assertAnotherAdminRemains(trx, id);
     const codes = await deactivateOpenAccessCode(trx, id, now);
     const sessions = await endPersonSessions(trx, id);
     const changes = {
@@ -148,6 +164,8 @@ function headerKey(cell: string): keyof PersonInput | null {
 }
 
 const CHUNK = 1000;
+/** An import that writes this many rows refreshes the database's statistics on people. */
+const STATISTICS_AFTER_ROWS = 1000;
 const MAX_REPORTED_ERRORS = 1000;
 
 interface PendingRow {
@@ -242,6 +260,9 @@ export async function importPeople(deps: Deps, input: Readable, actor: Actor): P
     details: { created: report.created, updated: report.updated, errors: errorCount },
     at: now,
   });
+  if (report.created + report.updated >= STATISTICS_AFTER_ROWS) {
+    await refreshPeopleStatistics(deps.db).catch((error: unknown) => deps.log.warn({ err: { message: (error as Error).message } }, 'could not refresh the statistics on people after an import'));
+  }
   if (errorCount > report.errors.length) {
     report.errors.push({ line: 0, message: `${errorCount - report.errors.length} more rows had errors; fix the ones above and import again.` });
   }

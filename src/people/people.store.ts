@@ -198,12 +198,22 @@ export async function searchPeopleRows(
     if (after) {
       query = query.where((eb) => eb.or([eb('people.name', '>', after.name), eb.and([eb('people.name', '=', after.name), eb('people.id', '>', after.id)])]));
     }
+    if (q !== '' && dialectOf(db) === 'postgres') {
+      // At most NAME_ORDER_LIMIT matches: PostgreSQL collects them from the trigram index and
+      // sorts them (OFFSET 0 keeps the subquery whole) instead of walking the name index and
+      // testing every row, which visits most of the table for a fragment whose names sort late.
+      const matches = query.selectAll('people').offset(0).as('people');
+      return pageOf(await db.selectFrom(matches).selectAll().orderBy('people.name').orderBy('people.id').limit(options.limit + 1).execute(), options.limit, order);
+    }
     query = query.orderBy('people.name').orderBy('people.id');
   }
-  const rows = await query.selectAll('people').limit(options.limit + 1).execute();
-  const page = rows.slice(0, options.limit);
+  return pageOf(await query.selectAll('people').limit(options.limit + 1).execute(), options.limit, order);
+}
+
+function pageOf(rows: PeopleTable[], limit: number, order: PeopleOrder): { rows: PeopleTable[]; next: PeoplePageCursor | null; order: PeopleOrder } {
+  const page = rows.slice(0, limit);
   const last = page[page.length - 1];
-  const next = rows.length > options.limit && last ? { name: last.name, id: last.id, ...(order === 'newest' ? { order } : {}) } : null;
+  const next = rows.length > limit && last ? { name: last.name, id: last.id, ...(order === 'newest' ? { order } : {}) } : null;
   return { rows: page, next, order };
 }
 
@@ -213,6 +223,15 @@ export async function countPeople(db: Db, filter: PeopleFilter, options: { cap: 
   const row = await db.selectFrom(inner.as('matches')).select((eb) => eb.fn.countAll<number | string>().as('count')).executeTakeFirstOrThrow();
   const count = Number(row.count);
   return count > options.cap ? { count: options.cap, capped: true } : { count, capped: false };
+}
+
+/**
+ * PostgreSQL: refreshes the planner's statistics on people. Right after a large import they still
+ * describe a much smaller table, and the planner would then scan every row for a rare search
+ * fragment until autovacuum gets round to it. SQLite's queries here do not use statistics.
+ */
+export async function refreshPeopleStatistics(db: Db): Promise<void> {
+  if (dialectOf(db) === 'postgres') await sql`analyze people`.execute(db);
 }
 
 /** Distinct departments and locations, for the directory's filter menus. */

@@ -66,6 +66,8 @@ export function toPerson(row: PeopleTable, now: number): Person {
 
 // Control characters, and bidi overrides/isolates that could make a name display as another.
 const FORBIDDEN_IN_TEXT = /[\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/;
+// A lone UTF-16 surrogate is not text: it would not survive storage, export or a PDF.
+const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
 const USERNAME = /^[a-z0-9][a-z0-9._-]{2,63}$/;
 
 /**
@@ -88,7 +90,7 @@ export function normaliseEmail(input: string): string | null {
 
 function cleanText(input: string, max: number): string | null {
   const text = input.normalize('NFC').trim().replace(/\s+/g, ' ');
-  if (text === '' || [...text].length > max || FORBIDDEN_IN_TEXT.test(text)) return null;
+  if (text === '' || [...text].length > max || FORBIDDEN_IN_TEXT.test(text) || LONE_SURROGATE.test(text)) return null;
   return text;
 }
 
