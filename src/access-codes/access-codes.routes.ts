@@ -6,7 +6,7 @@ import type { Deps } from '../deps.js';
 import { AppError } from '../errors.js';
 import { setSessionCookie } from '../http/cookies.js';
 import { currentSessionHashOf, requireAdmin } from '../http/auth.js';
-import { errorResponses, IdParams, Nullable, PeopleFilterSchema, PersonSchema } from '../http/schemas.js';
+import { ErrorSchema, errorResponses, IdParams, Nullable, PeopleFilterSchema, PersonSchema } from '../http/schemas.js';
 import { pickLocale } from '../http/i18n.js';
 import { csvRow } from '../lib/csv.js';
 import { toPerson } from '../people/person.js';
@@ -47,6 +47,18 @@ const BulkBody = Type.Object(
   },
   { additionalProperties: false },
 );
+
+const CodesJson = Type.Object({
+  batch: BatchSchema,
+  items: Type.Array(Type.Object({ id: Type.String(), name: Type.String(), username: Nullable(Type.String()), code: Type.String(), expiresAt: Type.String() })),
+});
+
+/** How a batch's codes can come back, by Accept header. */
+const CODES_CONTENT = {
+  'application/json': { schema: CodesJson },
+  'text/csv': { schema: Type.String({ description: 'name,username,code,expiresAt — spreadsheet-formula-safe' }) },
+  'application/pdf': { schema: Type.String({ format: 'binary', description: 'A4 pages of printable slips' }) },
+};
 
 const CodeBody = Type.Object({ code: Type.String({ maxLength: 200 }) }, { additionalProperties: false });
 
@@ -177,6 +189,13 @@ export function accessCodeAdminRoutes(deps: Deps): FastifyPluginAsyncTypebox {
             'Issues codes for everyone the filter selects (default: people without email), as one batch. Answers CSV (Accept: text/csv), PDF slips (Accept: application/pdf) or JSON. An Idempotency-Key header makes retries return the same batch.',
           body: Type.Optional(BulkBody),
           headers: Type.Object({ 'idempotency-key': Type.Optional(Type.String({ maxLength: 200 })) }),
+          response: {
+            201: { description: 'A new batch: its codes in the format asked for.', content: CODES_CONTENT },
+            200: { description: 'A retry with the same Idempotency-Key: the same batch again.', content: CODES_CONTENT },
+            ...errorResponses,
+            406: ErrorSchema,
+            410: ErrorSchema,
+          },
         },
       },
       async (request, reply) => {
@@ -207,11 +226,23 @@ export function accessCodeAdminRoutes(deps: Deps): FastifyPluginAsyncTypebox {
       return batch;
     });
 
-    app.get('/api/v1/batches/:id/codes', { schema: { tags: ['access codes'], params: IdParams, querystring: Type.Object({ lang: Type.Optional(Type.Union([Type.Literal('en'), Type.Literal('sv')])) }) } }, async (request, reply) => {
+    app.get(
+      '/api/v1/batches/:id/codes',
+      {
+        schema: {
+          tags: ['access codes'],
+          description: 'The codes of a batch, while its download window lasts (then 410).',
+          params: IdParams,
+          querystring: Type.Object({ lang: Type.Optional(Type.Union([Type.Literal('en'), Type.Literal('sv')])) }),
+          response: { 200: { description: 'The batch\'s codes in the format asked for.', content: CODES_CONTENT }, ...errorResponses, 406: ErrorSchema, 410: ErrorSchema },
+        },
+      },
+      async (request, reply) => {
       const batch = await getBatch(deps, request.params.id);
       if (!batch) throw new AppError('not_found', { message: 'No batch with that id.' });
       return sendBatch(deps, request, reply, batch, request.query.lang ?? pickLocale(request));
-    });
+      },
+    );
   };
 }
 

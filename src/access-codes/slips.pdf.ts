@@ -170,16 +170,17 @@ function fontPicker(doc: Doc, fallbackSetting: string | undefined): FontPicker {
     const missing = glyphs === null ? 0 : missingCharacters(glyphs, text).length;
     if (missing === 0) return { font, fauxBold: false };
     const loaded = loadFallback();
-    if (loaded === null) return { font, fauxBold: doc.font(font) && false };
-    const bold = font !== 'sans';
-    const face: Face = bold && loaded.bold
-      ? { font: 'fallbackBold', fauxBold: false }
-      : { font: 'fallback', fauxBold: bold };
-    doc.font(face.font);
-    const fallbackGlyphs = currentGlyphs(doc);
-    // The fallback may lack what DejaVu has (a rare Latin letter beside a Chinese one): the
-    // font that misses fewer characters wins.
-    if (fallbackGlyphs !== null && missingCharacters(fallbackGlyphs, text).length < missing) return face;
+    if (loaded !== null) {
+      const bold = font !== 'sans';
+      const face: Face = bold && loaded.bold
+        ? { font: 'fallbackBold', fauxBold: false }
+        : { font: 'fallback', fauxBold: bold };
+      doc.font(face.font);
+      const fallbackGlyphs = currentGlyphs(doc);
+      // The fallback may lack what DejaVu has (a rare Latin letter beside a Chinese one): the
+      // font that misses fewer characters wins.
+      if (fallbackGlyphs !== null && missingCharacters(fallbackGlyphs, text).length < missing) return face;
+    }
     doc.font(font);
     return { font, fauxBold: false };
   };
