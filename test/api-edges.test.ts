@@ -100,3 +100,20 @@ describe('configuration', () => {
     expect(loadConfig({ KEYSLIP_TRUST_PROXY: '127.0.0.1, ::1, 10.0.0.0/8, loopback' }).trustProxy).toHaveLength(4);
   });
 });
+
+describe.each(DIALECTS)('CSV import from a Swedish spreadsheet (%s)', (dialect) => {
+  it('reads a semicolon-separated file, as Excel saves "CSV" in comma-decimal locales', async () => {
+    const context = await createTestContext(dialect);
+    const api = await createTestApi(context);
+    const body = '\ufeffname;employeeId;department\r\nÅsa Öberg;S-1;Lager, norra\r\n"Berg; Bo";S-2;Kassa\r\n';
+    const response = await api.app.inject({ method: 'POST', url: '/api/v1/people/import', headers: { ...api.admin, 'content-type': 'text/csv' }, payload: body });
+    expect(response.json()).toEqual({ created: 2, updated: 0, errors: [] });
+    const found = await api.app.inject({ method: 'GET', url: '/api/v1/people?q=berg', headers: api.admin });
+    expect(found.json().items.map((p: { name: string; department: string }) => [p.name, p.department]).sort()).toEqual([
+      ['Berg; Bo', 'Kassa'],
+      ['Åsa Öberg', 'Lager, norra'],
+    ]);
+    await api.app.close();
+    await context.close();
+  });
+});

@@ -1,5 +1,5 @@
 // The people rules that take several writes: create, edit, deactivate, import.
-import type { Readable } from 'node:stream';
+import { Readable } from 'node:stream';
 import { CsvError, parse } from 'csv-parse';
 import type { Deps } from '../deps.js';
 import type { Db } from '../db/database.js';
@@ -192,6 +192,39 @@ function duplicateInFile(seen: Map<string, number>, fields: ValidPersonFields, l
   return null;
 }
 
+/**
+ * Spreadsheets in comma-decimal locales (Swedish Excel among them) save "CSV" with semicolons.
+ * The header row decides: semicolons and no comma there mean a semicolon file. Only the first
+ * line is looked at; the rest of the input streams on untouched.
+ */
+async function detectDelimiter(input: Readable): Promise<{ delimiter: ',' | ';'; stream: Readable }> {
+  const iterator = input[Symbol.asyncIterator]() as AsyncIterator<Buffer | string>;
+  const head: Buffer[] = [];
+  let size = 0;
+  for (;;) {
+    const joined = Buffer.concat(head);
+    if (joined.includes(10) || size > 64 * 1024) break;
+    const next = await iterator.next();
+    if (next.done) break;
+    const chunk = typeof next.value === 'string' ? Buffer.from(next.value) : next.value;
+    head.push(chunk);
+    size += chunk.length;
+  }
+  const firstLine = Buffer.concat(head).toString('utf8').split(/\r?\n/)[0] ?? '';
+  const delimiter = firstLine.includes(';') && !firstLine.includes(',') ? ';' : ',';
+  const stream = Readable.from(
+    (async function* () {
+      yield* head;
+      for (;;) {
+        const next = await iterator.next();
+        if (next.done) return;
+        yield next.value;
+      }
+    })(),
+  );
+  return { delimiter, stream };
+}
+
 export async function importPeople(deps: Deps, input: Readable, actor: Actor): Promise<ImportReport> {
   const report: ImportReport = { created: 0, updated: 0, errors: [] };
   let errorCount = 0;
@@ -199,8 +232,9 @@ export async function importPeople(deps: Deps, input: Readable, actor: Actor): P
     errorCount += 1;
     if (report.errors.length < MAX_REPORTED_ERRORS) report.errors.push({ line, message });
   };
-  const parser = input.pipe(
-    parse({ bom: true, relax_column_count: true, skip_empty_lines: true, trim: true, info: true, max_record_size: 64 * 1024 }),
+  const { delimiter, stream } = await detectDelimiter(input);
+  const parser = stream.pipe(
+    parse({ delimiter, bom: true, relax_column_count: true, skip_empty_lines: true, trim: true, info: true, max_record_size: 64 * 1024 }),
   );
   let columns: (keyof PersonInput | null)[] | null = null;
   let pending: PendingRow[] = [];
