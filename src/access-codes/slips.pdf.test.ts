@@ -3,10 +3,13 @@ import { PassThrough } from 'node:stream';
 import jsQR from 'jsqr';
 import { getDocument, ImageKind, OPS } from 'pdfjs-dist/legacy/build/pdf.mjs';
 import type { PDFDocumentProxy, PDFPageProxy } from 'pdfjs-dist/legacy/build/pdf.mjs';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { ALPHABET } from './access-code.js';
+import { fallbackFontCandidates } from './fallback-fonts.js';
 import {
+  fontGlyphs,
   fontPath,
+  missingCharacters,
   renderSlipsPdf,
   slipExpiryDate,
   slipQrPng,
@@ -305,5 +308,108 @@ describe('fontPath', () => {
     for (const file of ['DejaVuSans.ttf', 'DejaVuSans-Bold.ttf', 'DejaVuSansMono-Bold.ttf', 'LICENSE']) {
       expect(fontPath(file)).toMatch(/access-codes[\\/]fonts[\\/]/);
     }
+  });
+});
+
+describe('missingCharacters', () => {
+  const dejaVu = fontGlyphs(fontPath('DejaVuSans.ttf'));
+
+  it('finds none in names DejaVu can print', () => {
+    for (const name of ['Åsa', ...NAMES, 'Σοφία Παπαδοπούλου', 'Анна Иванова', 'عمر']) {
+      expect(missingCharacters(dejaVu, name)).toEqual([]);
+    }
+  });
+
+  it('lists each character DejaVu lacks once, in order, and not the spaces', () => {
+    expect(missingCharacters(dejaVu, '李')).toEqual(['李']);
+    expect(missingCharacters(dejaVu, 'Åsa 李小龙 李')).toEqual(['李', '小', '龙']);
+    expect(missingCharacters(dejaVu, '山田\u3000太郎')).toEqual(['山', '田', '太', '郎']);
+    expect(missingCharacters(dejaVu, '김민준')).toEqual(['김', '민', '준']);
+  });
+
+  it('agrees that every shipped font has printable ASCII and Latin-1 (the fast path)', () => {
+    for (const file of ['DejaVuSans.ttf', 'DejaVuSans-Bold.ttf', 'DejaVuSansMono-Bold.ttf']) {
+      let text = '';
+      for (let c = 0x20; c <= 0xff; c++) if (c < 0x7f || c >= 0xa0) text += String.fromCodePoint(c);
+      expect(missingCharacters(fontGlyphs(fontPath(file)), text)).toEqual([]);
+    }
+  });
+});
+
+/** The PostScript names of the fonts a PDF embeds (PDFKit writes font dictionaries uncompressed). */
+function embeddedFonts(pdf: Buffer): string[] {
+  const names = [...pdf.toString('latin1').matchAll(/\/BaseFont \/[A-Z]{6}\+([^\s/]+)/g)].map((m) => m[1]!);
+  return [...new Set(names)].sort();
+}
+
+const CJK_SLIPS: Slip[] = [
+  { name: '李小龙', username: 'li.xiaolong', code: codeFor(0), expiresAt: EXPIRES_AT },
+  { name: '山田太郎', username: '山田.taro', code: codeFor(1), expiresAt: EXPIRES_AT },
+  { name: '김민준', username: null, code: codeFor(2), expiresAt: EXPIRES_AT },
+  { name: 'Åsa Öberg', username: 'asa', code: codeFor(3), expiresAt: EXPIRES_AT },
+];
+const CJK_OPTIONS: SlipOptions = { ...EN, organisation: '东京物流株式会社' };
+
+async function cjkSlipsText(pdfBytes: Buffer): Promise<string> {
+  const pdf = await openPdf(pdfBytes);
+  expect(pdf.numPages).toBe(1);
+  return (await pageText(await pdf.getPage(1))).replace(/\s+/g, ' ');
+}
+
+const systemFallback = fallbackFontCandidates(undefined)[0];
+
+describe.skipIf(systemFallback === undefined)(
+  `renderSlipsPdf with a CJK fallback font${systemFallback === undefined ? ' (skipped: no CJK font on this machine; apt-get install fonts-wqy-zenhei or fonts-noto-cjk)' : ''}`,
+  () => {
+    it('prints Chinese, Japanese and Korean names, usernames and organisations', async () => {
+      const pdfBytes = await render(CJK_SLIPS, CJK_OPTIONS);
+      const text = await cjkSlipsText(pdfBytes);
+      for (const slip of CJK_SLIPS) {
+        expect(text).toContain(slip.name);
+        expect(text).toContain(grouped(slip.code));
+      }
+      expect(text).toContain('Username: li.xiaolong');
+      expect(text).toContain('Username: 山田.taro');
+      expect(text).toContain('Username: choose at first sign-in');
+      expect(text.split('东京物流株式会社')).toHaveLength(CJK_SLIPS.length + 1);
+      // Drawn with a font that has the glyphs, besides DejaVu: not as DejaVu's empty boxes.
+      const fonts = embeddedFonts(pdfBytes);
+      expect(fonts.filter((font) => !font.startsWith('DejaVu'))).toHaveLength(1);
+      expect(fonts).toContain('DejaVuSans-Bold');
+    });
+
+    it('passes over a configured font that does not load and uses the system one', async () => {
+      const broken = await render(CJK_SLIPS.slice(0, 1), { ...CJK_OPTIONS, fallbackFont: fontPath('LICENSE') });
+      expect(await cjkSlipsText(broken)).toContain('李小龙');
+      expect(embeddedFonts(broken).filter((font) => !font.startsWith('DejaVu'))).toHaveLength(1);
+    });
+
+    it('leaves Latin-only slips in DejaVu alone', async () => {
+      const pdfBytes = await render(SLIPS.slice(0, 3), EN);
+      expect(embeddedFonts(pdfBytes)).toEqual(['DejaVuSans', 'DejaVuSans-Bold', 'DejaVuSansMono-Bold']);
+    });
+  },
+);
+
+describe('renderSlipsPdf without any fallback font', () => {
+  afterEach(() => {
+    vi.doUnmock('./fallback-fonts.js');
+    vi.resetModules();
+  });
+
+  it('still prints every slip, in DejaVu, with the username and code', async () => {
+    vi.resetModules();
+    vi.doMock('./fallback-fonts.js', () => ({ fallbackFontCandidates: () => [] }));
+    const module = await import('./slips.pdf.js');
+    const out = new PassThrough();
+    const chunks: Buffer[] = [];
+    out.on('data', (chunk: Buffer) => chunks.push(chunk));
+    await module.renderSlipsPdf(CJK_SLIPS, CJK_OPTIONS, out);
+    const pdfBytes = Buffer.concat(chunks);
+    expect(embeddedFonts(pdfBytes)).toEqual(['DejaVuSans', 'DejaVuSans-Bold', 'DejaVuSansMono-Bold']);
+    const text = await cjkSlipsText(pdfBytes);
+    for (const slip of CJK_SLIPS) expect(text).toContain(grouped(slip.code));
+    expect(text).toContain('Username: li.xiaolong');
+    expect(text).toContain('Åsa Öberg');
   });
 });
