@@ -17,7 +17,7 @@ import { recordAuditEvent, type Actor } from '../audit/audit.js';
 import { DAY, HOUR, MINUTE } from '../lib/clock.js';
 import { newId } from '../lib/id.js';
 import { countCodeFailure, countCodeFailureSpike, countCodesIssued, countRateLimited, countRedemption } from '../http/metrics.js';
-import { normaliseUsername, searchTextOf } from '../people/person.js';
+import { normaliseUsername, searchTextOf, USERNAME_RULE } from '../people/person.js';
 import { findPersonByUsername, lockPerson } from '../people/people.store.js';
 import { addressGroupOf, readLimit, recordFailure, type Window } from '../rate-limits/rate-limits.js';
 import { deleteSession, endPersonSessions } from '../sessions/sessions.store.js';
@@ -312,10 +312,7 @@ export async function redeemAccessCode(
   if (person.username !== null) {
     if (username !== person.username) throw new AppError('username_mismatch', { fields: [{ field: 'username', message: 'That is not the username this code belongs to.' }] });
   } else if (username === null) {
-    throw new AppError('validation_failed', {
-      message: 'Username must be 3–64 of a–z, 0–9, ".", "_" or "-", starting with a letter or digit.',
-      fields: [{ field: 'username', message: 'Username must be 3–64 of a–z, 0–9, ".", "_" or "-", starting with a letter or digit.' }],
-    });
+    throw new AppError('validation_failed', { message: USERNAME_RULE, fields: [{ field: 'username', message: USERNAME_RULE }] });
   }
   const problem = checkPassword(input.password, { username });
   if (problem) {

@@ -68,6 +68,8 @@ export function toPerson(row: PeopleTable, now: number): Person {
 const FORBIDDEN_IN_TEXT = /[\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/;
 // A lone UTF-16 surrogate is not text: it would not survive storage, export or a PDF.
 const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+/** The username rule in plain words, for error messages. */
+export const USERNAME_RULE = 'Username must be 3–64 of a–z, 0–9, ".", "_" or "-", starting with a letter or digit.';
 const USERNAME = /^[a-z0-9][a-z0-9._-]{2,63}$/;
 
 /**
@@ -155,7 +157,7 @@ export function validatePersonInput(
       if (username === null) {
         problems.push({
           field: 'username',
-          message: 'Username must be 3–64 of a–z, 0–9, ".", "_" or "-", starting with a letter or digit.',
+          message: USERNAME_RULE,
         });
       } else fields.username = username;
     }

@@ -19,11 +19,10 @@ import { renderPage, sendPage } from '../http/layout.js';
 import { pageErrorHandler } from '../http/page-errors.js';
 import { DAY, HOUR } from '../lib/clock.js';
 import { randomToken } from '../lib/random.js';
-import { normaliseUsername, type CodeState, type Person, type PersonInput } from '../people/person.js';
+import { normaliseUsername, toPerson, USERNAME_RULE, type CodeState, type Person, type PersonInput } from '../people/person.js';
 import { createPerson, deactivatePerson, getPerson, updatePerson } from '../people/people.service.js';
 import { COUNT_CAP, decodeCursor, encodeCursor } from '../people/people.routes.js';
 import { countPeople, findPersonByUsername, listFacets, searchPeopleRows, type PeopleFilter } from '../people/people.store.js';
-import { toPerson } from '../people/person.js';
 import { listPersonSessions } from '../sessions/sessions.store.js';
 import { endSessionsOf } from '../sign-in/sign-in.service.js';
 import { auditPage, type AuditFilterValues, auditText } from './admin-audit.views.js';
@@ -130,7 +129,7 @@ function countOf(value: unknown): number {
 const FIELD_PROBLEMS_SV: Record<string, string> = {
   'Name is required.': 'Namn måste anges.',
   'Name must be 1–200 characters, without control characters.': 'Namnet måste vara 1–200 tecken, utan styrtecken.',
-  'Username must be 3–64 of a–z, 0–9, ".", "_" or "-", starting with a letter or digit.':
+  [USERNAME_RULE]:
     'Användarnamnet måste vara 3–64 tecken av a–z, 0–9, ".", "_" eller "-" och börja med en bokstav eller siffra.',
   'Email address is not valid.': 'E-postadressen är inte giltig.',
   'Employee id must be at most 64 characters.': 'Anställningsnumret får vara högst 64 tecken.',
