@@ -372,7 +372,8 @@ describe('codes: ß, ligatures, full-width and look-alike letters', () => {
           const typed = chars.join('');
           const response = await check(typed);
           expect(response.statusCode).toBeLessThan(500);
-          if (response.statusCode === 200) expect(normaliseAccessCode(typed)).toBe(SS_CODE);
+          // Both issued codes can be hit: an edit may turn one into the other (F → ﬀ, S → ' ').
+          if (response.statusCode === 200) expect([SS_CODE, FF_CODE]).toContain(normaliseAccessCode(typed));
           else expect(response.json().error.code).toBe('code_unusable');
           const normalised = normaliseAccessCode(typed);
           if (normalised !== null) expect(normalised).toMatch(/^[BCDFGHJKLMNPQRSTVWXZ]{16}$/);
