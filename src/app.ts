@@ -89,6 +89,18 @@ export async function buildApp(deps: Deps, options: BuildAppOptions = {}): Promi
     }
   });
 
+  // Ajv coerces "1e400" to Infinity and lets it through `maximum`; no number Keyslip takes is infinite.
+  app.addHook('preHandler', async (request) => {
+    for (const part of [request.query, request.body]) {
+      if (!part || typeof part !== 'object') continue;
+      for (const [key, value] of Object.entries(part as Record<string, unknown>)) {
+        if (typeof value === 'number' && !Number.isFinite(value)) {
+          throw new AppError('validation_failed', { message: `${key} must be a finite number.`, fields: [{ field: key, message: 'must be a finite number' }] });
+        }
+      }
+    }
+  });
+
   app.decorateRequest('auth', null as never);
   app.addHook('onRequest', async (request) => {
     request.auth = await authenticate(deps, request);

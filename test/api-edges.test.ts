@@ -45,6 +45,14 @@ describe.each(DIALECTS)('API edges (%s)', (dialect) => {
     expect(check.statusCode).toBe(200);
   });
 
+  it('a number too large to be finite is refused, not a server error', async () => {
+    for (const url of ['/api/v1/people?limit=1e400', '/api/v1/people?limit=-1e400', '/api/v1/audit?limit=1e400']) {
+      const response = await api.app.inject({ method: 'GET', url, headers: api.admin });
+      expect(response.statusCode, url).toBe(400);
+      expect(response.json().error.code).toBe('validation_failed');
+    }
+  });
+
   it('a malformed person id is not found, like an unknown one', async () => {
     for (const id of ['nonexistent', '01234567-89ab-7def-8123-456789abcdef']) {
       const response = await api.app.inject({ method: 'GET', url: `/api/v1/people/${id}`, headers: api.admin });

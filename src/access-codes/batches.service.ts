@@ -15,9 +15,11 @@ import { countCodesIssued } from '../http/metrics.js';
 import { applyPeopleFilter, type PeopleFilter } from '../people/people.store.js';
 import { formatAccessCode } from './access-code.js';
 import { lifetimeFor, newAccessCodeRow } from './access-codes.service.js';
-import { replaceOpenAccessCodes } from './access-codes.store.js';
+import { refreshAccessCodeStatistics, replaceOpenAccessCodes } from './access-codes.store.js';
 
 const CHUNK = 1000;
+/** A batch of this many codes refreshes the database's statistics before it is read back. */
+const STATISTICS_AFTER_CODES = 1000;
 
 export interface Batch {
   id: string;
@@ -137,6 +139,9 @@ export async function issueAccessCodes(
       return batch;
     });
     countCodesIssued({}, row.count);
+    if (row.count >= STATISTICS_AFTER_CODES) {
+      await refreshAccessCodeStatistics(deps.db).catch((error: unknown) => deps.log.warn({ err: { message: (error as Error).message } }, 'could not refresh the statistics on access codes after a bulk issue'));
+    }
     return { batch: toBatch(row, now), replayed: false };
   } catch (error) {
     // Two requests with one Idempotency-Key at once: the loser returns the winner's batch.

@@ -2,10 +2,12 @@ import { Migrator, sql, type Migration, type MigrationProvider } from 'kysely';
 import type { Db } from './database.js';
 import { dialectOf } from './dialect.js';
 import * as m0001 from './migrations/0001_initial.js';
+import * as m0002 from './migrations/0002_batch_codes_index.js';
 
 // Migrations are listed here, not discovered on disk, so the built and the source tree agree.
 const MIGRATIONS: Record<string, Migration> = {
   '0001_initial': m0001,
+  '0002_batch_codes_index': m0002,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => MIGRATIONS };

@@ -9,6 +9,7 @@ import type { PeopleTable } from '../db/schema.js';
 import { AppError } from '../errors.js';
 import { recordAuditEvent, type Actor } from '../audit/audit.js';
 import { newId } from '../lib/id.js';
+import { SeenKeys } from '../lib/seen-keys.js';
 import { deactivateOpenAccessCode } from '../access-codes/access-codes.store.js';
 import { endPersonSessions } from '../sessions/sessions.store.js';
 import { searchTextOf, toPerson, validatePersonInput, type Person, type PersonInput, type ValidPersonFields } from './person.js';
@@ -178,7 +179,7 @@ interface PendingRow {
  * row's identities are remembered). Without it a second row for one person would silently become
  * an "update" of the first. Costs one map entry per identity: about 100 bytes per row.
  */
-function duplicateInFile(seen: Map<string, number>, fields: ValidPersonFields, line: number): string | null {
+function duplicateInFile(seen: SeenKeys, fields: ValidPersonFields, line: number): string | null {
   const keys: [string, string | null | undefined][] = [
     ['username', fields.username],
     ['employee id', fields.employee_id],
@@ -238,7 +239,7 @@ export async function importPeople(deps: Deps, input: Readable, actor: Actor): P
   );
   let columns: (keyof PersonInput | null)[] | null = null;
   let pending: PendingRow[] = [];
-  const seen = new Map<string, number>();
+  const seen = new SeenKeys();
   let broken: { line: number; message: string } | null = null;
 
   try {
