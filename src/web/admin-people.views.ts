@@ -29,6 +29,7 @@ import {
 
 export const peopleText = defineMessages({
   en: {
+    newestFirst: 'Many people match: the newest come first. Type more letters for an alphabetical list.',
     search: 'Search',
     searchHint: 'Name, username, email or employee id',
     any: 'Any',
@@ -76,6 +77,7 @@ export const peopleText = defineMessages({
     alreadyDeactivated: 'This person is deactivated.',
   },
   sv: {
+    newestFirst: 'Många personer matchar: de senast tillagda visas först. Skriv fler bokstäver för en alfabetisk lista.',
     search: 'Sök',
     searchHint: 'Namn, användarnamn, e-post eller anställningsnummer',
     any: 'Alla',
@@ -133,6 +135,8 @@ export interface PeopleListModel {
   facets: { departments: string[]; locations: string[] };
   people: Person[];
   total: { count: number; capped: boolean };
+  /** A large text search comes newest first rather than in name order (see NAME_ORDER_LIMIT). */
+  newestFirst: boolean;
   /** The cursor of the next page; null on the last page. */
   nextCursor: string | null;
   /** Whether this is a later page (a "First page" link is offered). */
@@ -202,6 +206,7 @@ export function peopleResults(model: PeopleListModel, returnTo: string): SafeHtm
 </table>
 </div>`;
   return html`<p class="result-count" id="people-count" data-count-text="${peopleCount(locale, model.total.count, model.total.capped)}">${peopleCount(locale, model.total.count, model.total.capped)}</p>
+${model.newestFirst && html`<p class="hint">${t('newestFirst')}</p>`}
 ${table}
 ${(next || first) && html`<nav class="pager" aria-label="${t('pages')}"><ul>${first && html`<li><a href="${first}">${t('firstPage')}</a></li>`}${next && html`<li><a href="${next}" rel="next">${t('nextPage')}</a></li>`}</ul></nav>`}`;
 }

@@ -208,6 +208,7 @@ export function adminWebRoutes(deps: Deps): FastifyPluginAsync {
         facets,
         people: result.rows.map((row) => toPerson(row, now)),
         total,
+        newestFirst: result.order === 'newest',
         nextCursor: encodeCursor(result.next),
         paged: cursorText !== undefined,
         done,
