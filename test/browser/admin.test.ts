@@ -4,9 +4,6 @@
 // menu by keyboard alone, the import, and axe-core on every admin page in both languages, with
 // screenshots in test-artifacts/screenshots/.
 import { readFileSync } from 'node:fs';
-import jsQR from 'jsqr';
-import { getDocument, ImageKind, OPS } from 'pdfjs-dist/legacy/build/pdf.mjs';
-import type { PDFPageProxy } from 'pdfjs-dist/legacy/build/pdf.mjs';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CLI_ACTOR } from '../../src/audit/audit.js';
@@ -16,6 +13,7 @@ import type { Locale } from '../../src/http/i18n.js';
 import { LABELS } from '../../src/http/labels.js';
 import { MINUTE } from '../../src/lib/clock.js';
 import { createPerson } from '../../src/people/people.service.js';
+import { decodeQr, openPdf, pageImages, toRgba } from '../helpers/pdf.js';
 import { checkA11y, HAS_CHROMIUM, launchBrowser, screenshot, SKIP_REASON, startServer, type TestServer } from './helpers/browser.js';
 
 const ADMIN = { name: 'Anna Admin', username: 'anna.admin', password: 'green ferry at dawn 42' };
@@ -208,13 +206,13 @@ describe.skipIf(!HAS_CHROMIUM)(`admin pages in Chromium${HAS_CHROMIUM ? '' : ` (
     // The PDF: one slip per person, each QR code the access-code page with the code in the fragment.
     const [pdfDownload] = await Promise.all([page.waitForEvent('download'), page.getByRole('link', { name: 'Download slips (PDF)' }).click()]);
     expect(pdfDownload.suggestedFilename()).toMatch(/^keyslip-slips-.*\.pdf$/);
-    const pdf = await getDocument({ data: new Uint8Array(readFileSync((await pdfDownload.path())!)), isOffscreenCanvasSupported: false, disableFontFace: true, useSystemFonts: false, verbosity: 0 }).promise;
+    const pdf = await openPdf(readFileSync((await pdfDownload.path())!));
     let text = '';
     const qrTexts: string[] = [];
     for (let n = 1; n <= pdf.numPages; n++) {
       const pdfPage = await pdf.getPage(n);
       text += (await pdfPage.getTextContent()).items.map((item) => ('str' in item ? item.str + (item.hasEOL ? '\n' : '') : '')).join('');
-      for (const image of await pageImages(pdfPage)) qrTexts.push(jsQR.default(toRgba(image), image.width, image.height)?.data ?? '');
+      for (const image of await pageImages(pdfPage)) qrTexts.push(decodeQr(toRgba(image), image.width, image.height) ?? '');
     }
     const flat = text.replace(/\s+/g, ' ');
     // (A long name wraps on the slip, so compare without white space.)
@@ -386,41 +384,3 @@ describe.skipIf(!HAS_CHROMIUM)(`admin pages in Chromium${HAS_CHROMIUM ? '' : ` (
   });
 });
 
-// ---- PDF images (as in src/access-codes/slips.pdf.test.ts)
-
-interface DecodedImage {
-  width: number;
-  height: number;
-  kind: number;
-  data: Uint8ClampedArray | Uint8Array;
-}
-
-async function pageImages(page: PDFPageProxy): Promise<DecodedImage[]> {
-  const operators = await page.getOperatorList();
-  const images: DecodedImage[] = [];
-  for (let i = 0; i < operators.fnArray.length; i++) {
-    if (operators.fnArray[i] !== OPS.paintImageXObject) continue;
-    const id = (operators.argsArray[i] as [string])[0];
-    images.push(await new Promise<DecodedImage>((resolve) => page.objs.get(id, (image: DecodedImage) => resolve(image))));
-  }
-  return images;
-}
-
-function toRgba(image: DecodedImage): Uint8ClampedArray {
-  const { width, height, kind, data } = image;
-  const rgba = new Uint8ClampedArray(width * height * 4);
-  for (let p = 0; p < width * height; p++) {
-    let r: number, g: number, b: number;
-    if (kind === ImageKind.GRAYSCALE_1BPP) {
-      const rowBytes = Math.ceil(width / 8);
-      const bit = (data[Math.floor(p / width) * rowBytes + ((p % width) >> 3)]! >> (7 - ((p % width) & 7))) & 1;
-      r = g = b = bit ? 255 : 0;
-    } else if (kind === ImageKind.RGB_24BPP) {
-      [r, g, b] = [data[p * 3]!, data[p * 3 + 1]!, data[p * 3 + 2]!];
-    } else {
-      [r, g, b] = [data[p * 4]!, data[p * 4 + 1]!, data[p * 4 + 2]!];
-    }
-    rgba.set([r, g, b, 255], p * 4);
-  }
-  return rgba;
-}
