@@ -1,9 +1,18 @@
 // Access codes in the database. Every state change is a conditional update whose affected-row
 // count decides, so concurrent writers cannot both succeed (SPEC R2, R3, R5).
-import { sql } from 'kysely';
+import { sql, type ExpressionBuilder } from 'kysely';
 import type { Db } from '../db/database.js';
 import { dialectOf } from '../db/dialect.js';
-import type { AccessCodesTable } from '../db/schema.js';
+import type { AccessCodesTable, Database } from '../db/schema.js';
+
+/**
+ * An open code: not used, not deactivated, not replaced — the same condition as the partial unique
+ * index `access_codes_one_open_per_person` (R2). Expiry is not part of it: an expired code stays
+ * open until something closes it, so a new issue still replaces it.
+ */
+function isOpen(eb: ExpressionBuilder<Database, 'access_codes'>) {
+  return eb.and([eb('used_at', 'is', null), eb('deactivated_at', 'is', null), eb('replaced_at', 'is', null)]);
+}
 
 export async function findAccessCodeByHashes(db: Db, hashes: readonly string[]): Promise<AccessCodesTable | null> {
   if (hashes.length === 0) return null;
@@ -40,22 +49,24 @@ export async function replaceOpenAccessCodes(db: Db, personIds: readonly string[
     .updateTable('access_codes')
     .set({ replaced_at: now, code_encrypted: null })
     .where('person_id', 'in', personIds)
-    .where('used_at', 'is', null)
-    .where('deactivated_at', 'is', null)
-    .where('replaced_at', 'is', null)
+    .where(isOpen)
     .executeTakeFirst();
   return Number(result.numUpdatedRows);
 }
 
 /** R6: deactivates the person's open code; returns the number of codes deactivated (0 or 1). */
 export async function deactivateOpenAccessCode(db: Db, personId: string, now: number): Promise<number> {
+  return deactivateOpenAccessCodes(db, [personId], now);
+}
+
+/** R6 in bulk: deactivates the open codes of these people; returns how many it deactivated. */
+export async function deactivateOpenAccessCodes(db: Db, personIds: readonly string[], now: number): Promise<number> {
+  if (personIds.length === 0) return 0;
   const result = await db
     .updateTable('access_codes')
     .set({ deactivated_at: now, code_encrypted: null })
-    .where('person_id', '=', personId)
-    .where('used_at', 'is', null)
-    .where('deactivated_at', 'is', null)
-    .where('replaced_at', 'is', null)
+    .where('person_id', 'in', personIds)
+    .where(isOpen)
     .executeTakeFirst();
   return Number(result.numUpdatedRows);
 }
@@ -69,9 +80,7 @@ export async function consumeAccessCode(db: Db, id: string, now: number): Promis
     .updateTable('access_codes')
     .set({ used_at: now, code_encrypted: null })
     .where('id', '=', id)
-    .where('used_at', 'is', null)
-    .where('deactivated_at', 'is', null)
-    .where('replaced_at', 'is', null)
+    .where(isOpen)
     .where('expires_at', '>', now)
     .executeTakeFirst();
   return Number(result.numUpdatedRows) === 1;

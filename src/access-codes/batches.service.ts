@@ -15,7 +15,7 @@ import { countCodesIssued } from '../http/metrics.js';
 import { applyPeopleFilter, type PeopleFilter } from '../people/people.store.js';
 import { formatAccessCode } from './access-code.js';
 import { lifetimeFor, newAccessCodeRow } from './access-codes.service.js';
-import { refreshAccessCodeStatistics, replaceOpenAccessCodes } from './access-codes.store.js';
+import { deactivateOpenAccessCodes, refreshAccessCodeStatistics, replaceOpenAccessCodes } from './access-codes.store.js';
 
 const CHUNK = 1000;
 /** A batch of this many codes refreshes the database's statistics before it is read back. */
@@ -220,15 +220,7 @@ export async function deactivateAccessCodes(deps: Deps, options: { filter: Peopl
       if (people.length === 0) break;
       after = people[people.length - 1]!.id;
       const ids = people.map((p) => p.id);
-      const result = await trx
-        .updateTable('access_codes')
-        .set({ deactivated_at: now, code_encrypted: null })
-        .where('person_id', 'in', ids)
-        .where('used_at', 'is', null)
-        .where('deactivated_at', 'is', null)
-        .where('replaced_at', 'is', null)
-        .executeTakeFirst();
-      total += Number(result.numUpdatedRows);
+      total += await deactivateOpenAccessCodes(trx, ids, now);
       await trx.updateTable('people').set({ code_state: 'deactivated', code_expires_at: null }).where('id', 'in', ids).execute();
     }
     await recordAuditEvent(trx, { action: 'access_codes.deactivated', actor: options.actor, details: { count: total, filter: options.filter }, at: now });
