@@ -1,7 +1,7 @@
 // Guessing codes and passwords (SPEC §3 "Brute force"; ASVS v5 6.1.1, 6.3.1, 6.6.3): per-address
 // limits held in the database, a growing per-account delay without a lock-out, a global spike
 // alarm, and an audit trail that never holds what was tried.
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it, onTestFinished } from 'vitest';
 import type { LightMyRequestResponse } from 'fastify';
 import { buildApp } from '../../src/app.js';
 import { CLI_ACTOR } from '../../src/audit/audit.js';
@@ -11,25 +11,12 @@ import { addressGroupOf } from '../../src/rate-limits/rate-limits.js';
 import { createApiToken } from '../../src/sessions/api-tokens.js';
 import type { Deps, Log } from '../../src/deps.js';
 import { createTestContext, DIALECTS, type TestContext } from '../helpers/deps.js';
-import { createTestApi, type TestApi } from '../helpers/api.js';
-import { ADDRESS_A, ADDRESS_B, claimedPerson, createPersonViaApi, expectErrorBody, issueCodeViaApi, OTHER_PASSWORD, PASSWORD } from './support.js';
+import type { TestApi } from '../helpers/api.js';
+import { ADDRESS_A, ADDRESS_B, claimedPerson, createPersonViaApi, expectErrorBody, issueCodeViaApi, openApis, OTHER_PASSWORD, PASSWORD } from './support.js';
 
 const SECOND_MS = 1000;
 
-const opened: { context: TestContext; api: TestApi }[] = [];
-afterEach(async () => {
-  for (const { context, api } of opened.splice(0)) {
-    await api.app.close();
-    await context.close();
-  }
-});
-
-async function open(dialect: 'sqlite' | 'postgres', env: Record<string, string> = {}): Promise<{ context: TestContext; api: TestApi }> {
-  const context = await createTestContext(dialect, { env });
-  const api = await createTestApi(context);
-  opened.push({ context, api });
-  return { context, api };
-}
+const open = openApis();
 
 function check(api: TestApi, code: string, headers: Record<string, string> = {}, remoteAddress = ADDRESS_A): Promise<LightMyRequestResponse> {
   return api.app.inject({ method: 'POST', url: '/api/v1/access-code/check', remoteAddress, headers, payload: { code } });
@@ -176,7 +163,10 @@ describe('a spike of failures across all clients', () => {
     const deps: Deps = { ...context.deps, log };
     const app = await buildApp(deps);
     await createApiToken(deps.db, { name: 't', actor: CLI_ACTOR, now: context.clock.now() });
-    opened.push({ context, api: { app, adminToken: '', admin: { authorization: '' } } });
+    onTestFinished(async () => {
+      await app.close();
+      await context.close();
+    });
 
     const spikes = async (): Promise<number> => {
       const metrics = await app.inject({ method: 'GET', url: '/metrics' });

@@ -1,29 +1,16 @@
 // Sessions under attack (ASVS v5 V7): fresh ids at every sign-in and redemption (no fixation),
 // every other session ended on recovery and deactivation, idle and absolute timeouts, sign-out
 // that really ends the session, and an admin who can end someone's sessions.
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { LightMyRequestResponse } from 'fastify';
 import { csrfTokenFor } from '../../src/http/csrf.js';
 import { HOUR, MINUTE } from '../../src/lib/clock.js';
 import { sha256 } from '../../src/lib/random.js';
-import { createTestContext, DIALECTS, type TestContext } from '../helpers/deps.js';
-import { createTestApi, sessionCookieOf, type TestApi } from '../helpers/api.js';
-import { claimedPerson, createPersonViaApi, issueCodeViaApi, OTHER_PASSWORD, PASSWORD } from './support.js';
+import { DIALECTS, type TestContext } from '../helpers/deps.js';
+import { sessionCookieOf, type TestApi } from '../helpers/api.js';
+import { claimedPerson, createPersonViaApi, issueCodeViaApi, openApis, OTHER_PASSWORD, PASSWORD } from './support.js';
 
-const opened: { context: TestContext; api: TestApi }[] = [];
-afterEach(async () => {
-  for (const { context, api } of opened.splice(0)) {
-    await api.app.close();
-    await context.close();
-  }
-});
-
-async function open(dialect: 'sqlite' | 'postgres', env: Record<string, string> = {}): Promise<{ context: TestContext; api: TestApi }> {
-  const context = await createTestContext(dialect, { env });
-  const api = await createTestApi(context);
-  opened.push({ context, api });
-  return { context, api };
-}
+const open = openApis();
 
 function me(api: TestApi, cookie: string): Promise<LightMyRequestResponse> {
   return api.app.inject({ method: 'GET', url: '/api/v1/me', headers: { cookie } });

@@ -2,10 +2,10 @@
 import { createHash } from 'node:crypto';
 import fc from 'fast-check';
 import type { LightMyRequestResponse } from 'fastify';
-import { expect } from 'vitest';
+import { afterEach, expect } from 'vitest';
 import type { Db } from '../../src/db/database.js';
-import type { TestApi } from '../helpers/api.js';
-import { sessionCookieOf } from '../helpers/api.js';
+import { createTestApi, sessionCookieOf, type TestApi } from '../helpers/api.js';
+import { createTestContext, type TestContext } from '../helpers/deps.js';
 
 /** A passphrase that passes the policy for every username used in these suites. */
 export const PASSWORD = 'violet kettle marching north';
@@ -90,4 +90,24 @@ export async function claimedPerson(
   const cookie = sessionCookieOf(redeemed.headers['set-cookie']);
   expect(cookie).not.toBeNull();
   return { id: person.id, code, cookie: cookie! };
+}
+
+/**
+ * An `open(dialect, env)` for a test file: each call makes a context and an API, and both are
+ * closed after the test that opened them.
+ */
+export function openApis(): (dialect: 'sqlite' | 'postgres', env?: Record<string, string>) => Promise<{ context: TestContext; api: TestApi }> {
+  const opened: { context: TestContext; api: TestApi }[] = [];
+  afterEach(async () => {
+    for (const { context, api } of opened.splice(0)) {
+      await api.app.close();
+      await context.close();
+    }
+  });
+  return async (dialect, env = {}) => {
+    const context = await createTestContext(dialect, { env });
+    const api = await createTestApi(context);
+    opened.push({ context, api });
+    return { context, api };
+  };
 }
