@@ -3,8 +3,7 @@
 // way paging gives every match once, and the cursor keeps the order from page to page.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { PeopleTable } from '../src/db/schema.js';
-import { newId } from '../src/lib/id.js';
-import { searchTextOf } from '../src/people/person.js';
+import { newPersonRow } from '../src/people/people.service.js';
 import { decodeCursor, encodeCursor } from '../src/people/people.routes.js';
 import { insertPerson, NAME_ORDER_LIMIT, searchPeopleRows, type PeopleFilter, type PeoplePageCursor } from '../src/people/people.store.js';
 import { createTestContext, DIALECTS, type TestContext } from './helpers/deps.js';
@@ -12,32 +11,9 @@ import { createTestContext, DIALECTS, type TestContext } from './helpers/deps.js
 const NOW = Date.UTC(2026, 0, 1, 9, 0, 0);
 const GIVEN = ['Anna', 'Åsa', 'Zoë', 'Björn', 'Lars', 'Ida', 'Omar', 'Hương'];
 
+/** Ids follow `index`, so "newest first" is a known order. */
 function personRow(name: string, index: number, email: string | null): PeopleTable {
-  const row: PeopleTable = {
-    id: newId(NOW + index),
-    name,
-    username: null,
-    email,
-    employee_id: `E${index}`,
-    department: null,
-    location: null,
-    title: null,
-    role: 'member',
-    status: 'unclaimed',
-    password_hash: null,
-    search_text: '',
-    code_state: 'none',
-    code_expires_at: null,
-    failed_sign_ins: 0,
-    last_failed_sign_in_at: null,
-    created_at: NOW,
-    updated_at: NOW,
-    claimed_at: null,
-    last_sign_in_at: null,
-    deactivated_at: null,
-  };
-  row.search_text = searchTextOf(row);
-  return row;
+  return newPersonRow({ name, email, employee_id: `E${index}` }, NOW + index);
 }
 
 describe.each(DIALECTS)('large text searches come newest first, small ones by name (%s)', (dialect) => {

@@ -22,7 +22,8 @@ function conflictError(column: string | null): AppError {
   return new AppError('conflict');
 }
 
-function newPersonRow(fields: ValidPersonFields & { name: string }, now: number): PeopleTable {
+/** A new, unclaimed person's row with its search text; not yet written. */
+export function newPersonRow(fields: ValidPersonFields & { name: string }, now: number): PeopleTable {
   const row: PeopleTable = {
     id: newId(now),
     name: fields.name,
