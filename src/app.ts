@@ -9,7 +9,8 @@ import type { Deps } from './deps.js';
 import { AppError } from './errors.js';
 import { accessCodeAdminRoutes, accessCodePublicRoutes } from './access-codes/access-codes.routes.js';
 import { auditRoutes } from './audit/audit.routes.js';
-import { authenticate } from './http/auth.js';
+import { ASSETS_PREFIX } from './http/assets.js';
+import { anonymous, authenticate } from './http/auth.js';
 import { assertSameOrigin, CSRF_HEADER, csrfTokenValid, isFromBrowser } from './http/csrf.js';
 import { handleError } from './http/errors.handler.js';
 import { countHttpRequest } from './http/metrics.js';
@@ -102,8 +103,11 @@ export async function buildApp(deps: Deps, options: BuildAppOptions = {}): Promi
   });
 
   app.decorateRequest('auth', null as never);
+  // Static files and the health and metrics probes need no identity: skip the session lookup,
+  // which would otherwise run (and touch the session row) for every stylesheet and script.
   app.addHook('onRequest', async (request) => {
-    request.auth = await authenticate(deps, request);
+    const path = request.url.split('?')[0] ?? '';
+    request.auth = path.startsWith(ASSETS_PREFIX) || path === '/healthz' || path === '/metrics' ? anonymous(request) : await authenticate(deps, request);
   });
   // CSRF for cookie-authenticated API writes from a browser: same origin, plus the token header.
   app.addHook('preHandler', async (request) => {

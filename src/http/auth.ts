@@ -35,6 +35,11 @@ export async function authenticate(deps: Deps, request: FastifyRequest): Promise
       return { via: 'session', person, sessionIdHash: session.id_hash, actor: { kind: 'person', id: person.id, label: person.username ?? person.name, ip: request.ip } };
     }
   }
+  return anonymous(request);
+}
+
+/** No identity: what a request without a valid session or token is. */
+export function anonymous(request: FastifyRequest): Auth {
   return { via: 'none', person: null, actor: { kind: 'anonymous', id: null, label: 'anonymous', ip: request.ip } };
 }
 
