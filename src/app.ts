@@ -11,10 +11,13 @@ import { accessCodeAdminRoutes, accessCodePublicRoutes } from './access-codes/ac
 import { auditRoutes } from './audit/audit.routes.js';
 import { ASSETS_PREFIX } from './http/assets.js';
 import { anonymous, authenticate } from './http/auth.js';
+import { sessionCookieName } from './http/cookies.js';
 import { assertSameOrigin, CSRF_HEADER, csrfTokenValid, isFromBrowser } from './http/csrf.js';
 import { handleError } from './http/errors.handler.js';
+import { verifyFormCsrf } from './http/forms.js';
 import { countHttpRequest } from './http/metrics.js';
 import { sendNotFoundPage, wantsHtmlPage } from './http/page-errors.js';
+import { assignRoutePolicy, hasBody, isSafeMethod, mediaTypeOf, type RoutePolicy } from './http/route-policy.js';
 import { opsRoutes } from './ops/ops.routes.js';
 import { peopleRoutes } from './people/people.routes.js';
 import { signInRoutes } from './sign-in/sign-in.routes.js';
@@ -72,13 +75,23 @@ export async function buildApp(deps: Deps, options: BuildAppOptions = {}): Promi
     openapi: {
       openapi: '3.1.0',
       info: { title: 'Keyslip API', version: '1', description: 'People, access codes, redemption and sign-in. Admin calls take an admin session or `Authorization: Bearer <token>`.' },
-      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' }, session: { type: 'apiKey', in: 'cookie', name: 'keyslip_session' } } },
+      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' }, session: { type: 'apiKey', in: 'cookie', name: sessionCookieName(deps.config) } } },
       security: [{ bearer: [] }, { session: [] }],
     },
   });
 
-  // CSV imports: the body is handed over as a stream, parsed row by row by the importer.
-  app.addContentTypeParser(['text/csv', 'application/csv', 'text/plain'], (_request, payload, done) => done(null, payload));
+  // CSV imports: the body is handed over as a stream, parsed row by row by the importer. Only
+  // text/csv: text/plain is a type a form on any web site may send without asking (see below).
+  app.addContentTypeParser('text/csv', (_request, payload, done) => done(null, payload));
+
+  // Every route that can change something gets its CSRF policy and body type as it is added
+  // (route-policy.ts); the hooks below enforce them by the matched route. routeTable lists them.
+  const routeTable: RoutePolicy[] = [];
+  app.decorate('routeTable', routeTable);
+  app.addHook('onRoute', (route) => {
+    const policy = assignRoutePolicy(route);
+    if (policy) routeTable.push(policy);
+  });
 
   // A POST without a body (e.g. "issue a code" with no options) is validated as an empty object.
   // An empty query parameter (`?status=&limit=`) means "not given", as a filled-in URL template sends it.
@@ -105,19 +118,34 @@ export async function buildApp(deps: Deps, options: BuildAppOptions = {}): Promi
   app.decorateRequest('auth', null as never);
   // Static files and the health and metrics probes need no identity: skip the session lookup,
   // which would otherwise run (and touch the session row) for every stylesheet and script.
+  // Decided by the matched route, as everything below: never by the spelling of the URL.
   app.addHook('onRequest', async (request) => {
-    const path = request.url.split('?')[0] ?? '';
-    request.auth = path.startsWith(ASSETS_PREFIX) || path === '/healthz' || path === '/metrics' ? anonymous(request) : await authenticate(deps, request);
+    const route = request.routeOptions.url ?? '';
+    request.auth = route.startsWith(ASSETS_PREFIX) || route === '/healthz' || route === '/metrics' ? anonymous(request) : await authenticate(deps, request);
   });
-  // CSRF for cookie-authenticated API writes from a browser: same origin, plus the token header.
-  app.addHook('preHandler', async (request) => {
-    if (!request.url.startsWith('/api/') || ['GET', 'HEAD', 'OPTIONS'].includes(request.method)) return;
-    if (request.auth.via === 'token') return;
-    if (!isFromBrowser(request)) return;
+  // A request that may change something: the body must be the route's one type (415 otherwise),
+  // and an API write from a browser must be same-origin and, with a session, carry the token.
+  app.addHook('onRequest', async (request) => {
+    if (isSafeMethod(request.method)) return;
+    const { csrf, body } = request.routeOptions.config;
+    if (csrf === undefined || body === undefined) {
+      if (request.is404) return;
+      throw new AppError('forbidden');
+    }
+    if (csrf === 'none') request.auth = anonymous(request);
+    if (hasBody(request) && mediaTypeOf(request.headers['content-type']) !== body) {
+      throw new AppError('unsupported_media_type', { message: `Send the body with Content-Type: ${body}.` });
+    }
+    if (csrf !== 'api' || request.auth.via === 'token' || !isFromBrowser(request)) return;
     assertSameOrigin(deps.config, request);
     if (request.auth.via === 'session' && !csrfTokenValid(deps.keyring, request.auth.sessionIdHash, request.headers[CSRF_HEADER])) {
       throw new AppError('csrf_failed');
     }
+  });
+  // A form's token is in its body, so this waits for the body to be parsed. The page handlers
+  // check it again themselves; this hook is what guarantees no form route goes unchecked.
+  app.addHook('preValidation', async (request) => {
+    if (!isSafeMethod(request.method) && request.routeOptions.config.csrf === 'form') verifyFormCsrf(deps, request);
   });
   app.addHook('onResponse', async (_request, reply) => {
     countHttpRequest({ status: `${Math.floor(reply.statusCode / 100)}xx` });

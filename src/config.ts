@@ -42,6 +42,12 @@ export interface Config {
   readonly dbPoolSize: number;
   /** KEYSLIP_LOG_LEVEL — pino level. Default info. */
   readonly logLevel: string;
+  /** KEYSLIP_METRICS_TOKEN — bearer token a Prometheus scrape of /metrics must send (≥ 32 chars). Default: none. */
+  readonly metricsToken: string;
+  /** KEYSLIP_METRICS_HOST — interface of the separate metrics listener. Default 127.0.0.1. */
+  readonly metricsHost: string;
+  /** KEYSLIP_METRICS_PORT — port of a separate listener for /metrics only. Default: none. */
+  readonly metricsPort: number | null;
   /** KEYSLIP_PDF_FALLBACK_FONT — font file for names DejaVu cannot print (CJK); a .ttc as file#PostScriptName. Default: none (system CJK fonts are looked for). */
   readonly pdfFallbackFont: string;
 }
@@ -130,6 +136,18 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
     problems.push('KEYSLIP_PDF_FALLBACK_FONT names a font collection: add # and the PostScript name of the face, e.g. NotoSansCJK-Regular.ttc#NotoSansCJKjp-Regular');
   }
 
+  // /metrics is never public: it needs this token, or its own listener (or both); with neither
+  // it answers 404.
+  const metricsToken = text('KEYSLIP_METRICS_TOKEN', '');
+  if (metricsToken !== '' && !/^[\x21-\x7e]{32,200}$/.test(metricsToken)) {
+    problems.push('KEYSLIP_METRICS_TOKEN must be 32 to 200 visible ASCII characters (no spaces), e.g. from `openssl rand -hex 32`');
+  }
+  const metricsPortText = text('KEYSLIP_METRICS_PORT', '');
+  const metricsPort = metricsPortText === '' ? null : integer('KEYSLIP_METRICS_PORT', 0, 0, 65535);
+  const metricsHost = text('KEYSLIP_METRICS_HOST', '127.0.0.1');
+  if (env.KEYSLIP_METRICS_HOST?.trim() && metricsPort === null) problems.push('KEYSLIP_METRICS_HOST needs KEYSLIP_METRICS_PORT');
+  if (metricsPort !== null && metricsPort !== 0 && metricsPort === port) problems.push('KEYSLIP_METRICS_PORT must differ from KEYSLIP_PORT');
+
   const config: Config = {
     port,
     host,
@@ -150,6 +168,9 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
     sessionAbsoluteHours: integer('KEYSLIP_SESSION_ABSOLUTE_HOURS', 168, 1, 24 * 90),
     dbPoolSize: integer('KEYSLIP_DB_POOL_SIZE', 10, 1, 500),
     logLevel,
+    metricsToken,
+    metricsHost,
+    metricsPort,
     pdfFallbackFont: pdfFallbackFont === '' ? '' : path.resolve(cwd, pdfFallbackFont),
   };
 

@@ -7,6 +7,7 @@ import { eraseExpiredBatches } from './access-codes/batches.service.js';
 import { createFirstAdminIfEmpty } from './people/first-admin.js';
 import { pruneRateLimits } from './rate-limits/rate-limits.js';
 import { openRuntime } from './runtime.js';
+import { buildMetricsApp } from './ops/ops.routes.js';
 import { DAY, MINUTE } from './lib/clock.js';
 import { commonPasswordCount } from './sign-in/password.js';
 
@@ -33,6 +34,7 @@ export async function serve(config: Config): Promise<void> {
   }
 
   const app = await buildApp(deps, { logger });
+  const metricsApp = config.metricsPort === null ? null : await buildMetricsApp(deps);
   const housekeeping = setInterval(() => {
     eraseExpiredBatches(deps)
       .then(() => pruneRateLimits(deps.db, deps.clock.now() - DAY))
@@ -47,8 +49,7 @@ export async function serve(config: Config): Promise<void> {
     closing = true;
     logger.info({ signal }, 'shutting down: finishing requests in flight');
     clearInterval(housekeeping);
-    app
-      .close()
+    Promise.all([app.close(), metricsApp?.close()])
       .then(() => handle.close())
       .then(() => process.exit(0))
       .catch(() => process.exit(1));
@@ -57,6 +58,11 @@ export async function serve(config: Config): Promise<void> {
   process.on('SIGINT', () => shutdown('SIGINT'));
 
   await app.listen({ port: config.port, host: config.host });
+  if (metricsApp && config.metricsPort !== null) {
+    // Logged apart from the main "Server listening at": scripts that wait for that line find the main port.
+    const address = await metricsApp.listen({ port: config.metricsPort, host: config.metricsHost });
+    logger.info({ address }, `metrics listener at ${address}/metrics`);
+  }
 }
 
 async function main(): Promise<void> {

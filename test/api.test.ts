@@ -9,6 +9,8 @@ import { PASSWORD, spellingsOf } from './helpers/core.js';
 import { createTestContext, DIALECTS, type TestContext } from './helpers/deps.js';
 import type { Env } from '../src/config.js';
 
+const METRICS_TOKEN = 'metrics-token-metrics-token-metrics-token';
+
 interface Opened {
   context: TestContext;
   api: TestApi;
@@ -29,7 +31,7 @@ function expectError(response: LightMyRequestResponse, status: number, code: Err
 /** The attributes of the session cookie in a Set-Cookie header, lower-cased names. */
 function sessionCookieAttributes(setCookie: string | string[] | undefined): Map<string, string> {
   const all = Array.isArray(setCookie) ? setCookie : setCookie ? [setCookie] : [];
-  const cookie = all.find((c) => c.startsWith('keyslip_session='));
+  const cookie = all.find((c) => /^(__Host-)?keyslip_session=/.test(c));
   expect(cookie, 'a keyslip_session cookie').toBeDefined();
   const attributes = new Map<string, string>();
   for (const part of cookie!.split(';').slice(1)) {
@@ -579,13 +581,13 @@ describe.each(DIALECTS)('HTTP API (%s)', (dialect) => {
       }
     });
 
-    it('/healthz answers ok and /metrics speaks Prometheus', async () => {
-      const o = await open();
+    it('/healthz answers ok and /metrics speaks Prometheus (with the metrics token)', async () => {
+      const o = await open({ KEYSLIP_METRICS_TOKEN: METRICS_TOKEN });
       const health = await o.app.inject({ method: 'GET', url: '/healthz' });
       expect(health.statusCode).toBe(200);
       expect(health.json()).toEqual({ status: 'ok', database: 'ok' });
       await o.app.inject({ method: 'POST', url: '/api/v1/access-code/check', payload: { code: 'BBBB-BBBB-BBBB-BBBB' } });
-      const metrics = await o.app.inject({ method: 'GET', url: '/metrics' });
+      const metrics = await o.app.inject({ method: 'GET', url: '/metrics', headers: { authorization: `Bearer ${METRICS_TOKEN}` } });
       expect(metrics.statusCode).toBe(200);
       expect(metrics.headers['content-type']).toMatch(/^text\/plain/);
       expect(metrics.body).toMatch(/^keyslip_up 1$/m);

@@ -6,7 +6,9 @@ import type { PeopleTable } from '../db/schema.js';
 import type { Actor } from '../audit/audit.js';
 import { AppError } from '../errors.js';
 import { resolveApiToken } from '../sessions/api-tokens.js';
-import { resolveSession, SESSION_COOKIE } from '../sessions/session.js';
+import { resolveSession } from '../sessions/session.js';
+import { clientAddressOf } from './client-address.js';
+import { sessionCookieName } from './cookies.js';
 
 export type Auth =
   | { via: 'session'; person: PeopleTable; sessionIdHash: string; actor: Actor }
@@ -25,14 +27,14 @@ export async function authenticate(deps: Deps, request: FastifyRequest): Promise
   if (typeof header === 'string' && /^Bearer /i.test(header)) {
     const token = await resolveApiToken(deps.db, header.slice(7).trim(), now);
     if (!token) throw new AppError('unauthenticated', { message: 'The API token is not valid.' });
-    return { via: 'token', person: null, tokenId: token.id, actor: { kind: 'token', id: token.id, label: `token:${token.name}`, ip: request.ip } };
+    return { via: 'token', person: null, tokenId: token.id, actor: { kind: 'token', id: token.id, label: `token:${token.name}`, ip: clientAddressOf(request) } };
   }
-  const cookie = request.cookies[SESSION_COOKIE];
+  const cookie = request.cookies[sessionCookieName(deps.config)];
   if (cookie) {
     const current = await resolveSession(deps.db, deps.config, cookie, now);
     if (current) {
       const { person, session } = current;
-      return { via: 'session', person, sessionIdHash: session.id_hash, actor: { kind: 'person', id: person.id, label: person.username ?? person.name, ip: request.ip } };
+      return { via: 'session', person, sessionIdHash: session.id_hash, actor: { kind: 'person', id: person.id, label: person.username ?? person.name, ip: clientAddressOf(request) } };
     }
   }
   return anonymous(request);
@@ -40,7 +42,7 @@ export async function authenticate(deps: Deps, request: FastifyRequest): Promise
 
 /** No identity: what a request without a valid session or token is. */
 export function anonymous(request: FastifyRequest): Auth {
-  return { via: 'none', person: null, actor: { kind: 'anonymous', id: null, label: 'anonymous', ip: request.ip } };
+  return { via: 'none', person: null, actor: { kind: 'anonymous', id: null, label: 'anonymous', ip: clientAddressOf(request) } };
 }
 
 /** preHandler: any signed-in person (session) or token. */

@@ -4,17 +4,46 @@ import type { Config } from '../config.js';
 import type { NewSession } from '../sessions/session.js';
 import { SESSION_COOKIE } from '../sessions/session.js';
 
-/** HttpOnly (no script reads it), SameSite=Lax, Secure whenever the public address is https. */
+/** The random cookie the forms' CSRF tokens are bound to before sign-in (see forms.ts). */
+export const ANON_CSRF_COOKIE = 'keyslip_csrf';
+
+/** Whether the public address is https: cookies are then Secure and carry a name prefix. */
+export function isHttps(config: Pick<Config, 'baseUrl'>): boolean {
+  return config.baseUrl.startsWith('https://');
+}
+
+/**
+ * The name a cookie has on the wire. Over https a site-wide cookie is `__Host-name`: a browser
+ * accepts it only with Secure, Path=/ and no Domain, set by this very host, so a sibling
+ * subdomain or a plain-http page cannot plant or overwrite it (cookie tossing). A cookie scoped to
+ * a path cannot be `__Host-`; it gets `__Secure-` (only ever set over https). Over plain http
+ * (a laptop) browsers refuse both prefixes, so the bare name is used.
+ */
+export function cookieName(config: Pick<Config, 'baseUrl'>, name: string, options: { pathScoped?: boolean } = {}): string {
+  if (!isHttps(config)) return name;
+  return `${options.pathScoped ? '__Secure-' : '__Host-'}${name}`;
+}
+
+export function sessionCookieName(config: Pick<Config, 'baseUrl'>): string {
+  return cookieName(config, SESSION_COOKIE);
+}
+
+/**
+ * HttpOnly (no script reads it), SameSite=Lax, Secure whenever the public address is https.
+ * Signing in also drops the pre-session CSRF cookie: the forms of the signed-in pages carry
+ * tokens bound to the new session, and no token made before the sign-in is accepted after it.
+ */
 export function setSessionCookie(reply: FastifyReply, config: Config, session: NewSession, now: number): void {
-  reply.setCookie(SESSION_COOKIE, session.token, {
+  reply.setCookie(sessionCookieName(config), session.token, {
     httpOnly: true,
     sameSite: 'lax',
-    secure: config.baseUrl.startsWith('https://'),
+    secure: isHttps(config),
     path: '/',
     maxAge: Math.max(0, Math.floor((session.expiresAt - now) / 1000)),
   });
+  reply.clearCookie(cookieName(config, ANON_CSRF_COOKIE), { httpOnly: true, sameSite: 'lax', secure: isHttps(config), path: '/' });
 }
 
 export function clearSessionCookie(reply: FastifyReply, config: Config): void {
-  reply.clearCookie(SESSION_COOKIE, { httpOnly: true, sameSite: 'lax', secure: config.baseUrl.startsWith('https://'), path: '/' });
+  reply.clearCookie(sessionCookieName(config), { httpOnly: true, sameSite: 'lax', secure: isHttps(config), path: '/' });
 }

@@ -28,17 +28,15 @@ export function isFromBrowser(request: FastifyRequest): boolean {
   return request.headers.origin !== undefined || request.headers['sec-fetch-site'] !== undefined;
 }
 
-/** Refuses a request whose Origin is another site's, or that the browser marks cross-site. */
-export function assertSameOrigin(config: Config, request: FastifyRequest): void {
+/**
+ * Refuses a request whose Origin is not KEYSLIP_BASE_URL's, or that the browser marks cross-site
+ * or same-site. The Host header is not consulted: it is whatever the client (or a misconfigured
+ * proxy) says, so it cannot vouch for the origin.
+ */
+export function assertSameOrigin(config: Pick<Config, 'baseUrl'>, request: FastifyRequest): void {
   const site = request.headers['sec-fetch-site'];
   if (site === 'cross-site' || site === 'same-site') throw new AppError('csrf_failed');
   const origin = request.headers.origin;
   if (origin === undefined) return;
-  const host = request.headers.host;
-  const allowed = new Set([new URL(config.baseUrl).origin]);
-  if (host) {
-    allowed.add(`http://${host}`);
-    allowed.add(`https://${host}`);
-  }
-  if (!allowed.has(origin)) throw new AppError('csrf_failed');
+  if (origin !== new URL(config.baseUrl).origin) throw new AppError('csrf_failed');
 }

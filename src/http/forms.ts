@@ -6,10 +6,9 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Deps } from '../deps.js';
 import { AppError } from '../errors.js';
 import { randomToken } from '../lib/random.js';
+import { ANON_CSRF_COOKIE, cookieName, isHttps } from './cookies.js';
 import { assertSameOrigin, CSRF_FIELD, csrfTokenFor, csrfTokenValid } from './csrf.js';
 import { html, type SafeHtml } from './html.js';
-
-export const ANON_CSRF_COOKIE = 'keyslip_csrf';
 
 function anonBinding(cookieValue: string): string {
   return `anon:${cookieValue}`;
@@ -26,32 +25,32 @@ function validAnonCookie(value: unknown): value is string {
 export function csrfTokenForRequest(deps: Pick<Deps, 'keyring' | 'config'>, request: FastifyRequest, reply: FastifyReply): string {
   const auth = request.auth;
   if (auth?.via === 'session') return csrfTokenFor(deps.keyring, auth.sessionIdHash);
-  let cookie = request.cookies[ANON_CSRF_COOKIE];
+  const name = cookieName(deps.config, ANON_CSRF_COOKIE);
+  let cookie = request.cookies[name];
   if (!validAnonCookie(cookie)) {
     cookie = randomToken(24);
-    reply.setCookie(ANON_CSRF_COOKIE, cookie, {
-      httpOnly: true,
-      sameSite: 'lax',
-      secure: deps.config.baseUrl.startsWith('https://'),
-      path: '/',
-    });
+    reply.setCookie(name, cookie, { httpOnly: true, sameSite: 'lax', secure: isHttps(deps.config), path: '/' });
     // Later calls while rendering the same response must agree with the cookie just set.
-    request.cookies[ANON_CSRF_COOKIE] = cookie;
+    request.cookies[name] = cookie;
   }
   return csrfTokenFor(deps.keyring, anonBinding(cookie));
 }
 
 /**
- * Checks a form POST: same origin, and a `_csrf` field made for this session or for this
- * browser's anonymous cookie (a form shown before a session ended still works). Throws
+ * Checks a form POST: same origin, and a `_csrf` field made for this session when signed in, or
+ * for this browser's anonymous cookie when not. A token made before sign-in (or for another
+ * session) is refused once signed in: the token is renewed with the session. Throws
  * AppError('csrf_failed') otherwise.
  */
 export function verifyFormCsrf(deps: Pick<Deps, 'keyring' | 'config'>, request: FastifyRequest): void {
   assertSameOrigin(deps.config, request);
   const token = formString(request.body, CSRF_FIELD);
   const auth = request.auth;
-  if (auth?.via === 'session' && csrfTokenValid(deps.keyring, auth.sessionIdHash, token)) return;
-  const cookie = request.cookies[ANON_CSRF_COOKIE];
+  if (auth?.via === 'session') {
+    if (csrfTokenValid(deps.keyring, auth.sessionIdHash, token)) return;
+    throw new AppError('csrf_failed');
+  }
+  const cookie = request.cookies[cookieName(deps.config, ANON_CSRF_COOKIE)];
   if (validAnonCookie(cookie) && csrfTokenValid(deps.keyring, anonBinding(cookie), token)) return;
   throw new AppError('csrf_failed');
 }

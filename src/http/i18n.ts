@@ -36,7 +36,10 @@ export function localeFromAcceptLanguage(header: string | undefined): Locale | n
 }
 
 export function pickLocale(request: FastifyRequest): Locale {
-  const cookie = request.cookies?.[LANG_COOKIE];
+  // Over https the cookie is `__Host-keyslip_lang` (see cookieName in cookies.ts). This reads
+  // either name, as it has no config at hand: the worst a planted bare cookie can do is pick a
+  // language.
+  const cookie = request.cookies?.[`__Host-${LANG_COOKIE}`] ?? request.cookies?.[LANG_COOKIE];
   if (isLocale(cookie)) return cookie;
   const header = request.headers['accept-language'];
   return localeFromAcceptLanguage(typeof header === 'string' ? header : undefined) ?? DEFAULT_LOCALE;

@@ -1,8 +1,12 @@
 import type {} from '@fastify/swagger';
 import { sql } from 'kysely';
-import type { FastifyPluginAsync } from 'fastify';
+import Fastify, { type FastifyInstance, type FastifyPluginAsync, type FastifyRequest } from 'fastify';
+import type { Config } from '../config.js';
 import type { Deps } from '../deps.js';
+import { AppError } from '../errors.js';
+import { handleError } from '../http/errors.handler.js';
 import { renderMetrics } from '../http/metrics.js';
+import { safeEqual, sha256 } from '../lib/random.js';
 
 export async function databaseReachable(deps: Deps): Promise<boolean> {
   try {
@@ -23,9 +27,36 @@ export function opsRoutes(deps: Deps): FastifyPluginAsync {
         .send({ status: ok ? 'ok' : 'unavailable', database: ok ? 'ok' : 'unavailable' });
     });
 
-    app.get('/metrics', { schema: { tags: ['operations'] } }, async (_request, reply) => {
+    await app.register(metricsRoutes(deps, { listener: 'main' }));
+  };
+}
+
+/**
+ * Whether a /metrics request may see the numbers. On the main port only with the bearer token and
+ * only when no separate metrics listener is configured; with neither token nor listener, /metrics
+ * is not there (404). On the metrics listener, the token too when one is set.
+ */
+function metricsAccess(config: Config, request: FastifyRequest, listener: 'main' | 'metrics'): 'ok' | 'not_found' | 'unauthenticated' {
+  if (listener === 'main' && (config.metricsPort !== null || config.metricsToken === '')) return 'not_found';
+  if (config.metricsToken === '') return 'ok';
+  const header = request.headers.authorization;
+  const given = typeof header === 'string' && /^Bearer /i.test(header) ? header.slice(7).trim() : '';
+  // Compared as digests: constant time, whatever the lengths.
+  return safeEqual(sha256(given), sha256(config.metricsToken)) ? 'ok' : 'unauthenticated';
+}
+
+export function metricsRoutes(deps: Deps, options: { listener: 'main' | 'metrics' }): FastifyPluginAsync {
+  return async (app) => {
+    const description = 'Prometheus metrics: needs `Authorization: Bearer <KEYSLIP_METRICS_TOKEN>`, or is served on KEYSLIP_METRICS_PORT only.';
+    app.get('/metrics', { schema: { tags: ['operations'], description } }, async (request, reply) => {
+      const access = metricsAccess(deps.config, request, options.listener);
+      if (access === 'not_found') throw new AppError('not_found');
+      if (access === 'unauthenticated') {
+        reply.header('WWW-Authenticate', 'Bearer realm="metrics"');
+        throw new AppError('unauthenticated', { message: 'Send the metrics token: Authorization: Bearer <token>.' });
+      }
       const memory = process.memoryUsage();
-      return reply.type('text/plain; version=0.0.4; charset=utf-8').send(
+      return reply.header('Cache-Control', 'no-store').type('text/plain; version=0.0.4; charset=utf-8').send(
         renderMetrics({
           keyslip_process_resident_memory_bytes: { help: 'Resident set size.', value: memory.rss },
           keyslip_process_heap_used_bytes: { help: 'V8 heap in use.', value: memory.heapUsed },
@@ -34,4 +65,18 @@ export function opsRoutes(deps: Deps): FastifyPluginAsync {
       );
     });
   };
+}
+
+/**
+ * The separate listener for KEYSLIP_METRICS_HOST:KEYSLIP_METRICS_PORT (main.ts starts it): only
+ * GET /metrics, everything else 404, errors in the usual JSON shape. No sessions, no cookies.
+ */
+export async function buildMetricsApp(deps: Deps): Promise<FastifyInstance> {
+  const app = Fastify({ logger: false, return503OnClosing: true });
+  app.setErrorHandler(handleError);
+  app.setNotFoundHandler((_request, reply) =>
+    reply.status(404).type('application/json; charset=utf-8').send({ error: { code: 'not_found', message: 'Only GET /metrics is served here.' } }),
+  );
+  await app.register(metricsRoutes(deps, { listener: 'metrics' }));
+  return app;
 }

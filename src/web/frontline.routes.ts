@@ -10,7 +10,7 @@ import { checkAccessCode, checkUsernameAvailable, redeemAccessCode } from '../ac
 import { listAuditEvents, type AuditEvent } from '../audit/audit.js';
 import { currentSessionHashOf } from '../http/auth.js';
 import { registerAssets } from '../http/assets.js';
-import { clearSessionCookie, setSessionCookie } from '../http/cookies.js';
+import { clearSessionCookie, cookieName, isHttps, setSessionCookie } from '../http/cookies.js';
 import { csrfTokenForRequest, formString, safeNextPath, verifyFormCsrf } from '../http/forms.js';
 import { isLocale, LANG_COOKIE, pickLocale, type Locale } from '../http/i18n.js';
 import { label } from '../http/labels.js';
@@ -50,12 +50,12 @@ export function frontlineRoutes(deps: Deps): FastifyPluginAsync {
     app.get<{ Params: { locale: string }; Querystring: { next?: string } }>('/lang/:locale', async (request, reply) => {
       const next = safeNextPath(request.query.next);
       if (!isLocale(request.params.locale)) throw new AppError('not_found');
-      reply.setCookie(LANG_COOKIE, request.params.locale, {
+      reply.setCookie(cookieName(deps.config, LANG_COOKIE), request.params.locale, {
         path: '/',
         maxAge: ONE_YEAR_SECONDS,
         sameSite: 'lax',
         httpOnly: true,
-        secure: deps.config.baseUrl.startsWith('https://'),
+        secure: isHttps(deps.config),
       });
       return reply.header('Cache-Control', 'no-store').redirect(next, 303);
     });

@@ -15,6 +15,7 @@
 import type {} from '@fastify/cookie';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Deps } from '../deps.js';
+import { cookieName, isHttps } from '../http/cookies.js';
 import { decrypt, encrypt } from '../lib/keyring.js';
 
 export const SHOWN_CODE_COOKIE = 'keyslip_shown_code';
@@ -41,12 +42,17 @@ export function shownCodePath(personId: string): string {
 }
 
 function cookieOptions(deps: Pick<Deps, 'config'>, personId: string): { httpOnly: true; sameSite: 'strict'; secure: boolean; path: string } {
-  return { httpOnly: true, sameSite: 'strict', secure: deps.config.baseUrl.startsWith('https://'), path: shownCodePath(personId) };
+  return { httpOnly: true, sameSite: 'strict', secure: isHttps(deps.config), path: shownCodePath(personId) };
+}
+
+/** `__Secure-keyslip_shown_code` over https: path-scoped, so it cannot be a `__Host-` cookie. */
+function shownCodeCookieName(deps: Pick<Deps, 'config'>): string {
+  return cookieName(deps.config, SHOWN_CODE_COOKIE, { pathScoped: true });
 }
 
 export function putShownCode(deps: Pick<Deps, 'config' | 'keyring' | 'clock'>, reply: FastifyReply, sessionIdHash: string, shown: ShownCode): void {
   const sealed: Sealed = { s: sessionIdHash, p: shown.personId, c: shown.code, e: shown.expiresAt, t: deps.clock.now() };
-  reply.setCookie(SHOWN_CODE_COOKIE, encrypt(deps.keyring, JSON.stringify(sealed)), { ...cookieOptions(deps, shown.personId), maxAge: SHOWN_CODE_SECONDS });
+  reply.setCookie(shownCodeCookieName(deps), encrypt(deps.keyring, JSON.stringify(sealed)), { ...cookieOptions(deps, shown.personId), maxAge: SHOWN_CODE_SECONDS });
 }
 
 /**
@@ -54,9 +60,9 @@ export function putShownCode(deps: Pick<Deps, 'config' | 'keyring' | 'clock'>, r
  * there is none (already shown, too old, another session's, or tampered with).
  */
 export function takeShownCode(deps: Pick<Deps, 'config' | 'keyring' | 'clock'>, request: FastifyRequest, reply: FastifyReply, sessionIdHash: string, personId: string): ShownCode | null {
-  const value = request.cookies[SHOWN_CODE_COOKIE];
+  const value = request.cookies[shownCodeCookieName(deps)];
   if (value === undefined) return null;
-  reply.clearCookie(SHOWN_CODE_COOKIE, cookieOptions(deps, personId));
+  reply.clearCookie(shownCodeCookieName(deps), cookieOptions(deps, personId));
   const plain = decrypt(deps.keyring, value);
   if (plain === null) return null;
   let sealed: Sealed;

@@ -18,12 +18,15 @@ export async function createTestApi(context: TestContext): Promise<TestApi> {
   return { app, adminToken: token, admin: { authorization: `Bearer ${token}` } };
 }
 
-/** The `keyslip_session=…` pair from a response's Set-Cookie, for the next request's Cookie header. */
+/**
+ * The `keyslip_session=…` pair (`__Host-keyslip_session=…` over https) from a response's
+ * Set-Cookie, for the next request's Cookie header.
+ */
 export function sessionCookieOf(setCookie: string | string[] | undefined): string | null {
   const all = Array.isArray(setCookie) ? setCookie : setCookie ? [setCookie] : [];
   for (const cookie of all) {
-    const match = /^(keyslip_session=[^;]+)/.exec(cookie);
-    if (match && !/^keyslip_session=;/.test(cookie)) return match[1]!;
+    const match = /^((?:__Host-)?keyslip_session=[^;]+)/.exec(cookie);
+    if (match && !/^(?:__Host-)?keyslip_session=;/.test(cookie)) return match[1]!;
   }
   return null;
 }

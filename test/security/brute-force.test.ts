@@ -157,7 +157,8 @@ describe('the client address behind a proxy', () => {
 
 describe('a spike of failures across all clients', () => {
   it('is counted in /metrics and logged once per minute', async () => {
-    const context = await createTestContext('sqlite', { env: { KEYSLIP_RATE_CODE_FAILURES: '1000000' } });
+    const metricsToken = 'metrics-token-metrics-token-metrics-token';
+    const context = await createTestContext('sqlite', { env: { KEYSLIP_RATE_CODE_FAILURES: '1000000', KEYSLIP_METRICS_TOKEN: metricsToken } });
     const warnings: { object: object; message?: string }[] = [];
     const log: Log = { info() {}, error() {}, warn: (object, message) => warnings.push({ object, ...(message === undefined ? {} : { message }) }) };
     const deps: Deps = { ...context.deps, log };
@@ -169,7 +170,7 @@ describe('a spike of failures across all clients', () => {
     });
 
     const spikes = async (): Promise<number> => {
-      const metrics = await app.inject({ method: 'GET', url: '/metrics' });
+      const metrics = await app.inject({ method: 'GET', url: '/metrics', headers: { authorization: `Bearer ${metricsToken}` } });
       const match = /^keyslip_access_code_failure_spikes_total (\d+)$/m.exec(metrics.body);
       expect(match, 'the spike counter is exported').not.toBeNull();
       return Number(match![1]);
