@@ -109,7 +109,8 @@ async function verifyOrBusy(hash: string, password: string): Promise<boolean> {
  *
  * Order matters, so that no burst gets more evaluations than the limits allow: a bound on
  * sign-ins in progress per address (503), the address's slot reserved in the database (429),
- * the account's turn taken (429), and only then Argon2 (503 if its queue is full).
+ * room in the Argon2 queue (503, the slot given back), the account's turn taken (429), and only
+ * then Argon2 (503 if the queue filled up meanwhile).
  */
 export async function signIn(
   deps: Deps,
@@ -118,7 +119,6 @@ export async function signIn(
   const group = addressGroupOf(input.client.ip);
   const inProgress = signInsInProgress.get(group) ?? 0;
   if (inProgress >= deps.config.signinParallelPerAddress) throw busy('sign_in_parallel');
-  if (!hashQueueHasRoom()) throw busy('password_hashing');
   signInsInProgress.set(group, inProgress + 1);
   try {
     return await signInInTurn(deps, input, group);
@@ -144,6 +144,11 @@ async function signInInTurn(
   // The address's slot is given back when the attempt was not a failure (a success, or never
   // evaluated): the limit counts failures, as SPEC §3 says.
   const giveBack = (): Promise<void> => releaseAttempt(deps.db, slot.reservation);
+  // Refused before the account's turn is taken, so a full queue never charges the account.
+  if (!hashQueueHasRoom()) {
+    await giveBack();
+    throw busy('password_hashing');
+  }
 
   const person = await findPersonByLogin(deps, input.login);
   if (person && !(await takeAccountTurn(deps.db, person.id, now))) {
