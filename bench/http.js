@@ -8,13 +8,15 @@ const agent = new http.Agent({ keepAlive: true, maxSockets: 64 });
 /**
  * One request; resolves with status, headers, body (text, unless `onData` consumes it) and the
  * milliseconds from sending to the last byte. `body` may be a string, Buffer or readable stream.
+ * `localAddress` sends from another loopback address (127.0.0.2, …: another client to the
+ * server's per-address limits); `agent` replaces the shared keep-alive agent (at most 64 sockets).
  */
-export function request(baseUrl, { method = 'GET', path, headers = {}, body, onData }) {
+export function request(baseUrl, { method = 'GET', path, headers = {}, body, onData, localAddress, agent: ownAgent }) {
   const url = new URL(path, baseUrl);
   return new Promise((resolve, reject) => {
     const started = process.hrtime.bigint();
     const req = http.request(
-      { host: url.hostname, port: url.port, path: url.pathname + url.search, method, headers, agent },
+      { host: url.hostname, port: url.port, path: url.pathname + url.search, method, headers, agent: ownAgent ?? agent, ...(localAddress ? { localAddress } : {}) },
       (response) => {
         const chunks = [];
         let firstByteMs = null;

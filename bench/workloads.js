@@ -1,6 +1,7 @@
 // The workloads W1–W5 and W7, each against a running server (`ctx`: { baseUrl, auth, seconds }).
 // Each returns plain figures; run.js decides targets and prints them.
 import fs from 'node:fs';
+import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { parse } from 'csv-parse/sync';
@@ -294,6 +295,82 @@ export async function runSignIn(ctx, { sample, accounts, connections }) {
     accounts: users.length,
     healthz,
     signIn,
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+
+/** The flood's address and the real person's: both loopback, so both reach a 127.0.0.1 server. */
+const FLOOD_ADDRESS = '127.0.0.3';
+const REAL_ADDRESS = '127.0.0.2';
+
+/**
+ * W8: a real sign-in from one address while `flood` bad sign-ins arrive at once from another
+ * (issue 9: the Argon2 queue is bounded, and so are the sign-ins one address may have in
+ * progress; beyond them the server answers 503 at once instead of queueing). Against a server
+ * with the default limits. Each round fires the flood, then (5 ms later) one real sign-in, and
+ * times it; the flood's answers are tallied by status.
+ */
+export async function runSignInFlood(ctx, { sample, flood, rounds }) {
+  const entry = sample[sample.length - 1];
+  if (!entry) throw new Error('no code to claim an account with');
+  const username = entry.username ?? 'bench.flood.target';
+  const password = 'amber lighthouse tide seven q';
+  const json = { 'content-type': 'application/json' };
+  const redeemed = await requestJson(ctx.baseUrl, { method: 'POST', path: '/api/v1/access-code/redeem', json: { code: entry.code, username, password }, localAddress: REAL_ADDRESS });
+  if (redeemed.status !== 200) throw new Error(`redeem failed: ${redeemed.status} ${redeemed.text.slice(0, 300)}`);
+  const realSignIn = () =>
+    request(ctx.baseUrl, { method: 'POST', path: '/api/v1/sessions', headers: json, body: JSON.stringify({ username, password }), localAddress: REAL_ADDRESS });
+
+  const quiet = [];
+  for (let i = 0; i < 3; i++) quiet.push((await realSignIn()).ms);
+  // Its own agent, without a socket cap: the flood arrives at once, not 64 at a time.
+  const floodAgent = new http.Agent({ keepAlive: false, maxSockets: Infinity });
+  const latencies = [];
+  const realStatuses = {};
+  const floodStatuses = {};
+  for (let round_ = 0; round_ < rounds; round_++) {
+    const floodDone = Promise.all(
+      Array.from({ length: flood }, (_, i) =>
+        request(ctx.baseUrl, {
+          method: 'POST',
+          path: '/api/v1/sessions',
+          headers: json,
+          body: JSON.stringify({ username: `nobody.${round_}.${i}`, password: 'not the password at all' }),
+          localAddress: FLOOD_ADDRESS,
+          agent: floodAgent,
+        }).catch(() => ({ status: 0 })),
+      ),
+    );
+    await sleep(5);
+    const real = await realSignIn();
+    latencies.push(real.ms);
+    realStatuses[real.status] = (realStatuses[real.status] ?? 0) + 1;
+    for (const answer of await floodDone) floodStatuses[answer.status] = (floodStatuses[answer.status] ?? 0) + 1;
+    await sleep(200);
+  }
+  // The floor: the same real sign-in behind 300 requests that cost nothing (GET /healthz) from the
+  // flood's address. What W8 adds above this is what the sign-in flood itself costs.
+  const floor = [];
+  for (let round_ = 0; round_ < rounds; round_++) {
+    const floodDone = Promise.all(
+      Array.from({ length: flood }, () => request(ctx.baseUrl, { path: '/healthz', localAddress: FLOOD_ADDRESS, agent: floodAgent }).catch(() => ({ status: 0 }))),
+    );
+    await sleep(5);
+    floor.push((await realSignIn()).ms);
+    await floodDone;
+    await sleep(200);
+  }
+  floodAgent.destroy();
+  return {
+    behindHealthzFlood: summarise(floor),
+    maxMs: round(Math.max(...latencies)),
+    realSignIn: summarise(latencies),
+    realStatuses,
+    quiet: summarise(quiet),
+    flood,
+    rounds,
+    floodStatuses,
   };
 }
 

@@ -32,6 +32,11 @@ export interface Config {
   readonly rateSigninFailures: number;
   /** KEYSLIP_RATE_SIGNIN_WINDOW_MINUTES — the window for sign-in failures. Default 15. */
   readonly rateSigninWindowMinutes: number;
+  /**
+   * KEYSLIP_SIGNIN_PARALLEL_PER_ADDRESS — sign-ins one client address may have in progress at
+   * once on one instance; more are answered 503 with Retry-After. Default 4.
+   */
+  readonly signinParallelPerAddress: number;
   /** KEYSLIP_TRUST_PROXY — comma-separated proxy addresses/CIDRs whose X-Forwarded-For is believed. */
   readonly trustProxy: readonly string[];
   /** KEYSLIP_SESSION_IDLE_MINUTES — a session ends after this long unused. Default 480 (8 h). */
@@ -163,6 +168,7 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
     rateWindowMinutes: integer('KEYSLIP_RATE_WINDOW_MINUTES', 15, 1, 24 * 60),
     rateSigninFailures: integer('KEYSLIP_RATE_SIGNIN_FAILURES', 50, 1, 1_000_000),
     rateSigninWindowMinutes: integer('KEYSLIP_RATE_SIGNIN_WINDOW_MINUTES', 15, 1, 24 * 60),
+    signinParallelPerAddress: integer('KEYSLIP_SIGNIN_PARALLEL_PER_ADDRESS', 4, 1, 10_000),
     trustProxy,
     sessionIdleMinutes: integer('KEYSLIP_SESSION_IDLE_MINUTES', 480, 1, 60 * 24 * 30),
     sessionAbsoluteHours: integer('KEYSLIP_SESSION_ABSOLUTE_HOURS', 168, 1, 24 * 90),

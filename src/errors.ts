@@ -58,6 +58,12 @@ export const ERRORS = {
     en: 'Too many attempts. Wait a while and try again.',
     sv: 'För många försök. Vänta en stund och försök igen.',
   },
+  /** Too many sign-ins at once (per address, or the password-hashing queue is full): never queued without bound. */
+  busy: {
+    status: 503,
+    en: 'Keyslip is busy right now. Try again in a moment.',
+    sv: 'Keyslip är upptaget just nu. Försök igen om en stund.',
+  },
   database_unavailable: {
     status: 503,
     en: 'Keyslip cannot reach its database right now. Try again in a moment.',

@@ -207,4 +207,39 @@ describe.skipIf(!DIALECTS.includes('postgres'))('concurrent access-code writes o
     const checks = await Promise.all(codes.map((code) => api.app.inject({ method: 'POST', url: '/api/v1/access-code/check', payload: { code } })));
     expect(checks.filter((r) => r.statusCode === 200)).toHaveLength(1);
   });
+  it('admins demoting each other all at once: never a 500 (no deadlock surfaces), and one admin always remains', async () => {
+    for (let round = 0; round < 4; round++) {
+      const admins: string[] = [];
+      for (let i = 0; i < 6; i++) {
+        serial += 1;
+        const created = await api.app.inject({
+          method: 'POST',
+          url: '/api/v1/people',
+          headers: api.admin,
+          payload: { name: `Admin ${serial}`, employeeId: `A${serial}`, role: 'admin' },
+        });
+        expect(created.statusCode, created.body).toBe(201);
+        admins.push(created.json().id as string);
+      }
+      // Every other admin (of earlier rounds, or the first admin) steps down first, so these six
+      // are the only ones: at most five of them may go.
+      const others = await context.deps.db.selectFrom('people').select('id').where('role', '=', 'admin').where('id', 'not in', admins).execute();
+      for (const other of others) {
+        const demoted = await api.app.inject({ method: 'PATCH', url: `/api/v1/people/${other.id}`, headers: api.admin, payload: { role: 'member' } });
+        expect(demoted.statusCode, demoted.body).toBe(200);
+      }
+      const responses = await Promise.all([
+        ...admins.map((id) => api.app.inject({ method: 'PATCH', url: `/api/v1/people/${id}`, headers: api.admin, payload: { role: 'member' } })),
+        ...admins.map((id) => api.app.inject({ method: 'POST', url: `/api/v1/people/${id}/deactivate`, headers: api.admin })),
+      ]);
+      for (const response of responses) expect([200, 409], response.body).toContain(response.statusCode);
+      const left = await context.deps.db
+        .selectFrom('people')
+        .select('id')
+        .where('role', '=', 'admin')
+        .where('status', '!=', 'deactivated')
+        .execute();
+      expect(left).toHaveLength(1);
+    }
+  });
 });

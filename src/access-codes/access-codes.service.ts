@@ -19,10 +19,18 @@ import { newId } from '../lib/id.js';
 import { countCodeFailure, countCodeFailureSpike, countCodesIssued, countRateLimited, countRedemption } from '../http/metrics.js';
 import { normaliseUsername, searchTextOf, USERNAME_RULE } from '../people/person.js';
 import { findPersonByUsername, lockPerson } from '../people/people.store.js';
-import { addressGroupOf, readLimit, recordFailure, type Window } from '../rate-limits/rate-limits.js';
+import {
+  addressGroupOf,
+  recordFailure,
+  refuseOverLimit,
+  releaseAttempt,
+  reserveAttempt,
+  type Reservation,
+  type Window,
+} from '../rate-limits/rate-limits.js';
 import { deleteSession, endPersonSessions } from '../sessions/sessions.store.js';
 import { createSession, type NewSession, type SessionMeta } from '../sessions/session.js';
-import { checkPassword, hashPassword, passwordProblemMessage } from '../sign-in/password.js';
+import { checkPassword, HashQueueFullError, hashPassword, passwordProblemMessage } from '../sign-in/password.js';
 import {
   accessCodeHashCandidates,
   formatAccessCode,
@@ -194,46 +202,71 @@ function codeWindow(deps: Deps): Window {
   return { size: deps.config.rateWindowMinutes * MINUTE, limit: deps.config.rateCodeFailures };
 }
 
-/** While an address is limited, every attempt (even a right code) is refused with 429. */
-async function refuseWhileLimited(deps: Deps, client: ClientInfo, now: number): Promise<void> {
-  const state = await readLimit(deps.db, `code:${addressGroupOf(client.ip)}`, codeWindow(deps), now);
-  if (state.limited) {
-    countRateLimited({ kind: 'access_code' });
-    throw new AppError('rate_limited', { retryAfterSeconds: state.retryAfterSeconds });
-  }
+function codeKey(client: ClientInfo): string {
+  return `code:${addressGroupOf(client.ip)}`;
 }
 
 /**
- * Counts a failure for the address and globally, audits it (with the reason, never the code),
- * then throws the one uniform error. The audit entry and the counter are the only trace.
+ * Reserves the address's slot for one code attempt before any code is looked up: one atomic
+ * statement, so a burst (on any number of instances) gets at most the limit evaluated. While the
+ * window is full every attempt, even a right code, is refused with 429. The slot is given back
+ * when the code turns out usable: the limit counts failures (SPEC §3).
  */
-async function failAttempt(deps: Deps, client: ClientInfo, reason: string, personId: string | null, now: number): Promise<never> {
+async function reserveCodeAttempt(deps: Deps, client: ClientInfo, now: number): Promise<Reservation> {
+  const window = codeWindow(deps);
+  const slot = await reserveAttempt(deps.db, codeKey(client), window, now);
+  if (slot.reserved) return slot.reservation;
+  throw await refuseOverLimit(deps.db, {
+    key: codeKey(client),
+    window,
+    now,
+    kind: 'access_code',
+    action: 'access_code.rate_limited',
+    ip: client.ip,
+    retryAfterSeconds: slot.retryAfterSeconds,
+  });
+}
+
+/**
+ * Usernames one address may ask about (the availability check, and redemption with a chosen
+ * username, which answers "taken" just as well): a person types a handful of names, not
+ * hundreds, so holding one claim code does not make either a way to list the directory.
+ */
+async function countUsernameProbe(deps: Deps, client: ClientInfo, now: number): Promise<void> {
+  const key = `username-check:${addressGroupOf(client.ip)}`;
+  const window: Window = { size: codeWindow(deps).size, limit: deps.config.rateCodeFailures * USERNAME_CHECKS_PER_FAILURE };
+  const slot = await reserveAttempt(deps.db, key, window, now);
+  if (slot.reserved) return;
+  throw await refuseOverLimit(deps.db, {
+    key,
+    window,
+    now,
+    kind: 'username_check',
+    action: 'access_code.rate_limited',
+    ip: client.ip,
+    retryAfterSeconds: slot.retryAfterSeconds,
+  });
+}
+
+/**
+ * A failure whose slot is already reserved: counted globally, audited (with the reason, never
+ * the code), then the one uniform error. Every evaluated failure is audited; attempts past the
+ * limit are not evaluated, only counted (/metrics) and audited once per window (refuseOverLimit).
+ */
+async function failAttempt(deps: Deps, client: ClientInfo, reason: string, personId: string | null, now: number, slot: Reservation): Promise<never> {
   countCodeFailure();
-  const state = await recordFailure(deps.db, `code:${addressGroupOf(client.ip)}`, codeWindow(deps), now);
   const global = await recordFailure(deps.db, 'code:*', { size: MINUTE, limit: FAILURE_SPIKE_PER_MINUTE }, now);
   if (global.count === FAILURE_SPIKE_PER_MINUTE + 1) {
     countCodeFailureSpike();
     deps.log.warn({ failuresThisMinute: global.count }, 'spike of failed access-code attempts across all clients');
   }
-  // Audit every failure up to the limit, then one rate_limited entry: bounded however hard the
-  // address keeps trying, yet every failure stays counted in rate_limits and /metrics.
-  if (state.count <= deps.config.rateCodeFailures) {
-    await recordAuditEvent(deps.db, {
-      action: 'access_code.failed',
-      actor: { kind: 'anonymous', id: null, label: 'anonymous', ip: client.ip },
-      personId,
-      details: { reason, failuresInWindow: state.count },
-      at: now,
-    });
-  }
-  if (state.count === deps.config.rateCodeFailures) {
-    await recordAuditEvent(deps.db, {
-      action: 'access_code.rate_limited',
-      actor: { kind: 'anonymous', id: null, label: 'anonymous', ip: client.ip },
-      details: { retryAfterSeconds: state.retryAfterSeconds },
-      at: now,
-    });
-  }
+  await recordAuditEvent(deps.db, {
+    action: 'access_code.failed',
+    actor: { kind: 'anonymous', id: null, label: 'anonymous', ip: client.ip },
+    personId,
+    details: { reason, failuresInWindow: slot.count },
+    at: now,
+  });
   throw new AppError('code_unusable');
 }
 
@@ -257,9 +290,10 @@ export interface CheckedAccessCode {
 
 export async function checkAccessCode(deps: Deps, input: { code: string; client: ClientInfo }): Promise<CheckedAccessCode> {
   const now = deps.clock.now();
-  await refuseWhileLimited(deps, input.client, now);
+  const slot = await reserveCodeAttempt(deps, input.client, now);
   const found = await findUsableCode(deps, deps.db, input.code, now);
-  if (!found.ok) return failAttempt(deps, input.client, found.reason, found.personId, now);
+  if (!found.ok) return failAttempt(deps, input.client, found.reason, found.personId, now, slot);
+  await releaseAttempt(deps.db, slot);
   return { username: found.person.username, claim: found.person.status === 'unclaimed' };
 }
 
@@ -269,18 +303,12 @@ export async function checkAccessCode(deps: Deps, input: { code: string; client:
  */
 export async function checkUsernameAvailable(deps: Deps, input: { code: string; username: string; client: ClientInfo }): Promise<{ available: boolean; valid: boolean }> {
   const now = deps.clock.now();
-  await refuseWhileLimited(deps, input.client, now);
+  const slot = await reserveCodeAttempt(deps, input.client, now);
   const found = await findUsableCode(deps, deps.db, input.code, now);
-  if (!found.ok) return failAttempt(deps, input.client, found.reason, found.personId, now);
+  if (!found.ok) return failAttempt(deps, input.client, found.reason, found.personId, now, slot);
+  await releaseAttempt(deps.db, slot);
   if (found.person.username !== null) throw new AppError('forbidden', { message: 'This account already has a username.' });
-  // Counted per address like failures (a person types a handful of names, not hundreds), so
-  // holding one claim code does not make this a way to list the directory's usernames.
-  const limit = deps.config.rateCodeFailures * USERNAME_CHECKS_PER_FAILURE;
-  const checks = await recordFailure(deps.db, `username-check:${addressGroupOf(input.client.ip)}`, { size: codeWindow(deps).size, limit }, now);
-  if (checks.count > limit) {
-    countRateLimited({ kind: 'username_check' });
-    throw new AppError('rate_limited', { retryAfterSeconds: checks.retryAfterSeconds });
-  }
+  await countUsernameProbe(deps, input.client, now);
   const username = normaliseUsername(input.username);
   if (username === null) return { available: false, valid: false };
   return { available: (await findPersonByUsername(deps.db, username)) === null, valid: true };
@@ -303,14 +331,34 @@ export async function redeemAccessCode(
   input: { code: string; username: string; password: string; client: ClientInfo; currentSessionHash?: string | null },
 ): Promise<Redeemed> {
   const now = deps.clock.now();
-  await refuseWhileLimited(deps, input.client, now);
+  const slot = await reserveCodeAttempt(deps, input.client, now);
   const found = await findUsableCode(deps, deps.db, input.code, now);
-  if (!found.ok) return failAttempt(deps, input.client, found.reason, found.personId, now);
-  const { person, code } = found;
+  if (!found.ok) return failAttempt(deps, input.client, found.reason, found.personId, now, slot);
+  let result: Redeemed | null;
+  try {
+    result = await redeemUsableCode(deps, input, found.person, found.code, now);
+  } catch (error) {
+    // The code was right: a weak password, a taken username or a busy server is no guess.
+    await releaseAttempt(deps.db, slot);
+    throw error;
+  }
+  if (result === null) return failAttempt(deps, input.client, 'used_concurrently', found.person.id, now, slot);
+  await releaseAttempt(deps.db, slot);
+  countRedemption();
+  return result;
+}
 
+/** The redemption of a code found usable; null when a concurrent redemption consumed it first. */
+async function redeemUsableCode(
+  deps: Deps,
+  input: { username: string; password: string; client: ClientInfo; currentSessionHash?: string | null },
+  person: PeopleTable,
+  code: AccessCodesTable,
+  now: number,
+): Promise<Redeemed | null> {
   const username = normaliseUsername(input.username ?? '');
   if (person.username !== null) {
-    if (username !== person.username) throw new AppError('username_mismatch', { fields: [{ field: 'username', message: 'That is not the username this code belongs to.' }] });
+    if (username !== person.username) throw usernameMismatch();
   } else if (username === null) {
     throw new AppError('validation_failed', { message: USERNAME_RULE, fields: [{ field: 'username', message: USERNAME_RULE }] });
   }
@@ -319,15 +367,28 @@ export async function redeemAccessCode(
     const message = passwordProblemMessage(problem, 'en');
     throw new AppError('weak_password', { message, fields: [{ field: 'password', message }] });
   }
+  // A chosen username answers "taken" or not, like the availability check: the same limit.
+  if (person.username === null) await countUsernameProbe(deps, input.client, now);
   // Argon2id runs on the thread pool, before the transaction, so no write lock waits on it.
-  const passwordHash = await hashPassword(input.password);
+  let passwordHash: string;
+  try {
+    passwordHash = await hashPassword(input.password);
+  } catch (error) {
+    if (!(error instanceof HashQueueFullError)) throw error;
+    countRateLimited({ kind: 'password_hashing' });
+    throw new AppError('busy', { retryAfterSeconds: 1 });
+  }
 
   try {
-    const result = await deps.db.transaction().execute(async (trx) => {
+    return await deps.db.transaction().execute(async (trx) => {
       // Person before code, the lock order of every code write (issue, bulk issue, deactivation):
       // taking the code first would deadlock with a concurrent re-issue on PostgreSQL.
       const current = await lockPerson(trx, person.id);
-      if (!current || !(await consumeAccessCode(trx, code.id, now))) return null;
+      if (!current) return null;
+      // An admin who set or changed the username since the code was checked wins: the
+      // redemption never overwrites it (rolled back, so the code stays usable).
+      if (current.username !== null && current.username !== username) throw usernameMismatch();
+      if (!(await consumeAccessCode(trx, code.id, now))) return null;
       const claimed = current.status === 'unclaimed';
       await trx
         .updateTable('people')
@@ -362,11 +423,12 @@ export async function redeemAccessCode(
       const updated = await trx.selectFrom('people').selectAll().where('id', '=', person.id).executeTakeFirstOrThrow();
       return { person: updated, session, claimed };
     });
-    if (result === null) return failAttempt(deps, input.client, 'used_concurrently', person.id, now);
-    countRedemption();
-    return result;
   } catch (error) {
     if (uniqueViolationColumn(error) === 'username') throw new AppError('username_taken', { fields: [{ field: 'username', message: 'That username is taken.' }] });
     throw error;
   }
+}
+
+function usernameMismatch(): AppError {
+  return new AppError('username_mismatch', { fields: [{ field: 'username', message: 'That is not the username this code belongs to.' }] });
 }

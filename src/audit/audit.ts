@@ -20,6 +20,7 @@ export const AUDIT_ACTIONS = [
   'batch.downloaded',
   'sign_in.succeeded',
   'sign_in.failed',
+  'sign_in.rate_limited',
   'session.ended',
   'sessions.ended',
   'password.changed',

@@ -195,6 +195,30 @@ export function isDatabaseUnavailable(error: unknown): boolean {
   return /Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error|not queryable/i.test(message ?? '');
 }
 
+/** PostgreSQL gave up one transaction to break a deadlock (40P01) or a serialization conflict (40001). */
+export function isTransactionConflict(error: unknown): boolean {
+  if (typeof error !== 'object' || error === null) return false;
+  const { code } = error as { code?: string };
+  return code === '40P01' || code === '40001';
+}
+
+/**
+ * Runs a whole transaction again when PostgreSQL aborted it for a deadlock or serialization
+ * conflict: it changed nothing, and the conflicting transaction has gone on, so a new attempt
+ * sees its result (a 409, say) instead of the client seeing a 500. Lock order prevents the known
+ * cycles; this is the net under any cycle a future path adds.
+ */
+export async function retryOnConflict<T>(run: () => Promise<T>, attempts = 5): Promise<T> {
+  for (let attempt = 1; ; attempt += 1) {
+    try {
+      return await run();
+    } catch (error) {
+      if (!isTransactionConflict(error) || attempt >= attempts) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 5 * attempt * (0.5 + Math.random())));
+    }
+  }
+}
+
 /**
  * True when PostgreSQL refused a value it cannot hold as text (a NUL character, code 22021).
  * SQLite stores or compares such input without complaint, so it is the caller's mistake, not ours.

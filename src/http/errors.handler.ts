@@ -59,7 +59,8 @@ export function handleError(error: unknown, request: FastifyRequest, reply: Fast
       countDatabaseUnavailable();
       request.log.warn({ err: { message: (error as Error).message, code: (error as { code?: string }).code } }, 'database unavailable');
       reply.header('Retry-After', '5');
-    } else {
+    } else if (appError.code !== 'busy') {
+      // busy (503) is load shedding by design, counted in keyslip_rate_limited_total, not a fault.
       request.log.error({ err: error }, 'request failed');
     }
   }

@@ -65,7 +65,7 @@ export function pageErrorHandler(deps: Deps): (error: unknown, request: FastifyR
         countDatabaseUnavailable();
         reply.header('Retry-After', '5');
         request.log.warn({ err: { message: (error as Error).message } }, 'database unavailable');
-      } else {
+      } else if (appError.code !== 'busy') {
         request.log.error({ err: error }, 'page failed');
       }
     }

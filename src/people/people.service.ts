@@ -4,7 +4,7 @@ import { CsvError, parse } from 'csv-parse';
 import type { Deps } from '../deps.js';
 import type { Db } from '../db/database.js';
 import { dialectOf } from '../db/dialect.js';
-import { uniqueViolationColumn } from '../db/database.js';
+import { retryOnConflict, uniqueViolationColumn } from '../db/database.js';
 import type { PeopleTable } from '../db/schema.js';
 import { AppError } from '../errors.js';
 import { recordAuditEvent, type Actor } from '../audit/audit.js';
@@ -52,13 +52,23 @@ export function newPersonRow(fields: ValidPersonFields & { name: string }, now: 
 }
 
 /**
+ * Locks the active admins' rows (PostgreSQL; SQLite's BEGIN IMMEDIATE already serialises), in id
+ * order. A path that may take an admin away takes these locks *before* the person's own row:
+ * when two admins demoted each other, each held its own row and waited for the other's, and
+ * PostgreSQL broke the deadlock with an error (a 500).
+ */
+async function lockActiveAdmins(trx: Db): Promise<{ id: string }[]> {
+  let query = trx.selectFrom('people').select('id').where('role', '=', 'admin').where('status', '!=', 'deactivated').orderBy('id');
+  if (dialectOf(trx) === 'postgres') query = query.forUpdate();
+  return query.execute();
+}
+
+/**
  * Keyslip must keep an admin who can act: demoting or deactivating the last one is refused. The
- * admins' rows are locked (PostgreSQL) so two admins cannot demote each other at the same moment.
+ * admins' rows are locked (lockActiveAdmins) so two admins cannot demote each other at once.
  */
 async function assertAnotherAdminRemains(trx: Db, leavingId: string): Promise<void> {
-  let query = trx.selectFrom('people').select('id').where('role', '=', 'admin').where('status', '!=', 'deactivated');
-  if (dialectOf(trx) === 'postgres') query = query.forUpdate();
-  const admins = await query.execute();
+  const admins = await lockActiveAdmins(trx);
   if (!admins.some((admin) => admin.id !== leavingId)) {
     throw new AppError('conflict', { message: 'Keyslip needs at least one admin: make someone else an admin first.' });
   }
@@ -91,8 +101,10 @@ export async function updatePerson(deps: Deps, id: string, input: PersonInput, a
   const checked = validatePersonInput(input, { creating: false });
   if (!checked.ok) throw new AppError('validation_failed', { fields: checked.problems, message: checked.problems.map((p) => p.message).join(' ') });
   const now = deps.clock.now();
+  const mayDemote = checked.fields.role !== undefined && checked.fields.role !== 'admin';
   try {
-    return await deps.db.transaction().execute(async (trx) => {
+    return await retryOnConflict(() => deps.db.transaction().execute(async (trx) => {
+      if (mayDemote) await lockActiveAdmins(trx);
       const current = await lockPerson(trx, id);
       if (!current) throw new AppError('not_found', { message: 'No person with that id.' });
       const next: PeopleTable = { ...current, ...checked.fields, updated_at: now };
@@ -105,7 +117,7 @@ export async function updatePerson(deps: Deps, id: string, input: PersonInput, a
       await trx.updateTable('people').set({ ...checked.fields, search_text: next.search_text, updated_at: now }).where('id', '=', id).execute();
       await recordAuditEvent(trx, { action: 'person.updated', actor, personId: id, details: { changed }, at: now });
       return toPerson(next, now);
-    });
+    }));
   } catch (error) {
     const column = uniqueViolationColumn(error);
     if (column) throw conflictError(column);
@@ -116,7 +128,9 @@ export async function updatePerson(deps: Deps, id: string, input: PersonInput, a
 /** Deactivate person → end sessions → deactivate code → audit entry: one transaction. */
 export async function deactivatePerson(deps: Deps, id: string, actor: Actor): Promise<Person> {
   const now = deps.clock.now();
-  return deps.db.transaction().execute(async (trx) => {
+  return retryOnConflict(() => deps.db.transaction().execute(async (trx) => {
+    // The admins before the person: the lock order of every path that may take an admin away.
+    await lockActiveAdmins(trx);
     const current = await lockPerson(trx, id);
     if (!current) throw new AppError('not_found', { message: 'No person with that id.' });
     if (current.status === 'deactivated') return toPerson(current, now);
@@ -132,7 +146,7 @@ export async function deactivatePerson(deps: Deps, id: string, actor: Actor): Pr
     await trx.updateTable('people').set(changes).where('id', '=', id).execute();
     await recordAuditEvent(trx, { action: 'person.deactivated', actor, personId: id, details: { codesDeactivated: codes, sessionsEnded: sessions }, at: now });
     return toPerson({ ...current, ...changes }, now);
-  });
+  }));
 }
 
 // ---------------------------------------------------------------------------------------------

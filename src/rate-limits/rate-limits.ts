@@ -2,6 +2,9 @@
 import { isIPv6 } from 'node:net';
 import { sql } from 'kysely';
 import type { Db } from '../db/database.js';
+import { recordAuditEvent, type AuditAction } from '../audit/audit.js';
+import { AppError } from '../errors.js';
+import { countRateLimited } from '../http/metrics.js';
 
 export interface Window {
   /** Window length in milliseconds. */
@@ -45,6 +48,84 @@ export async function recordFailure(db: Db, key: string, window: Window, now: nu
     .returning('count')
     .executeTakeFirstOrThrow();
   return stateOf(row.count, window, now);
+}
+
+/** A slot taken in a window, to give back if the attempt turns out not to be a failure. */
+export interface Reservation {
+  key: string;
+  windowStart: number;
+  /** Slots taken in the window, this one included. */
+  count: number;
+}
+
+export type ReserveResult = { reserved: true; reservation: Reservation } | { reserved: false; retryAfterSeconds: number };
+
+/**
+ * Takes one slot of the window before the attempt is evaluated: increment and compare in one
+ * statement (an upsert whose update only applies below the limit), so parallel requests on any
+ * number of instances can never take more slots than the limit. Reading the count first and
+ * counting the failure after (check-then-act) let a burst through: every request read the same
+ * count. No row back means the window is full: the attempt must not be evaluated at all.
+ */
+export async function reserveAttempt(db: Db, key: string, window: Window, now: number): Promise<ReserveResult> {
+  const start = windowStart(now, window.size);
+  const row = await db
+    .insertInto('rate_limits')
+    .values({ key, window_start: start, count: 1 })
+    .onConflict((oc) =>
+      oc
+        .columns(['key', 'window_start'])
+        .doUpdateSet({ count: sql`rate_limits.count + 1` })
+        .where('rate_limits.count', '<', window.limit),
+    )
+    .returning('count')
+    .executeTakeFirst();
+  // A limit of 0 would let the first insert through; limits are at least 1 (config.ts).
+  if (row) return { reserved: true, reservation: { key, windowStart: start, count: row.count } };
+  return { reserved: false, retryAfterSeconds: stateOf(window.limit, window, now).retryAfterSeconds };
+}
+
+/** Gives a reserved slot back (the attempt succeeded, or was never evaluated). */
+export async function releaseAttempt(db: Db, reservation: Reservation): Promise<void> {
+  await db
+    .updateTable('rate_limits')
+    .set({ count: sql`count - 1` })
+    .where('key', '=', reservation.key)
+    .where('window_start', '=', reservation.windowStart)
+    .where('count', '>', 0)
+    .execute();
+}
+
+/**
+ * Counts an attempt refused because `key`'s window is full, and tells whether it is the first
+ * refusal of that window: the primary key (marker key, window start) makes exactly one request
+ * see 1, however many arrive at once on however many instances. That one writes the "limit
+ * reached" audit entry; the others are only counted (here and in /metrics).
+ */
+export async function recordRefusal(db: Db, key: string, window: Window, now: number): Promise<{ first: boolean }> {
+  const refused = await recordFailure(db, `refused:${key}`, window, now);
+  return { first: refused.count === 1 };
+}
+
+/**
+ * The answer to an attempt refused by a full window: counted in /metrics (every refusal, by
+ * kind), audited once per key and window (`action`, with the address), and a 429 to throw.
+ */
+export async function refuseOverLimit(
+  db: Db,
+  refusal: { key: string; window: Window; now: number; kind: string; action: AuditAction; ip: string | null; retryAfterSeconds: number },
+): Promise<AppError> {
+  countRateLimited({ kind: refusal.kind });
+  const { first } = await recordRefusal(db, refusal.key, refusal.window, refusal.now);
+  if (first) {
+    await recordAuditEvent(db, {
+      action: refusal.action,
+      actor: { kind: 'anonymous', id: null, label: 'anonymous', ip: refusal.ip },
+      details: { reason: refusal.kind, retryAfterSeconds: refusal.retryAfterSeconds },
+      at: refusal.now,
+    });
+  }
+  return new AppError('rate_limited', { retryAfterSeconds: refusal.retryAfterSeconds });
 }
 
 /** Drops windows that ended before `before`. */

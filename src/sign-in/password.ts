@@ -164,14 +164,36 @@ const ARGON2_OPTIONS: Argon2Options = {
 /**
  * At most one hash per CPU runs at a time. Argon2 is CPU-bound: more at once than there are CPUs
  * only adds contention (on 2 CPUs, 4 at once verified about 10% fewer per second than 2), and it
- * would hold every libuv pool thread, which file reads need too. Callers wait their turn.
+ * would hold every libuv pool thread, which file reads need too. Callers wait their turn, but
+ * only so many: an unbounded queue let a flood of sign-ins from one address push a real sign-in
+ * seconds back. Past MAX_WAITING_HASHES the caller gets HashQueueFullError at once (503).
  */
 const MAX_CONCURRENT_HASHES = Math.max(1, availableParallelism());
+export const MAX_WAITING_HASHES = 2 * MAX_CONCURRENT_HASHES;
 let hashesRunning = 0;
 const waitingForHash: (() => void)[] = [];
 
+/** Too many hashes are waiting already; try again in a moment. */
+export class HashQueueFullError extends Error {
+  constructor() {
+    super('password hashing queue full');
+    this.name = 'HashQueueFullError';
+  }
+}
+
+/** Hashes running and waiting, for /metrics and tests. */
+export function hashQueueLength(): { running: number; waiting: number } {
+  return { running: hashesRunning, waiting: waitingForHash.length };
+}
+
+/** Whether a hash asked for now would run or wait, rather than be refused. */
+export function hashQueueHasRoom(): boolean {
+  return hashesRunning < MAX_CONCURRENT_HASHES || waitingForHash.length < MAX_WAITING_HASHES;
+}
+
 async function withHashSlot<T>(work: () => Promise<T>): Promise<T> {
   if (hashesRunning < MAX_CONCURRENT_HASHES) hashesRunning += 1;
+  else if (waitingForHash.length >= MAX_WAITING_HASHES) throw new HashQueueFullError();
   else await new Promise<void>((resolve) => waitingForHash.push(resolve));
   try {
     return await work();
@@ -201,7 +223,7 @@ export async function hashPassword(password: string): Promise<string> {
  * malformed or unsupported hash, and false for input far longer than any
  * password the policy accepts. Runs on the libuv thread pool like
  * hashPassword. The parameters are read from the hash itself, so hashes made
- * with older parameters still verify.
+ * with older parameters still verify. Throws HashQueueFullError (only) when the queue is full.
  */
 export async function verifyPassword(hash: string, password: string): Promise<boolean> {
   // No accepted password is this long; skip the work for oversized input.
@@ -209,7 +231,8 @@ export async function verifyPassword(hash: string, password: string): Promise<bo
   try {
     const normalised = password.normalize('NFKC');
     return await withHashSlot(() => argon2Verify(hash, normalised));
-  } catch {
+  } catch (error) {
+    if (error instanceof HashQueueFullError) throw error;
     return false;
   }
 }

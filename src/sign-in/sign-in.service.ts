@@ -1,18 +1,20 @@
 // Sign-in with username (or email) and password. Failures look the same from outside; the audit
 // log keeps the real reason. Guessing is slowed per account (a growing delay after 5 failures in
 // a row, capped, so a stranger cannot lock anyone out for long) and limited per client address.
+import { sql } from 'kysely';
 import type { Deps } from '../deps.js';
+import type { Db } from '../db/database.js';
 import type { PeopleTable } from '../db/schema.js';
 import { AppError } from '../errors.js';
 import { recordAuditEvent, type Actor } from '../audit/audit.js';
 import { MINUTE } from '../lib/clock.js';
 import { countRateLimited, countSignIn } from '../http/metrics.js';
 import { normaliseEmail, normaliseUsername } from '../people/person.js';
-import { findPersonByEmail, findPersonByUsername } from '../people/people.store.js';
-import { addressGroupOf, readLimit, recordFailure, type Window } from '../rate-limits/rate-limits.js';
+import { findPersonByEmail, findPersonByUsername, lockPerson } from '../people/people.store.js';
+import { addressGroupOf, refuseOverLimit, releaseAttempt, reserveAttempt, type Window } from '../rate-limits/rate-limits.js';
 import { createSession, type NewSession, type SessionMeta } from '../sessions/session.js';
 import { deleteSession, endPersonSessions } from '../sessions/sessions.store.js';
-import { hashPassword, verifyPassword } from './password.js';
+import { HashQueueFullError, hashPassword, hashQueueHasRoom, verifyPassword } from './password.js';
 
 /** Failures in a row an account tolerates before each next attempt must wait. */
 export const FREE_FAILURES = 5;
@@ -28,7 +30,10 @@ export function signInDelaySeconds(failures: number): number {
 let dummyHash: Promise<string> | null = null;
 /** Verifying against a throwaway hash when no account matches keeps both answers equally slow. */
 function timingDummy(): Promise<string> {
-  dummyHash ??= hashPassword('keyslip timing equaliser, never a real password');
+  dummyHash ??= hashPassword('keyslip timing equaliser, never a real password').catch((error: unknown) => {
+    dummyHash = null; // a full hashing queue must not poison it for good
+    throw error;
+  });
   return dummyHash;
 }
 
@@ -42,57 +47,145 @@ export async function findPersonByLogin(deps: Deps, login: string): Promise<Peop
 }
 
 /**
+ * The account's delay as SQL over the row's own columns, the same numbers as signInDelaySeconds
+ * (in ms): 0 below FREE_FAILURES, then doubling from one second, capped at MAX_DELAY_SECONDS.
+ */
+const CAPPED_FROM = FREE_FAILURES + Math.ceil(Math.log2(MAX_DELAY_SECONDS));
+const accountDelayMs = sql<number>`(case
+  when failed_sign_ins < ${sql.lit(FREE_FAILURES)} then 0
+  when failed_sign_ins >= ${sql.lit(CAPPED_FROM)} then ${sql.lit(MAX_DELAY_SECONDS * 1000)}
+  else (1 << (failed_sign_ins - ${sql.lit(FREE_FAILURES)})) * 1000 end)`;
+
+/**
+ * Takes the account's turn: counts the attempt as a failure in a row *before* the password is
+ * verified, in one conditional update that only applies once the account's delay has passed.
+ * Of any number of parallel attempts (on any instance) at most one per delay gets the turn;
+ * the others are refused without being evaluated. A success resets the count.
+ */
+async function takeAccountTurn(db: Db, personId: string, now: number): Promise<boolean> {
+  const result = await db
+    .updateTable('people')
+    .set((eb) => ({ failed_sign_ins: eb('failed_sign_ins', '+', 1), last_failed_sign_in_at: now }))
+    .where('id', '=', personId)
+    .where((eb) =>
+      eb.or([
+        eb('failed_sign_ins', '<', FREE_FAILURES),
+        eb('last_failed_sign_in_at', 'is', null),
+        eb(sql<number>`last_failed_sign_in_at + ${accountDelayMs}`, '<=', now),
+      ]),
+    )
+    .executeTakeFirst();
+  return Number(result.numUpdatedRows) === 1;
+}
+
+/** Seconds until the account may try again (at least 1: it was just refused). */
+async function accountRetryAfterSeconds(db: Db, personId: string, now: number): Promise<number> {
+  const row = await db.selectFrom('people').select(['failed_sign_ins', 'last_failed_sign_in_at']).where('id', '=', personId).executeTakeFirst();
+  if (!row || row.last_failed_sign_in_at === null) return 1;
+  const waitUntil = row.last_failed_sign_in_at + signInDelaySeconds(row.failed_sign_ins) * 1000;
+  return Math.max(1, Math.ceil((waitUntil - now) / 1000));
+}
+
+/** Sign-ins in progress on this instance, per address group (the bound answered with 503). */
+const signInsInProgress = new Map<string, number>();
+
+function busy(kind: string): AppError {
+  countRateLimited({ kind });
+  return new AppError('busy', { retryAfterSeconds: 1 });
+}
+
+async function verifyOrBusy(hash: string, password: string): Promise<boolean> {
+  try {
+    return await verifyPassword(hash, password);
+  } catch (error) {
+    if (error instanceof HashQueueFullError) throw busy('password_hashing');
+    throw error;
+  }
+}
+
+/**
  * `currentSessionHash`: the session the request came with, if any. A sign-in always starts a new
  * session and ends that one (ASVS v5 7.2.4), so no session outlives a re-authentication.
+ *
+ * Order matters, so that no burst gets more evaluations than the limits allow: a bound on
+ * sign-ins in progress per address (503), the address's slot reserved in the database (429),
+ * room in the Argon2 queue (503, the slot given back), the account's turn taken (429), and only
+ * then Argon2 (503 if the queue filled up meanwhile).
  */
 export async function signIn(
   deps: Deps,
   input: { login: string; password: string; client: SessionMeta; currentSessionHash?: string | null },
 ): Promise<{ person: PeopleTable; session: NewSession }> {
+  const group = addressGroupOf(input.client.ip);
+  const inProgress = signInsInProgress.get(group) ?? 0;
+  if (inProgress >= deps.config.signinParallelPerAddress) throw busy('sign_in_parallel');
+  signInsInProgress.set(group, inProgress + 1);
+  try {
+    return await signInInTurn(deps, input, group);
+  } finally {
+    const left = (signInsInProgress.get(group) ?? 1) - 1;
+    if (left > 0) signInsInProgress.set(group, left);
+    else signInsInProgress.delete(group);
+  }
+}
+
+async function signInInTurn(
+  deps: Deps,
+  input: { login: string; password: string; client: SessionMeta; currentSessionHash?: string | null },
+  group: string,
+): Promise<{ person: PeopleTable; session: NewSession }> {
   const now = deps.clock.now();
   const ipWindow: Window = { size: deps.config.rateSigninWindowMinutes * MINUTE, limit: deps.config.rateSigninFailures };
-  const ipKey = `sign-in:${addressGroupOf(input.client.ip)}`;
-  const ipState = await readLimit(deps.db, ipKey, ipWindow, now);
-  if (ipState.limited) {
-    countRateLimited({ kind: 'sign_in' });
-    throw new AppError('rate_limited', { retryAfterSeconds: ipState.retryAfterSeconds });
+  const ipKey = `sign-in:${group}`;
+  const slot = await reserveAttempt(deps.db, ipKey, ipWindow, now);
+  if (!slot.reserved) {
+    throw await refuseOverLimit(deps.db, { key: ipKey, window: ipWindow, now, kind: 'sign_in', action: 'sign_in.rate_limited', ip: input.client.ip, retryAfterSeconds: slot.retryAfterSeconds });
+  }
+  // The address's slot is given back when the attempt was not a failure (a success, or never
+  // evaluated): the limit counts failures, as SPEC §3 says.
+  const giveBack = (): Promise<void> => releaseAttempt(deps.db, slot.reservation);
+  // Refused before the account's turn is taken, so a full queue never charges the account.
+  if (!hashQueueHasRoom()) {
+    await giveBack();
+    throw busy('password_hashing');
   }
 
   const person = await findPersonByLogin(deps, input.login);
-  if (person && person.last_failed_sign_in_at !== null) {
-    const waitUntil = person.last_failed_sign_in_at + signInDelaySeconds(person.failed_sign_ins) * 1000;
-    if (now < waitUntil) {
-      countRateLimited({ kind: 'sign_in_account' });
-      throw new AppError('rate_limited', { retryAfterSeconds: Math.ceil((waitUntil - now) / 1000) });
-    }
+  if (person && !(await takeAccountTurn(deps.db, person.id, now))) {
+    await giveBack();
+    countRateLimited({ kind: 'sign_in_account' });
+    throw new AppError('rate_limited', { retryAfterSeconds: await accountRetryAfterSeconds(deps.db, person.id, now) });
   }
 
   const anonymous: Actor = { kind: 'anonymous', id: null, label: 'anonymous', ip: input.client.ip };
+  // The failure is already counted (the address's slot, the account's turn); only the audit is left.
   const fail = async (reason: string): Promise<never> => {
     countSignIn({ outcome: 'failed' });
-    await recordFailure(deps.db, ipKey, ipWindow, now);
-    await deps.db.transaction().execute(async (trx) => {
-      if (person) {
-        await trx
-          .updateTable('people')
-          .set((eb) => ({ failed_sign_ins: eb('failed_sign_ins', '+', 1), last_failed_sign_in_at: now }))
-          .where('id', '=', person.id)
-          .execute();
-      }
-      await recordAuditEvent(trx, { action: 'sign_in.failed', actor: anonymous, personId: person?.id ?? null, details: { reason }, at: now });
-    });
+    await recordAuditEvent(deps.db, { action: 'sign_in.failed', actor: anonymous, personId: person?.id ?? null, details: { reason, failuresInWindow: slot.reservation.count }, at: now });
     throw new AppError('sign_in_failed');
   };
 
-  if (!person || person.password_hash === null) {
-    await verifyPassword(await timingDummy(), input.password);
-    return fail(person ? 'no_password' : 'unknown_login');
+  let matches: boolean;
+  try {
+    matches = person?.password_hash ? await verifyOrBusy(person.password_hash, input.password) : await verifyOrBusy(await timingDummy(), input.password).then(() => false);
+  } catch (error) {
+    if (error instanceof HashQueueFullError) {
+      await giveBack();
+      throw busy('password_hashing');
+    }
+    if (error instanceof AppError && error.code === 'busy') await giveBack();
+    throw error;
   }
-  const matches = await verifyPassword(person.password_hash, input.password);
+  if (!person || person.password_hash === null) return fail(person ? 'no_password' : 'unknown_login');
   if (!matches) return fail('wrong_password');
   if (person.status === 'deactivated') return fail('deactivated');
 
   const session = await deps.db.transaction().execute(async (trx) => {
+    // A recovery (redemption) or deactivation that committed while the password was being
+    // verified replaced the password this sign-in checked and ended every session: re-read the
+    // row under lock, and start no session that would outlive it.
+    const current = await lockPerson(trx, person.id);
+    if (!current || current.password_hash !== person.password_hash || current.status === 'deactivated') return null;
     await trx.updateTable('people').set({ failed_sign_ins: 0, last_failed_sign_in_at: null, last_sign_in_at: now }).where('id', '=', person.id).execute();
     if (input.currentSessionHash) await deleteSession(trx, input.currentSessionHash);
     const created = await createSession(trx, deps.config, person.id, now, input.client);
@@ -105,6 +198,8 @@ export async function signIn(
     });
     return created;
   });
+  if (session === null) return fail('password_changed');
+  await giveBack();
   countSignIn({ outcome: 'succeeded' });
   return { person: { ...person, failed_sign_ins: 0, last_failed_sign_in_at: null, last_sign_in_at: now }, session };
 }

@@ -88,7 +88,7 @@ export function frontlineRoutes(deps: Deps): FastifyPluginAsync {
         setSessionCookie(reply, deps.config, session, deps.clock.now());
         return reply.header('Cache-Control', 'no-store').redirect(next || '/', 303);
       } catch (error) {
-        if (!(error instanceof AppError) || (error.code !== 'sign_in_failed' && error.code !== 'rate_limited')) throw error;
+        if (!(error instanceof AppError) || !['sign_in_failed', 'rate_limited', 'busy'].includes(error.code)) throw error;
         if (error.options.retryAfterSeconds !== undefined) reply.header('Retry-After', String(error.options.retryAfterSeconds));
         return sendLogin(request, reply, { login, ...(next ? { next } : {}), problem: problemOf(error, locale) }, error.status);
       }
