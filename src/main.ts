@@ -18,15 +18,17 @@ export async function serve(config: Config): Promise<void> {
 
   const firstAdmin = await createFirstAdminIfEmpty(deps);
   if (firstAdmin) {
-    // Printed once, to the console only (never to the JSON log): the code is a password.
-    process.stdout.write(
+    // Printed once, to standard error (never to the JSON log on standard output, which is often
+    // shipped to a log collector): the code is a password.
+    process.stderr.write(
       [
         '',
         '  Keyslip is ready. The first admin account was created.',
         `  Username:    ${firstAdmin.person.username}`,
         `  Access code: ${formatAccessCode(firstAdmin.code.replace(/-/g, ''))}`,
         `  Go to ${config.baseUrl}/work/accesscode, enter the code and choose a password.`,
-        '  The code is shown only this once.',
+        `  It works for 24 hours, until ${new Date(firstAdmin.expiresAt).toISOString()}, and is shown only this once.`,
+        '  After that, create an admin with `keyslip admin create`.',
         '',
         '',
       ].join('\n'),

@@ -120,23 +120,47 @@ export async function issueAccessCode(
   const issued = await deps.db.transaction().execute(async (trx) => {
     const person = await lockPerson(trx, options.personId);
     if (!person) throw new AppError('not_found', { message: 'No person with that id.' });
-    if (person.status === 'deactivated') throw new AppError('person_deactivated');
-    const lifetimeMs = lifetimeFor(deps, person, options.lifetimeHours);
-    const replaced = await replaceOpenAccessCodes(trx, [person.id], now);
-    const { row, code } = newAccessCodeRow(deps, person, { now, lifetimeMs, issuedBy: options.actor.id ?? options.actor.label, batchId: null });
-    await insertAccessCode(trx, row);
-    await trx.updateTable('people').set({ code_state: 'active', code_expires_at: row.expires_at }).where('id', '=', person.id).execute();
-    await recordAuditEvent(trx, {
-      action: 'access_code.issued',
-      actor: options.actor,
-      personId: person.id,
-      details: { codeId: row.id, kind: row.kind, expiresAt: new Date(row.expires_at).toISOString(), replaced },
-      at: now,
-    });
-    return { code: formatAccessCode(code), expiresAt: row.expires_at, person: { id: person.id, username: person.username, name: person.name } };
+    return issueAccessCodeIn(trx, deps, person, { ...options, now });
   });
   countCodesIssued({}, 1);
   return issued;
+}
+
+/**
+ * The writes of an issue in the caller's transaction, for a person it has locked (or just
+ * created): the first admin is created and given a code in one transaction. The caller counts
+ * the code in the metrics once that transaction has committed.
+ */
+export async function issueAccessCodeIn(
+  trx: Db,
+  deps: Pick<Deps, 'config' | 'keyring'>,
+  person: PeopleTable,
+  options: { actor: Actor; lifetimeHours?: number; now: number },
+): Promise<IssuedAccessCode> {
+  const now = options.now;
+  if (person.status === 'deactivated') throw new AppError('person_deactivated');
+  const lifetimeMs = lifetimeFor(deps, person, options.lifetimeHours);
+  const replaced = await replaceOpenAccessCodes(trx, [person.id], now);
+  const issuedBy = options.actor.id ?? options.actor.label;
+  const { row, code } = newAccessCodeRow(deps, person, { now, lifetimeMs, issuedBy, batchId: null });
+  await insertAccessCode(trx, row);
+  await trx
+    .updateTable('people')
+    .set({ code_state: 'active', code_expires_at: row.expires_at })
+    .where('id', '=', person.id)
+    .execute();
+  await recordAuditEvent(trx, {
+    action: 'access_code.issued',
+    actor: options.actor,
+    personId: person.id,
+    details: { codeId: row.id, kind: row.kind, expiresAt: new Date(row.expires_at).toISOString(), replaced },
+    at: now,
+  });
+  return {
+    code: formatAccessCode(code),
+    expiresAt: row.expires_at,
+    person: { id: person.id, username: person.username, name: person.name },
+  };
 }
 
 /** R6: deactivates a person's unused code; null when they have none. */

@@ -56,19 +56,23 @@ export async function replaceOpenAccessCodes(db: Db, personIds: readonly string[
 
 /** R6: deactivates the person's open code; returns the number of codes deactivated (0 or 1). */
 export async function deactivateOpenAccessCode(db: Db, personId: string, now: number): Promise<number> {
-  return deactivateOpenAccessCodes(db, [personId], now);
+  return (await deactivateOpenAccessCodes(db, [personId], now)).length;
 }
 
-/** R6 in bulk: deactivates the open codes of these people; returns how many it deactivated. */
-export async function deactivateOpenAccessCodes(db: Db, personIds: readonly string[], now: number): Promise<number> {
-  if (personIds.length === 0) return 0;
-  const result = await db
+/** R6 in bulk: deactivates the open codes of these people; returns the codes it deactivated, for their audit. */
+export async function deactivateOpenAccessCodes(
+  db: Db,
+  personIds: readonly string[],
+  now: number,
+): Promise<{ id: string; person_id: string }[]> {
+  if (personIds.length === 0) return [];
+  return db
     .updateTable('access_codes')
     .set({ deactivated_at: now, code_encrypted: null })
     .where('person_id', 'in', personIds)
     .where(isOpen)
-    .executeTakeFirst();
-  return Number(result.numUpdatedRows);
+    .returning(['id', 'person_id'])
+    .execute();
 }
 
 /**

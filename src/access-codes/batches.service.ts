@@ -220,8 +220,20 @@ export async function deactivateAccessCodes(deps: Deps, options: { filter: Peopl
       if (people.length === 0) break;
       after = people[people.length - 1]!.id;
       const ids = people.map((p) => p.id);
-      total += await deactivateOpenAccessCodes(trx, ids, now);
+      const codes = await deactivateOpenAccessCodes(trx, ids, now);
+      total += codes.length;
       await trx.updateTable('people').set({ code_state: 'deactivated', code_expires_at: null }).where('id', 'in', ids).execute();
+      // Each person's deactivation is audited as the single one is, so a person's history shows it.
+      await recordAuditEvents(
+        trx,
+        codes.map((code) => ({
+          action: 'access_code.deactivated' as const,
+          actor: options.actor,
+          personId: code.person_id,
+          details: { codeId: code.id, bulk: true },
+          at: now,
+        })),
+      );
     }
     await recordAuditEvent(trx, { action: 'access_codes.deactivated', actor: options.actor, details: { count: total, filter: options.filter }, at: now });
     return total;

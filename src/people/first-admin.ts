@@ -1,14 +1,58 @@
 // Keyslip bootstraps itself with its own mechanism: the first admin is an unclaimed account
 // whose access code is printed once, on the first start of an empty database.
 import type { Deps } from '../deps.js';
+import { uniqueViolationColumn } from '../db/database.js';
 import { AppError } from '../errors.js';
-import { SYSTEM_ACTOR, type Actor } from '../audit/audit.js';
-import { issueAccessCode, type IssuedAccessCode } from '../access-codes/access-codes.service.js';
-import { createPerson } from './people.service.js';
+import { recordAuditEvent, SYSTEM_ACTOR, type Actor } from '../audit/audit.js';
+import { issueAccessCodeIn, type IssuedAccessCode } from '../access-codes/access-codes.service.js';
+import { countCodesIssued } from '../http/metrics.js';
+import { validatePersonInput } from './person.js';
+import { newPersonRow } from './people.service.js';
+import { insertPerson } from './people.store.js';
 
-export async function createAdmin(deps: Deps, input: { name: string; username: string }, actor: Actor): Promise<IssuedAccessCode> {
-  const person = await createPerson(deps, { name: input.name, username: input.username, role: 'admin' }, actor);
-  return issueAccessCode(deps, { personId: person.id, actor });
+/**
+ * An admin's claim code is printed to a console or a terminal, where it may linger in scrollback
+ * or a log collector: it lives a day, not the 90 days of a code on a printed slip.
+ */
+export const ADMIN_CLAIM_CODE_HOURS = 24;
+
+/**
+ * Creates an unclaimed admin and their claim code in one transaction (person, code and both audit
+ * entries): a crash or failure half-way never leaves an admin without a code, who would block the
+ * username and, on an empty database, the first start's bootstrap.
+ */
+export async function createAdmin(
+  deps: Deps,
+  input: { name: string; username: string },
+  actor: Actor,
+): Promise<IssuedAccessCode> {
+  const checked = validatePersonInput({ ...input, role: 'admin' }, { creating: true });
+  if (!checked.ok) {
+    const message = checked.problems.map((p) => p.message).join(' ');
+    throw new AppError('validation_failed', { fields: checked.problems, message });
+  }
+  const now = deps.clock.now();
+  const row = newPersonRow({ ...checked.fields, name: checked.fields.name! }, now);
+  try {
+    const issued = await deps.db.transaction().execute(async (trx) => {
+      await insertPerson(trx, row);
+      await recordAuditEvent(trx, {
+        action: 'person.created',
+        actor,
+        personId: row.id,
+        details: { role: row.role },
+        at: now,
+      });
+      return issueAccessCodeIn(trx, deps, row, { actor, lifetimeHours: ADMIN_CLAIM_CODE_HOURS, now });
+    });
+    countCodesIssued({}, 1);
+    return issued;
+  } catch (error) {
+    if (uniqueViolationColumn(error) === 'username') {
+      throw new AppError('username_taken', { fields: [{ field: 'username', message: 'That username is taken.' }] });
+    }
+    throw error;
+  }
 }
 
 /**

@@ -7,7 +7,7 @@ import { dialectOf } from '../db/dialect.js';
 import { retryOnConflict, uniqueViolationColumn } from '../db/database.js';
 import type { PeopleTable } from '../db/schema.js';
 import { AppError } from '../errors.js';
-import { recordAuditEvent, type Actor } from '../audit/audit.js';
+import { recordAuditEvent, recordAuditEvents, type Actor, type AuditEventInput } from '../audit/audit.js';
 import { newId } from '../lib/id.js';
 import { SeenKeys } from '../lib/seen-keys.js';
 import { deactivateOpenAccessCode } from '../access-codes/access-codes.store.js';
@@ -49,6 +49,23 @@ export function newPersonRow(fields: ValidPersonFields & { name: string }, now: 
   };
   row.search_text = searchTextOf(row);
   return row;
+}
+
+type OldAndNew = { from: string | null; to: string | null };
+
+/** The fields whose old and new values an update's audit entry records: the role and the identifiers. */
+const TRACED_FIELDS = { role: 'role', username: 'username', email: 'email', employee_id: 'employeeId' } as const;
+
+/**
+ * Old → new of the role and identifiers an update changed, for its audit entry: who was made an
+ * admin, or whose username was changed, must be readable from the log alone.
+ */
+function tracedChanges(before: PeopleTable, after: PeopleTable): Record<string, OldAndNew> {
+  const changes: Record<string, OldAndNew> = {};
+  for (const [column, name] of Object.entries(TRACED_FIELDS) as [keyof typeof TRACED_FIELDS, string][]) {
+    if (before[column] !== after[column]) changes[name] = { from: before[column], to: after[column] };
+  }
+  return changes;
 }
 
 /**
@@ -115,7 +132,8 @@ export async function updatePerson(deps: Deps, id: string, input: PersonInput, a
       next.search_text = searchTextOf(next);
       const changed = Object.keys(checked.fields).filter((key) => current[key as keyof PeopleTable] !== next[key as keyof PeopleTable]);
       await trx.updateTable('people').set({ ...checked.fields, search_text: next.search_text, updated_at: now }).where('id', '=', id).execute();
-      await recordAuditEvent(trx, { action: 'person.updated', actor, personId: id, details: { changed }, at: now });
+      const details = { changed, ...tracedChanges(current, next) };
+      await recordAuditEvent(trx, { action: 'person.updated', actor, personId: id, details, at: now });
       return toPerson(next, now);
     }));
   } catch (error) {
@@ -285,7 +303,7 @@ export async function importPeople(deps: Deps, input: Readable, actor: Actor): P
       }
       pending.push({ line, fields: checked.fields });
       if (pending.length >= CHUNK) {
-        await importChunk(deps, pending, report, addError);
+        await importChunk(deps, pending, report, addError, actor);
         pending = [];
       }
     }
@@ -300,16 +318,19 @@ export async function importPeople(deps: Deps, input: Readable, actor: Actor): P
     broken = { line: (error as { lines?: number }).lines ?? 0, message: (error as Error).message };
   }
   if (columns === null) throw new AppError('invalid_csv', { message: 'The file is empty: it needs a header row.' });
-  if (pending.length > 0) await importChunk(deps, pending, report, addError);
+  if (pending.length > 0) await importChunk(deps, pending, report, addError, actor);
   if (broken) addError(broken.line, `The file is not valid CSV from here on (${broken.message}); the rows after this line were not imported.`);
 
+  // The summary; each person created or changed has an entry of their own, written with the row.
   const now = deps.clock.now();
-  await recordAuditEvent(deps.db, {
-    action: 'people.imported',
-    actor,
-    details: { created: report.created, updated: report.updated, errors: errorCount },
-    at: now,
-  });
+  await deps.db.transaction().execute((trx) =>
+    recordAuditEvent(trx, {
+      action: 'people.imported',
+      actor,
+      details: { created: report.created, updated: report.updated, errors: errorCount },
+      at: now,
+    }),
+  );
   if (report.created + report.updated >= STATISTICS_AFTER_ROWS) {
     await refreshPeopleStatistics(deps.db).catch((error: unknown) => deps.log.warn({ err: { message: (error as Error).message } }, 'could not refresh the statistics on people after an import'));
   }
@@ -319,18 +340,28 @@ export async function importPeople(deps: Deps, input: Readable, actor: Actor): P
   return report;
 }
 
-async function importChunk(deps: Deps, rows: PendingRow[], report: ImportReport, addError: (line: number, message: string) => void): Promise<void> {
+type ImportError = ImportReport['errors'][number];
+
+async function importChunk(
+  deps: Deps,
+  rows: PendingRow[],
+  report: ImportReport,
+  addError: (line: number, message: string) => void,
+  actor: Actor,
+): Promise<void> {
   try {
-    const counts = await deps.db.transaction().execute((trx) => writeChunk(trx, rows, addError, deps.clock.now()));
-    report.created += counts.created;
-    report.updated += counts.updated;
+    const result = await deps.db.transaction().execute((trx) => writeChunk(trx, rows, actor, deps.clock.now()));
+    report.created += result.created;
+    report.updated += result.updated;
+    // Reported once the chunk is committed: a chunk redone row by row below must not report twice.
+    for (const error of result.errors) addError(error.line, error.message);
   } catch (error) {
     // A clash the pre-checks could not see (a concurrent write): redo the chunk row by row so
     // only the clashing rows are reported.
     if (uniqueViolationColumn(error) === null || rows.length === 1) throw error;
     for (const row of rows) {
       try {
-        await importChunk(deps, [row], report, addError);
+        await importChunk(deps, [row], report, addError, actor);
       } catch (rowError) {
         const column = uniqueViolationColumn(rowError);
         if (column === null) throw rowError;
@@ -340,7 +371,18 @@ async function importChunk(deps: Deps, rows: PendingRow[], report: ImportReport,
   }
 }
 
-async function writeChunk(trx: Db, rows: PendingRow[], addError: (line: number, message: string) => void, now: number): Promise<{ created: number; updated: number }> {
+/**
+ * Writes one chunk in the caller's transaction, with the rules of the single-person path: the
+ * last admin is never demoted, identities stay unique, and every person created or changed gets
+ * their own audit entry (the role and identifiers old → new) in the same transaction.
+ */
+async function writeChunk(
+  trx: Db,
+  rows: PendingRow[],
+  actor: Actor,
+  now: number,
+): Promise<{ created: number; updated: number; errors: ImportError[] }> {
+  const errors: ImportError[] = [];
   const usernames = rows.map((r) => r.fields.username).filter((v): v is string => !!v);
   const employeeIds = rows.map((r) => r.fields.employee_id).filter((v): v is string => !!v);
   const emails = rows.map((r) => r.fields.email).filter((v): v is string => !!v);
@@ -359,7 +401,17 @@ async function writeChunk(trx: Db, rows: PendingRow[], addError: (line: number, 
   const byEmployeeId = new Map(existing.filter((p) => p.employee_id).map((p) => [p.employee_id!, p]));
   const byEmail = new Map(existing.filter((p) => p.email).map((p) => [p.email!, p]));
 
-  const inserts: PeopleTable[] = [];
+  let inserts: PeopleTable[] = [];
+  let created = 0;
+  // Multi-row inserts, kept under SQLite's and PostgreSQL's bound-parameter limits.
+  const writeInserts = async (): Promise<void> => {
+    for (let i = 0; i < inserts.length; i += 200) {
+      await trx.insertInto('people').values(inserts.slice(i, i + 200)).execute();
+    }
+    created += inserts.length;
+    inserts = [];
+  };
+  const events: AuditEventInput[] = [];
   let updated = 0;
   for (const { line, fields } of rows) {
     const match = (fields.username ? byUsername.get(fields.username) : undefined) ?? (fields.employee_id ? byEmployeeId.get(fields.employee_id) : undefined) ?? null;
@@ -373,26 +425,50 @@ async function writeChunk(trx: Db, rows: PendingRow[], addError: (line: number, 
     if (clash(fields.employee_id, byEmployeeId)) problems.push(`employee id "${fields.employee_id}" belongs to another person`);
     if (clash(fields.email, byEmail)) problems.push(`email "${fields.email}" belongs to another person`);
     if (problems.length > 0) {
-      addError(line, `Not imported: ${problems.join('; ')}.`);
+      errors.push({ line, message: `Not imported: ${problems.join('; ')}.` });
       continue;
     }
     let row: PeopleTable;
     if (match) {
       row = { ...match, ...fields, updated_at: now };
+      if (match.role === 'admin' && row.role !== 'admin') {
+        // The rule of a single demotion, asked of the database as it stands in this transaction:
+        // earlier rows' demotions count, and so do the admins this file creates (written first).
+        await writeInserts();
+        try {
+          await assertAnotherAdminRemains(trx, match.id);
+        } catch (error) {
+          if (!(error instanceof AppError)) throw error;
+          errors.push({ line, message: `Not imported: ${error.message}` });
+          continue;
+        }
+      }
       row.search_text = searchTextOf(row);
       await trx.updateTable('people').set({ ...fields, search_text: row.search_text, updated_at: now }).where('id', '=', match.id).execute();
       updated += 1;
+      const differs = (key: string): boolean => match[key as keyof PeopleTable] !== row[key as keyof PeopleTable];
+      const changed = Object.keys(fields).filter(differs);
+      if (changed.length > 0) {
+        const details = { changed, ...tracedChanges(match, row), import: true };
+        events.push({ action: 'person.updated', actor, personId: match.id, details, at: now });
+      }
     } else {
       row = newPersonRow({ ...fields, name: fields.name! }, now);
       inserts.push(row);
+      events.push({
+        action: 'person.created',
+        actor,
+        personId: row.id,
+        details: { role: row.role, import: true },
+        at: now,
+      });
     }
     // Later rows of the same chunk see this one, so duplicates inside a file are caught too.
     if (row.username) byUsername.set(row.username, row);
     if (row.employee_id) byEmployeeId.set(row.employee_id, row);
     if (row.email) byEmail.set(row.email, row);
   }
-  // Multi-row inserts, kept under SQLite's and PostgreSQL's bound-parameter limits.
-  for (let i = 0; i < inserts.length; i += 200) await trx.insertInto('people').values(inserts.slice(i, i + 200)).execute();
-  return { created: inserts.length, updated };
+  await writeInserts();
+  await recordAuditEvents(trx, events);
+  return { created, updated, errors };
 }
-

@@ -1,0 +1,124 @@
+// CSV import obeys the rules of the single-person path (last admin, identities) and leaves an
+// audit entry per person, written in the same transaction as the person's row; on every dialect.
+import { Readable } from 'node:stream';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { createTestContext, DIALECTS, type TestContext } from '../../test/helpers/deps.js';
+import { addPerson, auditRows, failAuditInserts } from '../../test/helpers/core.js';
+import type { Actor } from '../audit/audit.js';
+import { MINUTE } from '../lib/clock.js';
+import { importPeople, updatePerson, type ImportReport } from './people.service.js';
+
+const ADMIN: Actor = { kind: 'person', id: '00000000-0000-7000-8000-000000000001', label: 'boss', ip: '198.51.100.7' };
+
+const csv = (text: string): Readable => Readable.from([Buffer.from(text)]);
+
+describe.each(DIALECTS)('CSV import and the rules (%s)', (dialect) => {
+  let context: TestContext;
+  beforeEach(async () => {
+    context = await createTestContext(dialect);
+  });
+  afterEach(async () => {
+    await context.close();
+  });
+
+  const db = (): TestContext['deps']['db'] => context.deps.db;
+  const roleOf = async (username: string): Promise<string | undefined> =>
+    (await db().selectFrom('people').select('role').where('username', '=', username).executeTakeFirst())?.role;
+  const importCsv = (text: string): Promise<ImportReport> => importPeople(context.deps, csv(text), ADMIN);
+
+  it('cannot demote the last admin: that row is reported, the other rows are kept', async () => {
+    await addPerson(context.deps, { name: 'Only Admin', username: 'boss', role: 'admin' });
+    const report = await importCsv('name,username,role\nOnly Admin,boss,member\nWendy Worker,wendy,member\n');
+    expect(report.created).toBe(1);
+    expect(report.updated).toBe(0);
+    expect(report.errors).toHaveLength(1);
+    expect(report.errors[0]!.line).toBe(2);
+    expect(report.errors[0]!.message).toMatch(/at least one admin/);
+    expect(await roleOf('boss')).toBe('admin');
+    expect(await roleOf('wendy')).toBe('member');
+    expect(await auditRows(context.deps.db, { action: 'person.updated' })).toEqual([]);
+  });
+
+  it('of two admins demoted by one file, the first goes and the second, now the last, stays', async () => {
+    await addPerson(context.deps, { name: 'Ada', username: 'ada', role: 'admin' });
+    await addPerson(context.deps, { name: 'Bob', username: 'bob', role: 'admin' });
+    const report = await importCsv('name,username,role\nAda,ada,member\nBob,bob,member\n');
+    expect(report).toMatchObject({ created: 0, updated: 1 });
+    expect(report.errors.map((e) => e.line)).toEqual([3]);
+    expect([await roleOf('ada'), await roleOf('bob')]).toEqual(['member', 'admin']);
+  });
+
+  it('an admin the same file creates counts: the old admin may then be demoted', async () => {
+    await addPerson(context.deps, { name: 'Old Admin', username: 'old', role: 'admin' });
+    const report = await importCsv('name,username,role\nNew Admin,new,admin\nOld Admin,old,member\n');
+    expect(report).toEqual({ created: 1, updated: 1, errors: [] });
+    expect([await roleOf('new'), await roleOf('old')]).toEqual(['admin', 'member']);
+  });
+
+  it('writes an entry per person: created with the role; changed with role and identifiers old → new', async () => {
+    const ann = await addPerson(context.deps, {
+      name: 'Ann',
+      username: 'ann',
+      email: 'ann@example.com',
+      employeeId: 'E1',
+    });
+    const dee = await addPerson(context.deps, { name: 'Dee', employeeId: 'E2' });
+    const same = await addPerson(context.deps, { name: 'Same', username: 'same' });
+    context.clock.advance(MINUTE);
+    const report = await importCsv(
+      [
+        'name,username,email,employeeId,role',
+        'Ann,ann,ann@work.example,E1,admin',
+        'Dee,dee,,E2,',
+        'Same,same,,,',
+        'Neo,neo,,E3,admin',
+        '',
+      ].join('\n'),
+    );
+    expect(report).toEqual({ created: 1, updated: 3, errors: [] });
+
+    const updated = await auditRows(context.deps.db, { action: 'person.updated' });
+    expect(updated.map((row) => row.person_id).sort()).toEqual([ann.id, dee.id].sort());
+    const detailsOf = (personId: string): Record<string, unknown> =>
+      JSON.parse(updated.find((row) => row.person_id === personId)!.details);
+    expect(detailsOf(ann.id)).toMatchObject({
+      role: { from: 'member', to: 'admin' },
+      email: { from: 'ann@example.com', to: 'ann@work.example' },
+    });
+    expect(detailsOf(ann.id)).not.toHaveProperty('username');
+    expect(detailsOf(dee.id)).toMatchObject({ username: { from: null, to: 'dee' } });
+    expect(detailsOf(dee.id)).not.toHaveProperty('role');
+    for (const row of updated) expect(row).toMatchObject({ actor_id: ADMIN.id, actor_label: 'boss', ip: ADMIN.ip });
+    // "Same" had nothing to change: no entry of its own.
+    expect(await auditRows(context.deps.db, { personId: same.id, action: 'person.updated' })).toEqual([]);
+
+    const neo = await db().selectFrom('people').select('id').where('username', '=', 'neo').executeTakeFirstOrThrow();
+    const createdRows = await auditRows(context.deps.db, { action: 'person.created', personId: neo.id });
+    expect(createdRows).toHaveLength(1);
+    expect(JSON.parse(createdRows[0]!.details)).toMatchObject({ role: 'admin' });
+    // The summary stays too.
+    const summary = await auditRows(context.deps.db, { action: 'people.imported' });
+    expect(JSON.parse(summary.at(-1)!.details)).toEqual({ created: 1, updated: 3, errors: 0 });
+  });
+
+  it('the audit entries are written with the rows: when they cannot be, no row changes', async () => {
+    await addPerson(context.deps, { name: 'Ann', username: 'ann' });
+    const restore = await failAuditInserts(context, 'person.updated');
+    await expect(importCsv('name,username,role\nAnn,ann,admin\nNew Person,newp,member\n')).rejects.toThrow();
+    await restore();
+    expect(await roleOf('ann')).toBe('member');
+    expect(await roleOf('newp')).toBeUndefined();
+    expect(await auditRows(context.deps.db, { action: 'person.created' })).toHaveLength(1); // Ann's, from addPerson
+  });
+
+  it('a role change through the single-person path records old → new too', async () => {
+    const ann = await addPerson(context.deps, { name: 'Ann', username: 'ann' });
+    await updatePerson(context.deps, ann.id, { role: 'admin', username: 'ann.a' }, ADMIN);
+    const [entry] = await auditRows(context.deps.db, { action: 'person.updated', personId: ann.id });
+    expect(JSON.parse(entry!.details)).toEqual({
+      changed: ['username', 'role'],
+      role: { from: 'member', to: 'admin' },
+      username: { from: 'ann', to: 'ann.a' },
+    });
+  });
+});
