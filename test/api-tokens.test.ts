@@ -135,6 +135,26 @@ describe.each(DIALECTS)('API tokens (%s)', (dialect) => {
     expect(unknown.json().error.code).toBe('not_found');
   });
 
+  it("an admin's tokens stop working when the admin is demoted or deactivated; CLI tokens do not depend on anyone", async () => {
+    const make = async (username: string): Promise<{ id: string; token: string }> => {
+      const admin = await personCookie('admin', username);
+      const made = await app.inject({ method: 'POST', url: '/api/v1/tokens', headers: { cookie: admin.cookie }, payload: { name: `${username}'s` } });
+      expect(made.statusCode).toBe(201);
+      return { id: admin.id, token: made.json().token };
+    };
+    const demoted = await make('dora');
+    const deactivated = await make('dave');
+    expect(await me(demoted.token)).toBe(200);
+    expect(await me(deactivated.token)).toBe(200);
+    await context.deps.db.updateTable('people').set({ role: 'member' }).where('id', '=', demoted.id).execute();
+    await context.deps.db.updateTable('people').set({ status: 'deactivated' }).where('id', '=', deactivated.id).execute();
+    expect(await me(demoted.token)).toBe(401);
+    expect(await me(deactivated.token)).toBe(401);
+    expect(await me(cliToken)).toBe(200);
+    const listed = (await app.inject({ method: 'GET', url: '/api/v1/tokens', headers: bearer(cliToken) })).json().items as { name: string; active: boolean }[];
+    expect(Object.fromEntries(listed.map((t) => [t.name, t.active]))).toEqual({ ops: true, "dora's": false, "dave's": false });
+  });
+
   it('last use is written at most once a minute per token', async () => {
     const lastUsed = async (): Promise<number | null> =>
       (await context.deps.db.selectFrom('api_tokens').select('last_used_at').where('token_hash', '=', sha256(cliToken)).executeTakeFirstOrThrow()).last_used_at;

@@ -6,15 +6,23 @@ import { withRuntime } from './with-runtime.js';
 export async function tokenList(args: string[]): Promise<number> {
   const { values } = parseArgs({ args, options: { json: { type: 'boolean' } } });
   return withRuntime(async ({ deps }) => {
-    const tokens = await listApiTokens(deps.db, deps.clock.now());
+    const now = deps.clock.now();
+    const tokens = await listApiTokens(deps.db, now);
     if (values.json) process.stdout.write(`${JSON.stringify({ items: tokens })}\n`);
-    else process.stdout.write(tokens.length === 0 ? 'No API tokens.\n' : tokens.map((token) => `${line(token)}\n`).join(''));
+    else if (tokens.length === 0) process.stdout.write('No API tokens.\n');
+    else process.stdout.write(tokens.map((token) => `${line(token, now)}\n`).join(''));
     return 0;
   });
 }
 
-function line(token: ApiToken): string {
-  const state = token.revokedAt ? `revoked ${token.revokedAt}` : token.active ? `expires ${token.expiresAt}` : `expired ${token.expiresAt}`;
+function line(token: ApiToken, now: number): string {
   const used = token.lastUsedAt ? `last used ${token.lastUsedAt}` : 'never used';
-  return [token.id, JSON.stringify(token.name), `owner ${token.owner.label}`, state, used].join('  ');
+  return [token.id, JSON.stringify(token.name), `owner ${token.owner.label}`, stateOf(token, now), used].join('  ');
+}
+
+function stateOf(token: ApiToken, now: number): string {
+  if (token.revokedAt) return `revoked ${token.revokedAt}`;
+  if (token.expiresAt === null || Date.parse(token.expiresAt) <= now) return `expired ${token.expiresAt ?? ''}`.trim();
+  if (!token.active) return 'inactive (its admin is no longer an admin)';
+  return `expires ${token.expiresAt}`;
 }

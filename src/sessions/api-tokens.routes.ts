@@ -22,10 +22,14 @@ const ApiTokenSchema = Type.Object({
   active: Type.Boolean({ description: 'Not revoked and not expired: it authenticates now' }),
 });
 
+const TokenList = Type.Object({ items: Type.Array(ApiTokenSchema) });
+
 const CreateTokenBody = Type.Object(
   {
     name: Type.String({ minLength: 1, maxLength: API_TOKEN_NAME_MAX, pattern: '\\S' }),
-    expiresInDays: Type.Optional(Type.Integer({ minimum: API_TOKEN_DAYS.min, maximum: API_TOKEN_DAYS.max, default: API_TOKEN_DAYS.default })),
+    expiresInDays: Type.Optional(
+      Type.Integer({ minimum: API_TOKEN_DAYS.min, maximum: API_TOKEN_DAYS.max, default: API_TOKEN_DAYS.default }),
+    ),
   },
   { additionalProperties: false },
 );
@@ -41,7 +45,7 @@ export function apiTokenRoutes(deps: Deps): FastifyPluginAsyncTypebox {
 
     app.get(
       '/api/v1/tokens',
-      { schema: { tags: ['tokens'], response: { 200: Type.Object({ items: Type.Array(ApiTokenSchema) }), ...errorResponses } } },
+      { schema: { tags: ['tokens'], response: { 200: TokenList, ...errorResponses } } },
       async () => ({ items: await listApiTokens(deps.db, deps.clock.now()) }),
     );
 
@@ -49,9 +53,10 @@ export function apiTokenRoutes(deps: Deps): FastifyPluginAsyncTypebox {
       '/api/v1/tokens',
       { schema: { tags: ['tokens'], body: CreateTokenBody, response: { 201: CreatedToken, ...errorResponses } } },
       async (request, reply) => {
-        const options = { name: request.body.name, actor: request.auth.actor, now: deps.clock.now() };
-        const expiresInDays = request.body.expiresInDays;
-        const { token, apiToken } = await createApiToken(deps.db, { ...options, ...(expiresInDays ? { expiresInDays } : {}) });
+        const { name, expiresInDays } = request.body;
+        const now = deps.clock.now();
+        const options = { name, actor: request.auth.actor, now, ...(expiresInDays ? { expiresInDays } : {}) };
+        const { token, apiToken } = await createApiToken(deps.db, options);
         return reply.status(201).header('Cache-Control', 'no-store').send({ ...apiToken, token });
       },
     );
@@ -60,7 +65,8 @@ export function apiTokenRoutes(deps: Deps): FastifyPluginAsyncTypebox {
       '/api/v1/tokens/:id',
       { schema: { tags: ['tokens'], params: IdParams, response: { 204: Type.Null(), ...errorResponses } } },
       async (request, reply) => {
-        const result = await revokeApiToken(deps.db, { id: request.params.id, actor: request.auth.actor, now: deps.clock.now() });
+        const options = { id: request.params.id, actor: request.auth.actor, now: deps.clock.now() };
+        const result = await revokeApiToken(deps.db, options);
         if (!result) throw new AppError('not_found', { message: 'No API token with that id.' });
         return reply.status(204).send(null);
       },

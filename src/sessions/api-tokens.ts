@@ -25,13 +25,13 @@ export interface ApiToken {
   expiresAt: string | null;
   lastUsedAt: string | null;
   revokedAt: string | null;
-  /** Whether it authenticates now: not revoked and not expired. */
+  /** Whether it authenticates now: not revoked, not expired, its admin (if any) still an admin. */
   active: boolean;
 }
 
 const iso = (ms: number | null): string | null => (ms === null ? null : new Date(ms).toISOString());
 
-export function toApiToken(row: ApiTokensTable, now: number): ApiToken {
+export function toApiToken(row: ApiTokensTable, now: number, options: { ownerStillAdmin: boolean }): ApiToken {
   return {
     id: row.id,
     name: row.name,
@@ -40,7 +40,7 @@ export function toApiToken(row: ApiTokensTable, now: number): ApiToken {
     expiresAt: iso(row.expires_at),
     lastUsedAt: iso(row.last_used_at),
     revokedAt: iso(row.revoked_at),
-    active: apiTokenUsable(row, now),
+    active: apiTokenUsable(row, now) && (row.created_by === null || options.ownerStillAdmin),
   };
 }
 
@@ -58,16 +58,19 @@ export async function createApiToken(
   options: { name: string; actor: Actor; now: number; expiresInDays?: number },
 ): Promise<{ token: string; apiToken: ApiToken }> {
   if (options.actor.kind !== 'person' && options.actor.kind !== 'cli') {
-    throw new AppError('forbidden', { message: 'API tokens are made by an admin, signed in, or with `keyslip token create`.' });
+    const message = 'API tokens are made by an admin, signed in, or with `keyslip token create`.';
+    throw new AppError('forbidden', { message });
   }
   const name = options.name.trim();
   if (name === '' || name.length > API_TOKEN_NAME_MAX) {
-    throw new AppError('validation_failed', { fields: [{ field: 'name', message: `must be 1 to ${API_TOKEN_NAME_MAX} characters` }] });
+    const message = `must be 1 to ${API_TOKEN_NAME_MAX} characters`;
+    throw new AppError('validation_failed', { message: `name ${message}.`, fields: [{ field: 'name', message }] });
   }
   const days = options.expiresInDays ?? API_TOKEN_DAYS.default;
   if (!Number.isInteger(days) || days < API_TOKEN_DAYS.min || days > API_TOKEN_DAYS.max) {
     const message = `must be a whole number from ${API_TOKEN_DAYS.min} to ${API_TOKEN_DAYS.max}`;
-    throw new AppError('validation_failed', { message: `expiresInDays ${message}.`, fields: [{ field: 'expiresInDays', message }] });
+    const fields = [{ field: 'expiresInDays', message }];
+    throw new AppError('validation_failed', { message: `expiresInDays ${message}.`, fields });
   }
   const token = `ks_${randomToken(32)}`;
   const row: ApiTokensTable = {
@@ -86,13 +89,22 @@ export async function createApiToken(
     const details = { tokenId: row.id, name, expiresAt: iso(row.expires_at) };
     await recordAuditEvent(trx, { action: 'api_token.created', actor: options.actor, details, at: options.now });
   });
-  return { token, apiToken: toApiToken(row, options.now) };
+  return { token, apiToken: toApiToken(row, options.now, { ownerStillAdmin: true }) };
 }
 
 /** Every token, newest first (revoked and expired ones too: the list is their history). */
 export async function listApiTokens(db: Db, now: number): Promise<ApiToken[]> {
-  const rows = await db.selectFrom('api_tokens').selectAll().orderBy('created_at', 'desc').orderBy('id', 'desc').execute();
-  return rows.map((row) => toApiToken(row, now));
+  const rows = await db
+    .selectFrom('api_tokens')
+    .leftJoin('people', 'people.id', 'api_tokens.created_by')
+    .selectAll('api_tokens')
+    .select(['people.role as owner_role', 'people.status as owner_status'])
+    .orderBy('api_tokens.created_at', 'desc')
+    .orderBy('api_tokens.id', 'desc')
+    .execute();
+  return rows.map(({ owner_role, owner_status, ...row }) =>
+    toApiToken(row, now, { ownerStillAdmin: owner_role === 'admin' && owner_status !== 'deactivated' }),
+  );
 }
 
 /**
@@ -118,19 +130,31 @@ export async function revokeApiToken(
       const details = { tokenId: row.id, name: row.name };
       await recordAuditEvent(trx, { action: 'api_token.revoked', actor: options.actor, details, at: options.now });
     }
-    return { revoked, apiToken: toApiToken(row, options.now) };
+    // Revoked by now, whoever made it: not active.
+    return { revoked, apiToken: toApiToken(row, options.now, { ownerStillAdmin: false }) };
   });
 }
 
-/** The token's row if it authenticates now: known, not revoked, not expired. */
+/**
+ * The token's row if it authenticates now: known, not revoked, not expired, and, when an admin
+ * made it, that person is still an admin, not deactivated (a token is its owner's admin rights, and ends
+ * with them: deactivating or demoting the admin stops their tokens too).
+ */
 export async function resolveApiToken(db: Db, token: string, now: number): Promise<ApiTokensTable | null> {
   if (!token.startsWith('ks_') || token.length > 100) return null;
   const row = await db
     .selectFrom('api_tokens')
-    .selectAll()
-    .where('token_hash', '=', sha256(token))
-    .where('revoked_at', 'is', null)
-    .where('expires_at', '>', now)
+    .leftJoin('people', 'people.id', 'api_tokens.created_by')
+    .selectAll('api_tokens')
+    .where('api_tokens.token_hash', '=', sha256(token))
+    .where('api_tokens.revoked_at', 'is', null)
+    .where('api_tokens.expires_at', '>', now)
+    .where((eb) =>
+      eb.or([
+        eb('api_tokens.created_by', 'is', null),
+        eb.and([eb('people.role', '=', 'admin'), eb('people.status', '!=', 'deactivated')]),
+      ]),
+    )
     .executeTakeFirst();
   if (!row) return null;
   if (row.last_used_at === null || now - row.last_used_at >= LAST_USED_EVERY_MS) {

@@ -10,8 +10,12 @@ import { adminText, notice, timeElement } from './admin.views.js';
 
 export const tokensText = defineMessages({
   en: {
-    intro: 'API tokens let scripts use the admin API. Each expires (after 90 days unless chosen otherwise, at most a year) and can be revoked here at any time; a revoked or expired token stops working at once.',
-    howToCreate: 'Make one with the command keyslip token create --name NAME, or with POST /api/v1/tokens while signed in as an admin. The token is shown only then.',
+    intro:
+      'API tokens let scripts use the admin API. Each expires (after 90 days unless chosen otherwise, at most a ' +
+      'year) and can be revoked here at any time; a revoked or expired token stops working at once.',
+    howToCreate:
+      'Make one with the command keyslip token create --name NAME, or with POST /api/v1/tokens while signed in ' +
+      'as an admin. The token is shown only then.',
     name: 'Name',
     owner: 'Made by',
     created: 'Made',
@@ -20,6 +24,7 @@ export const tokensText = defineMessages({
     state: 'Status',
     active: 'Active',
     expired: 'Expired',
+    ownerNotAdmin: 'Not working: its admin is no longer an admin',
     revoked: 'Revoked',
     never: 'Never',
     revoke: 'Revoke',
@@ -28,8 +33,13 @@ export const tokensText = defineMessages({
     doneRevoked: 'The API token was revoked. It no longer works.',
   },
   sv: {
-    intro: 'Med API-token kan skript använda administratörs-API:t. Varje token upphör att gälla (efter 90 dagar om inget annat valts, högst ett år) och kan återkallas här när som helst; en återkallad eller utgången token slutar fungera direkt.',
-    howToCreate: 'Skapa en med kommandot keyslip token create --name NAMN, eller med POST /api/v1/tokens när du är inloggad som administratör. Token visas bara då.',
+    intro:
+      'Med API-token kan skript använda administratörs-API:t. Varje token upphör att gälla (efter 90 dagar om ' +
+      'inget annat valts, högst ett år) och kan återkallas här när som helst; en återkallad eller utgången token ' +
+      'slutar fungera direkt.',
+    howToCreate:
+      'Skapa en med kommandot keyslip token create --name NAMN, eller med POST /api/v1/tokens när du är inloggad ' +
+      'som administratör. Token visas bara då.',
     name: 'Namn',
     owner: 'Skapad av',
     created: 'Skapad',
@@ -38,6 +48,7 @@ export const tokensText = defineMessages({
     state: 'Status',
     active: 'Aktiv',
     expired: 'Utgången',
+    ownerNotAdmin: 'Fungerar inte: administratören som skapade den är inte längre administratör',
     revoked: 'Återkallad',
     never: 'Aldrig',
     revoke: 'Återkalla',
@@ -50,14 +61,27 @@ export const tokensText = defineMessages({
 const timeOrNever = (locale: Locale, value: string | null): SafeHtml | string =>
   value === null ? tokensText(locale, 'never') : timeElement(locale, Date.parse(value));
 
-function stateCell(locale: Locale, token: ApiToken): SafeHtml | string {
-  if (token.revokedAt !== null) return html`${tokensText(locale, 'revoked')} ${timeElement(locale, Date.parse(token.revokedAt))}`;
-  return tokensText(locale, token.active ? 'active' : 'expired');
+function stateCell(locale: Locale, token: ApiToken, now: number): SafeHtml | string {
+  if (token.revokedAt !== null) {
+    return html`${tokensText(locale, 'revoked')} ${timeElement(locale, Date.parse(token.revokedAt))}`;
+  }
+  if (token.expiresAt === null || Date.parse(token.expiresAt) <= now) return tokensText(locale, 'expired');
+  return tokensText(locale, token.active ? 'active' : 'ownerNotAdmin');
 }
 
-export function tokensPage(options: { locale: Locale; csrfToken: string; tokens: ApiToken[]; done: boolean }): SafeHtml {
+export interface TokensPageModel {
+  locale: Locale;
+  csrfToken: string;
+  tokens: ApiToken[];
+  now: number;
+  /** A token was just revoked: say so. */
+  done: boolean;
+}
+
+export function tokensPage(options: TokensPageModel): SafeHtml {
   const { locale } = options;
-  const t = (key: Parameters<typeof tokensText>[1], values?: Record<string, string>): string => tokensText(locale, key, values);
+  type Key = Parameters<typeof tokensText>[1];
+  const t = (key: Key, values?: Record<string, string>): string => tokensText(locale, key, values);
   const table =
     options.tokens.length === 0
       ? html`<p class="empty">${t('noTokens')}</p>`
@@ -80,12 +104,14 @@ export function tokensPage(options: { locale: Locale; csrfToken: string; tokens:
     <td>${timeElement(locale, Date.parse(token.createdAt))}</td>
     <td>${token.expiresAt === null ? adminText(locale, 'none') : timeElement(locale, Date.parse(token.expiresAt))}</td>
     <td>${timeOrNever(locale, token.lastUsedAt)}</td>
-    <td>${stateCell(locale, token)}</td>
+    <td>${stateCell(locale, token, options.now)}</td>
     <td>${
       token.revokedAt === null &&
       html`<form method="post" action="/admin/tokens/${token.id}/revoke">
       ${csrfField(options.csrfToken)}
-      <button type="submit" class="button-small button-danger" aria-label="${t('revokeLabel', { name: token.name })}">${t('revoke')}</button>
+      <button type="submit" class="button-small button-danger" aria-label="${t('revokeLabel', { name: token.name })}">${
+        t('revoke')
+      }</button>
     </form>`
     }</td>
   </tr>`,

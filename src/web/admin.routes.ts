@@ -1,7 +1,8 @@
 // The admin panel (SPEC §5): People (search, filters, paging, "More options" menus), one person's
 // access code (issue → shown once), codes for a group (confirmation → batch page → CSV/PDF),
-// add/edit/deactivate a person, import, and the audit log. Every page needs an admin's session;
-// every POST carries `_csrf` and answers 303 (POST-redirect-GET), so a reload never repeats it.
+// add/edit/deactivate a person, import, the audit log, and the API tokens (list, revoke). Every
+// page needs an admin's session; every POST carries `_csrf` and answers 303 (POST-redirect-GET),
+// so a reload never repeats it.
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import type { Deps } from '../deps.js';
 import { AppError, type FieldProblem } from '../errors.js';
@@ -522,14 +523,17 @@ export function adminWebRoutes(deps: Deps): FastifyPluginAsync {
 
     app.get('/admin/tokens', async (request, reply) => {
       const locale = pickLocale(request);
-      const tokens = await listApiTokens(deps.db, deps.clock.now());
+      const now = deps.clock.now();
+      const tokens = await listApiTokens(deps.db, now);
       const done = text(queryOf(request).done, 40) === 'token-revoked';
-      return page(request, reply, { title: label(locale, 'apiTokens'), wide: true, body: (csrfToken) => tokensPage({ locale, csrfToken, tokens, done }) });
+      const body = (csrfToken: string): SafeHtml => tokensPage({ locale, csrfToken, tokens, now, done });
+      return page(request, reply, { title: label(locale, 'apiTokens'), wide: true, body });
     });
 
     app.post('/admin/tokens/:id/revoke', async (request, reply) => {
       verifyFormCsrf(deps, request);
-      const result = await revokeApiToken(deps.db, { id: idParam(request), actor: sessionOf(request).actor, now: deps.clock.now() });
+      const options = { id: idParam(request), actor: sessionOf(request).actor, now: deps.clock.now() };
+      const result = await revokeApiToken(deps.db, options);
       if (!result) throw new AppError('not_found');
       return reply.redirect('/admin/tokens?done=token-revoked', 303);
     });

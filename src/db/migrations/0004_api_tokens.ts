@@ -11,7 +11,10 @@ const DAY_MS = 24 * 60 * 60 * 1000;
 
 export async function up(db: Kysely<unknown>): Promise<void> {
   const big = dialectOf(db) === 'postgres' ? 'bigint' : 'integer';
-  await db.schema.alterTable('api_tokens').addColumn('owner_label', 'text', (c) => c.notNull().defaultTo('cli')).execute();
+  await db.schema
+    .alterTable('api_tokens')
+    .addColumn('owner_label', 'text', (c) => c.notNull().defaultTo('cli'))
+    .execute();
   await db.schema.alterTable('api_tokens').addColumn('expires_at', big).execute();
   // A migration has no injected clock: the wall clock of the instance that migrates is the start.
   const expiresAt = Date.now() + 90 * DAY_MS;
