@@ -20,6 +20,7 @@ import { sendNotFoundPage, wantsHtmlPage } from './http/page-errors.js';
 import { assignRoutePolicy, hasBody, isSafeMethod, mediaTypeOf, type RoutePolicy } from './http/route-policy.js';
 import { opsRoutes } from './ops/ops.routes.js';
 import { peopleRoutes } from './people/people.routes.js';
+import { apiTokenRoutes } from './sessions/api-tokens.routes.js';
 import { signInRoutes } from './sign-in/sign-in.routes.js';
 import { adminWebRoutes } from './web/admin.routes.js';
 import { frontlineRoutes } from './web/frontline.routes.js';
@@ -157,6 +158,7 @@ export async function buildApp(deps: Deps, options: BuildAppOptions = {}): Promi
   await app.register(accessCodePublicRoutes(deps));
   await app.register(signInRoutes(deps));
   await app.register(auditRoutes(deps));
+  await app.register(apiTokenRoutes(deps));
   await app.register(frontlineRoutes(deps));
   await app.register(adminWebRoutes(deps));
   app.get('/api/openapi.json', { schema: { hide: true } }, async () => app.swagger());

@@ -77,7 +77,8 @@ export async function issueAccessCodes(
 
   const now = deps.clock.now();
   const batchId = newId(now);
-  const seal = (code: string): string => encrypt(deps.keyring, code);
+  // The batch id is the associated data: a code copied into another batch's rows does not open.
+  const seal = (code: string): string => encrypt(deps.keyring, 'batch code', code, { associatedData: batchId });
   try {
     const row = await deps.db.transaction().execute(async (trx) => {
       const batch: BatchesTable = {
@@ -181,7 +182,7 @@ export async function* readBatchCodes(deps: Deps, batchId: string): AsyncGenerat
     if (rows.length === 0) return;
     after = rows[rows.length - 1]!.codeId;
     for (const row of rows) {
-      const code = decrypt(deps.keyring, row.code_encrypted!);
+      const code = decrypt(deps.keyring, 'batch code', row.code_encrypted!, { associatedData: batchId });
       if (code === null) continue;
       yield { id: row.personId, name: row.name, username: row.username, code: formatAccessCode(code), expiresAt: row.expires_at };
     }

@@ -25,6 +25,7 @@ export const AUDIT_ACTIONS = [
   'sessions.ended',
   'password.changed',
   'api_token.created',
+  'api_token.revoked',
 ] as const;
 
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];

@@ -8,6 +8,8 @@ import { codesIssue } from './codes-issue.js';
 import { migrate } from './migrate.js';
 import { peopleImport } from './people-import.js';
 import { tokenCreate } from './token-create.js';
+import { tokenList } from './token-list.js';
+import { tokenRevoke } from './token-revoke.js';
 import { UsageError } from './usage.js';
 import { serve } from '../main.js';
 
@@ -17,7 +19,11 @@ Commands:
   serve                                   run the server (same as npm start)
   migrate                                 bring the database schema up to date
   admin create --name NAME --username U   create an admin; prints the access code that claims it
-  token create --name NAME [--json]       create an admin API token; printed once
+  token create --name NAME [--expires-days D] [--json]
+                                          create an admin API token (expires in D days, default 90,
+                                          at most 365); printed once
+  token list [--json]                     list the API tokens: owner, expiry, last use, revocation
+  token revoke ID                         revoke an API token at once
   people import FILE.csv [--json]         import people from a CSV file (header row required)
   codes issue [--no-email] [--out FILE.csv|FILE.pdf] [--lifetime-hours H] [--lang en|sv]
                                           issue access codes (everyone, or only people without email)
@@ -35,6 +41,8 @@ const COMMANDS: Record<string, Command> = {
   migrate,
   'admin create': adminCreate,
   'token create': tokenCreate,
+  'token list': tokenList,
+  'token revoke': tokenRevoke,
   'people import': peopleImport,
   'codes issue': codesIssue,
   backup,

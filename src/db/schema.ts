@@ -66,8 +66,14 @@ export interface ApiTokensTable {
   id: string;
   name: string;
   token_hash: string;
+  /** The admin who made it (person id), or NULL for the CLI. */
   created_by: string | null;
+  /** Who made it, as shown: the admin's username (or name) at the time, or 'cli'. */
+  owner_label: string;
   created_at: number;
+  /** NULL only if a row escaped migration 0004: such a token never authenticates. */
+  expires_at: number | null;
+  /** Written at most once a minute per token, not on every request. */
   last_used_at: number | null;
   revoked_at: number | null;
 }

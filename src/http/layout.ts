@@ -12,9 +12,10 @@ import { label } from './labels.js';
 export const PRODUCT_NAME = 'Keyslip';
 
 /** Where the header's admin links go (the admin pages own these paths). */
-export const ADMIN_NAV: readonly { path: string; label: 'people' | 'auditLog' }[] = [
+export const ADMIN_NAV: readonly { path: string; label: 'people' | 'auditLog' | 'apiTokens' }[] = [
   { path: '/admin/people', label: 'people' },
   { path: '/admin/audit', label: 'auditLog' },
+  { path: '/admin/tokens', label: 'apiTokens' },
 ];
 
 const t = defineMessages({

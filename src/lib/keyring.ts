@@ -8,9 +8,13 @@ export interface Key {
   /** Short, non-secret identifier stored beside each hash so the right key is known. */
   readonly id: string;
   readonly hmac: Buffer;
-  readonly encryption: Buffer;
+  /** One AES-256 key per purpose, so a ciphertext made for one can never be passed off as another. */
+  readonly encryption: Readonly<Record<EncryptionPurpose, Buffer>>;
   readonly csrf: Buffer;
 }
+
+/** What a ciphertext is for: a batch's downloadable codes, or the code shown once on a page. */
+export type EncryptionPurpose = 'batch code' | 'shown code';
 
 export interface Keyring {
   /** Newest first. */
@@ -26,7 +30,13 @@ export function createKeyring(secrets: readonly string[]): Keyring {
   if (secrets.length === 0) throw new Error('A keyring needs at least one secret');
   const keys = secrets.map((secret) => {
     const id = derive(secret, 'key id').toString('base64url').slice(0, 8);
-    return { id, hmac: derive(secret, 'access code hmac'), encryption: derive(secret, 'batch encryption'), csrf: derive(secret, 'csrf') };
+    // 'v2': the keys of the first format ('batch encryption', shared by both purposes, no
+    // associated data) are retired with it; a batch sealed by them no longer opens.
+    const encryption = {
+      'batch code': derive(secret, 'batch code encryption v2'),
+      'shown code': derive(secret, 'shown code encryption v2'),
+    };
+    return { id, hmac: derive(secret, 'access code hmac'), encryption, csrf: derive(secret, 'csrf') };
   });
   return { keys, current: keys[0]! };
 }
@@ -57,23 +67,49 @@ export function hmac(key: Key, value: string): string {
   return createHmac('sha256', key.hmac).update(value, 'utf8').digest('base64url');
 }
 
-/** AES-256-GCM: `keyId.iv.tag.ciphertext`, all base64url. */
-export function encrypt(keyring: Keyring, plaintext: string): string {
+const IV_BYTES = 12;
+/** The full GCM tag, always: with a shorter one accepted, a forgery needs far fewer tries. */
+const TAG_BYTES = 16;
+
+/**
+ * AES-256-GCM under the purpose's key: `keyId.iv.tag.ciphertext`, all base64url. The associated
+ * data is not stored; it names what the plaintext belongs to (a batch id, a session and person),
+ * so a ciphertext moved to another batch or cookie fails to decrypt.
+ */
+export function encrypt(
+  keyring: Keyring,
+  purpose: EncryptionPurpose,
+  plaintext: string,
+  options: { associatedData: string },
+): string {
   const key = keyring.current;
-  const iv = randomBytes(12);
-  const cipher = createCipheriv('aes-256-gcm', key.encryption, iv);
+  const iv = randomBytes(IV_BYTES);
+  const cipher = createCipheriv('aes-256-gcm', key.encryption[purpose], iv, { authTagLength: TAG_BYTES });
+  cipher.setAAD(Buffer.from(options.associatedData, 'utf8'));
   const data = Buffer.concat([cipher.update(plaintext, 'utf8'), cipher.final()]);
-  return [key.id, iv.toString('base64url'), cipher.getAuthTag().toString('base64url'), data.toString('base64url')].join('.');
+  const tag = cipher.getAuthTag();
+  return [key.id, iv.toString('base64url'), tag.toString('base64url'), data.toString('base64url')].join('.');
 }
 
-export function decrypt(keyring: Keyring, sealed: string): string | null {
-  const [keyId, iv, tag, data] = sealed.split('.');
+/** The plaintext, or null for anything that was not sealed by `encrypt` with this purpose and data. */
+export function decrypt(
+  keyring: Keyring,
+  purpose: EncryptionPurpose,
+  sealed: string,
+  options: { associatedData: string },
+): string | null {
+  const [keyId, ivText, tagText, data, extra] = sealed.split('.');
   const key = keyring.keys.find((k) => k.id === keyId);
-  if (!key || iv === undefined || tag === undefined || data === undefined) return null;
+  if (!key || ivText === undefined || tagText === undefined || data === undefined || extra !== undefined) return null;
+  const iv = Buffer.from(ivText, 'base64url');
+  const tag = Buffer.from(tagText, 'base64url');
+  if (iv.length !== IV_BYTES || tag.length !== TAG_BYTES) return null;
   try {
-    const decipher = createDecipheriv('aes-256-gcm', key.encryption, Buffer.from(iv, 'base64url'));
-    decipher.setAuthTag(Buffer.from(tag, 'base64url'));
-    return Buffer.concat([decipher.update(Buffer.from(data, 'base64url')), decipher.final()]).toString('utf8');
+    const decipher = createDecipheriv('aes-256-gcm', key.encryption[purpose], iv, { authTagLength: TAG_BYTES });
+    decipher.setAAD(Buffer.from(options.associatedData, 'utf8'));
+    decipher.setAuthTag(tag);
+    const plain = Buffer.concat([decipher.update(Buffer.from(data, 'base64url')), decipher.final()]);
+    return plain.toString('utf8');
   } catch {
     return null;
   }

@@ -1,7 +1,8 @@
 // The admin panel (SPEC §5): People (search, filters, paging, "More options" menus), one person's
 // access code (issue → shown once), codes for a group (confirmation → batch page → CSV/PDF),
-// add/edit/deactivate a person, import, and the audit log. Every page needs an admin's session;
-// every POST carries `_csrf` and answers 303 (POST-redirect-GET), so a reload never repeats it.
+// add/edit/deactivate a person, import, the audit log, and the API tokens (list, revoke). Every
+// page needs an admin's session; every POST carries `_csrf` and answers 303 (POST-redirect-GET),
+// so a reload never repeats it.
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import type { Deps } from '../deps.js';
 import { AppError, type FieldProblem } from '../errors.js';
@@ -23,11 +24,13 @@ import { normaliseUsername, toPerson, USERNAME_RULE, type CodeState, type Person
 import { createPerson, deactivatePerson, getPerson, updatePerson } from '../people/people.service.js';
 import { COUNT_CAP, decodeCursor, encodeCursor } from '../people/people.routes.js';
 import { countPeople, findPersonByUsername, listFacets, searchPeopleRows, type PeopleFilter } from '../people/people.store.js';
+import { listApiTokens, revokeApiToken } from '../sessions/api-tokens.js';
 import { listPersonSessions } from '../sessions/sessions.store.js';
 import { endSessionsOf } from '../sign-in/sign-in.service.js';
 import { auditPage, type AuditFilterValues, auditText } from './admin-audit.views.js';
 import { batchPage, bulkDeactivatePage, bulkIssuePage, codeGonePage, codesText, deactivateCodePage, issueCodePage, shownCodePage } from './admin-codes.views.js';
 import { importPage } from './admin-import.views.js';
+import { tokensPage } from './admin-tokens.views.js';
 import { deactivatePersonPage, peopleListPage, peopleResults, peopleText, personFormPage, personFormValues, type PersonFormValues } from './admin-people.views.js';
 import { ADMIN_SCRIPTS, ADMIN_STYLES, adminText, filterParams, type FieldErrors } from './admin.views.js';
 import { putShownCode, takeShownCode } from './shown-code.js';
@@ -514,6 +517,26 @@ export function adminWebRoutes(deps: Deps): FastifyPluginAsync {
 
     app.get('/admin/batches/:id/codes.csv', async (request, reply) => sendBatchFile(request, reply, 'csv'));
     app.get('/admin/batches/:id/slips.pdf', async (request, reply) => sendBatchFile(request, reply, 'pdf'));
+
+    // -------------------------------------------------------------------------------------------
+    // API tokens
+
+    app.get('/admin/tokens', async (request, reply) => {
+      const locale = pickLocale(request);
+      const now = deps.clock.now();
+      const tokens = await listApiTokens(deps.db, now);
+      const done = text(queryOf(request).done, 40) === 'token-revoked';
+      const body = (csrfToken: string): SafeHtml => tokensPage({ locale, csrfToken, tokens, now, done });
+      return page(request, reply, { title: label(locale, 'apiTokens'), wide: true, body });
+    });
+
+    app.post('/admin/tokens/:id/revoke', async (request, reply) => {
+      verifyFormCsrf(deps, request);
+      const options = { id: idParam(request), actor: sessionOf(request).actor, now: deps.clock.now() };
+      const result = await revokeApiToken(deps.db, options);
+      if (!result) throw new AppError('not_found');
+      return reply.redirect('/admin/tokens?done=token-revoked', 303);
+    });
 
     // -------------------------------------------------------------------------------------------
     // Audit log

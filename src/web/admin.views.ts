@@ -232,6 +232,7 @@ export const auditActionText = defineMessages<AuditAction>({
     'sessions.ended': 'All sessions ended',
     'password.changed': 'Password changed',
     'api_token.created': 'API token created',
+    'api_token.revoked': 'API token revoked',
   },
   sv: {
     'person.created': 'Person tillagd',
@@ -254,6 +255,7 @@ export const auditActionText = defineMessages<AuditAction>({
     'sessions.ended': 'Alla sessioner avslutade',
     'password.changed': 'Lösenord ändrat',
     'api_token.created': 'API-token skapad',
+    'api_token.revoked': 'API-token återkallad',
   },
 });
 

@@ -4,11 +4,12 @@
 // Why this design: rendering the code in the POST response would make the browser's reload
 // ("resubmit the form?") issue a NEW code and silently void the one just read out. So the POST
 // issues and answers 303; the code travels to the following GET in a cookie that is
-//   - encrypted and authenticated (AES-256-GCM under the server key: the browser cannot read or
-//     forge it, and it never reaches logs in clear),
+//   - encrypted and authenticated (AES-256-GCM under a key of its own, derived from the server
+//     secret: the browser cannot read or forge it, and it never reaches logs in clear),
 //   - HttpOnly, SameSite=Strict, Secure on https, path-scoped to this person's access-code pages,
 //     and short-lived (SHOWN_CODE_SECONDS),
-//   - bound to the admin's session and to the person, and
+//   - bound to the admin's session and to the person (both inside, and as the associated data, so
+//     a cookie sealed for another session or person does not even decrypt), and
 //   - cleared by the GET that shows it, so a reload shows "no longer shown", never the code.
 // The pages that show it send Cache-Control: no-store. A server-side store would not survive a
 // restart or work across instances; the cookie needs neither.
@@ -50,9 +51,14 @@ function shownCodeCookieName(deps: Pick<Deps, 'config'>): string {
   return cookieName(deps.config, SHOWN_CODE_COOKIE, { pathScoped: true });
 }
 
+function associatedData(sessionIdHash: string, personId: string): { associatedData: string } {
+  return { associatedData: `${sessionIdHash} ${personId}` };
+}
+
 export function putShownCode(deps: Pick<Deps, 'config' | 'keyring' | 'clock'>, reply: FastifyReply, sessionIdHash: string, shown: ShownCode): void {
   const sealed: Sealed = { s: sessionIdHash, p: shown.personId, c: shown.code, e: shown.expiresAt, t: deps.clock.now() };
-  reply.setCookie(shownCodeCookieName(deps), encrypt(deps.keyring, JSON.stringify(sealed)), { ...cookieOptions(deps, shown.personId), maxAge: SHOWN_CODE_SECONDS });
+  const value = encrypt(deps.keyring, 'shown code', JSON.stringify(sealed), associatedData(sessionIdHash, shown.personId));
+  reply.setCookie(shownCodeCookieName(deps), value, { ...cookieOptions(deps, shown.personId), maxAge: SHOWN_CODE_SECONDS });
 }
 
 /**
@@ -63,7 +69,7 @@ export function takeShownCode(deps: Pick<Deps, 'config' | 'keyring' | 'clock'>, 
   const value = request.cookies[shownCodeCookieName(deps)];
   if (value === undefined) return null;
   reply.clearCookie(shownCodeCookieName(deps), cookieOptions(deps, personId));
-  const plain = decrypt(deps.keyring, value);
+  const plain = decrypt(deps.keyring, 'shown code', value, associatedData(sessionIdHash, personId));
   if (plain === null) return null;
   let sealed: Sealed;
   try {
