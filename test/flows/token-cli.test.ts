@@ -26,10 +26,12 @@ describe.each(DIALECTS)('keyslip token commands (%s)', (dialect) => {
   beforeAll(async () => {
     await ensureBuilt();
     dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'keyslip-token-cli-'));
-    context = await createTestContext(dialect, dialect === 'sqlite' ? { sqliteFile: path.join(dataDir, 'keyslip.db') } : {});
+    const sqliteFile = path.join(dataDir, 'keyslip.db');
+    context = await createTestContext(dialect, dialect === 'sqlite' ? { sqliteFile } : {});
     context.clock.set(Date.now()); // the CLI runs on the real clock
     app = await buildApp(context.deps);
-    env = { PATH: process.env.PATH, KEYSLIP_DATA_DIR: dataDir, KEYSLIP_SECRET: TEST_SECRET, KEYSLIP_LOG_LEVEL: 'silent' };
+    env = { PATH: process.env.PATH, KEYSLIP_DATA_DIR: dataDir, KEYSLIP_SECRET: TEST_SECRET };
+    env.KEYSLIP_LOG_LEVEL = 'silent';
     if (dialect === 'postgres') env.KEYSLIP_DATABASE_URL = context.url;
   }, 240_000);
   afterAll(async () => {
@@ -40,7 +42,8 @@ describe.each(DIALECTS)('keyslip token commands (%s)', (dialect) => {
 
   const keyslip = async (...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> => {
     try {
-      const { stdout, stderr } = await execute(process.execPath, [path.join(ROOT, 'bin/keyslip'), ...args], { env, cwd: ROOT });
+      const command = [path.join(ROOT, 'bin/keyslip'), ...args];
+      const { stdout, stderr } = await execute(process.execPath, command, { env, cwd: ROOT });
       return { code: 0, stdout, stderr };
     } catch (error) {
       const failed = error as { code: number; stdout: string; stderr: string };
@@ -48,7 +51,8 @@ describe.each(DIALECTS)('keyslip token commands (%s)', (dialect) => {
     }
   };
   const status = async (token: string): Promise<number> =>
-    (await app.inject({ method: 'GET', url: '/api/v1/people', headers: { authorization: `Bearer ${token}` } })).statusCode;
+    (await app.inject({ method: 'GET', url: '/api/v1/people', headers: { authorization: `Bearer ${token}` } }))
+      .statusCode;
 
   it('create --expires-days, list, revoke: the token works until revoked, and is never listed', async () => {
     const created = await keyslip('token', 'create', '--name', 'nightly', '--expires-days', '30', '--json');
@@ -67,7 +71,8 @@ describe.each(DIALECTS)('keyslip token commands (%s)', (dialect) => {
 
     const listed = await keyslip('token', 'list', '--json');
     expect(listed.code, listed.stderr).toBe(0);
-    const items = (JSON.parse(listed.stdout) as { items: { id: string; name: string; owner: { label: string }; active: boolean }[] }).items;
+    type Listed = { items: { id: string; name: string; owner: { label: string }; active: boolean }[] };
+    const items = (JSON.parse(listed.stdout) as Listed).items;
     expect(items.map((item) => item.name).sort()).toEqual(['nightly', 'plain']);
     expect(items.every((item) => item.owner.label === 'cli' && item.active)).toBe(true);
     expect(listed.stdout).not.toContain(made.token);
@@ -79,7 +84,11 @@ describe.each(DIALECTS)('keyslip token commands (%s)', (dialect) => {
     expect(revoked.code, revoked.stderr).toBe(0);
     expect(revoked.stdout).toContain('Revoked');
     expect(await status(made.token)).toBe(401);
-    const audit = await context.deps.db.selectFrom('audit_events').select(['actor_label', 'details']).where('action', '=', 'api_token.revoked').execute();
+    const audit = await context.deps.db
+      .selectFrom('audit_events')
+      .select(['actor_label', 'details'])
+      .where('action', '=', 'api_token.revoked')
+      .execute();
     expect(audit).toEqual([{ actor_label: 'cli', details: JSON.stringify({ tokenId: made.id, name: 'nightly' }) }]);
   });
 

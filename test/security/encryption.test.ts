@@ -72,8 +72,10 @@ describe.each(DIALECTS)('batch downloads (%s)', (dialect) => {
     expect((await read(deps, b.batch.id)).map((item) => item.name)).toEqual(['Bo Beta']);
 
     // Someone with write access to the table moves A's sealed code into B's row.
-    const sealedA = await deps.db.selectFrom('access_codes').select('code_encrypted').where('batch_id', '=', a.batch.id).executeTakeFirstOrThrow();
-    await deps.db.updateTable('access_codes').set({ code_encrypted: sealedA.code_encrypted }).where('batch_id', '=', b.batch.id).execute();
+    const codes = deps.db.selectFrom('access_codes').select('code_encrypted');
+    const sealedA = await codes.where('batch_id', '=', a.batch.id).executeTakeFirstOrThrow();
+    const moved = { code_encrypted: sealedA.code_encrypted };
+    await deps.db.updateTable('access_codes').set(moved).where('batch_id', '=', b.batch.id).execute();
     const afterSwap = await read(deps, b.batch.id);
     expect(afterSwap.map((item) => item.code)).not.toContain(fromA!.code);
     expect(afterSwap).toEqual([]);
