@@ -52,7 +52,9 @@ function shownCodeCookieName(deps: Pick<Deps, 'config'>): string {
 
 export function putShownCode(deps: Pick<Deps, 'config' | 'keyring' | 'clock'>, reply: FastifyReply, sessionIdHash: string, shown: ShownCode): void {
   const sealed: Sealed = { s: sessionIdHash, p: shown.personId, c: shown.code, e: shown.expiresAt, t: deps.clock.now() };
-  reply.setCookie(shownCodeCookieName(deps), encrypt(deps.keyring, JSON.stringify(sealed)), { ...cookieOptions(deps, shown.personId), maxAge: SHOWN_CODE_SECONDS });
+  const value = encrypt(deps.keyring, JSON.stringify(sealed));
+  const options = { ...cookieOptions(deps, shown.personId), maxAge: SHOWN_CODE_SECONDS };
+  reply.setCookie(shownCodeCookieName(deps), value, options);
 }
 
 /**
