@@ -76,7 +76,12 @@ export async function buildApp(deps: Deps, options: BuildAppOptions = {}): Promi
     openapi: {
       openapi: '3.1.0',
       info: { title: 'Keyslip API', version: '1', description: 'People, access codes, redemption and sign-in. Admin calls take an admin session or `Authorization: Bearer <token>`.' },
-      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' }, session: { type: 'apiKey', in: 'cookie', name: sessionCookieName(deps.config) } } },
+      components: {
+        securitySchemes: {
+          bearer: { type: 'http', scheme: 'bearer' },
+          session: { type: 'apiKey', in: 'cookie', name: sessionCookieName(deps.config) },
+        },
+      },
       security: [{ bearer: [] }, { session: [] }],
     },
   });
@@ -122,7 +127,8 @@ export async function buildApp(deps: Deps, options: BuildAppOptions = {}): Promi
   // Decided by the matched route, as everything below: never by the spelling of the URL.
   app.addHook('onRequest', async (request) => {
     const route = request.routeOptions.url ?? '';
-    request.auth = route.startsWith(ASSETS_PREFIX) || route === '/healthz' || route === '/metrics' ? anonymous(request) : await authenticate(deps, request);
+    const needsNoIdentity = route.startsWith(ASSETS_PREFIX) || route === '/healthz' || route === '/metrics';
+    request.auth = needsNoIdentity ? anonymous(request) : await authenticate(deps, request);
   });
   // A request that may change something: the body must be the route's one type (415 otherwise),
   // and an API write from a browser must be same-origin and, with a session, carry the token.

@@ -145,13 +145,17 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
   // it answers 404.
   const metricsToken = text('KEYSLIP_METRICS_TOKEN', '');
   if (metricsToken !== '' && !/^[\x21-\x7e]{32,200}$/.test(metricsToken)) {
-    problems.push('KEYSLIP_METRICS_TOKEN must be 32 to 200 visible ASCII characters (no spaces), e.g. from `openssl rand -hex 32`');
+    problems.push('KEYSLIP_METRICS_TOKEN must be 32 to 200 visible ASCII characters, no spaces (openssl rand -hex 32)');
   }
   const metricsPortText = text('KEYSLIP_METRICS_PORT', '');
   const metricsPort = metricsPortText === '' ? null : integer('KEYSLIP_METRICS_PORT', 0, 0, 65535);
   const metricsHost = text('KEYSLIP_METRICS_HOST', '127.0.0.1');
-  if (env.KEYSLIP_METRICS_HOST?.trim() && metricsPort === null) problems.push('KEYSLIP_METRICS_HOST needs KEYSLIP_METRICS_PORT');
-  if (metricsPort !== null && metricsPort !== 0 && metricsPort === port) problems.push('KEYSLIP_METRICS_PORT must differ from KEYSLIP_PORT');
+  if (env.KEYSLIP_METRICS_HOST?.trim() && metricsPort === null) {
+    problems.push('KEYSLIP_METRICS_HOST needs KEYSLIP_METRICS_PORT');
+  }
+  if (metricsPort !== null && metricsPort !== 0 && metricsPort === port) {
+    problems.push('KEYSLIP_METRICS_PORT must differ from KEYSLIP_PORT');
+  }
 
   const config: Config = {
     port,

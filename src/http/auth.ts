@@ -27,14 +27,17 @@ export async function authenticate(deps: Deps, request: FastifyRequest): Promise
   if (typeof header === 'string' && /^Bearer /i.test(header)) {
     const token = await resolveApiToken(deps.db, header.slice(7).trim(), now);
     if (!token) throw new AppError('unauthenticated', { message: 'The API token is not valid.' });
-    return { via: 'token', person: null, tokenId: token.id, actor: { kind: 'token', id: token.id, label: `token:${token.name}`, ip: clientAddressOf(request) } };
+    const actor: Actor = { kind: 'token', id: token.id, label: `token:${token.name}`, ip: clientAddressOf(request) };
+    return { via: 'token', person: null, tokenId: token.id, actor };
   }
   const cookie = request.cookies[sessionCookieName(deps.config)];
   if (cookie) {
     const current = await resolveSession(deps.db, deps.config, cookie, now);
     if (current) {
       const { person, session } = current;
-      return { via: 'session', person, sessionIdHash: session.id_hash, actor: { kind: 'person', id: person.id, label: person.username ?? person.name, ip: clientAddressOf(request) } };
+      const label = person.username ?? person.name;
+      const actor: Actor = { kind: 'person', id: person.id, label, ip: clientAddressOf(request) };
+      return { via: 'session', person, sessionIdHash: session.id_hash, actor };
     }
   }
   return anonymous(request);
@@ -42,7 +45,8 @@ export async function authenticate(deps: Deps, request: FastifyRequest): Promise
 
 /** No identity: what a request without a valid session or token is. */
 export function anonymous(request: FastifyRequest): Auth {
-  return { via: 'none', person: null, actor: { kind: 'anonymous', id: null, label: 'anonymous', ip: clientAddressOf(request) } };
+  const actor: Actor = { kind: 'anonymous', id: null, label: 'anonymous', ip: clientAddressOf(request) };
+  return { via: 'none', person: null, actor };
 }
 
 /** preHandler: any signed-in person (session) or token. */

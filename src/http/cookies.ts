@@ -19,7 +19,11 @@ export function isHttps(config: Pick<Config, 'baseUrl'>): boolean {
  * a path cannot be `__Host-`; it gets `__Secure-` (only ever set over https). Over plain http
  * (a laptop) browsers refuse both prefixes, so the bare name is used.
  */
-export function cookieName(config: Pick<Config, 'baseUrl'>, name: string, options: { pathScoped?: boolean } = {}): string {
+export function cookieName(
+  config: Pick<Config, 'baseUrl'>,
+  name: string,
+  options: { pathScoped?: boolean } = {},
+): string {
   if (!isHttps(config)) return name;
   return `${options.pathScoped ? '__Secure-' : '__Host-'}${name}`;
 }
@@ -41,7 +45,8 @@ export function setSessionCookie(reply: FastifyReply, config: Config, session: N
     path: '/',
     maxAge: Math.max(0, Math.floor((session.expiresAt - now) / 1000)),
   });
-  reply.clearCookie(cookieName(config, ANON_CSRF_COOKIE), { httpOnly: true, sameSite: 'lax', secure: isHttps(config), path: '/' });
+  const anonCookie = cookieName(config, ANON_CSRF_COOKIE);
+  reply.clearCookie(anonCookie, { httpOnly: true, sameSite: 'lax', secure: isHttps(config), path: '/' });
 }
 
 export function clearSessionCookie(reply: FastifyReply, config: Config): void {

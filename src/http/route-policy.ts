@@ -42,14 +42,15 @@ export function isSafeMethod(method: string): boolean {
 }
 
 /** The policy of one method of a route: what its config declares, else what its pattern implies. */
-export function routePolicyOf(method: string, url: string, config: { csrf?: CsrfPolicy; body?: BodyType } = {}): RoutePolicy {
+export function routePolicyOf(
+  method: string,
+  url: string,
+  config: { csrf?: CsrfPolicy; body?: BodyType } = {},
+): RoutePolicy {
   const api = url.startsWith('/api/');
-  return {
-    method,
-    url,
-    csrf: config.csrf ?? (api ? 'api' : 'form'),
-    body: config.body ?? (CSV_ROUTES.has(url) ? 'text/csv' : api ? 'application/json' : 'application/x-www-form-urlencoded'),
-  };
+  const form = 'application/x-www-form-urlencoded';
+  const derivedBody: BodyType = CSV_ROUTES.has(url) ? 'text/csv' : api ? 'application/json' : form;
+  return { method, url, csrf: config.csrf ?? (api ? 'api' : 'form'), body: config.body ?? derivedBody };
 }
 
 /**
@@ -61,10 +62,14 @@ export function assignRoutePolicy(route: RouteOptions): RoutePolicy | null {
   const methods = ([] as string[]).concat(route.method);
   const unsafe = methods.filter((method) => !isSafeMethod(method));
   if (unsafe.length === 0) return null;
-  if (unsafe.length !== methods.length) throw new Error(`Route ${route.url} mixes read and write methods; declare them apart.`);
+  if (unsafe.length !== methods.length) {
+    throw new Error(`Route ${route.url} mixes read and write methods; declare them apart.`);
+  }
   const config = (route.config ?? {}) as { csrf?: CsrfPolicy; body?: BodyType };
   const policy = routePolicyOf(unsafe.join(','), route.url, config);
-  if (!['api', 'form', 'none'].includes(policy.csrf)) throw new Error(`Route ${policy.method} ${route.url} has no valid CSRF policy.`);
+  if (!['api', 'form', 'none'].includes(policy.csrf)) {
+    throw new Error(`Route ${policy.method} ${route.url} has no valid CSRF policy.`);
+  }
   route.config = { ...route.config, csrf: policy.csrf, body: policy.body } as typeof route.config;
   return policy;
 }

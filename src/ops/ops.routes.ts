@@ -36,7 +36,11 @@ export function opsRoutes(deps: Deps): FastifyPluginAsync {
  * only when no separate metrics listener is configured; with neither token nor listener, /metrics
  * is not there (404). On the metrics listener, the token too when one is set.
  */
-function metricsAccess(config: Config, request: FastifyRequest, listener: 'main' | 'metrics'): 'ok' | 'not_found' | 'unauthenticated' {
+function metricsAccess(
+  config: Config,
+  request: FastifyRequest,
+  listener: 'main' | 'metrics',
+): 'ok' | 'not_found' | 'unauthenticated' {
   if (listener === 'main' && (config.metricsPort !== null || config.metricsToken === '')) return 'not_found';
   if (config.metricsToken === '') return 'ok';
   const header = request.headers.authorization;
@@ -47,7 +51,8 @@ function metricsAccess(config: Config, request: FastifyRequest, listener: 'main'
 
 export function metricsRoutes(deps: Deps, options: { listener: 'main' | 'metrics' }): FastifyPluginAsync {
   return async (app) => {
-    const description = 'Prometheus metrics: needs `Authorization: Bearer <KEYSLIP_METRICS_TOKEN>`, or is served on KEYSLIP_METRICS_PORT only.';
+    const description = 'Prometheus metrics: needs `Authorization: Bearer <KEYSLIP_METRICS_TOKEN>`, or is served on '
+      + 'KEYSLIP_METRICS_PORT only.';
     app.get('/metrics', { schema: { tags: ['operations'], description } }, async (request, reply) => {
       const access = metricsAccess(deps.config, request, options.listener);
       if (access === 'not_found') throw new AppError('not_found');
@@ -75,7 +80,10 @@ export async function buildMetricsApp(deps: Deps): Promise<FastifyInstance> {
   const app = Fastify({ logger: false, return503OnClosing: true });
   app.setErrorHandler(handleError);
   app.setNotFoundHandler((_request, reply) =>
-    reply.status(404).type('application/json; charset=utf-8').send({ error: { code: 'not_found', message: 'Only GET /metrics is served here.' } }),
+    reply
+      .status(404)
+      .type('application/json; charset=utf-8')
+      .send({ error: { code: 'not_found', message: 'Only GET /metrics is served here.' } }),
   );
   await app.register(metricsRoutes(deps, { listener: 'metrics' }));
   return app;

@@ -57,9 +57,9 @@ function associatedData(sessionIdHash: string, personId: string): { associatedDa
 
 export function putShownCode(deps: Pick<Deps, 'config' | 'keyring' | 'clock'>, reply: FastifyReply, sessionIdHash: string, shown: ShownCode): void {
   const sealed: Sealed = { s: sessionIdHash, p: shown.personId, c: shown.code, e: shown.expiresAt, t: deps.clock.now() };
-  const bound = associatedData(sessionIdHash, shown.personId);
-  const value = encrypt(deps.keyring, 'shown code', JSON.stringify(sealed), bound);
-  reply.setCookie(shownCodeCookieName(deps), value, { ...cookieOptions(deps, shown.personId), maxAge: SHOWN_CODE_SECONDS });
+  const value = encrypt(deps.keyring, 'shown code', JSON.stringify(sealed), associatedData(sessionIdHash, shown.personId));
+  const options = { ...cookieOptions(deps, shown.personId), maxAge: SHOWN_CODE_SECONDS };
+  reply.setCookie(shownCodeCookieName(deps), value, options);
 }
 
 /**

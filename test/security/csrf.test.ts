@@ -3,6 +3,8 @@
 // take only JSON (the import only text/csv), and the tokens are bound to the session, renewed at
 // sign-in, checked against KEYSLIP_BASE_URL's origin (not the Host header), and the cookies carry
 // the __Host- prefix over https.
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import type { LightMyRequestResponse } from 'fastify';
 import { csrfTokenFor } from '../../src/http/csrf.js';
@@ -118,6 +120,32 @@ describe.each(DIALECTS)('CSRF by matched route (%s)', (dialect) => {
       const response = await api.app.inject({ method: 'POST', url, payload: { username: 'x', password: 'y' } });
       expect(response.statusCode, `${url}: ${response.body}`).toBe(404);
     }
+  });
+
+  it('over a real socket (no URL clean-up by a client), every spelling is refused or not found, and nothing changes', async () => {
+    const { context, api } = await open(dialect);
+    await claimedPerson(api, { name: 'Mallory Ek', username: 'mallory' });
+    await api.app.listen({ port: 0, host: '127.0.0.1' });
+    const { port } = api.app.server.address() as AddressInfo;
+    const post = (path: string): Promise<{ status: number; setCookie: string[] }> =>
+      new Promise((resolve, reject) => {
+        const body = JSON.stringify({ username: 'mallory', password: PASSWORD });
+        const request = http.request({ host: '127.0.0.1', port, method: 'POST', path, headers: { ...EVIL, 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } }, (response) => {
+          response.resume();
+          response.on('end', () => resolve({ status: response.statusCode!, setCookie: ([] as string[]).concat(response.headers['set-cookie'] ?? []) }));
+        });
+        request.on('error', reject);
+        request.end(body);
+      });
+    const before = await fingerprint(context.deps.db);
+    for (const path of [...routedSpellings('/api/v1/sessions').filter((p) => !p.includes('#')), ...unroutedSpellings('/api/v1/sessions')]) {
+      const answer = await post(path);
+      expect([403, 404], `${path}: ${answer.status}`).toContain(answer.status);
+      expect(sessionCookieOf(answer.setCookie), path).toBeNull();
+    }
+    for (const path of unroutedSpellings('/api/v1/sessions')) expect((await post(path)).status, path).toBe(404);
+    expect((await post('/%61pi/v1/sessions')).status).toBe(403);
+    expect(await fingerprint(context.deps.db)).toBe(before);
   });
 
   it('a cookie-borne admin write through any spelling needs our origin and the session token', async () => {

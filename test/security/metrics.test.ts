@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from '../../src/config.js';
 import { buildMetricsApp } from '../../src/ops/ops.routes.js';
 import { DIALECTS } from '../helpers/deps.js';
+import { startKeyslip } from '../helpers/server.js';
 import { expectErrorBody, openApis } from './support.js';
 
 const open = openApis();
@@ -66,6 +67,30 @@ describe.each(DIALECTS)('/metrics access (%s)', (dialect) => {
       await open2.close();
     }
   });
+});
+
+describe('the metrics listener of a real server', () => {
+  it('main.ts serves /metrics on KEYSLIP_METRICS_PORT only, and stops it on SIGTERM', async () => {
+    const server = await startKeyslip({ KEYSLIP_METRICS_PORT: '0', KEYSLIP_METRICS_TOKEN: TOKEN });
+    try {
+      // The metrics listener starts right after the main one: wait for its line.
+      const pattern = /metrics listener at (http:\/\/127\.0\.0\.1:\d+)\/metrics/;
+      for (let i = 0; i < 200 && !pattern.test(server.output()); i += 1) await new Promise((resolve) => setTimeout(resolve, 50));
+      const found = pattern.exec(server.output());
+      expect(found, server.output()).not.toBeNull();
+      const metricsUrl = `${found![1]}/metrics`;
+      expect(found![1]).not.toBe(server.url);
+      expect((await fetch(`${server.url}/metrics`, { headers: { authorization: `Bearer ${TOKEN}` } })).status).toBe(404);
+      expect((await fetch(metricsUrl)).status).toBe(401);
+      const ok = await fetch(metricsUrl, { headers: { authorization: `Bearer ${TOKEN}` } });
+      expect(ok.status).toBe(200);
+      expect(await ok.text()).toMatch(/^keyslip_up 1$/m);
+      expect((await fetch(`${found![1]}/healthz`)).status).toBe(404);
+    } finally {
+      await server.stop();
+    }
+    expect(await server.exited).toBe(0);
+  }, 120_000);
 });
 
 describe('metrics configuration', () => {
