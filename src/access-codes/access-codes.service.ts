@@ -326,6 +326,9 @@ export interface Redeemed {
  * ended, a new session started, the audit entry written. Any failure rolls all of it back, so a
  * claim that loses the race for a username keeps its code.
  */
+/** Ids of the codes being redeemed on this instance. */
+const redemptionsInProgress = new Set<string>();
+
 export async function redeemAccessCode(
   deps: Deps,
   input: { code: string; username: string; password: string; client: ClientInfo; currentSessionHash?: string | null },
@@ -334,6 +337,11 @@ export async function redeemAccessCode(
   const slot = await reserveCodeAttempt(deps, input.client, now);
   const found = await findUsableCode(deps, deps.db, input.code, now);
   if (!found.ok) return failAttempt(deps, input.client, found.reason, found.personId, now, slot);
+  // One redemption of a code at a time on this instance: of parallel redemptions of one code only
+  // one can win, and the others would each queue an Argon2 hash (a burst of them filled the
+  // bounded queue). They lose at once, as they would have lost the conditional update.
+  if (redemptionsInProgress.has(found.code.id)) return failAttempt(deps, input.client, 'used_concurrently', found.person.id, now, slot);
+  redemptionsInProgress.add(found.code.id);
   let result: Redeemed | null;
   try {
     result = await redeemUsableCode(deps, input, found.person, found.code, now);
@@ -341,6 +349,8 @@ export async function redeemAccessCode(
     // The code was right: a weak password, a taken username or a busy server is no guess.
     await releaseAttempt(deps.db, slot);
     throw error;
+  } finally {
+    redemptionsInProgress.delete(found.code.id);
   }
   if (result === null) return failAttempt(deps, input.client, 'used_concurrently', found.person.id, now, slot);
   await releaseAttempt(deps.db, slot);
