@@ -234,7 +234,8 @@ async function reserveCodeAttempt(deps: Deps, client: ClientInfo, now: number): 
  */
 async function countUsernameProbe(deps: Deps, client: ClientInfo, now: number): Promise<void> {
   const key = `username-check:${addressGroupOf(client.ip)}`;
-  const window: Window = { size: codeWindow(deps).size, limit: deps.config.rateCodeFailures * USERNAME_CHECKS_PER_FAILURE };
+  const limit = deps.config.rateCodeFailures * USERNAME_CHECKS_PER_FAILURE;
+  const window: Window = { size: codeWindow(deps).size, limit };
   const slot = await reserveAttempt(deps.db, key, window, now);
   if (slot.reserved) return;
   throw await refuseOverLimit(deps.db, {
@@ -253,7 +254,14 @@ async function countUsernameProbe(deps: Deps, client: ClientInfo, now: number): 
  * the code), then the one uniform error. Every evaluated failure is audited; attempts past the
  * limit are not evaluated, only counted (/metrics) and audited once per window (refuseOverLimit).
  */
-async function failAttempt(deps: Deps, client: ClientInfo, reason: string, personId: string | null, now: number, slot: Reservation): Promise<never> {
+async function failAttempt(
+  deps: Deps,
+  client: ClientInfo,
+  reason: string,
+  personId: string | null,
+  now: number,
+  slot: Reservation,
+): Promise<never> {
   countCodeFailure();
   const global = await recordFailure(deps.db, 'code:*', { size: MINUTE, limit: FAILURE_SPIKE_PER_MINUTE }, now);
   if (global.count === FAILURE_SPIKE_PER_MINUTE + 1) {
@@ -340,7 +348,9 @@ export async function redeemAccessCode(
   // One redemption of a code at a time on this instance: of parallel redemptions of one code only
   // one can win, and the others would each queue an Argon2 hash (a burst of them filled the
   // bounded queue). They lose at once, as they would have lost the conditional update.
-  if (redemptionsInProgress.has(found.code.id)) return failAttempt(deps, input.client, 'used_concurrently', found.person.id, now, slot);
+  if (redemptionsInProgress.has(found.code.id)) {
+    return failAttempt(deps, input.client, 'used_concurrently', found.person.id, now, slot);
+  }
   redemptionsInProgress.add(found.code.id);
   let result: Redeemed | null;
   try {
@@ -440,5 +450,6 @@ async function redeemUsableCode(
 }
 
 function usernameMismatch(): AppError {
-  return new AppError('username_mismatch', { fields: [{ field: 'username', message: 'That is not the username this code belongs to.' }] });
+  const message = 'That is not the username this code belongs to.';
+  return new AppError('username_mismatch', { fields: [{ field: 'username', message }] });
 }

@@ -58,7 +58,12 @@ export function newPersonRow(fields: ValidPersonFields & { name: string }, now: 
  * PostgreSQL broke the deadlock with an error (a 500).
  */
 async function lockActiveAdmins(trx: Db): Promise<{ id: string }[]> {
-  let query = trx.selectFrom('people').select('id').where('role', '=', 'admin').where('status', '!=', 'deactivated').orderBy('id');
+  let query = trx
+    .selectFrom('people')
+    .select('id')
+    .where('role', '=', 'admin')
+    .where('status', '!=', 'deactivated')
+    .orderBy('id');
   if (dialectOf(trx) === 'postgres') query = query.forUpdate();
   return query.execute();
 }
