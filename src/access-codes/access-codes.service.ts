@@ -258,7 +258,8 @@ async function reserveCodeAttempt(deps: Deps, client: ClientInfo, now: number): 
  */
 async function countUsernameProbe(deps: Deps, client: ClientInfo, now: number): Promise<void> {
   const key = `username-check:${addressGroupOf(client.ip)}`;
-  const window: Window = { size: codeWindow(deps).size, limit: deps.config.rateCodeFailures * USERNAME_CHECKS_PER_FAILURE };
+  const limit = deps.config.rateCodeFailures * USERNAME_CHECKS_PER_FAILURE;
+  const window: Window = { size: codeWindow(deps).size, limit };
   const slot = await reserveAttempt(deps.db, key, window, now);
   if (slot.reserved) return;
   throw await refuseOverLimit(deps.db, {
@@ -277,7 +278,14 @@ async function countUsernameProbe(deps: Deps, client: ClientInfo, now: number): 
  * the code), then the one uniform error. Every evaluated failure is audited; attempts past the
  * limit are not evaluated, only counted (/metrics) and audited once per window (refuseOverLimit).
  */
-async function failAttempt(deps: Deps, client: ClientInfo, reason: string, personId: string | null, now: number, slot: Reservation): Promise<never> {
+async function failAttempt(
+  deps: Deps,
+  client: ClientInfo,
+  reason: string,
+  personId: string | null,
+  now: number,
+  slot: Reservation,
+): Promise<never> {
   countCodeFailure();
   const global = await recordFailure(deps.db, 'code:*', { size: MINUTE, limit: FAILURE_SPIKE_PER_MINUTE }, now);
   if (global.count === FAILURE_SPIKE_PER_MINUTE + 1) {
@@ -350,6 +358,9 @@ export interface Redeemed {
  * ended, a new session started, the audit entry written. Any failure rolls all of it back, so a
  * claim that loses the race for a username keeps its code.
  */
+/** Ids of the codes being redeemed on this instance. */
+const redemptionsInProgress = new Set<string>();
+
 export async function redeemAccessCode(
   deps: Deps,
   input: { code: string; username: string; password: string; client: ClientInfo; currentSessionHash?: string | null },
@@ -358,6 +369,13 @@ export async function redeemAccessCode(
   const slot = await reserveCodeAttempt(deps, input.client, now);
   const found = await findUsableCode(deps, deps.db, input.code, now);
   if (!found.ok) return failAttempt(deps, input.client, found.reason, found.personId, now, slot);
+  // One redemption of a code at a time on this instance: of parallel redemptions of one code only
+  // one can win, and the others would each queue an Argon2 hash (a burst of them filled the
+  // bounded queue). They lose at once, as they would have lost the conditional update.
+  if (redemptionsInProgress.has(found.code.id)) {
+    return failAttempt(deps, input.client, 'used_concurrently', found.person.id, now, slot);
+  }
+  redemptionsInProgress.add(found.code.id);
   let result: Redeemed | null;
   try {
     result = await redeemUsableCode(deps, input, found.person, found.code, now);
@@ -365,6 +383,8 @@ export async function redeemAccessCode(
     // The code was right: a weak password, a taken username or a busy server is no guess.
     await releaseAttempt(deps.db, slot);
     throw error;
+  } finally {
+    redemptionsInProgress.delete(found.code.id);
   }
   if (result === null) return failAttempt(deps, input.client, 'used_concurrently', found.person.id, now, slot);
   await releaseAttempt(deps.db, slot);
@@ -454,5 +474,6 @@ async function redeemUsableCode(
 }
 
 function usernameMismatch(): AppError {
-  return new AppError('username_mismatch', { fields: [{ field: 'username', message: 'That is not the username this code belongs to.' }] });
+  const message = 'That is not the username this code belongs to.';
+  return new AppError('username_mismatch', { fields: [{ field: 'username', message }] });
 }

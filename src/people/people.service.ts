@@ -75,7 +75,12 @@ function tracedChanges(before: PeopleTable, after: PeopleTable): Record<string, 
  * PostgreSQL broke the deadlock with an error (a 500).
  */
 async function lockActiveAdmins(trx: Db): Promise<{ id: string }[]> {
-  let query = trx.selectFrom('people').select('id').where('role', '=', 'admin').where('status', '!=', 'deactivated').orderBy('id');
+  let query = trx
+    .selectFrom('people')
+    .select('id')
+    .where('role', '=', 'admin')
+    .where('status', '!=', 'deactivated')
+    .orderBy('id');
   if (dialectOf(trx) === 'postgres') query = query.forUpdate();
   return query.execute();
 }

@@ -58,7 +58,9 @@ export interface Reservation {
   count: number;
 }
 
-export type ReserveResult = { reserved: true; reservation: Reservation } | { reserved: false; retryAfterSeconds: number };
+export type ReserveResult =
+  | { reserved: true; reservation: Reservation }
+  | { reserved: false; retryAfterSeconds: number };
 
 /**
  * Takes one slot of the window before the attempt is evaluated: increment and compare in one
@@ -113,7 +115,15 @@ export async function recordRefusal(db: Db, key: string, window: Window, now: nu
  */
 export async function refuseOverLimit(
   db: Db,
-  refusal: { key: string; window: Window; now: number; kind: string; action: AuditAction; ip: string | null; retryAfterSeconds: number },
+  refusal: {
+    key: string;
+    window: Window;
+    now: number;
+    kind: string;
+    action: AuditAction;
+    ip: string | null;
+    retryAfterSeconds: number;
+  },
 ): Promise<AppError> {
   countRateLimited({ kind: refusal.kind });
   const { first } = await recordRefusal(db, refusal.key, refusal.window, refusal.now);

@@ -11,7 +11,13 @@ import { MINUTE } from '../lib/clock.js';
 import { countRateLimited, countSignIn } from '../http/metrics.js';
 import { normaliseEmail, normaliseUsername } from '../people/person.js';
 import { findPersonByEmail, findPersonByUsername, lockPerson } from '../people/people.store.js';
-import { addressGroupOf, refuseOverLimit, releaseAttempt, reserveAttempt, type Window } from '../rate-limits/rate-limits.js';
+import {
+  addressGroupOf,
+  refuseOverLimit,
+  releaseAttempt,
+  reserveAttempt,
+  type Window,
+} from '../rate-limits/rate-limits.js';
 import { createSession, type NewSession, type SessionMeta } from '../sessions/session.js';
 import { deleteSession, endPersonSessions } from '../sessions/sessions.store.js';
 import { HashQueueFullError, hashPassword, hashQueueHasRoom, verifyPassword } from './password.js';
@@ -80,7 +86,11 @@ async function takeAccountTurn(db: Db, personId: string, now: number): Promise<b
 
 /** Seconds until the account may try again (at least 1: it was just refused). */
 async function accountRetryAfterSeconds(db: Db, personId: string, now: number): Promise<number> {
-  const row = await db.selectFrom('people').select(['failed_sign_ins', 'last_failed_sign_in_at']).where('id', '=', personId).executeTakeFirst();
+  const row = await db
+    .selectFrom('people')
+    .select(['failed_sign_ins', 'last_failed_sign_in_at'])
+    .where('id', '=', personId)
+    .executeTakeFirst();
   if (!row || row.last_failed_sign_in_at === null) return 1;
   const waitUntil = row.last_failed_sign_in_at + signInDelaySeconds(row.failed_sign_ins) * 1000;
   return Math.max(1, Math.ceil((waitUntil - now) / 1000));
@@ -92,15 +102,6 @@ const signInsInProgress = new Map<string, number>();
 function busy(kind: string): AppError {
   countRateLimited({ kind });
   return new AppError('busy', { retryAfterSeconds: 1 });
-}
-
-async function verifyOrBusy(hash: string, password: string): Promise<boolean> {
-  try {
-    return await verifyPassword(hash, password);
-  } catch (error) {
-    if (error instanceof HashQueueFullError) throw busy('password_hashing');
-    throw error;
-  }
 }
 
 /**
@@ -139,7 +140,15 @@ async function signInInTurn(
   const ipKey = `sign-in:${group}`;
   const slot = await reserveAttempt(deps.db, ipKey, ipWindow, now);
   if (!slot.reserved) {
-    throw await refuseOverLimit(deps.db, { key: ipKey, window: ipWindow, now, kind: 'sign_in', action: 'sign_in.rate_limited', ip: input.client.ip, retryAfterSeconds: slot.retryAfterSeconds });
+    throw await refuseOverLimit(deps.db, {
+      key: ipKey,
+      window: ipWindow,
+      now,
+      kind: 'sign_in',
+      action: 'sign_in.rate_limited',
+      ip: input.client.ip,
+      retryAfterSeconds: slot.retryAfterSeconds,
+    });
   }
   // The address's slot is given back when the attempt was not a failure (a success, or never
   // evaluated): the limit counts failures, as SPEC §3 says.
@@ -161,20 +170,25 @@ async function signInInTurn(
   // The failure is already counted (the address's slot, the account's turn); only the audit is left.
   const fail = async (reason: string): Promise<never> => {
     countSignIn({ outcome: 'failed' });
-    await recordAuditEvent(deps.db, { action: 'sign_in.failed', actor: anonymous, personId: person?.id ?? null, details: { reason, failuresInWindow: slot.reservation.count }, at: now });
+    await recordAuditEvent(deps.db, {
+      action: 'sign_in.failed',
+      actor: anonymous,
+      personId: person?.id ?? null,
+      details: { reason, failuresInWindow: slot.reservation.count },
+      at: now,
+    });
     throw new AppError('sign_in_failed');
   };
 
   let matches: boolean;
   try {
-    matches = person?.password_hash ? await verifyOrBusy(person.password_hash, input.password) : await verifyOrBusy(await timingDummy(), input.password).then(() => false);
+    const hash = person?.password_hash ?? (await timingDummy());
+    matches = await verifyPassword(hash, input.password);
   } catch (error) {
-    if (error instanceof HashQueueFullError) {
-      await giveBack();
-      throw busy('password_hashing');
-    }
-    if (error instanceof AppError && error.code === 'busy') await giveBack();
-    throw error;
+    if (!(error instanceof HashQueueFullError)) throw error;
+    // The queue filled up since the check above: not evaluated, so the slot goes back.
+    await giveBack();
+    throw busy('password_hashing');
   }
   if (!person || person.password_hash === null) return fail(person ? 'no_password' : 'unknown_login');
   if (!matches) return fail('wrong_password');

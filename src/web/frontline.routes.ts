@@ -88,7 +88,8 @@ export function frontlineRoutes(deps: Deps): FastifyPluginAsync {
         setSessionCookie(reply, deps.config, session, deps.clock.now());
         return reply.header('Cache-Control', 'no-store').redirect(next || '/', 303);
       } catch (error) {
-        if (!(error instanceof AppError) || !['sign_in_failed', 'rate_limited', 'busy'].includes(error.code)) throw error;
+        const shownOnForm = ['sign_in_failed', 'rate_limited', 'busy'];
+        if (!(error instanceof AppError) || !shownOnForm.includes(error.code)) throw error;
         if (error.options.retryAfterSeconds !== undefined) reply.header('Retry-After', String(error.options.retryAfterSeconds));
         return sendLogin(request, reply, { login, ...(next ? { next } : {}), problem: problemOf(error, locale) }, error.status);
       }
