@@ -435,7 +435,7 @@ async function writeChunk(
       const differs = (key: string): boolean => match[key as keyof PeopleTable] !== row[key as keyof PeopleTable];
       const changed = Object.keys(fields).filter(differs);
       if (changed.length > 0) {
-        const details = { changed, ...tracedChanges(match, row), import: true };
+        const details = { changed, ...tracedChanges(match, row), source: 'import' };
         events.push({ action: 'person.updated', actor, personId: match.id, details, at: now });
       }
     } else {
@@ -445,7 +445,7 @@ async function writeChunk(
         action: 'person.created',
         actor,
         personId: row.id,
-        details: { role: row.role, import: true },
+        details: { role: row.role, source: 'import' },
         at: now,
       });
     }
