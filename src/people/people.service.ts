@@ -372,7 +372,7 @@ async function writeChunk(
   const usernames = rows.map((r) => r.fields.username).filter((v): v is string => !!v);
   const employeeIds = rows.map((r) => r.fields.employee_id).filter((v): v is string => !!v);
   const emails = rows.map((r) => r.fields.email).filter((v): v is string => !!v);
-  const existing = await trx
+  let lookup = trx
     .selectFrom('people')
     .selectAll()
     .where((eb) =>
@@ -381,8 +381,11 @@ async function writeChunk(
         ...(employeeIds.length ? [eb('employee_id', 'in', employeeIds)] : []),
         ...(emails.length ? [eb('email', 'in', emails)] : []),
       ]),
-    )
-    .execute();
+    );
+  // PostgreSQL: the people this chunk may update are locked (in id order) as the single update
+  // locks its person, so a role read here is still the role when the row is written.
+  if (dialectOf(trx) === 'postgres') lookup = lookup.orderBy('id').forUpdate();
+  const existing = await lookup.execute();
   const byUsername = new Map(existing.filter((p) => p.username).map((p) => [p.username!, p]));
   const byEmployeeId = new Map(existing.filter((p) => p.employee_id).map((p) => [p.employee_id!, p]));
   const byEmail = new Map(existing.filter((p) => p.email).map((p) => [p.email!, p]));
