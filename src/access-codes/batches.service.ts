@@ -231,7 +231,7 @@ export async function deactivateAccessCodes(deps: Deps, options: { filter: Peopl
           action: 'access_code.deactivated' as const,
           actor: options.actor,
           personId: code.person_id,
-          details: { codeId: code.id, bulk: true },
+          details: { codeId: code.id, source: 'selection' },
           at: now,
         })),
       );

@@ -48,6 +48,17 @@ describe.each(DIALECTS)('CSV import and the rules (%s)', (dialect) => {
     expect([await roleOf('ada'), await roleOf('bob')]).toEqual(['member', 'admin']);
   });
 
+  it('two imports at once, each demoting one of the two admins: one wins, an admin remains', async () => {
+    await addPerson(context.deps, { name: 'Ada', username: 'ada', role: 'admin' });
+    await addPerson(context.deps, { name: 'Bob', username: 'bob', role: 'admin' });
+    const demote = (name: string): Promise<ImportReport> =>
+      importCsv(`name,username,role\n${name},${name.toLowerCase()},member\n`);
+    const reports = await Promise.all([demote('Ada'), demote('Bob')]);
+    expect(reports.map((r) => r.updated).sort()).toEqual([0, 1]);
+    expect(reports.flatMap((r) => r.errors.map((e) => e.line))).toEqual([2]);
+    expect([await roleOf('ada'), await roleOf('bob')].filter((role) => role === 'admin')).toHaveLength(1);
+  });
+
   it('an admin the same file creates counts: the old admin may then be demoted', async () => {
     await addPerson(context.deps, { name: 'Old Admin', username: 'old', role: 'admin' });
     const report = await importCsv('name,username,role\nNew Admin,new,admin\nOld Admin,old,member\n');

@@ -391,7 +391,7 @@ async function writeChunk(
   const usernames = rows.map((r) => r.fields.username).filter((v): v is string => !!v);
   const employeeIds = rows.map((r) => r.fields.employee_id).filter((v): v is string => !!v);
   const emails = rows.map((r) => r.fields.email).filter((v): v is string => !!v);
-  const existing = await trx
+  let lookup = trx
     .selectFrom('people')
     .selectAll()
     .where((eb) =>
@@ -400,8 +400,11 @@ async function writeChunk(
         ...(employeeIds.length ? [eb('employee_id', 'in', employeeIds)] : []),
         ...(emails.length ? [eb('email', 'in', emails)] : []),
       ]),
-    )
-    .execute();
+    );
+  // PostgreSQL: the people this chunk may update are locked (in id order) as the single update
+  // locks its person, so a role read here is still the role when the row is written.
+  if (dialectOf(trx) === 'postgres') lookup = lookup.orderBy('id').forUpdate();
+  const existing = await lookup.execute();
   const byUsername = new Map(existing.filter((p) => p.username).map((p) => [p.username!, p]));
   const byEmployeeId = new Map(existing.filter((p) => p.employee_id).map((p) => [p.employee_id!, p]));
   const byEmail = new Map(existing.filter((p) => p.email).map((p) => [p.email!, p]));
@@ -454,7 +457,7 @@ async function writeChunk(
       const differs = (key: string): boolean => match[key as keyof PeopleTable] !== row[key as keyof PeopleTable];
       const changed = Object.keys(fields).filter(differs);
       if (changed.length > 0) {
-        const details = { changed, ...tracedChanges(match, row), import: true };
+        const details = { changed, ...tracedChanges(match, row), source: 'import' };
         events.push({ action: 'person.updated', actor, personId: match.id, details, at: now });
       }
     } else {
@@ -464,7 +467,7 @@ async function writeChunk(
         action: 'person.created',
         actor,
         personId: row.id,
-        details: { role: row.role, import: true },
+        details: { role: row.role, source: 'import' },
         at: now,
       });
     }

@@ -50,6 +50,11 @@ export const auditText = defineMessages({
     keyFormat: 'format',
     keyUsername: 'username',
     keyName: 'name',
+    keyEmail: 'email',
+    keyEmployeeId: 'employee id',
+    keySource: 'through',
+    sourceImport: 'CSV import',
+    sourceSelection: 'a selection',
     keyIp: 'IP address',
     kindClaim: 'first sign-in',
     kindRecovery: 'recovery',
@@ -98,6 +103,11 @@ export const auditText = defineMessages({
     keyFormat: 'format',
     keyUsername: 'användarnamn',
     keyName: 'namn',
+    keyEmail: 'e-post',
+    keyEmployeeId: 'anställningsnummer',
+    keySource: 'genom',
+    sourceImport: 'CSV-import',
+    sourceSelection: 'ett urval',
     keyIp: 'IP-adress',
     kindClaim: 'första inloggning',
     kindRecovery: 'återställning',
@@ -152,7 +162,15 @@ const DETAIL_KEYS: Record<string, Key> = {
   format: 'keyFormat',
   username: 'keyUsername',
   name: 'keyName',
+  email: 'keyEmail',
+  employeeId: 'keyEmployeeId',
+  source: 'keySource',
 };
+
+/** An update's old → new value ({ from, to } in the entry's details). */
+function isOldAndNew(value: unknown): value is { from: unknown; to: unknown } {
+  return typeof value === 'object' && value !== null && Object.keys(value).sort().join() === 'from,to';
+}
 
 /** Internal ids that mean nothing to a reader. */
 const HIDDEN_DETAILS = new Set(['codeId', 'tokenId']);
@@ -162,6 +180,12 @@ function detailValue(locale: Locale, key: string, value: unknown): SafeHtml | st
   if (key === 'filter' && typeof value === 'object' && value !== null) return filterSummary(locale, value as PeopleFilter);
   if (key === 'expiresAt' && typeof value === 'string' && !Number.isNaN(Date.parse(value))) return formatDateTime(locale, Date.parse(value));
   if (key === 'role' && (value === 'member' || value === 'admin')) return roleText(locale, value);
+  if (isOldAndNew(value)) {
+    const side = (part: unknown): SafeHtml | string => (part === null ? '–' : detailValue(locale, key, part));
+    return html`${side(value.from)} → ${side(value.to)}`;
+  }
+  if (key === 'source' && value === 'import') return auditText(locale, 'sourceImport');
+  if (key === 'source' && value === 'selection') return auditText(locale, 'sourceSelection');
   if (key === 'kind' && (value === 'claim' || value === 'recovery')) return auditText(locale, value === 'claim' ? 'kindClaim' : 'kindRecovery');
   if (Array.isArray(value)) return value.map(String).join(', ');
   if (typeof value === 'object' && value !== null) return JSON.stringify(value);
