@@ -270,7 +270,7 @@ async function benchDialect(dialect, { workDir, csvFile }) {
     }
     await server.stop();
     if (dialect === 'sqlite' && !databaseVersion) {
-      const { default: Database } = await import('better-sqlite3');
+      const { Sqlite: Database } = await import('../dist/src/db/sqlite-driver.js');
       const probe = new Database(':memory:');
       databaseVersion = `SQLite ${probe.prepare('select sqlite_version() as v').get().v}`;
       probe.close();

@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import BetterSqlite3 from 'better-sqlite3';
+import { Sqlite, type SqliteConnection, type SqliteStatement } from './sqlite-driver.js';
 import pg from 'pg';
 import {
   CompiledQuery,
@@ -23,7 +23,7 @@ export interface DatabaseHandle {
   readonly db: Db;
   readonly dialect: Dialect;
   /** The raw SQLite connection (for online backup); null on PostgreSQL. */
-  readonly sqlite: BetterSqlite3.Database | null;
+  readonly sqlite: SqliteConnection | null;
   close(): Promise<void>;
 }
 
@@ -45,7 +45,7 @@ function isSqliteBusy(error: unknown): boolean {
  * includes BEGIN itself) is retried: it changed nothing, so running it again is safe. Inside a
  * transaction BEGIN IMMEDIATE already holds the lock, so SQLITE_BUSY cannot happen there.
  */
-async function retryWhileBusy<T>(sqlite: BetterSqlite3.Database, run: () => Promise<T>): Promise<T> {
+async function retryWhileBusy<T>(sqlite: SqliteConnection, run: () => Promise<T>): Promise<T> {
   const started = Date.now();
   for (let attempt = 1; ; attempt += 1) {
     try {
@@ -64,7 +64,7 @@ async function retryWhileBusy<T>(sqlite: BetterSqlite3.Database, run: () => Prom
  * and then retry (retryWhileBusy) rather than failing the request.
  */
 class ImmediateSqliteDialect extends SqliteDialect {
-  constructor(private readonly sqlite: BetterSqlite3.Database) {
+  constructor(private readonly sqlite: SqliteConnection) {
     super({ database: withStatementCache(sqlite) });
   }
 
@@ -95,8 +95,8 @@ const CACHEABLE_SQL_LENGTH = 4_000;
  * Kysely's SQLite driver prepares every statement anew; this keeps the recently used ones (one
  * connection runs one statement at a time, and a statement still iterating is never handed out).
  */
-function withStatementCache(sqlite: BetterSqlite3.Database): SqliteDatabase {
-  const cache = new Map<string, BetterSqlite3.Statement>();
+function withStatementCache(sqlite: SqliteConnection): SqliteDatabase {
+  const cache = new Map<string, SqliteStatement>();
   return {
     close: () => sqlite.close(),
     prepare: (text: string) => {
@@ -145,7 +145,7 @@ export function openDatabase(url: string, options: OpenDatabaseOptions = {}): Da
 
   const file = url.replace(/^sqlite:/, '');
   if (file !== ':memory:') fs.mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
-  const sqlite = new BetterSqlite3(file);
+  const sqlite = new Sqlite(file);
   // The directory is as sensitive as a password file; SQLite gives -wal and -shm the same mode.
   if (file !== ':memory:') fs.chmodSync(file, 0o600);
   sqlite.pragma('journal_mode = WAL');
