@@ -15,6 +15,8 @@ import { assertSameOrigin, CSRF_HEADER, csrfTokenValid, isFromBrowser } from './
 import { handleError } from './http/errors.handler.js';
 import { countHttpRequest } from './http/metrics.js';
 import { sendNotFoundPage, wantsHtmlPage } from './http/page-errors.js';
+import { isOidcProtocolPath } from './oidc/interaction-link.js';
+import { oidcRoutes } from './oidc/oidc.routes.js';
 import { opsRoutes } from './ops/ops.routes.js';
 import { peopleRoutes } from './people/people.routes.js';
 import { signInRoutes } from './sign-in/sign-in.routes.js';
@@ -107,7 +109,10 @@ export async function buildApp(deps: Deps, options: BuildAppOptions = {}): Promi
   // which would otherwise run (and touch the session row) for every stylesheet and script.
   app.addHook('onRequest', async (request) => {
     const path = request.url.split('?')[0] ?? '';
-    request.auth = path.startsWith(ASSETS_PREFIX) || path === '/healthz' || path === '/metrics' ? anonymous(request) : await authenticate(deps, request);
+    const skip = path.startsWith(ASSETS_PREFIX) || path === '/healthz' || path === '/metrics';
+    // oidc-provider's endpoints authenticate apps and their tokens themselves: an app's Bearer
+    // access token is not a Keyslip API token.
+    request.auth = skip || isOidcProtocolPath(path) ? anonymous(request) : await authenticate(deps, request);
   });
   // CSRF for cookie-authenticated API writes from a browser: same origin, plus the token header.
   app.addHook('preHandler', async (request) => {
@@ -131,6 +136,7 @@ export async function buildApp(deps: Deps, options: BuildAppOptions = {}): Promi
   await app.register(auditRoutes(deps));
   await app.register(frontlineRoutes(deps));
   await app.register(adminWebRoutes(deps));
+  await app.register(oidcRoutes(deps));
   app.get('/api/openapi.json', { schema: { hide: true } }, async () => app.swagger());
 
   return app;

@@ -24,6 +24,11 @@ export const AUDIT_ACTIONS = [
   'sessions.ended',
   'password.changed',
   'api_token.created',
+  'oidc.client_created',
+  'oidc.client_deleted',
+  'oidc.signed_in',
+  'oidc.consented',
+  'oidc.keys_rotated',
 ] as const;
 
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];

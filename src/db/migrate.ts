@@ -3,11 +3,13 @@ import type { Db } from './database.js';
 import { dialectOf } from './dialect.js';
 import * as m0001 from './migrations/0001_initial.js';
 import * as m0002 from './migrations/0002_batch_codes_index.js';
+import * as m0005 from './migrations/0005_oidc.js';
 
 // Migrations are listed here, not discovered on disk, so the built and the source tree agree.
 const MIGRATIONS: Record<string, Migration> = {
   '0001_initial': m0001,
   '0002_batch_codes_index': m0002,
+  '0005_oidc': m0005,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => MIGRATIONS };

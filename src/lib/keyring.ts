@@ -10,6 +10,10 @@ export interface Key {
   readonly hmac: Buffer;
   readonly encryption: Buffer;
   readonly csrf: Buffer;
+  /** Signs oidc-provider's cookies (its session and interaction cookies). */
+  readonly oidcCookie: Buffer;
+  /** Encrypts the OpenID Provider's private signing keys at rest (oidc_keys). */
+  readonly oidcKeys: Buffer;
 }
 
 export interface Keyring {
@@ -26,7 +30,14 @@ export function createKeyring(secrets: readonly string[]): Keyring {
   if (secrets.length === 0) throw new Error('A keyring needs at least one secret');
   const keys = secrets.map((secret) => {
     const id = derive(secret, 'key id').toString('base64url').slice(0, 8);
-    return { id, hmac: derive(secret, 'access code hmac'), encryption: derive(secret, 'batch encryption'), csrf: derive(secret, 'csrf') };
+    return {
+      id,
+      hmac: derive(secret, 'access code hmac'),
+      encryption: derive(secret, 'batch encryption'),
+      csrf: derive(secret, 'csrf'),
+      oidcCookie: derive(secret, 'oidc cookies'),
+      oidcKeys: derive(secret, 'oidc signing keys'),
+    };
   });
   return { keys, current: keys[0]! };
 }

@@ -231,6 +231,11 @@ export const auditActionText = defineMessages<AuditAction>({
     'sessions.ended': 'All sessions ended',
     'password.changed': 'Password changed',
     'api_token.created': 'API token created',
+    'oidc.client_created': 'App added',
+    'oidc.client_deleted': 'App removed',
+    'oidc.signed_in': 'Signed in to an app',
+    'oidc.consented': 'Allowed an app',
+    'oidc.keys_rotated': 'App signing keys rotated',
   },
   sv: {
     'person.created': 'Person tillagd',
@@ -252,6 +257,11 @@ export const auditActionText = defineMessages<AuditAction>({
     'sessions.ended': 'Alla sessioner avslutade',
     'password.changed': 'Lösenord ändrat',
     'api_token.created': 'API-token skapad',
+    'oidc.client_created': 'App tillagd',
+    'oidc.client_deleted': 'App borttagen',
+    'oidc.signed_in': 'Inloggad i en app',
+    'oidc.consented': 'Tillät en app',
+    'oidc.keys_rotated': 'Appars signeringsnycklar bytta',
   },
 });
 

@@ -1,0 +1,81 @@
+// Holds the running oidc-provider. Its signing keys are fixed when it is built, so when another
+// instance (or `keyslip keys rotate`) changes oidc_keys, a new provider is built with the new set.
+// The check is one small query, at most every KEY_CHECK_INTERVAL_MS, on OIDC requests only.
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type Provider from 'oidc-provider';
+import type { Deps } from '../deps.js';
+import { ensureSigningKeys, loadSigningKeys } from './oidc-keys.js';
+import { createOidcProvider } from './oidc.provider.js';
+import { recordAuditEvent } from '../audit/audit.js';
+import { findPersonById } from '../people/people.store.js';
+
+export const KEY_CHECK_INTERVAL_MS = 30_000;
+
+export interface OidcHost {
+  /** The provider with the current keys (rebuilt after a rotation). */
+  current(): Promise<{ provider: Provider; callback: (req: IncomingMessage, res: ServerResponse) => void }>;
+}
+
+interface Built {
+  provider: Provider;
+  callback: (req: IncomingMessage, res: ServerResponse) => void;
+  fingerprint: string;
+}
+
+function auditSignIns(deps: Deps, provider: Provider): void {
+  // One audit entry each time an app receives a sign-in (an authorization code) for a person.
+  provider.on('authorization.success', ((ctx: { oidc: { client?: { clientId: string }; session?: { accountId?: string } } }) => {
+    const clientId = ctx.oidc.client?.clientId;
+    const personId = ctx.oidc.session?.accountId;
+    if (!clientId || !personId) return;
+    const now = deps.clock.now();
+    findPersonById(deps.db, personId)
+      .then((person) =>
+        recordAuditEvent(deps.db, {
+          action: 'oidc.signed_in',
+          actor: { kind: 'person', id: personId, label: person?.username ?? person?.name ?? personId },
+          personId,
+          details: { clientId },
+          at: now,
+        }),
+      )
+      .catch((error: unknown) => deps.log.warn({ err: { message: (error as Error).message } }, 'could not audit an app sign-in'));
+  }) as (...args: never[]) => void);
+  provider.on('server_error', ((_ctx: unknown, error: Error) => {
+    deps.log.error({ err: { message: error.message } }, 'oidc-provider server error');
+  }) as (...args: never[]) => void);
+}
+
+export async function openOidcHost(deps: Deps): Promise<OidcHost> {
+  await ensureSigningKeys(deps.db, deps.keyring, deps.clock.now());
+  async function build(): Promise<Built> {
+    const keys = await loadSigningKeys(deps.db, deps.keyring, deps.clock.now());
+    const provider = createOidcProvider(deps, keys);
+    auditSignIns(deps, provider);
+    return { provider, callback: provider.callback(), fingerprint: keys.fingerprint };
+  }
+  let built = await build();
+  let checkedAt = Date.now();
+  let checking: Promise<void> | null = null;
+
+  async function refreshIfRotated(): Promise<void> {
+    const keys = await loadSigningKeys(deps.db, deps.keyring, deps.clock.now());
+    if (keys.fingerprint !== built.fingerprint) built = await build();
+  }
+
+  return {
+    async current() {
+      // Wall time, not deps.clock: this is a cache interval, not a rule of the domain.
+      if (Date.now() - checkedAt >= KEY_CHECK_INTERVAL_MS && !checking) {
+        checkedAt = Date.now();
+        checking = refreshIfRotated()
+          .catch((error: unknown) => deps.log.warn({ err: { message: (error as Error).message } }, 'could not reload OIDC signing keys'))
+          .finally(() => {
+            checking = null;
+          });
+        await checking;
+      }
+      return built;
+    },
+  };
+}
