@@ -5,6 +5,7 @@
 // - the interaction (/oidc/interaction/:uid) is ours: it sends a person without a fitting session
 //   to Keyslip's /login (and from there to "Have an access code?"), and comes back here to resume;
 //   third-party apps get a consent page once, first-party apps are granted without asking.
+import { createHmac } from 'node:crypto';
 import type { FastifyInstance, FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import type Provider from 'oidc-provider';
 import type { InteractionDetails, InteractionResults } from 'oidc-provider';
@@ -16,6 +17,7 @@ import { csrfTokenForRequest, formString, verifyFormCsrf } from '../http/forms.j
 import { LANG_COOKIE, pickLocale } from '../http/i18n.js';
 import { renderPage, sendPage } from '../http/layout.js';
 import { pageErrorHandler } from '../http/page-errors.js';
+import { safeEqual } from '../lib/random.js';
 import { findSessionByHash } from '../sessions/sessions.store.js';
 import { findOidcClient } from './oidc-clients.store.js';
 import { openOidcHost, type OidcHost } from './oidc.host.js';
@@ -63,6 +65,31 @@ async function interactionDetailsOf(provider: Provider, request: FastifyRequest,
   }
 }
 
+/**
+ * When this browser was sent to /login for an interaction, in a cookie signed with a key derived
+ * from KEYSLIP_SECRET: a Keyslip session made after that moment is a fresh sign-in (what
+ * prompt=login and max_age ask for), one made before is not, however close in time.
+ */
+const SENT_TO_LOGIN_COOKIE = 'keyslip_oidc_login';
+
+function sentToLoginSignature(deps: Deps, key: Buffer, uid: string, at: number): string {
+  return createHmac('sha256', key).update(`${uid}.${at}`).digest('base64url');
+}
+
+function setSentToLogin(deps: Deps, reply: FastifyReply, uid: string): void {
+  const at = deps.clock.now();
+  const value = `${at}.${sentToLoginSignature(deps, deps.keyring.current.oidcCookie, uid, at)}`;
+  reply.setCookie(SENT_TO_LOGIN_COOKIE, value, { path: interactionPath(uid), httpOnly: true, sameSite: 'lax', secure: deps.config.baseUrl.startsWith('https://') });
+}
+
+function sentToLoginAt(deps: Deps, request: FastifyRequest, uid: string): number | null {
+  const [at, signature] = (request.cookies[SENT_TO_LOGIN_COOKIE] ?? '').split('.');
+  const ms = Number(at);
+  if (!signature || !Number.isSafeInteger(ms)) return null;
+  const valid = deps.keyring.keys.some((key) => safeEqual(signature, sentToLoginSignature(deps, key.oidcCookie, uid, ms)));
+  return valid ? ms : null;
+}
+
 export function oidcRoutes(deps: Deps): FastifyPluginAsync {
   return async (app: FastifyInstance) => {
     const host: OidcHost = await openOidcHost(deps);
@@ -96,7 +123,8 @@ export function oidcRoutes(deps: Deps): FastifyPluginAsync {
       scope.setErrorHandler(pageErrorHandler(deps));
 
       async function finish(request: FastifyRequest, reply: FastifyReply, provider: Provider, result: InteractionResults): Promise<FastifyReply> {
-        const url = await provider.interactionResult(request.raw, reply.raw, result, { mergeWithLastSubmission: false });
+        // Merged with the earlier step's result: a consent given after a prompt=login sign-in keeps that sign-in.
+        const url = await provider.interactionResult(request.raw, reply.raw, result, { mergeWithLastSubmission: true });
         return reply.header('Cache-Control', 'no-store').redirect(url, 303);
       }
 
@@ -121,7 +149,8 @@ export function oidcRoutes(deps: Deps): FastifyPluginAsync {
         const session = await findSessionByHash(deps.db, request.auth.sessionIdHash);
         if (!session) return null;
         const ts = Math.floor(session.created_at / 1000);
-        if (session.created_at >= details.iat * 1000) return { ts };
+        const sentAt = sentToLoginAt(deps, request, details.uid);
+        if (sentAt !== null && session.created_at >= sentAt) return { ts };
         const reasons = details.prompt.reasons;
         if (reasons.some((reason) => reason !== 'no_session' && reason !== 'max_age')) return null;
         if (reasons.includes('max_age')) {
@@ -140,6 +169,7 @@ export function oidcRoutes(deps: Deps): FastifyPluginAsync {
         if (wanted && request.cookies[LANG_COOKIE] !== wanted) {
           reply.setCookie(LANG_COOKIE, wanted, { path: '/', sameSite: 'lax', httpOnly: true, secure });
         }
+        setSentToLogin(deps, reply, details.uid);
         const hint = typeof details.params.login_hint === 'string' ? details.params.login_hint : undefined;
         return reply.header('Cache-Control', 'no-store').redirect(loginPathFor(details.uid, hint), 303);
       }
