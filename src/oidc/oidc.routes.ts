@@ -19,6 +19,7 @@ import { renderPage, sendPage } from '../http/layout.js';
 import { pageErrorHandler } from '../http/page-errors.js';
 import { safeEqual } from '../lib/random.js';
 import { findSessionByHash } from '../sessions/sessions.store.js';
+import { oidcClientRoutes } from './oidc-clients.routes.js';
 import { findOidcClient } from './oidc-clients.store.js';
 import { openOidcHost, type OidcHost } from './oidc.host.js';
 import { om } from './oidc.messages.js';
@@ -117,6 +118,9 @@ export function oidcRoutes(deps: Deps): FastifyPluginAsync {
         scope.route({ method: ['GET', 'POST', 'OPTIONS'], url, handler, config: OIDC_ROUTE_CONFIG, helmet: oidcHelmet(secure), schema: { hide: true } });
       }
     });
+
+    // ---- /api/v1/oidc-clients (JSON, admins).
+    await app.register(oidcClientRoutes(deps));
 
     // ---- the interaction: our pages.
     await app.register(async (scope) => {

@@ -1,0 +1,140 @@
+// The OpenID Provider's own parts, on every database: the adapter's one-winner consume, the
+// shared encrypted signing keys and their rotation, and the apps' API (hashed secrets, audit).
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { FastifyInstance } from 'fastify';
+import { CLI_ACTOR } from '../audit/audit.js';
+import { createKeyring } from '../lib/keyring.js';
+import { sha256 } from '../lib/random.js';
+import { createTestContext, DIALECTS, TEST_SECRET, type TestContext } from '../../test/helpers/deps.js';
+import { createTestApi } from '../../test/helpers/api.js';
+import { auditRows, failAuditInserts } from '../../test/helpers/core.js';
+import { kyselyAdapter, sweepExpiredOidcPayloads } from './oidc.adapter.js';
+import { ensureSigningKeys, loadSigningKeys, rotateSigningKeys, RETIRED_KEY_PUBLISHED_MS } from './oidc-keys.js';
+import { createOidcClient } from './oidc-clients.service.js';
+
+describe.each(DIALECTS)('OpenID Provider storage and apps (%s)', (dialect) => {
+  let context: TestContext;
+  let app: FastifyInstance;
+  let admin: { authorization: string };
+
+  beforeAll(async () => {
+    context = await createTestContext(dialect);
+    ({ app, admin } = await createTestApi(context));
+  });
+  afterAll(async () => {
+    await app.close();
+    await context.close();
+  });
+
+  it('consumes a code exactly once among 20 parallel consumers, and a replay revokes the grant', async () => {
+    const Adapter = kyselyAdapter(context.deps.db, context.clock);
+    const codes = new Adapter('AuthorizationCode');
+    const tokens = new Adapter('AccessToken');
+    await codes.upsert('code-1', { jti: 'code-1', grantId: 'grant-1', accountId: 'p1' }, 60);
+    await tokens.upsert('at-1', { jti: 'at-1', grantId: 'grant-1', accountId: 'p1' }, 600);
+    const results = await Promise.allSettled(Array.from({ length: 20 }, () => codes.consume('code-1')));
+    expect(results.filter((result) => result.status === 'fulfilled')).toHaveLength(1);
+    expect(results.filter((result) => result.status === 'rejected').map((result) => (result as PromiseRejectedResult).reason.error)).toEqual(Array(19).fill('invalid_grant'));
+    // The losers were replays: the grant's tokens are gone.
+    expect(await tokens.find('at-1')).toBeUndefined();
+  });
+
+  it('marks a consumed payload, keeps it consumed when saved again, and hides and sweeps expired rows', async () => {
+    const Adapter = kyselyAdapter(context.deps.db, context.clock);
+    const refresh = new Adapter('RefreshToken');
+    await refresh.upsert('rt-1', { jti: 'rt-1', grantId: 'g2' }, 3600);
+    await refresh.consume('rt-1');
+    await refresh.upsert('rt-1', { jti: 'rt-1', grantId: 'g2' }, 3600);
+    expect((await refresh.find('rt-1'))?.consumed).toEqual(expect.any(Number));
+    const sessions = new Adapter('Session');
+    await sessions.upsert('s-1', { uid: 'uid-1', accountId: 'p1' }, 60);
+    expect(await sessions.findByUid('uid-1')).toMatchObject({ accountId: 'p1' });
+    context.clock.advance(61_000);
+    expect(await sessions.find('s-1')).toBeUndefined();
+    expect(await sweepExpiredOidcPayloads(context.deps.db, context.clock.now())).toBeGreaterThanOrEqual(1);
+  });
+
+  it('stores signing keys encrypted, shares them, and keeps a retired key published for a day', async () => {
+    const { db, keyring } = context.deps;
+    await ensureSigningKeys(db, keyring, context.clock.now());
+    await ensureSigningKeys(db, keyring, context.clock.now());
+    const first = await loadSigningKeys(db, keyring, context.clock.now());
+    expect(first.jwks.map((jwk) => jwk.alg).sort()).toEqual(['ES256', 'RS256']);
+    const rows = await db.selectFrom('oidc_keys').selectAll().execute();
+    expect(rows).toHaveLength(2);
+    for (const row of rows) {
+      expect(row.private_jwk_encrypted).not.toContain('"d"');
+      expect(row.private_jwk_encrypted).not.toContain(first.jwks.find((jwk) => jwk.kid === row.kid)!.d);
+    }
+    // Another instance with the same secret reads the same keys; one with another secret cannot.
+    expect((await loadSigningKeys(db, createKeyring([TEST_SECRET]), context.clock.now())).fingerprint).toBe(first.fingerprint);
+    await expect(loadSigningKeys(db, createKeyring(['another-secret-another-secret-another-1']), context.clock.now())).rejects.toThrow(/signing key/);
+
+    const { kids } = await rotateSigningKeys(db, keyring, context.clock.now());
+    const rotated = await loadSigningKeys(db, keyring, context.clock.now());
+    expect(rotated.jwks.slice(0, 2).map((jwk) => jwk.kid).sort()).toEqual([...kids].sort());
+    expect(rotated.jwks).toHaveLength(4);
+    context.clock.advance(RETIRED_KEY_PUBLISHED_MS + 1);
+    expect((await loadSigningKeys(db, keyring, context.clock.now())).jwks.map((jwk) => jwk.kid).sort()).toEqual([...kids].sort());
+  });
+
+  it('registers an app over the API, shows its secret once, stores only its hash, and audits', async () => {
+    const created = await app.inject({
+      method: 'POST',
+      url: '/api/v1/oidc-clients',
+      headers: admin,
+      payload: { name: 'Grafana', redirectUris: ['https://grafana.example.org/login/generic_oauth'], syntheticEmailDomain: 'Staff.Example.org' },
+    });
+    expect(created.statusCode).toBe(201);
+    const { client, clientSecret } = created.json() as { client: { clientId: string; syntheticEmailDomain: string }; clientSecret: string };
+    expect(clientSecret).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    expect(client.syntheticEmailDomain).toBe('staff.example.org');
+    const row = await context.deps.db.selectFrom('oidc_clients').selectAll().where('client_id', '=', client.clientId).executeTakeFirstOrThrow();
+    expect(row.secret_hash).toBe(sha256(clientSecret));
+    expect(JSON.stringify(row)).not.toContain(clientSecret);
+
+    const read = await app.inject({ method: 'GET', url: `/api/v1/oidc-clients/${client.clientId}`, headers: admin });
+    expect(read.statusCode).toBe(200);
+    expect(read.body).not.toContain(clientSecret);
+    const list = await app.inject({ method: 'GET', url: '/api/v1/oidc-clients', headers: admin });
+    expect((list.json() as { items: { clientId: string }[] }).items.map((item) => item.clientId)).toContain(client.clientId);
+
+    const audits = await auditRows(context.deps.db, { action: 'oidc.client_created' });
+    expect(audits.some((audit) => audit.details.includes(client.clientId) && !audit.details.includes(clientSecret))).toBe(true);
+
+    expect((await app.inject({ method: 'DELETE', url: `/api/v1/oidc-clients/${client.clientId}`, headers: admin })).statusCode).toBe(204);
+    expect((await app.inject({ method: 'GET', url: `/api/v1/oidc-clients/${client.clientId}`, headers: admin })).statusCode).toBe(404);
+    expect((await app.inject({ method: 'DELETE', url: `/api/v1/oidc-clients/${client.clientId}`, headers: admin })).statusCode).toBe(404);
+    expect(await auditRows(context.deps.db, { action: 'oidc.client_deleted' })).toHaveLength(1);
+  });
+
+  it('refuses bad apps with a 400 naming the field, and callers who are not admins', async () => {
+    const bad = [
+      { name: 'A', redirectUris: ['https://app.example.org/cb#frag'] },
+      { name: 'A', redirectUris: ['http://app.example.org/cb'] },
+      { name: 'A', redirectUris: ['com.example.app:/cb'] },
+      { name: 'A', redirectUris: ['javascript:alert(1)'], public: true },
+      { name: 'A', redirectUris: ['https://app.example.org/cb'], syntheticEmailDomain: 'not a domain' },
+      { name: 'A', redirectUris: [] },
+    ];
+    for (const payload of bad) {
+      const response = await app.inject({ method: 'POST', url: '/api/v1/oidc-clients', headers: admin, payload });
+      expect(response.statusCode, JSON.stringify(payload)).toBe(400);
+      expect(response.json()).toMatchObject({ error: { code: 'validation_failed' } });
+    }
+    const native = await app.inject({ method: 'POST', url: '/api/v1/oidc-clients', headers: admin, payload: { name: 'Mobile', redirectUris: ['com.example.app:/cb'], public: true } });
+    expect(native.statusCode).toBe(201);
+    expect(native.json()).toMatchObject({ clientSecret: null, client: { public: true } });
+    expect((await app.inject({ method: 'GET', url: '/api/v1/oidc-clients' })).statusCode).toBe(401);
+  });
+
+  it('writes no app when its audit entry fails (one transaction)', async () => {
+    const restore = await failAuditInserts(context, 'oidc.client_created');
+    try {
+      await expect(createOidcClient(context.deps, { name: 'Atomic', redirectUris: ['https://atomic.example.org/cb'] }, CLI_ACTOR)).rejects.toThrow();
+    } finally {
+      await restore();
+    }
+    expect(await context.deps.db.selectFrom('oidc_clients').selectAll().where('name', '=', 'Atomic').execute()).toHaveLength(0);
+  });
+});
