@@ -4,6 +4,7 @@ import { ConfigError, loadConfig, unsafeSettings, type Config } from './config.j
 import { buildApp } from './app.js';
 import { formatAccessCode } from './access-codes/access-code.js';
 import { eraseExpiredBatches } from './access-codes/batches.service.js';
+import { sweepExpiredOidcPayloads } from './oidc/oidc.adapter.js';
 import { createFirstAdminIfEmpty } from './people/first-admin.js';
 import { pruneRateLimits } from './rate-limits/rate-limits.js';
 import { openRuntime } from './runtime.js';
@@ -36,6 +37,7 @@ export async function serve(config: Config): Promise<void> {
   const housekeeping = setInterval(() => {
     eraseExpiredBatches(deps)
       .then(() => pruneRateLimits(deps.db, deps.clock.now() - DAY))
+      .then(() => sweepExpiredOidcPayloads(deps.db, deps.clock.now()))
       .catch((error: unknown) => logger.warn({ err: { message: (error as Error).message } }, 'housekeeping failed; will retry'));
   }, MINUTE);
   housekeeping.unref();
