@@ -8,6 +8,9 @@ import { ensureSigningKeys, loadSigningKeys } from './oidc-keys.js';
 import { createOidcProvider } from './oidc.provider.js';
 import { recordAuditEvent } from '../audit/audit.js';
 import { findPersonById } from '../people/people.store.js';
+import { sha256 } from '../lib/random.js';
+import { SESSION_COOKIE } from '../sessions/session.js';
+import { deleteSession } from '../sessions/sessions.store.js';
 
 export const KEY_CHECK_INTERVAL_MS = 30_000;
 
@@ -22,7 +25,12 @@ interface Built {
   fingerprint: string;
 }
 
-function auditSignIns(deps: Deps, provider: Provider): void {
+interface EndSessionContext {
+  oidc: { params?: { logout?: unknown } };
+  cookies: { get(name: string, options: { signed: boolean }): string | undefined; set(name: string, value: null, options: Record<string, unknown>): void };
+}
+
+function listenToProvider(deps: Deps, provider: Provider): void {
   // One audit entry each time an app receives a sign-in (an authorization code) for a person.
   provider.on('authorization.success', ((ctx: { oidc: { client?: { clientId: string }; session?: { accountId?: string } } }) => {
     const clientId = ctx.oidc.client?.clientId;
@@ -41,6 +49,18 @@ function auditSignIns(deps: Deps, provider: Provider): void {
       )
       .catch((error: unknown) => deps.log.warn({ err: { message: (error as Error).message } }, 'could not audit an app sign-in'));
   }) as (...args: never[]) => void);
+  // RP-initiated logout with "Yes, sign me out" ends the Keyslip session too: it is the same
+  // sign-in, seen from the apps. ("No" only ends the app's part, as the protocol says.)
+  provider.on('end_session.success', ((ctx: EndSessionContext) => {
+    if (!ctx.oidc.params?.logout) return;
+    const token = ctx.cookies.get(SESSION_COOKIE, { signed: false });
+    const secure = deps.config.baseUrl.startsWith('https://');
+    ctx.cookies.set(SESSION_COOKIE, null, { path: '/', httpOnly: true, sameSite: 'lax', secure, overwrite: true, signed: false });
+    if (!token || token.length > 100) return;
+    deleteSession(deps.db, sha256(token)).catch((error: unknown) =>
+      deps.log.warn({ err: { message: (error as Error).message } }, 'could not end the Keyslip session at an app sign-out'),
+    );
+  }) as (...args: never[]) => void);
   provider.on('server_error', ((_ctx: unknown, error: Error) => {
     deps.log.error({ err: { message: error.message } }, 'oidc-provider server error');
   }) as (...args: never[]) => void);
@@ -51,7 +71,7 @@ export async function openOidcHost(deps: Deps): Promise<OidcHost> {
   async function build(): Promise<Built> {
     const keys = await loadSigningKeys(deps.db, deps.keyring, deps.clock.now());
     const provider = createOidcProvider(deps, keys);
-    auditSignIns(deps, provider);
+    listenToProvider(deps, provider);
     return { provider, callback: provider.callback(), fingerprint: keys.fingerprint };
   }
   let built = await build();

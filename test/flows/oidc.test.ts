@@ -11,13 +11,14 @@ import { buildApp } from '../../src/app.js';
 import { CLI_ACTOR } from '../../src/audit/audit.js';
 import { issueAccessCode, redeemAccessCode } from '../../src/access-codes/access-codes.service.js';
 import { systemClock } from '../../src/lib/clock.js';
-import { createPerson } from '../../src/people/people.service.js';
+import { createPerson, deactivatePerson } from '../../src/people/people.service.js';
 import { createOidcClient } from '../../src/oidc/oidc-clients.service.js';
 import type { Deps } from '../../src/deps.js';
 import { createTestContext, DIALECTS, type TestContext } from '../helpers/deps.js';
 import { client as clientInfo, PASSWORD } from '../helpers/core.js';
 
 const REDIRECT_URI = 'http://127.0.0.1:9/callback';
+const POST_LOGOUT_URI = 'http://127.0.0.1:9/signed-out';
 
 async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -98,7 +99,11 @@ describe.each(DIALECTS)('Keyslip as an OpenID Provider, with openid-client as th
     deps = { ...context.deps, clock: systemClock };
     app = await buildApp(deps);
     await app.listen({ port, host: '127.0.0.1' });
-    const first = await createOidcClient(deps, { name: 'Intranet', redirectUris: [REDIRECT_URI], firstParty: true, syntheticEmailDomain: 'staff.example.org' }, CLI_ACTOR);
+    const first = await createOidcClient(
+      deps,
+      { name: 'Intranet', redirectUris: [REDIRECT_URI], postLogoutRedirectUris: [POST_LOGOUT_URI], firstParty: true, syntheticEmailDomain: 'staff.example.org' },
+      CLI_ACTOR,
+    );
     firstParty = { id: first.client.clientId, secret: first.clientSecret! };
     const third = await createOidcClient(deps, { name: 'Rota Planner', redirectUris: [REDIRECT_URI] }, CLI_ACTOR);
     thirdParty = { id: third.client.clientId, secret: third.clientSecret! };
@@ -320,5 +325,87 @@ describe.each(DIALECTS)('Keyslip as an OpenID Provider, with openid-client as th
     for (const result of results) {
       if (result.status === 'rejected') expect(result.reason).toMatchObject({ error: 'invalid_grant' });
     }
+  });
+
+  it('remembers a third-party consent across sign-ins (a new browser session)', async () => {
+    const person = await activePerson('dora.vik');
+    const config = await rp(thirdParty);
+    const once = new Browser(base);
+    const first = await startAuthorization(config, { prompt: '' });
+    const consent = await (async () => {
+      const toLogin = (await once.follow(first.url.replace('&prompt=', ''))).page!;
+      return once.follow('/login', { form: { _csrf: field(toLogin.body, '_csrf'), interaction: field(toLogin.body, 'interaction'), login: person.username, password: PASSWORD } });
+    })();
+    const action = /action="(\/oidc\/interaction\/[^"]+\/consent)"/.exec(consent.page!.body)![1]!;
+    expect((await once.follow(action, { form: { _csrf: field(consent.page!.body, '_csrf'), decision: 'allow' } })).leftTo).toBeDefined();
+
+    const later = new Browser(base);
+    const second = await startAuthorization(config, { prompt: '' });
+    const callback = await signInThroughLogin(later, second.url.replace('&prompt=', ''), person);
+    expect(callback.startsWith(REDIRECT_URI)).toBe(true);
+  });
+
+  it('sends a person who declines consent back to the app with access_denied', async () => {
+    const person = await activePerson('eli.sand');
+    const config = await rp(thirdParty);
+    const browser = new Browser(base);
+    const { url } = await startAuthorization(config);
+    const toLogin = (await browser.follow(url)).page!;
+    const consent = await browser.follow('/login', { form: { _csrf: field(toLogin.body, '_csrf'), interaction: field(toLogin.body, 'interaction'), login: person.username, password: PASSWORD } });
+    const action = /action="(\/oidc\/interaction\/[^"]+\/consent)"/.exec(consent.page!.body)![1]!;
+    const denied = await browser.follow(action, { form: { _csrf: field(consent.page!.body, '_csrf'), decision: 'deny' } });
+    expect(new URL(denied.leftTo!).searchParams.get('error')).toBe('access_denied');
+  });
+
+  it('stops a deactivated person\'s refresh token and access token at their next use', async () => {
+    const person = await activePerson('frans.ek');
+    const config = await rp(firstParty);
+    const { url, checks } = await startAuthorization(config);
+    const tokens = await client.authorizationCodeGrant(config, new URL(await signInThroughLogin(new Browser(base), url, person)), checks);
+    await deactivatePerson(deps, person.id, CLI_ACTOR);
+    await expect(client.refreshTokenGrant(config, tokens.refresh_token!)).rejects.toMatchObject({ error: 'invalid_grant' });
+    await expect(client.fetchUserInfo(config, tokens.access_token, person.id)).rejects.toBeDefined();
+  });
+
+  it('signs out at the end_session_endpoint (RP-initiated logout): back to the registered URI, Keyslip session ended too', async () => {
+    const person = await activePerson('greta.ros');
+    const config = await rp(firstParty);
+    const browser = new Browser(base);
+    const { url, checks } = await startAuthorization(config);
+    const tokens = await client.authorizationCodeGrant(config, new URL(await signInThroughLogin(browser, url, person)), checks);
+    expect((await browser.request('/')).status).toBe(200);
+
+    const logoutUrl = client.buildEndSessionUrl(config, { id_token_hint: tokens.id_token!, post_logout_redirect_uri: POST_LOGOUT_URI, state: 'bye' });
+    const prompt = await browser.request(logoutUrl.href);
+    expect(prompt.status).toBe(200);
+    expect(prompt.body).toContain('Sign out?');
+    const xsrf = field(prompt.body, 'xsrf');
+    const action = /<form[^>]*action="([^"]+)"/.exec(prompt.body)![1]!.replace(/&amp;/g, '&');
+    const done = await browser.follow(action, { form: { xsrf, logout: 'yes' } });
+    expect(done.leftTo).toBe(`${POST_LOGOUT_URI}?state=bye`);
+    // The Keyslip session is over as well: the home page sends to /login.
+    const home = await browser.request('/');
+    expect(home.status).toBe(303);
+    expect(home.location).toMatch(/\/login$/);
+    // A post-logout URI that is not registered is refused, not followed.
+    const wrong = await browser.request(client.buildEndSessionUrl(config, { post_logout_redirect_uri: 'http://127.0.0.1:9/evil', client_id: firstParty.id }).href);
+    expect(wrong.status).toBe(400);
+  });
+
+  it('serves response_mode=form_post with a CSP that lets its one script run and its form post to the app', async () => {
+    const person = await activePerson('hugo.berg');
+    const config = await rp(firstParty);
+    const browser = new Browser(base);
+    const first = await startAuthorization(config);
+    await signInThroughLogin(browser, first.url, person);
+    const { url } = await startAuthorization(config, { response_mode: 'form_post', prompt: '' });
+    const response = await fetch(url.replace('&prompt=', ''), { redirect: 'manual', headers: { cookie: [...browser.cookies].map(([k, v]) => `${k}=${v}`).join('; ') } });
+    const page = await response.text();
+    expect(response.status).toBe(200);
+    expect(page).toContain(`action="${REDIRECT_URI}"`);
+    const csp = response.headers.get('content-security-policy') ?? '';
+    expect(csp).toMatch(/script-src 'self' 'sha256-[A-Za-z0-9+/=]+'/);
+    expect(csp).not.toMatch(/form-action/);
+    expect(csp).toMatch(/frame-ancestors 'none'/);
   });
 });
