@@ -4,6 +4,7 @@ import { ConfigError, loadConfig, unsafeSettings, type Config } from './config.j
 import { buildApp } from './app.js';
 import { formatAccessCode } from './access-codes/access-code.js';
 import { eraseExpiredBatches } from './access-codes/batches.service.js';
+import { deliverDueLogouts } from './oidc/backchannel-logout.js';
 import { sweepExpiredOidcPayloads } from './oidc/oidc.adapter.js';
 import { createFirstAdminIfEmpty } from './people/first-admin.js';
 import { pruneRateLimits } from './rate-limits/rate-limits.js';
@@ -41,6 +42,11 @@ export async function serve(config: Config): Promise<void> {
       .catch((error: unknown) => logger.warn({ err: { message: (error as Error).message } }, 'housekeeping failed; will retry'));
   }, MINUTE);
   housekeeping.unref();
+  // Back-Channel Logout notices to apps (SPEC §8): due ones every few seconds, retried with backoff.
+  const logoutDelivery = setInterval(() => {
+    deliverDueLogouts(deps).catch((error: unknown) => logger.warn({ err: { message: (error as Error).message } }, 'back-channel logout delivery failed; will retry'));
+  }, 5_000);
+  logoutDelivery.unref();
   await eraseExpiredBatches(deps).catch(() => undefined);
 
   let closing = false;
@@ -49,6 +55,7 @@ export async function serve(config: Config): Promise<void> {
     closing = true;
     logger.info({ signal }, 'shutting down: finishing requests in flight');
     clearInterval(housekeeping);
+    clearInterval(logoutDelivery);
     app
       .close()
       .then(() => handle.close())

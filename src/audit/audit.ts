@@ -29,6 +29,8 @@ export const AUDIT_ACTIONS = [
   'oidc.signed_in',
   'oidc.consented',
   'oidc.keys_rotated',
+  'oidc.logout_sent',
+  'oidc.logout_failed',
 ] as const;
 
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];

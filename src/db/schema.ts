@@ -145,6 +145,22 @@ export interface OidcClientsTable {
   created_by: string | null;
 }
 
+export interface OidcLogoutOutboxTable {
+  id: string;
+  client_id: string;
+  person_id: string;
+  /** The OIDC session id the app knows (the ID token's `sid`), when there was one. */
+  sid: string | null;
+  uri: string;
+  created_at: number;
+  attempts: number;
+  next_attempt_at: number;
+  delivered_at: number | null;
+  gave_up_at: number | null;
+  /** Why the last attempt failed (HTTP status or network error); never a token. */
+  last_problem: string | null;
+}
+
 export interface Database {
   people: PeopleTable;
   access_codes: AccessCodesTable;
@@ -156,4 +172,5 @@ export interface Database {
   oidc_payloads: OidcPayloadsTable;
   oidc_keys: OidcKeysTable;
   oidc_clients: OidcClientsTable;
+  oidc_logout_outbox: OidcLogoutOutboxTable;
 }

@@ -236,6 +236,8 @@ export const auditActionText = defineMessages<AuditAction>({
     'oidc.signed_in': 'Signed in to an app',
     'oidc.consented': 'Allowed an app',
     'oidc.keys_rotated': 'App signing keys rotated',
+    'oidc.logout_sent': 'App told of sign-out',
+    'oidc.logout_failed': 'App could not be told of sign-out',
   },
   sv: {
     'person.created': 'Person tillagd',
@@ -262,6 +264,8 @@ export const auditActionText = defineMessages<AuditAction>({
     'oidc.signed_in': 'Inloggad i en app',
     'oidc.consented': 'Tillät en app',
     'oidc.keys_rotated': 'Appars signeringsnycklar bytta',
+    'oidc.logout_sent': 'App meddelad om utloggning',
+    'oidc.logout_failed': 'App kunde inte meddelas om utloggning',
   },
 });
 

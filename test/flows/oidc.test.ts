@@ -2,17 +2,19 @@
 // by the author of oidc-provider) against a Keyslip app listening on a real port. The browser is
 // fetch with a cookie jar, following redirects by hand, through Keyslip's real /login and
 // /work/accesscode pages.
+import http from 'node:http';
 import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FastifyInstance } from 'fastify';
 import * as client from 'openid-client';
-import { createRemoteJWKSet, jwtVerify } from 'jose';
+import { createRemoteJWKSet, decodeJwt, jwtVerify } from 'jose';
 import { buildApp } from '../../src/app.js';
 import { CLI_ACTOR } from '../../src/audit/audit.js';
 import { issueAccessCode, redeemAccessCode } from '../../src/access-codes/access-codes.service.js';
 import { systemClock } from '../../src/lib/clock.js';
 import { createPerson, deactivatePerson } from '../../src/people/people.service.js';
 import { createOidcClient } from '../../src/oidc/oidc-clients.service.js';
+import { deliverDueLogouts } from '../../src/oidc/backchannel-logout.js';
 import type { Deps } from '../../src/deps.js';
 import { createTestContext, DIALECTS, type TestContext } from '../helpers/deps.js';
 import { client as clientInfo, PASSWORD } from '../helpers/core.js';
@@ -407,5 +409,53 @@ describe.each(DIALECTS)('Keyslip as an OpenID Provider, with openid-client as th
     expect(csp).toMatch(/script-src 'self' 'sha256-[A-Za-z0-9+/=]+'/);
     expect(csp).not.toMatch(/form-action/);
     expect(csp).toMatch(/frame-ancestors 'none'/);
+  });
+
+  it('recovery reaches the app: a valid logout_token at its back-channel URI, its refresh and access tokens refused', async () => {
+    const received: string[] = [];
+    const receiver = http.createServer((request, response) => {
+      let body = '';
+      request.on('data', (chunk: Buffer) => (body += chunk.toString()));
+      request.on('end', () => {
+        received.push(new URLSearchParams(body).get('logout_token') ?? '');
+        response.writeHead(200).end();
+      });
+    });
+    await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
+    try {
+      const port = (receiver.address() as net.AddressInfo).port;
+      const created = await createOidcClient(deps, { name: 'Scheduler', redirectUris: [REDIRECT_URI], firstParty: true, backchannelLogoutUri: `http://127.0.0.1:${port}/backchannel` }, CLI_ACTOR);
+      const app = { id: created.client.clientId, secret: created.clientSecret! };
+      const person = await activePerson('ines.falk');
+      const config = await rp(app);
+      const { url, checks } = await startAuthorization(config);
+      const tokens = await client.authorizationCodeGrant(config, new URL(await signInThroughLogin(new Browser(base), url, person)), checks);
+      const sid = decodeJwt(tokens.id_token!).sid;
+      expect(sid).toEqual(expect.any(String));
+
+      // The worker forgot the password: a recovery code, redeemed.
+      const issued = await issueAccessCode(deps, { personId: person.id, actor: CLI_ACTOR });
+      await redeemAccessCode(deps, { code: issued.code, username: person.username, password: 'a brand new password for ines', client: clientInfo() });
+      await expect(client.refreshTokenGrant(config, tokens.refresh_token!)).rejects.toMatchObject({ error: 'invalid_grant' });
+      await expect(client.fetchUserInfo(config, tokens.access_token, person.id)).rejects.toBeDefined();
+
+      expect(await deliverDueLogouts(deps)).toBe(1);
+      expect(received).toHaveLength(1);
+      const jwks = createRemoteJWKSet(new URL(config.serverMetadata().jwks_uri!));
+      const { payload, protectedHeader } = await jwtVerify(received[0]!, jwks, { issuer: base, audience: app.id, typ: 'logout+jwt' });
+      expect(payload.sub).toBe(person.id);
+      expect(payload.sid).toBe(sid);
+      expect(payload.events).toEqual({ 'http://schemas.openid.net/event/backchannel-logout': {} });
+      expect(payload.jti).toEqual(expect.any(String));
+      expect(payload.nonce).toBeUndefined();
+      expect(protectedHeader.alg).toBe('RS256');
+      // Delivered once: nothing more is due.
+      expect(await deliverDueLogouts(deps)).toBe(0);
+      const audit = await deps.db.selectFrom('audit_events').select('details').where('action', '=', 'oidc.logout_sent').where('person_id', '=', person.id).execute();
+      expect(audit).toHaveLength(1);
+      expect(audit[0]!.details).not.toContain(received[0]!.slice(0, 20));
+    } finally {
+      await new Promise((resolve) => receiver.close(resolve));
+    }
   });
 });
