@@ -11,6 +11,12 @@ import { auditRows, failAuditInserts } from '../../test/helpers/core.js';
 import { kyselyAdapter, sweepExpiredOidcPayloads } from './oidc.adapter.js';
 import { ensureSigningKeys, loadSigningKeys, rotateSigningKeys, RETIRED_KEY_PUBLISHED_MS } from './oidc-keys.js';
 import { createOidcClient } from './oidc-clients.service.js';
+import { deliverDueLogouts, MAX_ATTEMPTS, nextAttemptDelayMs } from './backchannel-logout.js';
+import { issueAccessCode, redeemAccessCode } from '../access-codes/access-codes.service.js';
+import { createPerson, deactivatePerson } from '../people/people.service.js';
+import { endSessionsOf, signOut } from '../sign-in/sign-in.service.js';
+import { findPersonById } from '../people/people.store.js';
+import { client as clientInfo, PASSWORD } from '../../test/helpers/core.js';
 
 describe.each(DIALECTS)('OpenID Provider storage and apps (%s)', (dialect) => {
   let context: TestContext;
@@ -136,5 +142,117 @@ describe.each(DIALECTS)('OpenID Provider storage and apps (%s)', (dialect) => {
       await restore();
     }
     expect(await context.deps.db.selectFrom('oidc_clients').selectAll().where('name', '=', 'Atomic').execute()).toHaveLength(0);
+  });
+
+  describe('ending everything of a person reaches the apps', () => {
+    let appId: string;
+    let counter = 0;
+
+    beforeAll(async () => {
+      const created = await createOidcClient(context.deps, { name: 'Notified', redirectUris: ['https://notified.example.org/cb'], backchannelLogoutUri: 'https://notified.example.org/bcl' }, CLI_ACTOR);
+      appId = created.client.clientId;
+    });
+
+    /** An active person signed in to the app (the provider's session and grant, as oidc-provider saves them). */
+    async function signedInToApp(): Promise<string> {
+      counter += 1;
+      const person = await createPerson(context.deps, { name: `Notified ${counter}`, username: `notified.${counter}` }, CLI_ACTOR);
+      const issued = await issueAccessCode(context.deps, { personId: person.id, actor: CLI_ACTOR });
+      await redeemAccessCode(context.deps, { code: issued.code, username: `notified.${counter}`, password: PASSWORD, client: clientInfo() });
+      const Adapter = kyselyAdapter(context.deps.db, context.clock);
+      await new Adapter('Session').upsert(`s-${person.id}`, { uid: `u-${person.id}`, accountId: person.id, authorizations: { [appId]: { sid: `sid-${person.id}`, grantId: `g-${person.id}` } } }, 3600);
+      await new Adapter('Grant').upsert(`g-${person.id}`, { accountId: person.id, clientId: appId }, 3600);
+      await new Adapter('RefreshToken').upsert(`rt-${person.id}`, { accountId: person.id, clientId: appId, grantId: `g-${person.id}` }, 3600);
+      await context.deps.db.deleteFrom('oidc_logout_outbox').execute();
+      return person.id;
+    }
+
+    async function queuedFor(personId: string) {
+      return context.deps.db.selectFrom('oidc_logout_outbox').selectAll().where('person_id', '=', personId).execute();
+    }
+    async function providerRowsOf(personId: string): Promise<number> {
+      return (await context.deps.db.selectFrom('oidc_payloads').select('id').where('account_id', '=', personId).execute()).length;
+    }
+
+    const triggers: [string, (personId: string) => Promise<unknown>][] = [
+      ['sign out everywhere', async (id) => signOut(context.deps, { idHash: 'none', person: (await findPersonById(context.deps.db, id))!, everywhere: true })],
+      ['an admin ending the sessions', (id) => endSessionsOf(context.deps, id, CLI_ACTOR)],
+      ['deactivation', (id) => deactivatePerson(context.deps, id, CLI_ACTOR)],
+      [
+        'recovery with an access code',
+        async (id) => {
+          const issued = await issueAccessCode(context.deps, { personId: id, actor: CLI_ACTOR });
+          const username = (await findPersonById(context.deps.db, id))!.username!;
+          return redeemAccessCode(context.deps, { code: issued.code, username, password: 'another long password here', client: clientInfo() });
+        },
+      ],
+    ];
+
+    it.each(triggers)('%s ends the app sessions and tokens and queues one logout_token with the sid', async (_name, trigger) => {
+      const personId = await signedInToApp();
+      expect(await providerRowsOf(personId)).toBe(3);
+      await trigger(personId);
+      expect(await providerRowsOf(personId)).toBe(0);
+      const queued = await queuedFor(personId);
+      expect(queued).toHaveLength(1);
+      expect(queued[0]).toMatchObject({ client_id: appId, sid: `sid-${personId}`, uri: 'https://notified.example.org/bcl', delivered_at: null });
+    });
+
+    it('queues nothing when the ending fails (same transaction as the audit entry)', async () => {
+      const personId = await signedInToApp();
+      const restore = await failAuditInserts(context, 'sessions.ended');
+      try {
+        await expect(endSessionsOf(context.deps, personId, CLI_ACTOR)).rejects.toThrow();
+      } finally {
+        await restore();
+      }
+      expect(await queuedFor(personId)).toHaveLength(0);
+      expect(await providerRowsOf(personId)).toBe(3);
+    });
+
+    it('retries a failed delivery with backoff, and gives up (audited) after MAX_ATTEMPTS', async () => {
+      const personId = await signedInToApp();
+      await endSessionsOf(context.deps, personId, CLI_ACTOR);
+      const statuses: number[] = [];
+      const failing = async (): Promise<number> => {
+        statuses.push(503);
+        return 503;
+      };
+      expect(await deliverDueLogouts(context.deps, { post: failing })).toBe(0);
+      let [row] = await queuedFor(personId);
+      expect(row).toMatchObject({ attempts: 1, last_problem: 'HTTP 503' });
+      expect(row!.next_attempt_at).toBe(context.clock.now() + nextAttemptDelayMs(1));
+      // Not due yet: nothing is sent.
+      await deliverDueLogouts(context.deps, { post: failing });
+      expect(statuses).toHaveLength(1);
+      for (let attempt = 2; attempt <= MAX_ATTEMPTS; attempt += 1) {
+        context.clock.advance(nextAttemptDelayMs(attempt - 1));
+        await deliverDueLogouts(context.deps, { post: failing });
+      }
+      expect(statuses).toHaveLength(MAX_ATTEMPTS);
+      [row] = await queuedFor(personId);
+      expect(row!.gave_up_at).not.toBeNull();
+      expect(await auditRows(context.deps.db, { action: 'oidc.logout_failed', personId })).toHaveLength(1);
+      context.clock.advance(2 * 60 * 60 * 1000);
+      await deliverDueLogouts(context.deps, { post: failing });
+      expect(statuses).toHaveLength(MAX_ATTEMPTS);
+    });
+
+    it('delivers after a failure once the backoff has passed, and only once across parallel workers', async () => {
+      const personId = await signedInToApp();
+      await endSessionsOf(context.deps, personId, CLI_ACTOR);
+      await deliverDueLogouts(context.deps, { post: async () => 500 });
+      context.clock.advance(nextAttemptDelayMs(1));
+      const sent: string[] = [];
+      const ok = async (_uri: string, body: URLSearchParams): Promise<number> => {
+        sent.push(body.get('logout_token')!);
+        return 204;
+      };
+      const delivered = await Promise.all([deliverDueLogouts(context.deps, { post: ok }), deliverDueLogouts(context.deps, { post: ok })]);
+      expect(delivered.reduce((a, b) => a + b, 0)).toBe(1);
+      expect(sent).toHaveLength(1);
+      expect((await queuedFor(personId))[0]!.delivered_at).not.toBeNull();
+      expect(await auditRows(context.deps.db, { action: 'oidc.logout_sent', personId })).toHaveLength(1);
+    });
   });
 });
