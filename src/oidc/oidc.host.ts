@@ -7,6 +7,7 @@ import type { Deps } from '../deps.js';
 import { ensureSigningKeys, loadSigningKeys } from './oidc-keys.js';
 import { createOidcProvider } from './oidc.provider.js';
 import { recordAuditEvent } from '../audit/audit.js';
+import { recordClientAuthFailure } from './client-auth-limits.js';
 import { findPersonById } from '../people/people.store.js';
 import { sha256 } from '../lib/random.js';
 import { SESSION_COOKIE } from '../sessions/session.js';
@@ -61,6 +62,15 @@ function listenToProvider(deps: Deps, provider: Provider): void {
       deps.log.warn({ err: { message: (error as Error).message } }, 'could not end the Keyslip session at an app sign-out'),
     );
   }) as (...args: never[]) => void);
+  // Failed client authentications count towards the address's limit (client-auth-limits.ts).
+  for (const event of ['grant.error', 'revocation.error', 'introspection.error']) {
+    provider.on(event, ((ctx: { ip?: string }, error: { error?: string }) => {
+      if (error.error !== 'invalid_client') return;
+      recordClientAuthFailure(deps, ctx.ip ?? null).catch((failure: unknown) =>
+        deps.log.warn({ err: { message: (failure as Error).message } }, 'could not count a failed client authentication'),
+      );
+    }) as (...args: never[]) => void);
+  }
   provider.on('server_error', ((_ctx: unknown, error: Error) => {
     deps.log.error({ err: { message: error.message } }, 'oidc-provider server error');
   }) as (...args: never[]) => void);

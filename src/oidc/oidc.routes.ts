@@ -19,6 +19,7 @@ import { renderPage, sendPage } from '../http/layout.js';
 import { pageErrorHandler } from '../http/page-errors.js';
 import { safeEqual } from '../lib/random.js';
 import { findSessionByHash } from '../sessions/sessions.store.js';
+import { CLIENT_AUTH_PATHS, clientAuthLimitOf } from './client-auth-limits.js';
 import { oidcClientRoutes } from './oidc-clients.routes.js';
 import { findOidcClient } from './oidc-clients.store.js';
 import { openOidcHost, type OidcHost } from './oidc.host.js';
@@ -101,7 +102,19 @@ export function oidcRoutes(deps: Deps): FastifyPluginAsync {
       scope.removeAllContentTypeParsers();
       scope.addContentTypeParser('*', (_request, _payload, done) => done(null, undefined));
       const base = new URL(deps.config.baseUrl);
-      const handler = async (request: FastifyRequest, reply: FastifyReply): Promise<void> => {
+      const handler = async (request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply | undefined> => {
+        const path = request.url.split('?')[0] ?? '';
+        if (request.method === 'POST' && CLIENT_AUTH_PATHS.includes(path)) {
+          const limit = await clientAuthLimitOf(deps, request.ip);
+          if (limit.limited) {
+            // The protocol's own error shape (RFC 6749 §5.2), with the wait the rest of Keyslip gives.
+            return reply
+              .status(429)
+              .header('Retry-After', String(limit.retryAfterSeconds))
+              .header('Cache-Control', 'no-store')
+              .send({ error: 'invalid_request', error_description: 'Too many failed client authentications from this address; try again later.' });
+          }
+        }
         const { callback } = await host.current();
         // oidc-provider names its endpoints after the request's origin: it must be the issuer's,
         // whatever Host a client sent, and the client address is the one Fastify worked out
@@ -113,6 +126,7 @@ export function oidcRoutes(deps: Deps): FastifyPluginAsync {
         headers['x-forwarded-for'] = request.ip;
         reply.hijack();
         callback(request.raw, reply.raw);
+        return undefined;
       };
       for (const url of ['/.well-known/openid-configuration', `${OIDC_PREFIX}/*`]) {
         scope.route({ method: ['GET', 'POST', 'OPTIONS'], url, handler, config: OIDC_ROUTE_CONFIG, helmet: oidcHelmet(secure), schema: { hide: true } });

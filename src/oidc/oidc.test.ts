@@ -255,4 +255,34 @@ describe.each(DIALECTS)('OpenID Provider storage and apps (%s)', (dialect) => {
       expect(await auditRows(context.deps.db, { action: 'oidc.logout_sent', personId })).toHaveLength(1);
     });
   });
+
+  it('rate-limits failed client authentications per address, like failed sign-ins', async () => {
+    const limited = await createTestContext(dialect, { env: { KEYSLIP_RATE_SIGNIN_FAILURES: '3' } });
+    const limitedApp = (await createTestApi(limited)).app;
+    try {
+      const { client } = await createOidcClient(limited.deps, { name: 'Guessed', redirectUris: ['https://guessed.example.org/cb'] }, CLI_ACTOR);
+      const attempt = (secret: string) =>
+        limitedApp.inject({
+          method: 'POST',
+          url: '/oidc/token',
+          remoteAddress: '198.51.100.7',
+          headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: `Basic ${Buffer.from(`${client.clientId}:${secret}`).toString('base64')}` },
+          payload: 'grant_type=refresh_token&refresh_token=x',
+        });
+      for (let i = 0; i < 3; i += 1) expect((await attempt(`wrong-${i}`)).statusCode).toBe(401);
+      // The failures are counted as oidc-provider reports them: wait until all three are in.
+      for (let i = 0; i < 100; i += 1) {
+        const row = await limited.deps.db.selectFrom('rate_limits').select('count').where('key', 'like', 'oidc_client_auth:%').executeTakeFirst();
+        if ((row?.count ?? 0) >= 3) break;
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+      const refused = await attempt('wrong-again');
+      expect(refused.statusCode).toBe(429);
+      expect(refused.headers['retry-after']).toMatch(/^\d+$/);
+      expect(refused.json()).toMatchObject({ error: 'invalid_request' });
+    } finally {
+      await limitedApp.close();
+      await limited.close();
+    }
+  });
 });
