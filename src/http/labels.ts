@@ -14,6 +14,7 @@ export const label = defineMessages({
     getAccessCodes: 'Get access codes',
     deactivateAccessCode: 'Deactivate access code',
     auditLog: 'Audit log',
+    apps: 'Apps',
   },
   sv: {
     signIn: 'Logga in',
@@ -26,6 +27,7 @@ export const label = defineMessages({
     getAccessCodes: 'Hämta åtkomstkoder',
     deactivateAccessCode: 'Inaktivera åtkomstkod',
     auditLog: 'Granskningslogg',
+    apps: 'Appar',
   },
 });
 

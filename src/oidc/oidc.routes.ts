@@ -20,6 +20,7 @@ import { pageErrorHandler } from '../http/page-errors.js';
 import { safeEqual } from '../lib/random.js';
 import { findSessionByHash } from '../sessions/sessions.store.js';
 import { CLIENT_AUTH_PATHS, clientAuthLimitOf } from './client-auth-limits.js';
+import { appsAdminRoutes } from './apps.routes.js';
 import { oidcClientRoutes } from './oidc-clients.routes.js';
 import { findOidcClient } from './oidc-clients.store.js';
 import { openOidcHost, type OidcHost } from './oidc.host.js';
@@ -133,8 +134,9 @@ export function oidcRoutes(deps: Deps): FastifyPluginAsync {
       }
     });
 
-    // ---- /api/v1/oidc-clients (JSON, admins).
+    // ---- /api/v1/oidc-clients (JSON, admins) and the admin page Apps / Appar.
     await app.register(oidcClientRoutes(deps));
+    await app.register(appsAdminRoutes(deps));
 
     // ---- the interaction: our pages.
     await app.register(async (scope) => {

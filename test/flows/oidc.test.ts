@@ -115,7 +115,7 @@ describe.each(DIALECTS)('Keyslip as an OpenID Provider, with openid-client as th
     await context?.close();
   });
 
-  async function activePerson(username: string, extra: { email?: string } = {}): Promise<{ id: string; username: string }> {
+  async function activePerson(username: string, extra: { email?: string; role?: 'admin' } = {}): Promise<{ id: string; username: string }> {
     const person = await createPerson(deps, { name: `Person ${username}`, username, employeeId: `E-${username}`, department: 'Bakery', ...extra }, CLI_ACTOR);
     const issued = await issueAccessCode(deps, { personId: person.id, actor: CLI_ACTOR });
     await redeemAccessCode(deps, { code: issued.code, username, password: PASSWORD, client: clientInfo() });
@@ -457,5 +457,47 @@ describe.each(DIALECTS)('Keyslip as an OpenID Provider, with openid-client as th
     } finally {
       await new Promise((resolve) => receiver.close(resolve));
     }
+  });
+
+  it.each(['en', 'sv'] as const)('lets an admin add an app on the Apps page (%s), showing its secret once, and remove it', async (locale) => {
+    const adminPerson = await activePerson(`admin.${locale}`, { role: 'admin' });
+    const browser = new Browser(base, { 'accept-language': locale });
+    const login = (await browser.follow('/login')).page!;
+    await browser.follow('/login', { form: { _csrf: field(login.body, '_csrf'), login: adminPerson.username, password: PASSWORD } });
+    const apps = (await browser.follow('/admin/apps')).page!;
+    expect(apps.status).toBe(200);
+    expect(apps.body).toContain(locale === 'en' ? '<h1>Apps</h1>' : '<h1>Appar</h1>');
+    expect(apps.body).toContain('href="/admin/apps" aria-current="page"');
+
+    const bad = await browser.follow('/admin/apps', { form: { _csrf: field(apps.body, '_csrf'), name: 'Bad', redirectUris: 'http://bad.example.org/cb' } });
+    expect(bad.page?.status).toBe(400);
+    expect(bad.page?.body).toContain('error-summary');
+
+    const added = await browser.request('/admin/apps', { form: { _csrf: field(apps.body, '_csrf'), name: `Wiki ${locale}`, redirectUris: 'https://wiki.example.org/cb\nhttps://wiki.example.org/cb2', firstParty: '1' } });
+    expect(added.status).toBe(303);
+    const shown = await browser.request(added.location!);
+    const secret = /<code id="client-secret">([^<]+)<\/code>/.exec(shown.body)?.[1];
+    expect(secret).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    const clientId = new URL(added.location!).pathname.split('/').pop()!;
+    const row = await deps.db.selectFrom('oidc_clients').selectAll().where('client_id', '=', clientId).executeTakeFirstOrThrow();
+    expect(JSON.parse(row.redirect_uris)).toEqual(['https://wiki.example.org/cb', 'https://wiki.example.org/cb2']);
+    // A reload shows the app, never the secret again.
+    const reloaded = await browser.request(added.location!);
+    expect(reloaded.body).not.toContain(secret!);
+
+    const list = (await browser.follow('/admin/apps')).page!;
+    expect(list.body).toContain(clientId);
+    const removed = await browser.follow(`/admin/apps/${clientId}/delete`, { form: { _csrf: field(list.body, '_csrf') } });
+    expect(removed.page?.url).toMatch(/\/admin\/apps\?removed=1$/);
+    expect(removed.page?.body).not.toContain(clientId);
+  });
+
+  it('keeps the Apps page from people who are not admins', async () => {
+    const member = await activePerson('member.only');
+    const browser = new Browser(base);
+    const login = (await browser.follow('/login')).page!;
+    await browser.follow('/login', { form: { _csrf: field(login.body, '_csrf'), login: member.username, password: PASSWORD } });
+    expect((await browser.request('/admin/apps')).status).toBe(403);
+    expect((await new Browser(base).request('/admin/apps')).status).toBe(303);
   });
 });
