@@ -13,7 +13,7 @@ import { CLI_ACTOR } from '../../src/audit/audit.js';
 import { issueAccessCode, redeemAccessCode } from '../../src/access-codes/access-codes.service.js';
 import { systemClock } from '../../src/lib/clock.js';
 import { createPerson, deactivatePerson } from '../../src/people/people.service.js';
-import { createOidcClient } from '../../src/oidc/oidc-clients.service.js';
+import { createOidcClient, deleteOidcClient } from '../../src/oidc/oidc-clients.service.js';
 import { deliverDueLogouts } from '../../src/oidc/backchannel-logout.js';
 import type { Deps } from '../../src/deps.js';
 import { createTestContext, DIALECTS, type TestContext } from '../helpers/deps.js';
@@ -499,5 +499,18 @@ describe.each(DIALECTS)('Keyslip as an OpenID Provider, with openid-client as th
     await browser.follow('/login', { form: { _csrf: field(login.body, '_csrf'), login: member.username, password: PASSWORD } });
     expect((await browser.request('/admin/apps')).status).toBe(403);
     expect((await new Browser(base).request('/admin/apps')).status).toBe(303);
+  });
+
+  it('stops a removed app\'s refresh and access tokens at their next use', async () => {
+    const created = await createOidcClient(deps, { name: 'Short-lived', redirectUris: [REDIRECT_URI], firstParty: true }, CLI_ACTOR);
+    const app = { id: created.client.clientId, secret: created.clientSecret! };
+    const person = await activePerson('jon.removed');
+    const config = await rp(app);
+    const { url, checks } = await startAuthorization(config);
+    const tokens = await client.authorizationCodeGrant(config, new URL(await signInThroughLogin(new Browser(base), url, person)), checks);
+    await deleteOidcClient(deps, app.id, CLI_ACTOR);
+    await expect(client.refreshTokenGrant(config, tokens.refresh_token!)).rejects.toBeDefined();
+    const info = await fetch(config.serverMetadata().userinfo_endpoint!, { headers: { authorization: `Bearer ${tokens.access_token}` } });
+    expect(info.status).toBe(401);
   });
 });
