@@ -87,6 +87,24 @@ export async function rotateSigningKeys(db: Db, keyring: Keyring, now: number): 
   return { kids: rows.map((row) => row.kid) };
 }
 
+/**
+ * For an instance whose KEYSLIP_SECRET opens none of the stored keys (the secret was replaced
+ * without keeping the old one in the list): a new pair it can use, added beside the others
+ * (which instances with the old secret may still be signing with), so it can start.
+ */
+export async function addSigningKeys(db: Db, keyring: Keyring, now: number): Promise<{ kids: string[] }> {
+  const rows = newKeyRows(keyring, now);
+  await db.insertInto('oidc_keys').values(rows).execute();
+  return { kids: rows.map((row) => row.kid) };
+}
+
+export class NoUsableSigningKeyError extends Error {
+  constructor() {
+    super('No OpenID Connect signing key can be read with KEYSLIP_SECRET (was it changed without keeping the old secret in the list?).');
+    this.name = 'NoUsableSigningKeyError';
+  }
+}
+
 export interface LoadedKeys {
   /** Newest first, so oidc-provider signs with the newest key of each algorithm. */
   jwks: PrivateJwk[];
@@ -111,8 +129,6 @@ export async function loadSigningKeys(db: Db, keyring: Keyring, now: number): Pr
     // A key sealed under a secret no longer configured cannot be used; the others still can.
     if (jwk) jwks.push(jwk);
   }
-  if (!SIGNING_ALGS.every((alg) => jwks.some((jwk) => jwk.alg === alg))) {
-    throw new Error('No usable OpenID Connect signing key: was KEYSLIP_SECRET changed without keeping the old secret? Run `keyslip keys rotate`.');
-  }
+  if (!SIGNING_ALGS.every((alg) => jwks.some((jwk) => jwk.alg === alg))) throw new NoUsableSigningKeyError();
   return { jwks, fingerprint: jwks.map((jwk) => jwk.kid).join(',') };
 }

@@ -4,7 +4,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type Provider from 'oidc-provider';
 import type { Deps } from '../deps.js';
-import { ensureSigningKeys, loadSigningKeys } from './oidc-keys.js';
+import { addSigningKeys, ensureSigningKeys, loadSigningKeys, NoUsableSigningKeyError } from './oidc-keys.js';
 import { createOidcProvider } from './oidc.provider.js';
 import { recordAuditEvent } from '../audit/audit.js';
 import { recordClientAuthFailure } from './client-auth-limits.js';
@@ -79,7 +79,12 @@ function listenToProvider(deps: Deps, provider: Provider): void {
 export async function openOidcHost(deps: Deps): Promise<OidcHost> {
   await ensureSigningKeys(deps.db, deps.keyring, deps.clock.now());
   async function build(): Promise<Built> {
-    const keys = await loadSigningKeys(deps.db, deps.keyring, deps.clock.now());
+    const keys = await loadSigningKeys(deps.db, deps.keyring, deps.clock.now()).catch(async (error: unknown) => {
+      if (!(error instanceof NoUsableSigningKeyError)) throw error;
+      deps.log.warn({}, `ATTENTION: ${error.message} A new signing key pair was added; tokens signed before no longer verify here.`);
+      await addSigningKeys(deps.db, deps.keyring, deps.clock.now());
+      return loadSigningKeys(deps.db, deps.keyring, deps.clock.now());
+    });
     const provider = createOidcProvider(deps, keys);
     listenToProvider(deps, provider);
     return { provider, callback: provider.callback(), fingerprint: keys.fingerprint };

@@ -9,7 +9,7 @@ import { createTestContext, DIALECTS, TEST_SECRET, type TestContext } from '../.
 import { createTestApi } from '../../test/helpers/api.js';
 import { auditRows, failAuditInserts } from '../../test/helpers/core.js';
 import { kyselyAdapter, sweepExpiredOidcPayloads } from './oidc.adapter.js';
-import { ensureSigningKeys, loadSigningKeys, rotateSigningKeys, RETIRED_KEY_PUBLISHED_MS } from './oidc-keys.js';
+import { ensureSigningKeys, loadSigningKeys, NoUsableSigningKeyError, rotateSigningKeys, RETIRED_KEY_PUBLISHED_MS } from './oidc-keys.js';
 import { createOidcClient } from './oidc-clients.service.js';
 import { deliverDueLogouts, MAX_ATTEMPTS, nextAttemptDelayMs } from './backchannel-logout.js';
 import { issueAccessCode, redeemAccessCode } from '../access-codes/access-codes.service.js';
@@ -74,7 +74,7 @@ describe.each(DIALECTS)('OpenID Provider storage and apps (%s)', (dialect) => {
     }
     // Another instance with the same secret reads the same keys; one with another secret cannot.
     expect((await loadSigningKeys(db, createKeyring([TEST_SECRET]), context.clock.now())).fingerprint).toBe(first.fingerprint);
-    await expect(loadSigningKeys(db, createKeyring(['another-secret-another-secret-another-1']), context.clock.now())).rejects.toThrow(/signing key/);
+    await expect(loadSigningKeys(db, createKeyring(['another-secret-another-secret-another-1']), context.clock.now())).rejects.toThrow(NoUsableSigningKeyError);
 
     const { kids } = await rotateSigningKeys(db, keyring, context.clock.now());
     const rotated = await loadSigningKeys(db, keyring, context.clock.now());
