@@ -18,6 +18,8 @@ import { verifyFormCsrf } from './http/forms.js';
 import { countHttpRequest } from './http/metrics.js';
 import { sendNotFoundPage, wantsHtmlPage } from './http/page-errors.js';
 import { assignRoutePolicy, hasBody, isSafeMethod, mediaTypeOf, type RoutePolicy } from './http/route-policy.js';
+import { isOidcProtocolPath } from './oidc/interaction-link.js';
+import { oidcRoutes } from './oidc/oidc.routes.js';
 import { opsRoutes } from './ops/ops.routes.js';
 import { peopleRoutes } from './people/people.routes.js';
 import { apiTokenRoutes } from './sessions/api-tokens.routes.js';
@@ -127,7 +129,10 @@ export async function buildApp(deps: Deps, options: BuildAppOptions = {}): Promi
   // Decided by the matched route, as everything below: never by the spelling of the URL.
   app.addHook('onRequest', async (request) => {
     const route = request.routeOptions.url ?? '';
-    const needsNoIdentity = route.startsWith(ASSETS_PREFIX) || route === '/healthz' || route === '/metrics';
+    // oidc-provider's endpoints authenticate apps and their tokens themselves: an app's Bearer
+    // access token is not a Keyslip API token.
+    const needsNoIdentity =
+      route.startsWith(ASSETS_PREFIX) || route === '/healthz' || route === '/metrics' || isOidcProtocolPath(route);
     request.auth = needsNoIdentity ? anonymous(request) : await authenticate(deps, request);
   });
   // A request that may change something: the body must be the route's one type (415 otherwise),
@@ -167,6 +172,7 @@ export async function buildApp(deps: Deps, options: BuildAppOptions = {}): Promi
   await app.register(apiTokenRoutes(deps));
   await app.register(frontlineRoutes(deps));
   await app.register(adminWebRoutes(deps));
+  await app.register(oidcRoutes(deps));
   app.get('/api/openapi.json', { schema: { hide: true } }, async () => app.swagger());
 
   return app;

@@ -55,6 +55,8 @@ export interface Config {
   readonly metricsPort: number | null;
   /** KEYSLIP_PDF_FALLBACK_FONT — font file for names DejaVu cannot print (CJK); a .ttc as file#PostScriptName. Default: none (system CJK fonts are looked for). */
   readonly pdfFallbackFont: string;
+  /** KEYSLIP_OIDC_ACCESS_TOKEN_MINUTES — lifetime of access tokens given to apps (SPEC §8), 1–60. Default 10. */
+  readonly oidcAccessTokenMinutes: number;
 }
 
 export type Env = Readonly<Record<string, string | undefined>>;
@@ -182,6 +184,7 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
     metricsHost,
     metricsPort,
     pdfFallbackFont: pdfFallbackFont === '' ? '' : path.resolve(cwd, pdfFallbackFont),
+    oidcAccessTokenMinutes: integer('KEYSLIP_OIDC_ACCESS_TOKEN_MINUTES', 10, 1, 60),
   };
 
   if (problems.length > 0) throw new ConfigError(problems);

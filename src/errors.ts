@@ -27,6 +27,11 @@ export const ERRORS = {
     en: 'The form expired. Reload the page and try again.',
     sv: 'Formuläret har gått ut. Ladda om sidan och försök igen.',
   },
+  oidc_interaction_expired: {
+    status: 400,
+    en: 'This sign-in request has expired. Go back to the app and sign in again.',
+    sv: 'Inloggningsförfrågan har gått ut. Gå tillbaka till appen och logga in igen.',
+  },
   not_found: { status: 404, en: 'Not found.', sv: 'Hittades inte.' },
   no_access_code: { status: 404, en: 'This person has no active access code.', sv: 'Personen har ingen aktiv åtkomstkod.' },
   batch_expired: {

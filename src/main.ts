@@ -4,6 +4,8 @@ import { ConfigError, loadConfig, unsafeSettings, type Config } from './config.j
 import { buildApp } from './app.js';
 import { formatAccessCode } from './access-codes/access-code.js';
 import { eraseExpiredBatches } from './access-codes/batches.service.js';
+import { deliverDueLogouts } from './oidc/backchannel-logout.js';
+import { sweepExpiredOidcPayloads } from './oidc/oidc.adapter.js';
 import { createFirstAdminIfEmpty } from './people/first-admin.js';
 import { pruneRateLimits } from './rate-limits/rate-limits.js';
 import { openRuntime } from './runtime.js';
@@ -40,9 +42,15 @@ export async function serve(config: Config): Promise<void> {
   const housekeeping = setInterval(() => {
     eraseExpiredBatches(deps)
       .then(() => pruneRateLimits(deps.db, deps.clock.now() - DAY))
+      .then(() => sweepExpiredOidcPayloads(deps.db, deps.clock.now()))
       .catch((error: unknown) => logger.warn({ err: { message: (error as Error).message } }, 'housekeeping failed; will retry'));
   }, MINUTE);
   housekeeping.unref();
+  // Back-Channel Logout notices to apps (SPEC §8): due ones every few seconds, retried with backoff.
+  const logoutDelivery = setInterval(() => {
+    deliverDueLogouts(deps).catch((error: unknown) => logger.warn({ err: { message: (error as Error).message } }, 'back-channel logout delivery failed; will retry'));
+  }, 5_000);
+  logoutDelivery.unref();
   await eraseExpiredBatches(deps).catch(() => undefined);
 
   let closing = false;
@@ -51,6 +59,7 @@ export async function serve(config: Config): Promise<void> {
     closing = true;
     logger.info({ signal }, 'shutting down: finishing requests in flight');
     clearInterval(housekeeping);
+    clearInterval(logoutDelivery);
     Promise.all([app.close(), metricsApp?.close()])
       .then(() => handle.close())
       .then(() => process.exit(0))

@@ -28,7 +28,8 @@ import {
   type Reservation,
   type Window,
 } from '../rate-limits/rate-limits.js';
-import { deleteSession, endPersonSessions } from '../sessions/sessions.store.js';
+import { endEverythingOf } from '../accounts/end-everything.js';
+import { deleteSession } from '../sessions/sessions.store.js';
 import { createSession, type NewSession, type SessionMeta } from '../sessions/session.js';
 import { checkPassword, HashQueueFullError, hashPassword, passwordProblemMessage } from '../sign-in/password.js';
 import {
@@ -451,7 +452,8 @@ async function redeemUsableCode(
         })
         .where('id', '=', person.id)
         .execute();
-      const ended = await endPersonSessions(trx, person.id);
+      // A recovery ends everything the old password opened, the apps' sessions included (SPEC §8).
+      const ended = (await endEverythingOf(trx, person.id, now)).sessions;
       // The session the browser came with (perhaps someone else's, on a shared device) ends too.
       if (input.currentSessionHash) await deleteSession(trx, input.currentSessionHash);
       const session = await createSession(trx, deps.config, person.id, now, input.client);

@@ -26,6 +26,13 @@ export const AUDIT_ACTIONS = [
   'password.changed',
   'api_token.created',
   'api_token.revoked',
+  'oidc.client_created',
+  'oidc.client_deleted',
+  'oidc.signed_in',
+  'oidc.consented',
+  'oidc.keys_rotated',
+  'oidc.logout_sent',
+  'oidc.logout_failed',
 ] as const;
 
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];

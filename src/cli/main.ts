@@ -4,7 +4,9 @@ import { ConfigError, loadConfig } from '../config.js';
 import { AppError } from '../errors.js';
 import { adminCreate } from './admin-create.js';
 import { backup } from './backup.js';
+import { clientsCreate, clientsDelete, clientsList } from './clients.js';
 import { codesIssue } from './codes-issue.js';
+import { keysRotate } from './keys-rotate.js';
 import { migrate } from './migrate.js';
 import { peopleImport } from './people-import.js';
 import { tokenCreate } from './token-create.js';
@@ -28,6 +30,14 @@ Commands:
   codes issue [--no-email] [--out FILE.csv|FILE.pdf] [--lifetime-hours H] [--lang en|sv]
                                           issue access codes (everyone, or only people without email)
   backup FILE                             copy the SQLite database to FILE (online, consistent)
+  clients create --name N --redirect-uri URI… [--public] [--first-party]
+         [--post-logout-redirect-uri URI…] [--backchannel-logout-uri URI]
+         [--synthetic-email-domain D] [--launch-url URL] [--json]
+                                          register an app (OpenID Connect client); prints its
+                                          client_id and, unless --public, its secret once
+  clients list [--json]                   list the registered apps
+  clients delete CLIENT_ID                remove an app; its tokens stop working
+  keys rotate [--json]                    new OpenID Connect signing keys (old ones stay published a day)
 
 Configuration comes from KEYSLIP_* environment variables; see the README.`;
 
@@ -46,6 +56,10 @@ const COMMANDS: Record<string, Command> = {
   'people import': peopleImport,
   'codes issue': codesIssue,
   backup,
+  'clients create': clientsCreate,
+  'clients list': clientsList,
+  'clients delete': clientsDelete,
+  'keys rotate': keysRotate,
 };
 
 export async function runCli(argv: string[]): Promise<number> {

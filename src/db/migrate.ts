@@ -4,12 +4,14 @@ import { dialectOf } from './dialect.js';
 import * as m0001 from './migrations/0001_initial.js';
 import * as m0002 from './migrations/0002_batch_codes_index.js';
 import * as m0003 from './migrations/0003_api_tokens.js';
+import * as m0004 from './migrations/0004_oidc.js';
 
 // Migrations are listed here, not discovered on disk, so the built and the source tree agree.
 const MIGRATIONS: Record<string, Migration> = {
   '0001_initial': m0001,
   '0002_batch_codes_index': m0002,
   '0003_api_tokens': m0003,
+  '0004_oidc': m0004,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => MIGRATIONS };

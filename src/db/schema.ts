@@ -108,6 +108,65 @@ export interface BatchesTable {
   erased_at: number | null;
 }
 
+/** One piece of oidc-provider state (SPEC §8): the adapter in src/oidc/oidc.adapter.ts. */
+export interface OidcPayloadsTable {
+  model: string;
+  id: string;
+  /** The JSON document oidc-provider saved (without `consumed`, which is consumed_at). */
+  payload: string;
+  grant_id: string | null;
+  uid: string | null;
+  user_code: string | null;
+  /** The person (sub) a session, grant or token belongs to, so ending a person's access can find them. */
+  account_id: string | null;
+  expires_at: number | null;
+  consumed_at: number | null;
+}
+
+export interface OidcKeysTable {
+  kid: string;
+  alg: 'RS256' | 'ES256';
+  /** The private JWK, AES-256-GCM under a key derived from KEYSLIP_SECRET. */
+  private_jwk_encrypted: string;
+  created_at: number;
+  /** When a newer key took over signing; the public key stays published for a while after. */
+  retired_at: number | null;
+}
+
+export interface OidcClientsTable {
+  client_id: string;
+  name: string;
+  /** SHA-256 (base64url) of the 256-bit client secret; null for a public client. */
+  secret_hash: string | null;
+  /** JSON array of exact redirect URIs. */
+  redirect_uris: string;
+  /** JSON array of exact post-logout redirect URIs. */
+  post_logout_redirect_uris: string;
+  backchannel_logout_uri: string | null;
+  first_party: number;
+  public: number;
+  synthetic_email_domain: string | null;
+  launch_url: string | null;
+  created_at: number;
+  created_by: string | null;
+}
+
+export interface OidcLogoutOutboxTable {
+  id: string;
+  client_id: string;
+  person_id: string;
+  /** The OIDC session id the app knows (the ID token's `sid`), when there was one. */
+  sid: string | null;
+  uri: string;
+  created_at: number;
+  attempts: number;
+  next_attempt_at: number;
+  delivered_at: number | null;
+  gave_up_at: number | null;
+  /** Why the last attempt failed (HTTP status or network error); never a token. */
+  last_problem: string | null;
+}
+
 export interface Database {
   people: PeopleTable;
   access_codes: AccessCodesTable;
@@ -116,4 +175,8 @@ export interface Database {
   audit_events: AuditEventsTable;
   rate_limits: RateLimitsTable;
   batches: BatchesTable;
+  oidc_payloads: OidcPayloadsTable;
+  oidc_keys: OidcKeysTable;
+  oidc_clients: OidcClientsTable;
+  oidc_logout_outbox: OidcLogoutOutboxTable;
 }

@@ -15,6 +15,7 @@ export const label = defineMessages({
     deactivateAccessCode: 'Deactivate access code',
     auditLog: 'Audit log',
     apiTokens: 'API tokens',
+    apps: 'Apps',
   },
   sv: {
     signIn: 'Logga in',
@@ -28,6 +29,7 @@ export const label = defineMessages({
     deactivateAccessCode: 'Inaktivera åtkomstkod',
     auditLog: 'Granskningslogg',
     apiTokens: 'API-token',
+    apps: 'Appar',
   },
 });
 

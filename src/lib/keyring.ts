@@ -11,10 +11,14 @@ export interface Key {
   /** One AES-256 key per purpose, so a ciphertext made for one can never be passed off as another. */
   readonly encryption: Readonly<Record<EncryptionPurpose, Buffer>>;
   readonly csrf: Buffer;
+  /** Signs oidc-provider's cookies (its session and interaction cookies). */
+  readonly oidcCookie: Buffer;
+  /** Encrypts the OpenID Provider's private signing keys at rest (oidc_keys). */
+  readonly oidcKeys: Buffer;
 }
 
 /** What a ciphertext is for: a batch's downloadable codes, or the code shown once on a page. */
-export type EncryptionPurpose = 'batch code' | 'shown code';
+export type EncryptionPurpose = 'batch code' | 'shown code' | 'shown client secret';
 
 export interface Keyring {
   /** Newest first. */
@@ -35,8 +39,16 @@ export function createKeyring(secrets: readonly string[]): Keyring {
     const encryption = {
       'batch code': derive(secret, 'batch code encryption v2'),
       'shown code': derive(secret, 'shown code encryption v2'),
+      'shown client secret': derive(secret, 'shown client secret encryption v1'),
     };
-    return { id, hmac: derive(secret, 'access code hmac'), encryption, csrf: derive(secret, 'csrf') };
+    return {
+      id,
+      hmac: derive(secret, 'access code hmac'),
+      encryption,
+      csrf: derive(secret, 'csrf'),
+      oidcCookie: derive(secret, 'oidc cookies'),
+      oidcKeys: derive(secret, 'oidc signing keys'),
+    };
   });
   return { keys, current: keys[0]! };
 }

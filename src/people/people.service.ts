@@ -11,7 +11,7 @@ import { recordAuditEvent, recordAuditEvents, type Actor, type AuditEventInput }
 import { newId } from '../lib/id.js';
 import { SeenKeys } from '../lib/seen-keys.js';
 import { deactivateOpenAccessCode } from '../access-codes/access-codes.store.js';
-import { endPersonSessions } from '../sessions/sessions.store.js';
+import { endEverythingOf } from '../accounts/end-everything.js';
 import { searchTextOf, toPerson, validatePersonInput, type Person, type PersonInput, type ValidPersonFields } from './person.js';
 import { findPersonById, insertPerson, lockPerson, refreshPeopleStatistics } from './people.store.js';
 
@@ -159,7 +159,7 @@ export async function deactivatePerson(deps: Deps, id: string, actor: Actor): Pr
     if (current.status === 'deactivated') return toPerson(current, now);
     if (current.role === 'admin') await assertAnotherAdminRemains(trx, id);
     const codes = await deactivateOpenAccessCode(trx, id, now);
-    const sessions = await endPersonSessions(trx, id);
+    const sessions = (await endEverythingOf(trx, id, now)).sessions;
     const changes = {
       status: 'deactivated' as const,
       deactivated_at: now,

@@ -19,7 +19,8 @@ import {
   type Window,
 } from '../rate-limits/rate-limits.js';
 import { createSession, type NewSession, type SessionMeta } from '../sessions/session.js';
-import { deleteSession, endPersonSessions } from '../sessions/sessions.store.js';
+import { endEverythingOf } from '../accounts/end-everything.js';
+import { deleteSession } from '../sessions/sessions.store.js';
 import { HashQueueFullError, hashPassword, hashQueueHasRoom, verifyPassword } from './password.js';
 
 /** Failures in a row an account tolerates before each next attempt must wait. */
@@ -221,7 +222,7 @@ async function signInInTurn(
 export async function signOut(deps: Deps, input: { idHash: string; person: PeopleTable; everywhere: boolean }): Promise<number> {
   const now = deps.clock.now();
   return deps.db.transaction().execute(async (trx) => {
-    const ended = input.everywhere ? await endPersonSessions(trx, input.person.id) : await deleteSession(trx, input.idHash);
+    const ended = input.everywhere ? (await endEverythingOf(trx, input.person.id, now)).sessions : await deleteSession(trx, input.idHash);
     await recordAuditEvent(trx, {
       action: input.everywhere ? 'sessions.ended' : 'session.ended',
       actor: { kind: 'person', id: input.person.id, label: input.person.username ?? input.person.name },
@@ -237,7 +238,7 @@ export async function signOut(deps: Deps, input: { idHash: string; person: Peopl
 export async function endSessionsOf(deps: Deps, personId: string, actor: Actor): Promise<number> {
   const now = deps.clock.now();
   return deps.db.transaction().execute(async (trx) => {
-    const ended = await endPersonSessions(trx, personId);
+    const ended = (await endEverythingOf(trx, personId, now)).sessions;
     await recordAuditEvent(trx, { action: 'sessions.ended', actor, personId, details: { count: ended }, at: now });
     return ended;
   });

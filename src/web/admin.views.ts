@@ -233,6 +233,13 @@ export const auditActionText = defineMessages<AuditAction>({
     'password.changed': 'Password changed',
     'api_token.created': 'API token created',
     'api_token.revoked': 'API token revoked',
+    'oidc.client_created': 'App added',
+    'oidc.client_deleted': 'App removed',
+    'oidc.signed_in': 'Signed in to an app',
+    'oidc.consented': 'Allowed an app',
+    'oidc.keys_rotated': 'App signing keys rotated',
+    'oidc.logout_sent': 'App told of sign-out',
+    'oidc.logout_failed': 'App could not be told of sign-out',
   },
   sv: {
     'person.created': 'Person tillagd',
@@ -256,6 +263,13 @@ export const auditActionText = defineMessages<AuditAction>({
     'password.changed': 'Lösenord ändrat',
     'api_token.created': 'API-token skapad',
     'api_token.revoked': 'API-token återkallad',
+    'oidc.client_created': 'App tillagd',
+    'oidc.client_deleted': 'App borttagen',
+    'oidc.signed_in': 'Inloggad i en app',
+    'oidc.consented': 'Tillät en app',
+    'oidc.keys_rotated': 'Appars signeringsnycklar bytta',
+    'oidc.logout_sent': 'App meddelad om utloggning',
+    'oidc.logout_failed': 'App kunde inte meddelas om utloggning',
   },
 });
 

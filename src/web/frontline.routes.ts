@@ -20,6 +20,7 @@ import { normaliseUsername } from '../people/person.js';
 import { listPersonSessions } from '../sessions/sessions.store.js';
 import { checkPassword, passwordProblemMessage } from '../sign-in/password.js';
 import { signIn, signOut } from '../sign-in/sign-in.service.js';
+import { INTERACTION_FIELD, interactionPath, interactionUidOf } from '../oidc/interaction-link.js';
 import { m } from './frontline.messages.js';
 import { ACCESS_CODE_PATH, accessCodeBody, accessCodeTitle, helpBody, homeBody, loginBody, type CodeStepView, type FormProblem, type LoginView } from './frontline.views.js';
 
@@ -68,13 +69,16 @@ export function frontlineRoutes(deps: Deps): FastifyPluginAsync {
       return sendPage(reply, page, { noStore: true, status });
     }
 
-    app.get<{ Querystring: { next?: string; signedout?: string } }>('/login', async (request, reply) => {
+    app.get<{ Querystring: { next?: string; signedout?: string; interaction?: string; login_hint?: string } }>('/login', async (request, reply) => {
       const next = safeNextPath(request.query.next, '');
-      if (request.auth.via === 'session') return reply.redirect(next || '/', 303);
+      // An app's sign-in (OpenID Connect) asks for the form even when signed in (prompt=login, max_age).
+      const interaction = interactionUidOf(request.query.interaction);
+      if (request.auth.via === 'session' && !interaction) return reply.redirect(next || '/', 303);
       const locale = pickLocale(request);
       const notice =
-        request.query.signedout === 'all' ? m(locale, 'signedOutEverywhere') : request.query.signedout !== undefined ? m(locale, 'signedOut') : next ? m(locale, 'signInToContinue') : undefined;
-      return sendLogin(request, reply, { ...(next ? { next } : {}), ...(notice ? { notice } : {}) });
+        request.query.signedout === 'all' ? m(locale, 'signedOutEverywhere') : request.query.signedout !== undefined ? m(locale, 'signedOut') : next || interaction ? m(locale, 'signInToContinue') : undefined;
+      const hint = interaction && typeof request.query.login_hint === 'string' ? request.query.login_hint.slice(0, 300) : undefined;
+      return sendLogin(request, reply, { ...(next ? { next } : {}), ...(notice ? { notice } : {}), ...(interaction ? { interaction } : {}), ...(hint ? { login: hint } : {}) });
     });
 
     app.post('/login', async (request, reply) => {
@@ -82,16 +86,17 @@ export function frontlineRoutes(deps: Deps): FastifyPluginAsync {
       const login = formString(request.body, 'login').slice(0, 300);
       const password = formString(request.body, 'password').slice(0, 4096);
       const next = safeNextPath(formString(request.body, 'next'), '');
+      const interaction = interactionUidOf(formString(request.body, INTERACTION_FIELD));
       const locale = pickLocale(request);
       try {
         const { session } = await signIn(deps, { login, password, client: clientOf(request), currentSessionHash: currentSessionHashOf(request) });
         setSessionCookie(reply, deps.config, session, deps.clock.now());
-        return reply.header('Cache-Control', 'no-store').redirect(next || '/', 303);
+        return reply.header('Cache-Control', 'no-store').redirect(interaction ? interactionPath(interaction) : next || '/', 303);
       } catch (error) {
         const shownOnForm = ['sign_in_failed', 'rate_limited', 'busy'];
         if (!(error instanceof AppError) || !shownOnForm.includes(error.code)) throw error;
         if (error.options.retryAfterSeconds !== undefined) reply.header('Retry-After', String(error.options.retryAfterSeconds));
-        return sendLogin(request, reply, { login, ...(next ? { next } : {}), problem: problemOf(error, locale) }, error.status);
+        return sendLogin(request, reply, { login, ...(next ? { next } : {}), ...(interaction ? { interaction } : {}), problem: problemOf(error, locale) }, error.status);
       }
     });
 
@@ -104,8 +109,11 @@ export function frontlineRoutes(deps: Deps): FastifyPluginAsync {
     });
 
     // ---- /work/accesscode
-    function sendAccessCode(request: FastifyRequest, reply: FastifyReply, view: CodeStepView, status = 200): FastifyReply {
+    function sendAccessCode(request: FastifyRequest, reply: FastifyReply, codeView: CodeStepView, status = 200): FastifyReply {
       const locale = pickLocale(request);
+      // An app's sign-in in progress travels through every step, so redeeming returns to the app.
+      const interaction = interactionOf(request);
+      const view: CodeStepView = interaction ? { ...codeView, interaction } : codeView;
       const csrfToken = csrfTokenForRequest(deps, request, reply);
       const page = renderPage({
         locale,
@@ -114,7 +122,7 @@ export function frontlineRoutes(deps: Deps): FastifyPluginAsync {
         auth: request.auth,
         csrfToken,
         // The language switch comes back to the page, never with anything secret in the URL.
-        path: ACCESS_CODE_PATH,
+        path: interaction ? `${ACCESS_CODE_PATH}?${INTERACTION_FIELD}=${interaction}` : ACCESS_CODE_PATH,
         scripts: ['accesscode.js'],
         status,
       });
@@ -130,6 +138,11 @@ export function frontlineRoutes(deps: Deps): FastifyPluginAsync {
 
     function isCodeProblem(error: unknown): error is AppError {
       return error instanceof AppError && (error.code === 'code_unusable' || error.code === 'rate_limited');
+    }
+
+    function interactionOf(request: FastifyRequest): string | null {
+      const query = request.query as Record<string, unknown> | undefined;
+      return interactionUidOf(request.method === 'GET' ? query?.[INTERACTION_FIELD] : formString(request.body, INTERACTION_FIELD));
     }
 
     app.get('/work/accesscode', async (request, reply) => sendAccessCode(request, reply, { step: 'code' }));
@@ -201,6 +214,8 @@ export function frontlineRoutes(deps: Deps): FastifyPluginAsync {
       try {
         const redeemed = await redeemAccessCode(deps, { code, username, password, client: clientOf(request), currentSessionHash: currentSessionHashOf(request) });
         setSessionCookie(reply, deps.config, redeemed.session, deps.clock.now());
+        const interaction = interactionOf(request);
+        if (interaction) return reply.header('Cache-Control', 'no-store').redirect(interactionPath(interaction), 303);
         return reply.header('Cache-Control', 'no-store').redirect(`/?welcome=${redeemed.claimed ? 'claimed' : 'recovered'}`, 303);
       } catch (error) {
         if (!(error instanceof AppError)) throw error;

@@ -49,6 +49,17 @@ export interface LoginView {
   next?: string;
   problem?: FormProblem;
   notice?: string;
+  /** An app's sign-in in progress (OpenID Connect interaction uid): resumed after signing in. */
+  interaction?: string;
+}
+
+/** The hidden field that carries an app's sign-in (the interaction uid, not a secret) through a form. */
+function interactionField(interaction: string | undefined): SafeHtml | '' {
+  return interaction ? html`<input type="hidden" name="interaction" value="${interaction}">` : '';
+}
+
+function withInteraction(path: string, interaction: string | undefined): string {
+  return interaction ? `${path}?interaction=${encodeURIComponent(interaction)}` : path;
 }
 
 export function loginBody(locale: Locale, view: LoginView): SafeHtml {
@@ -60,6 +71,7 @@ ${problemNotice(locale, view.problem, 'login-error')}
 <form method="post" action="/login" class="card">
   ${csrfField(view.csrfToken)}
   ${view.next && html`<input type="hidden" name="next" value="${view.next}">`}
+  ${interactionField(view.interaction)}
   <div class="field">
     <label for="login">${m(locale, 'loginField')}</label>
     <input id="login" name="login" type="text" autocomplete="username" autocapitalize="none" autocorrect="off" spellcheck="false" required value="${view.login ?? ''}"${raw(errorId ? ` aria-invalid="true" aria-describedby="${errorId}"` : '')}>
@@ -72,7 +84,7 @@ ${problemNotice(locale, view.problem, 'login-error')}
 </form>
 <ul class="links">
   <li><a href="/help/login">${label(locale, 'troubleSigningIn')}</a></li>
-  <li><a href="${ACCESS_CODE_PATH}">${label(locale, 'haveAccessCode')}</a></li>
+  <li><a href="${withInteraction(ACCESS_CODE_PATH, view.interaction)}">${label(locale, 'haveAccessCode')}</a></li>
 </ul>`;
 }
 
@@ -96,11 +108,12 @@ export function helpBody(locale: Locale, view: { supportContact: string }): Safe
 // ---------------------------------------------------------------------------------------------
 // /work/accesscode: three steps, each a POST form carrying the code in a hidden field.
 
-export type CodeStepView =
+export type CodeStepView = (
   | { step: 'code'; code?: string; problem?: FormProblem }
   | { step: 'confirm'; code: string; username: string; problem?: FormProblem }
   | { step: 'choose'; code: string; username?: string; problem?: FormProblem; apiCsrfToken: string }
-  | { step: 'password'; code: string; username: string; problem?: FormProblem };
+  | { step: 'password'; code: string; username: string; problem?: FormProblem }
+) & { interaction?: string };
 
 function stepIndex(step: CodeStepView['step']): 1 | 2 | 3 {
   return step === 'code' ? 1 : step === 'password' ? 3 : 2;
@@ -113,10 +126,10 @@ function stepsList(locale: Locale, current: 1 | 2 | 3): SafeHtml {
   return html`<ol class="steps" aria-label="${m(locale, 'stepOf', { step: current })}">${items}</ol>`;
 }
 
-function hiddenCodeFields(csrfToken: string, step: string, code: string, username?: string): SafeHtml {
+function hiddenCodeFields(csrfToken: string, step: string, code: string, username?: string, interaction?: string): SafeHtml {
   return html`${csrfField(csrfToken)}<input type="hidden" name="step" value="${step}"><input type="hidden" name="code" value="${code}">${
     username !== undefined && html`<input type="hidden" name="username" value="${username}">`
-  }`;
+  }${interactionField(interaction)}`;
 }
 
 export function accessCodeTitle(locale: Locale, view: CodeStepView): string {
@@ -143,7 +156,7 @@ export function accessCodeBody(locale: Locale, csrfToken: string, view: CodeStep
 ${problemNotice(locale, view.problem, 'step-error', view.problem && view.problem.retryAfterSeconds === undefined ? m(locale, 'codeProblemHelp') : undefined)}
 <p class="lead">${m(locale, 'codeIntro')}</p>
 <form method="post" action="${ACCESS_CODE_PATH}" class="card" id="code-form">
-  ${csrfField(csrfToken)}<input type="hidden" name="step" value="check">
+  ${csrfField(csrfToken)}<input type="hidden" name="step" value="check">${interactionField(view.interaction)}
   <div class="field">
     <label for="code">${label(locale, 'accessCode')}</label>
     <span class="hint" id="code-hint">${m(locale, 'codeHint')}</span>
@@ -152,7 +165,7 @@ ${problemNotice(locale, view.problem, 'step-error', view.problem && view.problem
   <button type="submit" class="button-wide">${m(locale, 'codeContinue')}</button>
 </form>
 <ul class="links">
-  <li><a href="/login">${label(locale, 'signIn')}</a></li>
+  <li><a href="${view.interaction ? `/login?interaction=${encodeURIComponent(view.interaction)}` : '/login'}">${label(locale, 'signIn')}</a></li>
   <li><a href="/help/login">${label(locale, 'troubleSigningIn')}</a></li>
 </ul>`;
   }
@@ -163,7 +176,7 @@ ${problemNotice(locale, view.problem, 'step-error')}
 <p>${m(locale, 'confirmIntro')}</p>
 <p class="username-box" id="confirm-username">${view.username}</p>
 <form method="post" action="${ACCESS_CODE_PATH}">
-  ${hiddenCodeFields(csrfToken, 'confirm', view.code, view.username)}
+  ${hiddenCodeFields(csrfToken, 'confirm', view.code, view.username, view.interaction)}
   <button type="submit" class="button-wide" aria-describedby="confirm-username" autofocus>${m(locale, 'confirmYes')}</button>
 </form>
 <div class="notice notice-warning"><p>${m(locale, 'confirmNo')}</p></div>`;
@@ -174,7 +187,7 @@ ${problemNotice(locale, view.problem, 'step-error')}
 ${problemNotice(locale, view.problem, 'step-error')}
 <p>${m(locale, 'chooseIntro')}</p>
 <form method="post" action="${ACCESS_CODE_PATH}" class="card" id="choose-form" data-check-url="/api/v1/access-code/username-available" data-csrf="${view.apiCsrfToken}">
-  ${hiddenCodeFields(csrfToken, 'choose', view.code)}
+  ${hiddenCodeFields(csrfToken, 'choose', view.code, undefined, view.interaction)}
   <div class="field">
     <label for="username">${m(locale, 'chooseField')}</label>
     <span class="hint" id="username-hint">${m(locale, 'chooseHint')}</span>
@@ -202,7 +215,7 @@ ${problemNotice(locale, view.problem, 'step-error')}
   </ul>
 </div>
 <form method="post" action="${ACCESS_CODE_PATH}" class="card" id="password-form">
-  ${hiddenCodeFields(csrfToken, 'redeem', view.code, view.username)}
+  ${hiddenCodeFields(csrfToken, 'redeem', view.code, view.username, view.interaction)}
   <div class="field">
     <label for="password">${m(locale, 'newPassword')}</label>
     <input id="password" name="password" type="password" autocomplete="new-password" required aria-describedby="${describedBy('password-strength', errorId)}"${invalid} autofocus>
