@@ -2,6 +2,7 @@
 // API, never a stack trace; 5xx are logged, 4xx are the caller's business.
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { AppError, ERRORS, type ErrorCode } from '../errors.js';
+import { describeProblem, type FieldProblem } from '../problems.js';
 import { isDatabaseUnavailable, isUnstorableText } from '../db/database.js';
 import { countDatabaseUnavailable } from './metrics.js';
 
@@ -14,11 +15,12 @@ export function toAppError(error: unknown): AppError {
   if (error instanceof AppError) return error;
   const fastifyError = error as FastifyError;
   if (fastifyError.validation) {
-    const fields = fastifyError.validation.map((v) => ({
+    const fields = fastifyError.validation.map((v): FieldProblem => ({
       field: (v.instancePath || (v.params as { missingProperty?: string })?.missingProperty || fastifyError.validationContext || 'body').replace(/^\//, ''),
-      message: v.message ?? 'is not valid',
+      ...(v.message ? { code: 'schema', params: { detail: v.message } } : { code: 'not_valid' }),
     }));
-    return new AppError('validation_failed', { message: `Not valid: ${fields.map((f) => `${f.field} ${f.message}`).join('; ')}.`, fields });
+    const words = fields.map((f) => `${f.field} ${describeProblem('en', f)}`).join('; ');
+    return new AppError('validation_failed', { message: `Not valid: ${words}.`, fields });
   }
   switch (fastifyError.code) {
     case 'FST_ERR_CTP_BODY_TOO_LARGE':
@@ -48,7 +50,8 @@ export function toAppError(error: unknown): AppError {
 
 export function errorBody(error: AppError, message?: string): ErrorBody {
   const body: ErrorBody = { error: { code: error.code, message: message ?? error.message } };
-  if (error.options.fields) body.error.fields = error.options.fields;
+  // The API speaks English; a page words the same problems in the visitor's language.
+  if (error.options.fields) body.error.fields = error.options.fields.map((f) => ({ field: f.field, message: describeProblem('en', f) }));
   return body;
 }
 

@@ -5,7 +5,8 @@
 // so a reload never repeats it.
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import type { Deps } from '../deps.js';
-import { AppError, type FieldProblem } from '../errors.js';
+import { AppError } from '../errors.js';
+import { describeProblem } from '../problems.js';
 import { recordAuditEvent, AUDIT_ACTIONS, listAuditEvents, type AuditFilter } from '../audit/audit.js';
 import { deactivateAccessCode, issueAccessCode, maxLifetimeMs } from '../access-codes/access-codes.service.js';
 import { codesCsv, codesPdf } from '../access-codes/access-codes.routes.js';
@@ -15,12 +16,12 @@ import type { PersonStatus } from '../db/schema.js';
 import { csrfTokenForRequest, formString, safeNextPath, verifyFormCsrf } from '../http/forms.js';
 import { html as htmlTemplate, type SafeHtml } from '../http/html.js';
 import { pickLocale, type Locale } from '../http/i18n.js';
-import { label } from '../http/labels.js';
+import { labelText } from '../http/labels.js';
 import { renderPage, sendPage } from '../http/layout.js';
 import { pageErrorHandler } from '../http/page-errors.js';
 import { DAY, HOUR } from '../lib/clock.js';
 import { randomToken } from '../lib/random.js';
-import { normaliseUsername, toPerson, USERNAME_RULE, type CodeState, type Person, type PersonInput } from '../people/person.js';
+import { normaliseUsername, toPerson, type CodeState, type Person, type PersonInput } from '../people/person.js';
 import { createPerson, deactivatePerson, getPerson, updatePerson } from '../people/people.service.js';
 import { COUNT_CAP, decodeCursor, encodeCursor } from '../people/people.routes.js';
 import { countPeople, findPersonByUsername, listFacets, searchPeopleRows, type PeopleFilter } from '../people/people.store.js';
@@ -129,33 +130,11 @@ function countOf(value: unknown): number {
 // ---------------------------------------------------------------------------------------------
 // Field errors in the admin's language
 
-const FIELD_PROBLEMS_SV: Record<string, string> = {
-  'Name is required.': 'Namn måste anges.',
-  'Name must be 1–200 characters, without control characters.': 'Namnet måste vara 1–200 tecken, utan styrtecken.',
-  [USERNAME_RULE]:
-    'Användarnamnet måste vara 3–64 tecken av a–z, 0–9, ".", "_" eller "-" och börja med en bokstav eller siffra.',
-  'Email address is not valid.': 'E-postadressen är inte giltig.',
-  'Employee id must be at most 64 characters.': 'Anställningsnumret får vara högst 64 tecken.',
-  'Give at least one of username, email or employee id.': 'Ange minst ett av användarnamn, e-post eller anställningsnummer.',
-  'Keep at least one of username, email or employee id.': 'Behåll minst ett av användarnamn, e-post eller anställningsnummer.',
-  'That username is taken.': 'Användarnamnet är upptaget.',
-  'That email address is already in use.': 'E-postadressen används redan.',
-  'That employee id is already in use.': 'Anställningsnumret används redan.',
-  'Role must be member or admin.': 'Rollen måste vara medlem eller administratör.',
-};
-
-function problemText(locale: Locale, problem: FieldProblem): string {
-  if (locale === 'en') return problem.message;
-  if (FIELD_PROBLEMS_SV[problem.message]) return FIELD_PROBLEMS_SV[problem.message]!;
-  if (/must be at most 200 characters/.test(problem.message)) return 'Högst 200 tecken, utan styrtecken.';
-  return problem.message;
-}
-
 function fieldErrorsOf(locale: Locale, error: AppError): FieldErrors | null {
   const fields = error.options.fields;
   if (!fields || fields.length === 0) return null;
   const errors: FieldErrors = {};
-  for (const problem of fields) errors[problem.field] ??= problemText(locale, problem);
+  for (const problem of fields) errors[problem.field] ??= describeProblem(locale, problem);
   return errors;
 }
 
@@ -224,7 +203,7 @@ export function adminWebRoutes(deps: Deps): FastifyPluginAsync {
         return reply.header('Cache-Control', 'no-store').header('Vary', FRAGMENT_HEADER).type('text/html; charset=utf-8').send(peopleResults(model, returnTo).toString());
       }
       reply.header('Vary', FRAGMENT_HEADER);
-      return page(request, reply, { title: label(locale, 'people'), wide: true, body: () => peopleListPage(model, returnTo) });
+      return page(request, reply, { title: labelText(locale, 'people'), wide: true, body: () => peopleListPage(model, returnTo) });
     });
 
     function doneNotice(locale: Locale, where: 'list' | 'person', query: Record<string, unknown>): string | null {
@@ -324,7 +303,7 @@ export function adminWebRoutes(deps: Deps): FastifyPluginAsync {
       const person = await personOr404(deps, idParam(request));
       const { input, values } = personInputFrom(request.body);
       if (input.name === undefined) {
-        const errors = { name: problemText(locale, { field: 'name', message: 'Name is required.' }) };
+        const errors = { name: describeProblem(locale, { field: 'name', code: 'name_required' }) };
         return personPage(request, reply, { person, values, errors, sessions: await sessionCount(person.id), done: null, status: 400 });
       }
       try {
@@ -372,7 +351,7 @@ export function adminWebRoutes(deps: Deps): FastifyPluginAsync {
       if (person.status === 'deactivated') throw new AppError('person_deactivated');
       const returnTo = returnPath(queryOf(request).return, `/admin/people/${person.id}`);
       return page(request, reply, {
-        title: label(locale, 'getAccessCode'),
+        title: labelText(locale, 'getAccessCode'),
         body: (csrfToken) => issueCodePage({ locale, csrfToken, person, maxLifetimeMs: maxLifetimeMs(deps, person), returnTo }),
       });
     });
@@ -414,7 +393,7 @@ export function adminWebRoutes(deps: Deps): FastifyPluginAsync {
       const locale = pickLocale(request);
       const person = await personOr404(deps, idParam(request));
       const returnTo = returnPath(queryOf(request).return, `/admin/people/${person.id}`);
-      return page(request, reply, { title: label(locale, 'deactivateAccessCode'), body: (csrfToken) => deactivateCodePage({ locale, csrfToken, person, returnTo }) });
+      return page(request, reply, { title: labelText(locale, 'deactivateAccessCode'), body: (csrfToken) => deactivateCodePage({ locale, csrfToken, person, returnTo }) });
     });
 
     app.post('/admin/people/:id/access-code/deactivate', async (request, reply) => {
@@ -450,7 +429,7 @@ export function adminWebRoutes(deps: Deps): FastifyPluginAsync {
       const filter = filterFrom(queryOf(request));
       const [count, replacing] = await Promise.all([countIssuable(filter), countActiveCodes(filter)]);
       return page(request, reply, {
-        title: label(locale, 'getAccessCodes'),
+        title: labelText(locale, 'getAccessCodes'),
         body: (csrfToken) =>
           bulkIssuePage({ locale, csrfToken, filter, count, replacing: Math.min(replacing, count), batchMinutes: deps.config.batchMinutes, idempotencyKey: randomToken(18) }),
       });
@@ -527,7 +506,7 @@ export function adminWebRoutes(deps: Deps): FastifyPluginAsync {
       const tokens = await listApiTokens(deps.db, now);
       const done = text(queryOf(request).done, 40) === 'token-revoked';
       const body = (csrfToken: string): SafeHtml => tokensPage({ locale, csrfToken, tokens, now, done });
-      return page(request, reply, { title: label(locale, 'apiTokens'), wide: true, body });
+      return page(request, reply, { title: labelText(locale, 'apiTokens'), wide: true, body });
     });
 
     app.post('/admin/tokens/:id/revoke', async (request, reply) => {
@@ -610,7 +589,7 @@ export function adminWebRoutes(deps: Deps): FastifyPluginAsync {
         for (const row of rows) people.set(row.id, { name: row.name, username: row.username });
       }
       return page(request, reply, {
-        title: label(locale, 'auditLog'),
+        title: labelText(locale, 'auditLog'),
         wide: true,
         body: () => auditPage({ locale, values, errors, events: result.items, people, nextCursor: result.nextCursor, paged: filter.cursor !== undefined }),
       });
