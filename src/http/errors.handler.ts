@@ -55,18 +55,25 @@ export function errorBody(error: AppError, message?: string): ErrorBody {
   return body;
 }
 
+/**
+ * The 5xx side of both error handlers (this one and the pages'): a lost database is counted,
+ * logged as a warning and answered with Retry-After; any other 5xx is logged as a fault.
+ */
+export function noteServerError(error: unknown, appError: AppError, request: FastifyRequest, reply: FastifyReply): void {
+  if (appError.status < 500) return;
+  if (appError.code === 'database_unavailable') {
+    countDatabaseUnavailable();
+    request.log.warn({ err: { message: (error as Error).message, code: (error as { code?: string }).code } }, 'database unavailable');
+    reply.header('Retry-After', '5');
+  } else if (appError.code !== 'busy') {
+    // busy (503) is load shedding by design, counted in keyslip_rate_limited_total, not a fault.
+    request.log.error({ err: error }, 'request failed');
+  }
+}
+
 export function handleError(error: unknown, request: FastifyRequest, reply: FastifyReply): void {
   const appError = toAppError(error);
-  if (appError.status >= 500) {
-    if (appError.code === 'database_unavailable') {
-      countDatabaseUnavailable();
-      request.log.warn({ err: { message: (error as Error).message, code: (error as { code?: string }).code } }, 'database unavailable');
-      reply.header('Retry-After', '5');
-    } else if (appError.code !== 'busy') {
-      // busy (503) is load shedding by design, counted in keyslip_rate_limited_total, not a fault.
-      request.log.error({ err: error }, 'request failed');
-    }
-  }
+  noteServerError(error, appError, request, reply);
   if (appError.options.retryAfterSeconds !== undefined) reply.header('Retry-After', String(appError.options.retryAfterSeconds));
   reply.status(appError.status).type('application/json; charset=utf-8').send(errorBody(appError));
 }
