@@ -115,7 +115,8 @@ export const problemText = defineMessages<ProblemCode>({
     import_duplicate: 'Importerades inte: {identity} "{value}" finns också på rad {earlier} i filen.',
     import_belongs_to_other: 'Importerades inte: {identity} "{value}" hör till en annan person.',
     import_in_use: '{identity} används redan av en annan person.',
-    import_last_admin: 'Importerades inte: Keyslip behöver minst en administratör. Gör någon annan till administratör först.',
+    import_last_admin:
+      'Importerades inte: Keyslip behöver minst en administratör. Gör någon annan till administratör först.',
     import_csv_broken: 'Filen är inte giltig CSV härifrån ({detail}); raderna efter den här raden importerades inte.',
     import_more_errors: '{count} rader till hade fel; rätta dem ovan och importera igen.',
   },

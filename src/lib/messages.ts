@@ -26,7 +26,10 @@ export function interpolate(template: string, vars?: Vars): string {
  * A catalogue's translate function: the same keys in both languages (the types insist, and the
  * parity test in src/http/i18n.test.ts checks every catalogue listed in src/catalogues.ts).
  */
-export function defineMessages<K extends string>(catalog: { en: Record<K, string>; sv: Record<K, string> }): Translate<K> {
+export function defineMessages<K extends string>(catalog: {
+  en: Record<K, string>;
+  sv: Record<K, string>;
+}): Translate<K> {
   const translate = (locale: Locale, key: K, vars?: Vars): string =>
     interpolate(catalog[locale][key] ?? catalog.en[key] ?? key, vars);
   Object.defineProperty(translate, 'catalog', { value: catalog, enumerable: true });

@@ -10,7 +10,9 @@ import { findPersonByUsername } from '../people/people.store.js';
 import { auditPage, auditText, type AuditFilterValues } from './admin-audit.views.js';
 import { ID, page, PAGE_SIZE, queryOf, text, type AdminRoute } from './admin.page.js';
 
-export const ADMIN_AUDIT_ROUTES: readonly AdminRoute[] = [{ method: 'GET', url: '/admin/audit', handler: showAuditLog }];
+export const ADMIN_AUDIT_ROUTES: readonly AdminRoute[] = [
+  { method: 'GET', url: '/admin/audit', handler: showAuditLog },
+];
 
 async function showAuditLog(deps: Deps, request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> {
   const locale = pickLocale(request);
@@ -60,8 +62,10 @@ async function showAuditLog(deps: Deps, request: FastifyRequest, reply: FastifyR
   return page(deps, request, reply, {
     title: labelText(locale, 'auditLog'),
     wide: true,
-    body: () =>
-      auditPage({ locale, values, errors, events: result.items, people, nextCursor: result.nextCursor, paged: filter.cursor !== undefined }),
+    body: () => {
+      const paging = { nextCursor: result.nextCursor, paged: filter.cursor !== undefined };
+      return auditPage({ locale, values, errors, events: result.items, people, ...paging });
+    },
   });
 }
 
@@ -92,7 +96,11 @@ async function namesOf(
   }
   const people = new Map<string, { name: string; username: string | null }>();
   if (ids.size === 0) return people;
-  const rows = await deps.db.selectFrom('people').select(['id', 'name', 'username']).where('id', 'in', [...ids]).execute();
+  const rows = await deps.db
+    .selectFrom('people')
+    .select(['id', 'name', 'username'])
+    .where('id', 'in', [...ids])
+    .execute();
   for (const row of rows) people.set(row.id, { name: row.name, username: row.username });
   return people;
 }

@@ -33,7 +33,19 @@ import {
   shownCodePage,
 } from './admin-codes.views.js';
 import { filterParams } from './admin.views.js';
-import { filterFrom, ID, idParam, page, personOr404, queryOf, returnPath, sessionOf, UNCAPPED, withDone, type AdminRoute } from './admin.page.js';
+import {
+  filterFrom,
+  ID,
+  idParam,
+  page,
+  personOr404,
+  queryOf,
+  returnPath,
+  sessionOf,
+  UNCAPPED,
+  withDone,
+  type AdminRoute,
+} from './admin.page.js';
 import { putShownCode, takeShownCode } from './shown-code.js';
 
 export const ADMIN_CODES_ROUTES: readonly AdminRoute[] = [
@@ -47,8 +59,8 @@ export const ADMIN_CODES_ROUTES: readonly AdminRoute[] = [
   { method: 'GET', url: '/admin/access-codes/deactivate', handler: confirmBulkDeactivate },
   { method: 'POST', url: '/admin/access-codes/deactivate', handler: bulkDeactivate },
   { method: 'GET', url: '/admin/batches/:id', handler: showBatch },
-  { method: 'GET', url: '/admin/batches/:id/codes.csv', handler: (deps, request, reply) => sendBatchFile(deps, request, reply, 'csv') },
-  { method: 'GET', url: '/admin/batches/:id/slips.pdf', handler: (deps, request, reply) => sendBatchFile(deps, request, reply, 'pdf') },
+  { method: 'GET', url: '/admin/batches/:id/codes.csv', handler: sendCodesCsv },
+  { method: 'GET', url: '/admin/batches/:id/slips.pdf', handler: sendSlipsPdf },
 ];
 
 // ---------------------------------------------------------------------------------------------
@@ -59,9 +71,10 @@ async function confirmIssueCode(deps: Deps, request: FastifyRequest, reply: Fast
   const person = await personOr404(deps, idParam(request));
   if (person.status === 'deactivated') throw new AppError('person_deactivated');
   const returnTo = returnPath(queryOf(request).return, `/admin/people/${person.id}`);
+  const maxLifetime = maxLifetimeMs(deps, person);
   return page(deps, request, reply, {
     title: labelText(locale, 'getAccessCode'),
-    body: (csrfToken) => issueCodePage({ locale, csrfToken, person, maxLifetimeMs: maxLifetimeMs(deps, person), returnTo }),
+    body: (csrfToken) => issueCodePage({ locale, csrfToken, person, returnTo, maxLifetimeMs: maxLifetime }),
   });
 }
 
@@ -74,7 +87,8 @@ async function issueCode(deps: Deps, request: FastifyRequest, reply: FastifyRepl
   const hours = Number(formString(request.body, 'lifetimeHours'));
   // The longest lifetime is the default; anything else is checked by the service (1 h … max).
   const lifetimeHours = hours > 0 && hours * HOUR !== maxLifetimeMs(deps, person) ? hours : undefined;
-  const issued = await issueAccessCode(deps, { personId: id, actor: auth.actor, ...(lifetimeHours ? { lifetimeHours } : {}) });
+  const lifetime = lifetimeHours ? { lifetimeHours } : {};
+  const issued = await issueAccessCode(deps, { personId: id, actor: auth.actor, ...lifetime });
   putShownCode(deps, reply, auth.sessionIdHash, { personId: id, code: issued.code, expiresAt: issued.expiresAt });
   reply.header('Cache-Control', 'no-store');
   return reply.redirect(`/admin/people/${id}/access-code/shown?return=${encodeURIComponent(returnTo)}`, 303);
@@ -88,15 +102,17 @@ async function showIssuedCode(deps: Deps, request: FastifyRequest, reply: Fastif
   const returnTo = returnPath(queryOf(request).return, `/admin/people/${id}`);
   const shown = takeShownCode(deps, request, reply, auth.sessionIdHash, id);
   if (!shown) {
-    return page(deps, request, reply, { title: codesText(locale, 'goneTitle'), body: () => codeGonePage({ locale, person, returnTo }) });
+    const body = () => codeGonePage({ locale, person, returnTo });
+    return page(deps, request, reply, { title: codesText(locale, 'goneTitle'), body });
   }
   const accessCodeUrl = `${deps.config.baseUrl}/work/accesscode`;
-  const slip = { name: person.name, username: person.username, code: shown.code, expiresAt: shown.expiresAt };
+  const { code, expiresAt } = shown;
+  const slip = { name: person.name, username: person.username, code, expiresAt };
   const qr = await slipQrPng(slip, { locale, accessCodeUrl });
   const qrDataUrl = `data:image/png;base64,${qr.toString('base64')}`;
   return page(deps, request, reply, {
     title: codesText(locale, 'shownTitle', { name: person.name }),
-    body: () => shownCodePage({ locale, person, code: shown.code, expiresAt: shown.expiresAt, accessCodeUrl, qrDataUrl, returnTo }),
+    body: () => shownCodePage({ locale, person, code, expiresAt, accessCodeUrl, qrDataUrl, returnTo }),
   });
 }
 
@@ -174,15 +190,30 @@ async function showBatch(deps: Deps, request: FastifyRequest, reply: FastifyRepl
     if (person) createdBy = person.username ? `${person.name} (${person.username})` : person.name;
   }
   const now = deps.clock.now();
-  return page(deps, request, reply, { title: codesText(locale, 'batchTitle'), body: () => batchPage({ locale, batch, createdBy, now }) });
+  const body = () => batchPage({ locale, batch, createdBy, now });
+  return page(deps, request, reply, { title: codesText(locale, 'batchTitle'), body });
+}
+
+async function sendCodesCsv(deps: Deps, request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> {
+  return sendBatchFile(deps, request, reply, 'csv');
+}
+
+async function sendSlipsPdf(deps: Deps, request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> {
+  return sendBatchFile(deps, request, reply, 'pdf');
 }
 
 /** The batch's codes as a file; the codes leave the server only here (and in the API). */
-async function sendBatchFile(deps: Deps, request: FastifyRequest, reply: FastifyReply, format: 'csv' | 'pdf'): Promise<FastifyReply> {
+async function sendBatchFile(
+  deps: Deps,
+  request: FastifyRequest,
+  reply: FastifyReply,
+  format: 'csv' | 'pdf',
+): Promise<FastifyReply> {
   const batch = await batchOr404(deps, request);
   if (!batch.downloadable) throw new AppError('batch_expired');
   const actor = sessionOf(request).actor;
-  await recordAuditEvent(deps.db, { action: 'batch.downloaded', actor, details: { batchId: batch.id, format }, at: deps.clock.now() });
+  const details = { batchId: batch.id, format };
+  await recordAuditEvent(deps.db, { action: 'batch.downloaded', actor, details, at: deps.clock.now() });
   const items = readBatchCodes(deps, batch.id);
   const stamp = batch.createdAt.slice(0, 16).replace(/[:T]/g, '-');
   reply.header('Cache-Control', 'no-store');

@@ -85,11 +85,13 @@ async function listPeople(deps: Deps, request: FastifyRequest, reply: FastifyRep
       .send(peopleResults(model, returnTo).toString());
   }
   reply.header('Vary', FRAGMENT_HEADER);
-  return page(deps, request, reply, { title: labelText(locale, 'people'), wide: true, body: () => peopleListPage(model, returnTo) });
+  const body = () => peopleListPage(model, returnTo);
+  return page(deps, request, reply, { title: labelText(locale, 'people'), wide: true, body });
 }
 
 async function newPersonForm(deps: Deps, request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> {
-  return personPage(deps, request, reply, { person: null, values: personFormValues(null), errors: {}, sessions: 0, done: null });
+  const values = personFormValues(null);
+  return personPage(deps, request, reply, { person: null, values, errors: {}, sessions: 0, done: null });
 }
 
 async function addPerson(deps: Deps, request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> {
@@ -132,7 +134,8 @@ async function editPerson(deps: Deps, request: FastifyRequest, reply: FastifyRep
     const sessions = await sessionCount(deps, person.id);
     return personPage(deps, request, reply, { person, values, errors, sessions, done: null, status: 400 });
   };
-  if (input.name === undefined) return refuse({ name: describeProblem(locale, { field: 'name', code: 'name_required' }) });
+  const nameRequired = describeProblem(locale, { field: 'name', code: 'name_required' });
+  if (input.name === undefined) return refuse({ name: nameRequired });
   try {
     await updatePerson(deps, person.id, input, sessionOf(request).actor);
     return reply.redirect(`/admin/people/${person.id}?done=saved`, 303);
@@ -143,7 +146,11 @@ async function editPerson(deps: Deps, request: FastifyRequest, reply: FastifyRep
   }
 }
 
-async function confirmDeactivatePerson(deps: Deps, request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> {
+async function confirmDeactivatePerson(
+  deps: Deps,
+  request: FastifyRequest,
+  reply: FastifyReply,
+): Promise<FastifyReply> {
   const locale = pickLocale(request);
   const person = await personOr404(deps, idParam(request));
   const self = person.id === sessionOf(request).person.id;
@@ -175,7 +182,8 @@ async function endSessions(deps: Deps, request: FastifyRequest, reply: FastifyRe
 function doneNotice(locale: Locale, where: 'list' | 'person', query: Record<string, unknown>): string | null {
   const done = text(query.done, 40);
   const n = countOf(query.n);
-  const t = (key: Parameters<typeof peopleText>[1], vars?: Record<string, number>): string => peopleText(locale, key, vars);
+  type Key = Parameters<typeof peopleText>[1];
+  const t = (key: Key, vars?: Record<string, number>): string => peopleText(locale, key, vars);
   if (done === 'code-deactivated') return t('doneCodeDeactivated');
   if (done === 'codes-deactivated' && where === 'list') return t('doneCodesDeactivated', { count: n });
   if (done === 'person-deactivated') return t('donePersonDeactivated');
@@ -219,7 +227,14 @@ function personPage(
   deps: Deps,
   request: FastifyRequest,
   reply: FastifyReply,
-  options: { person: Person | null; values: PersonFormValues; errors: FieldErrors; sessions: number; done: string | null; status?: number },
+  options: {
+    person: Person | null;
+    values: PersonFormValues;
+    errors: FieldErrors;
+    sessions: number;
+    done: string | null;
+    status?: number;
+  },
 ): FastifyReply {
   const locale = pickLocale(request);
   const { person, values, errors, sessions, done } = options;

@@ -72,7 +72,8 @@ export function page(
     styles: ADMIN_STYLES,
     wide: true,
   });
-  return sendPage(reply, rendered, { noStore: true, ...(options.status !== undefined ? { status: options.status } : {}) });
+  const status = options.status !== undefined ? { status: options.status } : {};
+  return sendPage(reply, rendered, { noStore: true, ...status });
 }
 
 // ---------------------------------------------------------------------------------------------

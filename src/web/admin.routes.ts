@@ -4,7 +4,7 @@
 // page needs an admin's session; every POST carries `_csrf` and answers 303 (POST-redirect-GET),
 // so a reload never repeats it. Each page file is a table of named handlers; this plugin
 // registers them all behind the admin guard and the page error handler.
-import type { FastifyPluginAsync } from 'fastify';
+import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import type { Deps } from '../deps.js';
 import { pageErrorHandler } from '../http/page-errors.js';
 import { ADMIN_AUDIT_ROUTES } from './admin-audit.routes.js';
@@ -26,7 +26,8 @@ export function adminWebRoutes(deps: Deps): FastifyPluginAsync {
     app.setErrorHandler(pageErrorHandler(deps));
     app.addHook('preHandler', requireAdminPage);
     for (const route of ADMIN_ROUTES) {
-      app.route({ method: route.method, url: route.url, handler: (request, reply) => route.handler(deps, request, reply) });
+      const handler = (request: FastifyRequest, reply: FastifyReply) => route.handler(deps, request, reply);
+      app.route({ method: route.method, url: route.url, handler });
     }
   };
 }
