@@ -1,7 +1,8 @@
 // Keyslip admin pages: the "More options" menu buttons (WAI-ARIA APG menu button pattern),
 // search as you type on People, copy and print of a code shown once, submit-once forms, the
-// batch download countdown and the CSV import. Every page works without it (plain links and
-// forms); this only makes them quicker. No inline script or style: the CSP forbids both.
+// batch download countdown and the CSV import. Every page but the import works without it (plain
+// links and forms); this only makes them quicker. The import needs it: it sends the file to the
+// API (a <noscript> notice says so). No inline script or style: the CSP forbids both.
 (function () {
   'use strict';
 

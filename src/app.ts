@@ -117,7 +117,7 @@ export async function buildApp(deps: Deps, options: BuildAppOptions = {}): Promi
       if (!part || typeof part !== 'object') continue;
       for (const [key, value] of Object.entries(part as Record<string, unknown>)) {
         if (typeof value === 'number' && !Number.isFinite(value)) {
-          throw new AppError('validation_failed', { message: `${key} must be a finite number.`, fields: [{ field: key, message: 'must be a finite number' }] });
+          throw new AppError('validation_failed', { message: `${key} must be a finite number.`, fields: [{ field: key, code: 'not_finite' }] });
         }
       }
     }

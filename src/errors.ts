@@ -1,5 +1,7 @@
 // The one registry of error codes: each has an HTTP status and a public message in English and
 // Swedish. Only the HTTP error handler and the CLI turn an AppError into a response or exit code.
+// What is wrong with a single field travels as a code (src/problems.ts), worded only at the edge.
+import type { FieldProblem } from './problems.js';
 
 export const ERRORS = {
   bad_request: { status: 400, en: 'The request is not valid.', sv: 'Begäran är inte giltig.' },
@@ -79,10 +81,7 @@ export const ERRORS = {
 
 export type ErrorCode = keyof typeof ERRORS;
 
-export interface FieldProblem {
-  field: string;
-  message: string;
-}
+export type { FieldProblem } from './problems.js';
 
 export class AppError extends Error {
   readonly status: number;
@@ -94,8 +93,4 @@ export class AppError extends Error {
     this.name = 'AppError';
     this.status = ERRORS[code].status;
   }
-}
-
-export function publicMessage(code: ErrorCode, locale: 'en' | 'sv' = 'en'): string {
-  return ERRORS[code][locale];
 }

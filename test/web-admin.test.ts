@@ -367,6 +367,25 @@ describe.each(DIALECTS)('admin pages (%s)', (dialect) => {
     expect(text((await get(admin, '/admin/access-codes/deactivate?department=Kitchen')).body)).toContain('No one in this selection');
   });
 
+  it("the import report follows the admin's language on the page, and stays English for an API token", async () => {
+    admin.lang = 'sv';
+    const page = await get(admin, '/admin/people/import');
+    const file = 'name,username,employeeId,title\nAda Ek,ada.ek,E-1,\nBo Ek,ada.ek,E-2,\nCia Ek,x,E-3,\n';
+    const importFile = (headers: Record<string, string>) =>
+      app.inject({ method: 'POST', url: '/api/v1/people/import', headers: { 'content-type': 'text/csv', accept: 'application/json', ...headers }, payload: file });
+    const sv = await importFile({ cookie: cookieHeader(admin), 'accept-language': 'sv', 'x-csrf-token': csrfOf(page.body) });
+    expect(sv.statusCode).toBe(200);
+    expect(sv.json().errors).toEqual([
+      { line: 3, message: 'Importerades inte: användarnamn "ada.ek" finns också på rad 2 i filen.' },
+      { line: 4, message: expect.stringMatching(/^Användarnamnet måste vara 3–64 tecken/) },
+    ]);
+    const en = await importFile({ authorization: `Bearer ${adminToken}`, 'accept-language': 'sv' });
+    expect(en.json().errors).toEqual([
+      { line: 3, message: 'Not imported: username "ada.ek" is also on line 2 of this file.' },
+      { line: 4, message: expect.stringMatching(/^Username must be 3–64/) },
+    ]);
+  });
+
   it('adds and edits a person with errors beside the fields, and ends sessions and deactivates', async () => {
     admin.lang = 'sv';
     const blank = await get(admin, '/admin/people/new');

@@ -117,7 +117,7 @@ function idempotencyKeyOf(request: FastifyRequest): string | undefined {
   const raw = request.headers['idempotency-key'];
   if (raw === undefined) return undefined;
   if (typeof raw !== 'string' || !/^[\x21-\x7e]{1,200}$/.test(raw)) {
-    throw new AppError('validation_failed', { message: 'Idempotency-Key must be 1–200 visible ASCII characters.', fields: [{ field: 'Idempotency-Key', message: 'is not valid' }] });
+    throw new AppError('validation_failed', { message: 'Idempotency-Key must be 1–200 visible ASCII characters.', fields: [{ field: 'Idempotency-Key', code: 'not_valid' }] });
   }
   return raw;
 }

@@ -13,11 +13,12 @@ import type { Db } from '../db/database.js';
 import { uniqueViolationColumn } from '../db/database.js';
 import type { AccessCodesTable, PeopleTable } from '../db/schema.js';
 import { AppError } from '../errors.js';
+import { describeProblem, type FieldProblem } from '../problems.js';
 import { recordAuditEvent, type Actor } from '../audit/audit.js';
 import { DAY, HOUR, MINUTE } from '../lib/clock.js';
 import { newId } from '../lib/id.js';
 import { countCodeFailure, countCodeFailureSpike, countCodesIssued, countRateLimited, countRedemption } from '../http/metrics.js';
-import { normaliseUsername, searchTextOf, USERNAME_RULE } from '../people/person.js';
+import { normaliseUsername, searchTextOf } from '../people/person.js';
 import { findPersonByUsername, lockPerson } from '../people/people.store.js';
 import {
   addressGroupOf,
@@ -31,7 +32,7 @@ import {
 import { endEverythingOf } from '../accounts/end-everything.js';
 import { deleteSession } from '../sessions/sessions.store.js';
 import { createSession, type NewSession, type SessionMeta } from '../sessions/session.js';
-import { checkPassword, HashQueueFullError, hashPassword, passwordProblemMessage } from '../sign-in/password.js';
+import { checkPassword, HashQueueFullError, hashPassword, passwordFieldProblem } from '../sign-in/password.js';
 import {
   accessCodeHashCandidates,
   formatAccessCode,
@@ -68,7 +69,7 @@ export function lifetimeFor(deps: Pick<Deps, 'config'>, person: Pick<PeopleTable
   if (!Number.isInteger(lifetimeHours) || lifetimeHours < 1 || lifetimeHours * HOUR > max) {
     throw new AppError('validation_failed', {
       message: `lifetimeHours must be a whole number from 1 to ${max / HOUR}.`,
-      fields: [{ field: 'lifetimeHours', message: `From 1 to ${max / HOUR} hours.` }],
+      fields: [{ field: 'lifetimeHours', code: 'lifetime_out_of_range', params: { max: max / HOUR } }],
     });
   }
   return lifetimeHours * HOUR;
@@ -405,12 +406,13 @@ async function redeemUsableCode(
   if (person.username !== null) {
     if (username !== person.username) throw usernameMismatch();
   } else if (username === null) {
-    throw new AppError('validation_failed', { message: USERNAME_RULE, fields: [{ field: 'username', message: USERNAME_RULE }] });
+    const rule: FieldProblem = { field: 'username', code: 'username_rule' };
+    throw new AppError('validation_failed', { message: describeProblem('en', rule), fields: [rule] });
   }
   const problem = checkPassword(input.password, { username });
   if (problem) {
-    const message = passwordProblemMessage(problem, 'en');
-    throw new AppError('weak_password', { message, fields: [{ field: 'password', message }] });
+    const field = passwordFieldProblem(problem);
+    throw new AppError('weak_password', { message: describeProblem('en', field), fields: [field] });
   }
   // A chosen username answers "taken" or not, like the availability check: the same limit.
   if (person.username === null) await countUsernameProbe(deps, input.client, now);
@@ -470,12 +472,11 @@ async function redeemUsableCode(
       return { person: updated, session, claimed };
     });
   } catch (error) {
-    if (uniqueViolationColumn(error) === 'username') throw new AppError('username_taken', { fields: [{ field: 'username', message: 'That username is taken.' }] });
+    if (uniqueViolationColumn(error) === 'username') throw new AppError('username_taken', { fields: [{ field: 'username', code: 'username_taken' }] });
     throw error;
   }
 }
 
 function usernameMismatch(): AppError {
-  const message = 'That is not the username this code belongs to.';
-  return new AppError('username_mismatch', { fields: [{ field: 'username', message }] });
+  return new AppError('username_mismatch', { fields: [{ field: 'username', code: 'username_mismatch' }] });
 }

@@ -12,7 +12,7 @@ import { MINUTE } from '../lib/clock.js';
 import { newId } from '../lib/id.js';
 import { decrypt, encrypt } from '../lib/keyring.js';
 import { countCodesIssued } from '../http/metrics.js';
-import { applyPeopleFilter, type PeopleFilter } from '../people/people.store.js';
+import { applyPeopleFilter, countPeople, type PeopleFilter } from '../people/people.store.js';
 import { formatAccessCode } from './access-code.js';
 import { lifetimeFor, newAccessCodeRow } from './access-codes.service.js';
 import { deactivateOpenAccessCodes, refreshAccessCodeStatistics, replaceOpenAccessCodes } from './access-codes.store.js';
@@ -56,6 +56,20 @@ function requestHash(filter: PeopleFilter, lifetimeHours: number | undefined): s
   return createHash('sha256').update(JSON.stringify({ filter, lifetimeHours: lifetimeHours ?? null })).digest('base64url');
 }
 
+/**
+ * A lifetime asked for must suit every kind of code the selection gets (claim codes for the
+ * unclaimed, recovery codes for the others, each with its own maximum): refused here, before the
+ * transaction, rather than half-way through it. lifetimeFor still guards each row inside.
+ */
+async function checkLifetimeForSelection(deps: Deps, options: { filter: PeopleFilter; lifetimeHours?: number }, now: number): Promise<void> {
+  if (options.lifetimeHours === undefined) return;
+  for (const status of ['unclaimed', 'active'] as const) {
+    if (options.filter.status !== undefined && options.filter.status !== status) continue;
+    const selected = await countPeople(deps.db, { ...options.filter, status }, { cap: 1, now });
+    if (selected.count > 0) lifetimeFor(deps, { status }, options.lifetimeHours);
+  }
+}
+
 export async function issueAccessCodes(
   deps: Deps,
   options: { filter: PeopleFilter; actor: Actor; idempotencyKey?: string; lifetimeHours?: number },
@@ -76,6 +90,7 @@ export async function issueAccessCodes(
   if (earlier) return earlier;
 
   const now = deps.clock.now();
+  await checkLifetimeForSelection(deps, options, now);
   const batchId = newId(now);
   // The batch id is the associated data: a code copied into another batch's rows does not open.
   const seal = (code: string): string => encrypt(deps.keyring, 'batch code', code, { associatedData: batchId });

@@ -14,6 +14,7 @@ import PDFDocument from 'pdfkit';
 import QRCode, { type QRCodeToBufferOptions } from 'qrcode';
 import { formatAccessCode, normaliseAccessCode } from './access-code.js';
 import { fallbackFontCandidates } from './fallback-fonts.js';
+import { slipText } from './slip.messages.js';
 
 export interface Slip {
   name: string;
@@ -187,43 +188,9 @@ function fontPicker(doc: Doc, fallbackSetting: string | undefined): FontPicker {
 }
 
 // ---------------------------------------------------------------------------
-// Texts
+// Texts: slipText (slip.messages.ts), shared with the slip on the admin's page.
 
-interface Texts {
-  title: string;
-  heading: string;
-  username: string;
-  chooseUsername: string;
-  validUntil: string;
-  instructions: string;
-  keepPrivate: string;
-  noSlips: string;
-}
-
-const TEXTS: Record<SlipOptions['locale'], Texts> = {
-  en: {
-    title: 'Keyslip access codes',
-    heading: 'Your Keyslip access code',
-    username: 'Username',
-    chooseUsername: 'choose at first sign-in',
-    validUntil: 'Valid until',
-    instructions:
-      'Go to the address or scan the code, enter the code, confirm your username and choose a password.',
-    keepPrivate: 'Keep this slip private: anyone with this code can get into your account.',
-    noSlips: 'No access codes to print.',
-  },
-  sv: {
-    title: 'Keyslip-åtkomstkoder',
-    heading: 'Din Keyslip-åtkomstkod',
-    username: 'Användarnamn',
-    chooseUsername: 'väljs vid första inloggningen',
-    validUntil: 'Giltig till',
-    instructions:
-      'Gå till adressen eller skanna koden, ange koden, bekräfta ditt användarnamn och välj ett lösenord.',
-    keepPrivate: 'Håll lappen hemlig: den som har koden kan komma in på ditt konto.',
-    noSlips: 'Inga åtkomstkoder att skriva ut.',
-  },
-};
+type Texts = (typeof slipText.catalog)['en'];
 
 // ---------------------------------------------------------------------------
 // Helpers (exported for tests)
@@ -520,7 +487,7 @@ export async function renderSlipsPdf(
   options: SlipOptions,
   out: NodeJS.WritableStream,
 ): Promise<void> {
-  const texts = TEXTS[options.locale];
+  const texts = slipText.catalog[options.locale];
   const organisation = options.organisation?.trim();
   const doc = new PDFDocument({
     autoFirstPage: false,

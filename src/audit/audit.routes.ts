@@ -33,7 +33,7 @@ const AuditEventSchema = Type.Object({
 function timeOf(value: string | undefined, field: string): number | undefined {
   if (value === undefined) return undefined;
   const ms = Date.parse(value);
-  if (Number.isNaN(ms)) throw new AppError('validation_failed', { fields: [{ field, message: 'is not a date-time' }] });
+  if (Number.isNaN(ms)) throw new AppError('validation_failed', { fields: [{ field, code: 'not_a_date_time' }] });
   return ms;
 }
 

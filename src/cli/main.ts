@@ -2,6 +2,7 @@
 import { parseArgs } from 'node:util';
 import { ConfigError, loadConfig } from '../config.js';
 import { AppError } from '../errors.js';
+import { describeProblem } from '../problems.js';
 import { adminCreate } from './admin-create.js';
 import { backup } from './backup.js';
 import { clientsCreate, clientsDelete, clientsList } from './clients.js';
@@ -89,7 +90,7 @@ export async function runCli(argv: string[]): Promise<number> {
       return 2;
     }
     if (error instanceof AppError) {
-      const fields = error.options.fields?.map((f) => `  ${f.field}: ${f.message}`).join('\n');
+      const fields = error.options.fields?.map((f) => `  ${f.field}: ${describeProblem('en', f)}`).join('\n');
       process.stderr.write(`${error.message}${fields ? `\n${fields}` : ''}\n`);
       return 1;
     }

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import { parseArgs } from 'node:util';
 import { CLI_ACTOR } from '../audit/audit.js';
-import { importPeople } from '../people/people.service.js';
+import { importPeople, reportInWords } from '../people/people.service.js';
 import { UsageError } from './usage.js';
 import { withRuntime } from './with-runtime.js';
 
@@ -12,7 +12,7 @@ export async function peopleImport(args: string[]): Promise<number> {
   if (!file) throw new UsageError('Give the CSV file to import: keyslip people import FILE.csv');
   if (!fs.existsSync(file)) throw new UsageError(`No such file: ${file}`);
   return withRuntime(async ({ deps }) => {
-    const report = await importPeople(deps, fs.createReadStream(file), CLI_ACTOR);
+    const report = reportInWords(await importPeople(deps, fs.createReadStream(file), CLI_ACTOR), 'en');
     if (values.json) process.stdout.write(`${JSON.stringify(report)}\n`);
     else {
       process.stdout.write(`Created ${report.created}, updated ${report.updated}, refused ${report.errors.length}.\n`);

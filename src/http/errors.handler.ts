@@ -2,6 +2,7 @@
 // API, never a stack trace; 5xx are logged, 4xx are the caller's business.
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { AppError, ERRORS, type ErrorCode } from '../errors.js';
+import { describeProblem, type FieldProblem } from '../problems.js';
 import { isDatabaseUnavailable, isUnstorableText } from '../db/database.js';
 import { countDatabaseUnavailable } from './metrics.js';
 
@@ -14,11 +15,12 @@ export function toAppError(error: unknown): AppError {
   if (error instanceof AppError) return error;
   const fastifyError = error as FastifyError;
   if (fastifyError.validation) {
-    const fields = fastifyError.validation.map((v) => ({
+    const fields = fastifyError.validation.map((v): FieldProblem => ({
       field: (v.instancePath || (v.params as { missingProperty?: string })?.missingProperty || fastifyError.validationContext || 'body').replace(/^\//, ''),
-      message: v.message ?? 'is not valid',
+      ...(v.message ? { code: 'schema', params: { detail: v.message } } : { code: 'not_valid' }),
     }));
-    return new AppError('validation_failed', { message: `Not valid: ${fields.map((f) => `${f.field} ${f.message}`).join('; ')}.`, fields });
+    const words = fields.map((f) => `${f.field} ${describeProblem('en', f)}`).join('; ');
+    return new AppError('validation_failed', { message: `Not valid: ${words}.`, fields });
   }
   switch (fastifyError.code) {
     case 'FST_ERR_CTP_BODY_TOO_LARGE':
@@ -48,22 +50,30 @@ export function toAppError(error: unknown): AppError {
 
 export function errorBody(error: AppError, message?: string): ErrorBody {
   const body: ErrorBody = { error: { code: error.code, message: message ?? error.message } };
-  if (error.options.fields) body.error.fields = error.options.fields;
+  // The API speaks English; a page words the same problems in the visitor's language.
+  if (error.options.fields) body.error.fields = error.options.fields.map((f) => ({ field: f.field, message: describeProblem('en', f) }));
   return body;
+}
+
+/**
+ * The 5xx side of both error handlers (this one and the pages'): a lost database is counted,
+ * logged as a warning and answered with Retry-After; any other 5xx is logged as a fault.
+ */
+export function noteServerError(error: unknown, appError: AppError, request: FastifyRequest, reply: FastifyReply): void {
+  if (appError.status < 500) return;
+  if (appError.code === 'database_unavailable') {
+    countDatabaseUnavailable();
+    request.log.warn({ err: { message: (error as Error).message, code: (error as { code?: string }).code } }, 'database unavailable');
+    reply.header('Retry-After', '5');
+  } else if (appError.code !== 'busy') {
+    // busy (503) is load shedding by design, counted in keyslip_rate_limited_total, not a fault.
+    request.log.error({ err: error }, 'request failed');
+  }
 }
 
 export function handleError(error: unknown, request: FastifyRequest, reply: FastifyReply): void {
   const appError = toAppError(error);
-  if (appError.status >= 500) {
-    if (appError.code === 'database_unavailable') {
-      countDatabaseUnavailable();
-      request.log.warn({ err: { message: (error as Error).message, code: (error as { code?: string }).code } }, 'database unavailable');
-      reply.header('Retry-After', '5');
-    } else if (appError.code !== 'busy') {
-      // busy (503) is load shedding by design, counted in keyslip_rate_limited_total, not a fault.
-      request.log.error({ err: error }, 'request failed');
-    }
-  }
+  noteServerError(error, appError, request, reply);
   if (appError.options.retryAfterSeconds !== undefined) reply.header('Retry-After', String(appError.options.retryAfterSeconds));
   reply.status(appError.status).type('application/json; charset=utf-8').send(errorBody(appError));
 }

@@ -1,42 +1,61 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { fileURLToPath } from 'node:url';
 import type { FastifyRequest } from 'fastify';
 import { describe, expect, it } from 'vitest';
-import { CATALOGS, defineMessages, localeFromAcceptLanguage, pickLocale } from './i18n.js';
+import { CATALOGUES } from '../catalogues.js';
+import { ERRORS } from '../errors.js';
+import { describeProblem, PROBLEM_CODES, problemText } from '../problems.js';
+import { defineMessages, localeFromAcceptLanguage, pickLocale } from './i18n.js';
 import { LABELS } from './labels.js';
 
 const SRC = fileURLToPath(new URL('../', import.meta.url));
 
-/** Every source module that defines a message catalog (found by reading the tree, so new pages count). */
-function catalogModules(dir: string): string[] {
+/** The names of the catalogues the source defines (only to check that the list misses none). */
+function definedCatalogues(dir: string): string[] {
   return readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
     const full = path.join(dir, entry.name);
-    if (entry.isDirectory()) return catalogModules(full);
+    if (entry.isDirectory()) return definedCatalogues(full);
     if (!entry.name.endsWith('.ts') || entry.name.endsWith('.test.ts')) return [];
-    return readFileSync(full, 'utf8').includes('defineMessages(') && !full.endsWith(path.join('http', 'i18n.ts')) ? [full] : [];
+    return [...readFileSync(full, 'utf8').matchAll(/const (\w+) = defineMessages\b/g)].map((match) => match[1]!);
   });
 }
+
+const placeholders = (text: string): string[] => [...text.matchAll(/\{(\w+)\}/g)].map((match) => match[1]!).sort();
 
 function request(headers: Record<string, string>, cookies: Record<string, string> = {}): FastifyRequest {
   return { headers, cookies } as unknown as FastifyRequest;
 }
 
 describe('i18n', () => {
-  it('every message catalog has the same keys in English and Swedish, none empty by mistake', async () => {
-    const modules = catalogModules(SRC);
-    expect(modules.length).toBeGreaterThanOrEqual(3);
-    for (const file of modules) await import(pathToFileURL(file).href);
-    expect(CATALOGS.length).toBeGreaterThanOrEqual(modules.length);
-    for (const catalog of CATALOGS) {
-      expect(Object.keys(catalog.sv).sort()).toEqual(Object.keys(catalog.en).sort());
-      for (const key of Object.keys(catalog.en)) {
+  it('every catalogue (pages, PDF slips, field problems, errors) has the same keys in English and Swedish', () => {
+    expect(Object.keys(CATALOGUES)).toEqual(expect.arrayContaining(['errors', 'problemText', 'slipText', 'frontlineText']));
+    for (const [name, catalogue] of Object.entries(CATALOGUES)) {
+      expect(Object.keys(catalogue.sv).sort(), name).toEqual(Object.keys(catalogue.en).sort());
+      for (const key of Object.keys(catalogue.en)) {
         // Placeholders match too: a Swedish text cannot lose the {date} the English one shows.
-        const names = (text: string): string[] => [...text.matchAll(/\{(\w+)\}/g)].map((match) => match[1]!).sort();
-        expect(names(catalog.sv[key]!), key).toEqual(names(catalog.en[key]!));
-        expect(catalog.en[key] === '', key).toBe(catalog.sv[key] === '');
+        expect(placeholders(catalogue.sv[key]!), `${name}.${key}`).toEqual(placeholders(catalogue.en[key]!));
+        expect(catalogue.en[key] === '', `${name}.${key}`).toBe(catalogue.sv[key] === '');
       }
     }
+  });
+
+  it('lists every catalogue the source defines, under its own name (fooText, never `m`)', () => {
+    const defined = definedCatalogues(SRC);
+    expect(defined.length).toBeGreaterThanOrEqual(12);
+    for (const name of defined) {
+      expect(name).toMatch(/Text$/);
+      expect(Object.keys(CATALOGUES), name).toContain(name);
+    }
+    expect(Object.keys(CATALOGUES.errors!.en).sort()).toEqual(Object.keys(ERRORS).sort());
+  });
+
+  it('has words for every field problem code in both languages, and no English on the Swedish side', () => {
+    expect(Object.keys(problemText.catalog.en).sort()).toEqual([...PROBLEM_CODES].sort());
+    const identity = { field: 'employeeId', code: 'import_duplicate', params: { value: 'E-7', earlier: 3 } } as const;
+    expect(describeProblem('en', identity)).toBe('Not imported: employee id "E-7" is also on line 3 of this file.');
+    expect(describeProblem('sv', identity)).toBe('Importerades inte: anställningsnummer "E-7" finns också på rad 3 i filen.');
+    expect(describeProblem('sv', { field: 'title', code: 'title_invalid' })).toBe('Högst 200 tecken, utan styrtecken.');
   });
 
   it('has the contract labels of SPEC §5', () => {

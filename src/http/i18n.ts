@@ -1,10 +1,11 @@
 // Languages: English and Swedish. The visitor's choice (the keyslip_lang cookie, set by the
 // switch on every page) wins; else the browser's Accept-Language; else English. Each page
-// module owns its own message catalog (defineMessages), so no one file collects every string.
+// module owns its own message catalogue (defineMessages); src/catalogues.ts lists them all.
 import type {} from '@fastify/cookie';
 import type { FastifyRequest } from 'fastify';
+import type { Locale } from '../lib/messages.js';
 
-export type Locale = 'en' | 'sv';
+export type { Locale };
 export const LOCALES: readonly Locale[] = ['en', 'sv'];
 export const DEFAULT_LOCALE: Locale = 'en';
 export const LANG_COOKIE = 'keyslip_lang';
@@ -45,24 +46,5 @@ export function pickLocale(request: FastifyRequest): Locale {
   return localeFromAcceptLanguage(typeof header === 'string' ? header : undefined) ?? DEFAULT_LOCALE;
 }
 
-export type Vars = Record<string, string | number>;
-export type Translate<K extends string> = ((locale: Locale, key: K, vars?: Vars) => string) & {
-  readonly catalog: { readonly en: Readonly<Record<K, string>>; readonly sv: Readonly<Record<K, string>> };
-};
-
-/** Replaces `{name}` placeholders; an unknown placeholder stays as written, so it shows in tests. */
-export function interpolate(template: string, vars?: Vars): string {
-  if (!vars) return template;
-  return template.replace(/\{(\w+)\}/g, (whole, name: string) => (name in vars ? String(vars[name]) : whole));
-}
-
-/** Every catalog defined so far (a test checks that each has the same keys in every language). */
-export const CATALOGS: { readonly en: Readonly<Record<string, string>>; readonly sv: Readonly<Record<string, string>> }[] = [];
-
-/** A page's messages: the same keys in both languages (the types insist, and a test checks). */
-export function defineMessages<K extends string>(catalog: { en: Record<K, string>; sv: Record<K, string> }): Translate<K> {
-  CATALOGS.push(catalog);
-  const t = ((locale: Locale, key: K, vars?: Vars): string => interpolate(catalog[locale][key] ?? catalog.en[key] ?? key, vars)) as Translate<K>;
-  Object.defineProperty(t, 'catalog', { value: catalog, enumerable: true });
-  return t;
-}
+// The catalogue machinery lives in lib/ (no HTTP in it); re-exported here for the pages.
+export { defineMessages, interpolate, type Catalogue, type Translate, type Vars } from '../lib/messages.js';

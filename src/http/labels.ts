@@ -2,7 +2,7 @@
 // wherever such a label appears, so a page can never drift from the spelling users are told.
 import { defineMessages } from './i18n.js';
 
-export const label = defineMessages({
+export const labelText = defineMessages({
   en: {
     signIn: 'Sign in',
     accessCode: 'Access code',
@@ -33,7 +33,7 @@ export const label = defineMessages({
   },
 });
 
-export type LabelKey = keyof typeof label.catalog.en;
+export type LabelKey = keyof typeof labelText.catalog.en;
 
 /** The contract labels as plain data: `LABELS.sv.signIn` is 'Logga in'. */
-export const LABELS = label.catalog;
+export const LABELS = labelText.catalog;

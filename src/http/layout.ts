@@ -7,7 +7,7 @@ import type { Auth } from './auth.js';
 import { csrfField } from './forms.js';
 import { html, raw, type SafeHtml } from './html.js';
 import { defineMessages, LOCALE_NAMES, LOCALES, type Locale } from './i18n.js';
-import { label } from './labels.js';
+import { labelText } from './labels.js';
 
 export const PRODUCT_NAME = 'Keyslip';
 
@@ -19,7 +19,7 @@ export const ADMIN_NAV: readonly { path: string; label: 'people' | 'auditLog' | 
   { path: '/admin/tokens', label: 'apiTokens' },
 ];
 
-const t = defineMessages({
+export const layoutText = defineMessages({
   en: {
     skipToContent: 'Skip to content',
     home: 'Keyslip home',
@@ -61,7 +61,6 @@ const t = defineMessages({
     goBack: 'Gå tillbaka och försök igen',
   },
 });
-export { t as layoutMessages };
 
 export interface PageOptions {
   locale: Locale;
@@ -89,23 +88,23 @@ function languageSwitch(locale: Locale, path: string): SafeHtml {
     const href = `/lang/${other}?next=${encodeURIComponent(path)}`;
     return html`<li><a href="${href}" lang="${other}" hreflang="${other}"${other === locale ? raw(' aria-current="true"') : ''}>${LOCALE_NAMES[other]}</a></li>`;
   });
-  return html`<nav class="lang-switch" aria-label="${t(locale, 'language')}"><ul>${items}</ul></nav>`;
+  return html`<nav class="lang-switch" aria-label="${layoutText(locale, 'language')}"><ul>${items}</ul></nav>`;
 }
 
 function adminNav(locale: Locale, path: string): SafeHtml {
   const items = ADMIN_NAV.map((item) => {
     const current = path === item.path || path.startsWith(`${item.path}/`) || path.startsWith(`${item.path}?`);
-    return html`<li><a href="${item.path}"${current ? raw(' aria-current="page"') : ''}>${label(locale, item.label)}</a></li>`;
+    return html`<li><a href="${item.path}"${current ? raw(' aria-current="page"') : ''}>${labelText(locale, item.label)}</a></li>`;
   });
-  return html`<nav class="admin-nav" aria-label="${t(locale, 'adminNav')}"><ul>${items}</ul></nav>`;
+  return html`<nav class="admin-nav" aria-label="${layoutText(locale, 'adminNav')}"><ul>${items}</ul></nav>`;
 }
 
 function account(locale: Locale, auth: Auth, csrfToken: string): SafeHtml | null {
   if (auth.via !== 'session') return null;
   const person = auth.person;
   return html`<div class="account">
-      <span class="account-name">${t(locale, 'signedInAs', { name: person.name })}</span>
-      <form method="post" action="/logout" class="inline-form">${csrfField(csrfToken)}<button type="submit" class="button button-small button-secondary">${t(locale, 'signOut')}</button></form>
+      <span class="account-name">${layoutText(locale, 'signedInAs', { name: person.name })}</span>
+      <form method="post" action="/logout" class="inline-form">${csrfField(csrfToken)}<button type="submit" class="button button-small button-secondary">${layoutText(locale, 'signOut')}</button></form>
     </div>`;
 }
 
@@ -125,10 +124,10 @@ ${styles}
 ${scripts}
 </head>
 <body>
-<a class="skip-link" href="#main">${t(locale, 'skipToContent')}</a>
+<a class="skip-link" href="#main">${layoutText(locale, 'skipToContent')}</a>
 <header class="site-header">
   <div class="site-header-inner${options.wide ? ' wide' : ''}">
-    <a class="brand" href="/" aria-label="${t(locale, 'home')}">${PRODUCT_NAME}</a>
+    <a class="brand" href="/" aria-label="${layoutText(locale, 'home')}">${PRODUCT_NAME}</a>
     ${isAdmin && adminNav(locale, path)}
     ${account(locale, auth, options.csrfToken)}
     ${languageSwitch(locale, path)}
@@ -159,27 +158,27 @@ export interface ErrorPageOptions {
 
 /** A wait in plain words: "Wait 30 seconds…", "Wait 5 minutes…". */
 export function waitMessage(locale: Locale, seconds: number): string {
-  if (seconds <= 1) return t(locale, 'waitSecond');
-  if (seconds <= 60) return seconds >= 50 ? t(locale, 'waitMinute') : t(locale, 'waitSeconds', { seconds: Math.ceil(seconds) });
-  return t(locale, 'waitMinutes', { minutes: Math.ceil(seconds / 60) });
+  if (seconds <= 1) return layoutText(locale, 'waitSecond');
+  if (seconds <= 60) return seconds >= 50 ? layoutText(locale, 'waitMinute') : layoutText(locale, 'waitSeconds', { seconds: Math.ceil(seconds) });
+  return layoutText(locale, 'waitMinutes', { minutes: Math.ceil(seconds / 60) });
 }
 
 function errorTitle(locale: Locale, status: number): string {
-  if (status === 404) return t(locale, 'notFoundTitle');
-  if (status === 429) return t(locale, 'rateLimitedTitle');
-  if (status === 403) return t(locale, 'forbiddenTitle');
-  return t(locale, 'errorTitle');
+  if (status === 404) return layoutText(locale, 'notFoundTitle');
+  if (status === 429) return layoutText(locale, 'rateLimitedTitle');
+  if (status === 403) return layoutText(locale, 'forbiddenTitle');
+  return layoutText(locale, 'errorTitle');
 }
 
 export function renderErrorPage(options: ErrorPageOptions): string {
   const { locale } = options;
   const title = errorTitle(locale, options.status);
-  const message = options.status === 404 && options.message === ERRORS.not_found[locale] ? t(locale, 'notFoundText') : options.message;
+  const message = options.status === 404 && options.message === ERRORS.not_found[locale] ? layoutText(locale, 'notFoundText') : options.message;
   const body = html`<h1>${title}</h1>
 <div class="notice notice-error" role="alert"><p>${message}</p>${options.retryAfterSeconds !== undefined && html`<p>${waitMessage(locale, options.retryAfterSeconds)}</p>`}</div>
 <div class="actions">
-  ${options.backPath && html`<a class="button" href="${options.backPath}">${t(locale, 'goBack')}</a>`}
-  <a class="button button-secondary" href="/">${t(locale, 'goHome')}</a>
+  ${options.backPath && html`<a class="button" href="${options.backPath}">${layoutText(locale, 'goBack')}</a>`}
+  <a class="button button-secondary" href="/">${layoutText(locale, 'goHome')}</a>
 </div>`;
   return renderPage({ locale, title, body, auth: options.auth, csrfToken: options.csrfToken, path: options.path, status: options.status });
 }

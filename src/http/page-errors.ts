@@ -5,11 +5,10 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Deps } from '../deps.js';
 import { AppError, ERRORS } from '../errors.js';
 import type { Auth } from './auth.js';
-import { toAppError } from './errors.handler.js';
+import { noteServerError, toAppError } from './errors.handler.js';
 import { csrfTokenForRequest, safeNextPath } from './forms.js';
 import { pickLocale } from './i18n.js';
 import { renderErrorPage, sendPage } from './layout.js';
-import { countDatabaseUnavailable } from './metrics.js';
 
 const NO_AUTH: Auth = { via: 'none', person: null, actor: { kind: 'anonymous', id: null, label: 'anonymous' } };
 
@@ -60,15 +59,7 @@ export function sendErrorPage(deps: Deps, request: FastifyRequest, reply: Fastif
 export function pageErrorHandler(deps: Deps): (error: unknown, request: FastifyRequest, reply: FastifyReply) => FastifyReply {
   return (error, request, reply) => {
     const appError = toAppError(error);
-    if (appError.status >= 500) {
-      if (appError.code === 'database_unavailable') {
-        countDatabaseUnavailable();
-        reply.header('Retry-After', '5');
-        request.log.warn({ err: { message: (error as Error).message } }, 'database unavailable');
-      } else if (appError.code !== 'busy') {
-        request.log.error({ err: error }, 'page failed');
-      }
-    }
+    noteServerError(error, appError, request, reply);
     if (appError.code === 'unauthenticated' && (request.method === 'GET' || request.method === 'HEAD')) {
       return reply.header('Cache-Control', 'no-store').redirect(`/login?next=${encodeURIComponent(currentPath(request))}`, 303);
     }

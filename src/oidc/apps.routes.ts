@@ -4,12 +4,13 @@
 // so a reload neither shows it again nor adds a second app.
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import type { Deps } from '../deps.js';
-import { AppError, type FieldProblem } from '../errors.js';
+import { AppError } from '../errors.js';
+import { describeProblem, type FieldProblem } from '../problems.js';
 import { currentSessionHashOf } from '../http/auth.js';
 import { cookieName } from '../http/cookies.js';
 import { csrfTokenForRequest, formString, verifyFormCsrf } from '../http/forms.js';
 import { pickLocale } from '../http/i18n.js';
-import { label } from '../http/labels.js';
+import { labelText } from '../http/labels.js';
 import { renderPage, sendPage } from '../http/layout.js';
 import { pageErrorHandler } from '../http/page-errors.js';
 import { decrypt, encrypt } from '../lib/keyring.js';
@@ -39,7 +40,7 @@ export function appsAdminRoutes(deps: Deps): FastifyPluginAsync {
       const csrfToken = csrfTokenForRequest(deps, request, reply);
       const query = request.query as { removed?: string } | undefined;
       const body = appsBody(locale, { apps: await listOidcClients(deps), issuer: deps.config.baseUrl, csrfToken, values, errors, removed: query?.removed === '1' });
-      const page = renderPage({ locale, title: label(locale, 'apps'), body, auth: request.auth, csrfToken, path: '/admin/apps', styles: [...ADMIN_STYLES], scripts: [...ADMIN_SCRIPTS], status });
+      const page = renderPage({ locale, title: labelText(locale, 'apps'), body, auth: request.auth, csrfToken, path: '/admin/apps', styles: [...ADMIN_STYLES], scripts: [...ADMIN_SCRIPTS], status });
       return sendPage(reply, page, { noStore: true, status });
     }
 
@@ -88,7 +89,7 @@ export function appsAdminRoutes(deps: Deps): FastifyPluginAsync {
       } catch (error) {
         if (!(error instanceof AppError) || error.code !== 'validation_failed') throw error;
         const errors: FieldErrors = {};
-        for (const problem of error.options.fields ?? ([] as FieldProblem[])) errors[problem.field] = problem.message;
+        for (const problem of error.options.fields ?? ([] as FieldProblem[])) errors[problem.field] = describeProblem(pickLocale(request), problem);
         return sendApps(request, reply, values, errors, 400);
       }
     });

@@ -3,7 +3,7 @@
 import { csrfField } from '../http/forms.js';
 import { html, raw, type SafeHtml } from '../http/html.js';
 import { defineMessages, type Locale } from '../http/i18n.js';
-import { label } from '../http/labels.js';
+import { labelText } from '../http/labels.js';
 import { errorSummary, notice, textField, type FieldErrors } from '../web/admin.views.js';
 import type { OidcClient } from './oidc-clients.store.js';
 
@@ -105,7 +105,7 @@ export function appsBody(locale: Locale, view: { apps: OidcClient[]; issuer: str
 <td><form method="post" action="/admin/apps/${app.clientId}/delete" class="inline-form">${csrfField(view.csrfToken)}<button type="submit" class="button-secondary button-small">${at(locale, 'remove')} <span class="visually-hidden">${app.name}</span></button></form></td></tr>`,
   );
   const fieldLabels = { name: at(locale, 'name'), redirectUris: at(locale, 'redirectUris'), postLogoutRedirectUris: at(locale, 'postLogoutUris'), backchannelLogoutUri: at(locale, 'backchannelUri'), syntheticEmailDomain: at(locale, 'syntheticEmail'), launchUrl: at(locale, 'launchUrl') };
-  return html`<h1>${label(locale, 'apps')}</h1>
+  return html`<h1>${labelText(locale, 'apps')}</h1>
 ${view.removed && notice('success', at(locale, 'removed'))}
 <p class="lead">${at(locale, 'intro', { issuer: view.issuer })}</p>
 ${view.apps.length === 0 ? html`<p>${at(locale, 'none')}</p>` : html`<table class="table"><thead><tr><th scope="col">${at(locale, 'name')}</th><th scope="col">${at(locale, 'clientId')}</th><th scope="col">${at(locale, 'kind')}</th><th scope="col">${at(locale, 'redirectUris')}</th><th scope="col"><span class="visually-hidden">${at(locale, 'remove')}</span></th></tr></thead><tbody>${rows}</tbody></table>`}

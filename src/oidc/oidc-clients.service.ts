@@ -2,6 +2,7 @@
 // only for http in native apps) and the audit entry, in one transaction with the write.
 import type { Deps } from '../deps.js';
 import { recordAuditEvent, type Actor } from '../audit/audit.js';
+import { describeProblem, type FieldProblem, type ProblemCode } from '../problems.js';
 import { AppError } from '../errors.js';
 import { randomToken, sha256 } from '../lib/random.js';
 import { deleteOidcClientRow, findOidcClient, insertOidcClient, isWebClient, listOidcClientRows, toOidcClient, type OidcClient } from './oidc-clients.store.js';
@@ -20,21 +21,22 @@ export interface OidcClientInput {
 const LOOPBACK_HOSTS = new Set(['127.0.0.1', '[::1]', 'localhost']);
 const FORBIDDEN_SCHEMES = new Set(['javascript:', 'data:', 'file:', 'vbscript:', 'blob:']);
 
-function invalid(field: string, message: string): AppError {
-  return new AppError('validation_failed', { message: `${field} ${message}.`, fields: [{ field, message }] });
+function invalid(field: string, code: ProblemCode, params?: Record<string, string>): AppError {
+  const problem: FieldProblem = { field, code, ...(params ? { params } : {}) };
+  return new AppError('validation_failed', { message: `${field} ${describeProblem('en', problem)}.`, fields: [problem] });
 }
 
 function checkUri(field: string, uri: string, options: { web: boolean }): void {
-  if (uri.length > 2000) throw invalid(field, 'must be at most 2000 characters');
+  if (uri.length > 2000) throw invalid(field, 'app_uri_too_long');
   const parsed = URL.parse(uri);
-  if (!parsed || uri.includes('#')) throw invalid(field, 'must be absolute URIs without a fragment');
-  if (FORBIDDEN_SCHEMES.has(parsed.protocol)) throw invalid(field, `must not use the ${parsed.protocol} scheme`);
+  if (!parsed || uri.includes('#')) throw invalid(field, 'app_uri_invalid');
+  if (FORBIDDEN_SCHEMES.has(parsed.protocol)) throw invalid(field, 'app_uri_scheme_forbidden', { scheme: parsed.protocol });
   // A web app's redirect goes over https, except on the developer's own machine.
   if (options.web && parsed.protocol === 'http:' && !LOOPBACK_HOSTS.has(parsed.hostname)) {
-    throw invalid(field, 'must use https (http only for 127.0.0.1, [::1] or localhost)');
+    throw invalid(field, 'app_uri_https');
   }
   if (!options.web && parsed.protocol === 'http:' && !LOOPBACK_HOSTS.has(parsed.hostname)) {
-    throw invalid(field, 'of a native app may use http only for a loopback address');
+    throw invalid(field, 'app_uri_native_loopback');
   }
 }
 
@@ -43,20 +45,20 @@ const DOMAIN = /^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}
 /** Validates and normalises the input; throws validation_failed naming the field. */
 export function checkOidcClientInput(input: OidcClientInput): Required<OidcClientInput> {
   const name = input.name.trim();
-  if (name === '' || name.length > 200) throw invalid('name', 'must be 1 to 200 characters');
-  if (input.redirectUris.length === 0 || input.redirectUris.length > 20) throw invalid('redirectUris', 'must list 1 to 20 URIs');
+  if (name === '' || name.length > 200) throw invalid('name', 'app_name_length');
+  if (input.redirectUris.length === 0 || input.redirectUris.length > 20) throw invalid('redirectUris', 'app_redirect_count');
   const web = isWebClient(input.redirectUris);
-  if (!web && input.public !== true) throw invalid('redirectUris', 'with a custom scheme belong to a native app, which must be --public');
+  if (!web && input.public !== true) throw invalid('redirectUris', 'app_custom_scheme_public');
   for (const uri of input.redirectUris) checkUri('redirectUris', uri, { web });
   const postLogout = input.postLogoutRedirectUris ?? [];
-  if (postLogout.length > 20) throw invalid('postLogoutRedirectUris', 'must list at most 20 URIs');
+  if (postLogout.length > 20) throw invalid('postLogoutRedirectUris', 'app_post_logout_count');
   for (const uri of postLogout) checkUri('postLogoutRedirectUris', uri, { web });
   const backchannel = input.backchannelLogoutUri ?? null;
   if (backchannel !== null) checkUri('backchannelLogoutUri', backchannel, { web: true });
   const launchUrl = input.launchUrl ?? null;
   if (launchUrl !== null) checkUri('launchUrl', launchUrl, { web: true });
   const domain = input.syntheticEmailDomain?.trim().toLowerCase() || null;
-  if (domain !== null && !DOMAIN.test(domain)) throw invalid('syntheticEmailDomain', 'must be a domain name such as staff.example.org');
+  if (domain !== null && !DOMAIN.test(domain)) throw invalid('syntheticEmailDomain', 'app_domain_invalid');
   return {
     name,
     redirectUris: [...new Set(input.redirectUris)],

@@ -3,6 +3,7 @@
 import type { Deps } from '../deps.js';
 import { uniqueViolationColumn } from '../db/database.js';
 import { AppError } from '../errors.js';
+import { describeProblems } from '../problems.js';
 import { recordAuditEvent, SYSTEM_ACTOR, type Actor } from '../audit/audit.js';
 import { issueAccessCodeIn, type IssuedAccessCode } from '../access-codes/access-codes.service.js';
 import { countCodesIssued } from '../http/metrics.js';
@@ -28,7 +29,7 @@ export async function createAdmin(
 ): Promise<IssuedAccessCode> {
   const checked = validatePersonInput({ ...input, role: 'admin' }, { creating: true });
   if (!checked.ok) {
-    const message = checked.problems.map((p) => p.message).join(' ');
+    const message = describeProblems('en', checked.problems);
     throw new AppError('validation_failed', { fields: checked.problems, message });
   }
   const now = deps.clock.now();
@@ -49,7 +50,7 @@ export async function createAdmin(
     return issued;
   } catch (error) {
     if (uniqueViolationColumn(error) === 'username') {
-      throw new AppError('username_taken', { fields: [{ field: 'username', message: 'That username is taken.' }] });
+      throw new AppError('username_taken', { fields: [{ field: 'username', code: 'username_taken' }] });
     }
     throw error;
   }

@@ -33,7 +33,7 @@ describe.each(DIALECTS)('CSV import and the rules (%s)', (dialect) => {
     expect(report.updated).toBe(0);
     expect(report.errors).toHaveLength(1);
     expect(report.errors[0]!.line).toBe(2);
-    expect(report.errors[0]!.message).toMatch(/at least one admin/);
+    expect(report.errors[0]!.problems).toEqual([{ field: 'role', code: 'import_last_admin' }]);
     expect(await roleOf('boss')).toBe('admin');
     expect(await roleOf('wendy')).toBe('member');
     expect(await auditRows(context.deps.db, { action: 'person.updated' })).toEqual([]);

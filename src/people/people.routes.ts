@@ -3,10 +3,11 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { Deps } from '../deps.js';
 import { AppError } from '../errors.js';
 import { requireAdmin } from '../http/auth.js';
+import { pickLocale } from '../http/i18n.js';
 import { errorResponses, IdParams, PeopleFilterSchema, PersonInputSchema, PersonSchema } from '../http/schemas.js';
 import { endSessionsOf } from '../sign-in/sign-in.service.js';
 import { toPerson } from './person.js';
-import { createPerson, deactivatePerson, getPerson, importPeople, updatePerson } from './people.service.js';
+import { createPerson, deactivatePerson, getPerson, importPeople, reportInWords, updatePerson } from './people.service.js';
 import { countPeople, searchPeopleRows, type PeopleFilter, type PeoplePageCursor } from './people.store.js';
 
 const SearchQuery = Type.Composite([
@@ -32,7 +33,7 @@ export function decodeCursor(raw: string | undefined): PeoplePageCursor | null {
   } catch {
     // fall through
   }
-  throw new AppError('validation_failed', { message: 'The cursor is not valid.', fields: [{ field: 'cursor', message: 'is not valid' }] });
+  throw new AppError('validation_failed', { message: 'The cursor is not valid.', fields: [{ field: 'cursor', code: 'not_valid' }] });
 }
 
 export function filterOf(query: Static<typeof PeopleFilterSchema>): PeopleFilter {
@@ -109,7 +110,10 @@ export function peopleRoutes(deps: Deps): FastifyPluginAsyncTypebox {
         if (!body || typeof (body as NodeJS.ReadableStream).pipe !== 'function') {
           throw new AppError('unsupported_media_type', { message: 'Send the CSV file as the body with Content-Type: text/csv.' });
         }
-        return importPeople(deps, body as import('node:stream').Readable, request.auth.actor);
+        const report = await importPeople(deps, body as import('node:stream').Readable, request.auth.actor);
+        // The admin page posts the file with its session: its report follows the admin's language.
+        // An API token gets English, as every JSON message is.
+        return reportInWords(report, request.auth.via === 'session' ? pickLocale(request) : 'en');
       },
     );
   };

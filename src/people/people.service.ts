@@ -7,6 +7,8 @@ import { dialectOf } from '../db/dialect.js';
 import { retryOnConflict, uniqueViolationColumn } from '../db/database.js';
 import type { PeopleTable } from '../db/schema.js';
 import { AppError } from '../errors.js';
+import type { Locale } from '../lib/messages.js';
+import { describeProblems, type FieldProblem } from '../problems.js';
 import { recordAuditEvent, recordAuditEvents, type Actor, type AuditEventInput } from '../audit/audit.js';
 import { newId } from '../lib/id.js';
 import { SeenKeys } from '../lib/seen-keys.js';
@@ -16,9 +18,9 @@ import { searchTextOf, toPerson, validatePersonInput, type Person, type PersonIn
 import { findPersonById, insertPerson, lockPerson, refreshPeopleStatistics } from './people.store.js';
 
 function conflictError(column: string | null): AppError {
-  if (column === 'username') return new AppError('username_taken', { fields: [{ field: 'username', message: 'That username is taken.' }] });
-  if (column === 'email') return new AppError('email_taken', { fields: [{ field: 'email', message: 'That email address is already in use.' }] });
-  if (column === 'employee_id') return new AppError('employee_id_taken', { fields: [{ field: 'employeeId', message: 'That employee id is already in use.' }] });
+  if (column === 'username') return new AppError('username_taken', { fields: [{ field: 'username', code: 'username_taken' }] });
+  if (column === 'email') return new AppError('email_taken', { fields: [{ field: 'email', code: 'email_taken' }] });
+  if (column === 'employee_id') return new AppError('employee_id_taken', { fields: [{ field: 'employeeId', code: 'employee_id_taken' }] });
   return new AppError('conflict');
 }
 
@@ -98,7 +100,7 @@ async function assertAnotherAdminRemains(trx: Db, leavingId: string): Promise<vo
 
 export async function createPerson(deps: Deps, input: PersonInput, actor: Actor): Promise<Person> {
   const checked = validatePersonInput(input, { creating: true });
-  if (!checked.ok) throw new AppError('validation_failed', { fields: checked.problems, message: checked.problems.map((p) => p.message).join(' ') });
+  if (!checked.ok) throw new AppError('validation_failed', { fields: checked.problems, message: describeProblems('en', checked.problems) });
   const now = deps.clock.now();
   const row = newPersonRow({ ...checked.fields, name: checked.fields.name! }, now);
   try {
@@ -121,7 +123,7 @@ export async function getPerson(deps: Deps, id: string): Promise<Person | null> 
 
 export async function updatePerson(deps: Deps, id: string, input: PersonInput, actor: Actor): Promise<Person> {
   const checked = validatePersonInput(input, { creating: false });
-  if (!checked.ok) throw new AppError('validation_failed', { fields: checked.problems, message: checked.problems.map((p) => p.message).join(' ') });
+  if (!checked.ok) throw new AppError('validation_failed', { fields: checked.problems, message: describeProblems('en', checked.problems) });
   const now = deps.clock.now();
   const mayDemote = checked.fields.role !== undefined && checked.fields.role !== 'admin';
   try {
@@ -131,7 +133,7 @@ export async function updatePerson(deps: Deps, id: string, input: PersonInput, a
       if (!current) throw new AppError('not_found', { message: 'No person with that id.' });
       const next: PeopleTable = { ...current, ...checked.fields, updated_at: now };
       if (!next.username && !next.email && !next.employee_id) {
-        throw new AppError('validation_failed', { fields: [{ field: 'username', message: 'Keep at least one of username, email or employee id.' }] });
+        throw new AppError('validation_failed', { fields: [{ field: 'username', code: 'identity_kept' }] });
       }
       if (current.role === 'admin' && next.role !== 'admin') await assertAnotherAdminRemains(trx, id);
       next.search_text = searchTextOf(next);
@@ -180,7 +182,14 @@ export async function deactivatePerson(deps: Deps, id: string, actor: Actor): Pr
 export interface ImportReport {
   created: number;
   updated: number;
-  errors: { line: number; message: string }[];
+  /** Line 0 is about the file as a whole. The problems are codes: see reportInWords. */
+  errors: { line: number; problems: FieldProblem[] }[];
+}
+
+/** The report with each line's problems in words, as the API, the page and the CLI show it. */
+export function reportInWords(report: ImportReport, locale: Locale): { created: number; updated: number; errors: { line: number; message: string }[] } {
+  const errors = report.errors.map((error) => ({ line: error.line, message: describeProblems(locale, error.problems) }));
+  return { created: report.created, updated: report.updated, errors };
 }
 
 const HEADER_ALIASES: Record<string, keyof PersonInput> = {
@@ -217,15 +226,15 @@ interface PendingRow {
  * row's identities are remembered). Without it a second row for one person would silently become
  * an "update" of the first. Costs one map entry per identity: about 100 bytes per row.
  */
-function duplicateInFile(seen: SeenKeys, fields: ValidPersonFields, line: number): string | null {
+function duplicateInFile(seen: SeenKeys, fields: ValidPersonFields, line: number): FieldProblem | null {
   const keys: [string, string | null | undefined][] = [
     ['username', fields.username],
-    ['employee id', fields.employee_id],
+    ['employeeId', fields.employee_id],
     ['email', fields.email],
   ];
   for (const [label, value] of keys) {
     const earlier = value ? seen.get(`${label}:${value}`) : undefined;
-    if (earlier !== undefined) return `Not imported: ${label} "${value}" is also on line ${earlier} of this file.`;
+    if (value && earlier !== undefined) return { field: label, code: 'import_duplicate', params: { value, earlier } };
   }
   for (const [label, value] of keys) if (value) seen.set(`${label}:${value}`, line);
   return null;
@@ -267,9 +276,9 @@ async function detectDelimiter(input: Readable): Promise<{ delimiter: ',' | ';';
 export async function importPeople(deps: Deps, input: Readable, actor: Actor): Promise<ImportReport> {
   const report: ImportReport = { created: 0, updated: 0, errors: [] };
   let errorCount = 0;
-  const addError = (line: number, message: string): void => {
+  const addError = (line: number, problems: FieldProblem[]): void => {
     errorCount += 1;
-    if (report.errors.length < MAX_REPORTED_ERRORS) report.errors.push({ line, message });
+    if (report.errors.length < MAX_REPORTED_ERRORS) report.errors.push({ line, problems });
   };
   const { delimiter, stream } = await detectDelimiter(input);
   const parser = stream.pipe(
@@ -298,12 +307,12 @@ export async function importPeople(deps: Deps, input: Readable, actor: Actor): P
       });
       const checked = validatePersonInput(personInput, { creating: true });
       if (!checked.ok) {
-        addError(line, checked.problems.map((p) => p.message).join(' '));
+        addError(line, checked.problems);
         continue;
       }
       const duplicate = duplicateInFile(seen, checked.fields, line);
       if (duplicate) {
-        addError(line, duplicate);
+        addError(line, [duplicate]);
         continue;
       }
       pending.push({ line, fields: checked.fields });
@@ -324,7 +333,7 @@ export async function importPeople(deps: Deps, input: Readable, actor: Actor): P
   }
   if (columns === null) throw new AppError('invalid_csv', { message: 'The file is empty: it needs a header row.' });
   if (pending.length > 0) await importChunk(deps, pending, report, addError, actor);
-  if (broken) addError(broken.line, `The file is not valid CSV from here on (${broken.message}); the rows after this line were not imported.`);
+  if (broken) addError(broken.line, [{ field: 'file', code: 'import_csv_broken', params: { detail: broken.message } }]);
 
   // The summary; each person created or changed has an entry of their own, written with the row.
   const now = deps.clock.now();
@@ -340,7 +349,8 @@ export async function importPeople(deps: Deps, input: Readable, actor: Actor): P
     await refreshPeopleStatistics(deps.db).catch((error: unknown) => deps.log.warn({ err: { message: (error as Error).message } }, 'could not refresh the statistics on people after an import'));
   }
   if (errorCount > report.errors.length) {
-    report.errors.push({ line: 0, message: `${errorCount - report.errors.length} more rows had errors; fix the ones above and import again.` });
+    const count = errorCount - report.errors.length;
+    report.errors.push({ line: 0, problems: [{ field: 'file', code: 'import_more_errors', params: { count } }] });
   }
   return report;
 }
@@ -351,7 +361,7 @@ async function importChunk(
   deps: Deps,
   rows: PendingRow[],
   report: ImportReport,
-  addError: (line: number, message: string) => void,
+  addError: (line: number, problems: FieldProblem[]) => void,
   actor: Actor,
 ): Promise<void> {
   try {
@@ -359,7 +369,7 @@ async function importChunk(
     report.created += result.created;
     report.updated += result.updated;
     // Reported once the chunk is committed: a chunk redone row by row below must not report twice.
-    for (const error of result.errors) addError(error.line, error.message);
+    for (const error of result.errors) addError(error.line, error.problems);
   } catch (error) {
     // A clash the pre-checks could not see (a concurrent write): redo the chunk row by row so
     // only the clashing rows are reported.
@@ -370,7 +380,8 @@ async function importChunk(
       } catch (rowError) {
         const column = uniqueViolationColumn(rowError);
         if (column === null) throw rowError;
-        addError(row.line, `${column} is already in use by another person.`);
+        const field = column === 'employee_id' ? 'employeeId' : column;
+        addError(row.line, [{ field, code: 'import_in_use' }]);
       }
     }
   }
@@ -428,12 +439,13 @@ async function writeChunk(
       const other = index.get(value);
       return other !== undefined && other.id !== match?.id;
     };
-    const problems: string[] = [];
-    if (clash(fields.username, byUsername)) problems.push(`username "${fields.username}" belongs to another person`);
-    if (clash(fields.employee_id, byEmployeeId)) problems.push(`employee id "${fields.employee_id}" belongs to another person`);
-    if (clash(fields.email, byEmail)) problems.push(`email "${fields.email}" belongs to another person`);
+    const problems: FieldProblem[] = [];
+    const belongsToOther = (field: string, value: string): FieldProblem => ({ field, code: 'import_belongs_to_other', params: { value } });
+    if (clash(fields.username, byUsername)) problems.push(belongsToOther('username', fields.username!));
+    if (clash(fields.employee_id, byEmployeeId)) problems.push(belongsToOther('employeeId', fields.employee_id!));
+    if (clash(fields.email, byEmail)) problems.push(belongsToOther('email', fields.email!));
     if (problems.length > 0) {
-      errors.push({ line, message: `Not imported: ${problems.join('; ')}.` });
+      errors.push({ line, problems });
       continue;
     }
     let row: PeopleTable;
@@ -447,7 +459,7 @@ async function writeChunk(
           await assertAnotherAdminRemains(trx, match.id);
         } catch (error) {
           if (!(error instanceof AppError)) throw error;
-          errors.push({ line, message: `Not imported: ${error.message}` });
+          errors.push({ line, problems: [{ field: 'role', code: 'import_last_admin' }] });
           continue;
         }
       }

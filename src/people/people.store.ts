@@ -32,10 +32,6 @@ export async function insertPerson(db: Db, row: PeopleTable): Promise<void> {
   await db.insertInto('people').values(row).execute();
 }
 
-export async function updatePersonRow(db: Db, id: string, changes: Partial<PeopleTable>): Promise<void> {
-  await db.updateTable('people').set(changes).where('id', '=', id).execute();
-}
-
 export interface PeopleFilter {
   q?: string;
   hasEmail?: boolean;

@@ -1,6 +1,6 @@
 // A person of the directory: types and the pure rules of SPEC §1 (no database, no HTTP).
 import type { PeopleTable, PersonCodeState, PersonRole, PersonStatus } from '../db/schema.js';
-import type { FieldProblem } from '../errors.js';
+import type { FieldProblem } from '../problems.js';
 
 /** The code state a person shows: their latest code, with expiry decided against "now". */
 export type CodeState = PersonCodeState | 'expired';
@@ -68,8 +68,7 @@ export function toPerson(row: PeopleTable, now: number): Person {
 const FORBIDDEN_IN_TEXT = /[\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/;
 // A lone UTF-16 surrogate is not text: it would not survive storage, export or a PDF.
 const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
-/** The username rule in plain words, for error messages. */
-export const USERNAME_RULE = 'Username must be 3–64 of a–z, 0–9, ".", "_" or "-", starting with a letter or digit.';
+// The rule in words is problemText's `username_rule` (src/problems.ts).
 const USERNAME = /^[a-z0-9][a-z0-9._-]{2,63}$/;
 
 /**
@@ -130,10 +129,10 @@ export function validatePersonInput(
 
   if (input.name !== undefined) {
     const name = cleanText(input.name, 200);
-    if (name === null) problems.push({ field: 'name', message: 'Name must be 1–200 characters, without control characters.' });
+    if (name === null) problems.push({ field: 'name', code: 'name_invalid' });
     else fields.name = name;
   } else if (options.creating) {
-    problems.push({ field: 'name', message: 'Name is required.' });
+    problems.push({ field: 'name', code: 'name_required' });
   }
 
   const optionalText = (key: 'department' | 'location' | 'title', value: string | null | undefined): void => {
@@ -143,7 +142,7 @@ export function validatePersonInput(
       return;
     }
     const cleaned = cleanText(value, 200);
-    if (cleaned === null) problems.push({ field: key, message: `${key} must be at most 200 characters, without control characters.` });
+    if (cleaned === null) problems.push({ field: key, code: `${key}_invalid` });
     else fields[key] = cleaned;
   };
   optionalText('department', input.department);
@@ -155,10 +154,7 @@ export function validatePersonInput(
     else {
       const username = normaliseUsername(input.username);
       if (username === null) {
-        problems.push({
-          field: 'username',
-          message: USERNAME_RULE,
-        });
+        problems.push({ field: 'username', code: 'username_rule' });
       } else fields.username = username;
     }
   }
@@ -166,7 +162,7 @@ export function validatePersonInput(
     if (input.email === null || input.email.trim() === '') fields.email = null;
     else {
       const email = normaliseEmail(input.email);
-      if (email === null) problems.push({ field: 'email', message: 'Email address is not valid.' });
+      if (email === null) problems.push({ field: 'email', code: 'email_invalid' });
       else fields.email = email;
     }
   }
@@ -174,17 +170,17 @@ export function validatePersonInput(
     if (input.employeeId === null || input.employeeId.trim() === '') fields.employee_id = null;
     else {
       const employeeId = cleanText(input.employeeId, 64);
-      if (employeeId === null) problems.push({ field: 'employeeId', message: 'Employee id must be at most 64 characters.' });
+      if (employeeId === null) problems.push({ field: 'employeeId', code: 'employee_id_invalid' });
       else fields.employee_id = employeeId;
     }
   }
   if (input.role !== undefined) {
-    if (input.role !== 'member' && input.role !== 'admin') problems.push({ field: 'role', message: 'Role must be member or admin.' });
+    if (input.role !== 'member' && input.role !== 'admin') problems.push({ field: 'role', code: 'role_invalid' });
     else fields.role = input.role;
   }
 
   if (options.creating && problems.length === 0 && !fields.username && !fields.email && !fields.employee_id) {
-    problems.push({ field: 'username', message: 'Give at least one of username, email or employee id.' });
+    problems.push({ field: 'username', code: 'identity_required' });
   }
   return problems.length > 0 ? { ok: false, problems } : { ok: true, fields };
 }

@@ -5,6 +5,7 @@
 import type { Db } from '../db/database.js';
 import type { ApiTokensTable } from '../db/schema.js';
 import { AppError } from '../errors.js';
+import { describeProblem, type FieldProblem } from '../problems.js';
 import { recordAuditEvent, type Actor } from '../audit/audit.js';
 import { DAY, MINUTE } from '../lib/clock.js';
 import { newId } from '../lib/id.js';
@@ -63,14 +64,14 @@ export async function createApiToken(
   }
   const name = options.name.trim();
   if (name === '' || name.length > API_TOKEN_NAME_MAX) {
-    const message = `must be 1 to ${API_TOKEN_NAME_MAX} characters`;
-    throw new AppError('validation_failed', { message: `name ${message}.`, fields: [{ field: 'name', message }] });
+    const problem: FieldProblem = { field: 'name', code: 'token_name_length', params: { max: API_TOKEN_NAME_MAX } };
+    throw new AppError('validation_failed', { message: `name ${describeProblem('en', problem)}.`, fields: [problem] });
   }
   const days = options.expiresInDays ?? API_TOKEN_DAYS.default;
   if (!Number.isInteger(days) || days < API_TOKEN_DAYS.min || days > API_TOKEN_DAYS.max) {
-    const message = `must be a whole number from ${API_TOKEN_DAYS.min} to ${API_TOKEN_DAYS.max}`;
-    const fields = [{ field: 'expiresInDays', message }];
-    throw new AppError('validation_failed', { message: `expiresInDays ${message}.`, fields });
+    const params = { min: API_TOKEN_DAYS.min, max: API_TOKEN_DAYS.max };
+    const problem: FieldProblem = { field: 'expiresInDays', code: 'token_days_range', params };
+    throw new AppError('validation_failed', { message: `expiresInDays ${describeProblem('en', problem)}.`, fields: [problem] });
   }
   const token = `ks_${randomToken(32)}`;
   const row: ApiTokensTable = {

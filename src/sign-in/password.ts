@@ -15,6 +15,8 @@ import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { hash as argon2Hash, verify as argon2Verify } from '@node-rs/argon2';
 import type { Algorithm, Options as Argon2Options } from '@node-rs/argon2';
+import type { Locale } from '../lib/messages.js';
+import { describeProblem, type FieldProblem } from '../problems.js';
 
 export const MIN_PASSWORD_LENGTH = 8;
 export const RECOMMENDED_PASSWORD_LENGTH = 15;
@@ -126,24 +128,19 @@ export function checkPassword(
   return null;
 }
 
-const MESSAGES: Record<'en' | 'sv', Record<PasswordProblem, string>> = {
-  en: {
-    too_short: `Use at least ${MIN_PASSWORD_LENGTH} characters. ${RECOMMENDED_PASSWORD_LENGTH} or more is better.`,
-    too_long: `Use at most ${MAX_PASSWORD_LENGTH} characters.`,
-    common: 'This password is too common. Choose another one.',
-    contains_username: 'The password must not contain your username. Choose another one.',
-  },
-  sv: {
-    too_short: `Använd minst ${MIN_PASSWORD_LENGTH} tecken. ${RECOMMENDED_PASSWORD_LENGTH} eller fler är bättre.`,
-    too_long: `Använd högst ${MAX_PASSWORD_LENGTH} tecken.`,
-    common: 'Det här lösenordet är för vanligt. Välj ett annat.',
-    contains_username: 'Lösenordet får inte innehålla ditt användarnamn. Välj ett annat.',
-  },
-};
+/** A policy problem as a field problem; its words are problemText's `password_…` (src/problems.ts). */
+export function passwordFieldProblem(problem: PasswordProblem): FieldProblem {
+  if (problem === 'too_short') {
+    const params = { min: MIN_PASSWORD_LENGTH, recommended: RECOMMENDED_PASSWORD_LENGTH };
+    return { field: 'password', code: 'password_too_short', params };
+  }
+  if (problem === 'too_long') return { field: 'password', code: 'password_too_long', params: { max: MAX_PASSWORD_LENGTH } };
+  return { field: 'password', code: `password_${problem}` };
+}
 
 /** A plain-words message for a policy problem, in English or Swedish. */
-export function passwordProblemMessage(problem: PasswordProblem, locale: 'en' | 'sv'): string {
-  return MESSAGES[locale][problem];
+export function passwordProblemMessage(problem: PasswordProblem, locale: Locale): string {
+  return describeProblem(locale, passwordFieldProblem(problem));
 }
 
 // ---------------------------------------------------------------------------

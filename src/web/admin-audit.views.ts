@@ -2,7 +2,7 @@
 import { AUDIT_ACTIONS, type AuditAction, type AuditEvent } from '../audit/audit.js';
 import { html, type SafeHtml } from '../http/html.js';
 import { defineMessages, type Locale } from '../http/i18n.js';
-import { label } from '../http/labels.js';
+import { labelText } from '../http/labels.js';
 import type { PeopleFilter } from '../people/people.store.js';
 import { auditActionText, filterSummary, formatDateTime, notice, roleText, selectField, textField, timeElement, withQuery } from './admin.views.js';
 
@@ -248,7 +248,7 @@ export function auditPage(model: AuditPageModel): SafeHtml {
       ? html`<p class="empty">${t('noEvents')}</p>`
       : html`<div class="table-wrap" role="region" aria-labelledby="audit-caption" tabindex="0">
 <table class="audit-table">
-  <caption id="audit-caption" class="visually-hidden">${label(locale, 'auditLog')}</caption>
+  <caption id="audit-caption" class="visually-hidden">${labelText(locale, 'auditLog')}</caption>
   <thead><tr>
     <th scope="col">${t('time')}</th>
     <th scope="col">${t('action')}</th>
@@ -269,7 +269,7 @@ export function auditPage(model: AuditPageModel): SafeHtml {
   )}</tbody>
 </table>
 </div>`;
-  return html`<h1>${label(locale, 'auditLog')}</h1>
+  return html`<h1>${labelText(locale, 'auditLog')}</h1>
 ${hasErrors && notice('error', Object.values(errors).join(' '), { alert: true })}
 ${form}
 ${table}

@@ -2,11 +2,12 @@
 // once, with copy and print), deactivate one code, get codes for a group (confirmation → the
 // batch page with its downloads), and deactivate the codes of a group.
 import type { Batch } from '../access-codes/batches.service.js';
+import { slipText } from '../access-codes/slip.messages.js';
 import { HOUR } from '../lib/clock.js';
 import { csrfField } from '../http/forms.js';
-import { html, raw, type SafeHtml } from '../http/html.js';
+import { fillHtml, html, raw, type SafeHtml } from '../http/html.js';
 import { defineMessages, type Locale } from '../http/i18n.js';
-import { label } from '../http/labels.js';
+import { labelText } from '../http/labels.js';
 import type { Person } from '../people/person.js';
 import type { PeopleFilter } from '../people/people.store.js';
 import { adminText, filterHiddenFields, filterSummary, formatDateTime, formatNumber, notice, peopleCount, timeElement } from './admin.views.js';
@@ -32,9 +33,6 @@ export const codesText = defineMessages({
     print: 'Print slip',
     done: 'Done',
     codeLabel: 'The access code',
-    slipHeading: 'Your Keyslip access code',
-    slipSteps: 'Go to the address or scan the code, enter the code, confirm your username and choose a password.',
-    slipPrivate: 'Keep this slip private: anyone with this code can get into your account.',
     qrAlt: 'QR code that opens the access code page with this code filled in',
     goneTitle: 'The access code is no longer shown',
     goneText: 'An access code is shown only once, right after it is made. If it was lost, get a new one: it replaces the old code.',
@@ -87,9 +85,6 @@ export const codesText = defineMessages({
     print: 'Skriv ut lapp',
     done: 'Klar',
     codeLabel: 'Åtkomstkoden',
-    slipHeading: 'Din Keyslip-åtkomstkod',
-    slipSteps: 'Gå till adressen eller skanna koden, ange koden, bekräfta ditt användarnamn och välj ett lösenord.',
-    slipPrivate: 'Håll lappen hemlig: den som har koden kommer åt ditt konto.',
     qrAlt: 'QR-kod som öppnar åtkomstkodsidan med koden ifylld',
     goneTitle: 'Åtkomstkoden visas inte längre',
     goneText: 'En åtkomstkod visas bara en gång, direkt när den skapas. Om den har kommit bort, hämta en ny – den ersätter den gamla.',
@@ -128,13 +123,7 @@ type Key = Parameters<typeof codesText>[1];
 const tr = (locale: Locale) => (key: Key, vars?: Record<string, string | number>): string => codesText(locale, key, vars);
 
 function breadcrumb(locale: Locale, person?: Person): SafeHtml {
-  return html`<p class="breadcrumb"><a href="/admin/people">${label(locale, 'people')}</a>${person && html` › <a href="/admin/people/${person.id}">${person.name}</a>`}</p>`;
-}
-
-/** Puts a <time> where `{date}` stands in a message (the rest escaped as usual). */
-function withTime(message: string, time: SafeHtml): SafeHtml {
-  const [before, after] = message.split('{date}') as [string, string | undefined];
-  return after === undefined ? html`${message}` : html`${before}${time}${after}`;
+  return html`<p class="breadcrumb"><a href="/admin/people">${labelText(locale, 'people')}</a>${person && html` › <a href="/admin/people/${person.id}">${person.name}</a>`}</p>`;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -153,16 +142,15 @@ function lifetimeText(locale: Locale, hours: number, isMax: boolean): string {
   return t('lifetimeHours', { hours });
 }
 
-export function issueCodePage(options: { locale: Locale; csrfToken: string; person: Person; maxLifetimeMs: number; returnTo: string; error?: string }): SafeHtml {
+export function issueCodePage(options: { locale: Locale; csrfToken: string; person: Person; maxLifetimeMs: number; returnTo: string }): SafeHtml {
   const { locale, person } = options;
   const t = tr(locale);
   const choices = lifetimeChoices(options.maxLifetimeMs);
   const activeUntil = person.codeState === 'active' && person.codeExpiresAt ? Date.parse(person.codeExpiresAt) : null;
   return html`${breadcrumb(locale, person)}
-<h1>${label(locale, 'getAccessCode')}</h1>
+<h1>${labelText(locale, 'getAccessCode')}</h1>
 <p class="lead">${t('forPerson', { name: person.name })}</p>
-${options.error && notice('error', options.error, { alert: true })}
-${activeUntil !== null && notice('warning', html`<p>${withTime(t('replaces', { name: person.name }), timeElement(locale, activeUntil))}</p>`)}
+${activeUntil !== null && notice('warning', html`<p>${fillHtml(codesText.catalog[locale].replaces, { name: person.name, date: timeElement(locale, activeUntil) })}</p>`)}
 <form method="post" action="/admin/people/${person.id}/access-code">
   ${csrfField(options.csrfToken)}
   <input type="hidden" name="return" value="${options.returnTo}">
@@ -177,7 +165,7 @@ ${activeUntil !== null && notice('warning', html`<p>${withTime(t('replaces', { n
   </fieldset>
   <p>${t('sensitive')}</p>
   <div class="actions">
-    <button type="submit" data-submit-once>${label(locale, 'getAccessCode')}</button>
+    <button type="submit" data-submit-once>${labelText(locale, 'getAccessCode')}</button>
     <a class="button button-secondary" href="${options.returnTo}">${adminText(locale, 'cancel')}</a>
   </div>
 </form>`;
@@ -203,21 +191,21 @@ export function shownCodePage(model: ShownCodeModel): SafeHtml {
   return html`<div class="no-print">${breadcrumb(locale, person)}</div>
 <h1 class="no-print">${t('shownTitle', { name: person.name })}</h1>
 <div class="notice notice-warning no-print" role="alert"><p><strong>${t('shownOnce')}</strong></p></div>
-<section class="slip" aria-label="${t('slipHeading')}">
-  <p class="slip-heading print-only">${t('slipHeading')}</p>
+<section class="slip" aria-label="${slipText(locale, 'heading')}">
+  <p class="slip-heading print-only">${slipText(locale, 'heading')}</p>
   <p class="slip-name">${person.name}</p>
   <p class="slip-username">${person.username ? t('usernameIs', { username: person.username }) : t('usernameLater')}</p>
   <p class="visually-hidden" id="code-label">${t('codeLabel')}</p>
   <p class="code-display" id="access-code" aria-labelledby="code-label" data-code="${model.code}">${groups.map(
     (group, index) => html`${index > 0 ? html`<span class="code-sep" aria-hidden="true">-</span>` : ''}<span class="code-group">${group}</span>`,
   )}</p>
-  <p class="slip-expiry">${withTime(t('validUntil'), expiry)}</p>
+  <p class="slip-expiry">${fillHtml(codesText.catalog[locale].validUntil, { date: expiry })}</p>
   <div class="slip-how">
     <img class="slip-qr" src="${model.qrDataUrl}" alt="${t('qrAlt')}" width="132" height="132">
     <div>
       <p class="slip-url">${model.accessCodeUrl}</p>
-      <p class="slip-steps">${t('slipSteps')}</p>
-      <p class="slip-private print-only">${t('slipPrivate')}</p>
+      <p class="slip-steps">${slipText(locale, 'instructions')}</p>
+      <p class="slip-private print-only">${slipText(locale, 'keepPrivate')}</p>
     </div>
   </div>
 </section>
@@ -237,7 +225,7 @@ export function codeGonePage(options: { locale: Locale; person: Person; returnTo
 <h1>${t('goneTitle')}</h1>
 <p>${t('goneText')}</p>
 <div class="actions">
-  ${person.status !== 'deactivated' && html`<a class="button" href="/admin/people/${person.id}/access-code?return=${encodeURIComponent(options.returnTo)}">${label(locale, 'getAccessCode')}</a>`}
+  ${person.status !== 'deactivated' && html`<a class="button" href="/admin/people/${person.id}/access-code?return=${encodeURIComponent(options.returnTo)}">${labelText(locale, 'getAccessCode')}</a>`}
   <a class="button button-secondary" href="${options.returnTo}">${t('done')}</a>
 </div>`;
 }
@@ -248,18 +236,18 @@ export function deactivateCodePage(options: { locale: Locale; csrfToken: string;
   const activeUntil = person.codeState === 'active' && person.codeExpiresAt ? Date.parse(person.codeExpiresAt) : null;
   if (activeUntil === null) {
     return html`${breadcrumb(locale, person)}
-<h1>${label(locale, 'deactivateAccessCode')}</h1>
+<h1>${labelText(locale, 'deactivateAccessCode')}</h1>
 <p>${t('noActiveCode', { name: person.name })}</p>
 <p><a class="button button-secondary" href="${options.returnTo}">${adminText(locale, 'back')}</a></p>`;
   }
   return html`${breadcrumb(locale, person)}
-<h1>${label(locale, 'deactivateAccessCode')}</h1>
-<p>${withTime(t('deactivateText', { name: person.name }), timeElement(locale, activeUntil))}</p>
+<h1>${labelText(locale, 'deactivateAccessCode')}</h1>
+<p>${fillHtml(codesText.catalog[locale].deactivateText, { name: person.name, date: timeElement(locale, activeUntil) })}</p>
 <form method="post" action="/admin/people/${person.id}/access-code/deactivate">
   ${csrfField(options.csrfToken)}
   <input type="hidden" name="return" value="${options.returnTo}">
   <div class="actions">
-    <button type="submit" class="button-danger">${label(locale, 'deactivateAccessCode')}</button>
+    <button type="submit" class="button-danger">${labelText(locale, 'deactivateAccessCode')}</button>
     <a class="button button-secondary" href="${options.returnTo}">${adminText(locale, 'cancel')}</a>
   </div>
 </form>`;
@@ -287,13 +275,13 @@ export function bulkIssuePage(model: BulkIssueModel): SafeHtml {
   const who = peopleCount(locale, model.count);
   if (model.count === 0) {
     return html`${breadcrumb(locale)}
-<h1>${label(locale, 'getAccessCodes')}</h1>
+<h1>${labelText(locale, 'getAccessCodes')}</h1>
 <p>${t('bulkNone')}</p>
 <p class="muted">${filterSummary(locale, filter)}</p>
 <p><a class="button button-secondary" href="/admin/people">${t('backToPeople')}</a></p>`;
   }
   return html`${breadcrumb(locale)}
-<h1>${label(locale, 'getAccessCodes')}</h1>
+<h1>${labelText(locale, 'getAccessCodes')}</h1>
 ${model.error && notice('error', model.error, { alert: true })}
 <p class="lead" id="bulk-count">${t('bulkFor', { count: who, filter: filterSummary(locale, filter) })}</p>
 ${

@@ -6,7 +6,7 @@
 import { csrfField } from '../http/forms.js';
 import { html, type SafeHtml } from '../http/html.js';
 import { defineMessages, type Locale } from '../http/i18n.js';
-import { label } from '../http/labels.js';
+import { labelText } from '../http/labels.js';
 import { adminText } from './admin.views.js';
 
 export const importText = defineMessages({
@@ -69,7 +69,7 @@ export function importPage(options: { locale: Locale; csrfToken: string }): Safe
     noErrors: t('noErrors'),
     line: importText.catalog[locale].line,
   };
-  return html`<p class="breadcrumb"><a href="/admin/people">${label(locale, 'people')}</a></p>
+  return html`<p class="breadcrumb"><a href="/admin/people">${labelText(locale, 'people')}</a></p>
 <h1>${adminText(locale, 'importPeople')}</h1>
 <p>${t('intro')}</p>
 <h2>${t('columns')}</h2>

@@ -4,7 +4,7 @@ import type { PersonStatus } from '../db/schema.js';
 import { csrfField } from '../http/forms.js';
 import { html, raw, type SafeHtml } from '../http/html.js';
 import { defineMessages, type Locale } from '../http/i18n.js';
-import { label } from '../http/labels.js';
+import { labelText } from '../http/labels.js';
 import type { CodeState, Person } from '../people/person.js';
 import type { PeopleFilter } from '../people/people.store.js';
 import {
@@ -155,8 +155,8 @@ function ms(iso: string | null): number | null {
 export function personMenuItems(locale: Locale, person: Person, returnTo: string): MenuItem[] {
   const back = `?return=${encodeURIComponent(returnTo)}`;
   const items: MenuItem[] = [];
-  if (person.status !== 'deactivated') items.push({ href: `/admin/people/${person.id}/access-code${back}`, text: label(locale, 'getAccessCode') });
-  if (person.codeState === 'active') items.push({ href: `/admin/people/${person.id}/access-code/deactivate${back}`, text: label(locale, 'deactivateAccessCode') });
+  if (person.status !== 'deactivated') items.push({ href: `/admin/people/${person.id}/access-code${back}`, text: labelText(locale, 'getAccessCode') });
+  if (person.codeState === 'active') items.push({ href: `/admin/people/${person.id}/access-code/deactivate${back}`, text: labelText(locale, 'deactivateAccessCode') });
   items.push({ href: `/admin/people/${person.id}`, text: adminText(locale, 'edit') });
   if (person.status !== 'deactivated') items.push({ href: `/admin/people/${person.id}/deactivate`, text: adminText(locale, 'deactivatePerson'), danger: true });
   return items;
@@ -191,7 +191,7 @@ export function peopleResults(model: PeopleListModel, returnTo: string): SafeHtm
       ? html`<p class="empty">${t('noResults')}</p>`
       : html`<div class="table-wrap" role="region" aria-labelledby="people-caption" tabindex="0">
 <table class="people-table">
-  <caption id="people-caption" class="visually-hidden">${label(locale, 'people')}: ${filterSummary(locale, filter)}</caption>
+  <caption id="people-caption" class="visually-hidden">${labelText(locale, 'people')}: ${filterSummary(locale, filter)}</caption>
   <thead><tr>
     <th scope="col">${adminText(locale, 'name')}</th>
     <th scope="col">${adminText(locale, 'username')}</th>
@@ -244,14 +244,14 @@ export function peopleListPage(model: PeopleListModel, returnTo: string): SafeHt
   const params = filterParams(filter);
   const selection = (base: string): string => withQuery(base, new URLSearchParams([...params, ['selection', '1']]));
   const topItems: MenuItem[] = [
-    { href: '/admin/access-codes/issue?hasEmail=false', text: label(locale, 'getAccessCodes') },
+    { href: '/admin/access-codes/issue?hasEmail=false', text: labelText(locale, 'getAccessCodes') },
     { href: selection('/admin/access-codes/issue'), text: t('getAccessCodesSelection'), selectionBase: '/admin/access-codes/issue' },
     { href: selection('/admin/access-codes/deactivate'), text: t('deactivateAccessCodesSelection'), danger: true, selectionBase: '/admin/access-codes/deactivate' },
   ];
   topItems.push({ href: '/admin/people/new', text: adminText(locale, 'addPerson') });
   topItems.push({ href: '/admin/people/import', text: adminText(locale, 'importPeople') });
   return html`<div class="page-head">
-  <h1>${label(locale, 'people')}</h1>
+  <h1>${labelText(locale, 'people')}</h1>
   <div class="page-head-actions">
     <a class="button button-small button-secondary" href="/admin/people/new">${adminText(locale, 'addPerson')}</a>
     ${moreOptionsMenu(locale, { id: 'people-menu', items: topItems, visibleLabel: true })}
@@ -333,8 +333,8 @@ function accountPanel(model: PersonFormModel, person: Person): SafeHtml {
   </dl>
   <h3>${t('personActions')}</h3>
   <ul class="action-list">
-    ${person.status !== 'deactivated' && html`<li><a href="/admin/people/${person.id}/access-code${back}">${label(locale, 'getAccessCode')}</a></li>`}
-    ${person.codeState === 'active' && html`<li><a href="/admin/people/${person.id}/access-code/deactivate${back}">${label(locale, 'deactivateAccessCode')}</a></li>`}
+    ${person.status !== 'deactivated' && html`<li><a href="/admin/people/${person.id}/access-code${back}">${labelText(locale, 'getAccessCode')}</a></li>`}
+    ${person.codeState === 'active' && html`<li><a href="/admin/people/${person.id}/access-code/deactivate${back}">${labelText(locale, 'deactivateAccessCode')}</a></li>`}
     <li><a href="/admin/audit?person=${encodeURIComponent(person.username ?? person.id)}">${t('auditForPerson')}</a></li>
     ${person.status !== 'deactivated' && html`<li><a class="danger" href="/admin/people/${person.id}/deactivate">${adminText(locale, 'deactivatePerson')}</a></li>`}
   </ul>
@@ -373,7 +373,7 @@ export function personFormPage(model: PersonFormModel): SafeHtml {
     <a class="button button-secondary" href="/admin/people">${adminText(locale, 'cancel')}</a>
   </div>
 </form>`;
-  return html`<p class="breadcrumb"><a href="/admin/people">${label(locale, 'people')}</a></p>
+  return html`<p class="breadcrumb"><a href="/admin/people">${labelText(locale, 'people')}</a></p>
 <h1>${person ? person.name : t('addTitle')}</h1>
 ${model.done && notice('success', model.done)}
 ${person?.status === 'deactivated' && notice('warning', t('alreadyDeactivated'))}
@@ -393,7 +393,7 @@ ${errorSummary(locale, errors, labels)}
 export function deactivatePersonPage(options: { locale: Locale; csrfToken: string; person: Person; self: boolean }): SafeHtml {
   const { locale, person } = options;
   const t = (key: Parameters<typeof peopleText>[1], vars?: Record<string, string | number>): string => peopleText(locale, key, vars);
-  return html`<p class="breadcrumb"><a href="/admin/people">${label(locale, 'people')}</a> › <a href="/admin/people/${person.id}">${person.name}</a></p>
+  return html`<p class="breadcrumb"><a href="/admin/people">${labelText(locale, 'people')}</a> › <a href="/admin/people/${person.id}">${person.name}</a></p>
 <h1>${t('deactivateTitle', { name: person.name })}</h1>
 ${options.self && notice('warning', t('deactivateSelf'))}
 <p>${t('deactivateText')}</p>

@@ -4,7 +4,7 @@
 import { csrfField } from '../http/forms.js';
 import { html, type SafeHtml } from '../http/html.js';
 import { defineMessages, type Locale } from '../http/i18n.js';
-import { label } from '../http/labels.js';
+import { labelText } from '../http/labels.js';
 import type { ApiToken } from '../sessions/api-tokens.js';
 import { adminText, notice, timeElement } from './admin.views.js';
 
@@ -87,7 +87,7 @@ export function tokensPage(options: TokensPageModel): SafeHtml {
       ? html`<p class="empty">${t('noTokens')}</p>`
       : html`<div class="table-wrap" role="region" aria-labelledby="tokens-caption" tabindex="0">
 <table class="tokens-table">
-  <caption id="tokens-caption" class="visually-hidden">${label(locale, 'apiTokens')}</caption>
+  <caption id="tokens-caption" class="visually-hidden">${labelText(locale, 'apiTokens')}</caption>
   <thead><tr>
     <th scope="col">${t('name')}</th>
     <th scope="col">${t('owner')}</th>
@@ -118,7 +118,7 @@ export function tokensPage(options: TokensPageModel): SafeHtml {
   )}</tbody>
 </table>
 </div>`;
-  return html`<h1>${label(locale, 'apiTokens')}</h1>
+  return html`<h1>${labelText(locale, 'apiTokens')}</h1>
 ${options.done && notice('success', t('doneRevoked'))}
 <p>${t('intro')}</p>
 <p>${t('howToCreate')}</p>

@@ -3,10 +3,13 @@
 import type { AuditAction } from '../audit/audit.js';
 import type { AccessCodeStateName } from '../access-codes/access-codes.service.js';
 import type { PersonRole, PersonStatus } from '../db/schema.js';
-import { html, raw, type SafeHtml } from '../http/html.js';
+import { fillHtml, html, raw, type SafeHtml } from '../http/html.js';
 import { defineMessages, type Locale } from '../http/i18n.js';
-import { label } from '../http/labels.js';
+import { labelText } from '../http/labels.js';
 import type { PeopleFilter } from '../people/people.store.js';
+import { formatDateTime, timeElement } from '../http/time.js';
+
+export { formatDate, formatDateTime, timeElement } from '../http/time.js';
 
 export const adminText = defineMessages({
   en: {
@@ -120,21 +123,6 @@ export function peopleCount(locale: Locale, count: number, capped = false): stri
   return adminText(locale, 'people', { count: formatNumber(locale, count) });
 }
 
-/** Date and time in the server's time zone, e.g. "1 Jan 2026, 09:00" / "1 jan. 2026 09:00". */
-export function formatDateTime(locale: Locale, ms: number): string {
-  return new Intl.DateTimeFormat(INTL_LOCALE[locale], { dateStyle: 'medium', timeStyle: 'short' }).format(new Date(ms));
-}
-
-export function formatDate(locale: Locale, ms: number): string {
-  return new Intl.DateTimeFormat(INTL_LOCALE[locale], { dateStyle: 'medium' }).format(new Date(ms));
-}
-
-/** A <time> element: machine-readable ISO, human-readable local text. */
-export function timeElement(locale: Locale, ms: number, options: { dateOnly?: boolean } = {}): SafeHtml {
-  const text = options.dateOnly ? formatDate(locale, ms) : formatDateTime(locale, ms);
-  return html`<time datetime="${new Date(ms).toISOString()}">${text}</time>`;
-}
-
 export function roleText(locale: Locale, role: PersonRole): string {
   return adminText(locale, role === 'admin' ? 'roleAdmin' : 'roleMember');
 }
@@ -165,9 +153,8 @@ export function codeStateText(locale: Locale, state: AccessCodeStateName, expire
 /** The code state with its expiry as a <time>, and a class for its colour. */
 export function codeStateBadge(locale: Locale, state: AccessCodeStateName, expiresAt: number | null): SafeHtml {
   if (state === 'active' && expiresAt) {
-    const template = adminText.catalog[locale].codeActive;
-    const [before, after] = template.split('{date}') as [string, string | undefined];
-    return html`<span class="code-state code-state-active">${before}${timeElement(locale, expiresAt)}${after ?? ''}</span>`;
+    const text = fillHtml(adminText.catalog[locale].codeActive, { date: timeElement(locale, expiresAt) });
+    return html`<span class="code-state code-state-active">${text}</span>`;
   }
   return html`<span class="code-state code-state-${state}">${codeStateText(locale, state)}</span>`;
 }
@@ -354,7 +341,7 @@ export interface MenuItem {
  */
 export function moreOptionsMenu(locale: Locale, options: { id: string; items: MenuItem[]; describedBy?: string; visibleLabel?: boolean; align?: 'start' | 'end' }): SafeHtml {
   const buttonId = `${options.id}-button`;
-  const moreOptions = label(locale, 'moreOptions');
+  const moreOptions = labelText(locale, 'moreOptions');
   const item = (entry: MenuItem, role: boolean): SafeHtml =>
     role
       ? html`<li role="none"><a role="menuitem" tabindex="-1" href="${entry.href}"${entry.danger ? raw(' class="danger"') : ''}${

@@ -2,7 +2,7 @@
 // come from src/http/labels.ts instead, so they are spelled one way everywhere.
 import { defineMessages } from '../http/i18n.js';
 
-export const m = defineMessages({
+export const frontlineText = defineMessages({
   en: {
     // /login
     loginIntro: 'Sign in with the username your admin gave you, or your email address if you have one.',
@@ -10,7 +10,6 @@ export const m = defineMessages({
     password: 'Password',
     signedOut: 'You are signed out.',
     signedOutEverywhere: 'You are signed out on every device.',
-    signInFailed: 'The username or password is wrong.',
     signInToContinue: 'Sign in to continue.',
 
     // /help/login
@@ -123,7 +122,6 @@ export const m = defineMessages({
     password: 'Lösenord',
     signedOut: 'Du är utloggad.',
     signedOutEverywhere: 'Du är utloggad på alla enheter.',
-    signInFailed: 'Användarnamnet eller lösenordet är fel.',
     signInToContinue: 'Logga in för att fortsätta.',
 
     helpIntro: 'De flesta problem med inloggning har en enkel orsak. Prova detta först.',
@@ -229,4 +227,4 @@ export const m = defineMessages({
   },
 });
 
-export type MessageKey = keyof typeof m.catalog.en;
+export type MessageKey = keyof typeof frontlineText.catalog.en;

@@ -13,7 +13,7 @@ import { registerAssets } from '../http/assets.js';
 import { clearSessionCookie, cookieName, isHttps, setSessionCookie } from '../http/cookies.js';
 import { csrfTokenForRequest, formString, safeNextPath, verifyFormCsrf } from '../http/forms.js';
 import { isLocale, LANG_COOKIE, pickLocale, type Locale } from '../http/i18n.js';
-import { label } from '../http/labels.js';
+import { labelText } from '../http/labels.js';
 import { renderPage, sendPage } from '../http/layout.js';
 import { pageErrorHandler } from '../http/page-errors.js';
 import { normaliseUsername } from '../people/person.js';
@@ -21,7 +21,7 @@ import { listPersonSessions } from '../sessions/sessions.store.js';
 import { checkPassword, passwordProblemMessage } from '../sign-in/password.js';
 import { signIn, signOut } from '../sign-in/sign-in.service.js';
 import { INTERACTION_FIELD, interactionPath, interactionUidOf } from '../oidc/interaction-link.js';
-import { m } from './frontline.messages.js';
+import { frontlineText } from './frontline.messages.js';
 import { ACCESS_CODE_PATH, accessCodeBody, accessCodeTitle, helpBody, homeBody, loginBody, type CodeStepView, type FormProblem, type LoginView } from './frontline.views.js';
 
 const ONE_YEAR_SECONDS = 365 * 24 * 60 * 60;
@@ -65,7 +65,7 @@ export function frontlineRoutes(deps: Deps): FastifyPluginAsync {
     function sendLogin(request: FastifyRequest, reply: FastifyReply, view: Omit<LoginView, 'csrfToken'>, status = 200): FastifyReply {
       const locale = pickLocale(request);
       const csrfToken = csrfTokenForRequest(deps, request, reply);
-      const page = renderPage({ locale, title: label(locale, 'signIn'), body: loginBody(locale, { ...view, csrfToken }), auth: request.auth, csrfToken, path: pathOf(request), status });
+      const page = renderPage({ locale, title: labelText(locale, 'signIn'), body: loginBody(locale, { ...view, csrfToken }), auth: request.auth, csrfToken, path: pathOf(request), status });
       return sendPage(reply, page, { noStore: true, status });
     }
 
@@ -76,7 +76,7 @@ export function frontlineRoutes(deps: Deps): FastifyPluginAsync {
       if (request.auth.via === 'session' && !interaction) return reply.redirect(next || '/', 303);
       const locale = pickLocale(request);
       const notice =
-        request.query.signedout === 'all' ? m(locale, 'signedOutEverywhere') : request.query.signedout !== undefined ? m(locale, 'signedOut') : next || interaction ? m(locale, 'signInToContinue') : undefined;
+        request.query.signedout === 'all' ? frontlineText(locale, 'signedOutEverywhere') : request.query.signedout !== undefined ? frontlineText(locale, 'signedOut') : next || interaction ? frontlineText(locale, 'signInToContinue') : undefined;
       const hint = interaction && typeof request.query.login_hint === 'string' ? request.query.login_hint.slice(0, 300) : undefined;
       return sendLogin(request, reply, { ...(next ? { next } : {}), ...(notice ? { notice } : {}), ...(interaction ? { interaction } : {}), ...(hint ? { login: hint } : {}) });
     });
@@ -105,7 +105,7 @@ export function frontlineRoutes(deps: Deps): FastifyPluginAsync {
       const locale = pickLocale(request);
       const csrfToken = csrfTokenForRequest(deps, request, reply);
       const body = helpBody(locale, { supportContact: deps.config.supportContact });
-      return sendPage(reply, renderPage({ locale, title: label(locale, 'troubleSigningIn'), body, auth: request.auth, csrfToken, path: pathOf(request) }));
+      return sendPage(reply, renderPage({ locale, title: labelText(locale, 'troubleSigningIn'), body, auth: request.auth, csrfToken, path: pathOf(request) }));
     });
 
     // ---- /work/accesscode
@@ -177,10 +177,10 @@ export function frontlineRoutes(deps: Deps): FastifyPluginAsync {
           const answer = await checkUsernameAvailable(deps, { code, username, client });
           const chosen = normaliseUsername(username);
           if (!answer.valid || chosen === null) {
-            return sendAccessCode(request, reply, { step: 'choose', code, username, apiCsrfToken, problem: { message: m(locale, 'usernameInvalid') } }, 400);
+            return sendAccessCode(request, reply, { step: 'choose', code, username, apiCsrfToken, problem: { message: frontlineText(locale, 'usernameInvalid') } }, 400);
           }
           if (!answer.available) {
-            return sendAccessCode(request, reply, { step: 'choose', code, username, apiCsrfToken, problem: { message: m(locale, 'usernameTaken', { username: chosen }) } }, 409);
+            return sendAccessCode(request, reply, { step: 'choose', code, username, apiCsrfToken, problem: { message: frontlineText(locale, 'usernameTaken', { username: chosen }) } }, 409);
           }
           return sendAccessCode(request, reply, { step: 'password', code, username: chosen });
         }
@@ -207,7 +207,7 @@ export function frontlineRoutes(deps: Deps): FastifyPluginAsync {
       const passwordStep = (problem: FormProblem, status: number): FastifyReply =>
         sendAccessCode(request, reply, { step: 'password', code, username, problem }, status);
 
-      if (password !== repeated) return passwordStep({ message: m(locale, 'passwordsDiffer') }, 400);
+      if (password !== repeated) return passwordStep({ message: frontlineText(locale, 'passwordsDiffer') }, 400);
       const problem = checkPassword(password, { username: normaliseUsername(username) ?? username });
       if (problem) return passwordStep({ message: passwordProblemMessage(problem, locale) }, 400);
 
@@ -220,10 +220,10 @@ export function frontlineRoutes(deps: Deps): FastifyPluginAsync {
       } catch (error) {
         if (!(error instanceof AppError)) throw error;
         if (error.code === 'username_taken') {
-          return sendAccessCode(request, reply, { step: 'choose', code, username, apiCsrfToken, problem: { message: m(locale, 'usernameTaken', { username }) } }, 409);
+          return sendAccessCode(request, reply, { step: 'choose', code, username, apiCsrfToken, problem: { message: frontlineText(locale, 'usernameTaken', { username }) } }, 409);
         }
         if (error.code === 'validation_failed') {
-          return sendAccessCode(request, reply, { step: 'choose', code, username, apiCsrfToken, problem: { message: m(locale, 'usernameInvalid') } }, 400);
+          return sendAccessCode(request, reply, { step: 'choose', code, username, apiCsrfToken, problem: { message: frontlineText(locale, 'usernameInvalid') } }, 400);
         }
         if (error.code === 'username_mismatch') return sendAccessCode(request, reply, { step: 'code', problem: { message: ERRORS.username_mismatch[locale] } }, 400);
         if (error.code === 'weak_password') return passwordStep({ message: ERRORS.weak_password[locale] }, 400);
@@ -241,7 +241,7 @@ export function frontlineRoutes(deps: Deps): FastifyPluginAsync {
       const csrfToken = csrfTokenForRequest(deps, request, reply);
       const welcome = request.query.welcome === 'claimed' || request.query.welcome === 'recovered' ? request.query.welcome : null;
       const body = homeBody(locale, { person: auth.person, currentSessionHash: auth.sessionIdHash, sessions, events: shownEvents(events.items), csrfToken, welcome });
-      return sendPage(reply, renderPage({ locale, title: m(locale, 'homeTitle'), body, auth, csrfToken, path: pathOf(request) }), { noStore: true });
+      return sendPage(reply, renderPage({ locale, title: frontlineText(locale, 'homeTitle'), body, auth, csrfToken, path: pathOf(request) }), { noStore: true });
     });
 
     // ---- sign out (here, or everywhere)

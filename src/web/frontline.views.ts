@@ -6,10 +6,11 @@ import { CSRF_FIELD } from '../http/csrf.js';
 import { csrfField } from '../http/forms.js';
 import { fillHtml, html, raw, type SafeHtml } from '../http/html.js';
 import type { Locale } from '../http/i18n.js';
-import { label } from '../http/labels.js';
+import { labelText } from '../http/labels.js';
+import { timeElement } from '../http/time.js';
 import { waitMessage } from '../http/layout.js';
 import { MIN_PASSWORD_LENGTH, RECOMMENDED_PASSWORD_LENGTH } from '../sign-in/password.js';
-import { m } from './frontline.messages.js';
+import { frontlineText } from './frontline.messages.js';
 
 export const ACCESS_CODE_PATH = '/work/accesscode';
 
@@ -30,14 +31,6 @@ function problemNotice(locale: Locale, problem: FormProblem | undefined, id: str
 
 function describedBy(...ids: (string | null | false | undefined)[]): string {
   return ids.filter((id): id is string => typeof id === 'string' && id !== '').join(' ');
-}
-
-function formatDate(locale: Locale, ms: number): string {
-  return new Intl.DateTimeFormat(locale === 'sv' ? 'sv-SE' : 'en-GB', { dateStyle: 'medium', timeStyle: 'short' }).format(new Date(ms));
-}
-
-function timeTag(locale: Locale, ms: number): SafeHtml {
-  return html`<time datetime="${new Date(ms).toISOString()}">${formatDate(locale, ms)}</time>`;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -64,27 +57,27 @@ function withInteraction(path: string, interaction: string | undefined): string 
 
 export function loginBody(locale: Locale, view: LoginView): SafeHtml {
   const errorId = view.problem ? 'login-error' : null;
-  return html`<h1>${label(locale, 'signIn')}</h1>
+  return html`<h1>${labelText(locale, 'signIn')}</h1>
 ${view.notice && html`<div class="notice notice-success" role="status"><p>${view.notice}</p></div>`}
 ${problemNotice(locale, view.problem, 'login-error')}
-<p class="lead">${m(locale, 'loginIntro')}</p>
+<p class="lead">${frontlineText(locale, 'loginIntro')}</p>
 <form method="post" action="/login" class="card">
   ${csrfField(view.csrfToken)}
   ${view.next && html`<input type="hidden" name="next" value="${view.next}">`}
   ${interactionField(view.interaction)}
   <div class="field">
-    <label for="login">${m(locale, 'loginField')}</label>
+    <label for="login">${frontlineText(locale, 'loginField')}</label>
     <input id="login" name="login" type="text" autocomplete="username" autocapitalize="none" autocorrect="off" spellcheck="false" required value="${view.login ?? ''}"${raw(errorId ? ` aria-invalid="true" aria-describedby="${errorId}"` : '')}>
   </div>
   <div class="field">
-    <label for="password">${m(locale, 'password')}</label>
+    <label for="password">${frontlineText(locale, 'password')}</label>
     <input id="password" name="password" type="password" autocomplete="current-password" required${raw(errorId ? ` aria-invalid="true" aria-describedby="${errorId}" autofocus` : '')}>
   </div>
-  <button type="submit" class="button-wide">${label(locale, 'signIn')}</button>
+  <button type="submit" class="button-wide">${labelText(locale, 'signIn')}</button>
 </form>
 <ul class="links">
-  <li><a href="/help/login">${label(locale, 'troubleSigningIn')}</a></li>
-  <li><a href="${withInteraction(ACCESS_CODE_PATH, view.interaction)}">${label(locale, 'haveAccessCode')}</a></li>
+  <li><a href="/help/login">${labelText(locale, 'troubleSigningIn')}</a></li>
+  <li><a href="${withInteraction(ACCESS_CODE_PATH, view.interaction)}">${labelText(locale, 'haveAccessCode')}</a></li>
 </ul>`;
 }
 
@@ -92,17 +85,17 @@ ${problemNotice(locale, view.problem, 'login-error')}
 // /help/login
 
 export function helpBody(locale: Locale, view: { supportContact: string }): SafeHtml {
-  const tips = (['tipCapsLock', 'tipUsername', 'tipUsernameCase', 'tipSharedDevice', 'tipKeyboard', 'tipWait'] as const).map((key) => html`<li>${m(locale, key)}</li>`);
-  return html`<h1>${label(locale, 'troubleSigningIn')}</h1>
-<p class="lead">${m(locale, 'helpIntro')}</p>
-<h2>${m(locale, 'helpTipsHeading')}</h2>
+  const tips = (['tipCapsLock', 'tipUsername', 'tipUsernameCase', 'tipSharedDevice', 'tipKeyboard', 'tipWait'] as const).map((key) => html`<li>${frontlineText(locale, key)}</li>`);
+  return html`<h1>${labelText(locale, 'troubleSigningIn')}</h1>
+<p class="lead">${frontlineText(locale, 'helpIntro')}</p>
+<h2>${frontlineText(locale, 'helpTipsHeading')}</h2>
 <ul>${tips}</ul>
-<h2>${m(locale, 'helpForgotHeading')}</h2>
-<p>${m(locale, 'helpForgot')}</p>
-<p><a class="button" href="${ACCESS_CODE_PATH}">${m(locale, 'helpForgotLink')}</a></p>
-<h2>${m(locale, 'helpContactHeading')}</h2>
-<p>${view.supportContact ? m(locale, 'helpContact', { contact: view.supportContact }) : m(locale, 'helpContactAdmin')}</p>
-<ul class="links"><li><a href="/login">${m(locale, 'helpBackToLogin')}</a></li></ul>`;
+<h2>${frontlineText(locale, 'helpForgotHeading')}</h2>
+<p>${frontlineText(locale, 'helpForgot')}</p>
+<p><a class="button" href="${ACCESS_CODE_PATH}">${frontlineText(locale, 'helpForgotLink')}</a></p>
+<h2>${frontlineText(locale, 'helpContactHeading')}</h2>
+<p>${view.supportContact ? frontlineText(locale, 'helpContact', { contact: view.supportContact }) : frontlineText(locale, 'helpContactAdmin')}</p>
+<ul class="links"><li><a href="/login">${frontlineText(locale, 'helpBackToLogin')}</a></li></ul>`;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -121,9 +114,9 @@ function stepIndex(step: CodeStepView['step']): 1 | 2 | 3 {
 
 function stepsList(locale: Locale, current: 1 | 2 | 3): SafeHtml {
   const items = (['stepCode', 'stepUsername', 'stepPassword'] as const).map(
-    (key, index) => html`<li${index + 1 === current ? raw(' aria-current="step"') : ''}>${m(locale, key)}</li>`,
+    (key, index) => html`<li${index + 1 === current ? raw(' aria-current="step"') : ''}>${frontlineText(locale, key)}</li>`,
   );
-  return html`<ol class="steps" aria-label="${m(locale, 'stepOf', { step: current })}">${items}</ol>`;
+  return html`<ol class="steps" aria-label="${frontlineText(locale, 'stepOf', { step: current })}">${items}</ol>`;
 }
 
 function hiddenCodeFields(csrfToken: string, step: string, code: string, username?: string, interaction?: string): SafeHtml {
@@ -135,13 +128,13 @@ function hiddenCodeFields(csrfToken: string, step: string, code: string, usernam
 export function accessCodeTitle(locale: Locale, view: CodeStepView): string {
   switch (view.step) {
     case 'code':
-      return m(locale, 'codeTitle');
+      return frontlineText(locale, 'codeTitle');
     case 'confirm':
-      return m(locale, 'confirmTitle');
+      return frontlineText(locale, 'confirmTitle');
     case 'choose':
-      return m(locale, 'chooseTitle');
+      return frontlineText(locale, 'chooseTitle');
     case 'password':
-      return m(locale, 'passwordTitle');
+      return frontlineText(locale, 'passwordTitle');
   }
 }
 
@@ -153,90 +146,90 @@ export function accessCodeBody(locale: Locale, csrfToken: string, view: CodeStep
 
   if (view.step === 'code') {
     return html`${head}
-${problemNotice(locale, view.problem, 'step-error', view.problem && view.problem.retryAfterSeconds === undefined ? m(locale, 'codeProblemHelp') : undefined)}
-<p class="lead">${m(locale, 'codeIntro')}</p>
+${problemNotice(locale, view.problem, 'step-error', view.problem && view.problem.retryAfterSeconds === undefined ? frontlineText(locale, 'codeProblemHelp') : undefined)}
+<p class="lead">${frontlineText(locale, 'codeIntro')}</p>
 <form method="post" action="${ACCESS_CODE_PATH}" class="card" id="code-form">
   ${csrfField(csrfToken)}<input type="hidden" name="step" value="check">${interactionField(view.interaction)}
   <div class="field">
-    <label for="code">${label(locale, 'accessCode')}</label>
-    <span class="hint" id="code-hint">${m(locale, 'codeHint')}</span>
+    <label for="code">${labelText(locale, 'accessCode')}</label>
+    <span class="hint" id="code-hint">${frontlineText(locale, 'codeHint')}</span>
     <input id="code" name="code" type="text" class="code-input" autocomplete="off" autocapitalize="characters" autocorrect="off" spellcheck="false" inputmode="text" required maxlength="64" value="${view.code ?? ''}" aria-describedby="${describedBy('code-hint', errorId)}"${invalid}${errorId ? raw(' autofocus') : ''}>
   </div>
-  <button type="submit" class="button-wide">${m(locale, 'codeContinue')}</button>
+  <button type="submit" class="button-wide">${frontlineText(locale, 'codeContinue')}</button>
 </form>
 <ul class="links">
-  <li><a href="${view.interaction ? `/login?interaction=${encodeURIComponent(view.interaction)}` : '/login'}">${label(locale, 'signIn')}</a></li>
-  <li><a href="/help/login">${label(locale, 'troubleSigningIn')}</a></li>
+  <li><a href="${view.interaction ? `/login?interaction=${encodeURIComponent(view.interaction)}` : '/login'}">${labelText(locale, 'signIn')}</a></li>
+  <li><a href="/help/login">${labelText(locale, 'troubleSigningIn')}</a></li>
 </ul>`;
   }
 
   if (view.step === 'confirm') {
     return html`${head}
 ${problemNotice(locale, view.problem, 'step-error')}
-<p>${m(locale, 'confirmIntro')}</p>
+<p>${frontlineText(locale, 'confirmIntro')}</p>
 <p class="username-box" id="confirm-username">${view.username}</p>
 <form method="post" action="${ACCESS_CODE_PATH}">
   ${hiddenCodeFields(csrfToken, 'confirm', view.code, view.username, view.interaction)}
-  <button type="submit" class="button-wide" aria-describedby="confirm-username" autofocus>${m(locale, 'confirmYes')}</button>
+  <button type="submit" class="button-wide" aria-describedby="confirm-username" autofocus>${frontlineText(locale, 'confirmYes')}</button>
 </form>
-<div class="notice notice-warning"><p>${m(locale, 'confirmNo')}</p></div>`;
+<div class="notice notice-warning"><p>${frontlineText(locale, 'confirmNo')}</p></div>`;
   }
 
   if (view.step === 'choose') {
     return html`${head}
 ${problemNotice(locale, view.problem, 'step-error')}
-<p>${m(locale, 'chooseIntro')}</p>
+<p>${frontlineText(locale, 'chooseIntro')}</p>
 <form method="post" action="${ACCESS_CODE_PATH}" class="card" id="choose-form" data-check-url="/api/v1/access-code/username-available" data-csrf="${view.apiCsrfToken}">
   ${hiddenCodeFields(csrfToken, 'choose', view.code, undefined, view.interaction)}
   <div class="field">
-    <label for="username">${m(locale, 'chooseField')}</label>
-    <span class="hint" id="username-hint">${m(locale, 'chooseHint')}</span>
+    <label for="username">${frontlineText(locale, 'chooseField')}</label>
+    <span class="hint" id="username-hint">${frontlineText(locale, 'chooseHint')}</span>
     <input id="username" name="username" type="text" autocomplete="username" autocapitalize="none" autocorrect="off" spellcheck="false" required maxlength="64" value="${view.username ?? ''}" aria-describedby="${describedBy('username-hint', 'username-status', errorId)}"${invalid} autofocus>
     <span id="username-status" class="field-status" aria-live="polite"
-      data-checking="${m(locale, 'usernameChecking')}"
-      data-available="${m(locale, 'usernameAvailable')}"
-      data-taken="${m(locale, 'usernameTaken')}"
-      data-invalid="${m(locale, 'usernameInvalid')}"></span>
+      data-checking="${frontlineText(locale, 'usernameChecking')}"
+      data-available="${frontlineText(locale, 'usernameAvailable')}"
+      data-taken="${frontlineText(locale, 'usernameTaken')}"
+      data-invalid="${frontlineText(locale, 'usernameInvalid')}"></span>
   </div>
-  <button type="submit" class="button-wide">${m(locale, 'codeContinue')}</button>
+  <button type="submit" class="button-wide">${frontlineText(locale, 'codeContinue')}</button>
 </form>`;
   }
 
   return html`${head}
 ${problemNotice(locale, view.problem, 'step-error')}
-<p>${fillHtml(m(locale, 'passwordIntroFor'), { username: html`<strong>${view.username}</strong>` })}</p>
+<p>${fillHtml(frontlineText(locale, 'passwordIntroFor'), { username: html`<strong>${view.username}</strong>` })}</p>
 <div class="card">
-  <p><strong>${m(locale, 'passwordRules')}</strong></p>
+  <p><strong>${frontlineText(locale, 'passwordRules')}</strong></p>
   <ul>
-    <li>${m(locale, 'ruleLength')}</li>
-    <li>${m(locale, 'ruleCommon')}</li>
-    <li>${m(locale, 'ruleUsername')}</li>
-    <li>${m(locale, 'ruleAnything')}</li>
+    <li>${frontlineText(locale, 'ruleLength')}</li>
+    <li>${frontlineText(locale, 'ruleCommon')}</li>
+    <li>${frontlineText(locale, 'ruleUsername')}</li>
+    <li>${frontlineText(locale, 'ruleAnything')}</li>
   </ul>
 </div>
 <form method="post" action="${ACCESS_CODE_PATH}" class="card" id="password-form">
   ${hiddenCodeFields(csrfToken, 'redeem', view.code, view.username, view.interaction)}
   <div class="field">
-    <label for="password">${m(locale, 'newPassword')}</label>
+    <label for="password">${frontlineText(locale, 'newPassword')}</label>
     <input id="password" name="password" type="password" autocomplete="new-password" required aria-describedby="${describedBy('password-strength', errorId)}"${invalid} autofocus>
     <span id="password-strength" class="meter" aria-live="polite"
       data-min="${MIN_PASSWORD_LENGTH}" data-good="${RECOMMENDED_PASSWORD_LENGTH}"
-      data-short="${m(locale, 'strengthShort')}"
-      data-fair="${m(locale, 'strengthFair')}"
-      data-strong="${m(locale, 'strengthGood')}"></span>
+      data-short="${frontlineText(locale, 'strengthShort')}"
+      data-fair="${frontlineText(locale, 'strengthFair')}"
+      data-strong="${frontlineText(locale, 'strengthGood')}"></span>
   </div>
   <div class="field">
-    <label for="password2">${m(locale, 'repeatPassword')}</label>
+    <label for="password2">${frontlineText(locale, 'repeatPassword')}</label>
     <input id="password2" name="password2" type="password" autocomplete="new-password" required aria-describedby="password-match">
     <span id="password-match" class="field-status" aria-live="polite"
-      data-differ="${m(locale, 'passwordsDiffer')}"
-      data-match="${m(locale, 'passwordsMatch')}"></span>
+      data-differ="${frontlineText(locale, 'passwordsDiffer')}"
+      data-match="${frontlineText(locale, 'passwordsMatch')}"></span>
   </div>
   <div class="checkbox" id="show-passwords-field" hidden>
     <input type="checkbox" id="show-passwords">
-    <label for="show-passwords">${m(locale, 'showPasswords')}</label>
+    <label for="show-passwords">${frontlineText(locale, 'showPasswords')}</label>
   </div>
-  <div class="actions"><button type="submit" class="button-wide">${m(locale, 'savePassword')}</button></div>
+  <div class="actions"><button type="submit" class="button-wide">${frontlineText(locale, 'savePassword')}</button></div>
 </form>`;
 }
 
@@ -254,7 +247,7 @@ export interface HomeView {
 
 /** "Chrome on Android" from a User-Agent, roughly; enough to recognise one's own devices. */
 export function describeDevice(locale: Locale, userAgent: string | null): string {
-  if (!userAgent) return m(locale, 'unknownDevice');
+  if (!userAgent) return frontlineText(locale, 'unknownDevice');
   const browser = /Edg\//.test(userAgent)
     ? 'Edge'
     : /SamsungBrowser\//.test(userAgent)
@@ -281,8 +274,8 @@ export function describeDevice(locale: Locale, userAgent: string | null): string
               : /Linux/.test(userAgent)
                 ? 'Linux'
                 : null;
-  if (browser && system) return m(locale, 'deviceOn', { browser, system });
-  return browser ?? system ?? m(locale, 'unknownDevice');
+  if (browser && system) return frontlineText(locale, 'deviceOn', { browser, system });
+  return browser ?? system ?? frontlineText(locale, 'unknownDevice');
 }
 
 /** One audit event in the words of the person it is about. */
@@ -290,33 +283,33 @@ export function describeEvent(locale: Locale, event: AuditEvent, personId: strin
   const byOther = event.actor.id !== null && event.actor.id !== personId;
   switch (event.action) {
     case 'access_code.redeemed':
-      return m(locale, event.details.kind === 'claim' ? 'evRedeemedClaim' : 'evRedeemedRecovery');
+      return frontlineText(locale, event.details.kind === 'claim' ? 'evRedeemedClaim' : 'evRedeemedRecovery');
     case 'access_code.issued':
-      return m(locale, 'evIssued');
+      return frontlineText(locale, 'evIssued');
     case 'access_code.deactivated':
-      return m(locale, 'evDeactivatedCode');
+      return frontlineText(locale, 'evDeactivatedCode');
     case 'access_code.failed':
-      return m(locale, 'evCodeFailed');
+      return frontlineText(locale, 'evCodeFailed');
     case 'sign_in.succeeded':
-      return m(locale, 'evSignIn');
+      return frontlineText(locale, 'evSignIn');
     case 'sign_in.failed':
-      return m(locale, 'evSignInFailed');
+      return frontlineText(locale, 'evSignInFailed');
     case 'session.ended':
-      return m(locale, 'evSignedOut');
+      return frontlineText(locale, 'evSignedOut');
     case 'sessions.ended':
-      return m(locale, byOther || event.actor.id === null ? 'evSessionsEndedByAdmin' : 'evSignedOutEverywhere');
+      return frontlineText(locale, byOther || event.actor.id === null ? 'evSessionsEndedByAdmin' : 'evSignedOutEverywhere');
     case 'person.created':
-      return m(locale, 'evCreated');
+      return frontlineText(locale, 'evCreated');
     case 'person.updated':
-      return m(locale, 'evUpdated');
+      return frontlineText(locale, 'evUpdated');
     case 'person.claimed':
-      return m(locale, 'evClaimed');
+      return frontlineText(locale, 'evClaimed');
     case 'person.deactivated':
-      return m(locale, 'evPersonDeactivated');
+      return frontlineText(locale, 'evPersonDeactivated');
     case 'password.changed':
-      return m(locale, 'evPasswordChanged');
+      return frontlineText(locale, 'evPasswordChanged');
     default:
-      return m(locale, 'evOther', { action: event.action });
+      return frontlineText(locale, 'evOther', { action: event.action });
   }
 }
 
@@ -324,14 +317,14 @@ export function homeBody(locale: Locale, view: HomeView): SafeHtml {
   const { person } = view;
   const welcome =
     view.welcome &&
-    html`<div class="notice notice-success" role="status"><p>${m(locale, view.welcome === 'claimed' ? 'welcomeClaimed' : 'welcomeRecovered')}</p></div>`;
+    html`<div class="notice notice-success" role="status"><p>${frontlineText(locale, view.welcome === 'claimed' ? 'welcomeClaimed' : 'welcomeRecovered')}</p></div>`;
 
   const sessions = view.sessions.map((session) => {
     const current = session.id_hash === view.currentSessionHash;
     return html`<li>
-      <strong>${describeDevice(locale, session.user_agent)}</strong>${current && html`<span class="badge">${m(locale, 'thisDevice')}</span>`}<br>
-      <span class="muted">${fillHtml(m(locale, 'signedInAt'), { date: timeTag(locale, session.created_at) })}, ${fillHtml(m(locale, 'lastSeen'), { date: timeTag(locale, session.last_seen_at) })}${
-        session.ip && html` · ${m(locale, 'fromAddress', { ip: session.ip })}`
+      <strong>${describeDevice(locale, session.user_agent)}</strong>${current && html`<span class="badge">${frontlineText(locale, 'thisDevice')}</span>`}<br>
+      <span class="muted">${fillHtml(frontlineText(locale, 'signedInAt'), { date: timeElement(locale, session.created_at) })}, ${fillHtml(frontlineText(locale, 'lastSeen'), { date: timeElement(locale, session.last_seen_at) })}${
+        session.ip && html` · ${frontlineText(locale, 'fromAddress', { ip: session.ip })}`
       }</span>
     </li>`;
   });
@@ -340,37 +333,37 @@ export function homeBody(locale: Locale, view: HomeView): SafeHtml {
     const at = Date.parse(event.at);
     const byOther = event.actor.id !== null && event.actor.id !== person.id && event.action !== 'sessions.ended';
     return html`<li>
-      <span>${describeEvent(locale, event, person.id)}</span>${byOther && html` <span class="muted">${m(locale, 'evBy', { actor: event.actor.label })}</span>`}<br>
-      <span class="muted">${timeTag(locale, at)}${event.ip && html` · ${m(locale, 'fromAddress', { ip: event.ip })}`}</span>
+      <span>${describeEvent(locale, event, person.id)}</span>${byOther && html` <span class="muted">${frontlineText(locale, 'evBy', { actor: event.actor.label })}</span>`}<br>
+      <span class="muted">${timeElement(locale, at)}${event.ip && html` · ${frontlineText(locale, 'fromAddress', { ip: event.ip })}`}</span>
     </li>`;
   });
 
-  return html`<h1>${m(locale, 'homeTitle')}</h1>
+  return html`<h1>${frontlineText(locale, 'homeTitle')}</h1>
 ${welcome}
 <section aria-labelledby="who-heading">
-  <h2 id="who-heading">${m(locale, 'whoHeading')}</h2>
+  <h2 id="who-heading">${frontlineText(locale, 'whoHeading')}</h2>
   <dl class="facts">
-    <dt>${m(locale, 'name')}</dt><dd>${person.name}</dd>
-    <dt>${m(locale, 'username')}</dt><dd>${person.username ?? m(locale, 'noUsername')}</dd>
-    ${person.email && html`<dt>${m(locale, 'email')}</dt><dd>${person.email}</dd>`}
-    <dt>${m(locale, 'role')}</dt><dd>${m(locale, person.role === 'admin' ? 'roleAdmin' : 'roleMember')}</dd>
+    <dt>${frontlineText(locale, 'name')}</dt><dd>${person.name}</dd>
+    <dt>${frontlineText(locale, 'username')}</dt><dd>${person.username ?? frontlineText(locale, 'noUsername')}</dd>
+    ${person.email && html`<dt>${frontlineText(locale, 'email')}</dt><dd>${person.email}</dd>`}
+    <dt>${frontlineText(locale, 'role')}</dt><dd>${frontlineText(locale, person.role === 'admin' ? 'roleAdmin' : 'roleMember')}</dd>
   </dl>
-  ${person.role === 'admin' && html`<p><a href="/admin/people">${label(locale, 'people')}</a> · <a href="/admin/audit">${label(locale, 'auditLog')}</a></p>`}
+  ${person.role === 'admin' && html`<p><a href="/admin/people">${labelText(locale, 'people')}</a> · <a href="/admin/audit">${labelText(locale, 'auditLog')}</a></p>`}
 </section>
 <section aria-labelledby="sessions-heading">
-  <h2 id="sessions-heading">${m(locale, 'sessionsHeading')}</h2>
-  <p class="muted">${m(locale, 'sessionsIntro')}</p>
+  <h2 id="sessions-heading">${frontlineText(locale, 'sessionsHeading')}</h2>
+  <p class="muted">${frontlineText(locale, 'sessionsIntro')}</p>
   <ul class="plain-list">${sessions}</ul>
   <div class="actions">
-    <form method="post" action="/logout" class="inline-form">${csrfField(view.csrfToken)}<button type="submit" class="button-secondary">${m(locale, 'signOutHere')}</button></form>
-    <form method="post" action="/logout-everywhere" class="inline-form">${csrfField(view.csrfToken)}<button type="submit" class="button-secondary" aria-describedby="everywhere-hint">${m(locale, 'signOutEverywhere')}</button></form>
+    <form method="post" action="/logout" class="inline-form">${csrfField(view.csrfToken)}<button type="submit" class="button-secondary">${frontlineText(locale, 'signOutHere')}</button></form>
+    <form method="post" action="/logout-everywhere" class="inline-form">${csrfField(view.csrfToken)}<button type="submit" class="button-secondary" aria-describedby="everywhere-hint">${frontlineText(locale, 'signOutEverywhere')}</button></form>
   </div>
-  <p class="hint" id="everywhere-hint">${m(locale, 'signOutEverywhereHint')}</p>
+  <p class="hint" id="everywhere-hint">${frontlineText(locale, 'signOutEverywhereHint')}</p>
 </section>
 <section aria-labelledby="events-heading">
-  <h2 id="events-heading">${m(locale, 'eventsHeading')}</h2>
-  <p class="muted">${m(locale, 'eventsIntro')}</p>
-  ${view.events.length === 0 ? html`<p>${m(locale, 'eventsNone')}</p>` : html`<ul class="plain-list">${events}</ul>`}
+  <h2 id="events-heading">${frontlineText(locale, 'eventsHeading')}</h2>
+  <p class="muted">${frontlineText(locale, 'eventsIntro')}</p>
+  ${view.events.length === 0 ? html`<p>${frontlineText(locale, 'eventsNone')}</p>` : html`<ul class="plain-list">${events}</ul>`}
 </section>`;
 }
 
