@@ -13,6 +13,8 @@ import { peopleText } from './web/admin-people.views.js';
 import { tokensText } from './web/admin-tokens.views.js';
 import { adminText, auditActionText } from './web/admin.views.js';
 import { frontlineText } from './web/frontline.messages.js';
+import { appsText } from './oidc/apps.views.js';
+import { oidcText } from './oidc/oidc.messages.js';
 
 /** The error registry keeps status and words together; seen here as a catalogue like the others. */
 function errorCatalogue(): Catalogue {
@@ -38,4 +40,6 @@ export const CATALOGUES: Readonly<Record<string, Catalogue>> = {
   auditText: auditText.catalog,
   importText: importText.catalog,
   tokensText: tokensText.catalog,
+  appsText: appsText.catalog,
+  oidcText: oidcText.catalog,
 };

@@ -7,7 +7,7 @@ import { labelText } from '../http/labels.js';
 import { errorSummary, notice, textField, type FieldErrors } from '../web/admin.views.js';
 import type { OidcClient } from './oidc-clients.store.js';
 
-export const at = defineMessages({
+export const appsText = defineMessages({
   en: {
     intro: 'Apps sign people in with Keyslip (OpenID Connect). Give an app its client ID, its secret and the address {issuer}.',
     none: 'No apps yet.',
@@ -86,7 +86,7 @@ export interface AppFormValues {
 export const EMPTY_APP_FORM: AppFormValues = { name: '', redirectUris: '', postLogoutRedirectUris: '', backchannelLogoutUri: '', syntheticEmailDomain: '', launchUrl: '', firstParty: false, public: false };
 
 function kindOf(locale: Locale, app: OidcClient): string {
-  return `${at(locale, app.public ? 'publicKind' : 'confidential')}, ${at(locale, app.firstParty ? 'firstPartyKind' : 'thirdPartyKind')}`;
+  return `${appsText(locale, app.public ? 'publicKind' : 'confidential')}, ${appsText(locale, app.firstParty ? 'firstPartyKind' : 'thirdPartyKind')}`;
 }
 
 function textArea(name: string, text: string, value: string, hint?: string): SafeHtml {
@@ -102,37 +102,37 @@ function checkbox(name: string, text: string, checked: boolean): SafeHtml {
 export function appsBody(locale: Locale, view: { apps: OidcClient[]; issuer: string; csrfToken: string; values: AppFormValues; errors: FieldErrors; removed: boolean }): SafeHtml {
   const rows = view.apps.map(
     (app) => html`<tr><th scope="row">${app.name}</th><td><code>${app.clientId}</code></td><td>${kindOf(locale, app)}</td><td>${app.redirectUris.join(' ')}</td>
-<td><form method="post" action="/admin/apps/${app.clientId}/delete" class="inline-form">${csrfField(view.csrfToken)}<button type="submit" class="button-secondary button-small">${at(locale, 'remove')} <span class="visually-hidden">${app.name}</span></button></form></td></tr>`,
+<td><form method="post" action="/admin/apps/${app.clientId}/delete" class="inline-form">${csrfField(view.csrfToken)}<button type="submit" class="button-secondary button-small">${appsText(locale, 'remove')} <span class="visually-hidden">${app.name}</span></button></form></td></tr>`,
   );
-  const fieldLabels = { name: at(locale, 'name'), redirectUris: at(locale, 'redirectUris'), postLogoutRedirectUris: at(locale, 'postLogoutUris'), backchannelLogoutUri: at(locale, 'backchannelUri'), syntheticEmailDomain: at(locale, 'syntheticEmail'), launchUrl: at(locale, 'launchUrl') };
+  const fieldLabels = { name: appsText(locale, 'name'), redirectUris: appsText(locale, 'redirectUris'), postLogoutRedirectUris: appsText(locale, 'postLogoutUris'), backchannelLogoutUri: appsText(locale, 'backchannelUri'), syntheticEmailDomain: appsText(locale, 'syntheticEmail'), launchUrl: appsText(locale, 'launchUrl') };
   return html`<h1>${labelText(locale, 'apps')}</h1>
-${view.removed && notice('success', at(locale, 'removed'))}
-<p class="lead">${at(locale, 'intro', { issuer: view.issuer })}</p>
-${view.apps.length === 0 ? html`<p>${at(locale, 'none')}</p>` : html`<table class="table"><thead><tr><th scope="col">${at(locale, 'name')}</th><th scope="col">${at(locale, 'clientId')}</th><th scope="col">${at(locale, 'kind')}</th><th scope="col">${at(locale, 'redirectUris')}</th><th scope="col"><span class="visually-hidden">${at(locale, 'remove')}</span></th></tr></thead><tbody>${rows}</tbody></table>`}
-<h2 id="add">${at(locale, 'addTitle')}</h2>
+${view.removed && notice('success', appsText(locale, 'removed'))}
+<p class="lead">${appsText(locale, 'intro', { issuer: view.issuer })}</p>
+${view.apps.length === 0 ? html`<p>${appsText(locale, 'none')}</p>` : html`<table class="table"><thead><tr><th scope="col">${appsText(locale, 'name')}</th><th scope="col">${appsText(locale, 'clientId')}</th><th scope="col">${appsText(locale, 'kind')}</th><th scope="col">${appsText(locale, 'redirectUris')}</th><th scope="col"><span class="visually-hidden">${appsText(locale, 'remove')}</span></th></tr></thead><tbody>${rows}</tbody></table>`}
+<h2 id="add">${appsText(locale, 'addTitle')}</h2>
 ${errorSummary(locale, view.errors, fieldLabels)}
 <form method="post" action="/admin/apps" class="card">
   ${csrfField(view.csrfToken)}
-  ${textField({ name: 'name', label: at(locale, 'name'), value: view.values.name, error: view.errors.name, required: true, maxlength: 200 })}
-  ${textArea('redirectUris', at(locale, 'redirectUris'), view.values.redirectUris, at(locale, 'redirectHint'))}
-  ${textArea('postLogoutRedirectUris', at(locale, 'postLogoutUris'), view.values.postLogoutRedirectUris)}
-  ${textField({ name: 'backchannelLogoutUri', label: at(locale, 'backchannelUri'), value: view.values.backchannelLogoutUri, error: view.errors.backchannelLogoutUri })}
-  ${textField({ name: 'syntheticEmailDomain', label: at(locale, 'syntheticEmail'), value: view.values.syntheticEmailDomain, error: view.errors.syntheticEmailDomain, hint: at(locale, 'syntheticEmailHint') })}
-  ${textField({ name: 'launchUrl', label: at(locale, 'launchUrl'), value: view.values.launchUrl, error: view.errors.launchUrl, hint: at(locale, 'launchUrlHint') })}
-  ${checkbox('firstParty', at(locale, 'firstParty'), view.values.firstParty)}
-  ${checkbox('public', at(locale, 'public'), view.values.public)}
-  <button type="submit">${at(locale, 'add')}</button>
+  ${textField({ name: 'name', label: appsText(locale, 'name'), value: view.values.name, error: view.errors.name, required: true, maxlength: 200 })}
+  ${textArea('redirectUris', appsText(locale, 'redirectUris'), view.values.redirectUris, appsText(locale, 'redirectHint'))}
+  ${textArea('postLogoutRedirectUris', appsText(locale, 'postLogoutUris'), view.values.postLogoutRedirectUris)}
+  ${textField({ name: 'backchannelLogoutUri', label: appsText(locale, 'backchannelUri'), value: view.values.backchannelLogoutUri, error: view.errors.backchannelLogoutUri })}
+  ${textField({ name: 'syntheticEmailDomain', label: appsText(locale, 'syntheticEmail'), value: view.values.syntheticEmailDomain, error: view.errors.syntheticEmailDomain, hint: appsText(locale, 'syntheticEmailHint') })}
+  ${textField({ name: 'launchUrl', label: appsText(locale, 'launchUrl'), value: view.values.launchUrl, error: view.errors.launchUrl, hint: appsText(locale, 'launchUrlHint') })}
+  ${checkbox('firstParty', appsText(locale, 'firstParty'), view.values.firstParty)}
+  ${checkbox('public', appsText(locale, 'public'), view.values.public)}
+  <button type="submit">${appsText(locale, 'add')}</button>
 </form>`;
 }
 
 export function createdAppBody(locale: Locale, view: { app: OidcClient; secret: string | null; secretGone: boolean; issuer: string }): SafeHtml {
   return html`<h1>${view.app.name}</h1>
-${notice('success', at(locale, 'created'))}
+${notice('success', appsText(locale, 'created'))}
 <dl>
-  <dt>${at(locale, 'clientId')}</dt><dd><code>${view.app.clientId}</code></dd>
-  ${view.secret && html`<dt>${at(locale, 'secret')}</dt><dd><code id="client-secret">${view.secret}</code></dd>`}
-  <dt>${at(locale, 'discovery')}</dt><dd><code>${view.issuer}/.well-known/openid-configuration</code></dd>
+  <dt>${appsText(locale, 'clientId')}</dt><dd><code>${view.app.clientId}</code></dd>
+  ${view.secret && html`<dt>${appsText(locale, 'secret')}</dt><dd><code id="client-secret">${view.secret}</code></dd>`}
+  <dt>${appsText(locale, 'discovery')}</dt><dd><code>${view.issuer}/.well-known/openid-configuration</code></dd>
 </dl>
-${view.secret ? notice('warning', at(locale, 'secretOnce')) : view.secretGone ? notice('info', at(locale, 'secretGone')) : ''}
-<p><a href="/admin/apps">${at(locale, 'back')}</a></p>`;
+${view.secret ? notice('warning', appsText(locale, 'secretOnce')) : view.secretGone ? notice('info', appsText(locale, 'secretGone')) : ''}
+<p><a href="/admin/apps">${appsText(locale, 'back')}</a></p>`;
 }

@@ -1,7 +1,7 @@
 // The words of the OpenID Provider's own pages (consent, sign-out, protocol errors), in English and Swedish.
 import { defineMessages } from '../http/i18n.js';
 
-export const om = defineMessages({
+export const oidcText = defineMessages({
   en: {
     consentTitle: 'Allow {app}?',
     consentIntro: '{app} wants to use your Keyslip account. It will receive:',

@@ -24,7 +24,7 @@ import { appsAdminRoutes } from './apps.routes.js';
 import { oidcClientRoutes } from './oidc-clients.routes.js';
 import { findOidcClient } from './oidc-clients.store.js';
 import { openOidcHost, type OidcHost } from './oidc.host.js';
-import { om } from './oidc.messages.js';
+import { oidcText } from './oidc.messages.js';
 import { INTERACTION_PREFIX, OIDC_PREFIX } from './oidc.provider.js';
 import { consentBody } from './oidc.views.js';
 import { interactionPath, loginPathFor } from './interaction-link.js';
@@ -203,7 +203,7 @@ export function oidcRoutes(deps: Deps): FastifyPluginAsync {
         const csrfToken = csrfTokenForRequest(deps, request, reply);
         const scopes = String(details.params.scope ?? '').split(' ');
         const body = consentBody(locale, { uid: details.uid, appName, scopes, csrfToken });
-        const page = renderPage({ locale, title: om(locale, 'consentTitle', { app: appName }), body, auth: request.auth, csrfToken, path: interactionPath(details.uid) });
+        const page = renderPage({ locale, title: oidcText(locale, 'consentTitle', { app: appName }), body, auth: request.auth, csrfToken, path: interactionPath(details.uid) });
         return sendPage(reply, page, { noStore: true });
       }
 

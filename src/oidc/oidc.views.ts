@@ -4,7 +4,7 @@
 import { csrfField } from '../http/forms.js';
 import { html, raw, type SafeHtml } from '../http/html.js';
 import { localeFromAcceptLanguage, DEFAULT_LOCALE, type Locale } from '../http/i18n.js';
-import { om } from './oidc.messages.js';
+import { oidcText } from './oidc.messages.js';
 
 export interface ConsentView {
   uid: string;
@@ -24,17 +24,17 @@ const SCOPE_MESSAGES = {
 export function consentBody(locale: Locale, view: ConsentView): SafeHtml {
   const items = view.scopes
     .filter((scope): scope is keyof typeof SCOPE_MESSAGES => scope in SCOPE_MESSAGES)
-    .map((scope) => html`<li>${om(locale, SCOPE_MESSAGES[scope])}</li>`);
+    .map((scope) => html`<li>${oidcText(locale, SCOPE_MESSAGES[scope])}</li>`);
   const action = `/oidc/interaction/${view.uid}/consent`;
-  return html`<h1>${om(locale, 'consentTitle', { app: view.appName })}</h1>
-<p class="lead">${om(locale, 'consentIntro', { app: view.appName })}</p>
+  return html`<h1>${oidcText(locale, 'consentTitle', { app: view.appName })}</h1>
+<p class="lead">${oidcText(locale, 'consentIntro', { app: view.appName })}</p>
 <ul>${items}</ul>
-<p>${om(locale, 'consentRemembered')}</p>
+<p>${oidcText(locale, 'consentRemembered')}</p>
 <form method="post" action="${action}" class="card">
   ${csrfField(view.csrfToken)}
   <div class="actions">
-    <button type="submit" name="decision" value="allow" autofocus>${om(locale, 'consentAllow')}</button>
-    <button type="submit" name="decision" value="deny" class="button-secondary">${om(locale, 'consentDeny')}</button>
+    <button type="submit" name="decision" value="allow" autofocus>${oidcText(locale, 'consentAllow')}</button>
+    <button type="submit" name="decision" value="deny" class="button-secondary">${oidcText(locale, 'consentDeny')}</button>
   </div>
 </form>`;
 }
@@ -67,19 +67,19 @@ function standalone(locale: Locale, title: string, body: SafeHtml): string {
 export function renderLogoutPrompt(locale: Locale, form: string): string {
   return standalone(
     locale,
-    om(locale, 'logoutTitle'),
-    html`<h1>${om(locale, 'logoutTitle')}</h1>
-<p>${om(locale, 'logoutIntro')}</p>
+    oidcText(locale, 'logoutTitle'),
+    html`<h1>${oidcText(locale, 'logoutTitle')}</h1>
+<p>${oidcText(locale, 'logoutIntro')}</p>
 ${raw(form)}
 <div class="actions">
-  <button autofocus type="submit" form="op.logoutForm" value="yes" name="logout">${om(locale, 'logoutYes')}</button>
-  <button type="submit" form="op.logoutForm" class="button-secondary">${om(locale, 'logoutNo')}</button>
+  <button autofocus type="submit" form="op.logoutForm" value="yes" name="logout">${oidcText(locale, 'logoutYes')}</button>
+  <button type="submit" form="op.logoutForm" class="button-secondary">${oidcText(locale, 'logoutNo')}</button>
 </div>`,
   );
 }
 
 export function renderLoggedOut(locale: Locale): string {
-  return standalone(locale, om(locale, 'loggedOutTitle'), html`<h1>${om(locale, 'loggedOutTitle')}</h1><p>${om(locale, 'loggedOut')}</p>
+  return standalone(locale, oidcText(locale, 'loggedOutTitle'), html`<h1>${oidcText(locale, 'loggedOutTitle')}</h1><p>${oidcText(locale, 'loggedOut')}</p>
 <p><a href="/login">Keyslip</a></p>`);
 }
 
@@ -87,9 +87,9 @@ export function renderLoggedOut(locale: Locale): string {
 export function renderOidcError(locale: Locale, out: Record<string, string>): string {
   return standalone(
     locale,
-    om(locale, 'errorTitle'),
-    html`<h1>${om(locale, 'errorTitle')}</h1>
-<p>${om(locale, 'errorIntro')}</p>
+    oidcText(locale, 'errorTitle'),
+    html`<h1>${oidcText(locale, 'errorTitle')}</h1>
+<p>${oidcText(locale, 'errorIntro')}</p>
 <p><code>${out.error ?? 'server_error'}</code>${out.error_description ? html`: ${out.error_description}` : ''}</p>`,
   );
 }
