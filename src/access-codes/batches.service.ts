@@ -59,8 +59,8 @@ function requestHash(filter: PeopleFilter, lifetimeHours: number | undefined): s
 export async function issueAccessCodes(
   deps: Deps,
   options: { filter: PeopleFilter; actor: Actor; idempotencyKey?: string; lifetimeHours?: number },
-  // Called inside the transaction after each chunk; throwing rolls the whole batch back.
-  onProgress?: (issued: number) => void,
+  // Awaited inside the transaction after each chunk; throwing rolls the whole batch back.
+  onProgress?: (issued: number) => void | Promise<void>,
 ): Promise<{ batch: Batch; replayed: boolean }> {
   const owner = options.actor.id ?? options.actor.label;
   const hash = requestHash(options.filter, options.lifetimeHours);
@@ -131,7 +131,7 @@ export async function issueAccessCodes(
           })),
         );
         batch.count += rows.length;
-        onProgress?.(batch.count);
+        await onProgress?.(batch.count);
       }
       await trx.updateTable('batches').set({ count: batch.count }).where('id', '=', batchId).execute();
       await recordAuditEvent(trx, {

@@ -40,7 +40,10 @@ export async function backup(args: string[]): Promise<number> {
     shown.finish(pages);
     const result = { file, pages };
     if (values.json) process.stdout.write(`${JSON.stringify(result)}\n`);
-    else process.stdout.write(`Backed up to ${file}. Keep it as safe as the database: it holds the directory and the audit log.\n`);
+    else
+      process.stdout.write(
+        `Backed up to ${file}. Keep it as safe as the database: it holds the directory and the audit log.\n`,
+      );
     return 0;
   } catch (error) {
     if (!(error instanceof Interrupted)) throw error;

@@ -53,8 +53,10 @@ export async function codesIssue(args: string[]): Promise<number> {
       progress.update(0);
       const lifetime = lifetimeHours ? { lifetimeHours } : {};
       // Ctrl-C throws inside the transaction: the whole batch rolls back, no code is issued.
-      ({ batch } = await issueAccessCodes(deps, { filter, actor: CLI_ACTOR, ...lifetime }, (issued) => {
+      ({ batch } = await issueAccessCodes(deps, { filter, actor: CLI_ACTOR, ...lifetime }, async (issued) => {
         progress.update(issued);
+        // SQLite's queries never leave the event loop's microtasks: let a pending Ctrl-C in.
+        await new Promise((resolve) => setImmediate(resolve));
         interrupt.check();
       }));
       progress.finish(batch.count);

@@ -52,7 +52,12 @@ export async function runDoctor(options: DoctorOptions = {}): Promise<Check[]> {
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error;
     for (const problem of error.problems) {
-      add({ name: 'Configuration', status: 'fail', message: problem, fix: 'correct this setting; the server refuses to start until then' });
+      add({
+        name: 'Configuration',
+        status: 'fail',
+        message: problem,
+        fix: 'correct this setting; the server refuses to start until then',
+      });
     }
     add({ name: 'Everything else', status: 'skip', message: 'not checked until the configuration is valid' });
     return checks;
@@ -86,7 +91,11 @@ function octal(mode: number): string {
 
 function checkSecret(config: Config, add: (check: Check) => void): void {
   if (config.secrets.length > 0) {
-    add({ name: 'Secret', status: 'ok', message: `KEYSLIP_SECRET has ${config.secrets.length} secret(s), each of 32 characters or more` });
+    add({
+      name: 'Secret',
+      status: 'ok',
+      message: `KEYSLIP_SECRET has ${config.secrets.length} secret(s), each of 32 characters or more`,
+    });
     return;
   }
   const file = path.join(config.dataDir, 'secret');
@@ -101,19 +110,42 @@ function checkSecret(config: Config, add: (check: Check) => void): void {
     });
     return;
   }
-  const secrets = fs.readFileSync(file, 'utf8').split(/[\n,]/).map((line) => line.trim()).filter((line) => line.length >= 32);
+  const secrets = fs
+    .readFileSync(file, 'utf8')
+    .split(/[\n,]/)
+    .map((line) => line.trim())
+    .filter((line) => line.length >= 32);
   if (secrets.length === 0) {
-    add({ name: 'Secret', status: 'fail', message: `${file} holds no secret of 32 characters or more`, fix: `remove ${file} (a new one is generated) or set KEYSLIP_SECRET` });
+    add({
+      name: 'Secret',
+      status: 'fail',
+      message: `${file} holds no secret of 32 characters or more`,
+      fix: `remove ${file} (a new one is generated) or set KEYSLIP_SECRET`,
+    });
   } else if ((mode & 0o077) !== 0) {
-    add({ name: 'Secret', status: 'fail', message: `${file} can be read by other users (mode ${octal(mode)})`, fix: `chmod 600 ${file}` });
+    add({
+      name: 'Secret',
+      status: 'fail',
+      message: `${file} can be read by other users (mode ${octal(mode)})`,
+      fix: `chmod 600 ${file}`,
+    });
   } else {
-    add({ name: 'Secret', status: 'ok', message: `${file} (mode ${octal(mode)}, ${secrets.length} secret(s) of 32 characters or more)` });
+    add({
+      name: 'Secret',
+      status: 'ok',
+      message: `${file} (mode ${octal(mode)}, ${secrets.length} secret(s) of 32 characters or more)`,
+    });
   }
 }
 
 const LOOPBACK = /^(127\.\d+\.\d+\.\d+|localhost|\[::1\])$/;
 
-async function checkBaseUrl(config: Config, env: Env, add: (check: Check) => void, resolve: (host: string) => Promise<unknown>): Promise<void> {
+async function checkBaseUrl(
+  config: Config,
+  env: Env,
+  add: (check: Check) => void,
+  resolve: (host: string) => Promise<unknown>,
+): Promise<void> {
   const url = new URL(config.baseUrl);
   const loopback = LOOPBACK.test(url.hostname);
   const production = env.NODE_ENV === 'production' || !loopback;
@@ -136,7 +168,12 @@ async function checkBaseUrl(config: Config, env: Env, add: (check: Check) => voi
     try {
       await withTimeout(resolve(host), 5_000);
     } catch {
-      add({ name: 'Base URL', status: 'fail', message: `${host} does not resolve: the links on slips would lead nowhere`, fix: 'check the DNS name in KEYSLIP_BASE_URL' });
+      add({
+        name: 'Base URL',
+        status: 'fail',
+        message: `${host} does not resolve: the links on slips would lead nowhere`,
+        fix: 'check the DNS name in KEYSLIP_BASE_URL',
+      });
       return;
     }
   }
@@ -161,19 +198,36 @@ async function checkDatabase(config: Config, add: (check: Check) => void): Promi
     // Before opening: opening a SQLite file creates it, and sets its mode to 0600.
     const mode = modeOf(sqliteFile);
     if (mode === null) {
-      add({ name: 'Database', status: 'fail', message: `no database at ${sqliteFile}`, fix: 'run keyslip migrate (or start the server once), or correct KEYSLIP_DATA_DIR' });
+      add({
+        name: 'Database',
+        status: 'fail',
+        message: `no database at ${sqliteFile}`,
+        fix: 'run keyslip migrate (or start the server once), or correct KEYSLIP_DATA_DIR',
+      });
       return null;
     }
-    const loose = [sqliteFile, `${sqliteFile}-wal`, `${sqliteFile}-shm`].filter((file) => ((modeOf(file) ?? 0) & 0o077) !== 0);
+    const loose = [sqliteFile, `${sqliteFile}-wal`, `${sqliteFile}-shm`].filter(
+      (file) => ((modeOf(file) ?? 0) & 0o077) !== 0,
+    );
     if (loose.length > 0) {
-      add({ name: 'Database file', status: 'fail', message: `${loose.join(', ')} can be read by other users`, fix: `chmod 600 ${loose.join(' ')}` });
+      add({
+        name: 'Database file',
+        status: 'fail',
+        message: `${loose.join(', ')} can be read by other users`,
+        fix: `chmod 600 ${loose.join(' ')}`,
+      });
     } else {
       try {
         fs.accessSync(sqliteFile, fs.constants.R_OK | fs.constants.W_OK);
         fs.accessSync(path.dirname(sqliteFile), fs.constants.W_OK);
         add({ name: 'Database file', status: 'ok', message: `${sqliteFile} (mode ${octal(mode)})` });
       } catch {
-        add({ name: 'Database file', status: 'fail', message: `this user cannot write ${sqliteFile} or its folder`, fix: 'run Keyslip as the user that owns the data folder' });
+        add({
+          name: 'Database file',
+          status: 'fail',
+          message: `this user cannot write ${sqliteFile} or its folder`,
+          fix: 'run Keyslip as the user that owns the data folder',
+        });
       }
     }
   }
@@ -185,21 +239,46 @@ async function checkDatabase(config: Config, add: (check: Check) => void): Promi
   } catch (error) {
     await handle.close().catch(() => undefined);
     const reason = (error as Error).message || String((error as { code?: string }).code ?? error);
-    add({ name: 'Database', status: 'fail', message: `cannot reach ${where}: ${reason}`, fix: 'check KEYSLIP_DATABASE_URL, and that the database server runs and accepts this user' });
+    add({
+      name: 'Database',
+      status: 'fail',
+      message: `cannot reach ${where}: ${reason}`,
+      fix: 'check KEYSLIP_DATABASE_URL, and that the database server runs and accepts this user',
+    });
     return null;
   }
   add({ name: 'Database', status: 'ok', message: `reachable (${handle.dialect}, ${where})` });
 
   if (handle.dialect === 'postgres') {
-    const version = Number((await sql<{ v: string }>`select current_setting('server_version_num') as v`.execute(handle.db)).rows[0]?.v);
+    const version = Number(
+      (await sql<{ v: string }>`select current_setting('server_version_num') as v`.execute(handle.db)).rows[0]?.v,
+    );
     const shown = `${Math.floor(version / 10000)}.${version % 10000}`;
-    if (version < MIN_POSTGRES) add({ name: 'PostgreSQL version', status: 'fail', message: `${shown}; Keyslip needs 13 or newer`, fix: 'upgrade PostgreSQL' });
+    if (version < MIN_POSTGRES)
+      add({
+        name: 'PostgreSQL version',
+        status: 'fail',
+        message: `${shown}; Keyslip needs 13 or newer`,
+        fix: 'upgrade PostgreSQL',
+      });
     else add({ name: 'PostgreSQL version', status: 'ok', message: shown });
-    const trgm = await sql<{ installed: string | null }>`select installed_version as installed from pg_available_extensions where name = 'pg_trgm'`.execute(handle.db);
+    const trgm = await sql<{
+      installed: string | null;
+    }>`select installed_version as installed from pg_available_extensions where name = 'pg_trgm'`.execute(handle.db);
     if (trgm.rows.length === 0) {
-      add({ name: 'pg_trgm', status: 'fail', message: 'the pg_trgm extension is not available on this server', fix: 'install the PostgreSQL contrib package (Debian: part of the server package)' });
+      add({
+        name: 'pg_trgm',
+        status: 'fail',
+        message: 'the pg_trgm extension is not available on this server',
+        fix: 'install the PostgreSQL contrib package (Debian: part of the server package)',
+      });
     } else if (trgm.rows[0]!.installed === null) {
-      add({ name: 'pg_trgm', status: 'warn', message: 'available but not yet installed in this database', fix: 'keyslip migrate installs it (a superuser must if the role may not: create extension pg_trgm)' });
+      add({
+        name: 'pg_trgm',
+        status: 'warn',
+        message: 'available but not yet installed in this database',
+        fix: 'keyslip migrate installs it (a superuser must if the role may not: create extension pg_trgm)',
+      });
     } else {
       add({ name: 'pg_trgm', status: 'ok', message: `installed (${trgm.rows[0]!.installed})` });
     }
@@ -207,7 +286,12 @@ async function checkDatabase(config: Config, add: (check: Check) => void): Promi
 
   const pending = await pendingMigrations(handle.db);
   if (pending.length > 0) {
-    add({ name: 'Migrations', status: 'fail', message: `${pending.length} not applied: ${pending.join(', ')}`, fix: 'keyslip migrate' });
+    add({
+      name: 'Migrations',
+      status: 'fail',
+      message: `${pending.length} not applied: ${pending.join(', ')}`,
+      fix: 'keyslip migrate',
+    });
     // Without the tables the later checks would only repeat this one.
     await handle.close();
     return null;
@@ -242,12 +326,20 @@ async function checkFonts(config: Config, handle: DatabaseHandle, add: (check: C
   if (config.pdfFallbackFont) {
     const face = parseFallbackFontSetting(config.pdfFallbackFont);
     if (!fs.existsSync(face.path)) {
-      add({ name: 'PDF fonts', status: 'fail', message: `KEYSLIP_PDF_FALLBACK_FONT names ${face.path}, which does not exist`, fix: 'correct the path, or unset it' });
+      add({
+        name: 'PDF fonts',
+        status: 'fail',
+        message: `KEYSLIP_PDF_FALLBACK_FONT names ${face.path}, which does not exist`,
+        fix: 'correct the path, or unset it',
+      });
       return;
     }
   }
   // Only names beyond printable ASCII and Latin-1 can lack a glyph in DejaVu; the others are not read.
-  const outside = handle.dialect === 'postgres' ? sql`name ~ ${'[^\\x20-\\x7e\\xa0-\\xff]'}` : sql`name glob ${'*[^ -~\u00a0-\u00ff]*'}`;
+  const outside =
+    handle.dialect === 'postgres'
+      ? sql`name ~ ${'[^\\x20-\\x7e\\xa0-\\xff]'}`
+      : sql`name glob ${'*[^ -~\u00a0-\u00ff]*'}`;
   const rows = await sql<{ name: string }>`select name from people where ${outside}`.execute(handle.db);
   const dejavu = fontGlyphs(fontPath('DejaVuSans.ttf'));
   const missing = new Set<string>();
@@ -269,7 +361,11 @@ async function checkFonts(config: Config, handle: DatabaseHandle, add: (check: C
       const glyphs = fontGlyphs(candidate.regular.path, candidate.regular.postscriptName);
       const uncovered = missingCharacters(glyphs, text);
       if (uncovered.length === 0) {
-        add({ name: 'PDF fonts', status: 'ok', message: `${what}; ${path.basename(candidate.regular.path)} draws them` });
+        add({
+          name: 'PDF fonts',
+          status: 'ok',
+          message: `${what}; ${path.basename(candidate.regular.path)} draws them`,
+        });
         return;
       }
     } catch {
@@ -298,7 +394,12 @@ async function checkOidcKeys(handle: DatabaseHandle, add: (check: Check) => void
   const row = await sql<{ n: number | string }>`select count(*) as n from oidc_keys`.execute(handle.db);
   const count = Number(row.rows[0]?.n ?? 0);
   if (count === 0) {
-    add({ name: 'OIDC signing keys', status: 'fail', message: 'no signing key: OpenID Connect sign-ins cannot be signed', fix: 'keyslip keys rotate' });
+    add({
+      name: 'OIDC signing keys',
+      status: 'fail',
+      message: 'no signing key: OpenID Connect sign-ins cannot be signed',
+      fix: 'keyslip keys rotate',
+    });
   } else {
     add({ name: 'OIDC signing keys', status: 'ok', message: `${count} key(s)` });
   }
@@ -310,13 +411,18 @@ async function checkClock(handle: DatabaseHandle, now: () => number, add: (check
     return;
   }
   const before = now();
-  const { rows } = await sql<{ ms: number | string }>`select extract(epoch from clock_timestamp()) * 1000 as ms`.execute(handle.db);
+  const { rows } = await sql<{
+    ms: number | string;
+  }>`select extract(epoch from clock_timestamp()) * 1000 as ms`.execute(handle.db);
   const after = now();
   const skew = Number(rows[0]?.ms) - (before + after) / 2;
   const shown = `${(skew / 1000).toFixed(1)} s`;
-  const fix = 'synchronise both clocks with NTP (timedatectl set-ntp true): expiry times of codes and sessions depend on them';
-  if (Math.abs(skew) >= SKEW_FAIL_MS) add({ name: 'Clock', status: 'fail', message: `this machine and the database differ by ${shown}`, fix });
-  else if (Math.abs(skew) >= SKEW_WARN_MS) add({ name: 'Clock', status: 'warn', message: `this machine and the database differ by ${shown}`, fix });
+  const fix =
+    'synchronise both clocks with NTP (timedatectl set-ntp true): expiry times of codes and sessions depend on them';
+  if (Math.abs(skew) >= SKEW_FAIL_MS)
+    add({ name: 'Clock', status: 'fail', message: `this machine and the database differ by ${shown}`, fix });
+  else if (Math.abs(skew) >= SKEW_WARN_MS)
+    add({ name: 'Clock', status: 'warn', message: `this machine and the database differ by ${shown}`, fix });
   else add({ name: 'Clock', status: 'ok', message: `within ${SKEW_WARN_MS / 1000} s of the database's (${shown})` });
 }
 

@@ -45,7 +45,8 @@ const COMMANDS: CommandSpec[] = [
   {
     name: 'doctor',
     summary: 'Check a deployment before users meet it; a ✓/✗ checklist with a fix for each ✗.',
-    details: 'Checks the configuration, database, secret, base URL, PDF fonts, OpenID Connect signing keys and clock.\n' +
+    details:
+      'Checks the configuration, database, secret, base URL, PDF fonts, OpenID Connect signing keys and clock.\n' +
       'Prints a ✓/✗ checklist with a fix for each ✗; exit code 1 when\n' +
       'something would break users. Reads only: it creates and changes nothing.',
     flags: { json: { type: 'boolean', help: 'print the checks as JSON' } },
@@ -65,7 +66,7 @@ const COMMANDS: CommandSpec[] = [
     name: 'admin create',
     summary: 'Create an admin; prints the access code that claims the account (shown once).',
     flags: {
-      name: { type: 'string', value: 'NAME', help: 'the admin\'s full name (required)' },
+      name: { type: 'string', value: 'NAME', help: "the admin's full name (required)" },
       username: { type: 'string', value: 'U', help: 'the username to sign in with (required)' },
       json: { type: 'boolean', help: 'print {id, username, code, expiresAt, url} as JSON' },
     },
@@ -105,7 +106,8 @@ const COMMANDS: CommandSpec[] = [
     name: 'people import',
     args: 'FILE.csv',
     summary: 'Import people from a CSV file (header row required).',
-    details: 'Exit code 1 when some rows were refused.\n' +
+    details:
+      'Exit code 1 when some rows were refused.\n' +
       'Ctrl-C stops after the chunk being written: the rows before it stay imported, and the report says how far it got.',
     flags: { ...PROGRESS_FLAGS },
     examples: ['keyslip people import staff.csv', 'keyslip people import staff.csv --json > report.json'],
@@ -120,13 +122,28 @@ const COMMANDS: CommandSpec[] = [
       'no-email': { type: 'boolean', help: 'only people without an email address' },
       department: { type: 'string', value: 'D', help: 'only people in this department' },
       location: { type: 'string', value: 'L', help: 'only people at this location' },
-      out: { type: 'string', value: 'FILE', help: 'write to FILE.csv or FILE.pdf (mode 0600); default: CSV on standard output' },
-      'lifetime-hours': { type: 'string', value: 'H', help: 'codes expire after H hours (default: the configured days)' },
+      out: {
+        type: 'string',
+        value: 'FILE',
+        help: 'write to FILE.csv or FILE.pdf (mode 0600); default: CSV on standard output',
+      },
+      'lifetime-hours': {
+        type: 'string',
+        value: 'H',
+        help: 'codes expire after H hours (default: the configured days)',
+      },
       lang: { type: 'string', value: 'en|sv', help: 'language of the PDF slips (default en)' },
       ...PROGRESS_FLAGS,
     },
     examples: ['keyslip codes issue --no-email --out slips.pdf --lang sv'],
-    env: [...DATABASE_ENV, 'KEYSLIP_BASE_URL', 'KEYSLIP_CODE_DAYS_CLAIM', 'KEYSLIP_CODE_DAYS_RECOVERY', 'KEYSLIP_BATCH_MINUTES', 'KEYSLIP_PDF_FALLBACK_FONT'],
+    env: [
+      ...DATABASE_ENV,
+      'KEYSLIP_BASE_URL',
+      'KEYSLIP_CODE_DAYS_CLAIM',
+      'KEYSLIP_CODE_DAYS_RECOVERY',
+      'KEYSLIP_BATCH_MINUTES',
+      'KEYSLIP_PDF_FALLBACK_FONT',
+    ],
     run: codesIssue,
   },
   {
@@ -157,7 +174,12 @@ export function keyslipVersion(): string {
 export function isDatabaseUnreachable(error: unknown): boolean {
   const code = (error as { code?: unknown } | null)?.code;
   if (typeof code === 'string') {
-    if (['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'ECONNRESET'].includes(code)) return true;
+    if (
+      ['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'ECONNRESET'].includes(
+        code,
+      )
+    )
+      return true;
     // PostgreSQL: invalid password/authorization, no such database, server starting or shutting down.
     if (['28P01', '28000', '3D000', '57P03', '57P01', '53300'].includes(code)) return true;
     if (code === 'SQLITE_CANTOPEN' || code === 'SQLITE_NOTADB' || code === 'SQLITE_READONLY') return true;
@@ -203,7 +225,15 @@ export async function runCli(argv: string[]): Promise<number> {
   const spec = findCommand(positionals);
   if (!spec) {
     const typed = positionals.slice(0, 2).join(' ');
-    const suggestion = nearest(typed, COMMANDS.map((c) => c.name)) ?? nearest(positionals[0]!, COMMANDS.map((c) => c.name));
+    const suggestion =
+      nearest(
+        typed,
+        COMMANDS.map((c) => c.name),
+      ) ??
+      nearest(
+        positionals[0]!,
+        COMMANDS.map((c) => c.name),
+      );
     const hint = suggestion ? ` Did you mean "keyslip ${suggestion}"?` : '';
     process.stderr.write(`Unknown command "${positionals.join(' ')}".${hint}\n\n${generalUsage(COMMANDS, version)}`);
     return EXIT.usage;
@@ -237,12 +267,18 @@ export async function runCli(argv: string[]): Promise<number> {
       return EXIT.failed;
     }
     const code = (error as { code?: string }).code;
-    if (code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION' || code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE' || code === 'ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL') {
+    if (
+      code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION' ||
+      code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE' ||
+      code === 'ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL'
+    ) {
       process.stderr.write(`${(error as Error).message}\n${seeHelp}`);
       return EXIT.usage;
     }
     if (isDatabaseUnreachable(error)) {
-      process.stderr.write(`keyslip: cannot reach the database: ${(error as Error).message || code}\nCheck KEYSLIP_DATABASE_URL; \`keyslip doctor\` checks the whole set-up.\n`);
+      process.stderr.write(
+        `keyslip: cannot reach the database: ${(error as Error).message || code}\nCheck KEYSLIP_DATABASE_URL; \`keyslip doctor\` checks the whole set-up.\n`,
+      );
       return EXIT.database;
     }
     process.stderr.write(`keyslip: ${(error as Error).message}\n`);

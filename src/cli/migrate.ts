@@ -12,7 +12,12 @@ export async function migrate(args: string[] = []): Promise<number> {
   const handle = openDatabase(config.databaseUrl, { poolSize: 2 });
   try {
     const pending = await pendingMigrations(handle.db);
-    const progress = new Progress({ label: 'Migrating', unit: 'migrations', total: pending.length, mode: progressModeOf(values) });
+    const progress = new Progress({
+      label: 'Migrating',
+      unit: 'migrations',
+      total: pending.length,
+      mode: progressModeOf(values),
+    });
     const applied: string[] = [];
     if (pending.length > 0) {
       progress.update(0);

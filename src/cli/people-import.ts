@@ -31,16 +31,20 @@ export async function peopleImport(args: string[]): Promise<number> {
       progress.finish(reached.rows);
       if (values.json) process.stdout.write(`${JSON.stringify(report)}\n`);
       else {
-        process.stdout.write(`Created ${report.created}, updated ${report.updated}, refused ${report.errors.length}.\n`);
+        process.stdout.write(
+          `Created ${report.created}, updated ${report.updated}, refused ${report.errors.length}.\n`,
+        );
         for (const error of report.errors) process.stderr.write(`line ${error.line}: ${error.message}\n`);
       }
       return report.errors.length > 0 ? 1 : 0;
     } catch (error) {
       if (!(error instanceof Interrupted)) throw error;
       progress.clear();
-      const message = `Stopped by Ctrl-C after ${reached.rows} rows (up to line ${reached.line} of ${file}). ` +
+      const message =
+        `Stopped by Ctrl-C after ${reached.rows} rows (up to line ${reached.line} of ${file}). ` +
         'Those rows are imported; importing the whole file again is safe: people already there are updated, not duplicated.';
-      if (values.json) process.stdout.write(`${JSON.stringify({ interrupted: true, rows: reached.rows, line: reached.line })}\n`);
+      if (values.json)
+        process.stdout.write(`${JSON.stringify({ interrupted: true, rows: reached.rows, line: reached.line })}\n`);
       process.stderr.write(`${message}\n`);
       return 130;
     } finally {

@@ -7,7 +7,10 @@ export type ProgressMode = 'tty' | 'plain' | 'json' | 'quiet';
 /** How often a line may be written: a terminal redraws often, a log file gets a line now and then. */
 const EVERY_MS: Record<ProgressMode, number> = { tty: 100, plain: 5_000, json: 1_000, quiet: Number.POSITIVE_INFINITY };
 
-export function progressModeOf(flags: { json?: boolean | undefined; quiet?: boolean | undefined }, stream = process.stderr): ProgressMode {
+export function progressModeOf(
+  flags: { json?: boolean | undefined; quiet?: boolean | undefined },
+  stream = process.stderr,
+): ProgressMode {
   if (flags.quiet) return 'quiet';
   if (flags.json) return 'json';
   return stream.isTTY ? 'tty' : 'plain';

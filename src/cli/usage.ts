@@ -47,7 +47,10 @@ export interface CommandSpec {
 
 /** Flags that long work shares: progress as JSON lines, or none. */
 export const PROGRESS_FLAGS: Record<string, Flag> = {
-  json: { type: 'boolean', help: 'print the result as JSON on standard output, progress as JSON lines on standard error' },
+  json: {
+    type: 'boolean',
+    help: 'print the result as JSON on standard output, progress as JSON lines on standard error',
+  },
   quiet: { type: 'boolean', help: 'no progress output' },
 };
 
@@ -76,7 +79,11 @@ export function commandHelp(spec: CommandSpec): string {
     for (const [name, flag] of flags) lines.push(`  ${flagWords(name, flag).padEnd(width)}  ${flag.help}`);
     lines.push(`  ${'--help'.padEnd(width)}  show this help`);
   }
-  lines.push('', spec.examples.length > 1 ? 'Examples:' : 'Example:', ...spec.examples.map((example) => `  ${example}`));
+  lines.push(
+    '',
+    spec.examples.length > 1 ? 'Examples:' : 'Example:',
+    ...spec.examples.map((example) => `  ${example}`),
+  );
   lines.push('', `Environment: ${spec.env.join(', ')} (see the README's configuration table)`);
   return `${lines.join('\n')}\n`;
 }
@@ -91,7 +98,7 @@ export function generalUsage(specs: readonly CommandSpec[], version: string): st
     'Commands:',
     ...specs.map((spec) => `  ${spec.name.padEnd(width)}  ${spec.summary}`),
     '',
-    'Run `keyslip COMMAND --help` for a command\'s options, an example and the environment it reads.',
+    "Run `keyslip COMMAND --help` for a command's options, an example and the environment it reads.",
     '`keyslip --version` prints the version.',
     '',
     'Exit codes: 0 ok · 1 done in part or refused (some rows refused, a failed doctor check) ·',
