@@ -232,7 +232,7 @@ async function checkDatabase(config: Config, add: (check: Check) => void): Promi
     }
   }
 
-  const handle = openDatabase(config.databaseUrl, { poolSize: 1 });
+  const handle = openDatabase(config.databaseUrl, { poolSize: 1, keepFileMode: true });
   const where = sqliteFile ?? redactedUrl(config.databaseUrl);
   try {
     await sql`select 1`.execute(handle.db);

@@ -4,6 +4,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { ConfigError, loadConfig } from '../config.js';
+import { isDatabaseUnavailable } from '../db/database.js';
 import { AppError } from '../errors.js';
 import { adminCreate } from './admin-create.js';
 import { backup } from './backup.js';
@@ -172,20 +173,10 @@ export function keyslipVersion(): string {
 
 /** Errors that mean the database cannot be reached or opened: exit code 3. */
 export function isDatabaseUnreachable(error: unknown): boolean {
+  if (isDatabaseUnavailable(error)) return true;
   const code = (error as { code?: unknown } | null)?.code;
-  if (typeof code === 'string') {
-    if (
-      ['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'ECONNRESET'].includes(
-        code,
-      )
-    )
-      return true;
-    // PostgreSQL: invalid password/authorization, no such database, server starting or shutting down.
-    if (['28P01', '28000', '3D000', '57P03', '57P01', '53300'].includes(code)) return true;
-    if (code === 'SQLITE_CANTOPEN' || code === 'SQLITE_NOTADB' || code === 'SQLITE_READONLY') return true;
-  }
-  const message = (error as Error | null)?.message ?? '';
-  return /Connection terminated|connection timeout|timeout expired/i.test(message);
+  // PostgreSQL: password or role refused, no such database; SQLite: the file cannot be opened.
+  return typeof code === 'string' && ['28P01', '28000', '3D000', 'SQLITE_CANTOPEN', 'SQLITE_NOTADB'].includes(code);
 }
 
 function findCommand(positionals: string[]): CommandSpec | undefined {
