@@ -8,7 +8,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDatabase } from '../../src/db/database.js';
 import { runCli, startCli, writePeopleCsv } from '../helpers/cli.js';
-import { TEST_SECRET } from '../helpers/deps.js';
+import { DIALECTS, freshPostgresSchema, TEST_SECRET } from '../helpers/deps.js';
 import { ensureBuilt } from '../helpers/server.js';
 
 const VERSION = (
@@ -235,4 +235,62 @@ describe('keyslip CLI: help, version, flags, exit codes, progress (sqlite)', () 
     expect(await count(env, 'batches')).toBe(0);
     expect(fs.existsSync(out)).toBe(false);
   }, 120_000);
+});
+
+describe.skipIf(!DIALECTS.includes('postgres'))('keyslip CLI Ctrl-C (postgres)', () => {
+  let schema: Awaited<ReturnType<typeof freshPostgresSchema>>;
+  let dataDir: string;
+  beforeAll(async () => {
+    await ensureBuilt();
+    schema = await freshPostgresSchema();
+    dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'keyslip-cli-pg-'));
+  }, 240_000);
+  afterAll(async () => {
+    await schema?.drop();
+    fs.rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  it('an import keeps its committed chunks; a bulk issue issues nothing', async () => {
+    const env = {
+      PATH: process.env.PATH,
+      KEYSLIP_DATA_DIR: dataDir,
+      KEYSLIP_SECRET: TEST_SECRET,
+      KEYSLIP_LOG_LEVEL: 'silent',
+      KEYSLIP_DATABASE_URL: schema.url,
+    };
+    const csv = path.join(dataDir, 'people.csv');
+    writePeopleCsv(csv, 10_000);
+    const importing = startCli(['people', 'import', csv, '--json'], env);
+    await importing.stderrLine((line) => line.includes('"event":"progress"'));
+    importing.child.kill('SIGINT');
+    const stopped = await importing.done;
+    expect(stopped.code, stopped.stderr).toBe(130);
+    const rows = (JSON.parse(stopped.stdout) as { rows: number }).rows;
+    expect(rows).toBeGreaterThan(0);
+    expect(rows).toBeLessThan(10_000);
+
+    const handle = openDatabase(schema.url);
+    const count = async (table: 'people' | 'access_codes' | 'batches'): Promise<number> =>
+      Number(
+        (
+          await handle.db
+            .selectFrom(table)
+            .select((eb) => eb.fn.countAll<number>().as('n'))
+            .executeTakeFirstOrThrow()
+        ).n,
+      );
+    try {
+      expect(await count('people')).toBe(rows);
+      expect((await runCli(['people', 'import', csv, '--quiet'], env)).code).toBe(0);
+      const issuing = startCli(['codes', 'issue', '--out', path.join(dataDir, 'codes.csv'), '--json'], env);
+      await issuing.stderrLine((line) => line.includes('"event":"progress"'));
+      issuing.child.kill('SIGINT');
+      const result = await issuing.done;
+      expect(result.code, result.stderr).toBe(130);
+      expect(await count('access_codes')).toBe(0);
+      expect(await count('batches')).toBe(0);
+    } finally {
+      await handle.close();
+    }
+  }, 180_000);
 });
