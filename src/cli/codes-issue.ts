@@ -26,13 +26,21 @@ export async function codesIssue(args: string[]): Promise<number> {
     },
   });
   const out = values.out;
-  const format = out === undefined ? 'csv' : out.toLowerCase().endsWith('.pdf') ? 'pdf' : out.toLowerCase().endsWith('.csv') ? 'csv' : null;
+  const format =
+    out === undefined
+      ? 'csv'
+      : out.toLowerCase().endsWith('.pdf')
+        ? 'pdf'
+        : out.toLowerCase().endsWith('.csv')
+          ? 'csv'
+          : null;
   if (format === null) throw new UsageError('--out must name a .csv or a .pdf file.');
   const locale = values.lang === 'sv' ? 'sv' : 'en';
   let lifetimeHours: number | undefined;
   if (values['lifetime-hours'] !== undefined) {
     lifetimeHours = Number(values['lifetime-hours']);
-    if (!Number.isInteger(lifetimeHours) || lifetimeHours < 1) throw new UsageError('--lifetime-hours must be a whole number of hours.');
+    if (!Number.isInteger(lifetimeHours) || lifetimeHours < 1)
+      throw new UsageError('--lifetime-hours must be a whole number of hours.');
   }
   const filter: PeopleFilter = {};
   if (values['no-email']) filter.hasEmail = false;
@@ -46,7 +54,12 @@ export async function codesIssue(args: string[]): Promise<number> {
       .where('people.status', '!=', 'deactivated')
       .select((eb) => eb.fn.countAll<number>().as('n'))
       .executeTakeFirst();
-    const progress = new Progress({ label: 'Issuing access codes', unit: 'codes', total: Number(counted?.n ?? 0), mode });
+    const progress = new Progress({
+      label: 'Issuing access codes',
+      unit: 'codes',
+      total: Number(counted?.n ?? 0),
+      mode,
+    });
     const interrupt = interruptible();
     let batch: Awaited<ReturnType<typeof issueAccessCodes>>['batch'];
     try {
@@ -71,16 +84,42 @@ export async function codesIssue(args: string[]): Promise<number> {
     }
     // Owner-only permissions: the file holds live codes.
     const target = out === undefined ? process.stdout : fs.createWriteStream(out, { mode: 0o600 });
-    const items = readBatchCodes(deps, batch.id);
-    if (format === 'pdf') await renderSlipsPdf(items, { locale, accessCodeUrl: `${deps.config.baseUrl}/work/accesscode`, fallbackFont: deps.config.pdfFallbackFont }, target);
+    // Writing 700,000 slips takes minutes too: a progress line of its own (not over the CSV on a terminal's stdout).
+    const writing = new Progress({
+      label: 'Writing',
+      unit: 'codes',
+      total: batch.count,
+      mode: out === undefined && mode === 'tty' ? 'quiet' : mode,
+    });
+    const items = countedItems(readBatchCodes(deps, batch.id), (written) => writing.update(written));
+    if (format === 'pdf')
+      await renderSlipsPdf(
+        items,
+        { locale, accessCodeUrl: `${deps.config.baseUrl}/work/accesscode`, fallbackFont: deps.config.pdfFallbackFont },
+        target,
+      );
     else await pipeline(codesCsv(items), target, { end: out !== undefined });
+    writing.finish(batch.count);
     if (values.json) {
       // The result on standard output, unless the codes' CSV is already there.
       const result = `${JSON.stringify({ batchId: batch.id, count: batch.count, out: out ?? null })}\n`;
       (out === undefined ? process.stderr : process.stdout).write(result);
       return 0;
     }
-    if (mode !== 'quiet') process.stderr.write(`Issued ${batch.count} access codes (batch ${batch.id})${out ? ` into ${out}` : ''}. Hand them out in person; anyone with an unused code can get into its account.\n`);
+    if (mode !== 'quiet')
+      process.stderr.write(
+        `Issued ${batch.count} access codes (batch ${batch.id})${out ? ` into ${out}` : ''}. Hand them out in person; anyone with an unused code can get into its account.\n`,
+      );
     return 0;
   });
+}
+
+/** Passes the items through, reporting how many went by. */
+async function* countedItems<T>(items: AsyncIterable<T>, onCount: (count: number) => void): AsyncGenerator<T> {
+  let count = 0;
+  for await (const item of items) {
+    yield item;
+    count += 1;
+    if (count % 500 === 0) onCount(count);
+  }
 }

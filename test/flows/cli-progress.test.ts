@@ -166,7 +166,10 @@ describe('keyslip CLI: help, version, flags, exit codes, progress (sqlite)', () 
       .trim()
       .split('\n')
       .map((line) => JSON.parse(line) as Record<string, unknown>);
-    expect(issueEvents.at(-1)).toMatchObject({ event: 'done', task: 'Issuing access codes', done: 2000, total: 2000 });
+    expect(issueEvents.filter((e) => e.event === 'done')).toEqual([
+      expect.objectContaining({ task: 'Issuing access codes', unit: 'codes', done: 2000, total: 2000 }),
+      expect.objectContaining({ task: 'Writing', unit: 'codes', done: 2000, total: 2000 }),
+    ]);
 
     const backupFile = path.join(env.KEYSLIP_DATA_DIR!, 'copy.db');
     const backedUp = await runCli(['backup', backupFile, '--json'], env);
