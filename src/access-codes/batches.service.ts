@@ -73,6 +73,8 @@ async function checkLifetimeForSelection(deps: Deps, options: { filter: PeopleFi
 export async function issueAccessCodes(
   deps: Deps,
   options: { filter: PeopleFilter; actor: Actor; idempotencyKey?: string; lifetimeHours?: number },
+  // Awaited inside the transaction after each chunk; throwing rolls the whole batch back.
+  onProgress?: (issued: number) => void | Promise<void>,
 ): Promise<{ batch: Batch; replayed: boolean }> {
   const owner = options.actor.id ?? options.actor.label;
   const hash = requestHash(options.filter, options.lifetimeHours);
@@ -144,6 +146,7 @@ export async function issueAccessCodes(
           })),
         );
         batch.count += rows.length;
+        await onProgress?.(batch.count);
       }
       await trx.updateTable('batches').set({ count: batch.count }).where('id', '=', batchId).execute();
       await recordAuditEvent(trx, {

@@ -6,7 +6,9 @@ import { codesCsv } from '../access-codes/access-codes.routes.js';
 import { issueAccessCodes, readBatchCodes } from '../access-codes/batches.service.js';
 import { renderSlipsPdf } from '../access-codes/slips.pdf.js';
 import type { PeopleFilter } from '../people/people.store.js';
-import { UsageError } from './usage.js';
+import { applyPeopleFilter } from '../people/people.store.js';
+import { Interrupted, interruptible, Progress, progressModeOf } from './progress.js';
+import { EXIT, PROGRESS_OPTIONS, UsageError } from './usage.js';
 import { withRuntime } from './with-runtime.js';
 
 /** Issues a batch (everyone, or `--no-email`) and writes its codes as CSV or PDF slips. */
@@ -20,16 +22,25 @@ export async function codesIssue(args: string[]): Promise<number> {
       lang: { type: 'string' },
       department: { type: 'string' },
       location: { type: 'string' },
+      ...PROGRESS_OPTIONS,
     },
   });
   const out = values.out;
-  const format = out === undefined ? 'csv' : out.toLowerCase().endsWith('.pdf') ? 'pdf' : out.toLowerCase().endsWith('.csv') ? 'csv' : null;
+  const format =
+    out === undefined
+      ? 'csv'
+      : out.toLowerCase().endsWith('.pdf')
+        ? 'pdf'
+        : out.toLowerCase().endsWith('.csv')
+          ? 'csv'
+          : null;
   if (format === null) throw new UsageError('--out must name a .csv or a .pdf file.');
   const locale = values.lang === 'sv' ? 'sv' : 'en';
   let lifetimeHours: number | undefined;
   if (values['lifetime-hours'] !== undefined) {
     lifetimeHours = Number(values['lifetime-hours']);
-    if (!Number.isInteger(lifetimeHours) || lifetimeHours < 1) throw new UsageError('--lifetime-hours must be a whole number of hours.');
+    if (!Number.isInteger(lifetimeHours) || lifetimeHours < 1)
+      throw new UsageError('--lifetime-hours must be a whole number of hours.');
   }
   const filter: PeopleFilter = {};
   if (values['no-email']) filter.hasEmail = false;
@@ -37,13 +48,78 @@ export async function codesIssue(args: string[]): Promise<number> {
   if (values.location) filter.location = values.location;
 
   return withRuntime(async ({ deps }) => {
-    const { batch } = await issueAccessCodes(deps, { filter, actor: CLI_ACTOR, ...(lifetimeHours ? { lifetimeHours } : {}) });
+    const mode = progressModeOf(values);
+    // The same people the issue selects; counted first so the progress line has a total.
+    const counted = await applyPeopleFilter(deps.db, deps.db.selectFrom('people'), filter, deps.clock.now())
+      .where('people.status', '!=', 'deactivated')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .executeTakeFirst();
+    const progress = new Progress({
+      label: 'Issuing access codes',
+      unit: 'codes',
+      total: Number(counted?.n ?? 0),
+      mode,
+    });
+    const interrupt = interruptible();
+    let batch: Awaited<ReturnType<typeof issueAccessCodes>>['batch'];
+    try {
+      progress.update(0);
+      const lifetime = lifetimeHours ? { lifetimeHours } : {};
+      // Ctrl-C throws inside the transaction: the whole batch rolls back, no code is issued.
+      ({ batch } = await issueAccessCodes(deps, { filter, actor: CLI_ACTOR, ...lifetime }, async (issued) => {
+        progress.update(issued);
+        // SQLite's queries never leave the event loop's microtasks: let a pending Ctrl-C in.
+        await new Promise((resolve) => setImmediate(resolve));
+        interrupt.check();
+      }));
+      progress.finish(batch.count);
+    } catch (error) {
+      if (!(error instanceof Interrupted)) throw error;
+      progress.clear();
+      if (values.json) process.stdout.write(`${JSON.stringify({ interrupted: true, issued: 0 })}\n`);
+      process.stderr.write('Stopped by Ctrl-C: no access code was issued (a bulk issue is all or nothing).\n');
+      return EXIT.interrupted;
+    } finally {
+      interrupt.dispose();
+    }
     // Owner-only permissions: the file holds live codes.
     const target = out === undefined ? process.stdout : fs.createWriteStream(out, { mode: 0o600 });
-    const items = readBatchCodes(deps, batch.id);
-    if (format === 'pdf') await renderSlipsPdf(items, { locale, accessCodeUrl: `${deps.config.baseUrl}/work/accesscode`, fallbackFont: deps.config.pdfFallbackFont }, target);
+    // Writing 700,000 slips takes minutes too: a progress line of its own (not over the CSV on a terminal's stdout).
+    const writing = new Progress({
+      label: 'Writing',
+      unit: 'codes',
+      total: batch.count,
+      mode: out === undefined && mode === 'tty' ? 'quiet' : mode,
+    });
+    const items = countedItems(readBatchCodes(deps, batch.id), (written) => writing.update(written));
+    if (format === 'pdf')
+      await renderSlipsPdf(
+        items,
+        { locale, accessCodeUrl: `${deps.config.baseUrl}/work/accesscode`, fallbackFont: deps.config.pdfFallbackFont },
+        target,
+      );
     else await pipeline(codesCsv(items), target, { end: out !== undefined });
-    process.stderr.write(`Issued ${batch.count} access codes (batch ${batch.id})${out ? ` into ${out}` : ''}. Hand them out in person; anyone with an unused code can get into its account.\n`);
+    writing.finish(batch.count);
+    if (values.json) {
+      // The result on standard output, unless the codes' CSV is already there.
+      const result = `${JSON.stringify({ batchId: batch.id, count: batch.count, out: out ?? null })}\n`;
+      (out === undefined ? process.stderr : process.stdout).write(result);
+      return 0;
+    }
+    if (mode !== 'quiet')
+      process.stderr.write(
+        `Issued ${batch.count} access codes (batch ${batch.id})${out ? ` into ${out}` : ''}. Hand them out in person; anyone with an unused code can get into its account.\n`,
+      );
     return 0;
   });
+}
+
+/** Passes the items through, reporting how many went by. */
+async function* countedItems<T>(items: AsyncIterable<T>, onCount: (count: number) => void): AsyncGenerator<T> {
+  let count = 0;
+  for await (const item of items) {
+    yield item;
+    count += 1;
+    if (count % 500 === 0) onCount(count);
+  }
 }

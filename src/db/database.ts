@@ -119,6 +119,8 @@ function withStatementCache(sqlite: SqliteConnection): SqliteDatabase {
 
 export interface OpenDatabaseOptions {
   poolSize?: number;
+  /** Leave an existing SQLite file's mode as it is (`keyslip doctor` reports it rather than fixing it). */
+  keepFileMode?: boolean;
 }
 
 /** Opens SQLite (`sqlite:/path/file.db` or `sqlite::memory:`) or PostgreSQL (`postgres://…`). */
@@ -147,7 +149,7 @@ export function openDatabase(url: string, options: OpenDatabaseOptions = {}): Da
   if (file !== ':memory:') fs.mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
   const sqlite = new Sqlite(file);
   // The directory is as sensitive as a password file; SQLite gives -wal and -shm the same mode.
-  if (file !== ':memory:') fs.chmodSync(file, 0o600);
+  if (file !== ':memory:' && !options.keepFileMode) fs.chmodSync(file, 0o600);
   sqlite.pragma('journal_mode = WAL');
   sqlite.pragma('synchronous = NORMAL');
   sqlite.pragma('busy_timeout = 5000');

@@ -28,6 +28,20 @@ export async function migrateToLatest(db: Db): Promise<string[]> {
   return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
 }
 
+/** The migrations not yet applied, in order (reads only: `keyslip doctor` and `keyslip migrate`'s progress). */
+export async function pendingMigrations(db: Db): Promise<string[]> {
+  const migrator = new Migrator({ db, provider, ...(await migrationTableSchemaOf(db)) });
+  return (await migrator.getMigrations()).filter((m) => m.executedAt === undefined).map((m) => m.name);
+}
+
+/** One migration step (under the same lock as migrateToLatest); null when none was left. */
+export async function migrateOneUp(db: Db): Promise<string | null> {
+  const migrator = new Migrator({ db, provider, ...(await migrationTableSchemaOf(db)) });
+  const { error, results } = await migrator.migrateUp();
+  if (error) throw error;
+  return (results ?? []).find((r) => r.status === 'Success')?.migrationName ?? null;
+}
+
 /**
  * On PostgreSQL the migrator's bookkeeping tables are pinned to the schema Keyslip works in
  * (the first of search_path). Unpinned, Kysely looks for them in every schema of the database

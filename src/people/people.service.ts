@@ -273,7 +273,11 @@ async function detectDelimiter(input: Readable): Promise<{ delimiter: ',' | ';';
   return { delimiter, stream };
 }
 
-export async function importPeople(deps: Deps, input: Readable, actor: Actor): Promise<ImportReport> {
+/** After each committed chunk: the rows read so far (imported or refused) and the file line reached. */
+export type ImportProgress = (progress: { rows: number; line: number }) => void;
+
+/** `onProgress` may throw to stop the import: the chunks already committed stay imported. */
+export async function importPeople(deps: Deps, input: Readable, actor: Actor, onProgress?: ImportProgress): Promise<ImportReport> {
   const report: ImportReport = { created: 0, updated: 0, errors: [] };
   let errorCount = 0;
   const addError = (line: number, problems: FieldProblem[]): void => {
@@ -318,6 +322,7 @@ export async function importPeople(deps: Deps, input: Readable, actor: Actor): P
       pending.push({ line, fields: checked.fields });
       if (pending.length >= CHUNK) {
         await importChunk(deps, pending, report, addError, actor);
+        onProgress?.({ rows: report.created + report.updated + errorCount, line });
         pending = [];
       }
     }
@@ -333,6 +338,7 @@ export async function importPeople(deps: Deps, input: Readable, actor: Actor): P
   }
   if (columns === null) throw new AppError('invalid_csv', { message: 'The file is empty: it needs a header row.' });
   if (pending.length > 0) await importChunk(deps, pending, report, addError, actor);
+  onProgress?.({ rows: report.created + report.updated + errorCount, line: pending.at(-1)?.line ?? 0 });
   if (broken) addError(broken.line, [{ field: 'file', code: 'import_csv_broken', params: { detail: broken.message } }]);
 
   // The summary; each person created or changed has an entry of their own, written with the row.
