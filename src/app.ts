@@ -15,7 +15,7 @@ import { sessionCookieName } from './http/cookies.js';
 import { assertSameOrigin, CSRF_HEADER, csrfTokenValid, isFromBrowser } from './http/csrf.js';
 import { handleError } from './http/errors.handler.js';
 import { verifyFormCsrf } from './http/forms.js';
-import { countHttpRequest } from './http/metrics.js';
+import { countHttpRequest } from './lib/metrics.js';
 import { sendNotFoundPage, wantsHtmlPage } from './http/page-errors.js';
 import { assignRoutePolicy, hasBody, isSafeMethod, mediaTypeOf, type RoutePolicy } from './http/route-policy.js';
 import { opsRoutes } from './ops/ops.routes.js';

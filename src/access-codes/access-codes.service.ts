@@ -16,7 +16,7 @@ import { AppError } from '../errors.js';
 import { recordAuditEvent, type Actor } from '../audit/audit.js';
 import { DAY, HOUR, MINUTE } from '../lib/clock.js';
 import { newId } from '../lib/id.js';
-import { countCodeFailure, countCodeFailureSpike, countCodesIssued, countRateLimited, countRedemption } from '../http/metrics.js';
+import { countCodeFailure, countCodeFailureSpike, countCodesIssued, countRateLimited, countRedemption } from '../lib/metrics.js';
 import { normaliseUsername, searchTextOf, USERNAME_RULE } from '../people/person.js';
 import { findPersonByUsername, lockPerson } from '../people/people.store.js';
 import {

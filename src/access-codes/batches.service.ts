@@ -11,7 +11,7 @@ import { recordAuditEvent, recordAuditEvents, type Actor } from '../audit/audit.
 import { MINUTE } from '../lib/clock.js';
 import { newId } from '../lib/id.js';
 import { decrypt, encrypt } from '../lib/keyring.js';
-import { countCodesIssued } from '../http/metrics.js';
+import { countCodesIssued } from '../lib/metrics.js';
 import { applyPeopleFilter, type PeopleFilter } from '../people/people.store.js';
 import { formatAccessCode } from './access-code.js';
 import { lifetimeFor, newAccessCodeRow } from './access-codes.service.js';

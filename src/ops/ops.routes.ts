@@ -5,7 +5,7 @@ import type { Config } from '../config.js';
 import type { Deps } from '../deps.js';
 import { AppError } from '../errors.js';
 import { handleError } from '../http/errors.handler.js';
-import { renderMetrics } from '../http/metrics.js';
+import { renderMetrics } from '../lib/metrics.js';
 import { safeEqual, sha256 } from '../lib/random.js';
 
 export async function databaseReachable(deps: Deps): Promise<boolean> {

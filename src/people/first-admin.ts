@@ -5,7 +5,7 @@ import { uniqueViolationColumn } from '../db/database.js';
 import { AppError } from '../errors.js';
 import { recordAuditEvent, SYSTEM_ACTOR, type Actor } from '../audit/audit.js';
 import { issueAccessCodeIn, type IssuedAccessCode } from '../access-codes/access-codes.service.js';
-import { countCodesIssued } from '../http/metrics.js';
+import { countCodesIssued } from '../lib/metrics.js';
 import { validatePersonInput } from './person.js';
 import { newPersonRow } from './people.service.js';
 import { insertPerson } from './people.store.js';

@@ -8,7 +8,7 @@ import type { PeopleTable } from '../db/schema.js';
 import { AppError } from '../errors.js';
 import { recordAuditEvent, type Actor } from '../audit/audit.js';
 import { MINUTE } from '../lib/clock.js';
-import { countRateLimited, countSignIn } from '../http/metrics.js';
+import { countRateLimited, countSignIn } from '../lib/metrics.js';
 import { normaliseEmail, normaliseUsername } from '../people/person.js';
 import { findPersonByEmail, findPersonByUsername, lockPerson } from '../people/people.store.js';
 import {
