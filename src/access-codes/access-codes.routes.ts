@@ -4,7 +4,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Deps } from '../deps.js';
 import { AppError } from '../errors.js';
-import { clientAddressOf } from '../http/client-address.js';
+import { clientOf } from '../http/client.js';
 import { setSessionCookie } from '../http/cookies.js';
 import { currentSessionHashOf, requireAdmin } from '../http/auth.js';
 import { ErrorSchema, errorResponses, IdParams, Nullable, PeopleFilterSchema, PersonSchema } from '../http/schemas.js';
@@ -19,17 +19,11 @@ import {
   getAccessCodeStatus,
   issueAccessCode,
   redeemAccessCode,
-  type ClientInfo,
 } from './access-codes.service.js';
 import { deactivateAccessCodes, getBatch, issueAccessCodes, readBatchCodes, type Batch, type BatchItem } from './batches.service.js';
 import { renderSlipsPdf } from './slips.pdf.js';
 
 const NO_STORE = 'no-store';
-
-export function clientOf(request: FastifyRequest): ClientInfo {
-  const userAgent = request.headers['user-agent'];
-  return { ip: clientAddressOf(request), userAgent: typeof userAgent === 'string' ? userAgent : null };
-}
 
 const BatchSchema = Type.Object({
   id: Type.String(),

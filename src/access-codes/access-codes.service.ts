@@ -216,17 +216,13 @@ export async function getAccessCodeStatus(deps: Deps, personId: string): Promise
 // ---------------------------------------------------------------------------------------------
 // Redemption (SPEC §3)
 
-export interface ClientInfo extends SessionMeta {
-  ip: string | null;
-}
-
 type Found = { ok: true; code: AccessCodesTable; person: PeopleTable } | { ok: false; reason: string; personId: string | null };
 
 function codeWindow(deps: Deps): Window {
   return { size: deps.config.rateWindowMinutes * MINUTE, limit: deps.config.rateCodeFailures };
 }
 
-function codeKey(client: ClientInfo): string {
+function codeKey(client: SessionMeta): string {
   return `code:${addressGroupOf(client.ip)}`;
 }
 
@@ -236,7 +232,7 @@ function codeKey(client: ClientInfo): string {
  * window is full every attempt, even a right code, is refused with 429. The slot is given back
  * when the code turns out usable: the limit counts failures (SPEC §3).
  */
-async function reserveCodeAttempt(deps: Deps, client: ClientInfo, now: number): Promise<Reservation> {
+async function reserveCodeAttempt(deps: Deps, client: SessionMeta, now: number): Promise<Reservation> {
   const window = codeWindow(deps);
   const slot = await reserveAttempt(deps.db, codeKey(client), window, now);
   if (slot.reserved) return slot.reservation;
@@ -256,7 +252,7 @@ async function reserveCodeAttempt(deps: Deps, client: ClientInfo, now: number): 
  * username, which answers "taken" just as well): a person types a handful of names, not
  * hundreds, so holding one claim code does not make either a way to list the directory.
  */
-async function countUsernameProbe(deps: Deps, client: ClientInfo, now: number): Promise<void> {
+async function countUsernameProbe(deps: Deps, client: SessionMeta, now: number): Promise<void> {
   const key = `username-check:${addressGroupOf(client.ip)}`;
   const limit = deps.config.rateCodeFailures * USERNAME_CHECKS_PER_FAILURE;
   const window: Window = { size: codeWindow(deps).size, limit };
@@ -280,7 +276,7 @@ async function countUsernameProbe(deps: Deps, client: ClientInfo, now: number): 
  */
 async function failAttempt(
   deps: Deps,
-  client: ClientInfo,
+  client: SessionMeta,
   reason: string,
   personId: string | null,
   now: number,
@@ -320,7 +316,7 @@ export interface CheckedAccessCode {
   claim: boolean;
 }
 
-export async function checkAccessCode(deps: Deps, input: { code: string; client: ClientInfo }): Promise<CheckedAccessCode> {
+export async function checkAccessCode(deps: Deps, input: { code: string; client: SessionMeta }): Promise<CheckedAccessCode> {
   const now = deps.clock.now();
   const slot = await reserveCodeAttempt(deps, input.client, now);
   const found = await findUsableCode(deps, deps.db, input.code, now);
@@ -333,7 +329,7 @@ export async function checkAccessCode(deps: Deps, input: { code: string; client:
  * Whether a username is free, answered only inside a flow opened by a valid code that belongs
  * to a person without a username, so it cannot be used to list usernames.
  */
-export async function checkUsernameAvailable(deps: Deps, input: { code: string; username: string; client: ClientInfo }): Promise<{ available: boolean; valid: boolean }> {
+export async function checkUsernameAvailable(deps: Deps, input: { code: string; username: string; client: SessionMeta }): Promise<{ available: boolean; valid: boolean }> {
   const now = deps.clock.now();
   const slot = await reserveCodeAttempt(deps, input.client, now);
   const found = await findUsableCode(deps, deps.db, input.code, now);
@@ -363,7 +359,7 @@ const redemptionsInProgress = new Set<string>();
 
 export async function redeemAccessCode(
   deps: Deps,
-  input: { code: string; username: string; password: string; client: ClientInfo; currentSessionHash?: string | null },
+  input: { code: string; username: string; password: string; client: SessionMeta; currentSessionHash?: string | null },
 ): Promise<Redeemed> {
   const now = deps.clock.now();
   const slot = await reserveCodeAttempt(deps, input.client, now);
@@ -395,7 +391,7 @@ export async function redeemAccessCode(
 /** The redemption of a code found usable; null when a concurrent redemption consumed it first. */
 async function redeemUsableCode(
   deps: Deps,
-  input: { username: string; password: string; client: ClientInfo; currentSessionHash?: string | null },
+  input: { username: string; password: string; client: SessionMeta; currentSessionHash?: string | null },
   person: PeopleTable,
   code: AccessCodesTable,
   now: number,

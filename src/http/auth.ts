@@ -7,7 +7,7 @@ import type { Actor } from '../audit/audit.js';
 import { AppError } from '../errors.js';
 import { resolveApiToken } from '../sessions/api-tokens.js';
 import { resolveSession } from '../sessions/session.js';
-import { clientAddressOf } from './client-address.js';
+import { clientAddressOf } from './client.js';
 import { sessionCookieName } from './cookies.js';
 
 export type Auth =

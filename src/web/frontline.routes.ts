@@ -5,7 +5,7 @@
 import type { FastifyInstance, FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import type { Deps } from '../deps.js';
 import { AppError, ERRORS } from '../errors.js';
-import { clientOf } from '../access-codes/access-codes.routes.js';
+import { clientOf } from '../http/client.js';
 import { checkAccessCode, checkUsernameAvailable, redeemAccessCode } from '../access-codes/access-codes.service.js';
 import { listAuditEvents, type AuditEvent } from '../audit/audit.js';
 import { currentSessionHashOf } from '../http/auth.js';
