@@ -11,7 +11,7 @@ import { ErrorSchema, errorResponses, IdParams, Nullable, PeopleFilterSchema, Pe
 import { pickLocale } from '../http/i18n.js';
 import { csvRow } from '../lib/csv.js';
 import { toPerson } from '../people/person.js';
-import { filterOf } from '../people/people.routes.js';
+import { filterOf } from '../people/people-query.js';
 import {
   checkAccessCode,
   checkUsernameAvailable,

@@ -22,7 +22,7 @@ import { DAY, HOUR } from '../lib/clock.js';
 import { randomToken } from '../lib/random.js';
 import { normaliseUsername, toPerson, USERNAME_RULE, type CodeState, type Person, type PersonInput } from '../people/person.js';
 import { createPerson, deactivatePerson, getPerson, updatePerson } from '../people/people.service.js';
-import { COUNT_CAP, decodeCursor, encodeCursor } from '../people/people.routes.js';
+import { COUNT_CAP, decodeCursor, encodeCursor } from '../people/people-query.js';
 import { countPeople, findPersonByUsername, listFacets, searchPeopleRows, type PeopleFilter } from '../people/people.store.js';
 import { listApiTokens, revokeApiToken } from '../sessions/api-tokens.js';
 import { listPersonSessions } from '../sessions/sessions.store.js';
