@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import { pipeline } from 'node:stream/promises';
 import { parseArgs } from 'node:util';
 import { CLI_ACTOR } from '../audit/audit.js';
-import { codesCsv } from '../access-codes/access-codes.routes.js';
+import { codesCsv } from '../access-codes/batch-files.js';
 import { issueAccessCodes, readBatchCodes } from '../access-codes/batches.service.js';
 import { renderSlipsPdf } from '../access-codes/slips.pdf.js';
 import type { PeopleFilter } from '../people/people.store.js';

@@ -8,7 +8,7 @@ import type { Deps } from '../deps.js';
 import { AppError, type FieldProblem } from '../errors.js';
 import { recordAuditEvent, AUDIT_ACTIONS, listAuditEvents, type AuditFilter } from '../audit/audit.js';
 import { deactivateAccessCode, issueAccessCode, maxLifetimeMs } from '../access-codes/access-codes.service.js';
-import { codesCsv, codesPdf } from '../access-codes/access-codes.routes.js';
+import { codesCsv, codesPdf } from '../access-codes/batch-files.js';
 import { deactivateAccessCodes, getBatch, issueAccessCodes, readBatchCodes, type Batch } from '../access-codes/batches.service.js';
 import { slipQrPng } from '../access-codes/slips.pdf.js';
 import type { PersonStatus } from '../db/schema.js';
