@@ -4,7 +4,7 @@ import type { Deps } from '../deps.js';
 import { AppError } from '../errors.js';
 import { requireAdmin } from '../http/auth.js';
 import { errorResponses, IdParams, PeopleFilterSchema, PersonInputSchema, PersonSchema } from '../http/schemas.js';
-import { endSessionsOf } from '../sign-in/sign-in.service.js';
+import { endSessionsOf } from '../sessions/sessions.service.js';
 import { toPerson } from './person.js';
 import { createPerson, deactivatePerson, getPerson, importPeople, updatePerson } from './people.service.js';
 import { COUNT_CAP, decodeCursor, encodeCursor, filterOf } from './people-query.js';

@@ -232,13 +232,3 @@ export async function signOut(deps: Deps, input: { idHash: string; person: Peopl
     return ended;
   });
 }
-
-/** An admin ends every session of a person. */
-export async function endSessionsOf(deps: Deps, personId: string, actor: Actor): Promise<number> {
-  const now = deps.clock.now();
-  return deps.db.transaction().execute(async (trx) => {
-    const ended = await endPersonSessions(trx, personId);
-    await recordAuditEvent(trx, { action: 'sessions.ended', actor, personId, details: { count: ended }, at: now });
-    return ended;
-  });
-}

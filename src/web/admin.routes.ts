@@ -26,7 +26,7 @@ import { COUNT_CAP, decodeCursor, encodeCursor } from '../people/people-query.js
 import { countPeople, findPersonByUsername, listFacets, searchPeopleRows, type PeopleFilter } from '../people/people.store.js';
 import { listApiTokens, revokeApiToken } from '../sessions/api-tokens.js';
 import { listPersonSessions } from '../sessions/sessions.store.js';
-import { endSessionsOf } from '../sign-in/sign-in.service.js';
+import { endSessionsOf } from '../sessions/sessions.service.js';
 import { auditPage, type AuditFilterValues, auditText } from './admin-audit.views.js';
 import { batchPage, bulkDeactivatePage, bulkIssuePage, codeGonePage, codesText, deactivateCodePage, issueCodePage, shownCodePage } from './admin-codes.views.js';
 import { importPage } from './admin-import.views.js';
