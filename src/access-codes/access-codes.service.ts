@@ -17,8 +17,8 @@ import { recordAuditEvent, type Actor } from '../audit/audit.js';
 import { DAY, HOUR, MINUTE } from '../lib/clock.js';
 import { newId } from '../lib/id.js';
 import { countCodeFailure, countCodeFailureSpike, countCodesIssued, countRateLimited, countRedemption } from '../lib/metrics.js';
-import { normaliseUsername, searchTextOf, USERNAME_RULE } from '../people/person.js';
-import { findPersonByUsername, lockPerson } from '../people/people.store.js';
+import { normaliseUsername, USERNAME_RULE } from '../people/person.js';
+import { findPersonById, findPersonByUsername, lockPerson, setRedeemedCredentials } from '../people/people.store.js';
 import {
   addressGroupOf,
   recordFailure,
@@ -46,6 +46,7 @@ import {
   findLatestAccessCode,
   insertAccessCode,
   replaceOpenAccessCodes,
+  setPersonCodeState,
 } from './access-codes.store.js';
 
 /** Username availability checks one address may make per rate window, per allowed code failure. */
@@ -144,11 +145,7 @@ export async function issueAccessCodeIn(
   const issuedBy = options.actor.id ?? options.actor.label;
   const { row, code } = newAccessCodeRow(deps, person, { now, lifetimeMs, issuedBy, batchId: null });
   await insertAccessCode(trx, row);
-  await trx
-    .updateTable('people')
-    .set({ code_state: 'active', code_expires_at: row.expires_at })
-    .where('id', '=', person.id)
-    .execute();
+  await setPersonCodeState(trx, [person.id], 'active', row.expires_at);
   await recordAuditEvent(trx, {
     action: 'access_code.issued',
     actor: options.actor,
@@ -171,7 +168,7 @@ export async function deactivateAccessCode(deps: Deps, options: { personId: stri
     if (!person) throw new AppError('not_found', { message: 'No person with that id.' });
     const count = await deactivateOpenAccessCode(trx, person.id, now);
     if (count === 0) return null;
-    await trx.updateTable('people').set({ code_state: 'deactivated', code_expires_at: null }).where('id', '=', person.id).execute();
+    await setPersonCodeState(trx, [person.id], 'deactivated', null);
     await recordAuditEvent(trx, { action: 'access_code.deactivated', actor: options.actor, personId: person.id, details: {}, at: now });
     return 'deactivated';
   });
@@ -199,8 +196,7 @@ export interface AccessCodeStatus {
 
 /** The state of a person's latest code: never the code itself, which is not stored. */
 export async function getAccessCodeStatus(deps: Deps, personId: string): Promise<AccessCodeStatus | null> {
-  const person = await deps.db.selectFrom('people').select('id').where('id', '=', personId).executeTakeFirst();
-  if (!person) return null;
+  if (!(await findPersonById(deps.db, personId))) return null;
   const code = await findLatestAccessCode(deps.db, personId);
   const iso = (ms: number | null | undefined): string | null => (ms === null || ms === undefined ? null : new Date(ms).toISOString());
   return {
@@ -305,7 +301,7 @@ async function findUsableCode(deps: Deps, db: Db, input: string, now: number): P
   if (!code) return { ok: false, reason: 'unknown', personId: null };
   const state = accessCodeStateOf(code, now);
   if (state !== 'active') return { ok: false, reason: state, personId: code.person_id };
-  const person = await db.selectFrom('people').selectAll().where('id', '=', code.person_id).executeTakeFirst();
+  const person = await findPersonById(db, code.person_id);
   if (!person || person.status === 'deactivated') return { ok: false, reason: 'person_deactivated', personId: code.person_id };
   return { ok: true, code, person };
 }
@@ -430,23 +426,8 @@ async function redeemUsableCode(
       if (current.username !== null && current.username !== username) throw usernameMismatch();
       if (!(await consumeAccessCode(trx, code.id, now))) return null;
       const claimed = current.status === 'unclaimed';
-      await trx
-        .updateTable('people')
-        .set({
-          username,
-          password_hash: passwordHash,
-          status: 'active',
-          claimed_at: current.claimed_at ?? now,
-          last_sign_in_at: now,
-          code_state: 'used',
-          code_expires_at: null,
-          failed_sign_ins: 0,
-          last_failed_sign_in_at: null,
-          updated_at: now,
-          ...(current.username === null ? { search_text: searchTextOf({ ...current, username }) } : {}),
-        })
-        .where('id', '=', person.id)
-        .execute();
+      await setRedeemedCredentials(trx, current, { username, passwordHash, now });
+      await setPersonCodeState(trx, [person.id], 'used', null);
       const ended = await endPersonSessions(trx, person.id);
       // The session the browser came with (perhaps someone else's, on a shared device) ends too.
       if (input.currentSessionHash) await deleteSession(trx, input.currentSessionHash);
@@ -460,7 +441,8 @@ async function redeemUsableCode(
         at: now,
       });
       if (claimed) await recordAuditEvent(trx, { action: 'person.claimed', actor, personId: person.id, details: { username }, at: now });
-      const updated = await trx.selectFrom('people').selectAll().where('id', '=', person.id).executeTakeFirstOrThrow();
+      const updated = await findPersonById(trx, person.id);
+      if (!updated) throw new Error('the person redeeming a code vanished inside the transaction');
       return { person: updated, session, claimed };
     });
   } catch (error) {

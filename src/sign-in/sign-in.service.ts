@@ -10,7 +10,7 @@ import { recordAuditEvent, type Actor } from '../audit/audit.js';
 import { MINUTE } from '../lib/clock.js';
 import { countRateLimited, countSignIn } from '../lib/metrics.js';
 import { normaliseEmail, normaliseUsername } from '../people/person.js';
-import { findPersonByEmail, findPersonByUsername, lockPerson } from '../people/people.store.js';
+import { findPersonByEmail, findPersonByUsername, lockPerson, recordSignIn, takeSignInTurn } from '../people/people.store.js';
 import {
   addressGroupOf,
   refuseOverLimit,
@@ -69,19 +69,13 @@ const accountDelayMs = sql<number>`(case
  * the others are refused without being evaluated. A success resets the count.
  */
 async function takeAccountTurn(db: Db, personId: string, now: number): Promise<boolean> {
-  const result = await db
-    .updateTable('people')
-    .set((eb) => ({ failed_sign_ins: eb('failed_sign_ins', '+', 1), last_failed_sign_in_at: now }))
-    .where('id', '=', personId)
-    .where((eb) =>
-      eb.or([
-        eb('failed_sign_ins', '<', FREE_FAILURES),
-        eb('last_failed_sign_in_at', 'is', null),
-        eb(sql<number>`last_failed_sign_in_at + ${accountDelayMs}`, '<=', now),
-      ]),
-    )
-    .executeTakeFirst();
-  return Number(result.numUpdatedRows) === 1;
+  return takeSignInTurn(db, personId, now, (eb) =>
+    eb.or([
+      eb('failed_sign_ins', '<', FREE_FAILURES),
+      eb('last_failed_sign_in_at', 'is', null),
+      eb(sql<number>`last_failed_sign_in_at + ${accountDelayMs}`, '<=', now),
+    ]),
+  );
 }
 
 /** Seconds until the account may try again (at least 1: it was just refused). */
@@ -200,7 +194,7 @@ async function signInInTurn(
     // row under lock, and start no session that would outlive it.
     const current = await lockPerson(trx, person.id);
     if (!current || current.password_hash !== person.password_hash || current.status === 'deactivated') return null;
-    await trx.updateTable('people').set({ failed_sign_ins: 0, last_failed_sign_in_at: null, last_sign_in_at: now }).where('id', '=', person.id).execute();
+    await recordSignIn(trx, person.id, now);
     if (input.currentSessionHash) await deleteSession(trx, input.currentSessionHash);
     const created = await createSession(trx, deps.config, person.id, now, input.client);
     await recordAuditEvent(trx, {
