@@ -4,7 +4,7 @@ import { ConfigError, loadConfig, unsafeSettings, type Config } from './config.j
 import { buildApp } from './app.js';
 import { formatAccessCode } from './access-codes/access-code.js';
 import { eraseExpiredBatches } from './access-codes/batches.service.js';
-import { createFirstAdminIfEmpty } from './people/first-admin.js';
+import { createFirstAdminIfEmpty } from './accounts/first-admin.js';
 import { pruneRateLimits } from './rate-limits/rate-limits.js';
 import { openRuntime } from './runtime.js';
 import { buildMetricsApp } from './ops/ops.routes.js';

@@ -1,6 +1,6 @@
 import { parseArgs } from 'node:util';
 import { CLI_ACTOR } from '../audit/audit.js';
-import { createAdmin } from '../people/first-admin.js';
+import { createAdmin } from '../accounts/first-admin.js';
 import { required } from './usage.js';
 import { withRuntime } from './with-runtime.js';
 

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import { parseArgs } from 'node:util';
 import { CLI_ACTOR } from '../audit/audit.js';
-import { importPeople } from '../people/people.service.js';
+import { importPeople } from '../people/people-import.js';
 import { UsageError } from './usage.js';
 import { withRuntime } from './with-runtime.js';
 

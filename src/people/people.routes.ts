@@ -4,9 +4,9 @@ import type { Deps } from '../deps.js';
 import { AppError } from '../errors.js';
 import { requireAdmin } from '../http/auth.js';
 import { errorResponses, IdParams, PeopleFilterSchema, PersonInputSchema, PersonSchema } from '../http/schemas.js';
-import { endSessionsOf } from '../sessions/sessions.service.js';
 import { toPerson } from './person.js';
-import { createPerson, deactivatePerson, getPerson, importPeople, updatePerson } from './people.service.js';
+import { importPeople } from './people-import.js';
+import { createPerson, getPerson, updatePerson } from './people.service.js';
 import { COUNT_CAP, decodeCursor, encodeCursor, filterOf } from './people-query.js';
 import { countPeople, searchPeopleRows } from './people.store.js';
 
@@ -55,15 +55,6 @@ export function peopleRoutes(deps: Deps): FastifyPluginAsyncTypebox {
     app.patch('/api/v1/people/:id', { schema: { tags: ['people'], params: IdParams, body: PersonInputSchema, response: { 200: PersonSchema, ...errorResponses } } }, async (request) =>
       updatePerson(deps, request.params.id, request.body, request.auth.actor),
     );
-
-    app.post('/api/v1/people/:id/deactivate', { schema: { tags: ['people'], params: IdParams, response: { 200: PersonSchema, ...errorResponses } } }, async (request) =>
-      deactivatePerson(deps, request.params.id, request.auth.actor),
-    );
-
-    app.delete('/api/v1/people/:id/sessions', { schema: { tags: ['people'], params: IdParams, response: { 200: Type.Object({ ended: Type.Integer() }), ...errorResponses } } }, async (request) => {
-      if (!(await getPerson(deps, request.params.id))) throw new AppError('not_found', { message: 'No person with that id.' });
-      return { ended: await endSessionsOf(deps, request.params.id, request.auth.actor) };
-    });
 
     // The CSV body arrives as a stream (see app.ts) and is parsed row by row: any size, bounded memory.
     app.post(
