@@ -1,4 +1,5 @@
-// buildApp(deps): a Fastify instance with everything registered. It never listens; main.ts does.
+// buildApp(deps): a Fastify instance with everything registered; buildMetricsApp(deps): the separate
+// metrics listener. Neither listens; main.ts does. The composition root: the one file that imports routes.
 import fastifyCookie from '@fastify/cookie';
 import fastifyFormbody from '@fastify/formbody';
 import fastifyHelmet from '@fastify/helmet';
@@ -19,7 +20,7 @@ import { verifyFormCsrf } from './http/forms.js';
 import { countHttpRequest } from './lib/metrics.js';
 import { sendNotFoundPage, wantsHtmlPage } from './http/page-errors.js';
 import { assignRoutePolicy, hasBody, isSafeMethod, mediaTypeOf, type RoutePolicy } from './http/route-policy.js';
-import { opsRoutes } from './ops/ops.routes.js';
+import { metricsRoutes, opsRoutes } from './ops/ops.routes.js';
 import { peopleRoutes } from './people/people.routes.js';
 import { apiTokenRoutes } from './sessions/api-tokens.routes.js';
 import { signInRoutes } from './sign-in/sign-in.routes.js';
@@ -171,5 +172,22 @@ export async function buildApp(deps: Deps, options: BuildAppOptions = {}): Promi
   await app.register(adminWebRoutes(deps));
   app.get('/api/openapi.json', { schema: { hide: true } }, async () => app.swagger());
 
+  return app;
+}
+
+/**
+ * The separate listener for KEYSLIP_METRICS_HOST:KEYSLIP_METRICS_PORT (main.ts starts it): only
+ * GET /metrics, everything else 404, errors in the usual JSON shape. No sessions, no cookies.
+ */
+export async function buildMetricsApp(deps: Deps): Promise<FastifyInstance> {
+  const app = Fastify({ logger: false, return503OnClosing: true });
+  app.setErrorHandler(handleError);
+  app.setNotFoundHandler((_request, reply) =>
+    reply
+      .status(404)
+      .type('application/json; charset=utf-8')
+      .send({ error: { code: 'not_found', message: 'Only GET /metrics is served here.' } }),
+  );
+  await app.register(metricsRoutes(deps, { listener: 'metrics' }));
   return app;
 }

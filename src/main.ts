@@ -1,13 +1,12 @@
 // loadConfig → open the database → buildApp → listen. The only place (with the CLI) that exits.
 import { pathToFileURL } from 'node:url';
 import { ConfigError, loadConfig, unsafeSettings, type Config } from './config.js';
-import { buildApp } from './app.js';
+import { buildApp, buildMetricsApp } from './app.js';
 import { formatAccessCode } from './access-codes/access-code.js';
 import { eraseExpiredBatches } from './access-codes/batches.service.js';
 import { createFirstAdminIfEmpty } from './accounts/first-admin.js';
 import { pruneRateLimits } from './rate-limits/rate-limits.js';
 import { openRuntime } from './runtime.js';
-import { buildMetricsApp } from './ops/ops.routes.js';
 import { DAY, MINUTE } from './lib/clock.js';
 import { commonPasswordCount } from './sign-in/password.js';
 
