@@ -3,10 +3,22 @@ import { sql, type Expression, type ExpressionBuilder, type SelectQueryBuilder, 
 import type { Db } from '../db/database.js';
 import { dialectOf } from '../db/dialect.js';
 import type { Database, PeopleTable, PersonStatus } from '../db/schema.js';
-import { searchTextOf, type CodeState, type ValidPersonFields } from './person.js';
+import { searchTextOf, type CodeState, type SignedInPerson, type ValidPersonFields } from './person.js';
 
 export async function findPersonById(db: Db, id: string): Promise<PeopleTable | null> {
   return (await db.selectFrom('people').selectAll().where('id', '=', id).executeTakeFirst()) ?? null;
+}
+
+/** Every column a signed-in request may carry: all but the password hash. */
+const SIGNED_IN_COLUMNS = [
+  'id', 'name', 'username', 'email', 'employee_id', 'department', 'location', 'title', 'role', 'status',
+  'search_text', 'code_state', 'code_expires_at', 'failed_sign_ins', 'last_failed_sign_in_at',
+  'created_at', 'updated_at', 'claimed_at', 'last_sign_in_at', 'deactivated_at',
+] as const satisfies readonly (keyof SignedInPerson)[];
+
+/** The person behind a session, without the password hash. */
+export async function findSignedInPerson(db: Db, id: string): Promise<SignedInPerson | null> {
+  return (await db.selectFrom('people').select(SIGNED_IN_COLUMNS).where('id', '=', id).executeTakeFirst()) ?? null;
 }
 
 export async function findPersonByUsername(db: Db, username: string): Promise<PeopleTable | null> {

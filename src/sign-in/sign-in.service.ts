@@ -212,7 +212,10 @@ async function signInInTurn(
   return { person: { ...person, failed_sign_ins: 0, last_failed_sign_in_at: null, last_sign_in_at: now }, session };
 }
 
-export async function signOut(deps: Deps, input: { idHash: string; person: PeopleTable; everywhere: boolean }): Promise<number> {
+export async function signOut(
+  deps: Deps,
+  input: { idHash: string; person: Pick<PeopleTable, 'id' | 'username' | 'name'>; everywhere: boolean },
+): Promise<number> {
   const now = deps.clock.now();
   return deps.db.transaction().execute(async (trx) => {
     const ended = input.everywhere ? await endPersonSessions(trx, input.person.id) : await deleteSession(trx, input.idHash);

@@ -1,7 +1,8 @@
 // Views of the frontline pages: typed functions from data to HTML (the page body; the layout
 // adds the frame). Everything goes through the escaping html`` template.
 import type { AuditEvent } from '../audit/audit.js';
-import type { PeopleTable, SessionsTable } from '../db/schema.js';
+import type { SessionsTable } from '../db/schema.js';
+import type { SignedInPerson } from '../people/person.js';
 import { CSRF_FIELD } from '../http/csrf.js';
 import { csrfField } from '../http/forms.js';
 import { fillHtml, html, raw, type SafeHtml } from '../http/html.js';
@@ -231,7 +232,7 @@ ${problemNotice(locale, view.problem, 'step-error')}
 // / (home)
 
 export interface HomeView {
-  person: PeopleTable;
+  person: SignedInPerson;
   currentSessionHash: string;
   sessions: SessionsTable[];
   events: AuditEvent[];
