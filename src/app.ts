@@ -66,10 +66,10 @@ export async function buildApp(deps: Deps, options: BuildAppOptions = {}): Promi
         frameAncestors: ["'none'"],
         objectSrc: ["'none'"],
         baseUri: ["'none'"],
-        upgradeInsecureRequests: deps.config.baseUrl.startsWith('https://') ? [] : null,
+        upgradeInsecureRequests: deps.config.secureCookies ? [] : null,
       },
     },
-    strictTransportSecurity: deps.config.baseUrl.startsWith('https://'),
+    strictTransportSecurity: deps.config.secureCookies,
     // same-origin, not no-referrer: under no-referrer Chromium sends `Origin: null` on form
     // POSTs, which the same-origin check must refuse. Other sites still get no referrer.
     referrerPolicy: { policy: 'same-origin' },

@@ -25,7 +25,7 @@ export async function serve(config: Config): Promise<void> {
         '  Keyslip is ready. The first admin account was created.',
         `  Username:    ${firstAdmin.person.username}`,
         `  Access code: ${formatAccessCode(firstAdmin.code.replace(/-/g, ''))}`,
-        `  Go to ${config.baseUrl}/work/accesscode, enter the code and choose a password.`,
+        `  Go to ${config.accessCodeUrl}, enter the code and choose a password.`,
         `  It works for 24 hours, until ${new Date(firstAdmin.expiresAt).toISOString()}, and is shown only this once.`,
         '  After that, create an admin with `keyslip admin create`.',
         '',

@@ -36,7 +36,7 @@ export function codesCsv(items: AsyncIterable<BatchItem>): Readable {
 
 export function codesPdf(deps: Deps, items: AsyncIterable<BatchItem>, locale: 'en' | 'sv'): Readable {
   const out = new PassThrough();
-  renderSlipsPdf(items, { locale, accessCodeUrl: `${deps.config.baseUrl}/work/accesscode`, fallbackFont: deps.config.pdfFallbackFont }, out).catch((error: unknown) => out.destroy(error as Error));
+  renderSlipsPdf(items, { locale, accessCodeUrl: deps.config.accessCodeUrl, fallbackFont: deps.config.pdfFallbackFont }, out).catch((error: unknown) => out.destroy(error as Error));
   return out;
 }
 

@@ -41,7 +41,7 @@ export async function codesIssue(args: string[]): Promise<number> {
     // Owner-only permissions: the file holds live codes.
     const target = out === undefined ? process.stdout : fs.createWriteStream(out, { mode: 0o600 });
     const items = readBatchCodes(deps, batch.id);
-    if (format === 'pdf') await renderSlipsPdf(items, { locale, accessCodeUrl: `${deps.config.baseUrl}/work/accesscode`, fallbackFont: deps.config.pdfFallbackFont }, target);
+    if (format === 'pdf') await renderSlipsPdf(items, { locale, accessCodeUrl: deps.config.accessCodeUrl, fallbackFont: deps.config.pdfFallbackFont }, target);
     else await pipeline(codesCsv(items), target, { end: out !== undefined });
     process.stderr.write(`Issued ${batch.count} access codes (batch ${batch.id})${out ? ` into ${out}` : ''}. Hand them out in person; anyone with an unused code can get into its account.\n`);
     return 0;

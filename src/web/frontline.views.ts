@@ -1,5 +1,6 @@
 // Views of the frontline pages: typed functions from data to HTML (the page body; the layout
 // adds the frame). Everything goes through the escaping html`` template.
+import { ACCESS_CODE_PATH } from '../config.js';
 import type { AuditEvent } from '../audit/audit.js';
 import type { SessionsTable } from '../db/schema.js';
 import type { SignedInPerson } from '../people/person.js';
@@ -12,7 +13,6 @@ import { waitMessage } from '../http/layout.js';
 import { MIN_PASSWORD_LENGTH, RECOMMENDED_PASSWORD_LENGTH } from '../sign-in/password.js';
 import { m } from './frontline.messages.js';
 
-export const ACCESS_CODE_PATH = '/work/accesscode';
 
 /** A problem to show above a form: the message, and the wait for a 429. */
 export interface FormProblem {
