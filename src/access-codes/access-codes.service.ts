@@ -163,15 +163,22 @@ export async function issueAccessCodeIn(
 /** R6: deactivates a person's unused code; null when they have none. */
 export async function deactivateAccessCode(deps: Deps, options: { personId: string; actor: Actor }): Promise<'deactivated' | null> {
   const now = deps.clock.now();
-  return deps.db.transaction().execute(async (trx) => {
-    const person = await lockPerson(trx, options.personId);
-    if (!person) throw new AppError('not_found', { message: 'No person with that id.' });
-    const count = await deactivateOpenAccessCode(trx, person.id, now);
-    if (count === 0) return null;
-    await setPersonCodeState(trx, [person.id], 'deactivated', null);
-    await recordAuditEvent(trx, { action: 'access_code.deactivated', actor: options.actor, personId: person.id, details: {}, at: now });
-    return 'deactivated';
-  });
+  return deps.db.transaction().execute((trx) => deactivateAccessCodeIn(trx, { ...options, now }));
+}
+
+/** R6 in the caller's transaction: the person locked, their open code closed, the audit entry. */
+export async function deactivateAccessCodeIn(
+  trx: Db,
+  options: { personId: string; actor: Actor; now: number },
+): Promise<'deactivated' | null> {
+  const { actor, now } = options;
+  const person = await lockPerson(trx, options.personId);
+  if (!person) throw new AppError('not_found', { message: 'No person with that id.' });
+  const count = await deactivateOpenAccessCode(trx, person.id, now);
+  if (count === 0) return null;
+  await setPersonCodeState(trx, [person.id], 'deactivated', null);
+  await recordAuditEvent(trx, { action: 'access_code.deactivated', actor, personId: person.id, details: {}, at: now });
+  return 'deactivated';
 }
 
 export type AccessCodeStateName = 'none' | 'active' | 'used' | 'deactivated' | 'replaced' | 'expired';

@@ -95,7 +95,8 @@ export async function assertAnotherAdminRemains(trx: Db, leavingId: string): Pro
 /** Writes a new person (a row from newPersonRow) and its audit entry, in the caller's transaction. */
 export async function createPersonIn(trx: Db, row: PeopleTable, actor: Actor, now: number): Promise<void> {
   await insertPerson(trx, row);
-  await recordAuditEvent(trx, { action: 'person.created', actor, personId: row.id, details: { role: row.role }, at: now });
+  const details = { role: row.role };
+  await recordAuditEvent(trx, { action: 'person.created', actor, personId: row.id, details, at: now });
 }
 
 export async function createPerson(deps: Deps, input: PersonInput, actor: Actor): Promise<Person> {
@@ -118,28 +119,39 @@ export async function getPerson(deps: Deps, id: string): Promise<Person | null> 
   return row ? toPerson(row, deps.clock.now()) : null;
 }
 
+/** Writes checked fields of a person and the audit entry, in the caller's transaction. */
+export async function updatePersonIn(
+  trx: Db,
+  id: string,
+  fields: ValidPersonFields,
+  actor: Actor,
+  now: number,
+): Promise<Person> {
+  if (fields.role !== undefined && fields.role !== 'admin') await lockActiveAdmins(trx);
+  const current = await lockPerson(trx, id);
+  if (!current) throw new AppError('not_found', { message: 'No person with that id.' });
+  const next: PeopleTable = { ...current, ...fields, updated_at: now };
+  if (!next.username && !next.email && !next.employee_id) {
+    const message = 'Keep at least one of username, email or employee id.';
+    throw new AppError('validation_failed', { fields: [{ field: 'username', message }] });
+  }
+  if (current.role === 'admin' && next.role !== 'admin') await assertAnotherAdminRemains(trx, id);
+  next.search_text = searchTextOf(next);
+  const differs = (key: string): boolean => current[key as keyof PeopleTable] !== next[key as keyof PeopleTable];
+  const changed = Object.keys(fields).filter(differs);
+  await updatePersonFields(trx, id, fields, { searchText: next.search_text, now });
+  const details = { changed, ...tracedChanges(current, next) };
+  await recordAuditEvent(trx, { action: 'person.updated', actor, personId: id, details, at: now });
+  return toPerson(next, now);
+}
+
 export async function updatePerson(deps: Deps, id: string, input: PersonInput, actor: Actor): Promise<Person> {
   const checked = validatePersonInput(input, { creating: false });
   if (!checked.ok) throw new AppError('validation_failed', { fields: checked.problems, message: checked.problems.map((p) => p.message).join(' ') });
   const now = deps.clock.now();
-  const mayDemote = checked.fields.role !== undefined && checked.fields.role !== 'admin';
   try {
-    return await retryOnConflict(() => deps.db.transaction().execute(async (trx) => {
-      if (mayDemote) await lockActiveAdmins(trx);
-      const current = await lockPerson(trx, id);
-      if (!current) throw new AppError('not_found', { message: 'No person with that id.' });
-      const next: PeopleTable = { ...current, ...checked.fields, updated_at: now };
-      if (!next.username && !next.email && !next.employee_id) {
-        throw new AppError('validation_failed', { fields: [{ field: 'username', message: 'Keep at least one of username, email or employee id.' }] });
-      }
-      if (current.role === 'admin' && next.role !== 'admin') await assertAnotherAdminRemains(trx, id);
-      next.search_text = searchTextOf(next);
-      const changed = Object.keys(checked.fields).filter((key) => current[key as keyof PeopleTable] !== next[key as keyof PeopleTable]);
-      await updatePersonFields(trx, id, checked.fields, { searchText: next.search_text, now });
-      const details = { changed, ...tracedChanges(current, next) };
-      await recordAuditEvent(trx, { action: 'person.updated', actor, personId: id, details, at: now });
-      return toPerson(next, now);
-    }));
+    const update = (trx: Db): Promise<Person> => updatePersonIn(trx, id, checked.fields, actor, now);
+    return await retryOnConflict(() => deps.db.transaction().execute(update));
   } catch (error) {
     const column = uniqueViolationColumn(error);
     if (column) throw conflictError(column);

@@ -64,7 +64,11 @@ export async function updatePersonFields(
 }
 
 export async function markPersonDeactivated(db: Db, id: string, now: number): Promise<void> {
-  await db.updateTable('people').set({ status: 'deactivated', deactivated_at: now, updated_at: now }).where('id', '=', id).execute();
+  await db
+    .updateTable('people')
+    .set({ status: 'deactivated', deactivated_at: now, updated_at: now })
+    .where('id', '=', id)
+    .execute();
 }
 
 /**
