@@ -1,4 +1,5 @@
-// buildApp(deps): a Fastify instance with everything registered. It never listens; main.ts does.
+// buildApp(deps): a Fastify instance with everything registered; buildMetricsApp(deps): the separate
+// metrics listener. Neither listens; main.ts does. The composition root: the one file that imports routes.
 import fastifyCookie from '@fastify/cookie';
 import fastifyFormbody from '@fastify/formbody';
 import fastifyHelmet from '@fastify/helmet';
@@ -8,6 +9,7 @@ import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastif
 import type { Deps } from './deps.js';
 import { AppError } from './errors.js';
 import { accessCodeAdminRoutes, accessCodePublicRoutes } from './access-codes/access-codes.routes.js';
+import { accountsRoutes } from './accounts/accounts.routes.js';
 import { auditRoutes } from './audit/audit.routes.js';
 import { ASSETS_PREFIX } from './http/assets.js';
 import { anonymous, authenticate } from './http/auth.js';
@@ -15,12 +17,12 @@ import { sessionCookieName } from './http/cookies.js';
 import { assertSameOrigin, CSRF_HEADER, csrfTokenValid, isFromBrowser } from './http/csrf.js';
 import { handleError } from './http/errors.handler.js';
 import { verifyFormCsrf } from './http/forms.js';
-import { countHttpRequest } from './http/metrics.js';
+import { countHttpRequest } from './lib/metrics.js';
 import { sendNotFoundPage, wantsHtmlPage } from './http/page-errors.js';
 import { assignRoutePolicy, hasBody, isSafeMethod, mediaTypeOf, type RoutePolicy } from './http/route-policy.js';
 import { isOidcProtocolPath } from './oidc/interaction-link.js';
 import { oidcRoutes } from './oidc/oidc.routes.js';
-import { opsRoutes } from './ops/ops.routes.js';
+import { metricsRoutes, opsRoutes } from './ops/ops.routes.js';
 import { peopleRoutes } from './people/people.routes.js';
 import { apiTokenRoutes } from './sessions/api-tokens.routes.js';
 import { signInRoutes } from './sign-in/sign-in.routes.js';
@@ -66,10 +68,10 @@ export async function buildApp(deps: Deps, options: BuildAppOptions = {}): Promi
         frameAncestors: ["'none'"],
         objectSrc: ["'none'"],
         baseUri: ["'none'"],
-        upgradeInsecureRequests: deps.config.baseUrl.startsWith('https://') ? [] : null,
+        upgradeInsecureRequests: deps.config.secureCookies ? [] : null,
       },
     },
-    strictTransportSecurity: deps.config.baseUrl.startsWith('https://'),
+    strictTransportSecurity: deps.config.secureCookies,
     // same-origin, not no-referrer: under no-referrer Chromium sends `Origin: null` on form
     // POSTs, which the same-origin check must refuse. Other sites still get no referrer.
     referrerPolicy: { policy: 'same-origin' },
@@ -165,6 +167,7 @@ export async function buildApp(deps: Deps, options: BuildAppOptions = {}): Promi
 
   await app.register(opsRoutes(deps));
   await app.register(peopleRoutes(deps));
+  await app.register(accountsRoutes(deps));
   await app.register(accessCodeAdminRoutes(deps));
   await app.register(accessCodePublicRoutes(deps));
   await app.register(signInRoutes(deps));
@@ -175,5 +178,22 @@ export async function buildApp(deps: Deps, options: BuildAppOptions = {}): Promi
   await app.register(oidcRoutes(deps));
   app.get('/api/openapi.json', { schema: { hide: true } }, async () => app.swagger());
 
+  return app;
+}
+
+/**
+ * The separate listener for KEYSLIP_METRICS_HOST:KEYSLIP_METRICS_PORT (main.ts starts it): only
+ * GET /metrics, everything else 404, errors in the usual JSON shape. No sessions, no cookies.
+ */
+export async function buildMetricsApp(deps: Deps): Promise<FastifyInstance> {
+  const app = Fastify({ logger: false, return503OnClosing: true });
+  app.setErrorHandler(handleError);
+  app.setNotFoundHandler((_request, reply) =>
+    reply
+      .status(404)
+      .type('application/json; charset=utf-8')
+      .send({ error: { code: 'not_found', message: 'Only GET /metrics is served here.' } }),
+  );
+  await app.register(metricsRoutes(deps, { listener: 'metrics' }));
   return app;
 }

@@ -3,6 +3,9 @@
 import { isIP } from 'node:net';
 import path from 'node:path';
 
+/** The page where a person types an access code; printed on slips and in the console. */
+export const ACCESS_CODE_PATH = '/work/accesscode';
+
 export interface Config {
   /** KEYSLIP_PORT — TCP port to listen on. Default 3000. */
   readonly port: number;
@@ -14,6 +17,10 @@ export interface Config {
   readonly databaseUrl: string;
   /** KEYSLIP_BASE_URL — public address, used on slips and to decide the cookie's Secure flag. */
   readonly baseUrl: string;
+  /** Derived from baseUrl: https. Cookies are then Secure and prefixed, and HSTS is sent. */
+  readonly secureCookies: boolean;
+  /** Derived from baseUrl: the access-code page's full address, as slips and the console print it. */
+  readonly accessCodeUrl: string;
   /** KEYSLIP_SECRET — comma-separated secrets (≥ 32 chars), newest first. Empty: generated file. */
   readonly secrets: readonly string[];
   /** KEYSLIP_SUPPORT_CONTACT — who to contact for help, shown on /help/login. */
@@ -165,6 +172,8 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
     dataDir,
     databaseUrl,
     baseUrl,
+    secureCookies: baseUrl.startsWith('https://'),
+    accessCodeUrl: `${baseUrl}${ACCESS_CODE_PATH}`,
     secrets,
     supportContact: text('KEYSLIP_SUPPORT_CONTACT', ''),
     codeDaysClaim: integer('KEYSLIP_CODE_DAYS_CLAIM', 90, 1, 90),
@@ -197,7 +206,7 @@ export function unsafeSettings(config: Config): string[] {
   if (config.secrets.length === 0) {
     warnings.push('KEYSLIP_SECRET is not set: using a generated secret file in the data folder. Instances that share a database must share KEYSLIP_SECRET.');
   }
-  if (!config.baseUrl.startsWith('https://') && !/^http:\/\/(127\.0\.0\.1|localhost|\[::1\])(:|$)/.test(config.baseUrl)) {
+  if (!config.secureCookies && !/^http:\/\/(127\.0\.0\.1|localhost|\[::1\])(:|$)/.test(config.baseUrl)) {
     warnings.push(`KEYSLIP_BASE_URL (${config.baseUrl}) is not https: session cookies are sent without the Secure flag.`);
   }
   return warnings;

@@ -1,15 +1,14 @@
 // loadConfig → open the database → buildApp → listen. The only place (with the CLI) that exits.
 import { pathToFileURL } from 'node:url';
 import { ConfigError, loadConfig, unsafeSettings, type Config } from './config.js';
-import { buildApp } from './app.js';
+import { buildApp, buildMetricsApp } from './app.js';
 import { formatAccessCode } from './access-codes/access-code.js';
 import { eraseExpiredBatches } from './access-codes/batches.service.js';
 import { deliverDueLogouts } from './oidc/backchannel-logout.js';
 import { sweepExpiredOidcPayloads } from './oidc/oidc.adapter.js';
-import { createFirstAdminIfEmpty } from './people/first-admin.js';
+import { createFirstAdminIfEmpty } from './accounts/first-admin.js';
 import { pruneRateLimits } from './rate-limits/rate-limits.js';
 import { openRuntime } from './runtime.js';
-import { buildMetricsApp } from './ops/ops.routes.js';
 import { DAY, MINUTE } from './lib/clock.js';
 import { commonPasswordCount } from './sign-in/password.js';
 
@@ -28,7 +27,7 @@ export async function serve(config: Config): Promise<void> {
         '  Keyslip is ready. The first admin account was created.',
         `  Username:    ${firstAdmin.person.username}`,
         `  Access code: ${formatAccessCode(firstAdmin.code.replace(/-/g, ''))}`,
-        `  Go to ${config.baseUrl}/work/accesscode, enter the code and choose a password.`,
+        `  Go to ${config.accessCodeUrl}, enter the code and choose a password.`,
         `  It works for 24 hours, until ${new Date(firstAdmin.expiresAt).toISOString()}, and is shown only this once.`,
         '  After that, create an admin with `keyslip admin create`.',
         '',

@@ -4,7 +4,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { PeopleTable } from '../src/db/schema.js';
 import { newPersonRow } from '../src/people/people.service.js';
-import { decodeCursor, encodeCursor } from '../src/people/people.routes.js';
+import { decodeCursor, encodeCursor } from '../src/people/people-query.js';
 import { insertPerson, NAME_ORDER_LIMIT, searchPeopleRows, type PeopleFilter, type PeoplePageCursor } from '../src/people/people.store.js';
 import { createTestContext, DIALECTS, type TestContext } from './helpers/deps.js';
 

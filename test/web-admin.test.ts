@@ -113,7 +113,7 @@ describe.each(DIALECTS)('admin pages (%s)', (dialect) => {
       withEmail: await createPerson(deps, { name: 'Dana Email', email: 'dana@example.com', department: 'Office' }, CLI_ACTOR),
       gone: await createPerson(deps, { name: 'Gone Person', username: 'gone.p' }, CLI_ACTOR),
     };
-    const { deactivatePerson } = await import('../src/people/people.service.js');
+    const { deactivatePerson } = await import('../src/accounts/deactivate-person.js');
     await deactivatePerson(deps, people.gone.id, CLI_ACTOR);
     admin = await sessionJar(anna.id);
     member = await sessionJar(worker.id);

@@ -1,17 +1,15 @@
-import { PassThrough, Readable } from 'node:stream';
 import { Type } from '@sinclair/typebox';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyRequest } from 'fastify';
 import type { Deps } from '../deps.js';
 import { AppError } from '../errors.js';
-import { clientAddressOf } from '../http/client-address.js';
+import { clientOf } from '../http/client.js';
 import { setSessionCookie } from '../http/cookies.js';
 import { currentSessionHashOf, requireAdmin } from '../http/auth.js';
 import { ErrorSchema, errorResponses, IdParams, Nullable, PeopleFilterSchema, PersonSchema } from '../http/schemas.js';
 import { pickLocale } from '../http/i18n.js';
-import { csvRow } from '../lib/csv.js';
 import { toPerson } from '../people/person.js';
-import { filterOf } from '../people/people.routes.js';
+import { filterOf } from '../people/people-query.js';
 import {
   checkAccessCode,
   checkUsernameAvailable,
@@ -19,17 +17,11 @@ import {
   getAccessCodeStatus,
   issueAccessCode,
   redeemAccessCode,
-  type ClientInfo,
 } from './access-codes.service.js';
-import { deactivateAccessCodes, getBatch, issueAccessCodes, readBatchCodes, type Batch, type BatchItem } from './batches.service.js';
-import { renderSlipsPdf } from './slips.pdf.js';
+import { codesFormat, sendBatch } from './batch-files.js';
+import { deactivateAccessCodes, getBatch, issueAccessCodes } from './batches.service.js';
 
 const NO_STORE = 'no-store';
-
-export function clientOf(request: FastifyRequest): ClientInfo {
-  const userAgent = request.headers['user-agent'];
-  return { ip: clientAddressOf(request), userAgent: typeof userAgent === 'string' ? userAgent : null };
-}
 
 const BatchSchema = Type.Object({
   id: Type.String(),
@@ -62,56 +54,6 @@ const CODES_CONTENT = {
 };
 
 const CodeBody = Type.Object({ code: Type.String({ maxLength: 200 }) }, { additionalProperties: false });
-
-type Format = 'csv' | 'pdf' | 'json';
-
-/** Content negotiation for codes: CSV, PDF slips or JSON (the default). */
-export function codesFormat(request: FastifyRequest): Format {
-  const accept = String(request.headers.accept ?? '');
-  if (accept !== '' && !/(text\/csv|application\/pdf|application\/json|application\/\*|\*\/\*)/i.test(accept)) {
-    throw new AppError('not_acceptable', { message: 'Ask for text/csv, application/pdf or application/json.' });
-  }
-  return formatOf(accept);
-}
-
-function formatOf(accept: string): Format {
-  if (/text\/csv/i.test(accept)) return 'csv';
-  if (/application\/pdf/i.test(accept)) return 'pdf';
-  return 'json';
-}
-
-export function codesCsv(items: AsyncIterable<BatchItem>): Readable {
-  return Readable.from(
-    (async function* () {
-      yield csvRow(['name', 'username', 'code', 'expiresAt']);
-      for await (const item of items) yield csvRow([item.name, item.username ?? '', item.code, new Date(item.expiresAt).toISOString()]);
-    })(),
-  );
-}
-
-export function codesPdf(deps: Deps, items: AsyncIterable<BatchItem>, locale: 'en' | 'sv'): Readable {
-  const out = new PassThrough();
-  renderSlipsPdf(items, { locale, accessCodeUrl: `${deps.config.baseUrl}/work/accesscode`, fallbackFont: deps.config.pdfFallbackFont }, out).catch((error: unknown) => out.destroy(error as Error));
-  return out;
-}
-
-/** Sends a batch's codes in the format asked for; the codes leave the server only here. */
-export async function sendBatch(deps: Deps, request: FastifyRequest, reply: FastifyReply, batch: Batch, locale: 'en' | 'sv'): Promise<FastifyReply> {
-  const format = codesFormat(request);
-  reply.header('Cache-Control', NO_STORE).header('Keyslip-Batch-Id', batch.id).header('Location', `/api/v1/batches/${batch.id}`);
-  if (!batch.downloadable) throw new AppError('batch_expired');
-  const items = readBatchCodes(deps, batch.id);
-  const stamp = batch.createdAt.slice(0, 16).replace(/[:T]/g, '-');
-  if (format === 'csv') {
-    return reply.type('text/csv; charset=utf-8').header('Content-Disposition', `attachment; filename="keyslip-codes-${stamp}.csv"`).send(codesCsv(items));
-  }
-  if (format === 'pdf') {
-    return reply.type('application/pdf').header('Content-Disposition', `attachment; filename="keyslip-slips-${stamp}.pdf"`).send(codesPdf(deps, items, locale));
-  }
-  const list: { id: string; name: string; username: string | null; code: string; expiresAt: string }[] = [];
-  for await (const item of items) list.push({ ...item, expiresAt: new Date(item.expiresAt).toISOString() });
-  return reply.type('application/json; charset=utf-8').send({ batch, items: list });
-}
 
 function idempotencyKeyOf(request: FastifyRequest): string | undefined {
   const raw = request.headers['idempotency-key'];

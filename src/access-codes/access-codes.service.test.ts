@@ -16,7 +16,7 @@ import { CLI_ACTOR, type Actor } from '../audit/audit.js';
 import type { Deps } from '../deps.js';
 import { ERRORS } from '../errors.js';
 import { DAY, HOUR, MINUTE } from '../lib/clock.js';
-import { deactivatePerson } from '../people/people.service.js';
+import { deactivatePerson } from '../accounts/deactivate-person.js';
 import { signIn } from '../sign-in/sign-in.service.js';
 import { verifyPassword } from '../sign-in/password.js';
 import { formatAccessCode, generateAccessCode } from './access-code.js';

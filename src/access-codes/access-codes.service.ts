@@ -17,9 +17,9 @@ import { describeProblem, type FieldProblem } from '../problems.js';
 import { recordAuditEvent, type Actor } from '../audit/audit.js';
 import { DAY, HOUR, MINUTE } from '../lib/clock.js';
 import { newId } from '../lib/id.js';
-import { countCodeFailure, countCodeFailureSpike, countCodesIssued, countRateLimited, countRedemption } from '../http/metrics.js';
-import { normaliseUsername, searchTextOf } from '../people/person.js';
-import { findPersonByUsername, lockPerson } from '../people/people.store.js';
+import { countCodeFailure, countCodeFailureSpike, countCodesIssued, countRateLimited, countRedemption } from '../lib/metrics.js';
+import { normaliseUsername } from '../people/person.js';
+import { findPersonById, findPersonByUsername, lockPerson, setRedeemedCredentials } from '../people/people.store.js';
 import {
   addressGroupOf,
   recordFailure,
@@ -29,7 +29,7 @@ import {
   type Reservation,
   type Window,
 } from '../rate-limits/rate-limits.js';
-import { endEverythingOf } from '../accounts/end-everything.js';
+import { endEverythingOf } from '../sessions/end-everything.js';
 import { deleteSession } from '../sessions/sessions.store.js';
 import { createSession, type NewSession, type SessionMeta } from '../sessions/session.js';
 import { checkPassword, HashQueueFullError, hashPassword, passwordFieldProblem } from '../sign-in/password.js';
@@ -48,6 +48,7 @@ import {
   findLatestAccessCode,
   insertAccessCode,
   replaceOpenAccessCodes,
+  setPersonCodeState,
 } from './access-codes.store.js';
 
 /** Username availability checks one address may make per rate window, per allowed code failure. */
@@ -146,11 +147,7 @@ export async function issueAccessCodeIn(
   const issuedBy = options.actor.id ?? options.actor.label;
   const { row, code } = newAccessCodeRow(deps, person, { now, lifetimeMs, issuedBy, batchId: null });
   await insertAccessCode(trx, row);
-  await trx
-    .updateTable('people')
-    .set({ code_state: 'active', code_expires_at: row.expires_at })
-    .where('id', '=', person.id)
-    .execute();
+  await setPersonCodeState(trx, [person.id], 'active', row.expires_at);
   await recordAuditEvent(trx, {
     action: 'access_code.issued',
     actor: options.actor,
@@ -168,15 +165,22 @@ export async function issueAccessCodeIn(
 /** R6: deactivates a person's unused code; null when they have none. */
 export async function deactivateAccessCode(deps: Deps, options: { personId: string; actor: Actor }): Promise<'deactivated' | null> {
   const now = deps.clock.now();
-  return deps.db.transaction().execute(async (trx) => {
-    const person = await lockPerson(trx, options.personId);
-    if (!person) throw new AppError('not_found', { message: 'No person with that id.' });
-    const count = await deactivateOpenAccessCode(trx, person.id, now);
-    if (count === 0) return null;
-    await trx.updateTable('people').set({ code_state: 'deactivated', code_expires_at: null }).where('id', '=', person.id).execute();
-    await recordAuditEvent(trx, { action: 'access_code.deactivated', actor: options.actor, personId: person.id, details: {}, at: now });
-    return 'deactivated';
-  });
+  return deps.db.transaction().execute((trx) => deactivateAccessCodeIn(trx, { ...options, now }));
+}
+
+/** R6 in the caller's transaction: the person locked, their open code closed, the audit entry. */
+export async function deactivateAccessCodeIn(
+  trx: Db,
+  options: { personId: string; actor: Actor; now: number },
+): Promise<'deactivated' | null> {
+  const { actor, now } = options;
+  const person = await lockPerson(trx, options.personId);
+  if (!person) throw new AppError('not_found', { message: 'No person with that id.' });
+  const count = await deactivateOpenAccessCode(trx, person.id, now);
+  if (count === 0) return null;
+  await setPersonCodeState(trx, [person.id], 'deactivated', null);
+  await recordAuditEvent(trx, { action: 'access_code.deactivated', actor, personId: person.id, details: {}, at: now });
+  return 'deactivated';
 }
 
 export type AccessCodeStateName = 'none' | 'active' | 'used' | 'deactivated' | 'replaced' | 'expired';
@@ -201,8 +205,7 @@ export interface AccessCodeStatus {
 
 /** The state of a person's latest code: never the code itself, which is not stored. */
 export async function getAccessCodeStatus(deps: Deps, personId: string): Promise<AccessCodeStatus | null> {
-  const person = await deps.db.selectFrom('people').select('id').where('id', '=', personId).executeTakeFirst();
-  if (!person) return null;
+  if (!(await findPersonById(deps.db, personId))) return null;
   const code = await findLatestAccessCode(deps.db, personId);
   const iso = (ms: number | null | undefined): string | null => (ms === null || ms === undefined ? null : new Date(ms).toISOString());
   return {
@@ -218,17 +221,13 @@ export async function getAccessCodeStatus(deps: Deps, personId: string): Promise
 // ---------------------------------------------------------------------------------------------
 // Redemption (SPEC §3)
 
-export interface ClientInfo extends SessionMeta {
-  ip: string | null;
-}
-
 type Found = { ok: true; code: AccessCodesTable; person: PeopleTable } | { ok: false; reason: string; personId: string | null };
 
 function codeWindow(deps: Deps): Window {
   return { size: deps.config.rateWindowMinutes * MINUTE, limit: deps.config.rateCodeFailures };
 }
 
-function codeKey(client: ClientInfo): string {
+function codeKey(client: SessionMeta): string {
   return `code:${addressGroupOf(client.ip)}`;
 }
 
@@ -238,7 +237,7 @@ function codeKey(client: ClientInfo): string {
  * window is full every attempt, even a right code, is refused with 429. The slot is given back
  * when the code turns out usable: the limit counts failures (SPEC §3).
  */
-async function reserveCodeAttempt(deps: Deps, client: ClientInfo, now: number): Promise<Reservation> {
+async function reserveCodeAttempt(deps: Deps, client: SessionMeta, now: number): Promise<Reservation> {
   const window = codeWindow(deps);
   const slot = await reserveAttempt(deps.db, codeKey(client), window, now);
   if (slot.reserved) return slot.reservation;
@@ -258,7 +257,7 @@ async function reserveCodeAttempt(deps: Deps, client: ClientInfo, now: number): 
  * username, which answers "taken" just as well): a person types a handful of names, not
  * hundreds, so holding one claim code does not make either a way to list the directory.
  */
-async function countUsernameProbe(deps: Deps, client: ClientInfo, now: number): Promise<void> {
+async function countUsernameProbe(deps: Deps, client: SessionMeta, now: number): Promise<void> {
   const key = `username-check:${addressGroupOf(client.ip)}`;
   const limit = deps.config.rateCodeFailures * USERNAME_CHECKS_PER_FAILURE;
   const window: Window = { size: codeWindow(deps).size, limit };
@@ -282,7 +281,7 @@ async function countUsernameProbe(deps: Deps, client: ClientInfo, now: number): 
  */
 async function failAttempt(
   deps: Deps,
-  client: ClientInfo,
+  client: SessionMeta,
   reason: string,
   personId: string | null,
   now: number,
@@ -311,7 +310,7 @@ async function findUsableCode(deps: Deps, db: Db, input: string, now: number): P
   if (!code) return { ok: false, reason: 'unknown', personId: null };
   const state = accessCodeStateOf(code, now);
   if (state !== 'active') return { ok: false, reason: state, personId: code.person_id };
-  const person = await db.selectFrom('people').selectAll().where('id', '=', code.person_id).executeTakeFirst();
+  const person = await findPersonById(db, code.person_id);
   if (!person || person.status === 'deactivated') return { ok: false, reason: 'person_deactivated', personId: code.person_id };
   return { ok: true, code, person };
 }
@@ -322,7 +321,7 @@ export interface CheckedAccessCode {
   claim: boolean;
 }
 
-export async function checkAccessCode(deps: Deps, input: { code: string; client: ClientInfo }): Promise<CheckedAccessCode> {
+export async function checkAccessCode(deps: Deps, input: { code: string; client: SessionMeta }): Promise<CheckedAccessCode> {
   const now = deps.clock.now();
   const slot = await reserveCodeAttempt(deps, input.client, now);
   const found = await findUsableCode(deps, deps.db, input.code, now);
@@ -335,7 +334,7 @@ export async function checkAccessCode(deps: Deps, input: { code: string; client:
  * Whether a username is free, answered only inside a flow opened by a valid code that belongs
  * to a person without a username, so it cannot be used to list usernames.
  */
-export async function checkUsernameAvailable(deps: Deps, input: { code: string; username: string; client: ClientInfo }): Promise<{ available: boolean; valid: boolean }> {
+export async function checkUsernameAvailable(deps: Deps, input: { code: string; username: string; client: SessionMeta }): Promise<{ available: boolean; valid: boolean }> {
   const now = deps.clock.now();
   const slot = await reserveCodeAttempt(deps, input.client, now);
   const found = await findUsableCode(deps, deps.db, input.code, now);
@@ -365,7 +364,7 @@ const redemptionsInProgress = new Set<string>();
 
 export async function redeemAccessCode(
   deps: Deps,
-  input: { code: string; username: string; password: string; client: ClientInfo; currentSessionHash?: string | null },
+  input: { code: string; username: string; password: string; client: SessionMeta; currentSessionHash?: string | null },
 ): Promise<Redeemed> {
   const now = deps.clock.now();
   const slot = await reserveCodeAttempt(deps, input.client, now);
@@ -397,7 +396,7 @@ export async function redeemAccessCode(
 /** The redemption of a code found usable; null when a concurrent redemption consumed it first. */
 async function redeemUsableCode(
   deps: Deps,
-  input: { username: string; password: string; client: ClientInfo; currentSessionHash?: string | null },
+  input: { username: string; password: string; client: SessionMeta; currentSessionHash?: string | null },
   person: PeopleTable,
   code: AccessCodesTable,
   now: number,
@@ -437,23 +436,8 @@ async function redeemUsableCode(
       if (current.username !== null && current.username !== username) throw usernameMismatch();
       if (!(await consumeAccessCode(trx, code.id, now))) return null;
       const claimed = current.status === 'unclaimed';
-      await trx
-        .updateTable('people')
-        .set({
-          username,
-          password_hash: passwordHash,
-          status: 'active',
-          claimed_at: current.claimed_at ?? now,
-          last_sign_in_at: now,
-          code_state: 'used',
-          code_expires_at: null,
-          failed_sign_ins: 0,
-          last_failed_sign_in_at: null,
-          updated_at: now,
-          ...(current.username === null ? { search_text: searchTextOf({ ...current, username }) } : {}),
-        })
-        .where('id', '=', person.id)
-        .execute();
+      await setRedeemedCredentials(trx, current, { username, passwordHash, now });
+      await setPersonCodeState(trx, [person.id], 'used', null);
       // A recovery ends everything the old password opened, the apps' sessions included (SPEC §8).
       const ended = (await endEverythingOf(trx, person.id, now)).sessions;
       // The session the browser came with (perhaps someone else's, on a shared device) ends too.
@@ -468,7 +452,8 @@ async function redeemUsableCode(
         at: now,
       });
       if (claimed) await recordAuditEvent(trx, { action: 'person.claimed', actor, personId: person.id, details: { username }, at: now });
-      const updated = await trx.selectFrom('people').selectAll().where('id', '=', person.id).executeTakeFirstOrThrow();
+      const updated = await findPersonById(trx, person.id);
+      if (!updated) throw new Error('the person redeeming a code vanished inside the transaction');
       return { person: updated, session, claimed };
     });
   } catch (error) {

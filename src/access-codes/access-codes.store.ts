@@ -3,7 +3,7 @@
 import { sql, type ExpressionBuilder } from 'kysely';
 import type { Db } from '../db/database.js';
 import { dialectOf } from '../db/dialect.js';
-import type { AccessCodesTable, Database } from '../db/schema.js';
+import type { AccessCodesTable, Database, PersonCodeState } from '../db/schema.js';
 
 /**
  * An open code: not used, not deactivated, not replaced — the same condition as the partial unique
@@ -40,6 +40,11 @@ export async function findLatestAccessCode(db: Db, personId: string): Promise<Ac
 
 export async function insertAccessCode(db: Db, row: AccessCodesTable): Promise<void> {
   await db.insertInto('access_codes').values(row).execute();
+}
+
+/** Many codes at once (a bulk issue), in multi-row inserts under the databases' parameter limits. */
+export async function insertAccessCodes(db: Db, rows: readonly AccessCodesTable[]): Promise<void> {
+  for (let i = 0; i < rows.length; i += 500) await db.insertInto('access_codes').values(rows.slice(i, i + 500)).execute();
 }
 
 /** R3: marks every open code of these people replaced; returns how many it replaced. */
@@ -98,4 +103,23 @@ export async function consumeAccessCode(db: Db, id: string, now: number): Promis
  */
 export async function refreshAccessCodeStatistics(db: Db): Promise<void> {
   if (dialectOf(db) === 'postgres') await sql`analyze access_codes`.execute(db);
+}
+
+/**
+ * The person's code state (people.code_state, code_expires_at): a copy of their latest code's
+ * state kept on the person so the directory can filter by it. Written here alone, in the
+ * transaction that changes the code, so it cannot drift from the codes.
+ */
+export async function setPersonCodeState(
+  db: Db,
+  personIds: readonly string[],
+  state: PersonCodeState,
+  expiresAt: number | null,
+): Promise<void> {
+  if (personIds.length === 0) return;
+  await db
+    .updateTable('people')
+    .set({ code_state: state, code_expires_at: expiresAt })
+    .where('id', 'in', personIds)
+    .execute();
 }

@@ -11,11 +11,17 @@ import { recordAuditEvent, recordAuditEvents, type Actor } from '../audit/audit.
 import { MINUTE } from '../lib/clock.js';
 import { newId } from '../lib/id.js';
 import { decrypt, encrypt } from '../lib/keyring.js';
-import { countCodesIssued } from '../http/metrics.js';
+import { countCodesIssued } from '../lib/metrics.js';
 import { applyPeopleFilter, countPeople, type PeopleFilter } from '../people/people.store.js';
 import { formatAccessCode } from './access-code.js';
 import { lifetimeFor, newAccessCodeRow } from './access-codes.service.js';
-import { deactivateOpenAccessCodes, refreshAccessCodeStatistics, replaceOpenAccessCodes } from './access-codes.store.js';
+import {
+  deactivateOpenAccessCodes,
+  insertAccessCodes,
+  refreshAccessCodeStatistics,
+  replaceOpenAccessCodes,
+  setPersonCodeState,
+} from './access-codes.store.js';
 
 const CHUNK = 1000;
 /** A batch of this many codes refreshes the database's statistics before it is read back. */
@@ -128,11 +134,11 @@ export async function issueAccessCodes(
         const rows = people.map(
           (person) => newAccessCodeRow(deps, person, { now, lifetimeMs: lifetimeFor(deps, person, options.lifetimeHours), issuedBy: owner, batchId, codeEncrypted: seal }).row,
         );
-        for (let i = 0; i < rows.length; i += 500) await trx.insertInto('access_codes').values(rows.slice(i, i + 500)).execute();
+        await insertAccessCodes(trx, rows);
         // Each person's code_state follows their new code; expiry differs by kind (claim/recovery).
         for (const expiresAt of new Set(rows.map((r) => r.expires_at))) {
           const ids = rows.filter((r) => r.expires_at === expiresAt).map((r) => r.person_id);
-          await trx.updateTable('people').set({ code_state: 'active', code_expires_at: expiresAt }).where('id', 'in', ids).execute();
+          await setPersonCodeState(trx, ids, 'active', expiresAt);
         }
         // Every issue is audited for whom it was made, the batch's codes included.
         await recordAuditEvents(
@@ -241,7 +247,7 @@ export async function deactivateAccessCodes(deps: Deps, options: { filter: Peopl
       const ids = people.map((p) => p.id);
       const codes = await deactivateOpenAccessCodes(trx, ids, now);
       total += codes.length;
-      await trx.updateTable('people').set({ code_state: 'deactivated', code_expires_at: null }).where('id', 'in', ids).execute();
+      await setPersonCodeState(trx, ids, 'deactivated', null);
       // Each person's deactivation is audited as the single one is, so a person's history shows it.
       await recordAuditEvents(
         trx,

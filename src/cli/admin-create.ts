@@ -1,6 +1,6 @@
 import { parseArgs } from 'node:util';
 import { CLI_ACTOR } from '../audit/audit.js';
-import { createAdmin } from '../people/first-admin.js';
+import { createAdmin } from '../accounts/first-admin.js';
 import { required } from './usage.js';
 import { withRuntime } from './with-runtime.js';
 
@@ -11,7 +11,7 @@ export async function adminCreate(args: string[]): Promise<number> {
   const username = required(values.username, '--username');
   return withRuntime(async ({ deps }) => {
     const issued = await createAdmin(deps, { name, username }, CLI_ACTOR);
-    const url = `${deps.config.baseUrl}/work/accesscode`;
+    const url = deps.config.accessCodeUrl;
     const expiresAt = new Date(issued.expiresAt).toISOString();
     if (values.json) {
       process.stdout.write(`${JSON.stringify({ id: issued.person.id, username: issued.person.username, code: issued.code, expiresAt, url })}\n`);

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import { pipeline } from 'node:stream/promises';
 import { parseArgs } from 'node:util';
 import { CLI_ACTOR } from '../audit/audit.js';
-import { codesCsv } from '../access-codes/access-codes.routes.js';
+import { codesCsv } from '../access-codes/batch-files.js';
 import { issueAccessCodes, readBatchCodes } from '../access-codes/batches.service.js';
 import { renderSlipsPdf } from '../access-codes/slips.pdf.js';
 import type { PeopleFilter } from '../people/people.store.js';
@@ -95,7 +95,7 @@ export async function codesIssue(args: string[]): Promise<number> {
     if (format === 'pdf')
       await renderSlipsPdf(
         items,
-        { locale, accessCodeUrl: `${deps.config.baseUrl}/work/accesscode`, fallbackFont: deps.config.pdfFallbackFont },
+        { locale, accessCodeUrl: deps.config.accessCodeUrl, fallbackFont: deps.config.pdfFallbackFont },
         target,
       );
     else await pipeline(codesCsv(items), target, { end: out !== undefined });

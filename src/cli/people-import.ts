@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import { parseArgs } from 'node:util';
 import { CLI_ACTOR } from '../audit/audit.js';
-import { importPeople, reportInWords } from '../people/people.service.js';
+import { importPeople, reportInWords } from '../people/people-import.js';
 import { Interrupted, interruptible, Progress, progressModeOf } from './progress.js';
 import { PROGRESS_OPTIONS, UsageError } from './usage.js';
 import { withRuntime } from './with-runtime.js';

@@ -2,16 +2,16 @@
 import type {} from '@fastify/cookie';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Deps } from '../deps.js';
-import type { PeopleTable } from '../db/schema.js';
 import type { Actor } from '../audit/audit.js';
+import type { SignedInPerson } from '../people/person.js';
 import { AppError } from '../errors.js';
 import { resolveApiToken } from '../sessions/api-tokens.js';
 import { resolveSession } from '../sessions/session.js';
-import { clientAddressOf } from './client-address.js';
+import { clientAddressOf } from './client.js';
 import { sessionCookieName } from './cookies.js';
 
 export type Auth =
-  | { via: 'session'; person: PeopleTable; sessionIdHash: string; actor: Actor }
+  | { via: 'session'; person: SignedInPerson; sessionIdHash: string; actor: Actor }
   | { via: 'token'; person: null; tokenId: string; actor: Actor }
   | { via: 'none'; person: null; actor: Actor };
 

@@ -7,11 +7,6 @@ import { SESSION_COOKIE } from '../sessions/session.js';
 /** The random cookie the forms' CSRF tokens are bound to before sign-in (see forms.ts). */
 export const ANON_CSRF_COOKIE = 'keyslip_csrf';
 
-/** Whether the public address is https: cookies are then Secure and carry a name prefix. */
-export function isHttps(config: Pick<Config, 'baseUrl'>): boolean {
-  return config.baseUrl.startsWith('https://');
-}
-
 /**
  * The name a cookie has on the wire. Over https a site-wide cookie is `__Host-name`: a browser
  * accepts it only with Secure, Path=/ and no Domain, set by this very host, so a sibling
@@ -20,15 +15,15 @@ export function isHttps(config: Pick<Config, 'baseUrl'>): boolean {
  * (a laptop) browsers refuse both prefixes, so the bare name is used.
  */
 export function cookieName(
-  config: Pick<Config, 'baseUrl'>,
+  config: Pick<Config, 'secureCookies'>,
   name: string,
   options: { pathScoped?: boolean } = {},
 ): string {
-  if (!isHttps(config)) return name;
+  if (!config.secureCookies) return name;
   return `${options.pathScoped ? '__Secure-' : '__Host-'}${name}`;
 }
 
-export function sessionCookieName(config: Pick<Config, 'baseUrl'>): string {
+export function sessionCookieName(config: Pick<Config, 'secureCookies'>): string {
   return cookieName(config, SESSION_COOKIE);
 }
 
@@ -41,14 +36,14 @@ export function setSessionCookie(reply: FastifyReply, config: Config, session: N
   reply.setCookie(sessionCookieName(config), session.token, {
     httpOnly: true,
     sameSite: 'lax',
-    secure: isHttps(config),
+    secure: config.secureCookies,
     path: '/',
     maxAge: Math.max(0, Math.floor((session.expiresAt - now) / 1000)),
   });
   const anonCookie = cookieName(config, ANON_CSRF_COOKIE);
-  reply.clearCookie(anonCookie, { httpOnly: true, sameSite: 'lax', secure: isHttps(config), path: '/' });
+  reply.clearCookie(anonCookie, { httpOnly: true, sameSite: 'lax', secure: config.secureCookies, path: '/' });
 }
 
 export function clearSessionCookie(reply: FastifyReply, config: Config): void {
-  reply.clearCookie(sessionCookieName(config), { httpOnly: true, sameSite: 'lax', secure: isHttps(config), path: '/' });
+  reply.clearCookie(sessionCookieName(config), { httpOnly: true, sameSite: 'lax', secure: config.secureCookies, path: '/' });
 }

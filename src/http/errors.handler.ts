@@ -4,7 +4,7 @@ import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { AppError, ERRORS, type ErrorCode } from '../errors.js';
 import { describeProblem, type FieldProblem } from '../problems.js';
 import { isDatabaseUnavailable, isUnstorableText } from '../db/database.js';
-import { countDatabaseUnavailable } from './metrics.js';
+import { countDatabaseUnavailable } from '../lib/metrics.js';
 
 export interface ErrorBody {
   error: { code: ErrorCode; message: string; fields?: { field: string; message: string }[] };

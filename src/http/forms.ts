@@ -6,7 +6,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Deps } from '../deps.js';
 import { AppError } from '../errors.js';
 import { randomToken } from '../lib/random.js';
-import { ANON_CSRF_COOKIE, cookieName, isHttps } from './cookies.js';
+import { ANON_CSRF_COOKIE, cookieName } from './cookies.js';
 import { assertSameOrigin, CSRF_FIELD, csrfTokenFor, csrfTokenValid } from './csrf.js';
 import { html, type SafeHtml } from './html.js';
 
@@ -29,7 +29,7 @@ export function csrfTokenForRequest(deps: Pick<Deps, 'keyring' | 'config'>, requ
   let cookie = request.cookies[name];
   if (!validAnonCookie(cookie)) {
     cookie = randomToken(24);
-    reply.setCookie(name, cookie, { httpOnly: true, sameSite: 'lax', secure: isHttps(deps.config), path: '/' });
+    reply.setCookie(name, cookie, { httpOnly: true, sameSite: 'lax', secure: deps.config.secureCookies, path: '/' });
     // Later calls while rendering the same response must agree with the cookie just set.
     request.cookies[name] = cookie;
   }

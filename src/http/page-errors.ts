@@ -9,6 +9,7 @@ import { noteServerError, toAppError } from './errors.handler.js';
 import { csrfTokenForRequest, safeNextPath } from './forms.js';
 import { pickLocale } from './i18n.js';
 import { renderErrorPage, sendPage } from './layout.js';
+import { countDatabaseUnavailable } from '../lib/metrics.js';
 
 const NO_AUTH: Auth = { via: 'none', person: null, actor: { kind: 'anonymous', id: null, label: 'anonymous' } };
 

@@ -10,7 +10,7 @@ import type { FastifyInstance, FastifyPluginAsync, FastifyReply, FastifyRequest 
 import type Provider from 'oidc-provider';
 import type { InteractionDetails, InteractionResults } from 'oidc-provider';
 import type { Deps } from '../deps.js';
-import type { PeopleTable } from '../db/schema.js';
+import type { SignedInPerson } from '../people/person.js';
 import { recordAuditEvent } from '../audit/audit.js';
 import { AppError } from '../errors.js';
 import { csrfTokenForRequest, formString, verifyFormCsrf } from '../http/forms.js';
@@ -207,7 +207,7 @@ export function oidcRoutes(deps: Deps): FastifyPluginAsync {
         return sendPage(reply, page, { noStore: true });
       }
 
-      async function consent(request: FastifyRequest, reply: FastifyReply, provider: Provider, details: InteractionDetails, person: PeopleTable): Promise<FastifyReply> {
+      async function consent(request: FastifyRequest, reply: FastifyReply, provider: Provider, details: InteractionDetails, person: SignedInPerson): Promise<FastifyReply> {
         const clientId = String(details.params.client_id ?? '');
         const client = await findOidcClient(deps.db, clientId);
         if (!client) throw new AppError('oidc_interaction_expired');

@@ -13,8 +13,10 @@ import { ensureSigningKeys, loadSigningKeys, NoUsableSigningKeyError, rotateSign
 import { createOidcClient } from './oidc-clients.service.js';
 import { deliverDueLogouts, MAX_ATTEMPTS, nextAttemptDelayMs } from './backchannel-logout.js';
 import { issueAccessCode, redeemAccessCode } from '../access-codes/access-codes.service.js';
-import { createPerson, deactivatePerson } from '../people/people.service.js';
-import { endSessionsOf, signOut } from '../sign-in/sign-in.service.js';
+import { deactivatePerson } from '../accounts/deactivate-person.js';
+import { createPerson } from '../people/people.service.js';
+import { endSessionsOf } from '../sessions/sessions.service.js';
+import { signOut } from '../sign-in/sign-in.service.js';
 import { findPersonById } from '../people/people.store.js';
 import { client as clientInfo, PASSWORD } from '../../test/helpers/core.js';
 

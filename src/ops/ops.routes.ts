@@ -1,11 +1,11 @@
 import type {} from '@fastify/swagger';
 import { sql } from 'kysely';
-import Fastify, { type FastifyInstance, type FastifyPluginAsync, type FastifyRequest } from 'fastify';
+import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import type { Config } from '../config.js';
 import type { Deps } from '../deps.js';
 import { AppError } from '../errors.js';
 import { handleError } from '../http/errors.handler.js';
-import { renderMetrics } from '../http/metrics.js';
+import { renderMetrics } from '../lib/metrics.js';
 import { safeEqual, sha256 } from '../lib/random.js';
 
 export async function databaseReachable(deps: Deps): Promise<boolean> {
@@ -70,21 +70,4 @@ export function metricsRoutes(deps: Deps, options: { listener: 'main' | 'metrics
       );
     });
   };
-}
-
-/**
- * The separate listener for KEYSLIP_METRICS_HOST:KEYSLIP_METRICS_PORT (main.ts starts it): only
- * GET /metrics, everything else 404, errors in the usual JSON shape. No sessions, no cookies.
- */
-export async function buildMetricsApp(deps: Deps): Promise<FastifyInstance> {
-  const app = Fastify({ logger: false, return503OnClosing: true });
-  app.setErrorHandler(handleError);
-  app.setNotFoundHandler((_request, reply) =>
-    reply
-      .status(404)
-      .type('application/json; charset=utf-8')
-      .send({ error: { code: 'not_found', message: 'Only GET /metrics is served here.' } }),
-  );
-  await app.register(metricsRoutes(deps, { listener: 'metrics' }));
-  return app;
 }

@@ -6,7 +6,8 @@ import { createTestContext, DIALECTS, type TestContext } from '../../test/helper
 import { addPerson, auditRows, failAuditInserts } from '../../test/helpers/core.js';
 import type { Actor } from '../audit/audit.js';
 import { MINUTE } from '../lib/clock.js';
-import { importPeople, updatePerson, type ImportReport } from './people.service.js';
+import { importPeople, type ImportReport } from './people-import.js';
+import { updatePerson } from './people.service.js';
 
 const ADMIN: Actor = { kind: 'person', id: '00000000-0000-7000-8000-000000000001', label: 'boss', ip: '198.51.100.7' };
 

@@ -1,14 +1,15 @@
-import { Type, type Static } from '@sinclair/typebox';
+import { Type } from '@sinclair/typebox';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { Deps } from '../deps.js';
 import { AppError } from '../errors.js';
 import { requireAdmin } from '../http/auth.js';
 import { pickLocale } from '../http/i18n.js';
 import { errorResponses, IdParams, PeopleFilterSchema, PersonInputSchema, PersonSchema } from '../http/schemas.js';
-import { endSessionsOf } from '../sign-in/sign-in.service.js';
 import { toPerson } from './person.js';
-import { createPerson, deactivatePerson, getPerson, importPeople, reportInWords, updatePerson } from './people.service.js';
-import { countPeople, searchPeopleRows, type PeopleFilter, type PeoplePageCursor } from './people.store.js';
+import { importPeople, reportInWords } from './people-import.js';
+import { createPerson, getPerson, updatePerson } from './people.service.js';
+import { COUNT_CAP, decodeCursor, encodeCursor, filterOf } from './people-query.js';
+import { countPeople, searchPeopleRows } from './people.store.js';
 
 const SearchQuery = Type.Composite([
   PeopleFilterSchema,
@@ -18,36 +19,6 @@ const SearchQuery = Type.Composite([
     count: Type.Optional(Type.Boolean()),
   }),
 ], { additionalProperties: false });
-
-export function encodeCursor(cursor: PeoplePageCursor | null): string | null {
-  if (!cursor) return null;
-  return Buffer.from(JSON.stringify(cursor.order === 'newest' ? [cursor.name, cursor.id, 'newest'] : [cursor.name, cursor.id])).toString('base64url');
-}
-
-export function decodeCursor(raw: string | undefined): PeoplePageCursor | null {
-  if (!raw) return null;
-  try {
-    const [name, id, order] = JSON.parse(Buffer.from(raw, 'base64url').toString('utf8')) as unknown[];
-    // No stored name holds a NUL, and PostgreSQL would refuse to compare with one.
-    if (typeof name === 'string' && typeof id === 'string' && !`${name}${id}`.includes('\u0000')) return order === 'newest' ? { name, id, order } : { name, id };
-  } catch {
-    // fall through
-  }
-  throw new AppError('validation_failed', { message: 'The cursor is not valid.', fields: [{ field: 'cursor', code: 'not_valid' }] });
-}
-
-export function filterOf(query: Static<typeof PeopleFilterSchema>): PeopleFilter {
-  const filter: PeopleFilter = {};
-  if (query.q !== undefined && query.q.trim() !== '') filter.q = query.q;
-  if (query.hasEmail !== undefined) filter.hasEmail = query.hasEmail;
-  if (query.status) filter.status = query.status;
-  if (query.codeState) filter.codeState = query.codeState;
-  if (query.department) filter.department = query.department;
-  if (query.location) filter.location = query.location;
-  return filter;
-}
-
-export const COUNT_CAP = 10_000;
 
 export function peopleRoutes(deps: Deps): FastifyPluginAsyncTypebox {
   return async (app) => {
@@ -85,15 +56,6 @@ export function peopleRoutes(deps: Deps): FastifyPluginAsyncTypebox {
     app.patch('/api/v1/people/:id', { schema: { tags: ['people'], params: IdParams, body: PersonInputSchema, response: { 200: PersonSchema, ...errorResponses } } }, async (request) =>
       updatePerson(deps, request.params.id, request.body, request.auth.actor),
     );
-
-    app.post('/api/v1/people/:id/deactivate', { schema: { tags: ['people'], params: IdParams, response: { 200: PersonSchema, ...errorResponses } } }, async (request) =>
-      deactivatePerson(deps, request.params.id, request.auth.actor),
-    );
-
-    app.delete('/api/v1/people/:id/sessions', { schema: { tags: ['people'], params: IdParams, response: { 200: Type.Object({ ended: Type.Integer() }), ...errorResponses } } }, async (request) => {
-      if (!(await getPerson(deps, request.params.id))) throw new AppError('not_found', { message: 'No person with that id.' });
-      return { ended: await endSessionsOf(deps, request.params.id, request.auth.actor) };
-    });
 
     // The CSV body arrives as a stream (see app.ts) and is parsed row by row: any size, bounded memory.
     app.post(

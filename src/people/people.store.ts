@@ -1,12 +1,24 @@
 // People in the database: Kysely only, no HTTP, no rules beyond what the schema enforces.
-import { sql, type SelectQueryBuilder } from 'kysely';
+import { sql, type Expression, type ExpressionBuilder, type SelectQueryBuilder, type SqlBool } from 'kysely';
 import type { Db } from '../db/database.js';
 import { dialectOf } from '../db/dialect.js';
 import type { Database, PeopleTable, PersonStatus } from '../db/schema.js';
-import type { CodeState } from './person.js';
+import { searchTextOf, type CodeState, type SignedInPerson, type ValidPersonFields } from './person.js';
 
 export async function findPersonById(db: Db, id: string): Promise<PeopleTable | null> {
   return (await db.selectFrom('people').selectAll().where('id', '=', id).executeTakeFirst()) ?? null;
+}
+
+/** Every column a signed-in request may carry: all but the password hash. */
+const SIGNED_IN_COLUMNS = [
+  'id', 'name', 'username', 'email', 'employee_id', 'department', 'location', 'title', 'role', 'status',
+  'search_text', 'code_state', 'code_expires_at', 'failed_sign_ins', 'last_failed_sign_in_at',
+  'created_at', 'updated_at', 'claimed_at', 'last_sign_in_at', 'deactivated_at',
+] as const satisfies readonly (keyof SignedInPerson)[];
+
+/** The person behind a session, without the password hash. */
+export async function findSignedInPerson(db: Db, id: string): Promise<SignedInPerson | null> {
+  return (await db.selectFrom('people').select(SIGNED_IN_COLUMNS).where('id', '=', id).executeTakeFirst()) ?? null;
 }
 
 export async function findPersonByUsername(db: Db, username: string): Promise<PeopleTable | null> {
@@ -30,6 +42,94 @@ export async function lockPerson(db: Db, id: string): Promise<PeopleTable | null
 
 export async function insertPerson(db: Db, row: PeopleTable): Promise<void> {
   await db.insertInto('people').values(row).execute();
+}
+
+/** Many new people at once, in multi-row inserts kept under SQLite's and PostgreSQL's parameter limits. */
+export async function insertPeople(db: Db, rows: readonly PeopleTable[]): Promise<void> {
+  for (let i = 0; i < rows.length; i += 200) await db.insertInto('people').values(rows.slice(i, i + 200)).execute();
+}
+
+/** A person's own fields (from the API, the pages or an import), with the search text they make. */
+export async function updatePersonFields(
+  db: Db,
+  id: string,
+  fields: ValidPersonFields,
+  options: { searchText: string; now: number },
+): Promise<void> {
+  await db
+    .updateTable('people')
+    .set({ ...fields, search_text: options.searchText, updated_at: options.now })
+    .where('id', '=', id)
+    .execute();
+}
+
+export async function markPersonDeactivated(db: Db, id: string, now: number): Promise<void> {
+  await db
+    .updateTable('people')
+    .set({ status: 'deactivated', deactivated_at: now, updated_at: now })
+    .where('id', '=', id)
+    .execute();
+}
+
+/**
+ * A redeemed code's account: the username (kept, or chosen now), the new password, active and
+ * signed in, the failed sign-ins forgiven. The code state is the access codes' to write.
+ */
+export async function setRedeemedCredentials(
+  db: Db,
+  current: PeopleTable,
+  options: { username: string | null; passwordHash: string; now: number },
+): Promise<void> {
+  const { username, passwordHash, now } = options;
+  await db
+    .updateTable('people')
+    .set({
+      username,
+      password_hash: passwordHash,
+      status: 'active',
+      claimed_at: current.claimed_at ?? now,
+      last_sign_in_at: now,
+      failed_sign_ins: 0,
+      last_failed_sign_in_at: null,
+      updated_at: now,
+      ...(current.username === null ? { search_text: searchTextOf({ ...current, username }) } : {}),
+    })
+    .where('id', '=', current.id)
+    .execute();
+}
+
+/**
+ * Counts a sign-in attempt as a failure in a row *before* the password is verified, in one
+ * conditional update that applies only when `mayTry` (the account's delay, as SQL over the row's
+ * own columns) holds. Of parallel attempts at most one per delay sees true.
+ */
+export async function takeSignInTurn(
+  db: Db,
+  personId: string,
+  now: number,
+  mayTry: (eb: ExpressionBuilder<Database, 'people'>) => Expression<SqlBool>,
+): Promise<boolean> {
+  const result = await db
+    .updateTable('people')
+    .set((eb) => ({ failed_sign_ins: eb('failed_sign_ins', '+', 1), last_failed_sign_in_at: now }))
+    .where('id', '=', personId)
+    .where(mayTry)
+    .executeTakeFirst();
+  return Number(result.numUpdatedRows) === 1;
+}
+
+/** A successful sign-in: the failures in a row start again from zero. */
+export async function recordSignIn(db: Db, personId: string, now: number): Promise<void> {
+  await db
+    .updateTable('people')
+    .set({ failed_sign_ins: 0, last_failed_sign_in_at: null, last_sign_in_at: now })
+    .where('id', '=', personId)
+    .execute();
+}
+
+/** Whether the directory has anyone at all (the first start's bootstrap asks). */
+export async function anyPersonExists(db: Db): Promise<boolean> {
+  return (await db.selectFrom('people').select('id').limit(1).executeTakeFirst()) !== undefined;
 }
 
 export interface PeopleFilter {

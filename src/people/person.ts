@@ -2,6 +2,12 @@
 import type { PeopleTable, PersonCodeState, PersonRole, PersonStatus } from '../db/schema.js';
 import type { FieldProblem } from '../problems.js';
 
+/**
+ * A person as a signed-in request carries them (request.auth.person): every column but the
+ * password hash, which only sign-in and redemption read, straight from the database.
+ */
+export type SignedInPerson = Omit<PeopleTable, 'password_hash'>;
+
 /** The code state a person shows: their latest code, with expiry decided against "now". */
 export type CodeState = PersonCodeState | 'expired';
 
@@ -42,7 +48,7 @@ export function codeStateOf(row: Pick<PeopleTable, 'code_state' | 'code_expires_
   return row.code_state;
 }
 
-export function toPerson(row: PeopleTable, now: number): Person {
+export function toPerson(row: SignedInPerson, now: number): Person {
   const codeState = codeStateOf(row, now);
   return {
     id: row.id,

@@ -4,7 +4,7 @@ import { sql } from 'kysely';
 import type { Db } from '../db/database.js';
 import { recordAuditEvent, type AuditAction } from '../audit/audit.js';
 import { AppError } from '../errors.js';
-import { countRateLimited } from '../http/metrics.js';
+import { countRateLimited } from '../lib/metrics.js';
 
 export interface Window {
   /** Window length in milliseconds. */

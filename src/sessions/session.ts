@@ -2,10 +2,11 @@
 // its SHA-256, so a stolen database copy cannot be replayed as a session.
 import type { Config } from '../config.js';
 import type { Db } from '../db/database.js';
-import type { PeopleTable, SessionsTable } from '../db/schema.js';
+import type { SessionsTable } from '../db/schema.js';
 import { MINUTE } from '../lib/clock.js';
 import { randomToken, sha256 } from '../lib/random.js';
-import { findPersonById } from '../people/people.store.js';
+import type { SignedInPerson } from '../people/person.js';
+import { findSignedInPerson } from '../people/people.store.js';
 import { deleteSession, findSessionByHash, insertSession, touchSession } from './sessions.store.js';
 
 export const SESSION_COOKIE = 'keyslip_session';
@@ -40,7 +41,8 @@ export async function createSession(db: Db, config: Config, personId: string, no
 
 export interface CurrentSession {
   session: SessionsTable;
-  person: PeopleTable;
+  /** Without the password hash: a request never carries it. */
+  person: SignedInPerson;
 }
 
 /**
@@ -58,7 +60,7 @@ export async function resolveSession(db: Db, config: Config, token: string, now:
     await deleteSession(db, idHash);
     return null;
   }
-  const person = await findPersonById(db, session.person_id);
+  const person = await findSignedInPerson(db, session.person_id);
   if (!person || person.status === 'deactivated') return null;
   if (now - session.last_seen_at > MINUTE) await touchSession(db, idHash, now);
   return { session, person };

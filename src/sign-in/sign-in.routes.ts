@@ -2,7 +2,7 @@ import { Type } from '@sinclair/typebox';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { Deps } from '../deps.js';
 import { AppError } from '../errors.js';
-import { clientOf } from '../access-codes/access-codes.routes.js';
+import { clientOf } from '../http/client.js';
 import { currentSessionHashOf, requireSignedIn } from '../http/auth.js';
 import { clearSessionCookie, setSessionCookie } from '../http/cookies.js';
 import { errorResponses, Nullable, PersonSchema } from '../http/schemas.js';

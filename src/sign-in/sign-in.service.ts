@@ -8,9 +8,9 @@ import type { PeopleTable } from '../db/schema.js';
 import { AppError } from '../errors.js';
 import { recordAuditEvent, type Actor } from '../audit/audit.js';
 import { MINUTE } from '../lib/clock.js';
-import { countRateLimited, countSignIn } from '../http/metrics.js';
+import { countRateLimited, countSignIn } from '../lib/metrics.js';
 import { normaliseEmail, normaliseUsername } from '../people/person.js';
-import { findPersonByEmail, findPersonByUsername, lockPerson } from '../people/people.store.js';
+import { findPersonByEmail, findPersonByUsername, lockPerson, recordSignIn, takeSignInTurn } from '../people/people.store.js';
 import {
   addressGroupOf,
   refuseOverLimit,
@@ -19,7 +19,7 @@ import {
   type Window,
 } from '../rate-limits/rate-limits.js';
 import { createSession, type NewSession, type SessionMeta } from '../sessions/session.js';
-import { endEverythingOf } from '../accounts/end-everything.js';
+import { endEverythingOf } from '../sessions/end-everything.js';
 import { deleteSession } from '../sessions/sessions.store.js';
 import { HashQueueFullError, hashPassword, hashQueueHasRoom, verifyPassword } from './password.js';
 
@@ -70,19 +70,13 @@ const accountDelayMs = sql<number>`(case
  * the others are refused without being evaluated. A success resets the count.
  */
 async function takeAccountTurn(db: Db, personId: string, now: number): Promise<boolean> {
-  const result = await db
-    .updateTable('people')
-    .set((eb) => ({ failed_sign_ins: eb('failed_sign_ins', '+', 1), last_failed_sign_in_at: now }))
-    .where('id', '=', personId)
-    .where((eb) =>
-      eb.or([
-        eb('failed_sign_ins', '<', FREE_FAILURES),
-        eb('last_failed_sign_in_at', 'is', null),
-        eb(sql<number>`last_failed_sign_in_at + ${accountDelayMs}`, '<=', now),
-      ]),
-    )
-    .executeTakeFirst();
-  return Number(result.numUpdatedRows) === 1;
+  return takeSignInTurn(db, personId, now, (eb) =>
+    eb.or([
+      eb('failed_sign_ins', '<', FREE_FAILURES),
+      eb('last_failed_sign_in_at', 'is', null),
+      eb(sql<number>`last_failed_sign_in_at + ${accountDelayMs}`, '<=', now),
+    ]),
+  );
 }
 
 /** Seconds until the account may try again (at least 1: it was just refused). */
@@ -201,7 +195,7 @@ async function signInInTurn(
     // row under lock, and start no session that would outlive it.
     const current = await lockPerson(trx, person.id);
     if (!current || current.password_hash !== person.password_hash || current.status === 'deactivated') return null;
-    await trx.updateTable('people').set({ failed_sign_ins: 0, last_failed_sign_in_at: null, last_sign_in_at: now }).where('id', '=', person.id).execute();
+    await recordSignIn(trx, person.id, now);
     if (input.currentSessionHash) await deleteSession(trx, input.currentSessionHash);
     const created = await createSession(trx, deps.config, person.id, now, input.client);
     await recordAuditEvent(trx, {
@@ -219,7 +213,10 @@ async function signInInTurn(
   return { person: { ...person, failed_sign_ins: 0, last_failed_sign_in_at: null, last_sign_in_at: now }, session };
 }
 
-export async function signOut(deps: Deps, input: { idHash: string; person: PeopleTable; everywhere: boolean }): Promise<number> {
+export async function signOut(
+  deps: Deps,
+  input: { idHash: string; person: Pick<PeopleTable, 'id' | 'username' | 'name'>; everywhere: boolean },
+): Promise<number> {
   const now = deps.clock.now();
   return deps.db.transaction().execute(async (trx) => {
     const ended = input.everywhere ? (await endEverythingOf(trx, input.person.id, now)).sessions : await deleteSession(trx, input.idHash);
@@ -230,16 +227,6 @@ export async function signOut(deps: Deps, input: { idHash: string; person: Peopl
       details: { count: ended },
       at: now,
     });
-    return ended;
-  });
-}
-
-/** An admin ends every session of a person. */
-export async function endSessionsOf(deps: Deps, personId: string, actor: Actor): Promise<number> {
-  const now = deps.clock.now();
-  return deps.db.transaction().execute(async (trx) => {
-    const ended = (await endEverythingOf(trx, personId, now)).sessions;
-    await recordAuditEvent(trx, { action: 'sessions.ended', actor, personId, details: { count: ended }, at: now });
     return ended;
   });
 }

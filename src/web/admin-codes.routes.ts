@@ -6,7 +6,7 @@ import type { Deps } from '../deps.js';
 import { AppError } from '../errors.js';
 import { recordAuditEvent } from '../audit/audit.js';
 import { deactivateAccessCode, issueAccessCode, maxLifetimeMs } from '../access-codes/access-codes.service.js';
-import { codesCsv, codesPdf } from '../access-codes/access-codes.routes.js';
+import { codesCsv, codesPdf } from '../access-codes/batch-files.js';
 import {
   deactivateAccessCodes,
   getBatch,

@@ -7,12 +7,13 @@ import { formString, verifyFormCsrf } from '../http/forms.js';
 import { pickLocale, type Locale } from '../http/i18n.js';
 import { labelText } from '../http/labels.js';
 import { toPerson, type Person, type PersonInput } from '../people/person.js';
-import { createPerson, deactivatePerson, updatePerson } from '../people/people.service.js';
-import { COUNT_CAP, decodeCursor, encodeCursor } from '../people/people.routes.js';
+import { deactivatePerson } from '../accounts/deactivate-person.js';
+import { createPerson, updatePerson } from '../people/people.service.js';
+import { COUNT_CAP, decodeCursor, encodeCursor } from '../people/people-query.js';
 import { countPeople, listFacets, searchPeopleRows } from '../people/people.store.js';
 import { describeProblem } from '../problems.js';
 import { listPersonSessions } from '../sessions/sessions.store.js';
-import { endSessionsOf } from '../sign-in/sign-in.service.js';
+import { endSessionsOf } from '../sessions/sessions.service.js';
 import { importPage } from './admin-import.views.js';
 import {
   deactivatePersonPage,

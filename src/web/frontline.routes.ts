@@ -5,12 +5,12 @@
 import type { FastifyInstance, FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import type { Deps } from '../deps.js';
 import { AppError, ERRORS } from '../errors.js';
-import { clientOf } from '../access-codes/access-codes.routes.js';
+import { clientOf } from '../http/client.js';
 import { checkAccessCode, checkUsernameAvailable, redeemAccessCode } from '../access-codes/access-codes.service.js';
 import { listAuditEvents, type AuditEvent } from '../audit/audit.js';
 import { currentSessionHashOf } from '../http/auth.js';
 import { registerAssets } from '../http/assets.js';
-import { clearSessionCookie, cookieName, isHttps, setSessionCookie } from '../http/cookies.js';
+import { clearSessionCookie, cookieName, setSessionCookie } from '../http/cookies.js';
 import { csrfTokenForRequest, formString, safeNextPath, verifyFormCsrf } from '../http/forms.js';
 import { isLocale, LANG_COOKIE, pickLocale, type Locale } from '../http/i18n.js';
 import { labelText } from '../http/labels.js';
@@ -22,7 +22,8 @@ import { checkPassword, passwordProblemMessage } from '../sign-in/password.js';
 import { signIn, signOut } from '../sign-in/sign-in.service.js';
 import { INTERACTION_FIELD, interactionPath, interactionUidOf } from '../oidc/interaction-link.js';
 import { frontlineText } from './frontline.messages.js';
-import { ACCESS_CODE_PATH, accessCodeBody, accessCodeTitle, helpBody, homeBody, loginBody, type CodeStepView, type FormProblem, type LoginView } from './frontline.views.js';
+import { ACCESS_CODE_PATH } from '../config.js';
+import { accessCodeBody, accessCodeTitle, helpBody, homeBody, loginBody, type CodeStepView, type FormProblem, type LoginView } from './frontline.views.js';
 
 const ONE_YEAR_SECONDS = 365 * 24 * 60 * 60;
 
@@ -56,7 +57,7 @@ export function frontlineRoutes(deps: Deps): FastifyPluginAsync {
         maxAge: ONE_YEAR_SECONDS,
         sameSite: 'lax',
         httpOnly: true,
-        secure: isHttps(deps.config),
+        secure: deps.config.secureCookies,
       });
       return reply.header('Cache-Control', 'no-store').redirect(next, 303);
     });

@@ -1,7 +1,9 @@
 // Views of the frontline pages: typed functions from data to HTML (the page body; the layout
 // adds the frame). Everything goes through the escaping html`` template.
+import { ACCESS_CODE_PATH } from '../config.js';
 import type { AuditEvent } from '../audit/audit.js';
-import type { PeopleTable, SessionsTable } from '../db/schema.js';
+import type { SessionsTable } from '../db/schema.js';
+import type { SignedInPerson } from '../people/person.js';
 import { CSRF_FIELD } from '../http/csrf.js';
 import { csrfField } from '../http/forms.js';
 import { fillHtml, html, raw, type SafeHtml } from '../http/html.js';
@@ -12,7 +14,6 @@ import { waitMessage } from '../http/layout.js';
 import { MIN_PASSWORD_LENGTH, RECOMMENDED_PASSWORD_LENGTH } from '../sign-in/password.js';
 import { frontlineText } from './frontline.messages.js';
 
-export const ACCESS_CODE_PATH = '/work/accesscode';
 
 /** A problem to show above a form: the message, and the wait for a 429. */
 export interface FormProblem {
@@ -237,7 +238,7 @@ ${problemNotice(locale, view.problem, 'step-error')}
 // / (home)
 
 export interface HomeView {
-  person: PeopleTable;
+  person: SignedInPerson;
   currentSessionHash: string;
   sessions: SessionsTable[];
   events: AuditEvent[];

@@ -16,7 +16,7 @@
 import type {} from '@fastify/cookie';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Deps } from '../deps.js';
-import { cookieName, isHttps } from '../http/cookies.js';
+import { cookieName } from '../http/cookies.js';
 import { decrypt, encrypt } from '../lib/keyring.js';
 
 export const SHOWN_CODE_COOKIE = 'keyslip_shown_code';
@@ -43,7 +43,7 @@ export function shownCodePath(personId: string): string {
 }
 
 function cookieOptions(deps: Pick<Deps, 'config'>, personId: string): { httpOnly: true; sameSite: 'strict'; secure: boolean; path: string } {
-  return { httpOnly: true, sameSite: 'strict', secure: isHttps(deps.config), path: shownCodePath(personId) };
+  return { httpOnly: true, sameSite: 'strict', secure: deps.config.secureCookies, path: shownCodePath(personId) };
 }
 
 /** `__Secure-keyslip_shown_code` over https: path-scoped, so it cannot be a `__Host-` cookie. */

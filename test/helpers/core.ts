@@ -6,7 +6,7 @@ import type { Db } from '../../src/db/database.js';
 import type { AuditEventsTable } from '../../src/db/schema.js';
 import type { Deps } from '../../src/deps.js';
 import { AppError, type ErrorCode } from '../../src/errors.js';
-import type { ClientInfo } from '../../src/access-codes/access-codes.service.js';
+import type { SessionMeta } from '../../src/sessions/session.js';
 import type { Person, PersonInput } from '../../src/people/person.js';
 import { createPerson } from '../../src/people/people.service.js';
 import type { TestContext } from './deps.js';
@@ -15,7 +15,7 @@ import type { TestContext } from './deps.js';
 export const PASSWORD = 'violet kettle marching north';
 export const OTHER_PASSWORD = 'copper lantern over the bay';
 
-export function client(ip = '192.0.2.10'): ClientInfo {
+export function client(ip = '192.0.2.10'): SessionMeta {
   return { ip, userAgent: 'vitest' };
 }
 

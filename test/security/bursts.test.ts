@@ -9,7 +9,7 @@ import { MINUTE } from '../../src/lib/clock.js';
 import type { AuditAction } from '../../src/audit/audit.js';
 import type { TestApi } from '../helpers/api.js';
 import { DIALECTS, type TestContext } from '../helpers/deps.js';
-import { renderMetrics } from '../../src/http/metrics.js';
+import { renderMetrics } from '../../src/lib/metrics.js';
 import { ADDRESS_A, claimedPerson, createPersonViaApi, expectErrorBody, issueCodeViaApi, openApis, PASSWORD } from './support.js';
 
 const open = openApis();

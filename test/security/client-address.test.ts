@@ -3,7 +3,7 @@
 // sessions list and the audit log; otherwise every port would be a new client.
 import { describe, expect, it } from 'vitest';
 import { formatAccessCode, generateAccessCode } from '../../src/access-codes/access-code.js';
-import { bareAddress } from '../../src/http/client-address.js';
+import { bareAddress } from '../../src/http/client.js';
 import { sessionCookieOf } from '../helpers/api.js';
 import { DIALECTS } from '../helpers/deps.js';
 import { claimedPerson, openApis, PASSWORD } from './support.js';

@@ -2,7 +2,7 @@
 // the separate KEYSLIP_METRICS_HOST:KEYSLIP_METRICS_PORT listener; with neither it is not there.
 import { describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from '../../src/config.js';
-import { buildMetricsApp } from '../../src/ops/ops.routes.js';
+import { buildMetricsApp } from '../../src/app.js';
 import { DIALECTS } from '../helpers/deps.js';
 import { startKeyslip } from '../helpers/server.js';
 import { expectErrorBody, openApis } from './support.js';

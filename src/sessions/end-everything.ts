@@ -6,7 +6,7 @@
 // a person's sessions.
 import type { Db } from '../db/database.js';
 import { newId } from '../lib/id.js';
-import { endPersonSessions } from '../sessions/sessions.store.js';
+import { endPersonSessions } from './sessions.store.js';
 
 export interface EndedEverything {
   /** Keyslip sessions ended. */

@@ -4,6 +4,7 @@
 // would be a new client for the rate limits and the audit log.
 import { isIP } from 'node:net';
 import type { FastifyRequest } from 'fastify';
+import type { SessionMeta } from '../sessions/session.js';
 
 /** The bare address of `1.2.3.4:5678`, `[::1]:80` or `[::1]`; anything else as given (trimmed). */
 export function bareAddress(value: string): string {
@@ -18,4 +19,10 @@ export function bareAddress(value: string): string {
 export function clientAddressOf(request: FastifyRequest): string | null {
   const ip = request.ip;
   return typeof ip === 'string' && ip !== '' ? bareAddress(ip) : null;
+}
+
+/** Who is asking, as sessions and the audit log record it: the address and the user agent. */
+export function clientOf(request: FastifyRequest): SessionMeta {
+  const userAgent = request.headers['user-agent'];
+  return { ip: clientAddressOf(request), userAgent: typeof userAgent === 'string' ? userAgent : null };
 }

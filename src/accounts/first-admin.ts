@@ -4,12 +4,12 @@ import type { Deps } from '../deps.js';
 import { uniqueViolationColumn } from '../db/database.js';
 import { AppError } from '../errors.js';
 import { describeProblems } from '../problems.js';
-import { recordAuditEvent, SYSTEM_ACTOR, type Actor } from '../audit/audit.js';
+import { SYSTEM_ACTOR, type Actor } from '../audit/audit.js';
 import { issueAccessCodeIn, type IssuedAccessCode } from '../access-codes/access-codes.service.js';
-import { countCodesIssued } from '../http/metrics.js';
-import { validatePersonInput } from './person.js';
-import { newPersonRow } from './people.service.js';
-import { insertPerson } from './people.store.js';
+import { countCodesIssued } from '../lib/metrics.js';
+import { validatePersonInput } from '../people/person.js';
+import { createPersonIn, newPersonRow } from '../people/people.service.js';
+import { anyPersonExists } from '../people/people.store.js';
 
 /**
  * An admin's claim code is printed to a console or a terminal, where it may linger in scrollback
@@ -36,14 +36,7 @@ export async function createAdmin(
   const row = newPersonRow({ ...checked.fields, name: checked.fields.name! }, now);
   try {
     const issued = await deps.db.transaction().execute(async (trx) => {
-      await insertPerson(trx, row);
-      await recordAuditEvent(trx, {
-        action: 'person.created',
-        actor,
-        personId: row.id,
-        details: { role: row.role },
-        at: now,
-      });
+      await createPersonIn(trx, row, actor, now);
       return issueAccessCodeIn(trx, deps, row, { actor, lifetimeHours: ADMIN_CLAIM_CODE_HOURS, now });
     });
     countCodesIssued({}, 1);
@@ -62,8 +55,7 @@ export async function createAdmin(
  * create the admin, and the others carry on without one.
  */
 export async function createFirstAdminIfEmpty(deps: Deps): Promise<IssuedAccessCode | null> {
-  const anyone = await deps.db.selectFrom('people').select('id').limit(1).executeTakeFirst();
-  if (anyone) return null;
+  if (await anyPersonExists(deps.db)) return null;
   try {
     return await createAdmin(deps, { name: 'Administrator', username: 'admin' }, SYSTEM_ACTOR);
   } catch (error) {

@@ -1,0 +1,59 @@
+// A batch's codes as files: CSV for spreadsheets and the CLI, PDF slips for printing, or JSON,
+// chosen by the Accept header. The codes leave the server only as these files (API, pages and CLI).
+import { PassThrough, Readable } from 'node:stream';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { Deps } from '../deps.js';
+import { AppError } from '../errors.js';
+import { csvRow } from '../lib/csv.js';
+import { readBatchCodes, type Batch, type BatchItem } from './batches.service.js';
+import { renderSlipsPdf } from './slips.pdf.js';
+
+type Format = 'csv' | 'pdf' | 'json';
+
+/** Content negotiation for codes: CSV, PDF slips or JSON (the default). */
+export function codesFormat(request: FastifyRequest): Format {
+  const accept = String(request.headers.accept ?? '');
+  if (accept !== '' && !/(text\/csv|application\/pdf|application\/json|application\/\*|\*\/\*)/i.test(accept)) {
+    throw new AppError('not_acceptable', { message: 'Ask for text/csv, application/pdf or application/json.' });
+  }
+  return formatOf(accept);
+}
+
+function formatOf(accept: string): Format {
+  if (/text\/csv/i.test(accept)) return 'csv';
+  if (/application\/pdf/i.test(accept)) return 'pdf';
+  return 'json';
+}
+
+export function codesCsv(items: AsyncIterable<BatchItem>): Readable {
+  return Readable.from(
+    (async function* () {
+      yield csvRow(['name', 'username', 'code', 'expiresAt']);
+      for await (const item of items) yield csvRow([item.name, item.username ?? '', item.code, new Date(item.expiresAt).toISOString()]);
+    })(),
+  );
+}
+
+export function codesPdf(deps: Deps, items: AsyncIterable<BatchItem>, locale: 'en' | 'sv'): Readable {
+  const out = new PassThrough();
+  renderSlipsPdf(items, { locale, accessCodeUrl: deps.config.accessCodeUrl, fallbackFont: deps.config.pdfFallbackFont }, out).catch((error: unknown) => out.destroy(error as Error));
+  return out;
+}
+
+/** Sends a batch's codes in the format asked for; the codes leave the server only here. */
+export async function sendBatch(deps: Deps, request: FastifyRequest, reply: FastifyReply, batch: Batch, locale: 'en' | 'sv'): Promise<FastifyReply> {
+  const format = codesFormat(request);
+  reply.header('Cache-Control', 'no-store').header('Keyslip-Batch-Id', batch.id).header('Location', `/api/v1/batches/${batch.id}`);
+  if (!batch.downloadable) throw new AppError('batch_expired');
+  const items = readBatchCodes(deps, batch.id);
+  const stamp = batch.createdAt.slice(0, 16).replace(/[:T]/g, '-');
+  if (format === 'csv') {
+    return reply.type('text/csv; charset=utf-8').header('Content-Disposition', `attachment; filename="keyslip-codes-${stamp}.csv"`).send(codesCsv(items));
+  }
+  if (format === 'pdf') {
+    return reply.type('application/pdf').header('Content-Disposition', `attachment; filename="keyslip-slips-${stamp}.pdf"`).send(codesPdf(deps, items, locale));
+  }
+  const list: { id: string; name: string; username: string | null; code: string; expiresAt: string }[] = [];
+  for await (const item of items) list.push({ ...item, expiresAt: new Date(item.expiresAt).toISOString() });
+  return reply.type('application/json; charset=utf-8').send({ batch, items: list });
+}

@@ -1,0 +1,335 @@
+// CSV import: streamed in chunks, each chunk one transaction with the audit entries of its rows;
+// bad rows are reported by line and skipped, good rows kept. A row updates the person with the
+// same username, else the same employee id; otherwise it creates one.
+import { Readable } from 'node:stream';
+import { CsvError, parse } from 'csv-parse';
+import type { Deps } from '../deps.js';
+import type { Db } from '../db/database.js';
+import { uniqueViolationColumn } from '../db/database.js';
+import { dialectOf } from '../db/dialect.js';
+import type { PeopleTable } from '../db/schema.js';
+import { AppError } from '../errors.js';
+import { recordAuditEvent, recordAuditEvents, type Actor, type AuditEventInput } from '../audit/audit.js';
+import type { Locale } from '../lib/messages.js';
+import { SeenKeys } from '../lib/seen-keys.js';
+import { describeProblems, type FieldProblem } from '../problems.js';
+import { searchTextOf, validatePersonInput, type PersonInput, type ValidPersonFields } from './person.js';
+import { assertAnotherAdminRemains, newPersonRow, tracedChanges } from './people.service.js';
+import { insertPeople, refreshPeopleStatistics, updatePersonFields } from './people.store.js';
+
+export interface ImportReport {
+  created: number;
+  updated: number;
+  /** Line 0 is about the file as a whole. The problems are codes: see reportInWords. */
+  errors: { line: number; problems: FieldProblem[] }[];
+}
+
+/** The report with each line's problems in words, as the API, the page and the CLI show it. */
+export function reportInWords(report: ImportReport, locale: Locale): { created: number; updated: number; errors: { line: number; message: string }[] } {
+  const errors = report.errors.map((error) => ({ line: error.line, message: describeProblems(locale, error.problems) }));
+  return { created: report.created, updated: report.updated, errors };
+}
+
+const HEADER_ALIASES: Record<string, keyof PersonInput> = {
+  name: 'name',
+  fullname: 'name',
+  username: 'username',
+  email: 'email',
+  emailaddress: 'email',
+  employeeid: 'employeeId',
+  employeenumber: 'employeeId',
+  department: 'department',
+  location: 'location',
+  title: 'title',
+  role: 'role',
+};
+
+/** Header cells are matched loosely: "Employee ID", "employee_id" and "employeeId" are one column. */
+function headerKey(cell: string): keyof PersonInput | null {
+  return HEADER_ALIASES[cell.normalize('NFKC').toLowerCase().replace(/[\s_\-]/g, '')] ?? null;
+}
+
+const CHUNK = 1000;
+/** An import that writes this many rows refreshes the database's statistics on people. */
+const STATISTICS_AFTER_ROWS = 1000;
+const MAX_REPORTED_ERRORS = 1000;
+
+interface PendingRow {
+  line: number;
+  fields: ValidPersonFields;
+}
+
+/**
+ * The line that already used one of this row's identities, as a report message, or null (and the
+ * row's identities are remembered). Without it a second row for one person would silently become
+ * an "update" of the first. Costs one map entry per identity: about 100 bytes per row.
+ */
+function duplicateInFile(seen: SeenKeys, fields: ValidPersonFields, line: number): FieldProblem | null {
+  const keys: [string, string | null | undefined][] = [
+    ['username', fields.username],
+    ['employeeId', fields.employee_id],
+    ['email', fields.email],
+  ];
+  for (const [label, value] of keys) {
+    const earlier = value ? seen.get(`${label}:${value}`) : undefined;
+    if (value && earlier !== undefined) return { field: label, code: 'import_duplicate', params: { value, earlier } };
+  }
+  for (const [label, value] of keys) if (value) seen.set(`${label}:${value}`, line);
+  return null;
+}
+
+/**
+ * Spreadsheets in comma-decimal locales (Swedish Excel among them) save "CSV" with semicolons.
+ * The header row decides: semicolons and no comma there mean a semicolon file. Only the first
+ * line is looked at; the rest of the input streams on untouched.
+ */
+async function detectDelimiter(input: Readable): Promise<{ delimiter: ',' | ';'; stream: Readable }> {
+  const iterator = input[Symbol.asyncIterator]() as AsyncIterator<Buffer | string>;
+  const head: Buffer[] = [];
+  let size = 0;
+  for (;;) {
+    const joined = Buffer.concat(head);
+    if (joined.includes(10) || size > 64 * 1024) break;
+    const next = await iterator.next();
+    if (next.done) break;
+    const chunk = typeof next.value === 'string' ? Buffer.from(next.value) : next.value;
+    head.push(chunk);
+    size += chunk.length;
+  }
+  const firstLine = Buffer.concat(head).toString('utf8').split(/\r?\n/)[0] ?? '';
+  const delimiter = firstLine.includes(';') && !firstLine.includes(',') ? ';' : ',';
+  const stream = Readable.from(
+    (async function* () {
+      yield* head;
+      for (;;) {
+        const next = await iterator.next();
+        if (next.done) return;
+        yield next.value;
+      }
+    })(),
+  );
+  return { delimiter, stream };
+}
+
+/** After each committed chunk: the rows read so far (imported or refused) and the file line reached. */
+export type ImportProgress = (progress: { rows: number; line: number }) => void;
+
+/** `onProgress` may throw to stop the import: the chunks already committed stay imported. */
+export async function importPeople(deps: Deps, input: Readable, actor: Actor, onProgress?: ImportProgress): Promise<ImportReport> {
+  const report: ImportReport = { created: 0, updated: 0, errors: [] };
+  let errorCount = 0;
+  const addError = (line: number, problems: FieldProblem[]): void => {
+    errorCount += 1;
+    if (report.errors.length < MAX_REPORTED_ERRORS) report.errors.push({ line, problems });
+  };
+  const { delimiter, stream } = await detectDelimiter(input);
+  const parser = stream.pipe(
+    parse({ delimiter, bom: true, relax_column_count: true, skip_empty_lines: true, trim: true, info: true, max_record_size: 64 * 1024 }),
+  );
+  let columns: (keyof PersonInput | null)[] | null = null;
+  let pending: PendingRow[] = [];
+  const seen = new SeenKeys();
+  let broken: { line: number; message: string } | null = null;
+
+  try {
+    for await (const record of parser as AsyncIterable<{ record: string[]; info: { lines: number } }>) {
+      const line = record.info.lines;
+      if (columns === null) {
+        columns = record.record.map(headerKey);
+        if (!columns.includes('name')) throw new AppError('invalid_csv', { message: 'The header row needs a "name" column.' });
+        if (!columns.some((c) => c === 'username' || c === 'email' || c === 'employeeId')) {
+          throw new AppError('invalid_csv', { message: 'The header row needs a "username", "email" or "employeeId" column.' });
+        }
+        continue;
+      }
+      const personInput: PersonInput = {};
+      columns.forEach((column, index) => {
+        const value = record.record[index];
+        if (column && value !== undefined && value !== '') (personInput as Record<string, string>)[column] = value;
+      });
+      const checked = validatePersonInput(personInput, { creating: true });
+      if (!checked.ok) {
+        addError(line, checked.problems);
+        continue;
+      }
+      const duplicate = duplicateInFile(seen, checked.fields, line);
+      if (duplicate) {
+        addError(line, [duplicate]);
+        continue;
+      }
+      pending.push({ line, fields: checked.fields });
+      if (pending.length >= CHUNK) {
+        await importChunk(deps, pending, report, addError, actor);
+        onProgress?.({ rows: report.created + report.updated + errorCount, line });
+        pending = [];
+      }
+    }
+  } catch (error) {
+    if (error instanceof AppError) throw error;
+    // csv-parse's codes are not all CSV_… (INVALID_OPENING_QUOTE is not), so match its class.
+    if (!(error instanceof CsvError)) throw error;
+    // Nothing written yet: the file is refused as a whole and nothing changes. Once a chunk is
+    // committed a refusal would hide a change, so the rows read so far are kept and the report
+    // says where the file broke.
+    if (report.created + report.updated === 0) throw new AppError('invalid_csv', { message: `The file is not valid CSV: ${(error as Error).message}` });
+    broken = { line: (error as { lines?: number }).lines ?? 0, message: (error as Error).message };
+  }
+  if (columns === null) throw new AppError('invalid_csv', { message: 'The file is empty: it needs a header row.' });
+  if (pending.length > 0) await importChunk(deps, pending, report, addError, actor);
+  onProgress?.({ rows: report.created + report.updated + errorCount, line: pending.at(-1)?.line ?? 0 });
+  if (broken) addError(broken.line, [{ field: 'file', code: 'import_csv_broken', params: { detail: broken.message } }]);
+
+  // The summary; each person created or changed has an entry of their own, written with the row.
+  const now = deps.clock.now();
+  await deps.db.transaction().execute((trx) =>
+    recordAuditEvent(trx, {
+      action: 'people.imported',
+      actor,
+      details: { created: report.created, updated: report.updated, errors: errorCount },
+      at: now,
+    }),
+  );
+  if (report.created + report.updated >= STATISTICS_AFTER_ROWS) {
+    await refreshPeopleStatistics(deps.db).catch((error: unknown) => deps.log.warn({ err: { message: (error as Error).message } }, 'could not refresh the statistics on people after an import'));
+  }
+  if (errorCount > report.errors.length) {
+    const count = errorCount - report.errors.length;
+    report.errors.push({ line: 0, problems: [{ field: 'file', code: 'import_more_errors', params: { count } }] });
+  }
+  return report;
+}
+
+type ImportError = ImportReport['errors'][number];
+
+async function importChunk(
+  deps: Deps,
+  rows: PendingRow[],
+  report: ImportReport,
+  addError: (line: number, problems: FieldProblem[]) => void,
+  actor: Actor,
+): Promise<void> {
+  try {
+    const result = await deps.db.transaction().execute((trx) => writeChunk(trx, rows, actor, deps.clock.now()));
+    report.created += result.created;
+    report.updated += result.updated;
+    // Reported once the chunk is committed: a chunk redone row by row below must not report twice.
+    for (const error of result.errors) addError(error.line, error.problems);
+  } catch (error) {
+    // A clash the pre-checks could not see (a concurrent write): redo the chunk row by row so
+    // only the clashing rows are reported.
+    if (uniqueViolationColumn(error) === null || rows.length === 1) throw error;
+    for (const row of rows) {
+      try {
+        await importChunk(deps, [row], report, addError, actor);
+      } catch (rowError) {
+        const column = uniqueViolationColumn(rowError);
+        if (column === null) throw rowError;
+        const field = column === 'employee_id' ? 'employeeId' : column;
+        addError(row.line, [{ field, code: 'import_in_use' }]);
+      }
+    }
+  }
+}
+
+/**
+ * Writes one chunk in the caller's transaction, with the rules of the single-person path: the
+ * last admin is never demoted, identities stay unique, and every person created or changed gets
+ * their own audit entry (the role and identifiers old → new) in the same transaction.
+ */
+async function writeChunk(
+  trx: Db,
+  rows: PendingRow[],
+  actor: Actor,
+  now: number,
+): Promise<{ created: number; updated: number; errors: ImportError[] }> {
+  const errors: ImportError[] = [];
+  const usernames = rows.map((r) => r.fields.username).filter((v): v is string => !!v);
+  const employeeIds = rows.map((r) => r.fields.employee_id).filter((v): v is string => !!v);
+  const emails = rows.map((r) => r.fields.email).filter((v): v is string => !!v);
+  let lookup = trx
+    .selectFrom('people')
+    .selectAll()
+    .where((eb) =>
+      eb.or([
+        ...(usernames.length ? [eb('username', 'in', usernames)] : []),
+        ...(employeeIds.length ? [eb('employee_id', 'in', employeeIds)] : []),
+        ...(emails.length ? [eb('email', 'in', emails)] : []),
+      ]),
+    );
+  // PostgreSQL: the people this chunk may update are locked (in id order) as the single update
+  // locks its person, so a role read here is still the role when the row is written.
+  if (dialectOf(trx) === 'postgres') lookup = lookup.orderBy('id').forUpdate();
+  const existing = await lookup.execute();
+  const byUsername = new Map(existing.filter((p) => p.username).map((p) => [p.username!, p]));
+  const byEmployeeId = new Map(existing.filter((p) => p.employee_id).map((p) => [p.employee_id!, p]));
+  const byEmail = new Map(existing.filter((p) => p.email).map((p) => [p.email!, p]));
+
+  let inserts: PeopleTable[] = [];
+  let created = 0;
+  const writeInserts = async (): Promise<void> => {
+    await insertPeople(trx, inserts);
+    created += inserts.length;
+    inserts = [];
+  };
+  const events: AuditEventInput[] = [];
+  let updated = 0;
+  for (const { line, fields } of rows) {
+    const match = (fields.username ? byUsername.get(fields.username) : undefined) ?? (fields.employee_id ? byEmployeeId.get(fields.employee_id) : undefined) ?? null;
+    const clash = (value: string | null | undefined, index: Map<string, PeopleTable>): boolean => {
+      if (!value) return false;
+      const other = index.get(value);
+      return other !== undefined && other.id !== match?.id;
+    };
+    const problems: FieldProblem[] = [];
+    const belongsToOther = (field: string, value: string): FieldProblem => ({ field, code: 'import_belongs_to_other', params: { value } });
+    if (clash(fields.username, byUsername)) problems.push(belongsToOther('username', fields.username!));
+    if (clash(fields.employee_id, byEmployeeId)) problems.push(belongsToOther('employeeId', fields.employee_id!));
+    if (clash(fields.email, byEmail)) problems.push(belongsToOther('email', fields.email!));
+    if (problems.length > 0) {
+      errors.push({ line, problems });
+      continue;
+    }
+    let row: PeopleTable;
+    if (match) {
+      row = { ...match, ...fields, updated_at: now };
+      if (match.role === 'admin' && row.role !== 'admin') {
+        // The rule of a single demotion, asked of the database as it stands in this transaction:
+        // earlier rows' demotions count, and so do the admins this file creates (written first).
+        await writeInserts();
+        try {
+          await assertAnotherAdminRemains(trx, match.id);
+        } catch (error) {
+          if (!(error instanceof AppError)) throw error;
+          errors.push({ line, problems: [{ field: 'role', code: 'import_last_admin' }] });
+          continue;
+        }
+      }
+      row.search_text = searchTextOf(row);
+      await updatePersonFields(trx, match.id, fields, { searchText: row.search_text, now });
+      updated += 1;
+      const differs = (key: string): boolean => match[key as keyof PeopleTable] !== row[key as keyof PeopleTable];
+      const changed = Object.keys(fields).filter(differs);
+      if (changed.length > 0) {
+        const details = { changed, ...tracedChanges(match, row), source: 'import' };
+        events.push({ action: 'person.updated', actor, personId: match.id, details, at: now });
+      }
+    } else {
+      row = newPersonRow({ ...fields, name: fields.name! }, now);
+      inserts.push(row);
+      events.push({
+        action: 'person.created',
+        actor,
+        personId: row.id,
+        details: { role: row.role, source: 'import' },
+        at: now,
+      });
+    }
+    // Later rows of the same chunk see this one, so duplicates inside a file are caught too.
+    if (row.username) byUsername.set(row.username, row);
+    if (row.employee_id) byEmployeeId.set(row.employee_id, row);
+    if (row.email) byEmail.set(row.email, row);
+  }
+  await writeInserts();
+  await recordAuditEvents(trx, events);
+  return { created, updated, errors };
+}

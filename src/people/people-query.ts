@@ -1,0 +1,42 @@
+// The one parser of a people search's input, shared by the API and the admin pages: the filter,
+// the page cursor and the cap on counting. Nothing HTTP here; the faces validate the shape first.
+import { AppError } from '../errors.js';
+import type { PeopleFilter, PeoplePageCursor } from './people.store.js';
+
+/** A count past this many people answers "more than" instead of walking the whole table. */
+export const COUNT_CAP = 10_000;
+
+export function encodeCursor(cursor: PeoplePageCursor | null): string | null {
+  if (!cursor) return null;
+  const parts = cursor.order === 'newest' ? [cursor.name, cursor.id, 'newest'] : [cursor.name, cursor.id];
+  return Buffer.from(JSON.stringify(parts)).toString('base64url');
+}
+
+export function decodeCursor(raw: string | undefined): PeoplePageCursor | null {
+  if (!raw) return null;
+  try {
+    const [name, id, order] = JSON.parse(Buffer.from(raw, 'base64url').toString('utf8')) as unknown[];
+    // No stored name holds a NUL, and PostgreSQL would refuse to compare with one.
+    if (typeof name === 'string' && typeof id === 'string' && !`${name}${id}`.includes('\u0000')) {
+      return order === 'newest' ? { name, id, order } : { name, id };
+    }
+  } catch {
+    // fall through
+  }
+  throw new AppError('validation_failed', {
+    message: 'The cursor is not valid.',
+    fields: [{ field: 'cursor', code: 'not_valid' }],
+  });
+}
+
+/** The filter as the store takes it: blank search text and empty values mean "any". */
+export function filterOf(query: PeopleFilter): PeopleFilter {
+  const filter: PeopleFilter = {};
+  if (query.q !== undefined && query.q.trim() !== '') filter.q = query.q;
+  if (query.hasEmail !== undefined) filter.hasEmail = query.hasEmail;
+  if (query.status) filter.status = query.status;
+  if (query.codeState) filter.codeState = query.codeState;
+  if (query.department) filter.department = query.department;
+  if (query.location) filter.location = query.location;
+  return filter;
+}
