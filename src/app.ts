@@ -21,6 +21,8 @@ import { countHttpRequest } from './lib/metrics.js';
 import { sendNotFoundPage, wantsHtmlPage } from './http/page-errors.js';
 import { assignRoutePolicy, hasBody, isSafeMethod, mediaTypeOf, type RoutePolicy } from './http/route-policy.js';
 import { isOidcProtocolPath } from './oidc/interaction-link.js';
+import { appsAdminRoutes } from './oidc/apps.routes.js';
+import { oidcClientRoutes } from './oidc/oidc-clients.routes.js';
 import { oidcRoutes } from './oidc/oidc.routes.js';
 import { metricsRoutes, opsRoutes } from './ops/ops.routes.js';
 import { peopleRoutes } from './people/people.routes.js';
@@ -176,6 +178,8 @@ export async function buildApp(deps: Deps, options: BuildAppOptions = {}): Promi
   await app.register(frontlineRoutes(deps));
   await app.register(adminWebRoutes(deps));
   await app.register(oidcRoutes(deps));
+  await app.register(oidcClientRoutes(deps));
+  await app.register(appsAdminRoutes(deps));
   app.get('/api/openapi.json', { schema: { hide: true } }, async () => app.swagger());
 
   return app;

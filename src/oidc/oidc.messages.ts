@@ -1,5 +1,5 @@
 // The words of the OpenID Provider's own pages (consent, sign-out, protocol errors), in English and Swedish.
-import { defineMessages } from '../http/i18n.js';
+import { defineMessages } from '../lib/messages.js';
 
 export const oidcText = defineMessages({
   en: {

@@ -9,7 +9,7 @@ import { safeEqual, sha256 } from '../lib/random.js';
 import { kyselyAdapter } from './oidc.adapter.js';
 import { findOidcClient, HASHED_SECRET_PREFIX } from './oidc-clients.store.js';
 import type { LoadedKeys } from './oidc-keys.js';
-import { localeOfKoa, renderLoggedOut, renderLogoutPrompt, renderOidcError, type KoaRequestLike } from './oidc.views.js';
+import { localeOfKoa, renderLoggedOut, renderLogoutPrompt, renderOidcError, type KoaRequestLike } from './oidc-pages.js';
 
 type KoaPageContext = KoaRequestLike & { body: string; type: string };
 

@@ -20,13 +20,11 @@ import { pageErrorHandler } from '../http/page-errors.js';
 import { safeEqual } from '../lib/random.js';
 import { findSessionByHash } from '../sessions/sessions.store.js';
 import { CLIENT_AUTH_PATHS, clientAuthLimitOf } from './client-auth-limits.js';
-import { appsAdminRoutes } from './apps.routes.js';
-import { oidcClientRoutes } from './oidc-clients.routes.js';
 import { findOidcClient } from './oidc-clients.store.js';
 import { openOidcHost, type OidcHost } from './oidc.host.js';
 import { oidcText } from './oidc.messages.js';
 import { INTERACTION_PREFIX, OIDC_PREFIX } from './oidc.provider.js';
-import { consentBody } from './oidc.views.js';
+import { consentBody } from './oidc-pages.js';
 import { interactionPath, loginPathFor } from './interaction-link.js';
 
 /** oidc-provider protects its own endpoints (state, PKCE, its own anti-CSRF field on logout). */
@@ -139,8 +137,6 @@ export function oidcRoutes(deps: Deps): FastifyPluginAsync {
     });
 
     // ---- /api/v1/oidc-clients (JSON, admins) and the admin page Apps / Appar.
-    await app.register(oidcClientRoutes(deps));
-    await app.register(appsAdminRoutes(deps));
 
     // ---- the interaction: our pages.
     await app.register(async (scope) => {

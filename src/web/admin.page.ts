@@ -1,6 +1,6 @@
 // What every admin page shares: the admin-only guard, the page frame, parsing of ids, filters,
 // return paths and notices, and field errors in the admin's language. The page files
-// (admin-people.routes.ts, admin-codes.routes.ts, admin-audit.routes.ts, admin-tokens.routes.ts)
+// (admin-people.pages.ts, admin-codes.pages.ts, admin-audit.pages.ts, admin-tokens.pages.ts)
 // are tables of named handlers built on these.
 import type { FastifyReply, FastifyRequest, HTTPMethods } from 'fastify';
 import type { Deps } from '../deps.js';

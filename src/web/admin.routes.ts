@@ -7,10 +7,10 @@
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import type { Deps } from '../deps.js';
 import { pageErrorHandler } from '../http/page-errors.js';
-import { ADMIN_AUDIT_ROUTES } from './admin-audit.routes.js';
-import { ADMIN_CODES_ROUTES } from './admin-codes.routes.js';
-import { ADMIN_PEOPLE_ROUTES } from './admin-people.routes.js';
-import { ADMIN_TOKENS_ROUTES } from './admin-tokens.routes.js';
+import { ADMIN_AUDIT_ROUTES } from './admin-audit.pages.js';
+import { ADMIN_CODES_ROUTES } from './admin-codes.pages.js';
+import { ADMIN_PEOPLE_ROUTES } from './admin-people.pages.js';
+import { ADMIN_TOKENS_ROUTES } from './admin-tokens.pages.js';
 import { requireAdminPage, type AdminRoute } from './admin.page.js';
 
 const ADMIN_ROUTES: readonly AdminRoute[] = [

@@ -11,18 +11,20 @@ const SRC = process.env.LAYERS_SRC ?? path.resolve(import.meta.dirname, '../../s
 
 /** Bottom to top. A capability's `*.routes.ts` is its face: it sits on the `faces` floor. */
 const FLOORS: { name: string; holds: string[] }[] = [
-  { name: 'base', holds: ['db/', 'lib/', 'config.ts', 'errors.ts', 'deps.ts'] },
+  { name: 'base', holds: ['db/', 'lib/', 'config.ts', 'errors.ts', 'problems.ts', 'deps.ts'] },
   { name: 'audit', holds: ['audit/'] },
   { name: 'rate-limits', holds: ['rate-limits/'] },
   { name: 'people', holds: ['people/'] },
   { name: 'sessions', holds: ['sessions/'] },
   { name: 'sign-in', holds: ['sign-in/'] },
   { name: 'access-codes', holds: ['access-codes/'] },
-  { name: 'oidc', holds: ['oidc/'] },
   { name: 'accounts', holds: ['accounts/'] },
   { name: 'http', holds: ['http/'] },
+  // The OpenID Provider speaks HTTP itself (oidc-provider renders its protocol pages), so it sits
+  // above http/; nothing below it calls it: ending an app's access is sessions/end-everything.ts.
+  { name: 'oidc', holds: ['oidc/'] },
   { name: 'faces', holds: ['web/', 'ops/', '*.routes.ts'] },
-  { name: 'app', holds: ['app.ts', 'runtime.ts', 'main.ts'] },
+  { name: 'app', holds: ['app.ts', 'runtime.ts', 'main.ts', 'catalogues.ts'] },
   { name: 'cli', holds: ['cli/'] },
 ];
 
@@ -31,7 +33,8 @@ const ROUTES_IMPORTERS = new Set(['app.ts']);
 
 /** The floor index of a file, by its path relative to src/ (forward slashes); -1 when unplaced. */
 export function floorOf(file: string): number {
-  if (file.endsWith('.routes.ts') && !file.startsWith('cli/')) return FLOORS.findIndex((f) => f.name === 'faces');
+  // Routes and page views are a capability's faces: they sit above every capability, with web/.
+  if (/\.(routes|views)\.ts$/.test(file) && !file.startsWith('cli/')) return FLOORS.findIndex((f) => f.name === 'faces');
   return FLOORS.findIndex((floor) => floor.holds.some((hold) => (hold.endsWith('/') ? file.startsWith(hold) : file === hold)));
 }
 
