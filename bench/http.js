@@ -16,7 +16,15 @@ export function request(baseUrl, { method = 'GET', path, headers = {}, body, onD
   return new Promise((resolve, reject) => {
     const started = process.hrtime.bigint();
     const req = http.request(
-      { host: url.hostname, port: url.port, path: url.pathname + url.search, method, headers, agent: ownAgent ?? agent, ...(localAddress ? { localAddress } : {}) },
+      {
+        host: url.hostname,
+        port: url.port,
+        path: url.pathname + url.search,
+        method,
+        headers,
+        agent: ownAgent ?? agent,
+        ...(localAddress ? { localAddress } : {}),
+      },
       (response) => {
         const chunks = [];
         let firstByteMs = null;
@@ -48,8 +56,16 @@ export function request(baseUrl, { method = 'GET', path, headers = {}, body, onD
 }
 
 export async function requestJson(baseUrl, options) {
-  const headers = { accept: 'application/json', ...(options.json !== undefined ? { 'content-type': 'application/json' } : {}), ...options.headers };
-  const response = await request(baseUrl, { ...options, headers, body: options.json !== undefined ? JSON.stringify(options.json) : options.body });
+  const headers = {
+    accept: 'application/json',
+    ...(options.json !== undefined ? { 'content-type': 'application/json' } : {}),
+    ...options.headers,
+  };
+  const response = await request(baseUrl, {
+    ...options,
+    headers,
+    body: options.json !== undefined ? JSON.stringify(options.json) : options.body,
+  });
   let json = null;
   try {
     json = response.text ? JSON.parse(response.text) : null;
@@ -94,7 +110,9 @@ export async function load(options) {
     non2xx: result.non2xx,
     errors: result.errors,
     timeouts: result.timeouts,
-    statusCounts: Object.fromEntries(Object.entries(result.statusCodeStats ?? {}).map(([code, stat]) => [code, stat.count])),
+    statusCounts: Object.fromEntries(
+      Object.entries(result.statusCodeStats ?? {}).map(([code, stat]) => [code, stat.count]),
+    ),
     latencyMs: {
       p50: result.latency.p50,
       p90: result.latency.p90,

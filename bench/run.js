@@ -14,7 +14,16 @@ import { parseArgs } from 'node:util';
 import pg from 'pg';
 import { closeAgent, round } from './http.js';
 import { freePort, MAIN, readMemory, ROOT, sampleMemory, startServer } from './server.js';
-import { issueSampleCodes, runBulkIssue, runCodeCheck, runImport, runSearch, runSignIn, runSignInFlood, writePeopleCsv } from './workloads.js';
+import {
+  issueSampleCodes,
+  runBulkIssue,
+  runCodeCheck,
+  runImport,
+  runSearch,
+  runSignIn,
+  runSignInFlood,
+  writePeopleCsv,
+} from './workloads.js';
 
 const WORKLOADS = ['W1', 'W2', 'W3', 'W4', 'W5', 'W6', 'W7', 'W8'];
 const MB = 1024 * 1024;
@@ -37,18 +46,36 @@ const { values: args } = parseArgs({
 });
 
 if (args.help) {
-  process.stdout.write(fs.readFileSync(new URL(import.meta.url), 'utf8').split('\n').slice(1, 7).map((l) => l.replace(/^\/\/ ?/, '')).join('\n') + '\n');
+  process.stdout.write(
+    `${fs
+      .readFileSync(new URL(import.meta.url), 'utf8')
+      .split('\n')
+      .slice(1, 7)
+      .map((l) => l.replace(/^\/\/ ?/, ''))
+      .join('\n')}\n`,
+  );
   process.exit(0);
 }
 
 const people = Number(args.people.replace(/[_,]/g, ''));
 if (!Number.isInteger(people) || people < 100) fail('--people must be a whole number of at least 100');
-const only = new Set((args.only ?? WORKLOADS.join(',')).split(',').map((w) => w.trim().toUpperCase()).filter(Boolean));
+const only = new Set(
+  (args.only ?? WORKLOADS.join(','))
+    .split(',')
+    .map((w) => w.trim().toUpperCase())
+    .filter(Boolean),
+);
 for (const w of only) if (!WORKLOADS.includes(w)) fail(`--only: unknown workload ${w} (use ${WORKLOADS.join(', ')})`);
-const postgresUrl = process.env.KEYSLIP_BENCH_POSTGRES_URL ?? (args.postgres ? 'postgres://postgres@127.0.0.1:5432/postgres' : null);
-const dialects = args.dialects ? args.dialects.split(',').map((d) => d.trim()) : postgresUrl ? ['sqlite', 'postgres'] : ['sqlite'];
+const postgresUrl =
+  process.env.KEYSLIP_BENCH_POSTGRES_URL ?? (args.postgres ? 'postgres://postgres@127.0.0.1:5432/postgres' : null);
+const dialects = args.dialects
+  ? args.dialects.split(',').map((d) => d.trim())
+  : postgresUrl
+    ? ['sqlite', 'postgres']
+    : ['sqlite'];
 for (const d of dialects) if (d !== 'sqlite' && d !== 'postgres') fail(`--dialects: unknown dialect ${d}`);
-if (dialects.includes('postgres') && !postgresUrl) fail('PostgreSQL needs KEYSLIP_BENCH_POSTGRES_URL (or --postgres for postgres://postgres@127.0.0.1:5432/postgres)');
+if (dialects.includes('postgres') && !postgresUrl)
+  fail('PostgreSQL needs KEYSLIP_BENCH_POSTGRES_URL (or --postgres for postgres://postgres@127.0.0.1:5432/postgres)');
 const seconds = Number(args.seconds ?? (people <= 10_000 ? 2 : 10));
 const seed = Number(args.seed);
 const keep = args.keep || args.profile;
@@ -69,12 +96,18 @@ const TARGETS = {
   // A check reads three rows and, when it fails, writes three (two counters and an audit entry);
   // /healthz runs `select 1`.
   W3: { text: 'ratio ≥ 0.5', met: (w) => w.measured >= 0.5 },
-  W4: { text: 'ratio ≥ 0.9 and /healthz p99 ≤ 20 ms', met: (w) => w.measured >= 0.9 && w.details.healthz.p99 !== null && w.details.healthz.p99 <= 20 },
+  W4: {
+    text: 'ratio ≥ 0.9 and /healthz p99 ≤ 20 ms',
+    met: (w) => w.measured >= 0.9 && w.details.healthz.p99 !== null && w.details.healthz.p99 <= 20,
+  },
   W5: { text: '≥ 50,000 rows/s', met: (w) => w.measured >= 50_000 },
   W6: { text: '≤ 300 MB', met: (w) => w.measured !== null && w.measured <= 300 },
   W7: { text: '≤ 1 s', met: (w) => w.measured <= 1 },
   // Issue 9: "completes in well under a second while 300 bad sign-ins arrive at once".
-  W8: { text: 'slowest ≤ 500 ms, all 201', met: (w) => w.measured <= 500 && Object.keys(w.details.realStatuses).every((s) => s === '201') },
+  W8: {
+    text: 'slowest ≤ 500 ms, all 201',
+    met: (w) => w.measured <= 500 && Object.keys(w.details.realStatuses).every((s) => s === '201'),
+  },
 };
 
 const TITLES = {
@@ -179,7 +212,14 @@ async function benchDialect(dialect, { workDir, csvFile }) {
     memory.phase('W5');
     log(`${dialect}: W5 importing ${people.toLocaleString('en')} people`);
     const imported = await runImport(ctx, csvFile, people);
-    if (only.has('W5')) results.W5 = workload('W5', imported.rowsPerSecond, 'rows/s', `${imported.rowsPerSecond.toLocaleString('en')} rows/s (${imported.seconds} s)`, imported);
+    if (only.has('W5'))
+      results.W5 = workload(
+        'W5',
+        imported.rowsPerSecond,
+        'rows/s',
+        `${imported.rowsPerSecond.toLocaleString('en')} rows/s (${imported.seconds} s)`,
+        imported,
+      );
     log(`${dialect}: W5 ${imported.rowsPerSecond} rows/s in ${imported.seconds} s`);
     if (dialect === 'sqlite') {
       const file = path.join(env.KEYSLIP_DATA_DIR, 'keyslip.db');
@@ -190,7 +230,13 @@ async function benchDialect(dialect, { workDir, csvFile }) {
       memory.phase('W1');
       log(`${dialect}: W1 search`);
       const search = await runSearch(ctx, { rounds: people >= 100_000 ? 6 : 2, connections: 8 });
-      results.W1 = workload('W1', search.sequential.p95, 'ms', `p50 ${search.sequential.p50} / p95 ${search.sequential.p95} ms seq.; ${search.autocannon.requestsPerSecond} req/s at 8 conn. (p50 ${search.autocannon.latencyMs.p50}, p97.5 ${search.autocannon.latencyMs.p97_5} ms)`, search);
+      results.W1 = workload(
+        'W1',
+        search.sequential.p95,
+        'ms',
+        `p50 ${search.sequential.p50} / p95 ${search.sequential.p95} ms seq.; ${search.autocannon.requestsPerSecond} req/s at 8 conn. (p50 ${search.autocannon.latencyMs.p50}, p97.5 ${search.autocannon.latencyMs.p97_5} ms)`,
+        search,
+      );
       log(`${dialect}: W1 p50 ${search.sequential.p50} ms, p95 ${search.sequential.p95} ms`);
     }
 
@@ -201,7 +247,13 @@ async function benchDialect(dialect, { workDir, csvFile }) {
       const bulk = await runBulkIssue(ctx, { sampleSize: 1000 });
       sample = bulk.sample;
       const { sample: _sample, ...figures } = bulk;
-      results.W2 = workload('W2', bulk.codesPerSecond, 'codes/s', `${bulk.codesPerSecond.toLocaleString('en')} codes/s (${bulk.codes.toLocaleString('en')} codes in ${bulk.seconds} s)`, figures);
+      results.W2 = workload(
+        'W2',
+        bulk.codesPerSecond,
+        'codes/s',
+        `${bulk.codesPerSecond.toLocaleString('en')} codes/s (${bulk.codes.toLocaleString('en')} codes in ${bulk.seconds} s)`,
+        figures,
+      );
       log(`${dialect}: W2 ${bulk.codesPerSecond} codes/s (${bulk.codes} codes, ${bulk.seconds} s)`);
     }
     if ((only.has('W3') || only.has('W4') || only.has('W8')) && !sample) sample = await issueSampleCodes(ctx, 200);
@@ -210,7 +262,13 @@ async function benchDialect(dialect, { workDir, csvFile }) {
       memory.phase('W3');
       log(`${dialect}: W3 code check`);
       const check = await runCodeCheck(ctx, { sample, connections: 32 });
-      results.W3 = workload('W3', check.ratio, 'ratio', `${check.checksPerSecond} checks/s vs ${check.healthzPerSecond} /healthz/s = ${check.ratio}`, check);
+      results.W3 = workload(
+        'W3',
+        check.ratio,
+        'ratio',
+        `${check.checksPerSecond} checks/s vs ${check.healthzPerSecond} /healthz/s = ${check.ratio}`,
+        check,
+      );
       log(`${dialect}: W3 ${check.checksPerSecond} checks/s, healthz ${check.healthzPerSecond}/s`);
     }
 
@@ -223,14 +281,24 @@ async function benchDialect(dialect, { workDir, csvFile }) {
       // account at the same moment, and an attempt counts against the account until it succeeds.
       const connections = Math.min(5, 3 * os.availableParallelism());
       const signIn = await runSignIn(ctx, { sample, accounts: people >= 100_000 ? 64 : 16, connections });
-      results.W4 = workload('W4', signIn.ratio, 'ratio', `${signIn.signInsPerSecond} sign-ins/s vs ${signIn.rawVerifiesPerSecond} raw verifies/s = ${signIn.ratio}; /healthz p99 ${signIn.healthz.p99} ms`, signIn);
-      log(`${dialect}: W4 ${signIn.signInsPerSecond}/s vs raw ${signIn.rawVerifiesPerSecond}/s, healthz p99 ${signIn.healthz.p99} ms`);
+      results.W4 = workload(
+        'W4',
+        signIn.ratio,
+        'ratio',
+        `${signIn.signInsPerSecond} sign-ins/s vs ${signIn.rawVerifiesPerSecond} raw verifies/s = ${signIn.ratio}; /healthz p99 ${signIn.healthz.p99} ms`,
+        signIn,
+      );
+      log(
+        `${dialect}: W4 ${signIn.signInsPerSecond}/s vs raw ${signIn.rawVerifiesPerSecond}/s, healthz p99 ${signIn.healthz.p99} ms`,
+      );
     }
 
     const peaks = memory.stop();
     if (only.has('W6')) {
       const hwm = peaks.hwm === null ? null : round(peaks.hwm / MB, 1);
-      const byPhase = Object.fromEntries(Object.entries(peaks.rssPeakByPhase).map(([phase, bytes]) => [phase, round(bytes / MB, 1)]));
+      const byPhase = Object.fromEntries(
+        Object.entries(peaks.rssPeakByPhase).map(([phase, bytes]) => [phase, round(bytes / MB, 1)]),
+      );
       results.W6 = workload('W6', hwm, 'MB', hwm === null ? 'not available (no /proc)' : `${hwm} MB (VmHWM)`, {
         rssPeakMbByPhase: byPhase,
         // VmRSS = anonymous memory (heaps, SQLite's page cache, Argon2's buffers) + mapped files (code).
@@ -248,12 +316,29 @@ async function benchDialect(dialect, { workDir, csvFile }) {
       // A second server on the same database with the default limits (the first one has them
       // raised for W3 and W4): the flood meets what a deployment would have.
       log(`${dialect}: W8 sign-in flood`);
-      const { KEYSLIP_RATE_CODE_FAILURES: _c, KEYSLIP_RATE_SIGNIN_FAILURES: _s, KEYSLIP_SIGNIN_PARALLEL_PER_ADDRESS: _p, ...defaults } = env;
-      const floodServer = await startServer({ env: { ...defaults, KEYSLIP_PORT: String(await freePort()) }, nodeArgs, logFile: path.join(dir, 'server-w8.log') });
+      const {
+        KEYSLIP_RATE_CODE_FAILURES: _c,
+        KEYSLIP_RATE_SIGNIN_FAILURES: _s,
+        KEYSLIP_SIGNIN_PARALLEL_PER_ADDRESS: _p,
+        ...defaults
+      } = env;
+      const floodServer = await startServer({
+        env: { ...defaults, KEYSLIP_PORT: String(await freePort()) },
+        nodeArgs,
+        logFile: path.join(dir, 'server-w8.log'),
+      });
       try {
         const flood = await runSignInFlood({ ...ctx, baseUrl: floodServer.baseUrl }, { sample, flood: 300, rounds: 5 });
-        results.W8 = workload('W8', flood.maxMs, 'ms', `real sign-in p50 ${flood.realSignIn.p50} / max ${flood.maxMs} ms (quiet p50 ${flood.quiet.p50} ms, behind 300 × /healthz p50 ${flood.behindHealthzFlood.p50} ms); flood answered ${JSON.stringify(flood.floodStatuses)}`, flood);
-        log(`${dialect}: W8 real sign-in max ${flood.maxMs} ms during the flood; flood ${JSON.stringify(flood.floodStatuses)}`);
+        results.W8 = workload(
+          'W8',
+          flood.maxMs,
+          'ms',
+          `real sign-in p50 ${flood.realSignIn.p50} / max ${flood.maxMs} ms (quiet p50 ${flood.quiet.p50} ms, behind 300 × /healthz p50 ${flood.behindHealthzFlood.p50} ms); flood answered ${JSON.stringify(flood.floodStatuses)}`,
+          flood,
+        );
+        log(
+          `${dialect}: W8 real sign-in max ${flood.maxMs} ms during the flood; flood ${JSON.stringify(flood.floodStatuses)}`,
+        );
       } finally {
         await floodServer.stop();
       }
@@ -265,7 +350,10 @@ async function benchDialect(dialect, { workDir, csvFile }) {
       server = await startServer({ env, nodeArgs, logFile });
       const startSeconds = round(server.startMs / 1000, 3);
       const rss = readMemory(server.pid);
-      results.W7 = workload('W7', startSeconds, 's', `${startSeconds} s`, { people, rssAfterStartMb: rss?.rss ? round(rss.rss / MB, 1) : null });
+      results.W7 = workload('W7', startSeconds, 's', `${startSeconds} s`, {
+        people,
+        rssAfterStartMb: rss?.rss ? round(rss.rss / MB, 1) : null,
+      });
       log(`${dialect}: W7 ${startSeconds} s to healthy`);
     }
     await server.stop();
@@ -296,7 +384,9 @@ function printTable(runs) {
   }
   const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => [...r[i]].length)));
   const line = (r) => r.map((cell, i) => cell + ' '.repeat(widths[i] - [...cell].length)).join(' | ');
-  process.stdout.write(`\n${line(rows[0])}\n${widths.map((w) => '-'.repeat(w)).join('-|-')}\n${rows.slice(1).map(line).join('\n')}\n\n`);
+  process.stdout.write(
+    `\n${line(rows[0])}\n${widths.map((w) => '-'.repeat(w)).join('-|-')}\n${rows.slice(1).map(line).join('\n')}\n\n`,
+  );
 }
 
 function resultsFile() {
@@ -309,12 +399,15 @@ function resultsFile() {
 }
 
 async function main() {
-  if (!fs.existsSync(MAIN)) fail(`${MAIN} is missing: run \`npm run build\` (or \`npm run bench\`, which builds first)`);
+  if (!fs.existsSync(MAIN))
+    fail(`${MAIN} is missing: run \`npm run build\` (or \`npm run bench\`, which builds first)`);
   const startedAt = new Date();
   const loadStart = os.loadavg();
   const workDir = fs.mkdtempSync(path.join(os.tmpdir(), 'keyslip-bench-'));
   const cpus = os.cpus();
-  log(`${people.toLocaleString('en')} people, workloads ${[...only].join(',')}, ${dialects.join(' + ')}, ${seconds} s per load run; work folder ${workDir}`);
+  log(
+    `${people.toLocaleString('en')} people, workloads ${[...only].join(',')}, ${dialects.join(' + ')}, ${seconds} s per load run; work folder ${workDir}`,
+  );
   const runs = [];
   try {
     const csvFile = path.join(workDir, 'people.csv');

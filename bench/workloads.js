@@ -32,7 +32,7 @@ export async function writePeopleCsv(file, people, seed) {
   let chunk = '';
   for (let i = 0; i < people; i++) {
     const p = personAt(i);
-    chunk += [p.name, p.username, p.email, p.employeeId, p.department, p.location, p.title].map(csvField).join(',') + '\n';
+    chunk += `${[p.name, p.username, p.email, p.employeeId, p.department, p.location, p.title].map(csvField).join(',')}\n`;
     if (chunk.length > 1 << 20) {
       await write(chunk);
       chunk = '';
@@ -56,8 +56,18 @@ export async function runImport(ctx, file, people) {
   const ms = msSince(started);
   if (response.status !== 200) throw new Error(`import failed: ${response.status} ${response.text.slice(0, 500)}`);
   const { created, updated, errors } = response.json;
-  if (created + updated !== people) throw new Error(`import created ${created} and updated ${updated} of ${people} people; errors: ${JSON.stringify(errors.slice(0, 5))}`);
-  return { rowsPerSecond: round(people / (ms / 1000), 0), seconds: round(ms / 1000), created, updated, errors: errors.length, bytes: size };
+  if (created + updated !== people)
+    throw new Error(
+      `import created ${created} and updated ${updated} of ${people} people; errors: ${JSON.stringify(errors.slice(0, 5))}`,
+    );
+  return {
+    rowsPerSecond: round(people / (ms / 1000), 0),
+    seconds: round(ms / 1000),
+    created,
+    updated,
+    errors: errors.length,
+    bytes: size,
+  };
 }
 
 /** Sequential GET /healthz every ~10 ms until stopped; `stop()` resolves with the latencies. */
@@ -97,7 +107,8 @@ export async function runSearch(ctx, { rounds, connections }) {
   // One pass to warm the caches, not counted.
   for (const fragment of SEARCH_FRAGMENTS) {
     const response = await request(ctx.baseUrl, { path: searchPath(fragment), headers });
-    if (response.status !== 200) throw new Error(`search "${fragment}" failed: ${response.status} ${response.text.slice(0, 300)}`);
+    if (response.status !== 200)
+      throw new Error(`search "${fragment}" failed: ${response.status} ${response.text.slice(0, 300)}`);
     perFragment.set(fragment, { items: JSON.parse(response.text).items.length, ms: [] });
   }
   for (let round_ = 0; round_ < rounds; round_++) {
@@ -177,11 +188,18 @@ export async function runBulkIssue(ctx, { sampleSize }) {
 
 /** Codes for W3/W4 when W2 did not run: people without email, one code each. */
 export async function issueSampleCodes(ctx, count) {
-  const list = await requestJson(ctx.baseUrl, { path: `/api/v1/people?hasEmail=false&status=unclaimed&limit=${Math.min(count, 200)}`, headers: { authorization: ctx.auth } });
+  const list = await requestJson(ctx.baseUrl, {
+    path: `/api/v1/people?hasEmail=false&status=unclaimed&limit=${Math.min(count, 200)}`,
+    headers: { authorization: ctx.auth },
+  });
   if (list.status !== 200) throw new Error(`listing people failed: ${list.status}`);
   const sample = [];
   for (const person of list.json.items) {
-    const issued = await requestJson(ctx.baseUrl, { method: 'POST', path: `/api/v1/people/${person.id}/access-code`, headers: { authorization: ctx.auth } });
+    const issued = await requestJson(ctx.baseUrl, {
+      method: 'POST',
+      path: `/api/v1/people/${person.id}/access-code`,
+      headers: { authorization: ctx.auth },
+    });
     if (issued.status !== 201) throw new Error(`issuing a code failed: ${issued.status}`);
     sample.push({ username: person.username, code: issued.json.code });
   }
@@ -195,7 +213,11 @@ const ALPHABET = 'BCDFGHJKLMNPQRSTVWXZ';
 /** W3: code checks (half valid, half unknown codes) against /healthz, both at 32 connections. */
 export async function runCodeCheck(ctx, { sample, connections }) {
   const random = createRandom(7);
-  const invalid = Array.from({ length: 500 }, () => Array.from({ length: 16 }, () => ALPHABET[random.int(ALPHABET.length)]).join('').replace(/(.{4})(?!$)/g, '$1-'));
+  const invalid = Array.from({ length: 500 }, () =>
+    Array.from({ length: 16 }, () => ALPHABET[random.int(ALPHABET.length)])
+      .join('')
+      .replace(/(.{4})(?!$)/g, '$1-'),
+  );
   const valid = sample.slice(0, 500).map((s) => s.code);
   const bodies = [];
   for (let i = 0; i < Math.max(valid.length, invalid.length); i++) {
@@ -207,7 +229,12 @@ export async function runCodeCheck(ctx, { sample, connections }) {
     url: ctx.baseUrl,
     connections,
     duration: ctx.seconds,
-    requests: bodies.map((code) => ({ method: 'POST', path: '/api/v1/access-code/check', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ code }) })),
+    requests: bodies.map((code) => ({
+      method: 'POST',
+      path: '/api/v1/access-code/check',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ code }),
+    })),
   });
   const unexpected = Object.entries(check.statusCounts).filter(([status]) => status !== '200' && status !== '400');
   return {
@@ -249,7 +276,11 @@ export async function runSignIn(ctx, { sample, accounts, connections }) {
   for (const [i, entry] of sample.slice(0, accounts).entries()) {
     const username = entry.username ?? `bench.user.${i}`;
     const password = `violet harbour lamp ${i} q`;
-    const redeemed = await requestJson(ctx.baseUrl, { method: 'POST', path: '/api/v1/access-code/redeem', json: { code: entry.code, username, password } });
+    const redeemed = await requestJson(ctx.baseUrl, {
+      method: 'POST',
+      path: '/api/v1/access-code/redeem',
+      json: { code: entry.code, username, password },
+    });
     if (redeemed.status !== 200) throw new Error(`redeem failed: ${redeemed.status} ${redeemed.text.slice(0, 300)}`);
     users.push({ username, password });
   }
@@ -265,7 +296,11 @@ export async function runSignIn(ctx, { sample, accounts, connections }) {
   const rawHash = await hashPassword('raw argon2id rate probe 1');
   const rawRates = async () => {
     const rates = {};
-    for (const concurrency of concurrencies) rates[concurrency] = round(await rawArgon2Rate(rawHash, 'raw argon2id rate probe 1', { seconds: ctx.seconds, concurrency }), 1);
+    for (const concurrency of concurrencies)
+      rates[concurrency] = round(
+        await rawArgon2Rate(rawHash, 'raw argon2id rate probe 1', { seconds: ctx.seconds, concurrency }),
+        1,
+      );
     return rates;
   };
   const rawBefore = await rawRates();
@@ -276,7 +311,12 @@ export async function runSignIn(ctx, { sample, accounts, connections }) {
     url: ctx.baseUrl,
     connections,
     duration: ctx.seconds,
-    requests: users.map((user) => ({ method: 'POST', path: '/api/v1/sessions', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: user.username, password: user.password }) })),
+    requests: users.map((user) => ({
+      method: 'POST',
+      path: '/api/v1/sessions',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ username: user.username, password: user.password }),
+    })),
   });
   const healthz = await health.stop();
   const rawAfter = await rawRates();
@@ -317,10 +357,21 @@ export async function runSignInFlood(ctx, { sample, flood, rounds }) {
   const username = entry.username ?? 'bench.flood.target';
   const password = 'amber lighthouse tide seven q';
   const json = { 'content-type': 'application/json' };
-  const redeemed = await requestJson(ctx.baseUrl, { method: 'POST', path: '/api/v1/access-code/redeem', json: { code: entry.code, username, password }, localAddress: REAL_ADDRESS });
+  const redeemed = await requestJson(ctx.baseUrl, {
+    method: 'POST',
+    path: '/api/v1/access-code/redeem',
+    json: { code: entry.code, username, password },
+    localAddress: REAL_ADDRESS,
+  });
   if (redeemed.status !== 200) throw new Error(`redeem failed: ${redeemed.status} ${redeemed.text.slice(0, 300)}`);
   const realSignIn = () =>
-    request(ctx.baseUrl, { method: 'POST', path: '/api/v1/sessions', headers: json, body: JSON.stringify({ username, password }), localAddress: REAL_ADDRESS });
+    request(ctx.baseUrl, {
+      method: 'POST',
+      path: '/api/v1/sessions',
+      headers: json,
+      body: JSON.stringify({ username, password }),
+      localAddress: REAL_ADDRESS,
+    });
 
   const quiet = [];
   for (let i = 0; i < 3; i++) quiet.push((await realSignIn()).ms);
@@ -354,7 +405,11 @@ export async function runSignInFlood(ctx, { sample, flood, rounds }) {
   const floor = [];
   for (let round_ = 0; round_ < rounds; round_++) {
     const floodDone = Promise.all(
-      Array.from({ length: flood }, () => request(ctx.baseUrl, { path: '/healthz', localAddress: FLOOD_ADDRESS, agent: floodAgent }).catch(() => ({ status: 0 }))),
+      Array.from({ length: flood }, () =>
+        request(ctx.baseUrl, { path: '/healthz', localAddress: FLOOD_ADDRESS, agent: floodAgent }).catch(() => ({
+          status: 0,
+        })),
+      ),
     );
     await sleep(5);
     floor.push((await realSignIn()).ms);

@@ -4,9 +4,8 @@
 // 2. a live "is this username free?" hint while choosing a username;
 // 3. a live length hint and a "do they match?" hint while setting the password, and a
 //    "show passwords" switch. The real policy (blocklist, username) is checked on the server.
-'use strict';
 
-(function () {
+(() => {
   function fillCodeFromFragment() {
     var field = document.getElementById('code');
     var match = /(?:^#|&)code=([^&]*)/.exec(location.hash);
@@ -14,7 +13,7 @@
       var code = '';
       try {
         code = decodeURIComponent(match[1].replace(/\+/g, ' '));
-      } catch (error) {
+      } catch {
         code = '';
       }
       if (field && code) field.value = code.slice(0, 64);
@@ -23,9 +22,9 @@
   }
 
   function fill(template, values) {
-    return template.replace(/\{(\w+)\}/g, function (whole, name) {
-      return Object.prototype.hasOwnProperty.call(values, name) ? String(values[name]) : whole;
-    });
+    return template.replace(/\{(\w+)\}/g, (whole, name) =>
+      Object.hasOwn(values, name) ? String(values[name]) : whole,
+    );
   }
 
   function watchUsername() {
@@ -39,7 +38,7 @@
 
     function show(kind, text) {
       status.textContent = text;
-      status.className = 'field-status' + (kind ? ' ' + kind : '');
+      status.className = `field-status${kind ? ` ${kind}` : ''}`;
     }
 
     function check() {
@@ -53,13 +52,15 @@
       fetch(form.getAttribute('data-check-url'), {
         method: 'POST',
         credentials: 'same-origin',
-        headers: { 'content-type': 'application/json', accept: 'application/json', 'x-csrf-token': form.getAttribute('data-csrf') || '' },
+        headers: {
+          'content-type': 'application/json',
+          accept: 'application/json',
+          'x-csrf-token': form.getAttribute('data-csrf') || '',
+        },
         body: JSON.stringify({ code: codeField ? codeField.value : '', username: username }),
       })
-        .then(function (response) {
-          return response.ok ? response.json() : null;
-        })
-        .then(function (answer) {
+        .then((response) => (response.ok ? response.json() : null))
+        .then((answer) => {
           if (mine !== sequence) return; // a newer keystroke has its own answer coming
           if (!answer) {
             show('', '');
@@ -71,12 +72,12 @@
             show('bad', fill(status.getAttribute('data-taken'), { username: username.toLowerCase() }));
           }
         })
-        .catch(function () {
+        .catch(() => {
           if (mine === sequence) show('', '');
         });
     }
 
-    field.addEventListener('input', function () {
+    field.addEventListener('input', () => {
       if (timer) clearTimeout(timer);
       timer = setTimeout(check, 350);
     });
@@ -100,7 +101,7 @@
 
     function set(element, kindClass, base, text) {
       if (element.textContent !== text) element.textContent = text;
-      element.className = base + (kindClass ? ' ' + kindClass : '');
+      element.className = base + (kindClass ? ` ${kindClass}` : '');
     }
 
     function update() {
@@ -112,7 +113,8 @@
       if (repeat && match) {
         if (repeat.value === '') set(match, '', 'field-status', '');
         else if (repeat.value === field.value) set(match, 'ok', 'field-status', match.getAttribute('data-match'));
-        else if (field.value.indexOf(repeat.value) !== 0 || repeat.value.length >= field.value.length) set(match, 'bad', 'field-status', match.getAttribute('data-differ'));
+        else if (field.value.indexOf(repeat.value) !== 0 || repeat.value.length >= field.value.length)
+          set(match, 'bad', 'field-status', match.getAttribute('data-differ'));
         else set(match, '', 'field-status', '');
       }
     }
@@ -122,7 +124,7 @@
     update(); // anything typed before this script ran
     if (showWrap && show) {
       showWrap.hidden = false;
-      show.addEventListener('change', function () {
+      show.addEventListener('change', () => {
         var type = show.checked ? 'text' : 'password';
         field.type = type;
         if (repeat) repeat.type = type;

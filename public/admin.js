@@ -3,9 +3,7 @@
 // batch download countdown and the CSV import. Every page but the import works without it (plain
 // links and forms); this only makes them quicker. The import needs it: it sends the file to the
 // API (a <noscript> notice says so). No inline script or style: the CSP forbids both.
-(function () {
-  'use strict';
-
+(() => {
   // -------------------------------------------------------------------------------------------
   // Menu buttons
 
@@ -21,17 +19,17 @@
     // markup are refused).
     var rect = button.getBoundingClientRect();
     menu.style.position = 'fixed';
-    menu.style.top = Math.round(rect.bottom + 4) + 'px';
+    menu.style.top = `${Math.round(rect.bottom + 4)}px`;
     menu.style.left = '0px';
     menu.style.right = 'auto';
     var width = menu.offsetWidth;
     var alignEnd = !menu.parentElement.classList.contains('menu-start');
     var left = alignEnd ? rect.right - width : rect.left;
     left = Math.max(8, Math.min(left, document.documentElement.clientWidth - width - 8));
-    menu.style.left = Math.round(left) + 'px';
+    menu.style.left = `${Math.round(left)}px`;
     var below = window.innerHeight - rect.bottom;
     if (below < menu.offsetHeight + 12 && rect.top > menu.offsetHeight + 12) {
-      menu.style.top = Math.round(rect.top - menu.offsetHeight - 4) + 'px';
+      menu.style.top = `${Math.round(rect.top - menu.offsetHeight - 4)}px`;
     }
   }
 
@@ -67,7 +65,7 @@
     for (var i = 0; i < buttons.length; i++) buttons[i].hidden = false;
   }
 
-  document.addEventListener('click', function (event) {
+  document.addEventListener('click', (event) => {
     var button = event.target.closest('[data-menu-button]');
     if (button) {
       if (button.getAttribute('aria-expanded') === 'true') close(true);
@@ -77,14 +75,14 @@
     if (openMenu && !openMenu.menu.contains(event.target)) close(false);
   });
 
-  document.addEventListener('keydown', function (event) {
-    var button = event.target.closest && event.target.closest('[data-menu-button]');
+  document.addEventListener('keydown', (event) => {
+    var button = event.target.closest?.('[data-menu-button]');
     if (button && (event.key === 'ArrowDown' || event.key === 'ArrowUp')) {
       event.preventDefault();
       open(button, event.key === 'ArrowUp' ? 'last' : 'first');
       return;
     }
-    if (!openMenu || !openMenu.menu.contains(event.target)) return;
+    if (!openMenu?.menu.contains(event.target)) return;
     var list = items(openMenu.menu);
     var index = list.indexOf(event.target);
     switch (event.key) {
@@ -133,7 +131,7 @@
     }
   });
 
-  document.addEventListener('focusout', function (event) {
+  document.addEventListener('focusout', (event) => {
     if (!openMenu) return;
     var next = event.relatedTarget;
     if (next && (openMenu.menu.contains(next) || next === openMenu.button)) return;
@@ -159,30 +157,34 @@
     var timer = null;
     var controller = null;
 
-    var selectionLinks = function (params) {
+    var selectionLinks = (params) => {
       var links = document.querySelectorAll('[data-selection-base]');
       for (var i = 0; i < links.length; i++) {
         var query = new URLSearchParams(params);
         query.set('selection', '1');
-        links[i].setAttribute('href', links[i].getAttribute('data-selection-base') + '?' + query.toString());
+        links[i].setAttribute('href', `${links[i].getAttribute('data-selection-base')}?${query.toString()}`);
       }
     };
 
-    var refresh = function () {
+    var refresh = () => {
       var params = new URLSearchParams();
-      new FormData(filters).forEach(function (value, name) {
+      new FormData(filters).forEach((value, name) => {
         if (typeof value === 'string' && value.trim() !== '') params.append(name, value);
       });
-      var url = '/admin/people' + (params.toString() ? '?' + params.toString() : '');
+      var url = `/admin/people${params.toString() ? `?${params.toString()}` : ''}`;
       if (controller) controller.abort();
       controller = typeof AbortController === 'function' ? new AbortController() : null;
       results.setAttribute('aria-busy', 'true');
-      fetch(url, { headers: { 'x-keyslip-fragment': 'people' }, credentials: 'same-origin', signal: controller ? controller.signal : undefined })
-        .then(function (response) {
+      fetch(url, {
+        headers: { 'x-keyslip-fragment': 'people' },
+        credentials: 'same-origin',
+        signal: controller ? controller.signal : undefined,
+      })
+        .then((response) => {
           if (response.redirected || !response.ok) throw new Error('reload');
           return response.text();
         })
-        .then(function (text) {
+        .then((text) => {
           var doc = new DOMParser().parseFromString(text, 'text/html');
           // A parsed document has scripting off, so <noscript> fallbacks would show: drop them.
           var fallbacks = doc.querySelectorAll('noscript');
@@ -195,21 +197,21 @@
           var count = results.querySelector('#people-count');
           if (status && count) status.textContent = count.textContent;
         })
-        .catch(function (error) {
+        .catch((error) => {
           if (error && error.name === 'AbortError') return;
           window.location.assign(url);
         });
     };
 
-    filters.addEventListener('input', function (event) {
+    filters.addEventListener('input', (event) => {
       if (event.target.name !== 'q') return;
       clearTimeout(timer);
       timer = setTimeout(refresh, 250);
     });
-    filters.addEventListener('change', function (event) {
+    filters.addEventListener('change', (event) => {
       if (event.target.tagName === 'SELECT') refresh();
     });
-    filters.addEventListener('submit', function (event) {
+    filters.addEventListener('submit', (event) => {
       event.preventDefault();
       clearTimeout(timer);
       refresh();
@@ -233,7 +235,7 @@
     var ok = false;
     try {
       ok = document.execCommand('copy');
-    } catch (e) {
+    } catch {
       ok = false;
     }
     return ok;
@@ -242,16 +244,16 @@
   var copyButtons = document.querySelectorAll('[data-copy-code], [data-print]');
   for (var c = 0; c < copyButtons.length; c++) copyButtons[c].hidden = false;
 
-  document.addEventListener('click', function (event) {
+  document.addEventListener('click', (event) => {
     var copy = event.target.closest('[data-copy-code]');
     if (copy) {
       var element = document.getElementById(copy.getAttribute('data-copy-code'));
       if (!element) return;
       var code = element.getAttribute('data-code');
-      var done = function () {
+      var done = () => {
         say(copy.getAttribute('data-copied'));
       };
-      var failed = function () {
+      var failed = () => {
         say(copyBySelection(element) ? copy.getAttribute('data-copied') : copy.getAttribute('data-copy-failed'));
       };
       if (navigator.clipboard && window.isSecureContext) navigator.clipboard.writeText(code).then(done, failed);
@@ -264,7 +266,7 @@
   // -------------------------------------------------------------------------------------------
   // Forms that must be sent once (issue codes): a second click is ignored
 
-  document.addEventListener('submit', function (event) {
+  document.addEventListener('submit', (event) => {
     var form = event.target;
     var button = form.querySelector('[data-submit-once]');
     if (!button || event.defaultPrevented) return;
@@ -287,14 +289,18 @@
   if (windowNote) {
     var deadline = Date.now() + Number(windowNote.getAttribute('data-seconds-left')) * 1000;
     var out = windowNote.querySelector('[data-time-left]');
-    var tick = function () {
+    var tick = () => {
       var left = deadline - Date.now();
       if (left <= 0) {
         window.location.reload();
         return;
       }
       var minutes = left < 60000 ? 0 : Math.ceil(left / 60000);
-      if (out) out.textContent = minutes >= 1 ? windowNote.getAttribute('data-minutes-left').replace('{minutes}', String(minutes)) : windowNote.getAttribute('data-minute-left');
+      if (out)
+        out.textContent =
+          minutes >= 1
+            ? windowNote.getAttribute('data-minutes-left').replace('{minutes}', String(minutes))
+            : windowNote.getAttribute('data-minute-left');
       setTimeout(tick, Math.min(left, 15000));
     };
     tick();
@@ -306,18 +312,15 @@
   var importForm = document.querySelector('[data-import-form]');
   if (importForm) {
     var words = JSON.parse(importForm.getAttribute('data-words'));
-    var fill = function (template, vars) {
-      return template.replace(/\{(\w+)\}/g, function (whole, name) {
-        return name in vars ? String(vars[name]) : whole;
-      });
-    };
+    var fill = (template, vars) =>
+      template.replace(/\{(\w+)\}/g, (whole, name) => (name in vars ? String(vars[name]) : whole));
     var statusOut = document.querySelector('[data-import-status]');
     var report = document.querySelector('[data-import-report]');
     var fileInput = importForm.querySelector('input[type="file"]');
     var fileError = document.getElementById('field-file-error');
     var submit = importForm.querySelector('[data-import-submit]');
 
-    var showFileError = function (text) {
+    var showFileError = (text) => {
       fileError.textContent = text;
       fileError.hidden = !text;
       if (text) {
@@ -329,7 +332,7 @@
       }
     };
 
-    var listItem = function (text, strong) {
+    var listItem = (text, strong) => {
       var li = document.createElement('li');
       if (strong) {
         var b = document.createElement('strong');
@@ -341,9 +344,9 @@
       return li;
     };
 
-    importForm.addEventListener('submit', function (event) {
+    importForm.addEventListener('submit', (event) => {
       event.preventDefault();
-      var file = fileInput.files && fileInput.files[0];
+      var file = fileInput.files?.[0];
       if (!file) {
         showFileError(words.chooseFile);
         fileInput.focus();
@@ -360,14 +363,10 @@
         headers: { 'content-type': 'text/csv', 'x-csrf-token': token, accept: 'application/json' },
         body: file,
       })
-        .then(function (response) {
-          return response.json().then(function (body) {
-            return { ok: response.ok, body: body };
-          });
-        })
-        .then(function (result) {
+        .then((response) => response.json().then((body) => ({ ok: response.ok, body: body })))
+        .then((result) => {
           if (!result.ok) {
-            var message = result.body && result.body.error ? result.body.error.message : '';
+            var message = result.body?.error ? result.body.error.message : '';
             statusOut.textContent = fill(words.failed, { message: message });
             return;
           }
@@ -382,16 +381,18 @@
           );
           errors.replaceChildren();
           if (data.errors.length === 0) errors.appendChild(listItem(words.noErrors));
-          data.errors.forEach(function (problem) {
-            errors.appendChild(listItem(problem.message, problem.line > 0 ? fill(words.line, { line: problem.line }) + ':' : ''));
+          data.errors.forEach((problem) => {
+            errors.appendChild(
+              listItem(problem.message, problem.line > 0 ? `${fill(words.line, { line: problem.line })}:` : ''),
+            );
           });
           report.hidden = false;
           report.focus();
         })
-        .catch(function () {
+        .catch(() => {
           statusOut.textContent = fill(words.failed, { message: '' });
         })
-        .then(function () {
+        .then(() => {
           submit.disabled = false;
         });
     });

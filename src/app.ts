@@ -54,7 +54,10 @@ export async function buildApp(deps: Deps, options: BuildAppOptions = {}): Promi
   app.setErrorHandler(handleError);
   app.setNotFoundHandler((request, reply) => {
     if (wantsHtmlPage(request)) return sendNotFoundPage(deps, request, reply);
-    return reply.status(404).type('application/json; charset=utf-8').send({ error: { code: 'not_found', message: `No route ${request.method} ${request.url.split('?')[0]}` } });
+    return reply
+      .status(404)
+      .type('application/json; charset=utf-8')
+      .send({ error: { code: 'not_found', message: `No route ${request.method} ${request.url.split('?')[0]}` } });
   });
 
   await app.register(fastifyCookie);
@@ -81,7 +84,12 @@ export async function buildApp(deps: Deps, options: BuildAppOptions = {}): Promi
   await app.register(fastifySwagger, {
     openapi: {
       openapi: '3.1.0',
-      info: { title: 'Keyslip API', version: '1', description: 'People, access codes, redemption and sign-in. Admin calls take an admin session or `Authorization: Bearer <token>`.' },
+      info: {
+        title: 'Keyslip API',
+        version: '1',
+        description:
+          'People, access codes, redemption and sign-in. Admin calls take an admin session or `Authorization: Bearer <token>`.',
+      },
       components: {
         securitySchemes: {
           bearer: { type: 'http', scheme: 'bearer' },
@@ -121,7 +129,10 @@ export async function buildApp(deps: Deps, options: BuildAppOptions = {}): Promi
       if (!part || typeof part !== 'object') continue;
       for (const [key, value] of Object.entries(part as Record<string, unknown>)) {
         if (typeof value === 'number' && !Number.isFinite(value)) {
-          throw new AppError('validation_failed', { message: `${key} must be a finite number.`, fields: [{ field: key, code: 'not_finite' }] });
+          throw new AppError('validation_failed', {
+            message: `${key} must be a finite number.`,
+            fields: [{ field: key, code: 'not_finite' }],
+          });
         }
       }
     }
@@ -154,7 +165,10 @@ export async function buildApp(deps: Deps, options: BuildAppOptions = {}): Promi
     }
     if (csrf !== 'api' || request.auth.via === 'token' || !isFromBrowser(request)) return;
     assertSameOrigin(deps.config, request);
-    if (request.auth.via === 'session' && !csrfTokenValid(deps.keyring, request.auth.sessionIdHash, request.headers[CSRF_HEADER])) {
+    if (
+      request.auth.via === 'session' &&
+      !csrfTokenValid(deps.keyring, request.auth.sessionIdHash, request.headers[CSRF_HEADER])
+    ) {
       throw new AppError('csrf_failed');
     }
   });

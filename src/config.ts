@@ -134,7 +134,10 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
 
   const trustProxy = list('KEYSLIP_TRUST_PROXY');
   for (const entry of trustProxy) {
-    if (!isProxyAddress(entry)) problems.push(`KEYSLIP_TRUST_PROXY entry "${entry}" is not an IP address or CIDR range (e.g. 10.0.0.1 or 10.0.0.0/8)`);
+    if (!isProxyAddress(entry))
+      problems.push(
+        `KEYSLIP_TRUST_PROXY entry "${entry}" is not an IP address or CIDR range (e.g. 10.0.0.1 or 10.0.0.0/8)`,
+      );
   }
 
   const secrets = list('KEYSLIP_SECRET');
@@ -147,7 +150,9 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
 
   const pdfFallbackFont = text('KEYSLIP_PDF_FALLBACK_FONT', '');
   if (/\.(ttc|otc)$/i.test(pdfFallbackFont)) {
-    problems.push('KEYSLIP_PDF_FALLBACK_FONT names a font collection: add # and the PostScript name of the face, e.g. NotoSansCJK-Regular.ttc#NotoSansCJKjp-Regular');
+    problems.push(
+      'KEYSLIP_PDF_FALLBACK_FONT names a font collection: add # and the PostScript name of the face, e.g. NotoSansCJK-Regular.ttc#NotoSansCJKjp-Regular',
+    );
   }
 
   // /metrics is never public: it needs this token, or its own listener (or both); with neither
@@ -204,10 +209,14 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
 export function unsafeSettings(config: Config): string[] {
   const warnings: string[] = [];
   if (config.secrets.length === 0) {
-    warnings.push('KEYSLIP_SECRET is not set: using a generated secret file in the data folder. Instances that share a database must share KEYSLIP_SECRET.');
+    warnings.push(
+      'KEYSLIP_SECRET is not set: using a generated secret file in the data folder. Instances that share a database must share KEYSLIP_SECRET.',
+    );
   }
   if (!config.secureCookies && !/^http:\/\/(127\.0\.0\.1|localhost|\[::1\])(:|$)/.test(config.baseUrl)) {
-    warnings.push(`KEYSLIP_BASE_URL (${config.baseUrl}) is not https: session cookies are sent without the Secure flag.`);
+    warnings.push(
+      `KEYSLIP_BASE_URL (${config.baseUrl}) is not https: session cookies are sent without the Secure flag.`,
+    );
   }
   return warnings;
 }

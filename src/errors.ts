@@ -35,7 +35,11 @@ export const ERRORS = {
     sv: 'Inloggningsförfrågan har gått ut. Gå tillbaka till appen och logga in igen.',
   },
   not_found: { status: 404, en: 'Not found.', sv: 'Hittades inte.' },
-  no_access_code: { status: 404, en: 'This person has no active access code.', sv: 'Personen har ingen aktiv åtkomstkod.' },
+  no_access_code: {
+    status: 404,
+    en: 'This person has no active access code.',
+    sv: 'Personen har ingen aktiv åtkomstkod.',
+  },
   batch_expired: {
     status: 410,
     en: 'The download window for these codes has closed. Issue the codes again if you need them.',
@@ -44,7 +48,11 @@ export const ERRORS = {
   conflict: { status: 409, en: 'That conflicts with existing data.', sv: 'Det krockar med befintliga uppgifter.' },
   username_taken: { status: 409, en: 'That username is taken.', sv: 'Användarnamnet är upptaget.' },
   email_taken: { status: 409, en: 'That email address is already in use.', sv: 'E-postadressen används redan.' },
-  employee_id_taken: { status: 409, en: 'That employee id is already in use.', sv: 'Anställningsnumret används redan.' },
+  employee_id_taken: {
+    status: 409,
+    en: 'That employee id is already in use.',
+    sv: 'Anställningsnumret används redan.',
+  },
   person_deactivated: { status: 409, en: 'This person is deactivated.', sv: 'Personen är inaktiverad.' },
   idempotency_conflict: {
     status: 409,

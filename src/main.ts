@@ -42,12 +42,16 @@ export async function serve(config: Config): Promise<void> {
     eraseExpiredBatches(deps)
       .then(() => pruneRateLimits(deps.db, deps.clock.now() - DAY))
       .then(() => sweepExpiredOidcPayloads(deps.db, deps.clock.now()))
-      .catch((error: unknown) => logger.warn({ err: { message: (error as Error).message } }, 'housekeeping failed; will retry'));
+      .catch((error: unknown) =>
+        logger.warn({ err: { message: (error as Error).message } }, 'housekeeping failed; will retry'),
+      );
   }, MINUTE);
   housekeeping.unref();
   // Back-Channel Logout notices to apps (SPEC §8): due ones every few seconds, retried with backoff.
   const logoutDelivery = setInterval(() => {
-    deliverDueLogouts(deps).catch((error: unknown) => logger.warn({ err: { message: (error as Error).message } }, 'back-channel logout delivery failed; will retry'));
+    deliverDueLogouts(deps).catch((error: unknown) =>
+      logger.warn({ err: { message: (error as Error).message } }, 'back-channel logout delivery failed; will retry'),
+    );
   }, 5_000);
   logoutDelivery.unref();
   await eraseExpiredBatches(deps).catch(() => undefined);

@@ -36,7 +36,10 @@ export interface Runtime {
   logger: pino.Logger;
 }
 
-export async function openRuntime(config: Config, options: { logger?: pino.Logger; migrate?: boolean } = {}): Promise<Runtime> {
+export async function openRuntime(
+  config: Config,
+  options: { logger?: pino.Logger; migrate?: boolean } = {},
+): Promise<Runtime> {
   const logger = options.logger ?? createLogger(config);
   const keyring = createKeyring(loadSecrets(config.secrets, config.dataDir));
   const handle = openDatabase(config.databaseUrl, { poolSize: config.dbPoolSize });

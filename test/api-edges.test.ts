@@ -25,14 +25,22 @@ describe.each(DIALECTS)('API edges (%s)', (dialect) => {
 
   it('empty query parameters of the search template mean "not given"', async () => {
     await create({ name: 'Template Person', employeeId: 'T-1' });
-    const response = await api.app.inject({ method: 'GET', url: '/api/v1/people?q=&hasEmail=&status=&codeState=&department=&location=&limit=&cursor=', headers: api.admin });
+    const response = await api.app.inject({
+      method: 'GET',
+      url: '/api/v1/people?q=&hasEmail=&status=&codeState=&department=&location=&limit=&cursor=',
+      headers: api.admin,
+    });
     expect(response.statusCode).toBe(200);
     expect(response.json().items.length).toBeGreaterThan(0);
   });
 
   it('a bulk issue asking for a format Keyslip cannot give is refused before any code is replaced', async () => {
     const person = await create({ name: 'Kept Code', employeeId: 'T-2' });
-    const issued = await api.app.inject({ method: 'POST', url: `/api/v1/people/${person.id}/access-code`, headers: api.admin });
+    const issued = await api.app.inject({
+      method: 'POST',
+      url: `/api/v1/people/${person.id}/access-code`,
+      headers: api.admin,
+    });
     const response = await api.app.inject({
       method: 'POST',
       url: '/api/v1/access-codes/bulk',
@@ -41,7 +49,11 @@ describe.each(DIALECTS)('API edges (%s)', (dialect) => {
     });
     expect(response.statusCode).toBe(406);
     expect(response.json().error.code).toBe('not_acceptable');
-    const check = await api.app.inject({ method: 'POST', url: '/api/v1/access-code/check', payload: { code: issued.json().code } });
+    const check = await api.app.inject({
+      method: 'POST',
+      url: '/api/v1/access-code/check',
+      payload: { code: issued.json().code },
+    });
     expect(check.statusCode).toBe(200);
   });
 
@@ -62,7 +74,12 @@ describe.each(DIALECTS)('API edges (%s)', (dialect) => {
   });
 
   it('a name with a lone surrogate is refused', async () => {
-    const response = await api.app.inject({ method: 'POST', url: '/api/v1/people', headers: api.admin, payload: { name: 'Bad \ud800 name', employeeId: 'T-3' } });
+    const response = await api.app.inject({
+      method: 'POST',
+      url: '/api/v1/people',
+      headers: api.admin,
+      payload: { name: 'Bad \ud800 name', employeeId: 'T-3' },
+    });
     expect(response.statusCode).toBe(400);
   });
 
@@ -70,9 +87,13 @@ describe.each(DIALECTS)('API edges (%s)', (dialect) => {
     const admins = await api.app.inject({ method: 'GET', url: '/api/v1/people?q=last.admin', headers: api.admin });
     expect(admins.json().items).toHaveLength(0);
     const first = await create({ name: 'Last Admin', username: 'last.admin', role: 'admin' });
-    const demote = (id: string) => api.app.inject({ method: 'PATCH', url: `/api/v1/people/${id}`, headers: api.admin, payload: { role: 'member' } });
+    const demote = (id: string) =>
+      api.app.inject({ method: 'PATCH', url: `/api/v1/people/${id}`, headers: api.admin, payload: { role: 'member' } });
     expect((await demote(first.id)).statusCode).toBe(409);
-    expect((await api.app.inject({ method: 'POST', url: `/api/v1/people/${first.id}/deactivate`, headers: api.admin })).statusCode).toBe(409);
+    expect(
+      (await api.app.inject({ method: 'POST', url: `/api/v1/people/${first.id}/deactivate`, headers: api.admin }))
+        .statusCode,
+    ).toBe(409);
     const second = await create({ name: 'Second Admin', username: 'second.admin', role: 'admin' });
     expect((await demote(first.id)).statusCode).toBe(200);
     expect((await demote(second.id)).statusCode).toBe(409);
@@ -80,10 +101,17 @@ describe.each(DIALECTS)('API edges (%s)', (dialect) => {
 
   it('one claim code cannot be used to list usernames: availability checks are limited per address', async () => {
     const person = await create({ name: 'Chooser', employeeId: 'T-4' });
-    const { code } = (await api.app.inject({ method: 'POST', url: `/api/v1/people/${person.id}/access-code`, headers: api.admin })).json();
+    const { code } = (
+      await api.app.inject({ method: 'POST', url: `/api/v1/people/${person.id}/access-code`, headers: api.admin })
+    ).json();
     const statuses: number[] = [];
     for (let i = 0; i < 8; i += 1) {
-      const response = await api.app.inject({ method: 'POST', url: '/api/v1/access-code/username-available', remoteAddress: '10.9.9.9', payload: { code, username: `probe${i}` } });
+      const response = await api.app.inject({
+        method: 'POST',
+        url: '/api/v1/access-code/username-available',
+        remoteAddress: '10.9.9.9',
+        payload: { code, username: `probe${i}` },
+      });
       statuses.push(response.statusCode);
     }
     // KEYSLIP_RATE_CODE_FAILURES=2 allows 6 checks per window.
@@ -114,10 +142,20 @@ describe.each(DIALECTS)('CSV import from a Swedish spreadsheet (%s)', (dialect) 
     const context = await createTestContext(dialect);
     const api = await createTestApi(context);
     const body = '\ufeffname;employeeId;department\r\nÅsa Öberg;S-1;Lager, norra\r\n"Berg; Bo";S-2;Kassa\r\n';
-    const response = await api.app.inject({ method: 'POST', url: '/api/v1/people/import', headers: { ...api.admin, 'content-type': 'text/csv' }, payload: body });
+    const response = await api.app.inject({
+      method: 'POST',
+      url: '/api/v1/people/import',
+      headers: { ...api.admin, 'content-type': 'text/csv' },
+      payload: body,
+    });
     expect(response.json()).toEqual({ created: 2, updated: 0, errors: [] });
     const found = await api.app.inject({ method: 'GET', url: '/api/v1/people?q=berg', headers: api.admin });
-    expect(found.json().items.map((p: { name: string; department: string }) => [p.name, p.department]).sort()).toEqual([
+    expect(
+      found
+        .json()
+        .items.map((p: { name: string; department: string }) => [p.name, p.department])
+        .sort(),
+    ).toEqual([
       ['Berg; Bo', 'Kassa'],
       ['Åsa Öberg', 'Lager, norra'],
     ]);

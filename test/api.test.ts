@@ -64,16 +64,28 @@ describe.each(DIALECTS)('HTTP API (%s)', (dialect) => {
   }
 
   async function issueCode(o: Opened, personId: string, body?: Record<string, unknown>): Promise<string> {
-    const response = await o.app.inject({ method: 'POST', url: `/api/v1/people/${personId}/access-code`, headers: o.admin, ...(body ? { payload: body } : {}) });
+    const response = await o.app.inject({
+      method: 'POST',
+      url: `/api/v1/people/${personId}/access-code`,
+      headers: o.admin,
+      ...(body ? { payload: body } : {}),
+    });
     expect(response.statusCode, response.body).toBe(201);
     return response.json().code;
   }
 
   /** A person who claimed their account: their id and session cookie. */
-  async function claimed(o: Opened, body: { name: string; username: string; email?: string; role?: string }): Promise<{ id: string; cookie: string }> {
+  async function claimed(
+    o: Opened,
+    body: { name: string; username: string; email?: string; role?: string },
+  ): Promise<{ id: string; cookie: string }> {
     const { id } = await createPerson(o, body);
     const code = await issueCode(o, id);
-    const redeem = await o.app.inject({ method: 'POST', url: '/api/v1/access-code/redeem', payload: { code, username: body.username, password: PASSWORD } });
+    const redeem = await o.app.inject({
+      method: 'POST',
+      url: '/api/v1/access-code/redeem',
+      payload: { code, username: body.username, password: PASSWORD },
+    });
     expect(redeem.statusCode, redeem.body).toBe(200);
     return { id, cookie: sessionCookieOf(redeem.headers['set-cookie'])! };
   }
@@ -87,12 +99,31 @@ describe.each(DIALECTS)('HTTP API (%s)', (dialect) => {
     });
 
     it('400 for an invalid body, with the fields named', async () => {
-      const response = await o.app.inject({ method: 'POST', url: '/api/v1/people', headers: o.admin, payload: { name: 'No Identity' } });
+      const response = await o.app.inject({
+        method: 'POST',
+        url: '/api/v1/people',
+        headers: o.admin,
+        payload: { name: 'No Identity' },
+      });
       expectError(response, 400, 'validation_failed');
       expect(response.json().error.fields).toEqual([expect.objectContaining({ field: 'username' })]);
-      expectError(await o.app.inject({ method: 'POST', url: '/api/v1/people', headers: o.admin, payload: { name: 'X', username: 'ok.name', extra: 1 } }), 400, 'validation_failed');
       expectError(
-        await o.app.inject({ method: 'POST', url: '/api/v1/people', headers: { ...o.admin, 'content-type': 'application/json' }, payload: '{"name": ' }),
+        await o.app.inject({
+          method: 'POST',
+          url: '/api/v1/people',
+          headers: o.admin,
+          payload: { name: 'X', username: 'ok.name', extra: 1 },
+        }),
+        400,
+        'validation_failed',
+      );
+      expectError(
+        await o.app.inject({
+          method: 'POST',
+          url: '/api/v1/people',
+          headers: { ...o.admin, 'content-type': 'application/json' },
+          payload: '{"name": ',
+        }),
         400,
         'bad_request',
       );
@@ -100,9 +131,33 @@ describe.each(DIALECTS)('HTTP API (%s)', (dialect) => {
 
     it('401 without credentials, 401 with a bad token', async () => {
       expectError(await o.app.inject({ method: 'GET', url: '/api/v1/people' }), 401, 'unauthenticated');
-      expectError(await o.app.inject({ method: 'GET', url: '/api/v1/people', headers: { authorization: 'Bearer ks_not-a-real-token' } }), 401, 'unauthenticated');
-      expectError(await o.app.inject({ method: 'GET', url: '/api/v1/people', headers: { authorization: 'Bearer something-else' } }), 401, 'unauthenticated');
-      expectError(await o.app.inject({ method: 'GET', url: '/api/v1/people', headers: { cookie: 'keyslip_session=forged-session-value-0123456789' } }), 401, 'unauthenticated');
+      expectError(
+        await o.app.inject({
+          method: 'GET',
+          url: '/api/v1/people',
+          headers: { authorization: 'Bearer ks_not-a-real-token' },
+        }),
+        401,
+        'unauthenticated',
+      );
+      expectError(
+        await o.app.inject({
+          method: 'GET',
+          url: '/api/v1/people',
+          headers: { authorization: 'Bearer something-else' },
+        }),
+        401,
+        'unauthenticated',
+      );
+      expectError(
+        await o.app.inject({
+          method: 'GET',
+          url: '/api/v1/people',
+          headers: { cookie: 'keyslip_session=forged-session-value-0123456789' },
+        }),
+        401,
+        'unauthenticated',
+      );
       expectError(await o.app.inject({ method: 'GET', url: '/api/v1/me' }), 401, 'unauthenticated');
     });
 
@@ -110,7 +165,11 @@ describe.each(DIALECTS)('HTTP API (%s)', (dialect) => {
       const headers = { cookie: member.cookie };
       expectError(await o.app.inject({ method: 'GET', url: '/api/v1/people', headers }), 403, 'forbidden');
       expectError(await o.app.inject({ method: 'GET', url: '/api/v1/audit', headers }), 403, 'forbidden');
-      expectError(await o.app.inject({ method: 'POST', url: `/api/v1/people/${member.id}/access-code`, headers }), 403, 'forbidden');
+      expectError(
+        await o.app.inject({ method: 'POST', url: `/api/v1/people/${member.id}/access-code`, headers }),
+        403,
+        'forbidden',
+      );
       expectError(await o.app.inject({ method: 'POST', url: '/api/v1/access-codes/bulk', headers }), 403, 'forbidden');
       // …while the same session is signed in.
       expect((await o.app.inject({ method: 'GET', url: '/api/v1/me', headers })).statusCode).toBe(200);
@@ -118,32 +177,95 @@ describe.each(DIALECTS)('HTTP API (%s)', (dialect) => {
 
     it('404 for an unknown person, a missing code and an unknown route', async () => {
       const unknown = '01900000-0000-7000-8000-000000000000';
-      expectError(await o.app.inject({ method: 'GET', url: `/api/v1/people/${unknown}`, headers: o.admin }), 404, 'not_found');
-      expectError(await o.app.inject({ method: 'POST', url: `/api/v1/people/${unknown}/access-code`, headers: o.admin }), 404, 'not_found');
-      expectError(await o.app.inject({ method: 'GET', url: `/api/v1/people/${unknown}/access-code`, headers: o.admin }), 404, 'not_found');
+      expectError(
+        await o.app.inject({ method: 'GET', url: `/api/v1/people/${unknown}`, headers: o.admin }),
+        404,
+        'not_found',
+      );
+      expectError(
+        await o.app.inject({ method: 'POST', url: `/api/v1/people/${unknown}/access-code`, headers: o.admin }),
+        404,
+        'not_found',
+      );
+      expectError(
+        await o.app.inject({ method: 'GET', url: `/api/v1/people/${unknown}/access-code`, headers: o.admin }),
+        404,
+        'not_found',
+      );
       const { id } = await createPerson(o, { name: 'No Code', employeeId: 'NC-1' });
-      expectError(await o.app.inject({ method: 'DELETE', url: `/api/v1/people/${id}/access-code`, headers: o.admin }), 404, 'no_access_code');
-      expectError(await o.app.inject({ method: 'GET', url: '/api/v1/nothing-here', headers: o.admin }), 404, 'not_found');
+      expectError(
+        await o.app.inject({ method: 'DELETE', url: `/api/v1/people/${id}/access-code`, headers: o.admin }),
+        404,
+        'no_access_code',
+      );
+      expectError(
+        await o.app.inject({ method: 'GET', url: '/api/v1/nothing-here', headers: o.admin }),
+        404,
+        'not_found',
+      );
     });
 
     it('409 for a username, email or employee id already in use, and for a deactivated person', async () => {
       await createPerson(o, { name: 'First', username: 'first', email: 'first@example.com', employeeId: 'F-1' });
-      expectError(await o.app.inject({ method: 'POST', url: '/api/v1/people', headers: o.admin, payload: { name: 'Again', username: 'FIRST' } }), 409, 'username_taken');
-      expectError(await o.app.inject({ method: 'POST', url: '/api/v1/people', headers: o.admin, payload: { name: 'Again', email: 'First@Example.com' } }), 409, 'email_taken');
-      expectError(await o.app.inject({ method: 'POST', url: '/api/v1/people', headers: o.admin, payload: { name: 'Again', employeeId: 'F-1' } }), 409, 'employee_id_taken');
+      expectError(
+        await o.app.inject({
+          method: 'POST',
+          url: '/api/v1/people',
+          headers: o.admin,
+          payload: { name: 'Again', username: 'FIRST' },
+        }),
+        409,
+        'username_taken',
+      );
+      expectError(
+        await o.app.inject({
+          method: 'POST',
+          url: '/api/v1/people',
+          headers: o.admin,
+          payload: { name: 'Again', email: 'First@Example.com' },
+        }),
+        409,
+        'email_taken',
+      );
+      expectError(
+        await o.app.inject({
+          method: 'POST',
+          url: '/api/v1/people',
+          headers: o.admin,
+          payload: { name: 'Again', employeeId: 'F-1' },
+        }),
+        409,
+        'employee_id_taken',
+      );
       const { id } = await createPerson(o, { name: 'Leaver', employeeId: 'L-1' });
-      expect((await o.app.inject({ method: 'POST', url: `/api/v1/people/${id}/deactivate`, headers: o.admin })).json().status).toBe('deactivated');
-      expectError(await o.app.inject({ method: 'POST', url: `/api/v1/people/${id}/access-code`, headers: o.admin }), 409, 'person_deactivated');
+      expect(
+        (await o.app.inject({ method: 'POST', url: `/api/v1/people/${id}/deactivate`, headers: o.admin })).json()
+          .status,
+      ).toBe('deactivated');
+      expectError(
+        await o.app.inject({ method: 'POST', url: `/api/v1/people/${id}/access-code`, headers: o.admin }),
+        409,
+        'person_deactivated',
+      );
     });
 
     it('413 for a 2 MB JSON body', async () => {
       const payload = JSON.stringify({ name: 'x'.repeat(2 * 1024 * 1024), username: 'big' });
-      const response = await o.app.inject({ method: 'POST', url: '/api/v1/people', headers: { ...o.admin, 'content-type': 'application/json' }, payload });
+      const response = await o.app.inject({
+        method: 'POST',
+        url: '/api/v1/people',
+        headers: { ...o.admin, 'content-type': 'application/json' },
+        payload,
+      });
       expectError(response, 413, 'payload_too_large');
     });
 
     it('415 for an import that is not CSV', async () => {
-      expectError(await o.app.inject({ method: 'POST', url: '/api/v1/people/import', headers: o.admin, payload: { name: 'x' } }), 415, 'unsupported_media_type');
+      expectError(
+        await o.app.inject({ method: 'POST', url: '/api/v1/people/import', headers: o.admin, payload: { name: 'x' } }),
+        415,
+        'unsupported_media_type',
+      );
     });
 
     it('429 with Retry-After after too many wrong codes; even a right code waits; the next window is free', async () => {
@@ -151,14 +273,31 @@ describe.each(DIALECTS)('HTTP API (%s)', (dialect) => {
       const code = await issueCode(o, id);
       const headers = { 'x-forwarded-for': '203.0.113.9' }; // not trusted: the socket address counts
       for (let i = 0; i < 3; i += 1) {
-        expectError(await o.app.inject({ method: 'POST', url: '/api/v1/access-code/check', headers, payload: { code: 'BBBB-BBBB-BBBB-BBBB' } }), 400, 'code_unusable');
+        expectError(
+          await o.app.inject({
+            method: 'POST',
+            url: '/api/v1/access-code/check',
+            headers,
+            payload: { code: 'BBBB-BBBB-BBBB-BBBB' },
+          }),
+          400,
+          'code_unusable',
+        );
       }
       const limited = await o.app.inject({ method: 'POST', url: '/api/v1/access-code/check', payload: { code } });
       expectError(limited, 429, 'rate_limited');
       const retryAfter = Number(limited.headers['retry-after']);
       expect(retryAfter).toBeGreaterThan(0);
       expect(retryAfter).toBeLessThanOrEqual(15 * 60);
-      expectError(await o.app.inject({ method: 'POST', url: '/api/v1/access-code/redeem', payload: { code, username: 'ratelimited', password: PASSWORD } }), 429, 'rate_limited');
+      expectError(
+        await o.app.inject({
+          method: 'POST',
+          url: '/api/v1/access-code/redeem',
+          payload: { code, username: 'ratelimited', password: PASSWORD },
+        }),
+        429,
+        'rate_limited',
+      );
       o.context.clock.advance(retryAfter * 1000);
       const check = await o.app.inject({ method: 'POST', url: '/api/v1/access-code/check', payload: { code } });
       expect(check.statusCode, check.body).toBe(200);
@@ -169,9 +308,20 @@ describe.each(DIALECTS)('HTTP API (%s)', (dialect) => {
       o.context.clock.advance(HOUR); // a fresh rate-limit window
       const { id } = await createPerson(o, { name: 'Same Answer', username: 'sameanswer' });
       const deactivated = await issueCode(o, id);
-      expect((await o.app.inject({ method: 'DELETE', url: `/api/v1/people/${id}/access-code`, headers: o.admin })).statusCode).toBe(204);
-      const wrong = await o.app.inject({ method: 'POST', url: '/api/v1/access-code/check', payload: { code: 'BBBB-CCCC-DDDD-FFFF' } });
-      const gone = await o.app.inject({ method: 'POST', url: '/api/v1/access-code/check', payload: { code: deactivated } });
+      expect(
+        (await o.app.inject({ method: 'DELETE', url: `/api/v1/people/${id}/access-code`, headers: o.admin }))
+          .statusCode,
+      ).toBe(204);
+      const wrong = await o.app.inject({
+        method: 'POST',
+        url: '/api/v1/access-code/check',
+        payload: { code: 'BBBB-CCCC-DDDD-FFFF' },
+      });
+      const gone = await o.app.inject({
+        method: 'POST',
+        url: '/api/v1/access-code/check',
+        payload: { code: deactivated },
+      });
       expectError(wrong, 400, 'code_unusable');
       expect(gone.statusCode).toBe(wrong.statusCode);
       expect(gone.body).toBe(wrong.body);
@@ -179,19 +329,37 @@ describe.each(DIALECTS)('HTTP API (%s)', (dialect) => {
     });
 
     it('a cookie-authenticated write from another site is refused', async () => {
-      const response = await o.app.inject({ method: 'DELETE', url: '/api/v1/sessions/current', headers: { cookie: member.cookie, origin: 'https://evil.example' } });
+      const response = await o.app.inject({
+        method: 'DELETE',
+        url: '/api/v1/sessions/current',
+        headers: { cookie: member.cookie, origin: 'https://evil.example' },
+      });
       expectError(response, 403, 'csrf_failed');
-      expect((await o.app.inject({ method: 'GET', url: '/api/v1/me', headers: { cookie: member.cookie } })).statusCode).toBe(200);
+      expect(
+        (await o.app.inject({ method: 'GET', url: '/api/v1/me', headers: { cookie: member.cookie } })).statusCode,
+      ).toBe(200);
     });
   });
 
   describe('cookies and caching', () => {
     it('the session cookie is HttpOnly, SameSite=Lax, Path=/ and not Secure on http', async () => {
       const o = await open();
-      const { id } = await createPerson(o, { name: 'Cookie Plain', username: 'cookieplain', email: 'plain@example.com' });
+      const { id } = await createPerson(o, {
+        name: 'Cookie Plain',
+        username: 'cookieplain',
+        email: 'plain@example.com',
+      });
       const code = await issueCode(o, id);
-      const redeem = await o.app.inject({ method: 'POST', url: '/api/v1/access-code/redeem', payload: { code, username: 'cookieplain', password: PASSWORD } });
-      const signIn = await o.app.inject({ method: 'POST', url: '/api/v1/sessions', payload: { username: 'cookieplain', password: PASSWORD } });
+      const redeem = await o.app.inject({
+        method: 'POST',
+        url: '/api/v1/access-code/redeem',
+        payload: { code, username: 'cookieplain', password: PASSWORD },
+      });
+      const signIn = await o.app.inject({
+        method: 'POST',
+        url: '/api/v1/sessions',
+        payload: { username: 'cookieplain', password: PASSWORD },
+      });
       expect(signIn.statusCode).toBe(201);
       for (const response of [redeem, signIn]) {
         const attributes = sessionCookieAttributes(response.headers['set-cookie']);
@@ -207,8 +375,16 @@ describe.each(DIALECTS)('HTTP API (%s)', (dialect) => {
       const o = await open({ KEYSLIP_BASE_URL: 'https://keyslip.example' });
       const { id } = await createPerson(o, { name: 'Cookie Secure', username: 'cookiesecure' });
       const code = await issueCode(o, id);
-      const redeem = await o.app.inject({ method: 'POST', url: '/api/v1/access-code/redeem', payload: { code, username: 'cookiesecure', password: PASSWORD } });
-      const signIn = await o.app.inject({ method: 'POST', url: '/api/v1/sessions', payload: { username: 'cookiesecure', password: PASSWORD } });
+      const redeem = await o.app.inject({
+        method: 'POST',
+        url: '/api/v1/access-code/redeem',
+        payload: { code, username: 'cookiesecure', password: PASSWORD },
+      });
+      const signIn = await o.app.inject({
+        method: 'POST',
+        url: '/api/v1/sessions',
+        payload: { username: 'cookiesecure', password: PASSWORD },
+      });
       for (const response of [redeem, signIn]) {
         const attributes = sessionCookieAttributes(response.headers['set-cookie']);
         expect(attributes.has('secure')).toBe(true);
@@ -221,7 +397,12 @@ describe.each(DIALECTS)('HTTP API (%s)', (dialect) => {
     it('responses that carry a code say Cache-Control: no-store; reading a code’s state never returns it', async () => {
       const o = await open();
       const { id } = await createPerson(o, { name: 'No Store', username: 'nostore' });
-      const issue = await o.app.inject({ method: 'POST', url: `/api/v1/people/${id}/access-code`, headers: o.admin, payload: { lifetimeHours: 24 } });
+      const issue = await o.app.inject({
+        method: 'POST',
+        url: `/api/v1/people/${id}/access-code`,
+        headers: o.admin,
+        payload: { lifetimeHours: 24 },
+      });
       expect(issue.statusCode).toBe(201);
       expect(issue.headers['cache-control']).toBe('no-store');
       const { code, expiresAt, person } = issue.json();
@@ -231,18 +412,34 @@ describe.each(DIALECTS)('HTTP API (%s)', (dialect) => {
 
       const state = await o.app.inject({ method: 'GET', url: `/api/v1/people/${id}/access-code`, headers: o.admin });
       expect(state.statusCode).toBe(200);
-      expect(Object.keys(state.json()).sort()).toEqual(['createdAt', 'deactivatedAt', 'expiresAt', 'kind', 'state', 'usedAt']);
+      expect(Object.keys(state.json()).sort()).toEqual([
+        'createdAt',
+        'deactivatedAt',
+        'expiresAt',
+        'kind',
+        'state',
+        'usedAt',
+      ]);
       expect(state.json()).toMatchObject({ state: 'active', kind: 'claim', expiresAt });
       for (const spelling of spellingsOf(code)) expect(state.body.toLowerCase()).not.toContain(spelling.toLowerCase());
       const personBody = (await o.app.inject({ method: 'GET', url: `/api/v1/people/${id}`, headers: o.admin })).body;
       for (const spelling of spellingsOf(code)) expect(personBody.toLowerCase()).not.toContain(spelling.toLowerCase());
 
-      const bulk = await o.app.inject({ method: 'POST', url: '/api/v1/access-codes/bulk', headers: o.admin, payload: { filter: { q: 'no store' } } });
+      const bulk = await o.app.inject({
+        method: 'POST',
+        url: '/api/v1/access-codes/bulk',
+        headers: o.admin,
+        payload: { filter: { q: 'no store' } },
+      });
       expect(bulk.statusCode).toBe(201);
       expect(bulk.headers['cache-control']).toBe('no-store');
 
       const bulkCode = bulk.json().items[0].code as string;
-      const redeem = await o.app.inject({ method: 'POST', url: '/api/v1/access-code/redeem', payload: { code: bulkCode, username: 'nostore', password: PASSWORD } });
+      const redeem = await o.app.inject({
+        method: 'POST',
+        url: '/api/v1/access-code/redeem',
+        payload: { code: bulkCode, username: 'nostore', password: PASSWORD },
+      });
       expect(redeem.statusCode).toBe(200);
       expect(redeem.headers['cache-control']).toBe('no-store');
     });
@@ -250,9 +447,32 @@ describe.each(DIALECTS)('HTTP API (%s)', (dialect) => {
     it('a lifetime over 90 days is refused with 400, a shorter one is kept', async () => {
       const o = await open();
       const { id } = await createPerson(o, { name: 'Lifetime', username: 'lifetime' });
-      expectError(await o.app.inject({ method: 'POST', url: `/api/v1/people/${id}/access-code`, headers: o.admin, payload: { lifetimeHours: 90 * 24 + 1 } }), 400, 'validation_failed');
-      expectError(await o.app.inject({ method: 'POST', url: `/api/v1/people/${id}/access-code`, headers: o.admin, payload: { lifetimeHours: 0 } }), 400, 'validation_failed');
-      const ok = await o.app.inject({ method: 'POST', url: `/api/v1/people/${id}/access-code`, headers: o.admin, payload: { lifetimeHours: 90 * 24 } });
+      expectError(
+        await o.app.inject({
+          method: 'POST',
+          url: `/api/v1/people/${id}/access-code`,
+          headers: o.admin,
+          payload: { lifetimeHours: 90 * 24 + 1 },
+        }),
+        400,
+        'validation_failed',
+      );
+      expectError(
+        await o.app.inject({
+          method: 'POST',
+          url: `/api/v1/people/${id}/access-code`,
+          headers: o.admin,
+          payload: { lifetimeHours: 0 },
+        }),
+        400,
+        'validation_failed',
+      );
+      const ok = await o.app.inject({
+        method: 'POST',
+        url: `/api/v1/people/${id}/access-code`,
+        headers: o.admin,
+        payload: { lifetimeHours: 90 * 24 },
+      });
       expect(ok.json().expiresAt).toBe(new Date(o.context.clock.now() + 90 * DAY).toISOString());
     });
 
@@ -260,10 +480,23 @@ describe.each(DIALECTS)('HTTP API (%s)', (dialect) => {
       const o = await open();
       const { id } = await createPerson(o, { name: 'Deactivate Me', username: 'deactivateme' });
       const code = await issueCode(o, id);
-      expect((await o.app.inject({ method: 'DELETE', url: `/api/v1/people/${id}/access-code`, headers: o.admin })).statusCode).toBe(204);
-      expect((await o.app.inject({ method: 'GET', url: `/api/v1/people/${id}/access-code`, headers: o.admin })).json().state).toBe('deactivated');
-      expectError(await o.app.inject({ method: 'DELETE', url: `/api/v1/people/${id}/access-code`, headers: o.admin }), 404, 'no_access_code');
-      expectError(await o.app.inject({ method: 'POST', url: '/api/v1/access-code/check', payload: { code } }), 400, 'code_unusable');
+      expect(
+        (await o.app.inject({ method: 'DELETE', url: `/api/v1/people/${id}/access-code`, headers: o.admin }))
+          .statusCode,
+      ).toBe(204);
+      expect(
+        (await o.app.inject({ method: 'GET', url: `/api/v1/people/${id}/access-code`, headers: o.admin })).json().state,
+      ).toBe('deactivated');
+      expectError(
+        await o.app.inject({ method: 'DELETE', url: `/api/v1/people/${id}/access-code`, headers: o.admin }),
+        404,
+        'no_access_code',
+      );
+      expectError(
+        await o.app.inject({ method: 'POST', url: '/api/v1/access-code/check', payload: { code } }),
+        400,
+        'code_unusable',
+      );
     });
   });
 
@@ -273,9 +506,21 @@ describe.each(DIALECTS)('HTTP API (%s)', (dialect) => {
     beforeAll(async () => {
       o = await open();
       const people: [string, Record<string, unknown>][] = [
-        ['sam', { name: 'Sam Berg', username: 'sam.berg', email: 'sam@example.com', department: 'Warehouse', location: 'Malmö' }],
+        [
+          'sam',
+          {
+            name: 'Sam Berg',
+            username: 'sam.berg',
+            email: 'sam@example.com',
+            department: 'Warehouse',
+            location: 'Malmö',
+          },
+        ],
         ['asa', { name: 'Åsa Öberg', employeeId: 'E-200', department: 'Care', location: 'Lund' }],
-        ['lisa', { name: 'Lisa Svensson', username: 'lisa', email: 'lisa@example.com', department: 'Care', location: 'Malmö' }],
+        [
+          'lisa',
+          { name: 'Lisa Svensson', username: 'lisa', email: 'lisa@example.com', department: 'Care', location: 'Malmö' },
+        ],
         ['li', { name: '李小龍', employeeId: 'E-300', department: 'Warehouse', location: 'Lund' }],
         ['mohammed', { name: 'محمد علي', employeeId: 'E-400', department: 'Warehouse', location: 'Malmö' }],
         ['johanna', { name: 'Johanna Sandberg', employeeId: 'E-500' }],
@@ -285,7 +530,15 @@ describe.each(DIALECTS)('HTTP API (%s)', (dialect) => {
       // Sam claims (active, code used); Åsa gets a code (active); Johanna a one-hour code (expires
       // below); Zed gets a code and is deactivated (code deactivated).
       const samCode = await issueCode(o, ids.sam!);
-      expect((await o.app.inject({ method: 'POST', url: '/api/v1/access-code/redeem', payload: { code: samCode, username: 'sam.berg', password: PASSWORD } })).statusCode).toBe(200);
+      expect(
+        (
+          await o.app.inject({
+            method: 'POST',
+            url: '/api/v1/access-code/redeem',
+            payload: { code: samCode, username: 'sam.berg', password: PASSWORD },
+          })
+        ).statusCode,
+      ).toBe(200);
       await issueCode(o, ids.asa!);
       await issueCode(o, ids.johanna!, { lifetimeHours: 1 });
       await issueCode(o, ids.zed!);
@@ -332,14 +585,20 @@ describe.each(DIALECTS)('HTTP API (%s)', (dialect) => {
       expect(await search(`location=${encodeURIComponent('Malmö')}`)).toEqual(['lisa', 'mohammed', 'sam']);
       expect(await search(`department=Warehouse&location=Lund`)).toEqual(['li']);
       expect(await search(`${q('sa')}&hasEmail=false`)).toEqual(['asa', 'johanna']);
-      expectError(await o.app.inject({ method: 'GET', url: '/api/v1/people?status=sleeping', headers: o.admin }), 400, 'validation_failed');
+      expectError(
+        await o.app.inject({ method: 'GET', url: '/api/v1/people?status=sleeping', headers: o.admin }),
+        400,
+        'validation_failed',
+      );
     });
 
     it('a code past its expiry shows as expired and is filtered as such', async () => {
       o.context.clock.advance(HOUR);
       expect(await search('codeState=expired')).toEqual(['johanna']);
       expect(await search('codeState=active')).toEqual(['asa']);
-      const johanna = (await o.app.inject({ method: 'GET', url: `/api/v1/people/${ids.johanna}`, headers: o.admin })).json();
+      const johanna = (
+        await o.app.inject({ method: 'GET', url: `/api/v1/people/${ids.johanna}`, headers: o.admin })
+      ).json();
       expect(johanna.codeState).toBe('expired');
       expect(johanna.codeExpiresAt).toBeNull();
     });
@@ -351,7 +610,12 @@ describe.each(DIALECTS)('HTTP API (%s)', (dialect) => {
       o = await open();
       // 120 people, many sharing a name, so the keyset must break ties by id.
       const rows = Array.from({ length: 120 }, (_, i) => `Worker ${String.fromCharCode(65 + (i % 7))},P-${i}`);
-      const response = await o.app.inject({ method: 'POST', url: '/api/v1/people/import', headers: { ...o.admin, 'content-type': 'text/csv' }, payload: `name,employeeId\n${rows.join('\n')}\n` });
+      const response = await o.app.inject({
+        method: 'POST',
+        url: '/api/v1/people/import',
+        headers: { ...o.admin, 'content-type': 'text/csv' },
+        payload: `name,employeeId\n${rows.join('\n')}\n`,
+      });
       expect(response.json()).toEqual({ created: 120, updated: 0, errors: [] });
     });
 
@@ -372,7 +636,9 @@ describe.each(DIALECTS)('HTTP API (%s)', (dialect) => {
       expect(new Set(seen.map((p) => p.id)).size).toBe(120);
       const all = await o.context.deps.db.selectFrom('people').select('id').execute();
       expect(new Set(seen.map((p) => p.id))).toEqual(new Set(all.map((p) => p.id)));
-      const sorted = [...seen].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+      const sorted = [...seen].sort((a, b) =>
+        a.name < b.name ? -1 : a.name > b.name ? 1 : a.id < b.id ? -1 : a.id > b.id ? 1 : 0,
+      );
       expect(seen).toEqual(sorted);
     });
 
@@ -380,13 +646,23 @@ describe.each(DIALECTS)('HTTP API (%s)', (dialect) => {
       const all = await o.app.inject({ method: 'GET', url: '/api/v1/people?limit=5&count=true', headers: o.admin });
       expect(all.json().items).toHaveLength(5);
       expect(all.json().total).toEqual({ count: 120, capped: false });
-      const some = await o.app.inject({ method: 'GET', url: `/api/v1/people?q=${encodeURIComponent('worker a')}&count=true`, headers: o.admin });
+      const some = await o.app.inject({
+        method: 'GET',
+        url: `/api/v1/people?q=${encodeURIComponent('worker a')}&count=true`,
+        headers: o.admin,
+      });
       expect(some.json().total).toEqual({ count: 18, capped: false });
-      expect((await o.app.inject({ method: 'GET', url: '/api/v1/people?limit=5', headers: o.admin })).json().total).toBeUndefined();
+      expect(
+        (await o.app.inject({ method: 'GET', url: '/api/v1/people?limit=5', headers: o.admin })).json().total,
+      ).toBeUndefined();
     });
 
     it('a malformed cursor is a 400', async () => {
-      expectError(await o.app.inject({ method: 'GET', url: '/api/v1/people?cursor=not-a-cursor', headers: o.admin }), 400, 'validation_failed');
+      expectError(
+        await o.app.inject({ method: 'GET', url: '/api/v1/people?cursor=not-a-cursor', headers: o.admin }),
+        400,
+        'validation_failed',
+      );
     });
   });
 
@@ -396,7 +672,12 @@ describe.each(DIALECTS)('HTTP API (%s)', (dialect) => {
       o = await open();
     });
     const importCsv = async (csv: string): Promise<LightMyRequestResponse> =>
-      o.app.inject({ method: 'POST', url: '/api/v1/people/import', headers: { ...o.admin, 'content-type': 'text/csv' }, payload: csv });
+      o.app.inject({
+        method: 'POST',
+        url: '/api/v1/people/import',
+        headers: { ...o.admin, 'content-type': 'text/csv' },
+        payload: csv,
+      });
 
     it('keeps valid rows and reports bad ones by line number', async () => {
       const csv = [
@@ -416,35 +697,65 @@ describe.each(DIALECTS)('HTTP API (%s)', (dialect) => {
       expect(report.updated).toBe(0);
       expect(report.errors.map((e: { line: number }) => e.line)).toEqual([3, 4, 5, 8]);
       for (const error of report.errors) expect(error.message.length).toBeGreaterThan(0);
-      const ann = await o.context.deps.db.selectFrom('people').selectAll().where('username', '=', 'ann').executeTakeFirstOrThrow();
-      expect(ann).toMatchObject({ name: 'Ann Alpha', email: 'ann@example.com', employee_id: 'A1', department: 'Sales', status: 'unclaimed' });
+      const ann = await o.context.deps.db
+        .selectFrom('people')
+        .selectAll()
+        .where('username', '=', 'ann')
+        .executeTakeFirstOrThrow();
+      expect(ann).toMatchObject({
+        name: 'Ann Alpha',
+        email: 'ann@example.com',
+        employee_id: 'A1',
+        department: 'Sales',
+        status: 'unclaimed',
+      });
     });
 
     it('re-import updates by username or by employee id', async () => {
       o.context.clock.advance(MINUTE);
-      const response = await importCsv('name,username,employeeId,department\nAnn Renamed,ann,,Marketing\nDee Moved,,A5,Warehouse\nNew Person,,A9,\n');
+      const response = await importCsv(
+        'name,username,employeeId,department\nAnn Renamed,ann,,Marketing\nDee Moved,,A5,Warehouse\nNew Person,,A9,\n',
+      );
       expect(response.json()).toEqual({ created: 1, updated: 2, errors: [] });
       const db = o.context.deps.db;
-      expect(await db.selectFrom('people').select(['name', 'department', 'email']).where('username', '=', 'ann').executeTakeFirstOrThrow()).toEqual({
+      expect(
+        await db
+          .selectFrom('people')
+          .select(['name', 'department', 'email'])
+          .where('username', '=', 'ann')
+          .executeTakeFirstOrThrow(),
+      ).toEqual({
         name: 'Ann Renamed',
         department: 'Marketing',
         email: 'ann@example.com',
       });
-      expect(await db.selectFrom('people').select(['name', 'department']).where('employee_id', '=', 'A5').executeTakeFirstOrThrow()).toEqual({ name: 'Dee Moved', department: 'Warehouse' });
+      expect(
+        await db
+          .selectFrom('people')
+          .select(['name', 'department'])
+          .where('employee_id', '=', 'A5')
+          .executeTakeFirstOrThrow(),
+      ).toEqual({ name: 'Dee Moved', department: 'Warehouse' });
       const found = await o.app.inject({ method: 'GET', url: '/api/v1/people?q=renamed', headers: o.admin });
       expect(found.json().items.map((p: { username: string }) => p.username)).toEqual(['ann']);
     });
 
     it('reports duplicates within one file instead of merging them', async () => {
-      const response = await importCsv('name,username,employeeId\nGus One,gus,G1\nGus Two,gus,G2\nHal One,,H1\nHal Two,,H1\n');
+      const response = await importCsv(
+        'name,username,employeeId\nGus One,gus,G1\nGus Two,gus,G2\nHal One,,H1\nHal Two,,H1\n',
+      );
       const report = response.json();
       expect(report.created).toBe(2);
       expect(report.updated).toBe(0);
       expect(report.errors.map((e: { line: number }) => e.line)).toEqual([3, 5]);
       expect(report.errors[0].message).toMatch(/line 2/);
       const db = o.context.deps.db;
-      expect((await db.selectFrom('people').select('name').where('username', '=', 'gus').executeTakeFirstOrThrow()).name).toBe('Gus One');
-      expect((await db.selectFrom('people').select('name').where('employee_id', '=', 'H1').executeTakeFirstOrThrow()).name).toBe('Hal One');
+      expect(
+        (await db.selectFrom('people').select('name').where('username', '=', 'gus').executeTakeFirstOrThrow()).name,
+      ).toBe('Gus One');
+      expect(
+        (await db.selectFrom('people').select('name').where('employee_id', '=', 'H1').executeTakeFirstOrThrow()).name,
+      ).toBe('Hal One');
     });
 
     it('a row that would take another person’s email is reported, not merged', async () => {
@@ -461,7 +772,11 @@ describe.each(DIALECTS)('HTTP API (%s)', (dialect) => {
     });
 
     it('the import is audited with its counts', async () => {
-      const audit = await o.app.inject({ method: 'GET', url: '/api/v1/audit?action=people.imported', headers: o.admin });
+      const audit = await o.app.inject({
+        method: 'GET',
+        url: '/api/v1/audit?action=people.imported',
+        headers: o.admin,
+      });
       const items = audit.json().items as { details: { created: number; updated: number; errors: number } }[];
       expect(items.length).toBeGreaterThanOrEqual(4);
       expect(items.at(-1)!.details).toEqual({ created: 3, updated: 0, errors: 4 });
@@ -487,7 +802,13 @@ describe.each(DIALECTS)('HTTP API (%s)', (dialect) => {
       const body = response.json();
       expect(body.batch.filter).toEqual({ hasEmail: false });
       expect(body.batch.count).toBe(3);
-      const items = body.items as { id: string; name: string; username: string | null; code: string; expiresAt: string }[];
+      const items = body.items as {
+        id: string;
+        name: string;
+        username: string | null;
+        code: string;
+        expiresAt: string;
+      }[];
       expect(items.map((i) => i.id).sort()).toEqual([ids.formula, ids.plain, ids.comma].sort());
       for (const item of items) {
         expect(item.code).toMatch(/^[BCDFGHJKLMNPQRSTVWXZ]{4}(-[BCDFGHJKLMNPQRSTVWXZ]{4}){3}$/);
@@ -495,13 +816,22 @@ describe.each(DIALECTS)('HTTP API (%s)', (dialect) => {
       }
       expect(items.find((i) => i.id === ids.plain)).toMatchObject({ name: 'Plain Worker', username: 'plain' });
       for (const item of items) {
-        const check = await o.app.inject({ method: 'POST', url: '/api/v1/access-code/check', payload: { code: item.code } });
+        const check = await o.app.inject({
+          method: 'POST',
+          url: '/api/v1/access-code/check',
+          payload: { code: item.code },
+        });
         expect(check.statusCode).toBe(200);
       }
     });
 
     it('CSV output has the documented header and is safe to open in a spreadsheet', async () => {
-      const response = await o.app.inject({ method: 'POST', url: '/api/v1/access-codes/bulk', headers: { ...o.admin, accept: 'text/csv' }, payload: { filter: { department: 'Night' } } });
+      const response = await o.app.inject({
+        method: 'POST',
+        url: '/api/v1/access-codes/bulk',
+        headers: { ...o.admin, accept: 'text/csv' },
+        payload: { filter: { department: 'Night' } },
+      });
       expect(response.statusCode, response.body).toBe(201);
       expect(response.headers['content-type']).toMatch(/^text\/csv/);
       expect(response.headers['cache-control']).toBe('no-store');
@@ -512,10 +842,17 @@ describe.each(DIALECTS)('HTTP API (%s)', (dialect) => {
       const rows = lines.slice(1, -1);
       expect(rows).toHaveLength(3); // formula, plain, email (not Gone: deactivated)
       const formulaRow = rows.find((r) => r.includes('HYPERLINK'))!;
-      expect(formulaRow).toMatch(/^"'=HYPERLINK\(""x""\)",,[BCDFGHJKLMNPQRSTVWXZ]{4}(-[BCDFGHJKLMNPQRSTVWXZ]{4}){3},\d{4}-\d\d-\d\dT[\d:.]+Z$/);
+      expect(formulaRow).toMatch(
+        /^"'=HYPERLINK\(""x""\)",,[BCDFGHJKLMNPQRSTVWXZ]{4}(-[BCDFGHJKLMNPQRSTVWXZ]{4}){3},\d{4}-\d\d-\d\dT[\d:.]+Z$/,
+      );
       expect(rows.find((r) => r.startsWith('Plain Worker,plain,'))).toBeDefined();
       expect(rows.find((r) => r.startsWith('Has Email,,'))).toBeDefined();
-      const comma = await o.app.inject({ method: 'POST', url: '/api/v1/access-codes/bulk', headers: { ...o.admin, accept: 'text/csv' }, payload: { filter: { department: 'Day' } } });
+      const comma = await o.app.inject({
+        method: 'POST',
+        url: '/api/v1/access-codes/bulk',
+        headers: { ...o.admin, accept: 'text/csv' },
+        payload: { filter: { department: 'Day' } },
+      });
       expect(comma.body.split('\r\n')[1]).toMatch(/^"Comma, Person",,/);
     });
 
@@ -528,29 +865,52 @@ describe.each(DIALECTS)('HTTP API (%s)', (dialect) => {
       expect(replay.statusCode).toBe(200);
       expect(replay.headers['idempotent-replayed']).toBe('true');
       expect(replay.json().batch.id).toBe(first.json().batch.id);
-      const codesOf = (r: LightMyRequestResponse): string[] => (r.json().items as { code: string }[]).map((i) => i.code).sort();
+      const codesOf = (r: LightMyRequestResponse): string[] =>
+        (r.json().items as { code: string }[]).map((i) => i.code).sort();
       expect(codesOf(replay)).toEqual(codesOf(first));
       expect(codesOf(first)).toHaveLength(2);
       for (const code of codesOf(first)) {
-        expect((await o.app.inject({ method: 'POST', url: '/api/v1/access-code/check', payload: { code } })).statusCode).toBe(200);
+        expect(
+          (await o.app.inject({ method: 'POST', url: '/api/v1/access-code/check', payload: { code } })).statusCode,
+        ).toBe(200);
       }
-      const other = await o.app.inject({ method: 'POST', url: '/api/v1/access-codes/bulk', headers, payload: { filter: { department: 'Day' } } });
+      const other = await o.app.inject({
+        method: 'POST',
+        url: '/api/v1/access-codes/bulk',
+        headers,
+        payload: { filter: { department: 'Day' } },
+      });
       expectError(other, 409, 'idempotency_conflict');
       // The conflict issued nothing: the first batch's codes still work.
       for (const code of codesOf(first)) {
-        expect((await o.app.inject({ method: 'POST', url: '/api/v1/access-code/check', payload: { code } })).statusCode).toBe(200);
+        expect(
+          (await o.app.inject({ method: 'POST', url: '/api/v1/access-code/check', payload: { code } })).statusCode,
+        ).toBe(200);
       }
     });
 
     it('a batch can be fetched again until its download window closes', async () => {
-      const first = await o.app.inject({ method: 'POST', url: '/api/v1/access-codes/bulk', headers: o.admin, payload: { filter: { department: 'Day' } } });
+      const first = await o.app.inject({
+        method: 'POST',
+        url: '/api/v1/access-codes/bulk',
+        headers: o.admin,
+        payload: { filter: { department: 'Day' } },
+      });
       const batchId = first.json().batch.id as string;
       const again = await o.app.inject({ method: 'GET', url: `/api/v1/batches/${batchId}/codes`, headers: o.admin });
       expect(again.statusCode).toBe(200);
-      expect(again.json().items.map((i: { code: string }) => i.code)).toEqual(first.json().items.map((i: { code: string }) => i.code));
+      expect(again.json().items.map((i: { code: string }) => i.code)).toEqual(
+        first.json().items.map((i: { code: string }) => i.code),
+      );
       o.context.clock.advance(15 * MINUTE);
-      expectError(await o.app.inject({ method: 'GET', url: `/api/v1/batches/${batchId}/codes`, headers: o.admin }), 410, 'batch_expired');
-      expect((await o.app.inject({ method: 'GET', url: `/api/v1/batches/${batchId}`, headers: o.admin })).json()).toMatchObject({ id: batchId, count: 1, downloadable: false });
+      expectError(
+        await o.app.inject({ method: 'GET', url: `/api/v1/batches/${batchId}/codes`, headers: o.admin }),
+        410,
+        'batch_expired',
+      );
+      expect(
+        (await o.app.inject({ method: 'GET', url: `/api/v1/batches/${batchId}`, headers: o.admin })).json(),
+      ).toMatchObject({ id: batchId, count: 1, downloadable: false });
     });
   });
 
@@ -586,8 +946,16 @@ describe.each(DIALECTS)('HTTP API (%s)', (dialect) => {
       const health = await o.app.inject({ method: 'GET', url: '/healthz' });
       expect(health.statusCode).toBe(200);
       expect(health.json()).toEqual({ status: 'ok', database: 'ok' });
-      await o.app.inject({ method: 'POST', url: '/api/v1/access-code/check', payload: { code: 'BBBB-BBBB-BBBB-BBBB' } });
-      const metrics = await o.app.inject({ method: 'GET', url: '/metrics', headers: { authorization: `Bearer ${METRICS_TOKEN}` } });
+      await o.app.inject({
+        method: 'POST',
+        url: '/api/v1/access-code/check',
+        payload: { code: 'BBBB-BBBB-BBBB-BBBB' },
+      });
+      const metrics = await o.app.inject({
+        method: 'GET',
+        url: '/metrics',
+        headers: { authorization: `Bearer ${METRICS_TOKEN}` },
+      });
       expect(metrics.statusCode).toBe(200);
       expect(metrics.headers['content-type']).toMatch(/^text\/plain/);
       expect(metrics.body).toMatch(/^keyslip_up 1$/m);
@@ -604,7 +972,8 @@ describe.each(DIALECTS)('HTTP API (%s)', (dialect) => {
       worker = await claimed(o, { name: 'Sign In', username: 'signin', email: 'Sign.In@Example.com' });
     });
 
-    const signIn = (username: string, password = PASSWORD) => o.app.inject({ method: 'POST', url: '/api/v1/sessions', payload: { username, password } });
+    const signIn = (username: string, password = PASSWORD) =>
+      o.app.inject({ method: 'POST', url: '/api/v1/sessions', payload: { username, password } });
 
     it('signs in with the username or the email address, in any case', async () => {
       for (const login of ['signin', 'SignIn', 'sign.in@example.com', 'SIGN.IN@EXAMPLE.COM']) {
@@ -628,12 +997,23 @@ describe.each(DIALECTS)('HTTP API (%s)', (dialect) => {
       expect(session.statusCode).toBe(200);
       const me = session.json();
       expect(me.kind).toBe('person');
-      expect(me.person).toMatchObject({ id: worker.id, username: 'signin', email: 'sign.in@example.com', status: 'active', role: 'member' });
+      expect(me.person).toMatchObject({
+        id: worker.id,
+        username: 'signin',
+        email: 'sign.in@example.com',
+        status: 'active',
+        role: 'member',
+      });
       expect(me.token).toBeNull();
       expect(me.sessions.filter((s: { current: boolean }) => s.current)).toHaveLength(1);
       const token = await o.app.inject({ method: 'GET', url: '/api/v1/me', headers: o.admin });
       expect(token.statusCode).toBe(200);
-      expect(token.json()).toEqual({ kind: 'token', person: null, token: { id: expect.any(String), name: 'test' }, sessions: [] });
+      expect(token.json()).toEqual({
+        kind: 'token',
+        person: null,
+        token: { id: expect.any(String), name: 'test' },
+        sessions: [],
+      });
     });
 
     it('signing out ends this session only and clears the cookie', async () => {
@@ -641,9 +1021,15 @@ describe.each(DIALECTS)('HTTP API (%s)', (dialect) => {
       const b = sessionCookieOf((await signIn('signin')).headers['set-cookie'])!;
       const out = await o.app.inject({ method: 'DELETE', url: '/api/v1/sessions/current', headers: { cookie: a } });
       expect(out.statusCode).toBe(204);
-      const cleared = ([] as string[]).concat(out.headers['set-cookie'] ?? []).find((c) => c.startsWith('keyslip_session='));
+      const cleared = ([] as string[])
+        .concat(out.headers['set-cookie'] ?? [])
+        .find((c) => c.startsWith('keyslip_session='));
       expect(cleared).toMatch(/^keyslip_session=;/);
-      expectError(await o.app.inject({ method: 'GET', url: '/api/v1/me', headers: { cookie: a } }), 401, 'unauthenticated');
+      expectError(
+        await o.app.inject({ method: 'GET', url: '/api/v1/me', headers: { cookie: a } }),
+        401,
+        'unauthenticated',
+      );
       expect((await o.app.inject({ method: 'GET', url: '/api/v1/me', headers: { cookie: b } })).statusCode).toBe(200);
       expectError(await o.app.inject({ method: 'DELETE', url: '/api/v1/sessions/current' }), 401, 'unauthenticated');
     });
@@ -654,8 +1040,17 @@ describe.each(DIALECTS)('HTTP API (%s)', (dialect) => {
       const out = await o.app.inject({ method: 'DELETE', url: '/api/v1/sessions', headers: { cookie: a } });
       expect(out.statusCode).toBe(200);
       expect(out.json().ended).toBeGreaterThanOrEqual(2);
-      for (const cookie of [a, b, worker.cookie]) expectError(await o.app.inject({ method: 'GET', url: '/api/v1/me', headers: { cookie } }), 401, 'unauthenticated');
-      const left = await o.context.deps.db.selectFrom('sessions').select('id_hash').where('person_id', '=', worker.id).execute();
+      for (const cookie of [a, b, worker.cookie])
+        expectError(
+          await o.app.inject({ method: 'GET', url: '/api/v1/me', headers: { cookie } }),
+          401,
+          'unauthenticated',
+        );
+      const left = await o.context.deps.db
+        .selectFrom('sessions')
+        .select('id_hash')
+        .where('person_id', '=', worker.id)
+        .execute();
       expect(left).toEqual([]);
     });
   });
@@ -703,7 +1098,16 @@ describe.each(DIALECTS)('HTTP API (%s)', (dialect) => {
       const get = async (query: string) => {
         const response = await o.app.inject({ method: 'GET', url: `/api/v1/audit?${query}`, headers: o.admin });
         expect(response.statusCode, response.body).toBe(200);
-        return response.json() as { items: { id: string; at: string; action: string; personId: string | null; actor: { id: string | null; label: string } }[]; nextCursor: string | null };
+        return response.json() as {
+          items: {
+            id: string;
+            at: string;
+            action: string;
+            personId: string | null;
+            actor: { id: string | null; label: string };
+          }[];
+          nextCursor: string | null;
+        };
       };
 
       const forA = await get(`personId=${a}`);
@@ -717,7 +1121,9 @@ describe.each(DIALECTS)('HTTP API (%s)', (dialect) => {
       const times = issued.items.map((e) => Date.parse(e.at));
       expect([...times].sort((x, y) => y - x)).toEqual(times);
 
-      const window = await get(`action=access_code.issued&from=${new Date(start + 2 * MINUTE).toISOString()}&to=${new Date(start + 4 * MINUTE).toISOString()}`);
+      const window = await get(
+        `action=access_code.issued&from=${new Date(start + 2 * MINUTE).toISOString()}&to=${new Date(start + 4 * MINUTE).toISOString()}`,
+      );
       expect(window.items.map((e) => Date.parse(e.at) - start)).toEqual([3 * MINUTE, 2 * MINUTE]);
 
       const actorId = forA.items[0]!.actor.id!;
@@ -733,7 +1139,11 @@ describe.each(DIALECTS)('HTTP API (%s)', (dialect) => {
       expect(pages.map((p) => p.length)).toEqual([4, 2]);
       expect(pages.flat()).toEqual(issued.items.map((e) => e.id));
 
-      expectError(await o.app.inject({ method: 'GET', url: '/api/v1/audit?action=made.up', headers: o.admin }), 400, 'validation_failed');
+      expectError(
+        await o.app.inject({ method: 'GET', url: '/api/v1/audit?action=made.up', headers: o.admin }),
+        400,
+        'validation_failed',
+      );
       expectError(await o.app.inject({ method: 'GET', url: '/api/v1/audit' }), 401, 'unauthenticated');
     });
   });

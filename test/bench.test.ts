@@ -31,7 +31,11 @@ interface Report {
 
 function runBench(args: string[], env: NodeJS.ProcessEnv): Promise<{ code: number | null; stderr: string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [path.join(ROOT, 'bench', 'run.js'), ...args], { cwd: ROOT, env, stdio: ['ignore', 'ignore', 'pipe'] });
+    const child = spawn(process.execPath, [path.join(ROOT, 'bench', 'run.js'), ...args], {
+      cwd: ROOT,
+      env,
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
     let stderr = '';
     child.stderr.on('data', (chunk: Buffer) => {
       stderr = (stderr + chunk.toString('utf8')).slice(-20_000);
@@ -47,13 +51,17 @@ describe('npm run bench at the tiny size', () => {
   let exit: { code: number | null; stderr: string };
 
   beforeAll(async () => {
-    if (!fs.existsSync(path.join(ROOT, 'dist', 'src', 'main.js'))) execFileSync('npm', ['run', 'build'], { cwd: ROOT, stdio: 'ignore' });
+    if (!fs.existsSync(path.join(ROOT, 'dist', 'src', 'main.js')))
+      execFileSync('npm', ['run', 'build'], { cwd: ROOT, stdio: 'ignore' });
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'keyslip-bench-test-'));
     const out = path.join(dir, 'report.json');
     const env: NodeJS.ProcessEnv = { ...process.env };
     delete env.KEYSLIP_BENCH_POSTGRES_URL;
     if (DIALECTS.includes('postgres')) env.KEYSLIP_BENCH_POSTGRES_URL = POSTGRES_URL;
-    exit = await runBench(['--people', String(PEOPLE), '--seconds', '1', '--dialects', DIALECTS.join(','), '--out', out], env);
+    exit = await runBench(
+      ['--people', String(PEOPLE), '--seconds', '1', '--dialects', DIALECTS.join(','), '--out', out],
+      env,
+    );
     if (exit.code === 0) report = JSON.parse(fs.readFileSync(out, 'utf8')) as Report;
   }, 300_000);
 
@@ -100,7 +108,8 @@ describe('npm run bench at the tiny size', () => {
       // W8: the real person got in every round; the flood was refused (429, 503) or failed (401), never queued into a 5xx.
       const { W8 } = run.workloads as Record<string, Workload>;
       expect(Object.keys(W8!.details.realStatuses as Record<string, number>)).toEqual(['201']);
-      for (const status of Object.keys(W8!.details.floodStatuses as Record<string, number>)) expect(['401', '429', '503']).toContain(status);
+      for (const status of Object.keys(W8!.details.floodStatuses as Record<string, number>))
+        expect(['401', '429', '503']).toContain(status);
     }
   });
 });

@@ -5,7 +5,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { PeopleTable } from '../src/db/schema.js';
 import { newPersonRow } from '../src/people/people.service.js';
 import { decodeCursor, encodeCursor } from '../src/people/people-query.js';
-import { insertPerson, NAME_ORDER_LIMIT, searchPeopleRows, type PeopleFilter, type PeoplePageCursor } from '../src/people/people.store.js';
+import {
+  insertPerson,
+  NAME_ORDER_LIMIT,
+  searchPeopleRows,
+  type PeopleFilter,
+  type PeoplePageCursor,
+} from '../src/people/people.store.js';
 import { createTestContext, DIALECTS, type TestContext } from './helpers/deps.js';
 
 const NOW = Date.UTC(2026, 0, 1, 9, 0, 0);
@@ -24,9 +30,16 @@ describe.each(DIALECTS)('large text searches come newest first, small ones by na
     context = await createTestContext(dialect);
     // More "berg"s than NAME_ORDER_LIMIT, names in no particular order; a few "Nyström"s.
     for (let i = 0; i < NAME_ORDER_LIMIT + 37; i++) {
-      people.push(personRow(`${GIVEN[(i * 5) % GIVEN.length]} ${i % 3 === 0 ? 'Lindberg' : 'Bergström'} ${(i * 7919) % 1000}`, i, i % 4 === 0 ? `p${i}@example.se` : null));
+      people.push(
+        personRow(
+          `${GIVEN[(i * 5) % GIVEN.length]} ${i % 3 === 0 ? 'Lindberg' : 'Bergström'} ${(i * 7919) % 1000}`,
+          i,
+          i % 4 === 0 ? `p${i}@example.se` : null,
+        ),
+      );
     }
-    for (let i = 0; i < 12; i++) people.push(personRow(`${GIVEN[i % GIVEN.length]} Nyström`, NAME_ORDER_LIMIT + 100 + i, null));
+    for (let i = 0; i < 12; i++)
+      people.push(personRow(`${GIVEN[i % GIVEN.length]} Nyström`, NAME_ORDER_LIMIT + 100 + i, null));
     await context.deps.db.transaction().execute(async (trx) => {
       for (const person of people) await insertPerson(trx, person);
     });
@@ -51,7 +64,8 @@ describe.each(DIALECTS)('large text searches come newest first, small ones by na
   }
 
   const newestFirst = (a: PeopleTable, b: PeopleTable): number => (a.id < b.id ? 1 : a.id > b.id ? -1 : 0);
-  const byName = (a: PeopleTable, b: PeopleTable): number => Buffer.compare(Buffer.from(a.name), Buffer.from(b.name)) || (a.id < b.id ? -1 : 1);
+  const byName = (a: PeopleTable, b: PeopleTable): number =>
+    Buffer.compare(Buffer.from(a.name), Buffer.from(b.name)) || (a.id < b.id ? -1 : 1);
 
   it('a search matching more than the limit: newest first, every match once, the order kept by the cursor', async () => {
     const expected = people.filter((p) => p.search_text.includes('berg')).sort(newestFirst);
@@ -69,7 +83,9 @@ describe.each(DIALECTS)('large text searches come newest first, small ones by na
   it('other filters apply within a large search', async () => {
     const expected = people.filter((p) => p.search_text.includes('lindberg') && p.email === null).sort(byName);
     // "lindberg" alone matches fewer than the limit: name order.
-    expect((await allPages({ q: 'lindberg', hasEmail: false }, 40)).rows.map((p) => p.id)).toEqual(expected.map((p) => p.id));
+    expect((await allPages({ q: 'lindberg', hasEmail: false }, 40)).rows.map((p) => p.id)).toEqual(
+      expected.map((p) => p.id),
+    );
     const withEmail = people.filter((p) => p.search_text.includes('berg') && p.email !== null).sort(newestFirst);
     const paged = await allPages({ q: 'berg', hasEmail: true }, 60);
     expect(paged.rows.map((p) => p.id)).toEqual(withEmail.map((p) => p.id));
@@ -85,7 +101,12 @@ describe.each(DIALECTS)('large text searches come newest first, small ones by na
   it('the directory without a search is in name order', async () => {
     const result = await searchPeopleRows(context.deps.db, {}, { limit: 30, after: null, now: NOW });
     expect(result.order).toBe('name');
-    expect(result.rows.map((p) => p.id)).toEqual([...people].sort(byName).slice(0, 30).map((p) => p.id));
+    expect(result.rows.map((p) => p.id)).toEqual(
+      [...people]
+        .sort(byName)
+        .slice(0, 30)
+        .map((p) => p.id),
+    );
     expect(result.next?.order).toBeUndefined();
   });
 });

@@ -33,7 +33,11 @@ describe.skipIf(!DIALECTS.includes('postgres'))('concurrent access-code writes o
       method: 'POST',
       url: '/api/v1/people',
       headers: api.admin,
-      payload: { name: `Racer ${serial}`, employeeId: `R${serial}`, ...(options.username ? { username: options.username } : {}) },
+      payload: {
+        name: `Racer ${serial}`,
+        employeeId: `R${serial}`,
+        ...(options.username ? { username: options.username } : {}),
+      },
     });
     expect(response.statusCode).toBe(201);
     return response.json().id as string;
@@ -46,7 +50,11 @@ describe.skipIf(!DIALECTS.includes('postgres'))('concurrent access-code writes o
     api.app.inject({ method: 'DELETE', url: `/api/v1/people/${personId}/access-code`, headers: api.admin });
 
   const redeem = (code: string, username: string): Promise<LightMyRequestResponse> =>
-    api.app.inject({ method: 'POST', url: '/api/v1/access-code/redeem', payload: { code, username, password: PASSWORD } });
+    api.app.inject({
+      method: 'POST',
+      url: '/api/v1/access-code/redeem',
+      payload: { code, username, password: PASSWORD },
+    });
 
   async function issuedCode(personId: string): Promise<string> {
     const response = await issue(personId);
@@ -56,7 +64,11 @@ describe.skipIf(!DIALECTS.includes('postgres'))('concurrent access-code writes o
 
   async function codeRow(code: string): Promise<AccessCodesTable> {
     const hash = hashAccessCode(context.deps.keyring.current, normaliseAccessCode(code)!);
-    return context.deps.db.selectFrom('access_codes').selectAll().where('code_hash', '=', hash).executeTakeFirstOrThrow();
+    return context.deps.db
+      .selectFrom('access_codes')
+      .selectAll()
+      .where('code_hash', '=', hash)
+      .executeTakeFirstOrThrow();
   }
 
   async function openCodes(personId: string): Promise<AccessCodesTable[]> {
@@ -71,7 +83,11 @@ describe.skipIf(!DIALECTS.includes('postgres'))('concurrent access-code writes o
   }
 
   async function codeStateOf(personId: string): Promise<string> {
-    const row = await context.deps.db.selectFrom('people').select('code_state').where('id', '=', personId).executeTakeFirstOrThrow();
+    const row = await context.deps.db
+      .selectFrom('people')
+      .select('code_state')
+      .where('id', '=', personId)
+      .executeTakeFirstOrThrow();
     return row.code_state;
   }
 
@@ -89,7 +105,11 @@ describe.skipIf(!DIALECTS.includes('postgres'))('concurrent access-code writes o
     for (const response of responses.filter((r) => r.statusCode !== 200)) expectCodeUnusable(response);
 
     expect((await codeRow(code)).used_at).not.toBeNull();
-    const sessions = await context.deps.db.selectFrom('sessions').select('id_hash').where('person_id', '=', personId).execute();
+    const sessions = await context.deps.db
+      .selectFrom('sessions')
+      .select('id_hash')
+      .where('person_id', '=', personId)
+      .execute();
     expect(sessions).toHaveLength(1);
     const redeemed = await context.deps.db
       .selectFrom('audit_events')
@@ -108,7 +128,10 @@ describe.skipIf(!DIALECTS.includes('postgres'))('concurrent access-code writes o
       const oldCode = await issuedCode(personId);
       // Argon2id runs before the redemption's transaction; a varying head start for the issue
       // makes the two transactions meet at different points from round to round.
-      const [redemption, reissue] = await Promise.all([redeem(oldCode, 'issue.racer'), sleep(round * 7).then(() => issue(personId))]);
+      const [redemption, reissue] = await Promise.all([
+        redeem(oldCode, 'issue.racer'),
+        sleep(round * 7).then(() => issue(personId)),
+      ]);
       expect(reissue.statusCode, reissue.body).toBe(201);
       const newCode = reissue.json().code as string;
       const old = await codeRow(oldCode);
@@ -136,7 +159,9 @@ describe.skipIf(!DIALECTS.includes('postgres'))('concurrent access-code writes o
     for (let i = 0; i < 300; i++) {
       const { rows } = await sql<{ n: number }>`
         select count(*)::int as n from pg_stat_activity
-        where datname = current_database() and wait_event_type = 'Lock' and query ilike '%"people"%'`.execute(context.handle.db);
+        where datname = current_database() and wait_event_type = 'Lock' and query ilike '%"people"%'`.execute(
+        context.handle.db,
+      );
       if (rows[0]!.n >= count) return;
       await sleep(10);
     }
@@ -174,7 +199,10 @@ describe.skipIf(!DIALECTS.includes('postgres'))('concurrent access-code writes o
     const personId = await newPerson({ username: 'deactivate.racer' });
     for (let round = 0; round < 16; round++) {
       const code = await issuedCode(personId);
-      const [redemption, deactivation] = await Promise.all([redeem(code, 'deactivate.racer'), sleep(round * 7).then(() => deactivate(personId))]);
+      const [redemption, deactivation] = await Promise.all([
+        redeem(code, 'deactivate.racer'),
+        sleep(round * 7).then(() => deactivate(personId)),
+      ]);
       const row = await codeRow(code);
       expect(row.used_at !== null && row.deactivated_at !== null).toBe(false);
       if (redemption.statusCode === 200) {
@@ -204,7 +232,9 @@ describe.skipIf(!DIALECTS.includes('postgres'))('concurrent access-code writes o
     expect(rows.filter((row) => row.replaced_at === null).map((row) => row.id)).toEqual([open[0]!.id]);
     expect(await codeStateOf(personId)).toBe('active');
     // Only that one code still opens the account.
-    const checks = await Promise.all(codes.map((code) => api.app.inject({ method: 'POST', url: '/api/v1/access-code/check', payload: { code } })));
+    const checks = await Promise.all(
+      codes.map((code) => api.app.inject({ method: 'POST', url: '/api/v1/access-code/check', payload: { code } })),
+    );
     expect(checks.filter((r) => r.statusCode === 200)).toHaveLength(1);
   });
   it('admins demoting each other all at once: never a 500 (no deadlock surfaces), and one admin always remains', async () => {
@@ -223,14 +253,33 @@ describe.skipIf(!DIALECTS.includes('postgres'))('concurrent access-code writes o
       }
       // Every other admin (of earlier rounds, or the first admin) steps down first, so these six
       // are the only ones: at most five of them may go.
-      const others = await context.deps.db.selectFrom('people').select('id').where('role', '=', 'admin').where('id', 'not in', admins).execute();
+      const others = await context.deps.db
+        .selectFrom('people')
+        .select('id')
+        .where('role', '=', 'admin')
+        .where('id', 'not in', admins)
+        .execute();
       for (const other of others) {
-        const demoted = await api.app.inject({ method: 'PATCH', url: `/api/v1/people/${other.id}`, headers: api.admin, payload: { role: 'member' } });
+        const demoted = await api.app.inject({
+          method: 'PATCH',
+          url: `/api/v1/people/${other.id}`,
+          headers: api.admin,
+          payload: { role: 'member' },
+        });
         expect(demoted.statusCode, demoted.body).toBe(200);
       }
       const responses = await Promise.all([
-        ...admins.map((id) => api.app.inject({ method: 'PATCH', url: `/api/v1/people/${id}`, headers: api.admin, payload: { role: 'member' } })),
-        ...admins.map((id) => api.app.inject({ method: 'POST', url: `/api/v1/people/${id}/deactivate`, headers: api.admin })),
+        ...admins.map((id) =>
+          api.app.inject({
+            method: 'PATCH',
+            url: `/api/v1/people/${id}`,
+            headers: api.admin,
+            payload: { role: 'member' },
+          }),
+        ),
+        ...admins.map((id) =>
+          api.app.inject({ method: 'POST', url: `/api/v1/people/${id}/deactivate`, headers: api.admin }),
+        ),
       ]);
       for (const response of responses) expect([200, 409], response.body).toContain(response.statusCode);
       const left = await context.deps.db

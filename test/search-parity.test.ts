@@ -10,7 +10,14 @@ import type { Dialect } from '../src/db/dialect.js';
 import { migrateToLatest } from '../src/db/migrate.js';
 import type { PeopleTable, PersonCodeState, PersonStatus } from '../src/db/schema.js';
 import { codeStateOf, searchTextOf, validatePersonInput, type CodeState } from '../src/people/person.js';
-import { countPeople, insertPerson, listFacets, searchPeopleRows, type PeopleFilter, type PeoplePageCursor } from '../src/people/people.store.js';
+import {
+  countPeople,
+  insertPerson,
+  listFacets,
+  searchPeopleRows,
+  type PeopleFilter,
+  type PeoplePageCursor,
+} from '../src/people/people.store.js';
 import { createTestApi } from './helpers/api.js';
 import { createTestContext, DIALECTS, POSTGRES_URL } from './helpers/deps.js';
 
@@ -29,12 +36,25 @@ function mulberry32(seed: number): () => number {
 }
 
 const CULTURES: { given: string[]; family: string[]; familyFirst?: boolean; joiner?: string }[] = [
-  { given: ['Åsa', 'Björn', 'Märta', 'Göran', 'Sören', 'Anna', 'Lars', 'Ingrid', 'Åke', 'Ylva', 'anna'], family: ['Öberg', 'Åström', 'Lindqvist', 'Svensson', 'Ängström', 'Nyström', 'Bäckman', 'af Klint'] },
-  { given: ['Aino', 'Väinö', 'Eero', 'Päivi', 'Jyrki', 'Tuulikki', 'Ilmari'], family: ['Äijälä', 'Mäkinen', 'Hämäläinen', 'Virtanen', 'Köykkä', 'Lähteenmäki'] },
+  {
+    given: ['Åsa', 'Björn', 'Märta', 'Göran', 'Sören', 'Anna', 'Lars', 'Ingrid', 'Åke', 'Ylva', 'anna'],
+    family: ['Öberg', 'Åström', 'Lindqvist', 'Svensson', 'Ängström', 'Nyström', 'Bäckman', 'af Klint'],
+  },
+  {
+    given: ['Aino', 'Väinö', 'Eero', 'Päivi', 'Jyrki', 'Tuulikki', 'Ilmari'],
+    family: ['Äijälä', 'Mäkinen', 'Hämäläinen', 'Virtanen', 'Köykkä', 'Lähteenmäki'],
+  },
   { given: ['محمد', 'فاطمة', 'علي', 'ليلى', 'يوسف'], family: ['الأحمد', 'حسن', 'العلي', 'منصور'] },
-  { given: ['Hương', 'Đức', 'Ánh', 'Bảo', 'Tuấn', 'Thảo'], family: ['Nguyễn Thị', 'Trần Văn', 'Lê', 'Phạm', 'Hoàng', 'Đặng'], familyFirst: true },
+  {
+    given: ['Hương', 'Đức', 'Ánh', 'Bảo', 'Tuấn', 'Thảo'],
+    family: ['Nguyễn Thị', 'Trần Văn', 'Lê', 'Phạm', 'Hoàng', 'Đặng'],
+    familyFirst: true,
+  },
   { given: ['小明', '伟', '芳', '娜', '静'], family: ['王', '李', '张', '刘', '陈'], familyFirst: true, joiner: '' },
-  { given: ['José', 'María', 'Iñigo', 'Begoña', 'Ángel', 'Nuria'], family: ['Muñoz', 'García', 'Núñez', 'Peña', 'Ibáñez', 'Rodríguez de la Fuente'] },
+  {
+    given: ['José', 'María', 'Iñigo', 'Begoña', 'Ángel', 'Nuria'],
+    family: ['Muñoz', 'García', 'Núñez', 'Peña', 'Ibáñez', 'Rodríguez de la Fuente'],
+  },
 ];
 
 // Names that find the edges: quotes, LIKE's own wildcards, a backslash, decomposed accents, Greek
@@ -59,10 +79,26 @@ const ODD_PEOPLE: { name: string; email?: string; employeeId?: string }[] = [
 ];
 
 const DEPARTMENTS = ['Kök', 'Städ', 'Lager', 'Vård', 'IT', 'Ekonomi', 'kassa', 'Administración', 'Zebra', 'Ärenden'];
-const LOCATIONS = ['Göteborg', 'Malmö', 'Stockholm', 'Åre', 'Östersund', 'Helsinki', 'Hà Nội', 'الرياض', '北京', 'Madrid', 'ängelholm'];
+const LOCATIONS = [
+  'Göteborg',
+  'Malmö',
+  'Stockholm',
+  'Åre',
+  'Östersund',
+  'Helsinki',
+  'Hà Nội',
+  'الرياض',
+  '北京',
+  'Madrid',
+  'ängelholm',
+];
 
 function asciiSlug(text: string): string {
-  return text.normalize('NFD').replace(/[\u0300-\u036f]/g, '').toLowerCase().replace(/[^a-z]+/g, '');
+  return text
+    .normalize('NFD')
+    .replace(/[\u0300-\u036f]/g, '')
+    .toLowerCase()
+    .replace(/[^a-z]+/g, '');
 }
 
 function idOf(index: number): string {
@@ -89,7 +125,11 @@ function buildPeople(): PeopleTable[] {
 
   return inputs.map((input, index) => {
     const checked = validatePersonInput(
-      { ...input, department: random() < 0.8 ? pick(DEPARTMENTS) : null, location: random() < 0.8 ? pick(LOCATIONS) : null },
+      {
+        ...input,
+        department: random() < 0.8 ? pick(DEPARTMENTS) : null,
+        location: random() < 0.8 ? pick(LOCATIONS) : null,
+      },
       { creating: true },
     );
     if (!checked.ok) throw new Error(`test person ${input.name} is not valid: ${JSON.stringify(checked.problems)}`);
@@ -98,7 +138,8 @@ function buildPeople(): PeopleTable[] {
     const status: PersonStatus = roll < 0.6 ? 'unclaimed' : roll < 0.9 ? 'active' : 'deactivated';
     const username = status === 'active' ? `u${index}.${asciiSlug(fields.name!).slice(0, 12) || 'x'}` : null;
     const codeRoll = random();
-    const codeState: PersonCodeState = codeRoll < 0.3 ? 'none' : codeRoll < 0.7 ? 'active' : codeRoll < 0.85 ? 'used' : 'deactivated';
+    const codeState: PersonCodeState =
+      codeRoll < 0.3 ? 'none' : codeRoll < 0.7 ? 'active' : codeRoll < 0.85 ? 'used' : 'deactivated';
     const row: PeopleTable = {
       id: idOf(index),
       name: fields.name!,
@@ -132,7 +173,10 @@ function buildPeople(): PeopleTable[] {
 
 /** SQLite's BINARY order and PostgreSQL's "C": UTF-8 bytes, i.e. code points. */
 function byNameThenId(a: PeopleTable, b: PeopleTable): number {
-  return Buffer.compare(Buffer.from(a.name, 'utf8'), Buffer.from(b.name, 'utf8')) || Buffer.compare(Buffer.from(a.id), Buffer.from(b.id));
+  return (
+    Buffer.compare(Buffer.from(a.name, 'utf8'), Buffer.from(b.name, 'utf8')) ||
+    Buffer.compare(Buffer.from(a.id), Buffer.from(b.id))
+  );
 }
 
 function expectedMatches(people: readonly PeopleTable[], filter: PeopleFilter): PeopleTable[] {
@@ -153,19 +197,93 @@ const label = (p: PeopleTable): string => `${p.name} [${p.id.slice(-4)}]`;
 
 const QUERIES: string[] = [
   // one letter
-  'a', 'å', 'Ö', 'n', 'ễ', '王', 'م', 'ß', 'i', 'σ', 'ς', 'ø',
+  'a',
+  'å',
+  'Ö',
+  'n',
+  'ễ',
+  '王',
+  'م',
+  'ß',
+  'i',
+  'σ',
+  'ς',
+  'ø',
   // two letters
-  'an', 'ng', 'ää', 'ÄÄ', 'حم', '小明', 'ñu', 'ıl', 'os', 'ος',
+  'an',
+  'ng',
+  'ää',
+  'ÄÄ',
+  'حم',
+  '小明',
+  'ñu',
+  'ıl',
+  'os',
+  'ος',
   // three and more
-  'ann', 'ANNA', 'nguy', 'son', 'öberg', 'ÖBERG', 'muñoz', 'MUÑOZ', 'محمد', 'hương', 'nguyễn thị', 'λαοσ', 'λαος', 'νικόλαος',
-  'i̇lkay', 'İlkay', 'ilkay', 'strasse', 'straße', 'STRASSE', 'josé', 'jose\u0301', 'jose', 'anna svensson', ' anna ', '@example.se', 'e10',
-  'rodríguez de la', 'af klint', 'ærø', 'zola', 'emile', '北京', 'xyz-no-such-person',
+  'ann',
+  'ANNA',
+  'nguy',
+  'son',
+  'öberg',
+  'ÖBERG',
+  'muñoz',
+  'MUÑOZ',
+  'محمد',
+  'hương',
+  'nguyễn thị',
+  'λαοσ',
+  'λαος',
+  'νικόλαος',
+  'i̇lkay',
+  'İlkay',
+  'ilkay',
+  'strasse',
+  'straße',
+  'STRASSE',
+  'josé',
+  'jose\u0301',
+  'jose',
+  'anna svensson',
+  ' anna ',
+  '@example.se',
+  'e10',
+  'rodríguez de la',
+  'af klint',
+  'ærø',
+  'zola',
+  'emile',
+  '北京',
+  'xyz-no-such-person',
   // LIKE's wildcards and escape, which must match only themselves
-  '%', '_', '%%', 'a%', '%a', 'a_n', '_a_', 'anna_', '100%', '0% l', 'p%1', '\\', 'k\\s', 'b\\1',
+  '%',
+  '_',
+  '%%',
+  'a%',
+  '%a',
+  'a_n',
+  '_a_',
+  'anna_',
+  '100%',
+  '0% l',
+  'p%1',
+  '\\',
+  'k\\s',
+  'b\\1',
   // quotes, for SQL and for FTS5's phrase syntax
-  "'", "o'c", "'connor", '"', '"jj"', '"jj', 'e-"7"', "''", '""',
+  "'",
+  "o'c",
+  "'connor",
+  '"',
+  '"jj"',
+  '"jj',
+  'e-"7"',
+  "''",
+  '""',
   // things no stored text holds
-  'a\u0000b', '\u0000', 'an\tna',
+  'a\u0000b',
+  '\u0000',
+  'an\tna',
 ];
 
 const FILTERS: PeopleFilter[] = [
@@ -203,7 +321,9 @@ async function swedishPostgres(): Promise<Loaded> {
   const name = `ks_parity_${process.pid}_${Date.now().toString(36)}`;
   const admin = new pg.Client({ connectionString: POSTGRES_URL });
   await admin.connect();
-  await admin.query(`create database ${name} template template0 encoding 'UTF8' locale_provider icu icu_locale 'sv-SE' lc_collate 'C.UTF-8' lc_ctype 'C.UTF-8'`);
+  await admin.query(
+    `create database ${name} template template0 encoding 'UTF8' locale_provider icu icu_locale 'sv-SE' lc_collate 'C.UTF-8' lc_ctype 'C.UTF-8'`,
+  );
   await admin.end();
   const url = new URL(POSTGRES_URL);
   url.pathname = `/${name}`;
@@ -221,7 +341,10 @@ async function swedishPostgres(): Promise<Loaded> {
 }
 
 async function openLoaded(dialect: Dialect, people: readonly PeopleTable[]): Promise<Loaded> {
-  const loaded = dialect === 'postgres' ? await swedishPostgres() : { handle: openDatabase('sqlite::memory:'), close: async () => undefined };
+  const loaded =
+    dialect === 'postgres'
+      ? await swedishPostgres()
+      : { handle: openDatabase('sqlite::memory:'), close: async () => undefined };
   try {
     await migrateToLatest(loaded.handle.db);
     await loaded.handle.db.transaction().execute(async (trx) => {
@@ -231,7 +354,13 @@ async function openLoaded(dialect: Dialect, people: readonly PeopleTable[]): Pro
     await loaded.close();
     throw error;
   }
-  return { handle: loaded.handle, close: async () => { await loaded.handle.close().catch(() => undefined); await loaded.close(); } };
+  return {
+    handle: loaded.handle,
+    close: async () => {
+      await loaded.handle.close().catch(() => undefined);
+      await loaded.close();
+    },
+  };
 }
 
 async function allPages(handle: DatabaseHandle, filter: PeopleFilter, limit: number): Promise<PeopleTable[]> {
@@ -259,7 +388,10 @@ describe.each(DIALECTS)('directory search gives the same answers on every databa
   it('the test data spans many scripts, edge names and every filter value', () => {
     expect(people.length).toBeGreaterThanOrEqual(300);
     for (const probe of ['å', 'ä', 'م', 'ễ', '王', 'ñ', 'ς', '%', '_', "'", '"', '\\']) {
-      expect(people.some((p) => p.search_text.includes(probe)), probe).toBe(true);
+      expect(
+        people.some((p) => p.search_text.includes(probe)),
+        probe,
+      ).toBe(true);
     }
     // The names' code-point order is not the Swedish one (Z before Å, upper before lower case).
     const names = [...people].sort(byNameThenId).map((p) => p.name);
@@ -267,13 +399,18 @@ describe.each(DIALECTS)('directory search gives the same answers on every databa
     expect(names.indexOf('ZZ Top')).toBeLessThan(names.indexOf('émile zola'));
   });
 
-  it.each(ALL_FILTERS.map((filter) => [JSON.stringify(filter), filter] as const))('%s: same people, same order', async (_label, filter) => {
-    const expected = expectedMatches(people, filter).map(label);
-    const found = (await searchPeopleRows(loaded.handle.db, filter, { limit: 400, after: null, now: NOW })).rows.map(label);
-    expect(found).toEqual(expected);
-    const counted = await countPeople(loaded.handle.db, filter, { cap: 10_000, now: NOW });
-    expect(counted).toEqual({ count: expected.length, capped: false });
-  });
+  it.each(ALL_FILTERS.map((filter) => [JSON.stringify(filter), filter] as const))(
+    '%s: same people, same order',
+    async (_label, filter) => {
+      const expected = expectedMatches(people, filter).map(label);
+      const found = (await searchPeopleRows(loaded.handle.db, filter, { limit: 400, after: null, now: NOW })).rows.map(
+        label,
+      );
+      expect(found).toEqual(expected);
+      const counted = await countPeople(loaded.handle.db, filter, { cap: 10_000, now: NOW });
+      expect(counted).toEqual({ count: expected.length, capped: false });
+    },
+  );
 
   it('keyset paging through names with ties, accents and several scripts gives every person once, in order', async () => {
     for (const filter of [{}, { q: 'an' }, { q: 'anna svensson' }, { status: 'unclaimed' as const }]) {
@@ -285,7 +422,9 @@ describe.each(DIALECTS)('directory search gives the same answers on every databa
 
   it('department and location menus come in code-point order', async () => {
     const sorted = (values: (string | null)[]): string[] =>
-      [...new Set(values.filter((v): v is string => v !== null))].sort((a, b) => Buffer.compare(Buffer.from(a), Buffer.from(b)));
+      [...new Set(values.filter((v): v is string => v !== null))].sort((a, b) =>
+        Buffer.compare(Buffer.from(a), Buffer.from(b)),
+      );
     expect(await listFacets(loaded.handle.db)).toEqual({
       departments: sorted(people.map((p) => p.department)),
       locations: sorted(people.map((p) => p.location)),
@@ -298,7 +437,12 @@ describe.each(DIALECTS)('input no stored text can hold is answered alike over HT
     const context = await createTestContext(dialect);
     const api = await createTestApi(context);
     try {
-      const created = await api.app.inject({ method: 'POST', url: '/api/v1/people', headers: api.admin, payload: { name: 'Anna Nul', employeeId: 'N1' } });
+      const created = await api.app.inject({
+        method: 'POST',
+        url: '/api/v1/people',
+        headers: api.admin,
+        payload: { name: 'Anna Nul', employeeId: 'N1' },
+      });
       expect(created.statusCode).toBe(201);
       for (const query of ['q=an%00na', 'q=%00', 'department=a%00', 'location=%00']) {
         const response = await api.app.inject({ method: 'GET', url: `/api/v1/people?${query}`, headers: api.admin });

@@ -45,11 +45,19 @@ function csrfOf(page: string): string {
 function hiddenOf(page: string, name: string): string {
   const match = new RegExp(`name="${name}" value="([^"]*)"`).exec(page);
   if (!match) throw new Error(`no ${name} field on the page`);
-  return match[1]!.replace(/&amp;/g, '&').replace(/&#39;/g, "'").replace(/&quot;/g, '"');
+  return match[1]!
+    .replace(/&amp;/g, '&')
+    .replace(/&#39;/g, "'")
+    .replace(/&quot;/g, '"');
 }
 
 function text(page: string): string {
-  return page.replace(/<[^>]+>/g, ' ').replace(/&#39;/g, "'").replace(/&quot;/g, '"').replace(/&amp;/g, '&').replace(/\s+/g, ' ');
+  return page
+    .replace(/<[^>]+>/g, ' ')
+    .replace(/&#39;/g, "'")
+    .replace(/&quot;/g, '"')
+    .replace(/&amp;/g, '&')
+    .replace(/\s+/g, ' ');
 }
 
 it('shows a capped count as "10,000+"', () => {
@@ -81,7 +89,13 @@ describe.each(DIALECTS)('admin pages (%s)', (dialect) => {
     const response = await app.inject({
       method: 'POST',
       url,
-      headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'text/html', 'accept-language': jar.lang ?? 'en', cookie: cookieHeader(jar), ...headers },
+      headers: {
+        'content-type': 'application/x-www-form-urlencoded',
+        accept: 'text/html',
+        'accept-language': jar.lang ?? 'en',
+        cookie: cookieHeader(jar),
+        ...headers,
+      },
       payload: new URLSearchParams(fields).toString(),
     });
     remember(jar, response.headers['set-cookie']);
@@ -89,14 +103,23 @@ describe.each(DIALECTS)('admin pages (%s)', (dialect) => {
   }
 
   async function sessionJar(personId: string): Promise<Jar> {
-    const session = await createSession(context.deps.db, context.deps.config, personId, context.clock.now(), { ip: null, userAgent: null });
+    const session = await createSession(context.deps.db, context.deps.config, personId, context.clock.now(), {
+      ip: null,
+      userAgent: null,
+    });
     return { cookies: new Map([['keyslip_session', session.token]]) };
   }
 
-  async function count(table: 'access_codes' | 'batches' | 'audit_events', where: { action?: string; personId?: string } = {}): Promise<number> {
-    let query = context.deps.db.selectFrom(table as 'audit_events').select((eb) => eb.fn.countAll<number | string>().as('n'));
+  async function count(
+    table: 'access_codes' | 'batches' | 'audit_events',
+    where: { action?: string; personId?: string } = {},
+  ): Promise<number> {
+    let query = context.deps.db
+      .selectFrom(table as 'audit_events')
+      .select((eb) => eb.fn.countAll<number | string>().as('n'));
     if (where.action) query = query.where('action', '=', where.action);
-    if (where.personId) query = query.where(table === 'access_codes' ? ('person_id' as 'action') : 'person_id', '=', where.personId);
+    if (where.personId)
+      query = query.where(table === 'access_codes' ? ('person_id' as 'action') : 'person_id', '=', where.personId);
     return Number((await query.executeTakeFirstOrThrow()).n);
   }
 
@@ -104,13 +127,37 @@ describe.each(DIALECTS)('admin pages (%s)', (dialect) => {
     context = await createTestContext(dialect);
     ({ app, adminToken } = await createTestApi(context));
     const { deps } = context;
-    const anna = await createPerson(deps, { name: 'Anna Admin', username: 'anna.admin', email: 'anna@example.com', role: 'admin' }, CLI_ACTOR);
-    const worker = await createPerson(deps, { name: 'Walter Worker', username: 'walter.w', email: 'walter@example.com' }, CLI_ACTOR);
+    const anna = await createPerson(
+      deps,
+      { name: 'Anna Admin', username: 'anna.admin', email: 'anna@example.com', role: 'admin' },
+      CLI_ACTOR,
+    );
+    const worker = await createPerson(
+      deps,
+      { name: 'Walter Worker', username: 'walter.w', email: 'walter@example.com' },
+      CLI_ACTOR,
+    );
     people = {
-      noEmail1: await createPerson(deps, { name: 'Bo Ek', employeeId: 'E-1', department: 'Kitchen', location: 'Malmö' }, CLI_ACTOR),
-      noEmail2: await createPerson(deps, { name: 'Sven Svensson', username: 'sven.s', department: 'Kitchen', location: 'Lund' }, CLI_ACTOR),
-      formula: await createPerson(deps, { name: '=1+2 Formula', username: 'formula.f', department: 'Warehouse' }, CLI_ACTOR),
-      withEmail: await createPerson(deps, { name: 'Dana Email', email: 'dana@example.com', department: 'Office' }, CLI_ACTOR),
+      noEmail1: await createPerson(
+        deps,
+        { name: 'Bo Ek', employeeId: 'E-1', department: 'Kitchen', location: 'Malmö' },
+        CLI_ACTOR,
+      ),
+      noEmail2: await createPerson(
+        deps,
+        { name: 'Sven Svensson', username: 'sven.s', department: 'Kitchen', location: 'Lund' },
+        CLI_ACTOR,
+      ),
+      formula: await createPerson(
+        deps,
+        { name: '=1+2 Formula', username: 'formula.f', department: 'Warehouse' },
+        CLI_ACTOR,
+      ),
+      withEmail: await createPerson(
+        deps,
+        { name: 'Dana Email', email: 'dana@example.com', department: 'Office' },
+        CLI_ACTOR,
+      ),
       gone: await createPerson(deps, { name: 'Gone Person', username: 'gone.p' }, CLI_ACTOR),
     };
     const { deactivatePerson } = await import('../src/accounts/deactivate-person.js');
@@ -136,14 +183,25 @@ describe.each(DIALECTS)('admin pages (%s)', (dialect) => {
     expect(asMember.headers['content-type']).toMatch(/^text\/html/);
     expect(asMember.body).not.toContain(people.noEmail1.name);
 
-    const memberPost = await post(member, `/admin/people/${people.noEmail1.id}/access-code`, { _csrf: csrfOf((await get(member, '/')).body) });
+    const memberPost = await post(member, `/admin/people/${people.noEmail1.id}/access-code`, {
+      _csrf: csrfOf((await get(member, '/')).body),
+    });
     expect(memberPost.statusCode).toBe(403);
     expect(await count('access_codes', { personId: people.noEmail1.id })).toBe(0);
 
-    const withToken = await app.inject({ method: 'GET', url: '/admin/people', headers: { accept: 'text/html', authorization: `Bearer ${adminToken}` } });
+    const withToken = await app.inject({
+      method: 'GET',
+      url: '/admin/people',
+      headers: { accept: 'text/html', authorization: `Bearer ${adminToken}` },
+    });
     expect(withToken.statusCode).toBe(303);
 
-    for (const url of ['/admin/audit', `/admin/people/${people.noEmail1.id}`, '/admin/access-codes/issue', '/admin/people/import']) {
+    for (const url of [
+      '/admin/audit',
+      `/admin/people/${people.noEmail1.id}`,
+      '/admin/access-codes/issue',
+      '/admin/people/import',
+    ]) {
       expect((await get(member, url)).statusCode, url).toBe(403);
     }
   });
@@ -157,7 +215,8 @@ describe.each(DIALECTS)('admin pages (%s)', (dialect) => {
       expect(list.headers['cache-control']).toBe('no-store');
       expect(list.body).toContain(`<html lang="${lang}">`);
       const body = text(list.body);
-      for (const label of [L.people, L.moreOptions, L.getAccessCodes, L.getAccessCode, L.auditLog]) expect(body, label).toContain(label);
+      for (const label of [L.people, L.moreOptions, L.getAccessCodes, L.getAccessCode, L.auditLog])
+        expect(body, label).toContain(label);
       expect(list.body).toContain('aria-haspopup="menu"');
       expect(list.body).toContain('aria-expanded="false"');
       const audit = await get(admin, '/admin/audit');
@@ -191,7 +250,12 @@ describe.each(DIALECTS)('admin pages (%s)', (dialect) => {
     expect(text(fragment.body)).not.toContain('Bo Ek');
 
     // Keyset paging: 2 pages of 50 for 60 more people.
-    for (let i = 0; i < 60; i++) await createPerson(context.deps, { name: `Zz Pager ${String(i).padStart(2, '0')}`, email: `pager${i}@example.com` }, CLI_ACTOR);
+    for (let i = 0; i < 60; i++)
+      await createPerson(
+        context.deps,
+        { name: `Zz Pager ${String(i).padStart(2, '0')}`, email: `pager${i}@example.com` },
+        CLI_ACTOR,
+      );
     const first = await get(admin, '/admin/people?q=zz%20pager');
     expect(text(first.body)).toContain('60 people');
     const next = /href="([^"]+cursor=[^"]+)" rel="next"/.exec(first.body)![1]!.replace(/&amp;/g, '&');
@@ -216,8 +280,15 @@ describe.each(DIALECTS)('admin pages (%s)', (dialect) => {
       expect(response.statusCode).toBe(403);
       expect(response.headers['content-type']).toMatch(/^text\/html/);
     }
-    for (const path of ['/admin/access-codes/issue', '/admin/access-codes/deactivate', '/admin/people/new', `/admin/people/${people.noEmail1.id}/deactivate`]) {
-      expect((await post(admin, path, { hasEmail: 'false', name: 'X Y', employeeId: 'x-1' })).statusCode, path).toBe(403);
+    for (const path of [
+      '/admin/access-codes/issue',
+      '/admin/access-codes/deactivate',
+      '/admin/people/new',
+      `/admin/people/${people.noEmail1.id}/deactivate`,
+    ]) {
+      expect((await post(admin, path, { hasEmail: 'false', name: 'X Y', employeeId: 'x-1' })).statusCode, path).toBe(
+        403,
+      );
     }
     expect(await count('access_codes', { personId: people.noEmail1.id })).toBe(before);
     expect(await count('batches')).toBe(0);
@@ -232,7 +303,11 @@ describe.each(DIALECTS)('admin pages (%s)', (dialect) => {
     expect(confirm.body).not.toMatch(CODE);
     expect(await count('access_codes', { personId: target.id })).toBe(0);
 
-    const issued = await post(admin, `/admin/people/${target.id}/access-code`, { _csrf: csrfOf(confirm.body), lifetimeHours: '24', return: '/admin/people?q=sven' });
+    const issued = await post(admin, `/admin/people/${target.id}/access-code`, {
+      _csrf: csrfOf(confirm.body),
+      lifetimeHours: '24',
+      return: '/admin/people?q=sven',
+    });
     expect(issued.statusCode).toBe(303);
     expect(issued.headers['cache-control']).toBe('no-store');
     const location = issued.headers.location as string;
@@ -262,7 +337,11 @@ describe.each(DIALECTS)('admin pages (%s)', (dialect) => {
     expect(String(shown.headers['set-cookie'])).toMatch(/keyslip_shown_code=;/);
     expect(admin.cookies.has('keyslip_shown_code')).toBe(false);
     // 24 hours, as chosen.
-    const row = await context.deps.db.selectFrom('access_codes').select(['created_at', 'expires_at']).where('person_id', '=', target.id).executeTakeFirstOrThrow();
+    const row = await context.deps.db
+      .selectFrom('access_codes')
+      .select(['created_at', 'expires_at'])
+      .where('person_id', '=', target.id)
+      .executeTakeFirstOrThrow();
     expect(Number(row.expires_at) - Number(row.created_at)).toBe(24 * 60 * MINUTE);
 
     // A reload shows "no longer shown", never the code, and issues nothing.
@@ -273,7 +352,15 @@ describe.each(DIALECTS)('admin pages (%s)', (dialect) => {
     expect(await count('access_codes', { personId: target.id })).toBe(1);
 
     // The sealed cookie is bound to the session that issued it, and goes stale.
-    const otherAdminJar = await sessionJar((await context.deps.db.selectFrom('people').select('id').where('username', '=', 'anna.admin').executeTakeFirstOrThrow()).id);
+    const otherAdminJar = await sessionJar(
+      (
+        await context.deps.db
+          .selectFrom('people')
+          .select('id')
+          .where('username', '=', 'anna.admin')
+          .executeTakeFirstOrThrow()
+      ).id,
+    );
     otherAdminJar.cookies.set('keyslip_shown_code', stolenCookie);
     expect((await get(otherAdminJar, location)).body).not.toContain(code);
     admin.cookies.set('keyslip_shown_code', stolenCookie);
@@ -283,15 +370,26 @@ describe.each(DIALECTS)('admin pages (%s)', (dialect) => {
 
   it('deactivates one access code after a confirmation', async () => {
     await issueAccessCode(context.deps, { personId: people.noEmail1.id, actor: CLI_ACTOR });
-    const confirm = await get(admin, `/admin/people/${people.noEmail1.id}/access-code/deactivate?return=%2Fadmin%2Fpeople`);
+    const confirm = await get(
+      admin,
+      `/admin/people/${people.noEmail1.id}/access-code/deactivate?return=%2Fadmin%2Fpeople`,
+    );
     expect(text(confirm.body)).toContain(LABELS.en.deactivateAccessCode);
-    const done = await post(admin, `/admin/people/${people.noEmail1.id}/access-code/deactivate`, { _csrf: csrfOf(confirm.body), return: '/admin/people' });
+    const done = await post(admin, `/admin/people/${people.noEmail1.id}/access-code/deactivate`, {
+      _csrf: csrfOf(confirm.body),
+      return: '/admin/people',
+    });
     expect(done.statusCode).toBe(303);
     expect(done.headers.location).toBe('/admin/people?done=code-deactivated');
-    expect(text((await get(admin, done.headers.location as string)).body)).toContain('The access code was deactivated.');
+    expect(text((await get(admin, done.headers.location as string)).body)).toContain(
+      'The access code was deactivated.',
+    );
     expect(await count('audit_events', { action: 'access_code.deactivated', personId: people.noEmail1.id })).toBe(1);
     // An outside "return" address is not followed.
-    const outside = await post(admin, `/admin/people/${people.noEmail1.id}/access-code/deactivate`, { _csrf: csrfOf(confirm.body), return: '//evil.example/x' });
+    const outside = await post(admin, `/admin/people/${people.noEmail1.id}/access-code/deactivate`, {
+      _csrf: csrfOf(confirm.body),
+      return: '//evil.example/x',
+    });
     expect(outside.headers.location).toBe(`/admin/people/${people.noEmail1.id}`);
   });
 
@@ -309,7 +407,11 @@ describe.each(DIALECTS)('admin pages (%s)', (dialect) => {
     expect(sv).toContain('Koder skapas för 3 personer: utan e-postadress.');
     admin.lang = 'en';
 
-    const fields = { _csrf: csrfOf(confirm.body), idempotencyKey: hiddenOf(confirm.body, 'idempotencyKey'), hasEmail: hiddenOf(confirm.body, 'hasEmail') };
+    const fields = {
+      _csrf: csrfOf(confirm.body),
+      idempotencyKey: hiddenOf(confirm.body, 'idempotencyKey'),
+      hasEmail: hiddenOf(confirm.body, 'hasEmail'),
+    };
     expect(fields.hasEmail).toBe('false');
     const first = await post(admin, '/admin/access-codes/issue', fields);
     expect(first.statusCode).toBe(303);
@@ -338,7 +440,11 @@ describe.each(DIALECTS)('admin pages (%s)', (dialect) => {
     for (const line of lines.slice(1)) expect(line).toMatch(new RegExp(`,${CODE.source},\\d{4}-\\d{2}-\\d{2}T`));
 
     admin.lang = 'sv';
-    const pdf = await app.inject({ method: 'GET', url: `${batchUrl}/slips.pdf`, headers: { cookie: cookieHeader(admin), 'accept-language': 'sv' } });
+    const pdf = await app.inject({
+      method: 'GET',
+      url: `${batchUrl}/slips.pdf`,
+      headers: { cookie: cookieHeader(admin), 'accept-language': 'sv' },
+    });
     expect(pdf.statusCode).toBe(200);
     expect(pdf.headers['content-type']).toBe('application/pdf');
     expect(pdf.headers['cache-control']).toBe('no-store');
@@ -360,11 +466,18 @@ describe.each(DIALECTS)('admin pages (%s)', (dialect) => {
   it('bulk "Deactivate access codes" names the count and deactivates the selection', async () => {
     const confirm = await get(admin, '/admin/access-codes/deactivate?department=Kitchen&selection=1');
     expect(text(confirm.body)).toContain('Active access codes in this selection (department: Kitchen): 2.');
-    const done = await post(admin, '/admin/access-codes/deactivate', { _csrf: csrfOf(confirm.body), department: hiddenOf(confirm.body, 'department') });
+    const done = await post(admin, '/admin/access-codes/deactivate', {
+      _csrf: csrfOf(confirm.body),
+      department: hiddenOf(confirm.body, 'department'),
+    });
     expect(done.statusCode).toBe(303);
     expect(done.headers.location).toBe('/admin/people?department=Kitchen&done=codes-deactivated&n=2');
-    expect(text((await get(admin, done.headers.location as string)).body)).toContain('2 access codes were deactivated.');
-    expect(text((await get(admin, '/admin/access-codes/deactivate?department=Kitchen')).body)).toContain('No one in this selection');
+    expect(text((await get(admin, done.headers.location as string)).body)).toContain(
+      '2 access codes were deactivated.',
+    );
+    expect(text((await get(admin, '/admin/access-codes/deactivate?department=Kitchen')).body)).toContain(
+      'No one in this selection',
+    );
   });
 
   it("the import report follows the admin's language on the page, and stays English for an API token", async () => {
@@ -372,8 +485,17 @@ describe.each(DIALECTS)('admin pages (%s)', (dialect) => {
     const page = await get(admin, '/admin/people/import');
     const file = 'name,username,employeeId,title\nAda Ek,ada.ek,E-1,\nBo Ek,ada.ek,E-2,\nCia Ek,x,E-3,\n';
     const importFile = (headers: Record<string, string>) =>
-      app.inject({ method: 'POST', url: '/api/v1/people/import', headers: { 'content-type': 'text/csv', accept: 'application/json', ...headers }, payload: file });
-    const sv = await importFile({ cookie: cookieHeader(admin), 'accept-language': 'sv', 'x-csrf-token': csrfOf(page.body) });
+      app.inject({
+        method: 'POST',
+        url: '/api/v1/people/import',
+        headers: { 'content-type': 'text/csv', accept: 'application/json', ...headers },
+        payload: file,
+      });
+    const sv = await importFile({
+      cookie: cookieHeader(admin),
+      'accept-language': 'sv',
+      'x-csrf-token': csrfOf(page.body),
+    });
     expect(sv.statusCode).toBe(200);
     expect(sv.json().errors).toEqual([
       { line: 3, message: 'Importerades inte: användarnamn "ada.ek" finns också på rad 2 i filen.' },
@@ -389,25 +511,53 @@ describe.each(DIALECTS)('admin pages (%s)', (dialect) => {
   it('adds and edits a person with errors beside the fields, and ends sessions and deactivates', async () => {
     admin.lang = 'sv';
     const blank = await get(admin, '/admin/people/new');
-    const refused = await post(admin, '/admin/people/new', { _csrf: csrfOf(blank.body), name: 'Nils Nilsson', username: 'x', email: 'not-an-email', role: 'member' });
+    const refused = await post(admin, '/admin/people/new', {
+      _csrf: csrfOf(blank.body),
+      name: 'Nils Nilsson',
+      username: 'x',
+      email: 'not-an-email',
+      role: 'member',
+    });
     expect(refused.statusCode).toBe(400);
-    expect(refused.body).toMatch(/<input id="field-username" name="username" type="text" value="x"[^>]* aria-describedby="field-username-hint field-username-error" aria-invalid="true">/);
-    expect(refused.body).toContain('<p class="field-error" id="field-username-error">Användarnamnet måste vara 3–64 tecken');
+    expect(refused.body).toMatch(
+      /<input id="field-username" name="username" type="text" value="x"[^>]* aria-describedby="field-username-hint field-username-error" aria-invalid="true">/,
+    );
+    expect(refused.body).toContain(
+      '<p class="field-error" id="field-username-error">Användarnamnet måste vara 3–64 tecken',
+    );
     expect(refused.body).toContain('<p class="field-error" id="field-email-error">E-postadressen är inte giltig.</p>');
     expect(refused.body).toContain('value="Nils Nilsson"');
-    for (const name of ['name', 'username', 'email', 'employeeId', 'department', 'location', 'title']) expect(refused.body).toContain(`<label for="field-${name}">`);
+    for (const name of ['name', 'username', 'email', 'employeeId', 'department', 'location', 'title'])
+      expect(refused.body).toContain(`<label for="field-${name}">`);
 
-    const created = await post(admin, '/admin/people/new', { _csrf: csrfOf(blank.body), name: 'Nils Nilsson', username: 'nils.n', email: '', role: 'member' });
+    const created = await post(admin, '/admin/people/new', {
+      _csrf: csrfOf(blank.body),
+      name: 'Nils Nilsson',
+      username: 'nils.n',
+      email: '',
+      role: 'member',
+    });
     expect(created.statusCode).toBe(303);
     const personUrl = (created.headers.location as string).replace(/\?.*/, '');
     expect(created.headers.location).toMatch(/^\/admin\/people\/[0-9a-f-]{36}\?done=added$/);
     const page = await get(admin, created.headers.location as string);
     expect(text(page.body)).toContain('Personen lades till.');
 
-    const taken = await post(admin, personUrl, { _csrf: csrfOf(page.body), name: 'Nils Nilsson', username: 'sven.s', role: 'member' });
+    const taken = await post(admin, personUrl, {
+      _csrf: csrfOf(page.body),
+      name: 'Nils Nilsson',
+      username: 'sven.s',
+      role: 'member',
+    });
     expect(taken.statusCode).toBe(400);
     expect(taken.body).toContain('Användarnamnet är upptaget.');
-    const saved = await post(admin, personUrl, { _csrf: csrfOf(page.body), name: 'Nils Nilsson', username: 'nils.n', department: 'Bageri', role: 'member' });
+    const saved = await post(admin, personUrl, {
+      _csrf: csrfOf(page.body),
+      name: 'Nils Nilsson',
+      username: 'nils.n',
+      department: 'Bageri',
+      role: 'member',
+    });
     expect(saved.headers.location).toBe(`${personUrl}?done=saved`);
     expect(text((await get(admin, `${personUrl}?done=saved`)).body)).toContain('Ändringarna sparades.');
 
@@ -420,7 +570,11 @@ describe.each(DIALECTS)('admin pages (%s)', (dialect) => {
     expect(text(confirm.body)).toContain('Inaktivera Nils Nilsson?');
     const deactivated = await post(admin, `${personUrl}/deactivate`, { _csrf: csrfOf(confirm.body) });
     expect(deactivated.headers.location).toBe(`${personUrl}?done=person-deactivated`);
-    const person = await context.deps.db.selectFrom('people').select('status').where('id', '=', id).executeTakeFirstOrThrow();
+    const person = await context.deps.db
+      .selectFrom('people')
+      .select('status')
+      .where('id', '=', id)
+      .executeTakeFirstOrThrow();
     expect(person.status).toBe('deactivated');
     expect((await get(admin, '/admin/people/not-an-id')).statusCode).toBe(404);
   });
@@ -435,8 +589,12 @@ describe.each(DIALECTS)('admin pages (%s)', (dialect) => {
     expect(forSven).toContain('Sven Svensson');
     expect(forSven).not.toContain('Bo Ek');
     expect(forSven).not.toMatch(CODE);
-    expect(text((await get(admin, '/admin/audit?person=nobody.here')).body)).toContain('No one has that username or id.');
+    expect(text((await get(admin, '/admin/audit?person=nobody.here')).body)).toContain(
+      'No one has that username or id.',
+    );
     admin.lang = 'sv';
-    expect(text((await get(admin, '/admin/audit?action=access_codes.issued')).body)).toContain('Åtkomstkoder skapade för en grupp');
+    expect(text((await get(admin, '/admin/audit?action=access_codes.issued')).body)).toContain(
+      'Åtkomstkoder skapade för en grupp',
+    );
   });
 });

@@ -41,16 +41,30 @@ describe.each(DIALECTS)('frontline pages (%s)', (dialect) => {
   let app: FastifyInstance;
 
   async function get(browser: Browser, url: string, headers: Record<string, string> = {}) {
-    const response = await app.inject({ method: 'GET', url, headers: { accept: 'text/html', cookie: cookieHeader(browser), ...headers } });
+    const response = await app.inject({
+      method: 'GET',
+      url,
+      headers: { accept: 'text/html', cookie: cookieHeader(browser), ...headers },
+    });
     remember(browser, response.headers['set-cookie']);
     return response;
   }
 
-  async function post(browser: Browser, url: string, fields: Record<string, string>, headers: Record<string, string> = {}) {
+  async function post(
+    browser: Browser,
+    url: string,
+    fields: Record<string, string>,
+    headers: Record<string, string> = {},
+  ) {
     const response = await app.inject({
       method: 'POST',
       url,
-      headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'text/html', cookie: cookieHeader(browser), ...headers },
+      headers: {
+        'content-type': 'application/x-www-form-urlencoded',
+        accept: 'text/html',
+        cookie: cookieHeader(browser),
+        ...headers,
+      },
       payload: form(fields),
     });
     remember(browser, response.headers['set-cookie']);
@@ -71,20 +85,26 @@ describe.each(DIALECTS)('frontline pages (%s)', (dialect) => {
     expect(en.statusCode).toBe(200);
     expect(en.headers['content-type']).toBe('text/html; charset=utf-8');
     expect(en.body).toContain('<html lang="en">');
-    for (const text of [LABELS.en.signIn, LABELS.en.troubleSigningIn, LABELS.en.haveAccessCode]) expect(en.body).toContain(text);
+    for (const text of [LABELS.en.signIn, LABELS.en.troubleSigningIn, LABELS.en.haveAccessCode])
+      expect(en.body).toContain(text);
     expect(en.body).toContain('href="/help/login"');
     expect(en.body).toContain('href="/work/accesscode"');
 
     const sv = await get({ cookies: new Map() }, '/login', { 'accept-language': 'sv-SE,sv;q=0.9,en;q=0.5' });
     expect(sv.body).toContain('<html lang="sv">');
-    for (const text of [LABELS.sv.signIn, LABELS.sv.troubleSigningIn, LABELS.sv.haveAccessCode]) expect(sv.body).toContain(text);
+    for (const text of [LABELS.sv.signIn, LABELS.sv.troubleSigningIn, LABELS.sv.haveAccessCode])
+      expect(sv.body).toContain(text);
   });
 
   it('follows Accept-Language q-values, and the language cookie wins over the header', async () => {
-    const preferSv = await get({ cookies: new Map() }, '/help/login', { 'accept-language': 'de;q=1, en;q=0.3, sv-FI;q=0.8' });
+    const preferSv = await get({ cookies: new Map() }, '/help/login', {
+      'accept-language': 'de;q=1, en;q=0.3, sv-FI;q=0.8',
+    });
     expect(preferSv.body).toContain('<html lang="sv">');
     expect(preferSv.body).toContain(LABELS.sv.troubleSigningIn);
-    const withCookie = await get({ cookies: new Map([['keyslip_lang', 'en']]) }, '/help/login', { 'accept-language': 'sv' });
+    const withCookie = await get({ cookies: new Map([['keyslip_lang', 'en']]) }, '/help/login', {
+      'accept-language': 'sv',
+    });
     expect(withCookie.body).toContain('<html lang="en">');
     const unknown = await get({ cookies: new Map() }, '/help/login', { 'accept-language': 'fi, de' });
     expect(unknown.body).toContain('<html lang="en">');
@@ -95,7 +115,9 @@ describe.each(DIALECTS)('frontline pages (%s)', (dialect) => {
     expect(en.statusCode).toBe(200);
     expect(en.headers['cache-control']).toBe('no-store');
     expect(en.body).toContain(`<label for="code">${LABELS.en.accessCode}</label>`);
-    expect(en.body).toMatch(/<input id="code"[^>]*autocomplete="off"[^>]*autocapitalize="characters"[^>]*spellcheck="false"/);
+    expect(en.body).toMatch(
+      /<input id="code"[^>]*autocomplete="off"[^>]*autocapitalize="characters"[^>]*spellcheck="false"/,
+    );
     expect(en.body).toContain('<script src="/assets/accesscode.js" defer></script>');
     const sv = await get({ cookies: new Map() }, '/work/accesscode', { 'accept-language': 'sv-SE' });
     expect(sv.body).toContain(`<label for="code">${LABELS.sv.accessCode}</label>`);
@@ -122,11 +144,21 @@ describe.each(DIALECTS)('frontline pages (%s)', (dialect) => {
     expect(missing.statusCode).toBe(403);
     expect(missing.headers['content-type']).toBe('text/html; charset=utf-8');
     expect(missing.body).toContain('The form expired');
-    const withReferrer = await post(browser, '/login', { login: 'someone', password: 'x' }, { referer: 'http://localhost:80/login?next=%2F' });
+    const withReferrer = await post(
+      browser,
+      '/login',
+      { login: 'someone', password: 'x' },
+      { referer: 'http://localhost:80/login?next=%2F' },
+    );
     expect(withReferrer.statusCode).toBe(403);
     expect(withReferrer.body).toContain('<a class="button" href="/login?next=%2F">Go back and try again</a>');
     const page = await get(browser, '/work/accesscode');
-    const crossSite = await post(browser, '/work/accesscode', { _csrf: csrfOf(page.body), step: 'check', code: 'BCDF-GHJK-LMNP-QRST' }, { origin: 'https://evil.example' });
+    const crossSite = await post(
+      browser,
+      '/work/accesscode',
+      { _csrf: csrfOf(page.body), step: 'check', code: 'BCDF-GHJK-LMNP-QRST' },
+      { origin: 'https://evil.example' },
+    );
     expect(crossSite.statusCode).toBe(403);
     // A token made for another browser's cookie is refused too.
     const other: Browser = { cookies: new Map() };
@@ -143,7 +175,14 @@ describe.each(DIALECTS)('frontline pages (%s)', (dialect) => {
     expect(cookie).toMatch(/^keyslip_lang=sv;/);
     expect(cookie).toMatch(/Max-Age=31536000/);
     expect(cookie).toMatch(/SameSite=Lax/);
-    for (const next of ['https://evil.example/', '//evil.example/x', '/\\evil.example', 'javascript:alert(1)', '/%0d%0aSet-Cookie:x', 'evil.example']) {
+    for (const next of [
+      'https://evil.example/',
+      '//evil.example/x',
+      '/\\evil.example',
+      'javascript:alert(1)',
+      '/%0d%0aSet-Cookie:x',
+      'evil.example',
+    ]) {
       const response = await get({ cookies: new Map() }, `/lang/en?next=${encodeURIComponent(next)}`);
       expect(response.statusCode).toBe(303);
       const location = String(response.headers.location);
@@ -155,7 +194,7 @@ describe.each(DIALECTS)('frontline pages (%s)', (dialect) => {
     expect(bad.headers['content-type']).toBe('text/html; charset=utf-8');
   });
 
-  it('answers an unknown page with an HTML 404 in the visitor\'s language, and the API still with JSON', async () => {
+  it("answers an unknown page with an HTML 404 in the visitor's language, and the API still with JSON", async () => {
     const page = await get({ cookies: new Map() }, '/no/such/page', { 'accept-language': 'sv' });
     expect(page.statusCode).toBe(404);
     expect(page.body).toContain('Sidan hittades inte');
@@ -172,31 +211,91 @@ describe.each(DIALECTS)('frontline pages (%s)', (dialect) => {
   });
 
   it('a worker recovers with a code through the forms, lands on home with the event, signs out and in again', async () => {
-    const person = await createPerson(context.deps, { name: 'Åsa Öberg', username: 'asa.oberg', employeeId: 'E1' }, CLI_ACTOR);
+    const person = await createPerson(
+      context.deps,
+      { name: 'Åsa Öberg', username: 'asa.oberg', employeeId: 'E1' },
+      CLI_ACTOR,
+    );
     const claim = await issueAccessCode(context.deps, { personId: person.id, actor: CLI_ACTOR });
-    await redeemAccessCode(context.deps, { code: claim.code, username: 'asa.oberg', password: 'first password here', client: { ip: '10.0.0.9', userAgent: null } });
+    await redeemAccessCode(context.deps, {
+      code: claim.code,
+      username: 'asa.oberg',
+      password: 'first password here',
+      client: { ip: '10.0.0.9', userAgent: null },
+    });
     const issued = await issueAccessCode(context.deps, { personId: person.id, actor: CLI_ACTOR });
     const browser: Browser = { cookies: new Map() };
     const sv = { 'accept-language': 'sv-SE' };
 
     const step1 = await get(browser, '/work/accesscode', sv);
-    const wrong = await post(browser, '/work/accesscode', { _csrf: csrfOf(step1.body), step: 'check', code: 'BCDF-GHJK-LMNP-QRST' }, sv);
+    const wrong = await post(
+      browser,
+      '/work/accesscode',
+      { _csrf: csrfOf(step1.body), step: 'check', code: 'BCDF-GHJK-LMNP-QRST' },
+      sv,
+    );
     expect(wrong.statusCode).toBe(400);
     expect(wrong.body).toContain('Koden kan inte användas. Be din administratör om en ny.');
 
-    const step2 = await post(browser, '/work/accesscode', { _csrf: csrfOf(step1.body), step: 'check', code: issued.code.toLowerCase().replace(/-/g, ' ') }, sv);
+    const step2 = await post(
+      browser,
+      '/work/accesscode',
+      { _csrf: csrfOf(step1.body), step: 'check', code: issued.code.toLowerCase().replace(/-/g, ' ') },
+      sv,
+    );
     expect(step2.statusCode).toBe(200);
     expect(step2.headers['cache-control']).toBe('no-store');
     expect(step2.body).toContain('asa.oberg');
-    const step3 = await post(browser, '/work/accesscode', { _csrf: csrfOf(step2.body), step: 'confirm', code: issued.code, username: 'asa.oberg' }, sv);
+    const step3 = await post(
+      browser,
+      '/work/accesscode',
+      { _csrf: csrfOf(step2.body), step: 'confirm', code: issued.code, username: 'asa.oberg' },
+      sv,
+    );
     expect(step3.body).toContain('name="password2"');
 
-    const differ = await post(browser, '/work/accesscode', { _csrf: csrfOf(step3.body), step: 'redeem', code: issued.code, username: 'asa.oberg', password: 'correct horse battery', password2: 'correct horse batter' }, sv);
+    const differ = await post(
+      browser,
+      '/work/accesscode',
+      {
+        _csrf: csrfOf(step3.body),
+        step: 'redeem',
+        code: issued.code,
+        username: 'asa.oberg',
+        password: 'correct horse battery',
+        password2: 'correct horse batter',
+      },
+      sv,
+    );
     expect(differ.body).toContain('Lösenorden är inte likadana');
-    const weak = await post(browser, '/work/accesscode', { _csrf: csrfOf(step3.body), step: 'redeem', code: issued.code, username: 'asa.oberg', password: 'short', password2: 'short' }, sv);
+    const weak = await post(
+      browser,
+      '/work/accesscode',
+      {
+        _csrf: csrfOf(step3.body),
+        step: 'redeem',
+        code: issued.code,
+        username: 'asa.oberg',
+        password: 'short',
+        password2: 'short',
+      },
+      sv,
+    );
     expect(weak.body).toContain('Använd minst 8 tecken');
 
-    const done = await post(browser, '/work/accesscode', { _csrf: csrfOf(step3.body), step: 'redeem', code: issued.code, username: 'asa.oberg', password: 'correct horse battery', password2: 'correct horse battery' }, sv);
+    const done = await post(
+      browser,
+      '/work/accesscode',
+      {
+        _csrf: csrfOf(step3.body),
+        step: 'redeem',
+        code: issued.code,
+        username: 'asa.oberg',
+        password: 'correct horse battery',
+        password2: 'correct horse battery',
+      },
+      sv,
+    );
     expect(done.statusCode).toBe(303);
     expect(done.headers.location).toBe('/?welcome=recovered');
     expect(sessionCookieOf(done.headers['set-cookie'])).not.toBeNull();
@@ -209,7 +308,12 @@ describe.each(DIALECTS)('frontline pages (%s)', (dialect) => {
     expect(home.body).toContain('En ny åtkomstkod skapades åt dig');
     expect(home.body).toContain('Den här enheten');
 
-    const again = await post(browser, '/work/accesscode', { _csrf: csrfOf(home.body), step: 'check', code: issued.code }, sv);
+    const again = await post(
+      browser,
+      '/work/accesscode',
+      { _csrf: csrfOf(home.body), step: 'check', code: issued.code },
+      sv,
+    );
     expect(again.body).toContain('Koden kan inte användas');
 
     const out = await post(browser, '/logout', { _csrf: csrfOf(home.body) }, sv);
@@ -219,10 +323,20 @@ describe.each(DIALECTS)('frontline pages (%s)', (dialect) => {
 
     const login = await get(browser, '/login?signedout=1', sv);
     expect(login.body).toContain('Du är utloggad.');
-    const failed = await post(browser, '/login', { _csrf: csrfOf(login.body), login: 'asa.oberg', password: 'wrong password' }, sv);
+    const failed = await post(
+      browser,
+      '/login',
+      { _csrf: csrfOf(login.body), login: 'asa.oberg', password: 'wrong password' },
+      sv,
+    );
     expect(failed.statusCode).toBe(401);
     expect(failed.body).toContain('Användarnamnet eller lösenordet är fel.');
-    const signedIn = await post(browser, '/login', { _csrf: csrfOf(login.body), login: 'ASA.OBERG', password: 'correct horse battery' }, sv);
+    const signedIn = await post(
+      browser,
+      '/login',
+      { _csrf: csrfOf(login.body), login: 'ASA.OBERG', password: 'correct horse battery' },
+      sv,
+    );
     expect(signedIn.statusCode).toBe(303);
     expect(signedIn.headers.location).toBe('/');
     const home2 = await get(browser, '/', sv);
@@ -236,17 +350,43 @@ describe.each(DIALECTS)('frontline pages (%s)', (dialect) => {
     const issued = await issueAccessCode(context.deps, { personId: person.id, actor: CLI_ACTOR });
     const browser: Browser = { cookies: new Map() };
     const step1 = await get(browser, '/work/accesscode');
-    const choose = await post(browser, '/work/accesscode', { _csrf: csrfOf(step1.body), step: 'check', code: issued.code });
+    const choose = await post(browser, '/work/accesscode', {
+      _csrf: csrfOf(step1.body),
+      step: 'check',
+      code: issued.code,
+    });
     expect(choose.body).toContain('Choose a username');
     expect(choose.body).toContain('data-check-url="/api/v1/access-code/username-available"');
-    const taken = await post(browser, '/work/accesscode', { _csrf: csrfOf(choose.body), step: 'choose', code: issued.code, username: 'Taken.Name' });
+    const taken = await post(browser, '/work/accesscode', {
+      _csrf: csrfOf(choose.body),
+      step: 'choose',
+      code: issued.code,
+      username: 'Taken.Name',
+    });
     expect(taken.statusCode).toBe(409);
     expect(taken.body).toContain('“taken.name” is taken');
-    const invalid = await post(browser, '/work/accesscode', { _csrf: csrfOf(choose.body), step: 'choose', code: issued.code, username: 'a' });
+    const invalid = await post(browser, '/work/accesscode', {
+      _csrf: csrfOf(choose.body),
+      step: 'choose',
+      code: issued.code,
+      username: 'a',
+    });
     expect(invalid.statusCode).toBe(400);
-    const step3 = await post(browser, '/work/accesscode', { _csrf: csrfOf(choose.body), step: 'choose', code: issued.code, username: 'Bo.Ek' });
+    const step3 = await post(browser, '/work/accesscode', {
+      _csrf: csrfOf(choose.body),
+      step: 'choose',
+      code: issued.code,
+      username: 'Bo.Ek',
+    });
     expect(step3.body).toContain('Choose a password for <strong>bo.ek</strong>.');
-    const done = await post(browser, '/work/accesscode', { _csrf: csrfOf(step3.body), step: 'redeem', code: issued.code, username: 'bo.ek', password: 'a long enough passphrase', password2: 'a long enough passphrase' });
+    const done = await post(browser, '/work/accesscode', {
+      _csrf: csrfOf(step3.body),
+      step: 'redeem',
+      code: issued.code,
+      username: 'bo.ek',
+      password: 'a long enough passphrase',
+      password2: 'a long enough passphrase',
+    });
     expect(done.headers.location).toBe('/?welcome=claimed');
     const home = await get(browser, '/?welcome=claimed');
     expect(home.body).toContain('Welcome! Your account is ready');
@@ -259,7 +399,11 @@ describe.each(DIALECTS)('frontline pages (%s)', (dialect) => {
     let last = null as Awaited<ReturnType<typeof post>> | null;
     // Earlier tests in this file spent a failure or two of this address's allowance.
     for (let i = 0; i <= context.deps.config.rateCodeFailures + 1; i += 1) {
-      last = await post(browser, '/work/accesscode', { _csrf: csrfOf(page.body), step: 'check', code: 'BCDF-GHJK-LMNP-QRST' });
+      last = await post(browser, '/work/accesscode', {
+        _csrf: csrfOf(page.body),
+        step: 'check',
+        code: 'BCDF-GHJK-LMNP-QRST',
+      });
       if (last.statusCode === 429) break;
     }
     expect(last!.statusCode).toBe(429);
@@ -271,33 +415,65 @@ describe.each(DIALECTS)('frontline pages (%s)', (dialect) => {
   it('slows sign-in after five wrong passwords in a row and says how long to wait', async () => {
     const person = await createPerson(context.deps, { name: 'Cleo Lind', username: 'cleo.lind' }, CLI_ACTOR);
     const claim = await issueAccessCode(context.deps, { personId: person.id, actor: CLI_ACTOR });
-    await redeemAccessCode(context.deps, { code: claim.code, username: 'cleo.lind', password: 'the right passphrase', client: { ip: '10.0.0.2', userAgent: null } });
+    await redeemAccessCode(context.deps, {
+      code: claim.code,
+      username: 'cleo.lind',
+      password: 'the right passphrase',
+      client: { ip: '10.0.0.2', userAgent: null },
+    });
     const browser: Browser = { cookies: new Map() };
     const page = await get(browser, '/login', { 'accept-language': 'sv' });
     for (let i = 0; i < 5; i += 1) {
-      const failed = await post(browser, '/login', { _csrf: csrfOf(page.body), login: 'cleo.lind', password: `wrong ${i}` }, { 'accept-language': 'sv' });
+      const failed = await post(
+        browser,
+        '/login',
+        { _csrf: csrfOf(page.body), login: 'cleo.lind', password: `wrong ${i}` },
+        { 'accept-language': 'sv' },
+      );
       expect(failed.statusCode).toBe(401);
     }
-    const limited = await post(browser, '/login', { _csrf: csrfOf(page.body), login: 'cleo.lind', password: 'the right passphrase' }, { 'accept-language': 'sv' });
+    const limited = await post(
+      browser,
+      '/login',
+      { _csrf: csrfOf(page.body), login: 'cleo.lind', password: 'the right passphrase' },
+      { 'accept-language': 'sv' },
+    );
     expect(limited.statusCode).toBe(429);
     expect(limited.headers['retry-after']).toBe('1');
     expect(limited.body).toContain('För många försök.');
     expect(limited.body).toContain('Vänta en sekund och försök igen.');
     expect(limited.body).toContain('value="cleo.lind"');
     context.clock.advance(1000);
-    const signedIn = await post(browser, '/login', { _csrf: csrfOf(page.body), login: 'cleo.lind', password: 'the right passphrase' });
+    const signedIn = await post(browser, '/login', {
+      _csrf: csrfOf(page.body),
+      login: 'cleo.lind',
+      password: 'the right passphrase',
+    });
     expect(signedIn.statusCode).toBe(303);
   });
 
   it('"sign out everywhere" ends the sessions on every device', async () => {
     const person = await createPerson(context.deps, { name: 'Dan Berg', username: 'dan.berg' }, CLI_ACTOR);
     const claim = await issueAccessCode(context.deps, { personId: person.id, actor: CLI_ACTOR });
-    await redeemAccessCode(context.deps, { code: claim.code, username: 'dan.berg', password: 'the right passphrase', client: { ip: '10.0.0.3', userAgent: null } });
+    await redeemAccessCode(context.deps, {
+      code: claim.code,
+      username: 'dan.berg',
+      password: 'the right passphrase',
+      client: { ip: '10.0.0.3', userAgent: null },
+    });
     const phone: Browser = { cookies: new Map() };
     const tablet: Browser = { cookies: new Map() };
     for (const device of [phone, tablet]) {
       const page = await get(device, '/login');
-      expect((await post(device, '/login', { _csrf: csrfOf(page.body), login: 'dan.berg', password: 'the right passphrase' })).statusCode).toBe(303);
+      expect(
+        (
+          await post(device, '/login', {
+            _csrf: csrfOf(page.body),
+            login: 'dan.berg',
+            password: 'the right passphrase',
+          })
+        ).statusCode,
+      ).toBe(303);
     }
     const home = await get(phone, '/');
     // The redemption's own session, the phone's and the tablet's; the phone's is marked.
@@ -312,10 +488,16 @@ describe.each(DIALECTS)('frontline pages (%s)', (dialect) => {
   it('the help page names the configured support contact, or the admin when there is none', async () => {
     const page = await get({ cookies: new Map() }, '/help/login');
     expect(page.body).toContain('Contact your admin');
-    const other = await createTestContext(dialect, { env: { KEYSLIP_SUPPORT_CONTACT: 'IT desk, phone 010-123 45 67' } });
+    const other = await createTestContext(dialect, {
+      env: { KEYSLIP_SUPPORT_CONTACT: 'IT desk, phone 010-123 45 67' },
+    });
     const otherApp = (await createTestApi(other)).app;
     try {
-      const configured = await otherApp.inject({ method: 'GET', url: '/help/login', headers: { 'accept-language': 'sv' } });
+      const configured = await otherApp.inject({
+        method: 'GET',
+        url: '/help/login',
+        headers: { 'accept-language': 'sv' },
+      });
       expect(configured.body).toContain('Kontakt: IT desk, phone 010-123 45 67');
       expect(configured.body).toContain('Caps Lock');
     } finally {
@@ -327,7 +509,11 @@ describe.each(DIALECTS)('frontline pages (%s)', (dialect) => {
   it('escapes what people typed', async () => {
     const browser: Browser = { cookies: new Map() };
     const page = await get(browser, '/login');
-    const failed = await post(browser, '/login', { _csrf: csrfOf(page.body), login: '"><script>alert(1)</script>', password: 'x' });
+    const failed = await post(browser, '/login', {
+      _csrf: csrfOf(page.body),
+      login: '"><script>alert(1)</script>',
+      password: 'x',
+    });
     expect(failed.body).not.toContain('<script>alert(1)</script>');
     expect(failed.body).toContain('&quot;&gt;&lt;script&gt;alert(1)&lt;/script&gt;');
   });

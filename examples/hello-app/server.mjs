@@ -19,9 +19,27 @@ const CLIENT_FILE = path.join(HERE, '.client.json');
 
 function registeredClient() {
   if (fs.existsSync(CLIENT_FILE)) return JSON.parse(fs.readFileSync(CLIENT_FILE, 'utf8'));
-  const out = execFileSync(process.execPath, [path.join(HERE, '../../bin/keyslip'), 'clients', 'create', '--name', 'Hello app',
-    '--redirect-uri', `${SELF}/callback`, '--post-logout-redirect-uri', `${SELF}/`,
-    '--backchannel-logout-uri', `${SELF}/backchannel-logout`, '--synthetic-email-domain', 'hello.example.org', '--first-party', '--json'], { encoding: 'utf8' });
+  const out = execFileSync(
+    process.execPath,
+    [
+      path.join(HERE, '../../bin/keyslip'),
+      'clients',
+      'create',
+      '--name',
+      'Hello app',
+      '--redirect-uri',
+      `${SELF}/callback`,
+      '--post-logout-redirect-uri',
+      `${SELF}/`,
+      '--backchannel-logout-uri',
+      `${SELF}/backchannel-logout`,
+      '--synthetic-email-domain',
+      'hello.example.org',
+      '--first-party',
+      '--json',
+    ],
+    { encoding: 'utf8' },
+  );
   const { clientId, clientSecret } = JSON.parse(out);
   fs.writeFileSync(CLIENT_FILE, JSON.stringify({ clientId, clientSecret }), { mode: 0o600 });
   return { clientId, clientSecret };
@@ -29,7 +47,9 @@ function registeredClient() {
 
 const { clientId, clientSecret } = registeredClient();
 const execute = ISSUER.startsWith('http://') ? [oidc.allowInsecureRequests] : [];
-const config = await oidc.discovery(new URL(ISSUER), clientId, clientSecret, oidc.ClientSecretBasic(clientSecret), { execute });
+const config = await oidc.discovery(new URL(ISSUER), clientId, clientSecret, oidc.ClientSecretBasic(clientSecret), {
+  execute,
+});
 const jwks = createRemoteJWKSet(new URL(config.serverMetadata().jwks_uri));
 
 /** Browser sessions of this app, in memory: id → { pending? , claims?, idToken?, sid?, endedBy? }. */
@@ -45,65 +65,89 @@ function sessionOf(request, response) {
   return session;
 }
 
-const escape = (text) => String(text).replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+const escapeHtml = (text) => String(text).replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 const page = (response, body) => {
   response.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
-  response.end(`<!doctype html><meta charset="utf-8"><title>Hello app</title><body style="font-family:sans-serif;max-width:40rem;margin:2rem auto">${body}</body>`);
+  response.end(
+    `<!doctype html><meta charset="utf-8"><title>Hello app</title><body style="font-family:sans-serif;max-width:40rem;margin:2rem auto">${body}</body>`,
+  );
 };
 
-http.createServer(async (request, response) => {
-  const url = new URL(request.url, SELF);
-  try {
-    if (url.pathname === '/backchannel-logout' && request.method === 'POST') {
-      let body = '';
-      for await (const chunk of request) body += chunk;
-      const token = new URLSearchParams(body).get('logout_token') ?? '';
-      const { payload } = await jwtVerify(token, jwks, { issuer: ISSUER, audience: clientId, typ: 'logout+jwt' });
-      if (!payload.events?.['http://schemas.openid.net/event/backchannel-logout']) throw new Error('not a logout token');
-      for (const session of sessions.values()) {
-        if (session.claims?.sub === payload.sub && (!payload.sid || payload.sid === session.sid)) {
-          session.endedBy = 'Keyslip told this app (back-channel logout) that your access ended.';
-          delete session.claims;
+http
+  .createServer(async (request, response) => {
+    const url = new URL(request.url, SELF);
+    try {
+      if (url.pathname === '/backchannel-logout' && request.method === 'POST') {
+        let body = '';
+        for await (const chunk of request) body += chunk;
+        const token = new URLSearchParams(body).get('logout_token') ?? '';
+        const { payload } = await jwtVerify(token, jwks, { issuer: ISSUER, audience: clientId, typ: 'logout+jwt' });
+        if (!payload.events?.['http://schemas.openid.net/event/backchannel-logout'])
+          throw new Error('not a logout token');
+        for (const session of sessions.values()) {
+          if (session.claims?.sub === payload.sub && (!payload.sid || payload.sid === session.sid)) {
+            session.endedBy = 'Keyslip told this app (back-channel logout) that your access ended.';
+            delete session.claims;
+          }
         }
+        response.writeHead(200, { 'cache-control': 'no-store' }).end();
+        return;
       }
-      response.writeHead(200, { 'cache-control': 'no-store' }).end();
-      return;
+      const session = sessionOf(request, response);
+      if (url.pathname === '/login') {
+        const verifier = oidc.randomPKCECodeVerifier();
+        session.pending = { verifier, state: oidc.randomState(), nonce: oidc.randomNonce() };
+        const target = oidc.buildAuthorizationUrl(config, {
+          redirect_uri: `${SELF}/callback`,
+          scope: 'openid profile email keyslip',
+          state: session.pending.state,
+          nonce: session.pending.nonce,
+          code_challenge: await oidc.calculatePKCECodeChallenge(verifier),
+          code_challenge_method: 'S256',
+        });
+        response.writeHead(303, { location: target.href }).end();
+        return;
+      }
+      if (url.pathname === '/callback') {
+        const pending = session.pending;
+        delete session.pending;
+        const tokens = await oidc.authorizationCodeGrant(config, url, {
+          pkceCodeVerifier: pending?.verifier,
+          expectedState: pending?.state,
+          expectedNonce: pending?.nonce,
+        });
+        const idClaims = tokens.claims();
+        session.claims = await oidc.fetchUserInfo(config, tokens.access_token, idClaims.sub);
+        session.sid = idClaims.sid;
+        session.idToken = tokens.id_token;
+        delete session.endedBy;
+        response.writeHead(303, { location: '/' }).end();
+        return;
+      }
+      if (url.pathname === '/logout') {
+        const target = oidc.buildEndSessionUrl(config, {
+          id_token_hint: session.idToken ?? '',
+          post_logout_redirect_uri: `${SELF}/`,
+        });
+        delete session.claims;
+        response.writeHead(303, { location: target.href }).end();
+        return;
+      }
+      if (session.claims) {
+        page(
+          response,
+          `<h1>Hello, ${escapeHtml(session.claims.name)}</h1><p>Keyslip says:</p><pre>${escapeHtml(JSON.stringify(session.claims, null, 2))}</pre><p><a href="/logout">Sign out</a></p>`,
+        );
+      } else {
+        page(
+          response,
+          `<h1>Hello app</h1>${session.endedBy ? `<p><strong>${escapeHtml(session.endedBy)}</strong></p>` : ''}<p><a href="/login">Sign in with Keyslip</a></p>`,
+        );
+      }
+    } catch (error) {
+      response
+        .writeHead(400, { 'content-type': 'text/plain; charset=utf-8' })
+        .end(`Sign-in failed: ${error.message}\n`);
     }
-    const session = sessionOf(request, response);
-    if (url.pathname === '/login') {
-      const verifier = oidc.randomPKCECodeVerifier();
-      session.pending = { verifier, state: oidc.randomState(), nonce: oidc.randomNonce() };
-      const target = oidc.buildAuthorizationUrl(config, {
-        redirect_uri: `${SELF}/callback`, scope: 'openid profile email keyslip', state: session.pending.state, nonce: session.pending.nonce,
-        code_challenge: await oidc.calculatePKCECodeChallenge(verifier), code_challenge_method: 'S256',
-      });
-      response.writeHead(303, { location: target.href }).end();
-      return;
-    }
-    if (url.pathname === '/callback') {
-      const pending = session.pending;
-      delete session.pending;
-      const tokens = await oidc.authorizationCodeGrant(config, url, { pkceCodeVerifier: pending?.verifier, expectedState: pending?.state, expectedNonce: pending?.nonce });
-      const idClaims = tokens.claims();
-      session.claims = await oidc.fetchUserInfo(config, tokens.access_token, idClaims.sub);
-      session.sid = idClaims.sid;
-      session.idToken = tokens.id_token;
-      delete session.endedBy;
-      response.writeHead(303, { location: '/' }).end();
-      return;
-    }
-    if (url.pathname === '/logout') {
-      const target = oidc.buildEndSessionUrl(config, { id_token_hint: session.idToken ?? '', post_logout_redirect_uri: `${SELF}/` });
-      delete session.claims;
-      response.writeHead(303, { location: target.href }).end();
-      return;
-    }
-    if (session.claims) {
-      page(response, `<h1>Hello, ${escape(session.claims.name)}</h1><p>Keyslip says:</p><pre>${escape(JSON.stringify(session.claims, null, 2))}</pre><p><a href="/logout">Sign out</a></p>`);
-    } else {
-      page(response, `<h1>Hello app</h1>${session.endedBy ? `<p><strong>${escape(session.endedBy)}</strong></p>` : ''}<p><a href="/login">Sign in with Keyslip</a></p>`);
-    }
-  } catch (error) {
-    response.writeHead(400, { 'content-type': 'text/plain; charset=utf-8' }).end(`Sign-in failed: ${error.message}\n`);
-  }
-}).listen(PORT, '127.0.0.1', () => process.stdout.write(`Hello app on ${SELF} (Keyslip at ${ISSUER})\n`));
+  })
+  .listen(PORT, '127.0.0.1', () => process.stdout.write(`Hello app on ${SELF} (Keyslip at ${ISSUER})\n`));

@@ -43,7 +43,15 @@ const BulkBody = Type.Object(
 
 const CodesJson = Type.Object({
   batch: BatchSchema,
-  items: Type.Array(Type.Object({ id: Type.String(), name: Type.String(), username: Nullable(Type.String()), code: Type.String(), expiresAt: Type.String() })),
+  items: Type.Array(
+    Type.Object({
+      id: Type.String(),
+      name: Type.String(),
+      username: Nullable(Type.String()),
+      code: Type.String(),
+      expiresAt: Type.String(),
+    }),
+  ),
 });
 
 /** How a batch's codes can come back, by Accept header. */
@@ -59,7 +67,10 @@ function idempotencyKeyOf(request: FastifyRequest): string | undefined {
   const raw = request.headers['idempotency-key'];
   if (raw === undefined) return undefined;
   if (typeof raw !== 'string' || !/^[\x21-\x7e]{1,200}$/.test(raw)) {
-    throw new AppError('validation_failed', { message: 'Idempotency-Key must be 1–200 visible ASCII characters.', fields: [{ field: 'Idempotency-Key', code: 'not_valid' }] });
+    throw new AppError('validation_failed', {
+      message: 'Idempotency-Key must be 1–200 visible ASCII characters.',
+      fields: [{ field: 'Idempotency-Key', code: 'not_valid' }],
+    });
   }
   return raw;
 }
@@ -75,19 +86,36 @@ export function accessCodeAdminRoutes(deps: Deps): FastifyPluginAsyncTypebox {
         schema: {
           tags: ['access codes'],
           params: IdParams,
-          body: Type.Optional(Type.Object({ lifetimeHours: Type.Optional(Type.Integer({ minimum: 1, maximum: 2160 })) }, { additionalProperties: false })),
+          body: Type.Optional(
+            Type.Object(
+              { lifetimeHours: Type.Optional(Type.Integer({ minimum: 1, maximum: 2160 })) },
+              { additionalProperties: false },
+            ),
+          ),
           response: {
-            201: Type.Object({ code: Type.String(), expiresAt: Type.String(), person: Type.Object({ id: Type.String(), username: Nullable(Type.String()) }) }),
+            201: Type.Object({
+              code: Type.String(),
+              expiresAt: Type.String(),
+              person: Type.Object({ id: Type.String(), username: Nullable(Type.String()) }),
+            }),
             ...errorResponses,
           },
         },
       },
       async (request, reply) => {
-        const issued = await issueAccessCode(deps, { personId: request.params.id, actor: request.auth.actor, ...(request.body?.lifetimeHours ? { lifetimeHours: request.body.lifetimeHours } : {}) });
+        const issued = await issueAccessCode(deps, {
+          personId: request.params.id,
+          actor: request.auth.actor,
+          ...(request.body?.lifetimeHours ? { lifetimeHours: request.body.lifetimeHours } : {}),
+        });
         return reply
           .status(201)
           .header('Cache-Control', NO_STORE)
-          .send({ code: issued.code, expiresAt: new Date(issued.expiresAt).toISOString(), person: { id: issued.person.id, username: issued.person.username } });
+          .send({
+            code: issued.code,
+            expiresAt: new Date(issued.expiresAt).toISOString(),
+            person: { id: issued.person.id, username: issued.person.username },
+          });
       },
     );
 
@@ -117,11 +145,15 @@ export function accessCodeAdminRoutes(deps: Deps): FastifyPluginAsyncTypebox {
       },
     );
 
-    app.delete('/api/v1/people/:id/access-code', { schema: { tags: ['access codes'], params: IdParams, response: { 204: Type.Null(), ...errorResponses } } }, async (request, reply) => {
-      const result = await deactivateAccessCode(deps, { personId: request.params.id, actor: request.auth.actor });
-      if (result === null) throw new AppError('no_access_code');
-      return reply.status(204).send(null);
-    });
+    app.delete(
+      '/api/v1/people/:id/access-code',
+      { schema: { tags: ['access codes'], params: IdParams, response: { 204: Type.Null(), ...errorResponses } } },
+      async (request, reply) => {
+        const result = await deactivateAccessCode(deps, { personId: request.params.id, actor: request.auth.actor });
+        if (result === null) throw new AppError('no_access_code');
+        return reply.status(204).send(null);
+      },
+    );
 
     app.post(
       '/api/v1/access-codes/bulk',
@@ -134,7 +166,10 @@ export function accessCodeAdminRoutes(deps: Deps): FastifyPluginAsyncTypebox {
           headers: Type.Object({ 'idempotency-key': Type.Optional(Type.String({ maxLength: 200 })) }),
           response: {
             201: { description: 'A new batch: its codes in the format asked for.', content: CODES_CONTENT },
-            200: { description: 'A retry with the same Idempotency-Key: the same batch again.', content: CODES_CONTENT },
+            200: {
+              description: 'A retry with the same Idempotency-Key: the same batch again.',
+              content: CODES_CONTENT,
+            },
             ...errorResponses,
             406: ErrorSchema,
             410: ErrorSchema,
@@ -159,15 +194,30 @@ export function accessCodeAdminRoutes(deps: Deps): FastifyPluginAsyncTypebox {
 
     app.post(
       '/api/v1/access-codes/bulk-deactivate',
-      { schema: { tags: ['access codes'], body: Type.Object({ filter: PeopleFilterSchema }, { additionalProperties: false }), response: { 200: Type.Object({ deactivated: Type.Integer() }), ...errorResponses } } },
-      async (request) => ({ deactivated: await deactivateAccessCodes(deps, { filter: filterOf(request.body.filter), actor: request.auth.actor }) }),
+      {
+        schema: {
+          tags: ['access codes'],
+          body: Type.Object({ filter: PeopleFilterSchema }, { additionalProperties: false }),
+          response: { 200: Type.Object({ deactivated: Type.Integer() }), ...errorResponses },
+        },
+      },
+      async (request) => ({
+        deactivated: await deactivateAccessCodes(deps, {
+          filter: filterOf(request.body.filter),
+          actor: request.auth.actor,
+        }),
+      }),
     );
 
-    app.get('/api/v1/batches/:id', { schema: { tags: ['access codes'], params: IdParams, response: { 200: BatchSchema, ...errorResponses } } }, async (request) => {
-      const batch = await getBatch(deps, request.params.id);
-      if (!batch) throw new AppError('not_found', { message: 'No batch with that id.' });
-      return batch;
-    });
+    app.get(
+      '/api/v1/batches/:id',
+      { schema: { tags: ['access codes'], params: IdParams, response: { 200: BatchSchema, ...errorResponses } } },
+      async (request) => {
+        const batch = await getBatch(deps, request.params.id);
+        if (!batch) throw new AppError('not_found', { message: 'No batch with that id.' });
+        return batch;
+      },
+    );
 
     app.get(
       '/api/v1/batches/:id/codes',
@@ -177,13 +227,18 @@ export function accessCodeAdminRoutes(deps: Deps): FastifyPluginAsyncTypebox {
           description: 'The codes of a batch, while its download window lasts (then 410).',
           params: IdParams,
           querystring: Type.Object({ lang: Type.Optional(Type.Union([Type.Literal('en'), Type.Literal('sv')])) }),
-          response: { 200: { description: 'The batch\'s codes in the format asked for.', content: CODES_CONTENT }, ...errorResponses, 406: ErrorSchema, 410: ErrorSchema },
+          response: {
+            200: { description: "The batch's codes in the format asked for.", content: CODES_CONTENT },
+            ...errorResponses,
+            406: ErrorSchema,
+            410: ErrorSchema,
+          },
         },
       },
       async (request, reply) => {
-      const batch = await getBatch(deps, request.params.id);
-      if (!batch) throw new AppError('not_found', { message: 'No batch with that id.' });
-      return sendBatch(deps, request, reply, batch, request.query.lang ?? pickLocale(request));
+        const batch = await getBatch(deps, request.params.id);
+        if (!batch) throw new AppError('not_found', { message: 'No batch with that id.' });
+        return sendBatch(deps, request, reply, batch, request.query.lang ?? pickLocale(request));
       },
     );
   };
@@ -194,7 +249,16 @@ export function accessCodePublicRoutes(deps: Deps): FastifyPluginAsyncTypebox {
   return async (app) => {
     app.post(
       '/api/v1/access-code/check',
-      { schema: { tags: ['redemption'], body: CodeBody, response: { 200: Type.Object({ username: Nullable(Type.String()), claim: Type.Boolean() }), ...errorResponses } } },
+      {
+        schema: {
+          tags: ['redemption'],
+          body: CodeBody,
+          response: {
+            200: Type.Object({ username: Nullable(Type.String()), claim: Type.Boolean() }),
+            ...errorResponses,
+          },
+        },
+      },
       async (request, reply) => {
         reply.header('Cache-Control', NO_STORE);
         return checkAccessCode(deps, { code: request.body.code, client: clientOf(request) });
@@ -206,13 +270,20 @@ export function accessCodePublicRoutes(deps: Deps): FastifyPluginAsyncTypebox {
       {
         schema: {
           tags: ['redemption'],
-          body: Type.Object({ code: Type.String({ maxLength: 200 }), username: Type.String({ maxLength: 200 }) }, { additionalProperties: false }),
+          body: Type.Object(
+            { code: Type.String({ maxLength: 200 }), username: Type.String({ maxLength: 200 }) },
+            { additionalProperties: false },
+          ),
           response: { 200: Type.Object({ available: Type.Boolean(), valid: Type.Boolean() }), ...errorResponses },
         },
       },
       async (request, reply) => {
         reply.header('Cache-Control', NO_STORE);
-        return checkUsernameAvailable(deps, { code: request.body.code, username: request.body.username, client: clientOf(request) });
+        return checkUsernameAvailable(deps, {
+          code: request.body.code,
+          username: request.body.username,
+          client: clientOf(request),
+        });
       },
     );
 
@@ -222,7 +293,11 @@ export function accessCodePublicRoutes(deps: Deps): FastifyPluginAsyncTypebox {
         schema: {
           tags: ['redemption'],
           body: Type.Object(
-            { code: Type.String({ maxLength: 200 }), username: Type.String({ maxLength: 200 }), password: Type.String({ maxLength: 4096 }) },
+            {
+              code: Type.String({ maxLength: 200 }),
+              username: Type.String({ maxLength: 200 }),
+              password: Type.String({ maxLength: 4096 }),
+            },
             { additionalProperties: false },
           ),
           response: { 200: Type.Object({ person: PersonSchema, claimed: Type.Boolean() }), ...errorResponses },
@@ -230,7 +305,11 @@ export function accessCodePublicRoutes(deps: Deps): FastifyPluginAsyncTypebox {
       },
       async (request, reply) => {
         const currentSessionHash = currentSessionHashOf(request);
-        const redeemed = await redeemAccessCode(deps, { ...request.body, client: clientOf(request), currentSessionHash });
+        const redeemed = await redeemAccessCode(deps, {
+          ...request.body,
+          client: clientOf(request),
+          currentSessionHash,
+        });
         const now = deps.clock.now();
         setSessionCookie(reply, deps.config, redeemed.session, now);
         reply.header('Cache-Control', NO_STORE);

@@ -94,21 +94,39 @@ describe.each(DIALECTS)('access-code rules (%s)', (dialect) => {
       expect(second.code).not.toBe(first.code);
 
       await expectAppError(checkAccessCode(deps, { code: first.code, client: client() }), 'code_unusable');
-      await expectAppError(redeemAccessCode(deps, { code: first.code, username: 'sam', password: PASSWORD, client: client() }), 'code_unusable');
-      expect(await checkAccessCode(deps, { code: second.code, client: client() })).toEqual({ username: 'sam', claim: true });
+      await expectAppError(
+        redeemAccessCode(deps, { code: first.code, username: 'sam', password: PASSWORD, client: client() }),
+        'code_unusable',
+      );
+      expect(await checkAccessCode(deps, { code: second.code, client: client() })).toEqual({
+        username: 'sam',
+        claim: true,
+      });
 
       const issued = await auditRows(deps.db, { action: 'access_code.issued', personId: person.id });
       expect(issued.map((row) => JSON.parse(row.details).replaced)).toEqual([0, 1]);
-      const replacedRows = await deps.db.selectFrom('access_codes').select('replaced_at').where('person_id', '=', person.id).where('replaced_at', 'is not', null).execute();
+      const replacedRows = await deps.db
+        .selectFrom('access_codes')
+        .select('replaced_at')
+        .where('person_id', '=', person.id)
+        .where('replaced_at', 'is not', null)
+        .execute();
       expect(replacedRows).toEqual([{ replaced_at: context.clock.now() }]);
     });
 
     it('the database itself refuses a second open code for a person (partial unique index)', async () => {
       const person = await addPerson(deps, { name: 'Sam Ek', username: 'sam' });
       await issueAccessCode(deps, { personId: person.id, actor: ADMIN });
-      const row = await deps.db.selectFrom('access_codes').selectAll().where('person_id', '=', person.id).executeTakeFirstOrThrow();
+      const row = await deps.db
+        .selectFrom('access_codes')
+        .selectAll()
+        .where('person_id', '=', person.id)
+        .executeTakeFirstOrThrow();
       await expect(
-        deps.db.insertInto('access_codes').values({ ...row, id: '00000000-0000-7000-8000-0000000000ff', code_hash: 'another-hash' }).execute(),
+        deps.db
+          .insertInto('access_codes')
+          .values({ ...row, id: '00000000-0000-7000-8000-0000000000ff', code_hash: 'another-hash' })
+          .execute(),
       ).rejects.toThrow();
       expect(await openCodeCount(deps.db, person.id)).toBe(1);
     });
@@ -123,7 +141,10 @@ describe.each(DIALECTS)('access-code rules (%s)', (dialect) => {
       expect(await openCodeCount(deps.db, person.id)).toBe(1);
       const rows = await deps.db.selectFrom('access_codes').select('id').where('person_id', '=', person.id).execute();
       expect(rows).toHaveLength(1);
-      expect(await checkAccessCode(deps, { code: first.code, client: client() })).toEqual({ username: 'sam', claim: true });
+      expect(await checkAccessCode(deps, { code: first.code, client: client() })).toEqual({
+        username: 'sam',
+        claim: true,
+      });
       expect((await getAccessCodeStatus(deps, person.id))!.state).toBe('active');
     });
 
@@ -131,7 +152,10 @@ describe.each(DIALECTS)('access-code rules (%s)', (dialect) => {
       const person = await addPerson(deps, { name: 'Gone Away', employeeId: 'E1' });
       await deactivatePerson(deps, person.id, ADMIN);
       await expectAppError(issueAccessCode(deps, { personId: person.id, actor: ADMIN }), 'person_deactivated');
-      await expectAppError(issueAccessCode(deps, { personId: '00000000-0000-7000-8000-00000000abcd', actor: ADMIN }), 'not_found');
+      await expectAppError(
+        issueAccessCode(deps, { personId: '00000000-0000-7000-8000-00000000abcd', actor: ADMIN }),
+        'not_found',
+      );
     });
   });
 
@@ -143,12 +167,18 @@ describe.each(DIALECTS)('access-code rules (%s)', (dialect) => {
       expect(issued.expiresAt).toBe(issuedAt + 90 * DAY);
 
       context.clock.set(issuedAt + 90 * DAY - 1);
-      expect(await checkAccessCode(deps, { code: issued.code, client: client() })).toEqual({ username: 'ninety', claim: true });
+      expect(await checkAccessCode(deps, { code: issued.code, client: client() })).toEqual({
+        username: 'ninety',
+        claim: true,
+      });
       expect((await getAccessCodeStatus(deps, person.id))!.state).toBe('active');
 
       context.clock.advance(1);
       await expectAppError(checkAccessCode(deps, { code: issued.code, client: client() }), 'code_unusable');
-      await expectAppError(redeemAccessCode(deps, { code: issued.code, username: 'ninety', password: PASSWORD, client: client() }), 'code_unusable');
+      await expectAppError(
+        redeemAccessCode(deps, { code: issued.code, username: 'ninety', password: PASSWORD, client: client() }),
+        'code_unusable',
+      );
       expect((await getAccessCodeStatus(deps, person.id))!.state).toBe('expired');
       const failed = await auditRows(deps.db, { action: 'access_code.failed', personId: person.id });
       expect(failed.map((row) => JSON.parse(row.details).reason)).toEqual(['expired', 'expired']);
@@ -159,13 +189,20 @@ describe.each(DIALECTS)('access-code rules (%s)', (dialect) => {
       const issuedAt = context.clock.now();
       const issued = await issueAccessCode(deps, { personId: person.id, actor: ADMIN });
       context.clock.set(issuedAt + 90 * DAY - 1);
-      const redeemed = await redeemAccessCode(deps, { code: issued.code, username: 'lastminute', password: PASSWORD, client: client() });
+      const redeemed = await redeemAccessCode(deps, {
+        code: issued.code,
+        username: 'lastminute',
+        password: PASSWORD,
+        client: client(),
+      });
       expect(redeemed.person.status).toBe('active');
     });
 
     it('the org’s shorter defaults apply to claim codes and recovery codes separately', async () => {
       await context.close();
-      context = await createTestContext(dialect, { env: { KEYSLIP_CODE_DAYS_CLAIM: '14', KEYSLIP_CODE_DAYS_RECOVERY: '2' } });
+      context = await createTestContext(dialect, {
+        env: { KEYSLIP_CODE_DAYS_CLAIM: '14', KEYSLIP_CODE_DAYS_RECOVERY: '2' },
+      });
       deps = context.deps;
       const now = context.clock.now();
       const unclaimed = await addPerson(deps, { name: 'New Starter', username: 'newstarter' });
@@ -179,9 +216,16 @@ describe.each(DIALECTS)('access-code rules (%s)', (dialect) => {
       expect((await getAccessCodeStatus(deps, activeId))!.kind).toBe('recovery');
 
       // Longer than the recovery default is refused; within it is fine.
-      await expectAppError(issueAccessCode(deps, { personId: activeId, actor: ADMIN, lifetimeHours: 49 }), 'validation_failed');
-      expect((await issueAccessCode(deps, { personId: activeId, actor: ADMIN, lifetimeHours: 48 })).expiresAt).toBe(now + 48 * HOUR);
-      expect((await issueAccessCode(deps, { personId: unclaimed.id, actor: ADMIN, lifetimeHours: 14 * 24 })).expiresAt).toBe(now + 14 * DAY);
+      await expectAppError(
+        issueAccessCode(deps, { personId: activeId, actor: ADMIN, lifetimeHours: 49 }),
+        'validation_failed',
+      );
+      expect((await issueAccessCode(deps, { personId: activeId, actor: ADMIN, lifetimeHours: 48 })).expiresAt).toBe(
+        now + 48 * HOUR,
+      );
+      expect(
+        (await issueAccessCode(deps, { personId: unclaimed.id, actor: ADMIN, lifetimeHours: 14 * 24 })).expiresAt,
+      ).toBe(now + 14 * DAY);
 
       // The 2-day recovery code expires after 2 days, not 14.
       const fresh = await issueAccessCode(deps, { personId: activeId, actor: ADMIN });
@@ -199,10 +243,19 @@ describe.each(DIALECTS)('access-code rules (%s)', (dialect) => {
       context.clock.advance(1);
       await expectAppError(checkAccessCode(deps, { code: issued.code, client: client() }), 'code_unusable');
 
-      const tooLong = await expectAppError(issueAccessCode(deps, { personId: person.id, actor: ADMIN, lifetimeHours: 90 * 24 + 1 }), 'validation_failed');
+      const tooLong = await expectAppError(
+        issueAccessCode(deps, { personId: person.id, actor: ADMIN, lifetimeHours: 90 * 24 + 1 }),
+        'validation_failed',
+      );
       expect(tooLong.status).toBe(400);
-      for (const bad of [0, -1, 1.5]) await expectAppError(issueAccessCode(deps, { personId: person.id, actor: ADMIN, lifetimeHours: bad }), 'validation_failed');
-      expect((await issueAccessCode(deps, { personId: person.id, actor: ADMIN, lifetimeHours: 90 * 24 })).expiresAt).toBe(context.clock.now() + 90 * DAY);
+      for (const bad of [0, -1, 1.5])
+        await expectAppError(
+          issueAccessCode(deps, { personId: person.id, actor: ADMIN, lifetimeHours: bad }),
+          'validation_failed',
+        );
+      expect(
+        (await issueAccessCode(deps, { personId: person.id, actor: ADMIN, lifetimeHours: 90 * 24 })).expiresAt,
+      ).toBe(context.clock.now() + 90 * DAY);
     });
   });
 
@@ -210,10 +263,22 @@ describe.each(DIALECTS)('access-code rules (%s)', (dialect) => {
     it('a code redeems once; the second time it is refused and audited', async () => {
       const person = await addPerson(deps, { name: 'Once Only', username: 'onceonly' });
       const { code } = await issueAccessCode(deps, { personId: person.id, actor: ADMIN });
-      const redeemed = await redeemAccessCode(deps, { code, username: 'onceonly', password: PASSWORD, client: client() });
+      const redeemed = await redeemAccessCode(deps, {
+        code,
+        username: 'onceonly',
+        password: PASSWORD,
+        client: client(),
+      });
       expect(redeemed.claimed).toBe(true);
-      await expectAppError(redeemAccessCode(deps, { code, username: 'onceonly', password: OTHER_PASSWORD, client: client() }), 'code_unusable');
-      const row = await deps.db.selectFrom('people').select('password_hash').where('id', '=', person.id).executeTakeFirstOrThrow();
+      await expectAppError(
+        redeemAccessCode(deps, { code, username: 'onceonly', password: OTHER_PASSWORD, client: client() }),
+        'code_unusable',
+      );
+      const row = await deps.db
+        .selectFrom('people')
+        .select('password_hash')
+        .where('id', '=', person.id)
+        .executeTakeFirstOrThrow();
       expect(await verifyPassword(row.password_hash!, PASSWORD)).toBe(true);
       expect(await verifyPassword(row.password_hash!, OTHER_PASSWORD)).toBe(false);
       const failed = await auditRows(deps.db, { action: 'access_code.failed', personId: person.id });
@@ -225,7 +290,10 @@ describe.each(DIALECTS)('access-code rules (%s)', (dialect) => {
       const { code } = await issueAccessCode(deps, { personId: person.id, actor: ADMIN });
       expect(await deactivateAccessCode(deps, { personId: person.id, actor: ADMIN })).toBe('deactivated');
       await expectAppError(checkAccessCode(deps, { code, client: client() }), 'code_unusable');
-      await expectAppError(redeemAccessCode(deps, { code, username: 'lostslip', password: PASSWORD, client: client() }), 'code_unusable');
+      await expectAppError(
+        redeemAccessCode(deps, { code, username: 'lostslip', password: PASSWORD, client: client() }),
+        'code_unusable',
+      );
       const status = await getAccessCodeStatus(deps, person.id);
       expect(status!.state).toBe('deactivated');
       expect(status!.deactivatedAt).toBe(new Date(context.clock.now()).toISOString());
@@ -245,7 +313,14 @@ describe.each(DIALECTS)('access-code rules (%s)', (dialect) => {
 
   it('code states as admins see them: none, active with expiry, used, deactivated, replaced, expired', async () => {
     const person = await addPerson(deps, { name: 'State Full', username: 'statefull' });
-    expect(await getAccessCodeStatus(deps, person.id)).toEqual({ state: 'none', kind: null, createdAt: null, expiresAt: null, usedAt: null, deactivatedAt: null });
+    expect(await getAccessCodeStatus(deps, person.id)).toEqual({
+      state: 'none',
+      kind: null,
+      createdAt: null,
+      expiresAt: null,
+      usedAt: null,
+      deactivatedAt: null,
+    });
     expect(await getAccessCodeStatus(deps, '00000000-0000-7000-8000-00000000abcd')).toBeNull();
 
     const issuedAt = context.clock.now();
@@ -261,7 +336,12 @@ describe.each(DIALECTS)('access-code rules (%s)', (dialect) => {
 
     context.clock.advance(MINUTE);
     await issueAccessCode(deps, { personId: person.id, actor: ADMIN });
-    const firstRow = await deps.db.selectFrom('access_codes').selectAll().where('person_id', '=', person.id).orderBy('created_at').executeTakeFirstOrThrow();
+    const firstRow = await deps.db
+      .selectFrom('access_codes')
+      .selectAll()
+      .where('person_id', '=', person.id)
+      .orderBy('created_at')
+      .executeTakeFirstOrThrow();
     expect(firstRow.replaced_at).toBe(context.clock.now());
     await expectAppError(checkAccessCode(deps, { code: first.code, client: client() }), 'code_unusable');
     const replacedAudit = await auditRows(deps.db, { action: 'access_code.failed', personId: person.id });
@@ -293,7 +373,10 @@ describe.each(DIALECTS)('access-code rules (%s)', (dialect) => {
     await issueAccessCode(deps, { personId: person.id, actor: ADMIN });
     context.clock.advance(-5 * MINUTE);
     const second = await issueAccessCode(deps, { personId: person.id, actor: ADMIN });
-    expect(await checkAccessCode(deps, { code: second.code, client: client() })).toEqual({ username: 'clockskew', claim: true });
+    expect(await checkAccessCode(deps, { code: second.code, client: client() })).toEqual({
+      username: 'clockskew',
+      claim: true,
+    });
     const status = await getAccessCodeStatus(deps, person.id);
     expect(status!.state).toBe('active');
     expect(status!.expiresAt).toBe(new Date(second.expiresAt).toISOString());
@@ -307,10 +390,17 @@ describe.each(DIALECTS)('access-code rules (%s)', (dialect) => {
       await deps.db.updateTable('people').set({ status: 'deactivated' }).where('id', '=', person.id).execute();
       expect(await openCodeCount(deps.db, person.id)).toBe(1);
       await expectAppError(checkAccessCode(deps, { code, client: client() }), 'code_unusable');
-      await expectAppError(redeemAccessCode(deps, { code, username: 'leftcompany', password: PASSWORD, client: client() }), 'code_unusable');
+      await expectAppError(
+        redeemAccessCode(deps, { code, username: 'leftcompany', password: PASSWORD, client: client() }),
+        'code_unusable',
+      );
       const failed = await auditRows(deps.db, { action: 'access_code.failed', personId: person.id });
       expect(failed.map((r) => JSON.parse(r.details).reason)).toEqual(['person_deactivated', 'person_deactivated']);
-      const row = await deps.db.selectFrom('people').select(['password_hash', 'status']).where('id', '=', person.id).executeTakeFirstOrThrow();
+      const row = await deps.db
+        .selectFrom('people')
+        .select(['password_hash', 'status'])
+        .where('id', '=', person.id)
+        .executeTakeFirstOrThrow();
       expect(row).toEqual({ password_hash: null, status: 'deactivated' });
     });
 
@@ -338,7 +428,11 @@ describe.each(DIALECTS)('access-code rules (%s)', (dialect) => {
       const restore = await failAuditInserts(context, 'person.deactivated');
       await expect(deactivatePerson(deps, personId, ADMIN)).rejects.toThrow();
       await restore();
-      const row = await deps.db.selectFrom('people').select(['status', 'code_state']).where('id', '=', personId).executeTakeFirstOrThrow();
+      const row = await deps.db
+        .selectFrom('people')
+        .select(['status', 'code_state'])
+        .where('id', '=', personId)
+        .executeTakeFirstOrThrow();
       expect(row).toEqual({ status: 'active', code_state: 'active' });
       expect(await sessionCount(deps.db, personId)).toBe(1);
       expect(await openCodeCount(deps.db, personId)).toBe(1);
@@ -350,7 +444,10 @@ describe.each(DIALECTS)('access-code rules (%s)', (dialect) => {
     const seen: { code: string; message: string; status: number }[] = [];
     const refuse = async (code: string, username: string): Promise<void> => {
       // One attempt at a time: both started at once, the second could reject before it is awaited.
-      for (const attempt of [() => checkAccessCode(deps, { code, client: client() }), () => redeemAccessCode(deps, { code, username, password: PASSWORD, client: client() })]) {
+      for (const attempt of [
+        () => checkAccessCode(deps, { code, client: client() }),
+        () => redeemAccessCode(deps, { code, username, password: PASSWORD, client: client() }),
+      ]) {
         const error = await expectAppError(attempt(), 'code_unusable');
         seen.push({ code: error.code, message: error.message, status: error.status });
       }
@@ -376,8 +473,11 @@ describe.each(DIALECTS)('access-code rules (%s)', (dialect) => {
     await refuse(expired.code, 'person.a');
 
     expect(seen).toHaveLength(12);
-    for (const error of seen) expect(error).toEqual({ code: 'code_unusable', message: ERRORS.code_unusable.en, status: 400 });
-    const reasons = (await auditRows(deps.db, { action: 'access_code.failed' })).map((r) => JSON.parse(r.details).reason);
+    for (const error of seen)
+      expect(error).toEqual({ code: 'code_unusable', message: ERRORS.code_unusable.en, status: 400 });
+    const reasons = (await auditRows(deps.db, { action: 'access_code.failed' })).map(
+      (r) => JSON.parse(r.details).reason,
+    );
     expect(new Set(reasons)).toEqual(new Set(['malformed', 'unknown', 'used', 'replaced', 'deactivated', 'expired']));
   });
 
@@ -385,10 +485,24 @@ describe.each(DIALECTS)('access-code rules (%s)', (dialect) => {
     const personId = await activePerson('confirmer');
     const { code } = await issueAccessCode(deps, { personId, actor: ADMIN });
     expect(await checkAccessCode(deps, { code, client: client() })).toEqual({ username: 'confirmer', claim: false });
-    await expectAppError(redeemAccessCode(deps, { code, username: 'someone.else', password: OTHER_PASSWORD, client: client() }), 'username_mismatch');
-    await expectAppError(redeemAccessCode(deps, { code, username: 'confirmer', password: 'short', client: client() }), 'weak_password');
-    await expectAppError(redeemAccessCode(deps, { code, username: 'confirmer', password: 'my confirmer password', client: client() }), 'weak_password');
-    const redeemed = await redeemAccessCode(deps, { code, username: 'CONFIRMER', password: OTHER_PASSWORD, client: client() });
+    await expectAppError(
+      redeemAccessCode(deps, { code, username: 'someone.else', password: OTHER_PASSWORD, client: client() }),
+      'username_mismatch',
+    );
+    await expectAppError(
+      redeemAccessCode(deps, { code, username: 'confirmer', password: 'short', client: client() }),
+      'weak_password',
+    );
+    await expectAppError(
+      redeemAccessCode(deps, { code, username: 'confirmer', password: 'my confirmer password', client: client() }),
+      'weak_password',
+    );
+    const redeemed = await redeemAccessCode(deps, {
+      code,
+      username: 'CONFIRMER',
+      password: OTHER_PASSWORD,
+      client: client(),
+    });
     expect(redeemed.claimed).toBe(false);
     expect(await verifyPassword(redeemed.person.password_hash!, OTHER_PASSWORD)).toBe(true);
   });
@@ -398,7 +512,12 @@ describe.each(DIALECTS)('access-code rules (%s)', (dialect) => {
     await signIn(deps, { login: 'sessions', password: PASSWORD, client: client() });
     expect(await sessionCount(deps.db, personId)).toBe(2);
     const { code } = await issueAccessCode(deps, { personId, actor: ADMIN });
-    const redeemed = await redeemAccessCode(deps, { code, username: 'sessions', password: OTHER_PASSWORD, client: client() });
+    const redeemed = await redeemAccessCode(deps, {
+      code,
+      username: 'sessions',
+      password: OTHER_PASSWORD,
+      client: client(),
+    });
     const left = await deps.db.selectFrom('sessions').select('id_hash').where('person_id', '=', personId).execute();
     expect(left).toEqual([{ id_hash: redeemed.session.idHash }]);
     const [event] = (await auditRows(deps.db, { action: 'access_code.redeemed', personId })).slice(-1);
@@ -410,13 +529,40 @@ describe.each(DIALECTS)('access-code rules (%s)', (dialect) => {
     const person = await addPerson(deps, { name: 'No Username', employeeId: 'E77' });
     const { code } = await issueAccessCode(deps, { personId: person.id, actor: ADMIN });
     expect(await checkAccessCode(deps, { code, client: client() })).toEqual({ username: null, claim: true });
-    expect(await checkUsernameAvailable(deps, { code, username: 'taken', client: client() })).toEqual({ available: false, valid: true });
-    expect(await checkUsernameAvailable(deps, { code, username: 'Fresh.Name', client: client() })).toEqual({ available: true, valid: true });
-    expect(await checkUsernameAvailable(deps, { code, username: 'x', client: client() })).toEqual({ available: false, valid: false });
-    await expectAppError(checkUsernameAvailable(deps, { code: formatAccessCode(generateAccessCode()), username: 'taken', client: client() }), 'code_unusable');
-    await expectAppError(redeemAccessCode(deps, { code, username: 'taken', password: PASSWORD, client: client() }), 'username_taken');
-    await expectAppError(redeemAccessCode(deps, { code, username: '!!', password: PASSWORD, client: client() }), 'validation_failed');
-    const redeemed = await redeemAccessCode(deps, { code, username: 'Fresh.Name', password: PASSWORD, client: client() });
+    expect(await checkUsernameAvailable(deps, { code, username: 'taken', client: client() })).toEqual({
+      available: false,
+      valid: true,
+    });
+    expect(await checkUsernameAvailable(deps, { code, username: 'Fresh.Name', client: client() })).toEqual({
+      available: true,
+      valid: true,
+    });
+    expect(await checkUsernameAvailable(deps, { code, username: 'x', client: client() })).toEqual({
+      available: false,
+      valid: false,
+    });
+    await expectAppError(
+      checkUsernameAvailable(deps, {
+        code: formatAccessCode(generateAccessCode()),
+        username: 'taken',
+        client: client(),
+      }),
+      'code_unusable',
+    );
+    await expectAppError(
+      redeemAccessCode(deps, { code, username: 'taken', password: PASSWORD, client: client() }),
+      'username_taken',
+    );
+    await expectAppError(
+      redeemAccessCode(deps, { code, username: '!!', password: PASSWORD, client: client() }),
+      'validation_failed',
+    );
+    const redeemed = await redeemAccessCode(deps, {
+      code,
+      username: 'Fresh.Name',
+      password: PASSWORD,
+      client: client(),
+    });
     expect(redeemed.person.username).toBe('fresh.name');
     expect(redeemed.person.status).toBe('active');
   });
@@ -432,25 +578,62 @@ describe.each(DIALECTS)('access-code rules (%s)', (dialect) => {
     context.clock.advance(MINUTE);
     const typo = `${second.code.slice(0, -1)}${second.code.endsWith('B') ? 'C' : 'B'}`;
     await expectAppError(checkAccessCode(deps, { code: typo, client: client('203.0.113.5') }), 'code_unusable');
-    await expectAppError(redeemAccessCode(deps, { code: first.code, username: 'auditme', password: PASSWORD, client: client('203.0.113.5') }), 'code_unusable');
+    await expectAppError(
+      redeemAccessCode(deps, {
+        code: first.code,
+        username: 'auditme',
+        password: PASSWORD,
+        client: client('203.0.113.5'),
+      }),
+      'code_unusable',
+    );
     context.clock.advance(MINUTE);
     const redeemedAt = context.clock.now();
-    await redeemAccessCode(deps, { code: second.code.toLowerCase(), username: 'auditme', password: PASSWORD, client: client('203.0.113.6') });
+    await redeemAccessCode(deps, {
+      code: second.code.toLowerCase(),
+      username: 'auditme',
+      password: PASSWORD,
+      client: client('203.0.113.6'),
+    });
 
     const rows = await auditRows(deps.db);
     const byAction = (action: string) => rows.filter((row) => row.action === action);
     const [issued1, issued2] = byAction('access_code.issued');
-    expect(issued1).toMatchObject({ actor_id: ADMIN.id, actor_label: 'boss', person_id: person.id, at: issuedAt, ip: '198.51.100.7' });
-    expect(issued2).toMatchObject({ actor_id: null, actor_label: 'cli', person_id: person.id, at: issuedAt + 2 * MINUTE });
-    expect(byAction('access_code.deactivated')).toEqual([expect.objectContaining({ actor_id: ADMIN.id, person_id: person.id, at: issuedAt + MINUTE })]);
+    expect(issued1).toMatchObject({
+      actor_id: ADMIN.id,
+      actor_label: 'boss',
+      person_id: person.id,
+      at: issuedAt,
+      ip: '198.51.100.7',
+    });
+    expect(issued2).toMatchObject({
+      actor_id: null,
+      actor_label: 'cli',
+      person_id: person.id,
+      at: issuedAt + 2 * MINUTE,
+    });
+    expect(byAction('access_code.deactivated')).toEqual([
+      expect.objectContaining({ actor_id: ADMIN.id, person_id: person.id, at: issuedAt + MINUTE }),
+    ]);
     const failed = byAction('access_code.failed');
     expect(failed).toHaveLength(2);
-    expect(failed[0]).toMatchObject({ actor_label: 'anonymous', person_id: null, ip: '203.0.113.5', at: issuedAt + 3 * MINUTE });
+    expect(failed[0]).toMatchObject({
+      actor_label: 'anonymous',
+      person_id: null,
+      ip: '203.0.113.5',
+      at: issuedAt + 3 * MINUTE,
+    });
     expect(JSON.parse(failed[0]!.details).reason).toBe('unknown');
     expect(failed[1]).toMatchObject({ person_id: person.id, ip: '203.0.113.5' });
     expect(JSON.parse(failed[1]!.details).reason).toBe('deactivated');
     expect(byAction('access_code.redeemed')).toEqual([
-      expect.objectContaining({ actor_id: person.id, actor_label: 'auditme', person_id: person.id, at: redeemedAt, ip: '203.0.113.6' }),
+      expect.objectContaining({
+        actor_id: person.id,
+        actor_label: 'auditme',
+        person_id: person.id,
+        at: redeemedAt,
+        ip: '203.0.113.6',
+      }),
     ]);
     expect(byAction('person.claimed')).toHaveLength(1);
 

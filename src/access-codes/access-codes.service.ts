@@ -17,7 +17,13 @@ import { describeProblem, type FieldProblem } from '../problems.js';
 import { recordAuditEvent, type Actor } from '../audit/audit.js';
 import { DAY, HOUR, MINUTE } from '../lib/clock.js';
 import { newId } from '../lib/id.js';
-import { countCodeFailure, countCodeFailureSpike, countCodesIssued, countRateLimited, countRedemption } from '../lib/metrics.js';
+import {
+  countCodeFailure,
+  countCodeFailureSpike,
+  countCodesIssued,
+  countRateLimited,
+  countRedemption,
+} from '../lib/metrics.js';
 import { normaliseUsername } from '../people/person.js';
 import { findPersonById, findPersonByUsername, lockPerson, setRedeemedCredentials } from '../people/people.store.js';
 import {
@@ -64,7 +70,11 @@ export function maxLifetimeMs(deps: Pick<Deps, 'config'>, person: Pick<PeopleTab
 }
 
 /** The lifetime asked for (in hours), checked against the maximum; the maximum when none is asked. */
-export function lifetimeFor(deps: Pick<Deps, 'config'>, person: Pick<PeopleTable, 'status'>, lifetimeHours: number | undefined): number {
+export function lifetimeFor(
+  deps: Pick<Deps, 'config'>,
+  person: Pick<PeopleTable, 'status'>,
+  lifetimeHours: number | undefined,
+): number {
   const max = maxLifetimeMs(deps, person);
   if (lifetimeHours === undefined) return max;
   if (!Number.isInteger(lifetimeHours) || lifetimeHours < 1 || lifetimeHours * HOUR > max) {
@@ -90,7 +100,13 @@ export interface IssuedAccessCode {
 export function newAccessCodeRow(
   deps: Pick<Deps, 'keyring'>,
   person: Pick<PeopleTable, 'id' | 'status'>,
-  options: { now: number; lifetimeMs: number; issuedBy: string | null; batchId: string | null; codeEncrypted?: (code: string) => string },
+  options: {
+    now: number;
+    lifetimeMs: number;
+    issuedBy: string | null;
+    batchId: string | null;
+    codeEncrypted?: (code: string) => string;
+  },
 ): { row: AccessCodesTable; code: string } {
   const code = generateAccessCode();
   const key = deps.keyring.current;
@@ -163,7 +179,10 @@ export async function issueAccessCodeIn(
 }
 
 /** R6: deactivates a person's unused code; null when they have none. */
-export async function deactivateAccessCode(deps: Deps, options: { personId: string; actor: Actor }): Promise<'deactivated' | null> {
+export async function deactivateAccessCode(
+  deps: Deps,
+  options: { personId: string; actor: Actor },
+): Promise<'deactivated' | null> {
   const now = deps.clock.now();
   return deps.db.transaction().execute((trx) => deactivateAccessCodeIn(trx, { ...options, now }));
 }
@@ -207,7 +226,8 @@ export interface AccessCodeStatus {
 export async function getAccessCodeStatus(deps: Deps, personId: string): Promise<AccessCodeStatus | null> {
   if (!(await findPersonById(deps.db, personId))) return null;
   const code = await findLatestAccessCode(deps.db, personId);
-  const iso = (ms: number | null | undefined): string | null => (ms === null || ms === undefined ? null : new Date(ms).toISOString());
+  const iso = (ms: number | null | undefined): string | null =>
+    ms === null || ms === undefined ? null : new Date(ms).toISOString();
   return {
     state: accessCodeStateOf(code, deps.clock.now()),
     kind: code?.kind ?? null,
@@ -221,7 +241,9 @@ export async function getAccessCodeStatus(deps: Deps, personId: string): Promise
 // ---------------------------------------------------------------------------------------------
 // Redemption (SPEC §3)
 
-type Found = { ok: true; code: AccessCodesTable; person: PeopleTable } | { ok: false; reason: string; personId: string | null };
+type Found =
+  | { ok: true; code: AccessCodesTable; person: PeopleTable }
+  | { ok: false; reason: string; personId: string | null };
 
 function codeWindow(deps: Deps): Window {
   return { size: deps.config.rateWindowMinutes * MINUTE, limit: deps.config.rateCodeFailures };
@@ -311,7 +333,8 @@ async function findUsableCode(deps: Deps, db: Db, input: string, now: number): P
   const state = accessCodeStateOf(code, now);
   if (state !== 'active') return { ok: false, reason: state, personId: code.person_id };
   const person = await findPersonById(db, code.person_id);
-  if (!person || person.status === 'deactivated') return { ok: false, reason: 'person_deactivated', personId: code.person_id };
+  if (!person || person.status === 'deactivated')
+    return { ok: false, reason: 'person_deactivated', personId: code.person_id };
   return { ok: true, code, person };
 }
 
@@ -321,7 +344,10 @@ export interface CheckedAccessCode {
   claim: boolean;
 }
 
-export async function checkAccessCode(deps: Deps, input: { code: string; client: SessionMeta }): Promise<CheckedAccessCode> {
+export async function checkAccessCode(
+  deps: Deps,
+  input: { code: string; client: SessionMeta },
+): Promise<CheckedAccessCode> {
   const now = deps.clock.now();
   const slot = await reserveCodeAttempt(deps, input.client, now);
   const found = await findUsableCode(deps, deps.db, input.code, now);
@@ -334,13 +360,17 @@ export async function checkAccessCode(deps: Deps, input: { code: string; client:
  * Whether a username is free, answered only inside a flow opened by a valid code that belongs
  * to a person without a username, so it cannot be used to list usernames.
  */
-export async function checkUsernameAvailable(deps: Deps, input: { code: string; username: string; client: SessionMeta }): Promise<{ available: boolean; valid: boolean }> {
+export async function checkUsernameAvailable(
+  deps: Deps,
+  input: { code: string; username: string; client: SessionMeta },
+): Promise<{ available: boolean; valid: boolean }> {
   const now = deps.clock.now();
   const slot = await reserveCodeAttempt(deps, input.client, now);
   const found = await findUsableCode(deps, deps.db, input.code, now);
   if (!found.ok) return failAttempt(deps, input.client, found.reason, found.personId, now, slot);
   await releaseAttempt(deps.db, slot);
-  if (found.person.username !== null) throw new AppError('forbidden', { message: 'This account already has a username.' });
+  if (found.person.username !== null)
+    throw new AppError('forbidden', { message: 'This account already has a username.' });
   await countUsernameProbe(deps, input.client, now);
   const username = normaliseUsername(input.username);
   if (username === null) return { available: false, valid: false };
@@ -451,13 +481,21 @@ async function redeemUsableCode(
         details: { codeId: code.id, kind: code.kind, sessionsEnded: ended },
         at: now,
       });
-      if (claimed) await recordAuditEvent(trx, { action: 'person.claimed', actor, personId: person.id, details: { username }, at: now });
+      if (claimed)
+        await recordAuditEvent(trx, {
+          action: 'person.claimed',
+          actor,
+          personId: person.id,
+          details: { username },
+          at: now,
+        });
       const updated = await findPersonById(trx, person.id);
       if (!updated) throw new Error('the person redeeming a code vanished inside the transaction');
       return { person: updated, session, claimed };
     });
   } catch (error) {
-    if (uniqueViolationColumn(error) === 'username') throw new AppError('username_taken', { fields: [{ field: 'username', code: 'username_taken' }] });
+    if (uniqueViolationColumn(error) === 'username')
+      throw new AppError('username_taken', { fields: [{ field: 'username', code: 'username_taken' }] });
     throw error;
   }
 }

@@ -44,7 +44,11 @@ export async function insertAccessCode(db: Db, row: AccessCodesTable): Promise<v
 
 /** Many codes at once (a bulk issue), in multi-row inserts under the databases' parameter limits. */
 export async function insertAccessCodes(db: Db, rows: readonly AccessCodesTable[]): Promise<void> {
-  for (let i = 0; i < rows.length; i += 500) await db.insertInto('access_codes').values(rows.slice(i, i + 500)).execute();
+  for (let i = 0; i < rows.length; i += 500)
+    await db
+      .insertInto('access_codes')
+      .values(rows.slice(i, i + 500))
+      .execute();
 }
 
 /** R3: marks every open code of these people replaced; returns how many it replaced. */

@@ -29,29 +29,49 @@ export function codesCsv(items: AsyncIterable<BatchItem>): Readable {
   return Readable.from(
     (async function* () {
       yield csvRow(['name', 'username', 'code', 'expiresAt']);
-      for await (const item of items) yield csvRow([item.name, item.username ?? '', item.code, new Date(item.expiresAt).toISOString()]);
+      for await (const item of items)
+        yield csvRow([item.name, item.username ?? '', item.code, new Date(item.expiresAt).toISOString()]);
     })(),
   );
 }
 
 export function codesPdf(deps: Deps, items: AsyncIterable<BatchItem>, locale: 'en' | 'sv'): Readable {
   const out = new PassThrough();
-  renderSlipsPdf(items, { locale, accessCodeUrl: deps.config.accessCodeUrl, fallbackFont: deps.config.pdfFallbackFont }, out).catch((error: unknown) => out.destroy(error as Error));
+  renderSlipsPdf(
+    items,
+    { locale, accessCodeUrl: deps.config.accessCodeUrl, fallbackFont: deps.config.pdfFallbackFont },
+    out,
+  ).catch((error: unknown) => out.destroy(error as Error));
   return out;
 }
 
 /** Sends a batch's codes in the format asked for; the codes leave the server only here. */
-export async function sendBatch(deps: Deps, request: FastifyRequest, reply: FastifyReply, batch: Batch, locale: 'en' | 'sv'): Promise<FastifyReply> {
+export async function sendBatch(
+  deps: Deps,
+  request: FastifyRequest,
+  reply: FastifyReply,
+  batch: Batch,
+  locale: 'en' | 'sv',
+): Promise<FastifyReply> {
   const format = codesFormat(request);
-  reply.header('Cache-Control', 'no-store').header('Keyslip-Batch-Id', batch.id).header('Location', `/api/v1/batches/${batch.id}`);
+  reply
+    .header('Cache-Control', 'no-store')
+    .header('Keyslip-Batch-Id', batch.id)
+    .header('Location', `/api/v1/batches/${batch.id}`);
   if (!batch.downloadable) throw new AppError('batch_expired');
   const items = readBatchCodes(deps, batch.id);
   const stamp = batch.createdAt.slice(0, 16).replace(/[:T]/g, '-');
   if (format === 'csv') {
-    return reply.type('text/csv; charset=utf-8').header('Content-Disposition', `attachment; filename="keyslip-codes-${stamp}.csv"`).send(codesCsv(items));
+    return reply
+      .type('text/csv; charset=utf-8')
+      .header('Content-Disposition', `attachment; filename="keyslip-codes-${stamp}.csv"`)
+      .send(codesCsv(items));
   }
   if (format === 'pdf') {
-    return reply.type('application/pdf').header('Content-Disposition', `attachment; filename="keyslip-slips-${stamp}.pdf"`).send(codesPdf(deps, items, locale));
+    return reply
+      .type('application/pdf')
+      .header('Content-Disposition', `attachment; filename="keyslip-slips-${stamp}.pdf"`)
+      .send(codesPdf(deps, items, locale));
   }
   const list: { id: string; name: string; username: string | null; code: string; expiresAt: string }[] = [];
   for await (const item of items) list.push({ ...item, expiresAt: new Date(item.expiresAt).toISOString() });

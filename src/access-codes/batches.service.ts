@@ -59,7 +59,9 @@ function toBatch(row: BatchesTable, now: number): Batch {
 }
 
 function requestHash(filter: PeopleFilter, lifetimeHours: number | undefined): string {
-  return createHash('sha256').update(JSON.stringify({ filter, lifetimeHours: lifetimeHours ?? null })).digest('base64url');
+  return createHash('sha256')
+    .update(JSON.stringify({ filter, lifetimeHours: lifetimeHours ?? null }))
+    .digest('base64url');
 }
 
 /**
@@ -67,7 +69,11 @@ function requestHash(filter: PeopleFilter, lifetimeHours: number | undefined): s
  * unclaimed, recovery codes for the others, each with its own maximum): refused here, before the
  * transaction, rather than half-way through it. lifetimeFor still guards each row inside.
  */
-async function checkLifetimeForSelection(deps: Deps, options: { filter: PeopleFilter; lifetimeHours?: number }, now: number): Promise<void> {
+async function checkLifetimeForSelection(
+  deps: Deps,
+  options: { filter: PeopleFilter; lifetimeHours?: number },
+  now: number,
+): Promise<void> {
   if (options.lifetimeHours === undefined) return;
   for (const status of ['unclaimed', 'active'] as const) {
     if (options.filter.status !== undefined && options.filter.status !== status) continue;
@@ -89,7 +95,12 @@ export async function issueAccessCodes(
   // that would void the codes of the first, which may already be printed.
   const replay = async (): Promise<{ batch: Batch; replayed: boolean } | null> => {
     if (!options.idempotencyKey) return null;
-    const existing = await deps.db.selectFrom('batches').selectAll().where('created_by', '=', owner).where('idempotency_key', '=', options.idempotencyKey).executeTakeFirst();
+    const existing = await deps.db
+      .selectFrom('batches')
+      .selectAll()
+      .where('created_by', '=', owner)
+      .where('idempotency_key', '=', options.idempotencyKey)
+      .executeTakeFirst();
     if (!existing) return null;
     if (existing.request_hash !== hash) throw new AppError('idempotency_conflict');
     return { batch: toBatch(existing, deps.clock.now()), replayed: true };
@@ -130,9 +141,20 @@ export async function issueAccessCodes(
         const people: Pick<PeopleTable, 'id' | 'status'>[] = await select.execute();
         if (people.length === 0) break;
         after = people[people.length - 1]!.id;
-        await replaceOpenAccessCodes(trx, people.map((p) => p.id), now);
+        await replaceOpenAccessCodes(
+          trx,
+          people.map((p) => p.id),
+          now,
+        );
         const rows = people.map(
-          (person) => newAccessCodeRow(deps, person, { now, lifetimeMs: lifetimeFor(deps, person, options.lifetimeHours), issuedBy: owner, batchId, codeEncrypted: seal }).row,
+          (person) =>
+            newAccessCodeRow(deps, person, {
+              now,
+              lifetimeMs: lifetimeFor(deps, person, options.lifetimeHours),
+              issuedBy: owner,
+              batchId,
+              codeEncrypted: seal,
+            }).row,
         );
         await insertAccessCodes(trx, rows);
         // Each person's code_state follows their new code; expiry differs by kind (claim/recovery).
@@ -165,7 +187,12 @@ export async function issueAccessCodes(
     });
     countCodesIssued({}, row.count);
     if (row.count >= STATISTICS_AFTER_CODES) {
-      await refreshAccessCodeStatistics(deps.db).catch((error: unknown) => deps.log.warn({ err: { message: (error as Error).message } }, 'could not refresh the statistics on access codes after a bulk issue'));
+      await refreshAccessCodeStatistics(deps.db).catch((error: unknown) =>
+        deps.log.warn(
+          { err: { message: (error as Error).message } },
+          'could not refresh the statistics on access codes after a bulk issue',
+        ),
+      );
     }
     return { batch: toBatch(row, now), replayed: false };
   } catch (error) {
@@ -196,7 +223,14 @@ export async function* readBatchCodes(deps: Deps, batchId: string): AsyncGenerat
     const rows = await deps.db
       .selectFrom('access_codes')
       .innerJoin('people', 'people.id', 'access_codes.person_id')
-      .select(['access_codes.id as codeId', 'people.id as personId', 'people.name', 'people.username', 'access_codes.code_encrypted', 'access_codes.expires_at'])
+      .select([
+        'access_codes.id as codeId',
+        'people.id as personId',
+        'people.name',
+        'people.username',
+        'access_codes.code_encrypted',
+        'access_codes.expires_at',
+      ])
       .where('access_codes.batch_id', '=', batchId)
       .where('access_codes.code_encrypted', 'is not', null)
       .where('access_codes.id', '>', after)
@@ -208,7 +242,13 @@ export async function* readBatchCodes(deps: Deps, batchId: string): AsyncGenerat
     for (const row of rows) {
       const code = decrypt(deps.keyring, 'batch code', row.code_encrypted!, { associatedData: batchId });
       if (code === null) continue;
-      yield { id: row.personId, name: row.name, username: row.username, code: formatAccessCode(code), expiresAt: row.expires_at };
+      yield {
+        id: row.personId,
+        name: row.name,
+        username: row.username,
+        code: formatAccessCode(code),
+        expiresAt: row.expires_at,
+      };
     }
   }
 }
@@ -216,7 +256,12 @@ export async function* readBatchCodes(deps: Deps, batchId: string): AsyncGenerat
 /** Erases the encrypted codes of every batch whose download window has closed. */
 export async function eraseExpiredBatches(deps: Deps): Promise<number> {
   const now = deps.clock.now();
-  const due = await deps.db.selectFrom('batches').select('id').where('download_until', '<=', now).where('erased_at', 'is', null).execute();
+  const due = await deps.db
+    .selectFrom('batches')
+    .select('id')
+    .where('download_until', '<=', now)
+    .where('erased_at', 'is', null)
+    .execute();
   for (const { id } of due) {
     await deps.db.transaction().execute(async (trx) => {
       await trx.updateTable('access_codes').set({ code_encrypted: null }).where('batch_id', '=', id).execute();
@@ -227,7 +272,10 @@ export async function eraseExpiredBatches(deps: Deps): Promise<number> {
 }
 
 /** R6 in bulk: deactivates the open codes of everyone the filter selects. */
-export async function deactivateAccessCodes(deps: Deps, options: { filter: PeopleFilter; actor: Actor }): Promise<number> {
+export async function deactivateAccessCodes(
+  deps: Deps,
+  options: { filter: PeopleFilter; actor: Actor },
+): Promise<number> {
   const now = deps.clock.now();
   return deps.db.transaction().execute(async (trx) => {
     let after = '';
@@ -260,7 +308,12 @@ export async function deactivateAccessCodes(deps: Deps, options: { filter: Peopl
         })),
       );
     }
-    await recordAuditEvent(trx, { action: 'access_codes.deactivated', actor: options.actor, details: { count: total, filter: options.filter }, at: now });
+    await recordAuditEvent(trx, {
+      action: 'access_codes.deactivated',
+      actor: options.actor,
+      details: { count: total, filter: options.filter },
+      at: now,
+    });
     return total;
   });
 }

@@ -19,7 +19,10 @@ export interface FallbackFont {
 export const SYSTEM_FALLBACK_FONTS: readonly FallbackFont[] = [
   {
     // fonts-noto-cjk: the Simplified Chinese face; it has every kana and hangul too.
-    regular: { path: '/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc', postscriptName: 'NotoSansCJKsc-Regular' },
+    regular: {
+      path: '/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc',
+      postscriptName: 'NotoSansCJKsc-Regular',
+    },
     bold: { path: '/usr/share/fonts/opentype/noto/NotoSansCJK-Bold.ttc', postscriptName: 'NotoSansCJKsc-Bold' },
   },
   // fonts-wqy-zenhei

@@ -1,6 +1,6 @@
 import { createRequire } from 'node:module';
 import { PassThrough } from 'node:stream';
-import type { PDFDocumentProxy, PDFPageProxy } from 'pdfjs-dist/legacy/build/pdf.mjs';
+import type { PDFDocumentProxy } from 'pdfjs-dist/legacy/build/pdf.mjs';
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { decodeQr, openPdf, pageImages, pageText, toRgba, type DecodedImage } from '../../test/helpers/pdf.js';
 import { ALPHABET } from './access-code.js';
@@ -57,10 +57,7 @@ const SLIPS: Slip[] = NAMES.map((name, i) => ({
   expiresAt: EXPIRES_AT,
 }));
 
-async function render(
-  slips: AsyncIterable<Slip> | Iterable<Slip>,
-  options: SlipOptions,
-): Promise<Buffer> {
+async function render(slips: AsyncIterable<Slip> | Iterable<Slip>, options: SlipOptions): Promise<Buffer> {
   const out = new PassThrough();
   const chunks: Buffer[] = [];
   out.on('data', (chunk: Buffer) => chunks.push(chunk));
@@ -121,9 +118,7 @@ describe('renderSlipsPdf', () => {
     expect(
       count('Go to the address or scan the code, enter the code, confirm your username and choose a password.'),
     ).toBe(SLIPS.length);
-    expect(count('Keep this slip private: anyone with this code can get into your account.')).toBe(
-      SLIPS.length,
-    );
+    expect(count('Keep this slip private: anyone with this code can get into your account.')).toBe(SLIPS.length);
     // The address is printed without the code.
     expect(flat).not.toContain('#code=');
   });
@@ -137,7 +132,7 @@ describe('renderSlipsPdf', () => {
 
   it('keeps codes out of the metadata', async () => {
     const info = (await pdf.getMetadata()).info as Record<string, unknown>;
-    expect(info['Title']).toBe('Keyslip access codes – Skärgårdens Vård AB');
+    expect(info.Title).toBe('Keyslip access codes – Skärgårdens Vård AB');
     const metadata = JSON.stringify(info);
     for (const slip of SLIPS) {
       expect(metadata).not.toContain(slip.code);
@@ -152,9 +147,7 @@ describe('slipQrText and slipQrPng', () => {
   it('puts the grouped code in the fragment of the access-code address', () => {
     expect(slipQrText(slip, EN)).toBe(`${URL_BASE}#code=BCDF-GHJK-LMNP-QRST`);
     // A fragment already on the configured address is replaced, not extended.
-    expect(slipQrText(slip, { ...EN, accessCodeUrl: `${URL_BASE}#old` })).toBe(
-      `${URL_BASE}#code=BCDF-GHJK-LMNP-QRST`,
-    );
+    expect(slipQrText(slip, { ...EN, accessCodeUrl: `${URL_BASE}#old` })).toBe(`${URL_BASE}#code=BCDF-GHJK-LMNP-QRST`);
   });
 
   it('makes a PNG that decodes to that text', async () => {
@@ -173,9 +166,7 @@ describe('slipQrText and slipQrPng', () => {
 
 describe('renderSlipsPdf, other cases', () => {
   it('prints Swedish texts', async () => {
-    const pdf = await openPdf(
-      await render([SLIPS[0]!, SLIPS[3]!], { locale: 'sv', accessCodeUrl: URL_BASE }),
-    );
+    const pdf = await openPdf(await render([SLIPS[0]!, SLIPS[3]!], { locale: 'sv', accessCodeUrl: URL_BASE }));
     const text = (await pageText(await pdf.getPage(1))).replace(/\s+/g, ' ');
     expect(text).toContain('Din Keyslip-åtkomstkod');
     expect(text).toContain('Användarnamn: åsa.0');
@@ -183,9 +174,7 @@ describe('renderSlipsPdf, other cases', () => {
     expect(text).toContain(`Giltig till ${EXPIRY}`);
     expect(text).toContain('Gå till adressen eller skanna koden');
     expect(text).toContain('Håll lappen hemlig');
-    expect(((await pdf.getMetadata()).info as Record<string, unknown>)['Title']).toBe(
-      'Keyslip-åtkomstkoder',
-    );
+    expect(((await pdf.getMetadata()).info as Record<string, unknown>).Title).toBe('Keyslip-åtkomstkoder');
   });
 
   it('writes a valid one-page PDF when there are no slips', async () => {
@@ -199,9 +188,9 @@ describe('renderSlipsPdf, other cases', () => {
     out.resume();
     let ended = false;
     out.on('finish', () => (ended = true));
-    await expect(
-      renderSlipsPdf([SLIPS[0]!, { ...SLIPS[1]!, code: 'not a code' }], EN, out),
-    ).rejects.toThrow(/malformed/);
+    await expect(renderSlipsPdf([SLIPS[0]!, { ...SLIPS[1]!, code: 'not a code' }], EN, out)).rejects.toThrow(
+      /malformed/,
+    );
     expect(ended).toBe(false);
   });
 

@@ -64,9 +64,7 @@ export function fontPath(file: string): string {
     const path = fileURLToPath(url);
     if (existsSync(path)) return path;
   }
-  throw new Error(
-    `Font ${file} not found; looked in: ` + candidates.map((u) => fileURLToPath(u)).join(', '),
-  );
+  throw new Error(`Font ${file} not found; looked in: ${candidates.map((u) => fileURLToPath(u)).join(', ')}`);
 }
 
 let fontData: Record<FontName, Buffer> | null = null;
@@ -116,7 +114,7 @@ export function fontGlyphs(src: string | Buffer, postscriptName?: string): Glyph
   if (postscriptName === undefined) doc.font(src);
   else doc.font(src, postscriptName);
   const glyphs = currentGlyphs(doc);
-  if (glyphs === null) throw new Error('PDFKit no longer exposes its fonts\' glyphs');
+  if (glyphs === null) throw new Error("PDFKit no longer exposes its fonts' glyphs");
   return glyphs;
 }
 
@@ -173,9 +171,8 @@ function fontPicker(doc: Doc, fallbackSetting: string | undefined): FontPicker {
     const loaded = loadFallback();
     if (loaded !== null) {
       const bold = font !== 'sans';
-      const face: Face = bold && loaded.bold
-        ? { font: 'fallbackBold', fauxBold: false }
-        : { font: 'fallback', fauxBold: bold };
+      const face: Face =
+        bold && loaded.bold ? { font: 'fallbackBold', fauxBold: false } : { font: 'fallback', fauxBold: bold };
       doc.font(face.font);
       const fallbackGlyphs = currentGlyphs(doc);
       // The fallback may lack what DejaVu has (a rare Latin letter beside a Chinese one): the
@@ -305,10 +302,16 @@ function put(pen: Pen, draw: boolean, text: string, x: number, y: number, box: T
   const height = Math.min(doc.heightOfString(text, { width: box.width }), maxHeight);
   if (draw) {
     const options: PDFKit.Mixins.TextOptions = {
-      width: box.width, height: maxHeight + 0.01, ellipsis: true, align: 'left',
+      width: box.width,
+      height: maxHeight + 0.01,
+      ellipsis: true,
+      align: 'left',
     };
     if (face.fauxBold) {
-      doc.save().lineWidth(box.size * FAUX_BOLD_STROKE).strokeColor(colour);
+      doc
+        .save()
+        .lineWidth(box.size * FAUX_BOLD_STROKE)
+        .strokeColor(colour);
       doc.text(text, x, y, { ...options, fill: true, stroke: true });
       doc.restore();
     } else {
@@ -387,7 +390,11 @@ function layoutSlip(
   let y = top;
   if (content.organisation) {
     y = put(pen, draw, content.organisation, left, y, {
-      font: 'sans', size: 9, width: LEFT_WIDTH, maxLines: 1, colour: MUTED_COLOUR,
+      font: 'sans',
+      size: 9,
+      width: LEFT_WIDTH,
+      maxLines: 1,
+      colour: MUTED_COLOUR,
     });
   }
   y = put(pen, draw, texts.heading, left, y, { font: 'sansBold', size: 10, width: LEFT_WIDTH, maxLines: 2 });
@@ -440,20 +447,16 @@ function layoutSlip(
     const maxLines = Math.max(1, Math.floor(room / lineHeight + 0.01));
     y = put(pen, draw, texts.instructions, left, y, { font: 'sans', size: 9, width: INNER_WIDTH, maxLines });
     put(pen, draw, texts.keepPrivate, left, y + gapAboveWarning, {
-      font: 'sansBold', size: 9, width: INNER_WIDTH, maxLines: 3,
+      font: 'sansBold',
+      size: 9,
+      width: INNER_WIDTH,
+      maxLines: 3,
     });
   }
   return overflow;
 }
 
-function drawSlip(
-  pen: Pen,
-  slot: number,
-  slip: Slip,
-  qrPng: Buffer,
-  options: SlipOptions,
-  texts: Texts,
-): void {
+function drawSlip(pen: Pen, slot: number, slip: Slip, qrPng: Buffer, options: SlipOptions, texts: Texts): void {
   const content: SlipContent = {
     organisation: options.organisation?.trim().normalize('NFC') || undefined,
     name: slip.name.trim().normalize('NFC'),
@@ -543,7 +546,10 @@ export async function renderSlipsPdf(
     if (index === 0) {
       doc.addPage({ size: 'A4', margin: 0 });
       put(pen, true, texts.noSlips, PAGE_MARGIN + PADDING_X, PAGE_MARGIN + PADDING_Y, {
-        font: 'sans', size: 12, width: PAGE_WIDTH - 2 * (PAGE_MARGIN + PADDING_X), maxLines: 2,
+        font: 'sans',
+        size: 12,
+        width: PAGE_WIDTH - 2 * (PAGE_MARGIN + PADDING_X),
+        maxLines: 2,
       });
     }
     if (failure !== null) throw (failure as { error: unknown }).error;

@@ -41,7 +41,17 @@ export function auditRoutes(deps: Deps): FastifyPluginAsyncTypebox {
   return async (app) => {
     app.get(
       '/api/v1/audit',
-      { preHandler: requireAdmin, schema: { tags: ['audit'], querystring: AuditQuery, response: { 200: Type.Object({ items: Type.Array(AuditEventSchema), nextCursor: Nullable(Type.String()) }), ...errorResponses } } },
+      {
+        preHandler: requireAdmin,
+        schema: {
+          tags: ['audit'],
+          querystring: AuditQuery,
+          response: {
+            200: Type.Object({ items: Type.Array(AuditEventSchema), nextCursor: Nullable(Type.String()) }),
+            ...errorResponses,
+          },
+        },
+      },
       async (request) => {
         const q = request.query;
         const filter: AuditFilter = { limit: q.limit ?? 50 };

@@ -76,7 +76,10 @@ export async function recordAuditEvent(db: Db, event: AuditEventInput): Promise<
 /** Many events at once (bulk issue: one per person), in multi-row inserts. */
 export async function recordAuditEvents(db: Db, events: readonly AuditEventInput[]): Promise<void> {
   for (let i = 0; i < events.length; i += 500) {
-    await db.insertInto('audit_events').values(events.slice(i, i + 500).map(auditRow)).execute();
+    await db
+      .insertInto('audit_events')
+      .values(events.slice(i, i + 500).map(auditRow))
+      .execute();
   }
 }
 
@@ -101,7 +104,10 @@ export interface AuditFilter {
   cursor?: string;
 }
 
-export async function listAuditEvents(db: Db, filter: AuditFilter): Promise<{ items: AuditEvent[]; nextCursor: string | null }> {
+export async function listAuditEvents(
+  db: Db,
+  filter: AuditFilter,
+): Promise<{ items: AuditEvent[]; nextCursor: string | null }> {
   let query = db.selectFrom('audit_events').selectAll();
   if (filter.personId) query = query.where('person_id', '=', filter.personId);
   if (filter.actorId) query = query.where('actor_id', '=', filter.actorId);
@@ -109,7 +115,10 @@ export async function listAuditEvents(db: Db, filter: AuditFilter): Promise<{ it
   if (filter.from !== undefined) query = query.where('at', '>=', filter.from);
   if (filter.to !== undefined) query = query.where('at', '<', filter.to);
   if (filter.cursor) query = query.where('id', '<', filter.cursor);
-  const rows = await query.orderBy('id', 'desc').limit(filter.limit + 1).execute();
+  const rows = await query
+    .orderBy('id', 'desc')
+    .limit(filter.limit + 1)
+    .execute();
   const page = rows.slice(0, filter.limit);
   return {
     items: page.map((row) => ({

@@ -6,7 +6,10 @@ import { withRuntime } from './with-runtime.js';
 
 /** Creates an unclaimed admin and prints the access code that claims it: Keyslip's own mechanism. */
 export async function adminCreate(args: string[]): Promise<number> {
-  const { values } = parseArgs({ args, options: { name: { type: 'string' }, username: { type: 'string' }, json: { type: 'boolean' } } });
+  const { values } = parseArgs({
+    args,
+    options: { name: { type: 'string' }, username: { type: 'string' }, json: { type: 'boolean' } },
+  });
   const name = required(values.name, '--name');
   const username = required(values.username, '--username');
   return withRuntime(async ({ deps }) => {
@@ -14,7 +17,9 @@ export async function adminCreate(args: string[]): Promise<number> {
     const url = deps.config.accessCodeUrl;
     const expiresAt = new Date(issued.expiresAt).toISOString();
     if (values.json) {
-      process.stdout.write(`${JSON.stringify({ id: issued.person.id, username: issued.person.username, code: issued.code, expiresAt, url })}\n`);
+      process.stdout.write(
+        `${JSON.stringify({ id: issued.person.id, username: issued.person.username, code: issued.code, expiresAt, url })}\n`,
+      );
     } else {
       process.stdout.write(
         `Admin "${name}" created (username ${issued.person.username}).\n` +

@@ -44,7 +44,11 @@ export async function clientsCreate(args: string[]): Promise<number> {
       return 0;
     }
     const lines = [`client_id:     ${client.clientId}`];
-    if (clientSecret) lines.push(`client_secret: ${clientSecret}`, 'The client secret is shown only this once; Keyslip keeps only its hash.');
+    if (clientSecret)
+      lines.push(
+        `client_secret: ${clientSecret}`,
+        'The client secret is shown only this once; Keyslip keeps only its hash.',
+      );
     lines.push(`issuer:        ${issuer}  (discovery: ${issuer}/.well-known/openid-configuration)`);
     process.stdout.write(`${lines.join('\n')}\n`);
     return 0;
@@ -59,9 +63,12 @@ export async function clientsList(args: string[]): Promise<number> {
       process.stdout.write(`${JSON.stringify({ items: clients })}\n`);
       return 0;
     }
-    if (clients.length === 0) process.stdout.write('No apps yet. Add one with: keyslip clients create --name NAME --redirect-uri URI\n');
+    if (clients.length === 0)
+      process.stdout.write('No apps yet. Add one with: keyslip clients create --name NAME --redirect-uri URI\n');
     for (const client of clients) {
-      const kind = [client.public ? 'public' : 'confidential', client.firstParty ? 'first-party' : 'third-party'].join(', ');
+      const kind = [client.public ? 'public' : 'confidential', client.firstParty ? 'first-party' : 'third-party'].join(
+        ', ',
+      );
       process.stdout.write(`${client.clientId}  ${client.name}  (${kind})  ${client.redirectUris.join(' ')}\n`);
     }
     return 0;

@@ -11,7 +11,11 @@ export async function keysRotate(args: string[]): Promise<number> {
     const now = deps.clock.now();
     const { kids } = await rotateSigningKeys(deps.db, deps.keyring, now);
     await recordAuditEvent(deps.db, { action: 'oidc.keys_rotated', actor: CLI_ACTOR, details: { kids }, at: now });
-    process.stdout.write(values.json ? `${JSON.stringify({ kids })}\n` : `New signing keys: ${kids.join(', ')}. Running instances pick them up within a minute.\n`);
+    process.stdout.write(
+      values.json
+        ? `${JSON.stringify({ kids })}\n`
+        : `New signing keys: ${kids.join(', ')}. Running instances pick them up within a minute.\n`,
+    );
     return 0;
   });
 }

@@ -167,7 +167,11 @@ const COMMANDS: CommandSpec[] = [
       'PKCE (S256) is required of every app. Repeat --redirect-uri and --post-logout-redirect-uri for several.',
     flags: {
       name: { type: 'string', value: 'N', help: 'the app as people know it (required)' },
-      'redirect-uri': { type: 'string', value: 'URI', help: 'where Keyslip may send the browser back (required, repeatable)' },
+      'redirect-uri': {
+        type: 'string',
+        value: 'URI',
+        help: 'where Keyslip may send the browser back (required, repeatable)',
+      },
       public: { type: 'boolean', help: 'a mobile or single-page app: no secret' },
       'first-party': { type: 'boolean', help: "the organisation's own app: no consent page" },
       'post-logout-redirect-uri': { type: 'string', value: 'URI', help: 'where to return after sign-out (repeatable)' },
@@ -193,7 +197,7 @@ const COMMANDS: CommandSpec[] = [
   {
     name: 'clients delete',
     args: 'CLIENT_ID',
-    summary: "Remove an app; its tokens stop working at their next use.",
+    summary: 'Remove an app; its tokens stop working at their next use.',
     examples: ['keyslip clients delete 2a6c1f0e9b'],
     env: DATABASE_ENV,
     run: clientsDelete,

@@ -75,8 +75,10 @@ class ImmediateSqliteDialect extends SqliteDialect {
     driver.acquireConnection = async (): Promise<DatabaseConnection> => {
       const connection = await acquire();
       return {
-        executeQuery: <R>(query: CompiledQuery): Promise<QueryResult<R>> => retryWhileBusy(sqlite, () => connection.executeQuery<R>(query)),
-        streamQuery: <R>(query: CompiledQuery, chunkSize?: number): AsyncIterableIterator<QueryResult<R>> => connection.streamQuery<R>(query, chunkSize),
+        executeQuery: <R>(query: CompiledQuery): Promise<QueryResult<R>> =>
+          retryWhileBusy(sqlite, () => connection.executeQuery<R>(query)),
+        streamQuery: <R>(query: CompiledQuery, chunkSize?: number): AsyncIterableIterator<QueryResult<R>> =>
+          connection.streamQuery<R>(query, chunkSize),
       };
     };
     driver.beginTransaction = async (connection: DatabaseConnection, _settings: TransactionSettings): Promise<void> => {
@@ -184,8 +186,23 @@ export function uniqueViolationColumn(error: unknown): string | null {
 // PostgreSQL's SQLSTATEs for the same: 57P01–03 (shut down by an admin, crashed, starting up or
 // shutting down), class 08 (connection exceptions) and 53300 (max_connections reached).
 const UNAVAILABLE_CODES = new Set([
-  'ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN',
-  '57P01', '57P02', '57P03', '08000', '08001', '08003', '08004', '08006', '53300',
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EPIPE',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  '57P01',
+  '57P02',
+  '57P03',
+  '08000',
+  '08001',
+  '08003',
+  '08004',
+  '08006',
+  '53300',
 ]);
 
 /** True when the error means the database cannot be reached (or is busy), not that the query is wrong. */
@@ -194,7 +211,9 @@ export function isDatabaseUnavailable(error: unknown): boolean {
   const { code, message } = error as { code?: string; message?: string };
   if (isSqliteBusy(error)) return true;
   if (code && UNAVAILABLE_CODES.has(code)) return true;
-  return /Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error|not queryable/i.test(message ?? '');
+  return /Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error|not queryable/i.test(
+    message ?? '',
+  );
 }
 
 /** PostgreSQL gave up one transaction to break a deadlock (40P01) or a serialization conflict (40001). */

@@ -16,7 +16,9 @@ export function csrfTokenFor(keyring: Keyring, bindTo: string): string {
 
 export function csrfTokenValid(keyring: Keyring, bindTo: string, token: unknown): boolean {
   if (typeof token !== 'string' || token.length > 100) return false;
-  return keyring.keys.some((key) => safeEqual(createHmac('sha256', key.csrf).update(bindTo).digest('base64url'), token));
+  return keyring.keys.some((key) =>
+    safeEqual(createHmac('sha256', key.csrf).update(bindTo).digest('base64url'), token),
+  );
 }
 
 /**

@@ -15,10 +15,17 @@ export function toAppError(error: unknown): AppError {
   if (error instanceof AppError) return error;
   const fastifyError = error as FastifyError;
   if (fastifyError.validation) {
-    const fields = fastifyError.validation.map((v): FieldProblem => ({
-      field: (v.instancePath || (v.params as { missingProperty?: string })?.missingProperty || fastifyError.validationContext || 'body').replace(/^\//, ''),
-      ...(v.message ? { code: 'schema', params: { detail: v.message } } : { code: 'not_valid' }),
-    }));
+    const fields = fastifyError.validation.map(
+      (v): FieldProblem => ({
+        field: (
+          v.instancePath ||
+          (v.params as { missingProperty?: string })?.missingProperty ||
+          fastifyError.validationContext ||
+          'body'
+        ).replace(/^\//, ''),
+        ...(v.message ? { code: 'schema', params: { detail: v.message } } : { code: 'not_valid' }),
+      }),
+    );
     const words = fields.map((f) => `${f.field} ${describeProblem('en', f)}`).join('; ');
     return new AppError('validation_failed', { message: `Not valid: ${words}.`, fields });
   }
@@ -39,7 +46,8 @@ export function toAppError(error: unknown): AppError {
   }
   if (error instanceof SyntaxError) return new AppError('bad_request', { message: 'The body is not valid JSON.' });
   if (isDatabaseUnavailable(error)) return new AppError('database_unavailable');
-  if (isUnstorableText(error)) return new AppError('bad_request', { message: 'The request contains a character that cannot be used (NUL).' });
+  if (isUnstorableText(error))
+    return new AppError('bad_request', { message: 'The request contains a character that cannot be used (NUL).' });
   const status = fastifyError.statusCode;
   if (typeof status === 'number' && status >= 400 && status < 500) {
     const code = (Object.keys(ERRORS) as ErrorCode[]).find((c) => ERRORS[c].status === status) ?? 'bad_request';
@@ -51,7 +59,8 @@ export function toAppError(error: unknown): AppError {
 export function errorBody(error: AppError, message?: string): ErrorBody {
   const body: ErrorBody = { error: { code: error.code, message: message ?? error.message } };
   // The API speaks English; a page words the same problems in the visitor's language.
-  if (error.options.fields) body.error.fields = error.options.fields.map((f) => ({ field: f.field, message: describeProblem('en', f) }));
+  if (error.options.fields)
+    body.error.fields = error.options.fields.map((f) => ({ field: f.field, message: describeProblem('en', f) }));
   return body;
 }
 
@@ -59,11 +68,19 @@ export function errorBody(error: AppError, message?: string): ErrorBody {
  * The 5xx side of both error handlers (this one and the pages'): a lost database is counted,
  * logged as a warning and answered with Retry-After; any other 5xx is logged as a fault.
  */
-export function noteServerError(error: unknown, appError: AppError, request: FastifyRequest, reply: FastifyReply): void {
+export function noteServerError(
+  error: unknown,
+  appError: AppError,
+  request: FastifyRequest,
+  reply: FastifyReply,
+): void {
   if (appError.status < 500) return;
   if (appError.code === 'database_unavailable') {
     countDatabaseUnavailable();
-    request.log.warn({ err: { message: (error as Error).message, code: (error as { code?: string }).code } }, 'database unavailable');
+    request.log.warn(
+      { err: { message: (error as Error).message, code: (error as { code?: string }).code } },
+      'database unavailable',
+    );
     reply.header('Retry-After', '5');
   } else if (appError.code !== 'busy') {
     // busy (503) is load shedding by design, counted in keyslip_rate_limited_total, not a fault.
@@ -74,6 +91,7 @@ export function noteServerError(error: unknown, appError: AppError, request: Fas
 export function handleError(error: unknown, request: FastifyRequest, reply: FastifyReply): void {
   const appError = toAppError(error);
   noteServerError(error, appError, request, reply);
-  if (appError.options.retryAfterSeconds !== undefined) reply.header('Retry-After', String(appError.options.retryAfterSeconds));
+  if (appError.options.retryAfterSeconds !== undefined)
+    reply.header('Retry-After', String(appError.options.retryAfterSeconds));
   reply.status(appError.status).type('application/json; charset=utf-8').send(errorBody(appError));
 }

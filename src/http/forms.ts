@@ -22,7 +22,11 @@ function validAnonCookie(value: unknown): value is string {
  * The token for the forms of the page being rendered. Signed in: bound to the session. Otherwise
  * bound to the `keyslip_csrf` cookie, which is set here when the browser has none yet.
  */
-export function csrfTokenForRequest(deps: Pick<Deps, 'keyring' | 'config'>, request: FastifyRequest, reply: FastifyReply): string {
+export function csrfTokenForRequest(
+  deps: Pick<Deps, 'keyring' | 'config'>,
+  request: FastifyRequest,
+  reply: FastifyReply,
+): string {
   const auth = request.auth;
   if (auth?.via === 'session') return csrfTokenFor(deps.keyring, auth.sessionIdHash);
   const name = cookieName(deps.config, ANON_CSRF_COOKIE);

@@ -29,7 +29,9 @@ function request(headers: Record<string, string>, cookies: Record<string, string
 
 describe('i18n', () => {
   it('every catalogue (pages, PDF slips, field problems, errors) has the same keys in English and Swedish', () => {
-    expect(Object.keys(CATALOGUES)).toEqual(expect.arrayContaining(['errors', 'problemText', 'slipText', 'frontlineText']));
+    expect(Object.keys(CATALOGUES)).toEqual(
+      expect.arrayContaining(['errors', 'problemText', 'slipText', 'frontlineText']),
+    );
     for (const [name, catalogue] of Object.entries(CATALOGUES)) {
       expect(Object.keys(catalogue.sv).sort(), name).toEqual(Object.keys(catalogue.en).sort());
       for (const key of Object.keys(catalogue.en)) {
@@ -54,13 +56,37 @@ describe('i18n', () => {
     expect(Object.keys(problemText.catalog.en).sort()).toEqual([...PROBLEM_CODES].sort());
     const identity = { field: 'employeeId', code: 'import_duplicate', params: { value: 'E-7', earlier: 3 } } as const;
     expect(describeProblem('en', identity)).toBe('Not imported: employee id "E-7" is also on line 3 of this file.');
-    expect(describeProblem('sv', identity)).toBe('Importerades inte: anställningsnummer "E-7" finns också på rad 3 i filen.');
+    expect(describeProblem('sv', identity)).toBe(
+      'Importerades inte: anställningsnummer "E-7" finns också på rad 3 i filen.',
+    );
     expect(describeProblem('sv', { field: 'title', code: 'title_invalid' })).toBe('Högst 200 tecken, utan styrtecken.');
   });
 
   it('has the contract labels of SPEC §5', () => {
-    expect(LABELS.en).toMatchObject({ signIn: 'Sign in', accessCode: 'Access code', troubleSigningIn: 'Trouble signing in?', haveAccessCode: 'Have an access code?', people: 'People', moreOptions: 'More options', getAccessCode: 'Get access code', getAccessCodes: 'Get access codes', deactivateAccessCode: 'Deactivate access code', auditLog: 'Audit log' });
-    expect(LABELS.sv).toMatchObject({ signIn: 'Logga in', accessCode: 'Åtkomstkod', troubleSigningIn: 'Problem att logga in?', haveAccessCode: 'Har du en åtkomstkod?', people: 'Personer', moreOptions: 'Fler alternativ', getAccessCode: 'Hämta åtkomstkod', getAccessCodes: 'Hämta åtkomstkoder', deactivateAccessCode: 'Inaktivera åtkomstkod', auditLog: 'Granskningslogg' });
+    expect(LABELS.en).toMatchObject({
+      signIn: 'Sign in',
+      accessCode: 'Access code',
+      troubleSigningIn: 'Trouble signing in?',
+      haveAccessCode: 'Have an access code?',
+      people: 'People',
+      moreOptions: 'More options',
+      getAccessCode: 'Get access code',
+      getAccessCodes: 'Get access codes',
+      deactivateAccessCode: 'Deactivate access code',
+      auditLog: 'Audit log',
+    });
+    expect(LABELS.sv).toMatchObject({
+      signIn: 'Logga in',
+      accessCode: 'Åtkomstkod',
+      troubleSigningIn: 'Problem att logga in?',
+      haveAccessCode: 'Har du en åtkomstkod?',
+      people: 'Personer',
+      moreOptions: 'Fler alternativ',
+      getAccessCode: 'Hämta åtkomstkod',
+      getAccessCodes: 'Hämta åtkomstkoder',
+      deactivateAccessCode: 'Inaktivera åtkomstkod',
+      auditLog: 'Granskningslogg',
+    });
   });
 
   it('picks Swedish for sv, sv-SE and sv-FI, by q-value, and English otherwise', () => {

@@ -159,7 +159,10 @@ export interface ErrorPageOptions {
 /** A wait in plain words: "Wait 30 seconds…", "Wait 5 minutes…". */
 export function waitMessage(locale: Locale, seconds: number): string {
   if (seconds <= 1) return layoutText(locale, 'waitSecond');
-  if (seconds <= 60) return seconds >= 50 ? layoutText(locale, 'waitMinute') : layoutText(locale, 'waitSeconds', { seconds: Math.ceil(seconds) });
+  if (seconds <= 60)
+    return seconds >= 50
+      ? layoutText(locale, 'waitMinute')
+      : layoutText(locale, 'waitSeconds', { seconds: Math.ceil(seconds) });
   return layoutText(locale, 'waitMinutes', { minutes: Math.ceil(seconds / 60) });
 }
 
@@ -173,18 +176,33 @@ function errorTitle(locale: Locale, status: number): string {
 export function renderErrorPage(options: ErrorPageOptions): string {
   const { locale } = options;
   const title = errorTitle(locale, options.status);
-  const message = options.status === 404 && options.message === ERRORS.not_found[locale] ? layoutText(locale, 'notFoundText') : options.message;
+  const message =
+    options.status === 404 && options.message === ERRORS.not_found[locale]
+      ? layoutText(locale, 'notFoundText')
+      : options.message;
   const body = html`<h1>${title}</h1>
 <div class="notice notice-error" role="alert"><p>${message}</p>${options.retryAfterSeconds !== undefined && html`<p>${waitMessage(locale, options.retryAfterSeconds)}</p>`}</div>
 <div class="actions">
   ${options.backPath && html`<a class="button" href="${options.backPath}">${layoutText(locale, 'goBack')}</a>`}
   <a class="button button-secondary" href="/">${layoutText(locale, 'goHome')}</a>
 </div>`;
-  return renderPage({ locale, title, body, auth: options.auth, csrfToken: options.csrfToken, path: options.path, status: options.status });
+  return renderPage({
+    locale,
+    title,
+    body,
+    auth: options.auth,
+    csrfToken: options.csrfToken,
+    path: options.path,
+    status: options.status,
+  });
 }
 
 /** Sends a rendered page as UTF-8 HTML. Pages about a person are never cached by shared caches. */
-export function sendPage(reply: FastifyReply, page: string, options: { noStore?: boolean; status?: number } = {}): FastifyReply {
+export function sendPage(
+  reply: FastifyReply,
+  page: string,
+  options: { noStore?: boolean; status?: number } = {},
+): FastifyReply {
   reply.header('Cache-Control', options.noStore ? 'no-store' : 'private, no-cache');
   if (options.status !== undefined) reply.status(options.status);
   return reply.type('text/html; charset=utf-8').send(page);

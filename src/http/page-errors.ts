@@ -9,7 +9,6 @@ import { noteServerError, toAppError } from './errors.handler.js';
 import { csrfTokenForRequest, safeNextPath } from './forms.js';
 import { pickLocale } from './i18n.js';
 import { renderErrorPage, sendPage } from './layout.js';
-import { countDatabaseUnavailable } from '../lib/metrics.js';
 
 const NO_AUTH: Auth = { via: 'none', person: null, actor: { kind: 'anonymous', id: null, label: 'anonymous' } };
 
@@ -26,7 +25,7 @@ function sameSiteReferrerPath(request: FastifyRequest): string | null {
     const url = new URL(referer);
     if (url.host !== new URL(`${url.protocol}//${host}`).host) return null;
     const path = safeNextPath(url.pathname + url.search, '');
-    return path === '' || path === currentPath(request) && request.method === 'GET' ? null : path;
+    return path === '' || (path === currentPath(request) && request.method === 'GET') ? null : path;
   } catch {
     return null;
   }
@@ -57,12 +56,16 @@ export function sendErrorPage(deps: Deps, request: FastifyRequest, reply: Fastif
  * The error handler for page plugins. "Sign in first" on a GET sends the visitor to /login and
  * back here afterwards; everything else becomes an error page.
  */
-export function pageErrorHandler(deps: Deps): (error: unknown, request: FastifyRequest, reply: FastifyReply) => FastifyReply {
+export function pageErrorHandler(
+  deps: Deps,
+): (error: unknown, request: FastifyRequest, reply: FastifyReply) => FastifyReply {
   return (error, request, reply) => {
     const appError = toAppError(error);
     noteServerError(error, appError, request, reply);
     if (appError.code === 'unauthenticated' && (request.method === 'GET' || request.method === 'HEAD')) {
-      return reply.header('Cache-Control', 'no-store').redirect(`/login?next=${encodeURIComponent(currentPath(request))}`, 303);
+      return reply
+        .header('Cache-Control', 'no-store')
+        .redirect(`/login?next=${encodeURIComponent(currentPath(request))}`, 303);
     }
     return sendErrorPage(deps, request, reply, appError);
   };

@@ -17,14 +17,26 @@ export function defineCounter(name: string, help: string): (labels?: Record<stri
   };
 }
 
-export const countHttpRequest = defineCounter('keyslip_http_requests_total', 'HTTP requests answered, by status class.');
-export const countCodeFailure = defineCounter('keyslip_access_code_failures_total', 'Failed access-code attempts (check and redeem).');
-export const countCodeFailureSpike = defineCounter('keyslip_access_code_failure_spikes_total', 'Minutes in which failed code attempts passed the spike threshold.');
+export const countHttpRequest = defineCounter(
+  'keyslip_http_requests_total',
+  'HTTP requests answered, by status class.',
+);
+export const countCodeFailure = defineCounter(
+  'keyslip_access_code_failures_total',
+  'Failed access-code attempts (check and redeem).',
+);
+export const countCodeFailureSpike = defineCounter(
+  'keyslip_access_code_failure_spikes_total',
+  'Minutes in which failed code attempts passed the spike threshold.',
+);
 export const countRedemption = defineCounter('keyslip_access_code_redemptions_total', 'Access codes redeemed.');
 export const countCodesIssued = defineCounter('keyslip_access_codes_issued_total', 'Access codes issued.');
 export const countSignIn = defineCounter('keyslip_sign_ins_total', 'Sign-in attempts by outcome.');
 export const countRateLimited = defineCounter('keyslip_rate_limited_total', 'Requests refused with 429, by kind.');
-export const countDatabaseUnavailable = defineCounter('keyslip_database_unavailable_total', 'Requests answered 503 because the database was unreachable.');
+export const countDatabaseUnavailable = defineCounter(
+  'keyslip_database_unavailable_total',
+  'Requests answered 503 because the database was unreachable.',
+);
 
 export function renderMetrics(gauges: Record<string, { help: string; value: number }> = {}): string {
   const lines: string[] = [];

@@ -22,7 +22,10 @@ const SHOWN_SECRET_COOKIE = 'keyslip_shown_secret';
 const SHOWN_SECRET_SECONDS = 120;
 
 function lines(text: string): string[] {
-  return text.split(/[\r\n]+/).map((line) => line.trim()).filter((line) => line !== '');
+  return text
+    .split(/[\r\n]+/)
+    .map((line) => line.trim())
+    .filter((line) => line !== '');
 }
 
 export function appsAdminRoutes(deps: Deps): FastifyPluginAsync {
@@ -35,12 +38,35 @@ export function appsAdminRoutes(deps: Deps): FastifyPluginAsync {
     });
     const secure = deps.config.baseUrl.startsWith('https://');
 
-    async function sendApps(request: FastifyRequest, reply: FastifyReply, values: AppFormValues, errors: FieldErrors, status = 200): Promise<FastifyReply> {
+    async function sendApps(
+      request: FastifyRequest,
+      reply: FastifyReply,
+      values: AppFormValues,
+      errors: FieldErrors,
+      status = 200,
+    ): Promise<FastifyReply> {
       const locale = pickLocale(request);
       const csrfToken = csrfTokenForRequest(deps, request, reply);
       const query = request.query as { removed?: string } | undefined;
-      const body = appsBody(locale, { apps: await listOidcClients(deps), issuer: deps.config.baseUrl, csrfToken, values, errors, removed: query?.removed === '1' });
-      const page = renderPage({ locale, title: labelText(locale, 'apps'), body, auth: request.auth, csrfToken, path: '/admin/apps', styles: [...ADMIN_STYLES], scripts: [...ADMIN_SCRIPTS], status });
+      const body = appsBody(locale, {
+        apps: await listOidcClients(deps),
+        issuer: deps.config.baseUrl,
+        csrfToken,
+        values,
+        errors,
+        removed: query?.removed === '1',
+      });
+      const page = renderPage({
+        locale,
+        title: labelText(locale, 'apps'),
+        body,
+        auth: request.auth,
+        csrfToken,
+        path: '/admin/apps',
+        styles: [...ADMIN_STYLES],
+        scripts: [...ADMIN_SCRIPTS],
+        status,
+      });
       return sendPage(reply, page, { noStore: true, status });
     }
 
@@ -77,19 +103,24 @@ export function appsAdminRoutes(deps: Deps): FastifyPluginAsync {
         if (clientSecret) {
           const sealed = JSON.stringify({ clientId: client.clientId, secret: clientSecret });
           const bound = { associatedData: `${currentSessionHashOf(request)} ${client.clientId}` };
-          reply.setCookie(cookieName(deps.config, SHOWN_SECRET_COOKIE, { pathScoped: true }), encrypt(deps.keyring, 'shown client secret', sealed, bound), {
-            path: `/admin/apps/${client.clientId}`,
-            httpOnly: true,
-            sameSite: 'strict',
-            secure,
-            maxAge: SHOWN_SECRET_SECONDS,
-          });
+          reply.setCookie(
+            cookieName(deps.config, SHOWN_SECRET_COOKIE, { pathScoped: true }),
+            encrypt(deps.keyring, 'shown client secret', sealed, bound),
+            {
+              path: `/admin/apps/${client.clientId}`,
+              httpOnly: true,
+              sameSite: 'strict',
+              secure,
+              maxAge: SHOWN_SECRET_SECONDS,
+            },
+          );
         }
         return reply.header('Cache-Control', 'no-store').redirect(`/admin/apps/${client.clientId}`, 303);
       } catch (error) {
         if (!(error instanceof AppError) || error.code !== 'validation_failed') throw error;
         const errors: FieldErrors = {};
-        for (const problem of error.options.fields ?? ([] as FieldProblem[])) errors[problem.field] = describeProblem(pickLocale(request), problem);
+        for (const problem of error.options.fields ?? ([] as FieldProblem[]))
+          errors[problem.field] = describeProblem(pickLocale(request), problem);
         return sendApps(request, reply, values, errors, 400);
       }
     });
@@ -101,11 +132,28 @@ export function appsAdminRoutes(deps: Deps): FastifyPluginAsync {
       const opened = sealed ? decrypt(deps.keyring, 'shown client secret', sealed, bound) : null;
       const shown = opened ? (JSON.parse(opened) as { clientId: string; secret: string }) : null;
       const secret = shown && shown.clientId === client.clientId ? shown.secret : null;
-      if (sealed) reply.clearCookie(cookieName(deps.config, SHOWN_SECRET_COOKIE, { pathScoped: true }), { path: `/admin/apps/${client.clientId}` });
+      if (sealed)
+        reply.clearCookie(cookieName(deps.config, SHOWN_SECRET_COOKIE, { pathScoped: true }), {
+          path: `/admin/apps/${client.clientId}`,
+        });
       const locale = pickLocale(request);
       const csrfToken = csrfTokenForRequest(deps, request, reply);
-      const body = createdAppBody(locale, { app: client, secret, secretGone: !client.public && secret === null, issuer: deps.config.baseUrl });
-      const page = renderPage({ locale, title: client.name, body, auth: request.auth, csrfToken, path: '/admin/apps', styles: [...ADMIN_STYLES], scripts: [...ADMIN_SCRIPTS] });
+      const body = createdAppBody(locale, {
+        app: client,
+        secret,
+        secretGone: !client.public && secret === null,
+        issuer: deps.config.baseUrl,
+      });
+      const page = renderPage({
+        locale,
+        title: client.name,
+        body,
+        auth: request.auth,
+        csrfToken,
+        path: '/admin/apps',
+        styles: [...ADMIN_STYLES],
+        scripts: [...ADMIN_SCRIPTS],
+      });
       return sendPage(reply, page, { noStore: true });
     });
 

@@ -9,7 +9,8 @@ import type { OidcClient } from './oidc-clients.store.js';
 
 export const appsText = defineMessages({
   en: {
-    intro: 'Apps sign people in with Keyslip (OpenID Connect). Give an app its client ID, its secret and the address {issuer}.',
+    intro:
+      'Apps sign people in with Keyslip (OpenID Connect). Give an app its client ID, its secret and the address {issuer}.',
     none: 'No apps yet.',
     name: 'Name',
     clientId: 'Client ID',
@@ -40,7 +41,8 @@ export const appsText = defineMessages({
     back: 'All apps',
   },
   sv: {
-    intro: 'Appar loggar in personer med Keyslip (OpenID Connect). Ge appen dess klient-ID, dess hemlighet och adressen {issuer}.',
+    intro:
+      'Appar loggar in personer med Keyslip (OpenID Connect). Ge appen dess klient-ID, dess hemlighet och adressen {issuer}.',
     none: 'Inga appar än.',
     name: 'Namn',
     clientId: 'Klient-ID',
@@ -83,7 +85,16 @@ export interface AppFormValues {
   public: boolean;
 }
 
-export const EMPTY_APP_FORM: AppFormValues = { name: '', redirectUris: '', postLogoutRedirectUris: '', backchannelLogoutUri: '', syntheticEmailDomain: '', launchUrl: '', firstParty: false, public: false };
+export const EMPTY_APP_FORM: AppFormValues = {
+  name: '',
+  redirectUris: '',
+  postLogoutRedirectUris: '',
+  backchannelLogoutUri: '',
+  syntheticEmailDomain: '',
+  launchUrl: '',
+  firstParty: false,
+  public: false,
+};
 
 function kindOf(locale: Locale, app: OidcClient): string {
   return `${appsText(locale, app.public ? 'publicKind' : 'confidential')}, ${appsText(locale, app.firstParty ? 'firstPartyKind' : 'thirdPartyKind')}`;
@@ -99,12 +110,31 @@ function checkbox(name: string, text: string, checked: boolean): SafeHtml {
   return html`<div class="checkbox"><input type="checkbox" id="field-${name}" name="${name}" value="1"${checked ? raw(' checked') : ''}><label for="field-${name}">${text}</label></div>`;
 }
 
-export function appsBody(locale: Locale, view: { apps: OidcClient[]; issuer: string; csrfToken: string; values: AppFormValues; errors: FieldErrors; removed: boolean }): SafeHtml {
+export function appsBody(
+  locale: Locale,
+  view: {
+    apps: OidcClient[];
+    issuer: string;
+    csrfToken: string;
+    values: AppFormValues;
+    errors: FieldErrors;
+    removed: boolean;
+  },
+): SafeHtml {
   const rows = view.apps.map(
-    (app) => html`<tr><th scope="row">${app.name}</th><td><code>${app.clientId}</code></td><td>${kindOf(locale, app)}</td><td>${app.redirectUris.join(' ')}</td>
+    (
+      app,
+    ) => html`<tr><th scope="row">${app.name}</th><td><code>${app.clientId}</code></td><td>${kindOf(locale, app)}</td><td>${app.redirectUris.join(' ')}</td>
 <td><form method="post" action="/admin/apps/${app.clientId}/delete" class="inline-form">${csrfField(view.csrfToken)}<button type="submit" class="button-secondary button-small">${appsText(locale, 'remove')} <span class="visually-hidden">${app.name}</span></button></form></td></tr>`,
   );
-  const fieldLabels = { name: appsText(locale, 'name'), redirectUris: appsText(locale, 'redirectUris'), postLogoutRedirectUris: appsText(locale, 'postLogoutUris'), backchannelLogoutUri: appsText(locale, 'backchannelUri'), syntheticEmailDomain: appsText(locale, 'syntheticEmail'), launchUrl: appsText(locale, 'launchUrl') };
+  const fieldLabels = {
+    name: appsText(locale, 'name'),
+    redirectUris: appsText(locale, 'redirectUris'),
+    postLogoutRedirectUris: appsText(locale, 'postLogoutUris'),
+    backchannelLogoutUri: appsText(locale, 'backchannelUri'),
+    syntheticEmailDomain: appsText(locale, 'syntheticEmail'),
+    launchUrl: appsText(locale, 'launchUrl'),
+  };
   return html`<h1>${labelText(locale, 'apps')}</h1>
 ${view.removed && notice('success', appsText(locale, 'removed'))}
 <p class="lead">${appsText(locale, 'intro', { issuer: view.issuer })}</p>
@@ -125,7 +155,10 @@ ${errorSummary(locale, view.errors, fieldLabels)}
 </form>`;
 }
 
-export function createdAppBody(locale: Locale, view: { app: OidcClient; secret: string | null; secretGone: boolean; issuer: string }): SafeHtml {
+export function createdAppBody(
+  locale: Locale,
+  view: { app: OidcClient; secret: string | null; secretGone: boolean; issuer: string },
+): SafeHtml {
   return html`<h1>${view.app.name}</h1>
 ${notice('success', appsText(locale, 'created'))}
 <dl>

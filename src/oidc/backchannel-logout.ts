@@ -90,13 +90,37 @@ export async function deliverDueLogouts(deps: Deps, options: { post?: LogoutPost
     const details = { clientId: row.client_id, attempts, ...(problem ? { problem } : {}) };
     await deps.db.transaction().execute(async (trx) => {
       if (problem === null) {
-        await trx.updateTable('oidc_logout_outbox').set({ delivered_at: at, last_problem: null }).where('id', '=', row.id).execute();
-        await recordAuditEvent(trx, { action: 'oidc.logout_sent', actor: SYSTEM_ACTOR, personId: row.person_id, details, at });
+        await trx
+          .updateTable('oidc_logout_outbox')
+          .set({ delivered_at: at, last_problem: null })
+          .where('id', '=', row.id)
+          .execute();
+        await recordAuditEvent(trx, {
+          action: 'oidc.logout_sent',
+          actor: SYSTEM_ACTOR,
+          personId: row.person_id,
+          details,
+          at,
+        });
       } else if (attempts >= MAX_ATTEMPTS) {
-        await trx.updateTable('oidc_logout_outbox').set({ gave_up_at: at, last_problem: problem }).where('id', '=', row.id).execute();
-        await recordAuditEvent(trx, { action: 'oidc.logout_failed', actor: SYSTEM_ACTOR, personId: row.person_id, details, at });
+        await trx
+          .updateTable('oidc_logout_outbox')
+          .set({ gave_up_at: at, last_problem: problem })
+          .where('id', '=', row.id)
+          .execute();
+        await recordAuditEvent(trx, {
+          action: 'oidc.logout_failed',
+          actor: SYSTEM_ACTOR,
+          personId: row.person_id,
+          details,
+          at,
+        });
       } else {
-        await trx.updateTable('oidc_logout_outbox').set({ next_attempt_at: at + nextAttemptDelayMs(attempts), last_problem: problem }).where('id', '=', row.id).execute();
+        await trx
+          .updateTable('oidc_logout_outbox')
+          .set({ next_attempt_at: at + nextAttemptDelayMs(attempts), last_problem: problem })
+          .where('id', '=', row.id)
+          .execute();
       }
     });
     if (problem === null) delivered += 1;

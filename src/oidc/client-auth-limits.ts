@@ -8,7 +8,11 @@ import { addressGroupOf, readLimit, recordFailure, type LimitState, type Window 
 import { OIDC_ROUTES } from './oidc.provider.js';
 
 /** The endpoints where apps authenticate themselves. */
-export const CLIENT_AUTH_PATHS: readonly string[] = [OIDC_ROUTES.token, OIDC_ROUTES.revocation, OIDC_ROUTES.introspection];
+export const CLIENT_AUTH_PATHS: readonly string[] = [
+  OIDC_ROUTES.token,
+  OIDC_ROUTES.revocation,
+  OIDC_ROUTES.introspection,
+];
 
 function windowOf(deps: Deps): Window {
   return { size: deps.config.rateSigninWindowMinutes * MINUTE, limit: deps.config.rateSigninFailures };

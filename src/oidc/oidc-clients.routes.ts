@@ -42,18 +42,31 @@ export function oidcClientRoutes(deps: Deps): FastifyPluginAsyncTypebox {
   return async (app) => {
     app.addHook('preHandler', requireAdmin);
 
-    app.get('/api/v1/oidc-clients', { schema: { tags: ['apps'], response: { 200: Type.Object({ items: Type.Array(OidcClientSchema) }), ...errorResponses } } }, async () => ({
-      items: await listOidcClients(deps),
-    }));
+    app.get(
+      '/api/v1/oidc-clients',
+      {
+        schema: {
+          tags: ['apps'],
+          response: { 200: Type.Object({ items: Type.Array(OidcClientSchema) }), ...errorResponses },
+        },
+      },
+      async () => ({
+        items: await listOidcClients(deps),
+      }),
+    );
 
     app.post(
       '/api/v1/oidc-clients',
       {
         schema: {
           tags: ['apps'],
-          description: 'Registers an app (OpenID Connect client). The client secret of a confidential app is in this answer only.',
+          description:
+            'Registers an app (OpenID Connect client). The client secret of a confidential app is in this answer only.',
           body: OidcClientInputSchema,
-          response: { 201: Type.Object({ client: OidcClientSchema, clientSecret: Nullable(Type.String()) }), ...errorResponses },
+          response: {
+            201: Type.Object({ client: OidcClientSchema, clientSecret: Nullable(Type.String()) }),
+            ...errorResponses,
+          },
         },
       },
       async (request, reply) => {
@@ -62,13 +75,19 @@ export function oidcClientRoutes(deps: Deps): FastifyPluginAsyncTypebox {
       },
     );
 
-    app.get('/api/v1/oidc-clients/:id', { schema: { tags: ['apps'], params: ClientIdParams, response: { 200: OidcClientSchema, ...errorResponses } } }, async (request) =>
-      getOidcClient(deps, request.params.id),
+    app.get(
+      '/api/v1/oidc-clients/:id',
+      { schema: { tags: ['apps'], params: ClientIdParams, response: { 200: OidcClientSchema, ...errorResponses } } },
+      async (request) => getOidcClient(deps, request.params.id),
     );
 
-    app.delete('/api/v1/oidc-clients/:id', { schema: { tags: ['apps'], params: ClientIdParams, response: { 204: Type.Null(), ...errorResponses } } }, async (request, reply) => {
-      await deleteOidcClient(deps, request.params.id, request.auth.actor);
-      return reply.status(204).send(null);
-    });
+    app.delete(
+      '/api/v1/oidc-clients/:id',
+      { schema: { tags: ['apps'], params: ClientIdParams, response: { 204: Type.Null(), ...errorResponses } } },
+      async (request, reply) => {
+        await deleteOidcClient(deps, request.params.id, request.auth.actor);
+        return reply.status(204).send(null);
+      },
+    );
   };
 }

@@ -5,7 +5,15 @@ import { recordAuditEvent, type Actor } from '../audit/audit.js';
 import { describeProblem, type FieldProblem, type ProblemCode } from '../problems.js';
 import { AppError } from '../errors.js';
 import { randomToken, sha256 } from '../lib/random.js';
-import { deleteOidcClientRow, findOidcClient, insertOidcClient, isWebClient, listOidcClientRows, toOidcClient, type OidcClient } from './oidc-clients.store.js';
+import {
+  deleteOidcClientRow,
+  findOidcClient,
+  insertOidcClient,
+  isWebClient,
+  listOidcClientRows,
+  toOidcClient,
+  type OidcClient,
+} from './oidc-clients.store.js';
 
 export interface OidcClientInput {
   name: string;
@@ -23,14 +31,18 @@ const FORBIDDEN_SCHEMES = new Set(['javascript:', 'data:', 'file:', 'vbscript:',
 
 function invalid(field: string, code: ProblemCode, params?: Record<string, string>): AppError {
   const problem: FieldProblem = { field, code, ...(params ? { params } : {}) };
-  return new AppError('validation_failed', { message: `${field} ${describeProblem('en', problem)}.`, fields: [problem] });
+  return new AppError('validation_failed', {
+    message: `${field} ${describeProblem('en', problem)}.`,
+    fields: [problem],
+  });
 }
 
 function checkUri(field: string, uri: string, options: { web: boolean }): void {
   if (uri.length > 2000) throw invalid(field, 'app_uri_too_long');
   const parsed = URL.parse(uri);
   if (!parsed || uri.includes('#')) throw invalid(field, 'app_uri_invalid');
-  if (FORBIDDEN_SCHEMES.has(parsed.protocol)) throw invalid(field, 'app_uri_scheme_forbidden', { scheme: parsed.protocol });
+  if (FORBIDDEN_SCHEMES.has(parsed.protocol))
+    throw invalid(field, 'app_uri_scheme_forbidden', { scheme: parsed.protocol });
   // A web app's redirect goes over https, except on the developer's own machine.
   if (options.web && parsed.protocol === 'http:' && !LOOPBACK_HOSTS.has(parsed.hostname)) {
     throw invalid(field, 'app_uri_https');
@@ -46,7 +58,8 @@ const DOMAIN = /^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}
 export function checkOidcClientInput(input: OidcClientInput): Required<OidcClientInput> {
   const name = input.name.trim();
   if (name === '' || name.length > 200) throw invalid('name', 'app_name_length');
-  if (input.redirectUris.length === 0 || input.redirectUris.length > 20) throw invalid('redirectUris', 'app_redirect_count');
+  if (input.redirectUris.length === 0 || input.redirectUris.length > 20)
+    throw invalid('redirectUris', 'app_redirect_count');
   const web = isWebClient(input.redirectUris);
   if (!web && input.public !== true) throw invalid('redirectUris', 'app_custom_scheme_public');
   for (const uri of input.redirectUris) checkUri('redirectUris', uri, { web });
@@ -100,7 +113,12 @@ export async function createOidcClient(deps: Deps, input: OidcClientInput, actor
   };
   await deps.db.transaction().execute(async (trx) => {
     await insertOidcClient(trx, row);
-    await recordAuditEvent(trx, { action: 'oidc.client_created', actor, details: { clientId, name: checked.name, public: checked.public, firstParty: checked.firstParty }, at: now });
+    await recordAuditEvent(trx, {
+      action: 'oidc.client_created',
+      actor,
+      details: { clientId, name: checked.name, public: checked.public, firstParty: checked.firstParty },
+      at: now,
+    });
   });
   return { client: toOidcClient(row), clientSecret };
 }
@@ -125,6 +143,11 @@ export async function deleteOidcClient(deps: Deps, clientId: string, actor: Acto
     const row = await findOidcClient(trx, clientId);
     if (!row) throw new AppError('not_found', { message: 'No such app.' });
     await deleteOidcClientRow(trx, clientId);
-    await recordAuditEvent(trx, { action: 'oidc.client_deleted', actor, details: { clientId, name: row.name }, at: now });
+    await recordAuditEvent(trx, {
+      action: 'oidc.client_deleted',
+      actor,
+      details: { clientId, name: row.name },
+      at: now,
+    });
   });
 }

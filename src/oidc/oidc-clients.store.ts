@@ -58,7 +58,9 @@ export function toClientMetadata(row: OidcClientsTable): Record<string, unknown>
     response_types: ['code'],
     token_endpoint_auth_method: row.public === 1 ? 'none' : 'client_secret_basic',
     ...(row.secret_hash !== null ? { client_secret: `${HASHED_SECRET_PREFIX}${row.secret_hash}` } : {}),
-    ...(row.backchannel_logout_uri !== null ? { backchannel_logout_uri: row.backchannel_logout_uri, backchannel_logout_session_required: true } : {}),
+    ...(row.backchannel_logout_uri !== null
+      ? { backchannel_logout_uri: row.backchannel_logout_uri, backchannel_logout_session_required: true }
+      : {}),
     id_token_signed_response_alg: 'RS256',
   };
 }

@@ -28,7 +28,9 @@ function sealJwk(keyring: Keyring, jwk: PrivateJwk): string {
   // The kid is authenticated with the key: a row's key cannot be swapped under another kid.
   cipher.setAAD(Buffer.from(jwk.kid, 'utf8'));
   const data = Buffer.concat([cipher.update(JSON.stringify(jwk), 'utf8'), cipher.final()]);
-  return [key.id, iv.toString('base64url'), cipher.getAuthTag().toString('base64url'), data.toString('base64url')].join('.');
+  return [key.id, iv.toString('base64url'), cipher.getAuthTag().toString('base64url'), data.toString('base64url')].join(
+    '.',
+  );
 }
 
 function openJwk(keyring: Keyring, kid: string, sealed: string): PrivateJwk | null {
@@ -48,7 +50,9 @@ function openJwk(keyring: Keyring, kid: string, sealed: string): PrivateJwk | nu
 
 function generateJwk(alg: SigningAlg): PrivateJwk {
   const { privateKey } =
-    alg === 'RS256' ? generateKeyPairSync('rsa', { modulusLength: 2048 }) : generateKeyPairSync('ec', { namedCurve: 'P-256' });
+    alg === 'RS256'
+      ? generateKeyPairSync('rsa', { modulusLength: 2048 })
+      : generateKeyPairSync('ec', { namedCurve: 'P-256' });
   return { ...privateKey.export({ format: 'jwk' }), kid: randomToken(12), alg, use: 'sig' };
 }
 
@@ -100,7 +104,9 @@ export async function addSigningKeys(db: Db, keyring: Keyring, now: number): Pro
 
 export class NoUsableSigningKeyError extends Error {
   constructor() {
-    super('No OpenID Connect signing key can be read with KEYSLIP_SECRET (was it changed without keeping the old secret in the list?).');
+    super(
+      'No OpenID Connect signing key can be read with KEYSLIP_SECRET (was it changed without keeping the old secret in the list?).',
+    );
     this.name = 'NoUsableSigningKeyError';
   }
 }

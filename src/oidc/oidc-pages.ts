@@ -79,8 +79,12 @@ ${raw(form)}
 }
 
 export function renderLoggedOut(locale: Locale): string {
-  return standalone(locale, oidcText(locale, 'loggedOutTitle'), html`<h1>${oidcText(locale, 'loggedOutTitle')}</h1><p>${oidcText(locale, 'loggedOut')}</p>
-<p><a href="/login">Keyslip</a></p>`);
+  return standalone(
+    locale,
+    oidcText(locale, 'loggedOutTitle'),
+    html`<h1>${oidcText(locale, 'loggedOutTitle')}</h1><p>${oidcText(locale, 'loggedOut')}</p>
+<p><a href="/login">Keyslip</a></p>`,
+  );
 }
 
 /** A protocol error shown to the person (when it cannot be sent back to the app): the OAuth code, no stack. */

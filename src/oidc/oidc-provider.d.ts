@@ -8,7 +8,11 @@ declare module 'oidc-provider' {
   export interface PromptDetail {
     name: 'login' | 'consent' | string;
     reasons: string[];
-    details: UnknownObject & { missingOIDCScope?: string[]; missingOIDCClaims?: string[]; missingResourceScopes?: Record<string, string[]> };
+    details: UnknownObject & {
+      missingOIDCScope?: string[];
+      missingOIDCClaims?: string[];
+      missingResourceScopes?: Record<string, string[]>;
+    };
   }
 
   export interface InteractionDetails {
@@ -17,7 +21,13 @@ declare module 'oidc-provider' {
     exp: number;
     returnTo: string;
     prompt: PromptDetail;
-    params: UnknownObject & { client_id?: string; scope?: string; ui_locales?: string; login_hint?: string; max_age?: number | string };
+    params: UnknownObject & {
+      client_id?: string;
+      scope?: string;
+      ui_locales?: string;
+      login_hint?: string;
+      max_age?: number | string;
+    };
     session?: { accountId: string; uid: string; cookie: string };
     grantId?: string;
     lastSubmission?: UnknownObject;
@@ -58,7 +68,10 @@ declare module 'oidc-provider' {
   export interface KoaContextLike {
     oidc: {
       client?: ClientInstance;
-      session?: UnknownObject & { accountId?: string; grantIdFor(clientId: string, grantId?: string): string | undefined };
+      session?: UnknownObject & {
+        accountId?: string;
+        grantIdFor(clientId: string, grantId?: string): string | undefined;
+      };
       params?: UnknownObject;
       result?: InteractionResults;
       provider: Provider;

@@ -36,7 +36,9 @@ export interface OidcAdapter {
 export type OidcAdapterClass = new (model: string) => OidcAdapter;
 
 export function kyselyAdapter(db: Db, clock: Clock): OidcAdapterClass {
-  function toPayload(row: Pick<OidcPayloadsTable, 'payload' | 'consumed_at' | 'expires_at'> | undefined): OidcPayload | undefined {
+  function toPayload(
+    row: Pick<OidcPayloadsTable, 'payload' | 'consumed_at' | 'expires_at'> | undefined,
+  ): OidcPayload | undefined {
     if (!row) return undefined;
     if (row.expires_at !== null && row.expires_at <= clock.now()) return undefined;
     const payload = JSON.parse(row.payload) as OidcPayload;
@@ -122,9 +124,16 @@ export function kyselyAdapter(db: Db, clock: Clock): OidcAdapterClass {
         .executeTakeFirst();
       if (Number(result.numUpdatedRows) === 1 || !CONSUMABLE.has(this.model)) return;
       // Another exchange (on this instance or another) consumed it first: this one is a replay.
-      const row = await db.selectFrom('oidc_payloads').select('grant_id').where('model', '=', this.model).where('id', '=', id).executeTakeFirst();
+      const row = await db
+        .selectFrom('oidc_payloads')
+        .select('grant_id')
+        .where('model', '=', this.model)
+        .where('id', '=', id)
+        .executeTakeFirst();
       if (row?.grant_id) await this.revokeByGrantId(row.grant_id);
-      throw new errors.InvalidGrant(`${this.model === 'RefreshToken' ? 'refresh token' : 'authorization code'} already used`);
+      throw new errors.InvalidGrant(
+        `${this.model === 'RefreshToken' ? 'refresh token' : 'authorization code'} already used`,
+      );
     }
 
     async destroy(id: string): Promise<void> {

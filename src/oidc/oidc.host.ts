@@ -28,12 +28,17 @@ interface Built {
 
 interface EndSessionContext {
   oidc: { params?: { logout?: unknown } };
-  cookies: { get(name: string, options: { signed: boolean }): string | undefined; set(name: string, value: null, options: Record<string, unknown>): void };
+  cookies: {
+    get(name: string, options: { signed: boolean }): string | undefined;
+    set(name: string, value: null, options: Record<string, unknown>): void;
+  };
 }
 
 function listenToProvider(deps: Deps, provider: Provider): void {
   // One audit entry each time an app receives a sign-in (an authorization code) for a person.
-  provider.on('authorization.success', ((ctx: { oidc: { client?: { clientId: string }; session?: { accountId?: string } } }) => {
+  provider.on('authorization.success', ((ctx: {
+    oidc: { client?: { clientId: string }; session?: { accountId?: string } };
+  }) => {
     const clientId = ctx.oidc.client?.clientId;
     const personId = ctx.oidc.session?.accountId;
     if (!clientId || !personId) return;
@@ -48,7 +53,9 @@ function listenToProvider(deps: Deps, provider: Provider): void {
           at: now,
         }),
       )
-      .catch((error: unknown) => deps.log.warn({ err: { message: (error as Error).message } }, 'could not audit an app sign-in'));
+      .catch((error: unknown) =>
+        deps.log.warn({ err: { message: (error as Error).message } }, 'could not audit an app sign-in'),
+      );
   }) as (...args: never[]) => void);
   // RP-initiated logout with "Yes, sign me out" ends the Keyslip session too: it is the same
   // sign-in, seen from the apps. ("No" only ends the app's part, as the protocol says.)
@@ -56,10 +63,20 @@ function listenToProvider(deps: Deps, provider: Provider): void {
     if (!ctx.oidc.params?.logout) return;
     const token = ctx.cookies.get(SESSION_COOKIE, { signed: false });
     const secure = deps.config.baseUrl.startsWith('https://');
-    ctx.cookies.set(SESSION_COOKIE, null, { path: '/', httpOnly: true, sameSite: 'lax', secure, overwrite: true, signed: false });
+    ctx.cookies.set(SESSION_COOKIE, null, {
+      path: '/',
+      httpOnly: true,
+      sameSite: 'lax',
+      secure,
+      overwrite: true,
+      signed: false,
+    });
     if (!token || token.length > 100) return;
     deleteSession(deps.db, sha256(token)).catch((error: unknown) =>
-      deps.log.warn({ err: { message: (error as Error).message } }, 'could not end the Keyslip session at an app sign-out'),
+      deps.log.warn(
+        { err: { message: (error as Error).message } },
+        'could not end the Keyslip session at an app sign-out',
+      ),
     );
   }) as (...args: never[]) => void);
   // Failed client authentications count towards the address's limit (client-auth-limits.ts).
@@ -67,7 +84,10 @@ function listenToProvider(deps: Deps, provider: Provider): void {
     provider.on(event, ((ctx: { ip?: string }, error: { error?: string }) => {
       if (error.error !== 'invalid_client') return;
       recordClientAuthFailure(deps, ctx.ip ?? null).catch((failure: unknown) =>
-        deps.log.warn({ err: { message: (failure as Error).message } }, 'could not count a failed client authentication'),
+        deps.log.warn(
+          { err: { message: (failure as Error).message } },
+          'could not count a failed client authentication',
+        ),
       );
     }) as (...args: never[]) => void);
   }
@@ -81,7 +101,10 @@ export async function openOidcHost(deps: Deps): Promise<OidcHost> {
   async function build(): Promise<Built> {
     const keys = await loadSigningKeys(deps.db, deps.keyring, deps.clock.now()).catch(async (error: unknown) => {
       if (!(error instanceof NoUsableSigningKeyError)) throw error;
-      deps.log.warn({}, `ATTENTION: ${error.message} A new signing key pair was added; tokens signed before no longer verify here.`);
+      deps.log.warn(
+        {},
+        `ATTENTION: ${error.message} A new signing key pair was added; tokens signed before no longer verify here.`,
+      );
       await addSigningKeys(deps.db, deps.keyring, deps.clock.now());
       return loadSigningKeys(deps.db, deps.keyring, deps.clock.now());
     });
@@ -104,7 +127,9 @@ export async function openOidcHost(deps: Deps): Promise<OidcHost> {
       if (Date.now() - checkedAt >= KEY_CHECK_INTERVAL_MS && !checking) {
         checkedAt = Date.now();
         checking = refreshIfRotated()
-          .catch((error: unknown) => deps.log.warn({ err: { message: (error as Error).message } }, 'could not reload OIDC signing keys'))
+          .catch((error: unknown) =>
+            deps.log.warn({ err: { message: (error as Error).message } }, 'could not reload OIDC signing keys'),
+          )
           .finally(() => {
             checking = null;
           });

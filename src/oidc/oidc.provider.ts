@@ -9,7 +9,13 @@ import { safeEqual, sha256 } from '../lib/random.js';
 import { kyselyAdapter } from './oidc.adapter.js';
 import { findOidcClient, HASHED_SECRET_PREFIX } from './oidc-clients.store.js';
 import type { LoadedKeys } from './oidc-keys.js';
-import { localeOfKoa, renderLoggedOut, renderLogoutPrompt, renderOidcError, type KoaRequestLike } from './oidc-pages.js';
+import {
+  localeOfKoa,
+  renderLoggedOut,
+  renderLogoutPrompt,
+  renderOidcError,
+  type KoaRequestLike,
+} from './oidc-pages.js';
 
 type KoaPageContext = KoaRequestLike & { body: string; type: string };
 
@@ -53,7 +59,10 @@ const TTL = {
  * otherwise, for a client with a synthetic-email domain (apps that fail without an email),
  * `username@domain`, never marked verified.
  */
-export function claimsOf(person: PeopleTable, options: { syntheticEmailDomain: string | null }): Record<string, unknown> {
+export function claimsOf(
+  person: PeopleTable,
+  options: { syntheticEmailDomain: string | null },
+): Record<string, unknown> {
   const email =
     person.email !== null
       ? { email: person.email, email_verified: true }
@@ -128,7 +137,11 @@ export function createOidcProvider(deps: Deps, keys: LoadedKeys): Provider {
     },
     // Client secrets are stored hashed; HMAC-signed tokens would need the plain secret.
     clientAuthMethods: ['client_secret_basic', 'client_secret_post', 'none'],
-    clientDefaults: { grant_types: ['authorization_code', 'refresh_token'], response_types: ['code'], id_token_signed_response_alg: 'RS256' },
+    clientDefaults: {
+      grant_types: ['authorization_code', 'refresh_token'],
+      response_types: ['code'],
+      id_token_signed_response_alg: 'RS256',
+    },
     rotateRefreshToken: true,
     conformIdTokenClaims: true,
     ttl: {
@@ -160,7 +173,7 @@ export function createOidcProvider(deps: Deps, keys: LoadedKeys): Provider {
     async findAccount(ctx: KoaContextLike, id: string) {
       const person = await findPersonById(deps.db, id);
       // Only an active person has an account: a deactivated one's tokens stop at the next use.
-      if (!person || person.status !== 'active') return undefined;
+      if (person?.status !== 'active') return undefined;
       return {
         accountId: person.id,
         async claims() {
@@ -177,7 +190,10 @@ export function createOidcProvider(deps: Deps, keys: LoadedKeys): Provider {
 
   // The client_secret oidc-provider holds is `sha256:<hash>` (oidc_clients keeps no secret): hash
   // what the client sent and compare in constant time.
-  provider.Client.prototype.compareClientSecret = function compareHashedSecret(this: { clientSecret?: string }, actual: string) {
+  provider.Client.prototype.compareClientSecret = function compareHashedSecret(
+    this: { clientSecret?: string },
+    actual: string,
+  ) {
     const stored = this.clientSecret ?? '';
     if (!stored.startsWith(HASHED_SECRET_PREFIX) || typeof actual !== 'string') return false;
     return safeEqual(sha256(actual), stored.slice(HASHED_SECRET_PREFIX.length));

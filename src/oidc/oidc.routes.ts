@@ -55,7 +55,12 @@ function oidcHelmet(secure: boolean) {
   };
 }
 
-async function interactionDetailsOf(provider: Provider, request: FastifyRequest, reply: FastifyReply, uid: string): Promise<InteractionDetails> {
+async function interactionDetailsOf(
+  provider: Provider,
+  request: FastifyRequest,
+  reply: FastifyReply,
+  uid: string,
+): Promise<InteractionDetails> {
   try {
     const details = await provider.interactionDetails(request.raw, reply.raw);
     if (details.uid !== uid) throw new Error('uid mismatch');
@@ -73,21 +78,26 @@ async function interactionDetailsOf(provider: Provider, request: FastifyRequest,
  */
 const SENT_TO_LOGIN_COOKIE = 'keyslip_oidc_login';
 
-function sentToLoginSignature(deps: Deps, key: Buffer, uid: string, at: number): string {
+function sentToLoginSignature(key: Buffer, uid: string, at: number): string {
   return createHmac('sha256', key).update(`${uid}.${at}`).digest('base64url');
 }
 
 function setSentToLogin(deps: Deps, reply: FastifyReply, uid: string): void {
   const at = deps.clock.now();
-  const value = `${at}.${sentToLoginSignature(deps, deps.keyring.current.oidcCookie, uid, at)}`;
-  reply.setCookie(SENT_TO_LOGIN_COOKIE, value, { path: interactionPath(uid), httpOnly: true, sameSite: 'lax', secure: deps.config.baseUrl.startsWith('https://') });
+  const value = `${at}.${sentToLoginSignature(deps.keyring.current.oidcCookie, uid, at)}`;
+  reply.setCookie(SENT_TO_LOGIN_COOKIE, value, {
+    path: interactionPath(uid),
+    httpOnly: true,
+    sameSite: 'lax',
+    secure: deps.config.baseUrl.startsWith('https://'),
+  });
 }
 
 function sentToLoginAt(deps: Deps, request: FastifyRequest, uid: string): number | null {
   const [at, signature] = (request.cookies[SENT_TO_LOGIN_COOKIE] ?? '').split('.');
   const ms = Number(at);
   if (!signature || !Number.isSafeInteger(ms)) return null;
-  const valid = deps.keyring.keys.some((key) => safeEqual(signature, sentToLoginSignature(deps, key.oidcCookie, uid, ms)));
+  const valid = deps.keyring.keys.some((key) => safeEqual(signature, sentToLoginSignature(key.oidcCookie, uid, ms)));
   return valid ? ms : null;
 }
 
@@ -111,7 +121,10 @@ export function oidcRoutes(deps: Deps): FastifyPluginAsync {
               .status(429)
               .header('Retry-After', String(limit.retryAfterSeconds))
               .header('Cache-Control', 'no-store')
-              .send({ error: 'invalid_request', error_description: 'Too many failed client authentications from this address; try again later.' });
+              .send({
+                error: 'invalid_request',
+                error_description: 'Too many failed client authentications from this address; try again later.',
+              });
           }
         }
         const { callback } = await host.current();
@@ -142,20 +155,31 @@ export function oidcRoutes(deps: Deps): FastifyPluginAsync {
     await app.register(async (scope) => {
       scope.setErrorHandler(pageErrorHandler(deps));
 
-      async function finish(request: FastifyRequest, reply: FastifyReply, provider: Provider, result: InteractionResults): Promise<FastifyReply> {
+      async function finish(
+        request: FastifyRequest,
+        reply: FastifyReply,
+        provider: Provider,
+        result: InteractionResults,
+      ): Promise<FastifyReply> {
         // Merged with the earlier step's result: a consent given after a prompt=login sign-in keeps that sign-in.
         const url = await provider.interactionResult(request.raw, reply.raw, result, { mergeWithLastSubmission: true });
         return reply.header('Cache-Control', 'no-store').redirect(url, 303);
       }
 
       /** Grants what the app asked for (the missing scopes and claims), reusing the grant the interaction names. */
-      async function grantFor(provider: Provider, details: InteractionDetails, accountId: string, clientId: string): Promise<string> {
+      async function grantFor(
+        provider: Provider,
+        details: InteractionDetails,
+        accountId: string,
+        clientId: string,
+      ): Promise<string> {
         const existing = details.grantId ? await provider.Grant.find(details.grantId) : undefined;
         const grant = existing ?? new provider.Grant({ accountId, clientId });
         const missing = details.prompt.details;
         if (missing.missingOIDCScope) grant.addOIDCScope(missing.missingOIDCScope.join(' '));
         if (missing.missingOIDCClaims) grant.addOIDCClaims(missing.missingOIDCClaims);
-        for (const [resource, scopes] of Object.entries(missing.missingResourceScopes ?? {})) grant.addResourceScope(resource, scopes.join(' '));
+        for (const [resource, scopes] of Object.entries(missing.missingResourceScopes ?? {}))
+          grant.addResourceScope(resource, scopes.join(' '));
         return grant.save();
       }
 
@@ -164,7 +188,10 @@ export function oidcRoutes(deps: Deps): FastifyPluginAsync {
        * this interaction always may. Otherwise: not after prompt=login or an id_token_hint for
        * someone else (a fresh sign-in is asked for), and after max_age only if signed in recently enough.
        */
-      async function sessionAnswersLogin(request: FastifyRequest, details: InteractionDetails): Promise<{ ts: number } | null> {
+      async function sessionAnswersLogin(
+        request: FastifyRequest,
+        details: InteractionDetails,
+      ): Promise<{ ts: number } | null> {
         if (request.auth.via !== 'session' || request.auth.person.status !== 'active') return null;
         const session = await findSessionByHash(deps.db, request.auth.sessionIdHash);
         if (!session) return null;
@@ -194,16 +221,34 @@ export function oidcRoutes(deps: Deps): FastifyPluginAsync {
         return reply.header('Cache-Control', 'no-store').redirect(loginPathFor(details.uid, hint), 303);
       }
 
-      function sendConsent(request: FastifyRequest, reply: FastifyReply, details: InteractionDetails, appName: string): FastifyReply {
+      function sendConsent(
+        request: FastifyRequest,
+        reply: FastifyReply,
+        details: InteractionDetails,
+        appName: string,
+      ): FastifyReply {
         const locale = pickLocale(request);
         const csrfToken = csrfTokenForRequest(deps, request, reply);
         const scopes = String(details.params.scope ?? '').split(' ');
         const body = consentBody(locale, { uid: details.uid, appName, scopes, csrfToken });
-        const page = renderPage({ locale, title: oidcText(locale, 'consentTitle', { app: appName }), body, auth: request.auth, csrfToken, path: interactionPath(details.uid) });
+        const page = renderPage({
+          locale,
+          title: oidcText(locale, 'consentTitle', { app: appName }),
+          body,
+          auth: request.auth,
+          csrfToken,
+          path: interactionPath(details.uid),
+        });
         return sendPage(reply, page, { noStore: true });
       }
 
-      async function consent(request: FastifyRequest, reply: FastifyReply, provider: Provider, details: InteractionDetails, person: SignedInPerson): Promise<FastifyReply> {
+      async function consent(
+        request: FastifyRequest,
+        reply: FastifyReply,
+        provider: Provider,
+        details: InteractionDetails,
+        person: SignedInPerson,
+      ): Promise<FastifyReply> {
         const clientId = String(details.params.client_id ?? '');
         const client = await findOidcClient(deps.db, clientId);
         if (!client) throw new AppError('oidc_interaction_expired');
@@ -234,7 +279,10 @@ export function oidcRoutes(deps: Deps): FastifyPluginAsync {
           return consent(request, reply, provider, details, person);
         }
 
-        return finish(request, reply, provider, { error: 'interaction_required', error_description: 'Keyslip cannot complete this request.' });
+        return finish(request, reply, provider, {
+          error: 'interaction_required',
+          error_description: 'Keyslip cannot complete this request.',
+        });
       });
 
       scope.post<{ Params: { uid: string } }>(`${INTERACTION_PREFIX}/:uid/consent`, async (request, reply) => {
@@ -247,10 +295,19 @@ export function oidcRoutes(deps: Deps): FastifyPluginAsync {
         }
         const clientId = String(details.params.client_id ?? '');
         if (formString(request.body, 'decision') !== 'allow') {
-          return finish(request, reply, provider, { error: 'access_denied', error_description: 'The person did not allow the app.' });
+          return finish(request, reply, provider, {
+            error: 'access_denied',
+            error_description: 'The person did not allow the app.',
+          });
         }
         const grantId = await grantFor(provider, details, person.id, clientId);
-        await recordAuditEvent(deps.db, { action: 'oidc.consented', actor: request.auth.actor, personId: person.id, details: { clientId }, at: deps.clock.now() });
+        await recordAuditEvent(deps.db, {
+          action: 'oidc.consented',
+          actor: request.auth.actor,
+          personId: person.id,
+          details: { clientId },
+          at: deps.clock.now(),
+        });
         return finish(request, reply, provider, { consent: { grantId } });
       });
     });

@@ -9,7 +9,13 @@ import { createTestContext, DIALECTS, TEST_SECRET, type TestContext } from '../.
 import { createTestApi } from '../../test/helpers/api.js';
 import { auditRows, failAuditInserts } from '../../test/helpers/core.js';
 import { kyselyAdapter, sweepExpiredOidcPayloads } from './oidc.adapter.js';
-import { ensureSigningKeys, loadSigningKeys, NoUsableSigningKeyError, rotateSigningKeys, RETIRED_KEY_PUBLISHED_MS } from './oidc-keys.js';
+import {
+  ensureSigningKeys,
+  loadSigningKeys,
+  NoUsableSigningKeyError,
+  rotateSigningKeys,
+  RETIRED_KEY_PUBLISHED_MS,
+} from './oidc-keys.js';
 import { createOidcClient } from './oidc-clients.service.js';
 import { deliverDueLogouts, MAX_ATTEMPTS, nextAttemptDelayMs } from './backchannel-logout.js';
 import { issueAccessCode, redeemAccessCode } from '../access-codes/access-codes.service.js';
@@ -42,7 +48,11 @@ describe.each(DIALECTS)('OpenID Provider storage and apps (%s)', (dialect) => {
     await tokens.upsert('at-1', { jti: 'at-1', grantId: 'grant-1', accountId: 'p1' }, 600);
     const results = await Promise.allSettled(Array.from({ length: 20 }, () => codes.consume('code-1')));
     expect(results.filter((result) => result.status === 'fulfilled')).toHaveLength(1);
-    expect(results.filter((result) => result.status === 'rejected').map((result) => (result as PromiseRejectedResult).reason.error)).toEqual(Array(19).fill('invalid_grant'));
+    expect(
+      results
+        .filter((result) => result.status === 'rejected')
+        .map((result) => (result as PromiseRejectedResult).reason.error),
+    ).toEqual(Array(19).fill('invalid_grant'));
     // The losers were replays: the grant's tokens are gone.
     expect(await tokens.find('at-1')).toBeUndefined();
   });
@@ -75,15 +85,26 @@ describe.each(DIALECTS)('OpenID Provider storage and apps (%s)', (dialect) => {
       expect(row.private_jwk_encrypted).not.toContain(first.jwks.find((jwk) => jwk.kid === row.kid)!.d);
     }
     // Another instance with the same secret reads the same keys; one with another secret cannot.
-    expect((await loadSigningKeys(db, createKeyring([TEST_SECRET]), context.clock.now())).fingerprint).toBe(first.fingerprint);
-    await expect(loadSigningKeys(db, createKeyring(['another-secret-another-secret-another-1']), context.clock.now())).rejects.toThrow(NoUsableSigningKeyError);
+    expect((await loadSigningKeys(db, createKeyring([TEST_SECRET]), context.clock.now())).fingerprint).toBe(
+      first.fingerprint,
+    );
+    await expect(
+      loadSigningKeys(db, createKeyring(['another-secret-another-secret-another-1']), context.clock.now()),
+    ).rejects.toThrow(NoUsableSigningKeyError);
 
     const { kids } = await rotateSigningKeys(db, keyring, context.clock.now());
     const rotated = await loadSigningKeys(db, keyring, context.clock.now());
-    expect(rotated.jwks.slice(0, 2).map((jwk) => jwk.kid).sort()).toEqual([...kids].sort());
+    expect(
+      rotated.jwks
+        .slice(0, 2)
+        .map((jwk) => jwk.kid)
+        .sort(),
+    ).toEqual([...kids].sort());
     expect(rotated.jwks).toHaveLength(4);
     context.clock.advance(RETIRED_KEY_PUBLISHED_MS + 1);
-    expect((await loadSigningKeys(db, keyring, context.clock.now())).jwks.map((jwk) => jwk.kid).sort()).toEqual([...kids].sort());
+    expect((await loadSigningKeys(db, keyring, context.clock.now())).jwks.map((jwk) => jwk.kid).sort()).toEqual(
+      [...kids].sort(),
+    );
   });
 
   it('registers an app over the API, shows its secret once, stores only its hash, and audits', async () => {
@@ -91,13 +112,24 @@ describe.each(DIALECTS)('OpenID Provider storage and apps (%s)', (dialect) => {
       method: 'POST',
       url: '/api/v1/oidc-clients',
       headers: admin,
-      payload: { name: 'Grafana', redirectUris: ['https://grafana.example.org/login/generic_oauth'], syntheticEmailDomain: 'Staff.Example.org' },
+      payload: {
+        name: 'Grafana',
+        redirectUris: ['https://grafana.example.org/login/generic_oauth'],
+        syntheticEmailDomain: 'Staff.Example.org',
+      },
     });
     expect(created.statusCode).toBe(201);
-    const { client, clientSecret } = created.json() as { client: { clientId: string; syntheticEmailDomain: string }; clientSecret: string };
+    const { client, clientSecret } = created.json() as {
+      client: { clientId: string; syntheticEmailDomain: string };
+      clientSecret: string;
+    };
     expect(clientSecret).toMatch(/^[A-Za-z0-9_-]{43}$/);
     expect(client.syntheticEmailDomain).toBe('staff.example.org');
-    const row = await context.deps.db.selectFrom('oidc_clients').selectAll().where('client_id', '=', client.clientId).executeTakeFirstOrThrow();
+    const row = await context.deps.db
+      .selectFrom('oidc_clients')
+      .selectAll()
+      .where('client_id', '=', client.clientId)
+      .executeTakeFirstOrThrow();
     expect(row.secret_hash).toBe(sha256(clientSecret));
     expect(JSON.stringify(row)).not.toContain(clientSecret);
 
@@ -105,14 +137,26 @@ describe.each(DIALECTS)('OpenID Provider storage and apps (%s)', (dialect) => {
     expect(read.statusCode).toBe(200);
     expect(read.body).not.toContain(clientSecret);
     const list = await app.inject({ method: 'GET', url: '/api/v1/oidc-clients', headers: admin });
-    expect((list.json() as { items: { clientId: string }[] }).items.map((item) => item.clientId)).toContain(client.clientId);
+    expect((list.json() as { items: { clientId: string }[] }).items.map((item) => item.clientId)).toContain(
+      client.clientId,
+    );
 
     const audits = await auditRows(context.deps.db, { action: 'oidc.client_created' });
-    expect(audits.some((audit) => audit.details.includes(client.clientId) && !audit.details.includes(clientSecret))).toBe(true);
+    expect(
+      audits.some((audit) => audit.details.includes(client.clientId) && !audit.details.includes(clientSecret)),
+    ).toBe(true);
 
-    expect((await app.inject({ method: 'DELETE', url: `/api/v1/oidc-clients/${client.clientId}`, headers: admin })).statusCode).toBe(204);
-    expect((await app.inject({ method: 'GET', url: `/api/v1/oidc-clients/${client.clientId}`, headers: admin })).statusCode).toBe(404);
-    expect((await app.inject({ method: 'DELETE', url: `/api/v1/oidc-clients/${client.clientId}`, headers: admin })).statusCode).toBe(404);
+    expect(
+      (await app.inject({ method: 'DELETE', url: `/api/v1/oidc-clients/${client.clientId}`, headers: admin }))
+        .statusCode,
+    ).toBe(204);
+    expect(
+      (await app.inject({ method: 'GET', url: `/api/v1/oidc-clients/${client.clientId}`, headers: admin })).statusCode,
+    ).toBe(404);
+    expect(
+      (await app.inject({ method: 'DELETE', url: `/api/v1/oidc-clients/${client.clientId}`, headers: admin }))
+        .statusCode,
+    ).toBe(404);
     expect(await auditRows(context.deps.db, { action: 'oidc.client_deleted' })).toHaveLength(1);
   });
 
@@ -130,7 +174,12 @@ describe.each(DIALECTS)('OpenID Provider storage and apps (%s)', (dialect) => {
       expect(response.statusCode, JSON.stringify(payload)).toBe(400);
       expect(response.json()).toMatchObject({ error: { code: 'validation_failed' } });
     }
-    const native = await app.inject({ method: 'POST', url: '/api/v1/oidc-clients', headers: admin, payload: { name: 'Mobile', redirectUris: ['com.example.app:/cb'], public: true } });
+    const native = await app.inject({
+      method: 'POST',
+      url: '/api/v1/oidc-clients',
+      headers: admin,
+      payload: { name: 'Mobile', redirectUris: ['com.example.app:/cb'], public: true },
+    });
     expect(native.statusCode).toBe(201);
     expect(native.json()).toMatchObject({ clientSecret: null, client: { public: true } });
     expect((await app.inject({ method: 'GET', url: '/api/v1/oidc-clients' })).statusCode).toBe(401);
@@ -139,11 +188,15 @@ describe.each(DIALECTS)('OpenID Provider storage and apps (%s)', (dialect) => {
   it('writes no app when its audit entry fails (one transaction)', async () => {
     const restore = await failAuditInserts(context, 'oidc.client_created');
     try {
-      await expect(createOidcClient(context.deps, { name: 'Atomic', redirectUris: ['https://atomic.example.org/cb'] }, CLI_ACTOR)).rejects.toThrow();
+      await expect(
+        createOidcClient(context.deps, { name: 'Atomic', redirectUris: ['https://atomic.example.org/cb'] }, CLI_ACTOR),
+      ).rejects.toThrow();
     } finally {
       await restore();
     }
-    expect(await context.deps.db.selectFrom('oidc_clients').selectAll().where('name', '=', 'Atomic').execute()).toHaveLength(0);
+    expect(
+      await context.deps.db.selectFrom('oidc_clients').selectAll().where('name', '=', 'Atomic').execute(),
+    ).toHaveLength(0);
   });
 
   describe('ending everything of a person reaches the apps', () => {
@@ -151,20 +204,49 @@ describe.each(DIALECTS)('OpenID Provider storage and apps (%s)', (dialect) => {
     let counter = 0;
 
     beforeAll(async () => {
-      const created = await createOidcClient(context.deps, { name: 'Notified', redirectUris: ['https://notified.example.org/cb'], backchannelLogoutUri: 'https://notified.example.org/bcl' }, CLI_ACTOR);
+      const created = await createOidcClient(
+        context.deps,
+        {
+          name: 'Notified',
+          redirectUris: ['https://notified.example.org/cb'],
+          backchannelLogoutUri: 'https://notified.example.org/bcl',
+        },
+        CLI_ACTOR,
+      );
       appId = created.client.clientId;
     });
 
     /** An active person signed in to the app (the provider's session and grant, as oidc-provider saves them). */
     async function signedInToApp(): Promise<string> {
       counter += 1;
-      const person = await createPerson(context.deps, { name: `Notified ${counter}`, username: `notified.${counter}` }, CLI_ACTOR);
+      const person = await createPerson(
+        context.deps,
+        { name: `Notified ${counter}`, username: `notified.${counter}` },
+        CLI_ACTOR,
+      );
       const issued = await issueAccessCode(context.deps, { personId: person.id, actor: CLI_ACTOR });
-      await redeemAccessCode(context.deps, { code: issued.code, username: `notified.${counter}`, password: PASSWORD, client: clientInfo() });
+      await redeemAccessCode(context.deps, {
+        code: issued.code,
+        username: `notified.${counter}`,
+        password: PASSWORD,
+        client: clientInfo(),
+      });
       const Adapter = kyselyAdapter(context.deps.db, context.clock);
-      await new Adapter('Session').upsert(`s-${person.id}`, { uid: `u-${person.id}`, accountId: person.id, authorizations: { [appId]: { sid: `sid-${person.id}`, grantId: `g-${person.id}` } } }, 3600);
+      await new Adapter('Session').upsert(
+        `s-${person.id}`,
+        {
+          uid: `u-${person.id}`,
+          accountId: person.id,
+          authorizations: { [appId]: { sid: `sid-${person.id}`, grantId: `g-${person.id}` } },
+        },
+        3600,
+      );
       await new Adapter('Grant').upsert(`g-${person.id}`, { accountId: person.id, clientId: appId }, 3600);
-      await new Adapter('RefreshToken').upsert(`rt-${person.id}`, { accountId: person.id, clientId: appId, grantId: `g-${person.id}` }, 3600);
+      await new Adapter('RefreshToken').upsert(
+        `rt-${person.id}`,
+        { accountId: person.id, clientId: appId, grantId: `g-${person.id}` },
+        3600,
+      );
       await context.deps.db.deleteFrom('oidc_logout_outbox').execute();
       return person.id;
     }
@@ -173,11 +255,21 @@ describe.each(DIALECTS)('OpenID Provider storage and apps (%s)', (dialect) => {
       return context.deps.db.selectFrom('oidc_logout_outbox').selectAll().where('person_id', '=', personId).execute();
     }
     async function providerRowsOf(personId: string): Promise<number> {
-      return (await context.deps.db.selectFrom('oidc_payloads').select('id').where('account_id', '=', personId).execute()).length;
+      return (
+        await context.deps.db.selectFrom('oidc_payloads').select('id').where('account_id', '=', personId).execute()
+      ).length;
     }
 
     const triggers: [string, (personId: string) => Promise<unknown>][] = [
-      ['sign out everywhere', async (id) => signOut(context.deps, { idHash: 'none', person: (await findPersonById(context.deps.db, id))!, everywhere: true })],
+      [
+        'sign out everywhere',
+        async (id) =>
+          signOut(context.deps, {
+            idHash: 'none',
+            person: (await findPersonById(context.deps.db, id))!,
+            everywhere: true,
+          }),
+      ],
       ['an admin ending the sessions', (id) => endSessionsOf(context.deps, id, CLI_ACTOR)],
       ['deactivation', (id) => deactivatePerson(context.deps, id, CLI_ACTOR)],
       [
@@ -185,20 +277,33 @@ describe.each(DIALECTS)('OpenID Provider storage and apps (%s)', (dialect) => {
         async (id) => {
           const issued = await issueAccessCode(context.deps, { personId: id, actor: CLI_ACTOR });
           const username = (await findPersonById(context.deps.db, id))!.username!;
-          return redeemAccessCode(context.deps, { code: issued.code, username, password: 'another long password here', client: clientInfo() });
+          return redeemAccessCode(context.deps, {
+            code: issued.code,
+            username,
+            password: 'another long password here',
+            client: clientInfo(),
+          });
         },
       ],
     ];
 
-    it.each(triggers)('%s ends the app sessions and tokens and queues one logout_token with the sid', async (_name, trigger) => {
-      const personId = await signedInToApp();
-      expect(await providerRowsOf(personId)).toBe(3);
-      await trigger(personId);
-      expect(await providerRowsOf(personId)).toBe(0);
-      const queued = await queuedFor(personId);
-      expect(queued).toHaveLength(1);
-      expect(queued[0]).toMatchObject({ client_id: appId, sid: `sid-${personId}`, uri: 'https://notified.example.org/bcl', delivered_at: null });
-    });
+    it.each(triggers)(
+      '%s ends the app sessions and tokens and queues one logout_token with the sid',
+      async (_name, trigger) => {
+        const personId = await signedInToApp();
+        expect(await providerRowsOf(personId)).toBe(3);
+        await trigger(personId);
+        expect(await providerRowsOf(personId)).toBe(0);
+        const queued = await queuedFor(personId);
+        expect(queued).toHaveLength(1);
+        expect(queued[0]).toMatchObject({
+          client_id: appId,
+          sid: `sid-${personId}`,
+          uri: 'https://notified.example.org/bcl',
+          delivered_at: null,
+        });
+      },
+    );
 
     it('queues nothing when the ending fails (same transaction as the audit entry)', async () => {
       const personId = await signedInToApp();
@@ -250,7 +355,10 @@ describe.each(DIALECTS)('OpenID Provider storage and apps (%s)', (dialect) => {
         sent.push(body.get('logout_token')!);
         return 204;
       };
-      const delivered = await Promise.all([deliverDueLogouts(context.deps, { post: ok }), deliverDueLogouts(context.deps, { post: ok })]);
+      const delivered = await Promise.all([
+        deliverDueLogouts(context.deps, { post: ok }),
+        deliverDueLogouts(context.deps, { post: ok }),
+      ]);
       expect(delivered.reduce((a, b) => a + b, 0)).toBe(1);
       expect(sent).toHaveLength(1);
       expect((await queuedFor(personId))[0]!.delivered_at).not.toBeNull();
@@ -262,19 +370,30 @@ describe.each(DIALECTS)('OpenID Provider storage and apps (%s)', (dialect) => {
     const limited = await createTestContext(dialect, { env: { KEYSLIP_RATE_SIGNIN_FAILURES: '3' } });
     const limitedApp = (await createTestApi(limited)).app;
     try {
-      const { client } = await createOidcClient(limited.deps, { name: 'Guessed', redirectUris: ['https://guessed.example.org/cb'] }, CLI_ACTOR);
+      const { client } = await createOidcClient(
+        limited.deps,
+        { name: 'Guessed', redirectUris: ['https://guessed.example.org/cb'] },
+        CLI_ACTOR,
+      );
       const attempt = (secret: string) =>
         limitedApp.inject({
           method: 'POST',
           url: '/oidc/token',
           remoteAddress: '198.51.100.7',
-          headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: `Basic ${Buffer.from(`${client.clientId}:${secret}`).toString('base64')}` },
+          headers: {
+            'content-type': 'application/x-www-form-urlencoded',
+            authorization: `Basic ${Buffer.from(`${client.clientId}:${secret}`).toString('base64')}`,
+          },
           payload: 'grant_type=refresh_token&refresh_token=x',
         });
       for (let i = 0; i < 3; i += 1) expect((await attempt(`wrong-${i}`)).statusCode).toBe(401);
       // The failures are counted as oidc-provider reports them: wait until all three are in.
       for (let i = 0; i < 100; i += 1) {
-        const row = await limited.deps.db.selectFrom('rate_limits').select('count').where('key', 'like', 'oidc_client_auth:%').executeTakeFirst();
+        const row = await limited.deps.db
+          .selectFrom('rate_limits')
+          .select('count')
+          .where('key', 'like', 'oidc_client_auth:%')
+          .executeTakeFirst();
         if ((row?.count ?? 0) >= 3) break;
         await new Promise((resolve) => setTimeout(resolve, 20));
       }

@@ -4,7 +4,6 @@ import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import type { Config } from '../config.js';
 import type { Deps } from '../deps.js';
 import { AppError } from '../errors.js';
-import { handleError } from '../http/errors.handler.js';
 import { renderMetrics } from '../lib/metrics.js';
 import { safeEqual, sha256 } from '../lib/random.js';
 
@@ -51,8 +50,9 @@ function metricsAccess(
 
 export function metricsRoutes(deps: Deps, options: { listener: 'main' | 'metrics' }): FastifyPluginAsync {
   return async (app) => {
-    const description = 'Prometheus metrics: needs `Authorization: Bearer <KEYSLIP_METRICS_TOKEN>`, or is served on '
-      + 'KEYSLIP_METRICS_PORT only.';
+    const description =
+      'Prometheus metrics: needs `Authorization: Bearer <KEYSLIP_METRICS_TOKEN>`, or is served on ' +
+      'KEYSLIP_METRICS_PORT only.';
     app.get('/metrics', { schema: { tags: ['operations'], description } }, async (request, reply) => {
       const access = metricsAccess(deps.config, request, options.listener);
       if (access === 'not_found') throw new AppError('not_found');
@@ -61,13 +61,16 @@ export function metricsRoutes(deps: Deps, options: { listener: 'main' | 'metrics
         throw new AppError('unauthenticated', { message: 'Send the metrics token: Authorization: Bearer <token>.' });
       }
       const memory = process.memoryUsage();
-      return reply.header('Cache-Control', 'no-store').type('text/plain; version=0.0.4; charset=utf-8').send(
-        renderMetrics({
-          keyslip_process_resident_memory_bytes: { help: 'Resident set size.', value: memory.rss },
-          keyslip_process_heap_used_bytes: { help: 'V8 heap in use.', value: memory.heapUsed },
-          keyslip_up: { help: 'Always 1 while the process serves.', value: 1 },
-        }),
-      );
+      return reply
+        .header('Cache-Control', 'no-store')
+        .type('text/plain; version=0.0.4; charset=utf-8')
+        .send(
+          renderMetrics({
+            keyslip_process_resident_memory_bytes: { help: 'Resident set size.', value: memory.rss },
+            keyslip_process_heap_used_bytes: { help: 'V8 heap in use.', value: memory.heapUsed },
+            keyslip_up: { help: 'Always 1 while the process serves.', value: 1 },
+          }),
+        );
     });
   };
 }

@@ -25,8 +25,14 @@ export interface ImportReport {
 }
 
 /** The report with each line's problems in words, as the API, the page and the CLI show it. */
-export function reportInWords(report: ImportReport, locale: Locale): { created: number; updated: number; errors: { line: number; message: string }[] } {
-  const errors = report.errors.map((error) => ({ line: error.line, message: describeProblems(locale, error.problems) }));
+export function reportInWords(
+  report: ImportReport,
+  locale: Locale,
+): { created: number; updated: number; errors: { line: number; message: string }[] } {
+  const errors = report.errors.map((error) => ({
+    line: error.line,
+    message: describeProblems(locale, error.problems),
+  }));
   return { created: report.created, updated: report.updated, errors };
 }
 
@@ -46,7 +52,14 @@ const HEADER_ALIASES: Record<string, keyof PersonInput> = {
 
 /** Header cells are matched loosely: "Employee ID", "employee_id" and "employeeId" are one column. */
 function headerKey(cell: string): keyof PersonInput | null {
-  return HEADER_ALIASES[cell.normalize('NFKC').toLowerCase().replace(/[\s_\-]/g, '')] ?? null;
+  return (
+    HEADER_ALIASES[
+      cell
+        .normalize('NFKC')
+        .toLowerCase()
+        .replace(/[\s_-]/g, '')
+    ] ?? null
+  );
 }
 
 const CHUNK = 1000;
@@ -115,7 +128,12 @@ async function detectDelimiter(input: Readable): Promise<{ delimiter: ',' | ';';
 export type ImportProgress = (progress: { rows: number; line: number }) => void;
 
 /** `onProgress` may throw to stop the import: the chunks already committed stay imported. */
-export async function importPeople(deps: Deps, input: Readable, actor: Actor, onProgress?: ImportProgress): Promise<ImportReport> {
+export async function importPeople(
+  deps: Deps,
+  input: Readable,
+  actor: Actor,
+  onProgress?: ImportProgress,
+): Promise<ImportReport> {
   const report: ImportReport = { created: 0, updated: 0, errors: [] };
   let errorCount = 0;
   const addError = (line: number, problems: FieldProblem[]): void => {
@@ -124,7 +142,15 @@ export async function importPeople(deps: Deps, input: Readable, actor: Actor, on
   };
   const { delimiter, stream } = await detectDelimiter(input);
   const parser = stream.pipe(
-    parse({ delimiter, bom: true, relax_column_count: true, skip_empty_lines: true, trim: true, info: true, max_record_size: 64 * 1024 }),
+    parse({
+      delimiter,
+      bom: true,
+      relax_column_count: true,
+      skip_empty_lines: true,
+      trim: true,
+      info: true,
+      max_record_size: 64 * 1024,
+    }),
   );
   let columns: (keyof PersonInput | null)[] | null = null;
   let pending: PendingRow[] = [];
@@ -136,9 +162,12 @@ export async function importPeople(deps: Deps, input: Readable, actor: Actor, on
       const line = record.info.lines;
       if (columns === null) {
         columns = record.record.map(headerKey);
-        if (!columns.includes('name')) throw new AppError('invalid_csv', { message: 'The header row needs a "name" column.' });
+        if (!columns.includes('name'))
+          throw new AppError('invalid_csv', { message: 'The header row needs a "name" column.' });
         if (!columns.some((c) => c === 'username' || c === 'email' || c === 'employeeId')) {
-          throw new AppError('invalid_csv', { message: 'The header row needs a "username", "email" or "employeeId" column.' });
+          throw new AppError('invalid_csv', {
+            message: 'The header row needs a "username", "email" or "employeeId" column.',
+          });
         }
         continue;
       }
@@ -171,7 +200,8 @@ export async function importPeople(deps: Deps, input: Readable, actor: Actor, on
     // Nothing written yet: the file is refused as a whole and nothing changes. Once a chunk is
     // committed a refusal would hide a change, so the rows read so far are kept and the report
     // says where the file broke.
-    if (report.created + report.updated === 0) throw new AppError('invalid_csv', { message: `The file is not valid CSV: ${(error as Error).message}` });
+    if (report.created + report.updated === 0)
+      throw new AppError('invalid_csv', { message: `The file is not valid CSV: ${(error as Error).message}` });
     broken = { line: (error as { lines?: number }).lines ?? 0, message: (error as Error).message };
   }
   if (columns === null) throw new AppError('invalid_csv', { message: 'The file is empty: it needs a header row.' });
@@ -190,7 +220,12 @@ export async function importPeople(deps: Deps, input: Readable, actor: Actor, on
     }),
   );
   if (report.created + report.updated >= STATISTICS_AFTER_ROWS) {
-    await refreshPeopleStatistics(deps.db).catch((error: unknown) => deps.log.warn({ err: { message: (error as Error).message } }, 'could not refresh the statistics on people after an import'));
+    await refreshPeopleStatistics(deps.db).catch((error: unknown) =>
+      deps.log.warn(
+        { err: { message: (error as Error).message } },
+        'could not refresh the statistics on people after an import',
+      ),
+    );
   }
   if (errorCount > report.errors.length) {
     const count = errorCount - report.errors.length;
@@ -274,14 +309,21 @@ async function writeChunk(
   const events: AuditEventInput[] = [];
   let updated = 0;
   for (const { line, fields } of rows) {
-    const match = (fields.username ? byUsername.get(fields.username) : undefined) ?? (fields.employee_id ? byEmployeeId.get(fields.employee_id) : undefined) ?? null;
+    const match =
+      (fields.username ? byUsername.get(fields.username) : undefined) ??
+      (fields.employee_id ? byEmployeeId.get(fields.employee_id) : undefined) ??
+      null;
     const clash = (value: string | null | undefined, index: Map<string, PeopleTable>): boolean => {
       if (!value) return false;
       const other = index.get(value);
       return other !== undefined && other.id !== match?.id;
     };
     const problems: FieldProblem[] = [];
-    const belongsToOther = (field: string, value: string): FieldProblem => ({ field, code: 'import_belongs_to_other', params: { value } });
+    const belongsToOther = (field: string, value: string): FieldProblem => ({
+      field,
+      code: 'import_belongs_to_other',
+      params: { value },
+    });
     if (clash(fields.username, byUsername)) problems.push(belongsToOther('username', fields.username!));
     if (clash(fields.employee_id, byEmployeeId)) problems.push(belongsToOther('employeeId', fields.employee_id!));
     if (clash(fields.email, byEmail)) problems.push(belongsToOther('email', fields.email!));

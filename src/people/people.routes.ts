@@ -11,23 +11,30 @@ import { createPerson, getPerson, updatePerson } from './people.service.js';
 import { COUNT_CAP, decodeCursor, encodeCursor, filterOf } from './people-query.js';
 import { countPeople, searchPeopleRows } from './people.store.js';
 
-const SearchQuery = Type.Composite([
-  PeopleFilterSchema,
-  Type.Object({
-    limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 200, default: 50 })),
-    cursor: Type.Optional(Type.String({ maxLength: 400 })),
-    count: Type.Optional(Type.Boolean()),
-  }),
-], { additionalProperties: false });
+const SearchQuery = Type.Composite(
+  [
+    PeopleFilterSchema,
+    Type.Object({
+      limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 200, default: 50 })),
+      cursor: Type.Optional(Type.String({ maxLength: 400 })),
+      count: Type.Optional(Type.Boolean()),
+    }),
+  ],
+  { additionalProperties: false },
+);
 
 export function peopleRoutes(deps: Deps): FastifyPluginAsyncTypebox {
   return async (app) => {
     app.addHook('preHandler', requireAdmin);
 
-    app.post('/api/v1/people', { schema: { tags: ['people'], body: PersonInputSchema, response: { 201: PersonSchema, ...errorResponses } } }, async (request, reply) => {
-      const person = await createPerson(deps, request.body, request.auth.actor);
-      return reply.status(201).send(person);
-    });
+    app.post(
+      '/api/v1/people',
+      { schema: { tags: ['people'], body: PersonInputSchema, response: { 201: PersonSchema, ...errorResponses } } },
+      async (request, reply) => {
+        const person = await createPerson(deps, request.body, request.auth.actor);
+        return reply.status(201).send(person);
+      },
+    );
 
     app.get(
       '/api/v1/people',
@@ -35,26 +42,54 @@ export function peopleRoutes(deps: Deps): FastifyPluginAsyncTypebox {
         schema: {
           tags: ['people'],
           querystring: SearchQuery,
-          response: { 200: Type.Object({ items: Type.Array(PersonSchema), nextCursor: Type.Union([Type.String(), Type.Null()]), total: Type.Optional(Type.Object({ count: Type.Integer(), capped: Type.Boolean() })) }), ...errorResponses },
+          response: {
+            200: Type.Object({
+              items: Type.Array(PersonSchema),
+              nextCursor: Type.Union([Type.String(), Type.Null()]),
+              total: Type.Optional(Type.Object({ count: Type.Integer(), capped: Type.Boolean() })),
+            }),
+            ...errorResponses,
+          },
         },
       },
       async (request) => {
         const now = deps.clock.now();
         const filter = filterOf(request.query);
-        const page = await searchPeopleRows(deps.db, filter, { limit: request.query.limit ?? 50, after: decodeCursor(request.query.cursor), now });
+        const page = await searchPeopleRows(deps.db, filter, {
+          limit: request.query.limit ?? 50,
+          after: decodeCursor(request.query.cursor),
+          now,
+        });
         const total = request.query.count ? await countPeople(deps.db, filter, { cap: COUNT_CAP, now }) : undefined;
-        return { items: page.rows.map((row) => toPerson(row, now)), nextCursor: encodeCursor(page.next), ...(total ? { total } : {}) };
+        return {
+          items: page.rows.map((row) => toPerson(row, now)),
+          nextCursor: encodeCursor(page.next),
+          ...(total ? { total } : {}),
+        };
       },
     );
 
-    app.get('/api/v1/people/:id', { schema: { tags: ['people'], params: IdParams, response: { 200: PersonSchema, ...errorResponses } } }, async (request) => {
-      const person = await getPerson(deps, request.params.id);
-      if (!person) throw new AppError('not_found', { message: 'No person with that id.' });
-      return person;
-    });
+    app.get(
+      '/api/v1/people/:id',
+      { schema: { tags: ['people'], params: IdParams, response: { 200: PersonSchema, ...errorResponses } } },
+      async (request) => {
+        const person = await getPerson(deps, request.params.id);
+        if (!person) throw new AppError('not_found', { message: 'No person with that id.' });
+        return person;
+      },
+    );
 
-    app.patch('/api/v1/people/:id', { schema: { tags: ['people'], params: IdParams, body: PersonInputSchema, response: { 200: PersonSchema, ...errorResponses } } }, async (request) =>
-      updatePerson(deps, request.params.id, request.body, request.auth.actor),
+    app.patch(
+      '/api/v1/people/:id',
+      {
+        schema: {
+          tags: ['people'],
+          params: IdParams,
+          body: PersonInputSchema,
+          response: { 200: PersonSchema, ...errorResponses },
+        },
+      },
+      async (request) => updatePerson(deps, request.params.id, request.body, request.auth.actor),
     );
 
     // The CSV body arrives as a stream (see app.ts) and is parsed row by row: any size, bounded memory.
@@ -63,14 +98,24 @@ export function peopleRoutes(deps: Deps): FastifyPluginAsyncTypebox {
       {
         schema: {
           tags: ['people'],
-          description: 'CSV body (text/csv) with a header row: name, username, email, employeeId, department, location, title, role.',
-          response: { 200: Type.Object({ created: Type.Integer(), updated: Type.Integer(), errors: Type.Array(Type.Object({ line: Type.Integer(), message: Type.String() })) }), ...errorResponses },
+          description:
+            'CSV body (text/csv) with a header row: name, username, email, employeeId, department, location, title, role.',
+          response: {
+            200: Type.Object({
+              created: Type.Integer(),
+              updated: Type.Integer(),
+              errors: Type.Array(Type.Object({ line: Type.Integer(), message: Type.String() })),
+            }),
+            ...errorResponses,
+          },
         },
       },
       async (request) => {
         const body = request.body as unknown;
         if (!body || typeof (body as NodeJS.ReadableStream).pipe !== 'function') {
-          throw new AppError('unsupported_media_type', { message: 'Send the CSV file as the body with Content-Type: text/csv.' });
+          throw new AppError('unsupported_media_type', {
+            message: 'Send the CSV file as the body with Content-Type: text/csv.',
+          });
         }
         const report = await importPeople(deps, body as import('node:stream').Readable, request.auth.actor);
         // The admin page posts the file with its session: its report follows the admin's language.

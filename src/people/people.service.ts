@@ -9,13 +9,22 @@ import { AppError } from '../errors.js';
 import { recordAuditEvent, type Actor } from '../audit/audit.js';
 import { newId } from '../lib/id.js';
 import { describeProblems } from '../problems.js';
-import { searchTextOf, toPerson, validatePersonInput, type Person, type PersonInput, type ValidPersonFields } from './person.js';
+import {
+  searchTextOf,
+  toPerson,
+  validatePersonInput,
+  type Person,
+  type PersonInput,
+  type ValidPersonFields,
+} from './person.js';
 import { findPersonById, insertPerson, lockPerson, updatePersonFields } from './people.store.js';
 
 export function conflictError(column: string | null): AppError {
-  if (column === 'username') return new AppError('username_taken', { fields: [{ field: 'username', code: 'username_taken' }] });
+  if (column === 'username')
+    return new AppError('username_taken', { fields: [{ field: 'username', code: 'username_taken' }] });
   if (column === 'email') return new AppError('email_taken', { fields: [{ field: 'email', code: 'email_taken' }] });
-  if (column === 'employee_id') return new AppError('employee_id_taken', { fields: [{ field: 'employeeId', code: 'employee_id_taken' }] });
+  if (column === 'employee_id')
+    return new AppError('employee_id_taken', { fields: [{ field: 'employeeId', code: 'employee_id_taken' }] });
   return new AppError('conflict');
 }
 
@@ -102,7 +111,11 @@ export async function createPersonIn(trx: Db, row: PeopleTable, actor: Actor, no
 
 export async function createPerson(deps: Deps, input: PersonInput, actor: Actor): Promise<Person> {
   const checked = validatePersonInput(input, { creating: true });
-  if (!checked.ok) throw new AppError('validation_failed', { fields: checked.problems, message: describeProblems('en', checked.problems) });
+  if (!checked.ok)
+    throw new AppError('validation_failed', {
+      fields: checked.problems,
+      message: describeProblems('en', checked.problems),
+    });
   const now = deps.clock.now();
   const row = newPersonRow({ ...checked.fields, name: checked.fields.name! }, now);
   try {
@@ -147,7 +160,11 @@ export async function updatePersonIn(
 
 export async function updatePerson(deps: Deps, id: string, input: PersonInput, actor: Actor): Promise<Person> {
   const checked = validatePersonInput(input, { creating: false });
-  if (!checked.ok) throw new AppError('validation_failed', { fields: checked.problems, message: describeProblems('en', checked.problems) });
+  if (!checked.ok)
+    throw new AppError('validation_failed', {
+      fields: checked.problems,
+      message: describeProblems('en', checked.problems),
+    });
   const now = deps.clock.now();
   try {
     const update = (trx: Db): Promise<Person> => updatePersonIn(trx, id, checked.fields, actor, now);

@@ -11,9 +11,26 @@ export async function findPersonById(db: Db, id: string): Promise<PeopleTable | 
 
 /** Every column a signed-in request may carry: all but the password hash. */
 const SIGNED_IN_COLUMNS = [
-  'id', 'name', 'username', 'email', 'employee_id', 'department', 'location', 'title', 'role', 'status',
-  'search_text', 'code_state', 'code_expires_at', 'failed_sign_ins', 'last_failed_sign_in_at',
-  'created_at', 'updated_at', 'claimed_at', 'last_sign_in_at', 'deactivated_at',
+  'id',
+  'name',
+  'username',
+  'email',
+  'employee_id',
+  'department',
+  'location',
+  'title',
+  'role',
+  'status',
+  'search_text',
+  'code_state',
+  'code_expires_at',
+  'failed_sign_ins',
+  'last_failed_sign_in_at',
+  'created_at',
+  'updated_at',
+  'claimed_at',
+  'last_sign_in_at',
+  'deactivated_at',
 ] as const satisfies readonly (keyof SignedInPerson)[];
 
 /** The person behind a session, without the password hash. */
@@ -46,7 +63,11 @@ export async function insertPerson(db: Db, row: PeopleTable): Promise<void> {
 
 /** Many new people at once, in multi-row inserts kept under SQLite's and PostgreSQL's parameter limits. */
 export async function insertPeople(db: Db, rows: readonly PeopleTable[]): Promise<void> {
-  for (let i = 0; i < rows.length; i += 200) await db.insertInto('people').values(rows.slice(i, i + 200)).execute();
+  for (let i = 0; i < rows.length; i += 200)
+    await db
+      .insertInto('people')
+      .values(rows.slice(i, i + 200))
+      .execute();
 }
 
 /** A person's own fields (from the API, the pages or an import), with the search text they make. */
@@ -148,7 +169,7 @@ function escapeLike(text: string): string {
 }
 
 /** PostgreSQL refuses text with NUL in it; no stored name or filter value can contain one. */
-const hasNul = (text: string | undefined): boolean => text !== undefined && text.includes('\u0000');
+const hasNul = (text: string | undefined): boolean => text?.includes('\u0000') === true;
 
 /** The search fragment as the search text stores it: NFKC, lower case, trimmed. */
 function searchFragment(filter: PeopleFilter): string {
@@ -174,14 +195,18 @@ export function applyPeopleFilter(db: Db, query: PeopleQuery, filter: PeopleFilt
   if (hasNul(q) || hasNul(filter.department) || hasNul(filter.location)) return query.where(sql<boolean>`1 = 0`);
   if (q !== '') {
     const phrase = ftsPhrase(db, q);
-    if (phrase !== null) query = query.where(sql<boolean>`people.rowid in (select rowid from people_fts where people_fts match ${phrase})`);
+    if (phrase !== null)
+      query = query.where(
+        sql<boolean>`people.rowid in (select rowid from people_fts where people_fts match ${phrase})`,
+      );
     query = applyTextTest(db, query, q);
   }
   return applyFieldFilters(db, query, filter, now);
 }
 
 function applyTextTest(db: Db, query: PeopleQuery, q: string): PeopleQuery {
-  if (dialectOf(db) === 'postgres') return query.where(sql<boolean>`people.search_text like ${`%${escapeLike(q)}%`} escape '\\'`);
+  if (dialectOf(db) === 'postgres')
+    return query.where(sql<boolean>`people.search_text like ${`%${escapeLike(q)}%`} escape '\\'`);
   return query.where(sql<boolean>`instr(people.search_text, ${q}) > 0`);
 }
 
@@ -190,7 +215,9 @@ function applyFieldFilters(db: Db, query: PeopleQuery, filter: PeopleFilter, now
     if (dialectOf(db) === 'sqlite') {
       // Unary + keeps SQLite off the unique email index: "email IS NULL" holds for most people
       // (staff without email), and walking that index then sorting would cost a million rows.
-      query = query.where(filter.hasEmail ? sql<boolean>`+people.email is not null` : sql<boolean>`+people.email is null`);
+      query = query.where(
+        filter.hasEmail ? sql<boolean>`+people.email is not null` : sql<boolean>`+people.email is null`,
+      );
     } else {
       query = query.where('people.email', filter.hasEmail ? 'is not' : 'is', null);
     }
@@ -230,9 +257,13 @@ function ftsDrivenPeople(db: Db, phrase: string): PeopleQuery {
 function filteredPeople(db: Db, filter: PeopleFilter, now: number): { query: PeopleQuery; sqliteRowid: string } {
   const q = searchFragment(filter);
   const phrase = hasNul(q) ? null : ftsPhrase(db, q);
-  if (phrase === null) return { query: applyPeopleFilter(db, db.selectFrom('people'), filter, now), sqliteRowid: 'people.rowid' };
+  if (phrase === null)
+    return { query: applyPeopleFilter(db, db.selectFrom('people'), filter, now), sqliteRowid: 'people.rowid' };
   const query = applyFieldFilters(db, applyTextTest(db, ftsDrivenPeople(db, phrase), q), filter, now);
-  return { query: hasNul(filter.department) || hasNul(filter.location) ? query.where(sql<boolean>`1 = 0`) : query, sqliteRowid: 'people_fts.rowid' };
+  return {
+    query: hasNul(filter.department) || hasNul(filter.location) ? query.where(sql<boolean>`1 = 0`) : query,
+    sqliteRowid: 'people_fts.rowid',
+  };
 }
 
 /**
@@ -261,7 +292,9 @@ async function countTextMatches(db: Db, q: string, limit: number): Promise<numbe
       : dialectOf(db) === 'postgres'
         ? sql`select 1 from people where search_text like ${`%${escapeLike(q)}%`} escape '\\' limit ${limit}`
         : sql`select 1 from people where instr(search_text, ${q}) > 0 limit ${limit}`;
-  const result = await sql<{ count: number | string }>`select count(*) as count from (${matches}) as matches`.execute(db);
+  const result = await sql<{ count: number | string }>`select count(*) as count from (${matches}) as matches`.execute(
+    db,
+  );
   return Number(result.rows[0]?.count ?? 0);
 }
 
@@ -279,12 +312,17 @@ export async function searchPeopleRows(
   const after = options.after;
   let order: PeopleOrder = 'name';
   if (q !== '' && !hasNul(q)) {
-    order = after ? (after.order ?? 'name') : (await countTextMatches(db, q, NAME_ORDER_LIMIT + 1)) > NAME_ORDER_LIMIT ? 'newest' : 'name';
+    order = after
+      ? (after.order ?? 'name')
+      : (await countTextMatches(db, q, NAME_ORDER_LIMIT + 1)) > NAME_ORDER_LIMIT
+        ? 'newest'
+        : 'name';
   }
   let { query, sqliteRowid } = filteredPeople(db, filter, options.now);
   if (order === 'newest') {
     if (dialectOf(db) === 'sqlite') {
-      if (after) query = query.where(sql<boolean>`${sql.raw(sqliteRowid)} < (select rowid from people where id = ${after.id})`);
+      if (after)
+        query = query.where(sql<boolean>`${sql.raw(sqliteRowid)} < (select rowid from people where id = ${after.id})`);
       query = query.orderBy(sql.raw(sqliteRowid), 'desc');
     } else {
       if (after) query = query.where('people.id', '<', after.id);
@@ -292,31 +330,67 @@ export async function searchPeopleRows(
     }
   } else {
     if (after) {
-      query = query.where((eb) => eb.or([eb('people.name', '>', after.name), eb.and([eb('people.name', '=', after.name), eb('people.id', '>', after.id)])]));
+      query = query.where((eb) =>
+        eb.or([
+          eb('people.name', '>', after.name),
+          eb.and([eb('people.name', '=', after.name), eb('people.id', '>', after.id)]),
+        ]),
+      );
     }
     if (q !== '' && dialectOf(db) === 'postgres') {
       // At most NAME_ORDER_LIMIT matches: PostgreSQL collects them from the trigram index and
       // sorts them (OFFSET 0 keeps the subquery whole) instead of walking the name index and
       // testing every row, which visits most of the table for a fragment whose names sort late.
       const matches = query.selectAll('people').offset(0).as('people');
-      return pageOf(await db.selectFrom(matches).selectAll().orderBy('people.name').orderBy('people.id').limit(options.limit + 1).execute(), options.limit, order);
+      return pageOf(
+        await db
+          .selectFrom(matches)
+          .selectAll()
+          .orderBy('people.name')
+          .orderBy('people.id')
+          .limit(options.limit + 1)
+          .execute(),
+        options.limit,
+        order,
+      );
     }
     query = query.orderBy('people.name').orderBy('people.id');
   }
-  return pageOf(await query.selectAll('people').limit(options.limit + 1).execute(), options.limit, order);
+  return pageOf(
+    await query
+      .selectAll('people')
+      .limit(options.limit + 1)
+      .execute(),
+    options.limit,
+    order,
+  );
 }
 
-function pageOf(rows: PeopleTable[], limit: number, order: PeopleOrder): { rows: PeopleTable[]; next: PeoplePageCursor | null; order: PeopleOrder } {
+function pageOf(
+  rows: PeopleTable[],
+  limit: number,
+  order: PeopleOrder,
+): { rows: PeopleTable[]; next: PeoplePageCursor | null; order: PeopleOrder } {
   const page = rows.slice(0, limit);
   const last = page[page.length - 1];
-  const next = rows.length > limit && last ? { name: last.name, id: last.id, ...(order === 'newest' ? { order } : {}) } : null;
+  const next =
+    rows.length > limit && last ? { name: last.name, id: last.id, ...(order === 'newest' ? { order } : {}) } : null;
   return { rows: page, next, order };
 }
 
 /** How many people match, counted up to `cap` (an exact count of a million rows costs more than a page). */
-export async function countPeople(db: Db, filter: PeopleFilter, options: { cap: number; now: number }): Promise<{ count: number; capped: boolean }> {
-  const inner = filteredPeople(db, filter, options.now).query.select(sql`1`.as('one')).limit(options.cap + 1);
-  const row = await db.selectFrom(inner.as('matches')).select((eb) => eb.fn.countAll<number | string>().as('count')).executeTakeFirstOrThrow();
+export async function countPeople(
+  db: Db,
+  filter: PeopleFilter,
+  options: { cap: number; now: number },
+): Promise<{ count: number; capped: boolean }> {
+  const inner = filteredPeople(db, filter, options.now)
+    .query.select(sql`1`.as('one'))
+    .limit(options.cap + 1);
+  const row = await db
+    .selectFrom(inner.as('matches'))
+    .select((eb) => eb.fn.countAll<number | string>().as('count'))
+    .executeTakeFirstOrThrow();
   const count = Number(row.count);
   return count > options.cap ? { count: options.cap, capped: true } : { count, capped: false };
 }
@@ -332,8 +406,22 @@ export async function refreshPeopleStatistics(db: Db): Promise<void> {
 
 /** Distinct departments and locations, for the directory's filter menus. */
 export async function listFacets(db: Db): Promise<{ departments: string[]; locations: string[] }> {
-  const departments = await db.selectFrom('people').select('department').distinct().where('department', 'is not', null).orderBy('department').limit(500).execute();
-  const locations = await db.selectFrom('people').select('location').distinct().where('location', 'is not', null).orderBy('location').limit(500).execute();
+  const departments = await db
+    .selectFrom('people')
+    .select('department')
+    .distinct()
+    .where('department', 'is not', null)
+    .orderBy('department')
+    .limit(500)
+    .execute();
+  const locations = await db
+    .selectFrom('people')
+    .select('location')
+    .distinct()
+    .where('location', 'is not', null)
+    .orderBy('location')
+    .limit(500)
+    .execute();
   return {
     departments: departments.map((r) => r.department!),
     locations: locations.map((r) => r.location!),

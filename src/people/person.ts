@@ -102,7 +102,12 @@ function cleanText(input: string, max: number): string | null {
 }
 
 /** The lower-cased haystack for fragment search over name, username, email and employee id. */
-export function searchTextOf(person: { name: string; username: string | null; email: string | null; employee_id: string | null }): string {
+export function searchTextOf(person: {
+  name: string;
+  username: string | null;
+  email: string | null;
+  employee_id: string | null;
+}): string {
   return [person.name, person.username, person.email, person.employee_id]
     .filter((part): part is string => part !== null)
     .join(' ')

@@ -26,7 +26,11 @@ function windowStart(now: number, size: number): number {
 
 function stateOf(count: number, window: Window, now: number): LimitState {
   const start = windowStart(now, window.size);
-  return { count, limited: count >= window.limit, retryAfterSeconds: Math.max(1, Math.ceil((start + window.size - now) / 1000)) };
+  return {
+    count,
+    limited: count >= window.limit,
+    retryAfterSeconds: Math.max(1, Math.ceil((start + window.size - now) / 1000)),
+  };
 }
 
 export async function readLimit(db: Db, key: string, window: Window, now: number): Promise<LimitState> {
@@ -160,5 +164,8 @@ export function addressGroupOf(ip: string | null): string {
   const left = groupsOf(head);
   const right = tail === undefined ? [] : groupsOf(tail);
   const groups = [...left, ...Array<string>(Math.max(0, 8 - left.length - right.length)).fill('0'), ...right];
-  return `${groups.slice(0, 4).map((group) => parseInt(group, 16).toString(16)).join(':')}::/64`;
+  return `${groups
+    .slice(0, 4)
+    .map((group) => parseInt(group, 16).toString(16))
+    .join(':')}::/64`;
 }

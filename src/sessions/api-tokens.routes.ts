@@ -57,7 +57,10 @@ export function apiTokenRoutes(deps: Deps): FastifyPluginAsyncTypebox {
         const now = deps.clock.now();
         const options = { name, actor: request.auth.actor, now, ...(expiresInDays ? { expiresInDays } : {}) };
         const { token, apiToken } = await createApiToken(deps.db, options);
-        return reply.status(201).header('Cache-Control', 'no-store').send({ ...apiToken, token });
+        return reply
+          .status(201)
+          .header('Cache-Control', 'no-store')
+          .send({ ...apiToken, token });
       },
     );
 

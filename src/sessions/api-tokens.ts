@@ -71,7 +71,10 @@ export async function createApiToken(
   if (!Number.isInteger(days) || days < API_TOKEN_DAYS.min || days > API_TOKEN_DAYS.max) {
     const params = { min: API_TOKEN_DAYS.min, max: API_TOKEN_DAYS.max };
     const problem: FieldProblem = { field: 'expiresInDays', code: 'token_days_range', params };
-    throw new AppError('validation_failed', { message: `expiresInDays ${describeProblem('en', problem)}.`, fields: [problem] });
+    throw new AppError('validation_failed', {
+      message: `expiresInDays ${describeProblem('en', problem)}.`,
+      fields: [problem],
+    });
   }
   const token = `ks_${randomToken(32)}`;
   const row: ApiTokensTable = {

@@ -21,7 +21,12 @@ interface OidcSessionPayload {
 
 /** The apps (and their session ids) the person signed in to, from the provider's state. */
 async function appSessionsOf(trx: Db, personId: string): Promise<Map<string, Set<string | null>>> {
-  const rows = await trx.selectFrom('oidc_payloads').select(['model', 'payload']).where('account_id', '=', personId).where('model', 'in', ['Session', 'Grant']).execute();
+  const rows = await trx
+    .selectFrom('oidc_payloads')
+    .select(['model', 'payload'])
+    .where('account_id', '=', personId)
+    .where('model', 'in', ['Session', 'Grant'])
+    .execute();
   const apps = new Map<string, Set<string | null>>();
   const add = (clientId: string, sid: string | null): void => {
     const sids = apps.get(clientId) ?? new Set<string | null>();
@@ -31,7 +36,8 @@ async function appSessionsOf(trx: Db, personId: string): Promise<Map<string, Set
   for (const row of rows) {
     const payload = JSON.parse(row.payload) as OidcSessionPayload & { clientId?: string };
     if (row.model === 'Session') {
-      for (const [clientId, authorization] of Object.entries(payload.authorizations ?? {})) add(clientId, authorization.sid ?? null);
+      for (const [clientId, authorization] of Object.entries(payload.authorizations ?? {}))
+        add(clientId, authorization.sid ?? null);
     } else if (typeof payload.clientId === 'string' && !apps.has(payload.clientId)) {
       // A grant without a live session (e.g. only a refresh token): the app is told without a sid.
       add(payload.clientId, null);
@@ -46,7 +52,12 @@ async function appSessionsOf(trx: Db, personId: string): Promise<Map<string, Set
  * Ends every Keyslip session of the person (except `keep`, a session just created) and all of
  * the person's OpenID Provider state, and queues the apps' logout tokens. Run it inside a transaction.
  */
-export async function endEverythingOf(trx: Db, personId: string, now: number, options: { keep?: string } = {}): Promise<EndedEverything> {
+export async function endEverythingOf(
+  trx: Db,
+  personId: string,
+  now: number,
+  options: { keep?: string } = {},
+): Promise<EndedEverything> {
   const sessions = await endPersonSessions(trx, personId, options.keep ? { keep: options.keep } : {});
   const apps = await appSessionsOf(trx, personId);
   let appsNotified = 0;

@@ -23,7 +23,13 @@ export interface SessionMeta {
   userAgent: string | null;
 }
 
-export async function createSession(db: Db, config: Config, personId: string, now: number, meta: SessionMeta): Promise<NewSession> {
+export async function createSession(
+  db: Db,
+  config: Config,
+  personId: string,
+  now: number,
+  meta: SessionMeta,
+): Promise<NewSession> {
   const token = randomToken(32);
   const idHash = sha256(token);
   const expiresAt = now + config.sessionAbsoluteHours * 60 * MINUTE;
@@ -50,7 +56,12 @@ export interface CurrentSession {
  * the idle timeout, or when its person is deactivated. last_seen_at is written at most once a
  * minute, so reading pages does not turn every request into a database write.
  */
-export async function resolveSession(db: Db, config: Config, token: string, now: number): Promise<CurrentSession | null> {
+export async function resolveSession(
+  db: Db,
+  config: Config,
+  token: string,
+  now: number,
+): Promise<CurrentSession | null> {
   if (token.length < 20 || token.length > 100) return null;
   const idHash = sha256(token);
   const session = await findSessionByHash(db, idHash);

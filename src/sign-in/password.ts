@@ -55,8 +55,7 @@ function blocklistPath(): string {
     if (existsSync(path)) return path;
   }
   throw new Error(
-    `Password blocklist ${BLOCKLIST_FILE} not found; looked in: ` +
-      candidates.map((u) => fileURLToPath(u)).join(', '),
+    `Password blocklist ${BLOCKLIST_FILE} not found; looked in: ${candidates.map((u) => fileURLToPath(u)).join(', ')}`,
   );
 }
 
@@ -107,10 +106,7 @@ function codePointLength(s: string): number {
  * Checks a new password against the policy. Returns the first problem found
  * or null if the password is acceptable.
  */
-export function checkPassword(
-  password: string,
-  options: { username: string | null },
-): PasswordProblem | null {
+export function checkPassword(password: string, options: { username: string | null }): PasswordProblem | null {
   if (password.length > RAW_LENGTH_CUTOFF) return 'too_long';
 
   const normalised = password.normalize('NFKC');
@@ -134,7 +130,8 @@ export function passwordFieldProblem(problem: PasswordProblem): FieldProblem {
     const params = { min: MIN_PASSWORD_LENGTH, recommended: RECOMMENDED_PASSWORD_LENGTH };
     return { field: 'password', code: 'password_too_short', params };
   }
-  if (problem === 'too_long') return { field: 'password', code: 'password_too_long', params: { max: MAX_PASSWORD_LENGTH } };
+  if (problem === 'too_long')
+    return { field: 'password', code: 'password_too_long', params: { max: MAX_PASSWORD_LENGTH } };
   return { field: 'password', code: `password_${problem}` };
 }
 

@@ -25,34 +25,59 @@ export function signInRoutes(deps: Deps): FastifyPluginAsyncTypebox {
       {
         schema: {
           tags: ['sessions'],
-          body: Type.Object({ username: Type.String({ maxLength: 300 }), password: Type.String({ maxLength: 4096 }) }, { additionalProperties: false }),
+          body: Type.Object(
+            { username: Type.String({ maxLength: 300 }), password: Type.String({ maxLength: 4096 }) },
+            { additionalProperties: false },
+          ),
           response: { 201: Type.Object({ person: PersonSchema }), ...errorResponses },
         },
       },
       async (request, reply) => {
         const currentSessionHash = currentSessionHashOf(request);
-        const { person, session } = await signIn(deps, { login: request.body.username, password: request.body.password, client: clientOf(request), currentSessionHash });
+        const { person, session } = await signIn(deps, {
+          login: request.body.username,
+          password: request.body.password,
+          client: clientOf(request),
+          currentSessionHash,
+        });
         const now = deps.clock.now();
         setSessionCookie(reply, deps.config, session, now);
-        return reply.status(201).header('Cache-Control', 'no-store').send({ person: toPerson(person, now) });
+        return reply
+          .status(201)
+          .header('Cache-Control', 'no-store')
+          .send({ person: toPerson(person, now) });
       },
     );
 
-    app.delete('/api/v1/sessions/current', { schema: { tags: ['sessions'], response: { 204: Type.Null(), ...errorResponses } } }, async (request, reply) => {
-      const auth = request.auth;
-      if (auth.via !== 'session') throw new AppError('unauthenticated');
-      await signOut(deps, { idHash: auth.sessionIdHash, person: auth.person, everywhere: false });
-      clearSessionCookie(reply, deps.config);
-      return reply.status(204).send(null);
-    });
+    app.delete(
+      '/api/v1/sessions/current',
+      { schema: { tags: ['sessions'], response: { 204: Type.Null(), ...errorResponses } } },
+      async (request, reply) => {
+        const auth = request.auth;
+        if (auth.via !== 'session') throw new AppError('unauthenticated');
+        await signOut(deps, { idHash: auth.sessionIdHash, person: auth.person, everywhere: false });
+        clearSessionCookie(reply, deps.config);
+        return reply.status(204).send(null);
+      },
+    );
 
-    app.delete('/api/v1/sessions', { schema: { tags: ['sessions'], description: 'Sign out everywhere.', response: { 200: Type.Object({ ended: Type.Integer() }), ...errorResponses } } }, async (request, reply) => {
-      const auth = request.auth;
-      if (auth.via !== 'session') throw new AppError('unauthenticated');
-      const ended = await signOut(deps, { idHash: auth.sessionIdHash, person: auth.person, everywhere: true });
-      clearSessionCookie(reply, deps.config);
-      return reply.send({ ended });
-    });
+    app.delete(
+      '/api/v1/sessions',
+      {
+        schema: {
+          tags: ['sessions'],
+          description: 'Sign out everywhere.',
+          response: { 200: Type.Object({ ended: Type.Integer() }), ...errorResponses },
+        },
+      },
+      async (request, reply) => {
+        const auth = request.auth;
+        if (auth.via !== 'session') throw new AppError('unauthenticated');
+        const ended = await signOut(deps, { idHash: auth.sessionIdHash, person: auth.person, everywhere: true });
+        clearSessionCookie(reply, deps.config);
+        return reply.send({ ended });
+      },
+    );
 
     app.get(
       '/api/v1/me',
@@ -74,7 +99,13 @@ export function signInRoutes(deps: Deps): FastifyPluginAsyncTypebox {
       async (request) => {
         const auth = request.auth;
         const now = deps.clock.now();
-        if (auth.via === 'token') return { kind: 'token' as const, person: null, token: { id: auth.tokenId, name: auth.actor.label.replace(/^token:/, '') }, sessions: [] };
+        if (auth.via === 'token')
+          return {
+            kind: 'token' as const,
+            person: null,
+            token: { id: auth.tokenId, name: auth.actor.label.replace(/^token:/, '') },
+            sessions: [],
+          };
         if (auth.via !== 'session') throw new AppError('unauthenticated');
         const sessions = await listPersonSessions(deps.db, auth.person.id, now);
         return {

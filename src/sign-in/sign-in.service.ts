@@ -10,7 +10,13 @@ import { recordAuditEvent, type Actor } from '../audit/audit.js';
 import { MINUTE } from '../lib/clock.js';
 import { countRateLimited, countSignIn } from '../lib/metrics.js';
 import { normaliseEmail, normaliseUsername } from '../people/person.js';
-import { findPersonByEmail, findPersonByUsername, lockPerson, recordSignIn, takeSignInTurn } from '../people/people.store.js';
+import {
+  findPersonByEmail,
+  findPersonByUsername,
+  lockPerson,
+  recordSignIn,
+  takeSignInTurn,
+} from '../people/people.store.js';
 import {
   addressGroupOf,
   refuseOverLimit,
@@ -131,7 +137,10 @@ async function signInInTurn(
   group: string,
 ): Promise<{ person: PeopleTable; session: NewSession }> {
   const now = deps.clock.now();
-  const ipWindow: Window = { size: deps.config.rateSigninWindowMinutes * MINUTE, limit: deps.config.rateSigninFailures };
+  const ipWindow: Window = {
+    size: deps.config.rateSigninWindowMinutes * MINUTE,
+    limit: deps.config.rateSigninFailures,
+  };
   const ipKey = `sign-in:${group}`;
   const slot = await reserveAttempt(deps.db, ipKey, ipWindow, now);
   if (!slot.reserved) {
@@ -219,7 +228,9 @@ export async function signOut(
 ): Promise<number> {
   const now = deps.clock.now();
   return deps.db.transaction().execute(async (trx) => {
-    const ended = input.everywhere ? (await endEverythingOf(trx, input.person.id, now)).sessions : await deleteSession(trx, input.idHash);
+    const ended = input.everywhere
+      ? (await endEverythingOf(trx, input.person.id, now)).sessions
+      : await deleteSession(trx, input.idHash);
     await recordAuditEvent(trx, {
       action: input.everywhere ? 'sessions.ended' : 'session.ended',
       actor: { kind: 'person', id: input.person.id, label: input.person.username ?? input.person.name },

@@ -4,7 +4,17 @@ import { html, type SafeHtml } from '../http/html.js';
 import { defineMessages, type Locale } from '../http/i18n.js';
 import { labelText } from '../http/labels.js';
 import type { PeopleFilter } from '../people/people.store.js';
-import { auditActionText, filterSummary, formatDateTime, notice, roleText, selectField, textField, timeElement, withQuery } from './admin.views.js';
+import {
+  auditActionText,
+  filterSummary,
+  formatDateTime,
+  notice,
+  roleText,
+  selectField,
+  textField,
+  timeElement,
+  withQuery,
+} from './admin.views.js';
 
 export const auditText = defineMessages({
   en: {
@@ -176,9 +186,12 @@ function isOldAndNew(value: unknown): value is { from: unknown; to: unknown } {
 const HIDDEN_DETAILS = new Set(['codeId', 'tokenId']);
 
 function detailValue(locale: Locale, key: string, value: unknown): SafeHtml | string {
-  if (key === 'batchId' && typeof value === 'string' && /^[0-9a-f-]{36}$/.test(value)) return html`<a href="/admin/batches/${value}">${auditText(locale, 'openBatch')}</a>`;
-  if (key === 'filter' && typeof value === 'object' && value !== null) return filterSummary(locale, value as PeopleFilter);
-  if (key === 'expiresAt' && typeof value === 'string' && !Number.isNaN(Date.parse(value))) return formatDateTime(locale, Date.parse(value));
+  if (key === 'batchId' && typeof value === 'string' && /^[0-9a-f-]{36}$/.test(value))
+    return html`<a href="/admin/batches/${value}">${auditText(locale, 'openBatch')}</a>`;
+  if (key === 'filter' && typeof value === 'object' && value !== null)
+    return filterSummary(locale, value as PeopleFilter);
+  if (key === 'expiresAt' && typeof value === 'string' && !Number.isNaN(Date.parse(value)))
+    return formatDateTime(locale, Date.parse(value));
   if (key === 'role' && (value === 'member' || value === 'admin')) return roleText(locale, value);
   if (isOldAndNew(value)) {
     const side = (part: unknown): SafeHtml | string => (part === null ? '–' : detailValue(locale, key, part));
@@ -186,7 +199,8 @@ function detailValue(locale: Locale, key: string, value: unknown): SafeHtml | st
   }
   if (key === 'source' && value === 'import') return auditText(locale, 'sourceImport');
   if (key === 'source' && value === 'selection') return auditText(locale, 'sourceSelection');
-  if (key === 'kind' && (value === 'claim' || value === 'recovery')) return auditText(locale, value === 'claim' ? 'kindClaim' : 'kindRecovery');
+  if (key === 'kind' && (value === 'claim' || value === 'recovery'))
+    return auditText(locale, value === 'claim' ? 'kindClaim' : 'kindRecovery');
   if (Array.isArray(value)) return value.map(String).join(', ');
   if (typeof value === 'object' && value !== null) return JSON.stringify(value);
   return String(value);
@@ -197,7 +211,8 @@ export function detailsSummary(locale: Locale, event: AuditEvent): SafeHtml {
   if (event.ip) entries.push(['ip', event.ip]);
   if (entries.length === 0) return html``;
   return html`<ul class="details">${entries.map(([key, value]) => {
-    const name = key === 'ip' ? auditText(locale, 'keyIp') : DETAIL_KEYS[key] ? auditText(locale, DETAIL_KEYS[key]) : key;
+    const name =
+      key === 'ip' ? auditText(locale, 'keyIp') : DETAIL_KEYS[key] ? auditText(locale, DETAIL_KEYS[key]) : key;
     return html`<li><span class="detail-key">${name}:</span> ${detailValue(locale, key, value)}</li>`;
   })}</ul>`;
 }
@@ -226,9 +241,14 @@ export function auditPage(model: AuditPageModel): SafeHtml {
   const { locale, values, errors } = model;
   const t = (key: Key): string => auditText(locale, key);
   const params = filterQuery(values);
-  const next = model.nextCursor ? withQuery('/admin/audit', new URLSearchParams([...params, ['cursor', model.nextCursor]])) : null;
+  const next = model.nextCursor
+    ? withQuery('/admin/audit', new URLSearchParams([...params, ['cursor', model.nextCursor]]))
+    : null;
   const first = model.paged ? withQuery('/admin/audit', params) : null;
-  const actions = AUDIT_ACTIONS.map((action: AuditAction) => ({ value: action, text: auditActionText(locale, action) }));
+  const actions = AUDIT_ACTIONS.map((action: AuditAction) => ({
+    value: action,
+    text: auditActionText(locale, action),
+  }));
   const form = html`<form method="get" action="/admin/audit" class="filters" aria-label="${t('filters')}">
   <div class="filter-row">
     ${textField({ name: 'person', label: t('person'), hint: t('personHint'), value: values.person, error: errors.person, maxlength: 100 })}
@@ -260,7 +280,9 @@ export function auditPage(model: AuditPageModel): SafeHtml {
     (event) => html`<tr>
     <td>${timeElement(locale, Date.parse(event.at))}</td>
     <td><span class="action action-${event.action.replace(/[^a-z_]/g, '-')}">${
-      (AUDIT_ACTIONS as readonly string[]).includes(event.action) ? auditActionText(locale, event.action as AuditAction) : event.action
+      (AUDIT_ACTIONS as readonly string[]).includes(event.action)
+        ? auditActionText(locale, event.action as AuditAction)
+        : event.action
     }</span></td>
     <td>${actorCell(model, event)}</td>
     <td>${personCell(model, event)}</td>

@@ -10,7 +10,16 @@ import { defineMessages, type Locale } from '../http/i18n.js';
 import { labelText } from '../http/labels.js';
 import type { Person } from '../people/person.js';
 import type { PeopleFilter } from '../people/people.store.js';
-import { adminText, filterHiddenFields, filterSummary, formatDateTime, formatNumber, notice, peopleCount, timeElement } from './admin.views.js';
+import {
+  adminText,
+  filterHiddenFields,
+  filterSummary,
+  formatDateTime,
+  formatNumber,
+  notice,
+  peopleCount,
+  timeElement,
+} from './admin.views.js';
 
 export const codesText = defineMessages({
   en: {
@@ -22,8 +31,10 @@ export const codesText = defineMessages({
     lifetimeDays: '{days} days',
     lifetimeHours: '{hours} hours',
     lifetimeHint: 'Choose a short time for a code you hand over on the spot.',
-    replaces: '{name} already has an active access code, valid until {date}. Getting a new one makes that code stop working.',
-    sensitive: 'Anyone who has an unused access code can get into the account. Give the code only to the person it belongs to.',
+    replaces:
+      '{name} already has an active access code, valid until {date}. Getting a new one makes that code stop working.',
+    sensitive:
+      'Anyone who has an unused access code can get into the account. Give the code only to the person it belongs to.',
     shownTitle: 'Access code for {name}',
     shownOnce: 'This code is shown only once. Copy it or print the slip now: it cannot be shown again.',
     validUntil: 'Valid until {date}',
@@ -35,14 +46,18 @@ export const codesText = defineMessages({
     codeLabel: 'The access code',
     qrAlt: 'QR code that opens the access code page with this code filled in',
     goneTitle: 'The access code is no longer shown',
-    goneText: 'An access code is shown only once, right after it is made. If it was lost, get a new one: it replaces the old code.',
-    deactivateText: 'The access code of {name}, valid until {date}, will stop working at once. You can get a new one later.',
+    goneText:
+      'An access code is shown only once, right after it is made. If it was lost, get a new one: it replaces the old code.',
+    deactivateText:
+      'The access code of {name}, valid until {date}, will stop working at once. You can get a new one later.',
     noActiveCode: '{name} has no active access code.',
     bulkFor: 'Codes will be made for {count}: {filter}.',
-    bulkReplaces: 'Active access codes held by {count} of them will be REPLACED and stop working, including codes that are already printed.',
+    bulkReplaces:
+      'Active access codes held by {count} of them will be REPLACED and stop working, including codes that are already printed.',
     bulkNoneActive: 'None of them holds an active access code now.',
     bulkSkipsDeactivated: 'Deactivated people are left out.',
-    bulkWindow: 'Afterwards you can download the codes as a CSV file and as printable slips (PDF) for {minutes} minutes. Then they are erased from the server.',
+    bulkWindow:
+      'Afterwards you can download the codes as a CSV file and as printable slips (PDF) for {minutes} minutes. Then they are erased from the server.',
     bulkSubmit: 'Get access codes for {count}',
     bulkNone: 'No one matches, so there are no codes to make.',
     batchTitle: 'Access codes for a group',
@@ -56,9 +71,12 @@ export const codesText = defineMessages({
     minuteLeft: 'less than a minute left',
     downloadCsv: 'Download CSV',
     downloadPdf: 'Download slips (PDF)',
-    batchKeepSafe: 'The files hold working access codes. Keep them safe, give each slip only to its owner, and delete the files once the slips are handed out.',
-    batchClosed: 'The download window has closed. The codes were erased from the server and cannot be downloaded again.',
-    batchClosedStill: 'Codes already handed out still work until they expire. If the files were lost, get access codes again: that replaces these codes.',
+    batchKeepSafe:
+      'The files hold working access codes. Keep them safe, give each slip only to its owner, and delete the files once the slips are handed out.',
+    batchClosed:
+      'The download window has closed. The codes were erased from the server and cannot be downloaded again.',
+    batchClosedStill:
+      'Codes already handed out still work until they expire. If the files were lost, get access codes again: that replaces these codes.',
     backToPeople: 'Back to People',
     bulkDeactivateTitle: 'Deactivate access codes',
     bulkDeactivateFor: 'Active access codes in this selection ({filter}): {count}. They will stop working at once.',
@@ -87,14 +105,18 @@ export const codesText = defineMessages({
     codeLabel: 'Åtkomstkoden',
     qrAlt: 'QR-kod som öppnar åtkomstkodsidan med koden ifylld',
     goneTitle: 'Åtkomstkoden visas inte längre',
-    goneText: 'En åtkomstkod visas bara en gång, direkt när den skapas. Om den har kommit bort, hämta en ny – den ersätter den gamla.',
-    deactivateText: 'Åtkomstkoden för {name}, som gäller till {date}, slutar fungera direkt. Du kan hämta en ny senare.',
+    goneText:
+      'En åtkomstkod visas bara en gång, direkt när den skapas. Om den har kommit bort, hämta en ny – den ersätter den gamla.',
+    deactivateText:
+      'Åtkomstkoden för {name}, som gäller till {date}, slutar fungera direkt. Du kan hämta en ny senare.',
     noActiveCode: '{name} har ingen aktiv åtkomstkod.',
     bulkFor: 'Koder skapas för {count}: {filter}.',
-    bulkReplaces: 'Aktiva åtkomstkoder som {count} av dem har ERSÄTTS och slutar fungera, även koder som redan skrivits ut.',
+    bulkReplaces:
+      'Aktiva åtkomstkoder som {count} av dem har ERSÄTTS och slutar fungera, även koder som redan skrivits ut.',
     bulkNoneActive: 'Ingen av dem har en aktiv åtkomstkod nu.',
     bulkSkipsDeactivated: 'Inaktiverade personer tas inte med.',
-    bulkWindow: 'Efteråt kan du ladda ner koderna som CSV-fil och som utskrivbara lappar (PDF) i {minutes} minuter. Sedan raderas de från servern.',
+    bulkWindow:
+      'Efteråt kan du ladda ner koderna som CSV-fil och som utskrivbara lappar (PDF) i {minutes} minuter. Sedan raderas de från servern.',
     bulkSubmit: 'Hämta åtkomstkoder för {count}',
     bulkNone: 'Ingen matchar, så det finns inga koder att skapa.',
     batchTitle: 'Åtkomstkoder för en grupp',
@@ -108,9 +130,11 @@ export const codesText = defineMessages({
     minuteLeft: 'mindre än en minut kvar',
     downloadCsv: 'Ladda ner CSV',
     downloadPdf: 'Ladda ner lappar (PDF)',
-    batchKeepSafe: 'Filerna innehåller giltiga åtkomstkoder. Förvara dem säkert, ge varje lapp bara till rätt person och radera filerna när lapparna har delats ut.',
+    batchKeepSafe:
+      'Filerna innehåller giltiga åtkomstkoder. Förvara dem säkert, ge varje lapp bara till rätt person och radera filerna när lapparna har delats ut.',
     batchClosed: 'Tiden för nedladdning har gått ut. Koderna har raderats från servern och kan inte laddas ner igen.',
-    batchClosedStill: 'Koder som redan delats ut fungerar tills de går ut. Om filerna har kommit bort, hämta åtkomstkoder igen – det ersätter de här koderna.',
+    batchClosedStill:
+      'Koder som redan delats ut fungerar tills de går ut. Om filerna har kommit bort, hämta åtkomstkoder igen – det ersätter de här koderna.',
     backToPeople: 'Tillbaka till Personer',
     bulkDeactivateTitle: 'Inaktivera åtkomstkoder',
     bulkDeactivateFor: 'Aktiva åtkomstkoder i urvalet ({filter}): {count}. De slutar fungera direkt.',
@@ -120,7 +144,10 @@ export const codesText = defineMessages({
 });
 
 type Key = Parameters<typeof codesText>[1];
-const tr = (locale: Locale) => (key: Key, vars?: Record<string, string | number>): string => codesText(locale, key, vars);
+const tr =
+  (locale: Locale) =>
+  (key: Key, vars?: Record<string, string | number>): string =>
+    codesText(locale, key, vars);
 
 function breadcrumb(locale: Locale, person?: Person): SafeHtml {
   return html`<p class="breadcrumb"><a href="/admin/people">${labelText(locale, 'people')}</a>${person && html` › <a href="/admin/people/${person.id}">${person.name}</a>`}</p>`;
@@ -142,7 +169,13 @@ function lifetimeText(locale: Locale, hours: number, isMax: boolean): string {
   return t('lifetimeHours', { hours });
 }
 
-export function issueCodePage(options: { locale: Locale; csrfToken: string; person: Person; maxLifetimeMs: number; returnTo: string }): SafeHtml {
+export function issueCodePage(options: {
+  locale: Locale;
+  csrfToken: string;
+  person: Person;
+  maxLifetimeMs: number;
+  returnTo: string;
+}): SafeHtml {
   const { locale, person } = options;
   const t = tr(locale);
   const choices = lifetimeChoices(options.maxLifetimeMs);
@@ -158,9 +191,10 @@ ${activeUntil !== null && notice('warning', html`<p>${fillHtml(codesText.catalog
     <legend>${t('lifetime')}</legend>
     <p class="hint" id="lifetime-hint">${t('lifetimeHint')}</p>
     ${choices.map(
-      (hours, index) => html`<label class="checkbox"><input type="radio" name="lifetimeHours" value="${hours}"${index === 0 ? raw(' checked') : ''}${
-        index === 0 ? raw(' aria-describedby="lifetime-hint"') : ''
-      }> ${lifetimeText(locale, hours, index === 0)}</label>`,
+      (hours, index) =>
+        html`<label class="checkbox"><input type="radio" name="lifetimeHours" value="${hours}"${index === 0 ? raw(' checked') : ''}${
+          index === 0 ? raw(' aria-describedby="lifetime-hint"') : ''
+        }> ${lifetimeText(locale, hours, index === 0)}</label>`,
     )}
   </fieldset>
   <p>${t('sensitive')}</p>
@@ -197,7 +231,8 @@ export function shownCodePage(model: ShownCodeModel): SafeHtml {
   <p class="slip-username">${person.username ? t('usernameIs', { username: person.username }) : t('usernameLater')}</p>
   <p class="visually-hidden" id="code-label">${t('codeLabel')}</p>
   <p class="code-display" id="access-code" aria-labelledby="code-label" data-code="${model.code}">${groups.map(
-    (group, index) => html`${index > 0 ? html`<span class="code-sep" aria-hidden="true">-</span>` : ''}<span class="code-group">${group}</span>`,
+    (group, index) =>
+      html`${index > 0 ? html`<span class="code-sep" aria-hidden="true">-</span>` : ''}<span class="code-group">${group}</span>`,
   )}</p>
   <p class="slip-expiry">${fillHtml(codesText.catalog[locale].validUntil, { date: expiry })}</p>
   <div class="slip-how">
@@ -230,7 +265,12 @@ export function codeGonePage(options: { locale: Locale; person: Person; returnTo
 </div>`;
 }
 
-export function deactivateCodePage(options: { locale: Locale; csrfToken: string; person: Person; returnTo: string }): SafeHtml {
+export function deactivateCodePage(options: {
+  locale: Locale;
+  csrfToken: string;
+  person: Person;
+  returnTo: string;
+}): SafeHtml {
   const { locale, person } = options;
   const t = tr(locale);
   const activeUntil = person.codeState === 'active' && person.codeExpiresAt ? Date.parse(person.codeExpiresAt) : null;
@@ -286,7 +326,10 @@ ${model.error && notice('error', model.error, { alert: true })}
 <p class="lead" id="bulk-count">${t('bulkFor', { count: who, filter: filterSummary(locale, filter) })}</p>
 ${
   model.replacing > 0
-    ? notice('warning', html`<p><strong>${t('bulkReplaces', { count: formatNumber(locale, model.replacing) })}</strong></p>`)
+    ? notice(
+        'warning',
+        html`<p><strong>${t('bulkReplaces', { count: formatNumber(locale, model.replacing) })}</strong></p>`,
+      )
     : html`<p>${t('bulkNoneActive')}</p>`
 }
 <p>${t('bulkSkipsDeactivated')}</p>
@@ -341,7 +384,12 @@ ${facts}
 <p><a href="/admin/people">${t('backToPeople')}</a></p>`;
 }
 
-export function bulkDeactivatePage(options: { locale: Locale; csrfToken: string; filter: PeopleFilter; count: number }): SafeHtml {
+export function bulkDeactivatePage(options: {
+  locale: Locale;
+  csrfToken: string;
+  filter: PeopleFilter;
+  count: number;
+}): SafeHtml {
   const { locale, filter } = options;
   const t = tr(locale);
   const summary = filterSummary(locale, filter);

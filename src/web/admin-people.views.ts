@@ -71,13 +71,15 @@ export const peopleText = defineMessages({
     auditForPerson: 'Audit log for this person',
     endSessionsHint: 'Signs the person out on every device.',
     deactivateTitle: 'Deactivate {name}?',
-    deactivateText: 'They will be signed out everywhere, their access code will stop working, and they will no longer be able to sign in.',
+    deactivateText:
+      'They will be signed out everywhere, their access code will stop working, and they will no longer be able to sign in.',
     deactivateKeep: 'The person and their history stay in the audit log.',
     deactivateSelf: 'This is your own account: you will be signed out at once.',
     alreadyDeactivated: 'This person is deactivated.',
   },
   sv: {
-    newestFirst: 'Många personer matchar: de senast tillagda visas först. Skriv fler bokstäver för en alfabetisk lista.',
+    newestFirst:
+      'Många personer matchar: de senast tillagda visas först. Skriv fler bokstäver för en alfabetisk lista.',
     search: 'Sök',
     searchHint: 'Namn, användarnamn, e-post eller anställningsnummer',
     any: 'Alla',
@@ -155,10 +157,20 @@ function ms(iso: string | null): number | null {
 export function personMenuItems(locale: Locale, person: Person, returnTo: string): MenuItem[] {
   const back = `?return=${encodeURIComponent(returnTo)}`;
   const items: MenuItem[] = [];
-  if (person.status !== 'deactivated') items.push({ href: `/admin/people/${person.id}/access-code${back}`, text: labelText(locale, 'getAccessCode') });
-  if (person.codeState === 'active') items.push({ href: `/admin/people/${person.id}/access-code/deactivate${back}`, text: labelText(locale, 'deactivateAccessCode') });
+  if (person.status !== 'deactivated')
+    items.push({ href: `/admin/people/${person.id}/access-code${back}`, text: labelText(locale, 'getAccessCode') });
+  if (person.codeState === 'active')
+    items.push({
+      href: `/admin/people/${person.id}/access-code/deactivate${back}`,
+      text: labelText(locale, 'deactivateAccessCode'),
+    });
   items.push({ href: `/admin/people/${person.id}`, text: adminText(locale, 'edit') });
-  if (person.status !== 'deactivated') items.push({ href: `/admin/people/${person.id}/deactivate`, text: adminText(locale, 'deactivatePerson'), danger: true });
+  if (person.status !== 'deactivated')
+    items.push({
+      href: `/admin/people/${person.id}/deactivate`,
+      text: adminText(locale, 'deactivatePerson'),
+      danger: true,
+    });
   return items;
 }
 
@@ -182,9 +194,12 @@ function personRow(locale: Locale, person: Person, returnTo: string): SafeHtml {
 /** The part that search-as-you-type replaces: the count, the table and the paging links. */
 export function peopleResults(model: PeopleListModel, returnTo: string): SafeHtml {
   const { locale, filter } = model;
-  const t = (key: Parameters<typeof peopleText>[1], vars?: Record<string, string | number>): string => peopleText(locale, key, vars);
+  const t = (key: Parameters<typeof peopleText>[1], vars?: Record<string, string | number>): string =>
+    peopleText(locale, key, vars);
   const params = filterParams(filter);
-  const next = model.nextCursor ? withQuery('/admin/people', new URLSearchParams([...params, ['cursor', model.nextCursor]])) : null;
+  const next = model.nextCursor
+    ? withQuery('/admin/people', new URLSearchParams([...params, ['cursor', model.nextCursor]]))
+    : null;
   const first = model.paged ? withQuery('/admin/people', params) : null;
   const table =
     model.people.length === 0
@@ -217,7 +232,8 @@ function filterForm(model: PeopleListModel): SafeHtml {
   const any = { value: '', text: t('any') };
   const hasEmail = filter.hasEmail === undefined ? '' : String(filter.hasEmail);
   // A department or location chosen earlier stays selectable even if no one has it any more.
-  const withCurrent = (list: string[], current: string | undefined): string[] => (current && !list.includes(current) ? [current, ...list] : list);
+  const withCurrent = (list: string[], current: string | undefined): string[] =>
+    current && !list.includes(current) ? [current, ...list] : list;
   return html`<form method="get" action="/admin/people" class="filters" role="search" aria-label="${t('filters')}" data-people-filters>
   <div class="field field-search">
     <label for="field-q">${t('search')}</label>
@@ -245,8 +261,17 @@ export function peopleListPage(model: PeopleListModel, returnTo: string): SafeHt
   const selection = (base: string): string => withQuery(base, new URLSearchParams([...params, ['selection', '1']]));
   const topItems: MenuItem[] = [
     { href: '/admin/access-codes/issue?hasEmail=false', text: labelText(locale, 'getAccessCodes') },
-    { href: selection('/admin/access-codes/issue'), text: t('getAccessCodesSelection'), selectionBase: '/admin/access-codes/issue' },
-    { href: selection('/admin/access-codes/deactivate'), text: t('deactivateAccessCodesSelection'), danger: true, selectionBase: '/admin/access-codes/deactivate' },
+    {
+      href: selection('/admin/access-codes/issue'),
+      text: t('getAccessCodesSelection'),
+      selectionBase: '/admin/access-codes/issue',
+    },
+    {
+      href: selection('/admin/access-codes/deactivate'),
+      text: t('deactivateAccessCodesSelection'),
+      danger: true,
+      selectionBase: '/admin/access-codes/deactivate',
+    },
   ];
   topItems.push({ href: '/admin/people/new', text: adminText(locale, 'addPerson') });
   topItems.push({ href: '/admin/people/import', text: adminText(locale, 'importPeople') });
@@ -318,7 +343,8 @@ function fieldLabels(locale: Locale): Record<string, string> {
 
 function accountPanel(model: PersonFormModel, person: Person): SafeHtml {
   const { locale } = model;
-  const t = (key: Parameters<typeof peopleText>[1], vars?: Record<string, string | number>): string => peopleText(locale, key, vars);
+  const t = (key: Parameters<typeof peopleText>[1], vars?: Record<string, string | number>): string =>
+    peopleText(locale, key, vars);
   const when = (iso: string | null): SafeHtml | string => (iso ? timeElement(locale, Date.parse(iso)) : t('never'));
   const back = `?return=${encodeURIComponent(`/admin/people/${person.id}`)}`;
   return html`<section class="card" aria-labelledby="account-heading">
@@ -390,9 +416,15 @@ ${errorSummary(locale, errors, labels)}
 // ---------------------------------------------------------------------------------------------
 // Deactivate a person
 
-export function deactivatePersonPage(options: { locale: Locale; csrfToken: string; person: Person; self: boolean }): SafeHtml {
+export function deactivatePersonPage(options: {
+  locale: Locale;
+  csrfToken: string;
+  person: Person;
+  self: boolean;
+}): SafeHtml {
   const { locale, person } = options;
-  const t = (key: Parameters<typeof peopleText>[1], vars?: Record<string, string | number>): string => peopleText(locale, key, vars);
+  const t = (key: Parameters<typeof peopleText>[1], vars?: Record<string, string | number>): string =>
+    peopleText(locale, key, vars);
   return html`<p class="breadcrumb"><a href="/admin/people">${labelText(locale, 'people')}</a> › <a href="/admin/people/${person.id}">${person.name}</a></p>
 <h1>${t('deactivateTitle', { name: person.name })}</h1>
 ${options.self && notice('warning', t('deactivateSelf'))}

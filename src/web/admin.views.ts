@@ -109,8 +109,6 @@ export const ADMIN_SCRIPTS = ['admin.js'] as const;
 // ---------------------------------------------------------------------------------------------
 // Numbers, dates, states
 
-const INTL_LOCALE: Record<Locale, string> = { en: 'en-GB', sv: 'sv-SE' };
-
 export function formatNumber(locale: Locale, value: number): string {
   // en: 10,000 (SPEC: "10,000+"); sv: 10 000.
   return new Intl.NumberFormat(locale === 'en' ? 'en-US' : 'sv-SE').format(value);
@@ -138,7 +136,9 @@ export function codeStateText(locale: Locale, state: AccessCodeStateName, expire
     case 'none':
       return adminText(locale, 'codeNone');
     case 'active':
-      return expiresAt ? adminText(locale, 'codeActive', { date: formatDateTime(locale, expiresAt) }) : adminText(locale, 'codeActiveShort');
+      return expiresAt
+        ? adminText(locale, 'codeActive', { date: formatDateTime(locale, expiresAt) })
+        : adminText(locale, 'codeActiveShort');
     case 'used':
       return adminText(locale, 'codeUsed');
     case 'deactivated':
@@ -166,7 +166,8 @@ export function filterSummary(locale: Locale, filter: PeopleFilter): string {
   if (filter.hasEmail === true) parts.push(adminText(locale, 'filterWithEmail'));
   if (filter.hasEmail === false) parts.push(adminText(locale, 'filterWithoutEmail'));
   if (filter.status) parts.push(adminText(locale, 'filterStatus', { status: statusText(locale, filter.status) }));
-  if (filter.codeState) parts.push(adminText(locale, 'filterCodeState', { state: codeStateText(locale, filter.codeState) }));
+  if (filter.codeState)
+    parts.push(adminText(locale, 'filterCodeState', { state: codeStateText(locale, filter.codeState) }));
   if (filter.department) parts.push(adminText(locale, 'filterDepartment', { department: filter.department }));
   if (filter.location) parts.push(adminText(locale, 'filterLocation', { location: filter.location }));
   return parts.length === 0 ? adminText(locale, 'filterEveryone') : parts.join(', ');
@@ -263,7 +264,11 @@ export const auditActionText = defineMessages<AuditAction>({
 // ---------------------------------------------------------------------------------------------
 // Notices, fields, errors
 
-export function notice(kind: 'success' | 'info' | 'warning' | 'error', body: SafeHtml | string, options: { alert?: boolean } = {}): SafeHtml {
+export function notice(
+  kind: 'success' | 'info' | 'warning' | 'error',
+  body: SafeHtml | string,
+  options: { alert?: boolean } = {},
+): SafeHtml {
   const role = options.alert ? raw(' role="alert"') : kind === 'success' ? raw(' role="status"') : '';
   return html`<div class="notice notice-${kind}"${role}>${typeof body === 'string' ? html`<p>${body}</p>` : body}</div>`;
 }
@@ -271,7 +276,11 @@ export function notice(kind: 'success' | 'info' | 'warning' | 'error', body: Saf
 export type FieldErrors = Record<string, string>;
 
 /** An error summary linking to each field (GOV.UK pattern), focused by admin.js on load. */
-export function errorSummary(locale: Locale, errors: FieldErrors, fieldLabels: Record<string, string>): SafeHtml | null {
+export function errorSummary(
+  locale: Locale,
+  errors: FieldErrors,
+  fieldLabels: Record<string, string>,
+): SafeHtml | null {
   const entries = Object.entries(errors);
   if (entries.length === 0) return null;
   return html`<div class="error-summary" role="alert" tabindex="-1" data-focus-on-load>
@@ -295,7 +304,9 @@ export interface TextFieldOptions {
 /** A labelled input; its hint and error are tied to it with aria-describedby. */
 export function textField(options: TextFieldOptions): SafeHtml {
   const id = `field-${options.name}`;
-  const described = [options.hint ? `${id}-hint` : null, options.error ? `${id}-error` : null].filter((v): v is string => v !== null);
+  const described = [options.hint ? `${id}-hint` : null, options.error ? `${id}-error` : null].filter(
+    (v): v is string => v !== null,
+  );
   return html`<div class="field${options.error ? ' field-invalid' : ''}">
   <label for="${id}">${options.label}</label>
   ${options.hint && html`<p class="hint" id="${id}-hint">${options.hint}</p>`}
@@ -313,7 +324,14 @@ export interface SelectOption {
   text: string;
 }
 
-export function selectField(options: { name: string; label: string; value: string | undefined; choices: SelectOption[]; error?: string | undefined; id?: string }): SafeHtml {
+export function selectField(options: {
+  name: string;
+  label: string;
+  value: string | undefined;
+  choices: SelectOption[];
+  error?: string | undefined;
+  id?: string;
+}): SafeHtml {
   const id = options.id ?? `field-${options.name}`;
   return html`<div class="field${options.error ? ' field-invalid' : ''}">
   <label for="${id}">${options.label}</label>
@@ -339,7 +357,10 @@ export interface MenuItem {
  * A menu button and its menu. The button and the menu start hidden and admin.js brings them to
  * life; without JavaScript the <noscript> list of plain links is there instead.
  */
-export function moreOptionsMenu(locale: Locale, options: { id: string; items: MenuItem[]; describedBy?: string; visibleLabel?: boolean; align?: 'start' | 'end' }): SafeHtml {
+export function moreOptionsMenu(
+  locale: Locale,
+  options: { id: string; items: MenuItem[]; describedBy?: string; visibleLabel?: boolean; align?: 'start' | 'end' },
+): SafeHtml {
   const buttonId = `${options.id}-button`;
   const moreOptions = labelText(locale, 'moreOptions');
   const item = (entry: MenuItem, role: boolean): SafeHtml =>

@@ -23,7 +23,16 @@ import { signIn, signOut } from '../sign-in/sign-in.service.js';
 import { INTERACTION_FIELD, interactionPath, interactionUidOf } from '../oidc/interaction-link.js';
 import { frontlineText } from './frontline.messages.js';
 import { ACCESS_CODE_PATH } from '../config.js';
-import { accessCodeBody, accessCodeTitle, helpBody, homeBody, loginBody, type CodeStepView, type FormProblem, type LoginView } from './frontline.views.js';
+import {
+  accessCodeBody,
+  accessCodeTitle,
+  helpBody,
+  homeBody,
+  loginBody,
+  type CodeStepView,
+  type FormProblem,
+  type LoginView,
+} from './frontline.views.js';
 
 const ONE_YEAR_SECONDS = 365 * 24 * 60 * 60;
 
@@ -63,24 +72,54 @@ export function frontlineRoutes(deps: Deps): FastifyPluginAsync {
     });
 
     // ---- /login
-    function sendLogin(request: FastifyRequest, reply: FastifyReply, view: Omit<LoginView, 'csrfToken'>, status = 200): FastifyReply {
+    function sendLogin(
+      request: FastifyRequest,
+      reply: FastifyReply,
+      view: Omit<LoginView, 'csrfToken'>,
+      status = 200,
+    ): FastifyReply {
       const locale = pickLocale(request);
       const csrfToken = csrfTokenForRequest(deps, request, reply);
-      const page = renderPage({ locale, title: labelText(locale, 'signIn'), body: loginBody(locale, { ...view, csrfToken }), auth: request.auth, csrfToken, path: pathOf(request), status });
+      const page = renderPage({
+        locale,
+        title: labelText(locale, 'signIn'),
+        body: loginBody(locale, { ...view, csrfToken }),
+        auth: request.auth,
+        csrfToken,
+        path: pathOf(request),
+        status,
+      });
       return sendPage(reply, page, { noStore: true, status });
     }
 
-    app.get<{ Querystring: { next?: string; signedout?: string; interaction?: string; login_hint?: string } }>('/login', async (request, reply) => {
-      const next = safeNextPath(request.query.next, '');
-      // An app's sign-in (OpenID Connect) asks for the form even when signed in (prompt=login, max_age).
-      const interaction = interactionUidOf(request.query.interaction);
-      if (request.auth.via === 'session' && !interaction) return reply.redirect(next || '/', 303);
-      const locale = pickLocale(request);
-      const notice =
-        request.query.signedout === 'all' ? frontlineText(locale, 'signedOutEverywhere') : request.query.signedout !== undefined ? frontlineText(locale, 'signedOut') : next || interaction ? frontlineText(locale, 'signInToContinue') : undefined;
-      const hint = interaction && typeof request.query.login_hint === 'string' ? request.query.login_hint.slice(0, 300) : undefined;
-      return sendLogin(request, reply, { ...(next ? { next } : {}), ...(notice ? { notice } : {}), ...(interaction ? { interaction } : {}), ...(hint ? { login: hint } : {}) });
-    });
+    app.get<{ Querystring: { next?: string; signedout?: string; interaction?: string; login_hint?: string } }>(
+      '/login',
+      async (request, reply) => {
+        const next = safeNextPath(request.query.next, '');
+        // An app's sign-in (OpenID Connect) asks for the form even when signed in (prompt=login, max_age).
+        const interaction = interactionUidOf(request.query.interaction);
+        if (request.auth.via === 'session' && !interaction) return reply.redirect(next || '/', 303);
+        const locale = pickLocale(request);
+        const notice =
+          request.query.signedout === 'all'
+            ? frontlineText(locale, 'signedOutEverywhere')
+            : request.query.signedout !== undefined
+              ? frontlineText(locale, 'signedOut')
+              : next || interaction
+                ? frontlineText(locale, 'signInToContinue')
+                : undefined;
+        const hint =
+          interaction && typeof request.query.login_hint === 'string'
+            ? request.query.login_hint.slice(0, 300)
+            : undefined;
+        return sendLogin(request, reply, {
+          ...(next ? { next } : {}),
+          ...(notice ? { notice } : {}),
+          ...(interaction ? { interaction } : {}),
+          ...(hint ? { login: hint } : {}),
+        });
+      },
+    );
 
     app.post('/login', async (request, reply) => {
       verifyFormCsrf(deps, request);
@@ -90,14 +129,32 @@ export function frontlineRoutes(deps: Deps): FastifyPluginAsync {
       const interaction = interactionUidOf(formString(request.body, INTERACTION_FIELD));
       const locale = pickLocale(request);
       try {
-        const { session } = await signIn(deps, { login, password, client: clientOf(request), currentSessionHash: currentSessionHashOf(request) });
+        const { session } = await signIn(deps, {
+          login,
+          password,
+          client: clientOf(request),
+          currentSessionHash: currentSessionHashOf(request),
+        });
         setSessionCookie(reply, deps.config, session, deps.clock.now());
-        return reply.header('Cache-Control', 'no-store').redirect(interaction ? interactionPath(interaction) : next || '/', 303);
+        return reply
+          .header('Cache-Control', 'no-store')
+          .redirect(interaction ? interactionPath(interaction) : next || '/', 303);
       } catch (error) {
         const shownOnForm = ['sign_in_failed', 'rate_limited', 'busy'];
         if (!(error instanceof AppError) || !shownOnForm.includes(error.code)) throw error;
-        if (error.options.retryAfterSeconds !== undefined) reply.header('Retry-After', String(error.options.retryAfterSeconds));
-        return sendLogin(request, reply, { login, ...(next ? { next } : {}), ...(interaction ? { interaction } : {}), problem: problemOf(error, locale) }, error.status);
+        if (error.options.retryAfterSeconds !== undefined)
+          reply.header('Retry-After', String(error.options.retryAfterSeconds));
+        return sendLogin(
+          request,
+          reply,
+          {
+            login,
+            ...(next ? { next } : {}),
+            ...(interaction ? { interaction } : {}),
+            problem: problemOf(error, locale),
+          },
+          error.status,
+        );
       }
     });
 
@@ -106,11 +163,26 @@ export function frontlineRoutes(deps: Deps): FastifyPluginAsync {
       const locale = pickLocale(request);
       const csrfToken = csrfTokenForRequest(deps, request, reply);
       const body = helpBody(locale, { supportContact: deps.config.supportContact });
-      return sendPage(reply, renderPage({ locale, title: labelText(locale, 'troubleSigningIn'), body, auth: request.auth, csrfToken, path: pathOf(request) }));
+      return sendPage(
+        reply,
+        renderPage({
+          locale,
+          title: labelText(locale, 'troubleSigningIn'),
+          body,
+          auth: request.auth,
+          csrfToken,
+          path: pathOf(request),
+        }),
+      );
     });
 
     // ---- /work/accesscode
-    function sendAccessCode(request: FastifyRequest, reply: FastifyReply, codeView: CodeStepView, status = 200): FastifyReply {
+    function sendAccessCode(
+      request: FastifyRequest,
+      reply: FastifyReply,
+      codeView: CodeStepView,
+      status = 200,
+    ): FastifyReply {
       const locale = pickLocale(request);
       // An app's sign-in in progress travels through every step, so redeeming returns to the app.
       const interaction = interactionOf(request);
@@ -132,9 +204,20 @@ export function frontlineRoutes(deps: Deps): FastifyPluginAsync {
     }
 
     /** Shows the code step again with the one uniform message (or the 429 wait). */
-    function sendCodeProblem(request: FastifyRequest, reply: FastifyReply, error: AppError, code: string): FastifyReply {
-      if (error.options.retryAfterSeconds !== undefined) reply.header('Retry-After', String(error.options.retryAfterSeconds));
-      return sendAccessCode(request, reply, { step: 'code', code, problem: problemOf(error, pickLocale(request)) }, error.status);
+    function sendCodeProblem(
+      request: FastifyRequest,
+      reply: FastifyReply,
+      error: AppError,
+      code: string,
+    ): FastifyReply {
+      if (error.options.retryAfterSeconds !== undefined)
+        reply.header('Retry-After', String(error.options.retryAfterSeconds));
+      return sendAccessCode(
+        request,
+        reply,
+        { step: 'code', code, problem: problemOf(error, pickLocale(request)) },
+        error.status,
+      );
     }
 
     function isCodeProblem(error: unknown): error is AppError {
@@ -143,7 +226,9 @@ export function frontlineRoutes(deps: Deps): FastifyPluginAsync {
 
     function interactionOf(request: FastifyRequest): string | null {
       const query = request.query as Record<string, unknown> | undefined;
-      return interactionUidOf(request.method === 'GET' ? query?.[INTERACTION_FIELD] : formString(request.body, INTERACTION_FIELD));
+      return interactionUidOf(
+        request.method === 'GET' ? query?.[INTERACTION_FIELD] : formString(request.body, INTERACTION_FIELD),
+      );
     }
 
     app.get('/work/accesscode', async (request, reply) => sendAccessCode(request, reply, { step: 'code' }));
@@ -169,7 +254,17 @@ export function frontlineRoutes(deps: Deps): FastifyPluginAsync {
           const checked = await checkAccessCode(deps, { code, client });
           if (checked.username === null) return sendAccessCode(request, reply, { step: 'choose', code, apiCsrfToken });
           if (normaliseUsername(username) !== checked.username) {
-            return sendAccessCode(request, reply, { step: 'confirm', code, username: checked.username, problem: { message: ERRORS.username_mismatch[locale] } }, 400);
+            return sendAccessCode(
+              request,
+              reply,
+              {
+                step: 'confirm',
+                code,
+                username: checked.username,
+                problem: { message: ERRORS.username_mismatch[locale] },
+              },
+              400,
+            );
           }
           return sendAccessCode(request, reply, { step: 'password', code, username: checked.username });
         }
@@ -178,10 +273,32 @@ export function frontlineRoutes(deps: Deps): FastifyPluginAsync {
           const answer = await checkUsernameAvailable(deps, { code, username, client });
           const chosen = normaliseUsername(username);
           if (!answer.valid || chosen === null) {
-            return sendAccessCode(request, reply, { step: 'choose', code, username, apiCsrfToken, problem: { message: frontlineText(locale, 'usernameInvalid') } }, 400);
+            return sendAccessCode(
+              request,
+              reply,
+              {
+                step: 'choose',
+                code,
+                username,
+                apiCsrfToken,
+                problem: { message: frontlineText(locale, 'usernameInvalid') },
+              },
+              400,
+            );
           }
           if (!answer.available) {
-            return sendAccessCode(request, reply, { step: 'choose', code, username, apiCsrfToken, problem: { message: frontlineText(locale, 'usernameTaken', { username: chosen }) } }, 409);
+            return sendAccessCode(
+              request,
+              reply,
+              {
+                step: 'choose',
+                code,
+                username,
+                apiCsrfToken,
+                problem: { message: frontlineText(locale, 'usernameTaken', { username: chosen }) },
+              },
+              409,
+            );
           }
           return sendAccessCode(request, reply, { step: 'password', code, username: chosen });
         }
@@ -213,20 +330,56 @@ export function frontlineRoutes(deps: Deps): FastifyPluginAsync {
       if (problem) return passwordStep({ message: passwordProblemMessage(problem, locale) }, 400);
 
       try {
-        const redeemed = await redeemAccessCode(deps, { code, username, password, client: clientOf(request), currentSessionHash: currentSessionHashOf(request) });
+        const redeemed = await redeemAccessCode(deps, {
+          code,
+          username,
+          password,
+          client: clientOf(request),
+          currentSessionHash: currentSessionHashOf(request),
+        });
         setSessionCookie(reply, deps.config, redeemed.session, deps.clock.now());
         const interaction = interactionOf(request);
         if (interaction) return reply.header('Cache-Control', 'no-store').redirect(interactionPath(interaction), 303);
-        return reply.header('Cache-Control', 'no-store').redirect(`/?welcome=${redeemed.claimed ? 'claimed' : 'recovered'}`, 303);
+        return reply
+          .header('Cache-Control', 'no-store')
+          .redirect(`/?welcome=${redeemed.claimed ? 'claimed' : 'recovered'}`, 303);
       } catch (error) {
         if (!(error instanceof AppError)) throw error;
         if (error.code === 'username_taken') {
-          return sendAccessCode(request, reply, { step: 'choose', code, username, apiCsrfToken, problem: { message: frontlineText(locale, 'usernameTaken', { username }) } }, 409);
+          return sendAccessCode(
+            request,
+            reply,
+            {
+              step: 'choose',
+              code,
+              username,
+              apiCsrfToken,
+              problem: { message: frontlineText(locale, 'usernameTaken', { username }) },
+            },
+            409,
+          );
         }
         if (error.code === 'validation_failed') {
-          return sendAccessCode(request, reply, { step: 'choose', code, username, apiCsrfToken, problem: { message: frontlineText(locale, 'usernameInvalid') } }, 400);
+          return sendAccessCode(
+            request,
+            reply,
+            {
+              step: 'choose',
+              code,
+              username,
+              apiCsrfToken,
+              problem: { message: frontlineText(locale, 'usernameInvalid') },
+            },
+            400,
+          );
         }
-        if (error.code === 'username_mismatch') return sendAccessCode(request, reply, { step: 'code', problem: { message: ERRORS.username_mismatch[locale] } }, 400);
+        if (error.code === 'username_mismatch')
+          return sendAccessCode(
+            request,
+            reply,
+            { step: 'code', problem: { message: ERRORS.username_mismatch[locale] } },
+            400,
+          );
         if (error.code === 'weak_password') return passwordStep({ message: ERRORS.weak_password[locale] }, 400);
         throw error;
       }
@@ -238,11 +391,26 @@ export function frontlineRoutes(deps: Deps): FastifyPluginAsync {
       if (auth.via !== 'session') return reply.header('Cache-Control', 'no-store').redirect('/login', 303);
       const locale = pickLocale(request);
       const now = deps.clock.now();
-      const [sessions, events] = await Promise.all([listPersonSessions(deps.db, auth.person.id, now), listAuditEvents(deps.db, { personId: auth.person.id, limit: 12 })]);
+      const [sessions, events] = await Promise.all([
+        listPersonSessions(deps.db, auth.person.id, now),
+        listAuditEvents(deps.db, { personId: auth.person.id, limit: 12 }),
+      ]);
       const csrfToken = csrfTokenForRequest(deps, request, reply);
-      const welcome = request.query.welcome === 'claimed' || request.query.welcome === 'recovered' ? request.query.welcome : null;
-      const body = homeBody(locale, { person: auth.person, currentSessionHash: auth.sessionIdHash, sessions, events: shownEvents(events.items), csrfToken, welcome });
-      return sendPage(reply, renderPage({ locale, title: frontlineText(locale, 'homeTitle'), body, auth, csrfToken, path: pathOf(request) }), { noStore: true });
+      const welcome =
+        request.query.welcome === 'claimed' || request.query.welcome === 'recovered' ? request.query.welcome : null;
+      const body = homeBody(locale, {
+        person: auth.person,
+        currentSessionHash: auth.sessionIdHash,
+        sessions,
+        events: shownEvents(events.items),
+        csrfToken,
+        welcome,
+      });
+      return sendPage(
+        reply,
+        renderPage({ locale, title: frontlineText(locale, 'homeTitle'), body, auth, csrfToken, path: pathOf(request) }),
+        { noStore: true },
+      );
     });
 
     // ---- sign out (here, or everywhere)
@@ -251,7 +419,9 @@ export function frontlineRoutes(deps: Deps): FastifyPluginAsync {
       const auth = request.auth;
       if (auth.via === 'session') await signOut(deps, { idHash: auth.sessionIdHash, person: auth.person, everywhere });
       clearSessionCookie(reply, deps.config);
-      return reply.header('Cache-Control', 'no-store').redirect(everywhere ? '/login?signedout=all' : '/login?signedout=1', 303);
+      return reply
+        .header('Cache-Control', 'no-store')
+        .redirect(everywhere ? '/login?signedout=all' : '/login?signedout=1', 303);
     }
     app.post('/logout', async (request, reply) => logout(request, reply, false));
     app.post('/logout-everywhere', async (request, reply) => logout(request, reply, true));

@@ -14,7 +14,6 @@ import { waitMessage } from '../http/layout.js';
 import { MIN_PASSWORD_LENGTH, RECOMMENDED_PASSWORD_LENGTH } from '../sign-in/password.js';
 import { frontlineText } from './frontline.messages.js';
 
-
 /** A problem to show above a form: the message, and the wait for a 429. */
 export interface FormProblem {
   message: string;
@@ -86,7 +85,9 @@ ${problemNotice(locale, view.problem, 'login-error')}
 // /help/login
 
 export function helpBody(locale: Locale, view: { supportContact: string }): SafeHtml {
-  const tips = (['tipCapsLock', 'tipUsername', 'tipUsernameCase', 'tipSharedDevice', 'tipKeyboard', 'tipWait'] as const).map((key) => html`<li>${frontlineText(locale, key)}</li>`);
+  const tips = (
+    ['tipCapsLock', 'tipUsername', 'tipUsernameCase', 'tipSharedDevice', 'tipKeyboard', 'tipWait'] as const
+  ).map((key) => html`<li>${frontlineText(locale, key)}</li>`);
   return html`<h1>${labelText(locale, 'troubleSigningIn')}</h1>
 <p class="lead">${frontlineText(locale, 'helpIntro')}</p>
 <h2>${frontlineText(locale, 'helpTipsHeading')}</h2>
@@ -115,12 +116,19 @@ function stepIndex(step: CodeStepView['step']): 1 | 2 | 3 {
 
 function stepsList(locale: Locale, current: 1 | 2 | 3): SafeHtml {
   const items = (['stepCode', 'stepUsername', 'stepPassword'] as const).map(
-    (key, index) => html`<li${index + 1 === current ? raw(' aria-current="step"') : ''}>${frontlineText(locale, key)}</li>`,
+    (key, index) =>
+      html`<li${index + 1 === current ? raw(' aria-current="step"') : ''}>${frontlineText(locale, key)}</li>`,
   );
   return html`<ol class="steps" aria-label="${frontlineText(locale, 'stepOf', { step: current })}">${items}</ol>`;
 }
 
-function hiddenCodeFields(csrfToken: string, step: string, code: string, username?: string, interaction?: string): SafeHtml {
+function hiddenCodeFields(
+  csrfToken: string,
+  step: string,
+  code: string,
+  username?: string,
+  interaction?: string,
+): SafeHtml {
   return html`${csrfField(csrfToken)}<input type="hidden" name="step" value="${step}"><input type="hidden" name="code" value="${code}">${
     username !== undefined && html`<input type="hidden" name="username" value="${username}">`
   }${interactionField(interaction)}`;
@@ -298,7 +306,10 @@ export function describeEvent(locale: Locale, event: AuditEvent, personId: strin
     case 'session.ended':
       return frontlineText(locale, 'evSignedOut');
     case 'sessions.ended':
-      return frontlineText(locale, byOther || event.actor.id === null ? 'evSessionsEndedByAdmin' : 'evSignedOutEverywhere');
+      return frontlineText(
+        locale,
+        byOther || event.actor.id === null ? 'evSessionsEndedByAdmin' : 'evSignedOutEverywhere',
+      );
     case 'person.created':
       return frontlineText(locale, 'evCreated');
     case 'person.updated':

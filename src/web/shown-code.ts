@@ -42,7 +42,10 @@ export function shownCodePath(personId: string): string {
   return `/admin/people/${personId}/access-code`;
 }
 
-function cookieOptions(deps: Pick<Deps, 'config'>, personId: string): { httpOnly: true; sameSite: 'strict'; secure: boolean; path: string } {
+function cookieOptions(
+  deps: Pick<Deps, 'config'>,
+  personId: string,
+): { httpOnly: true; sameSite: 'strict'; secure: boolean; path: string } {
   return { httpOnly: true, sameSite: 'strict', secure: deps.config.secureCookies, path: shownCodePath(personId) };
 }
 
@@ -55,9 +58,25 @@ function associatedData(sessionIdHash: string, personId: string): { associatedDa
   return { associatedData: `${sessionIdHash} ${personId}` };
 }
 
-export function putShownCode(deps: Pick<Deps, 'config' | 'keyring' | 'clock'>, reply: FastifyReply, sessionIdHash: string, shown: ShownCode): void {
-  const sealed: Sealed = { s: sessionIdHash, p: shown.personId, c: shown.code, e: shown.expiresAt, t: deps.clock.now() };
-  const value = encrypt(deps.keyring, 'shown code', JSON.stringify(sealed), associatedData(sessionIdHash, shown.personId));
+export function putShownCode(
+  deps: Pick<Deps, 'config' | 'keyring' | 'clock'>,
+  reply: FastifyReply,
+  sessionIdHash: string,
+  shown: ShownCode,
+): void {
+  const sealed: Sealed = {
+    s: sessionIdHash,
+    p: shown.personId,
+    c: shown.code,
+    e: shown.expiresAt,
+    t: deps.clock.now(),
+  };
+  const value = encrypt(
+    deps.keyring,
+    'shown code',
+    JSON.stringify(sealed),
+    associatedData(sessionIdHash, shown.personId),
+  );
   const options = { ...cookieOptions(deps, shown.personId), maxAge: SHOWN_CODE_SECONDS };
   reply.setCookie(shownCodeCookieName(deps), value, options);
 }
@@ -66,7 +85,13 @@ export function putShownCode(deps: Pick<Deps, 'config' | 'keyring' | 'clock'>, r
  * Reads and clears the code waiting to be shown for this person in this session; null when
  * there is none (already shown, too old, another session's, or tampered with).
  */
-export function takeShownCode(deps: Pick<Deps, 'config' | 'keyring' | 'clock'>, request: FastifyRequest, reply: FastifyReply, sessionIdHash: string, personId: string): ShownCode | null {
+export function takeShownCode(
+  deps: Pick<Deps, 'config' | 'keyring' | 'clock'>,
+  request: FastifyRequest,
+  reply: FastifyReply,
+  sessionIdHash: string,
+  personId: string,
+): ShownCode | null {
   const value = request.cookies[shownCodeCookieName(deps)];
   if (value === undefined) return null;
   reply.clearCookie(shownCodeCookieName(deps), cookieOptions(deps, personId));

@@ -14,7 +14,15 @@ import { LABELS } from '../../src/http/labels.js';
 import { MINUTE } from '../../src/lib/clock.js';
 import { createPerson } from '../../src/people/people.service.js';
 import { decodeQr, openPdf, pageImages, toRgba } from '../helpers/pdf.js';
-import { checkA11y, HAS_CHROMIUM, launchBrowser, screenshot, SKIP_REASON, startServer, type TestServer } from './helpers/browser.js';
+import {
+  checkA11y,
+  HAS_CHROMIUM,
+  launchBrowser,
+  screenshot,
+  SKIP_REASON,
+  startServer,
+  type TestServer,
+} from './helpers/browser.js';
 
 const ADMIN = { name: 'Anna Admin', username: 'anna.admin', password: 'green ferry at dawn 42' };
 const WORKER_PASSWORD = 'blue tram to the harbour';
@@ -26,7 +34,12 @@ const PEOPLE = [
   { name: 'Åsa Öberg', username: 'asa.oberg', department: 'Kitchen', location: 'Lund' },
   { name: 'Bo Ek', employeeId: 'E-2001', department: 'Warehouse', location: 'Malmö' },
   { name: 'Carla Diaz', username: 'carla.d', department: 'Warehouse', location: 'Lund' },
-  { name: '=HYPERLINK("http://evil.example","x")', username: 'formula.person', department: 'Warehouse', location: 'Lund' },
+  {
+    name: '=HYPERLINK("http://evil.example","x")',
+    username: 'formula.person',
+    department: 'Warehouse',
+    location: 'Lund',
+  },
   { name: 'Dana Email', username: 'dana.e', email: 'dana@example.com', department: 'Office', location: 'Malmö' },
   { name: 'Erik Email', email: 'erik@example.com', department: 'Office', location: 'Lund' },
 ] as const;
@@ -41,9 +54,18 @@ describe.skipIf(!HAS_CHROMIUM)(`admin pages in Chromium${HAS_CHROMIUM ? '' : ` (
     server = await startServer();
     browser = await launchBrowser();
     const { deps } = server.context;
-    const admin = await createPerson(deps, { name: ADMIN.name, username: ADMIN.username, email: 'anna.admin@example.com', role: 'admin' }, CLI_ACTOR);
+    const admin = await createPerson(
+      deps,
+      { name: ADMIN.name, username: ADMIN.username, email: 'anna.admin@example.com', role: 'admin' },
+      CLI_ACTOR,
+    );
     const first = await issueAccessCode(deps, { personId: admin.id, actor: CLI_ACTOR });
-    await redeemAccessCode(deps, { code: first.code, username: ADMIN.username, password: ADMIN.password, client: { ip: '10.0.0.1', userAgent: null } });
+    await redeemAccessCode(deps, {
+      code: first.code,
+      username: ADMIN.username,
+      password: ADMIN.password,
+      client: { ip: '10.0.0.1', userAgent: null },
+    });
     for (const person of PEOPLE) {
       const created = await createPerson(deps, { ...person }, CLI_ACTOR);
       ids.set(person.name, created.id);
@@ -183,7 +205,9 @@ describe.skipIf(!HAS_CHROMIUM)(`admin pages in Chromium${HAS_CHROMIUM ? '' : ` (
     // The confirmation names how many, and that codes they hold are replaced.
     const lead = await page.locator('#bulk-count').textContent();
     expect(lead).toBe(`Codes will be made for ${WITHOUT_EMAIL.length} people: without an email address.`);
-    expect(await page.locator('main').textContent()).toContain('Active access codes held by 1 of them will be REPLACED and stop working');
+    expect(await page.locator('main').textContent()).toContain(
+      'Active access codes held by 1 of them will be REPLACED and stop working',
+    );
     await screenshot(page, 'admin-bulk-confirm-en');
     await page.getByRole('button', { name: `Get access codes for ${WITHOUT_EMAIL.length} people` }).click();
     await page.waitForURL(/\/admin\/batches\/[0-9a-f-]{36}$/);
@@ -193,26 +217,37 @@ describe.skipIf(!HAS_CHROMIUM)(`admin pages in Chromium${HAS_CHROMIUM ? '' : ` (
     await expectAccessible(page, 'batch page');
 
     // The CSV: header, one row per person, formula-safe.
-    const [csvDownload] = await Promise.all([page.waitForEvent('download'), page.getByRole('link', { name: 'Download CSV' }).click()]);
+    const [csvDownload] = await Promise.all([
+      page.waitForEvent('download'),
+      page.getByRole('link', { name: 'Download CSV' }).click(),
+    ]);
     expect(csvDownload.suggestedFilename()).toMatch(/^keyslip-codes-.*\.csv$/);
     const csv = readFileSync((await csvDownload.path())!, 'utf8');
     const lines = csv.trimEnd().split('\r\n');
     expect(lines[0]).toBe('name,username,code,expiresAt');
     expect(lines).toHaveLength(WITHOUT_EMAIL.length + 1);
     expect(csv).toContain(`"'=HYPERLINK(""http://evil.example"",""x"")",formula.person,`);
-    const csvCodes = new Map(lines.slice(1).map((line) => [line.match(/,([A-Z]{4}-[A-Z]{4}-[A-Z]{4}-[A-Z]{4}),/)![1]!, line]));
+    const csvCodes = new Map(
+      lines.slice(1).map((line) => [line.match(/,([A-Z]{4}-[A-Z]{4}-[A-Z]{4}-[A-Z]{4}),/)![1]!, line]),
+    );
     expect(csvCodes.size).toBe(WITHOUT_EMAIL.length);
 
     // The PDF: one slip per person, each QR code the access-code page with the code in the fragment.
-    const [pdfDownload] = await Promise.all([page.waitForEvent('download'), page.getByRole('link', { name: 'Download slips (PDF)' }).click()]);
+    const [pdfDownload] = await Promise.all([
+      page.waitForEvent('download'),
+      page.getByRole('link', { name: 'Download slips (PDF)' }).click(),
+    ]);
     expect(pdfDownload.suggestedFilename()).toMatch(/^keyslip-slips-.*\.pdf$/);
     const pdf = await openPdf(readFileSync((await pdfDownload.path())!));
     let text = '';
     const qrTexts: string[] = [];
     for (let n = 1; n <= pdf.numPages; n++) {
       const pdfPage = await pdf.getPage(n);
-      text += (await pdfPage.getTextContent()).items.map((item) => ('str' in item ? item.str + (item.hasEOL ? '\n' : '') : '')).join('');
-      for (const image of await pageImages(pdfPage)) qrTexts.push(decodeQr(toRgba(image), image.width, image.height) ?? '');
+      text += (await pdfPage.getTextContent()).items
+        .map((item) => ('str' in item ? item.str + (item.hasEOL ? '\n' : '') : ''))
+        .join('');
+      for (const image of await pageImages(pdfPage))
+        qrTexts.push(decodeQr(toRgba(image), image.width, image.height) ?? '');
     }
     const flat = text.replace(/\s+/g, ' ');
     // (A long name wraps on the slip, so compare without white space.)
@@ -220,7 +255,9 @@ describe.skipIf(!HAS_CHROMIUM)(`admin pages in Chromium${HAS_CHROMIUM ? '' : ` (
     expect(flat.split('Your Keyslip access code').length - 1).toBe(WITHOUT_EMAIL.length);
     expect(qrTexts).toHaveLength(WITHOUT_EMAIL.length);
     for (const qr of qrTexts) {
-      const match = new RegExp(`^${server.baseUrl.replace(/[.]/g, '\\.')}/work/accesscode#code=([A-Z]{4}-[A-Z]{4}-[A-Z]{4}-[A-Z]{4})$`).exec(qr);
+      const match = new RegExp(
+        `^${server.baseUrl.replace(/[.]/g, '\\.')}/work/accesscode#code=([A-Z]{4}-[A-Z]{4}-[A-Z]{4}-[A-Z]{4})$`,
+      ).exec(qr);
       expect(match, qr).not.toBeNull();
       expect(csvCodes.has(match![1]!)).toBe(true);
     }
@@ -244,7 +281,11 @@ describe.skipIf(!HAS_CHROMIUM)(`admin pages in Chromium${HAS_CHROMIUM ? '' : ` (
     await page.goto(`${server.baseUrl}/admin/people?q=carla`);
     const button = row(page, 'Carla Diaz').getByRole('button', { name: LABELS.en.moreOptions });
     const menuId = (await button.getAttribute('aria-controls'))!;
-    const focused = (): Promise<string> => page.evaluate(() => `${document.activeElement?.getAttribute('role') ?? document.activeElement?.tagName}:${document.activeElement?.textContent?.trim()}`);
+    const focused = (): Promise<string> =>
+      page.evaluate(
+        () =>
+          `${document.activeElement?.getAttribute('role') ?? document.activeElement?.tagName}:${document.activeElement?.textContent?.trim()}`,
+      );
 
     // Tab from the search box to the row's menu button.
     await page.getByRole('searchbox', { name: 'Search' }).focus();
@@ -295,8 +336,11 @@ describe.skipIf(!HAS_CHROMIUM)(`admin pages in Chromium${HAS_CHROMIUM ? '' : ` (
     const page = await context.newPage();
     await signInAsAdmin(page, 'en');
     await page.goto(`${server.baseUrl}/admin/people/import`);
-    const file = 'name,username,email,department\nGreta Garbo,greta.g,,Stage\nBad Row,x,,\nCarla Diaz,carla.d,,Office\n';
-    await page.getByLabel('CSV file').setInputFiles({ name: 'people.csv', mimeType: 'text/csv', buffer: Buffer.from(file) });
+    const file =
+      'name,username,email,department\nGreta Garbo,greta.g,,Stage\nBad Row,x,,\nCarla Diaz,carla.d,,Office\n';
+    await page
+      .getByLabel('CSV file')
+      .setInputFiles({ name: 'people.csv', mimeType: 'text/csv', buffer: Buffer.from(file) });
     await page.getByRole('button', { name: 'Import' }).click();
     await expect.poll(() => page.locator('[data-import-report]').isVisible()).toBe(true);
     const report = (await page.locator('[data-import-report]').textContent())!.replace(/\s+/g, ' ');
@@ -331,7 +375,11 @@ describe.skipIf(!HAS_CHROMIUM)(`admin pages in Chromium${HAS_CHROMIUM ? '' : ` (
 
   it('every admin page passes axe-core (WCAG 2.2 A/AA) in English and Swedish', async () => {
     const { deps } = server.context;
-    const withCode = await createPerson(deps, { name: 'Hanna Kod', username: 'hanna.kod', department: 'Office', location: 'Lund' }, CLI_ACTOR);
+    const withCode = await createPerson(
+      deps,
+      { name: 'Hanna Kod', username: 'hanna.kod', department: 'Office', location: 'Lund' },
+      CLI_ACTOR,
+    );
     await issueAccessCode(deps, { personId: withCode.id, actor: CLI_ACTOR });
     const target = ids.get('Bo Ek')!;
     for (const locale of ['en', 'sv'] as const) {
@@ -352,11 +400,15 @@ describe.skipIf(!HAS_CHROMIUM)(`admin pages in Chromium${HAS_CHROMIUM ? '' : ` (
       await visit('/admin/people', 'people');
       expect(await page.locator('h1').textContent()).toBe(L.people);
       await page.getByRole('button', { name: L.moreOptions, exact: true }).first().click();
-      await expect.poll(() => page.getByRole('menuitem', { name: L.getAccessCodes, exact: true }).isVisible()).toBe(true);
+      await expect
+        .poll(() => page.getByRole('menuitem', { name: L.getAccessCodes, exact: true }).isVisible())
+        .toBe(true);
       await check('people-top-menu');
       await visit('/admin/people?hasEmail=false&department=Warehouse', 'people-filtered');
       await row(page, 'Bo Ek').getByRole('button', { name: L.moreOptions }).click();
-      await expect.poll(() => page.getByRole('menuitem', { name: L.getAccessCode, exact: true }).isVisible()).toBe(true);
+      await expect
+        .poll(() => page.getByRole('menuitem', { name: L.getAccessCode, exact: true }).isVisible())
+        .toBe(true);
       await check('people-row-menu');
       await visit(`/admin/people/${withCode.id}`, 'person');
       await visit('/admin/people/new', 'person-new');
@@ -383,4 +435,3 @@ describe.skipIf(!HAS_CHROMIUM)(`admin pages in Chromium${HAS_CHROMIUM ? '' : ` (
     }
   });
 });
-

@@ -8,7 +8,15 @@ import { issueAccessCode, redeemAccessCode } from '../../src/access-codes/access
 import type { Locale } from '../../src/http/i18n.js';
 import { LABELS } from '../../src/http/labels.js';
 import { createPerson } from '../../src/people/people.service.js';
-import { checkA11y, HAS_CHROMIUM, launchBrowser, screenshot, SKIP_REASON, startServer, type TestServer } from './helpers/browser.js';
+import {
+  checkA11y,
+  HAS_CHROMIUM,
+  launchBrowser,
+  screenshot,
+  SKIP_REASON,
+  startServer,
+  type TestServer,
+} from './helpers/browser.js';
 
 const PASSWORD = 'blue tram to the harbour';
 
@@ -41,7 +49,12 @@ describe.skipIf(!HAS_CHROMIUM)(`frontline pages in Chromium${HAS_CHROMIUM ? '' :
     const { deps } = server.context;
     const person = await createPerson(deps, { name, username }, CLI_ACTOR);
     const first = await issueAccessCode(deps, { personId: person.id, actor: CLI_ACTOR });
-    await redeemAccessCode(deps, { code: first.code, username, password: 'the very first passphrase', client: { ip: '10.1.1.1', userAgent: null } });
+    await redeemAccessCode(deps, {
+      code: first.code,
+      username,
+      password: 'the very first passphrase',
+      client: { ip: '10.1.1.1', userAgent: null },
+    });
     const recovery = await issueAccessCode(deps, { personId: person.id, actor: CLI_ACTOR });
     return { username, code: recovery.code };
   }
@@ -102,7 +115,9 @@ describe.skipIf(!HAS_CHROMIUM)(`frontline pages in Chromium${HAS_CHROMIUM ? '' :
     expect(await page.locator('[role="status"]').textContent()).toContain('Du är utloggad.');
     expect(await page.locator('h1').textContent()).toBe(LABELS.sv.signIn);
     expect(await page.getByRole('link', { name: LABELS.sv.troubleSigningIn }).getAttribute('href')).toBe('/help/login');
-    expect(await page.getByRole('link', { name: LABELS.sv.haveAccessCode }).getAttribute('href')).toBe('/work/accesscode');
+    expect(await page.getByRole('link', { name: LABELS.sv.haveAccessCode }).getAttribute('href')).toBe(
+      '/work/accesscode',
+    );
 
     await page.getByLabel('Användarnamn eller e-post').fill(username);
     await page.getByLabel('Lösenord', { exact: true }).fill(PASSWORD);
@@ -125,7 +140,9 @@ describe.skipIf(!HAS_CHROMIUM)(`frontline pages in Chromium${HAS_CHROMIUM ? '' :
     await expect.poll(() => page.locator('h1').textContent()).toBe('Choose a username');
     const usernameField = page.getByLabel('Username', { exact: true });
     await usernameField.fill('Taken.Name');
-    await expect.poll(() => page.locator('#username-status').textContent()).toBe('“taken.name” is taken. Try another one.');
+    await expect
+      .poll(() => page.locator('#username-status').textContent())
+      .toBe('“taken.name” is taken. Try another one.');
     await usernameField.fill('x');
     await expect.poll(() => page.locator('#username-status').textContent()).toContain('Use 3 to 64');
     await usernameField.fill('bo.ek');
@@ -150,7 +167,8 @@ describe.skipIf(!HAS_CHROMIUM)(`frontline pages in Chromium${HAS_CHROMIUM ? '' :
     const page = await context.newPage();
     await page.goto(`${server.baseUrl}/work/accesscode`);
 
-    const focusedId = (): Promise<string> => page.evaluate(() => document.activeElement?.id || document.activeElement?.textContent?.trim() || '');
+    const focusedId = (): Promise<string> =>
+      page.evaluate(() => document.activeElement?.id || document.activeElement?.textContent?.trim() || '');
     async function tabTo(target: string): Promise<void> {
       for (let i = 0; i < 25; i += 1) {
         if ((await focusedId()) === target) return;
@@ -250,7 +268,10 @@ describe.skipIf(!HAS_CHROMIUM)(`frontline pages in Chromium${HAS_CHROMIUM ? '' :
 
   it('works without JavaScript: the forms alone carry the code through the steps', async () => {
     const { code } = await activePersonWithCode('No Script');
-    const context = await browser.newContext({ javaScriptEnabled: false, extraHTTPHeaders: { 'accept-language': 'en' } });
+    const context = await browser.newContext({
+      javaScriptEnabled: false,
+      extraHTTPHeaders: { 'accept-language': 'en' },
+    });
     const page = await context.newPage();
     await enterCode(page, code);
     await page.getByRole('button', { name: 'Yes, this is me' }).click();
@@ -266,7 +287,9 @@ describe.skipIf(!HAS_CHROMIUM)(`frontline pages in Chromium${HAS_CHROMIUM ? '' :
     const page = await context.newPage();
     await page.goto(`${server.baseUrl}/help/login`);
     await page.evaluate(() => {
-      document.querySelector('main')!.insertAdjacentHTML('beforeend', '<input type="text"><img src="/assets/none.png">');
+      document
+        .querySelector('main')!
+        .insertAdjacentHTML('beforeend', '<input type="text"><img src="/assets/none.png">');
     });
     const ids = (await checkA11y(page)).map((violation) => violation.id).sort();
     expect(ids).toEqual(expect.arrayContaining(['image-alt', 'label']));

@@ -24,9 +24,17 @@ describe.each(DIALECTS)('keyslip clients and keys on the command line (%s)', (di
   beforeAll(async () => {
     await ensureBuilt();
     dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'keyslip-oidc-cli-'));
-    context = await createTestContext(dialect, dialect === 'sqlite' ? { sqliteFile: path.join(dataDir, 'keyslip.db') } : {});
+    context = await createTestContext(
+      dialect,
+      dialect === 'sqlite' ? { sqliteFile: path.join(dataDir, 'keyslip.db') } : {},
+    );
     context.clock.set(Date.now());
-    env = { PATH: process.env.PATH, KEYSLIP_DATA_DIR: dataDir, KEYSLIP_SECRET: TEST_SECRET, KEYSLIP_LOG_LEVEL: 'silent' };
+    env = {
+      PATH: process.env.PATH,
+      KEYSLIP_DATA_DIR: dataDir,
+      KEYSLIP_SECRET: TEST_SECRET,
+      KEYSLIP_LOG_LEVEL: 'silent',
+    };
     if (dialect === 'postgres') env.KEYSLIP_DATABASE_URL = context.url;
   }, 200_000);
   afterAll(async () => {
@@ -34,21 +42,52 @@ describe.each(DIALECTS)('keyslip clients and keys on the command line (%s)', (di
     fs.rmSync(dataDir, { recursive: true, force: true });
   });
 
-  const keyslip = (...args: string[]) => run(process.execPath, [path.join(ROOT, 'bin/keyslip'), ...args], { env, cwd: ROOT });
+  const keyslip = (...args: string[]) =>
+    run(process.execPath, [path.join(ROOT, 'bin/keyslip'), ...args], { env, cwd: ROOT });
 
   it('creates an app, prints its secret once (stored hashed), lists it and deletes it', async () => {
-    const created = await keyslip('clients', 'create', '--name', 'Nextcloud', '--redirect-uri', 'https://cloud.example.org/apps/user_oidc/code', '--redirect-uri', 'https://cloud.example.org/alt', '--backchannel-logout-uri', 'https://cloud.example.org/apps/user_oidc/backchannel-logout/keyslip', '--json');
-    const { clientId, clientSecret, client } = JSON.parse(created.stdout) as { clientId: string; clientSecret: string; client: { redirectUris: string[] } };
+    const created = await keyslip(
+      'clients',
+      'create',
+      '--name',
+      'Nextcloud',
+      '--redirect-uri',
+      'https://cloud.example.org/apps/user_oidc/code',
+      '--redirect-uri',
+      'https://cloud.example.org/alt',
+      '--backchannel-logout-uri',
+      'https://cloud.example.org/apps/user_oidc/backchannel-logout/keyslip',
+      '--json',
+    );
+    const { clientId, clientSecret, client } = JSON.parse(created.stdout) as {
+      clientId: string;
+      clientSecret: string;
+      client: { redirectUris: string[] };
+    };
     expect(clientSecret).toMatch(/^[A-Za-z0-9_-]{43}$/);
     expect(client.redirectUris).toHaveLength(2);
-    const row = await context.deps.db.selectFrom('oidc_clients').selectAll().where('client_id', '=', clientId).executeTakeFirstOrThrow();
+    const row = await context.deps.db
+      .selectFrom('oidc_clients')
+      .selectAll()
+      .where('client_id', '=', clientId)
+      .executeTakeFirstOrThrow();
     expect(row.secret_hash).toBe(sha256(clientSecret));
 
-    const plain = await keyslip('clients', 'create', '--name', 'Phone app', '--redirect-uri', 'org.example.phone:/cb', '--public');
+    const plain = await keyslip(
+      'clients',
+      'create',
+      '--name',
+      'Phone app',
+      '--redirect-uri',
+      'org.example.phone:/cb',
+      '--public',
+    );
     expect(plain.stdout).toMatch(/client_id: +\S+/);
     expect(plain.stdout).not.toMatch(/client_secret/);
 
-    const list = JSON.parse((await keyslip('clients', 'list', '--json')).stdout) as { items: { clientId: string; name: string }[] };
+    const list = JSON.parse((await keyslip('clients', 'list', '--json')).stdout) as {
+      items: { clientId: string; name: string }[];
+    };
     expect(list.items.map((item) => item.name).sort()).toEqual(['Nextcloud', 'Phone app']);
     expect(JSON.stringify(list)).not.toContain(clientSecret);
 
@@ -56,7 +95,9 @@ describe.each(DIALECTS)('keyslip clients and keys on the command line (%s)', (di
     const after = JSON.parse((await keyslip('clients', 'list', '--json')).stdout) as { items: { clientId: string }[] };
     expect(after.items.map((item) => item.clientId)).not.toContain(clientId);
     await expect(keyslip('clients', 'delete', clientId)).rejects.toMatchObject({ code: 1 });
-    await expect(keyslip('clients', 'create', '--name', 'X', '--redirect-uri', 'http://example.org/cb')).rejects.toMatchObject({ code: 1 });
+    await expect(
+      keyslip('clients', 'create', '--name', 'X', '--redirect-uri', 'http://example.org/cb'),
+    ).rejects.toMatchObject({ code: 1 });
     await expect(keyslip('clients', 'create', '--name', 'X')).rejects.toMatchObject({ code: 2 });
   });
 
@@ -68,7 +109,14 @@ describe.each(DIALECTS)('keyslip clients and keys on the command line (%s)', (di
     app = await buildApp(context.deps);
     const after = (await app.inject({ method: 'GET', url: '/oidc/jwks' })).json() as { keys: { kid: string }[] };
     await app.close();
-    expect(after.keys.map((key) => key.kid)).toEqual(expect.arrayContaining([...kids, ...before.keys.map((key) => key.kid)]));
-    expect(after.keys.slice(0, 2).map((key) => key.kid).sort()).toEqual([...kids].sort());
+    expect(after.keys.map((key) => key.kid)).toEqual(
+      expect.arrayContaining([...kids, ...before.keys.map((key) => key.kid)]),
+    );
+    expect(
+      after.keys
+        .slice(0, 2)
+        .map((key) => key.kid)
+        .sort(),
+    ).toEqual([...kids].sort());
   });
 });

@@ -43,9 +43,16 @@ describe.skipIf(!DIALECTS.includes('postgres'))('two instances as one OpenID Pro
     // One issuer for both, as behind a load balancer; the test talks to each instance directly.
     issuer = `http://127.0.0.1:${portA}`;
     const env = { KEYSLIP_DATABASE_URL: schema.url, KEYSLIP_BASE_URL: issuer };
-    [a, b] = await Promise.all([startKeyslip({ ...env, KEYSLIP_PORT: String(portA) }), startKeyslip({ ...env, KEYSLIP_PORT: String(portB) })]);
+    [a, b] = await Promise.all([
+      startKeyslip({ ...env, KEYSLIP_PORT: String(portA) }),
+      startKeyslip({ ...env, KEYSLIP_PORT: String(portB) }),
+    ]);
     handle = openDatabase(schema.url, { poolSize: 2 });
-    const config = loadConfig({ KEYSLIP_SECRET: TEST_SECRET, KEYSLIP_BASE_URL: issuer, KEYSLIP_DATA_DIR: '/tmp/keyslip-test-data' });
+    const config = loadConfig({
+      KEYSLIP_SECRET: TEST_SECRET,
+      KEYSLIP_BASE_URL: issuer,
+      KEYSLIP_DATA_DIR: '/tmp/keyslip-test-data',
+    });
     deps = { config, db: handle.db, clock: systemClock, keyring: createKeyring(config.secrets), log: silentLog };
   }, 200_000);
   afterAll(async () => {
@@ -55,16 +62,27 @@ describe.skipIf(!DIALECTS.includes('postgres'))('two instances as one OpenID Pro
   });
 
   it('publishes the same keys on both instances (one pair generated, though both started at once)', async () => {
-    const [jwksA, jwksB] = await Promise.all([a, b].map(async (instance) => (await fetch(`${instance.url}/oidc/jwks`)).json()));
+    const [jwksA, jwksB] = await Promise.all(
+      [a, b].map(async (instance) => (await fetch(`${instance.url}/oidc/jwks`)).json()),
+    );
     expect(jwksA).toEqual(jwksB);
     expect((jwksA as { keys: unknown[] }).keys).toHaveLength(2);
   });
 
   it('finishes on instance B a sign-in started on instance A', async () => {
-    const { client: app, clientSecret } = await createOidcClient(deps, { name: 'Portal', redirectUris: [REDIRECT_URI], firstParty: true }, CLI_ACTOR);
+    const { client: app, clientSecret } = await createOidcClient(
+      deps,
+      { name: 'Portal', redirectUris: [REDIRECT_URI], firstParty: true },
+      CLI_ACTOR,
+    );
     const person = await createPerson(deps, { name: 'Two Instances', username: 'two.instances' }, CLI_ACTOR);
     const issued = await issueAccessCode(deps, { personId: person.id, actor: CLI_ACTOR });
-    await redeemAccessCode(deps, { code: issued.code, username: 'two.instances', password: PASSWORD, client: clientInfo() });
+    await redeemAccessCode(deps, {
+      code: issued.code,
+      username: 'two.instances',
+      password: PASSWORD,
+      client: clientInfo(),
+    });
 
     const cookies = new Map<string, string>();
     const go = async (url: string, form?: Record<string, string>) => {
@@ -83,7 +101,8 @@ describe.skipIf(!DIALECTS.includes('postgres'))('two instances as one OpenID Pro
       }
       return { status: response.status, location: response.headers.get('location'), body: await response.text() };
     };
-    const on = (instance: RunningKeyslip, pathOrUrl: string): string => `${instance.url}${pathOrUrl.startsWith('http') ? new URL(pathOrUrl).pathname + new URL(pathOrUrl).search : pathOrUrl}`;
+    const on = (instance: RunningKeyslip, pathOrUrl: string): string =>
+      `${instance.url}${pathOrUrl.startsWith('http') ? new URL(pathOrUrl).pathname + new URL(pathOrUrl).search : pathOrUrl}`;
 
     const verifier = client.randomPKCECodeVerifier();
     const query = new URLSearchParams({
@@ -104,7 +123,12 @@ describe.skipIf(!DIALECTS.includes('postgres'))('two instances as one OpenID Pro
     const login = await go(on(b, interaction.location!));
     const csrf = /name="_csrf" value="([^"]+)"/.exec(login.body)![1]!;
     const uid = /name="interaction" value="([^"]+)"/.exec(login.body)![1]!;
-    const signedIn = await go(`${a.url}/login`, { _csrf: csrf, interaction: uid, login: 'two.instances', password: PASSWORD });
+    const signedIn = await go(`${a.url}/login`, {
+      _csrf: csrf,
+      interaction: uid,
+      login: 'two.instances',
+      password: PASSWORD,
+    });
     expect(signedIn.location).toBe(`/oidc/interaction/${uid}`);
     let next = await go(on(b, signedIn.location!));
     for (let hops = 0; hops < 6 && next.location && !next.location.startsWith(REDIRECT_URI); hops += 1) {
@@ -117,13 +141,24 @@ describe.skipIf(!DIALECTS.includes('postgres'))('two instances as one OpenID Pro
     // B: the code exchange.
     const token = await fetch(`${b.url}/oidc/token`, {
       method: 'POST',
-      headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: `Basic ${Buffer.from(`${app.clientId}:${clientSecret}`).toString('base64')}` },
-      body: new URLSearchParams({ grant_type: 'authorization_code', code, redirect_uri: REDIRECT_URI, code_verifier: verifier }),
+      headers: {
+        'content-type': 'application/x-www-form-urlencoded',
+        authorization: `Basic ${Buffer.from(`${app.clientId}:${clientSecret}`).toString('base64')}`,
+      },
+      body: new URLSearchParams({
+        grant_type: 'authorization_code',
+        code,
+        redirect_uri: REDIRECT_URI,
+        code_verifier: verifier,
+      }),
     });
     expect(token.status).toBe(200);
     const tokens = (await token.json()) as { id_token: string; access_token: string };
     // Signed by B, verified against A's JWKS.
-    const { payload } = await jwtVerify(tokens.id_token, createRemoteJWKSet(new URL(`${a.url}/oidc/jwks`)), { issuer, audience: app.clientId });
+    const { payload } = await jwtVerify(tokens.id_token, createRemoteJWKSet(new URL(`${a.url}/oidc/jwks`)), {
+      issuer,
+      audience: app.clientId,
+    });
     expect(payload.sub).toBe(person.id);
     // A: userinfo with the token B issued.
     const info = await fetch(`${a.url}/oidc/userinfo`, { headers: { authorization: `Bearer ${tokens.access_token}` } });

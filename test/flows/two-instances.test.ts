@@ -47,17 +47,29 @@ describe.skipIf(!DIALECTS.includes('postgres'))('two instances sharing one Postg
     method: string,
     url: string,
     options: { body?: unknown; headers?: Record<string, string>; from?: string } = {},
+    // biome-ignore lint/suspicious/noExplicitAny: the test reads the JSON answers of many calls.
   ): Promise<{ status: number; json: any; setCookie: string[] }> {
     const headers: Record<string, string> = { ...options.headers, 'x-forwarded-for': options.from ?? '192.0.2.1' };
     if (options.body !== undefined) headers['content-type'] = 'application/json';
-    const response = await fetch(`${instance.url}${url}`, { method, headers, ...(options.body !== undefined ? { body: JSON.stringify(options.body) } : {}) });
+    const response = await fetch(`${instance.url}${url}`, {
+      method,
+      headers,
+      ...(options.body !== undefined ? { body: JSON.stringify(options.body) } : {}),
+    });
     const text = await response.text();
-    return { status: response.status, json: text ? JSON.parse(text) : null, setCookie: response.headers.getSetCookie() };
+    return {
+      status: response.status,
+      json: text ? JSON.parse(text) : null,
+      setCookie: response.headers.getSetCookie(),
+    };
   }
 
   async function newPerson(instance: RunningKeyslip, fields: Record<string, string> = {}): Promise<string> {
     serial += 1;
-    const created = await call(instance, 'POST', '/api/v1/people', { headers: admin, body: { name: `Shared ${serial}`, employeeId: `S${serial}`, ...fields } });
+    const created = await call(instance, 'POST', '/api/v1/people', {
+      headers: admin,
+      body: { name: `Shared ${serial}`, employeeId: `S${serial}`, ...fields },
+    });
     expect(created.status, JSON.stringify(created.json)).toBe(201);
     return created.json.id;
   }
@@ -69,11 +81,15 @@ describe.skipIf(!DIALECTS.includes('postgres'))('two instances sharing one Postg
   }
 
   it('both started at once on an empty database: both serve, the schema and the first admin were made once', async () => {
-    for (const instance of [a, b]) expect((await call(instance, 'GET', '/healthz')).json).toEqual({ status: 'ok', database: 'ok' });
+    for (const instance of [a, b])
+      expect((await call(instance, 'GET', '/healthz')).json).toEqual({ status: 'ok', database: 'ok' });
     const admins = await handle.db.selectFrom('people').select('username').where('role', '=', 'admin').execute();
     expect(admins).toEqual([{ username: 'admin' }]);
     // Each migration applied exactly once, whichever instance took the lock.
-    const migrations = (await handle.db.selectFrom('kysely_migration' as never).selectAll().execute()) as { name: string }[];
+    const migrations = (await handle.db
+      .selectFrom('kysely_migration' as never)
+      .selectAll()
+      .execute()) as { name: string }[];
     const names = migrations.map((m) => m.name);
     expect(names).toEqual([...new Set(names)]);
     expect(names.sort()).toEqual(['0001_initial', '0002_batch_codes_index', '0003_api_tokens']);
@@ -82,15 +98,23 @@ describe.skipIf(!DIALECTS.includes('postgres'))('two instances sharing one Postg
   it('a code issued on A is checked and redeemed on B, and the session works on A', async () => {
     const personId = await newPerson(a);
     const code = await issue(a, personId);
-    expect(await call(b, 'POST', '/api/v1/access-code/check', { body: { code } })).toMatchObject({ status: 200, json: { username: null, claim: true } });
-    const redeemed = await call(b, 'POST', '/api/v1/access-code/redeem', { body: { code, username: 'shared.one', password: PASSWORD } });
+    expect(await call(b, 'POST', '/api/v1/access-code/check', { body: { code } })).toMatchObject({
+      status: 200,
+      json: { username: null, claim: true },
+    });
+    const redeemed = await call(b, 'POST', '/api/v1/access-code/redeem', {
+      body: { code, username: 'shared.one', password: PASSWORD },
+    });
     expect(redeemed.status, JSON.stringify(redeemed.json)).toBe(200);
     const cookie = sessionCookieOf(redeemed.setCookie)!;
     const me = await call(a, 'GET', '/api/v1/me', { headers: { cookie } });
     expect(me.status).toBe(200);
     expect(me.json.person.username).toBe('shared.one');
     // And it is used up on both.
-    for (const instance of [a, b]) expect((await call(instance, 'POST', '/api/v1/access-code/check', { body: { code } })).json.error.code).toBe('code_unusable');
+    for (const instance of [a, b])
+      expect((await call(instance, 'POST', '/api/v1/access-code/check', { body: { code } })).json.error.code).toBe(
+        'code_unusable',
+      );
   });
 
   it('20 parallel redemptions of one code, split over A and B: exactly one wins', async () => {
@@ -98,13 +122,20 @@ describe.skipIf(!DIALECTS.includes('postgres'))('two instances sharing one Postg
     const code = await issue(b, personId);
     const responses = await Promise.all(
       Array.from({ length: 20 }, (_, i) =>
-        call(i % 2 === 0 ? a : b, 'POST', '/api/v1/access-code/redeem', { from: `198.51.100.${i + 1}`, body: { code, username: 'parallel.shared', password: PASSWORD } }),
+        call(i % 2 === 0 ? a : b, 'POST', '/api/v1/access-code/redeem', {
+          from: `198.51.100.${i + 1}`,
+          body: { code, username: 'parallel.shared', password: PASSWORD },
+        }),
       ),
     );
     expect(responses.filter((r) => r.status === 200)).toHaveLength(1);
     const losers = responses.filter((r) => r.status !== 200);
     expect(losers.map((r) => `${r.status} ${r.json.error.code}`)).toEqual(Array(19).fill('400 code_unusable'));
-    const sessions = await handle.db.selectFrom('sessions').select('id_hash').where('person_id', '=', personId).execute();
+    const sessions = await handle.db
+      .selectFrom('sessions')
+      .select('id_hash')
+      .where('person_id', '=', personId)
+      .execute();
     expect(sessions).toHaveLength(1);
   });
 
@@ -115,30 +146,49 @@ describe.skipIf(!DIALECTS.includes('postgres'))('two instances sharing one Postg
     const wrong = (): string => formatAccessCode(generateAccessCode());
     const answers: number[] = [];
     for (const instance of [a, a, a, b, b, b]) {
-      answers.push((await call(instance, 'POST', '/api/v1/access-code/check', { from, body: { code: wrong() } })).status);
+      answers.push(
+        (await call(instance, 'POST', '/api/v1/access-code/check', { from, body: { code: wrong() } })).status,
+      );
     }
     expect(answers).toEqual([400, 400, 400, 400, 400, 429]);
     // While limited, even the right code is refused, on either instance; another address is not.
-    for (const instance of [a, b]) expect((await call(instance, 'POST', '/api/v1/access-code/check', { from, body: { code } })).status).toBe(429);
-    expect((await call(b, 'POST', '/api/v1/access-code/check', { from: '203.0.113.67', body: { code } })).status).toBe(200);
+    for (const instance of [a, b])
+      expect((await call(instance, 'POST', '/api/v1/access-code/check', { from, body: { code } })).status).toBe(429);
+    expect((await call(b, 'POST', '/api/v1/access-code/check', { from: '203.0.113.67', body: { code } })).status).toBe(
+      200,
+    );
   });
 
   it('a re-issue on A voids the old code on B at once', async () => {
     const personId = await newPerson(a);
     const first = await issue(a, personId);
-    expect((await call(b, 'POST', '/api/v1/access-code/check', { from: '192.0.2.10', body: { code: first } })).status).toBe(200);
+    expect(
+      (await call(b, 'POST', '/api/v1/access-code/check', { from: '192.0.2.10', body: { code: first } })).status,
+    ).toBe(200);
     const second = await issue(a, personId);
     const old = await call(b, 'POST', '/api/v1/access-code/check', { from: '192.0.2.10', body: { code: first } });
     expect(old.status).toBe(400);
     expect(old.json.error.code).toBe('code_unusable');
-    expect((await call(b, 'POST', '/api/v1/access-code/check', { from: '192.0.2.10', body: { code: second } })).status).toBe(200);
+    expect(
+      (await call(b, 'POST', '/api/v1/access-code/check', { from: '192.0.2.10', body: { code: second } })).status,
+    ).toBe(200);
   });
 
   it('signed in on A, the session is valid on B; signed out on B, it is gone on A', async () => {
     const personId = await newPerson(b, { username: 'sign.in.shared' });
     const code = await issue(b, personId);
-    expect((await call(a, 'POST', '/api/v1/access-code/redeem', { from: '192.0.2.20', body: { code, username: 'sign.in.shared', password: PASSWORD } })).status).toBe(200);
-    const signedIn = await call(a, 'POST', '/api/v1/sessions', { from: '192.0.2.20', body: { username: 'sign.in.shared', password: PASSWORD } });
+    expect(
+      (
+        await call(a, 'POST', '/api/v1/access-code/redeem', {
+          from: '192.0.2.20',
+          body: { code, username: 'sign.in.shared', password: PASSWORD },
+        })
+      ).status,
+    ).toBe(200);
+    const signedIn = await call(a, 'POST', '/api/v1/sessions', {
+      from: '192.0.2.20',
+      body: { username: 'sign.in.shared', password: PASSWORD },
+    });
     expect(signedIn.status, JSON.stringify(signedIn.json)).toBe(201);
     const cookie = sessionCookieOf(signedIn.setCookie)!;
     const onB = await call(b, 'GET', '/api/v1/me', { headers: { cookie } });

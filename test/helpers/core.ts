@@ -47,7 +47,10 @@ export async function openCodeCount(db: Db, personId: string): Promise<number> {
   return Number(row.n);
 }
 
-export async function auditRows(db: Db, filter: { action?: string; personId?: string } = {}): Promise<AuditEventsTable[]> {
+export async function auditRows(
+  db: Db,
+  filter: { action?: string; personId?: string } = {},
+): Promise<AuditEventsTable[]> {
   let query = db.selectFrom('audit_events').selectAll().orderBy('id');
   if (filter.action) query = query.where('action', '=', filter.action);
   if (filter.personId) query = query.where('person_id', '=', filter.personId);
@@ -77,16 +80,24 @@ export async function failAuditInserts(context: TestContext, action: string): Pr
   const db = context.deps.db;
   if (context.handle.dialect === 'sqlite') {
     await sql
-      .raw(`create trigger test_fail_audit before insert on audit_events when new.action = '${action}' begin select raise(abort, 'forced failure'); end`)
+      .raw(
+        `create trigger test_fail_audit before insert on audit_events when new.action = '${action}' begin select raise(abort, 'forced failure'); end`,
+      )
       .execute(db);
     return async () => {
       await sql`drop trigger test_fail_audit`.execute(db);
     };
   }
   await sql
-    .raw(`create or replace function test_fail_audit() returns trigger language plpgsql as $$ begin if new.action = tg_argv[0] then raise exception 'forced failure'; end if; return new; end $$`)
+    .raw(
+      `create or replace function test_fail_audit() returns trigger language plpgsql as $$ begin if new.action = tg_argv[0] then raise exception 'forced failure'; end if; return new; end $$`,
+    )
     .execute(db);
-  await sql.raw(`create trigger test_fail_audit before insert on audit_events for each row execute function test_fail_audit('${action}')`).execute(db);
+  await sql
+    .raw(
+      `create trigger test_fail_audit before insert on audit_events for each row execute function test_fail_audit('${action}')`,
+    )
+    .execute(db);
   return async () => {
     await sql`drop trigger test_fail_audit on audit_events`.execute(db);
   };

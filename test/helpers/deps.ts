@@ -10,7 +10,10 @@ import { manualClock, type ManualClock } from '../../src/lib/clock.js';
 import { createKeyring } from '../../src/lib/keyring.js';
 import { randomToken } from '../../src/lib/random.js';
 
-export const DIALECTS: Dialect[] = (process.env.DIALECTS ?? 'sqlite').split(',').map((d) => d.trim()).filter((d): d is Dialect => d === 'sqlite' || d === 'postgres');
+export const DIALECTS: Dialect[] = (process.env.DIALECTS ?? 'sqlite')
+  .split(',')
+  .map((d) => d.trim())
+  .filter((d): d is Dialect => d === 'sqlite' || d === 'postgres');
 
 export const POSTGRES_URL = process.env.KEYSLIP_TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 export const TEST_SECRET = 'test-secret-test-secret-test-secret-0001';
@@ -28,7 +31,9 @@ export interface TestContext {
 
 /** A PostgreSQL URL whose search_path is a fresh schema of its own (public stays for pg_trgm). */
 export async function freshPostgresSchema(): Promise<{ url: string; drop(): Promise<void> }> {
-  const schema = `t_${randomToken(6).toLowerCase().replace(/[^a-z0-9]/g, 'x')}`;
+  const schema = `t_${randomToken(6)
+    .toLowerCase()
+    .replace(/[^a-z0-9]/g, 'x')}`;
   const admin = new pg.Client({ connectionString: POSTGRES_URL });
   await admin.connect();
   await admin.query(`create schema ${schema}`);
@@ -50,8 +55,15 @@ export async function freshPostgresSchema(): Promise<{ url: string; drop(): Prom
   };
 }
 
-export async function createTestContext(dialect: Dialect = 'sqlite', options: { env?: Env; sqliteFile?: string } = {}): Promise<TestContext> {
-  const config = loadConfig({ KEYSLIP_SECRET: TEST_SECRET, KEYSLIP_DATA_DIR: '/tmp/keyslip-test-data', ...options.env });
+export async function createTestContext(
+  dialect: Dialect = 'sqlite',
+  options: { env?: Env; sqliteFile?: string } = {},
+): Promise<TestContext> {
+  const config = loadConfig({
+    KEYSLIP_SECRET: TEST_SECRET,
+    KEYSLIP_DATA_DIR: '/tmp/keyslip-test-data',
+    ...options.env,
+  });
   let url: string;
   let drop = async (): Promise<void> => undefined;
   if (dialect === 'postgres') {

@@ -33,7 +33,9 @@ export async function pageImages(page: PDFPageProxy): Promise<DecodedImage[]> {
   for (let i = 0; i < operators.fnArray.length; i++) {
     if (operators.fnArray[i] !== OPS.paintImageXObject) continue;
     const id = (operators.argsArray[i] as [string])[0];
-    images.push(await new Promise<DecodedImage>((resolve) => page.objs.get(id, (image: DecodedImage) => resolve(image))));
+    images.push(
+      await new Promise<DecodedImage>((resolve) => page.objs.get(id, (image: DecodedImage) => resolve(image))),
+    );
   }
   return images;
 }

@@ -16,7 +16,8 @@ function newestSourceTime(dir: string): number {
   for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
     const full = path.join(dir, entry.name);
     if (entry.isDirectory()) newest = Math.max(newest, newestSourceTime(full));
-    else if (entry.name.endsWith('.ts') && !entry.name.endsWith('.test.ts')) newest = Math.max(newest, fs.statSync(full).mtimeMs);
+    else if (entry.name.endsWith('.ts') && !entry.name.endsWith('.test.ts'))
+      newest = Math.max(newest, fs.statSync(full).mtimeMs);
   }
   return newest;
 }
@@ -33,14 +34,19 @@ export async function ensureBuilt(): Promise<void> {
       fs.mkdirSync(LOCK);
     } catch {
       // Another test file is building (or one died building: a lock older than 3 minutes is stale).
-      if (Date.now() - fs.statSync(LOCK, { throwIfNoEntry: false })!.mtimeMs > 180_000) fs.rmSync(LOCK, { recursive: true, force: true });
+      if (Date.now() - fs.statSync(LOCK, { throwIfNoEntry: false })!.mtimeMs > 180_000)
+        fs.rmSync(LOCK, { recursive: true, force: true });
       if (Date.now() > deadline) throw new Error('timed out waiting for another test file to build dist/');
       await new Promise((resolve) => setTimeout(resolve, 500));
       continue;
     }
     try {
       if (isBuildFresh()) return;
-      const build = spawnSync(process.execPath, [path.join(ROOT, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.build.json'], { cwd: ROOT, encoding: 'utf8' });
+      const build = spawnSync(
+        process.execPath,
+        [path.join(ROOT, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.build.json'],
+        { cwd: ROOT, encoding: 'utf8' },
+      );
       // tsc writes the output even when it reports type errors; a missing main.js is what fails.
       if (!fs.existsSync(MAIN)) throw new Error(`npm run build failed:\n${build.stdout}${build.stderr}`);
       return;
@@ -85,7 +91,9 @@ export async function startKeyslip(env: Record<string, string>): Promise<Running
   let output = '';
   child.stdout!.setEncoding('utf8').on('data', (chunk: string) => (output += chunk));
   child.stderr!.setEncoding('utf8').on('data', (chunk: string) => (output += chunk));
-  const exited = new Promise<number | string | null>((resolve) => child.once('exit', (code, signal) => resolve(code ?? signal)));
+  const exited = new Promise<number | string | null>((resolve) =>
+    child.once('exit', (code, signal) => resolve(code ?? signal)),
+  );
   exited.then(() => fs.rmSync(dataDir, { recursive: true, force: true })).catch(() => undefined);
 
   const url = await new Promise<string>((resolve, reject) => {

@@ -12,7 +12,15 @@ import { issueAccessCode } from '../../src/access-codes/access-codes.service.js'
 import { newId } from '../../src/lib/id.js';
 import { createTestContext, type TestContext } from '../helpers/deps.js';
 import { createTestApi, type TestApi } from '../helpers/api.js';
-import { claimedPerson, createPersonViaApi, expectErrorBody, fingerprint, holds, logSeeds, PASSWORD } from './support.js';
+import {
+  claimedPerson,
+  createPersonViaApi,
+  expectErrorBody,
+  fingerprint,
+  holds,
+  logSeeds,
+  PASSWORD,
+} from './support.js';
 
 logSeeds('bad-input');
 
@@ -58,6 +66,7 @@ const SAMPLES = [
   'constructor',
   '../../etc/passwd',
   '<script>alert(1)</script>',
+  // biome-ignore lint/suspicious/noTemplateCurlyInString: a template-injection probe, on purpose.
   '${7*7}',
   '=HYPERLINK("http://evil.example","x")',
   '+1',
@@ -89,7 +98,12 @@ const hostileString: fc.Arbitrary<string> = fc.oneof(
   { weight: 2, arbitrary: fc.string({ maxLength: 40 }) },
   { weight: 2, arbitrary: fc.string({ unit: 'binary', maxLength: 40 }) },
   { weight: 1, arbitrary: fc.string({ unit: 'binary-ascii', maxLength: 40 }) },
-  { weight: 2, arbitrary: fc.array(fc.constantFrom(...SAMPLES, 'a', 'B', 'sam', 'lee', '.', '-', '@', 'x.org'), { maxLength: 6 }).map((parts) => parts.join('')) },
+  {
+    weight: 2,
+    arbitrary: fc
+      .array(fc.constantFrom(...SAMPLES, 'a', 'B', 'sam', 'lee', '.', '-', '@', 'x.org'), { maxLength: 6 })
+      .map((parts) => parts.join('')),
+  },
   { weight: 1, arbitrary: fc.integer({ min: 150, max: 100_000 }).map((n) => 'Q'.repeat(n)) },
 );
 
@@ -109,7 +123,10 @@ const wrongType: fc.Arbitrary<unknown> = fc.oneof(
   fc.integer({ min: 1, max: 3000 }).map(nested),
 );
 
-const fieldValue: fc.Arbitrary<unknown> = fc.oneof({ weight: 4, arbitrary: hostileString }, { weight: 1, arbitrary: wrongType });
+const fieldValue: fc.Arbitrary<unknown> = fc.oneof(
+  { weight: 4, arbitrary: hostileString },
+  { weight: 1, arbitrary: wrongType },
+);
 
 /** A request body: the endpoint's fields (any missing, any hostile), extra fields, or anything at all. */
 function bodyOf(fields: Record<string, fc.Arbitrary<unknown>>): fc.Arbitrary<unknown> {
@@ -132,23 +149,60 @@ interface RawRequest {
   contentType: string | undefined;
 }
 
-const CONTENT_TYPES = ['application/json', 'application/json; charset=utf-8', 'text/plain', 'application/x-www-form-urlencoded', 'text/csv', 'application/xml', 'multipart/form-data; boundary=x', undefined];
+const CONTENT_TYPES = [
+  'application/json',
+  'application/json; charset=utf-8',
+  'text/plain',
+  'application/x-www-form-urlencoded',
+  'text/csv',
+  'application/xml',
+  'multipart/form-data; boundary=x',
+  undefined,
+];
 
 /** The body as sent on the wire: usually JSON, sometimes broken JSON, deep nesting or another type. */
 function rawOf(body: fc.Arbitrary<unknown>): fc.Arbitrary<RawRequest> {
   return fc.oneof(
-    { weight: 6, arbitrary: body.map((value) => ({ payload: JSON.stringify(value) ?? 'null', contentType: 'application/json' })) },
-    { weight: 1, arbitrary: fc.tuple(body, fc.constantFrom(...CONTENT_TYPES)).map(([value, contentType]) => ({ payload: JSON.stringify(value) ?? '', contentType })) },
-    { weight: 1, arbitrary: fc.string({ maxLength: 60 }).map((payload) => ({ payload, contentType: 'application/json' })) },
     {
-      weight: 1,
-      arbitrary: fc.integer({ min: 1, max: 200_000 }).map((depth) => ({ payload: `${'['.repeat(depth)}${']'.repeat(depth)}`, contentType: 'application/json' })),
+      weight: 6,
+      arbitrary: body.map((value) => ({ payload: JSON.stringify(value) ?? 'null', contentType: 'application/json' })),
     },
     {
       weight: 1,
-      arbitrary: fc.integer({ min: 1, max: 100_000 }).map((depth) => ({ payload: `${'{"a":'.repeat(depth)}1${'}'.repeat(depth)}`, contentType: 'application/json' })),
+      arbitrary: fc
+        .tuple(body, fc.constantFrom(...CONTENT_TYPES))
+        .map(([value, contentType]) => ({ payload: JSON.stringify(value) ?? '', contentType })),
     },
-    { weight: 1, arbitrary: fc.constantFrom('{"code":"x","code":"y"}', '{"__proto__":{"admin":true}}', '{"constructor":{"prototype":{"x":1}}}', '\u0000', '{"code":"\\u0000"}', '').map((payload) => ({ payload, contentType: 'application/json' })) },
+    {
+      weight: 1,
+      arbitrary: fc.string({ maxLength: 60 }).map((payload) => ({ payload, contentType: 'application/json' })),
+    },
+    {
+      weight: 1,
+      arbitrary: fc
+        .integer({ min: 1, max: 200_000 })
+        .map((depth) => ({ payload: `${'['.repeat(depth)}${']'.repeat(depth)}`, contentType: 'application/json' })),
+    },
+    {
+      weight: 1,
+      arbitrary: fc.integer({ min: 1, max: 100_000 }).map((depth) => ({
+        payload: `${'{"a":'.repeat(depth)}1${'}'.repeat(depth)}`,
+        contentType: 'application/json',
+      })),
+    },
+    {
+      weight: 1,
+      arbitrary: fc
+        .constantFrom(
+          '{"code":"x","code":"y"}',
+          '{"__proto__":{"admin":true}}',
+          '{"constructor":{"prototype":{"x":1}}}',
+          '\u0000',
+          '{"code":"\\u0000"}',
+          '',
+        )
+        .map((payload) => ({ payload, contentType: 'application/json' })),
+    },
   );
 }
 
@@ -193,7 +247,9 @@ const REMOTE = '192.0.2.77';
 
 beforeAll(async () => {
   // Limits far out of reach, so the properties exercise validation rather than 429.
-  context = await createTestContext('sqlite', { env: { KEYSLIP_RATE_CODE_FAILURES: '1000000', KEYSLIP_RATE_SIGNIN_FAILURES: '1000000' } });
+  context = await createTestContext('sqlite', {
+    env: { KEYSLIP_RATE_CODE_FAILURES: '1000000', KEYSLIP_RATE_SIGNIN_FAILURES: '1000000' },
+  });
   api = await createTestApi(context);
   await claimedPerson(api, { name: 'Sam Lee', username: 'sam.lee' });
 });
@@ -202,17 +258,33 @@ afterAll(async () => {
   await context.close();
 });
 
-async function send(options: { method: 'GET' | 'POST' | 'PATCH' | 'DELETE'; url: string; raw?: RawRequest; headers?: Record<string, string> }): Promise<LightMyRequestResponse> {
+async function send(options: {
+  method: 'GET' | 'POST' | 'PATCH' | 'DELETE';
+  url: string;
+  raw?: RawRequest;
+  headers?: Record<string, string>;
+}): Promise<LightMyRequestResponse> {
   const headers: Record<string, string> = { ...options.headers };
   if (options.raw?.contentType) headers['content-type'] = options.raw.contentType;
-  return api.app.inject({ method: options.method, url: options.url, remoteAddress: REMOTE, headers, ...(options.raw ? { payload: options.raw.payload } : {}) });
+  return api.app.inject({
+    method: options.method,
+    url: options.url,
+    remoteAddress: REMOTE,
+    headers,
+    ...(options.raw ? { payload: options.raw.payload } : {}),
+  });
 }
 
 /** The invariants every answer keeps; `readOnly` endpoints may not change a row whatever they answer. */
-async function expectSafe(response: LightMyRequestResponse, before: string, options: { readOnly?: boolean } = {}): Promise<void> {
+async function expectSafe(
+  response: LightMyRequestResponse,
+  before: string,
+  options: { readOnly?: boolean } = {},
+): Promise<void> {
   expect(response.statusCode, `${response.statusCode} ${response.body.slice(0, 300)}`).toBeLessThan(500);
   if (response.statusCode >= 400) expectErrorBody(response);
-  if (response.statusCode >= 400 || options.readOnly) expect(await fingerprint(context.deps.db), 'a refused request changed a row').toBe(before);
+  if (response.statusCode >= 400 || options.readOnly)
+    expect(await fingerprint(context.deps.db), 'a refused request changed a row').toBe(before);
 }
 
 /** A fresh active code for a fresh unclaimed person (no username yet). */
@@ -223,7 +295,12 @@ async function freshClaimCode(): Promise<string> {
 
 const codeField = fc.oneof(
   { weight: 4, arbitrary: fieldValue },
-  { weight: 2, arbitrary: fc.array(fc.constantFrom(...'BCDFGHJKLMNPQRSTVWXZbcdfgh -ßﬀﬁＢＣａеС\u200b'), { minLength: 10, maxLength: 24 }).map((c) => c.join('')) },
+  {
+    weight: 2,
+    arbitrary: fc
+      .array(fc.constantFrom(...'BCDFGHJKLMNPQRSTVWXZbcdfgh -ßﬀﬁＢＣａеС\u200b'), { minLength: 10, maxLength: 24 })
+      .map((c) => c.join('')),
+  },
 );
 
 describe('public redemption endpoints', () => {
@@ -242,11 +319,14 @@ describe('public redemption endpoints', () => {
   it('POST /api/v1/access-code/username-available: random codes and usernames', async () => {
     const code = await freshClaimCode();
     await holds(
-      fc.asyncProperty(rawOf(bodyOf({ code: fc.oneof(codeField, fc.constant(code)), username: fieldValue })), async (raw) => {
-        const before = await fingerprint(context.deps.db);
-        const response = await send({ method: 'POST', url: '/api/v1/access-code/username-available', raw });
-        await expectSafe(response, before, { readOnly: true });
-      }),
+      fc.asyncProperty(
+        rawOf(bodyOf({ code: fc.oneof(codeField, fc.constant(code)), username: fieldValue })),
+        async (raw) => {
+          const before = await fingerprint(context.deps.db);
+          const response = await send({ method: 'POST', url: '/api/v1/access-code/username-available', raw });
+          await expectSafe(response, before, { readOnly: true });
+        },
+      ),
       150,
     );
   });
@@ -256,13 +336,19 @@ describe('public redemption endpoints', () => {
     const hostileUsername = fc.oneof(fieldValue, lookAlikeOf('sam.lee'), lookAlikeOf('claim.me'));
     await holds(
       fc.asyncProperty(
-        fc.oneof(rawOf(bodyOf({ code: codeField, username: fieldValue, password: fieldValue })), rawOf(fc.record({ code: fc.constant(code), username: hostileUsername, password: fieldValue }))),
+        fc.oneof(
+          rawOf(bodyOf({ code: codeField, username: fieldValue, password: fieldValue })),
+          rawOf(fc.record({ code: fc.constant(code), username: hostileUsername, password: fieldValue })),
+        ),
         async (raw) => {
           const before = await fingerprint(context.deps.db);
           const response = await send({ method: 'POST', url: '/api/v1/access-code/redeem', raw });
           await expectSafe(response, before);
           // A success takes the real code, a plain ASCII username and a password that passes the policy.
-          if (response.statusCode === 200) expect((response.json() as { person: { username: string } }).person.username).toMatch(/^[a-z0-9][a-z0-9._-]{2,63}$/);
+          if (response.statusCode === 200)
+            expect((response.json() as { person: { username: string } }).person.username).toMatch(
+              /^[a-z0-9][a-z0-9._-]{2,63}$/,
+            );
         },
       ),
       100,
@@ -274,17 +360,40 @@ describe('public redemption endpoints', () => {
     await holds(
       fc.asyncProperty(fc.oneof(lookAlikeOf('sam.lee'), lookAlikeOf('admin.dina')), async (lookAlike) => {
         const before = await fingerprint(context.deps.db);
-        const created = await send({ method: 'POST', url: '/api/v1/people', headers: api.admin, raw: { payload: JSON.stringify({ name: 'Impostor', username: lookAlike }), contentType: 'application/json' } });
+        const created = await send({
+          method: 'POST',
+          url: '/api/v1/people',
+          headers: api.admin,
+          raw: { payload: JSON.stringify({ name: 'Impostor', username: lookAlike }), contentType: 'application/json' },
+        });
         expect(created.statusCode, lookAlike).toBe(400);
         expect(created.json().error.fields.map((f: { field: string }) => f.field)).toContain('username');
 
-        const signIn = await send({ method: 'POST', url: '/api/v1/sessions', raw: { payload: JSON.stringify({ username: lookAlike, password: PASSWORD }), contentType: 'application/json' } });
+        const signIn = await send({
+          method: 'POST',
+          url: '/api/v1/sessions',
+          raw: {
+            payload: JSON.stringify({ username: lookAlike, password: PASSWORD }),
+            contentType: 'application/json',
+          },
+        });
         expect(signIn.statusCode).toBe(401);
 
-        const available = await send({ method: 'POST', url: '/api/v1/access-code/username-available', raw: { payload: JSON.stringify({ code: claimCode, username: lookAlike }), contentType: 'application/json' } });
+        const available = await send({
+          method: 'POST',
+          url: '/api/v1/access-code/username-available',
+          raw: { payload: JSON.stringify({ code: claimCode, username: lookAlike }), contentType: 'application/json' },
+        });
         expect(available.json()).toEqual({ available: false, valid: false });
 
-        const claim = await send({ method: 'POST', url: '/api/v1/access-code/redeem', raw: { payload: JSON.stringify({ code: claimCode, username: lookAlike, password: PASSWORD }), contentType: 'application/json' } });
+        const claim = await send({
+          method: 'POST',
+          url: '/api/v1/access-code/redeem',
+          raw: {
+            payload: JSON.stringify({ code: claimCode, username: lookAlike, password: PASSWORD }),
+            contentType: 'application/json',
+          },
+        });
         expect(claim.statusCode).toBe(400);
         expect(claim.json().error.code).toBe('validation_failed');
         await expectSafe(claim, before);
@@ -295,12 +404,15 @@ describe('public redemption endpoints', () => {
 
   it('POST /api/v1/sessions: random logins and passwords never sign in and never 5xx', async () => {
     await holds(
-      fc.asyncProperty(rawOf(bodyOf({ username: fc.oneof(fieldValue, lookAlikeOf('sam.lee')), password: fieldValue })), async (raw) => {
-        const before = await fingerprint(context.deps.db);
-        const response = await send({ method: 'POST', url: '/api/v1/sessions', raw });
-        expect(response.statusCode).not.toBe(201);
-        await expectSafe(response, before);
-      }),
+      fc.asyncProperty(
+        rawOf(bodyOf({ username: fc.oneof(fieldValue, lookAlikeOf('sam.lee')), password: fieldValue })),
+        async (raw) => {
+          const before = await fingerprint(context.deps.db);
+          const response = await send({ method: 'POST', url: '/api/v1/sessions', raw });
+          expect(response.statusCode).not.toBe(201);
+          await expectSafe(response, before);
+        },
+      ),
       60,
     );
   });
@@ -338,12 +450,24 @@ describe('codes: ß, ligatures, full-width and look-alike letters', () => {
     }
   });
 
-  const check = (code: string): Promise<LightMyRequestResponse> => send({ method: 'POST', url: '/api/v1/access-code/check', raw: { payload: JSON.stringify({ code }), contentType: 'application/json' } });
+  const check = (code: string): Promise<LightMyRequestResponse> =>
+    send({
+      method: 'POST',
+      url: '/api/v1/access-code/check',
+      raw: { payload: JSON.stringify({ code }), contentType: 'application/json' },
+    });
 
   it('ß never stands for SS; Cyrillic and Greek look-alikes never stand for Latin letters', async () => {
     expect((await check('BCDF-GHJK-LMNP-QRSS')).statusCode).toBe(200);
     expect((await check('bcdf ghjk lmnp qrss')).statusCode).toBe(200);
-    for (const variant of ['BCDF-GHJK-LMNP-QRß', 'bcdfghjklmnpqrß', 'BCDF-GHJK-LMNP-QRẞ', 'ВСDF-GHJK-LMNP-QRSS', 'BCDF-GHJK-LMΝP-QRSS', 'BCDF-GHJK-LMNP-QRЅЅ']) {
+    for (const variant of [
+      'BCDF-GHJK-LMNP-QRß',
+      'bcdfghjklmnpqrß',
+      'BCDF-GHJK-LMNP-QRẞ',
+      'ВСDF-GHJK-LMNP-QRSS',
+      'BCDF-GHJK-LMΝP-QRSS',
+      'BCDF-GHJK-LMNP-QRЅЅ',
+    ]) {
       const response = await check(variant);
       expect(response.statusCode, variant).toBe(400);
       expect(response.json().error.code).toBe('code_unusable');
@@ -362,10 +486,38 @@ describe('codes: ß, ligatures, full-width and look-alike letters', () => {
 
   it('whatever is typed, a code is accepted only if it normalises to exactly the issued code', async () => {
     const letters = [...SS_CODE];
-    const substitutes = ['ß', 'ẞ', 'ﬀ', 'ﬁ', 'ｓ', 'Ｓ', 'ѕ', 'Ѕ', 'С', 'с', 'ｃ', 'Ⅽ', 'ⅽ', '\u200b', '\u202e', '\u0000', '-', ' ', 's', 'A', 'I', 'O', '0', '1'];
+    const substitutes = [
+      'ß',
+      'ẞ',
+      'ﬀ',
+      'ﬁ',
+      'ｓ',
+      'Ｓ',
+      'ѕ',
+      'Ѕ',
+      'С',
+      'с',
+      'ｃ',
+      'Ⅽ',
+      'ⅽ',
+      '\u200b',
+      '\u202e',
+      '\u0000',
+      '-',
+      ' ',
+      's',
+      'A',
+      'I',
+      'O',
+      '0',
+      '1',
+    ];
     await holds(
       fc.asyncProperty(
-        fc.array(fc.tuple(fc.nat({ max: letters.length - 1 }), fc.constantFrom(...substitutes)), { minLength: 1, maxLength: 3 }),
+        fc.array(fc.tuple(fc.nat({ max: letters.length - 1 }), fc.constantFrom(...substitutes)), {
+          minLength: 1,
+          maxLength: 3,
+        }),
         async (edits) => {
           const chars = [...letters];
           for (const [position, substitute] of edits) chars[position] = substitute;
@@ -415,7 +567,11 @@ describe('admin endpoints with a token', () => {
 
   it('PATCH /api/v1/people/:id with random bodies and ids', async () => {
     const target = await createPersonViaApi(api, { name: 'Patch Target', employeeId: 'PT-1' });
-    const id = fc.oneof({ weight: 4, arbitrary: fc.constant(target.id) }, { weight: 1, arbitrary: fc.uuid() }, { weight: 1, arbitrary: hostileString.map(encode) });
+    const id = fc.oneof(
+      { weight: 4, arbitrary: fc.constant(target.id) },
+      { weight: 1, arbitrary: fc.uuid() },
+      { weight: 1, arbitrary: hostileString.map(encode) },
+    );
     await holds(
       fc.asyncProperty(id, rawOf(bodyOf(personFields)), async (personId, raw) => {
         const before = await fingerprint(context.deps.db);
@@ -426,11 +582,27 @@ describe('admin endpoints with a token', () => {
     );
   });
 
-  const queryKeys = ['q', 'hasEmail', 'status', 'codeState', 'department', 'location', 'limit', 'cursor', 'count', 'extra'];
-  const queryValue = fc.oneof(hostileString, fc.constantFrom('true', 'false', 'active', 'unclaimed', 'none', '0', '201', '-5', '1.5', 'e30', 'WyJhIiwiYiJd'));
+  const queryKeys = [
+    'q',
+    'hasEmail',
+    'status',
+    'codeState',
+    'department',
+    'location',
+    'limit',
+    'cursor',
+    'count',
+    'extra',
+  ];
+  const queryValue = fc.oneof(
+    hostileString,
+    fc.constantFrom('true', 'false', 'active', 'unclaimed', 'none', '0', '201', '-5', '1.5', 'e30', 'WyJhIiwiYiJd'),
+  );
   const queryString = fc
     .array(fc.tuple(fc.constantFrom(...queryKeys), queryValue, fc.boolean()), { maxLength: 6 })
-    .map((pairs) => pairs.map(([key, value, encoded]) => `${key}=${encoded ? encode(value) : value.replace(/[#\s]/g, '')}`).join('&'));
+    .map((pairs) =>
+      pairs.map(([key, value, encoded]) => `${key}=${encoded ? encode(value) : value.replace(/[#\s]/g, '')}`).join('&'),
+    );
 
   it('GET /api/v1/people: hostile, duplicate and malformed query parameters', async () => {
     await holds(
@@ -441,7 +613,19 @@ describe('admin endpoints with a token', () => {
       }),
       200,
     );
-    for (const query of ['q=a&q=b', 'status=active&status=unclaimed', 'limit=1&limit=2', 'hasEmail=true&hasEmail=false', 'q=%', 'q=_', 'q=%25%25%25', 'q=%00', 'q=%E2%80%AE', 'q=%ZZ', 'cursor=%00%00']) {
+    for (const query of [
+      'q=a&q=b',
+      'status=active&status=unclaimed',
+      'limit=1&limit=2',
+      'hasEmail=true&hasEmail=false',
+      'q=%',
+      'q=_',
+      'q=%25%25%25',
+      'q=%00',
+      'q=%E2%80%AE',
+      'q=%ZZ',
+      'cursor=%00%00',
+    ]) {
       const response = await send({ method: 'GET', url: `/api/v1/people?${query}`, headers: api.admin });
       expect(response.statusCode, query).toBeLessThan(500);
       if (response.statusCode >= 400) expectErrorBody(response);
@@ -451,9 +635,17 @@ describe('admin endpoints with a token', () => {
   it('a LIKE or FTS wildcard in a search matches itself, not everything', async () => {
     await createPersonViaApi(api, { name: 'Percent 100% Sure', employeeId: 'PCT-1' });
     for (const q of ['%', '%%', '_', '__', '%_%', '"', '*', 'NEAR']) {
-      const response = await send({ method: 'GET', url: `/api/v1/people?limit=200&q=${encode(q)}`, headers: api.admin });
+      const response = await send({
+        method: 'GET',
+        url: `/api/v1/people?limit=200&q=${encode(q)}`,
+        headers: api.admin,
+      });
       expect(response.statusCode, q).toBe(200);
-      for (const person of (response.json() as { items: { name: string; username: string | null; email: string | null; employeeId: string | null }[] }).items) {
+      for (const person of (
+        response.json() as {
+          items: { name: string; username: string | null; email: string | null; employeeId: string | null }[];
+        }
+      ).items) {
         const haystack = [person.name, person.username, person.email, person.employeeId].join(' ').toLowerCase();
         expect(haystack, `q=${q}`).toContain(q.toLowerCase());
       }
@@ -462,12 +654,26 @@ describe('admin endpoints with a token', () => {
 
   it('POST /api/v1/people/:id/access-code with hostile lifetimes and ids', async () => {
     const target = await createPersonViaApi(api, { name: 'Issue Target', employeeId: 'IT-1' });
-    const lifetime = fc.oneof(fc.integer(), fc.double(), fc.constantFrom(0, -1, 1, 2160, 2161, 1e308, '24', '24h', null), wrongType);
-    const id = fc.oneof({ weight: 4, arbitrary: fc.constant(target.id) }, { weight: 1, arbitrary: fc.uuid() }, { weight: 1, arbitrary: hostileString.map(encode) });
+    const lifetime = fc.oneof(
+      fc.integer(),
+      fc.double(),
+      fc.constantFrom(0, -1, 1, 2160, 2161, 1e308, '24', '24h', null),
+      wrongType,
+    );
+    const id = fc.oneof(
+      { weight: 4, arbitrary: fc.constant(target.id) },
+      { weight: 1, arbitrary: fc.uuid() },
+      { weight: 1, arbitrary: hostileString.map(encode) },
+    );
     await holds(
       fc.asyncProperty(id, rawOf(bodyOf({ lifetimeHours: lifetime })), async (personId, raw) => {
         const before = await fingerprint(context.deps.db);
-        const response = await send({ method: 'POST', url: `/api/v1/people/${personId}/access-code`, headers: api.admin, raw });
+        const response = await send({
+          method: 'POST',
+          url: `/api/v1/people/${personId}/access-code`,
+          headers: api.admin,
+          raw,
+        });
         await expectSafe(response, before);
       }),
       150,
@@ -475,7 +681,11 @@ describe('admin endpoints with a token', () => {
   });
 
   it('other person routes with hostile ids: GET, DELETE code, DELETE sessions, deactivate', async () => {
-    const id = fc.oneof(fc.uuid(), hostileString.map(encode), fc.constantFrom('..', '%2e%2e', '%00', '1;drop', "'", '00000000-0000-0000-0000-000000000000'));
+    const id = fc.oneof(
+      fc.uuid(),
+      hostileString.map(encode),
+      fc.constantFrom('..', '%2e%2e', '%00', '1;drop', "'", '00000000-0000-0000-0000-000000000000'),
+    );
     const route = fc.constantFrom(
       { method: 'GET' as const, suffix: '' },
       { method: 'GET' as const, suffix: '/access-code' },
@@ -496,7 +706,19 @@ describe('admin endpoints with a token', () => {
 
   it('GET /api/v1/audit with hostile filters', async () => {
     const keys = ['personId', 'actorId', 'action', 'from', 'to', 'limit', 'cursor', 'extra'];
-    const value = fc.oneof(hostileString, fc.constantFrom('person.created', 'sign_in.failed', '2026-01-01T00:00:00Z', '2026-13-45T99:99:99Z', 'yesterday', '0', '501', '-1'));
+    const value = fc.oneof(
+      hostileString,
+      fc.constantFrom(
+        'person.created',
+        'sign_in.failed',
+        '2026-01-01T00:00:00Z',
+        '2026-13-45T99:99:99Z',
+        'yesterday',
+        '0',
+        '501',
+        '-1',
+      ),
+    );
     await holds(
       fc.asyncProperty(fc.array(fc.tuple(fc.constantFrom(...keys), value), { maxLength: 5 }), async (pairs) => {
         const before = await fingerprint(context.deps.db);
@@ -526,23 +748,41 @@ describe('admin endpoints with a token', () => {
     const headers = fc.record(
       {
         accept: fc.constantFrom('application/json', 'text/csv', 'application/pdf', '*/*', 'text/html', ''),
-        'idempotency-key': fc.oneof(fc.string({ unit: 'binary-ascii', maxLength: 20 }).filter((v) => /^[\t\x20-\x7e]*$/.test(v)), fc.constant('k'.repeat(300)), fc.constant('')),
+        'idempotency-key': fc.oneof(
+          fc.string({ unit: 'binary-ascii', maxLength: 20 }).filter((v) => /^[\t\x20-\x7e]*$/.test(v)),
+          fc.constant('k'.repeat(300)),
+          fc.constant(''),
+        ),
       },
       { requiredKeys: [] },
     );
     await holds(
-      fc.asyncProperty(rawOf(bodyOf({ filter, lifetimeHours: fc.oneof(fc.integer(), fieldValue) })), headers, async (raw, extra) => {
-        const before = await fingerprint(context.deps.db);
-        const response = await send({ method: 'POST', url: '/api/v1/access-codes/bulk', headers: { ...api.admin, ...extra }, raw });
-        await expectSafe(response, before);
-      }),
+      fc.asyncProperty(
+        rawOf(bodyOf({ filter, lifetimeHours: fc.oneof(fc.integer(), fieldValue) })),
+        headers,
+        async (raw, extra) => {
+          const before = await fingerprint(context.deps.db);
+          const response = await send({
+            method: 'POST',
+            url: '/api/v1/access-codes/bulk',
+            headers: { ...api.admin, ...extra },
+            raw,
+          });
+          await expectSafe(response, before);
+        },
+      ),
       60,
     );
   });
 
   it('a body over the 1 MiB limit is refused with 413 and changes nothing', async () => {
     const before = await fingerprint(context.deps.db);
-    const response = await send({ method: 'POST', url: '/api/v1/people', headers: api.admin, raw: { payload: JSON.stringify({ name: 'x'.repeat(1024 * 1024 + 10) }), contentType: 'application/json' } });
+    const response = await send({
+      method: 'POST',
+      url: '/api/v1/people',
+      headers: api.admin,
+      raw: { payload: JSON.stringify({ name: 'x'.repeat(1024 * 1024 + 10) }), contentType: 'application/json' },
+    });
     expect(response.statusCode).toBe(413);
     await expectSafe(response, before);
   });
@@ -551,35 +791,95 @@ describe('admin endpoints with a token', () => {
 describe('the CSV importer', () => {
   const cell = fc.oneof(
     hostileString,
-    fc.constantFrom('=1+1', '=HYPERLINK("http://evil.example")', '+SUM(A1)', '-2', '@x', '\t=1', '\r=1', '"', '""', '"a""b"', 'a,b', 'a\nb', 'a\r\nb'),
+    fc.constantFrom(
+      '=1+1',
+      '=HYPERLINK("http://evil.example")',
+      '+SUM(A1)',
+      '-2',
+      '@x',
+      '\t=1',
+      '\r=1',
+      '"',
+      '""',
+      '"a""b"',
+      'a,b',
+      'a\nb',
+      'a\r\nb',
+    ),
   );
   const header = fc.oneof(
     fc.constant(['name', 'username', 'email', 'employeeId', 'department']),
-    fc.shuffledSubarray(['name', 'Full Name', 'username', 'e-mail', 'Email', 'employee_id', 'Employee ID', 'department', 'location', 'title', 'role', 'x', ''], { minLength: 1 }),
+    fc.shuffledSubarray(
+      [
+        'name',
+        'Full Name',
+        'username',
+        'e-mail',
+        'Email',
+        'employee_id',
+        'Employee ID',
+        'department',
+        'location',
+        'title',
+        'role',
+        'x',
+        '',
+      ],
+      { minLength: 1 },
+    ),
     fc.array(hostileString, { minLength: 1, maxLength: 4 }),
   );
   const quote = (value: string): string => (/[",\r\n]/.test(value) ? `"${value.replace(/"/g, '""')}"` : value);
   const csvBody = fc.oneof(
-    fc.tuple(header, fc.array(fc.array(cell, { maxLength: 7 }), { maxLength: 12 }), fc.constantFrom('\n', '\r\n', '\r'), fc.boolean(), fc.boolean()).map(([head, rows, eol, quoted, bom]) =>
-      (bom ? '\ufeff' : '') + [head, ...rows].map((row) => row.map((value) => (quoted ? quote(value) : value)).join(',')).join(eol),
-    ),
+    fc
+      .tuple(
+        header,
+        fc.array(fc.array(cell, { maxLength: 7 }), { maxLength: 12 }),
+        fc.constantFrom('\n', '\r\n', '\r'),
+        fc.boolean(),
+        fc.boolean(),
+      )
+      .map(
+        ([head, rows, eol, quoted, bom]) =>
+          (bom ? '\ufeff' : '') +
+          [head, ...rows].map((row) => row.map((value) => (quoted ? quote(value) : value)).join(',')).join(eol),
+      ),
     fc.string({ maxLength: 300 }),
     fc.string({ unit: 'binary', maxLength: 300 }),
-    fc.constantFrom('', '\ufeff', 'name\n"unterminated', 'name,username\n"a"b",c', 'name,username\n' + 'x,'.repeat(20_000)),
+    fc.constantFrom(
+      '',
+      '\ufeff',
+      'name\n"unterminated',
+      'name,username\n"a"b",c',
+      `name,username\n${'x,'.repeat(20_000)}`,
+    ),
   );
 
   it('random CSV bodies never 5xx; a refused file changes nothing; an accepted one reports every row', async () => {
     await holds(
-      fc.asyncProperty(csvBody, fc.constantFrom('text/csv', 'text/plain', 'application/csv'), async (body, contentType) => {
-        const before = await fingerprint(context.deps.db);
-        const response = await send({ method: 'POST', url: '/api/v1/people/import', headers: api.admin, raw: { payload: body, contentType } });
-        await expectSafe(response, before);
-        if (response.statusCode === 200) {
-          const report = response.json() as { created: number; updated: number; errors: { line: number; message: string }[] };
-          expect(report.created).toBeGreaterThanOrEqual(0);
-          for (const error of report.errors) expect(typeof error.message).toBe('string');
-        }
-      }),
+      fc.asyncProperty(
+        csvBody,
+        fc.constantFrom('text/csv', 'text/plain', 'application/csv'),
+        async (body, contentType) => {
+          const before = await fingerprint(context.deps.db);
+          const response = await send({
+            method: 'POST',
+            url: '/api/v1/people/import',
+            headers: api.admin,
+            raw: { payload: body, contentType },
+          });
+          await expectSafe(response, before);
+          if (response.statusCode === 200) {
+            const report = response.json() as {
+              created: number;
+              updated: number;
+              errors: { line: number; message: string }[];
+            };
+            expect(report.created).toBeGreaterThanOrEqual(0);
+            for (const error of report.errors) expect(typeof error.message).toBe('string');
+          }
+        },
+      ),
       150,
     );
   });
@@ -587,24 +887,45 @@ describe('the CSV importer', () => {
   it('a file that breaks after the first 1,000 rows keeps what it committed and says where it broke (not a 400 that hides a change)', async () => {
     const rows = Array.from({ length: 1500 }, (_, i) => `Bulk Person ${i},BP-${i}`);
     const body = `name,employeeId\n${rows.join('\n')}\n"unterminated,BP-x`;
-    const response = await send({ method: 'POST', url: '/api/v1/people/import', headers: api.admin, raw: { payload: body, contentType: 'text/csv' } });
+    const response = await send({
+      method: 'POST',
+      url: '/api/v1/people/import',
+      headers: api.admin,
+      raw: { payload: body, contentType: 'text/csv' },
+    });
     expect(response.statusCode).toBe(200);
     const report = response.json() as { created: number; errors: { line: number; message: string }[] };
     expect(report.created).toBe(1500);
     expect(report.errors.at(-1)!.message).toMatch(/not valid CSV/);
 
     const before = await fingerprint(context.deps.db);
-    const small = await send({ method: 'POST', url: '/api/v1/people/import', headers: api.admin, raw: { payload: 'name,employeeId\nShort File,SF-1\n"unterminated,SF-2', contentType: 'text/csv' } });
+    const small = await send({
+      method: 'POST',
+      url: '/api/v1/people/import',
+      headers: api.admin,
+      raw: { payload: 'name,employeeId\nShort File,SF-1\n"unterminated,SF-2', contentType: 'text/csv' },
+    });
     expect(small.statusCode).toBe(400);
     expect(small.json().error.code).toBe('invalid_csv');
     expect(await fingerprint(context.deps.db)).toBe(before);
   });
 
   it('hostile cells are stored as plain text (the CSV export neutralises them, see csv-export.test.ts)', async () => {
-    const body = 'name,employeeId,department\n"=HYPERLINK(""http://evil.example"",""x"")",HC-1,"+SUM(A1)"\n"@cmd",HC-2,"-1+1"\n';
-    const response = await send({ method: 'POST', url: '/api/v1/people/import', headers: api.admin, raw: { payload: body, contentType: 'text/csv' } });
+    const body =
+      'name,employeeId,department\n"=HYPERLINK(""http://evil.example"",""x"")",HC-1,"+SUM(A1)"\n"@cmd",HC-2,"-1+1"\n';
+    const response = await send({
+      method: 'POST',
+      url: '/api/v1/people/import',
+      headers: api.admin,
+      raw: { payload: body, contentType: 'text/csv' },
+    });
     expect(response.json()).toMatchObject({ created: 2, errors: [] });
-    const rows = await context.deps.db.selectFrom('people').select(['name', 'department']).where('employee_id', 'in', ['HC-1', 'HC-2']).orderBy('employee_id').execute();
+    const rows = await context.deps.db
+      .selectFrom('people')
+      .select(['name', 'department'])
+      .where('employee_id', 'in', ['HC-1', 'HC-2'])
+      .orderBy('employee_id')
+      .execute();
     expect(rows).toEqual([
       { name: '=HYPERLINK("http://evil.example","x")', department: '+SUM(A1)' },
       { name: '@cmd', department: '-1+1' },

@@ -12,17 +12,43 @@ import { createApiToken } from '../../src/sessions/api-tokens.js';
 import type { Deps, Log } from '../../src/deps.js';
 import { createTestContext, DIALECTS, type TestContext } from '../helpers/deps.js';
 import type { TestApi } from '../helpers/api.js';
-import { ADDRESS_A, ADDRESS_B, claimedPerson, createPersonViaApi, expectErrorBody, issueCodeViaApi, openApis, OTHER_PASSWORD, PASSWORD } from './support.js';
+import {
+  ADDRESS_A,
+  ADDRESS_B,
+  claimedPerson,
+  createPersonViaApi,
+  expectErrorBody,
+  issueCodeViaApi,
+  openApis,
+  OTHER_PASSWORD,
+  PASSWORD,
+} from './support.js';
 
 const SECOND_MS = 1000;
 
 const open = openApis();
 
-function check(api: TestApi, code: string, headers: Record<string, string> = {}, remoteAddress = ADDRESS_A): Promise<LightMyRequestResponse> {
-  return api.app.inject({ method: 'POST', url: '/api/v1/access-code/check', remoteAddress, headers, payload: { code } });
+function check(
+  api: TestApi,
+  code: string,
+  headers: Record<string, string> = {},
+  remoteAddress = ADDRESS_A,
+): Promise<LightMyRequestResponse> {
+  return api.app.inject({
+    method: 'POST',
+    url: '/api/v1/access-code/check',
+    remoteAddress,
+    headers,
+    payload: { code },
+  });
 }
 
-function signIn(api: TestApi, username: string, password: string, remoteAddress = ADDRESS_A): Promise<LightMyRequestResponse> {
+function signIn(
+  api: TestApi,
+  username: string,
+  password: string,
+  remoteAddress = ADDRESS_A,
+): Promise<LightMyRequestResponse> {
   return api.app.inject({ method: 'POST', url: '/api/v1/sessions', remoteAddress, payload: { username, password } });
 }
 
@@ -77,10 +103,19 @@ describe.each(DIALECTS)('access-code guessing (%s)', (dialect) => {
     expect((await check(api, code)).statusCode).toBe(200);
 
     // Audited: every failure up to the limit, one rate-limit entry; never a tried code.
-    const failed = await context.deps.db.selectFrom('audit_events').selectAll().where('action', '=', 'access_code.failed').where('ip', '=', ADDRESS_A).execute();
+    const failed = await context.deps.db
+      .selectFrom('audit_events')
+      .selectAll()
+      .where('action', '=', 'access_code.failed')
+      .where('ip', '=', ADDRESS_A)
+      .execute();
     expect(failed).toHaveLength(20);
     expect(failed.every((row) => (JSON.parse(row.details) as { reason?: string }).reason === 'unknown')).toBe(true);
-    const limited = await context.deps.db.selectFrom('audit_events').selectAll().where('action', '=', 'access_code.rate_limited').execute();
+    const limited = await context.deps.db
+      .selectFrom('audit_events')
+      .selectAll()
+      .where('action', '=', 'access_code.rate_limited')
+      .execute();
     expect(limited).toHaveLength(1);
     const everything = await auditText(context);
     for (const guess of [...tried, code]) {
@@ -108,7 +143,8 @@ describe.each(DIALECTS)('access-code guessing (%s)', (dialect) => {
 
   it('IPv6 addresses of one /64 share a limit; another /64 does not', async () => {
     const { api } = await open(dialect, { KEYSLIP_RATE_CODE_FAILURES: '5' });
-    for (let i = 1; i <= 5; i += 1) expect((await check(api, generateAccessCode(), {}, `2001:db8:1:2::${i.toString(16)}`)).statusCode).toBe(400);
+    for (let i = 1; i <= 5; i += 1)
+      expect((await check(api, generateAccessCode(), {}, `2001:db8:1:2::${i.toString(16)}`)).statusCode).toBe(400);
     expect((await check(api, generateAccessCode(), {}, '2001:db8:1:2:ffff:ffff:ffff:ffff')).statusCode).toBe(429);
     expect((await check(api, generateAccessCode(), {}, '2001:db8:1:3::1')).statusCode).toBe(400);
   });
@@ -120,14 +156,23 @@ describe('the client address behind a proxy', () => {
     const person = await createPersonViaApi(api, { name: 'Kim Berg', employeeId: 'E1' });
     const code = await issueCodeViaApi(api, person.id);
     for (let i = 0; i < 20; i += 1) {
-      expect((await check(api, generateAccessCode(), { 'x-forwarded-for': '203.0.113.7' }, '127.0.0.1')).statusCode).toBe(400);
+      expect(
+        (await check(api, generateAccessCode(), { 'x-forwarded-for': '203.0.113.7' }, '127.0.0.1')).statusCode,
+      ).toBe(400);
     }
     expect((await check(api, code, { 'x-forwarded-for': '203.0.113.7' }, '127.0.0.1')).statusCode).toBe(429);
     // Another client behind the same proxy is not limited.
     expect((await check(api, code, { 'x-forwarded-for': '203.0.113.8' }, '127.0.0.1')).statusCode).toBe(200);
     // An untrusted sender cannot pick its address with the header: its socket address counts.
-    expect((await check(api, generateAccessCode(), { 'x-forwarded-for': '203.0.113.9' }, ADDRESS_B)).statusCode).toBe(400);
-    const ips = await context.deps.db.selectFrom('audit_events').select('ip').distinct().where('action', '=', 'access_code.failed').execute();
+    expect((await check(api, generateAccessCode(), { 'x-forwarded-for': '203.0.113.9' }, ADDRESS_B)).statusCode).toBe(
+      400,
+    );
+    const ips = await context.deps.db
+      .selectFrom('audit_events')
+      .select('ip')
+      .distinct()
+      .where('action', '=', 'access_code.failed')
+      .execute();
     expect(ips.map((row) => row.ip).sort()).toEqual([ADDRESS_B, '203.0.113.7'].sort());
   });
 
@@ -136,10 +181,17 @@ describe('the client address behind a proxy', () => {
     const person = await createPersonViaApi(api, { name: 'Kim Berg', employeeId: 'E1' });
     const code = await issueCodeViaApi(api, person.id);
     for (let i = 0; i < 20; i += 1) {
-      expect((await check(api, generateAccessCode(), { 'x-forwarded-for': `203.0.113.${i + 1}` })).statusCode).toBe(400);
+      expect((await check(api, generateAccessCode(), { 'x-forwarded-for': `203.0.113.${i + 1}` })).statusCode).toBe(
+        400,
+      );
     }
     expect((await check(api, code, { 'x-forwarded-for': '203.0.113.200' })).statusCode).toBe(429);
-    const ips = await context.deps.db.selectFrom('audit_events').select('ip').distinct().where('action', '=', 'access_code.failed').execute();
+    const ips = await context.deps.db
+      .selectFrom('audit_events')
+      .select('ip')
+      .distinct()
+      .where('action', '=', 'access_code.failed')
+      .execute();
     expect(ips.map((row) => row.ip)).toEqual([ADDRESS_A]);
   });
 
@@ -158,9 +210,15 @@ describe('the client address behind a proxy', () => {
 describe('a spike of failures across all clients', () => {
   it('is counted in /metrics and logged once per minute', async () => {
     const metricsToken = 'metrics-token-metrics-token-metrics-token';
-    const context = await createTestContext('sqlite', { env: { KEYSLIP_RATE_CODE_FAILURES: '1000000', KEYSLIP_METRICS_TOKEN: metricsToken } });
+    const context = await createTestContext('sqlite', {
+      env: { KEYSLIP_RATE_CODE_FAILURES: '1000000', KEYSLIP_METRICS_TOKEN: metricsToken },
+    });
     const warnings: { object: object; message?: string }[] = [];
-    const log: Log = { info() {}, error() {}, warn: (object, message) => warnings.push({ object, ...(message === undefined ? {} : { message }) }) };
+    const log: Log = {
+      info() {},
+      error() {},
+      warn: (object, message) => warnings.push({ object, ...(message === undefined ? {} : { message }) }),
+    };
     const deps: Deps = { ...context.deps, log };
     const app = await buildApp(deps);
     await createApiToken(deps.db, { name: 't', actor: CLI_ACTOR, now: context.clock.now() });
@@ -170,7 +228,11 @@ describe('a spike of failures across all clients', () => {
     });
 
     const spikes = async (): Promise<number> => {
-      const metrics = await app.inject({ method: 'GET', url: '/metrics', headers: { authorization: `Bearer ${metricsToken}` } });
+      const metrics = await app.inject({
+        method: 'GET',
+        url: '/metrics',
+        headers: { authorization: `Bearer ${metricsToken}` },
+      });
       const match = /^keyslip_access_code_failure_spikes_total (\d+)$/m.exec(metrics.body);
       expect(match, 'the spike counter is exported').not.toBeNull();
       return Number(match![1]);
@@ -180,7 +242,12 @@ describe('a spike of failures across all clients', () => {
     const fail = async (i: number): Promise<void> => {
       const guess = generateAccessCode();
       tried.add(guess);
-      const response = await app.inject({ method: 'POST', url: '/api/v1/access-code/check', remoteAddress: `10.0.${i % 200}.${1 + (i % 250)}`, payload: { code: guess } });
+      const response = await app.inject({
+        method: 'POST',
+        url: '/api/v1/access-code/check',
+        remoteAddress: `10.0.${i % 200}.${1 + (i % 250)}`,
+        payload: { code: guess },
+      });
       expect(response.statusCode).toBe(400);
     };
     for (let i = 0; i < 200; i += 1) await fail(i);
@@ -229,7 +296,11 @@ describe.each(DIALECTS)('password guessing (%s)', (dialect) => {
     // Success resets the count: the next typo is answered at once.
     expect((await signIn(api, 'sam.lee', 'one typo')).statusCode).toBe(401);
 
-    const failures = await context.deps.db.selectFrom('audit_events').selectAll().where('action', '=', 'sign_in.failed').execute();
+    const failures = await context.deps.db
+      .selectFrom('audit_events')
+      .selectAll()
+      .where('action', '=', 'sign_in.failed')
+      .execute();
     expect(failures).toHaveLength(5 + 8 + 1);
     const everything = await auditText(context);
     expect(everything).not.toContain('wrong guess');

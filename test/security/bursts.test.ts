@@ -10,7 +10,15 @@ import type { AuditAction } from '../../src/audit/audit.js';
 import type { TestApi } from '../helpers/api.js';
 import { DIALECTS, type TestContext } from '../helpers/deps.js';
 import { renderMetrics } from '../../src/lib/metrics.js';
-import { ADDRESS_A, claimedPerson, createPersonViaApi, expectErrorBody, issueCodeViaApi, openApis, PASSWORD } from './support.js';
+import {
+  ADDRESS_A,
+  claimedPerson,
+  createPersonViaApi,
+  expectErrorBody,
+  issueCodeViaApi,
+  openApis,
+  PASSWORD,
+} from './support.js';
 
 const open = openApis();
 
@@ -18,7 +26,12 @@ function check(api: TestApi, code: string, remoteAddress = ADDRESS_A): Promise<L
   return api.app.inject({ method: 'POST', url: '/api/v1/access-code/check', remoteAddress, payload: { code } });
 }
 
-function signIn(api: TestApi, username: string, password: string, remoteAddress = ADDRESS_A): Promise<LightMyRequestResponse> {
+function signIn(
+  api: TestApi,
+  username: string,
+  password: string,
+  remoteAddress = ADDRESS_A,
+): Promise<LightMyRequestResponse> {
   return api.app.inject({ method: 'POST', url: '/api/v1/sessions', remoteAddress, payload: { username, password } });
 }
 
@@ -50,9 +63,14 @@ describe.each(DIALECTS)('bursts against the limits (%s)', (dialect) => {
   it('200 wrong codes at once from one address: exactly 20 evaluated, 180 refused with 429, one "limit reached" entry per window', async () => {
     const { context, api } = await open(dialect);
     const before = await rateLimitedMetric(api, 'access_code');
-    const responses = await Promise.all(Array.from({ length: 200 }, () => check(api, formatAccessCode(generateAccessCode()))));
+    const responses = await Promise.all(
+      Array.from({ length: 200 }, () => check(api, formatAccessCode(generateAccessCode()))),
+    );
     const counts = tally(responses);
-    console.log(`[${dialect}] code checks, one address, in-process: ${await auditCount(context, 'access_code.failed')} evaluated of 200 sent`, counts);
+    console.log(
+      `[${dialect}] code checks, one address, in-process: ${await auditCount(context, 'access_code.failed')} evaluated of 200 sent`,
+      counts,
+    );
     expect(counts).toEqual({ 400: 20, 429: 180 });
     for (const response of responses.filter((r) => r.statusCode === 429)) expectRefused(response);
     expect(await auditCount(context, 'access_code.failed')).toBe(20);
@@ -61,7 +79,9 @@ describe.each(DIALECTS)('bursts against the limits (%s)', (dialect) => {
 
     // The next window: 20 more evaluated, then one more "limit reached" entry, not one per request.
     context.clock.advance(15 * MINUTE);
-    const next = await Promise.all(Array.from({ length: 50 }, () => check(api, formatAccessCode(generateAccessCode()))));
+    const next = await Promise.all(
+      Array.from({ length: 50 }, () => check(api, formatAccessCode(generateAccessCode()))),
+    );
     expect(tally(next)).toEqual({ 400: 20, 429: 30 });
     expect(await auditCount(context, 'access_code.rate_limited')).toBe(2);
   });
@@ -77,8 +97,13 @@ describe.each(DIALECTS)('bursts against the limits (%s)', (dialect) => {
   });
 
   it('200 wrong sign-ins at once from one address: at most the limit evaluated, the rest refused with Retry-After', async () => {
-    const { context, api } = await open(dialect, { KEYSLIP_RATE_SIGNIN_FAILURES: '10', KEYSLIP_SIGNIN_PARALLEL_PER_ADDRESS: '1000' });
-    const responses = await Promise.all(Array.from({ length: 200 }, (_, i) => signIn(api, `nobody${i}`, 'whatever it is')));
+    const { context, api } = await open(dialect, {
+      KEYSLIP_RATE_SIGNIN_FAILURES: '10',
+      KEYSLIP_SIGNIN_PARALLEL_PER_ADDRESS: '1000',
+    });
+    const responses = await Promise.all(
+      Array.from({ length: 200 }, (_, i) => signIn(api, `nobody${i}`, 'whatever it is')),
+    );
     const counts = tally(responses);
     const evaluated = await auditCount(context, 'sign_in.failed');
     console.log(`[${dialect}] sign-ins, one address, in-process: ${evaluated} evaluated of 200 sent`, counts);
@@ -109,16 +134,21 @@ describe.each(DIALECTS)('bursts against the limits (%s)', (dialect) => {
     context.clock.advance(1000);
     const after = await burst();
     const evaluated = after.filter((r) => r.statusCode !== 429);
-    console.log(`[${dialect}] sign-ins, one account after its delay, in-process: ${evaluated.length} evaluated of 101 sent`);
+    console.log(
+      `[${dialect}] sign-ins, one account after its delay, in-process: ${evaluated.length} evaluated of 101 sent`,
+    );
     expect(evaluated).toHaveLength(1);
     expect([201, 401]).toContain(evaluated[0]!.statusCode);
-    const newlyAudited = (await auditCount(context, 'sign_in.failed')) - failedBefore + (await auditCount(context, 'sign_in.succeeded'));
+    const newlyAudited =
+      (await auditCount(context, 'sign_in.failed')) - failedBefore + (await auditCount(context, 'sign_in.succeeded'));
     expect(newlyAudited).toBe(1);
   });
 
   it('more sign-ins at once from one address than it may have in progress: the excess gets 503 with Retry-After, unevaluated', async () => {
     const { context, api } = await open(dialect, { KEYSLIP_SIGNIN_PARALLEL_PER_ADDRESS: '2' });
-    const responses = await Promise.all(Array.from({ length: 40 }, (_, i) => signIn(api, `nobody${i}`, 'whatever it is')));
+    const responses = await Promise.all(
+      Array.from({ length: 40 }, (_, i) => signIn(api, `nobody${i}`, 'whatever it is')),
+    );
     const counts = tally(responses);
     expect(counts[503], JSON.stringify(counts)).toBeGreaterThan(0);
     expect((counts[401] ?? 0) + counts[503]!).toBe(40);
@@ -132,7 +162,9 @@ describe.each(DIALECTS)('bursts against the limits (%s)', (dialect) => {
 
   it('the password-hashing queue is bounded: a flood from many addresses gets 503s, never an unbounded wait', async () => {
     const { context, api } = await open(dialect);
-    const responses = await Promise.all(Array.from({ length: 60 }, (_, i) => signIn(api, `nobody${i}`, 'whatever it is', `10.8.${i}.1`)));
+    const responses = await Promise.all(
+      Array.from({ length: 60 }, (_, i) => signIn(api, `nobody${i}`, 'whatever it is', `10.8.${i}.1`)),
+    );
     const counts = tally(responses);
     expect(counts[503], JSON.stringify(counts)).toBeGreaterThan(0);
     expect((counts[401] ?? 0) + counts[503]!).toBe(60);
@@ -143,7 +175,10 @@ describe.each(DIALECTS)('bursts against the limits (%s)', (dialect) => {
   it('/login answers a busy server with the sign-in page and a wait, not an error page', async () => {
     const { api } = await open(dialect, { KEYSLIP_SIGNIN_PARALLEL_PER_ADDRESS: '1' });
     const page = await api.app.inject({ method: 'GET', url: '/login', remoteAddress: ADDRESS_A });
-    const csrfCookie = ([] as string[]).concat(page.headers['set-cookie'] ?? []).map((c) => c.split(';')[0]).join('; ');
+    const csrfCookie = ([] as string[])
+      .concat(page.headers['set-cookie'] ?? [])
+      .map((c) => c.split(';')[0])
+      .join('; ');
     const token = /name="_csrf" value="([^"]+)"/.exec(page.body)?.[1];
     expect(token, 'the login form has a CSRF token').toBeDefined();
     const post = (i: number): Promise<LightMyRequestResponse> =>
@@ -172,7 +207,12 @@ describe.each(DIALECTS)('bursts against the limits (%s)', (dialect) => {
     const person = await createPersonViaApi(api, { name: 'New Starter', employeeId: 'E9' });
     const code = await issueCodeViaApi(api, person.id);
     const redeem = (username: string): Promise<LightMyRequestResponse> =>
-      api.app.inject({ method: 'POST', url: '/api/v1/access-code/redeem', remoteAddress: ADDRESS_A, payload: { code, username, password: PASSWORD } });
+      api.app.inject({
+        method: 'POST',
+        url: '/api/v1/access-code/redeem',
+        remoteAddress: ADDRESS_A,
+        payload: { code, username, password: PASSWORD },
+      });
     for (let i = 0; i < 6; i += 1) {
       const taken = await redeem('taken.name');
       expect(taken.statusCode, taken.body).toBe(409);

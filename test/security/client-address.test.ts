@@ -66,7 +66,12 @@ describe.each(DIALECTS)('X-Forwarded-For with a port (%s)', (dialect) => {
       const me = await api.app.inject({ method: 'GET', url: '/api/v1/me', headers: { cookie } });
       const current = (me.json().sessions as { current: boolean; ip: string | null }[]).find((s) => s.current);
       expect(current?.ip).toBe(bare);
-      const audited = await context.deps.db.selectFrom('audit_events').select('ip').where('person_id', '=', person.id).where('ip', 'like', `%${bare}%`).execute();
+      const audited = await context.deps.db
+        .selectFrom('audit_events')
+        .select('ip')
+        .where('person_id', '=', person.id)
+        .where('ip', 'like', `%${bare}%`)
+        .execute();
       expect(audited.length).toBeGreaterThan(0);
       expect(audited.every((row) => row.ip === bare)).toBe(true);
     }

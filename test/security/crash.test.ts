@@ -29,7 +29,10 @@ interface Child {
 }
 
 function run(file: string, args: string[], env: Record<string, string>): Child {
-  const child = spawn(process.execPath, [file, ...args], { env: { PATH: process.env.PATH ?? '', ...env }, stdio: ['pipe', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [file, ...args], {
+    env: { PATH: process.env.PATH ?? '', ...env },
+    stdio: ['pipe', 'pipe', 'pipe'],
+  });
   let output = '';
   child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
   child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
@@ -49,20 +52,30 @@ function run(file: string, args: string[], env: Record<string, string>): Child {
   };
 }
 
-const count = async (handle: DatabaseHandle, query: string): Promise<number> => Number((await sql<{ n: number }>`${sql.raw(query)}`.execute(handle.db)).rows[0]!.n);
+const count = async (handle: DatabaseHandle, query: string): Promise<number> =>
+  Number((await sql<{ n: number }>`${sql.raw(query)}`.execute(handle.db)).rows[0]!.n);
 
 /** The invariants between people, codes and batches that every committed state keeps. */
 async function expectConsistent(handle: DatabaseHandle): Promise<{ people: number; codes: number; batches: number }> {
   const people = await count(handle, 'select count(*) as n from people');
   const codes = await count(handle, 'select count(*) as n from access_codes');
   const batches = await count(handle, 'select count(*) as n from batches');
-  const open = await count(handle, 'select count(*) as n from access_codes where used_at is null and deactivated_at is null and replaced_at is null');
+  const open = await count(
+    handle,
+    'select count(*) as n from access_codes where used_at is null and deactivated_at is null and replaced_at is null',
+  );
   const activeState = await count(handle, "select count(*) as n from people where code_state = 'active'");
   const batchTotal = await count(handle, 'select coalesce(sum(count), 0) as n from batches');
-  const twoOpen = await count(handle, 'select count(*) as n from (select person_id from access_codes where used_at is null and deactivated_at is null and replaced_at is null group by person_id having count(*) > 1)');
+  const twoOpen = await count(
+    handle,
+    'select count(*) as n from (select person_id from access_codes where used_at is null and deactivated_at is null and replaced_at is null group by person_id having count(*) > 1)',
+  );
   expect(open, 'open codes = people whose code_state is active').toBe(activeState);
   expect(twoOpen, 'no one holds two open codes').toBe(0);
-  expect(await count(handle, 'select count(*) as n from access_codes where batch_id is not null'), 'batch codes = batch counts').toBe(batchTotal);
+  expect(
+    await count(handle, 'select count(*) as n from access_codes where batch_id is not null'),
+    'batch codes = batch counts',
+  ).toBe(batchTotal);
   const integrity = handle.sqlite!.pragma('integrity_check') as { integrity_check: string }[];
   expect(integrity).toEqual([{ integrity_check: 'ok' }]);
   return { people, codes, batches };
@@ -132,11 +145,19 @@ describe('two processes writing one SQLite file', () => {
 
   it('while another process holds the write lock longer than busy_timeout, requests wait and succeed: no 5xx', async () => {
     const person = await createPersonViaApi(api, { name: 'Before Lock', employeeId: 'BL-1' });
-    const holder = run(path.join(FIXTURES, 'hold-write-lock.mjs'), [], { DB_FILE: path.join(dir, 'keyslip.db'), HOLD_MS: '7000' });
+    const holder = run(path.join(FIXTURES, 'hold-write-lock.mjs'), [], {
+      DB_FILE: path.join(dir, 'keyslip.db'),
+      HOLD_MS: '7000',
+    });
     await holder.waitFor(/^locked$/m);
     const started = Date.now();
     const [created, issued, failedCheck] = await Promise.all([
-      api.app.inject({ method: 'POST', url: '/api/v1/people', headers: api.admin, payload: { name: 'During Lock', employeeId: 'DL-1' } }),
+      api.app.inject({
+        method: 'POST',
+        url: '/api/v1/people',
+        headers: api.admin,
+        payload: { name: 'During Lock', employeeId: 'DL-1' },
+      }),
       api.app.inject({ method: 'POST', url: `/api/v1/people/${person.id}/access-code`, headers: api.admin }),
       api.app.inject({ method: 'POST', url: '/api/v1/access-code/check', payload: { code: 'BCDF-GHJK-LMNP-QRST' } }),
     ]);
@@ -164,9 +185,19 @@ describe('two processes writing one SQLite file', () => {
     let rounds = 0;
     while (cli.process.exitCode === null && rounds < 400) {
       rounds += 1;
-      const bulk = await api.app.inject({ method: 'POST', url: '/api/v1/access-codes/bulk', headers: api.admin, payload: { filter: { q: rounds % 2 ? 'store 1' : 'seed' } } });
+      const bulk = await api.app.inject({
+        method: 'POST',
+        url: '/api/v1/access-codes/bulk',
+        headers: api.admin,
+        payload: { filter: { q: rounds % 2 ? 'store 1' : 'seed' } },
+      });
       statuses.push(bulk.statusCode);
-      const person = await api.app.inject({ method: 'POST', url: '/api/v1/people', headers: api.admin, payload: { name: `Server Person ${rounds}`, employeeId: `SRV-${rounds}` } });
+      const person = await api.app.inject({
+        method: 'POST',
+        url: '/api/v1/people',
+        headers: api.admin,
+        payload: { name: `Server Person ${rounds}`, employeeId: `SRV-${rounds}` },
+      });
       statuses.push(person.statusCode);
     }
     expect(await cli.exited, cli.output()).toBe(0);
@@ -192,7 +223,11 @@ describe('a write that fails half-way never leaves a half-changed account', () =
 
   /** Makes the database refuse one kind of write, as a full disk or a lost connection would. */
   async function failing<T>(table: string, when: string, work: () => Promise<T>): Promise<T> {
-    await sql.raw(`create trigger fail_once before insert on ${table} when ${when} begin select raise(abort, 'injected fault'); end`).execute(context.deps.db);
+    await sql
+      .raw(
+        `create trigger fail_once before insert on ${table} when ${when} begin select raise(abort, 'injected fault'); end`,
+      )
+      .execute(context.deps.db);
     try {
       return await work();
     } finally {
@@ -205,16 +240,34 @@ describe('a write that fails half-way never leaves a half-changed account', () =
     const code = await issueCodeViaApi(api, person.id);
     const before = await fingerprint(context.deps.db);
     const response = await failing('sessions', '1', () =>
-      api.app.inject({ method: 'POST', url: '/api/v1/access-code/redeem', payload: { code, username: 'sam.lee', password: 'a brand new passphrase' } }),
+      api.app.inject({
+        method: 'POST',
+        url: '/api/v1/access-code/redeem',
+        payload: { code, username: 'sam.lee', password: 'a brand new passphrase' },
+      }),
     );
     expect(response.statusCode).toBe(500);
     expect(response.json().error.code).toBe('internal');
     expect(await fingerprint(context.deps.db)).toBe(before);
-    expect((await api.app.inject({ method: 'GET', url: '/api/v1/me', headers: { cookie: person.cookie } })).statusCode).toBe(200);
+    expect(
+      (await api.app.inject({ method: 'GET', url: '/api/v1/me', headers: { cookie: person.cookie } })).statusCode,
+    ).toBe(200);
     // Nothing was consumed: the same code works once the fault is gone, and the old password
     // was valid until then.
-    expect((await api.app.inject({ method: 'POST', url: '/api/v1/sessions', payload: { username: 'sam.lee', password: PASSWORD } })).statusCode).toBe(201);
-    const retry = await api.app.inject({ method: 'POST', url: '/api/v1/access-code/redeem', payload: { code, username: 'sam.lee', password: 'a brand new passphrase' } });
+    expect(
+      (
+        await api.app.inject({
+          method: 'POST',
+          url: '/api/v1/sessions',
+          payload: { username: 'sam.lee', password: PASSWORD },
+        })
+      ).statusCode,
+    ).toBe(201);
+    const retry = await api.app.inject({
+      method: 'POST',
+      url: '/api/v1/access-code/redeem',
+      payload: { code, username: 'sam.lee', password: 'a brand new passphrase' },
+    });
     expect(retry.statusCode).toBe(200);
   });
 
@@ -222,26 +275,36 @@ describe('a write that fails half-way never leaves a half-changed account', () =
     const person = await claimedPerson(api, { name: 'Alex Dahl', username: 'alex.dahl' });
     await issueCodeViaApi(api, person.id);
     const before = await fingerprint(context.deps.db);
-    const response = await failing('audit_events', "new.action = 'person.deactivated'", () => api.app.inject({ method: 'POST', url: `/api/v1/people/${person.id}/deactivate`, headers: api.admin }));
+    const response = await failing('audit_events', "new.action = 'person.deactivated'", () =>
+      api.app.inject({ method: 'POST', url: `/api/v1/people/${person.id}/deactivate`, headers: api.admin }),
+    );
     expect(response.statusCode).toBe(500);
     expect(await fingerprint(context.deps.db)).toBe(before);
-    expect((await api.app.inject({ method: 'GET', url: '/api/v1/me', headers: { cookie: person.cookie } })).statusCode).toBe(200);
+    expect(
+      (await api.app.inject({ method: 'GET', url: '/api/v1/me', headers: { cookie: person.cookie } })).statusCode,
+    ).toBe(200);
   });
 
   it('an issue whose audit entry cannot be written keeps the old code valid and adds none', async () => {
     const person = await createPersonViaApi(api, { name: 'Kim Berg', employeeId: 'KB-1' });
     const old = await issueCodeViaApi(api, person.id);
     const before = await fingerprint(context.deps.db);
-    const response = await failing('audit_events', "new.action = 'access_code.issued'", () => api.app.inject({ method: 'POST', url: `/api/v1/people/${person.id}/access-code`, headers: api.admin }));
+    const response = await failing('audit_events', "new.action = 'access_code.issued'", () =>
+      api.app.inject({ method: 'POST', url: `/api/v1/people/${person.id}/access-code`, headers: api.admin }),
+    );
     expect(response.statusCode).toBe(500);
     expect(await fingerprint(context.deps.db)).toBe(before);
-    expect((await api.app.inject({ method: 'POST', url: '/api/v1/access-code/check', payload: { code: old } })).statusCode).toBe(200);
+    expect(
+      (await api.app.inject({ method: 'POST', url: '/api/v1/access-code/check', payload: { code: old } })).statusCode,
+    ).toBe(200);
   });
 
   it('a bulk issue that fails at its last write issues nothing and replaces nothing', async () => {
     const before = await fingerprint(context.deps.db);
     const batches = await count(context.handle, 'select count(*) as n from batches');
-    const response = await failing('audit_events', "new.action = 'access_codes.issued'", () => api.app.inject({ method: 'POST', url: '/api/v1/access-codes/bulk', headers: api.admin, payload: {} }));
+    const response = await failing('audit_events', "new.action = 'access_codes.issued'", () =>
+      api.app.inject({ method: 'POST', url: '/api/v1/access-codes/bulk', headers: api.admin, payload: {} }),
+    );
     expect(response.statusCode).toBe(500);
     expect(await fingerprint(context.deps.db)).toBe(before);
     expect(await count(context.handle, 'select count(*) as n from batches')).toBe(batches);

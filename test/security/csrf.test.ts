@@ -12,7 +12,15 @@ import { sha256 } from '../../src/lib/random.js';
 import { DIALECTS, type TestContext } from '../helpers/deps.js';
 import { sessionCookieOf, type TestApi } from '../helpers/api.js';
 import { auditRows } from '../helpers/core.js';
-import { claimedPerson, createPersonViaApi, expectErrorBody, fingerprint, issueCodeViaApi, openApis, PASSWORD } from './support.js';
+import {
+  claimedPerson,
+  createPersonViaApi,
+  expectErrorBody,
+  fingerprint,
+  issueCodeViaApi,
+  openApis,
+  PASSWORD,
+} from './support.js';
 
 const open = openApis();
 
@@ -39,7 +47,11 @@ function apiTokenFor(context: TestContext, cookie: string): string {
 async function adminCookie(api: TestApi): Promise<string> {
   const person = await createPersonViaApi(api, { name: 'Ada Admin', username: 'ada.admin', role: 'admin' });
   const code = await issueCodeViaApi(api, person.id);
-  const redeemed = await api.app.inject({ method: 'POST', url: '/api/v1/access-code/redeem', payload: { code, username: 'ada.admin', password: PASSWORD } });
+  const redeemed = await api.app.inject({
+    method: 'POST',
+    url: '/api/v1/access-code/redeem',
+    payload: { code, username: 'ada.admin', password: PASSWORD },
+  });
   expect(redeemed.statusCode, redeemed.body).toBe(200);
   return sessionCookieOf(redeemed.headers['set-cookie'])!;
 }
@@ -89,13 +101,25 @@ describe.each(DIALECTS)('CSRF by matched route (%s)', (dialect) => {
 
     for (const url of routedSpellings('/api/v1/sessions')) {
       for (const headers of [EVIL, SIBLING, { origin: 'https://evil.example' }, { 'sec-fetch-site': 'cross-site' }]) {
-        const response = await api.app.inject({ method: 'POST', url, headers, remoteAddress: '192.0.2.44', payload: { username: 'mallory', password: PASSWORD } });
+        const response = await api.app.inject({
+          method: 'POST',
+          url,
+          headers,
+          remoteAddress: '192.0.2.44',
+          payload: { username: 'mallory', password: PASSWORD },
+        });
         expectError(response, 403, 'csrf_failed');
         expect(sessionCookieOf(response.headers['set-cookie']), url).toBeNull();
       }
     }
     for (const url of unroutedSpellings('/api/v1/sessions')) {
-      const response = await api.app.inject({ method: 'POST', url, headers: EVIL, remoteAddress: '192.0.2.44', payload: { username: 'mallory', password: PASSWORD } });
+      const response = await api.app.inject({
+        method: 'POST',
+        url,
+        headers: EVIL,
+        remoteAddress: '192.0.2.44',
+        payload: { username: 'mallory', password: PASSWORD },
+      });
       expect([403, 404], `${url}: ${response.statusCode}`).toContain(response.statusCode);
       expectErrorBody(response);
       expect(sessionCookieOf(response.headers['set-cookie']), url).toBeNull();
@@ -116,7 +140,14 @@ describe.each(DIALECTS)('CSRF by matched route (%s)', (dialect) => {
 
   it('the router routes case, doubled slashes, dot segments and trailing characters nowhere (404)', async () => {
     const { api } = await open(dialect);
-    for (const url of [...unroutedSpellings('/api/v1/sessions'), '/LOGIN', '//login', '/login/', '/login;x', '/Logout']) {
+    for (const url of [
+      ...unroutedSpellings('/api/v1/sessions'),
+      '/LOGIN',
+      '//login',
+      '/login/',
+      '/login;x',
+      '/Logout',
+    ]) {
       const response = await api.app.inject({ method: 'POST', url, payload: { username: 'x', password: 'y' } });
       expect(response.statusCode, `${url}: ${response.body}`).toBe(404);
     }
@@ -130,15 +161,32 @@ describe.each(DIALECTS)('CSRF by matched route (%s)', (dialect) => {
     const post = (path: string): Promise<{ status: number; setCookie: string[] }> =>
       new Promise((resolve, reject) => {
         const body = JSON.stringify({ username: 'mallory', password: PASSWORD });
-        const request = http.request({ host: '127.0.0.1', port, method: 'POST', path, headers: { ...EVIL, 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } }, (response) => {
-          response.resume();
-          response.on('end', () => resolve({ status: response.statusCode!, setCookie: ([] as string[]).concat(response.headers['set-cookie'] ?? []) }));
-        });
+        const request = http.request(
+          {
+            host: '127.0.0.1',
+            port,
+            method: 'POST',
+            path,
+            headers: { ...EVIL, 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) },
+          },
+          (response) => {
+            response.resume();
+            response.on('end', () =>
+              resolve({
+                status: response.statusCode!,
+                setCookie: ([] as string[]).concat(response.headers['set-cookie'] ?? []),
+              }),
+            );
+          },
+        );
         request.on('error', reject);
         request.end(body);
       });
     const before = await fingerprint(context.deps.db);
-    for (const path of [...routedSpellings('/api/v1/sessions').filter((p) => !p.includes('#')), ...unroutedSpellings('/api/v1/sessions')]) {
+    for (const path of [
+      ...routedSpellings('/api/v1/sessions').filter((p) => !p.includes('#')),
+      ...unroutedSpellings('/api/v1/sessions'),
+    ]) {
       const answer = await post(path);
       expect([403, 404], `${path}: ${answer.status}`).toContain(answer.status);
       expect(sessionCookieOf(answer.setCookie), path).toBeNull();
@@ -154,10 +202,24 @@ describe.each(DIALECTS)('CSRF by matched route (%s)', (dialect) => {
     const before = await fingerprint(context.deps.db);
     for (const url of routedSpellings('/api/v1/people')) {
       for (const headers of [EVIL, SIBLING, { origin: 'https://evil.example' }]) {
-        expectError(await api.app.inject({ method: 'POST', url, headers: { cookie, ...headers }, payload: { name: 'Planted', role: 'admin' } }), 403, 'csrf_failed');
+        expectError(
+          await api.app.inject({
+            method: 'POST',
+            url,
+            headers: { cookie, ...headers },
+            payload: { name: 'Planted', role: 'admin' },
+          }),
+          403,
+          'csrf_failed',
+        );
       }
       // Our origin without the token is refused too: a cookie alone never authorises a write.
-      const noToken = await api.app.inject({ method: 'POST', url, headers: { cookie, origin: 'http://127.0.0.1:3000' }, payload: { name: 'Planted', role: 'admin' } });
+      const noToken = await api.app.inject({
+        method: 'POST',
+        url,
+        headers: { cookie, origin: 'http://127.0.0.1:3000' },
+        payload: { name: 'Planted', role: 'admin' },
+      });
       expectError(noToken, 403, 'csrf_failed');
     }
     expect(await fingerprint(context.deps.db)).toBe(before);
@@ -179,13 +241,21 @@ describe.each(DIALECTS)('CSRF by matched route (%s)', (dialect) => {
       ['application/x-www-form-urlencoded', 'username=mallory&password=violet+kettle+marching+north'],
       ['text/plain', '{"username":"mallory","password":"violet kettle marching north"}'],
       ['text/plain; charset=utf-8', '{"username":"mallory","password":"violet kettle marching north"}'],
-      ['multipart/form-data; boundary=x', '--x\r\nContent-Disposition: form-data; name="username"\r\n\r\nmallory\r\n--x--'],
+      [
+        'multipart/form-data; boundary=x',
+        '--x\r\nContent-Disposition: form-data; name="username"\r\n\r\nmallory\r\n--x--',
+      ],
       ['text/csv', 'username,password\nmallory,x'],
       ['application/json-patch+json', '{"username":"mallory","password":"violet kettle marching north"}'],
     ];
     for (const [contentType, payload] of bodies) {
       for (const url of ['/api/v1/sessions', '/%61pi/v1/sessions', '/api/v1/access-code/check']) {
-        const response = await api.app.inject({ method: 'POST', url, headers: { 'content-type': contentType }, payload });
+        const response = await api.app.inject({
+          method: 'POST',
+          url,
+          headers: { 'content-type': contentType },
+          payload,
+        });
         expectError(response, 415, 'unsupported_media_type');
       }
     }
@@ -199,16 +269,28 @@ describe.each(DIALECTS)('CSRF by matched route (%s)', (dialect) => {
     const token = apiTokenFor(context, cookie);
     const csv = 'name,username,role\nPlanted Admin,planted,admin\n';
     const before = await fingerprint(context.deps.db);
-    for (const contentType of ['text/plain', 'application/csv', 'application/x-www-form-urlencoded', 'application/json']) {
+    for (const contentType of [
+      'text/plain',
+      'application/csv',
+      'application/x-www-form-urlencoded',
+      'application/json',
+    ]) {
       for (const url of ['/api/v1/people/import', '/%61pi/v1/people/import']) {
         for (const headers of [{}, SIBLING, { origin: 'http://127.0.0.1:3000', 'x-csrf-token': token }]) {
-          const response = await api.app.inject({ method: 'POST', url, headers: { cookie, 'content-type': contentType, ...headers }, payload: csv });
+          const response = await api.app.inject({
+            method: 'POST',
+            url,
+            headers: { cookie, 'content-type': contentType, ...headers },
+            payload: csv,
+          });
           expectError(response, 415, 'unsupported_media_type');
         }
       }
     }
     expect(await fingerprint(context.deps.db)).toBe(before);
-    expect(await context.deps.db.selectFrom('people').select('id').where('username', '=', 'planted').execute()).toEqual([]);
+    expect(await context.deps.db.selectFrom('people').select('id').where('username', '=', 'planted').execute()).toEqual(
+      [],
+    );
 
     // text/csv from our page (what public/admin.js sends) imports.
     const ok = await api.app.inject({
@@ -236,7 +318,12 @@ describe.each(DIALECTS)('CSRF by matched route (%s)', (dialect) => {
       expect(sessionCookieOf(response.headers['set-cookie'])).toBeNull();
     }
     // A form route takes only a form: JSON is refused before the handler.
-    const json = await api.app.inject({ method: 'POST', url: '/login', headers: { accept: 'text/html' }, payload: { login: 'mallory', password: PASSWORD } });
+    const json = await api.app.inject({
+      method: 'POST',
+      url: '/login',
+      headers: { accept: 'text/html' },
+      payload: { login: 'mallory', password: PASSWORD },
+    });
     expect(json.statusCode).toBe(415);
     expect(await fingerprint(context.deps.db)).toBe(before);
   });
@@ -263,14 +350,23 @@ describe.each(DIALECTS)('CSRF by matched route (%s)', (dialect) => {
       }
     }
     const keys = table.map((route) => `${route.method} ${route.url}`);
-    for (const key of ['POST /api/v1/sessions', 'POST /api/v1/people/import', 'DELETE /api/v1/sessions', 'PATCH /api/v1/people/:id', 'POST /login', 'POST /logout']) {
+    for (const key of [
+      'POST /api/v1/sessions',
+      'POST /api/v1/people/import',
+      'DELETE /api/v1/sessions',
+      'PATCH /api/v1/people/:id',
+      'POST /login',
+      'POST /logout',
+    ]) {
       expect(keys).toContain(key);
     }
 
     // A route that opts out of CSRF (none today) cannot act on the visitor's cookie.
     const { buildApp } = await import('../../src/app.js');
     const app = await buildApp(context.deps);
-    app.post('/hook/none', { config: { csrf: 'none', body: 'application/json' } }, async (request) => ({ via: request.auth.via }));
+    app.post('/hook/none', { config: { csrf: 'none', body: 'application/json' } }, async (request) => ({
+      via: request.auth.via,
+    }));
     const cookie = await adminCookie(api);
     const response = await app.inject({ method: 'POST', url: '/hook/none', headers: { cookie, ...EVIL }, payload: {} });
     expect(response.json()).toEqual({ via: 'none' });
@@ -284,14 +380,23 @@ describe.each(DIALECTS)('CSRF tokens and cookies (%s)', (dialect) => {
     await claimedPerson(api, { name: 'Sam Lee', username: 'sam.lee' });
     await claimedPerson(api, { name: 'Kim Berg', username: 'kim.berg' });
     const signIn = async (username: string, cookie?: string): Promise<string> => {
-      const response = await api.app.inject({ method: 'POST', url: '/api/v1/sessions', headers: cookie ? { cookie } : {}, payload: { username, password: PASSWORD } });
+      const response = await api.app.inject({
+        method: 'POST',
+        url: '/api/v1/sessions',
+        headers: cookie ? { cookie } : {},
+        payload: { username, password: PASSWORD },
+      });
       expect(response.statusCode, response.body).toBe(201);
       return sessionCookieOf(response.headers['set-cookie'])!;
     };
     const sam = await signIn('sam.lee');
     const kim = await signIn('kim.berg');
     const signOut = (cookie: string, token: string): Promise<LightMyRequestResponse> =>
-      api.app.inject({ method: 'DELETE', url: '/api/v1/sessions/current', headers: { cookie, origin: 'http://127.0.0.1:3000', 'x-csrf-token': token } });
+      api.app.inject({
+        method: 'DELETE',
+        url: '/api/v1/sessions/current',
+        headers: { cookie, origin: 'http://127.0.0.1:3000', 'x-csrf-token': token },
+      });
 
     // Another session's token does not work.
     expectError(await signOut(sam, apiTokenFor(context, kim)), 403, 'csrf_failed');
@@ -306,13 +411,20 @@ describe.each(DIALECTS)('CSRF tokens and cookies (%s)', (dialect) => {
     const { api } = await open(dialect);
     await claimedPerson(api, { name: 'Sam Lee', username: 'sam.lee' });
     const login = await api.app.inject({ method: 'GET', url: '/login', headers: { accept: 'text/html' } });
-    const anon = setCookies(login).find((c) => c.startsWith('keyslip_csrf='))!.split(';')[0]!;
+    const anon = setCookies(login)
+      .find((c) => c.startsWith('keyslip_csrf='))!
+      .split(';')[0]!;
     const preToken = /name="_csrf" value="([^"]+)"/.exec(login.body)![1]!;
     const form = (fields: Record<string, string>): string => new URLSearchParams(fields).toString();
     const signedIn = await api.app.inject({
       method: 'POST',
       url: '/login',
-      headers: { cookie: anon, 'content-type': 'application/x-www-form-urlencoded', origin: 'http://127.0.0.1:3000', accept: 'text/html' },
+      headers: {
+        cookie: anon,
+        'content-type': 'application/x-www-form-urlencoded',
+        origin: 'http://127.0.0.1:3000',
+        accept: 'text/html',
+      },
       payload: form({ _csrf: preToken, login: 'sam.lee', password: PASSWORD }),
     });
     expect(signedIn.statusCode, signedIn.body).toBe(303);
@@ -323,11 +435,18 @@ describe.each(DIALECTS)('CSRF tokens and cookies (%s)', (dialect) => {
     const stale = await api.app.inject({
       method: 'POST',
       url: '/logout',
-      headers: { cookie: `${session}; ${anon}`, 'content-type': 'application/x-www-form-urlencoded', origin: 'http://127.0.0.1:3000', accept: 'text/html' },
+      headers: {
+        cookie: `${session}; ${anon}`,
+        'content-type': 'application/x-www-form-urlencoded',
+        origin: 'http://127.0.0.1:3000',
+        accept: 'text/html',
+      },
       payload: form({ _csrf: preToken }),
     });
     expect(stale.statusCode).toBe(403);
-    expect((await api.app.inject({ method: 'GET', url: '/api/v1/me', headers: { cookie: session } })).statusCode).toBe(200);
+    expect((await api.app.inject({ method: 'GET', url: '/api/v1/me', headers: { cookie: session } })).statusCode).toBe(
+      200,
+    );
 
     // The home page's token (bound to the new session) does.
     const home = await api.app.inject({ method: 'GET', url: '/', headers: { cookie: session, accept: 'text/html' } });
@@ -336,7 +455,12 @@ describe.each(DIALECTS)('CSRF tokens and cookies (%s)', (dialect) => {
     const out = await api.app.inject({
       method: 'POST',
       url: '/logout',
-      headers: { cookie: session, 'content-type': 'application/x-www-form-urlencoded', origin: 'http://127.0.0.1:3000', accept: 'text/html' },
+      headers: {
+        cookie: session,
+        'content-type': 'application/x-www-form-urlencoded',
+        origin: 'http://127.0.0.1:3000',
+        accept: 'text/html',
+      },
       payload: form({ _csrf: fresh }),
     });
     expect(out.statusCode).toBe(303);
@@ -345,20 +469,40 @@ describe.each(DIALECTS)('CSRF tokens and cookies (%s)', (dialect) => {
   it('the allowed origin is KEYSLIP_BASE_URL’s, whatever the Host header says', async () => {
     const { context, api } = await open(dialect);
     await claimedPerson(api, { name: 'Sam Lee', username: 'sam.lee' });
-    const signIn = await api.app.inject({ method: 'POST', url: '/api/v1/sessions', payload: { username: 'sam.lee', password: PASSWORD } });
+    const signIn = await api.app.inject({
+      method: 'POST',
+      url: '/api/v1/sessions',
+      payload: { username: 'sam.lee', password: PASSWORD },
+    });
     const cookie = sessionCookieOf(signIn.headers['set-cookie'])!;
     const token = apiTokenFor(context, cookie);
     for (const evil of ['http://evil.example', 'https://evil.example']) {
-      const response = await api.app.inject({ method: 'DELETE', url: '/api/v1/sessions/current', headers: { cookie, host: 'evil.example', origin: evil, 'x-csrf-token': token } });
+      const response = await api.app.inject({
+        method: 'DELETE',
+        url: '/api/v1/sessions/current',
+        headers: { cookie, host: 'evil.example', origin: evil, 'x-csrf-token': token },
+      });
       expectError(response, 403, 'csrf_failed');
     }
-    const login = await api.app.inject({ method: 'GET', url: '/login', headers: { accept: 'text/html', host: 'evil.example' } });
-    const anon = setCookies(login).find((c) => c.startsWith('keyslip_csrf='))!.split(';')[0]!;
+    const login = await api.app.inject({
+      method: 'GET',
+      url: '/login',
+      headers: { accept: 'text/html', host: 'evil.example' },
+    });
+    const anon = setCookies(login)
+      .find((c) => c.startsWith('keyslip_csrf='))!
+      .split(';')[0]!;
     const formToken = /name="_csrf" value="([^"]+)"/.exec(login.body)![1]!;
     const form = await api.app.inject({
       method: 'POST',
       url: '/login',
-      headers: { cookie: anon, host: 'evil.example', origin: 'http://evil.example', 'content-type': 'application/x-www-form-urlencoded', accept: 'text/html' },
+      headers: {
+        cookie: anon,
+        host: 'evil.example',
+        origin: 'http://evil.example',
+        'content-type': 'application/x-www-form-urlencoded',
+        accept: 'text/html',
+      },
       payload: new URLSearchParams({ _csrf: formToken, login: 'sam.lee', password: PASSWORD }).toString(),
     });
     expect(form.statusCode).toBe(403);
@@ -368,23 +512,42 @@ describe.each(DIALECTS)('CSRF tokens and cookies (%s)', (dialect) => {
   it('over https every cookie has the __Host- prefix (the path-scoped one __Secure-), and only that name is read', async () => {
     const { context, api } = await open(dialect, { KEYSLIP_BASE_URL: 'https://keyslip.example.org' });
     await claimedPerson(api, { name: 'Sam Lee', username: 'sam.lee' });
-    const signIn = await api.app.inject({ method: 'POST', url: '/api/v1/sessions', payload: { username: 'sam.lee', password: PASSWORD } });
+    const signIn = await api.app.inject({
+      method: 'POST',
+      url: '/api/v1/sessions',
+      payload: { username: 'sam.lee', password: PASSWORD },
+    });
     const session = setCookies(signIn).find((c) => c.startsWith('__Host-keyslip_session='));
     expect(session).toBeDefined();
     expect(session).toMatch(/; Secure/);
     expect(session).toMatch(/; Path=\//);
     expect(session).not.toMatch(/Domain=/i);
     const value = session!.split(';')[0]!.slice('__Host-keyslip_session='.length);
-    expect((await api.app.inject({ method: 'GET', url: '/api/v1/me', headers: { cookie: `__Host-keyslip_session=${value}` } })).statusCode).toBe(200);
+    expect(
+      (
+        await api.app.inject({
+          method: 'GET',
+          url: '/api/v1/me',
+          headers: { cookie: `__Host-keyslip_session=${value}` },
+        })
+      ).statusCode,
+    ).toBe(200);
     // The bare name (which a sibling subdomain or an http page could plant) is not read.
-    expect((await api.app.inject({ method: 'GET', url: '/api/v1/me', headers: { cookie: `keyslip_session=${value}` } })).statusCode).toBe(401);
+    expect(
+      (await api.app.inject({ method: 'GET', url: '/api/v1/me', headers: { cookie: `keyslip_session=${value}` } }))
+        .statusCode,
+    ).toBe(401);
 
     const login = await api.app.inject({ method: 'GET', url: '/login', headers: { accept: 'text/html' } });
     const anon = setCookies(login).find((c) => c.startsWith('__Host-keyslip_csrf='));
     expect(anon).toMatch(/; Secure/);
     const lang = await api.app.inject({ method: 'GET', url: '/lang/sv?next=/login' });
     expect(setCookies(lang).find((c) => c.startsWith('__Host-keyslip_lang=sv'))).toMatch(/; Secure/);
-    const swedish = await api.app.inject({ method: 'GET', url: '/login', headers: { accept: 'text/html', cookie: '__Host-keyslip_lang=sv' } });
+    const swedish = await api.app.inject({
+      method: 'GET',
+      url: '/login',
+      headers: { accept: 'text/html', cookie: '__Host-keyslip_lang=sv' },
+    });
     expect(swedish.body).toContain('<html lang="sv">');
     for (const response of [signIn, login, lang]) {
       for (const cookie of setCookies(response)) expect(cookie, cookie).toMatch(/^__(Host|Secure)-/);
@@ -395,7 +558,12 @@ describe.each(DIALECTS)('CSRF tokens and cookies (%s)', (dialect) => {
     const posted = await api.app.inject({
       method: 'POST',
       url: '/login',
-      headers: { cookie: anon!.split(';')[0]!, origin: 'https://keyslip.example.org', 'content-type': 'application/x-www-form-urlencoded', accept: 'text/html' },
+      headers: {
+        cookie: anon!.split(';')[0]!,
+        origin: 'https://keyslip.example.org',
+        'content-type': 'application/x-www-form-urlencoded',
+        accept: 'text/html',
+      },
       payload: new URLSearchParams({ _csrf: token, login: 'sam.lee', password: PASSWORD }).toString(),
     });
     expect(posted.statusCode, posted.body).toBe(303);

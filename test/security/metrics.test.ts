@@ -24,7 +24,13 @@ describe.each(DIALECTS)('/metrics access (%s)', (dialect) => {
 
   it('with KEYSLIP_METRICS_TOKEN, only a request bearing that token gets the numbers', async () => {
     const { api } = await open(dialect, { KEYSLIP_METRICS_TOKEN: TOKEN });
-    const wrong = [{}, { authorization: `Bearer ${TOKEN.slice(0, -1)}` }, { authorization: `Bearer ${TOKEN}x` }, { authorization: TOKEN }, { authorization: `Bearer ${api.adminToken}` }];
+    const wrong = [
+      {},
+      { authorization: `Bearer ${TOKEN.slice(0, -1)}` },
+      { authorization: `Bearer ${TOKEN}x` },
+      { authorization: TOKEN },
+      { authorization: `Bearer ${api.adminToken}` },
+    ];
     for (const headers of wrong) {
       const response = await api.app.inject({ method: 'GET', url: '/metrics', headers });
       expect(response.statusCode).toBe(401);
@@ -41,11 +47,18 @@ describe.each(DIALECTS)('/metrics access (%s)', (dialect) => {
 
   it('with KEYSLIP_METRICS_PORT, /metrics lives only on its own listener (and still wants the token when one is set)', async () => {
     const { context, api } = await open(dialect, { KEYSLIP_METRICS_TOKEN: TOKEN, KEYSLIP_METRICS_PORT: '9464' });
-    expect((await api.app.inject({ method: 'GET', url: '/metrics', headers: { authorization: `Bearer ${TOKEN}` } })).statusCode).toBe(404);
+    expect(
+      (await api.app.inject({ method: 'GET', url: '/metrics', headers: { authorization: `Bearer ${TOKEN}` } }))
+        .statusCode,
+    ).toBe(404);
     const metrics = await buildMetricsApp(context.deps);
     try {
       expect((await metrics.inject({ method: 'GET', url: '/metrics' })).statusCode).toBe(401);
-      const ok = await metrics.inject({ method: 'GET', url: '/metrics', headers: { authorization: `Bearer ${TOKEN}` } });
+      const ok = await metrics.inject({
+        method: 'GET',
+        url: '/metrics',
+        headers: { authorization: `Bearer ${TOKEN}` },
+      });
       expect(ok.statusCode).toBe(200);
       expect(ok.body).toMatch(/^keyslip_up 1$/m);
       for (const url of ['/healthz', '/api/v1/people', '/login']) {
@@ -75,12 +88,15 @@ describe('the metrics listener of a real server', () => {
     try {
       // The metrics listener starts right after the main one: wait for its line.
       const pattern = /metrics listener at (http:\/\/127\.0\.0\.1:\d+)\/metrics/;
-      for (let i = 0; i < 200 && !pattern.test(server.output()); i += 1) await new Promise((resolve) => setTimeout(resolve, 50));
+      for (let i = 0; i < 200 && !pattern.test(server.output()); i += 1)
+        await new Promise((resolve) => setTimeout(resolve, 50));
       const found = pattern.exec(server.output());
       expect(found, server.output()).not.toBeNull();
       const metricsUrl = `${found![1]}/metrics`;
       expect(found![1]).not.toBe(server.url);
-      expect((await fetch(`${server.url}/metrics`, { headers: { authorization: `Bearer ${TOKEN}` } })).status).toBe(404);
+      expect((await fetch(`${server.url}/metrics`, { headers: { authorization: `Bearer ${TOKEN}` } })).status).toBe(
+        404,
+      );
       expect((await fetch(metricsUrl)).status).toBe(401);
       const ok = await fetch(metricsUrl, { headers: { authorization: `Bearer ${TOKEN}` } });
       expect(ok.status).toBe(200);
@@ -106,12 +122,18 @@ describe('metrics configuration', () => {
 
   it('validates the token, the port and the host', () => {
     expect(problems({ KEYSLIP_METRICS_TOKEN: 'short' }).join()).toMatch(/KEYSLIP_METRICS_TOKEN/);
-    expect(problems({ KEYSLIP_METRICS_TOKEN: `${'x'.repeat(20)} ${'y'.repeat(20)}` }).join()).toMatch(/KEYSLIP_METRICS_TOKEN/);
+    expect(problems({ KEYSLIP_METRICS_TOKEN: `${'x'.repeat(20)} ${'y'.repeat(20)}` }).join()).toMatch(
+      /KEYSLIP_METRICS_TOKEN/,
+    );
     expect(problems({ KEYSLIP_METRICS_PORT: '70000' }).join()).toMatch(/KEYSLIP_METRICS_PORT/);
     expect(problems({ KEYSLIP_METRICS_PORT: 'abc' }).join()).toMatch(/KEYSLIP_METRICS_PORT/);
-    expect(problems({ KEYSLIP_METRICS_HOST: '0.0.0.0' }).join()).toMatch(/KEYSLIP_METRICS_HOST needs KEYSLIP_METRICS_PORT/);
+    expect(problems({ KEYSLIP_METRICS_HOST: '0.0.0.0' }).join()).toMatch(
+      /KEYSLIP_METRICS_HOST needs KEYSLIP_METRICS_PORT/,
+    );
     expect(problems({ KEYSLIP_PORT: '3000', KEYSLIP_METRICS_PORT: '3000' }).join()).toMatch(/must differ/);
-    expect(problems({ KEYSLIP_METRICS_TOKEN: TOKEN, KEYSLIP_METRICS_HOST: '0.0.0.0', KEYSLIP_METRICS_PORT: '9464' })).toEqual([]);
+    expect(
+      problems({ KEYSLIP_METRICS_TOKEN: TOKEN, KEYSLIP_METRICS_HOST: '0.0.0.0', KEYSLIP_METRICS_PORT: '9464' }),
+    ).toEqual([]);
     const config = loadConfig({}, '/tmp');
     expect(config.metricsToken).toBe('');
     expect(config.metricsPort).toBeNull();

@@ -12,7 +12,12 @@ const open = openApis();
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 function redeem(api: TestApi, code: string, username: string, password: string): Promise<LightMyRequestResponse> {
-  return api.app.inject({ method: 'POST', url: '/api/v1/access-code/redeem', remoteAddress: '203.0.113.9', payload: { code, username, password } });
+  return api.app.inject({
+    method: 'POST',
+    url: '/api/v1/access-code/redeem',
+    remoteAddress: '203.0.113.9',
+    payload: { code, username, password },
+  });
 }
 
 describe.each(DIALECTS)('races with a recovery (%s)', (dialect) => {
@@ -27,7 +32,12 @@ describe.each(DIALECTS)('races with a recovery (%s)', (dialect) => {
       const [redemption, signIn] = await Promise.all([
         redeem(api, code, 'race.person', next),
         sleep(round * 12).then(() =>
-          api.app.inject({ method: 'POST', url: '/api/v1/sessions', remoteAddress: '198.51.100.7', payload: { username: 'race.person', password } }),
+          api.app.inject({
+            method: 'POST',
+            url: '/api/v1/sessions',
+            remoteAddress: '198.51.100.7',
+            payload: { username: 'race.person', password },
+          }),
         ),
       ]);
       expect(redemption.statusCode, redemption.body).toBe(200);
@@ -55,11 +65,20 @@ describe.each(DIALECTS)('races with a recovery (%s)', (dialect) => {
       const [redemption, edit] = await Promise.all([
         redeem(api, code, `chosen.${round}`, PASSWORD),
         sleep(round * 12).then(() =>
-          api.app.inject({ method: 'PATCH', url: `/api/v1/people/${person.id}`, headers: api.admin, payload: { username: `admin.set.${round}` } }),
+          api.app.inject({
+            method: 'PATCH',
+            url: `/api/v1/people/${person.id}`,
+            headers: api.admin,
+            payload: { username: `admin.set.${round}` },
+          }),
         ),
       ]);
       expect(edit.statusCode, edit.body).toBe(200);
-      const row = await context.deps.db.selectFrom('people').select('username').where('id', '=', person.id).executeTakeFirstOrThrow();
+      const row = await context.deps.db
+        .selectFrom('people')
+        .select('username')
+        .where('id', '=', person.id)
+        .executeTakeFirstOrThrow();
       // Both answered 200 either way round; the admin's edit must be what stands.
       expect(row.username, `round ${round}`).toBe(`admin.set.${round}`);
       if (redemption.statusCode === 200) outcomes.redemptionFirst += 1;

@@ -17,7 +17,15 @@ logSeeds('route-fuzz');
 
 /** Everything a forged request could change, including what only counting would (limits, audit). */
 async function snapshot(db: Db): Promise<string> {
-  const tables = ['people', 'access_codes', 'sessions', 'api_tokens', 'batches', 'audit_events', 'rate_limits'] as const;
+  const tables = [
+    'people',
+    'access_codes',
+    'sessions',
+    'api_tokens',
+    'batches',
+    'audit_events',
+    'rate_limits',
+  ] as const;
   const parts: unknown[] = [];
   for (const table of tables) parts.push(await db.selectFrom(table).selectAll().execute());
   // last_seen_at moves when the victim's own cookie is read (at most once a minute); not a change.
@@ -32,7 +40,8 @@ function spelled(path: string): fc.Arbitrary<string> {
     const chars = [...value];
     for (const pick of picks) {
       const index = pick % 2 ? 1 + (pick % 4) : pick % chars.length;
-      if (/^[A-Za-z]$/.test(chars[index]!)) chars[index] = `%${chars[index]!.charCodeAt(0).toString(16)[pick % 2 ? 'toUpperCase' : 'toLowerCase']()}`;
+      if (/^[A-Za-z]$/.test(chars[index]!))
+        chars[index] = `%${chars[index]!.charCodeAt(0).toString(16)[pick % 2 ? 'toUpperCase' : 'toLowerCase']()}`;
     }
     return chars.join('');
   });
@@ -40,7 +49,8 @@ function spelled(path: string): fc.Arbitrary<string> {
     const chars = [...value];
     for (const pick of picks) {
       const index = pick % chars.length;
-      chars[index] = chars[index] === chars[index]!.toUpperCase() ? chars[index]!.toLowerCase() : chars[index]!.toUpperCase();
+      chars[index] =
+        chars[index] === chars[index]!.toUpperCase() ? chars[index]!.toLowerCase() : chars[index]!.toUpperCase();
     }
     return chars.join('');
   });
@@ -51,8 +61,15 @@ function spelled(path: string): fc.Arbitrary<string> {
       return value.slice(0, at) + insert + value.slice(at + 1);
     }),
   );
-  const trailing = fc.constantFrom('/', ';', ';x=1', '%20', '%00', '.', '%2F', '#x', '?_csrf=x', '%3F', '\t', '~').map((tail) => (value: string) => value + tail);
-  const transform = fc.oneof({ weight: 3, arbitrary: encodeLetters }, { weight: 1, arbitrary: changeCase }, { weight: 1, arbitrary: segments }, { weight: 1, arbitrary: trailing });
+  const trailing = fc
+    .constantFrom('/', ';', ';x=1', '%20', '%00', '.', '%2F', '#x', '?_csrf=x', '%3F', '\t', '~')
+    .map((tail) => (value: string) => value + tail);
+  const transform = fc.oneof(
+    { weight: 3, arbitrary: encodeLetters },
+    { weight: 1, arbitrary: changeCase },
+    { weight: 1, arbitrary: segments },
+    { weight: 1, arbitrary: trailing },
+  );
   return fc.array(transform, { maxLength: 3 }).map((steps) => steps.reduce((value, step) => step(value), path));
 }
 
@@ -81,11 +98,17 @@ describe.each(DIALECTS)('forged requests on every route (%s)', (dialect) => {
   const ids: Record<string, string> = {};
 
   beforeAll(async () => {
-    context = await createTestContext(dialect, { env: { KEYSLIP_RATE_CODE_FAILURES: '1000000', KEYSLIP_RATE_SIGNIN_FAILURES: '1000000' } });
+    context = await createTestContext(dialect, {
+      env: { KEYSLIP_RATE_CODE_FAILURES: '1000000', KEYSLIP_RATE_SIGNIN_FAILURES: '1000000' },
+    });
     api = await createTestApi(context);
     const admin = await createPersonViaApi(api, { name: 'Victim Admin', username: 'victim', role: 'admin' });
     const code = await issueCodeViaApi(api, admin.id);
-    const redeemed = await api.app.inject({ method: 'POST', url: '/api/v1/access-code/redeem', payload: { code, username: 'victim', password: PASSWORD } });
+    const redeemed = await api.app.inject({
+      method: 'POST',
+      url: '/api/v1/access-code/redeem',
+      payload: { code, username: 'victim', password: PASSWORD },
+    });
     victimCookie = sessionCookieOf(redeemed.headers['set-cookie'])!;
     const target = await createPersonViaApi(api, { name: 'Target Person', username: 'target' });
     await issueCodeViaApi(api, target.id);
@@ -98,9 +121,13 @@ describe.each(DIALECTS)('forged requests on every route (%s)', (dialect) => {
 
   /** The route's pattern with its parameters filled in (a real id most of the time). */
   function filled(url: string): fc.Arbitrary<string> {
-    return fc.constantFrom('real', 'real', 'junk').map((pick) =>
-      url.replace(/:(\w+)|\*/g, (_match, name: string | undefined) => (pick === 'real' && name && ids[name] ? ids[name]! : name ? 'x0' : 'app.css')),
-    );
+    return fc
+      .constantFrom('real', 'real', 'junk')
+      .map((pick) =>
+        url.replace(/:(\w+)|\*/g, (_match, name: string | undefined) =>
+          pick === 'real' && name && ids[name] ? ids[name]! : name ? 'x0' : 'app.css',
+        ),
+      );
   }
 
   /** A body that would do harm through this route if the guard let it through. */
@@ -115,11 +142,18 @@ describe.each(DIALECTS)('forged requests on every route (%s)', (dialect) => {
       'POST /api/v1/access-code/redeem': json({ code: 'BCDF-GHJK-LMNP-QRST', username: 'victim', password: PASSWORD }),
       'POST /api/v1/access-codes/bulk': json({}),
       'POST /login': { kind: 'form', value: { _csrf: 'forged', login: 'victim', password: PASSWORD } },
-      'POST /admin/people/new': { kind: 'form', value: { _csrf: 'forged', name: 'Forged Admin', username: 'forged', role: 'admin' } },
+      'POST /admin/people/new': {
+        kind: 'form',
+        value: { _csrf: 'forged', name: 'Forged Admin', username: 'forged', role: 'admin' },
+      },
     };
     const known = byRoute[`${route.method} ${route.url}`];
     if (known) return known;
-    if (route.body === 'application/x-www-form-urlencoded') return { kind: 'form', value: { _csrf: 'forged', role: 'admin', name: 'Forged', step: 'check', code: 'BCDF-GHJK-LMNP-QRST' } };
+    if (route.body === 'application/x-www-form-urlencoded')
+      return {
+        kind: 'form',
+        value: { _csrf: 'forged', role: 'admin', name: 'Forged', step: 'check', code: 'BCDF-GHJK-LMNP-QRST' },
+      };
     return json({});
   }
 
@@ -140,31 +174,39 @@ describe.each(DIALECTS)('forged requests on every route (%s)', (dialect) => {
   it('never a 5xx, and no forged request changes any table', async () => {
     const routes = api.app.routeTable;
     expect(routes.length).toBeGreaterThan(15);
-    const request = fc
-      .constantFrom(...routes)
-      .chain((route) =>
-        fc.record({
-          route: fc.constant(route),
-          path: filled(route.url).chain(spelled),
-          method: fc.oneof({ weight: 4, arbitrary: fc.constantFrom(...route.method.split(',')) }, { weight: 1, arbitrary: fc.constantFrom('POST', 'PUT', 'PATCH', 'DELETE') }),
-          contentType: fc.oneof({ weight: 3, arbitrary: fc.constant<string | undefined>(route.body) }, { weight: 2, arbitrary: fc.constantFrom(...CONTENT_TYPES) }),
-          body: fc.oneof({ weight: 3, arbitrary: fc.constant(harmfulBody(route)) }, { weight: 1, arbitrary: otherBody }),
-          site: fc.constantFrom<Record<string, string>>(
-            { origin: 'https://evil.example', 'sec-fetch-site': 'cross-site' },
-            { origin: 'https://evil.example' },
-            { 'sec-fetch-site': 'cross-site' },
-            { origin: 'https://sub.127.0.0.1.example', 'sec-fetch-site': 'same-site' },
-            { origin: 'null' },
-          ),
-          token: fc.constantFrom(undefined, 'forged-token', ''),
-        }),
-      );
+    const request = fc.constantFrom(...routes).chain((route) =>
+      fc.record({
+        route: fc.constant(route),
+        path: filled(route.url).chain(spelled),
+        method: fc.oneof(
+          { weight: 4, arbitrary: fc.constantFrom(...route.method.split(',')) },
+          { weight: 1, arbitrary: fc.constantFrom('POST', 'PUT', 'PATCH', 'DELETE') },
+        ),
+        contentType: fc.oneof(
+          { weight: 3, arbitrary: fc.constant<string | undefined>(route.body) },
+          { weight: 2, arbitrary: fc.constantFrom(...CONTENT_TYPES) },
+        ),
+        body: fc.oneof({ weight: 3, arbitrary: fc.constant(harmfulBody(route)) }, { weight: 1, arbitrary: otherBody }),
+        site: fc.constantFrom<Record<string, string>>(
+          { origin: 'https://evil.example', 'sec-fetch-site': 'cross-site' },
+          { origin: 'https://evil.example' },
+          { 'sec-fetch-site': 'cross-site' },
+          { origin: 'https://sub.127.0.0.1.example', 'sec-fetch-site': 'same-site' },
+          { origin: 'null' },
+        ),
+        token: fc.constantFrom(undefined, 'forged-token', ''),
+      }),
+    );
     let sent = 0;
     let refused = 0;
     await holds(
       fc.asyncProperty(request, async (input) => {
         const before = await snapshot(context.deps.db);
-        const headers: Record<string, string> = { cookie: victimCookie, ...input.site, accept: 'application/json, text/html' };
+        const headers: Record<string, string> = {
+          cookie: victimCookie,
+          ...input.site,
+          accept: 'application/json, text/html',
+        };
         if (input.contentType !== undefined) headers['content-type'] = input.contentType;
         if (input.token !== undefined) headers['x-csrf-token'] = input.token;
         const payload = payloadOf(input.body);
@@ -184,6 +226,8 @@ describe.each(DIALECTS)('forged requests on every route (%s)', (dialect) => {
       }),
       150,
     );
-    console.log(`route-fuzz (${dialect}): ${sent} forged requests over ${routes.length} write routes, ${refused} refused, 0 state changes`);
+    console.log(
+      `route-fuzz (${dialect}): ${sent} forged requests over ${routes.length} write routes, ${refused} refused, 0 state changes`,
+    );
   });
 });

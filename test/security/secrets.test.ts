@@ -38,11 +38,18 @@ describe('no secret in the logs, the audit log or the database file', () => {
     secrets.set(value, label);
   };
   /** Things that must be there, so the searches are known to work. */
-  const present: { codeHash: string; sessionHash: string; personId: string } = { codeHash: '', sessionHash: '', personId: '' };
+  const present: { codeHash: string; sessionHash: string; personId: string } = {
+    codeHash: '',
+    sessionHash: '',
+    personId: '',
+  };
 
   beforeAll(async () => {
     dir = tempDir();
-    context = await createTestContext('sqlite', { sqliteFile: path.join(dir, 'keyslip.db'), env: { KEYSLIP_LOG_LEVEL: 'trace' } });
+    context = await createTestContext('sqlite', {
+      sqliteFile: path.join(dir, 'keyslip.db'),
+      env: { KEYSLIP_LOG_LEVEL: 'trace' },
+    });
     const logger = createLogger(context.deps.config, { write: (line: string) => void logLines.push(line) });
     const deps: Deps = { ...context.deps, log: logger };
     const app = await buildApp(deps, { logger });
@@ -57,19 +64,37 @@ describe('no secret in the logs, the audit log or the database file', () => {
     };
 
     // One person: issued a code, checks it, claims the account, signs in and out.
-    const person = (await app.inject({ method: 'POST', url: '/api/v1/people', headers: admin, payload: { name: 'Sam Lee', employeeId: 'E1' } })).json();
+    const person = (
+      await app.inject({
+        method: 'POST',
+        url: '/api/v1/people',
+        headers: admin,
+        payload: { name: 'Sam Lee', employeeId: 'E1' },
+      })
+    ).json();
     present.personId = person.id;
     const issued = await app.inject({ method: 'POST', url: `/api/v1/people/${person.id}/access-code`, headers: admin });
     const code = issued.json().code as string;
     keepCode(code);
     present.codeHash = hashAccessCode(deps.keyring.current, normaliseAccessCode(code)!);
-    expect((await app.inject({ method: 'POST', url: '/api/v1/access-code/check', payload: { code: code.toLowerCase() } })).statusCode).toBe(200);
-    const redeemed = await app.inject({ method: 'POST', url: '/api/v1/access-code/redeem', payload: { code, username: 'sam.lee', password: PASSWORD } });
+    expect(
+      (await app.inject({ method: 'POST', url: '/api/v1/access-code/check', payload: { code: code.toLowerCase() } }))
+        .statusCode,
+    ).toBe(200);
+    const redeemed = await app.inject({
+      method: 'POST',
+      url: '/api/v1/access-code/redeem',
+      payload: { code, username: 'sam.lee', password: PASSWORD },
+    });
     expect(redeemed.statusCode).toBe(200);
     keep('password', PASSWORD);
     const firstCookie = sessionCookieOf(redeemed.headers['set-cookie'])!;
     keep('session id', firstCookie.split('=')[1]!);
-    const signedIn = await app.inject({ method: 'POST', url: '/api/v1/sessions', payload: { username: 'sam.lee', password: PASSWORD } });
+    const signedIn = await app.inject({
+      method: 'POST',
+      url: '/api/v1/sessions',
+      payload: { username: 'sam.lee', password: PASSWORD },
+    });
     const cookie = sessionCookieOf(signedIn.headers['set-cookie'])!;
     const sessionId = cookie.split('=')[1]!;
     keep('session id', sessionId);
@@ -81,24 +106,67 @@ describe('no secret in the logs, the audit log or the database file', () => {
     // Failures: a wrong password, wrong codes, a wrong code with a password.
     const wrongPassword = 'not my password at all';
     keep('tried password', wrongPassword);
-    expect((await app.inject({ method: 'POST', url: '/api/v1/sessions', payload: { username: 'sam.lee', password: wrongPassword } })).statusCode).toBe(401);
+    expect(
+      (
+        await app.inject({
+          method: 'POST',
+          url: '/api/v1/sessions',
+          payload: { username: 'sam.lee', password: wrongPassword },
+        })
+      ).statusCode,
+    ).toBe(401);
     const wrongCode = 'ZZZZ-XXXX-WWWW-VVVV';
     keepCode(wrongCode);
-    expect((await app.inject({ method: 'POST', url: '/api/v1/access-code/check', payload: { code: wrongCode } })).statusCode).toBe(400);
+    expect(
+      (await app.inject({ method: 'POST', url: '/api/v1/access-code/check', payload: { code: wrongCode } })).statusCode,
+    ).toBe(400);
     keep('tried password', OTHER_PASSWORD);
-    expect((await app.inject({ method: 'POST', url: '/api/v1/access-code/redeem', payload: { code: 'BBBB-CCCC-DDDD-FFFF', username: 'x1x', password: OTHER_PASSWORD } })).statusCode).toBe(400);
+    expect(
+      (
+        await app.inject({
+          method: 'POST',
+          url: '/api/v1/access-code/redeem',
+          payload: { code: 'BBBB-CCCC-DDDD-FFFF', username: 'x1x', password: OTHER_PASSWORD },
+        })
+      ).statusCode,
+    ).toBe(400);
     keepCode('BBBB-CCCC-DDDD-FFFF');
 
     // Bulk issue: JSON and CSV, so encrypted batch codes pass through the database.
-    for (let i = 0; i < 5; i += 1) await app.inject({ method: 'POST', url: '/api/v1/people', headers: admin, payload: { name: `Worker ${i}`, employeeId: `W${i}` } });
-    const json = await app.inject({ method: 'POST', url: '/api/v1/access-codes/bulk', headers: { ...admin, 'idempotency-key': 'one' }, payload: { filter: { q: 'worker' } } });
+    for (let i = 0; i < 5; i += 1)
+      await app.inject({
+        method: 'POST',
+        url: '/api/v1/people',
+        headers: admin,
+        payload: { name: `Worker ${i}`, employeeId: `W${i}` },
+      });
+    const json = await app.inject({
+      method: 'POST',
+      url: '/api/v1/access-codes/bulk',
+      headers: { ...admin, 'idempotency-key': 'one' },
+      payload: { filter: { q: 'worker' } },
+    });
     for (const item of json.json().items as { code: string }[]) keepCode(item.code);
-    const csv = await app.inject({ method: 'POST', url: '/api/v1/access-codes/bulk', headers: { ...admin, accept: 'text/csv', 'idempotency-key': 'two' }, payload: { filter: { q: 'worker' } } });
-    for (const match of csv.body.matchAll(/[BCDFGHJKLMNPQRSTVWXZ]{4}(-[BCDFGHJKLMNPQRSTVWXZ]{4}){3}/g)) keepCode(match[0]);
+    const csv = await app.inject({
+      method: 'POST',
+      url: '/api/v1/access-codes/bulk',
+      headers: { ...admin, accept: 'text/csv', 'idempotency-key': 'two' },
+      payload: { filter: { q: 'worker' } },
+    });
+    for (const match of csv.body.matchAll(/[BCDFGHJKLMNPQRSTVWXZ]{4}(-[BCDFGHJKLMNPQRSTVWXZ]{4}){3}/g))
+      keepCode(match[0]);
     expect(secrets.size).toBeGreaterThan(20);
 
     // A browser-style write with the CSRF header, then sign-out.
-    expect((await app.inject({ method: 'DELETE', url: '/api/v1/sessions/current', headers: { cookie, origin: 'http://127.0.0.1:3000', host: '127.0.0.1:3000', 'x-csrf-token': csrf } })).statusCode).toBe(204);
+    expect(
+      (
+        await app.inject({
+          method: 'DELETE',
+          url: '/api/v1/sessions/current',
+          headers: { cookie, origin: 'http://127.0.0.1:3000', host: '127.0.0.1:3000', 'x-csrf-token': csrf },
+        })
+      ).statusCode,
+    ).toBe(204);
     await app.close();
   });
 
@@ -109,7 +177,8 @@ describe('no secret in the logs, the audit log or the database file', () => {
 
   const expectAbsent = (haystack: Buffer | string, where: string): void => {
     const bytes = typeof haystack === 'string' ? Buffer.from(haystack, 'utf8') : haystack;
-    for (const [secret, label] of secrets) expect(bytes.indexOf(Buffer.from(secret, 'utf8')), `${label} found in ${where}`).toBe(-1);
+    for (const [secret, label] of secrets)
+      expect(bytes.indexOf(Buffer.from(secret, 'utf8')), `${label} found in ${where}`).toBe(-1);
   };
 
   it('the trace-level log holds requests, never a secret', () => {
@@ -122,7 +191,15 @@ describe('no secret in the logs, the audit log or the database file', () => {
   it('the audit log holds what happened, never a secret', async () => {
     const rows = await context.deps.db.selectFrom('audit_events').selectAll().execute();
     const actions = new Set(rows.map((row) => row.action));
-    for (const action of ['access_code.issued', 'access_code.redeemed', 'access_code.failed', 'sign_in.failed', 'access_codes.issued', 'api_token.created']) expect(actions).toContain(action);
+    for (const action of [
+      'access_code.issued',
+      'access_code.redeemed',
+      'access_code.failed',
+      'sign_in.failed',
+      'access_codes.issued',
+      'api_token.created',
+    ])
+      expect(actions).toContain(action);
     expectAbsent(JSON.stringify(rows), 'the audit log');
   });
 
@@ -146,8 +223,14 @@ describe('key rotation: KEYSLIP_SECRET="new,old"', () => {
     const { token } = await createApiToken(context.deps.db, { name: 't', actor: CLI_ACTOR, now: context.clock.now() });
     const admin = { authorization: `Bearer ${token}` };
     const make = async (app: typeof oldApp, name: string): Promise<{ id: string; code: string }> => {
-      const person = (await app.inject({ method: 'POST', url: '/api/v1/people', headers: admin, payload: { name, employeeId: name } })).json();
-      const issued = await app.inject({ method: 'POST', url: `/api/v1/people/${person.id}/access-code`, headers: admin });
+      const person = (
+        await app.inject({ method: 'POST', url: '/api/v1/people', headers: admin, payload: { name, employeeId: name } })
+      ).json();
+      const issued = await app.inject({
+        method: 'POST',
+        url: `/api/v1/people/${person.id}/access-code`,
+        headers: admin,
+      });
       return { id: person.id, code: issued.json().code };
     };
     const first = await make(oldApp, 'first');
@@ -156,12 +239,23 @@ describe('key rotation: KEYSLIP_SECRET="new,old"', () => {
     const batch = await issueAccessCodes(context.deps, { filter: { q: 'second' }, actor: CLI_ACTOR });
     await oldApp.close();
 
-    const rotated: Deps = { ...context.deps, config: loadConfig({ KEYSLIP_SECRET: `${NEW_SECRET},${TEST_SECRET}`, KEYSLIP_DATA_DIR: '/tmp/keyslip-test-data' }), keyring: createKeyring([NEW_SECRET, TEST_SECRET]) };
+    const rotated: Deps = {
+      ...context.deps,
+      config: loadConfig({
+        KEYSLIP_SECRET: `${NEW_SECRET},${TEST_SECRET}`,
+        KEYSLIP_DATA_DIR: '/tmp/keyslip-test-data',
+      }),
+      keyring: createKeyring([NEW_SECRET, TEST_SECRET]),
+    };
     expect(rotated.keyring.current.id).not.toBe(oldKeyId);
     const app = await buildApp(rotated);
     const check = await app.inject({ method: 'POST', url: '/api/v1/access-code/check', payload: { code: first.code } });
     expect(check.statusCode).toBe(200);
-    const redeem = await app.inject({ method: 'POST', url: '/api/v1/access-code/redeem', payload: { code: first.code, username: 'first.one', password: PASSWORD } });
+    const redeem = await app.inject({
+      method: 'POST',
+      url: '/api/v1/access-code/redeem',
+      payload: { code: first.code, username: 'first.one', password: PASSWORD },
+    });
     expect(redeem.statusCode).toBe(200);
     // The batch sealed under the old key can still be read within its window.
     const items = [];
@@ -171,7 +265,11 @@ describe('key rotation: KEYSLIP_SECRET="new,old"', () => {
     expect(csrfTokenValid(rotated.keyring, 'bound', csrfTokenFor(context.deps.keyring, 'bound'))).toBe(true);
 
     const third = await make(app, 'third');
-    const row = await context.deps.db.selectFrom('access_codes').select('key_id').where('person_id', '=', third.id).executeTakeFirstOrThrow();
+    const row = await context.deps.db
+      .selectFrom('access_codes')
+      .select('key_id')
+      .where('person_id', '=', third.id)
+      .executeTakeFirstOrThrow();
     expect(row.key_id).toBe(rotated.keyring.current.id);
     await app.close();
 
@@ -179,8 +277,14 @@ describe('key rotation: KEYSLIP_SECRET="new,old"', () => {
     const newOnly: Deps = { ...rotated, keyring: createKeyring([NEW_SECRET]) };
     const last = await buildApp(newOnly);
     const batchCode = items[0]!.code;
-    expect((await last.inject({ method: 'POST', url: '/api/v1/access-code/check', payload: { code: batchCode } })).json().error.code).toBe('code_unusable');
-    expect((await last.inject({ method: 'POST', url: '/api/v1/access-code/check', payload: { code: third.code } })).statusCode).toBe(200);
+    expect(
+      (await last.inject({ method: 'POST', url: '/api/v1/access-code/check', payload: { code: batchCode } })).json()
+        .error.code,
+    ).toBe('code_unusable');
+    expect(
+      (await last.inject({ method: 'POST', url: '/api/v1/access-code/check', payload: { code: third.code } }))
+        .statusCode,
+    ).toBe(200);
     expect(second.code).not.toBe(batchCode); // the batch replaced it
     await last.close();
     await context.close();
@@ -215,13 +319,18 @@ describe('the secret file and comparisons', () => {
 
   it('CSRF tokens are compared with safeEqual, not ===', () => {
     const source = fs.readFileSync(new URL('../../src/http/csrf.ts', import.meta.url), 'utf8');
-    const validator = source.slice(source.indexOf('export function csrfTokenValid'), source.indexOf('export function isFromBrowser'));
+    const validator = source.slice(
+      source.indexOf('export function csrfTokenValid'),
+      source.indexOf('export function isFromBrowser'),
+    );
     expect(validator).toContain('safeEqual(');
     expect(validator).not.toMatch(/===\s*token|token\s*===/);
     const keyring = createKeyring([TEST_SECRET]);
     const token = csrfTokenFor(keyring, 'session-hash');
     expect(csrfTokenValid(keyring, 'session-hash', token)).toBe(true);
-    expect(csrfTokenValid(keyring, 'session-hash', `${token.slice(0, -1)}${token.endsWith('A') ? 'B' : 'A'}`)).toBe(false);
+    expect(csrfTokenValid(keyring, 'session-hash', `${token.slice(0, -1)}${token.endsWith('A') ? 'B' : 'A'}`)).toBe(
+      false,
+    );
     expect(csrfTokenValid(keyring, 'other-session', token)).toBe(false);
     expect(csrfTokenValid(keyring, 'session-hash', ['x'])).toBe(false);
   });
@@ -233,19 +342,27 @@ describe('unsafe development settings', () => {
     expect(unsafe).toHaveLength(2);
     expect(unsafe[0]).toMatch(/KEYSLIP_SECRET/);
     expect(unsafe[1]).toMatch(/KEYSLIP_BASE_URL.*not https/);
-    expect(unsafeSettings(loadConfig({ KEYSLIP_SECRET: TEST_SECRET, KEYSLIP_BASE_URL: 'https://keyslip.example.org' }, '/tmp'))).toEqual([]);
+    expect(
+      unsafeSettings(
+        loadConfig({ KEYSLIP_SECRET: TEST_SECRET, KEYSLIP_BASE_URL: 'https://keyslip.example.org' }, '/tmp'),
+      ),
+    ).toEqual([]);
     expect(unsafeSettings(loadConfig({ KEYSLIP_SECRET: TEST_SECRET }, '/tmp'))).toEqual([]); // http://127.0.0.1 is local
   });
 
   /** Starts the compiled server, waits until it listens, stops it, and returns what it printed. */
   async function startServer(build: string, env: Record<string, string>): Promise<string> {
-    const child = spawn(process.execPath, [path.join(build, 'src', 'main.js')], { env: { PATH: process.env.PATH ?? '', KEYSLIP_PORT: '0', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [path.join(build, 'src', 'main.js')], {
+      env: { PATH: process.env.PATH ?? '', KEYSLIP_PORT: '0', ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let out = '';
     child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
     child.stderr.on('data', (chunk: Buffer) => (out += chunk.toString()));
     const exited = new Promise<void>((resolve) => child.on('exit', () => resolve()));
     const deadline = Date.now() + 30_000;
-    while (!/Server listening/.test(out) && child.exitCode === null && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    while (!/Server listening/.test(out) && child.exitCode === null && Date.now() < deadline)
+      await new Promise((r) => setTimeout(r, 50));
     child.kill('SIGTERM');
     await exited;
     return out;
@@ -269,7 +386,11 @@ describe('unsafe development settings', () => {
     expect(code).toBeDefined();
     for (const line of unsafe.split('\n').filter((l) => l.startsWith('{'))) expect(line).not.toContain(code!);
 
-    const safe = await startServer(build, { KEYSLIP_DATA_DIR: tempDir(), KEYSLIP_SECRET: TEST_SECRET, KEYSLIP_BASE_URL: 'https://keyslip.example.org' });
+    const safe = await startServer(build, {
+      KEYSLIP_DATA_DIR: tempDir(),
+      KEYSLIP_SECRET: TEST_SECRET,
+      KEYSLIP_BASE_URL: 'https://keyslip.example.org',
+    });
     expect(safe).toMatch(/Server listening/);
     expect(safe).not.toMatch(/ATTENTION/);
     fs.rmSync(dir, { recursive: true, force: true });

@@ -16,18 +16,29 @@ function me(api: TestApi, cookie: string): Promise<LightMyRequestResponse> {
   return api.app.inject({ method: 'GET', url: '/api/v1/me', headers: { cookie } });
 }
 
-async function signIn(api: TestApi, username: string, password: string, cookie?: string): Promise<{ response: LightMyRequestResponse; cookie: string }> {
-  const response = await api.app.inject({ method: 'POST', url: '/api/v1/sessions', headers: cookie ? { cookie } : {}, payload: { username, password } });
+async function signIn(
+  api: TestApi,
+  username: string,
+  password: string,
+  cookie?: string,
+): Promise<{ response: LightMyRequestResponse; cookie: string }> {
+  const response = await api.app.inject({
+    method: 'POST',
+    url: '/api/v1/sessions',
+    headers: cookie ? { cookie } : {},
+    payload: { username, password },
+  });
   expect(response.statusCode, response.body).toBe(201);
   const fresh = sessionCookieOf(response.headers['set-cookie']);
   expect(fresh).not.toBeNull();
   return { response, cookie: fresh! };
 }
 
-const valueOf = (cookie: string): string => cookie.slice('keyslip_session='.length);
+const cookieValueOf = (cookie: string): string => cookie.slice('keyslip_session='.length);
 
 async function sessionRows(context: TestContext, personId: string): Promise<number> {
-  return (await context.deps.db.selectFrom('sessions').select('id_hash').where('person_id', '=', personId).execute()).length;
+  return (await context.deps.db.selectFrom('sessions').select('id_hash').where('person_id', '=', personId).execute())
+    .length;
 }
 
 describe.each(DIALECTS)('session ids (%s)', (dialect) => {
@@ -41,9 +52,13 @@ describe.each(DIALECTS)('session ids (%s)', (dialect) => {
     expect(header).toMatch(/Path=\//);
     expect(header).not.toMatch(/Secure/); // http://127.0.0.1: a Secure cookie would never come back
     expect(response.headers['cache-control']).toBe('no-store');
-    const token = valueOf(cookie);
+    const token = cookieValueOf(cookie);
     expect(token).toMatch(/^[A-Za-z0-9_-]{43}$/); // 32 bytes, base64url
-    const stored = await context.deps.db.selectFrom('sessions').select('id_hash').where('person_id', '=', person.id).execute();
+    const stored = await context.deps.db
+      .selectFrom('sessions')
+      .select('id_hash')
+      .where('person_id', '=', person.id)
+      .execute();
     expect(stored.map((row) => row.id_hash)).toContain(sha256(token));
     expect(JSON.stringify(stored)).not.toContain(token);
   });
@@ -94,7 +109,9 @@ describe.each(DIALECTS)('session ids (%s)', (dialect) => {
     });
     expect(redeemed.statusCode, redeemed.body).toBe(200);
     expect((await me(api, colleague.cookie)).statusCode).toBe(401);
-    expect((await me(api, sessionCookieOf(redeemed.headers['set-cookie'])!)).json().person.username).toBe('new.starter');
+    expect((await me(api, sessionCookieOf(redeemed.headers['set-cookie'])!)).json().person.username).toBe(
+      'new.starter',
+    );
   });
 
   it('a redemption starts a new session and ends every other session of the account (recovery)', async () => {
@@ -117,10 +134,24 @@ describe.each(DIALECTS)('session ids (%s)', (dialect) => {
     for (const old of [person.cookie, laptop.cookie, phone.cookie]) expect((await me(api, old)).statusCode).toBe(401);
     expect((await me(api, fresh)).statusCode).toBe(200);
     expect(await sessionRows(context, person.id)).toBe(1);
-    const audit = await context.deps.db.selectFrom('audit_events').select('details').where('action', '=', 'access_code.redeemed').where('person_id', '=', person.id).orderBy('id', 'desc').executeTakeFirstOrThrow();
+    const audit = await context.deps.db
+      .selectFrom('audit_events')
+      .select('details')
+      .where('action', '=', 'access_code.redeemed')
+      .where('person_id', '=', person.id)
+      .orderBy('id', 'desc')
+      .executeTakeFirstOrThrow();
     expect(JSON.parse(audit.details)).toMatchObject({ sessionsEnded: 3 });
     // The old password no longer works; the new one does.
-    expect((await api.app.inject({ method: 'POST', url: '/api/v1/sessions', payload: { username: 'sam.lee', password: PASSWORD } })).statusCode).toBe(401);
+    expect(
+      (
+        await api.app.inject({
+          method: 'POST',
+          url: '/api/v1/sessions',
+          payload: { username: 'sam.lee', password: PASSWORD },
+        })
+      ).statusCode,
+    ).toBe(401);
     await signIn(api, 'sam.lee', OTHER_PASSWORD);
   });
 
@@ -128,11 +159,23 @@ describe.each(DIALECTS)('session ids (%s)', (dialect) => {
     const { context, api } = await open(dialect);
     const person = await claimedPerson(api, { name: 'Sam Lee', username: 'sam.lee' });
     const other = await signIn(api, 'sam.lee', PASSWORD);
-    const response = await api.app.inject({ method: 'POST', url: `/api/v1/people/${person.id}/deactivate`, headers: api.admin });
+    const response = await api.app.inject({
+      method: 'POST',
+      url: `/api/v1/people/${person.id}/deactivate`,
+      headers: api.admin,
+    });
     expect(response.statusCode).toBe(200);
     for (const cookie of [person.cookie, other.cookie]) expect((await me(api, cookie)).statusCode).toBe(401);
     expect(await sessionRows(context, person.id)).toBe(0);
-    expect((await api.app.inject({ method: 'POST', url: '/api/v1/sessions', payload: { username: 'sam.lee', password: PASSWORD } })).statusCode).toBe(401);
+    expect(
+      (
+        await api.app.inject({
+          method: 'POST',
+          url: '/api/v1/sessions',
+          payload: { username: 'sam.lee', password: PASSWORD },
+        })
+      ).statusCode,
+    ).toBe(401);
   });
 });
 
@@ -203,22 +246,39 @@ describe.each(DIALECTS)('ending sessions (%s)', (dialect) => {
     const other = await signIn(api, 'sam.lee', PASSWORD);
     const member = await claimedPerson(api, { name: 'Alex Dahl', username: 'alex.dahl' });
 
-    const forbidden = await api.app.inject({ method: 'DELETE', url: `/api/v1/people/${person.id}/sessions`, headers: { cookie: member.cookie } });
+    const forbidden = await api.app.inject({
+      method: 'DELETE',
+      url: `/api/v1/people/${person.id}/sessions`,
+      headers: { cookie: member.cookie },
+    });
     expect(forbidden.statusCode).toBe(403);
     const anonymous = await api.app.inject({ method: 'DELETE', url: `/api/v1/people/${person.id}/sessions` });
     expect(anonymous.statusCode).toBe(401);
     expect((await me(api, person.cookie)).statusCode).toBe(200);
 
-    const ended = await api.app.inject({ method: 'DELETE', url: `/api/v1/people/${person.id}/sessions`, headers: api.admin });
+    const ended = await api.app.inject({
+      method: 'DELETE',
+      url: `/api/v1/people/${person.id}/sessions`,
+      headers: api.admin,
+    });
     expect(ended.statusCode).toBe(200);
     expect(ended.json()).toEqual({ ended: 2 });
     for (const cookie of [person.cookie, other.cookie]) expect((await me(api, cookie)).statusCode).toBe(401);
     expect((await me(api, member.cookie)).statusCode).toBe(200);
-    const audit = await context.deps.db.selectFrom('audit_events').selectAll().where('action', '=', 'sessions.ended').where('person_id', '=', person.id).execute();
+    const audit = await context.deps.db
+      .selectFrom('audit_events')
+      .selectAll()
+      .where('action', '=', 'sessions.ended')
+      .where('person_id', '=', person.id)
+      .execute();
     expect(audit).toHaveLength(1);
     expect(audit[0]!.actor_label).toBe('token:test');
 
-    const missing = await api.app.inject({ method: 'DELETE', url: '/api/v1/people/01890000-0000-7000-8000-000000000000/sessions', headers: api.admin });
+    const missing = await api.app.inject({
+      method: 'DELETE',
+      url: '/api/v1/people/01890000-0000-7000-8000-000000000000/sessions',
+      headers: api.admin,
+    });
     expect(missing.statusCode).toBe(404);
   });
 
@@ -226,11 +286,19 @@ describe.each(DIALECTS)('ending sessions (%s)', (dialect) => {
     const { context, api } = await open(dialect);
     const admin = await createPersonViaApi(api, { name: 'Ada Admin', username: 'ada', role: 'admin' });
     const code = await issueCodeViaApi(api, admin.id);
-    const redeemed = await api.app.inject({ method: 'POST', url: '/api/v1/access-code/redeem', payload: { code, username: 'ada', password: PASSWORD } });
+    const redeemed = await api.app.inject({
+      method: 'POST',
+      url: '/api/v1/access-code/redeem',
+      payload: { code, username: 'ada', password: PASSWORD },
+    });
     const cookie = sessionCookieOf(redeemed.headers['set-cookie'])!;
     const person = await claimedPerson(api, { name: 'Sam Lee', username: 'sam.lee' });
     const origin = 'http://127.0.0.1:3000';
-    const withoutToken = await api.app.inject({ method: 'DELETE', url: `/api/v1/people/${person.id}/sessions`, headers: { cookie, origin, host: '127.0.0.1:3000' } });
+    const withoutToken = await api.app.inject({
+      method: 'DELETE',
+      url: `/api/v1/people/${person.id}/sessions`,
+      headers: { cookie, origin, host: '127.0.0.1:3000' },
+    });
     expect(withoutToken.statusCode).toBe(403);
     expect(withoutToken.json().error.code).toBe('csrf_failed');
     const crossSite = await api.app.inject({
@@ -240,7 +308,7 @@ describe.each(DIALECTS)('ending sessions (%s)', (dialect) => {
     });
     expect(crossSite.statusCode).toBe(403);
     expect((await me(api, person.cookie)).statusCode).toBe(200);
-    const idHash = sha256(valueOf(cookie));
+    const idHash = sha256(cookieValueOf(cookie));
     const token = csrfTokenFor(context.deps.keyring, idHash);
     const ok = await api.app.inject({
       method: 'DELETE',

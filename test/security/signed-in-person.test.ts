@@ -21,7 +21,11 @@ describe.each(DIALECTS)('the person on a signed-in request (%s)', (dialect) => {
 
   it('has every field a page shows and no password hash', async () => {
     const app = await buildApp(context.deps);
-    const { token } = await createApiToken(context.deps.db, { name: 'ops', actor: CLI_ACTOR, now: context.clock.now() });
+    const { token } = await createApiToken(context.deps.db, {
+      name: 'ops',
+      actor: CLI_ACTOR,
+      now: context.clock.now(),
+    });
     const admin = { authorization: `Bearer ${token}` };
     const payload = { name: 'Sam Lee', employeeId: 'E1' };
     const person = (await app.inject({ method: 'POST', url: '/api/v1/people', headers: admin, payload })).json();
@@ -33,10 +37,20 @@ describe.each(DIALECTS)('the person on a signed-in request (%s)', (dialect) => {
     const sessionId = sessionCookieOf(redeemed.headers['set-cookie'])!.split('=')[1]!;
 
     const current = await resolveSession(context.deps.db, context.deps.config, sessionId, context.clock.now());
-    expect(current?.person).toMatchObject({ id: person.id, name: 'Sam Lee', username: 'sam.lee', role: 'member', status: 'active' });
+    expect(current?.person).toMatchObject({
+      id: person.id,
+      name: 'Sam Lee',
+      username: 'sam.lee',
+      role: 'member',
+      status: 'active',
+    });
     expect(Object.keys(current!.person)).not.toContain('password_hash');
     // The hash is there to be left out: sign-in still works with the password.
-    const signIn = await app.inject({ method: 'POST', url: '/api/v1/sessions', payload: { username: 'sam.lee', password: PASSWORD } });
+    const signIn = await app.inject({
+      method: 'POST',
+      url: '/api/v1/sessions',
+      payload: { username: 'sam.lee', password: PASSWORD },
+    });
     expect(signIn.statusCode).toBe(201);
     await app.close();
   });

@@ -20,7 +20,9 @@ export const FIXED_SEED = Number(process.env.FC_SEED ?? 4242);
 export const RANDOM_SEED = Math.floor(Math.random() * 2 ** 31);
 
 export function logSeeds(suite: string): void {
-  console.log(`${suite}: fast-check seeds ${FIXED_SEED} (fixed) and ${RANDOM_SEED} (random); rerun one with FC_SEED=<seed>`);
+  console.log(
+    `${suite}: fast-check seeds ${FIXED_SEED} (fixed) and ${RANDOM_SEED} (random); rerun one with FC_SEED=<seed>`,
+  );
 }
 
 export async function holds<T>(property: fc.IAsyncPropertyWithHooks<T>, numRuns: number): Promise<void> {
@@ -58,14 +60,26 @@ export function expectErrorBody(response: LightMyRequestResponse): void {
   expect((body.error!.message as string).length).toBeGreaterThan(0);
 }
 
-export async function createPersonViaApi(api: TestApi, input: Record<string, unknown>): Promise<{ id: string; username: string | null }> {
+export async function createPersonViaApi(
+  api: TestApi,
+  input: Record<string, unknown>,
+): Promise<{ id: string; username: string | null }> {
   const response = await api.app.inject({ method: 'POST', url: '/api/v1/people', headers: api.admin, payload: input });
   expect(response.statusCode, response.body).toBe(201);
   return response.json();
 }
 
-export async function issueCodeViaApi(api: TestApi, personId: string, body: Record<string, unknown> = {}): Promise<string> {
-  const response = await api.app.inject({ method: 'POST', url: `/api/v1/people/${personId}/access-code`, headers: api.admin, payload: body });
+export async function issueCodeViaApi(
+  api: TestApi,
+  personId: string,
+  body: Record<string, unknown> = {},
+): Promise<string> {
+  const response = await api.app.inject({
+    method: 'POST',
+    url: `/api/v1/people/${personId}/access-code`,
+    headers: api.admin,
+    payload: body,
+  });
   expect(response.statusCode, response.body).toBe(201);
   return (response.json() as { code: string }).code;
 }
@@ -96,7 +110,10 @@ export async function claimedPerson(
  * An `open(dialect, env)` for a test file: each call makes a context and an API, and both are
  * closed after the test that opened them.
  */
-export function openApis(): (dialect: 'sqlite' | 'postgres', env?: Record<string, string>) => Promise<{ context: TestContext; api: TestApi }> {
+export function openApis(): (
+  dialect: 'sqlite' | 'postgres',
+  env?: Record<string, string>,
+) => Promise<{ context: TestContext; api: TestApi }> {
   const opened: { context: TestContext; api: TestApi }[] = [];
   afterEach(async () => {
     for (const { context, api } of opened.splice(0)) {

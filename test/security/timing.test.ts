@@ -68,11 +68,17 @@ describe('answer time', () => {
     const unknownMedian = median(unknown);
     const usedMedian = median(used);
     const bound = Math.max(0.5, 0.25 * Math.max(unknownMedian, usedMedian));
-    console.log(`check answer time: unknown ${unknownMedian.toFixed(3)} ms, used ${usedMedian.toFixed(3)} ms (median), allowed gap ${bound.toFixed(3)} ms`);
+    console.log(
+      `check answer time: unknown ${unknownMedian.toFixed(3)} ms, used ${usedMedian.toFixed(3)} ms (median), allowed gap ${bound.toFixed(3)} ms`,
+    );
     expect(Math.abs(unknownMedian - usedMedian)).toBeLessThan(bound);
 
     // Both were audited alike: same action, the reason kept for admins only.
-    const reasons = await context.deps.db.selectFrom('audit_events').select('details').where('action', '=', 'access_code.failed').execute();
+    const reasons = await context.deps.db
+      .selectFrom('audit_events')
+      .select('details')
+      .where('action', '=', 'access_code.failed')
+      .execute();
     const counts = new Map<string, number>();
     for (const row of reasons) {
       const reason = (JSON.parse(row.details) as { reason: string }).reason;

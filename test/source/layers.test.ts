@@ -34,15 +34,20 @@ const ROUTES_IMPORTERS = new Set(['app.ts']);
 /** The floor index of a file, by its path relative to src/ (forward slashes); -1 when unplaced. */
 export function floorOf(file: string): number {
   // Routes and page views are a capability's faces: they sit above every capability, with web/.
-  if (/\.(routes|views)\.ts$/.test(file) && !file.startsWith('cli/')) return FLOORS.findIndex((f) => f.name === 'faces');
-  return FLOORS.findIndex((floor) => floor.holds.some((hold) => (hold.endsWith('/') ? file.startsWith(hold) : file === hold)));
+  if (/\.(routes|views)\.ts$/.test(file) && !file.startsWith('cli/'))
+    return FLOORS.findIndex((f) => f.name === 'faces');
+  return FLOORS.findIndex((floor) =>
+    floor.holds.some((hold) => (hold.endsWith('/') ? file.startsWith(hold) : file === hold)),
+  );
 }
 
 function sourceFiles(dir: string): string[] {
   return readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
     const full = path.join(dir, entry.name);
     if (entry.isDirectory()) return sourceFiles(full);
-    return entry.name.endsWith('.ts') && !entry.name.endsWith('.test.ts') && !entry.name.endsWith('.d.ts') ? [full] : [];
+    return entry.name.endsWith('.ts') && !entry.name.endsWith('.test.ts') && !entry.name.endsWith('.d.ts')
+      ? [full]
+      : [];
   });
 }
 

@@ -56,7 +56,10 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('created_at', big, (c) => c.notNull())
     .addColumn('created_by', 'text')
     // A public client has no secret; a confidential one always has one.
-    .addCheckConstraint('oidc_clients_secret', sql`(public = 1 and secret_hash is null) or (public = 0 and secret_hash is not null)`)
+    .addCheckConstraint(
+      'oidc_clients_secret',
+      sql`(public = 1 and secret_hash is null) or (public = 0 and secret_hash is not null)`,
+    )
     .execute();
 
   // Back-Channel Logout: one row per logout_token to deliver (a person's access ended, an app they
@@ -76,7 +79,13 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('gave_up_at', big)
     .addColumn('last_problem', 'text')
     .execute();
-  await db.schema.createIndex('oidc_logout_outbox_due').on('oidc_logout_outbox').columns(['next_attempt_at']).where(sql.ref('delivered_at'), 'is', null).where(sql.ref('gave_up_at'), 'is', null).execute();
+  await db.schema
+    .createIndex('oidc_logout_outbox_due')
+    .on('oidc_logout_outbox')
+    .columns(['next_attempt_at'])
+    .where(sql.ref('delivered_at'), 'is', null)
+    .where(sql.ref('gave_up_at'), 'is', null)
+    .execute();
 }
 
 export async function down(): Promise<void> {
