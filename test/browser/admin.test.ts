@@ -433,5 +433,5 @@ describe.skipIf(!HAS_CHROMIUM)(`admin pages in Chromium${HAS_CHROMIUM ? '' : ` (
       await visit(`/admin/audit?person=${target}`, 'audit-person');
       await context.close();
     }
-  });
+  }, 180_000); // dozens of pages in two languages; a loaded CI machine needs more than the default minute
 });

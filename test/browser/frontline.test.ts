@@ -264,7 +264,7 @@ describe.skipIf(!HAS_CHROMIUM)(`frontline pages in Chromium${HAS_CHROMIUM ? '' :
         await context.close();
       }
     }
-  });
+  }, 180_000); // dozens of pages in two languages; a loaded CI machine needs more than the default minute
 
   it('works without JavaScript: the forms alone carry the code through the steps', async () => {
     const { code } = await activePersonWithCode('No Script');
