@@ -10,7 +10,8 @@ import type { OidcClient } from './oidc-clients.store.js';
 export const appsText = defineMessages({
   en: {
     intro:
-      'Apps sign people in with Keyslip (OpenID Connect). Give an app its client ID, its secret and the address {issuer}.',
+      'Apps sign people in with Keyslip (OpenID Connect). Give an app its client ID, its secret and the address ' +
+      '{issuer}.',
     none: 'No apps yet.',
     name: 'Name',
     clientId: 'Client ID',
@@ -42,7 +43,8 @@ export const appsText = defineMessages({
   },
   sv: {
     intro:
-      'Appar loggar in personer med Keyslip (OpenID Connect). Ge appen dess klient-ID, dess hemlighet och adressen {issuer}.',
+      'Appar loggar in personer med Keyslip (OpenID Connect). Ge appen dess klient-ID, dess hemlighet och adressen ' +
+      '{issuer}.',
     none: 'Inga appar än.',
     name: 'Namn',
     clientId: 'Klient-ID',

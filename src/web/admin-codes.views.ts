@@ -47,17 +47,20 @@ export const codesText = defineMessages({
     qrAlt: 'QR code that opens the access code page with this code filled in',
     goneTitle: 'The access code is no longer shown',
     goneText:
-      'An access code is shown only once, right after it is made. If it was lost, get a new one: it replaces the old code.',
+      'An access code is shown only once, right after it is made. If it was lost, get a new one: it replaces the old ' +
+      'code.',
     deactivateText:
       'The access code of {name}, valid until {date}, will stop working at once. You can get a new one later.',
     noActiveCode: '{name} has no active access code.',
     bulkFor: 'Codes will be made for {count}: {filter}.',
     bulkReplaces:
-      'Active access codes held by {count} of them will be REPLACED and stop working, including codes that are already printed.',
+      'Active access codes held by {count} of them will be REPLACED and stop working, including codes that are ' +
+      'already printed.',
     bulkNoneActive: 'None of them holds an active access code now.',
     bulkSkipsDeactivated: 'Deactivated people are left out.',
     bulkWindow:
-      'Afterwards you can download the codes as a CSV file and as printable slips (PDF) for {minutes} minutes. Then they are erased from the server.',
+      'Afterwards you can download the codes as a CSV file and as printable slips (PDF) for {minutes} minutes. Then ' +
+      'they are erased from the server.',
     bulkSubmit: 'Get access codes for {count}',
     bulkNone: 'No one matches, so there are no codes to make.',
     batchTitle: 'Access codes for a group',
@@ -72,11 +75,13 @@ export const codesText = defineMessages({
     downloadCsv: 'Download CSV',
     downloadPdf: 'Download slips (PDF)',
     batchKeepSafe:
-      'The files hold working access codes. Keep them safe, give each slip only to its owner, and delete the files once the slips are handed out.',
+      'The files hold working access codes. Keep them safe, give each slip only to its owner, and delete the files ' +
+      'once the slips are handed out.',
     batchClosed:
       'The download window has closed. The codes were erased from the server and cannot be downloaded again.',
     batchClosedStill:
-      'Codes already handed out still work until they expire. If the files were lost, get access codes again: that replaces these codes.',
+      'Codes already handed out still work until they expire. If the files were lost, get access codes again: that ' +
+      'replaces these codes.',
     backToPeople: 'Back to People',
     bulkDeactivateTitle: 'Deactivate access codes',
     bulkDeactivateFor: 'Active access codes in this selection ({filter}): {count}. They will stop working at once.',
@@ -106,7 +111,8 @@ export const codesText = defineMessages({
     qrAlt: 'QR-kod som öppnar åtkomstkodsidan med koden ifylld',
     goneTitle: 'Åtkomstkoden visas inte längre',
     goneText:
-      'En åtkomstkod visas bara en gång, direkt när den skapas. Om den har kommit bort, hämta en ny – den ersätter den gamla.',
+      'En åtkomstkod visas bara en gång, direkt när den skapas. Om den har kommit bort, hämta en ny – den ersätter ' +
+      'den gamla.',
     deactivateText:
       'Åtkomstkoden för {name}, som gäller till {date}, slutar fungera direkt. Du kan hämta en ny senare.',
     noActiveCode: '{name} har ingen aktiv åtkomstkod.',
@@ -116,7 +122,8 @@ export const codesText = defineMessages({
     bulkNoneActive: 'Ingen av dem har en aktiv åtkomstkod nu.',
     bulkSkipsDeactivated: 'Inaktiverade personer tas inte med.',
     bulkWindow:
-      'Efteråt kan du ladda ner koderna som CSV-fil och som utskrivbara lappar (PDF) i {minutes} minuter. Sedan raderas de från servern.',
+      'Efteråt kan du ladda ner koderna som CSV-fil och som utskrivbara lappar (PDF) i {minutes} minuter. Sedan ' +
+      'raderas de från servern.',
     bulkSubmit: 'Hämta åtkomstkoder för {count}',
     bulkNone: 'Ingen matchar, så det finns inga koder att skapa.',
     batchTitle: 'Åtkomstkoder för en grupp',
@@ -131,10 +138,12 @@ export const codesText = defineMessages({
     downloadCsv: 'Ladda ner CSV',
     downloadPdf: 'Ladda ner lappar (PDF)',
     batchKeepSafe:
-      'Filerna innehåller giltiga åtkomstkoder. Förvara dem säkert, ge varje lapp bara till rätt person och radera filerna när lapparna har delats ut.',
+      'Filerna innehåller giltiga åtkomstkoder. Förvara dem säkert, ge varje lapp bara till rätt person och radera ' +
+      'filerna när lapparna har delats ut.',
     batchClosed: 'Tiden för nedladdning har gått ut. Koderna har raderats från servern och kan inte laddas ner igen.',
     batchClosedStill:
-      'Koder som redan delats ut fungerar tills de går ut. Om filerna har kommit bort, hämta åtkomstkoder igen – det ersätter de här koderna.',
+      'Koder som redan delats ut fungerar tills de går ut. Om filerna har kommit bort, hämta åtkomstkoder igen – det ' +
+      'ersätter de här koderna.',
     backToPeople: 'Tillbaka till Personer',
     bulkDeactivateTitle: 'Inaktivera åtkomstkoder',
     bulkDeactivateFor: 'Aktiva åtkomstkoder i urvalet ({filter}): {count}. De slutar fungera direkt.',

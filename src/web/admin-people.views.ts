@@ -72,7 +72,8 @@ export const peopleText = defineMessages({
     endSessionsHint: 'Signs the person out on every device.',
     deactivateTitle: 'Deactivate {name}?',
     deactivateText:
-      'They will be signed out everywhere, their access code will stop working, and they will no longer be able to sign in.',
+      'They will be signed out everywhere, their access code will stop working, and they will no longer be able to ' +
+      'sign in.',
     deactivateKeep: 'The person and their history stay in the audit log.',
     deactivateSelf: 'This is your own account: you will be signed out at once.',
     alreadyDeactivated: 'This person is deactivated.',
