@@ -104,12 +104,18 @@ function kindOf(locale: Locale, app: OidcClient): string {
 
 function textArea(name: string, text: string, value: string, hint?: string): SafeHtml {
   const id = `field-${name}`;
-  return html`<div class="field"><label for="${id}">${text}</label>${hint && html`<p class="hint" id="${id}-hint">${hint}</p>`}
-<textarea id="${id}" name="${name}" rows="3"${hint ? html` aria-describedby="${id}-hint"` : ''}>${value}</textarea></div>`;
+  return html`<div class="field"><label for="${id}">${text}</label>${
+    hint &&
+    html`<p class="hint"
+    id="${id}-hint">${hint}</p>`
+  }
+<textarea id="${id}" name="${name}"
+  rows="3"${hint ? html` aria-describedby="${id}-hint"` : ''}>${value}</textarea></div>`;
 }
 
 function checkbox(name: string, text: string, checked: boolean): SafeHtml {
-  return html`<div class="checkbox"><input type="checkbox" id="field-${name}" name="${name}" value="1"${checked ? raw(' checked') : ''}><label for="field-${name}">${text}</label></div>`;
+  return html`<div class="checkbox"><input type="checkbox" id="field-${name}" name="${name}"
+    value="1"${checked ? raw(' checked') : ''}><label for="field-${name}">${text}</label></div>`;
 }
 
 export function appsBody(
@@ -124,10 +130,12 @@ export function appsBody(
   },
 ): SafeHtml {
   const rows = view.apps.map(
-    (
-      app,
-    ) => html`<tr><th scope="row">${app.name}</th><td><code>${app.clientId}</code></td><td>${kindOf(locale, app)}</td><td>${app.redirectUris.join(' ')}</td>
-<td><form method="post" action="/admin/apps/${app.clientId}/delete" class="inline-form">${csrfField(view.csrfToken)}<button type="submit" class="button-secondary button-small">${appsText(locale, 'remove')} <span class="visually-hidden">${app.name}</span></button></form></td></tr>`,
+    (app) => html`<tr><th
+      scope="row">${app.name}</th><td><code>${app.clientId}</code></td><td>${kindOf(locale, app)}</td><td>${app.redirectUris.join(' ')}</td>
+<td><form method="post" action="/admin/apps/${app.clientId}/delete"
+  class="inline-form">${csrfField(view.csrfToken)}<button type="submit"
+  class="button-secondary button-small">${appsText(locale, 'remove')} <span
+  class="visually-hidden">${app.name}</span></button></form></td></tr>`,
   );
   const fieldLabels = {
     name: appsText(locale, 'name'),
@@ -140,17 +148,49 @@ export function appsBody(
   return html`<h1>${labelText(locale, 'apps')}</h1>
 ${view.removed && notice('success', appsText(locale, 'removed'))}
 <p class="lead">${appsText(locale, 'intro', { issuer: view.issuer })}</p>
-${view.apps.length === 0 ? html`<p>${appsText(locale, 'none')}</p>` : html`<table class="table"><thead><tr><th scope="col">${appsText(locale, 'name')}</th><th scope="col">${appsText(locale, 'clientId')}</th><th scope="col">${appsText(locale, 'kind')}</th><th scope="col">${appsText(locale, 'redirectUris')}</th><th scope="col"><span class="visually-hidden">${appsText(locale, 'remove')}</span></th></tr></thead><tbody>${rows}</tbody></table>`}
+${
+  view.apps.length === 0
+    ? html`<p>${appsText(locale, 'none')}</p>`
+    : html`<table class="table"><thead><tr><th
+  scope="col">${appsText(locale, 'name')}</th><th scope="col">${appsText(locale, 'clientId')}</th><th
+  scope="col">${appsText(locale, 'kind')}</th><th scope="col">${appsText(locale, 'redirectUris')}</th><th
+  scope="col"><span
+  class="visually-hidden">${appsText(locale, 'remove')}</span></th></tr></thead><tbody>${rows}</tbody></table>`
+}
 <h2 id="add">${appsText(locale, 'addTitle')}</h2>
 ${errorSummary(locale, view.errors, fieldLabels)}
 <form method="post" action="/admin/apps" class="card">
   ${csrfField(view.csrfToken)}
-  ${textField({ name: 'name', label: appsText(locale, 'name'), value: view.values.name, error: view.errors.name, required: true, maxlength: 200 })}
+  ${textField({
+    name: 'name',
+    label: appsText(locale, 'name'),
+    value: view.values.name,
+    error: view.errors.name,
+    required: true,
+    maxlength: 200,
+  })}
   ${textArea('redirectUris', appsText(locale, 'redirectUris'), view.values.redirectUris, appsText(locale, 'redirectHint'))}
   ${textArea('postLogoutRedirectUris', appsText(locale, 'postLogoutUris'), view.values.postLogoutRedirectUris)}
-  ${textField({ name: 'backchannelLogoutUri', label: appsText(locale, 'backchannelUri'), value: view.values.backchannelLogoutUri, error: view.errors.backchannelLogoutUri })}
-  ${textField({ name: 'syntheticEmailDomain', label: appsText(locale, 'syntheticEmail'), value: view.values.syntheticEmailDomain, error: view.errors.syntheticEmailDomain, hint: appsText(locale, 'syntheticEmailHint') })}
-  ${textField({ name: 'launchUrl', label: appsText(locale, 'launchUrl'), value: view.values.launchUrl, error: view.errors.launchUrl, hint: appsText(locale, 'launchUrlHint') })}
+  ${textField({
+    name: 'backchannelLogoutUri',
+    label: appsText(locale, 'backchannelUri'),
+    value: view.values.backchannelLogoutUri,
+    error: view.errors.backchannelLogoutUri,
+  })}
+  ${textField({
+    name: 'syntheticEmailDomain',
+    label: appsText(locale, 'syntheticEmail'),
+    value: view.values.syntheticEmailDomain,
+    error: view.errors.syntheticEmailDomain,
+    hint: appsText(locale, 'syntheticEmailHint'),
+  })}
+  ${textField({
+    name: 'launchUrl',
+    label: appsText(locale, 'launchUrl'),
+    value: view.values.launchUrl,
+    error: view.errors.launchUrl,
+    hint: appsText(locale, 'launchUrlHint'),
+  })}
   ${checkbox('firstParty', appsText(locale, 'firstParty'), view.values.firstParty)}
   ${checkbox('public', appsText(locale, 'public'), view.values.public)}
   <button type="submit">${appsText(locale, 'add')}</button>

@@ -159,7 +159,11 @@ const tr =
     codesText(locale, key, vars);
 
 function breadcrumb(locale: Locale, person?: Person): SafeHtml {
-  return html`<p class="breadcrumb"><a href="/admin/people">${labelText(locale, 'people')}</a>${person && html` › <a href="/admin/people/${person.id}">${person.name}</a>`}</p>`;
+  return html`<p class="breadcrumb"><a href="/admin/people">${labelText(locale, 'people')}</a>${
+    person &&
+    html` › <a
+    href="/admin/people/${person.id}">${person.name}</a>`
+  }</p>`;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -201,9 +205,10 @@ ${activeUntil !== null && notice('warning', html`<p>${fillHtml(codesText.catalog
     <p class="hint" id="lifetime-hint">${t('lifetimeHint')}</p>
     ${choices.map(
       (hours, index) =>
-        html`<label class="checkbox"><input type="radio" name="lifetimeHours" value="${hours}"${index === 0 ? raw(' checked') : ''}${
-          index === 0 ? raw(' aria-describedby="lifetime-hint"') : ''
-        }> ${lifetimeText(locale, hours, index === 0)}</label>`,
+        html`<label class="checkbox"><input type="radio" name="lifetimeHours"
+          value="${hours}"${index === 0 ? raw(' checked') : ''}${
+            index === 0 ? raw(' aria-describedby="lifetime-hint"') : ''
+          }> ${lifetimeText(locale, hours, index === 0)}</label>`,
     )}
   </fieldset>
   <p>${t('sensitive')}</p>
@@ -241,7 +246,8 @@ export function shownCodePage(model: ShownCodeModel): SafeHtml {
   <p class="visually-hidden" id="code-label">${t('codeLabel')}</p>
   <p class="code-display" id="access-code" aria-labelledby="code-label" data-code="${model.code}">${groups.map(
     (group, index) =>
-      html`${index > 0 ? html`<span class="code-sep" aria-hidden="true">-</span>` : ''}<span class="code-group">${group}</span>`,
+      html`${index > 0 ? html`<span class="code-sep" aria-hidden="true">-</span>` : ''}<span
+        class="code-group">${group}</span>`,
   )}</p>
   <p class="slip-expiry">${fillHtml(codesText.catalog[locale].validUntil, { date: expiry })}</p>
   <div class="slip-how">
@@ -254,7 +260,8 @@ export function shownCodePage(model: ShownCodeModel): SafeHtml {
   </div>
 </section>
 <div class="actions no-print">
-  <button type="button" data-copy-code="access-code" data-copied="${t('copied')}" data-copy-failed="${t('copyFailed')}" hidden>${t('copy')}</button>
+  <button type="button" data-copy-code="access-code" data-copied="${t('copied')}" data-copy-failed="${t('copyFailed')}"
+    hidden>${t('copy')}</button>
   <button type="button" class="button-secondary" data-print hidden>${t('print')}</button>
   <a class="button button-secondary" href="${model.returnTo}">${t('done')}</a>
 </div>
@@ -269,7 +276,11 @@ export function codeGonePage(options: { locale: Locale; person: Person; returnTo
 <h1>${t('goneTitle')}</h1>
 <p>${t('goneText')}</p>
 <div class="actions">
-  ${person.status !== 'deactivated' && html`<a class="button" href="/admin/people/${person.id}/access-code?return=${encodeURIComponent(options.returnTo)}">${labelText(locale, 'getAccessCode')}</a>`}
+  ${
+    person.status !== 'deactivated' &&
+    html`<a class="button"
+    href="/admin/people/${person.id}/access-code?return=${encodeURIComponent(options.returnTo)}">${labelText(locale, 'getAccessCode')}</a>`
+  }
   <a class="button button-secondary" href="${options.returnTo}">${t('done')}</a>
 </div>`;
 }
@@ -376,16 +387,18 @@ export function batchPage(model: BatchModel): SafeHtml {
 </dl>`;
   const body = batch.downloadable
     ? html`${notice('success', t('batchReady', { count: batch.count }))}
-<p class="download-window" data-seconds-left="${Math.ceil(left / 1000)}" data-minutes-left="${t('minutesLeft', { minutes: '{minutes}' })}" data-minute-left="${t('minuteLeft')}">${t(
-        'batchWindow',
-        { time: formatDateTime(locale, until) },
-      )} (<span data-time-left>${leftText}</span>).</p>
+<p class="download-window" data-seconds-left="${Math.ceil(left / 1000)}"
+  data-minutes-left="${t('minutesLeft', { minutes: '{minutes}' })}" data-minute-left="${t('minuteLeft')}">${t(
+    'batchWindow',
+    { time: formatDateTime(locale, until) },
+  )} (<span data-time-left>${leftText}</span>).</p>
 <div class="actions">
   <a class="button" href="/admin/batches/${batch.id}/codes.csv" download>${t('downloadCsv')}</a>
   <a class="button" href="/admin/batches/${batch.id}/slips.pdf" download>${t('downloadPdf')}</a>
 </div>
 ${notice('warning', t('batchKeepSafe'))}`
-    : html`<div class="notice notice-info" data-window-closed><p><strong>${t('batchClosed')}</strong></p><p>${t('batchClosedStill')}</p></div>`;
+    : html`<div class="notice notice-info"
+      data-window-closed><p><strong>${t('batchClosed')}</strong></p><p>${t('batchClosedStill')}</p></div>`;
   return html`${breadcrumb(locale)}
 <h1>${t('batchTitle')}</h1>
 ${body}
@@ -410,12 +423,14 @@ export function bulkDeactivatePage(options: {
   }
   return html`${breadcrumb(locale)}
 <h1>${t('bulkDeactivateTitle')}</h1>
-<p class="lead" id="bulk-count">${t('bulkDeactivateFor', { count: formatNumber(locale, options.count), filter: summary })}</p>
+<p class="lead"
+  id="bulk-count">${t('bulkDeactivateFor', { count: formatNumber(locale, options.count), filter: summary })}</p>
 <form method="post" action="/admin/access-codes/deactivate">
   ${csrfField(options.csrfToken)}
   ${filterHiddenFields(filter)}
   <div class="actions">
-    <button type="submit" class="button-danger" data-submit-once>${t('bulkDeactivateSubmit', { count: formatNumber(locale, options.count) })}</button>
+    <button type="submit" class="button-danger"
+      data-submit-once>${t('bulkDeactivateSubmit', { count: formatNumber(locale, options.count) })}</button>
     <a class="button button-secondary" href="/admin/people">${adminText(locale, 'cancel')}</a>
   </div>
 </form>`;

@@ -88,7 +88,8 @@ export function importPage(options: { locale: Locale; csrfToken: string }): Safe
   <li>${t('columnRole')}</li>
 </ul>
 <noscript>${html`<div class="notice notice-warning"><p>${t('noScript')}</p></div>`}</noscript>
-<form class="import-form" action="/admin/people/import" method="post" enctype="multipart/form-data" data-import-form data-words="${JSON.stringify(words)}">
+<form class="import-form" action="/admin/people/import" method="post" enctype="multipart/form-data" data-import-form
+  data-words="${JSON.stringify(words)}">
   ${csrfField(options.csrfToken)}
   <div class="field">
     <label for="field-file">${t('file')}</label>
