@@ -184,8 +184,9 @@ export function renderErrorPage(options: ErrorPageOptions): string {
       ? layoutText(locale, 'notFoundText')
       : options.message;
   const body = html`<h1>${title}</h1>
-<div class="notice notice-error"
-  role="alert"><p>${message}</p>${options.retryAfterSeconds !== undefined && html`<p>${waitMessage(locale, options.retryAfterSeconds)}</p>`}</div>
+<div class="notice notice-error" role="alert"><p>${message}</p>${
+    options.retryAfterSeconds !== undefined && html`<p>${waitMessage(locale, options.retryAfterSeconds)}</p>`
+  }</div>
 <div class="actions">
   ${options.backPath && html`<a class="button" href="${options.backPath}">${layoutText(locale, 'goBack')}</a>`}
   <a class="button button-secondary" href="/">${layoutText(locale, 'goHome')}</a>

@@ -99,7 +99,8 @@ export const EMPTY_APP_FORM: AppFormValues = {
 };
 
 function kindOf(locale: Locale, app: OidcClient): string {
-  return `${appsText(locale, app.public ? 'publicKind' : 'confidential')}, ${appsText(locale, app.firstParty ? 'firstPartyKind' : 'thirdPartyKind')}`;
+  const kind = appsText(locale, app.public ? 'publicKind' : 'confidential');
+  return `${kind}, ${appsText(locale, app.firstParty ? 'firstPartyKind' : 'thirdPartyKind')}`;
 }
 
 function textArea(name: string, text: string, value: string, hint?: string): SafeHtml {
@@ -130,8 +131,8 @@ export function appsBody(
   },
 ): SafeHtml {
   const rows = view.apps.map(
-    (app) => html`<tr><th
-      scope="row">${app.name}</th><td><code>${app.clientId}</code></td><td>${kindOf(locale, app)}</td><td>${app.redirectUris.join(' ')}</td>
+    (app) => html`<tr><th scope="row">${app.name}</th><td><code>${app.clientId}</code></td>
+<td>${kindOf(locale, app)}</td><td>${app.redirectUris.join(' ')}</td>
 <td><form method="post" action="/admin/apps/${app.clientId}/delete"
   class="inline-form">${csrfField(view.csrfToken)}<button type="submit"
   class="button-secondary button-small">${appsText(locale, 'remove')} <span
@@ -169,7 +170,12 @@ ${errorSummary(locale, view.errors, fieldLabels)}
     required: true,
     maxlength: 200,
   })}
-  ${textArea('redirectUris', appsText(locale, 'redirectUris'), view.values.redirectUris, appsText(locale, 'redirectHint'))}
+  ${textArea(
+    'redirectUris',
+    appsText(locale, 'redirectUris'),
+    view.values.redirectUris,
+    appsText(locale, 'redirectHint'),
+  )}
   ${textArea('postLogoutRedirectUris', appsText(locale, 'postLogoutUris'), view.values.postLogoutRedirectUris)}
   ${textField({
     name: 'backchannelLogoutUri',
@@ -208,6 +214,12 @@ ${notice('success', appsText(locale, 'created'))}
   ${view.secret && html`<dt>${appsText(locale, 'secret')}</dt><dd><code id="client-secret">${view.secret}</code></dd>`}
   <dt>${appsText(locale, 'discovery')}</dt><dd><code>${view.issuer}/.well-known/openid-configuration</code></dd>
 </dl>
-${view.secret ? notice('warning', appsText(locale, 'secretOnce')) : view.secretGone ? notice('info', appsText(locale, 'secretGone')) : ''}
+${
+  view.secret
+    ? notice('warning', appsText(locale, 'secretOnce'))
+    : view.secretGone
+      ? notice('info', appsText(locale, 'secretGone'))
+      : ''
+}
 <p><a href="/admin/apps">${appsText(locale, 'back')}</a></p>`;
 }

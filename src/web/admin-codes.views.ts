@@ -196,7 +196,16 @@ export function issueCodePage(options: {
   return html`${breadcrumb(locale, person)}
 <h1>${labelText(locale, 'getAccessCode')}</h1>
 <p class="lead">${t('forPerson', { name: person.name })}</p>
-${activeUntil !== null && notice('warning', html`<p>${fillHtml(codesText.catalog[locale].replaces, { name: person.name, date: timeElement(locale, activeUntil) })}</p>`)}
+${
+  activeUntil !== null &&
+  notice(
+    'warning',
+    html`<p>${fillHtml(codesText.catalog[locale].replaces, {
+      name: person.name,
+      date: timeElement(locale, activeUntil),
+    })}</p>`,
+  )
+}
 <form method="post" action="/admin/people/${person.id}/access-code">
   ${csrfField(options.csrfToken)}
   <input type="hidden" name="return" value="${options.returnTo}">
@@ -272,14 +281,13 @@ export function shownCodePage(model: ShownCodeModel): SafeHtml {
 export function codeGonePage(options: { locale: Locale; person: Person; returnTo: string }): SafeHtml {
   const { locale, person } = options;
   const t = tr(locale);
+  const again = `/admin/people/${person.id}/access-code?return=${encodeURIComponent(options.returnTo)}`;
   return html`${breadcrumb(locale, person)}
 <h1>${t('goneTitle')}</h1>
 <p>${t('goneText')}</p>
 <div class="actions">
   ${
-    person.status !== 'deactivated' &&
-    html`<a class="button"
-    href="/admin/people/${person.id}/access-code?return=${encodeURIComponent(options.returnTo)}">${labelText(locale, 'getAccessCode')}</a>`
+    person.status !== 'deactivated' && html`<a class="button" href="${again}">${labelText(locale, 'getAccessCode')}</a>`
   }
   <a class="button button-secondary" href="${options.returnTo}">${t('done')}</a>
 </div>`;
@@ -302,7 +310,10 @@ export function deactivateCodePage(options: {
   }
   return html`${breadcrumb(locale, person)}
 <h1>${labelText(locale, 'deactivateAccessCode')}</h1>
-<p>${fillHtml(codesText.catalog[locale].deactivateText, { name: person.name, date: timeElement(locale, activeUntil) })}</p>
+<p>${fillHtml(codesText.catalog[locale].deactivateText, {
+    name: person.name,
+    date: timeElement(locale, activeUntil),
+  })}</p>
 <form method="post" action="/admin/people/${person.id}/access-code/deactivate">
   ${csrfField(options.csrfToken)}
   <input type="hidden" name="return" value="${options.returnTo}">

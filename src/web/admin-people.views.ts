@@ -191,8 +191,11 @@ function personRow(locale: Locale, person: Person, returnTo: string): SafeHtml {
   <td>${place || dash}</td>
   <td><span class="status status-${person.status}">${statusText(locale, person.status)}</span></td>
   <td>${codeStateBadge(locale, person.codeState, ms(person.codeExpiresAt))}</td>
-  <td
-    class="cell-menu">${moreOptionsMenu(locale, { id: `menu-${person.id}`, items: personMenuItems(locale, person, returnTo), describedBy: `person-${person.id}` })}</td>
+  <td class="cell-menu">${moreOptionsMenu(locale, {
+    id: `menu-${person.id}`,
+    items: personMenuItems(locale, person, returnTo),
+    describedBy: `person-${person.id}`,
+  })}</td>
 </tr>`;
 }
 
@@ -226,8 +229,8 @@ export function peopleResults(model: PeopleListModel, returnTo: string): SafeHtm
   <tbody>${model.people.map((person) => personRow(locale, person, returnTo))}</tbody>
 </table>
 </div>`;
-  return html`<p class="result-count" id="people-count"
-    data-count-text="${peopleCount(locale, model.total.count, model.total.capped)}">${peopleCount(locale, model.total.count, model.total.capped)}</p>
+  const count = peopleCount(locale, model.total.count, model.total.capped);
+  return html`<p class="result-count" id="people-count" data-count-text="${count}">${count}</p>
 ${model.newestFirst && html`<p class="hint">${t('newestFirst')}</p>`}
 ${table}
 ${
@@ -397,11 +400,13 @@ function accountPanel(model: PersonFormModel, person: Person): SafeHtml {
   <dl class="facts">
     <dt>${adminText(locale, 'status')}</dt><dd><span
       class="status status-${person.status}">${statusText(locale, person.status)}</span></dd>
-    <dt>${adminText(locale, 'accessCodeState')}</dt><dd>${codeStateBadge(locale, person.codeState, ms(person.codeExpiresAt))}</dd>
+    <dt>${adminText(locale, 'accessCodeState')}</dt>
+    <dd>${codeStateBadge(locale, person.codeState, ms(person.codeExpiresAt))}</dd>
     <dt>${t('created')}</dt><dd>${when(person.createdAt)}</dd>
     <dt>${t('claimed')}</dt><dd>${when(person.claimedAt)}</dd>
     <dt>${t('lastSignIn')}</dt><dd>${when(person.lastSignInAt)}</dd>
-    <dt>${t('sessions')}</dt><dd>${model.sessions === 1 ? t('sessionsOne') : t('sessionsCount', { count: model.sessions })}</dd>
+    <dt>${t('sessions')}</dt>
+    <dd>${model.sessions === 1 ? t('sessionsOne') : t('sessionsCount', { count: model.sessions })}</dd>
   </dl>
   <h3>${t('personActions')}</h3>
   <ul class="action-list">
@@ -413,7 +418,10 @@ function accountPanel(model: PersonFormModel, person: Person): SafeHtml {
     ${
       person.codeState === 'active' &&
       html`<li><a
-      href="/admin/people/${person.id}/access-code/deactivate${back}">${labelText(locale, 'deactivateAccessCode')}</a></li>`
+      href="/admin/people/${person.id}/access-code/deactivate${back}">${labelText(
+        locale,
+        'deactivateAccessCode',
+      )}</a></li>`
     }
     <li><a
       href="/admin/audit?person=${encodeURIComponent(person.username ?? person.id)}">${t('auditForPerson')}</a></li>
@@ -427,7 +435,8 @@ function accountPanel(model: PersonFormModel, person: Person): SafeHtml {
     ${csrfField(model.csrfToken)}
     <p class="hint" id="end-sessions-hint">${t('endSessionsHint')}</p>
     <button type="submit" class="button-small button-secondary"
-      aria-describedby="end-sessions-hint"${model.sessions === 0 ? raw(' disabled') : ''}>${adminText(locale, 'endSessions')}</button>
+      aria-describedby="end-sessions-hint"
+      ${model.sessions === 0 ? raw(' disabled') : ''}>${adminText(locale, 'endSessions')}</button>
   </form>
 </section>`;
 }

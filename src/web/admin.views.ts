@@ -321,9 +321,9 @@ export function textField(options: TextFieldOptions): SafeHtml {
   <input id="${id}" name="${options.name}" type="${options.type ?? 'text'}"
     value="${options.value ?? ''}"${raw(options.required ? ' required' : '')}${
       options.autocomplete ? html` autocomplete="${options.autocomplete}"` : raw(' autocomplete="off"')
-    }${options.maxlength ? html` maxlength="${options.maxlength}"` : ''}${described.length > 0 ? html` aria-describedby="${described.join(' ')}"` : ''}${
-      options.error ? raw(' aria-invalid="true"') : ''
-    }>
+    }${options.maxlength ? html` maxlength="${options.maxlength}"` : ''}${
+      described.length > 0 ? html` aria-describedby="${described.join(' ')}"` : ''
+    }${options.error ? raw(' aria-invalid="true"') : ''}>
 </div>`;
 }
 

@@ -99,7 +99,11 @@ export function helpBody(locale: Locale, view: { supportContact: string }): Safe
 <p>${frontlineText(locale, 'helpForgot')}</p>
 <p><a class="button" href="${ACCESS_CODE_PATH}">${frontlineText(locale, 'helpForgotLink')}</a></p>
 <h2>${frontlineText(locale, 'helpContactHeading')}</h2>
-<p>${view.supportContact ? frontlineText(locale, 'helpContact', { contact: view.supportContact }) : frontlineText(locale, 'helpContactAdmin')}</p>
+<p>${
+    view.supportContact
+      ? frontlineText(locale, 'helpContact', { contact: view.supportContact })
+      : frontlineText(locale, 'helpContactAdmin')
+  }</p>
 <ul class="links"><li><a href="/login">${frontlineText(locale, 'helpBackToLogin')}</a></li></ul>`;
 }
 
@@ -159,7 +163,12 @@ export function accessCodeBody(locale: Locale, csrfToken: string, view: CodeStep
 
   if (view.step === 'code') {
     return html`${head}
-${problemNotice(locale, view.problem, 'step-error', view.problem && view.problem.retryAfterSeconds === undefined ? frontlineText(locale, 'codeProblemHelp') : undefined)}
+${problemNotice(
+  locale,
+  view.problem,
+  'step-error',
+  view.problem && view.problem.retryAfterSeconds === undefined ? frontlineText(locale, 'codeProblemHelp') : undefined,
+)}
 <p class="lead">${frontlineText(locale, 'codeIntro')}</p>
 <form method="post" action="${ACCESS_CODE_PATH}" class="card" id="code-form">
   ${csrfField(csrfToken)}<input type="hidden" name="step" value="check">${interactionField(view.interaction)}
@@ -173,8 +182,9 @@ ${problemNotice(locale, view.problem, 'step-error', view.problem && view.problem
   <button type="submit" class="button-wide">${frontlineText(locale, 'codeContinue')}</button>
 </form>
 <ul class="links">
-  <li><a
-    href="${view.interaction ? `/login?interaction=${encodeURIComponent(view.interaction)}` : '/login'}">${labelText(locale, 'signIn')}</a></li>
+  <li><a href="${
+    view.interaction ? `/login?interaction=${encodeURIComponent(view.interaction)}` : '/login'
+  }">${labelText(locale, 'signIn')}</a></li>
   <li><a href="/help/login">${labelText(locale, 'troubleSigningIn')}</a></li>
 </ul>`;
   }
@@ -342,8 +352,10 @@ export function homeBody(locale: Locale, view: HomeView): SafeHtml {
   const { person } = view;
   const welcome =
     view.welcome &&
-    html`<div class="notice notice-success"
-      role="status"><p>${frontlineText(locale, view.welcome === 'claimed' ? 'welcomeClaimed' : 'welcomeRecovered')}</p></div>`;
+    html`<div class="notice notice-success" role="status"><p>${frontlineText(
+      locale,
+      view.welcome === 'claimed' ? 'welcomeClaimed' : 'welcomeRecovered',
+    )}</p></div>`;
 
   const sessions = view.sessions.map((session) => {
     const current = session.id_hash === view.currentSessionHash;
@@ -353,10 +365,11 @@ export function homeBody(locale: Locale, view: HomeView): SafeHtml {
         html`<span
         class="badge">${frontlineText(locale, 'thisDevice')}</span>`
       }<br>
-      <span
-        class="muted">${fillHtml(frontlineText(locale, 'signedInAt'), { date: timeElement(locale, session.created_at) })}, ${fillHtml(frontlineText(locale, 'lastSeen'), { date: timeElement(locale, session.last_seen_at) })}${
-          session.ip && html` · ${frontlineText(locale, 'fromAddress', { ip: session.ip })}`
-        }</span>
+      <span class="muted">${fillHtml(frontlineText(locale, 'signedInAt'), {
+        date: timeElement(locale, session.created_at),
+      })}, ${fillHtml(frontlineText(locale, 'lastSeen'), { date: timeElement(locale, session.last_seen_at) })}${
+        session.ip && html` · ${frontlineText(locale, 'fromAddress', { ip: session.ip })}`
+      }</span>
     </li>`;
   });
 
@@ -369,8 +382,9 @@ export function homeBody(locale: Locale, view: HomeView): SafeHtml {
         html` <span
         class="muted">${frontlineText(locale, 'evBy', { actor: event.actor.label })}</span>`
       }<br>
-      <span
-        class="muted">${timeElement(locale, at)}${event.ip && html` · ${frontlineText(locale, 'fromAddress', { ip: event.ip })}`}</span>
+      <span class="muted">${timeElement(locale, at)}${
+        event.ip && html` · ${frontlineText(locale, 'fromAddress', { ip: event.ip })}`
+      }</span>
     </li>`;
   });
 
@@ -382,7 +396,8 @@ ${welcome}
     <dt>${frontlineText(locale, 'name')}</dt><dd>${person.name}</dd>
     <dt>${frontlineText(locale, 'username')}</dt><dd>${person.username ?? frontlineText(locale, 'noUsername')}</dd>
     ${person.email && html`<dt>${frontlineText(locale, 'email')}</dt><dd>${person.email}</dd>`}
-    <dt>${frontlineText(locale, 'role')}</dt><dd>${frontlineText(locale, person.role === 'admin' ? 'roleAdmin' : 'roleMember')}</dd>
+    <dt>${frontlineText(locale, 'role')}</dt>
+    <dd>${frontlineText(locale, person.role === 'admin' ? 'roleAdmin' : 'roleMember')}</dd>
   </dl>
   ${
     person.role === 'admin' &&
