@@ -317,13 +317,7 @@ ${table}
 ${
   (next || first) &&
   html`<nav class="pager" aria-label="${t('pages')}"><ul>${
-    first &&
-    html`<li><a
-  href="${first}">${t('newest')}</a></li>`
-  }${
-    next &&
-    html`<li><a href="${next}"
-  rel="next">${t('older')}</a></li>`
-  }</ul></nav>`
+    first && html`<li><a href="${first}">${t('newest')}</a></li>`
+  }${next && html`<li><a href="${next}" rel="next">${t('older')}</a></li>`}</ul></nav>`
 }`;
 }

@@ -236,14 +236,8 @@ ${table}
 ${
   (next || first) &&
   html`<nav class="pager" aria-label="${t('pages')}"><ul>${
-    first &&
-    html`<li><a
-  href="${first}">${t('firstPage')}</a></li>`
-  }${
-    next &&
-    html`<li><a href="${next}"
-  rel="next">${t('nextPage')}</a></li>`
-  }</ul></nav>`
+    first && html`<li><a href="${first}">${t('firstPage')}</a></li>`
+  }${next && html`<li><a href="${next}" rel="next">${t('nextPage')}</a></li>`}</ul></nav>`
 }`;
 }
 

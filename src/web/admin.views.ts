@@ -187,10 +187,9 @@ export function filterParams(filter: PeopleFilter): URLSearchParams {
 
 /** Hidden fields carrying a filter through a confirmation form. */
 export function filterHiddenFields(filter: PeopleFilter): SafeHtml {
-  return html`${[...filterParams(filter)].map(
-    ([name, value]) => html`<input type="hidden" name="${name}"
-    value="${value}">`,
-  )}`;
+  const field = ([name, value]: [string, string]): SafeHtml =>
+    html`<input type="hidden" name="${name}" value="${value}">`;
+  return html`${[...filterParams(filter)].map(field)}`;
 }
 
 export function withQuery(path: string, params: URLSearchParams): string {
@@ -318,12 +317,13 @@ export function textField(options: TextFieldOptions): SafeHtml {
   <label for="${id}">${options.label}</label>
   ${options.hint && html`<p class="hint" id="${id}-hint">${options.hint}</p>`}
   ${options.error && html`<p class="field-error" id="${id}-error">${options.error}</p>`}
-  <input id="${id}" name="${options.name}" type="${options.type ?? 'text'}"
-    value="${options.value ?? ''}"${raw(options.required ? ' required' : '')}${
-      options.autocomplete ? html` autocomplete="${options.autocomplete}"` : raw(' autocomplete="off"')
-    }${options.maxlength ? html` maxlength="${options.maxlength}"` : ''}${
-      described.length > 0 ? html` aria-describedby="${described.join(' ')}"` : ''
-    }${options.error ? raw(' aria-invalid="true"') : ''}>
+  <input id="${id}" name="${options.name}" type="${options.type ?? 'text'}" value="${options.value ?? ''}"${raw(
+    options.required ? ' required' : '',
+  )}${
+    options.autocomplete ? html` autocomplete="${options.autocomplete}"` : raw(' autocomplete="off"')
+  }${options.maxlength ? html` maxlength="${options.maxlength}"` : ''}${
+    described.length > 0 ? html` aria-describedby="${described.join(' ')}"` : ''
+  }${options.error ? raw(' aria-invalid="true"') : ''}>
 </div>`;
 }
 
