@@ -136,8 +136,8 @@ function hiddenCodeFields(
   username?: string,
   interaction?: string,
 ): SafeHtml {
-  return html`${csrfField(csrfToken)}<input type="hidden" name="step" value="${step}"><input type="hidden" name="code"
-    value="${code}">${
+  return html`${csrfField(csrfToken)}<input type="hidden" name="step" value="${step}"><input type="hidden"
+    name="code" value="${code}">${
       username !== undefined && html`<input type="hidden" name="username" value="${username}">`
     }${interactionField(interaction)}`;
 }
