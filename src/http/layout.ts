@@ -86,7 +86,8 @@ export interface PageOptions {
 function languageSwitch(locale: Locale, path: string): SafeHtml {
   const items = LOCALES.map((other) => {
     const href = `/lang/${other}?next=${encodeURIComponent(path)}`;
-    return html`<li><a href="${href}" lang="${other}" hreflang="${other}"${other === locale ? raw(' aria-current="true"') : ''}>${LOCALE_NAMES[other]}</a></li>`;
+    return html`<li><a href="${href}" lang="${other}"
+      hreflang="${other}"${other === locale ? raw(' aria-current="true"') : ''}>${LOCALE_NAMES[other]}</a></li>`;
   });
   return html`<nav class="lang-switch" aria-label="${layoutText(locale, 'language')}"><ul>${items}</ul></nav>`;
 }
@@ -94,7 +95,8 @@ function languageSwitch(locale: Locale, path: string): SafeHtml {
 function adminNav(locale: Locale, path: string): SafeHtml {
   const items = ADMIN_NAV.map((item) => {
     const current = path === item.path || path.startsWith(`${item.path}/`) || path.startsWith(`${item.path}?`);
-    return html`<li><a href="${item.path}"${current ? raw(' aria-current="page"') : ''}>${labelText(locale, item.label)}</a></li>`;
+    return html`<li><a
+      href="${item.path}"${current ? raw(' aria-current="page"') : ''}>${labelText(locale, item.label)}</a></li>`;
   });
   return html`<nav class="admin-nav" aria-label="${layoutText(locale, 'adminNav')}"><ul>${items}</ul></nav>`;
 }
@@ -104,7 +106,8 @@ function account(locale: Locale, auth: Auth, csrfToken: string): SafeHtml | null
   const person = auth.person;
   return html`<div class="account">
       <span class="account-name">${layoutText(locale, 'signedInAs', { name: person.name })}</span>
-      <form method="post" action="/logout" class="inline-form">${csrfField(csrfToken)}<button type="submit" class="button button-small button-secondary">${layoutText(locale, 'signOut')}</button></form>
+      <form method="post" action="/logout" class="inline-form">${csrfField(csrfToken)}<button type="submit"
+        class="button button-small button-secondary">${layoutText(locale, 'signOut')}</button></form>
     </div>`;
 }
 
@@ -181,7 +184,9 @@ export function renderErrorPage(options: ErrorPageOptions): string {
       ? layoutText(locale, 'notFoundText')
       : options.message;
   const body = html`<h1>${title}</h1>
-<div class="notice notice-error" role="alert"><p>${message}</p>${options.retryAfterSeconds !== undefined && html`<p>${waitMessage(locale, options.retryAfterSeconds)}</p>`}</div>
+<div class="notice notice-error" role="alert"><p>${message}</p>${
+    options.retryAfterSeconds !== undefined && html`<p>${waitMessage(locale, options.retryAfterSeconds)}</p>`
+  }</div>
 <div class="actions">
   ${options.backPath && html`<a class="button" href="${options.backPath}">${layoutText(locale, 'goBack')}</a>`}
   <a class="button button-secondary" href="/">${layoutText(locale, 'goHome')}</a>

@@ -10,7 +10,8 @@ import type { OidcClient } from './oidc-clients.store.js';
 export const appsText = defineMessages({
   en: {
     intro:
-      'Apps sign people in with Keyslip (OpenID Connect). Give an app its client ID, its secret and the address {issuer}.',
+      'Apps sign people in with Keyslip (OpenID Connect). Give an app its client ID, its secret and the address ' +
+      '{issuer}.',
     none: 'No apps yet.',
     name: 'Name',
     clientId: 'Client ID',
@@ -42,7 +43,8 @@ export const appsText = defineMessages({
   },
   sv: {
     intro:
-      'Appar loggar in personer med Keyslip (OpenID Connect). Ge appen dess klient-ID, dess hemlighet och adressen {issuer}.',
+      'Appar loggar in personer med Keyslip (OpenID Connect). Ge appen dess klient-ID, dess hemlighet och adressen ' +
+      '{issuer}.',
     none: 'Inga appar än.',
     name: 'Namn',
     clientId: 'Klient-ID',
@@ -97,17 +99,24 @@ export const EMPTY_APP_FORM: AppFormValues = {
 };
 
 function kindOf(locale: Locale, app: OidcClient): string {
-  return `${appsText(locale, app.public ? 'publicKind' : 'confidential')}, ${appsText(locale, app.firstParty ? 'firstPartyKind' : 'thirdPartyKind')}`;
+  const kind = appsText(locale, app.public ? 'publicKind' : 'confidential');
+  return `${kind}, ${appsText(locale, app.firstParty ? 'firstPartyKind' : 'thirdPartyKind')}`;
 }
 
 function textArea(name: string, text: string, value: string, hint?: string): SafeHtml {
   const id = `field-${name}`;
-  return html`<div class="field"><label for="${id}">${text}</label>${hint && html`<p class="hint" id="${id}-hint">${hint}</p>`}
-<textarea id="${id}" name="${name}" rows="3"${hint ? html` aria-describedby="${id}-hint"` : ''}>${value}</textarea></div>`;
+  return html`<div class="field"><label for="${id}">${text}</label>${
+    hint &&
+    html`<p class="hint"
+    id="${id}-hint">${hint}</p>`
+  }
+<textarea id="${id}" name="${name}"
+  rows="3"${hint ? html` aria-describedby="${id}-hint"` : ''}>${value}</textarea></div>`;
 }
 
 function checkbox(name: string, text: string, checked: boolean): SafeHtml {
-  return html`<div class="checkbox"><input type="checkbox" id="field-${name}" name="${name}" value="1"${checked ? raw(' checked') : ''}><label for="field-${name}">${text}</label></div>`;
+  return html`<div class="checkbox"><input type="checkbox" id="field-${name}" name="${name}"
+    value="1"${checked ? raw(' checked') : ''}><label for="field-${name}">${text}</label></div>`;
 }
 
 export function appsBody(
@@ -122,10 +131,12 @@ export function appsBody(
   },
 ): SafeHtml {
   const rows = view.apps.map(
-    (
-      app,
-    ) => html`<tr><th scope="row">${app.name}</th><td><code>${app.clientId}</code></td><td>${kindOf(locale, app)}</td><td>${app.redirectUris.join(' ')}</td>
-<td><form method="post" action="/admin/apps/${app.clientId}/delete" class="inline-form">${csrfField(view.csrfToken)}<button type="submit" class="button-secondary button-small">${appsText(locale, 'remove')} <span class="visually-hidden">${app.name}</span></button></form></td></tr>`,
+    (app) => html`<tr><th scope="row">${app.name}</th><td><code>${app.clientId}</code></td>
+<td>${kindOf(locale, app)}</td><td>${app.redirectUris.join(' ')}</td>
+<td><form method="post" action="/admin/apps/${app.clientId}/delete"
+  class="inline-form">${csrfField(view.csrfToken)}<button type="submit"
+  class="button-secondary button-small">${appsText(locale, 'remove')} <span
+  class="visually-hidden">${app.name}</span></button></form></td></tr>`,
   );
   const fieldLabels = {
     name: appsText(locale, 'name'),
@@ -138,17 +149,54 @@ export function appsBody(
   return html`<h1>${labelText(locale, 'apps')}</h1>
 ${view.removed && notice('success', appsText(locale, 'removed'))}
 <p class="lead">${appsText(locale, 'intro', { issuer: view.issuer })}</p>
-${view.apps.length === 0 ? html`<p>${appsText(locale, 'none')}</p>` : html`<table class="table"><thead><tr><th scope="col">${appsText(locale, 'name')}</th><th scope="col">${appsText(locale, 'clientId')}</th><th scope="col">${appsText(locale, 'kind')}</th><th scope="col">${appsText(locale, 'redirectUris')}</th><th scope="col"><span class="visually-hidden">${appsText(locale, 'remove')}</span></th></tr></thead><tbody>${rows}</tbody></table>`}
+${
+  view.apps.length === 0
+    ? html`<p>${appsText(locale, 'none')}</p>`
+    : html`<table class="table"><thead><tr><th
+  scope="col">${appsText(locale, 'name')}</th><th scope="col">${appsText(locale, 'clientId')}</th><th
+  scope="col">${appsText(locale, 'kind')}</th><th scope="col">${appsText(locale, 'redirectUris')}</th><th
+  scope="col"><span
+  class="visually-hidden">${appsText(locale, 'remove')}</span></th></tr></thead><tbody>${rows}</tbody></table>`
+}
 <h2 id="add">${appsText(locale, 'addTitle')}</h2>
 ${errorSummary(locale, view.errors, fieldLabels)}
 <form method="post" action="/admin/apps" class="card">
   ${csrfField(view.csrfToken)}
-  ${textField({ name: 'name', label: appsText(locale, 'name'), value: view.values.name, error: view.errors.name, required: true, maxlength: 200 })}
-  ${textArea('redirectUris', appsText(locale, 'redirectUris'), view.values.redirectUris, appsText(locale, 'redirectHint'))}
+  ${textField({
+    name: 'name',
+    label: appsText(locale, 'name'),
+    value: view.values.name,
+    error: view.errors.name,
+    required: true,
+    maxlength: 200,
+  })}
+  ${textArea(
+    'redirectUris',
+    appsText(locale, 'redirectUris'),
+    view.values.redirectUris,
+    appsText(locale, 'redirectHint'),
+  )}
   ${textArea('postLogoutRedirectUris', appsText(locale, 'postLogoutUris'), view.values.postLogoutRedirectUris)}
-  ${textField({ name: 'backchannelLogoutUri', label: appsText(locale, 'backchannelUri'), value: view.values.backchannelLogoutUri, error: view.errors.backchannelLogoutUri })}
-  ${textField({ name: 'syntheticEmailDomain', label: appsText(locale, 'syntheticEmail'), value: view.values.syntheticEmailDomain, error: view.errors.syntheticEmailDomain, hint: appsText(locale, 'syntheticEmailHint') })}
-  ${textField({ name: 'launchUrl', label: appsText(locale, 'launchUrl'), value: view.values.launchUrl, error: view.errors.launchUrl, hint: appsText(locale, 'launchUrlHint') })}
+  ${textField({
+    name: 'backchannelLogoutUri',
+    label: appsText(locale, 'backchannelUri'),
+    value: view.values.backchannelLogoutUri,
+    error: view.errors.backchannelLogoutUri,
+  })}
+  ${textField({
+    name: 'syntheticEmailDomain',
+    label: appsText(locale, 'syntheticEmail'),
+    value: view.values.syntheticEmailDomain,
+    error: view.errors.syntheticEmailDomain,
+    hint: appsText(locale, 'syntheticEmailHint'),
+  })}
+  ${textField({
+    name: 'launchUrl',
+    label: appsText(locale, 'launchUrl'),
+    value: view.values.launchUrl,
+    error: view.errors.launchUrl,
+    hint: appsText(locale, 'launchUrlHint'),
+  })}
   ${checkbox('firstParty', appsText(locale, 'firstParty'), view.values.firstParty)}
   ${checkbox('public', appsText(locale, 'public'), view.values.public)}
   <button type="submit">${appsText(locale, 'add')}</button>
@@ -166,6 +214,12 @@ ${notice('success', appsText(locale, 'created'))}
   ${view.secret && html`<dt>${appsText(locale, 'secret')}</dt><dd><code id="client-secret">${view.secret}</code></dd>`}
   <dt>${appsText(locale, 'discovery')}</dt><dd><code>${view.issuer}/.well-known/openid-configuration</code></dd>
 </dl>
-${view.secret ? notice('warning', appsText(locale, 'secretOnce')) : view.secretGone ? notice('info', appsText(locale, 'secretGone')) : ''}
+${
+  view.secret
+    ? notice('warning', appsText(locale, 'secretOnce'))
+    : view.secretGone
+      ? notice('info', appsText(locale, 'secretGone'))
+      : ''
+}
 <p><a href="/admin/apps">${appsText(locale, 'back')}</a></p>`;
 }

@@ -34,7 +34,8 @@ export function consentBody(locale: Locale, view: ConsentView): SafeHtml {
   ${csrfField(view.csrfToken)}
   <div class="actions">
     <button type="submit" name="decision" value="allow" autofocus>${oidcText(locale, 'consentAllow')}</button>
-    <button type="submit" name="decision" value="deny" class="button-secondary">${oidcText(locale, 'consentDeny')}</button>
+    <button type="submit" name="decision" value="deny"
+      class="button-secondary">${oidcText(locale, 'consentDeny')}</button>
   </div>
 </form>`;
 }
@@ -72,7 +73,8 @@ export function renderLogoutPrompt(locale: Locale, form: string): string {
 <p>${oidcText(locale, 'logoutIntro')}</p>
 ${raw(form)}
 <div class="actions">
-  <button autofocus type="submit" form="op.logoutForm" value="yes" name="logout">${oidcText(locale, 'logoutYes')}</button>
+  <button autofocus type="submit" form="op.logoutForm" value="yes"
+    name="logout">${oidcText(locale, 'logoutYes')}</button>
   <button type="submit" form="op.logoutForm" class="button-secondary">${oidcText(locale, 'logoutNo')}</button>
 </div>`,
   );

@@ -21,7 +21,8 @@ export const oidcText = defineMessages({
     loggedOut: 'You are signed out.',
     errorTitle: 'Something went wrong',
     errorIntro:
-      'The app sent a sign-in request Keyslip cannot accept. Go back to the app and try again; if it happens again, tell your admin.',
+      'The app sent a sign-in request Keyslip cannot accept. Go back to the app and try again; if it happens again, ' +
+      'tell your admin.',
   },
   sv: {
     consentTitle: 'Tillåta {app}?',
@@ -42,6 +43,7 @@ export const oidcText = defineMessages({
     loggedOut: 'Du är utloggad.',
     errorTitle: 'Något gick fel',
     errorIntro:
-      'Appen skickade en inloggningsförfrågan som Keyslip inte kan ta emot. Gå tillbaka till appen och försök igen; om det händer igen, berätta för din administratör.',
+      'Appen skickade en inloggningsförfrågan som Keyslip inte kan ta emot. Gå tillbaka till appen och försök igen; ' +
+      'om det händer igen, berätta för din administratör.',
   },
 });

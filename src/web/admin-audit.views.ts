@@ -251,9 +251,28 @@ export function auditPage(model: AuditPageModel): SafeHtml {
   }));
   const form = html`<form method="get" action="/admin/audit" class="filters" aria-label="${t('filters')}">
   <div class="filter-row">
-    ${textField({ name: 'person', label: t('person'), hint: t('personHint'), value: values.person, error: errors.person, maxlength: 100 })}
-    ${textField({ name: 'actor', label: t('actor'), hint: t('actorHint'), value: values.actor, error: errors.actor, maxlength: 100 })}
-    ${selectField({ name: 'action', label: t('action'), value: values.action, choices: [{ value: '', text: t('anyAction') }, ...actions] })}
+    ${textField({
+      name: 'person',
+      label: t('person'),
+      hint: t('personHint'),
+      value: values.person,
+      error: errors.person,
+      maxlength: 100,
+    })}
+    ${textField({
+      name: 'actor',
+      label: t('actor'),
+      hint: t('actorHint'),
+      value: values.actor,
+      error: errors.actor,
+      maxlength: 100,
+    })}
+    ${selectField({
+      name: 'action',
+      label: t('action'),
+      value: values.action,
+      choices: [{ value: '', text: t('anyAction') }, ...actions],
+    })}
     ${textField({ name: 'from', label: t('from'), type: 'date', value: values.from, error: errors.from })}
     ${textField({ name: 'to', label: t('to'), type: 'date', value: values.to, error: errors.to })}
   </div>
@@ -295,5 +314,10 @@ export function auditPage(model: AuditPageModel): SafeHtml {
 ${hasErrors && notice('error', Object.values(errors).join(' '), { alert: true })}
 ${form}
 ${table}
-${(next || first) && html`<nav class="pager" aria-label="${t('pages')}"><ul>${first && html`<li><a href="${first}">${t('newest')}</a></li>`}${next && html`<li><a href="${next}" rel="next">${t('older')}</a></li>`}</ul></nav>`}`;
+${
+  (next || first) &&
+  html`<nav class="pager" aria-label="${t('pages')}"><ul>${
+    first && html`<li><a href="${first}">${t('newest')}</a></li>`
+  }${next && html`<li><a href="${next}" rel="next">${t('older')}</a></li>`}</ul></nav>`
+}`;
 }

@@ -47,17 +47,20 @@ export const codesText = defineMessages({
     qrAlt: 'QR code that opens the access code page with this code filled in',
     goneTitle: 'The access code is no longer shown',
     goneText:
-      'An access code is shown only once, right after it is made. If it was lost, get a new one: it replaces the old code.',
+      'An access code is shown only once, right after it is made. If it was lost, get a new one: it replaces the old ' +
+      'code.',
     deactivateText:
       'The access code of {name}, valid until {date}, will stop working at once. You can get a new one later.',
     noActiveCode: '{name} has no active access code.',
     bulkFor: 'Codes will be made for {count}: {filter}.',
     bulkReplaces:
-      'Active access codes held by {count} of them will be REPLACED and stop working, including codes that are already printed.',
+      'Active access codes held by {count} of them will be REPLACED and stop working, including codes that are ' +
+      'already printed.',
     bulkNoneActive: 'None of them holds an active access code now.',
     bulkSkipsDeactivated: 'Deactivated people are left out.',
     bulkWindow:
-      'Afterwards you can download the codes as a CSV file and as printable slips (PDF) for {minutes} minutes. Then they are erased from the server.',
+      'Afterwards you can download the codes as a CSV file and as printable slips (PDF) for {minutes} minutes. Then ' +
+      'they are erased from the server.',
     bulkSubmit: 'Get access codes for {count}',
     bulkNone: 'No one matches, so there are no codes to make.',
     batchTitle: 'Access codes for a group',
@@ -72,11 +75,13 @@ export const codesText = defineMessages({
     downloadCsv: 'Download CSV',
     downloadPdf: 'Download slips (PDF)',
     batchKeepSafe:
-      'The files hold working access codes. Keep them safe, give each slip only to its owner, and delete the files once the slips are handed out.',
+      'The files hold working access codes. Keep them safe, give each slip only to its owner, and delete the files ' +
+      'once the slips are handed out.',
     batchClosed:
       'The download window has closed. The codes were erased from the server and cannot be downloaded again.',
     batchClosedStill:
-      'Codes already handed out still work until they expire. If the files were lost, get access codes again: that replaces these codes.',
+      'Codes already handed out still work until they expire. If the files were lost, get access codes again: that ' +
+      'replaces these codes.',
     backToPeople: 'Back to People',
     bulkDeactivateTitle: 'Deactivate access codes',
     bulkDeactivateFor: 'Active access codes in this selection ({filter}): {count}. They will stop working at once.',
@@ -106,7 +111,8 @@ export const codesText = defineMessages({
     qrAlt: 'QR-kod som öppnar åtkomstkodsidan med koden ifylld',
     goneTitle: 'Åtkomstkoden visas inte längre',
     goneText:
-      'En åtkomstkod visas bara en gång, direkt när den skapas. Om den har kommit bort, hämta en ny – den ersätter den gamla.',
+      'En åtkomstkod visas bara en gång, direkt när den skapas. Om den har kommit bort, hämta en ny – den ersätter ' +
+      'den gamla.',
     deactivateText:
       'Åtkomstkoden för {name}, som gäller till {date}, slutar fungera direkt. Du kan hämta en ny senare.',
     noActiveCode: '{name} har ingen aktiv åtkomstkod.',
@@ -116,7 +122,8 @@ export const codesText = defineMessages({
     bulkNoneActive: 'Ingen av dem har en aktiv åtkomstkod nu.',
     bulkSkipsDeactivated: 'Inaktiverade personer tas inte med.',
     bulkWindow:
-      'Efteråt kan du ladda ner koderna som CSV-fil och som utskrivbara lappar (PDF) i {minutes} minuter. Sedan raderas de från servern.',
+      'Efteråt kan du ladda ner koderna som CSV-fil och som utskrivbara lappar (PDF) i {minutes} minuter. Sedan ' +
+      'raderas de från servern.',
     bulkSubmit: 'Hämta åtkomstkoder för {count}',
     bulkNone: 'Ingen matchar, så det finns inga koder att skapa.',
     batchTitle: 'Åtkomstkoder för en grupp',
@@ -131,10 +138,12 @@ export const codesText = defineMessages({
     downloadCsv: 'Ladda ner CSV',
     downloadPdf: 'Ladda ner lappar (PDF)',
     batchKeepSafe:
-      'Filerna innehåller giltiga åtkomstkoder. Förvara dem säkert, ge varje lapp bara till rätt person och radera filerna när lapparna har delats ut.',
+      'Filerna innehåller giltiga åtkomstkoder. Förvara dem säkert, ge varje lapp bara till rätt person och radera ' +
+      'filerna när lapparna har delats ut.',
     batchClosed: 'Tiden för nedladdning har gått ut. Koderna har raderats från servern och kan inte laddas ner igen.',
     batchClosedStill:
-      'Koder som redan delats ut fungerar tills de går ut. Om filerna har kommit bort, hämta åtkomstkoder igen – det ersätter de här koderna.',
+      'Koder som redan delats ut fungerar tills de går ut. Om filerna har kommit bort, hämta åtkomstkoder igen – det ' +
+      'ersätter de här koderna.',
     backToPeople: 'Tillbaka till Personer',
     bulkDeactivateTitle: 'Inaktivera åtkomstkoder',
     bulkDeactivateFor: 'Aktiva åtkomstkoder i urvalet ({filter}): {count}. De slutar fungera direkt.',
@@ -150,7 +159,11 @@ const tr =
     codesText(locale, key, vars);
 
 function breadcrumb(locale: Locale, person?: Person): SafeHtml {
-  return html`<p class="breadcrumb"><a href="/admin/people">${labelText(locale, 'people')}</a>${person && html` › <a href="/admin/people/${person.id}">${person.name}</a>`}</p>`;
+  return html`<p class="breadcrumb"><a href="/admin/people">${labelText(locale, 'people')}</a>${
+    person &&
+    html` › <a
+    href="/admin/people/${person.id}">${person.name}</a>`
+  }</p>`;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -183,7 +196,16 @@ export function issueCodePage(options: {
   return html`${breadcrumb(locale, person)}
 <h1>${labelText(locale, 'getAccessCode')}</h1>
 <p class="lead">${t('forPerson', { name: person.name })}</p>
-${activeUntil !== null && notice('warning', html`<p>${fillHtml(codesText.catalog[locale].replaces, { name: person.name, date: timeElement(locale, activeUntil) })}</p>`)}
+${
+  activeUntil !== null &&
+  notice(
+    'warning',
+    html`<p>${fillHtml(codesText.catalog[locale].replaces, {
+      name: person.name,
+      date: timeElement(locale, activeUntil),
+    })}</p>`,
+  )
+}
 <form method="post" action="/admin/people/${person.id}/access-code">
   ${csrfField(options.csrfToken)}
   <input type="hidden" name="return" value="${options.returnTo}">
@@ -192,9 +214,10 @@ ${activeUntil !== null && notice('warning', html`<p>${fillHtml(codesText.catalog
     <p class="hint" id="lifetime-hint">${t('lifetimeHint')}</p>
     ${choices.map(
       (hours, index) =>
-        html`<label class="checkbox"><input type="radio" name="lifetimeHours" value="${hours}"${index === 0 ? raw(' checked') : ''}${
-          index === 0 ? raw(' aria-describedby="lifetime-hint"') : ''
-        }> ${lifetimeText(locale, hours, index === 0)}</label>`,
+        html`<label class="checkbox"><input type="radio" name="lifetimeHours"
+          value="${hours}"${index === 0 ? raw(' checked') : ''}${
+            index === 0 ? raw(' aria-describedby="lifetime-hint"') : ''
+          }> ${lifetimeText(locale, hours, index === 0)}</label>`,
     )}
   </fieldset>
   <p>${t('sensitive')}</p>
@@ -232,7 +255,8 @@ export function shownCodePage(model: ShownCodeModel): SafeHtml {
   <p class="visually-hidden" id="code-label">${t('codeLabel')}</p>
   <p class="code-display" id="access-code" aria-labelledby="code-label" data-code="${model.code}">${groups.map(
     (group, index) =>
-      html`${index > 0 ? html`<span class="code-sep" aria-hidden="true">-</span>` : ''}<span class="code-group">${group}</span>`,
+      html`${index > 0 ? html`<span class="code-sep" aria-hidden="true">-</span>` : ''}<span
+        class="code-group">${group}</span>`,
   )}</p>
   <p class="slip-expiry">${fillHtml(codesText.catalog[locale].validUntil, { date: expiry })}</p>
   <div class="slip-how">
@@ -245,7 +269,8 @@ export function shownCodePage(model: ShownCodeModel): SafeHtml {
   </div>
 </section>
 <div class="actions no-print">
-  <button type="button" data-copy-code="access-code" data-copied="${t('copied')}" data-copy-failed="${t('copyFailed')}" hidden>${t('copy')}</button>
+  <button type="button" data-copy-code="access-code" data-copied="${t('copied')}" data-copy-failed="${t('copyFailed')}"
+    hidden>${t('copy')}</button>
   <button type="button" class="button-secondary" data-print hidden>${t('print')}</button>
   <a class="button button-secondary" href="${model.returnTo}">${t('done')}</a>
 </div>
@@ -256,11 +281,14 @@ export function shownCodePage(model: ShownCodeModel): SafeHtml {
 export function codeGonePage(options: { locale: Locale; person: Person; returnTo: string }): SafeHtml {
   const { locale, person } = options;
   const t = tr(locale);
+  const again = `/admin/people/${person.id}/access-code?return=${encodeURIComponent(options.returnTo)}`;
   return html`${breadcrumb(locale, person)}
 <h1>${t('goneTitle')}</h1>
 <p>${t('goneText')}</p>
 <div class="actions">
-  ${person.status !== 'deactivated' && html`<a class="button" href="/admin/people/${person.id}/access-code?return=${encodeURIComponent(options.returnTo)}">${labelText(locale, 'getAccessCode')}</a>`}
+  ${
+    person.status !== 'deactivated' && html`<a class="button" href="${again}">${labelText(locale, 'getAccessCode')}</a>`
+  }
   <a class="button button-secondary" href="${options.returnTo}">${t('done')}</a>
 </div>`;
 }
@@ -282,7 +310,10 @@ export function deactivateCodePage(options: {
   }
   return html`${breadcrumb(locale, person)}
 <h1>${labelText(locale, 'deactivateAccessCode')}</h1>
-<p>${fillHtml(codesText.catalog[locale].deactivateText, { name: person.name, date: timeElement(locale, activeUntil) })}</p>
+<p>${fillHtml(codesText.catalog[locale].deactivateText, {
+    name: person.name,
+    date: timeElement(locale, activeUntil),
+  })}</p>
 <form method="post" action="/admin/people/${person.id}/access-code/deactivate">
   ${csrfField(options.csrfToken)}
   <input type="hidden" name="return" value="${options.returnTo}">
@@ -367,16 +398,18 @@ export function batchPage(model: BatchModel): SafeHtml {
 </dl>`;
   const body = batch.downloadable
     ? html`${notice('success', t('batchReady', { count: batch.count }))}
-<p class="download-window" data-seconds-left="${Math.ceil(left / 1000)}" data-minutes-left="${t('minutesLeft', { minutes: '{minutes}' })}" data-minute-left="${t('minuteLeft')}">${t(
-        'batchWindow',
-        { time: formatDateTime(locale, until) },
-      )} (<span data-time-left>${leftText}</span>).</p>
+<p class="download-window" data-seconds-left="${Math.ceil(left / 1000)}"
+  data-minutes-left="${t('minutesLeft', { minutes: '{minutes}' })}" data-minute-left="${t('minuteLeft')}">${t(
+    'batchWindow',
+    { time: formatDateTime(locale, until) },
+  )} (<span data-time-left>${leftText}</span>).</p>
 <div class="actions">
   <a class="button" href="/admin/batches/${batch.id}/codes.csv" download>${t('downloadCsv')}</a>
   <a class="button" href="/admin/batches/${batch.id}/slips.pdf" download>${t('downloadPdf')}</a>
 </div>
 ${notice('warning', t('batchKeepSafe'))}`
-    : html`<div class="notice notice-info" data-window-closed><p><strong>${t('batchClosed')}</strong></p><p>${t('batchClosedStill')}</p></div>`;
+    : html`<div class="notice notice-info"
+      data-window-closed><p><strong>${t('batchClosed')}</strong></p><p>${t('batchClosedStill')}</p></div>`;
   return html`${breadcrumb(locale)}
 <h1>${t('batchTitle')}</h1>
 ${body}
@@ -401,12 +434,14 @@ export function bulkDeactivatePage(options: {
   }
   return html`${breadcrumb(locale)}
 <h1>${t('bulkDeactivateTitle')}</h1>
-<p class="lead" id="bulk-count">${t('bulkDeactivateFor', { count: formatNumber(locale, options.count), filter: summary })}</p>
+<p class="lead"
+  id="bulk-count">${t('bulkDeactivateFor', { count: formatNumber(locale, options.count), filter: summary })}</p>
 <form method="post" action="/admin/access-codes/deactivate">
   ${csrfField(options.csrfToken)}
   ${filterHiddenFields(filter)}
   <div class="actions">
-    <button type="submit" class="button-danger" data-submit-once>${t('bulkDeactivateSubmit', { count: formatNumber(locale, options.count) })}</button>
+    <button type="submit" class="button-danger"
+      data-submit-once>${t('bulkDeactivateSubmit', { count: formatNumber(locale, options.count) })}</button>
     <a class="button button-secondary" href="/admin/people">${adminText(locale, 'cancel')}</a>
   </div>
 </form>`;

@@ -12,7 +12,8 @@ import { adminText } from './admin.views.js';
 export const importText = defineMessages({
   en: {
     intro:
-      'Choose a CSV file with a header row. A row updates the person with the same username, or else the same employee id; otherwise it adds a new person.',
+      'Choose a CSV file with a header row. A row updates the person with the same username, or else the same ' +
+      'employee id; otherwise it adds a new person.',
     columns: 'Columns',
     columnName: 'name: required',
     columnIdentity: 'username, email, employeeId: at least one of them on each row',
@@ -31,11 +32,13 @@ export const importText = defineMessages({
     noErrors: 'No rows had errors.',
     line: 'Line {line}',
     noScript:
-      'Importing a file on this page needs JavaScript. Without it, send the file to the API: POST /api/v1/people/import with Content-Type: text/csv.',
+      'Importing a file on this page needs JavaScript. Without it, send the file to the API: POST ' +
+      '/api/v1/people/import with Content-Type: text/csv.',
   },
   sv: {
     intro:
-      'Välj en CSV-fil med en rubrikrad. En rad uppdaterar personen med samma användarnamn, annars samma anställningsnummer; annars läggs en ny person till.',
+      'Välj en CSV-fil med en rubrikrad. En rad uppdaterar personen med samma användarnamn, annars samma ' +
+      'anställningsnummer; annars läggs en ny person till.',
     columns: 'Kolumner',
     columnName: 'name: krävs',
     columnIdentity: 'username, email, employeeId: minst en av dem på varje rad',
@@ -54,7 +57,8 @@ export const importText = defineMessages({
     noErrors: 'Inga rader hade fel.',
     line: 'Rad {line}',
     noScript:
-      'För att importera en fil på den här sidan behövs JavaScript. Utan det kan du skicka filen till API:t: POST /api/v1/people/import med Content-Type: text/csv.',
+      'För att importera en fil på den här sidan behövs JavaScript. Utan det kan du skicka filen till API:t: POST ' +
+      '/api/v1/people/import med Content-Type: text/csv.',
   },
 });
 
@@ -84,7 +88,8 @@ export function importPage(options: { locale: Locale; csrfToken: string }): Safe
   <li>${t('columnRole')}</li>
 </ul>
 <noscript>${html`<div class="notice notice-warning"><p>${t('noScript')}</p></div>`}</noscript>
-<form class="import-form" action="/admin/people/import" method="post" enctype="multipart/form-data" data-import-form data-words="${JSON.stringify(words)}">
+<form class="import-form" action="/admin/people/import" method="post" enctype="multipart/form-data" data-import-form
+  data-words="${JSON.stringify(words)}">
   ${csrfField(options.csrfToken)}
   <div class="field">
     <label for="field-file">${t('file')}</label>

@@ -72,7 +72,8 @@ export const peopleText = defineMessages({
     endSessionsHint: 'Signs the person out on every device.',
     deactivateTitle: 'Deactivate {name}?',
     deactivateText:
-      'They will be signed out everywhere, their access code will stop working, and they will no longer be able to sign in.',
+      'They will be signed out everywhere, their access code will stop working, and they will no longer be able to ' +
+      'sign in.',
     deactivateKeep: 'The person and their history stay in the audit log.',
     deactivateSelf: 'This is your own account: you will be signed out at once.',
     alreadyDeactivated: 'This person is deactivated.',
@@ -178,16 +179,23 @@ function personRow(locale: Locale, person: Person, returnTo: string): SafeHtml {
   const place = [person.department, person.location].filter((part): part is string => !!part).join(' / ');
   const dash = adminText(locale, 'none');
   return html`<tr>
-  <th scope="row" id="person-${person.id}"><a href="/admin/people/${person.id}">${person.name}</a>${person.title && html`<span class="row-sub">${person.title}</span>`}${
-    person.role === 'admin' ? html`<span class="tag">${roleText(locale, 'admin')}</span>` : ''
-  }</th>
+  <th scope="row" id="person-${person.id}"><a
+    href="/admin/people/${person.id}">${person.name}</a>${
+      person.title &&
+      html`<span
+    class="row-sub">${person.title}</span>`
+    }${person.role === 'admin' ? html`<span class="tag">${roleText(locale, 'admin')}</span>` : ''}</th>
   <td class="mono">${person.username ?? dash}</td>
   <td>${person.employeeId ?? dash}</td>
   <td class="break">${person.email ?? dash}</td>
   <td>${place || dash}</td>
   <td><span class="status status-${person.status}">${statusText(locale, person.status)}</span></td>
   <td>${codeStateBadge(locale, person.codeState, ms(person.codeExpiresAt))}</td>
-  <td class="cell-menu">${moreOptionsMenu(locale, { id: `menu-${person.id}`, items: personMenuItems(locale, person, returnTo), describedBy: `person-${person.id}` })}</td>
+  <td class="cell-menu">${moreOptionsMenu(locale, {
+    id: `menu-${person.id}`,
+    items: personMenuItems(locale, person, returnTo),
+    describedBy: `person-${person.id}`,
+  })}</td>
 </tr>`;
 }
 
@@ -206,7 +214,8 @@ export function peopleResults(model: PeopleListModel, returnTo: string): SafeHtm
       ? html`<p class="empty">${t('noResults')}</p>`
       : html`<div class="table-wrap" role="region" aria-labelledby="people-caption" tabindex="0">
 <table class="people-table">
-  <caption id="people-caption" class="visually-hidden">${labelText(locale, 'people')}: ${filterSummary(locale, filter)}</caption>
+  <caption id="people-caption"
+    class="visually-hidden">${labelText(locale, 'people')}: ${filterSummary(locale, filter)}</caption>
   <thead><tr>
     <th scope="col">${adminText(locale, 'name')}</th>
     <th scope="col">${adminText(locale, 'username')}</th>
@@ -220,10 +229,16 @@ export function peopleResults(model: PeopleListModel, returnTo: string): SafeHtm
   <tbody>${model.people.map((person) => personRow(locale, person, returnTo))}</tbody>
 </table>
 </div>`;
-  return html`<p class="result-count" id="people-count" data-count-text="${peopleCount(locale, model.total.count, model.total.capped)}">${peopleCount(locale, model.total.count, model.total.capped)}</p>
+  const count = peopleCount(locale, model.total.count, model.total.capped);
+  return html`<p class="result-count" id="people-count" data-count-text="${count}">${count}</p>
 ${model.newestFirst && html`<p class="hint">${t('newestFirst')}</p>`}
 ${table}
-${(next || first) && html`<nav class="pager" aria-label="${t('pages')}"><ul>${first && html`<li><a href="${first}">${t('firstPage')}</a></li>`}${next && html`<li><a href="${next}" rel="next">${t('nextPage')}</a></li>`}</ul></nav>`}`;
+${
+  (next || first) &&
+  html`<nav class="pager" aria-label="${t('pages')}"><ul>${
+    first && html`<li><a href="${first}">${t('firstPage')}</a></li>`
+  }${next && html`<li><a href="${next}" rel="next">${t('nextPage')}</a></li>`}</ul></nav>`
+}`;
 }
 
 function filterForm(model: PeopleListModel): SafeHtml {
@@ -234,18 +249,45 @@ function filterForm(model: PeopleListModel): SafeHtml {
   // A department or location chosen earlier stays selectable even if no one has it any more.
   const withCurrent = (list: string[], current: string | undefined): string[] =>
     current && !list.includes(current) ? [current, ...list] : list;
-  return html`<form method="get" action="/admin/people" class="filters" role="search" aria-label="${t('filters')}" data-people-filters>
+  return html`<form method="get" action="/admin/people" class="filters" role="search" aria-label="${t('filters')}"
+    data-people-filters>
   <div class="field field-search">
     <label for="field-q">${t('search')}</label>
     <p class="hint" id="field-q-hint">${t('searchHint')}</p>
-    <input id="field-q" name="q" type="search" value="${filter.q ?? ''}" autocomplete="off" maxlength="200" aria-describedby="field-q-hint" aria-controls="people-results">
+    <input id="field-q" name="q" type="search" value="${filter.q ?? ''}" autocomplete="off" maxlength="200"
+      aria-describedby="field-q-hint" aria-controls="people-results">
   </div>
   <div class="filter-row">
-    ${selectField({ name: 'hasEmail', label: adminText(locale, 'email'), value: hasEmail, choices: [any, { value: 'true', text: t('hasEmail') }, { value: 'false', text: t('noEmail') }] })}
-    ${selectField({ name: 'status', label: adminText(locale, 'status'), value: filter.status, choices: [any, ...STATUSES.map((s) => ({ value: s, text: statusText(locale, s) }))] })}
-    ${selectField({ name: 'codeState', label: adminText(locale, 'accessCodeState'), value: filter.codeState, choices: [any, ...CODE_STATES.map((s) => ({ value: s, text: codeStateText(locale, s) }))] })}
-    ${selectField({ name: 'department', label: adminText(locale, 'department'), value: filter.department, choices: [any, ...withCurrent(facets.departments, filter.department).map((d) => ({ value: d, text: d }))] })}
-    ${selectField({ name: 'location', label: adminText(locale, 'location'), value: filter.location, choices: [any, ...withCurrent(facets.locations, filter.location).map((l) => ({ value: l, text: l }))] })}
+    ${selectField({
+      name: 'hasEmail',
+      label: adminText(locale, 'email'),
+      value: hasEmail,
+      choices: [any, { value: 'true', text: t('hasEmail') }, { value: 'false', text: t('noEmail') }],
+    })}
+    ${selectField({
+      name: 'status',
+      label: adminText(locale, 'status'),
+      value: filter.status,
+      choices: [any, ...STATUSES.map((s) => ({ value: s, text: statusText(locale, s) }))],
+    })}
+    ${selectField({
+      name: 'codeState',
+      label: adminText(locale, 'accessCodeState'),
+      value: filter.codeState,
+      choices: [any, ...CODE_STATES.map((s) => ({ value: s, text: codeStateText(locale, s) }))],
+    })}
+    ${selectField({
+      name: 'department',
+      label: adminText(locale, 'department'),
+      value: filter.department,
+      choices: [any, ...withCurrent(facets.departments, filter.department).map((d) => ({ value: d, text: d }))],
+    })}
+    ${selectField({
+      name: 'location',
+      label: adminText(locale, 'location'),
+      value: filter.location,
+      choices: [any, ...withCurrent(facets.locations, filter.location).map((l) => ({ value: l, text: l }))],
+    })}
   </div>
   <div class="actions actions-tight">
     <button type="submit" class="button-small">${t('apply')}</button>
@@ -350,24 +392,45 @@ function accountPanel(model: PersonFormModel, person: Person): SafeHtml {
   return html`<section class="card" aria-labelledby="account-heading">
   <h2 id="account-heading">${t('account')}</h2>
   <dl class="facts">
-    <dt>${adminText(locale, 'status')}</dt><dd><span class="status status-${person.status}">${statusText(locale, person.status)}</span></dd>
-    <dt>${adminText(locale, 'accessCodeState')}</dt><dd>${codeStateBadge(locale, person.codeState, ms(person.codeExpiresAt))}</dd>
+    <dt>${adminText(locale, 'status')}</dt><dd><span
+      class="status status-${person.status}">${statusText(locale, person.status)}</span></dd>
+    <dt>${adminText(locale, 'accessCodeState')}</dt>
+    <dd>${codeStateBadge(locale, person.codeState, ms(person.codeExpiresAt))}</dd>
     <dt>${t('created')}</dt><dd>${when(person.createdAt)}</dd>
     <dt>${t('claimed')}</dt><dd>${when(person.claimedAt)}</dd>
     <dt>${t('lastSignIn')}</dt><dd>${when(person.lastSignInAt)}</dd>
-    <dt>${t('sessions')}</dt><dd>${model.sessions === 1 ? t('sessionsOne') : t('sessionsCount', { count: model.sessions })}</dd>
+    <dt>${t('sessions')}</dt>
+    <dd>${model.sessions === 1 ? t('sessionsOne') : t('sessionsCount', { count: model.sessions })}</dd>
   </dl>
   <h3>${t('personActions')}</h3>
   <ul class="action-list">
-    ${person.status !== 'deactivated' && html`<li><a href="/admin/people/${person.id}/access-code${back}">${labelText(locale, 'getAccessCode')}</a></li>`}
-    ${person.codeState === 'active' && html`<li><a href="/admin/people/${person.id}/access-code/deactivate${back}">${labelText(locale, 'deactivateAccessCode')}</a></li>`}
-    <li><a href="/admin/audit?person=${encodeURIComponent(person.username ?? person.id)}">${t('auditForPerson')}</a></li>
-    ${person.status !== 'deactivated' && html`<li><a class="danger" href="/admin/people/${person.id}/deactivate">${adminText(locale, 'deactivatePerson')}</a></li>`}
+    ${
+      person.status !== 'deactivated' &&
+      html`<li><a
+      href="/admin/people/${person.id}/access-code${back}">${labelText(locale, 'getAccessCode')}</a></li>`
+    }
+    ${
+      person.codeState === 'active' &&
+      html`<li><a
+      href="/admin/people/${person.id}/access-code/deactivate${back}">${labelText(
+        locale,
+        'deactivateAccessCode',
+      )}</a></li>`
+    }
+    <li><a
+      href="/admin/audit?person=${encodeURIComponent(person.username ?? person.id)}">${t('auditForPerson')}</a></li>
+    ${
+      person.status !== 'deactivated' &&
+      html`<li><a class="danger"
+      href="/admin/people/${person.id}/deactivate">${adminText(locale, 'deactivatePerson')}</a></li>`
+    }
   </ul>
   <form method="post" action="/admin/people/${person.id}/sessions/end" class="end-sessions">
     ${csrfField(model.csrfToken)}
     <p class="hint" id="end-sessions-hint">${t('endSessionsHint')}</p>
-    <button type="submit" class="button-small button-secondary" aria-describedby="end-sessions-hint"${model.sessions === 0 ? raw(' disabled') : ''}>${adminText(locale, 'endSessions')}</button>
+    <button type="submit" class="button-small button-secondary"
+      aria-describedby="end-sessions-hint"
+      ${model.sessions === 0 ? raw(' disabled') : ''}>${adminText(locale, 'endSessions')}</button>
   </form>
 </section>`;
 }
@@ -379,20 +442,62 @@ export function personFormPage(model: PersonFormModel): SafeHtml {
   const action = person ? `/admin/people/${person.id}` : '/admin/people/new';
   const form = html`<form method="post" action="${action}" class="person-form" novalidate>
   ${csrfField(model.csrfToken)}
-  ${textField({ name: 'name', label: labels.name!, value: values.name, error: errors.name, required: true, maxlength: 200 })}
+  ${textField({
+    name: 'name',
+    label: labels.name!,
+    value: values.name,
+    error: errors.name,
+    required: true,
+    maxlength: 200,
+  })}
   <p class="hint">${t('identityHint')}</p>
-  ${textField({ name: 'username', label: labels.username!, value: values.username, error: errors.username, hint: t('usernameHint'), maxlength: 64 })}
-  ${textField({ name: 'email', label: labels.email!, value: values.email, error: errors.email, type: 'email', maxlength: 254 })}
-  ${textField({ name: 'employeeId', label: labels.employeeId!, value: values.employeeId, error: errors.employeeId, maxlength: 64 })}
-  ${textField({ name: 'department', label: labels.department!, value: values.department, error: errors.department, maxlength: 200 })}
-  ${textField({ name: 'location', label: labels.location!, value: values.location, error: errors.location, maxlength: 200 })}
+  ${textField({
+    name: 'username',
+    label: labels.username!,
+    value: values.username,
+    error: errors.username,
+    hint: t('usernameHint'),
+    maxlength: 64,
+  })}
+  ${textField({
+    name: 'email',
+    label: labels.email!,
+    value: values.email,
+    error: errors.email,
+    type: 'email',
+    maxlength: 254,
+  })}
+  ${textField({
+    name: 'employeeId',
+    label: labels.employeeId!,
+    value: values.employeeId,
+    error: errors.employeeId,
+    maxlength: 64,
+  })}
+  ${textField({
+    name: 'department',
+    label: labels.department!,
+    value: values.department,
+    error: errors.department,
+    maxlength: 200,
+  })}
+  ${textField({
+    name: 'location',
+    label: labels.location!,
+    value: values.location,
+    error: errors.location,
+    maxlength: 200,
+  })}
   ${textField({ name: 'title', label: labels.title!, value: values.title, error: errors.title, maxlength: 200 })}
-  <fieldset class="field${errors.role ? ' field-invalid' : ''}" aria-describedby="field-role-hint${errors.role ? ' field-role-error' : ''}">
+  <fieldset class="field${errors.role ? ' field-invalid' : ''}"
+    aria-describedby="field-role-hint${errors.role ? ' field-role-error' : ''}">
     <legend>${labels.role}</legend>
     <p class="hint" id="field-role-hint">${t('roleHint')}</p>
     ${errors.role && html`<p class="field-error" id="field-role-error">${errors.role}</p>`}
-    <label class="checkbox"><input type="radio" name="role" value="member" id="field-role"${values.role !== 'admin' ? raw(' checked') : ''}> ${roleText(locale, 'member')}</label>
-    <label class="checkbox"><input type="radio" name="role" value="admin"${values.role === 'admin' ? raw(' checked') : ''}> ${roleText(locale, 'admin')}</label>
+    <label class="checkbox"><input type="radio" name="role" value="member"
+      id="field-role"${values.role !== 'admin' ? raw(' checked') : ''}> ${roleText(locale, 'member')}</label>
+    <label class="checkbox"><input type="radio" name="role"
+      value="admin"${values.role === 'admin' ? raw(' checked') : ''}> ${roleText(locale, 'admin')}</label>
   </fieldset>
   <div class="actions">
     <button type="submit">${person ? t('save') : adminText(locale, 'addPerson')}</button>
@@ -406,7 +511,8 @@ ${person?.status === 'deactivated' && notice('warning', t('alreadyDeactivated'))
 ${errorSummary(locale, errors, labels)}
 <div class="${person ? 'two-columns' : ''}">
   <section aria-labelledby="form-heading">
-    <h2 id="form-heading"${person ? '' : raw(' class="visually-hidden"')}>${person ? t('editTitle') : t('addTitle')}</h2>
+    <h2
+      id="form-heading"${person ? '' : raw(' class="visually-hidden"')}>${person ? t('editTitle') : t('addTitle')}</h2>
     ${form}
   </section>
   ${person && accountPanel(model, person)}
@@ -425,7 +531,8 @@ export function deactivatePersonPage(options: {
   const { locale, person } = options;
   const t = (key: Parameters<typeof peopleText>[1], vars?: Record<string, string | number>): string =>
     peopleText(locale, key, vars);
-  return html`<p class="breadcrumb"><a href="/admin/people">${labelText(locale, 'people')}</a> › <a href="/admin/people/${person.id}">${person.name}</a></p>
+  return html`<p class="breadcrumb"><a href="/admin/people">${labelText(locale, 'people')}</a> › <a
+    href="/admin/people/${person.id}">${person.name}</a></p>
 <h1>${t('deactivateTitle', { name: person.name })}</h1>
 ${options.self && notice('warning', t('deactivateSelf'))}
 <p>${t('deactivateText')}</p>

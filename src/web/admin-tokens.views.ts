@@ -109,9 +109,8 @@ export function tokensPage(options: TokensPageModel): SafeHtml {
       token.revokedAt === null &&
       html`<form method="post" action="/admin/tokens/${token.id}/revoke">
       ${csrfField(options.csrfToken)}
-      <button type="submit" class="button-small button-danger" aria-label="${t('revokeLabel', { name: token.name })}">${t(
-        'revoke',
-      )}</button>
+      <button type="submit" class="button-small button-danger"
+        aria-label="${t('revokeLabel', { name: token.name })}">${t('revoke')}</button>
     </form>`
     }</td>
   </tr>`,

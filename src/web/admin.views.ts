@@ -187,7 +187,9 @@ export function filterParams(filter: PeopleFilter): URLSearchParams {
 
 /** Hidden fields carrying a filter through a confirmation form. */
 export function filterHiddenFields(filter: PeopleFilter): SafeHtml {
-  return html`${[...filterParams(filter)].map(([name, value]) => html`<input type="hidden" name="${name}" value="${value}">`)}`;
+  const field = ([name, value]: [string, string]): SafeHtml =>
+    html`<input type="hidden" name="${name}" value="${value}">`;
+  return html`${[...filterParams(filter)].map(field)}`;
 }
 
 export function withQuery(path: string, params: URLSearchParams): string {
@@ -270,7 +272,8 @@ export function notice(
   options: { alert?: boolean } = {},
 ): SafeHtml {
   const role = options.alert ? raw(' role="alert"') : kind === 'success' ? raw(' role="status"') : '';
-  return html`<div class="notice notice-${kind}"${role}>${typeof body === 'string' ? html`<p>${body}</p>` : body}</div>`;
+  return html`<div
+    class="notice notice-${kind}"${role}>${typeof body === 'string' ? html`<p>${body}</p>` : body}</div>`;
 }
 
 export type FieldErrors = Record<string, string>;
@@ -285,7 +288,10 @@ export function errorSummary(
   if (entries.length === 0) return null;
   return html`<div class="error-summary" role="alert" tabindex="-1" data-focus-on-load>
   <h2>${adminText(locale, 'errorSummary')}</h2>
-  <ul>${entries.map(([field, message]) => html`<li><a href="#field-${field}">${fieldLabels[field] ? `${fieldLabels[field]}: ` : ''}${message}</a></li>`)}</ul>
+  <ul>${entries.map(
+    ([field, message]) => html`<li><a
+    href="#field-${field}">${fieldLabels[field] ? `${fieldLabels[field]}: ` : ''}${message}</a></li>`,
+  )}</ul>
 </div>`;
 }
 
@@ -311,11 +317,13 @@ export function textField(options: TextFieldOptions): SafeHtml {
   <label for="${id}">${options.label}</label>
   ${options.hint && html`<p class="hint" id="${id}-hint">${options.hint}</p>`}
   ${options.error && html`<p class="field-error" id="${id}-error">${options.error}</p>`}
-  <input id="${id}" name="${options.name}" type="${options.type ?? 'text'}" value="${options.value ?? ''}"${raw(options.required ? ' required' : '')}${
+  <input id="${id}" name="${options.name}" type="${options.type ?? 'text'}" value="${options.value ?? ''}"${raw(
+    options.required ? ' required' : '',
+  )}${
     options.autocomplete ? html` autocomplete="${options.autocomplete}"` : raw(' autocomplete="off"')
-  }${options.maxlength ? html` maxlength="${options.maxlength}"` : ''}${described.length > 0 ? html` aria-describedby="${described.join(' ')}"` : ''}${
-    options.error ? raw(' aria-invalid="true"') : ''
-  }>
+  }${options.maxlength ? html` maxlength="${options.maxlength}"` : ''}${
+    described.length > 0 ? html` aria-describedby="${described.join(' ')}"` : ''
+  }${options.error ? raw(' aria-invalid="true"') : ''}>
 </div>`;
 }
 
@@ -336,8 +344,12 @@ export function selectField(options: {
   return html`<div class="field${options.error ? ' field-invalid' : ''}">
   <label for="${id}">${options.label}</label>
   ${options.error && html`<p class="field-error" id="${id}-error">${options.error}</p>`}
-  <select id="${id}" name="${options.name}"${options.error ? html` aria-describedby="${id}-error" aria-invalid="true"` : ''}>
-    ${options.choices.map((choice) => html`<option value="${choice.value}"${choice.value === (options.value ?? '') ? raw(' selected') : ''}>${choice.text}</option>`)}
+  <select id="${id}"
+    name="${options.name}"${options.error ? html` aria-describedby="${id}-error" aria-invalid="true"` : ''}>
+    ${options.choices.map(
+      (choice) => html`<option
+      value="${choice.value}"${choice.value === (options.value ?? '') ? raw(' selected') : ''}>${choice.text}</option>`,
+    )}
   </select>
 </div>`;
 }
@@ -365,18 +377,20 @@ export function moreOptionsMenu(
   const moreOptions = labelText(locale, 'moreOptions');
   const item = (entry: MenuItem, role: boolean): SafeHtml =>
     role
-      ? html`<li role="none"><a role="menuitem" tabindex="-1" href="${entry.href}"${entry.danger ? raw(' class="danger"') : ''}${
+      ? html`<li role="none"><a role="menuitem" tabindex="-1"
+        href="${entry.href}"${entry.danger ? raw(' class="danger"') : ''}${
           entry.selectionBase ? html` data-selection-base="${entry.selectionBase}"` : ''
         }>${entry.text}</a></li>`
       : html`<li><a href="${entry.href}">${entry.text}</a></li>`;
   return html`<div class="menu menu-${options.align ?? 'end'}" data-menu>
-  <button type="button" class="menu-button${options.visibleLabel ? ' menu-button-labelled' : ''}" id="${buttonId}" aria-haspopup="menu" aria-expanded="false" aria-controls="${options.id}"${
-    options.describedBy ? html` aria-describedby="${options.describedBy}"` : ''
-  } hidden data-menu-button>${
-    options.visibleLabel
-      ? html`<span>${moreOptions}</span><span class="menu-caret" aria-hidden="true">▾</span>`
-      : html`<span class="menu-dots" aria-hidden="true">⋯</span><span class="visually-hidden">${moreOptions}</span>`
-  }</button>
+  <button type="button" class="menu-button${options.visibleLabel ? ' menu-button-labelled' : ''}" id="${buttonId}"
+    aria-haspopup="menu" aria-expanded="false" aria-controls="${options.id}"${
+      options.describedBy ? html` aria-describedby="${options.describedBy}"` : ''
+    } hidden data-menu-button>${
+      options.visibleLabel
+        ? html`<span>${moreOptions}</span><span class="menu-caret" aria-hidden="true">▾</span>`
+        : html`<span class="menu-dots" aria-hidden="true">⋯</span><span class="visually-hidden">${moreOptions}</span>`
+    }</button>
   <ul class="menu-list" role="menu" id="${options.id}" aria-labelledby="${buttonId}" hidden>
     ${options.items.map((entry) => item(entry, true))}
   </ul>

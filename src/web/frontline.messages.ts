@@ -18,27 +18,34 @@ export const frontlineText = defineMessages({
     tipCapsLock:
       'Check that Caps Lock is off. Passwords are case-sensitive: “Summer” and “summer” are different passwords.',
     tipUsername:
-      'Sign in with your username, not your name. Your username is usually the one your admin gave you, for example on a paper slip, such as “anna.berg” or “e1042”. If you have an email address in Keyslip, you can use that instead.',
+      'Sign in with your username, not your name. Your username is usually the one your admin gave you, for example ' +
+      'on a paper slip, such as “anna.berg” or “e1042”. If you have an email address in Keyslip, you can use that ' +
+      'instead.',
     tipUsernameCase: 'Usernames are not case-sensitive, but spaces and dots count: “anna.berg” is not “anna berg”.',
     tipSharedDevice:
-      'On a shared shop tablet or computer, someone else may still be signed in. If you see another person’s name at the top of the page, choose “Sign out” first, then sign in as yourself.',
+      'On a shared shop tablet or computer, someone else may still be signed in. If you see another person’s name at ' +
+      'the top of the page, choose “Sign out” first, then sign in as yourself.',
     tipKeyboard: 'If your password has letters like å, ä or ö, check that the keyboard is set to the right language.',
     tipWait:
-      'After several wrong passwords, Keyslip makes you wait a little before the next try. Wait the time shown, then try again carefully.',
+      'After several wrong passwords, Keyslip makes you wait a little before the next try. Wait the time shown, then ' +
+      'try again carefully.',
     helpForgotHeading: 'Forgot your password?',
     helpForgot:
-      'Ask your admin for an access code. It is a code of 16 letters, on paper or read to you. With it you set a new password yourself on the access-code page:',
+      'Ask your admin for an access code. It is a code of 16 letters, on paper or read to you. With it you set a new ' +
+      'password yourself on the access-code page:',
     helpForgotLink: 'Enter an access code',
     helpContactHeading: 'Still stuck?',
     helpContact: 'Contact: {contact}',
     helpContactAdmin:
-      'Contact your admin (your manager or the person who looks after staff accounts). They can give you an access code.',
+      'Contact your admin (your manager or the person who looks after staff accounts). They can give you an access ' +
+      'code.',
     helpBackToLogin: 'Back to sign in',
 
     // /work/accesscode
     codeTitle: 'Use an access code',
     codeIntro:
-      'An access code lets you set a new password, or start using your account for the first time. Your admin gives you the code on paper or reads it to you.',
+      'An access code lets you set a new password, or start using your account for the first time. Your admin gives ' +
+      'you the code on paper or reads it to you.',
     codeHint:
       '16 letters, for example BCDF-GHJK-LMNP-QRST. Small or capital letters, with or without dashes and spaces.',
     codeContinue: 'Continue',
@@ -79,7 +86,8 @@ export const frontlineText = defineMessages({
     strengthFair: 'Long enough. 15 or more characters is better.',
     strengthGood: 'Good length.',
     codeProblemHelp:
-      'Check the letters and try again. If it still does not work, the code may be used or expired: ask your admin for a new one.',
+      'Check the letters and try again. If it still does not work, the code may be used or expired: ask your admin ' +
+      'for a new one.',
 
     // /
     homeTitle: 'Your account',
@@ -138,20 +146,27 @@ export const frontlineText = defineMessages({
     helpIntro: 'De flesta problem med inloggning har en enkel orsak. Prova detta först.',
     helpTipsHeading: 'Kontrollera detta',
     tipCapsLock:
-      'Kontrollera att Caps Lock är avstängt. Lösenord skiljer på stora och små bokstäver: ”Sommar” och ”sommar” är olika lösenord.',
+      'Kontrollera att Caps Lock är avstängt. Lösenord skiljer på stora och små bokstäver: ”Sommar” och ”sommar” är ' +
+      'olika lösenord.',
     tipUsername:
-      'Logga in med ditt användarnamn, inte ditt namn. Användarnamnet är oftast det som din administratör har gett dig, till exempel på en papperslapp, som ”anna.berg” eller ”e1042”. Har du en e-postadress i Keyslip kan du använda den i stället.',
+      'Logga in med ditt användarnamn, inte ditt namn. Användarnamnet är oftast det som din administratör har gett ' +
+      'dig, till exempel på en papperslapp, som ”anna.berg” eller ”e1042”. Har du en e-postadress i Keyslip kan du ' +
+      'använda den i stället.',
     tipUsernameCase:
-      'Användarnamn skiljer inte på stora och små bokstäver, men mellanslag och punkter räknas: ”anna.berg” är inte ”anna berg”.',
+      'Användarnamn skiljer inte på stora och små bokstäver, men mellanslag och punkter räknas: ”anna.berg” är inte ' +
+      '”anna berg”.',
     tipSharedDevice:
-      'På en delad surfplatta eller dator i butiken kan någon annan fortfarande vara inloggad. Ser du någon annans namn högst upp på sidan, välj ”Logga ut” först och logga sedan in som dig själv.',
+      'På en delad surfplatta eller dator i butiken kan någon annan fortfarande vara inloggad. Ser du någon annans ' +
+      'namn högst upp på sidan, välj ”Logga ut” först och logga sedan in som dig själv.',
     tipKeyboard:
       'Om ditt lösenord har bokstäver som å, ä eller ö, kontrollera att tangentbordet är inställt på rätt språk.',
     tipWait:
-      'Efter flera felaktiga lösenord får du vänta en stund innan nästa försök. Vänta den tid som visas och försök sedan igen, noggrant.',
+      'Efter flera felaktiga lösenord får du vänta en stund innan nästa försök. Vänta den tid som visas och försök ' +
+      'sedan igen, noggrant.',
     helpForgotHeading: 'Glömt lösenordet?',
     helpForgot:
-      'Be din administratör om en åtkomstkod. Det är en kod på 16 bokstäver, på papper eller uppläst för dig. Med den väljer du själv ett nytt lösenord på sidan för åtkomstkoder:',
+      'Be din administratör om en åtkomstkod. Det är en kod på 16 bokstäver, på papper eller uppläst för dig. Med ' +
+      'den väljer du själv ett nytt lösenord på sidan för åtkomstkoder:',
     helpForgotLink: 'Ange en åtkomstkod',
     helpContactHeading: 'Fungerar det fortfarande inte?',
     helpContact: 'Kontakt: {contact}',
@@ -161,9 +176,11 @@ export const frontlineText = defineMessages({
 
     codeTitle: 'Använd en åtkomstkod',
     codeIntro:
-      'Med en åtkomstkod väljer du ett nytt lösenord, eller börjar använda ditt konto för första gången. Du får koden av din administratör, på papper eller uppläst.',
+      'Med en åtkomstkod väljer du ett nytt lösenord, eller börjar använda ditt konto för första gången. Du får ' +
+      'koden av din administratör, på papper eller uppläst.',
     codeHint:
-      '16 bokstäver, till exempel BCDF-GHJK-LMNP-QRST. Små eller stora bokstäver, med eller utan bindestreck och mellanslag.',
+      '16 bokstäver, till exempel BCDF-GHJK-LMNP-QRST. Små eller stora bokstäver, med eller utan bindestreck och ' +
+      'mellanslag.',
     codeContinue: 'Fortsätt',
     stepsLabel: 'Steg',
     stepCode: '1. Kod',
@@ -179,7 +196,8 @@ export const frontlineText = defineMessages({
     chooseIntro: 'Det här är ett nytt konto. Välj det användarnamn du ska logga in med.',
     chooseField: 'Användarnamn',
     chooseHint:
-      '3 till 64 tecken: bokstäverna a–z, siffror 0–9 och . _ - (börja med en bokstav eller siffra). Till exempel anna.berg.',
+      '3 till 64 tecken: bokstäverna a–z, siffror 0–9 och . _ - (börja med en bokstav eller siffra). Till exempel ' +
+      'anna.berg.',
     usernameChecking: 'Kontrollerar…',
     usernameAvailable: '”{username}” är ledigt.',
     usernameTaken: '”{username}” är upptaget. Prova ett annat.',
@@ -202,7 +220,8 @@ export const frontlineText = defineMessages({
     strengthFair: 'Tillräckligt långt. 15 tecken eller fler är bättre.',
     strengthGood: 'Bra längd.',
     codeProblemHelp:
-      'Kontrollera bokstäverna och försök igen. Fungerar det ändå inte kan koden vara använd eller för gammal: be din administratör om en ny.',
+      'Kontrollera bokstäverna och försök igen. Fungerar det ändå inte kan koden vara använd eller för gammal: be ' +
+      'din administratör om en ny.',
 
     homeTitle: 'Ditt konto',
     welcomeClaimed: 'Välkommen! Ditt konto är klart och ditt lösenord är valt.',

@@ -67,11 +67,14 @@ ${problemNotice(locale, view.problem, 'login-error')}
   ${interactionField(view.interaction)}
   <div class="field">
     <label for="login">${frontlineText(locale, 'loginField')}</label>
-    <input id="login" name="login" type="text" autocomplete="username" autocapitalize="none" autocorrect="off" spellcheck="false" required value="${view.login ?? ''}"${raw(errorId ? ` aria-invalid="true" aria-describedby="${errorId}"` : '')}>
+    <input id="login" name="login" type="text" autocomplete="username" autocapitalize="none" autocorrect="off"
+      spellcheck="false" required
+      value="${view.login ?? ''}"${raw(errorId ? ` aria-invalid="true" aria-describedby="${errorId}"` : '')}>
   </div>
   <div class="field">
     <label for="password">${frontlineText(locale, 'password')}</label>
-    <input id="password" name="password" type="password" autocomplete="current-password" required${raw(errorId ? ` aria-invalid="true" aria-describedby="${errorId}" autofocus` : '')}>
+    <input id="password" name="password" type="password" autocomplete="current-password"
+      required${raw(errorId ? ` aria-invalid="true" aria-describedby="${errorId}" autofocus` : '')}>
   </div>
   <button type="submit" class="button-wide">${labelText(locale, 'signIn')}</button>
 </form>
@@ -96,7 +99,11 @@ export function helpBody(locale: Locale, view: { supportContact: string }): Safe
 <p>${frontlineText(locale, 'helpForgot')}</p>
 <p><a class="button" href="${ACCESS_CODE_PATH}">${frontlineText(locale, 'helpForgotLink')}</a></p>
 <h2>${frontlineText(locale, 'helpContactHeading')}</h2>
-<p>${view.supportContact ? frontlineText(locale, 'helpContact', { contact: view.supportContact }) : frontlineText(locale, 'helpContactAdmin')}</p>
+<p>${
+    view.supportContact
+      ? frontlineText(locale, 'helpContact', { contact: view.supportContact })
+      : frontlineText(locale, 'helpContactAdmin')
+  }</p>
 <ul class="links"><li><a href="/login">${frontlineText(locale, 'helpBackToLogin')}</a></li></ul>`;
 }
 
@@ -129,9 +136,10 @@ function hiddenCodeFields(
   username?: string,
   interaction?: string,
 ): SafeHtml {
-  return html`${csrfField(csrfToken)}<input type="hidden" name="step" value="${step}"><input type="hidden" name="code" value="${code}">${
-    username !== undefined && html`<input type="hidden" name="username" value="${username}">`
-  }${interactionField(interaction)}`;
+  return html`${csrfField(csrfToken)}<input type="hidden" name="step" value="${step}"><input type="hidden"
+    name="code" value="${code}">${
+      username !== undefined && html`<input type="hidden" name="username" value="${username}">`
+    }${interactionField(interaction)}`;
 }
 
 export function accessCodeTitle(locale: Locale, view: CodeStepView): string {
@@ -155,19 +163,28 @@ export function accessCodeBody(locale: Locale, csrfToken: string, view: CodeStep
 
   if (view.step === 'code') {
     return html`${head}
-${problemNotice(locale, view.problem, 'step-error', view.problem && view.problem.retryAfterSeconds === undefined ? frontlineText(locale, 'codeProblemHelp') : undefined)}
+${problemNotice(
+  locale,
+  view.problem,
+  'step-error',
+  view.problem && view.problem.retryAfterSeconds === undefined ? frontlineText(locale, 'codeProblemHelp') : undefined,
+)}
 <p class="lead">${frontlineText(locale, 'codeIntro')}</p>
 <form method="post" action="${ACCESS_CODE_PATH}" class="card" id="code-form">
   ${csrfField(csrfToken)}<input type="hidden" name="step" value="check">${interactionField(view.interaction)}
   <div class="field">
     <label for="code">${labelText(locale, 'accessCode')}</label>
     <span class="hint" id="code-hint">${frontlineText(locale, 'codeHint')}</span>
-    <input id="code" name="code" type="text" class="code-input" autocomplete="off" autocapitalize="characters" autocorrect="off" spellcheck="false" inputmode="text" required maxlength="64" value="${view.code ?? ''}" aria-describedby="${describedBy('code-hint', errorId)}"${invalid}${errorId ? raw(' autofocus') : ''}>
+    <input id="code" name="code" type="text" class="code-input" autocomplete="off" autocapitalize="characters"
+      autocorrect="off" spellcheck="false" inputmode="text" required maxlength="64" value="${view.code ?? ''}"
+      aria-describedby="${describedBy('code-hint', errorId)}"${invalid}${errorId ? raw(' autofocus') : ''}>
   </div>
   <button type="submit" class="button-wide">${frontlineText(locale, 'codeContinue')}</button>
 </form>
 <ul class="links">
-  <li><a href="${view.interaction ? `/login?interaction=${encodeURIComponent(view.interaction)}` : '/login'}">${labelText(locale, 'signIn')}</a></li>
+  <li><a href="${
+    view.interaction ? `/login?interaction=${encodeURIComponent(view.interaction)}` : '/login'
+  }">${labelText(locale, 'signIn')}</a></li>
   <li><a href="/help/login">${labelText(locale, 'troubleSigningIn')}</a></li>
 </ul>`;
   }
@@ -179,7 +196,8 @@ ${problemNotice(locale, view.problem, 'step-error')}
 <p class="username-box" id="confirm-username">${view.username}</p>
 <form method="post" action="${ACCESS_CODE_PATH}">
   ${hiddenCodeFields(csrfToken, 'confirm', view.code, view.username, view.interaction)}
-  <button type="submit" class="button-wide" aria-describedby="confirm-username" autofocus>${frontlineText(locale, 'confirmYes')}</button>
+  <button type="submit" class="button-wide" aria-describedby="confirm-username"
+    autofocus>${frontlineText(locale, 'confirmYes')}</button>
 </form>
 <div class="notice notice-warning"><p>${frontlineText(locale, 'confirmNo')}</p></div>`;
   }
@@ -188,12 +206,15 @@ ${problemNotice(locale, view.problem, 'step-error')}
     return html`${head}
 ${problemNotice(locale, view.problem, 'step-error')}
 <p>${frontlineText(locale, 'chooseIntro')}</p>
-<form method="post" action="${ACCESS_CODE_PATH}" class="card" id="choose-form" data-check-url="/api/v1/access-code/username-available" data-csrf="${view.apiCsrfToken}">
+<form method="post" action="${ACCESS_CODE_PATH}" class="card" id="choose-form"
+  data-check-url="/api/v1/access-code/username-available" data-csrf="${view.apiCsrfToken}">
   ${hiddenCodeFields(csrfToken, 'choose', view.code, undefined, view.interaction)}
   <div class="field">
     <label for="username">${frontlineText(locale, 'chooseField')}</label>
     <span class="hint" id="username-hint">${frontlineText(locale, 'chooseHint')}</span>
-    <input id="username" name="username" type="text" autocomplete="username" autocapitalize="none" autocorrect="off" spellcheck="false" required maxlength="64" value="${view.username ?? ''}" aria-describedby="${describedBy('username-hint', 'username-status', errorId)}"${invalid} autofocus>
+    <input id="username" name="username" type="text" autocomplete="username" autocapitalize="none" autocorrect="off"
+      spellcheck="false" required maxlength="64" value="${view.username ?? ''}"
+      aria-describedby="${describedBy('username-hint', 'username-status', errorId)}"${invalid} autofocus>
     <span id="username-status" class="field-status" aria-live="polite"
       data-checking="${frontlineText(locale, 'usernameChecking')}"
       data-available="${frontlineText(locale, 'usernameAvailable')}"
@@ -220,7 +241,8 @@ ${problemNotice(locale, view.problem, 'step-error')}
   ${hiddenCodeFields(csrfToken, 'redeem', view.code, view.username, view.interaction)}
   <div class="field">
     <label for="password">${frontlineText(locale, 'newPassword')}</label>
-    <input id="password" name="password" type="password" autocomplete="new-password" required aria-describedby="${describedBy('password-strength', errorId)}"${invalid} autofocus>
+    <input id="password" name="password" type="password" autocomplete="new-password" required
+      aria-describedby="${describedBy('password-strength', errorId)}"${invalid} autofocus>
     <span id="password-strength" class="meter" aria-live="polite"
       data-min="${MIN_PASSWORD_LENGTH}" data-good="${RECOMMENDED_PASSWORD_LENGTH}"
       data-short="${frontlineText(locale, 'strengthShort')}"
@@ -229,7 +251,8 @@ ${problemNotice(locale, view.problem, 'step-error')}
   </div>
   <div class="field">
     <label for="password2">${frontlineText(locale, 'repeatPassword')}</label>
-    <input id="password2" name="password2" type="password" autocomplete="new-password" required aria-describedby="password-match">
+    <input id="password2" name="password2" type="password" autocomplete="new-password" required
+      aria-describedby="password-match">
     <span id="password-match" class="field-status" aria-live="polite"
       data-differ="${frontlineText(locale, 'passwordsDiffer')}"
       data-match="${frontlineText(locale, 'passwordsMatch')}"></span>
@@ -329,13 +352,22 @@ export function homeBody(locale: Locale, view: HomeView): SafeHtml {
   const { person } = view;
   const welcome =
     view.welcome &&
-    html`<div class="notice notice-success" role="status"><p>${frontlineText(locale, view.welcome === 'claimed' ? 'welcomeClaimed' : 'welcomeRecovered')}</p></div>`;
+    html`<div class="notice notice-success" role="status"><p>${frontlineText(
+      locale,
+      view.welcome === 'claimed' ? 'welcomeClaimed' : 'welcomeRecovered',
+    )}</p></div>`;
 
   const sessions = view.sessions.map((session) => {
     const current = session.id_hash === view.currentSessionHash;
     return html`<li>
-      <strong>${describeDevice(locale, session.user_agent)}</strong>${current && html`<span class="badge">${frontlineText(locale, 'thisDevice')}</span>`}<br>
-      <span class="muted">${fillHtml(frontlineText(locale, 'signedInAt'), { date: timeElement(locale, session.created_at) })}, ${fillHtml(frontlineText(locale, 'lastSeen'), { date: timeElement(locale, session.last_seen_at) })}${
+      <strong>${describeDevice(locale, session.user_agent)}</strong>${
+        current &&
+        html`<span
+        class="badge">${frontlineText(locale, 'thisDevice')}</span>`
+      }<br>
+      <span class="muted">${fillHtml(frontlineText(locale, 'signedInAt'), {
+        date: timeElement(locale, session.created_at),
+      })}, ${fillHtml(frontlineText(locale, 'lastSeen'), { date: timeElement(locale, session.last_seen_at) })}${
         session.ip && html` · ${frontlineText(locale, 'fromAddress', { ip: session.ip })}`
       }</span>
     </li>`;
@@ -345,8 +377,14 @@ export function homeBody(locale: Locale, view: HomeView): SafeHtml {
     const at = Date.parse(event.at);
     const byOther = event.actor.id !== null && event.actor.id !== person.id && event.action !== 'sessions.ended';
     return html`<li>
-      <span>${describeEvent(locale, event, person.id)}</span>${byOther && html` <span class="muted">${frontlineText(locale, 'evBy', { actor: event.actor.label })}</span>`}<br>
-      <span class="muted">${timeElement(locale, at)}${event.ip && html` · ${frontlineText(locale, 'fromAddress', { ip: event.ip })}`}</span>
+      <span>${describeEvent(locale, event, person.id)}</span>${
+        byOther &&
+        html` <span
+        class="muted">${frontlineText(locale, 'evBy', { actor: event.actor.label })}</span>`
+      }<br>
+      <span class="muted">${timeElement(locale, at)}${
+        event.ip && html` · ${frontlineText(locale, 'fromAddress', { ip: event.ip })}`
+      }</span>
     </li>`;
   });
 
@@ -358,24 +396,37 @@ ${welcome}
     <dt>${frontlineText(locale, 'name')}</dt><dd>${person.name}</dd>
     <dt>${frontlineText(locale, 'username')}</dt><dd>${person.username ?? frontlineText(locale, 'noUsername')}</dd>
     ${person.email && html`<dt>${frontlineText(locale, 'email')}</dt><dd>${person.email}</dd>`}
-    <dt>${frontlineText(locale, 'role')}</dt><dd>${frontlineText(locale, person.role === 'admin' ? 'roleAdmin' : 'roleMember')}</dd>
+    <dt>${frontlineText(locale, 'role')}</dt>
+    <dd>${frontlineText(locale, person.role === 'admin' ? 'roleAdmin' : 'roleMember')}</dd>
   </dl>
-  ${person.role === 'admin' && html`<p><a href="/admin/people">${labelText(locale, 'people')}</a> · <a href="/admin/audit">${labelText(locale, 'auditLog')}</a></p>`}
+  ${
+    person.role === 'admin' &&
+    html`<p><a href="/admin/people">${labelText(locale, 'people')}</a> · <a
+    href="/admin/audit">${labelText(locale, 'auditLog')}</a></p>`
+  }
 </section>
 <section aria-labelledby="sessions-heading">
   <h2 id="sessions-heading">${frontlineText(locale, 'sessionsHeading')}</h2>
   <p class="muted">${frontlineText(locale, 'sessionsIntro')}</p>
   <ul class="plain-list">${sessions}</ul>
   <div class="actions">
-    <form method="post" action="/logout" class="inline-form">${csrfField(view.csrfToken)}<button type="submit" class="button-secondary">${frontlineText(locale, 'signOutHere')}</button></form>
-    <form method="post" action="/logout-everywhere" class="inline-form">${csrfField(view.csrfToken)}<button type="submit" class="button-secondary" aria-describedby="everywhere-hint">${frontlineText(locale, 'signOutEverywhere')}</button></form>
+    <form method="post" action="/logout" class="inline-form">${csrfField(view.csrfToken)}<button type="submit"
+      class="button-secondary">${frontlineText(locale, 'signOutHere')}</button></form>
+    <form method="post" action="/logout-everywhere" class="inline-form">${csrfField(view.csrfToken)}<button
+      type="submit" class="button-secondary"
+      aria-describedby="everywhere-hint">${frontlineText(locale, 'signOutEverywhere')}</button></form>
   </div>
   <p class="hint" id="everywhere-hint">${frontlineText(locale, 'signOutEverywhereHint')}</p>
 </section>
 <section aria-labelledby="events-heading">
   <h2 id="events-heading">${frontlineText(locale, 'eventsHeading')}</h2>
   <p class="muted">${frontlineText(locale, 'eventsIntro')}</p>
-  ${view.events.length === 0 ? html`<p>${frontlineText(locale, 'eventsNone')}</p>` : html`<ul class="plain-list">${events}</ul>`}
+  ${
+    view.events.length === 0
+      ? html`<p>${frontlineText(locale, 'eventsNone')}</p>`
+      : html`<ul
+    class="plain-list">${events}</ul>`
+  }
 </section>`;
 }
 
