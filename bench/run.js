@@ -234,7 +234,9 @@ async function benchDialect(dialect, { workDir, csvFile }) {
         'W1',
         search.sequential.p95,
         'ms',
-        `p50 ${search.sequential.p50} / p95 ${search.sequential.p95} ms seq.; ${search.autocannon.requestsPerSecond} req/s at 8 conn. (p50 ${search.autocannon.latencyMs.p50}, p97.5 ${search.autocannon.latencyMs.p97_5} ms)`,
+        `p50 ${search.sequential.p50} / p95 ${search.sequential.p95} ms seq.; ` +
+          `${search.autocannon.requestsPerSecond} req/s at 8 conn. ` +
+          `(p50 ${search.autocannon.latencyMs.p50}, p97.5 ${search.autocannon.latencyMs.p97_5} ms)`,
         search,
       );
       log(`${dialect}: W1 p50 ${search.sequential.p50} ms, p95 ${search.sequential.p95} ms`);
@@ -251,7 +253,8 @@ async function benchDialect(dialect, { workDir, csvFile }) {
         'W2',
         bulk.codesPerSecond,
         'codes/s',
-        `${bulk.codesPerSecond.toLocaleString('en')} codes/s (${bulk.codes.toLocaleString('en')} codes in ${bulk.seconds} s)`,
+        `${bulk.codesPerSecond.toLocaleString('en')} codes/s ` +
+          `(${bulk.codes.toLocaleString('en')} codes in ${bulk.seconds} s)`,
         figures,
       );
       log(`${dialect}: W2 ${bulk.codesPerSecond} codes/s (${bulk.codes} codes, ${bulk.seconds} s)`);
@@ -285,11 +288,13 @@ async function benchDialect(dialect, { workDir, csvFile }) {
         'W4',
         signIn.ratio,
         'ratio',
-        `${signIn.signInsPerSecond} sign-ins/s vs ${signIn.rawVerifiesPerSecond} raw verifies/s = ${signIn.ratio}; /healthz p99 ${signIn.healthz.p99} ms`,
+        `${signIn.signInsPerSecond} sign-ins/s vs ${signIn.rawVerifiesPerSecond} raw verifies/s = ${signIn.ratio}; ` +
+          `/healthz p99 ${signIn.healthz.p99} ms`,
         signIn,
       );
       log(
-        `${dialect}: W4 ${signIn.signInsPerSecond}/s vs raw ${signIn.rawVerifiesPerSecond}/s, healthz p99 ${signIn.healthz.p99} ms`,
+        `${dialect}: W4 ${signIn.signInsPerSecond}/s vs raw ${signIn.rawVerifiesPerSecond}/s, ` +
+          `healthz p99 ${signIn.healthz.p99} ms`,
       );
     }
 
@@ -333,11 +338,14 @@ async function benchDialect(dialect, { workDir, csvFile }) {
           'W8',
           flood.maxMs,
           'ms',
-          `real sign-in p50 ${flood.realSignIn.p50} / max ${flood.maxMs} ms (quiet p50 ${flood.quiet.p50} ms, behind 300 × /healthz p50 ${flood.behindHealthzFlood.p50} ms); flood answered ${JSON.stringify(flood.floodStatuses)}`,
+          `real sign-in p50 ${flood.realSignIn.p50} / max ${flood.maxMs} ms (quiet p50 ${flood.quiet.p50} ms, ` +
+            `behind 300 × /healthz p50 ${flood.behindHealthzFlood.p50} ms); ` +
+            `flood answered ${JSON.stringify(flood.floodStatuses)}`,
           flood,
         );
         log(
-          `${dialect}: W8 real sign-in max ${flood.maxMs} ms during the flood; flood ${JSON.stringify(flood.floodStatuses)}`,
+          `${dialect}: W8 real sign-in max ${flood.maxMs} ms during the flood; ` +
+            `flood ${JSON.stringify(flood.floodStatuses)}`,
         );
       } finally {
         await floodServer.stop();
@@ -406,7 +414,8 @@ async function main() {
   const workDir = fs.mkdtempSync(path.join(os.tmpdir(), 'keyslip-bench-'));
   const cpus = os.cpus();
   log(
-    `${people.toLocaleString('en')} people, workloads ${[...only].join(',')}, ${dialects.join(' + ')}, ${seconds} s per load run; work folder ${workDir}`,
+    `${people.toLocaleString('en')} people, workloads ${[...only].join(',')}, ${dialects.join(' + ')}, ` +
+      `${seconds} s per load run; work folder ${workDir}`,
   );
   const runs = [];
   try {

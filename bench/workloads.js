@@ -32,7 +32,8 @@ export async function writePeopleCsv(file, people, seed) {
   let chunk = '';
   for (let i = 0; i < people; i++) {
     const p = personAt(i);
-    chunk += `${[p.name, p.username, p.email, p.employeeId, p.department, p.location, p.title].map(csvField).join(',')}\n`;
+    const fields = [p.name, p.username, p.email, p.employeeId, p.department, p.location, p.title];
+    chunk += `${fields.map(csvField).join(',')}\n`;
     if (chunk.length > 1 << 20) {
       await write(chunk);
       chunk = '';
@@ -58,7 +59,8 @@ export async function runImport(ctx, file, people) {
   const { created, updated, errors } = response.json;
   if (created + updated !== people)
     throw new Error(
-      `import created ${created} and updated ${updated} of ${people} people; errors: ${JSON.stringify(errors.slice(0, 5))}`,
+      `import created ${created} and updated ${updated} of ${people} people; ` +
+        `errors: ${JSON.stringify(errors.slice(0, 5))}`,
     );
   return {
     rowsPerSecond: round(people / (ms / 1000), 0),

@@ -88,7 +88,8 @@ export async function buildApp(deps: Deps, options: BuildAppOptions = {}): Promi
         title: 'Keyslip API',
         version: '1',
         description:
-          'People, access codes, redemption and sign-in. Admin calls take an admin session or `Authorization: Bearer <token>`.',
+          'People, access codes, redemption and sign-in. ' +
+          'Admin calls take an admin session or `Authorization: Bearer <token>`.',
       },
       components: {
         securitySchemes: {

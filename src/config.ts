@@ -60,7 +60,10 @@ export interface Config {
   readonly metricsHost: string;
   /** KEYSLIP_METRICS_PORT — port of a separate listener for /metrics only. Default: none. */
   readonly metricsPort: number | null;
-  /** KEYSLIP_PDF_FALLBACK_FONT — font file for names DejaVu cannot print (CJK); a .ttc as file#PostScriptName. Default: none (system CJK fonts are looked for). */
+  /**
+   * KEYSLIP_PDF_FALLBACK_FONT — font file for names DejaVu cannot print (CJK); a .ttc as file#PostScriptName.
+   * Default: none (system CJK fonts are looked for).
+   */
   readonly pdfFallbackFont: string;
   /** KEYSLIP_OIDC_ACCESS_TOKEN_MINUTES — lifetime of access tokens given to apps (SPEC §8), 1–60. Default 10. */
   readonly oidcAccessTokenMinutes: number;
@@ -151,7 +154,8 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
   const pdfFallbackFont = text('KEYSLIP_PDF_FALLBACK_FONT', '');
   if (/\.(ttc|otc)$/i.test(pdfFallbackFont)) {
     problems.push(
-      'KEYSLIP_PDF_FALLBACK_FONT names a font collection: add # and the PostScript name of the face, e.g. NotoSansCJK-Regular.ttc#NotoSansCJKjp-Regular',
+      'KEYSLIP_PDF_FALLBACK_FONT names a font collection: add # and the PostScript ' +
+        'name of the face, e.g. NotoSansCJK-Regular.ttc#NotoSansCJKjp-Regular',
     );
   }
 
@@ -210,7 +214,8 @@ export function unsafeSettings(config: Config): string[] {
   const warnings: string[] = [];
   if (config.secrets.length === 0) {
     warnings.push(
-      'KEYSLIP_SECRET is not set: using a generated secret file in the data folder. Instances that share a database must share KEYSLIP_SECRET.',
+      'KEYSLIP_SECRET is not set: using a generated secret file in the data ' +
+        'folder. Instances that share a database must share KEYSLIP_SECRET.',
     );
   }
   if (!config.secureCookies && !/^http:\/\/(127\.0\.0\.1|localhost|\[::1\])(:|$)/.test(config.baseUrl)) {

@@ -268,41 +268,44 @@ describe.each(DIALECTS)('HTTP API (%s)', (dialect) => {
       );
     });
 
-    it('429 with Retry-After after too many wrong codes; even a right code waits; the next window is free', async () => {
-      const { id } = await createPerson(o, { name: 'Rate Limited', username: 'ratelimited' });
-      const code = await issueCode(o, id);
-      const headers = { 'x-forwarded-for': '203.0.113.9' }; // not trusted: the socket address counts
-      for (let i = 0; i < 3; i += 1) {
+    it(
+      '429 with Retry-After after too many wrong codes; ' + 'even a right code waits; the next window is free',
+      async () => {
+        const { id } = await createPerson(o, { name: 'Rate Limited', username: 'ratelimited' });
+        const code = await issueCode(o, id);
+        const headers = { 'x-forwarded-for': '203.0.113.9' }; // not trusted: the socket address counts
+        for (let i = 0; i < 3; i += 1) {
+          expectError(
+            await o.app.inject({
+              method: 'POST',
+              url: '/api/v1/access-code/check',
+              headers,
+              payload: { code: 'BBBB-BBBB-BBBB-BBBB' },
+            }),
+            400,
+            'code_unusable',
+          );
+        }
+        const limited = await o.app.inject({ method: 'POST', url: '/api/v1/access-code/check', payload: { code } });
+        expectError(limited, 429, 'rate_limited');
+        const retryAfter = Number(limited.headers['retry-after']);
+        expect(retryAfter).toBeGreaterThan(0);
+        expect(retryAfter).toBeLessThanOrEqual(15 * 60);
         expectError(
           await o.app.inject({
             method: 'POST',
-            url: '/api/v1/access-code/check',
-            headers,
-            payload: { code: 'BBBB-BBBB-BBBB-BBBB' },
+            url: '/api/v1/access-code/redeem',
+            payload: { code, username: 'ratelimited', password: PASSWORD },
           }),
-          400,
-          'code_unusable',
+          429,
+          'rate_limited',
         );
-      }
-      const limited = await o.app.inject({ method: 'POST', url: '/api/v1/access-code/check', payload: { code } });
-      expectError(limited, 429, 'rate_limited');
-      const retryAfter = Number(limited.headers['retry-after']);
-      expect(retryAfter).toBeGreaterThan(0);
-      expect(retryAfter).toBeLessThanOrEqual(15 * 60);
-      expectError(
-        await o.app.inject({
-          method: 'POST',
-          url: '/api/v1/access-code/redeem',
-          payload: { code, username: 'ratelimited', password: PASSWORD },
-        }),
-        429,
-        'rate_limited',
-      );
-      o.context.clock.advance(retryAfter * 1000);
-      const check = await o.app.inject({ method: 'POST', url: '/api/v1/access-code/check', payload: { code } });
-      expect(check.statusCode, check.body).toBe(200);
-      expect(check.json()).toEqual({ username: 'ratelimited', claim: true });
-    });
+        o.context.clock.advance(retryAfter * 1000);
+        const check = await o.app.inject({ method: 'POST', url: '/api/v1/access-code/check', payload: { code } });
+        expect(check.statusCode, check.body).toBe(200);
+        expect(check.json()).toEqual({ username: 'ratelimited', claim: true });
+      },
+    );
 
     it('a wrong, used or deactivated code gets one and the same answer', async () => {
       o.context.clock.advance(HOUR); // a fresh rate-limit window
@@ -856,38 +859,41 @@ describe.each(DIALECTS)('HTTP API (%s)', (dialect) => {
       expect(comma.body.split('\r\n')[1]).toMatch(/^"Comma, Person",,/);
     });
 
-    it('an Idempotency-Key replay returns the same codes and does not void them; another body with the key is 409', async () => {
-      const headers = { ...o.admin, 'idempotency-key': 'print-run-7' };
-      const payload = { filter: { department: 'Night', hasEmail: false } };
-      const first = await o.app.inject({ method: 'POST', url: '/api/v1/access-codes/bulk', headers, payload });
-      expect(first.statusCode).toBe(201);
-      const replay = await o.app.inject({ method: 'POST', url: '/api/v1/access-codes/bulk', headers, payload });
-      expect(replay.statusCode).toBe(200);
-      expect(replay.headers['idempotent-replayed']).toBe('true');
-      expect(replay.json().batch.id).toBe(first.json().batch.id);
-      const codesOf = (r: LightMyRequestResponse): string[] =>
-        (r.json().items as { code: string }[]).map((i) => i.code).sort();
-      expect(codesOf(replay)).toEqual(codesOf(first));
-      expect(codesOf(first)).toHaveLength(2);
-      for (const code of codesOf(first)) {
-        expect(
-          (await o.app.inject({ method: 'POST', url: '/api/v1/access-code/check', payload: { code } })).statusCode,
-        ).toBe(200);
-      }
-      const other = await o.app.inject({
-        method: 'POST',
-        url: '/api/v1/access-codes/bulk',
-        headers,
-        payload: { filter: { department: 'Day' } },
-      });
-      expectError(other, 409, 'idempotency_conflict');
-      // The conflict issued nothing: the first batch's codes still work.
-      for (const code of codesOf(first)) {
-        expect(
-          (await o.app.inject({ method: 'POST', url: '/api/v1/access-code/check', payload: { code } })).statusCode,
-        ).toBe(200);
-      }
-    });
+    it(
+      'an Idempotency-Key replay returns the same codes and ' + 'does not void them; another body with the key is 409',
+      async () => {
+        const headers = { ...o.admin, 'idempotency-key': 'print-run-7' };
+        const payload = { filter: { department: 'Night', hasEmail: false } };
+        const first = await o.app.inject({ method: 'POST', url: '/api/v1/access-codes/bulk', headers, payload });
+        expect(first.statusCode).toBe(201);
+        const replay = await o.app.inject({ method: 'POST', url: '/api/v1/access-codes/bulk', headers, payload });
+        expect(replay.statusCode).toBe(200);
+        expect(replay.headers['idempotent-replayed']).toBe('true');
+        expect(replay.json().batch.id).toBe(first.json().batch.id);
+        const codesOf = (r: LightMyRequestResponse): string[] =>
+          (r.json().items as { code: string }[]).map((i) => i.code).sort();
+        expect(codesOf(replay)).toEqual(codesOf(first));
+        expect(codesOf(first)).toHaveLength(2);
+        for (const code of codesOf(first)) {
+          expect(
+            (await o.app.inject({ method: 'POST', url: '/api/v1/access-code/check', payload: { code } })).statusCode,
+          ).toBe(200);
+        }
+        const other = await o.app.inject({
+          method: 'POST',
+          url: '/api/v1/access-codes/bulk',
+          headers,
+          payload: { filter: { department: 'Day' } },
+        });
+        expectError(other, 409, 'idempotency_conflict');
+        // The conflict issued nothing: the first batch's codes still work.
+        for (const code of codesOf(first)) {
+          expect(
+            (await o.app.inject({ method: 'POST', url: '/api/v1/access-code/check', payload: { code } })).statusCode,
+          ).toBe(200);
+        }
+      },
+    );
 
     it('a batch can be fetched again until its download window closes', async () => {
       const first = await o.app.inject({
@@ -1122,7 +1128,8 @@ describe.each(DIALECTS)('HTTP API (%s)', (dialect) => {
       expect([...times].sort((x, y) => y - x)).toEqual(times);
 
       const window = await get(
-        `action=access_code.issued&from=${new Date(start + 2 * MINUTE).toISOString()}&to=${new Date(start + 4 * MINUTE).toISOString()}`,
+        `action=access_code.issued&from=${new Date(start + 2 * MINUTE).toISOString()}` +
+          `&to=${new Date(start + 4 * MINUTE).toISOString()}`,
       );
       expect(window.items.map((e) => Date.parse(e.at) - start)).toEqual([3 * MINUTE, 2 * MINUTE]);
 

@@ -95,21 +95,25 @@ describe('npm run bench at the tiny size', () => {
     }
   });
 
-  it('did the work it measured: every person imported, a code for everyone without email, sign-ins that succeeded', () => {
-    for (const run of report.runs) {
-      const { W2, W4, W5 } = run.workloads as Record<string, Workload>;
-      expect(W5!.details.created).toBe(PEOPLE);
-      // About 70% of the people have no email; the first admin has none either.
-      expect(W2!.details.codes).toBeGreaterThan(PEOPLE * 0.6);
-      expect(W2!.details.codes).toBeLessThan(PEOPLE * 0.8);
-      const signIn = W4!.details.signIn as { statusCounts: Record<string, number> };
-      expect(signIn.statusCounts['201']).toBeGreaterThan(0);
-      expect(Object.keys(signIn.statusCounts)).toEqual(['201']);
-      // W8: the real person got in every round; the flood was refused (429, 503) or failed (401), never queued into a 5xx.
-      const { W8 } = run.workloads as Record<string, Workload>;
-      expect(Object.keys(W8!.details.realStatuses as Record<string, number>)).toEqual(['201']);
-      for (const status of Object.keys(W8!.details.floodStatuses as Record<string, number>))
-        expect(['401', '429', '503']).toContain(status);
-    }
-  });
+  it(
+    'did the work it measured: every person imported, a code ' + 'for everyone without email, sign-ins that succeeded',
+    () => {
+      for (const run of report.runs) {
+        const { W2, W4, W5 } = run.workloads as Record<string, Workload>;
+        expect(W5!.details.created).toBe(PEOPLE);
+        // About 70% of the people have no email; the first admin has none either.
+        expect(W2!.details.codes).toBeGreaterThan(PEOPLE * 0.6);
+        expect(W2!.details.codes).toBeLessThan(PEOPLE * 0.8);
+        const signIn = W4!.details.signIn as { statusCounts: Record<string, number> };
+        expect(signIn.statusCounts['201']).toBeGreaterThan(0);
+        expect(Object.keys(signIn.statusCounts)).toEqual(['201']);
+        // W8: the real person got in every round; the flood was refused (429, 503) or failed (401),
+        // never queued into a 5xx.
+        const { W8 } = run.workloads as Record<string, Workload>;
+        expect(Object.keys(W8!.details.realStatuses as Record<string, number>)).toEqual(['201']);
+        for (const status of Object.keys(W8!.details.floodStatuses as Record<string, number>))
+          expect(['401', '429', '503']).toContain(status);
+      }
+    },
+  );
 });

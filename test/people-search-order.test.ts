@@ -67,18 +67,21 @@ describe.each(DIALECTS)('large text searches come newest first, small ones by na
   const byName = (a: PeopleTable, b: PeopleTable): number =>
     Buffer.compare(Buffer.from(a.name), Buffer.from(b.name)) || (a.id < b.id ? -1 : 1);
 
-  it('a search matching more than the limit: newest first, every match once, the order kept by the cursor', async () => {
-    const expected = people.filter((p) => p.search_text.includes('berg')).sort(newestFirst);
-    expect(expected.length).toBeGreaterThan(NAME_ORDER_LIMIT);
-    const first = await searchPeopleRows(context.deps.db, { q: 'BERG' }, { limit: 50, after: null, now: NOW });
-    expect(first.order).toBe('newest');
-    expect(first.rows.map((p) => p.id)).toEqual(expected.slice(0, 50).map((p) => p.id));
-    expect(first.next?.order).toBe('newest');
+  it(
+    'a search matching more than the limit: newest first, ' + 'every match once, the order kept by the cursor',
+    async () => {
+      const expected = people.filter((p) => p.search_text.includes('berg')).sort(newestFirst);
+      expect(expected.length).toBeGreaterThan(NAME_ORDER_LIMIT);
+      const first = await searchPeopleRows(context.deps.db, { q: 'BERG' }, { limit: 50, after: null, now: NOW });
+      expect(first.order).toBe('newest');
+      expect(first.rows.map((p) => p.id)).toEqual(expected.slice(0, 50).map((p) => p.id));
+      expect(first.next?.order).toBe('newest');
 
-    const paged = await allPages({ q: 'berg' }, 97);
-    expect(paged.orders.every((order) => order === 'newest')).toBe(true);
-    expect(paged.rows.map((p) => p.id)).toEqual(expected.map((p) => p.id));
-  });
+      const paged = await allPages({ q: 'berg' }, 97);
+      expect(paged.orders.every((order) => order === 'newest')).toBe(true);
+      expect(paged.rows.map((p) => p.id)).toEqual(expected.map((p) => p.id));
+    },
+  );
 
   it('other filters apply within a large search', async () => {
     const expected = people.filter((p) => p.search_text.includes('lindberg') && p.email === null).sort(byName);

@@ -121,38 +121,41 @@ describe.skipIf(!DIALECTS.includes('postgres'))('concurrent access-code writes o
     expect(await codeStateOf(personId)).toBe('used');
   });
 
-  it('issuing a new code while the old one is redeemed ends cleanly every time: one of the two wins, never both', async () => {
-    const personId = await newPerson({ username: 'issue.racer' });
-    const outcomes = { redeemedThenReissued: 0, replacedBeforeRedeemed: 0 };
-    for (let round = 0; round < 16; round++) {
-      const oldCode = await issuedCode(personId);
-      // Argon2id runs before the redemption's transaction; a varying head start for the issue
-      // makes the two transactions meet at different points from round to round.
-      const [redemption, reissue] = await Promise.all([
-        redeem(oldCode, 'issue.racer'),
-        sleep(round * 7).then(() => issue(personId)),
-      ]);
-      expect(reissue.statusCode, reissue.body).toBe(201);
-      const newCode = reissue.json().code as string;
-      const old = await codeRow(oldCode);
-      expect(old.used_at !== null && old.replaced_at !== null).toBe(false);
-      if (redemption.statusCode === 200) {
-        expect(old.used_at).not.toBeNull();
-        outcomes.redeemedThenReissued += 1;
-      } else {
-        expectCodeUnusable(redemption);
-        expect(old.replaced_at).not.toBeNull();
-        expect(old.used_at).toBeNull();
-        outcomes.replacedBeforeRedeemed += 1;
+  it(
+    'issuing a new code while the old one is redeemed ends ' + 'cleanly every time: one of the two wins, never both',
+    async () => {
+      const personId = await newPerson({ username: 'issue.racer' });
+      const outcomes = { redeemedThenReissued: 0, replacedBeforeRedeemed: 0 };
+      for (let round = 0; round < 16; round++) {
+        const oldCode = await issuedCode(personId);
+        // Argon2id runs before the redemption's transaction; a varying head start for the issue
+        // makes the two transactions meet at different points from round to round.
+        const [redemption, reissue] = await Promise.all([
+          redeem(oldCode, 'issue.racer'),
+          sleep(round * 7).then(() => issue(personId)),
+        ]);
+        expect(reissue.statusCode, reissue.body).toBe(201);
+        const newCode = reissue.json().code as string;
+        const old = await codeRow(oldCode);
+        expect(old.used_at !== null && old.replaced_at !== null).toBe(false);
+        if (redemption.statusCode === 200) {
+          expect(old.used_at).not.toBeNull();
+          outcomes.redeemedThenReissued += 1;
+        } else {
+          expectCodeUnusable(redemption);
+          expect(old.replaced_at).not.toBeNull();
+          expect(old.used_at).toBeNull();
+          outcomes.replacedBeforeRedeemed += 1;
+        }
+        // Either way the new code is the one open code, and the directory shows it active.
+        const open = await openCodes(personId);
+        expect(open.map((c) => c.id)).toEqual([(await codeRow(newCode)).id]);
+        expect(await codeStateOf(personId)).toBe('active');
       }
-      // Either way the new code is the one open code, and the directory shows it active.
-      const open = await openCodes(personId);
-      expect(open.map((c) => c.id)).toEqual([(await codeRow(newCode)).id]);
-      expect(await codeStateOf(personId)).toBe('active');
-    }
-    expect(outcomes.redeemedThenReissued + outcomes.replacedBeforeRedeemed).toBe(16);
-    console.info(`issue vs redeem, 16 rounds: ${JSON.stringify(outcomes)}`);
-  });
+      expect(outcomes.redeemedThenReissued + outcomes.replacedBeforeRedeemed).toBe(16);
+      console.info(`issue vs redeem, 16 rounds: ${JSON.stringify(outcomes)}`);
+    },
+  );
 
   /** Waits until `count` statements on the people table are blocked on a lock in this database. */
   async function blockedOnPeople(count: number): Promise<void> {
@@ -168,32 +171,35 @@ describe.skipIf(!DIALECTS.includes('postgres'))('concurrent access-code writes o
     throw new Error(`fewer than ${count} statements waited on a person's lock`);
   }
 
-  it('a redemption and a re-issue that meet head-on (each holding what the other needs next) do not deadlock', async () => {
-    // The worst interleaving, made on purpose: the re-issue takes the person's lock first, while
-    // the redemption already holds the code's row. Only one lock order (person, then code) for
-    // every code write keeps this from being a deadlock that PostgreSQL breaks by killing one.
-    const personId = await newPerson({ username: 'head.on' });
-    const code = await issuedCode(personId);
-    const blocker = await context.handle.db.connection().execute(async (connection) => {
-      await sql`begin`.execute(connection);
-      await sql`select id from people where id = ${personId} for update`.execute(connection);
-      const reissue = issue(personId);
-      await blockedOnPeople(1);
-      const redemption = redeem(code, 'head.on');
-      // Argon2id first; then the redemption's transaction starts and queues for the person too.
-      await blockedOnPeople(2);
-      await sql`commit`.execute(connection);
-      return Promise.all([redemption, reissue]);
-    });
-    const [redemption, reissue] = blocker;
-    expect(reissue.statusCode, reissue.body).toBe(201);
-    expect([200, 400]).toContain(redemption.statusCode);
-    if (redemption.statusCode === 400) expectCodeUnusable(redemption);
-    const old = await codeRow(code);
-    expect(old.used_at !== null && old.replaced_at !== null).toBe(false);
-    expect(await openCodes(personId)).toHaveLength(1);
-    expect(await codeStateOf(personId)).toBe('active');
-  });
+  it(
+    'a redemption and a re-issue that meet head-on (each ' + 'holding what the other needs next) do not deadlock',
+    async () => {
+      // The worst interleaving, made on purpose: the re-issue takes the person's lock first, while
+      // the redemption already holds the code's row. Only one lock order (person, then code) for
+      // every code write keeps this from being a deadlock that PostgreSQL breaks by killing one.
+      const personId = await newPerson({ username: 'head.on' });
+      const code = await issuedCode(personId);
+      const blocker = await context.handle.db.connection().execute(async (connection) => {
+        await sql`begin`.execute(connection);
+        await sql`select id from people where id = ${personId} for update`.execute(connection);
+        const reissue = issue(personId);
+        await blockedOnPeople(1);
+        const redemption = redeem(code, 'head.on');
+        // Argon2id first; then the redemption's transaction starts and queues for the person too.
+        await blockedOnPeople(2);
+        await sql`commit`.execute(connection);
+        return Promise.all([redemption, reissue]);
+      });
+      const [redemption, reissue] = blocker;
+      expect(reissue.statusCode, reissue.body).toBe(201);
+      expect([200, 400]).toContain(redemption.statusCode);
+      if (redemption.statusCode === 400) expectCodeUnusable(redemption);
+      const old = await codeRow(code);
+      expect(old.used_at !== null && old.replaced_at !== null).toBe(false);
+      expect(await openCodes(personId)).toHaveLength(1);
+      expect(await codeStateOf(personId)).toBe('active');
+    },
+  );
 
   it('deactivating a code while it is redeemed ends cleanly every time: one of the two wins, never both', async () => {
     const personId = await newPerson({ username: 'deactivate.racer' });
@@ -221,74 +227,80 @@ describe.skipIf(!DIALECTS.includes('postgres'))('concurrent access-code writes o
     }
   });
 
-  it('20 parallel issues for one person all succeed and leave exactly one active code: the last one written', async () => {
-    const personId = await newPerson();
-    const responses = await Promise.all(Array.from({ length: 20 }, () => issue(personId)));
-    expect(responses.map((r) => r.statusCode)).toEqual(Array(20).fill(201));
-    const codes = responses.map((r) => r.json().code as string);
-    const open = await openCodes(personId);
-    expect(open).toHaveLength(1);
-    const rows = await Promise.all(codes.map(codeRow));
-    expect(rows.filter((row) => row.replaced_at === null).map((row) => row.id)).toEqual([open[0]!.id]);
-    expect(await codeStateOf(personId)).toBe('active');
-    // Only that one code still opens the account.
-    const checks = await Promise.all(
-      codes.map((code) => api.app.inject({ method: 'POST', url: '/api/v1/access-code/check', payload: { code } })),
-    );
-    expect(checks.filter((r) => r.statusCode === 200)).toHaveLength(1);
-  });
-  it('admins demoting each other all at once: never a 500 (no deadlock surfaces), and one admin always remains', async () => {
-    for (let round = 0; round < 4; round++) {
-      const admins: string[] = [];
-      for (let i = 0; i < 6; i++) {
-        serial += 1;
-        const created = await api.app.inject({
-          method: 'POST',
-          url: '/api/v1/people',
-          headers: api.admin,
-          payload: { name: `Admin ${serial}`, employeeId: `A${serial}`, role: 'admin' },
-        });
-        expect(created.statusCode, created.body).toBe(201);
-        admins.push(created.json().id as string);
-      }
-      // Every other admin (of earlier rounds, or the first admin) steps down first, so these six
-      // are the only ones: at most five of them may go.
-      const others = await context.deps.db
-        .selectFrom('people')
-        .select('id')
-        .where('role', '=', 'admin')
-        .where('id', 'not in', admins)
-        .execute();
-      for (const other of others) {
-        const demoted = await api.app.inject({
-          method: 'PATCH',
-          url: `/api/v1/people/${other.id}`,
-          headers: api.admin,
-          payload: { role: 'member' },
-        });
-        expect(demoted.statusCode, demoted.body).toBe(200);
-      }
-      const responses = await Promise.all([
-        ...admins.map((id) =>
-          api.app.inject({
+  it(
+    '20 parallel issues for one person all succeed and ' + 'leave exactly one active code: the last one written',
+    async () => {
+      const personId = await newPerson();
+      const responses = await Promise.all(Array.from({ length: 20 }, () => issue(personId)));
+      expect(responses.map((r) => r.statusCode)).toEqual(Array(20).fill(201));
+      const codes = responses.map((r) => r.json().code as string);
+      const open = await openCodes(personId);
+      expect(open).toHaveLength(1);
+      const rows = await Promise.all(codes.map(codeRow));
+      expect(rows.filter((row) => row.replaced_at === null).map((row) => row.id)).toEqual([open[0]!.id]);
+      expect(await codeStateOf(personId)).toBe('active');
+      // Only that one code still opens the account.
+      const checks = await Promise.all(
+        codes.map((code) => api.app.inject({ method: 'POST', url: '/api/v1/access-code/check', payload: { code } })),
+      );
+      expect(checks.filter((r) => r.statusCode === 200)).toHaveLength(1);
+    },
+  );
+  it(
+    'admins demoting each other all at once: never a 500 ' + '(no deadlock surfaces), and one admin always remains',
+    async () => {
+      for (let round = 0; round < 4; round++) {
+        const admins: string[] = [];
+        for (let i = 0; i < 6; i++) {
+          serial += 1;
+          const created = await api.app.inject({
+            method: 'POST',
+            url: '/api/v1/people',
+            headers: api.admin,
+            payload: { name: `Admin ${serial}`, employeeId: `A${serial}`, role: 'admin' },
+          });
+          expect(created.statusCode, created.body).toBe(201);
+          admins.push(created.json().id as string);
+        }
+        // Every other admin (of earlier rounds, or the first admin) steps down first, so these six
+        // are the only ones: at most five of them may go.
+        const others = await context.deps.db
+          .selectFrom('people')
+          .select('id')
+          .where('role', '=', 'admin')
+          .where('id', 'not in', admins)
+          .execute();
+        for (const other of others) {
+          const demoted = await api.app.inject({
             method: 'PATCH',
-            url: `/api/v1/people/${id}`,
+            url: `/api/v1/people/${other.id}`,
             headers: api.admin,
             payload: { role: 'member' },
-          }),
-        ),
-        ...admins.map((id) =>
-          api.app.inject({ method: 'POST', url: `/api/v1/people/${id}/deactivate`, headers: api.admin }),
-        ),
-      ]);
-      for (const response of responses) expect([200, 409], response.body).toContain(response.statusCode);
-      const left = await context.deps.db
-        .selectFrom('people')
-        .select('id')
-        .where('role', '=', 'admin')
-        .where('status', '!=', 'deactivated')
-        .execute();
-      expect(left).toHaveLength(1);
-    }
-  });
+          });
+          expect(demoted.statusCode, demoted.body).toBe(200);
+        }
+        const responses = await Promise.all([
+          ...admins.map((id) =>
+            api.app.inject({
+              method: 'PATCH',
+              url: `/api/v1/people/${id}`,
+              headers: api.admin,
+              payload: { role: 'member' },
+            }),
+          ),
+          ...admins.map((id) =>
+            api.app.inject({ method: 'POST', url: `/api/v1/people/${id}/deactivate`, headers: api.admin }),
+          ),
+        ]);
+        for (const response of responses) expect([200, 409], response.body).toContain(response.statusCode);
+        const left = await context.deps.db
+          .selectFrom('people')
+          .select('id')
+          .where('role', '=', 'admin')
+          .where('status', '!=', 'deactivated')
+          .execute();
+        expect(left).toHaveLength(1);
+      }
+    },
+  );
 });

@@ -322,7 +322,8 @@ async function swedishPostgres(): Promise<Loaded> {
   const admin = new pg.Client({ connectionString: POSTGRES_URL });
   await admin.connect();
   await admin.query(
-    `create database ${name} template template0 encoding 'UTF8' locale_provider icu icu_locale 'sv-SE' lc_collate 'C.UTF-8' lc_ctype 'C.UTF-8'`,
+    `create database ${name} template template0 encoding 'UTF8' ` +
+      "locale_provider icu icu_locale 'sv-SE' lc_collate 'C.UTF-8' lc_ctype 'C.UTF-8'",
   );
   await admin.end();
   const url = new URL(POSTGRES_URL);
@@ -412,13 +413,16 @@ describe.each(DIALECTS)('directory search gives the same answers on every databa
     },
   );
 
-  it('keyset paging through names with ties, accents and several scripts gives every person once, in order', async () => {
-    for (const filter of [{}, { q: 'an' }, { q: 'anna svensson' }, { status: 'unclaimed' as const }]) {
-      const expected = expectedMatches(people, filter).map(label);
-      expect((await allPages(loaded.handle, filter, 7)).map(label)).toEqual(expected);
-      expect((await allPages(loaded.handle, filter, 1)).map(label)).toEqual(expected);
-    }
-  });
+  it(
+    'keyset paging through names with ties, accents and ' + 'several scripts gives every person once, in order',
+    async () => {
+      for (const filter of [{}, { q: 'an' }, { q: 'anna svensson' }, { status: 'unclaimed' as const }]) {
+        const expected = expectedMatches(people, filter).map(label);
+        expect((await allPages(loaded.handle, filter, 7)).map(label)).toEqual(expected);
+        expect((await allPages(loaded.handle, filter, 1)).map(label)).toEqual(expected);
+      }
+    },
+  );
 
   it('department and location menus come in code-point order', async () => {
     const sorted = (values: (string | null)[]): string[] =>

@@ -393,75 +393,79 @@ describe.each(DIALECTS)('admin pages (%s)', (dialect) => {
     expect(outside.headers.location).toBe(`/admin/people/${people.noEmail1.id}`);
   });
 
-  it('"Get access codes": the confirmation names the count and the replacement; one batch per submitted form; CSV and PDF downloads', async () => {
-    // Sven holds an active code from the test above (24 h): it will be replaced.
-    const confirm = await get(admin, '/admin/access-codes/issue?hasEmail=false');
-    expect(confirm.statusCode).toBe(200);
-    const body = text(confirm.body);
-    // Without email and not deactivated: Bo, Sven, the formula person (the deactivated one is left out).
-    expect(body).toContain('Codes will be made for 3 people: without an email address.');
-    expect(body).toContain('Active access codes held by 1 of them will be REPLACED');
-    admin.lang = 'sv';
-    const sv = text((await get(admin, '/admin/access-codes/issue?hasEmail=false')).body);
-    expect(sv).toContain(LABELS.sv.getAccessCodes);
-    expect(sv).toContain('Koder skapas för 3 personer: utan e-postadress.');
-    admin.lang = 'en';
+  it(
+    '"Get access codes": the confirmation names the count and the ' +
+      'replacement; one batch per submitted form; CSV and PDF downloads',
+    async () => {
+      // Sven holds an active code from the test above (24 h): it will be replaced.
+      const confirm = await get(admin, '/admin/access-codes/issue?hasEmail=false');
+      expect(confirm.statusCode).toBe(200);
+      const body = text(confirm.body);
+      // Without email and not deactivated: Bo, Sven, the formula person (the deactivated one is left out).
+      expect(body).toContain('Codes will be made for 3 people: without an email address.');
+      expect(body).toContain('Active access codes held by 1 of them will be REPLACED');
+      admin.lang = 'sv';
+      const sv = text((await get(admin, '/admin/access-codes/issue?hasEmail=false')).body);
+      expect(sv).toContain(LABELS.sv.getAccessCodes);
+      expect(sv).toContain('Koder skapas för 3 personer: utan e-postadress.');
+      admin.lang = 'en';
 
-    const fields = {
-      _csrf: csrfOf(confirm.body),
-      idempotencyKey: hiddenOf(confirm.body, 'idempotencyKey'),
-      hasEmail: hiddenOf(confirm.body, 'hasEmail'),
-    };
-    expect(fields.hasEmail).toBe('false');
-    const first = await post(admin, '/admin/access-codes/issue', fields);
-    expect(first.statusCode).toBe(303);
-    const batchUrl = first.headers.location as string;
-    expect(batchUrl).toMatch(/^\/admin\/batches\/[0-9a-f-]{36}$/);
-    // A double-click (the same form sent twice) gets the same batch: the printed codes stay valid.
-    const second = await post(admin, '/admin/access-codes/issue', fields);
-    expect(second.headers.location).toBe(batchUrl);
-    expect(await count('batches')).toBe(1);
+      const fields = {
+        _csrf: csrfOf(confirm.body),
+        idempotencyKey: hiddenOf(confirm.body, 'idempotencyKey'),
+        hasEmail: hiddenOf(confirm.body, 'hasEmail'),
+      };
+      expect(fields.hasEmail).toBe('false');
+      const first = await post(admin, '/admin/access-codes/issue', fields);
+      expect(first.statusCode).toBe(303);
+      const batchUrl = first.headers.location as string;
+      expect(batchUrl).toMatch(/^\/admin\/batches\/[0-9a-f-]{36}$/);
+      // A double-click (the same form sent twice) gets the same batch: the printed codes stay valid.
+      const second = await post(admin, '/admin/access-codes/issue', fields);
+      expect(second.headers.location).toBe(batchUrl);
+      expect(await count('batches')).toBe(1);
 
-    const batchPage = await get(admin, batchUrl);
-    expect(batchPage.headers['cache-control']).toBe('no-store');
-    expect(text(batchPage.body)).toContain('3 new access codes are ready.');
-    expect(text(batchPage.body)).toContain('15 minutes left');
-    expect(batchPage.body).not.toMatch(CODE);
+      const batchPage = await get(admin, batchUrl);
+      expect(batchPage.headers['cache-control']).toBe('no-store');
+      expect(text(batchPage.body)).toContain('3 new access codes are ready.');
+      expect(text(batchPage.body)).toContain('15 minutes left');
+      expect(batchPage.body).not.toMatch(CODE);
 
-    const csv = await get(admin, `${batchUrl}/codes.csv`);
-    expect(csv.statusCode).toBe(200);
-    expect(csv.headers['content-type']).toBe('text/csv; charset=utf-8');
-    expect(csv.headers['cache-control']).toBe('no-store');
-    expect(csv.headers['content-disposition']).toMatch(/^attachment; filename="keyslip-codes-.+\.csv"$/);
-    const lines = csv.body.trimEnd().split('\r\n');
-    expect(lines[0]).toBe('name,username,code,expiresAt');
-    expect(lines).toHaveLength(4);
-    expect(lines.some((line) => line.startsWith("'=1+2 Formula,formula.f,"))).toBe(true);
-    for (const line of lines.slice(1)) expect(line).toMatch(new RegExp(`,${CODE.source},\\d{4}-\\d{2}-\\d{2}T`));
+      const csv = await get(admin, `${batchUrl}/codes.csv`);
+      expect(csv.statusCode).toBe(200);
+      expect(csv.headers['content-type']).toBe('text/csv; charset=utf-8');
+      expect(csv.headers['cache-control']).toBe('no-store');
+      expect(csv.headers['content-disposition']).toMatch(/^attachment; filename="keyslip-codes-.+\.csv"$/);
+      const lines = csv.body.trimEnd().split('\r\n');
+      expect(lines[0]).toBe('name,username,code,expiresAt');
+      expect(lines).toHaveLength(4);
+      expect(lines.some((line) => line.startsWith("'=1+2 Formula,formula.f,"))).toBe(true);
+      for (const line of lines.slice(1)) expect(line).toMatch(new RegExp(`,${CODE.source},\\d{4}-\\d{2}-\\d{2}T`));
 
-    admin.lang = 'sv';
-    const pdf = await app.inject({
-      method: 'GET',
-      url: `${batchUrl}/slips.pdf`,
-      headers: { cookie: cookieHeader(admin), 'accept-language': 'sv' },
-    });
-    expect(pdf.statusCode).toBe(200);
-    expect(pdf.headers['content-type']).toBe('application/pdf');
-    expect(pdf.headers['cache-control']).toBe('no-store');
-    expect(pdf.rawPayload.subarray(0, 5).toString('latin1')).toBe('%PDF-');
-    expect(await count('audit_events', { action: 'batch.downloaded' })).toBe(2);
+      admin.lang = 'sv';
+      const pdf = await app.inject({
+        method: 'GET',
+        url: `${batchUrl}/slips.pdf`,
+        headers: { cookie: cookieHeader(admin), 'accept-language': 'sv' },
+      });
+      expect(pdf.statusCode).toBe(200);
+      expect(pdf.headers['content-type']).toBe('application/pdf');
+      expect(pdf.headers['cache-control']).toBe('no-store');
+      expect(pdf.rawPayload.subarray(0, 5).toString('latin1')).toBe('%PDF-');
+      expect(await count('audit_events', { action: 'batch.downloaded' })).toBe(2);
 
-    // After the download window: a clear closed state, and 410 for the files.
-    context.clock.advance(16 * MINUTE);
-    admin.lang = 'en';
-    const closed = await get(admin, batchUrl);
-    expect(text(closed.body)).toContain('The download window has closed.');
-    expect(closed.body).not.toContain('codes.csv');
-    const late = await get(admin, `${batchUrl}/codes.csv`);
-    expect(late.statusCode).toBe(410);
-    expect(late.headers['content-type']).toMatch(/^text\/html/);
-    expect(late.body).not.toMatch(CODE);
-  });
+      // After the download window: a clear closed state, and 410 for the files.
+      context.clock.advance(16 * MINUTE);
+      admin.lang = 'en';
+      const closed = await get(admin, batchUrl);
+      expect(text(closed.body)).toContain('The download window has closed.');
+      expect(closed.body).not.toContain('codes.csv');
+      const late = await get(admin, `${batchUrl}/codes.csv`);
+      expect(late.statusCode).toBe(410);
+      expect(late.headers['content-type']).toMatch(/^text\/html/);
+      expect(late.body).not.toMatch(CODE);
+    },
+  );
 
   it('bulk "Deactivate access codes" names the count and deactivates the selection', async () => {
     const confirm = await get(admin, '/admin/access-codes/deactivate?department=Kitchen&selection=1');
@@ -520,7 +524,10 @@ describe.each(DIALECTS)('admin pages (%s)', (dialect) => {
     });
     expect(refused.statusCode).toBe(400);
     expect(refused.body).toMatch(
-      /<input id="field-username" name="username" type="text" value="x"[^>]* aria-describedby="field-username-hint field-username-error" aria-invalid="true">/,
+      new RegExp(
+        '<input id="field-username" name="username" type="text" value="x"[^>]*' +
+          ' aria-describedby="field-username-hint field-username-error" aria-invalid="true">',
+      ),
     );
     expect(refused.body).toContain(
       '<p class="field-error" id="field-username-error">Användarnamnet måste vara 3–64 tecken',

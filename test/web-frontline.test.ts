@@ -210,139 +210,142 @@ describe.each(DIALECTS)('frontline pages (%s)', (dialect) => {
     expect(home.headers.location).toBe('/login');
   });
 
-  it('a worker recovers with a code through the forms, lands on home with the event, signs out and in again', async () => {
-    const person = await createPerson(
-      context.deps,
-      { name: 'Åsa Öberg', username: 'asa.oberg', employeeId: 'E1' },
-      CLI_ACTOR,
-    );
-    const claim = await issueAccessCode(context.deps, { personId: person.id, actor: CLI_ACTOR });
-    await redeemAccessCode(context.deps, {
-      code: claim.code,
-      username: 'asa.oberg',
-      password: 'first password here',
-      client: { ip: '10.0.0.9', userAgent: null },
-    });
-    const issued = await issueAccessCode(context.deps, { personId: person.id, actor: CLI_ACTOR });
-    const browser: Browser = { cookies: new Map() };
-    const sv = { 'accept-language': 'sv-SE' };
-
-    const step1 = await get(browser, '/work/accesscode', sv);
-    const wrong = await post(
-      browser,
-      '/work/accesscode',
-      { _csrf: csrfOf(step1.body), step: 'check', code: 'BCDF-GHJK-LMNP-QRST' },
-      sv,
-    );
-    expect(wrong.statusCode).toBe(400);
-    expect(wrong.body).toContain('Koden kan inte användas. Be din administratör om en ny.');
-
-    const step2 = await post(
-      browser,
-      '/work/accesscode',
-      { _csrf: csrfOf(step1.body), step: 'check', code: issued.code.toLowerCase().replace(/-/g, ' ') },
-      sv,
-    );
-    expect(step2.statusCode).toBe(200);
-    expect(step2.headers['cache-control']).toBe('no-store');
-    expect(step2.body).toContain('asa.oberg');
-    const step3 = await post(
-      browser,
-      '/work/accesscode',
-      { _csrf: csrfOf(step2.body), step: 'confirm', code: issued.code, username: 'asa.oberg' },
-      sv,
-    );
-    expect(step3.body).toContain('name="password2"');
-
-    const differ = await post(
-      browser,
-      '/work/accesscode',
-      {
-        _csrf: csrfOf(step3.body),
-        step: 'redeem',
-        code: issued.code,
+  it(
+    'a worker recovers with a code through the forms, ' + 'lands on home with the event, signs out and in again',
+    async () => {
+      const person = await createPerson(
+        context.deps,
+        { name: 'Åsa Öberg', username: 'asa.oberg', employeeId: 'E1' },
+        CLI_ACTOR,
+      );
+      const claim = await issueAccessCode(context.deps, { personId: person.id, actor: CLI_ACTOR });
+      await redeemAccessCode(context.deps, {
+        code: claim.code,
         username: 'asa.oberg',
-        password: 'correct horse battery',
-        password2: 'correct horse batter',
-      },
-      sv,
-    );
-    expect(differ.body).toContain('Lösenorden är inte likadana');
-    const weak = await post(
-      browser,
-      '/work/accesscode',
-      {
-        _csrf: csrfOf(step3.body),
-        step: 'redeem',
-        code: issued.code,
-        username: 'asa.oberg',
-        password: 'short',
-        password2: 'short',
-      },
-      sv,
-    );
-    expect(weak.body).toContain('Använd minst 8 tecken');
+        password: 'first password here',
+        client: { ip: '10.0.0.9', userAgent: null },
+      });
+      const issued = await issueAccessCode(context.deps, { personId: person.id, actor: CLI_ACTOR });
+      const browser: Browser = { cookies: new Map() };
+      const sv = { 'accept-language': 'sv-SE' };
 
-    const done = await post(
-      browser,
-      '/work/accesscode',
-      {
-        _csrf: csrfOf(step3.body),
-        step: 'redeem',
-        code: issued.code,
-        username: 'asa.oberg',
-        password: 'correct horse battery',
-        password2: 'correct horse battery',
-      },
-      sv,
-    );
-    expect(done.statusCode).toBe(303);
-    expect(done.headers.location).toBe('/?welcome=recovered');
-    expect(sessionCookieOf(done.headers['set-cookie'])).not.toBeNull();
+      const step1 = await get(browser, '/work/accesscode', sv);
+      const wrong = await post(
+        browser,
+        '/work/accesscode',
+        { _csrf: csrfOf(step1.body), step: 'check', code: 'BCDF-GHJK-LMNP-QRST' },
+        sv,
+      );
+      expect(wrong.statusCode).toBe(400);
+      expect(wrong.body).toContain('Koden kan inte användas. Be din administratör om en ny.');
 
-    const home = await get(browser, '/', sv);
-    expect(home.statusCode).toBe(200);
-    expect(home.headers['cache-control']).toBe('no-store');
-    expect(home.body).toContain('Åsa Öberg');
-    expect(home.body).toContain('Ditt lösenord valdes med en åtkomstkod');
-    expect(home.body).toContain('En ny åtkomstkod skapades åt dig');
-    expect(home.body).toContain('Den här enheten');
+      const step2 = await post(
+        browser,
+        '/work/accesscode',
+        { _csrf: csrfOf(step1.body), step: 'check', code: issued.code.toLowerCase().replace(/-/g, ' ') },
+        sv,
+      );
+      expect(step2.statusCode).toBe(200);
+      expect(step2.headers['cache-control']).toBe('no-store');
+      expect(step2.body).toContain('asa.oberg');
+      const step3 = await post(
+        browser,
+        '/work/accesscode',
+        { _csrf: csrfOf(step2.body), step: 'confirm', code: issued.code, username: 'asa.oberg' },
+        sv,
+      );
+      expect(step3.body).toContain('name="password2"');
 
-    const again = await post(
-      browser,
-      '/work/accesscode',
-      { _csrf: csrfOf(home.body), step: 'check', code: issued.code },
-      sv,
-    );
-    expect(again.body).toContain('Koden kan inte användas');
+      const differ = await post(
+        browser,
+        '/work/accesscode',
+        {
+          _csrf: csrfOf(step3.body),
+          step: 'redeem',
+          code: issued.code,
+          username: 'asa.oberg',
+          password: 'correct horse battery',
+          password2: 'correct horse batter',
+        },
+        sv,
+      );
+      expect(differ.body).toContain('Lösenorden är inte likadana');
+      const weak = await post(
+        browser,
+        '/work/accesscode',
+        {
+          _csrf: csrfOf(step3.body),
+          step: 'redeem',
+          code: issued.code,
+          username: 'asa.oberg',
+          password: 'short',
+          password2: 'short',
+        },
+        sv,
+      );
+      expect(weak.body).toContain('Använd minst 8 tecken');
 
-    const out = await post(browser, '/logout', { _csrf: csrfOf(home.body) }, sv);
-    expect(out.statusCode).toBe(303);
-    expect(out.headers.location).toBe('/login?signedout=1');
-    expect((await get(browser, '/', sv)).headers.location).toBe('/login');
+      const done = await post(
+        browser,
+        '/work/accesscode',
+        {
+          _csrf: csrfOf(step3.body),
+          step: 'redeem',
+          code: issued.code,
+          username: 'asa.oberg',
+          password: 'correct horse battery',
+          password2: 'correct horse battery',
+        },
+        sv,
+      );
+      expect(done.statusCode).toBe(303);
+      expect(done.headers.location).toBe('/?welcome=recovered');
+      expect(sessionCookieOf(done.headers['set-cookie'])).not.toBeNull();
 
-    const login = await get(browser, '/login?signedout=1', sv);
-    expect(login.body).toContain('Du är utloggad.');
-    const failed = await post(
-      browser,
-      '/login',
-      { _csrf: csrfOf(login.body), login: 'asa.oberg', password: 'wrong password' },
-      sv,
-    );
-    expect(failed.statusCode).toBe(401);
-    expect(failed.body).toContain('Användarnamnet eller lösenordet är fel.');
-    const signedIn = await post(
-      browser,
-      '/login',
-      { _csrf: csrfOf(login.body), login: 'ASA.OBERG', password: 'correct horse battery' },
-      sv,
-    );
-    expect(signedIn.statusCode).toBe(303);
-    expect(signedIn.headers.location).toBe('/');
-    const home2 = await get(browser, '/', sv);
-    expect(home2.body).toContain('En inloggning på ditt konto misslyckades');
-    expect((await get(browser, '/login')).headers.location).toBe('/');
-  });
+      const home = await get(browser, '/', sv);
+      expect(home.statusCode).toBe(200);
+      expect(home.headers['cache-control']).toBe('no-store');
+      expect(home.body).toContain('Åsa Öberg');
+      expect(home.body).toContain('Ditt lösenord valdes med en åtkomstkod');
+      expect(home.body).toContain('En ny åtkomstkod skapades åt dig');
+      expect(home.body).toContain('Den här enheten');
+
+      const again = await post(
+        browser,
+        '/work/accesscode',
+        { _csrf: csrfOf(home.body), step: 'check', code: issued.code },
+        sv,
+      );
+      expect(again.body).toContain('Koden kan inte användas');
+
+      const out = await post(browser, '/logout', { _csrf: csrfOf(home.body) }, sv);
+      expect(out.statusCode).toBe(303);
+      expect(out.headers.location).toBe('/login?signedout=1');
+      expect((await get(browser, '/', sv)).headers.location).toBe('/login');
+
+      const login = await get(browser, '/login?signedout=1', sv);
+      expect(login.body).toContain('Du är utloggad.');
+      const failed = await post(
+        browser,
+        '/login',
+        { _csrf: csrfOf(login.body), login: 'asa.oberg', password: 'wrong password' },
+        sv,
+      );
+      expect(failed.statusCode).toBe(401);
+      expect(failed.body).toContain('Användarnamnet eller lösenordet är fel.');
+      const signedIn = await post(
+        browser,
+        '/login',
+        { _csrf: csrfOf(login.body), login: 'ASA.OBERG', password: 'correct horse battery' },
+        sv,
+      );
+      expect(signedIn.statusCode).toBe(303);
+      expect(signedIn.headers.location).toBe('/');
+      const home2 = await get(browser, '/', sv);
+      expect(home2.body).toContain('En inloggning på ditt konto misslyckades');
+      expect((await get(browser, '/login')).headers.location).toBe('/');
+    },
+  );
 
   it('a new account without a username is claimed by choosing one; a taken one is refused', async () => {
     await createPerson(context.deps, { name: 'Taken Name', username: 'taken.name' }, CLI_ACTOR);

@@ -187,43 +187,46 @@ describe.each(DIALECTS)('key rotation (%s)', (dialect) => {
     await context.close();
   });
 
-  it('a code issued under the old key still checks and redeems after rotation; the new key signs new codes', async () => {
-    const oldSecret = 'old-secret-old-secret-old-secret-0001';
-    const newSecret = 'new-secret-new-secret-new-secret-0002';
-    context = await createTestContext(dialect, { env: { KEYSLIP_SECRET: oldSecret } });
-    const before: Deps = context.deps;
-    const person = await addPerson(before, { name: 'Rota Tion', username: 'rota' });
-    const issued = await issueAccessCode(before, { personId: person.id, actor: CLI_ACTOR });
+  it(
+    'a code issued under the old key still checks and ' + 'redeems after rotation; the new key signs new codes',
+    async () => {
+      const oldSecret = 'old-secret-old-secret-old-secret-0001';
+      const newSecret = 'new-secret-new-secret-new-secret-0002';
+      context = await createTestContext(dialect, { env: { KEYSLIP_SECRET: oldSecret } });
+      const before: Deps = context.deps;
+      const person = await addPerson(before, { name: 'Rota Tion', username: 'rota' });
+      const issued = await issueAccessCode(before, { personId: person.id, actor: CLI_ACTOR });
 
-    const rotated: Deps = { ...before, keyring: createKeyring([newSecret, oldSecret]) };
-    const newOnly: Deps = { ...before, keyring: createKeyring([newSecret]) };
-    // Without the old key the code is unknown…
-    await expectAppError(checkAccessCode(newOnly, { code: issued.code, client: client() }), 'code_unusable');
-    // …with the rotated ring (new first, old second) it is found and redeems.
-    expect(await checkAccessCode(rotated, { code: issued.code, client: client() })).toEqual({
-      username: 'rota',
-      claim: true,
-    });
-    const redeemed = await redeemAccessCode(rotated, {
-      code: issued.code,
-      username: 'rota',
-      password: PASSWORD,
-      client: client(),
-    });
-    expect(redeemed.claimed).toBe(true);
+      const rotated: Deps = { ...before, keyring: createKeyring([newSecret, oldSecret]) };
+      const newOnly: Deps = { ...before, keyring: createKeyring([newSecret]) };
+      // Without the old key the code is unknown…
+      await expectAppError(checkAccessCode(newOnly, { code: issued.code, client: client() }), 'code_unusable');
+      // …with the rotated ring (new first, old second) it is found and redeems.
+      expect(await checkAccessCode(rotated, { code: issued.code, client: client() })).toEqual({
+        username: 'rota',
+        claim: true,
+      });
+      const redeemed = await redeemAccessCode(rotated, {
+        code: issued.code,
+        username: 'rota',
+        password: PASSWORD,
+        client: client(),
+      });
+      expect(redeemed.claimed).toBe(true);
 
-    // A code issued after the rotation is signed with the new key.
-    const next = await issueAccessCode(rotated, { personId: person.id, actor: CLI_ACTOR });
-    const row = await context.deps.db
-      .selectFrom('access_codes')
-      .select('key_id')
-      .orderBy('created_at', 'desc')
-      .orderBy('id', 'desc')
-      .executeTakeFirstOrThrow();
-    expect(row.key_id).toBe(rotated.keyring.current.id);
-    expect(await checkAccessCode(newOnly, { code: next.code, client: client() })).toEqual({
-      username: 'rota',
-      claim: false,
-    });
-  });
+      // A code issued after the rotation is signed with the new key.
+      const next = await issueAccessCode(rotated, { personId: person.id, actor: CLI_ACTOR });
+      const row = await context.deps.db
+        .selectFrom('access_codes')
+        .select('key_id')
+        .orderBy('created_at', 'desc')
+        .orderBy('id', 'desc')
+        .executeTakeFirstOrThrow();
+      expect(row.key_id).toBe(rotated.keyring.current.id);
+      expect(await checkAccessCode(newOnly, { code: next.code, client: client() })).toEqual({
+        username: 'rota',
+        claim: false,
+      });
+    },
+  );
 });

@@ -161,7 +161,9 @@ export function accessCodeAdminRoutes(deps: Deps): FastifyPluginAsyncTypebox {
         schema: {
           tags: ['access codes'],
           description:
-            'Issues codes for everyone the filter selects (default: people without email), as one batch. Answers CSV (Accept: text/csv), PDF slips (Accept: application/pdf) or JSON. An Idempotency-Key header makes retries return the same batch.',
+            'Issues codes for everyone the filter selects (default: people without email), as one batch. ' +
+            'Answers CSV (Accept: text/csv), PDF slips (Accept: application/pdf) or JSON. ' +
+            'An Idempotency-Key header makes retries return the same batch.',
           body: Type.Optional(BulkBody),
           headers: Type.Object({ 'idempotency-key': Type.Optional(Type.String({ maxLength: 200 })) }),
           response: {

@@ -567,80 +567,84 @@ describe.each(DIALECTS)('access-code rules (%s)', (dialect) => {
     expect(redeemed.person.status).toBe('active');
   });
 
-  it('every issue, deactivation, redemption and failed redemption is audited with who, for whom and when, never the code', async () => {
-    const person = await addPerson(deps, { name: 'Audit Me', username: 'auditme' });
-    const issuedAt = context.clock.now();
-    const first = await issueAccessCode(deps, { personId: person.id, actor: ADMIN });
-    context.clock.advance(MINUTE);
-    await deactivateAccessCode(deps, { personId: person.id, actor: ADMIN });
-    context.clock.advance(MINUTE);
-    const second = await issueAccessCode(deps, { personId: person.id, actor: CLI_ACTOR });
-    context.clock.advance(MINUTE);
-    const typo = `${second.code.slice(0, -1)}${second.code.endsWith('B') ? 'C' : 'B'}`;
-    await expectAppError(checkAccessCode(deps, { code: typo, client: client('203.0.113.5') }), 'code_unusable');
-    await expectAppError(
-      redeemAccessCode(deps, {
-        code: first.code,
+  it(
+    'every issue, deactivation, redemption and failed redemption ' +
+      'is audited with who, for whom and when, never the code',
+    async () => {
+      const person = await addPerson(deps, { name: 'Audit Me', username: 'auditme' });
+      const issuedAt = context.clock.now();
+      const first = await issueAccessCode(deps, { personId: person.id, actor: ADMIN });
+      context.clock.advance(MINUTE);
+      await deactivateAccessCode(deps, { personId: person.id, actor: ADMIN });
+      context.clock.advance(MINUTE);
+      const second = await issueAccessCode(deps, { personId: person.id, actor: CLI_ACTOR });
+      context.clock.advance(MINUTE);
+      const typo = `${second.code.slice(0, -1)}${second.code.endsWith('B') ? 'C' : 'B'}`;
+      await expectAppError(checkAccessCode(deps, { code: typo, client: client('203.0.113.5') }), 'code_unusable');
+      await expectAppError(
+        redeemAccessCode(deps, {
+          code: first.code,
+          username: 'auditme',
+          password: PASSWORD,
+          client: client('203.0.113.5'),
+        }),
+        'code_unusable',
+      );
+      context.clock.advance(MINUTE);
+      const redeemedAt = context.clock.now();
+      await redeemAccessCode(deps, {
+        code: second.code.toLowerCase(),
         username: 'auditme',
         password: PASSWORD,
-        client: client('203.0.113.5'),
-      }),
-      'code_unusable',
-    );
-    context.clock.advance(MINUTE);
-    const redeemedAt = context.clock.now();
-    await redeemAccessCode(deps, {
-      code: second.code.toLowerCase(),
-      username: 'auditme',
-      password: PASSWORD,
-      client: client('203.0.113.6'),
-    });
+        client: client('203.0.113.6'),
+      });
 
-    const rows = await auditRows(deps.db);
-    const byAction = (action: string) => rows.filter((row) => row.action === action);
-    const [issued1, issued2] = byAction('access_code.issued');
-    expect(issued1).toMatchObject({
-      actor_id: ADMIN.id,
-      actor_label: 'boss',
-      person_id: person.id,
-      at: issuedAt,
-      ip: '198.51.100.7',
-    });
-    expect(issued2).toMatchObject({
-      actor_id: null,
-      actor_label: 'cli',
-      person_id: person.id,
-      at: issuedAt + 2 * MINUTE,
-    });
-    expect(byAction('access_code.deactivated')).toEqual([
-      expect.objectContaining({ actor_id: ADMIN.id, person_id: person.id, at: issuedAt + MINUTE }),
-    ]);
-    const failed = byAction('access_code.failed');
-    expect(failed).toHaveLength(2);
-    expect(failed[0]).toMatchObject({
-      actor_label: 'anonymous',
-      person_id: null,
-      ip: '203.0.113.5',
-      at: issuedAt + 3 * MINUTE,
-    });
-    expect(JSON.parse(failed[0]!.details).reason).toBe('unknown');
-    expect(failed[1]).toMatchObject({ person_id: person.id, ip: '203.0.113.5' });
-    expect(JSON.parse(failed[1]!.details).reason).toBe('deactivated');
-    expect(byAction('access_code.redeemed')).toEqual([
-      expect.objectContaining({
-        actor_id: person.id,
-        actor_label: 'auditme',
+      const rows = await auditRows(deps.db);
+      const byAction = (action: string) => rows.filter((row) => row.action === action);
+      const [issued1, issued2] = byAction('access_code.issued');
+      expect(issued1).toMatchObject({
+        actor_id: ADMIN.id,
+        actor_label: 'boss',
         person_id: person.id,
-        at: redeemedAt,
-        ip: '203.0.113.6',
-      }),
-    ]);
-    expect(byAction('person.claimed')).toHaveLength(1);
+        at: issuedAt,
+        ip: '198.51.100.7',
+      });
+      expect(issued2).toMatchObject({
+        actor_id: null,
+        actor_label: 'cli',
+        person_id: person.id,
+        at: issuedAt + 2 * MINUTE,
+      });
+      expect(byAction('access_code.deactivated')).toEqual([
+        expect.objectContaining({ actor_id: ADMIN.id, person_id: person.id, at: issuedAt + MINUTE }),
+      ]);
+      const failed = byAction('access_code.failed');
+      expect(failed).toHaveLength(2);
+      expect(failed[0]).toMatchObject({
+        actor_label: 'anonymous',
+        person_id: null,
+        ip: '203.0.113.5',
+        at: issuedAt + 3 * MINUTE,
+      });
+      expect(JSON.parse(failed[0]!.details).reason).toBe('unknown');
+      expect(failed[1]).toMatchObject({ person_id: person.id, ip: '203.0.113.5' });
+      expect(JSON.parse(failed[1]!.details).reason).toBe('deactivated');
+      expect(byAction('access_code.redeemed')).toEqual([
+        expect.objectContaining({
+          actor_id: person.id,
+          actor_label: 'auditme',
+          person_id: person.id,
+          at: redeemedAt,
+          ip: '203.0.113.6',
+        }),
+      ]);
+      expect(byAction('person.claimed')).toHaveLength(1);
 
-    const everything = JSON.stringify(rows).toLowerCase();
-    for (const code of [first.code, second.code, typo]) {
-      for (const spelling of spellingsOf(code)) expect(everything).not.toContain(spelling.toLowerCase());
-    }
-    expect(everything).not.toContain(PASSWORD);
-  });
+      const everything = JSON.stringify(rows).toLowerCase();
+      for (const code of [first.code, second.code, typo]) {
+        for (const spelling of spellingsOf(code)) expect(everything).not.toContain(spelling.toLowerCase());
+      }
+      expect(everything).not.toContain(PASSWORD);
+    },
+  );
 });

@@ -278,9 +278,11 @@ async function cjkSlipsText(pdfBytes: Buffer): Promise<string> {
 }
 
 const systemFallback = fallbackFontCandidates(undefined)[0];
+const SKIPPED_NO_CJK_FONT =
+  ' (skipped: no CJK font on this machine; apt-get install fonts-wqy-zenhei or fonts-noto-cjk)';
 
 describe.skipIf(systemFallback === undefined)(
-  `renderSlipsPdf with a CJK fallback font${systemFallback === undefined ? ' (skipped: no CJK font on this machine; apt-get install fonts-wqy-zenhei or fonts-noto-cjk)' : ''}`,
+  `renderSlipsPdf with a CJK fallback font${systemFallback === undefined ? SKIPPED_NO_CJK_FONT : ''}`,
   () => {
     it('prints Chinese, Japanese and Korean names, usernames and organisations', async () => {
       const pdfBytes = await render(CJK_SLIPS, CJK_OPTIONS);

@@ -18,7 +18,13 @@ export async function adminCreate(args: string[]): Promise<number> {
     const expiresAt = new Date(issued.expiresAt).toISOString();
     if (values.json) {
       process.stdout.write(
-        `${JSON.stringify({ id: issued.person.id, username: issued.person.username, code: issued.code, expiresAt, url })}\n`,
+        `${JSON.stringify({
+          id: issued.person.id,
+          username: issued.person.username,
+          code: issued.code,
+          expiresAt,
+          url,
+        })}\n`,
       );
     } else {
       process.stdout.write(

@@ -108,7 +108,8 @@ export async function codesIssue(args: string[]): Promise<number> {
     }
     if (mode !== 'quiet')
       process.stderr.write(
-        `Issued ${batch.count} access codes (batch ${batch.id})${out ? ` into ${out}` : ''}. Hand them out in person; anyone with an unused code can get into its account.\n`,
+        `Issued ${batch.count} access codes (batch ${batch.id})${out ? ` into ${out}` : ''}. ` +
+          'Hand them out in person; anyone with an unused code can get into its account.\n',
       );
     return 0;
   });

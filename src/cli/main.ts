@@ -112,7 +112,8 @@ const COMMANDS: CommandSpec[] = [
     summary: 'Import people from a CSV file (header row required).',
     details:
       'Exit code 1 when some rows were refused.\n' +
-      'Ctrl-C stops after the chunk being written: the rows before it stay imported, and the report says how far it got.',
+      'Ctrl-C stops after the chunk being written: the rows before ' +
+      'it stay imported, and the report says how far it got.',
     flags: { ...PROGRESS_FLAGS },
     examples: ['keyslip people import staff.csv', 'keyslip people import staff.csv --json > report.json'],
     env: DATABASE_ENV,
@@ -181,7 +182,8 @@ const COMMANDS: CommandSpec[] = [
       json: { type: 'boolean', help: 'print {client_id, client_secret, …} as JSON' },
     },
     examples: [
-      'keyslip clients create --name Grafana --redirect-uri https://grafana.example.org/login/generic_oauth --first-party',
+      'keyslip clients create --name Grafana --redirect-uri ' +
+        'https://grafana.example.org/login/generic_oauth --first-party',
     ],
     env: [...DATABASE_ENV, 'KEYSLIP_BASE_URL'],
     run: clientsCreate,
@@ -322,7 +324,8 @@ export async function runCli(argv: string[]): Promise<number> {
     }
     if (isDatabaseUnreachable(error)) {
       process.stderr.write(
-        `keyslip: cannot reach the database: ${(error as Error).message || code}\nCheck KEYSLIP_DATABASE_URL; \`keyslip doctor\` checks the whole set-up.\n`,
+        `keyslip: cannot reach the database: ${(error as Error).message || code}\n` +
+          'Check KEYSLIP_DATABASE_URL; `keyslip doctor` checks the whole set-up.\n',
       );
       return EXIT.database;
     }

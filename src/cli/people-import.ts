@@ -43,7 +43,8 @@ export async function peopleImport(args: string[]): Promise<number> {
       progress.clear();
       const message =
         `Stopped by Ctrl-C after ${reached.rows} rows (up to line ${reached.line} of ${file}). ` +
-        'Those rows are imported; importing the whole file again is safe: people already there are updated, not duplicated.';
+        'Those rows are imported; importing the whole file again is ' +
+        'safe: people already there are updated, not duplicated.';
       if (values.json)
         process.stdout.write(`${JSON.stringify({ interrupted: true, rows: reached.rows, line: reached.line })}\n`);
       process.stderr.write(`${message}\n`);

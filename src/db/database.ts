@@ -182,6 +182,17 @@ export function uniqueViolationColumn(error: unknown): string | null {
   return null;
 }
 
+// Messages of node-postgres errors that mean a connection broke or could not be had.
+const PG_UNAVAILABLE_MESSAGE = new RegExp(
+  [
+    'Connection terminated',
+    'timeout exceeded when trying to connect',
+    'Client has encountered a connection error',
+    'not queryable',
+  ].join('|'),
+  'i',
+);
+
 // Network errors (the server is down, restarting, unreachable or its name does not resolve), and
 // PostgreSQL's SQLSTATEs for the same: 57P01–03 (shut down by an admin, crashed, starting up or
 // shutting down), class 08 (connection exceptions) and 53300 (max_connections reached).
@@ -211,9 +222,7 @@ export function isDatabaseUnavailable(error: unknown): boolean {
   const { code, message } = error as { code?: string; message?: string };
   if (isSqliteBusy(error)) return true;
   if (code && UNAVAILABLE_CODES.has(code)) return true;
-  return /Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error|not queryable/i.test(
-    message ?? '',
-  );
+  return PG_UNAVAILABLE_MESSAGE.test(message ?? '');
 }
 
 /** PostgreSQL gave up one transaction to break a deadlock (40P01) or a serialization conflict (40001). */

@@ -20,9 +20,8 @@ describe.skipIf(!DIALECTS.includes('postgres'))('migrations on PostgreSQL', () =
       const migrations = await sql<{ name: string }>`select name from kysely_migration`.execute(db);
       expect(migrations.rows.map((r) => r.name)).toEqual(['0001_initial', '0002_batch_codes_index', '0003_api_tokens']);
       const tables = await sql<{ table_name: string }>`
-        select table_name from information_schema.tables where table_schema = current_schema() order by table_name`.execute(
-        db,
-      );
+        select table_name from information_schema.tables where table_schema = current_schema()
+        order by table_name`.execute(db);
       expect(tables.rows.map((r) => r.table_name)).toEqual([
         'access_codes',
         'api_tokens',

@@ -15,7 +15,8 @@ function load(): typeof BetterSqlite3 {
     return require('better-sqlite3-node20') as typeof BetterSqlite3;
   } catch (error) {
     throw new Error(
-      `Keyslip needs Node.js 22 or 24 (this is ${process.version}); on Node.js 20 it needs the optional package better-sqlite3-node20, which did not install: ${(error as Error).message}`,
+      `Keyslip needs Node.js 22 or 24 (this is ${process.version}); on Node.js 20 it needs the optional package ` +
+        `better-sqlite3-node20, which did not install: ${(error as Error).message}`,
     );
   }
 }

@@ -7,7 +7,8 @@ describe('html template', () => {
     const out = html`<p title="${name}">${name}</p>`;
     expect(out).toBeInstanceOf(SafeHtml);
     expect(out.toString()).toBe(
-      '<p title="&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; &amp; &#39;quotes&#39;">&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; &amp; &#39;quotes&#39;</p>',
+      '<p title="&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; &amp; ' +
+        '&#39;quotes&#39;">&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; &amp; &#39;quotes&#39;</p>',
     );
   });
 

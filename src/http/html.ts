@@ -38,7 +38,8 @@ export function html(strings: TemplateStringsArray, ...values: HtmlValue[]): Saf
 
 /**
  * A translated message with HTML in its placeholders: the message text is escaped, each `{name}`
- * is replaced by its value (escaped unless SafeHtml). E.g. fillHtml('Signed in {date}', { date: html`<time>…</time>` }).
+ * is replaced by its value (escaped unless SafeHtml).
+ * E.g. fillHtml('Signed in {date}', { date: html`<time>…</time>` }).
  */
 export function fillHtml(message: string, vars: Record<string, HtmlValue>): SafeHtml {
   let out = '';

@@ -105,7 +105,8 @@ export async function addSigningKeys(db: Db, keyring: Keyring, now: number): Pro
 export class NoUsableSigningKeyError extends Error {
   constructor() {
     super(
-      'No OpenID Connect signing key can be read with KEYSLIP_SECRET (was it changed without keeping the old secret in the list?).',
+      'No OpenID Connect signing key can be read with KEYSLIP_SECRET ' +
+        '(was it changed without keeping the old secret in the list?).',
     );
     this.name = 'NoUsableSigningKeyError';
   }

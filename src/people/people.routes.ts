@@ -99,7 +99,8 @@ export function peopleRoutes(deps: Deps): FastifyPluginAsyncTypebox {
         schema: {
           tags: ['people'],
           description:
-            'CSV body (text/csv) with a header row: name, username, email, employeeId, department, location, title, role.',
+            'CSV body (text/csv) with a header row: name, username, ' +
+            'email, employeeId, department, location, title, role.',
           response: {
             200: Type.Object({
               created: Type.Integer(),

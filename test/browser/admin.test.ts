@@ -191,145 +191,151 @@ describe.skipIf(!HAS_CHROMIUM)(`admin pages in Chromium${HAS_CHROMIUM ? '' : ` (
     await workerContext.close();
   });
 
-  it('"Get access codes" for everyone without email: the count, then the CSV and the PDF slips with QR codes', async () => {
-    // Bo Ek already holds a code (maybe printed): the confirmation must say it will be replaced.
-    await issueAccessCode(server.context.deps, { personId: ids.get('Bo Ek')!, actor: CLI_ACTOR });
-    const context = await newContext('en');
-    const page = await context.newPage();
-    await signInAsAdmin(page, 'en');
-    await page.goto(`${server.baseUrl}/admin/people`);
-    await page.getByRole('button', { name: LABELS.en.moreOptions, exact: true }).first().click();
-    await page.getByRole('menuitem', { name: LABELS.en.getAccessCodes, exact: true }).click();
-    await page.waitForURL(`${server.baseUrl}/admin/access-codes/issue?hasEmail=false`);
+  it(
+    '"Get access codes" for everyone without email: the ' + 'count, then the CSV and the PDF slips with QR codes',
+    async () => {
+      // Bo Ek already holds a code (maybe printed): the confirmation must say it will be replaced.
+      await issueAccessCode(server.context.deps, { personId: ids.get('Bo Ek')!, actor: CLI_ACTOR });
+      const context = await newContext('en');
+      const page = await context.newPage();
+      await signInAsAdmin(page, 'en');
+      await page.goto(`${server.baseUrl}/admin/people`);
+      await page.getByRole('button', { name: LABELS.en.moreOptions, exact: true }).first().click();
+      await page.getByRole('menuitem', { name: LABELS.en.getAccessCodes, exact: true }).click();
+      await page.waitForURL(`${server.baseUrl}/admin/access-codes/issue?hasEmail=false`);
 
-    // The confirmation names how many, and that codes they hold are replaced.
-    const lead = await page.locator('#bulk-count').textContent();
-    expect(lead).toBe(`Codes will be made for ${WITHOUT_EMAIL.length} people: without an email address.`);
-    expect(await page.locator('main').textContent()).toContain(
-      'Active access codes held by 1 of them will be REPLACED and stop working',
-    );
-    await screenshot(page, 'admin-bulk-confirm-en');
-    await page.getByRole('button', { name: `Get access codes for ${WITHOUT_EMAIL.length} people` }).click();
-    await page.waitForURL(/\/admin\/batches\/[0-9a-f-]{36}$/);
-    expect(await page.locator('main').textContent()).toContain(`${WITHOUT_EMAIL.length} new access codes are ready.`);
-    expect(await page.locator('[data-time-left]').textContent()).toBe('15 minutes left');
-    await screenshot(page, 'admin-batch-en');
-    await expectAccessible(page, 'batch page');
-
-    // The CSV: header, one row per person, formula-safe.
-    const [csvDownload] = await Promise.all([
-      page.waitForEvent('download'),
-      page.getByRole('link', { name: 'Download CSV' }).click(),
-    ]);
-    expect(csvDownload.suggestedFilename()).toMatch(/^keyslip-codes-.*\.csv$/);
-    const csv = readFileSync((await csvDownload.path())!, 'utf8');
-    const lines = csv.trimEnd().split('\r\n');
-    expect(lines[0]).toBe('name,username,code,expiresAt');
-    expect(lines).toHaveLength(WITHOUT_EMAIL.length + 1);
-    expect(csv).toContain(`"'=HYPERLINK(""http://evil.example"",""x"")",formula.person,`);
-    const csvCodes = new Map(
-      lines.slice(1).map((line) => [line.match(/,([A-Z]{4}-[A-Z]{4}-[A-Z]{4}-[A-Z]{4}),/)![1]!, line]),
-    );
-    expect(csvCodes.size).toBe(WITHOUT_EMAIL.length);
-
-    // The PDF: one slip per person, each QR code the access-code page with the code in the fragment.
-    const [pdfDownload] = await Promise.all([
-      page.waitForEvent('download'),
-      page.getByRole('link', { name: 'Download slips (PDF)' }).click(),
-    ]);
-    expect(pdfDownload.suggestedFilename()).toMatch(/^keyslip-slips-.*\.pdf$/);
-    const pdf = await openPdf(readFileSync((await pdfDownload.path())!));
-    let text = '';
-    const qrTexts: string[] = [];
-    for (let n = 1; n <= pdf.numPages; n++) {
-      const pdfPage = await pdf.getPage(n);
-      text += (await pdfPage.getTextContent()).items
-        .map((item) => ('str' in item ? item.str + (item.hasEOL ? '\n' : '') : ''))
-        .join('');
-      for (const image of await pageImages(pdfPage))
-        qrTexts.push(decodeQr(toRgba(image), image.width, image.height) ?? '');
-    }
-    const flat = text.replace(/\s+/g, ' ');
-    // (A long name wraps on the slip, so compare without white space.)
-    for (const person of WITHOUT_EMAIL) expect(flat.replace(/\s/g, '')).toContain(person.name.replace(/\s/g, ''));
-    expect(flat.split('Your Keyslip access code').length - 1).toBe(WITHOUT_EMAIL.length);
-    expect(qrTexts).toHaveLength(WITHOUT_EMAIL.length);
-    for (const qr of qrTexts) {
-      const match = new RegExp(
-        `^${server.baseUrl.replace(/[.]/g, '\\.')}/work/accesscode#code=([A-Z]{4}-[A-Z]{4}-[A-Z]{4}-[A-Z]{4})$`,
-      ).exec(qr);
-      expect(match, qr).not.toBeNull();
-      expect(csvCodes.has(match![1]!)).toBe(true);
-    }
-
-    // After the window: a clear "closed" state, and no download.
-    server.context.clock.advance(16 * MINUTE);
-    await page.reload();
-    expect(await page.locator('[data-window-closed]').textContent()).toContain('The download window has closed.');
-    expect(await page.getByRole('link', { name: 'Download CSV' }).count()).toBe(0);
-    await screenshot(page, 'admin-batch-closed-en');
-    server.context.clock.advance(-16 * MINUTE);
-    await context.close();
-  });
-
-  it('the row menu works with the keyboard alone: Enter opens, arrows move, Escape closes, Enter activates', async () => {
-    const context = await newContext('en');
-    const page = await context.newPage();
-    await signInAsAdmin(page, 'en');
-    // Carla holds an active code (from the batch above, or given here): her menu has four items.
-    await issueAccessCode(server.context.deps, { personId: ids.get('Carla Diaz')!, actor: CLI_ACTOR });
-    await page.goto(`${server.baseUrl}/admin/people?q=carla`);
-    const button = row(page, 'Carla Diaz').getByRole('button', { name: LABELS.en.moreOptions });
-    const menuId = (await button.getAttribute('aria-controls'))!;
-    const focused = (): Promise<string> =>
-      page.evaluate(
-        () =>
-          `${document.activeElement?.getAttribute('role') ?? document.activeElement?.tagName}:${document.activeElement?.textContent?.trim()}`,
+      // The confirmation names how many, and that codes they hold are replaced.
+      const lead = await page.locator('#bulk-count').textContent();
+      expect(lead).toBe(`Codes will be made for ${WITHOUT_EMAIL.length} people: without an email address.`);
+      expect(await page.locator('main').textContent()).toContain(
+        'Active access codes held by 1 of them will be REPLACED and stop working',
       );
+      await screenshot(page, 'admin-bulk-confirm-en');
+      await page.getByRole('button', { name: `Get access codes for ${WITHOUT_EMAIL.length} people` }).click();
+      await page.waitForURL(/\/admin\/batches\/[0-9a-f-]{36}$/);
+      expect(await page.locator('main').textContent()).toContain(`${WITHOUT_EMAIL.length} new access codes are ready.`);
+      expect(await page.locator('[data-time-left]').textContent()).toBe('15 minutes left');
+      await screenshot(page, 'admin-batch-en');
+      await expectAccessible(page, 'batch page');
 
-    // Tab from the search box to the row's menu button.
-    await page.getByRole('searchbox', { name: 'Search' }).focus();
-    for (let i = 0; i < 30; i++) {
-      if (await button.evaluate((el) => el === document.activeElement)) break;
-      await page.keyboard.press('Tab');
-    }
-    expect(await button.evaluate((el) => el === document.activeElement)).toBe(true);
-    expect(await button.getAttribute('aria-haspopup')).toBe('menu');
-    expect(await button.getAttribute('aria-expanded')).toBe('false');
+      // The CSV: header, one row per person, formula-safe.
+      const [csvDownload] = await Promise.all([
+        page.waitForEvent('download'),
+        page.getByRole('link', { name: 'Download CSV' }).click(),
+      ]);
+      expect(csvDownload.suggestedFilename()).toMatch(/^keyslip-codes-.*\.csv$/);
+      const csv = readFileSync((await csvDownload.path())!, 'utf8');
+      const lines = csv.trimEnd().split('\r\n');
+      expect(lines[0]).toBe('name,username,code,expiresAt');
+      expect(lines).toHaveLength(WITHOUT_EMAIL.length + 1);
+      expect(csv).toContain(`"'=HYPERLINK(""http://evil.example"",""x"")",formula.person,`);
+      const csvCodes = new Map(
+        lines.slice(1).map((line) => [line.match(/,([A-Z]{4}-[A-Z]{4}-[A-Z]{4}-[A-Z]{4}),/)![1]!, line]),
+      );
+      expect(csvCodes.size).toBe(WITHOUT_EMAIL.length);
 
-    await page.keyboard.press('Enter');
-    expect(await button.getAttribute('aria-expanded')).toBe('true');
-    expect(await page.locator(`#${menuId}`).isVisible()).toBe(true);
-    expect(await focused()).toBe(`menuitem:${LABELS.en.getAccessCode}`);
-    await page.keyboard.press('ArrowDown');
-    expect(await focused()).toBe(`menuitem:${LABELS.en.deactivateAccessCode}`);
-    await page.keyboard.press('ArrowDown');
-    expect(await focused()).toBe('menuitem:Edit');
-    await page.keyboard.press('ArrowDown');
-    expect(await focused()).toBe('menuitem:Deactivate person');
-    await page.keyboard.press('ArrowDown');
-    expect(await focused()).toBe(`menuitem:${LABELS.en.getAccessCode}`);
-    await page.keyboard.press('ArrowUp');
-    expect(await focused()).toBe('menuitem:Deactivate person');
-    await page.keyboard.press('Escape');
-    expect(await page.locator(`#${menuId}`).isVisible()).toBe(false);
-    expect(await button.getAttribute('aria-expanded')).toBe('false');
-    expect(await button.evaluate((el) => el === document.activeElement)).toBe(true);
+      // The PDF: one slip per person, each QR code the access-code page with the code in the fragment.
+      const [pdfDownload] = await Promise.all([
+        page.waitForEvent('download'),
+        page.getByRole('link', { name: 'Download slips (PDF)' }).click(),
+      ]);
+      expect(pdfDownload.suggestedFilename()).toMatch(/^keyslip-slips-.*\.pdf$/);
+      const pdf = await openPdf(readFileSync((await pdfDownload.path())!));
+      let text = '';
+      const qrTexts: string[] = [];
+      for (let n = 1; n <= pdf.numPages; n++) {
+        const pdfPage = await pdf.getPage(n);
+        text += (await pdfPage.getTextContent()).items
+          .map((item) => ('str' in item ? item.str + (item.hasEOL ? '\n' : '') : ''))
+          .join('');
+        for (const image of await pageImages(pdfPage))
+          qrTexts.push(decodeQr(toRgba(image), image.width, image.height) ?? '');
+      }
+      const flat = text.replace(/\s+/g, ' ');
+      // (A long name wraps on the slip, so compare without white space.)
+      for (const person of WITHOUT_EMAIL) expect(flat.replace(/\s/g, '')).toContain(person.name.replace(/\s/g, ''));
+      expect(flat.split('Your Keyslip access code').length - 1).toBe(WITHOUT_EMAIL.length);
+      expect(qrTexts).toHaveLength(WITHOUT_EMAIL.length);
+      for (const qr of qrTexts) {
+        const match = new RegExp(
+          `^${server.baseUrl.replace(/[.]/g, '\\.')}/work/accesscode#code=([A-Z]{4}-[A-Z]{4}-[A-Z]{4}-[A-Z]{4})$`,
+        ).exec(qr);
+        expect(match, qr).not.toBeNull();
+        expect(csvCodes.has(match![1]!)).toBe(true);
+      }
 
-    // ArrowUp opens on the last item; Space opens on the first; Enter follows the focused item.
-    await page.keyboard.press('ArrowUp');
-    expect(await focused()).toBe('menuitem:Deactivate person');
-    await page.keyboard.press('Escape');
-    await page.keyboard.press(' ');
-    expect(await focused()).toBe(`menuitem:${LABELS.en.getAccessCode}`);
-    await page.keyboard.press('ArrowDown');
-    await page.keyboard.press('ArrowDown');
-    expect(await focused()).toBe('menuitem:Edit');
-    await page.keyboard.press('Enter');
-    await page.waitForURL(`${server.baseUrl}/admin/people/${ids.get('Carla Diaz')}`);
-    expect(await page.locator('h1').textContent()).toBe('Carla Diaz');
-    await context.close();
-  });
+      // After the window: a clear "closed" state, and no download.
+      server.context.clock.advance(16 * MINUTE);
+      await page.reload();
+      expect(await page.locator('[data-window-closed]').textContent()).toContain('The download window has closed.');
+      expect(await page.getByRole('link', { name: 'Download CSV' }).count()).toBe(0);
+      await screenshot(page, 'admin-batch-closed-en');
+      server.context.clock.advance(-16 * MINUTE);
+      await context.close();
+    },
+  );
+
+  it(
+    'the row menu works with the keyboard alone: Enter ' + 'opens, arrows move, Escape closes, Enter activates',
+    async () => {
+      const context = await newContext('en');
+      const page = await context.newPage();
+      await signInAsAdmin(page, 'en');
+      // Carla holds an active code (from the batch above, or given here): her menu has four items.
+      await issueAccessCode(server.context.deps, { personId: ids.get('Carla Diaz')!, actor: CLI_ACTOR });
+      await page.goto(`${server.baseUrl}/admin/people?q=carla`);
+      const button = row(page, 'Carla Diaz').getByRole('button', { name: LABELS.en.moreOptions });
+      const menuId = (await button.getAttribute('aria-controls'))!;
+      const focused = (): Promise<string> =>
+        page.evaluate(() => {
+          const active = document.activeElement;
+          return `${active?.getAttribute('role') ?? active?.tagName}:${active?.textContent?.trim()}`;
+        });
+
+      // Tab from the search box to the row's menu button.
+      await page.getByRole('searchbox', { name: 'Search' }).focus();
+      for (let i = 0; i < 30; i++) {
+        if (await button.evaluate((el) => el === document.activeElement)) break;
+        await page.keyboard.press('Tab');
+      }
+      expect(await button.evaluate((el) => el === document.activeElement)).toBe(true);
+      expect(await button.getAttribute('aria-haspopup')).toBe('menu');
+      expect(await button.getAttribute('aria-expanded')).toBe('false');
+
+      await page.keyboard.press('Enter');
+      expect(await button.getAttribute('aria-expanded')).toBe('true');
+      expect(await page.locator(`#${menuId}`).isVisible()).toBe(true);
+      expect(await focused()).toBe(`menuitem:${LABELS.en.getAccessCode}`);
+      await page.keyboard.press('ArrowDown');
+      expect(await focused()).toBe(`menuitem:${LABELS.en.deactivateAccessCode}`);
+      await page.keyboard.press('ArrowDown');
+      expect(await focused()).toBe('menuitem:Edit');
+      await page.keyboard.press('ArrowDown');
+      expect(await focused()).toBe('menuitem:Deactivate person');
+      await page.keyboard.press('ArrowDown');
+      expect(await focused()).toBe(`menuitem:${LABELS.en.getAccessCode}`);
+      await page.keyboard.press('ArrowUp');
+      expect(await focused()).toBe('menuitem:Deactivate person');
+      await page.keyboard.press('Escape');
+      expect(await page.locator(`#${menuId}`).isVisible()).toBe(false);
+      expect(await button.getAttribute('aria-expanded')).toBe('false');
+      expect(await button.evaluate((el) => el === document.activeElement)).toBe(true);
+
+      // ArrowUp opens on the last item; Space opens on the first; Enter follows the focused item.
+      await page.keyboard.press('ArrowUp');
+      expect(await focused()).toBe('menuitem:Deactivate person');
+      await page.keyboard.press('Escape');
+      await page.keyboard.press(' ');
+      expect(await focused()).toBe(`menuitem:${LABELS.en.getAccessCode}`);
+      await page.keyboard.press('ArrowDown');
+      await page.keyboard.press('ArrowDown');
+      expect(await focused()).toBe('menuitem:Edit');
+      await page.keyboard.press('Enter');
+      await page.waitForURL(`${server.baseUrl}/admin/people/${ids.get('Carla Diaz')}`);
+      expect(await page.locator('h1').textContent()).toBe('Carla Diaz');
+      await context.close();
+    },
+  );
 
   it('imports people from a CSV file and shows the report line by line', async () => {
     const context = await newContext('en');

@@ -76,57 +76,62 @@ describe.skipIf(!HAS_CHROMIUM)(`frontline pages in Chromium${HAS_CHROMIUM ? '' :
     expect(violations, `${what}: ${JSON.stringify(violations, null, 1)}`).toEqual([]);
   }
 
-  it('a Swedish worker follows a slip link, confirms the username, sets a password, signs out and in again', async () => {
-    const { username, code } = await activePersonWithCode('Åsa Öberg');
-    const context = await newContext('sv');
-    const page = await context.newPage();
-    const requested: string[] = [];
-    page.on('request', (request) => requested.push(request.url()));
+  it(
+    'a Swedish worker follows a slip link, confirms the ' + 'username, sets a password, signs out and in again',
+    async () => {
+      const { username, code } = await activePersonWithCode('Åsa Öberg');
+      const context = await newContext('sv');
+      const page = await context.newPage();
+      const requested: string[] = [];
+      page.on('request', (request) => requested.push(request.url()));
 
-    await page.goto(`${server.baseUrl}/work/accesscode#code=${code}`);
-    const field = page.getByLabel(LABELS.sv.accessCode);
-    await expect.poll(() => field.inputValue()).toBe(code);
-    expect(page.url()).toBe(`${server.baseUrl}/work/accesscode`);
-    expect(await page.locator('html').getAttribute('lang')).toBe('sv');
+      await page.goto(`${server.baseUrl}/work/accesscode#code=${code}`);
+      const field = page.getByLabel(LABELS.sv.accessCode);
+      await expect.poll(() => field.inputValue()).toBe(code);
+      expect(page.url()).toBe(`${server.baseUrl}/work/accesscode`);
+      expect(await page.locator('html').getAttribute('lang')).toBe('sv');
 
-    await page.getByRole('button', { name: 'Fortsätt' }).click();
-    await expect.poll(() => page.locator('h1').textContent()).toBe('Är det här ditt användarnamn?');
-    expect(await page.locator('.username-box').textContent()).toBe(username);
-    await page.getByRole('button', { name: 'Ja, det är jag' }).click();
+      await page.getByRole('button', { name: 'Fortsätt' }).click();
+      await expect.poll(() => page.locator('h1').textContent()).toBe('Är det här ditt användarnamn?');
+      expect(await page.locator('.username-box').textContent()).toBe(username);
+      await page.getByRole('button', { name: 'Ja, det är jag' }).click();
 
-    await expect.poll(() => page.locator('h1').textContent()).toBe('Välj ett nytt lösenord');
-    await page.getByLabel('Nytt lösenord', { exact: true }).fill('kort');
-    await expect.poll(() => page.locator('#password-strength').textContent()).toBe('För kort: 4 av minst 8 tecken.');
-    await page.getByLabel('Nytt lösenord', { exact: true }).fill(PASSWORD);
-    await expect.poll(() => page.locator('#password-strength').textContent()).toBe('Bra längd.');
-    await page.getByLabel('Nytt lösenord igen').fill(PASSWORD);
-    await expect.poll(() => page.locator('#password-match').textContent()).toBe('Lösenorden är likadana.');
-    await page.getByRole('button', { name: 'Spara lösenordet och logga in' }).click();
+      await expect.poll(() => page.locator('h1').textContent()).toBe('Välj ett nytt lösenord');
+      await page.getByLabel('Nytt lösenord', { exact: true }).fill('kort');
+      await expect.poll(() => page.locator('#password-strength').textContent()).toBe('För kort: 4 av minst 8 tecken.');
+      await page.getByLabel('Nytt lösenord', { exact: true }).fill(PASSWORD);
+      await expect.poll(() => page.locator('#password-strength').textContent()).toBe('Bra längd.');
+      await page.getByLabel('Nytt lösenord igen').fill(PASSWORD);
+      await expect.poll(() => page.locator('#password-match').textContent()).toBe('Lösenorden är likadana.');
+      await page.getByRole('button', { name: 'Spara lösenordet och logga in' }).click();
 
-    await page.waitForURL(`${server.baseUrl}/?welcome=recovered`);
-    await expect.poll(() => page.locator('main').textContent()).toContain('Ditt nya lösenord är sparat.');
-    expect(await page.locator('main').textContent()).toContain('Ditt lösenord valdes med en åtkomstkod');
-    // The code went to the server only in form bodies, never in a URL.
-    const normalised = code.replace(/-/g, '');
-    expect(requested.filter((url) => url.includes(code) || url.includes(normalised))).toEqual([]);
+      await page.waitForURL(`${server.baseUrl}/?welcome=recovered`);
+      await expect.poll(() => page.locator('main').textContent()).toContain('Ditt nya lösenord är sparat.');
+      expect(await page.locator('main').textContent()).toContain('Ditt lösenord valdes med en åtkomstkod');
+      // The code went to the server only in form bodies, never in a URL.
+      const normalised = code.replace(/-/g, '');
+      expect(requested.filter((url) => url.includes(code) || url.includes(normalised))).toEqual([]);
 
-    await page.locator('header').getByRole('button', { name: 'Logga ut' }).click();
-    await page.waitForURL(/\/login\?signedout=1$/);
-    expect(await page.locator('[role="status"]').textContent()).toContain('Du är utloggad.');
-    expect(await page.locator('h1').textContent()).toBe(LABELS.sv.signIn);
-    expect(await page.getByRole('link', { name: LABELS.sv.troubleSigningIn }).getAttribute('href')).toBe('/help/login');
-    expect(await page.getByRole('link', { name: LABELS.sv.haveAccessCode }).getAttribute('href')).toBe(
-      '/work/accesscode',
-    );
+      await page.locator('header').getByRole('button', { name: 'Logga ut' }).click();
+      await page.waitForURL(/\/login\?signedout=1$/);
+      expect(await page.locator('[role="status"]').textContent()).toContain('Du är utloggad.');
+      expect(await page.locator('h1').textContent()).toBe(LABELS.sv.signIn);
+      expect(await page.getByRole('link', { name: LABELS.sv.troubleSigningIn }).getAttribute('href')).toBe(
+        '/help/login',
+      );
+      expect(await page.getByRole('link', { name: LABELS.sv.haveAccessCode }).getAttribute('href')).toBe(
+        '/work/accesscode',
+      );
 
-    await page.getByLabel('Användarnamn eller e-post').fill(username);
-    await page.getByLabel('Lösenord', { exact: true }).fill(PASSWORD);
-    await page.getByRole('button', { name: LABELS.sv.signIn }).click();
-    await page.waitForURL(`${server.baseUrl}/`);
-    expect(await page.locator('h1').textContent()).toBe('Ditt konto');
-    expect(await page.locator('header').textContent()).toContain('Inloggad som Åsa Öberg');
-    await context.close();
-  });
+      await page.getByLabel('Användarnamn eller e-post').fill(username);
+      await page.getByLabel('Lösenord', { exact: true }).fill(PASSWORD);
+      await page.getByRole('button', { name: LABELS.sv.signIn }).click();
+      await page.waitForURL(`${server.baseUrl}/`);
+      expect(await page.locator('h1').textContent()).toBe('Ditt konto');
+      expect(await page.locator('header').textContent()).toContain('Inloggad som Åsa Öberg');
+      await context.close();
+    },
+  );
 
   it('a new worker claims an account without a username and chooses one, with the availability hint', async () => {
     await createPerson(server.context.deps, { name: 'Someone Else', username: 'taken.name' }, CLI_ACTOR);
@@ -202,7 +207,8 @@ describe.skipIf(!HAS_CHROMIUM)(`frontline pages in Chromium${HAS_CHROMIUM ? '' :
     await context.close();
   });
 
-  it('every frontline page passes axe-core (WCAG 2.2 A/AA) in English and Swedish, on a tablet and a phone', async () => {
+  it('every frontline page passes axe-core (WCAG 2.2 A/AA) ' +
+    'in English and Swedish, on a tablet and a phone', async () => {
     for (const locale of ['en', 'sv'] as const) {
       for (const device of ['tablet', 'phone'] as const) {
         const viewport = device === 'phone' ? { width: 390, height: 844 } : { width: 1024, height: 800 };

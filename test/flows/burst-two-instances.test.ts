@@ -133,90 +133,98 @@ describe.each(backends)('a burst split over two instances ($name)', (backend) =>
     expect(await audited('access_code.rate_limited', from)).toBe(1);
   });
 
-  it('200 wrong sign-ins from one address: the two instances evaluate at most the limit (8), the rest get 429 (or 503 when busy)', async () => {
-    const from = '192.0.2.78';
-    const answers = await Promise.all(
-      Array.from({ length: 200 }, (_, i) =>
-        call(i, 'POST', '/api/v1/sessions', { body: { username: `nobody${i}`, password: 'whatever it is' }, from }),
-      ),
-    );
-    const evaluated = await audited('sign_in.failed', from);
-    console.log(
-      `[${backend.name}, 2 instances] sign-ins from one address: ${evaluated} evaluated of 200 sent`,
-      tally(answers),
-    );
-    expect(evaluated).toBeLessThanOrEqual(8);
-    expect(answers.filter((a) => a.status === 401)).toHaveLength(evaluated);
-    expectRefused(
-      answers.filter((a) => a.status !== 401),
-      [429, 503],
-    );
-    expect(answers.filter((a) => a.status === 429).length).toBeGreaterThanOrEqual(150);
-    expect(await audited('sign_in.rate_limited', from)).toBe(1);
-  });
-
-  it("one account's delay: 100 wrong passwords and the right one from 101 addresses are all refused during it; after it exactly one is evaluated", async () => {
-    const created = await call(0, 'POST', '/api/v1/people', {
-      headers: admin,
-      body: { name: 'Burst Target', username: 'burst.target' },
-      from: '192.0.2.1',
-    });
-    expect(created.status, JSON.stringify(created.json)).toBe(201);
-    const personId = created.json.id as string;
-    const issued = await call(1, 'POST', `/api/v1/people/${personId}/access-code`, {
-      headers: admin,
-      from: '192.0.2.1',
-    });
-    const redeemed = await call(0, 'POST', '/api/v1/access-code/redeem', {
-      body: { code: issued.json.code, username: 'burst.target', password: PASSWORD },
-      from: '192.0.2.2',
-    });
-    expect(redeemed.status, JSON.stringify(redeemed.json)).toBe(200);
-
-    const burst = (): Promise<Answer[]> =>
-      Promise.all([
-        ...Array.from({ length: 100 }, (_, i) =>
-          call(i, 'POST', '/api/v1/sessions', {
-            body: { username: 'burst.target', password: `wrong guess ${i}` },
-            from: `10.7.${i}.1`,
-          }),
+  it(
+    '200 wrong sign-ins from one address: the two instances evaluate ' +
+      'at most the limit (8), the rest get 429 (or 503 when busy)',
+    async () => {
+      const from = '192.0.2.78';
+      const answers = await Promise.all(
+        Array.from({ length: 200 }, (_, i) =>
+          call(i, 'POST', '/api/v1/sessions', { body: { username: `nobody${i}`, password: 'whatever it is' }, from }),
         ),
-        call(1, 'POST', '/api/v1/sessions', {
-          body: { username: 'burst.target', password: PASSWORD },
-          from: '10.7.200.1',
-        }),
-      ]);
-    const evaluatedFor = async (): Promise<number> =>
-      (await audited('sign_in.failed', null, personId)) + (await audited('sign_in.succeeded', null, personId));
+      );
+      const evaluated = await audited('sign_in.failed', from);
+      console.log(
+        `[${backend.name}, 2 instances] sign-ins from one address: ${evaluated} evaluated of 200 sent`,
+        tally(answers),
+      );
+      expect(evaluated).toBeLessThanOrEqual(8);
+      expect(answers.filter((a) => a.status === 401)).toHaveLength(evaluated);
+      expectRefused(
+        answers.filter((a) => a.status !== 401),
+        [429, 503],
+      );
+      expect(answers.filter((a) => a.status === 429).length).toBeGreaterThanOrEqual(150);
+      expect(await audited('sign_in.rate_limited', from)).toBe(1);
+    },
+  );
 
-    // Eleven failures in a row, the last just now: a minute to wait.
-    await handle.db
-      .updateTable('people')
-      .set({ failed_sign_ins: 11, last_failed_sign_in_at: Date.now() })
-      .where('id', '=', personId)
-      .execute();
-    const during = await burst();
-    expectRefused(during, [429]);
-    expect(await evaluatedFor()).toBe(0);
-    console.log(`[${backend.name}, 2 instances] one account during its delay: 0 evaluated of 101 sent`);
+  it(
+    "one account's delay: 100 wrong passwords and the right one from 101 addresses are all refused during it; " +
+      'after it exactly one is evaluated',
+    async () => {
+      const created = await call(0, 'POST', '/api/v1/people', {
+        headers: admin,
+        body: { name: 'Burst Target', username: 'burst.target' },
+        from: '192.0.2.1',
+      });
+      expect(created.status, JSON.stringify(created.json)).toBe(201);
+      const personId = created.json.id as string;
+      const issued = await call(1, 'POST', `/api/v1/people/${personId}/access-code`, {
+        headers: admin,
+        from: '192.0.2.1',
+      });
+      const redeemed = await call(0, 'POST', '/api/v1/access-code/redeem', {
+        body: { code: issued.json.code, username: 'burst.target', password: PASSWORD },
+        from: '192.0.2.2',
+      });
+      expect(redeemed.status, JSON.stringify(redeemed.json)).toBe(200);
 
-    // The minute has passed: one attempt gets the account's turn, the others wait the next delay.
-    await handle.db
-      .updateTable('people')
-      .set({ last_failed_sign_in_at: Date.now() - 61_000 })
-      .where('id', '=', personId)
-      .execute();
-    const after = await burst();
-    const evaluated = await evaluatedFor();
-    console.log(
-      `[${backend.name}, 2 instances] one account after its delay: ${evaluated} evaluated of 101 sent`,
-      tally(after),
-    );
-    expect(evaluated).toBe(1);
-    expect(after.filter((a) => a.status !== 429)).toHaveLength(1);
-    expectRefused(
-      after.filter((a) => a.status === 429),
-      [429],
-    );
-  });
+      const burst = (): Promise<Answer[]> =>
+        Promise.all([
+          ...Array.from({ length: 100 }, (_, i) =>
+            call(i, 'POST', '/api/v1/sessions', {
+              body: { username: 'burst.target', password: `wrong guess ${i}` },
+              from: `10.7.${i}.1`,
+            }),
+          ),
+          call(1, 'POST', '/api/v1/sessions', {
+            body: { username: 'burst.target', password: PASSWORD },
+            from: '10.7.200.1',
+          }),
+        ]);
+      const evaluatedFor = async (): Promise<number> =>
+        (await audited('sign_in.failed', null, personId)) + (await audited('sign_in.succeeded', null, personId));
+
+      // Eleven failures in a row, the last just now: a minute to wait.
+      await handle.db
+        .updateTable('people')
+        .set({ failed_sign_ins: 11, last_failed_sign_in_at: Date.now() })
+        .where('id', '=', personId)
+        .execute();
+      const during = await burst();
+      expectRefused(during, [429]);
+      expect(await evaluatedFor()).toBe(0);
+      console.log(`[${backend.name}, 2 instances] one account during its delay: 0 evaluated of 101 sent`);
+
+      // The minute has passed: one attempt gets the account's turn, the others wait the next delay.
+      await handle.db
+        .updateTable('people')
+        .set({ last_failed_sign_in_at: Date.now() - 61_000 })
+        .where('id', '=', personId)
+        .execute();
+      const after = await burst();
+      const evaluated = await evaluatedFor();
+      console.log(
+        `[${backend.name}, 2 instances] one account after its delay: ${evaluated} evaluated of 101 sent`,
+        tally(after),
+      );
+      expect(evaluated).toBe(1);
+      expect(after.filter((a) => a.status !== 429)).toHaveLength(1);
+      expectRefused(
+        after.filter((a) => a.status === 429),
+        [429],
+      );
+    },
+  );
 });

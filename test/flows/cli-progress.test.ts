@@ -47,40 +47,43 @@ describe('keyslip CLI: help, version, flags, exit codes, progress (sqlite)', () 
     for (const dir of dirs) fs.rmSync(dir, { recursive: true, force: true });
   });
 
-  it('--version prints the version; COMMAND --help explains that command: every flag, an example, the environment', async () => {
-    const env = freshEnv();
-    const version = await runCli(['--version'], env);
-    expect(version.code).toBe(0);
-    expect(version.stdout).toBe(`keyslip ${VERSION}\n`);
+  it(
+    '--version prints the version; COMMAND --help explains ' + 'that command: every flag, an example, the environment',
+    async () => {
+      const env = freshEnv();
+      const version = await runCli(['--version'], env);
+      expect(version.code).toBe(0);
+      expect(version.stdout).toBe(`keyslip ${VERSION}\n`);
 
-    const help = await runCli(['codes', 'issue', '--help'], env);
-    expect(help.code).toBe(0);
-    expect(help.stdout).toMatch(/^Usage: keyslip codes issue /);
-    for (const flag of [
-      '--no-email',
-      '--department',
-      '--location',
-      '--out FILE',
-      '--lifetime-hours H',
-      '--lang',
-      '--json',
-      '--quiet',
-    ]) {
-      expect(help.stdout).toContain(flag);
-    }
-    expect(help.stdout).toMatch(/Example:\n {2}keyslip codes issue/);
-    expect(help.stdout).toContain('Environment: KEYSLIP_DATABASE_URL');
-    expect(help.stdout).toContain('KEYSLIP_PDF_FALLBACK_FONT');
-    // Not the general usage any more: another command's help says something else.
-    const other = await runCli(['backup', '--help'], env);
-    expect(other.stdout).toMatch(/^Usage: keyslip backup FILE/);
-    expect(other.stdout).not.toContain('--no-email');
+      const help = await runCli(['codes', 'issue', '--help'], env);
+      expect(help.code).toBe(0);
+      expect(help.stdout).toMatch(/^Usage: keyslip codes issue /);
+      for (const flag of [
+        '--no-email',
+        '--department',
+        '--location',
+        '--out FILE',
+        '--lifetime-hours H',
+        '--lang',
+        '--json',
+        '--quiet',
+      ]) {
+        expect(help.stdout).toContain(flag);
+      }
+      expect(help.stdout).toMatch(/Example:\n {2}keyslip codes issue/);
+      expect(help.stdout).toContain('Environment: KEYSLIP_DATABASE_URL');
+      expect(help.stdout).toContain('KEYSLIP_PDF_FALLBACK_FONT');
+      // Not the general usage any more: another command's help says something else.
+      const other = await runCli(['backup', '--help'], env);
+      expect(other.stdout).toMatch(/^Usage: keyslip backup FILE/);
+      expect(other.stdout).not.toContain('--no-email');
 
-    const general = await runCli(['--help'], env);
-    expect(general.code).toBe(0);
-    expect(general.stdout).toContain('doctor');
-    expect(general.stdout).toContain('3 cannot reach the database');
-  });
+      const general = await runCli(['--help'], env);
+      expect(general.code).toBe(0);
+      expect(general.stdout).toContain('doctor');
+      expect(general.stdout).toContain('3 cannot reach the database');
+    },
+  );
 
   it('an unknown flag is named, with the nearest valid one (exit 2); an unknown command too', async () => {
     const env = freshEnv();

@@ -101,22 +101,25 @@ describe.each(DIALECTS)('keyslip clients and keys on the command line (%s)', (di
     await expect(keyslip('clients', 'create', '--name', 'X')).rejects.toMatchObject({ code: 2 });
   });
 
-  it('rotates the signing keys: an instance started afterwards signs with the new key and still publishes the old', async () => {
-    let app: FastifyInstance = await buildApp(context.deps);
-    const before = (await app.inject({ method: 'GET', url: '/oidc/jwks' })).json() as { keys: { kid: string }[] };
-    await app.close();
-    const { kids } = JSON.parse((await keyslip('keys', 'rotate', '--json')).stdout) as { kids: string[] };
-    app = await buildApp(context.deps);
-    const after = (await app.inject({ method: 'GET', url: '/oidc/jwks' })).json() as { keys: { kid: string }[] };
-    await app.close();
-    expect(after.keys.map((key) => key.kid)).toEqual(
-      expect.arrayContaining([...kids, ...before.keys.map((key) => key.kid)]),
-    );
-    expect(
-      after.keys
-        .slice(0, 2)
-        .map((key) => key.kid)
-        .sort(),
-    ).toEqual([...kids].sort());
-  });
+  it(
+    'rotates the signing keys: an instance started afterwards ' + 'signs with the new key and still publishes the old',
+    async () => {
+      let app: FastifyInstance = await buildApp(context.deps);
+      const before = (await app.inject({ method: 'GET', url: '/oidc/jwks' })).json() as { keys: { kid: string }[] };
+      await app.close();
+      const { kids } = JSON.parse((await keyslip('keys', 'rotate', '--json')).stdout) as { kids: string[] };
+      app = await buildApp(context.deps);
+      const after = (await app.inject({ method: 'GET', url: '/oidc/jwks' })).json() as { keys: { kid: string }[] };
+      await app.close();
+      expect(after.keys.map((key) => key.kid)).toEqual(
+        expect.arrayContaining([...kids, ...before.keys.map((key) => key.kid)]),
+      );
+      expect(
+        after.keys
+          .slice(0, 2)
+          .map((key) => key.kid)
+          .sort(),
+      ).toEqual([...kids].sort());
+    },
+  );
 });

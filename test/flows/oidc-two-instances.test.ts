@@ -101,8 +101,10 @@ describe.skipIf(!DIALECTS.includes('postgres'))('two instances as one OpenID Pro
       }
       return { status: response.status, location: response.headers.get('location'), body: await response.text() };
     };
-    const on = (instance: RunningKeyslip, pathOrUrl: string): string =>
-      `${instance.url}${pathOrUrl.startsWith('http') ? new URL(pathOrUrl).pathname + new URL(pathOrUrl).search : pathOrUrl}`;
+    const on = (instance: RunningKeyslip, pathOrUrl: string): string => {
+      const path = pathOrUrl.startsWith('http') ? new URL(pathOrUrl).pathname + new URL(pathOrUrl).search : pathOrUrl;
+      return `${instance.url}${path}`;
+    };
 
     const verifier = client.randomPKCECodeVerifier();
     const query = new URLSearchParams({

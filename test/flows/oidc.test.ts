@@ -212,38 +212,42 @@ describe.each(DIALECTS)('Keyslip as an OpenID Provider, with openid-client as th
     expect(meta.id_token_signing_alg_values_supported).toEqual(expect.arrayContaining(['RS256', 'ES256']));
   });
 
-  it('signs a person in through /login: code + PKCE, ID token verified against the JWKS, userinfo with the §8 claims', async () => {
-    const person = await activePerson('anna.berg');
-    const config = await rp(firstParty);
-    const { url, checks } = await startAuthorization(config);
-    const callback = await signInThroughLogin(new Browser(base), url, person);
-    expect(callback.startsWith(REDIRECT_URI)).toBe(true);
+  it(
+    'signs a person in through /login: code + PKCE, ID token ' +
+      'verified against the JWKS, userinfo with the §8 claims',
+    async () => {
+      const person = await activePerson('anna.berg');
+      const config = await rp(firstParty);
+      const { url, checks } = await startAuthorization(config);
+      const callback = await signInThroughLogin(new Browser(base), url, person);
+      expect(callback.startsWith(REDIRECT_URI)).toBe(true);
 
-    const tokens = await client.authorizationCodeGrant(config, new URL(callback), checks);
-    const jwks = createRemoteJWKSet(new URL(config.serverMetadata().jwks_uri!));
-    const { payload, protectedHeader } = await jwtVerify(tokens.id_token!, jwks, {
-      issuer: base,
-      audience: firstParty.id,
-    });
-    expect(payload.sub).toBe(person.id);
-    expect(payload.nonce).toBe(checks.expectedNonce);
-    expect(protectedHeader.alg).toBe('RS256');
+      const tokens = await client.authorizationCodeGrant(config, new URL(callback), checks);
+      const jwks = createRemoteJWKSet(new URL(config.serverMetadata().jwks_uri!));
+      const { payload, protectedHeader } = await jwtVerify(tokens.id_token!, jwks, {
+        issuer: base,
+        audience: firstParty.id,
+      });
+      expect(payload.sub).toBe(person.id);
+      expect(payload.nonce).toBe(checks.expectedNonce);
+      expect(protectedHeader.alg).toBe('RS256');
 
-    const info = await client.fetchUserInfo(config, tokens.access_token, person.id);
-    // No email of her own, and the app has a synthetic-email domain: username@domain, unverified.
-    expect(info).toMatchObject({
-      sub: person.id,
-      name: 'Person anna.berg',
-      preferred_username: 'anna.berg',
-      email: 'anna.berg@staff.example.org',
-      email_verified: false,
-      employee_id: 'E-anna.berg',
-      department: 'Bakery',
-      role: 'member',
-      areas: [],
-    });
-    expect(tokens.expires_in).toBe(600);
-  });
+      const info = await client.fetchUserInfo(config, tokens.access_token, person.id);
+      // No email of her own, and the app has a synthetic-email domain: username@domain, unverified.
+      expect(info).toMatchObject({
+        sub: person.id,
+        name: 'Person anna.berg',
+        preferred_username: 'anna.berg',
+        email: 'anna.berg@staff.example.org',
+        email_verified: false,
+        employee_id: 'E-anna.berg',
+        department: 'Bakery',
+        role: 'member',
+        areas: [],
+      });
+      expect(tokens.expires_in).toBe(600);
+    },
+  );
 
   it('rotates refresh tokens, and a replayed refresh token ends the grant', async () => {
     const person = await activePerson('bo.lind', { email: 'bo@example.org' });
@@ -283,33 +287,37 @@ describe.each(DIALECTS)('Keyslip as an OpenID Provider, with openid-client as th
     await expect(client.fetchUserInfo(config, tokens.access_token, person.id)).rejects.toBeDefined();
   });
 
-  it('refuses a wrong redirect URI and an unknown client on its own page, and a request without PKCE back at the app', async () => {
-    const config = await rp(firstParty);
-    const browser = new Browser(base);
+  it(
+    'refuses a wrong redirect URI and an unknown client on ' +
+      'its own page, and a request without PKCE back at the app',
+    async () => {
+      const config = await rp(firstParty);
+      const browser = new Browser(base);
 
-    const wrongRedirect = await startAuthorization(config, { redirect_uri: 'http://127.0.0.1:9/elsewhere' });
-    const wrong = await browser.follow(wrongRedirect.url);
-    expect(wrong.leftTo).toBeUndefined();
-    expect(wrong.page?.status).toBe(400);
-    expect(wrong.page?.body).toContain('invalid_redirect_uri');
+      const wrongRedirect = await startAuthorization(config, { redirect_uri: 'http://127.0.0.1:9/elsewhere' });
+      const wrong = await browser.follow(wrongRedirect.url);
+      expect(wrong.leftTo).toBeUndefined();
+      expect(wrong.page?.status).toBe(400);
+      expect(wrong.page?.body).toContain('invalid_redirect_uri');
 
-    const unknown = await browser.follow(
-      wrongRedirect.url.replace(`client_id=${firstParty.id}`, 'client_id=no-such-app'),
-    );
-    expect(unknown.leftTo).toBeUndefined();
-    expect(unknown.page?.status).toBe(400);
-    expect(unknown.page?.body).toContain('invalid_client');
+      const unknown = await browser.follow(
+        wrongRedirect.url.replace(`client_id=${firstParty.id}`, 'client_id=no-such-app'),
+      );
+      expect(unknown.leftTo).toBeUndefined();
+      expect(unknown.page?.status).toBe(400);
+      expect(unknown.page?.body).toContain('invalid_client');
 
-    const noPkce = new URL(
-      client.buildAuthorizationUrl(config, { redirect_uri: REDIRECT_URI, scope: 'openid', state: 's1' }),
-    );
-    const refused = await browser.follow(noPkce.href);
-    expect(refused.leftTo).toBeDefined();
-    const back = new URL(refused.leftTo!);
-    expect(back.searchParams.get('error')).toBe('invalid_request');
-    expect(back.searchParams.get('error_description')).toMatch(/PKCE/);
-    expect(back.searchParams.get('state')).toBe('s1');
-  });
+      const noPkce = new URL(
+        client.buildAuthorizationUrl(config, { redirect_uri: REDIRECT_URI, scope: 'openid', state: 's1' }),
+      );
+      const refused = await browser.follow(noPkce.href);
+      expect(refused.leftTo).toBeDefined();
+      const back = new URL(refused.leftTo!);
+      expect(back.searchParams.get('error')).toBe('invalid_request');
+      expect(back.searchParams.get('error_description')).toMatch(/PKCE/);
+      expect(back.searchParams.get('state')).toBe('s1');
+    },
+  );
 
   it('refuses a confidential client with a wrong secret at the token endpoint', async () => {
     const config = await client.discovery(
@@ -496,140 +504,151 @@ describe.each(DIALECTS)('Keyslip as an OpenID Provider, with openid-client as th
     await expect(client.fetchUserInfo(config, tokens.access_token, person.id)).rejects.toBeDefined();
   });
 
-  it('signs out at the end_session_endpoint (RP-initiated logout): back to the registered URI, Keyslip session ended too', async () => {
-    const person = await activePerson('greta.ros');
-    const config = await rp(firstParty);
-    const browser = new Browser(base);
-    const { url, checks } = await startAuthorization(config);
-    const tokens = await client.authorizationCodeGrant(
-      config,
-      new URL(await signInThroughLogin(browser, url, person)),
-      checks,
-    );
-    expect((await browser.request('/')).status).toBe(200);
-
-    const logoutUrl = client.buildEndSessionUrl(config, {
-      id_token_hint: tokens.id_token!,
-      post_logout_redirect_uri: POST_LOGOUT_URI,
-      state: 'bye',
-    });
-    const prompt = await browser.request(logoutUrl.href);
-    expect(prompt.status).toBe(200);
-    expect(prompt.body).toContain('Sign out?');
-    const xsrf = field(prompt.body, 'xsrf');
-    const action = /<form[^>]*action="([^"]+)"/.exec(prompt.body)![1]!.replace(/&amp;/g, '&');
-    const done = await browser.follow(action, { form: { xsrf, logout: 'yes' } });
-    expect(done.leftTo).toBe(`${POST_LOGOUT_URI}?state=bye`);
-    // The Keyslip session is over as well: the home page sends to /login.
-    const home = await browser.request('/');
-    expect(home.status).toBe(303);
-    expect(home.location).toMatch(/\/login$/);
-    // A post-logout URI that is not registered is refused, not followed.
-    const wrong = await browser.request(
-      client.buildEndSessionUrl(config, {
-        post_logout_redirect_uri: 'http://127.0.0.1:9/evil',
-        client_id: firstParty.id,
-      }).href,
-    );
-    expect(wrong.status).toBe(400);
-  });
-
-  it('serves response_mode=form_post with a CSP that lets its one script run and its form post to the app', async () => {
-    const person = await activePerson('hugo.berg');
-    const config = await rp(firstParty);
-    const browser = new Browser(base);
-    const first = await startAuthorization(config);
-    await signInThroughLogin(browser, first.url, person);
-    const { url } = await startAuthorization(config, { response_mode: 'form_post', prompt: '' });
-    const response = await fetch(url.replace('&prompt=', ''), {
-      redirect: 'manual',
-      headers: { cookie: [...browser.cookies].map(([k, v]) => `${k}=${v}`).join('; ') },
-    });
-    const page = await response.text();
-    expect(response.status).toBe(200);
-    expect(page).toContain(`action="${REDIRECT_URI}"`);
-    const csp = response.headers.get('content-security-policy') ?? '';
-    expect(csp).toMatch(/script-src 'self' 'sha256-[A-Za-z0-9+/=]+'/);
-    expect(csp).not.toMatch(/form-action/);
-    expect(csp).toMatch(/frame-ancestors 'none'/);
-  });
-
-  it('recovery reaches the app: a valid logout_token at its back-channel URI, its refresh and access tokens refused', async () => {
-    const received: string[] = [];
-    const receiver = http.createServer((request, response) => {
-      let body = '';
-      request.on('data', (chunk: Buffer) => (body += chunk.toString()));
-      request.on('end', () => {
-        received.push(new URLSearchParams(body).get('logout_token') ?? '');
-        response.writeHead(200).end();
-      });
-    });
-    await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
-    try {
-      const port = (receiver.address() as net.AddressInfo).port;
-      const created = await createOidcClient(
-        deps,
-        {
-          name: 'Scheduler',
-          redirectUris: [REDIRECT_URI],
-          firstParty: true,
-          backchannelLogoutUri: `http://127.0.0.1:${port}/backchannel`,
-        },
-        CLI_ACTOR,
-      );
-      const app = { id: created.client.clientId, secret: created.clientSecret! };
-      const person = await activePerson('ines.falk');
-      const config = await rp(app);
+  it(
+    'signs out at the end_session_endpoint (RP-initiated logout): ' +
+      'back to the registered URI, Keyslip session ended too',
+    async () => {
+      const person = await activePerson('greta.ros');
+      const config = await rp(firstParty);
+      const browser = new Browser(base);
       const { url, checks } = await startAuthorization(config);
       const tokens = await client.authorizationCodeGrant(
         config,
-        new URL(await signInThroughLogin(new Browser(base), url, person)),
+        new URL(await signInThroughLogin(browser, url, person)),
         checks,
       );
-      const sid = decodeJwt(tokens.id_token!).sid;
-      expect(sid).toEqual(expect.any(String));
+      expect((await browser.request('/')).status).toBe(200);
 
-      // The worker forgot the password: a recovery code, redeemed.
-      const issued = await issueAccessCode(deps, { personId: person.id, actor: CLI_ACTOR });
-      await redeemAccessCode(deps, {
-        code: issued.code,
-        username: person.username,
-        password: 'a brand new password for ines',
-        client: clientInfo(),
+      const logoutUrl = client.buildEndSessionUrl(config, {
+        id_token_hint: tokens.id_token!,
+        post_logout_redirect_uri: POST_LOGOUT_URI,
+        state: 'bye',
       });
-      await expect(client.refreshTokenGrant(config, tokens.refresh_token!)).rejects.toMatchObject({
-        error: 'invalid_grant',
-      });
-      await expect(client.fetchUserInfo(config, tokens.access_token, person.id)).rejects.toBeDefined();
+      const prompt = await browser.request(logoutUrl.href);
+      expect(prompt.status).toBe(200);
+      expect(prompt.body).toContain('Sign out?');
+      const xsrf = field(prompt.body, 'xsrf');
+      const action = /<form[^>]*action="([^"]+)"/.exec(prompt.body)![1]!.replace(/&amp;/g, '&');
+      const done = await browser.follow(action, { form: { xsrf, logout: 'yes' } });
+      expect(done.leftTo).toBe(`${POST_LOGOUT_URI}?state=bye`);
+      // The Keyslip session is over as well: the home page sends to /login.
+      const home = await browser.request('/');
+      expect(home.status).toBe(303);
+      expect(home.location).toMatch(/\/login$/);
+      // A post-logout URI that is not registered is refused, not followed.
+      const wrong = await browser.request(
+        client.buildEndSessionUrl(config, {
+          post_logout_redirect_uri: 'http://127.0.0.1:9/evil',
+          client_id: firstParty.id,
+        }).href,
+      );
+      expect(wrong.status).toBe(400);
+    },
+  );
 
-      expect(await deliverDueLogouts(deps)).toBe(1);
-      expect(received).toHaveLength(1);
-      const jwks = createRemoteJWKSet(new URL(config.serverMetadata().jwks_uri!));
-      const { payload, protectedHeader } = await jwtVerify(received[0]!, jwks, {
-        issuer: base,
-        audience: app.id,
-        typ: 'logout+jwt',
+  it(
+    'serves response_mode=form_post with a CSP that lets ' + 'its one script run and its form post to the app',
+    async () => {
+      const person = await activePerson('hugo.berg');
+      const config = await rp(firstParty);
+      const browser = new Browser(base);
+      const first = await startAuthorization(config);
+      await signInThroughLogin(browser, first.url, person);
+      const { url } = await startAuthorization(config, { response_mode: 'form_post', prompt: '' });
+      const response = await fetch(url.replace('&prompt=', ''), {
+        redirect: 'manual',
+        headers: { cookie: [...browser.cookies].map(([k, v]) => `${k}=${v}`).join('; ') },
       });
-      expect(payload.sub).toBe(person.id);
-      expect(payload.sid).toBe(sid);
-      expect(payload.events).toEqual({ 'http://schemas.openid.net/event/backchannel-logout': {} });
-      expect(payload.jti).toEqual(expect.any(String));
-      expect(payload.nonce).toBeUndefined();
-      expect(protectedHeader.alg).toBe('RS256');
-      // Delivered once: nothing more is due.
-      expect(await deliverDueLogouts(deps)).toBe(0);
-      const audit = await deps.db
-        .selectFrom('audit_events')
-        .select('details')
-        .where('action', '=', 'oidc.logout_sent')
-        .where('person_id', '=', person.id)
-        .execute();
-      expect(audit).toHaveLength(1);
-      expect(audit[0]!.details).not.toContain(received[0]!.slice(0, 20));
-    } finally {
-      await new Promise((resolve) => receiver.close(resolve));
-    }
-  });
+      const page = await response.text();
+      expect(response.status).toBe(200);
+      expect(page).toContain(`action="${REDIRECT_URI}"`);
+      const csp = response.headers.get('content-security-policy') ?? '';
+      expect(csp).toMatch(/script-src 'self' 'sha256-[A-Za-z0-9+/=]+'/);
+      expect(csp).not.toMatch(/form-action/);
+      expect(csp).toMatch(/frame-ancestors 'none'/);
+    },
+  );
+
+  it(
+    'recovery reaches the app: a valid logout_token at its ' +
+      'back-channel URI, its refresh and access tokens refused',
+    async () => {
+      const received: string[] = [];
+      const receiver = http.createServer((request, response) => {
+        let body = '';
+        request.on('data', (chunk: Buffer) => (body += chunk.toString()));
+        request.on('end', () => {
+          received.push(new URLSearchParams(body).get('logout_token') ?? '');
+          response.writeHead(200).end();
+        });
+      });
+      await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
+      try {
+        const port = (receiver.address() as net.AddressInfo).port;
+        const created = await createOidcClient(
+          deps,
+          {
+            name: 'Scheduler',
+            redirectUris: [REDIRECT_URI],
+            firstParty: true,
+            backchannelLogoutUri: `http://127.0.0.1:${port}/backchannel`,
+          },
+          CLI_ACTOR,
+        );
+        const app = { id: created.client.clientId, secret: created.clientSecret! };
+        const person = await activePerson('ines.falk');
+        const config = await rp(app);
+        const { url, checks } = await startAuthorization(config);
+        const tokens = await client.authorizationCodeGrant(
+          config,
+          new URL(await signInThroughLogin(new Browser(base), url, person)),
+          checks,
+        );
+        const sid = decodeJwt(tokens.id_token!).sid;
+        expect(sid).toEqual(expect.any(String));
+
+        // The worker forgot the password: a recovery code, redeemed.
+        const issued = await issueAccessCode(deps, { personId: person.id, actor: CLI_ACTOR });
+        await redeemAccessCode(deps, {
+          code: issued.code,
+          username: person.username,
+          password: 'a brand new password for ines',
+          client: clientInfo(),
+        });
+        await expect(client.refreshTokenGrant(config, tokens.refresh_token!)).rejects.toMatchObject({
+          error: 'invalid_grant',
+        });
+        await expect(client.fetchUserInfo(config, tokens.access_token, person.id)).rejects.toBeDefined();
+
+        expect(await deliverDueLogouts(deps)).toBe(1);
+        expect(received).toHaveLength(1);
+        const jwks = createRemoteJWKSet(new URL(config.serverMetadata().jwks_uri!));
+        const { payload, protectedHeader } = await jwtVerify(received[0]!, jwks, {
+          issuer: base,
+          audience: app.id,
+          typ: 'logout+jwt',
+        });
+        expect(payload.sub).toBe(person.id);
+        expect(payload.sid).toBe(sid);
+        expect(payload.events).toEqual({ 'http://schemas.openid.net/event/backchannel-logout': {} });
+        expect(payload.jti).toEqual(expect.any(String));
+        expect(payload.nonce).toBeUndefined();
+        expect(protectedHeader.alg).toBe('RS256');
+        // Delivered once: nothing more is due.
+        expect(await deliverDueLogouts(deps)).toBe(0);
+        const audit = await deps.db
+          .selectFrom('audit_events')
+          .select('details')
+          .where('action', '=', 'oidc.logout_sent')
+          .where('person_id', '=', person.id)
+          .execute();
+        expect(audit).toHaveLength(1);
+        expect(audit[0]!.details).not.toContain(received[0]!.slice(0, 20));
+      } finally {
+        await new Promise((resolve) => receiver.close(resolve));
+      }
+    },
+  );
 
   it.each(['en', 'sv'] as const)(
     'lets an admin add an app on the Apps page (%s), showing its secret once, and remove it',

@@ -183,7 +183,8 @@ describe.skipIf(SKIP_REASON !== null)(
             (error: unknown) => {
               // No answer at all: most likely the process died. Show why.
               throw new Error(
-                `${endpoint} got no answer (${(error as Error).message}); Keyslip's last output:\n${keyslip.output().slice(-3000)}`,
+                `${endpoint} got no answer (${(error as Error).message}); ` +
+                  `Keyslip's last output:\n${keyslip.output().slice(-3000)}`,
               );
             },
           );
@@ -200,97 +201,104 @@ describe.skipIf(SKIP_REASON !== null)(
       }
     }
 
-    it('answers 503 database_unavailable while the database is down, recovers by itself, and writes nothing by halves', async () => {
-      const answers: Answer[] = [];
-      const issuedCodes: string[] = [];
+    it(
+      'answers 503 database_unavailable while the database is ' +
+        'down, recovers by itself, and writes nothing by halves',
+      async () => {
+        const answers: Answer[] = [];
+        const issuedCodes: string[] = [];
 
-      // Up: everything works.
-      let deadline = Date.now() + 1_000;
-      await stream('up', () => Date.now() > deadline, answers);
-      expect(answers.filter((a) => a.status >= 300)).toEqual([]);
+        // Up: everything works.
+        let deadline = Date.now() + 1_000;
+        await stream('up', () => Date.now() > deadline, answers);
+        expect(answers.filter((a) => a.status >= 300)).toEqual([]);
 
-      // Down: kill the cluster (no clean shutdown) under traffic, and keep asking for 3 seconds.
-      const downFrom = answers.length;
-      deadline = Date.now() + 3_500;
-      const inFlight = stream('down', () => Date.now() > deadline, answers);
-      await sleep(300);
-      stopCluster();
-      await inFlight;
-      const down = answers.slice(downFrom);
-      const failed = down.filter((a) => a.status >= 300);
-      // Requests already in flight when the cluster died may have finished; all the rest are 503s.
-      expect(failed.length).toBeGreaterThan(20);
-      for (const answer of failed) {
-        expect(answer.status, JSON.stringify(answer)).toBe(503);
-        if (answer.endpoint === 'healthz')
-          expect(answer.body).toEqual({ status: 'unavailable', database: 'unavailable' });
-        else expect(answer.error, JSON.stringify(answer)).toBe('database_unavailable');
-      }
-      // The last second of the outage: nothing but 503s.
-      expect(down.slice(-8).map((a) => a.status)).toEqual(Array(8).fill(503));
-      expect(keyslip.child.exitCode).toBeNull();
-
-      // Back: start the cluster again; the same process serves again without being restarted.
-      startCluster();
-      const backFrom = answers.length;
-      const recoveredBy = Date.now() + 15_000;
-      let healthy = false;
-      // Keep streaming until a whole round succeeds (the pool replaces its dead connections).
-      for (let i = 0; i < 300 && Date.now() < recoveredBy; i++) {
-        const answered = await round('back', i);
-        answers.push(...answered);
-        if (answered.every((a) => a.status < 300)) {
-          healthy = true;
-          break;
+        // Down: kill the cluster (no clean shutdown) under traffic, and keep asking for 3 seconds.
+        const downFrom = answers.length;
+        deadline = Date.now() + 3_500;
+        const inFlight = stream('down', () => Date.now() > deadline, answers);
+        await sleep(300);
+        stopCluster();
+        await inFlight;
+        const down = answers.slice(downFrom);
+        const failed = down.filter((a) => a.status >= 300);
+        // Requests already in flight when the cluster died may have finished; all the rest are 503s.
+        expect(failed.length).toBeGreaterThan(20);
+        for (const answer of failed) {
+          expect(answer.status, JSON.stringify(answer)).toBe(503);
+          if (answer.endpoint === 'healthz')
+            expect(answer.body).toEqual({ status: 'unavailable', database: 'unavailable' });
+          else expect(answer.error, JSON.stringify(answer)).toBe('database_unavailable');
         }
-        await sleep(100);
-      }
-      expect(healthy).toBe(true);
-      const tally = (list: Answer[]): string => {
-        const counts = new Map<number, number>();
-        for (const answer of list) counts.set(answer.status, (counts.get(answer.status) ?? 0) + 1);
-        return [...counts].map(([status, count]) => `${status}×${count}`).join(' ');
-      };
-      console.info(
-        `up: ${tally(answers.slice(0, downFrom))}; down: ${tally(down)}; back: ${tally(answers.slice(backFrom))} (recovered ${Date.now() - (recoveredBy - 15_000)} ms after the restart)`,
-      );
-      const back = answers.slice(backFrom);
-      for (const answer of back.filter((a) => a.status >= 300)) expect(answer.status, JSON.stringify(answer)).toBe(503);
-      expect((await round('back', 0)).map((a) => a.status)).toEqual([200, 200, 201, 200]);
+        // The last second of the outage: nothing but 503s.
+        expect(down.slice(-8).map((a) => a.status)).toEqual(Array(8).fill(503));
+        expect(keyslip.child.exitCode).toBeNull();
 
-      // Never a 500, in any phase, and the process never went down.
-      expect(answers.filter((a) => a.status >= 500 && a.status !== 503)).toEqual([]);
-      expect(keyslip.child.exitCode).toBeNull();
-      expect(keyslip.output()).not.toMatch(/"statusCode":500/);
-
-      // No half-written issue: each code row came with its audit entry, in one transaction.
-      for (const answer of answers) {
-        if (answer.endpoint === 'issue' && answer.status === 201)
-          issuedCodes.push((answer.body as { code: string }).code);
-      }
-      const codes = await handle.db.selectFrom('access_codes').selectAll().execute();
-      const issuedEvents = await handle.db
-        .selectFrom('audit_events')
-        .select('details')
-        .where('action', '=', 'access_code.issued')
-        .execute();
-      expect(issuedEvents.length).toBe(codes.length);
-      const eventCodeIds = new Set(issuedEvents.map((e) => (JSON.parse(e.details) as { codeId: string }).codeId));
-      expect(codes.every((c) => eventCodeIds.has(c.id))).toBe(true);
-      // Every code that was answered with 201 is in the database.
-      const keyring = createKeyring([TEST_SECRET]);
-      const hashes = new Set(codes.map((c) => c.code_hash));
-      for (const code of issuedCodes)
-        expect(hashes.has(hashAccessCode(keyring.current, normaliseAccessCode(code)!))).toBe(true);
-      // Each person has at most one open code, and the directory's code state agrees with it.
-      const people = await handle.db.selectFrom('people').select(['id', 'code_state']).execute();
-      for (const person of people) {
-        const open = codes.filter(
-          (c) => c.person_id === person.id && c.used_at === null && c.deactivated_at === null && c.replaced_at === null,
+        // Back: start the cluster again; the same process serves again without being restarted.
+        startCluster();
+        const backFrom = answers.length;
+        const recoveredBy = Date.now() + 15_000;
+        let healthy = false;
+        // Keep streaming until a whole round succeeds (the pool replaces its dead connections).
+        for (let i = 0; i < 300 && Date.now() < recoveredBy; i++) {
+          const answered = await round('back', i);
+          answers.push(...answered);
+          if (answered.every((a) => a.status < 300)) {
+            healthy = true;
+            break;
+          }
+          await sleep(100);
+        }
+        expect(healthy).toBe(true);
+        const tally = (list: Answer[]): string => {
+          const counts = new Map<number, number>();
+          for (const answer of list) counts.set(answer.status, (counts.get(answer.status) ?? 0) + 1);
+          return [...counts].map(([status, count]) => `${status}×${count}`).join(' ');
+        };
+        console.info(
+          `up: ${tally(answers.slice(0, downFrom))}; down: ${tally(down)}; back: ${tally(answers.slice(backFrom))} ` +
+            `(recovered ${Date.now() - (recoveredBy - 15_000)} ms after the restart)`,
         );
-        expect(open.length).toBeLessThanOrEqual(1);
-        expect(person.code_state === 'active').toBe(open.length === 1);
-      }
-    });
+        const back = answers.slice(backFrom);
+        for (const answer of back.filter((a) => a.status >= 300))
+          expect(answer.status, JSON.stringify(answer)).toBe(503);
+        expect((await round('back', 0)).map((a) => a.status)).toEqual([200, 200, 201, 200]);
+
+        // Never a 500, in any phase, and the process never went down.
+        expect(answers.filter((a) => a.status >= 500 && a.status !== 503)).toEqual([]);
+        expect(keyslip.child.exitCode).toBeNull();
+        expect(keyslip.output()).not.toMatch(/"statusCode":500/);
+
+        // No half-written issue: each code row came with its audit entry, in one transaction.
+        for (const answer of answers) {
+          if (answer.endpoint === 'issue' && answer.status === 201)
+            issuedCodes.push((answer.body as { code: string }).code);
+        }
+        const codes = await handle.db.selectFrom('access_codes').selectAll().execute();
+        const issuedEvents = await handle.db
+          .selectFrom('audit_events')
+          .select('details')
+          .where('action', '=', 'access_code.issued')
+          .execute();
+        expect(issuedEvents.length).toBe(codes.length);
+        const eventCodeIds = new Set(issuedEvents.map((e) => (JSON.parse(e.details) as { codeId: string }).codeId));
+        expect(codes.every((c) => eventCodeIds.has(c.id))).toBe(true);
+        // Every code that was answered with 201 is in the database.
+        const keyring = createKeyring([TEST_SECRET]);
+        const hashes = new Set(codes.map((c) => c.code_hash));
+        for (const code of issuedCodes)
+          expect(hashes.has(hashAccessCode(keyring.current, normaliseAccessCode(code)!))).toBe(true);
+        // Each person has at most one open code, and the directory's code state agrees with it.
+        const people = await handle.db.selectFrom('people').select(['id', 'code_state']).execute();
+        for (const person of people) {
+          const open = codes.filter(
+            (c) =>
+              c.person_id === person.id && c.used_at === null && c.deactivated_at === null && c.replaced_at === null,
+          );
+          expect(open.length).toBeLessThanOrEqual(1);
+          expect(person.code_state === 'active').toBe(open.length === 1);
+        }
+      },
+    );
   },
 );

@@ -80,20 +80,23 @@ describe.skipIf(!DIALECTS.includes('postgres'))('two instances sharing one Postg
     return issued.json.code;
   }
 
-  it('both started at once on an empty database: both serve, the schema and the first admin were made once', async () => {
-    for (const instance of [a, b])
-      expect((await call(instance, 'GET', '/healthz')).json).toEqual({ status: 'ok', database: 'ok' });
-    const admins = await handle.db.selectFrom('people').select('username').where('role', '=', 'admin').execute();
-    expect(admins).toEqual([{ username: 'admin' }]);
-    // Each migration applied exactly once, whichever instance took the lock.
-    const migrations = (await handle.db
-      .selectFrom('kysely_migration' as never)
-      .selectAll()
-      .execute()) as { name: string }[];
-    const names = migrations.map((m) => m.name);
-    expect(names).toEqual([...new Set(names)]);
-    expect(names.sort()).toEqual(['0001_initial', '0002_batch_codes_index', '0003_api_tokens']);
-  });
+  it(
+    'both started at once on an empty database: both ' + 'serve, the schema and the first admin were made once',
+    async () => {
+      for (const instance of [a, b])
+        expect((await call(instance, 'GET', '/healthz')).json).toEqual({ status: 'ok', database: 'ok' });
+      const admins = await handle.db.selectFrom('people').select('username').where('role', '=', 'admin').execute();
+      expect(admins).toEqual([{ username: 'admin' }]);
+      // Each migration applied exactly once, whichever instance took the lock.
+      const migrations = (await handle.db
+        .selectFrom('kysely_migration' as never)
+        .selectAll()
+        .execute()) as { name: string }[];
+      const names = migrations.map((m) => m.name);
+      expect(names).toEqual([...new Set(names)]);
+      expect(names.sort()).toEqual(['0001_initial', '0002_batch_codes_index', '0003_api_tokens']);
+    },
+  );
 
   it('a code issued on A is checked and redeemed on B, and the session works on A', async () => {
     const personId = await newPerson(a);

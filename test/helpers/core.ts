@@ -81,7 +81,8 @@ export async function failAuditInserts(context: TestContext, action: string): Pr
   if (context.handle.dialect === 'sqlite') {
     await sql
       .raw(
-        `create trigger test_fail_audit before insert on audit_events when new.action = '${action}' begin select raise(abort, 'forced failure'); end`,
+        `create trigger test_fail_audit before insert on audit_events when new.action = '${action}' ` +
+          "begin select raise(abort, 'forced failure'); end",
       )
       .execute(db);
     return async () => {
@@ -90,12 +91,14 @@ export async function failAuditInserts(context: TestContext, action: string): Pr
   }
   await sql
     .raw(
-      `create or replace function test_fail_audit() returns trigger language plpgsql as $$ begin if new.action = tg_argv[0] then raise exception 'forced failure'; end if; return new; end $$`,
+      'create or replace function test_fail_audit() returns trigger language plpgsql as $$ ' +
+        "begin if new.action = tg_argv[0] then raise exception 'forced failure'; end if; return new; end $$",
     )
     .execute(db);
   await sql
     .raw(
-      `create trigger test_fail_audit before insert on audit_events for each row execute function test_fail_audit('${action}')`,
+      'create trigger test_fail_audit before insert on audit_events ' +
+        `for each row execute function test_fail_audit('${action}')`,
     )
     .execute(db);
   return async () => {

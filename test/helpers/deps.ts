@@ -43,7 +43,8 @@ export async function freshPostgresSchema(): Promise<{ url: string; drop(): Prom
     if (!rowCount) throw error;
   });
   await admin.end();
-  const url = `${POSTGRES_URL}${POSTGRES_URL.includes('?') ? '&' : '?'}options=${encodeURIComponent(`-c search_path=${schema},public`)}`;
+  const options = encodeURIComponent(`-c search_path=${schema},public`);
+  const url = `${POSTGRES_URL}${POSTGRES_URL.includes('?') ? '&' : '?'}options=${options}`;
   return {
     url,
     drop: async () => {

@@ -137,7 +137,10 @@ function bodyOf(fields: Record<string, fc.Arbitrary<unknown>>): fc.Arbitrary<unk
   );
 }
 
-/** Percent-encodes like encodeURIComponent, but a lone surrogate becomes invalid UTF-8 (%ED%A0%80) instead of an exception. */
+/**
+ * Percent-encodes like encodeURIComponent, but a lone surrogate becomes invalid UTF-8 (%ED%A0%80)
+ * instead of an exception.
+ */
 function encode(value: string): string {
   let out = '';
   for (const char of value) out += /^[\ud800-\udfff]$/.test(char) ? '%ED%A0%80' : encodeURIComponent(char);
@@ -331,29 +334,32 @@ describe('public redemption endpoints', () => {
     );
   });
 
-  it('POST /api/v1/access-code/redeem: random bodies, and the real code with hostile usernames and passwords', async () => {
-    const code = await freshClaimCode();
-    const hostileUsername = fc.oneof(fieldValue, lookAlikeOf('sam.lee'), lookAlikeOf('claim.me'));
-    await holds(
-      fc.asyncProperty(
-        fc.oneof(
-          rawOf(bodyOf({ code: codeField, username: fieldValue, password: fieldValue })),
-          rawOf(fc.record({ code: fc.constant(code), username: hostileUsername, password: fieldValue })),
+  it(
+    'POST /api/v1/access-code/redeem: random bodies, and ' + 'the real code with hostile usernames and passwords',
+    async () => {
+      const code = await freshClaimCode();
+      const hostileUsername = fc.oneof(fieldValue, lookAlikeOf('sam.lee'), lookAlikeOf('claim.me'));
+      await holds(
+        fc.asyncProperty(
+          fc.oneof(
+            rawOf(bodyOf({ code: codeField, username: fieldValue, password: fieldValue })),
+            rawOf(fc.record({ code: fc.constant(code), username: hostileUsername, password: fieldValue })),
+          ),
+          async (raw) => {
+            const before = await fingerprint(context.deps.db);
+            const response = await send({ method: 'POST', url: '/api/v1/access-code/redeem', raw });
+            await expectSafe(response, before);
+            // A success takes the real code, a plain ASCII username and a password that passes the policy.
+            if (response.statusCode === 200)
+              expect((response.json() as { person: { username: string } }).person.username).toMatch(
+                /^[a-z0-9][a-z0-9._-]{2,63}$/,
+              );
+          },
         ),
-        async (raw) => {
-          const before = await fingerprint(context.deps.db);
-          const response = await send({ method: 'POST', url: '/api/v1/access-code/redeem', raw });
-          await expectSafe(response, before);
-          // A success takes the real code, a plain ASCII username and a password that passes the policy.
-          if (response.statusCode === 200)
-            expect((response.json() as { person: { username: string } }).person.username).toMatch(
-              /^[a-z0-9][a-z0-9._-]{2,63}$/,
-            );
-        },
-      ),
-      100,
-    );
-  });
+        100,
+      );
+    },
+  );
 
   it('look-alike usernames are rejected everywhere: create, sign-in, claim, availability', async () => {
     const claimCode = await freshClaimCode();
@@ -474,15 +480,19 @@ describe('codes: ß, ligatures, full-width and look-alike letters', () => {
     }
   });
 
-  it('full-width letters and ligatures count as the letters NFKC makes of them; a ligature with a letter outside the alphabet is refused', async () => {
-    expect((await check('ＢＣＤＦ－ＧＨＪＫ－ＬＭＮＰ－ＱＲＳＳ')).statusCode).toBe(200);
-    expect((await check('BCDﬀ-GHJK-LMNP-QRS')).statusCode).toBe(200);
-    expect(normaliseAccessCode('BCDﬀGHJKLMNPQRS')).toBe(FF_CODE);
-    expect(normaliseAccessCode('BCDﬁGHJKLMNPQRS')).toBeNull(); // ﬁ is "fi": I is not in the alphabet
-    expect(normaliseAccessCode('BCDF\u200bGHJK\u00adLMNP\ufeffQRSS')).toBe(SS_CODE);
-    expect(normaliseAccessCode('BCDF\u202eGHJKLMNPQRSS')).toBeNull();
-    expect(normaliseAccessCode('BCDF\u0000GHJKLMNPQRSS')).toBeNull();
-  });
+  it(
+    'full-width letters and ligatures count as the letters NFKC makes ' +
+      'of them; a ligature with a letter outside the alphabet is refused',
+    async () => {
+      expect((await check('ＢＣＤＦ－ＧＨＪＫ－ＬＭＮＰ－ＱＲＳＳ')).statusCode).toBe(200);
+      expect((await check('BCDﬀ-GHJK-LMNP-QRS')).statusCode).toBe(200);
+      expect(normaliseAccessCode('BCDﬀGHJKLMNPQRS')).toBe(FF_CODE);
+      expect(normaliseAccessCode('BCDﬁGHJKLMNPQRS')).toBeNull(); // ﬁ is "fi": I is not in the alphabet
+      expect(normaliseAccessCode('BCDF\u200bGHJK\u00adLMNP\ufeffQRSS')).toBe(SS_CODE);
+      expect(normaliseAccessCode('BCDF\u202eGHJKLMNPQRSS')).toBeNull();
+      expect(normaliseAccessCode('BCDF\u0000GHJKLMNPQRSS')).toBeNull();
+    },
+  );
 
   it('whatever is typed, a code is accepted only if it normalises to exactly the issued code', async () => {
     const letters = [...SS_CODE];
@@ -884,31 +894,35 @@ describe('the CSV importer', () => {
     );
   });
 
-  it('a file that breaks after the first 1,000 rows keeps what it committed and says where it broke (not a 400 that hides a change)', async () => {
-    const rows = Array.from({ length: 1500 }, (_, i) => `Bulk Person ${i},BP-${i}`);
-    const body = `name,employeeId\n${rows.join('\n')}\n"unterminated,BP-x`;
-    const response = await send({
-      method: 'POST',
-      url: '/api/v1/people/import',
-      headers: api.admin,
-      raw: { payload: body, contentType: 'text/csv' },
-    });
-    expect(response.statusCode).toBe(200);
-    const report = response.json() as { created: number; errors: { line: number; message: string }[] };
-    expect(report.created).toBe(1500);
-    expect(report.errors.at(-1)!.message).toMatch(/not valid CSV/);
+  it(
+    'a file that breaks after the first 1,000 rows keeps what it ' +
+      'committed and says where it broke (not a 400 that hides a change)',
+    async () => {
+      const rows = Array.from({ length: 1500 }, (_, i) => `Bulk Person ${i},BP-${i}`);
+      const body = `name,employeeId\n${rows.join('\n')}\n"unterminated,BP-x`;
+      const response = await send({
+        method: 'POST',
+        url: '/api/v1/people/import',
+        headers: api.admin,
+        raw: { payload: body, contentType: 'text/csv' },
+      });
+      expect(response.statusCode).toBe(200);
+      const report = response.json() as { created: number; errors: { line: number; message: string }[] };
+      expect(report.created).toBe(1500);
+      expect(report.errors.at(-1)!.message).toMatch(/not valid CSV/);
 
-    const before = await fingerprint(context.deps.db);
-    const small = await send({
-      method: 'POST',
-      url: '/api/v1/people/import',
-      headers: api.admin,
-      raw: { payload: 'name,employeeId\nShort File,SF-1\n"unterminated,SF-2', contentType: 'text/csv' },
-    });
-    expect(small.statusCode).toBe(400);
-    expect(small.json().error.code).toBe('invalid_csv');
-    expect(await fingerprint(context.deps.db)).toBe(before);
-  });
+      const before = await fingerprint(context.deps.db);
+      const small = await send({
+        method: 'POST',
+        url: '/api/v1/people/import',
+        headers: api.admin,
+        raw: { payload: 'name,employeeId\nShort File,SF-1\n"unterminated,SF-2', contentType: 'text/csv' },
+      });
+      expect(small.statusCode).toBe(400);
+      expect(small.json().error.code).toBe('invalid_csv');
+      expect(await fingerprint(context.deps.db)).toBe(before);
+    },
+  );
 
   it('hostile cells are stored as plain text (the CSV export neutralises them, see csv-export.test.ts)', async () => {
     const body =

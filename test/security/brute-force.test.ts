@@ -65,64 +65,68 @@ async function auditText(context: TestContext): Promise<string> {
 }
 
 describe.each(DIALECTS)('access-code guessing (%s)', (dialect) => {
-  it('30 wrong codes from one address: refused uniformly 20 times, then 429 with Retry-After; a right code is refused too; another address is unaffected', async () => {
-    const { context, api } = await open(dialect);
-    const person = await createPersonViaApi(api, { name: 'Kim Berg', employeeId: 'E1' });
-    const code = await issueCodeViaApi(api, person.id);
-    const tried: string[] = [];
-    const answers: LightMyRequestResponse[] = [];
-    for (let i = 0; i < 30; i += 1) {
-      const guess = formatAccessCode(generateAccessCode());
-      tried.push(guess);
-      answers.push(await check(api, guess));
-    }
-    for (const [index, answer] of answers.entries()) {
-      expectErrorBody(answer);
-      if (index < 20) {
-        expect(answer.statusCode, `attempt ${index + 1}`).toBe(400);
-        expect(answer.json().error.code).toBe('code_unusable');
-      } else {
-        expect(answer.statusCode, `attempt ${index + 1}`).toBe(429);
-        expect(answer.json().error.code).toBe('rate_limited');
-        const wait = retryAfterOf(answer);
-        expect(wait).toBeGreaterThan(0);
-        expect(wait).toBeLessThanOrEqual(15 * 60);
+  it(
+    '30 wrong codes from one address: refused uniformly 20 times, then 429 with ' +
+      'Retry-After; a right code is refused too; another address is unaffected',
+    async () => {
+      const { context, api } = await open(dialect);
+      const person = await createPersonViaApi(api, { name: 'Kim Berg', employeeId: 'E1' });
+      const code = await issueCodeViaApi(api, person.id);
+      const tried: string[] = [];
+      const answers: LightMyRequestResponse[] = [];
+      for (let i = 0; i < 30; i += 1) {
+        const guess = formatAccessCode(generateAccessCode());
+        tried.push(guess);
+        answers.push(await check(api, guess));
       }
-    }
+      for (const [index, answer] of answers.entries()) {
+        expectErrorBody(answer);
+        if (index < 20) {
+          expect(answer.statusCode, `attempt ${index + 1}`).toBe(400);
+          expect(answer.json().error.code).toBe('code_unusable');
+        } else {
+          expect(answer.statusCode, `attempt ${index + 1}`).toBe(429);
+          expect(answer.json().error.code).toBe('rate_limited');
+          const wait = retryAfterOf(answer);
+          expect(wait).toBeGreaterThan(0);
+          expect(wait).toBeLessThanOrEqual(15 * 60);
+        }
+      }
 
-    const rightButLimited = await check(api, code);
-    expect(rightButLimited.statusCode).toBe(429);
-    expect(rightButLimited.body).not.toContain('username');
+      const rightButLimited = await check(api, code);
+      expect(rightButLimited.statusCode).toBe(429);
+      expect(rightButLimited.body).not.toContain('username');
 
-    const otherAddress = await check(api, code, {}, ADDRESS_B);
-    expect(otherAddress.statusCode).toBe(200);
-    expect(otherAddress.json()).toEqual({ username: null, claim: true });
+      const otherAddress = await check(api, code, {}, ADDRESS_B);
+      expect(otherAddress.statusCode).toBe(200);
+      expect(otherAddress.json()).toEqual({ username: null, claim: true });
 
-    // The window passes: the address may try again (no permanent block).
-    context.clock.advance(15 * MINUTE);
-    expect((await check(api, code)).statusCode).toBe(200);
+      // The window passes: the address may try again (no permanent block).
+      context.clock.advance(15 * MINUTE);
+      expect((await check(api, code)).statusCode).toBe(200);
 
-    // Audited: every failure up to the limit, one rate-limit entry; never a tried code.
-    const failed = await context.deps.db
-      .selectFrom('audit_events')
-      .selectAll()
-      .where('action', '=', 'access_code.failed')
-      .where('ip', '=', ADDRESS_A)
-      .execute();
-    expect(failed).toHaveLength(20);
-    expect(failed.every((row) => (JSON.parse(row.details) as { reason?: string }).reason === 'unknown')).toBe(true);
-    const limited = await context.deps.db
-      .selectFrom('audit_events')
-      .selectAll()
-      .where('action', '=', 'access_code.rate_limited')
-      .execute();
-    expect(limited).toHaveLength(1);
-    const everything = await auditText(context);
-    for (const guess of [...tried, code]) {
-      expect(everything).not.toContain(guess);
-      expect(everything).not.toContain(guess.replace(/-/g, ''));
-    }
-  });
+      // Audited: every failure up to the limit, one rate-limit entry; never a tried code.
+      const failed = await context.deps.db
+        .selectFrom('audit_events')
+        .selectAll()
+        .where('action', '=', 'access_code.failed')
+        .where('ip', '=', ADDRESS_A)
+        .execute();
+      expect(failed).toHaveLength(20);
+      expect(failed.every((row) => (JSON.parse(row.details) as { reason?: string }).reason === 'unknown')).toBe(true);
+      const limited = await context.deps.db
+        .selectFrom('audit_events')
+        .selectAll()
+        .where('action', '=', 'access_code.rate_limited')
+        .execute();
+      expect(limited).toHaveLength(1);
+      const everything = await auditText(context);
+      for (const guess of [...tried, code]) {
+        expect(everything).not.toContain(guess);
+        expect(everything).not.toContain(guess.replace(/-/g, ''));
+      }
+    },
+  );
 
   it('a wrong code, username and password on redemption are audited without the code or the password', async () => {
     const { context, api } = await open(dialect);
@@ -151,30 +155,33 @@ describe.each(DIALECTS)('access-code guessing (%s)', (dialect) => {
 });
 
 describe('the client address behind a proxy', () => {
-  it('with KEYSLIP_TRUST_PROXY naming the proxy, the X-Forwarded-For address is the one limited and audited', async () => {
-    const { context, api } = await open('sqlite', { KEYSLIP_TRUST_PROXY: '127.0.0.1' });
-    const person = await createPersonViaApi(api, { name: 'Kim Berg', employeeId: 'E1' });
-    const code = await issueCodeViaApi(api, person.id);
-    for (let i = 0; i < 20; i += 1) {
-      expect(
-        (await check(api, generateAccessCode(), { 'x-forwarded-for': '203.0.113.7' }, '127.0.0.1')).statusCode,
-      ).toBe(400);
-    }
-    expect((await check(api, code, { 'x-forwarded-for': '203.0.113.7' }, '127.0.0.1')).statusCode).toBe(429);
-    // Another client behind the same proxy is not limited.
-    expect((await check(api, code, { 'x-forwarded-for': '203.0.113.8' }, '127.0.0.1')).statusCode).toBe(200);
-    // An untrusted sender cannot pick its address with the header: its socket address counts.
-    expect((await check(api, generateAccessCode(), { 'x-forwarded-for': '203.0.113.9' }, ADDRESS_B)).statusCode).toBe(
-      400,
-    );
-    const ips = await context.deps.db
-      .selectFrom('audit_events')
-      .select('ip')
-      .distinct()
-      .where('action', '=', 'access_code.failed')
-      .execute();
-    expect(ips.map((row) => row.ip).sort()).toEqual([ADDRESS_B, '203.0.113.7'].sort());
-  });
+  it(
+    'with KEYSLIP_TRUST_PROXY naming the proxy, the ' + 'X-Forwarded-For address is the one limited and audited',
+    async () => {
+      const { context, api } = await open('sqlite', { KEYSLIP_TRUST_PROXY: '127.0.0.1' });
+      const person = await createPersonViaApi(api, { name: 'Kim Berg', employeeId: 'E1' });
+      const code = await issueCodeViaApi(api, person.id);
+      for (let i = 0; i < 20; i += 1) {
+        expect(
+          (await check(api, generateAccessCode(), { 'x-forwarded-for': '203.0.113.7' }, '127.0.0.1')).statusCode,
+        ).toBe(400);
+      }
+      expect((await check(api, code, { 'x-forwarded-for': '203.0.113.7' }, '127.0.0.1')).statusCode).toBe(429);
+      // Another client behind the same proxy is not limited.
+      expect((await check(api, code, { 'x-forwarded-for': '203.0.113.8' }, '127.0.0.1')).statusCode).toBe(200);
+      // An untrusted sender cannot pick its address with the header: its socket address counts.
+      expect((await check(api, generateAccessCode(), { 'x-forwarded-for': '203.0.113.9' }, ADDRESS_B)).statusCode).toBe(
+        400,
+      );
+      const ips = await context.deps.db
+        .selectFrom('audit_events')
+        .select('ip')
+        .distinct()
+        .where('action', '=', 'access_code.failed')
+        .execute();
+      expect(ips.map((row) => row.ip).sort()).toEqual([ADDRESS_B, '203.0.113.7'].sort());
+    },
+  );
 
   it('without KEYSLIP_TRUST_PROXY, a spoofed X-Forwarded-For changes nothing', async () => {
     const { context, api } = await open('sqlite');
@@ -267,57 +274,64 @@ describe('a spike of failures across all clients', () => {
 });
 
 describe.each(DIALECTS)('password guessing (%s)', (dialect) => {
-  it('after 5 failures in a row an account waits 1, 2, 4 … seconds, capped at 60; after the wait the right password works', async () => {
-    const { context, api } = await open(dialect);
-    await claimedPerson(api, { name: 'Sam Lee', username: 'sam.lee' });
-    for (let i = 0; i < 5; i += 1) {
-      const response = await signIn(api, 'sam.lee', `wrong guess ${i}`);
-      expect(response.statusCode, `failure ${i + 1}`).toBe(401);
-      expect(response.json().error.code).toBe('sign_in_failed');
-    }
-    const waits: number[] = [];
-    for (let i = 0; i < 8; i += 1) {
-      // Refused while waiting, even with the right password, and from any address.
-      const early = await signIn(api, 'sam.lee', PASSWORD, i % 2 === 0 ? ADDRESS_A : ADDRESS_B);
-      expect(early.statusCode).toBe(429);
-      expectErrorBody(early);
-      const wait = retryAfterOf(early);
-      waits.push(wait);
-      context.clock.advance(wait * SECOND_MS);
-      expect((await signIn(api, 'sam.lee', `wrong again ${i}`)).statusCode).toBe(401);
-    }
-    expect(waits).toEqual([1, 2, 4, 8, 16, 32, 60, 60]);
+  it(
+    'after 5 failures in a row an account waits 1, 2, 4 … seconds, ' +
+      'capped at 60; after the wait the right password works',
+    async () => {
+      const { context, api } = await open(dialect);
+      await claimedPerson(api, { name: 'Sam Lee', username: 'sam.lee' });
+      for (let i = 0; i < 5; i += 1) {
+        const response = await signIn(api, 'sam.lee', `wrong guess ${i}`);
+        expect(response.statusCode, `failure ${i + 1}`).toBe(401);
+        expect(response.json().error.code).toBe('sign_in_failed');
+      }
+      const waits: number[] = [];
+      for (let i = 0; i < 8; i += 1) {
+        // Refused while waiting, even with the right password, and from any address.
+        const early = await signIn(api, 'sam.lee', PASSWORD, i % 2 === 0 ? ADDRESS_A : ADDRESS_B);
+        expect(early.statusCode).toBe(429);
+        expectErrorBody(early);
+        const wait = retryAfterOf(early);
+        waits.push(wait);
+        context.clock.advance(wait * SECOND_MS);
+        expect((await signIn(api, 'sam.lee', `wrong again ${i}`)).statusCode).toBe(401);
+      }
+      expect(waits).toEqual([1, 2, 4, 8, 16, 32, 60, 60]);
 
-    const stillWaiting = await signIn(api, 'sam.lee', PASSWORD);
-    expect(retryAfterOf(stillWaiting)).toBe(60);
-    context.clock.advance(60 * SECOND_MS);
-    const after = await signIn(api, 'sam.lee', PASSWORD);
-    expect(after.statusCode).toBe(201);
-    // Success resets the count: the next typo is answered at once.
-    expect((await signIn(api, 'sam.lee', 'one typo')).statusCode).toBe(401);
+      const stillWaiting = await signIn(api, 'sam.lee', PASSWORD);
+      expect(retryAfterOf(stillWaiting)).toBe(60);
+      context.clock.advance(60 * SECOND_MS);
+      const after = await signIn(api, 'sam.lee', PASSWORD);
+      expect(after.statusCode).toBe(201);
+      // Success resets the count: the next typo is answered at once.
+      expect((await signIn(api, 'sam.lee', 'one typo')).statusCode).toBe(401);
 
-    const failures = await context.deps.db
-      .selectFrom('audit_events')
-      .selectAll()
-      .where('action', '=', 'sign_in.failed')
-      .execute();
-    expect(failures).toHaveLength(5 + 8 + 1);
-    const everything = await auditText(context);
-    expect(everything).not.toContain('wrong guess');
-    expect(everything).not.toContain('wrong again');
-    expect(everything).not.toContain('one typo');
-    expect(everything).not.toContain(PASSWORD);
-  });
+      const failures = await context.deps.db
+        .selectFrom('audit_events')
+        .selectAll()
+        .where('action', '=', 'sign_in.failed')
+        .execute();
+      expect(failures).toHaveLength(5 + 8 + 1);
+      const everything = await auditText(context);
+      expect(everything).not.toContain('wrong guess');
+      expect(everything).not.toContain('wrong again');
+      expect(everything).not.toContain('one typo');
+      expect(everything).not.toContain(PASSWORD);
+    },
+  );
 
-  it('failed sign-ins are limited per client address, whichever accounts they try; another address signs in', async () => {
-    const { context, api } = await open(dialect, { KEYSLIP_RATE_SIGNIN_FAILURES: '8' });
-    await claimedPerson(api, { name: 'Sam Lee', username: 'sam.lee' });
-    for (let i = 0; i < 8; i += 1) expect((await signIn(api, `nobody${i}`, 'whatever it is')).statusCode).toBe(401);
-    const limited = await signIn(api, 'sam.lee', PASSWORD);
-    expect(limited.statusCode).toBe(429);
-    expect(retryAfterOf(limited)).toBeLessThanOrEqual(15 * 60);
-    expect((await signIn(api, 'sam.lee', PASSWORD, ADDRESS_B)).statusCode).toBe(201);
-    context.clock.advance(15 * MINUTE);
-    expect((await signIn(api, 'sam.lee', PASSWORD)).statusCode).toBe(201);
-  });
+  it(
+    'failed sign-ins are limited per client address, ' + 'whichever accounts they try; another address signs in',
+    async () => {
+      const { context, api } = await open(dialect, { KEYSLIP_RATE_SIGNIN_FAILURES: '8' });
+      await claimedPerson(api, { name: 'Sam Lee', username: 'sam.lee' });
+      for (let i = 0; i < 8; i += 1) expect((await signIn(api, `nobody${i}`, 'whatever it is')).statusCode).toBe(401);
+      const limited = await signIn(api, 'sam.lee', PASSWORD);
+      expect(limited.statusCode).toBe(429);
+      expect(retryAfterOf(limited)).toBeLessThanOrEqual(15 * 60);
+      expect((await signIn(api, 'sam.lee', PASSWORD, ADDRESS_B)).statusCode).toBe(201);
+      context.clock.advance(15 * MINUTE);
+      expect((await signIn(api, 'sam.lee', PASSWORD)).statusCode).toBe(201);
+    },
+  );
 });

@@ -60,31 +60,36 @@ function tally(responses: LightMyRequestResponse[]): Record<number, number> {
 }
 
 describe.each(DIALECTS)('bursts against the limits (%s)', (dialect) => {
-  it('200 wrong codes at once from one address: exactly 20 evaluated, 180 refused with 429, one "limit reached" entry per window', async () => {
-    const { context, api } = await open(dialect);
-    const before = await rateLimitedMetric(api, 'access_code');
-    const responses = await Promise.all(
-      Array.from({ length: 200 }, () => check(api, formatAccessCode(generateAccessCode()))),
-    );
-    const counts = tally(responses);
-    console.log(
-      `[${dialect}] code checks, one address, in-process: ${await auditCount(context, 'access_code.failed')} evaluated of 200 sent`,
-      counts,
-    );
-    expect(counts).toEqual({ 400: 20, 429: 180 });
-    for (const response of responses.filter((r) => r.statusCode === 429)) expectRefused(response);
-    expect(await auditCount(context, 'access_code.failed')).toBe(20);
-    expect(await auditCount(context, 'access_code.rate_limited')).toBe(1);
-    expect(await rateLimitedMetric(api, 'access_code')).toBe(before + 180);
+  it(
+    '200 wrong codes at once from one address: exactly 20 evaluated, ' +
+      '180 refused with 429, one "limit reached" entry per window',
+    async () => {
+      const { context, api } = await open(dialect);
+      const before = await rateLimitedMetric(api, 'access_code');
+      const responses = await Promise.all(
+        Array.from({ length: 200 }, () => check(api, formatAccessCode(generateAccessCode()))),
+      );
+      const counts = tally(responses);
+      console.log(
+        `[${dialect}] code checks, one address, in-process: ` +
+          `${await auditCount(context, 'access_code.failed')} evaluated of 200 sent`,
+        counts,
+      );
+      expect(counts).toEqual({ 400: 20, 429: 180 });
+      for (const response of responses.filter((r) => r.statusCode === 429)) expectRefused(response);
+      expect(await auditCount(context, 'access_code.failed')).toBe(20);
+      expect(await auditCount(context, 'access_code.rate_limited')).toBe(1);
+      expect(await rateLimitedMetric(api, 'access_code')).toBe(before + 180);
 
-    // The next window: 20 more evaluated, then one more "limit reached" entry, not one per request.
-    context.clock.advance(15 * MINUTE);
-    const next = await Promise.all(
-      Array.from({ length: 50 }, () => check(api, formatAccessCode(generateAccessCode()))),
-    );
-    expect(tally(next)).toEqual({ 400: 20, 429: 30 });
-    expect(await auditCount(context, 'access_code.rate_limited')).toBe(2);
-  });
+      // The next window: 20 more evaluated, then one more "limit reached" entry, not one per request.
+      context.clock.advance(15 * MINUTE);
+      const next = await Promise.all(
+        Array.from({ length: 50 }, () => check(api, formatAccessCode(generateAccessCode()))),
+      );
+      expect(tally(next)).toEqual({ 400: 20, 429: 30 });
+      expect(await auditCount(context, 'access_code.rate_limited')).toBe(2);
+    },
+  );
 
   it('a right code is not counted as a failure: its slot is given back', async () => {
     const { context, api } = await open(dialect, { KEYSLIP_RATE_CODE_FAILURES: '3' });
@@ -96,81 +101,95 @@ describe.each(DIALECTS)('bursts against the limits (%s)', (dialect) => {
     expect(await auditCount(context, 'access_code.failed')).toBe(3);
   });
 
-  it('200 wrong sign-ins at once from one address: at most the limit evaluated, the rest refused with Retry-After', async () => {
-    const { context, api } = await open(dialect, {
-      KEYSLIP_RATE_SIGNIN_FAILURES: '10',
-      KEYSLIP_SIGNIN_PARALLEL_PER_ADDRESS: '1000',
-    });
-    const responses = await Promise.all(
-      Array.from({ length: 200 }, (_, i) => signIn(api, `nobody${i}`, 'whatever it is')),
-    );
-    const counts = tally(responses);
-    const evaluated = await auditCount(context, 'sign_in.failed');
-    console.log(`[${dialect}] sign-ins, one address, in-process: ${evaluated} evaluated of 200 sent`, counts);
-    expect(evaluated).toBeLessThanOrEqual(10);
-    expect(counts[401] ?? 0).toBe(evaluated);
-    expect(counts[429]).toBeGreaterThanOrEqual(190);
-    for (const response of responses.filter((r) => r.statusCode !== 401)) expectRefused(response, [429, 503]);
-    expect(await auditCount(context, 'sign_in.rate_limited')).toBe(1);
-  });
+  it(
+    '200 wrong sign-ins at once from one address: at most ' + 'the limit evaluated, the rest refused with Retry-After',
+    async () => {
+      const { context, api } = await open(dialect, {
+        KEYSLIP_RATE_SIGNIN_FAILURES: '10',
+        KEYSLIP_SIGNIN_PARALLEL_PER_ADDRESS: '1000',
+      });
+      const responses = await Promise.all(
+        Array.from({ length: 200 }, (_, i) => signIn(api, `nobody${i}`, 'whatever it is')),
+      );
+      const counts = tally(responses);
+      const evaluated = await auditCount(context, 'sign_in.failed');
+      console.log(`[${dialect}] sign-ins, one address, in-process: ${evaluated} evaluated of 200 sent`, counts);
+      expect(evaluated).toBeLessThanOrEqual(10);
+      expect(counts[401] ?? 0).toBe(evaluated);
+      expect(counts[429]).toBeGreaterThanOrEqual(190);
+      for (const response of responses.filter((r) => r.statusCode !== 401)) expectRefused(response, [429, 503]);
+      expect(await auditCount(context, 'sign_in.rate_limited')).toBe(1);
+    },
+  );
 
-  it('while an account waits out its delay, 100 wrong passwords and the right one at once are all refused unevaluated; after it, exactly one is evaluated', async () => {
-    const { context, api } = await open(dialect);
-    await claimedPerson(api, { name: 'Sam Lee', username: 'sam.lee' });
-    for (let i = 0; i < 5; i += 1) expect((await signIn(api, 'sam.lee', `wrong guess ${i}`)).statusCode).toBe(401);
-    const failedBefore = await auditCount(context, 'sign_in.failed');
-    // Each from an address of its own: the per-address limits are not what is tested here.
-    const burst = (): Promise<LightMyRequestResponse[]> =>
-      Promise.all([
-        ...Array.from({ length: 100 }, (_, i) => signIn(api, 'sam.lee', `wrong again ${i}`, `10.9.${i}.1`)),
-        signIn(api, 'sam.lee', PASSWORD, '10.9.200.1'),
-      ]);
+  it(
+    'while an account waits out its delay, 100 wrong passwords and the right ' +
+      'one at once are all refused unevaluated; after it, exactly one is evaluated',
+    async () => {
+      const { context, api } = await open(dialect);
+      await claimedPerson(api, { name: 'Sam Lee', username: 'sam.lee' });
+      for (let i = 0; i < 5; i += 1) expect((await signIn(api, 'sam.lee', `wrong guess ${i}`)).statusCode).toBe(401);
+      const failedBefore = await auditCount(context, 'sign_in.failed');
+      // Each from an address of its own: the per-address limits are not what is tested here.
+      const burst = (): Promise<LightMyRequestResponse[]> =>
+        Promise.all([
+          ...Array.from({ length: 100 }, (_, i) => signIn(api, 'sam.lee', `wrong again ${i}`, `10.9.${i}.1`)),
+          signIn(api, 'sam.lee', PASSWORD, '10.9.200.1'),
+        ]);
 
-    const during = await burst();
-    for (const response of during) expectRefused(response);
-    expect(await auditCount(context, 'sign_in.failed')).toBe(failedBefore);
-    expect(await auditCount(context, 'sign_in.succeeded')).toBe(0);
+      const during = await burst();
+      for (const response of during) expectRefused(response);
+      expect(await auditCount(context, 'sign_in.failed')).toBe(failedBefore);
+      expect(await auditCount(context, 'sign_in.succeeded')).toBe(0);
 
-    context.clock.advance(1000);
-    const after = await burst();
-    const evaluated = after.filter((r) => r.statusCode !== 429);
-    console.log(
-      `[${dialect}] sign-ins, one account after its delay, in-process: ${evaluated.length} evaluated of 101 sent`,
-    );
-    expect(evaluated).toHaveLength(1);
-    expect([201, 401]).toContain(evaluated[0]!.statusCode);
-    const newlyAudited =
-      (await auditCount(context, 'sign_in.failed')) - failedBefore + (await auditCount(context, 'sign_in.succeeded'));
-    expect(newlyAudited).toBe(1);
-  });
+      context.clock.advance(1000);
+      const after = await burst();
+      const evaluated = after.filter((r) => r.statusCode !== 429);
+      console.log(
+        `[${dialect}] sign-ins, one account after its delay, in-process: ${evaluated.length} evaluated of 101 sent`,
+      );
+      expect(evaluated).toHaveLength(1);
+      expect([201, 401]).toContain(evaluated[0]!.statusCode);
+      const newlyAudited =
+        (await auditCount(context, 'sign_in.failed')) - failedBefore + (await auditCount(context, 'sign_in.succeeded'));
+      expect(newlyAudited).toBe(1);
+    },
+  );
 
-  it('more sign-ins at once from one address than it may have in progress: the excess gets 503 with Retry-After, unevaluated', async () => {
-    const { context, api } = await open(dialect, { KEYSLIP_SIGNIN_PARALLEL_PER_ADDRESS: '2' });
-    const responses = await Promise.all(
-      Array.from({ length: 40 }, (_, i) => signIn(api, `nobody${i}`, 'whatever it is')),
-    );
-    const counts = tally(responses);
-    expect(counts[503], JSON.stringify(counts)).toBeGreaterThan(0);
-    expect((counts[401] ?? 0) + counts[503]!).toBe(40);
-    for (const response of responses.filter((r) => r.statusCode === 503)) {
-      expectRefused(response, [503]);
-      expect(response.json().error.code).toBe('busy');
-    }
-    // Only the evaluated ones count against the address's limit and the audit log.
-    expect(await auditCount(context, 'sign_in.failed')).toBe(counts[401] ?? 0);
-  });
+  it(
+    'more sign-ins at once from one address than it may have in ' +
+      'progress: the excess gets 503 with Retry-After, unevaluated',
+    async () => {
+      const { context, api } = await open(dialect, { KEYSLIP_SIGNIN_PARALLEL_PER_ADDRESS: '2' });
+      const responses = await Promise.all(
+        Array.from({ length: 40 }, (_, i) => signIn(api, `nobody${i}`, 'whatever it is')),
+      );
+      const counts = tally(responses);
+      expect(counts[503], JSON.stringify(counts)).toBeGreaterThan(0);
+      expect((counts[401] ?? 0) + counts[503]!).toBe(40);
+      for (const response of responses.filter((r) => r.statusCode === 503)) {
+        expectRefused(response, [503]);
+        expect(response.json().error.code).toBe('busy');
+      }
+      // Only the evaluated ones count against the address's limit and the audit log.
+      expect(await auditCount(context, 'sign_in.failed')).toBe(counts[401] ?? 0);
+    },
+  );
 
-  it('the password-hashing queue is bounded: a flood from many addresses gets 503s, never an unbounded wait', async () => {
-    const { context, api } = await open(dialect);
-    const responses = await Promise.all(
-      Array.from({ length: 60 }, (_, i) => signIn(api, `nobody${i}`, 'whatever it is', `10.8.${i}.1`)),
-    );
-    const counts = tally(responses);
-    expect(counts[503], JSON.stringify(counts)).toBeGreaterThan(0);
-    expect((counts[401] ?? 0) + counts[503]!).toBe(60);
-    for (const response of responses.filter((r) => r.statusCode === 503)) expectRefused(response, [503]);
-    expect(await auditCount(context, 'sign_in.failed')).toBe(counts[401] ?? 0);
-  });
+  it(
+    'the password-hashing queue is bounded: a flood from ' + 'many addresses gets 503s, never an unbounded wait',
+    async () => {
+      const { context, api } = await open(dialect);
+      const responses = await Promise.all(
+        Array.from({ length: 60 }, (_, i) => signIn(api, `nobody${i}`, 'whatever it is', `10.8.${i}.1`)),
+      );
+      const counts = tally(responses);
+      expect(counts[503], JSON.stringify(counts)).toBeGreaterThan(0);
+      expect((counts[401] ?? 0) + counts[503]!).toBe(60);
+      for (const response of responses.filter((r) => r.statusCode === 503)) expectRefused(response, [503]);
+      expect(await auditCount(context, 'sign_in.failed')).toBe(counts[401] ?? 0);
+    },
+  );
 
   it('/login answers a busy server with the sign-in page and a wait, not an error page', async () => {
     const { api } = await open(dialect, { KEYSLIP_SIGNIN_PARALLEL_PER_ADDRESS: '1' });
@@ -200,33 +219,36 @@ describe.each(DIALECTS)('bursts against the limits (%s)', (dialect) => {
     }
   });
 
-  it('redeeming with a chosen username counts in the username-check limit (no second availability oracle)', async () => {
-    // 2 failures → 6 username probes per address and window.
-    const { api } = await open(dialect, { KEYSLIP_RATE_CODE_FAILURES: '2' });
-    await createPersonViaApi(api, { name: 'Taken Name', username: 'taken.name' });
-    const person = await createPersonViaApi(api, { name: 'New Starter', employeeId: 'E9' });
-    const code = await issueCodeViaApi(api, person.id);
-    const redeem = (username: string): Promise<LightMyRequestResponse> =>
-      api.app.inject({
+  it(
+    'redeeming with a chosen username counts in the ' + 'username-check limit (no second availability oracle)',
+    async () => {
+      // 2 failures → 6 username probes per address and window.
+      const { api } = await open(dialect, { KEYSLIP_RATE_CODE_FAILURES: '2' });
+      await createPersonViaApi(api, { name: 'Taken Name', username: 'taken.name' });
+      const person = await createPersonViaApi(api, { name: 'New Starter', employeeId: 'E9' });
+      const code = await issueCodeViaApi(api, person.id);
+      const redeem = (username: string): Promise<LightMyRequestResponse> =>
+        api.app.inject({
+          method: 'POST',
+          url: '/api/v1/access-code/redeem',
+          remoteAddress: ADDRESS_A,
+          payload: { code, username, password: PASSWORD },
+        });
+      for (let i = 0; i < 6; i += 1) {
+        const taken = await redeem('taken.name');
+        expect(taken.statusCode, taken.body).toBe(409);
+        expect(taken.json().error.code).toBe('username_taken');
+      }
+      expectRefused(await redeem('taken.name'));
+      const probe = await api.app.inject({
         method: 'POST',
-        url: '/api/v1/access-code/redeem',
+        url: '/api/v1/access-code/username-available',
         remoteAddress: ADDRESS_A,
-        payload: { code, username, password: PASSWORD },
+        payload: { code, username: 'other.name' },
       });
-    for (let i = 0; i < 6; i += 1) {
-      const taken = await redeem('taken.name');
-      expect(taken.statusCode, taken.body).toBe(409);
-      expect(taken.json().error.code).toBe('username_taken');
-    }
-    expectRefused(await redeem('taken.name'));
-    const probe = await api.app.inject({
-      method: 'POST',
-      url: '/api/v1/access-code/username-available',
-      remoteAddress: ADDRESS_A,
-      payload: { code, username: 'other.name' },
-    });
-    expectRefused(probe);
-    // Being right about the code is no failure: the code limit (2) was never touched.
-    expect((await check(api, code)).statusCode).toBe(200);
-  });
+      expectRefused(probe);
+      // Being right about the code is no failure: the code limit (2) was never touched.
+      expect((await check(api, code)).statusCode).toBe(200);
+    },
+  );
 });

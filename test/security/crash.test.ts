@@ -68,7 +68,8 @@ async function expectConsistent(handle: DatabaseHandle): Promise<{ people: numbe
   const batchTotal = await count(handle, 'select coalesce(sum(count), 0) as n from batches');
   const twoOpen = await count(
     handle,
-    'select count(*) as n from (select person_id from access_codes where used_at is null and deactivated_at is null and replaced_at is null group by person_id having count(*) > 1)',
+    'select count(*) as n from (select person_id from access_codes where used_at is null and ' +
+      'deactivated_at is null and replaced_at is null group by person_id having count(*) > 1)',
   );
   expect(open, 'open codes = people whose code_state is active').toBe(activeState);
   expect(twoOpen, 'no one holds two open codes').toBe(0);
@@ -143,7 +144,8 @@ describe('two processes writing one SQLite file', () => {
     fs.rmSync(dir, { recursive: true, force: true });
   });
 
-  it('while another process holds the write lock longer than busy_timeout, requests wait and succeed: no 5xx', async () => {
+  it('while another process holds the write lock longer ' +
+    'than busy_timeout, requests wait and succeed: no 5xx', async () => {
     const person = await createPersonViaApi(api, { name: 'Before Lock', employeeId: 'BL-1' });
     const holder = run(path.join(FIXTURES, 'hold-write-lock.mjs'), [], {
       DB_FILE: path.join(dir, 'keyslip.db'),
@@ -170,7 +172,8 @@ describe('two processes writing one SQLite file', () => {
     expect(waited, 'the writes really waited for the other process').toBeGreaterThan(5_000);
   }, 60_000);
 
-  it('the CLI importing people while the server issues codes: every request answered, every row consistent', async () => {
+  it('the CLI importing people while the server issues ' +
+    'codes: every request answered, every row consistent', async () => {
     await createPersonViaApi(api, { name: 'Seed Person', employeeId: 'SP-1' });
     const csv = path.join(dir, 'people.csv');
     const rows = Array.from({ length: 30_000 }, (_, i) => `Imported Person ${i},IMP-${i},Store ${i % 40}`);
@@ -225,7 +228,8 @@ describe('a write that fails half-way never leaves a half-changed account', () =
   async function failing<T>(table: string, when: string, work: () => Promise<T>): Promise<T> {
     await sql
       .raw(
-        `create trigger fail_once before insert on ${table} when ${when} begin select raise(abort, 'injected fault'); end`,
+        `create trigger fail_once before insert on ${table} when ${when} ` +
+          "begin select raise(abort, 'injected fault'); end",
       )
       .execute(context.deps.db);
     try {
@@ -271,19 +275,22 @@ describe('a write that fails half-way never leaves a half-changed account', () =
     expect(retry.statusCode).toBe(200);
   });
 
-  it('a deactivation whose audit entry cannot be written leaves the person, their code and sessions as they were', async () => {
-    const person = await claimedPerson(api, { name: 'Alex Dahl', username: 'alex.dahl' });
-    await issueCodeViaApi(api, person.id);
-    const before = await fingerprint(context.deps.db);
-    const response = await failing('audit_events', "new.action = 'person.deactivated'", () =>
-      api.app.inject({ method: 'POST', url: `/api/v1/people/${person.id}/deactivate`, headers: api.admin }),
-    );
-    expect(response.statusCode).toBe(500);
-    expect(await fingerprint(context.deps.db)).toBe(before);
-    expect(
-      (await api.app.inject({ method: 'GET', url: '/api/v1/me', headers: { cookie: person.cookie } })).statusCode,
-    ).toBe(200);
-  });
+  it(
+    'a deactivation whose audit entry cannot be written ' + 'leaves the person, their code and sessions as they were',
+    async () => {
+      const person = await claimedPerson(api, { name: 'Alex Dahl', username: 'alex.dahl' });
+      await issueCodeViaApi(api, person.id);
+      const before = await fingerprint(context.deps.db);
+      const response = await failing('audit_events', "new.action = 'person.deactivated'", () =>
+        api.app.inject({ method: 'POST', url: `/api/v1/people/${person.id}/deactivate`, headers: api.admin }),
+      );
+      expect(response.statusCode).toBe(500);
+      expect(await fingerprint(context.deps.db)).toBe(before);
+      expect(
+        (await api.app.inject({ method: 'GET', url: '/api/v1/me', headers: { cookie: person.cookie } })).statusCode,
+      ).toBe(200);
+    },
+  );
 
   it('an issue whose audit entry cannot be written keeps the old code valid and adds none', async () => {
     const person = await createPersonViaApi(api, { name: 'Kim Berg', employeeId: 'KB-1' });

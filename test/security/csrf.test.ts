@@ -92,51 +92,54 @@ function unroutedSpellings(path: string): string[] {
 }
 
 describe.each(DIALECTS)('CSRF by matched route (%s)', (dialect) => {
-  it('POST /%61pi/v1/sessions and every other spelling from another site signs no one in and records nothing', async () => {
-    const { context, api } = await open(dialect);
-    await claimedPerson(api, { name: 'Mallory Ek', username: 'mallory' });
-    const before = await fingerprint(context.deps.db);
-    const auditBefore = (await auditRows(context.deps.db)).length;
-    const limitsBefore = await context.deps.db.selectFrom('rate_limits').selectAll().execute();
+  it(
+    'POST /%61pi/v1/sessions and every other spelling from ' + 'another site signs no one in and records nothing',
+    async () => {
+      const { context, api } = await open(dialect);
+      await claimedPerson(api, { name: 'Mallory Ek', username: 'mallory' });
+      const before = await fingerprint(context.deps.db);
+      const auditBefore = (await auditRows(context.deps.db)).length;
+      const limitsBefore = await context.deps.db.selectFrom('rate_limits').selectAll().execute();
 
-    for (const url of routedSpellings('/api/v1/sessions')) {
-      for (const headers of [EVIL, SIBLING, { origin: 'https://evil.example' }, { 'sec-fetch-site': 'cross-site' }]) {
+      for (const url of routedSpellings('/api/v1/sessions')) {
+        for (const headers of [EVIL, SIBLING, { origin: 'https://evil.example' }, { 'sec-fetch-site': 'cross-site' }]) {
+          const response = await api.app.inject({
+            method: 'POST',
+            url,
+            headers,
+            remoteAddress: '192.0.2.44',
+            payload: { username: 'mallory', password: PASSWORD },
+          });
+          expectError(response, 403, 'csrf_failed');
+          expect(sessionCookieOf(response.headers['set-cookie']), url).toBeNull();
+        }
+      }
+      for (const url of unroutedSpellings('/api/v1/sessions')) {
         const response = await api.app.inject({
           method: 'POST',
           url,
-          headers,
+          headers: EVIL,
           remoteAddress: '192.0.2.44',
           payload: { username: 'mallory', password: PASSWORD },
         });
-        expectError(response, 403, 'csrf_failed');
+        expect([403, 404], `${url}: ${response.statusCode}`).toContain(response.statusCode);
+        expectErrorBody(response);
         expect(sessionCookieOf(response.headers['set-cookie']), url).toBeNull();
       }
-    }
-    for (const url of unroutedSpellings('/api/v1/sessions')) {
-      const response = await api.app.inject({
+      expect(await fingerprint(context.deps.db)).toBe(before);
+      expect((await auditRows(context.deps.db)).length).toBe(auditBefore);
+      expect(await context.deps.db.selectFrom('rate_limits').selectAll().execute()).toEqual(limitsBefore);
+
+      // The same request from our own pages still works: the guard refuses the site, not the route.
+      const own = await api.app.inject({
         method: 'POST',
-        url,
-        headers: EVIL,
-        remoteAddress: '192.0.2.44',
+        url: '/%61pi/v1/sessions',
+        headers: { origin: new URL(context.deps.config.baseUrl).origin, 'sec-fetch-site': 'same-origin' },
         payload: { username: 'mallory', password: PASSWORD },
       });
-      expect([403, 404], `${url}: ${response.statusCode}`).toContain(response.statusCode);
-      expectErrorBody(response);
-      expect(sessionCookieOf(response.headers['set-cookie']), url).toBeNull();
-    }
-    expect(await fingerprint(context.deps.db)).toBe(before);
-    expect((await auditRows(context.deps.db)).length).toBe(auditBefore);
-    expect(await context.deps.db.selectFrom('rate_limits').selectAll().execute()).toEqual(limitsBefore);
-
-    // The same request from our own pages still works: the guard refuses the site, not the route.
-    const own = await api.app.inject({
-      method: 'POST',
-      url: '/%61pi/v1/sessions',
-      headers: { origin: new URL(context.deps.config.baseUrl).origin, 'sec-fetch-site': 'same-origin' },
-      payload: { username: 'mallory', password: PASSWORD },
-    });
-    expect(own.statusCode, own.body).toBe(201);
-  });
+      expect(own.statusCode, own.body).toBe(201);
+    },
+  );
 
   it('the router routes case, doubled slashes, dot segments and trailing characters nowhere (404)', async () => {
     const { api } = await open(dialect);
@@ -153,48 +156,52 @@ describe.each(DIALECTS)('CSRF by matched route (%s)', (dialect) => {
     }
   });
 
-  it('over a real socket (no URL clean-up by a client), every spelling is refused or not found, and nothing changes', async () => {
-    const { context, api } = await open(dialect);
-    await claimedPerson(api, { name: 'Mallory Ek', username: 'mallory' });
-    await api.app.listen({ port: 0, host: '127.0.0.1' });
-    const { port } = api.app.server.address() as AddressInfo;
-    const post = (path: string): Promise<{ status: number; setCookie: string[] }> =>
-      new Promise((resolve, reject) => {
-        const body = JSON.stringify({ username: 'mallory', password: PASSWORD });
-        const request = http.request(
-          {
-            host: '127.0.0.1',
-            port,
-            method: 'POST',
-            path,
-            headers: { ...EVIL, 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) },
-          },
-          (response) => {
-            response.resume();
-            response.on('end', () =>
-              resolve({
-                status: response.statusCode!,
-                setCookie: ([] as string[]).concat(response.headers['set-cookie'] ?? []),
-              }),
-            );
-          },
-        );
-        request.on('error', reject);
-        request.end(body);
-      });
-    const before = await fingerprint(context.deps.db);
-    for (const path of [
-      ...routedSpellings('/api/v1/sessions').filter((p) => !p.includes('#')),
-      ...unroutedSpellings('/api/v1/sessions'),
-    ]) {
-      const answer = await post(path);
-      expect([403, 404], `${path}: ${answer.status}`).toContain(answer.status);
-      expect(sessionCookieOf(answer.setCookie), path).toBeNull();
-    }
-    for (const path of unroutedSpellings('/api/v1/sessions')) expect((await post(path)).status, path).toBe(404);
-    expect((await post('/%61pi/v1/sessions')).status).toBe(403);
-    expect(await fingerprint(context.deps.db)).toBe(before);
-  });
+  it(
+    'over a real socket (no URL clean-up by a client), every ' +
+      'spelling is refused or not found, and nothing changes',
+    async () => {
+      const { context, api } = await open(dialect);
+      await claimedPerson(api, { name: 'Mallory Ek', username: 'mallory' });
+      await api.app.listen({ port: 0, host: '127.0.0.1' });
+      const { port } = api.app.server.address() as AddressInfo;
+      const post = (path: string): Promise<{ status: number; setCookie: string[] }> =>
+        new Promise((resolve, reject) => {
+          const body = JSON.stringify({ username: 'mallory', password: PASSWORD });
+          const request = http.request(
+            {
+              host: '127.0.0.1',
+              port,
+              method: 'POST',
+              path,
+              headers: { ...EVIL, 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) },
+            },
+            (response) => {
+              response.resume();
+              response.on('end', () =>
+                resolve({
+                  status: response.statusCode!,
+                  setCookie: ([] as string[]).concat(response.headers['set-cookie'] ?? []),
+                }),
+              );
+            },
+          );
+          request.on('error', reject);
+          request.end(body);
+        });
+      const before = await fingerprint(context.deps.db);
+      for (const path of [
+        ...routedSpellings('/api/v1/sessions').filter((p) => !p.includes('#')),
+        ...unroutedSpellings('/api/v1/sessions'),
+      ]) {
+        const answer = await post(path);
+        expect([403, 404], `${path}: ${answer.status}`).toContain(answer.status);
+        expect(sessionCookieOf(answer.setCookie), path).toBeNull();
+      }
+      for (const path of unroutedSpellings('/api/v1/sessions')) expect((await post(path)).status, path).toBe(404);
+      expect((await post('/%61pi/v1/sessions')).status).toBe(403);
+      expect(await fingerprint(context.deps.db)).toBe(before);
+    },
+  );
 
   it('a cookie-borne admin write through any spelling needs our origin and the session token', async () => {
     const { context, api } = await open(dialect);
@@ -263,45 +270,49 @@ describe.each(DIALECTS)('CSRF by matched route (%s)', (dialect) => {
     expect((await auditRows(context.deps.db)).length).toBe(auditBefore);
   });
 
-  it('the CSV import takes only text/csv: text/plain or application/csv with an admin cookie is 415 and imports no row', async () => {
-    const { context, api } = await open(dialect);
-    const cookie = await adminCookie(api);
-    const token = apiTokenFor(context, cookie);
-    const csv = 'name,username,role\nPlanted Admin,planted,admin\n';
-    const before = await fingerprint(context.deps.db);
-    for (const contentType of [
-      'text/plain',
-      'application/csv',
-      'application/x-www-form-urlencoded',
-      'application/json',
-    ]) {
-      for (const url of ['/api/v1/people/import', '/%61pi/v1/people/import']) {
-        for (const headers of [{}, SIBLING, { origin: 'http://127.0.0.1:3000', 'x-csrf-token': token }]) {
-          const response = await api.app.inject({
-            method: 'POST',
-            url,
-            headers: { cookie, 'content-type': contentType, ...headers },
-            payload: csv,
-          });
-          expectError(response, 415, 'unsupported_media_type');
+  it(
+    'the CSV import takes only text/csv: text/plain or ' +
+      'application/csv with an admin cookie is 415 and imports no row',
+    async () => {
+      const { context, api } = await open(dialect);
+      const cookie = await adminCookie(api);
+      const token = apiTokenFor(context, cookie);
+      const csv = 'name,username,role\nPlanted Admin,planted,admin\n';
+      const before = await fingerprint(context.deps.db);
+      for (const contentType of [
+        'text/plain',
+        'application/csv',
+        'application/x-www-form-urlencoded',
+        'application/json',
+      ]) {
+        for (const url of ['/api/v1/people/import', '/%61pi/v1/people/import']) {
+          for (const headers of [{}, SIBLING, { origin: 'http://127.0.0.1:3000', 'x-csrf-token': token }]) {
+            const response = await api.app.inject({
+              method: 'POST',
+              url,
+              headers: { cookie, 'content-type': contentType, ...headers },
+              payload: csv,
+            });
+            expectError(response, 415, 'unsupported_media_type');
+          }
         }
       }
-    }
-    expect(await fingerprint(context.deps.db)).toBe(before);
-    expect(await context.deps.db.selectFrom('people').select('id').where('username', '=', 'planted').execute()).toEqual(
-      [],
-    );
+      expect(await fingerprint(context.deps.db)).toBe(before);
+      expect(
+        await context.deps.db.selectFrom('people').select('id').where('username', '=', 'planted').execute(),
+      ).toEqual([]);
 
-    // text/csv from our page (what public/admin.js sends) imports.
-    const ok = await api.app.inject({
-      method: 'POST',
-      url: '/api/v1/people/import',
-      headers: { cookie, 'content-type': 'text/csv', origin: 'http://127.0.0.1:3000', 'x-csrf-token': token },
-      payload: 'name,username\nWanted Person,wanted\n',
-    });
-    expect(ok.statusCode, ok.body).toBe(200);
-    expect(ok.json()).toMatchObject({ created: 1 });
-  });
+      // text/csv from our page (what public/admin.js sends) imports.
+      const ok = await api.app.inject({
+        method: 'POST',
+        url: '/api/v1/people/import',
+        headers: { cookie, 'content-type': 'text/csv', origin: 'http://127.0.0.1:3000', 'x-csrf-token': token },
+        payload: 'name,username\nWanted Person,wanted\n',
+      });
+      expect(ok.statusCode, ok.body).toBe(200);
+      expect(ok.json()).toMatchObject({ created: 1 });
+    },
+  );
 
   it('page forms are checked by route too: another site cannot post /%6cogin or /logout however spelled', async () => {
     const { context, api } = await open(dialect);
@@ -375,37 +386,41 @@ describe.each(DIALECTS)('CSRF by matched route (%s)', (dialect) => {
 });
 
 describe.each(DIALECTS)('CSRF tokens and cookies (%s)', (dialect) => {
-  it('an API token is bound to its session and renewed at sign-in: the old session’s token fails with the new cookie', async () => {
-    const { context, api } = await open(dialect);
-    await claimedPerson(api, { name: 'Sam Lee', username: 'sam.lee' });
-    await claimedPerson(api, { name: 'Kim Berg', username: 'kim.berg' });
-    const signIn = async (username: string, cookie?: string): Promise<string> => {
-      const response = await api.app.inject({
-        method: 'POST',
-        url: '/api/v1/sessions',
-        headers: cookie ? { cookie } : {},
-        payload: { username, password: PASSWORD },
-      });
-      expect(response.statusCode, response.body).toBe(201);
-      return sessionCookieOf(response.headers['set-cookie'])!;
-    };
-    const sam = await signIn('sam.lee');
-    const kim = await signIn('kim.berg');
-    const signOut = (cookie: string, token: string): Promise<LightMyRequestResponse> =>
-      api.app.inject({
-        method: 'DELETE',
-        url: '/api/v1/sessions/current',
-        headers: { cookie, origin: 'http://127.0.0.1:3000', 'x-csrf-token': token },
-      });
+  it(
+    'an API token is bound to its session and renewed at ' +
+      'sign-in: the old session’s token fails with the new cookie',
+    async () => {
+      const { context, api } = await open(dialect);
+      await claimedPerson(api, { name: 'Sam Lee', username: 'sam.lee' });
+      await claimedPerson(api, { name: 'Kim Berg', username: 'kim.berg' });
+      const signIn = async (username: string, cookie?: string): Promise<string> => {
+        const response = await api.app.inject({
+          method: 'POST',
+          url: '/api/v1/sessions',
+          headers: cookie ? { cookie } : {},
+          payload: { username, password: PASSWORD },
+        });
+        expect(response.statusCode, response.body).toBe(201);
+        return sessionCookieOf(response.headers['set-cookie'])!;
+      };
+      const sam = await signIn('sam.lee');
+      const kim = await signIn('kim.berg');
+      const signOut = (cookie: string, token: string): Promise<LightMyRequestResponse> =>
+        api.app.inject({
+          method: 'DELETE',
+          url: '/api/v1/sessions/current',
+          headers: { cookie, origin: 'http://127.0.0.1:3000', 'x-csrf-token': token },
+        });
 
-    // Another session's token does not work.
-    expectError(await signOut(sam, apiTokenFor(context, kim)), 403, 'csrf_failed');
-    // Signing in again (a new session) renews the token: the old one is refused.
-    const samAgain = await signIn('sam.lee', sam);
-    expect(samAgain).not.toBe(sam);
-    expectError(await signOut(samAgain, apiTokenFor(context, sam)), 403, 'csrf_failed');
-    expect((await signOut(samAgain, apiTokenFor(context, samAgain))).statusCode).toBe(204);
-  });
+      // Another session's token does not work.
+      expectError(await signOut(sam, apiTokenFor(context, kim)), 403, 'csrf_failed');
+      // Signing in again (a new session) renews the token: the old one is refused.
+      const samAgain = await signIn('sam.lee', sam);
+      expect(samAgain).not.toBe(sam);
+      expectError(await signOut(samAgain, apiTokenFor(context, sam)), 403, 'csrf_failed');
+      expect((await signOut(samAgain, apiTokenFor(context, samAgain))).statusCode).toBe(204);
+    },
+  );
 
   it('a form token made before sign-in is refused after it, and signing in drops the pre-session cookie', async () => {
     const { api } = await open(dialect);
@@ -509,65 +524,68 @@ describe.each(DIALECTS)('CSRF tokens and cookies (%s)', (dialect) => {
     expect((await api.app.inject({ method: 'GET', url: '/api/v1/me', headers: { cookie } })).statusCode).toBe(200);
   });
 
-  it('over https every cookie has the __Host- prefix (the path-scoped one __Secure-), and only that name is read', async () => {
-    const { context, api } = await open(dialect, { KEYSLIP_BASE_URL: 'https://keyslip.example.org' });
-    await claimedPerson(api, { name: 'Sam Lee', username: 'sam.lee' });
-    const signIn = await api.app.inject({
-      method: 'POST',
-      url: '/api/v1/sessions',
-      payload: { username: 'sam.lee', password: PASSWORD },
-    });
-    const session = setCookies(signIn).find((c) => c.startsWith('__Host-keyslip_session='));
-    expect(session).toBeDefined();
-    expect(session).toMatch(/; Secure/);
-    expect(session).toMatch(/; Path=\//);
-    expect(session).not.toMatch(/Domain=/i);
-    const value = session!.split(';')[0]!.slice('__Host-keyslip_session='.length);
-    expect(
-      (
-        await api.app.inject({
-          method: 'GET',
-          url: '/api/v1/me',
-          headers: { cookie: `__Host-keyslip_session=${value}` },
-        })
-      ).statusCode,
-    ).toBe(200);
-    // The bare name (which a sibling subdomain or an http page could plant) is not read.
-    expect(
-      (await api.app.inject({ method: 'GET', url: '/api/v1/me', headers: { cookie: `keyslip_session=${value}` } }))
-        .statusCode,
-    ).toBe(401);
+  it(
+    'over https every cookie has the __Host- prefix (the ' + 'path-scoped one __Secure-), and only that name is read',
+    async () => {
+      const { context, api } = await open(dialect, { KEYSLIP_BASE_URL: 'https://keyslip.example.org' });
+      await claimedPerson(api, { name: 'Sam Lee', username: 'sam.lee' });
+      const signIn = await api.app.inject({
+        method: 'POST',
+        url: '/api/v1/sessions',
+        payload: { username: 'sam.lee', password: PASSWORD },
+      });
+      const session = setCookies(signIn).find((c) => c.startsWith('__Host-keyslip_session='));
+      expect(session).toBeDefined();
+      expect(session).toMatch(/; Secure/);
+      expect(session).toMatch(/; Path=\//);
+      expect(session).not.toMatch(/Domain=/i);
+      const value = session!.split(';')[0]!.slice('__Host-keyslip_session='.length);
+      expect(
+        (
+          await api.app.inject({
+            method: 'GET',
+            url: '/api/v1/me',
+            headers: { cookie: `__Host-keyslip_session=${value}` },
+          })
+        ).statusCode,
+      ).toBe(200);
+      // The bare name (which a sibling subdomain or an http page could plant) is not read.
+      expect(
+        (await api.app.inject({ method: 'GET', url: '/api/v1/me', headers: { cookie: `keyslip_session=${value}` } }))
+          .statusCode,
+      ).toBe(401);
 
-    const login = await api.app.inject({ method: 'GET', url: '/login', headers: { accept: 'text/html' } });
-    const anon = setCookies(login).find((c) => c.startsWith('__Host-keyslip_csrf='));
-    expect(anon).toMatch(/; Secure/);
-    const lang = await api.app.inject({ method: 'GET', url: '/lang/sv?next=/login' });
-    expect(setCookies(lang).find((c) => c.startsWith('__Host-keyslip_lang=sv'))).toMatch(/; Secure/);
-    const swedish = await api.app.inject({
-      method: 'GET',
-      url: '/login',
-      headers: { accept: 'text/html', cookie: '__Host-keyslip_lang=sv' },
-    });
-    expect(swedish.body).toContain('<html lang="sv">');
-    for (const response of [signIn, login, lang]) {
-      for (const cookie of setCookies(response)) expect(cookie, cookie).toMatch(/^__(Host|Secure)-/);
-    }
+      const login = await api.app.inject({ method: 'GET', url: '/login', headers: { accept: 'text/html' } });
+      const anon = setCookies(login).find((c) => c.startsWith('__Host-keyslip_csrf='));
+      expect(anon).toMatch(/; Secure/);
+      const lang = await api.app.inject({ method: 'GET', url: '/lang/sv?next=/login' });
+      expect(setCookies(lang).find((c) => c.startsWith('__Host-keyslip_lang=sv'))).toMatch(/; Secure/);
+      const swedish = await api.app.inject({
+        method: 'GET',
+        url: '/login',
+        headers: { accept: 'text/html', cookie: '__Host-keyslip_lang=sv' },
+      });
+      expect(swedish.body).toContain('<html lang="sv">');
+      for (const response of [signIn, login, lang]) {
+        for (const cookie of setCookies(response)) expect(cookie, cookie).toMatch(/^__(Host|Secure)-/);
+      }
 
-    // A form posted with the __Host- pre-session cookie passes (origin from the https base URL).
-    const token = /name="_csrf" value="([^"]+)"/.exec(login.body)![1]!;
-    const posted = await api.app.inject({
-      method: 'POST',
-      url: '/login',
-      headers: {
-        cookie: anon!.split(';')[0]!,
-        origin: 'https://keyslip.example.org',
-        'content-type': 'application/x-www-form-urlencoded',
-        accept: 'text/html',
-      },
-      payload: new URLSearchParams({ _csrf: token, login: 'sam.lee', password: PASSWORD }).toString(),
-    });
-    expect(posted.statusCode, posted.body).toBe(303);
-    expect(setCookies(posted).some((c) => c.startsWith('__Host-keyslip_session='))).toBe(true);
-    expect(context.deps.config.baseUrl).toBe('https://keyslip.example.org');
-  });
+      // A form posted with the __Host- pre-session cookie passes (origin from the https base URL).
+      const token = /name="_csrf" value="([^"]+)"/.exec(login.body)![1]!;
+      const posted = await api.app.inject({
+        method: 'POST',
+        url: '/login',
+        headers: {
+          cookie: anon!.split(';')[0]!,
+          origin: 'https://keyslip.example.org',
+          'content-type': 'application/x-www-form-urlencoded',
+          accept: 'text/html',
+        },
+        payload: new URLSearchParams({ _csrf: token, login: 'sam.lee', password: PASSWORD }).toString(),
+      });
+      expect(posted.statusCode, posted.body).toBe(303);
+      expect(setCookies(posted).some((c) => c.startsWith('__Host-keyslip_session='))).toBe(true);
+      expect(context.deps.config.baseUrl).toBe('https://keyslip.example.org');
+    },
+  );
 });

@@ -45,41 +45,45 @@ describe.each(DIALECTS)('/metrics access (%s)', (dialect) => {
     }
   });
 
-  it('with KEYSLIP_METRICS_PORT, /metrics lives only on its own listener (and still wants the token when one is set)', async () => {
-    const { context, api } = await open(dialect, { KEYSLIP_METRICS_TOKEN: TOKEN, KEYSLIP_METRICS_PORT: '9464' });
-    expect(
-      (await api.app.inject({ method: 'GET', url: '/metrics', headers: { authorization: `Bearer ${TOKEN}` } }))
-        .statusCode,
-    ).toBe(404);
-    const metrics = await buildMetricsApp(context.deps);
-    try {
-      expect((await metrics.inject({ method: 'GET', url: '/metrics' })).statusCode).toBe(401);
-      const ok = await metrics.inject({
-        method: 'GET',
-        url: '/metrics',
-        headers: { authorization: `Bearer ${TOKEN}` },
-      });
-      expect(ok.statusCode).toBe(200);
-      expect(ok.body).toMatch(/^keyslip_up 1$/m);
-      for (const url of ['/healthz', '/api/v1/people', '/login']) {
-        const other = await metrics.inject({ method: 'GET', url, headers: { authorization: `Bearer ${TOKEN}` } });
-        expect(other.statusCode, url).toBe(404);
-        expectErrorBody(other);
+  it(
+    'with KEYSLIP_METRICS_PORT, /metrics lives only on its ' +
+      'own listener (and still wants the token when one is set)',
+    async () => {
+      const { context, api } = await open(dialect, { KEYSLIP_METRICS_TOKEN: TOKEN, KEYSLIP_METRICS_PORT: '9464' });
+      expect(
+        (await api.app.inject({ method: 'GET', url: '/metrics', headers: { authorization: `Bearer ${TOKEN}` } }))
+          .statusCode,
+      ).toBe(404);
+      const metrics = await buildMetricsApp(context.deps);
+      try {
+        expect((await metrics.inject({ method: 'GET', url: '/metrics' })).statusCode).toBe(401);
+        const ok = await metrics.inject({
+          method: 'GET',
+          url: '/metrics',
+          headers: { authorization: `Bearer ${TOKEN}` },
+        });
+        expect(ok.statusCode).toBe(200);
+        expect(ok.body).toMatch(/^keyslip_up 1$/m);
+        for (const url of ['/healthz', '/api/v1/people', '/login']) {
+          const other = await metrics.inject({ method: 'GET', url, headers: { authorization: `Bearer ${TOKEN}` } });
+          expect(other.statusCode, url).toBe(404);
+          expectErrorBody(other);
+        }
+      } finally {
+        await metrics.close();
       }
-    } finally {
-      await metrics.close();
-    }
 
-    const { context: portOnly } = await open(dialect, { KEYSLIP_METRICS_PORT: '9464' });
-    const open2 = await buildMetricsApp(portOnly.deps);
-    try {
-      const ok = await open2.inject({ method: 'GET', url: '/metrics' });
-      expect(ok.statusCode).toBe(200);
-      expect(ok.body).toMatch(/^keyslip_up 1$/m);
-    } finally {
-      await open2.close();
-    }
-  });
+      const { context: portOnly } = await open(dialect, { KEYSLIP_METRICS_PORT: '9464' });
+      const open2 = await buildMetricsApp(portOnly.deps);
+      try {
+        const ok = await open2.inject({ method: 'GET', url: '/metrics' });
+        expect(ok.statusCode).toBe(200);
+        expect(ok.body).toMatch(/^keyslip_up 1$/m);
+      } finally {
+        await open2.close();
+      }
+    },
+  );
 });
 
 describe('the metrics listener of a real server', () => {

@@ -33,7 +33,10 @@ async function snapshot(db: Db): Promise<string> {
   return createHash('sha256').update(text).digest('hex');
 }
 
-/** A path with random spellings: percent-encoded letters, case changes, doubled slashes, dot segments, trailing characters. */
+/**
+ * A path with random spellings: percent-encoded letters, case changes, doubled slashes, dot segments,
+ * trailing characters.
+ */
 function spelled(path: string): fc.Arbitrary<string> {
   // Half the picks land in the first segment (`/api/`, `/login`), where the old guard looked.
   const encodeLetters = fc.array(fc.nat(), { minLength: 1, maxLength: 4 }).map((picks) => (value: string) => {
@@ -227,7 +230,8 @@ describe.each(DIALECTS)('forged requests on every route (%s)', (dialect) => {
       150,
     );
     console.log(
-      `route-fuzz (${dialect}): ${sent} forged requests over ${routes.length} write routes, ${refused} refused, 0 state changes`,
+      `route-fuzz (${dialect}): ${sent} forged requests over ${routes.length} write routes, ` +
+        `${refused} refused, 0 state changes`,
     );
   });
 });

@@ -217,78 +217,95 @@ describe('no secret in the logs, the audit log or the database file', () => {
 });
 
 describe('key rotation: KEYSLIP_SECRET="new,old"', () => {
-  it('a code issued under the old key still checks and redeems; new codes are signed by the new key; dropping the old key voids its codes', async () => {
-    const context = await createTestContext('sqlite');
-    const oldApp = await buildApp(context.deps);
-    const { token } = await createApiToken(context.deps.db, { name: 't', actor: CLI_ACTOR, now: context.clock.now() });
-    const admin = { authorization: `Bearer ${token}` };
-    const make = async (app: typeof oldApp, name: string): Promise<{ id: string; code: string }> => {
-      const person = (
-        await app.inject({ method: 'POST', url: '/api/v1/people', headers: admin, payload: { name, employeeId: name } })
-      ).json();
-      const issued = await app.inject({
-        method: 'POST',
-        url: `/api/v1/people/${person.id}/access-code`,
-        headers: admin,
+  it(
+    'a code issued under the old key still checks and redeems; new codes ' +
+      'are signed by the new key; dropping the old key voids its codes',
+    async () => {
+      const context = await createTestContext('sqlite');
+      const oldApp = await buildApp(context.deps);
+      const { token } = await createApiToken(context.deps.db, {
+        name: 't',
+        actor: CLI_ACTOR,
+        now: context.clock.now(),
       });
-      return { id: person.id, code: issued.json().code };
-    };
-    const first = await make(oldApp, 'first');
-    const second = await make(oldApp, 'second');
-    const oldKeyId = context.deps.keyring.current.id;
-    const batch = await issueAccessCodes(context.deps, { filter: { q: 'second' }, actor: CLI_ACTOR });
-    await oldApp.close();
+      const admin = { authorization: `Bearer ${token}` };
+      const make = async (app: typeof oldApp, name: string): Promise<{ id: string; code: string }> => {
+        const person = (
+          await app.inject({
+            method: 'POST',
+            url: '/api/v1/people',
+            headers: admin,
+            payload: { name, employeeId: name },
+          })
+        ).json();
+        const issued = await app.inject({
+          method: 'POST',
+          url: `/api/v1/people/${person.id}/access-code`,
+          headers: admin,
+        });
+        return { id: person.id, code: issued.json().code };
+      };
+      const first = await make(oldApp, 'first');
+      const second = await make(oldApp, 'second');
+      const oldKeyId = context.deps.keyring.current.id;
+      const batch = await issueAccessCodes(context.deps, { filter: { q: 'second' }, actor: CLI_ACTOR });
+      await oldApp.close();
 
-    const rotated: Deps = {
-      ...context.deps,
-      config: loadConfig({
-        KEYSLIP_SECRET: `${NEW_SECRET},${TEST_SECRET}`,
-        KEYSLIP_DATA_DIR: '/tmp/keyslip-test-data',
-      }),
-      keyring: createKeyring([NEW_SECRET, TEST_SECRET]),
-    };
-    expect(rotated.keyring.current.id).not.toBe(oldKeyId);
-    const app = await buildApp(rotated);
-    const check = await app.inject({ method: 'POST', url: '/api/v1/access-code/check', payload: { code: first.code } });
-    expect(check.statusCode).toBe(200);
-    const redeem = await app.inject({
-      method: 'POST',
-      url: '/api/v1/access-code/redeem',
-      payload: { code: first.code, username: 'first.one', password: PASSWORD },
-    });
-    expect(redeem.statusCode).toBe(200);
-    // The batch sealed under the old key can still be read within its window.
-    const items = [];
-    for await (const item of readBatchCodes(rotated, batch.batch.id)) items.push(item);
-    expect(items).toHaveLength(1);
-    // A CSRF token made under the old key still verifies.
-    expect(csrfTokenValid(rotated.keyring, 'bound', csrfTokenFor(context.deps.keyring, 'bound'))).toBe(true);
+      const rotated: Deps = {
+        ...context.deps,
+        config: loadConfig({
+          KEYSLIP_SECRET: `${NEW_SECRET},${TEST_SECRET}`,
+          KEYSLIP_DATA_DIR: '/tmp/keyslip-test-data',
+        }),
+        keyring: createKeyring([NEW_SECRET, TEST_SECRET]),
+      };
+      expect(rotated.keyring.current.id).not.toBe(oldKeyId);
+      const app = await buildApp(rotated);
+      const check = await app.inject({
+        method: 'POST',
+        url: '/api/v1/access-code/check',
+        payload: { code: first.code },
+      });
+      expect(check.statusCode).toBe(200);
+      const redeem = await app.inject({
+        method: 'POST',
+        url: '/api/v1/access-code/redeem',
+        payload: { code: first.code, username: 'first.one', password: PASSWORD },
+      });
+      expect(redeem.statusCode).toBe(200);
+      // The batch sealed under the old key can still be read within its window.
+      const items = [];
+      for await (const item of readBatchCodes(rotated, batch.batch.id)) items.push(item);
+      expect(items).toHaveLength(1);
+      // A CSRF token made under the old key still verifies.
+      expect(csrfTokenValid(rotated.keyring, 'bound', csrfTokenFor(context.deps.keyring, 'bound'))).toBe(true);
 
-    const third = await make(app, 'third');
-    const row = await context.deps.db
-      .selectFrom('access_codes')
-      .select('key_id')
-      .where('person_id', '=', third.id)
-      .executeTakeFirstOrThrow();
-    expect(row.key_id).toBe(rotated.keyring.current.id);
-    await app.close();
+      const third = await make(app, 'third');
+      const row = await context.deps.db
+        .selectFrom('access_codes')
+        .select('key_id')
+        .where('person_id', '=', third.id)
+        .executeTakeFirstOrThrow();
+      expect(row.key_id).toBe(rotated.keyring.current.id);
+      await app.close();
 
-    // The old key removed: its codes no longer match anything (the uniform refusal).
-    const newOnly: Deps = { ...rotated, keyring: createKeyring([NEW_SECRET]) };
-    const last = await buildApp(newOnly);
-    const batchCode = items[0]!.code;
-    expect(
-      (await last.inject({ method: 'POST', url: '/api/v1/access-code/check', payload: { code: batchCode } })).json()
-        .error.code,
-    ).toBe('code_unusable');
-    expect(
-      (await last.inject({ method: 'POST', url: '/api/v1/access-code/check', payload: { code: third.code } }))
-        .statusCode,
-    ).toBe(200);
-    expect(second.code).not.toBe(batchCode); // the batch replaced it
-    await last.close();
-    await context.close();
-  });
+      // The old key removed: its codes no longer match anything (the uniform refusal).
+      const newOnly: Deps = { ...rotated, keyring: createKeyring([NEW_SECRET]) };
+      const last = await buildApp(newOnly);
+      const batchCode = items[0]!.code;
+      expect(
+        (await last.inject({ method: 'POST', url: '/api/v1/access-code/check', payload: { code: batchCode } })).json()
+          .error.code,
+      ).toBe('code_unusable');
+      expect(
+        (await last.inject({ method: 'POST', url: '/api/v1/access-code/check', payload: { code: third.code } }))
+          .statusCode,
+      ).toBe(200);
+      expect(second.code).not.toBe(batchCode); // the batch replaced it
+      await last.close();
+      await context.close();
+    },
+  );
 });
 
 describe('the secret file and comparisons', () => {
@@ -347,7 +364,8 @@ describe('unsafe development settings', () => {
         loadConfig({ KEYSLIP_SECRET: TEST_SECRET, KEYSLIP_BASE_URL: 'https://keyslip.example.org' }, '/tmp'),
       ),
     ).toEqual([]);
-    expect(unsafeSettings(loadConfig({ KEYSLIP_SECRET: TEST_SECRET }, '/tmp'))).toEqual([]); // http://127.0.0.1 is local
+    // http://127.0.0.1 is local
+    expect(unsafeSettings(loadConfig({ KEYSLIP_SECRET: TEST_SECRET }, '/tmp'))).toEqual([]);
   });
 
   /** Starts the compiled server, waits until it listens, stops it, and returns what it printed. */

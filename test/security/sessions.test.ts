@@ -70,31 +70,34 @@ describe.each(DIALECTS)('session ids (%s)', (dialect) => {
     expect(String(response.headers['set-cookie'])).toMatch(/; Secure/);
   });
 
-  it('a sign-in never adopts a session id the browser brought (fixation), not even a live one of someone else', async () => {
-    const { api } = await open(dialect);
-    await claimedPerson(api, { name: 'Sam Lee', username: 'sam.lee' });
-    await claimedPerson(api, { name: 'Mallory Ek', username: 'mallory', password: OTHER_PASSWORD });
+  it(
+    'a sign-in never adopts a session id the browser ' + 'brought (fixation), not even a live one of someone else',
+    async () => {
+      const { api } = await open(dialect);
+      await claimedPerson(api, { name: 'Sam Lee', username: 'sam.lee' });
+      await claimedPerson(api, { name: 'Mallory Ek', username: 'mallory', password: OTHER_PASSWORD });
 
-    // An id the attacker made up and planted.
-    const planted = `keyslip_session=${'A'.repeat(43)}`;
-    const first = await signIn(api, 'sam.lee', PASSWORD, planted);
-    expect(first.cookie).not.toBe(planted);
-    expect((await me(api, planted)).statusCode).toBe(401);
+      // An id the attacker made up and planted.
+      const planted = `keyslip_session=${'A'.repeat(43)}`;
+      const first = await signIn(api, 'sam.lee', PASSWORD, planted);
+      expect(first.cookie).not.toBe(planted);
+      expect((await me(api, planted)).statusCode).toBe(401);
 
-    // The attacker's own live session planted in the victim's browser is never upgraded to the
-    // victim: the sign-in gets a new id and ends the session it came with.
-    const attacker = await signIn(api, 'mallory', OTHER_PASSWORD);
-    const victim = await signIn(api, 'sam.lee', PASSWORD, attacker.cookie);
-    expect(victim.cookie).not.toBe(attacker.cookie);
-    expect((await me(api, attacker.cookie)).statusCode).toBe(401);
-    expect((await me(api, victim.cookie)).json().person.username).toBe('sam.lee');
+      // The attacker's own live session planted in the victim's browser is never upgraded to the
+      // victim: the sign-in gets a new id and ends the session it came with.
+      const attacker = await signIn(api, 'mallory', OTHER_PASSWORD);
+      const victim = await signIn(api, 'sam.lee', PASSWORD, attacker.cookie);
+      expect(victim.cookie).not.toBe(attacker.cookie);
+      expect((await me(api, attacker.cookie)).statusCode).toBe(401);
+      expect((await me(api, victim.cookie)).json().person.username).toBe('sam.lee');
 
-    // Signing in again (re-authentication) is a new id too, and the old one ends.
-    const again = await signIn(api, 'sam.lee', PASSWORD, victim.cookie);
-    expect(again.cookie).not.toBe(victim.cookie);
-    expect((await me(api, victim.cookie)).statusCode).toBe(401);
-    expect((await me(api, again.cookie)).statusCode).toBe(200);
-  });
+      // Signing in again (re-authentication) is a new id too, and the old one ends.
+      const again = await signIn(api, 'sam.lee', PASSWORD, victim.cookie);
+      expect(again.cookie).not.toBe(victim.cookie);
+      expect((await me(api, victim.cookie)).statusCode).toBe(401);
+      expect((await me(api, again.cookie)).statusCode).toBe(200);
+    },
+  );
 
   it("a redemption on a device where someone else is signed in ends that person's session there", async () => {
     const { api } = await open(dialect);
@@ -201,19 +204,22 @@ describe.each(DIALECTS)('session timeouts (%s)', (dialect) => {
     expect((await me(api, person.cookie)).statusCode).toBe(401);
   });
 
-  it('a session ends at the absolute timeout (default 7 days) however busy it is, and the cookie says so too', async () => {
-    const { context, api } = await open(dialect);
-    const person = await claimedPerson(api, { name: 'Sam Lee', username: 'sam.lee' });
-    const { response, cookie } = await signIn(api, 'sam.lee', PASSWORD);
-    expect(String(response.headers['set-cookie'])).toMatch(/Max-Age=604800/);
-    for (let hour = 1; hour < 168; hour += 1) {
+  it(
+    'a session ends at the absolute timeout (default 7 ' + 'days) however busy it is, and the cookie says so too',
+    async () => {
+      const { context, api } = await open(dialect);
+      const person = await claimedPerson(api, { name: 'Sam Lee', username: 'sam.lee' });
+      const { response, cookie } = await signIn(api, 'sam.lee', PASSWORD);
+      expect(String(response.headers['set-cookie'])).toMatch(/Max-Age=604800/);
+      for (let hour = 1; hour < 168; hour += 1) {
+        context.clock.advance(HOUR);
+        expect((await me(api, cookie)).statusCode, `hour ${hour}`).toBe(200);
+      }
       context.clock.advance(HOUR);
-      expect((await me(api, cookie)).statusCode, `hour ${hour}`).toBe(200);
-    }
-    context.clock.advance(HOUR);
-    expect((await me(api, cookie)).statusCode).toBe(401);
-    expect((await me(api, person.cookie)).statusCode).toBe(401);
-  });
+      expect((await me(api, cookie)).statusCode).toBe(401);
+      expect((await me(api, person.cookie)).statusCode).toBe(401);
+    },
+  );
 });
 
 describe.each(DIALECTS)('ending sessions (%s)', (dialect) => {

@@ -69,7 +69,8 @@ describe('answer time', () => {
     const usedMedian = median(used);
     const bound = Math.max(0.5, 0.25 * Math.max(unknownMedian, usedMedian));
     console.log(
-      `check answer time: unknown ${unknownMedian.toFixed(3)} ms, used ${usedMedian.toFixed(3)} ms (median), allowed gap ${bound.toFixed(3)} ms`,
+      `check answer time: unknown ${unknownMedian.toFixed(3)} ms, used ${usedMedian.toFixed(3)} ms (median), ` +
+        `allowed gap ${bound.toFixed(3)} ms`,
     );
     expect(Math.abs(unknownMedian - usedMedian)).toBeLessThan(bound);
 

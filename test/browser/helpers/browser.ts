@@ -15,7 +15,9 @@ import { createTestContext, type TestContext } from '../../helpers/deps.js';
 export const CHROMIUM_PATH = process.env.KEYSLIP_CHROMIUM ?? '/usr/bin/chromium';
 /** Browser tests run only where Chromium is installed (CI installs it); elsewhere they are skipped. */
 export const HAS_CHROMIUM = existsSync(CHROMIUM_PATH);
-export const SKIP_REASON = `Chromium not found at ${CHROMIUM_PATH}: browser tests skipped (apt-get install chromium, or set KEYSLIP_CHROMIUM).`;
+export const SKIP_REASON =
+  `Chromium not found at ${CHROMIUM_PATH}: ` +
+  'browser tests skipped (apt-get install chromium, or set KEYSLIP_CHROMIUM).';
 if (!HAS_CHROMIUM) console.warn(SKIP_REASON);
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
@@ -95,7 +97,8 @@ export async function checkA11y(page: Page): Promise<A11yViolation[]> {
   // Evaluated through the DevTools protocol rather than added as a <script>: the page's CSP
   // (script-src 'self') stays in force for everything else, as users get it.
   axeSource ??= readFileSync(AXE_PATH, 'utf8');
-  // biome-ignore lint/security/noGlobalEval: axe-core is injected into the test page, as its docs show; never in Keyslip itself.
+  // axe-core is injected into the test page, as its docs show; never in Keyslip itself.
+  // biome-ignore lint/security/noGlobalEval: the test page only, see above
   if (!loaded) await page.evaluate((source) => globalThis.eval(source), axeSource);
   const result = await page.evaluate(async (tags) => {
     const axe = (
