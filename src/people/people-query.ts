@@ -1,7 +1,13 @@
 // The one parser of a people search's input, shared by the API and the admin pages: the filter,
 // the page cursor and the cap on counting. Nothing HTTP here; the faces validate the shape first.
+import type { PersonStatus } from '../db/schema.js';
 import { AppError } from '../errors.js';
+import type { CodeState } from './person.js';
 import type { PeopleFilter, PeoplePageCursor } from './people.store.js';
+
+/** The values of the status and code-state filters, in the order the pages offer them. */
+export const PERSON_STATUSES: readonly PersonStatus[] = ['unclaimed', 'active', 'deactivated'];
+export const CODE_STATES: readonly CodeState[] = ['none', 'active', 'expired', 'used', 'deactivated'];
 
 /** A count past this many people answers "more than" instead of walking the whole table. */
 export const COUNT_CAP = 10_000;
@@ -27,6 +33,33 @@ export function decodeCursor(raw: string | undefined): PeoplePageCursor | null {
     message: 'The cursor is not valid.',
     fields: [{ field: 'cursor', code: 'not_valid' }],
   });
+}
+
+/** One text value of a query string or form: trimmed, or undefined when blank or too long. */
+function textOf(value: unknown, max = 200): string | undefined {
+  const raw = Array.isArray(value) ? value[0] : value;
+  if (typeof raw !== 'string') return undefined;
+  const trimmed = raw.trim();
+  return trimmed === '' || trimmed.length > max ? undefined : trimmed;
+}
+
+/**
+ * The filter from untyped text (the pages' query strings and confirmation forms, which a person
+ * may have edited): values the API would refuse are ignored here, so a stale link still shows People.
+ */
+export function filterFromText(source: unknown): PeopleFilter {
+  const input = (typeof source === 'object' && source !== null ? source : {}) as Record<string, unknown>;
+  const hasEmail = textOf(input.hasEmail);
+  const status = textOf(input.status);
+  const codeState = textOf(input.codeState);
+  return filterOf({
+    q: textOf(input.q),
+    hasEmail: hasEmail === 'true' ? true : hasEmail === 'false' ? false : undefined,
+    status: PERSON_STATUSES.find((known) => known === status),
+    codeState: CODE_STATES.find((known) => known === codeState),
+    department: textOf(input.department),
+    location: textOf(input.location),
+  } as PeopleFilter);
 }
 
 /** The filter as the store takes it: blank search text and empty values mean "any". */

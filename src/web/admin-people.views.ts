@@ -1,11 +1,9 @@
-// The People pages: the directory (search, filters, count, paging, a "More options" menu per row
-// and at the top), the add/edit form, and the deactivate-person confirmation.
-import type { PersonStatus } from '../db/schema.js';
 import { csrfField } from '../http/forms.js';
 import { html, raw, type SafeHtml } from '../http/html.js';
 import { defineMessages, type Locale } from '../http/i18n.js';
 import { labelText } from '../http/labels.js';
-import type { CodeState, Person } from '../people/person.js';
+import type { Person } from '../people/person.js';
+import { CODE_STATES, PERSON_STATUSES } from '../people/people-query.js';
 import type { PeopleFilter } from '../people/people.store.js';
 import {
   adminText,
@@ -148,9 +146,6 @@ export interface PeopleListModel {
   done: string | null;
 }
 
-const STATUSES: PersonStatus[] = ['unclaimed', 'active', 'deactivated'];
-const CODE_STATES: CodeState[] = ['none', 'active', 'expired', 'used', 'deactivated'];
-
 function ms(iso: string | null): number | null {
   return iso === null ? null : Date.parse(iso);
 }
@@ -268,7 +263,7 @@ function filterForm(model: PeopleListModel): SafeHtml {
       name: 'status',
       label: adminText(locale, 'status'),
       value: filter.status,
-      choices: [any, ...STATUSES.map((s) => ({ value: s, text: statusText(locale, s) }))],
+      choices: [any, ...PERSON_STATUSES.map((s) => ({ value: s, text: statusText(locale, s) }))],
     })}
     ${selectField({
       name: 'codeState',

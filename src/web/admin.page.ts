@@ -5,14 +5,13 @@
 import type { FastifyReply, FastifyRequest, HTTPMethods } from 'fastify';
 import type { Deps } from '../deps.js';
 import { AppError } from '../errors.js';
-import type { PersonStatus } from '../db/schema.js';
 import { csrfTokenForRequest, safeNextPath } from '../http/forms.js';
 import { html, type SafeHtml } from '../http/html.js';
 import { pickLocale, type Locale } from '../http/i18n.js';
 import { renderPage, sendPage } from '../http/layout.js';
-import type { CodeState, Person } from '../people/person.js';
+import type { Person } from '../people/person.js';
+import { filterFromText } from '../people/people-query.js';
 import { getPerson } from '../people/people.service.js';
-import type { PeopleFilter } from '../people/people.store.js';
 import { describeProblem } from '../problems.js';
 import { ADMIN_SCRIPTS, ADMIN_STYLES, type FieldErrors } from './admin.views.js';
 
@@ -30,8 +29,6 @@ export const UNCAPPED = Number.MAX_SAFE_INTEGER - 1;
 export const FRAGMENT_HEADER = 'x-keyslip-fragment';
 
 export const ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
-const STATUSES: readonly PersonStatus[] = ['unclaimed', 'active', 'deactivated'];
-const CODE_STATES: readonly CodeState[] = ['none', 'active', 'used', 'deactivated', 'expired'];
 
 type SessionAuth = Extract<FastifyRequest['auth'], { via: 'session' }>;
 
@@ -86,25 +83,8 @@ export function text(value: unknown, max = 200): string | undefined {
   return trimmed === '' || trimmed.length > max ? undefined : trimmed;
 }
 
-/** The People filter from a query string or a confirmation form; unknown values are ignored. */
-export function filterFrom(source: unknown): PeopleFilter {
-  const input = (typeof source === 'object' && source !== null ? source : {}) as Record<string, unknown>;
-  const filter: PeopleFilter = {};
-  const q = text(input.q);
-  if (q) filter.q = q;
-  const hasEmail = text(input.hasEmail);
-  if (hasEmail === 'true') filter.hasEmail = true;
-  if (hasEmail === 'false') filter.hasEmail = false;
-  const status = text(input.status);
-  if (status && (STATUSES as readonly string[]).includes(status)) filter.status = status as PersonStatus;
-  const codeState = text(input.codeState);
-  if (codeState && (CODE_STATES as readonly string[]).includes(codeState)) filter.codeState = codeState as CodeState;
-  const department = text(input.department);
-  if (department) filter.department = department;
-  const location = text(input.location);
-  if (location) filter.location = location;
-  return filter;
-}
+/** The People filter from a query string or a confirmation form: the one parser, in people-query.ts. */
+export const filterFrom = filterFromText;
 
 export function queryOf(request: FastifyRequest): Record<string, unknown> {
   return (request.query ?? {}) as Record<string, unknown>;
