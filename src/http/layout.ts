@@ -86,8 +86,8 @@ export interface PageOptions {
 function languageSwitch(locale: Locale, path: string): SafeHtml {
   const items = LOCALES.map((other) => {
     const href = `/lang/${other}?next=${encodeURIComponent(path)}`;
-    return html`<li><a href="${href}" lang="${other}"
-      hreflang="${other}"${other === locale ? raw(' aria-current="true"') : ''}>${LOCALE_NAMES[other]}</a></li>`;
+    const current = other === locale ? raw(' aria-current="true"') : '';
+    return html`<li><a href="${href}" lang="${other}" hreflang="${other}"${current}>${LOCALE_NAMES[other]}</a></li>`;
   });
   return html`<nav class="lang-switch" aria-label="${layoutText(locale, 'language')}"><ul>${items}</ul></nav>`;
 }
@@ -95,8 +95,8 @@ function languageSwitch(locale: Locale, path: string): SafeHtml {
 function adminNav(locale: Locale, path: string): SafeHtml {
   const items = ADMIN_NAV.map((item) => {
     const current = path === item.path || path.startsWith(`${item.path}/`) || path.startsWith(`${item.path}?`);
-    return html`<li><a
-      href="${item.path}"${current ? raw(' aria-current="page"') : ''}>${labelText(locale, item.label)}</a></li>`;
+    const marker = current ? raw(' aria-current="page"') : '';
+    return html`<li><a href="${item.path}"${marker}>${labelText(locale, item.label)}</a></li>`;
   });
   return html`<nav class="admin-nav" aria-label="${layoutText(locale, 'adminNav')}"><ul>${items}</ul></nav>`;
 }
