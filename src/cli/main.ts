@@ -30,7 +30,6 @@ import {
   usageLine,
   type CommandSpec,
 } from './usage.js';
-import { serve } from '../main.js';
 
 export type { Command } from './usage.js';
 
@@ -42,6 +41,9 @@ const COMMANDS: CommandSpec[] = [
     examples: ['KEYSLIP_BASE_URL=https://keys.example.org keyslip serve'],
     env: ['every KEYSLIP_* key'],
     run: async () => {
+      // Loaded here, not at the top: only the server needs the OpenID Provider (which, on Node 20,
+      // prints a runtime warning as it loads: other commands' output stays clean).
+      const { serve } = await import('../main.js');
       await serve(loadConfig());
       return -1; // keeps running
     },
