@@ -73,7 +73,7 @@ describe('keyslip doctor (sqlite)', () => {
     expect(result.text).toMatch(/^✓ Migrations: current/m);
     expect(result.text).toMatch(/^✓ PDF fonts: /m);
     // OpenID Connect comes from another migration: without its table the check is skipped, not failed.
-    expect(result.text).toMatch(/^– OIDC signing keys: OpenID Connect is not set up/m);
+    expect(result.text).toMatch(/^– OIDC signing keys: none yet/m);
     expect(result.text).toContain('No problem found.');
     expect(result.text).not.toContain(TEST_SECRET);
   });
@@ -179,15 +179,13 @@ describe('keyslip doctor (sqlite)', () => {
     expect(check.message).toContain('1 name(s) need characters DejaVu lacks (Katakana)');
   });
 
-  it('OIDC signing keys: checked once the oidc_keys table exists', async () => {
+  it('OIDC signing keys: none before the first start (not a fault), counted once made', async () => {
     const env = await sqliteSetUp();
-    await onDatabase(env, (db) => sql`create table oidc_keys (id text primary key)`.execute(db));
     const empty = await doctor(env);
-    expect(empty.code).toBe(1);
-    expect(empty.text).toContain('✗ OIDC signing keys: no signing key');
-    expect(empty.text).toContain('fix: keyslip keys rotate');
-    await onDatabase(env, (db) => sql`insert into oidc_keys (id) values ('k1')`.execute(db));
-    expect((await doctor(env)).text).toContain('✓ OIDC signing keys: 1 key(s)');
+    expect(empty.code, empty.text).toBe(0);
+    expect(empty.text).toContain('– OIDC signing keys: none yet');
+    await runCli(['keys', 'rotate'], env);
+    expect((await doctor(env)).text).toContain('✓ OIDC signing keys: 2 key(s)');
   });
 });
 
