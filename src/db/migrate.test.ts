@@ -13,12 +13,17 @@ describe.skipIf(!DIALECTS.includes('postgres'))('migrations on PostgreSQL', () =
       expect(results.map((r) => r.status)).toEqual(['fulfilled', 'fulfilled', 'fulfilled', 'fulfilled']);
       const applied = results.map((r) => (r.status === 'fulfilled' ? r.value : []));
       // Exactly one instance ran the migration; the others waited on the lock and found it done.
-      const all = ['0001_initial', '0002_batch_codes_index', '0003_api_tokens'];
+      const all = ['0001_initial', '0002_batch_codes_index', '0003_api_tokens', '0004_oidc'];
       expect(applied.filter((names) => names.length > 0)).toEqual([all]);
 
       const db = handles[0]!.db;
       const migrations = await sql<{ name: string }>`select name from kysely_migration`.execute(db);
-      expect(migrations.rows.map((r) => r.name)).toEqual(['0001_initial', '0002_batch_codes_index', '0003_api_tokens']);
+      expect(migrations.rows.map((r) => r.name)).toEqual([
+        '0001_initial',
+        '0002_batch_codes_index',
+        '0003_api_tokens',
+        '0004_oidc',
+      ]);
       const tables = await sql<{ table_name: string }>`
         select table_name from information_schema.tables where table_schema = current_schema()
         order by table_name`.execute(db);
@@ -47,8 +52,18 @@ describe.skipIf(!DIALECTS.includes('postgres'))('migrations on PostgreSQL', () =
     const a = openDatabase(first.url, { poolSize: 2 });
     const b = openDatabase(second.url, { poolSize: 2 });
     try {
-      expect(await migrateToLatest(a.db)).toEqual(['0001_initial', '0002_batch_codes_index', '0003_api_tokens']);
-      expect(await migrateToLatest(b.db)).toEqual(['0001_initial', '0002_batch_codes_index', '0003_api_tokens']);
+      expect(await migrateToLatest(a.db)).toEqual([
+        '0001_initial',
+        '0002_batch_codes_index',
+        '0003_api_tokens',
+        '0004_oidc',
+      ]);
+      expect(await migrateToLatest(b.db)).toEqual([
+        '0001_initial',
+        '0002_batch_codes_index',
+        '0003_api_tokens',
+        '0004_oidc',
+      ]);
       const people = await sql<{ n: number }>`select count(*)::int as n from people`.execute(b.db);
       expect(people.rows[0]!.n).toBe(0);
     } finally {

@@ -94,7 +94,7 @@ describe.skipIf(!DIALECTS.includes('postgres'))('two instances sharing one Postg
         .execute()) as { name: string }[];
       const names = migrations.map((m) => m.name);
       expect(names).toEqual([...new Set(names)]);
-      expect(names.sort()).toEqual(['0001_initial', '0002_batch_codes_index', '0003_api_tokens']);
+      expect(names.sort()).toEqual(['0001_initial', '0002_batch_codes_index', '0003_api_tokens', '0004_oidc']);
     },
   );
 
