@@ -2,7 +2,7 @@
 // bad rows are reported by line and skipped, good rows kept. A row updates the person with the
 // same username, else the same employee id; otherwise it creates one.
 import { Readable } from 'node:stream';
-import { CsvError, parse } from 'csv-parse';
+import { CsvError, type Options, parse } from 'csv-parse';
 import type { Deps } from '../deps.js';
 import type { Db } from '../db/database.js';
 import { uniqueViolationColumn } from '../db/database.js';
@@ -127,6 +127,57 @@ async function detectDelimiter(input: Readable): Promise<{ delimiter: ',' | ';';
 /** After each committed chunk: the rows read so far (imported or refused) and the file line reached. */
 export type ImportProgress = (progress: { rows: number; line: number }) => void;
 
+interface CsvRecord {
+  record: string[];
+  info: { lines: number };
+}
+
+/**
+ * The records of a CSV stream, one input chunk at a time, then the parser's error if it failed.
+ * Records are taken as csv-parse makes them (`on_record`), never from its readable buffer: an
+ * async iterator over the parser throws as soon as it fails and, on Node 22 and later, drops the
+ * records it had parsed but not yet handed over — up to a chunk of rows the import would then
+ * silently miss before the line where the file broke. Memory stays bounded: the next chunk is
+ * written only when the records of this one have been taken.
+ */
+async function* csvRecordsOf(source: Readable, options: Options): AsyncGenerator<CsvRecord> {
+  const ready: CsvRecord[] = [];
+  const parser = parse({
+    ...options,
+    on_record: (record: string[], context) => {
+      ready.push({ record, info: { lines: context.lines } });
+      return null;
+    },
+  });
+  let failure: unknown = null;
+  const ended = new Promise<void>((resolve) => {
+    parser.once('end', resolve);
+    parser.once('error', (error) => {
+      failure ??= error;
+      resolve();
+    });
+  });
+  parser.resume(); // nothing is pushed; flowing lets 'end' arrive
+  const take = function* (): Generator<CsvRecord> {
+    for (let i = 0; i < ready.length; i++) yield ready[i]!;
+    ready.length = 0;
+  };
+  for await (const chunk of source) {
+    await new Promise<void>((resolve) =>
+      parser.write(chunk, (error) => {
+        if (error) failure ??= error;
+        resolve();
+      }),
+    );
+    yield* take();
+    if (failure) throw failure;
+  }
+  parser.end();
+  await ended;
+  yield* take();
+  if (failure) throw failure;
+}
+
 /** `onProgress` may throw to stop the import: the chunks already committed stay imported. */
 export async function importPeople(
   deps: Deps,
@@ -141,24 +192,21 @@ export async function importPeople(
     if (report.errors.length < MAX_REPORTED_ERRORS) report.errors.push({ line, problems });
   };
   const { delimiter, stream } = await detectDelimiter(input);
-  const parser = stream.pipe(
-    parse({
-      delimiter,
-      bom: true,
-      relax_column_count: true,
-      skip_empty_lines: true,
-      trim: true,
-      info: true,
-      max_record_size: 64 * 1024,
-    }),
-  );
+  const records = csvRecordsOf(stream, {
+    delimiter,
+    bom: true,
+    relax_column_count: true,
+    skip_empty_lines: true,
+    trim: true,
+    max_record_size: 64 * 1024,
+  });
   let columns: (keyof PersonInput | null)[] | null = null;
   let pending: PendingRow[] = [];
   const seen = new SeenKeys();
   let broken: { line: number; message: string } | null = null;
 
   try {
-    for await (const record of parser as AsyncIterable<{ record: string[]; info: { lines: number } }>) {
+    for await (const record of records) {
       const line = record.info.lines;
       if (columns === null) {
         columns = record.record.map(headerKey);
