@@ -52,6 +52,8 @@ export interface AuditEventInput {
   action: AuditAction;
   actor: Actor;
   personId?: string | null;
+  /** The area the entry concerns (SPEC §9); required of every entry a manager causes. */
+  areaId?: string | null;
   details?: Record<string, unknown>;
   at: number;
 }
@@ -66,6 +68,7 @@ function auditRow(event: AuditEventInput): AuditEventsTable {
     person_id: event.personId ?? null,
     details: JSON.stringify(event.details ?? {}),
     ip: event.actor.ip ?? null,
+    area_id: event.areaId ?? null,
   };
 }
 

@@ -1,8 +1,11 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { sql } from 'kysely';
 import { describe, expect, it } from 'vitest';
 import { DIALECTS, freshPostgresSchema } from '../../test/helpers/deps.js';
 import { openDatabase } from './database.js';
-import { migrateToLatest } from './migrate.js';
+import { MIGRATION_NAMES, migrateOneUp, migrateToLatest } from './migrate.js';
 
 describe.skipIf(!DIALECTS.includes('postgres'))('migrations on PostgreSQL', () => {
   it('four instances migrating one fresh schema at once all succeed, and the schema is created once', async () => {
@@ -13,7 +16,7 @@ describe.skipIf(!DIALECTS.includes('postgres'))('migrations on PostgreSQL', () =
       expect(results.map((r) => r.status)).toEqual(['fulfilled', 'fulfilled', 'fulfilled', 'fulfilled']);
       const applied = results.map((r) => (r.status === 'fulfilled' ? r.value : []));
       // Exactly one instance ran the migration; the others waited on the lock and found it done.
-      const all = ['0001_initial', '0002_batch_codes_index', '0003_api_tokens', '0004_oidc'];
+      const all = [...MIGRATION_NAMES];
       expect(applied.filter((names) => names.length > 0)).toEqual([all]);
 
       const db = handles[0]!.db;
@@ -23,6 +26,7 @@ describe.skipIf(!DIALECTS.includes('postgres'))('migrations on PostgreSQL', () =
         '0002_batch_codes_index',
         '0003_api_tokens',
         '0004_oidc',
+        '0005_areas',
       ]);
       const tables = await sql<{ table_name: string }>`
         select table_name from information_schema.tables where table_schema = current_schema()
@@ -30,6 +34,9 @@ describe.skipIf(!DIALECTS.includes('postgres'))('migrations on PostgreSQL', () =
       expect(tables.rows.map((r) => r.table_name)).toEqual([
         'access_codes',
         'api_tokens',
+        'area_managers',
+        'area_members',
+        'areas',
         'audit_events',
         'batches',
         'kysely_migration',
@@ -61,12 +68,14 @@ describe.skipIf(!DIALECTS.includes('postgres'))('migrations on PostgreSQL', () =
         '0002_batch_codes_index',
         '0003_api_tokens',
         '0004_oidc',
+        '0005_areas',
       ]);
       expect(await migrateToLatest(b.db)).toEqual([
         '0001_initial',
         '0002_batch_codes_index',
         '0003_api_tokens',
         '0004_oidc',
+        '0005_areas',
       ]);
       const people = await sql<{ n: number }>`select count(*)::int as n from people`.execute(b.db);
       expect(people.rows[0]!.n).toBe(0);
@@ -75,6 +84,77 @@ describe.skipIf(!DIALECTS.includes('postgres'))('migrations on PostgreSQL', () =
       await b.close();
       await first.drop();
       await second.drop();
+    }
+  });
+});
+
+describe('0005_areas on SQLite', () => {
+  it('rebuilds people for the manager role keeping every row, its search index, indexes and references', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'keyslip-0005-'));
+    const handle = openDatabase(`sqlite://${path.join(dir, 'keyslip.db')}`);
+    try {
+      const db = handle.db;
+      for (let step = 0; step < 4; step += 1) await migrateOneUp(db);
+      const person = (id: string, name: string) => ({
+        id,
+        name,
+        username: `u${id}`,
+        search_text: name.toLowerCase(),
+        role: 'member' as const,
+        status: 'unclaimed' as const,
+        code_state: 'none' as const,
+        failed_sign_ins: 0,
+        created_at: 1,
+        updated_at: 1,
+      });
+      await db
+        .insertInto('people')
+        .values([person('p1', 'Anna Lind'), person('p2', 'Timo Laine')])
+        .execute();
+      await sql`insert into access_codes (id, person_id, code_hash, key_id, kind, created_at, expires_at)
+        values ('c1', 'p2', 'h', 'k', 'claim', 1, 2)`.execute(db);
+
+      expect(await migrateOneUp(db)).toBe('0005_areas');
+
+      const found = await sql<{ id: string }>`
+        select p.id from people_fts f join people p on p.rowid = f.rowid where people_fts match 'lain'`.execute(db);
+      expect(found.rows).toEqual([{ id: 'p2' }]);
+      await db.updateTable('people').set({ role: 'manager' }).where('id', '=', 'p1').execute();
+      await expect(
+        db
+          .updateTable('people')
+          .set({ role: 'owner' as never })
+          .execute(),
+      ).rejects.toThrow(/CHECK/);
+      await expect(
+        db
+          .insertInto('people')
+          .values({ ...person('p3', 'Again'), username: 'up1' })
+          .execute(),
+      ).rejects.toThrow(/UNIQUE/);
+      const indexes = await sql<{ name: string }>`
+        select name from sqlite_master where tbl_name = 'people' and type in ('index', 'trigger') and sql is not null
+        order by name`.execute(db);
+      expect(indexes.rows.map((r) => r.name)).toEqual([
+        'people_department',
+        'people_email_unique',
+        'people_employee_id_unique',
+        'people_fts_delete',
+        'people_fts_insert',
+        'people_fts_update',
+        'people_location',
+        'people_name_id',
+        'people_username_unique',
+      ]);
+      const broken = await sql`pragma foreign_key_check`.execute(db);
+      expect(broken.rows).toEqual([]);
+      const codeTable = await sql<{ sql: string }>`select sql from sqlite_master where name = 'access_codes'`.execute(
+        db,
+      );
+      expect(codeTable.rows[0]!.sql).toMatch(/references "people"/i);
+    } finally {
+      await handle.close();
+      fs.rmSync(dir, { recursive: true, force: true });
     }
   });
 });

@@ -5,6 +5,7 @@ import * as m0001 from './migrations/0001_initial.js';
 import * as m0002 from './migrations/0002_batch_codes_index.js';
 import * as m0003 from './migrations/0003_api_tokens.js';
 import * as m0004 from './migrations/0004_oidc.js';
+import * as m0005 from './migrations/0005_areas.js';
 
 // Migrations are listed here, not discovered on disk, so the built and the source tree agree.
 const MIGRATIONS: Record<string, Migration> = {
@@ -12,7 +13,11 @@ const MIGRATIONS: Record<string, Migration> = {
   '0002_batch_codes_index': m0002,
   '0003_api_tokens': m0003,
   '0004_oidc': m0004,
+  '0005_areas': m0005,
 };
+
+/** Every migration's name, in the order they run. */
+export const MIGRATION_NAMES: readonly string[] = Object.keys(MIGRATIONS);
 
 const provider: MigrationProvider = { getMigrations: async () => MIGRATIONS };
 

@@ -1,6 +1,6 @@
 // The tables as Kysely sees them. Times are integers: milliseconds since the Unix epoch, the same
 // on SQLite (INTEGER) and PostgreSQL (BIGINT, parsed back to number in database.ts).
-export type PersonRole = 'member' | 'admin';
+export type PersonRole = 'member' | 'manager' | 'admin';
 export type PersonStatus = 'unclaimed' | 'active' | 'deactivated';
 /** The person's latest access code, as the directory shows and filters it. */
 export type PersonCodeState = 'none' | 'active' | 'used' | 'deactivated';
@@ -88,6 +88,8 @@ export interface AuditEventsTable {
   /** JSON object with non-secret details. */
   details: string;
   ip: string | null;
+  /** The area the entry concerns (SPEC §9): every entry a manager causes names one. */
+  area_id: string | null;
 }
 
 export interface RateLimitsTable {
@@ -106,6 +108,23 @@ export interface BatchesTable {
   request_hash: string | null;
   download_until: number;
   erased_at: number | null;
+}
+
+/** An area (SPEC §9): a store, a ward, a depot. */
+export interface AreasTable {
+  id: string;
+  name: string;
+  /** The name folded (NFKC, lower case, trimmed): unique, so "Store 12" and "store 12" are one area. */
+  name_key: string;
+  created_at: number;
+  updated_at: number;
+}
+
+/** A person's place in an area: area_members for members, area_managers for its managers. */
+export interface AreaPeopleTable {
+  area_id: string;
+  person_id: string;
+  added_at: number;
 }
 
 /** One piece of oidc-provider state (SPEC §8): the adapter in src/oidc/oidc.adapter.ts. */
@@ -179,4 +198,7 @@ export interface Database {
   oidc_keys: OidcKeysTable;
   oidc_clients: OidcClientsTable;
   oidc_logout_outbox: OidcLogoutOutboxTable;
+  areas: AreasTable;
+  area_members: AreaPeopleTable;
+  area_managers: AreaPeopleTable;
 }

@@ -31,7 +31,7 @@ export const PersonSchema = Type.Object({
   department: Nullable(Type.String()),
   location: Nullable(Type.String()),
   title: Nullable(Type.String()),
-  role: Type.Union([Type.Literal('member'), Type.Literal('admin')]),
+  role: Type.Union([Type.Literal('member'), Type.Literal('manager'), Type.Literal('admin')]),
   status: Type.Union([Type.Literal('unclaimed'), Type.Literal('active'), Type.Literal('deactivated')]),
   codeState: CodeStateSchema,
   codeExpiresAt: Nullable(Type.String()),
@@ -52,7 +52,7 @@ export const PersonInputSchema = Type.Object(
     department: Type.Optional(Nullable(text(800))),
     location: Type.Optional(Nullable(text(800))),
     title: Type.Optional(Nullable(text(800))),
-    role: Type.Optional(Type.Union([Type.Literal('member'), Type.Literal('admin')])),
+    role: Type.Optional(Type.Union([Type.Literal('member'), Type.Literal('manager'), Type.Literal('admin')])),
   },
   { additionalProperties: false },
 );

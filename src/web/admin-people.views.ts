@@ -1,3 +1,4 @@
+import type { PersonRole } from '../db/schema.js';
 import { csrfField } from '../http/forms.js';
 import { html, raw, type SafeHtml } from '../http/html.js';
 import { defineMessages, type Locale } from '../http/i18n.js';
@@ -338,7 +339,7 @@ export interface PersonFormValues {
   department: string;
   location: string;
   title: string;
-  role: 'member' | 'admin';
+  role: PersonRole;
 }
 
 export function personFormValues(person: Person | null): PersonFormValues {

@@ -24,6 +24,7 @@ export const adminText = defineMessages({
     status: 'Status',
     accessCodeState: 'Access code',
     roleMember: 'Member',
+    roleManager: 'Manager',
     roleAdmin: 'Admin',
     statusUnclaimed: 'Not yet claimed',
     statusActive: 'Active',
@@ -68,6 +69,7 @@ export const adminText = defineMessages({
     status: 'Status',
     accessCodeState: 'Åtkomstkod',
     roleMember: 'Medlem',
+    roleManager: 'Chef',
     roleAdmin: 'Administratör',
     statusUnclaimed: 'Inte aktiverad än',
     statusActive: 'Aktiv',
@@ -122,7 +124,7 @@ export function peopleCount(locale: Locale, count: number, capped = false): stri
 }
 
 export function roleText(locale: Locale, role: PersonRole): string {
-  return adminText(locale, role === 'admin' ? 'roleAdmin' : 'roleMember');
+  return adminText(locale, role === 'admin' ? 'roleAdmin' : role === 'manager' ? 'roleManager' : 'roleMember');
 }
 
 export function statusText(locale: Locale, status: PersonStatus): string {

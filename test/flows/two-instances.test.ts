@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CLI_ACTOR } from '../../src/audit/audit.js';
 import { generateAccessCode, formatAccessCode } from '../../src/access-codes/access-code.js';
 import { openDatabase, type DatabaseHandle } from '../../src/db/database.js';
+import { MIGRATION_NAMES } from '../../src/db/migrate.js';
 import { createApiToken } from '../../src/sessions/api-tokens.js';
 import { sessionCookieOf } from '../helpers/api.js';
 import { DIALECTS, freshPostgresSchema } from '../helpers/deps.js';
@@ -94,7 +95,7 @@ describe.skipIf(!DIALECTS.includes('postgres'))('two instances sharing one Postg
         .execute()) as { name: string }[];
       const names = migrations.map((m) => m.name);
       expect(names).toEqual([...new Set(names)]);
-      expect(names.sort()).toEqual(['0001_initial', '0002_batch_codes_index', '0003_api_tokens', '0004_oidc']);
+      expect(names.sort()).toEqual([...MIGRATION_NAMES]);
     },
   );
 
