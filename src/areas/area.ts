@@ -1,5 +1,6 @@
 // An area (SPEC §9): a store, a ward, a depot. Types and the pure rules of its name; no database.
 import type { AreasTable } from '../db/schema.js';
+import { AppError } from '../errors.js';
 
 export interface Area {
   id: string;
@@ -56,4 +57,24 @@ export function toArea(row: AreasTable & { member_count: number | string; manage
     createdAt: new Date(row.created_at).toISOString(),
     updatedAt: new Date(row.updated_at).toISOString(),
   };
+}
+
+/** A page cursor of areas (or of an area's people): the last row's name and id, opaque to clients. */
+export function encodeAreaCursor(cursor: { name: string; id: string } | null): string | null {
+  return cursor ? Buffer.from(JSON.stringify([cursor.name, cursor.id])).toString('base64url') : null;
+}
+
+export function decodeAreaCursor(raw: string | undefined): { name: string; id: string } | null {
+  if (!raw) return null;
+  try {
+    const [name, id] = JSON.parse(Buffer.from(raw, 'base64url').toString('utf8')) as unknown[];
+    // No stored name holds a NUL, and PostgreSQL would refuse to compare with one.
+    if (typeof name === 'string' && typeof id === 'string' && !`${name}${id}`.includes('\u0000')) return { name, id };
+  } catch {
+    // fall through
+  }
+  throw new AppError('validation_failed', {
+    message: 'The cursor is not valid.',
+    fields: [{ field: 'cursor', code: 'not_valid' }],
+  });
 }
