@@ -50,6 +50,7 @@ export const PROBLEM_CODES = [
   'area_name_invalid',
   'area_name_taken',
   'area_unknown',
+  'import_area_invalid',
 ] as const;
 
 export type ProblemCode = (typeof PROBLEM_CODES)[number];
@@ -109,6 +110,8 @@ export const problemText = defineMessages<ProblemCode>({
     area_name_invalid: 'An area name must be 1–100 characters, without control characters or "|".',
     area_name_taken: 'An area with that name already exists.',
     area_unknown: 'There is no area named "{value}".',
+    import_area_invalid:
+      'Not imported: "{value}" is not an area name (1–100 characters, without control characters; "|" separates names).',
   },
   sv: {
     name_required: 'Namn måste anges.',
@@ -158,6 +161,8 @@ export const problemText = defineMessages<ProblemCode>({
     area_name_invalid: 'Ett områdesnamn måste vara 1–100 tecken, utan styrtecken eller "|".',
     area_name_taken: 'Det finns redan ett område med det namnet.',
     area_unknown: 'Det finns inget område som heter "{value}".',
+    import_area_invalid:
+      'Importerades inte: "{value}" är inget områdesnamn (1–100 tecken, utan styrtecken; "|" skiljer namnen åt).',
   },
 });
 

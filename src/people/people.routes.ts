@@ -110,7 +110,8 @@ export function peopleRoutes(deps: Deps): FastifyPluginAsyncTypebox {
           tags: ['people'],
           description:
             'CSV body (text/csv) with a header row: name, username, ' +
-            'email, employeeId, department, location, title, role.',
+            'email, employeeId, department, location, title, role, areas (names separated by "|", created ' +
+            "when new; a row replaces the person's areas, an empty cell clears them, no column leaves them).",
           response: {
             200: Type.Object({
               created: Type.Integer(),
