@@ -111,7 +111,8 @@ export const problemText = defineMessages<ProblemCode>({
     area_name_taken: 'An area with that name already exists.',
     area_unknown: 'There is no area named "{value}".',
     import_area_invalid:
-      'Not imported: "{value}" is not an area name (1–100 characters, without control characters; "|" separates names).',
+      'Not imported: "{value}" is not an area name ' +
+      '(1–100 characters, without control characters; "|" separates names).',
   },
   sv: {
     name_required: 'Namn måste anges.',

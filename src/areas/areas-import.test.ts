@@ -32,7 +32,7 @@ describe.each(DIALECTS)('the areas column of the CSV import (%s)', (dialect) => 
   const areaNamesOf = async (employeeId: string): Promise<string[]> =>
     (await areasOfPerson(context.deps.db, await idOf(employeeId))).map((a) => a.name);
 
-  it('creates areas on first use (folded: one area per name however spelled) and makes the people members', async () => {
+  it('creates areas on first use (folded: one area however spelled) and makes the people members', async () => {
     const existing = await createArea(context.deps, 'Store 1', ADMIN);
     const report = await importCsv(
       'name,employeeId,Areas\nAnna,E1,store 1| Store 2 \nBo,E2,STORE 2\nCilla,E3,\nDan,E4,Ｓｔｏｒｅ ３|Store 1\n',
@@ -55,7 +55,7 @@ describe.each(DIALECTS)('the areas column of the CSV import (%s)', (dialect) => 
     expect(added.every((row) => row.area_id !== null && row.person_id !== null)).toBe(true);
   });
 
-  it('a re-import replaces a person’s areas; an empty cell clears them; a file without the column leaves them', async () => {
+  it('a re-import replaces areas; an empty cell clears them; a file without the column leaves them', async () => {
     await importCsv('name,employeeId,areas\nAnna,E1,North|South\nBo,E2,North\n');
     await importCsv('name,employeeId,areas\nAnna,E1,South|West\nBo,E2,\n');
     expect(await areaNamesOf('E1')).toEqual(['South', 'West']);
