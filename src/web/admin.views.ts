@@ -53,6 +53,8 @@ export const adminText = defineMessages({
     filterCodeState: 'access code: {state}',
     filterDepartment: 'department: {department}',
     filterLocation: 'location: {location}',
+    filterArea: 'area: {area}',
+    filterAreaChosen: 'in the chosen area',
     people: '{count} people',
     person: '1 person',
     peopleCapped: '{count}+ people',
@@ -98,6 +100,8 @@ export const adminText = defineMessages({
     filterCodeState: 'åtkomstkod: {state}',
     filterDepartment: 'avdelning: {department}',
     filterLocation: 'plats: {location}',
+    filterArea: 'område: {area}',
+    filterAreaChosen: 'i det valda området',
     people: '{count} personer',
     person: '1 person',
     peopleCapped: '{count}+ personer',
@@ -161,8 +165,11 @@ export function codeStateBadge(locale: Locale, state: AccessCodeStateName, expir
   return html`<span class="code-state code-state-${state}">${codeStateText(locale, state)}</span>`;
 }
 
-/** A filter in plain words: "without an email address, status: Active". */
-export function filterSummary(locale: Locale, filter: PeopleFilter): string {
+/**
+ * A filter in plain words: "without an email address, status: Active". The filter names an area
+ * by id; `names.area` is its name where the caller has it.
+ */
+export function filterSummary(locale: Locale, filter: PeopleFilter, names: { area?: string } = {}): string {
   const parts: string[] = [];
   if (filter.q) parts.push(adminText(locale, 'filterSearch', { q: filter.q }));
   if (filter.hasEmail === true) parts.push(adminText(locale, 'filterWithEmail'));
@@ -172,6 +179,11 @@ export function filterSummary(locale: Locale, filter: PeopleFilter): string {
     parts.push(adminText(locale, 'filterCodeState', { state: codeStateText(locale, filter.codeState) }));
   if (filter.department) parts.push(adminText(locale, 'filterDepartment', { department: filter.department }));
   if (filter.location) parts.push(adminText(locale, 'filterLocation', { location: filter.location }));
+  if (filter.area) {
+    parts.push(
+      names.area ? adminText(locale, 'filterArea', { area: names.area }) : adminText(locale, 'filterAreaChosen'),
+    );
+  }
   return parts.length === 0 ? adminText(locale, 'filterEveryone') : parts.join(', ');
 }
 
@@ -184,6 +196,7 @@ export function filterParams(filter: PeopleFilter): URLSearchParams {
   if (filter.codeState) params.set('codeState', filter.codeState);
   if (filter.department) params.set('department', filter.department);
   if (filter.location) params.set('location', filter.location);
+  if (filter.area) params.set('area', filter.area);
   return params;
 }
 
