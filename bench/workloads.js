@@ -432,3 +432,121 @@ export async function runSignInFlood(ctx, { sample, flood, rounds }) {
 }
 
 export { sleep, hr, msSince };
+
+// ---------------------------------------------------------------------------------------------
+
+/**
+ * W9's areas (SPEC §9): `stores` areas of about N / stores members each (everyone in one, by id
+ * order, and one person in ten in a second) and `regions` large ones (a tenth of everyone each),
+ * written straight into the database through Keyslip's own connection code (the import of areas
+ * is the CSV import's, measured by W5). Resolves with the areas' ids, store areas first.
+ */
+export async function seedAreas(env, { stores, regions }) {
+  const dist = (file) => import(path.join(ROOT, 'dist', 'src', file));
+  const [{ loadConfig }, { openDatabase }, { newId }, { sql }] = await Promise.all([
+    dist('config.js'),
+    dist('db/database.js'),
+    dist('lib/id.js'),
+    import('kysely'),
+  ]);
+  const handle = openDatabase(loadConfig(env, ROOT).databaseUrl, { poolSize: 1 });
+  const db = handle.db;
+  const now = Date.now();
+  try {
+    const rows = [];
+    for (let i = 0; i < stores + regions; i++) {
+      const name = i < stores ? `Store ${String(i + 1).padStart(4, '0')}` : `Region ${i - stores + 1}`;
+      rows.push({ id: newId(now), name, name_key: name.toLowerCase(), created_at: now, updated_at: now });
+    }
+    for (let i = 0; i < rows.length; i += 500)
+      await db
+        .insertInto('areas')
+        .values(rows.slice(i, i + 500))
+        .execute();
+    const storeIds = rows.slice(0, stores).map((r) => r.id);
+    const regionIds = rows.slice(stores).map((r) => r.id);
+    // One statement per kind of membership, the person's place in id order deciding the area.
+    const ranked = sql`(select id, row_number() over (order by id) as n from people) as p`;
+    const storeList = sql`(select id, row_number() over (order by id) - 1 as k from areas
+      where name like 'Store %') as a`;
+    const regionList = sql`(select id, row_number() over (order by id) - 1 as k from areas
+      where name like 'Region %') as a`;
+    await sql`insert into area_members (area_id, person_id, added_at)
+      select a.id, p.id, cast(${now} as bigint) from ${ranked} join ${storeList} on a.k = p.n % ${stores}`.execute(db);
+    await sql`insert into area_members (area_id, person_id, added_at)
+      select a.id, p.id, cast(${now} as bigint) from ${ranked} join ${storeList} on a.k = (p.n * 7 + 1) % ${stores}
+      where p.n % 10 = 3`.execute(db);
+    if (regions > 0) {
+      await sql`insert into area_members (area_id, person_id, added_at)
+        select a.id, p.id, cast(${now} as bigint) from ${ranked} join ${regionList} on a.k = p.n % 10
+        where a.k < ${regions}`.execute(db);
+    }
+    // A manager for each area, as a deployment would have them.
+    await sql`insert into area_managers (area_id, person_id, added_at)
+      select area_id, min(person_id), cast(${now} as bigint) from area_members group by area_id`.execute(db);
+    if (handle.dialect === 'postgres') await sql`analyze area_members`.execute(db);
+    const members = await db
+      .selectFrom('area_members')
+      .select((eb) => eb.fn.countAll().as('n'))
+      .executeTakeFirstOrThrow();
+    return { storeIds, regionIds, memberships: Number(members.n) };
+  } finally {
+    await handle.close();
+  }
+}
+
+const areaPath = (areaId, extra = '') => `/api/v1/people?area=${areaId}&limit=50${extra}`;
+
+/**
+ * W9: the directory filtered by area, first page of 50 in name order: `sample` store areas (a
+ * few hundred members each) and the large regions, sequentially (one warm-up pass), also with
+ * `count=true` and with a name fragment; then autocannon at 8 connections over the store areas.
+ */
+export async function runAreaSearch(ctx, { storeIds, regionIds, rounds, sample }) {
+  const headers = { authorization: ctx.auth };
+  const step = Math.max(1, Math.floor(storeIds.length / sample));
+  const stores = storeIds.filter((_, i) => i % step === 0).slice(0, sample);
+  const timed = async (paths) => {
+    const ms = [];
+    let items = 0;
+    for (const p of paths) {
+      const response = await request(ctx.baseUrl, { path: p, headers });
+      if (response.status !== 200)
+        throw new Error(`area search failed: ${response.status} ${response.text.slice(0, 300)}`);
+      items += JSON.parse(response.text).items.length;
+      ms.push(response.ms);
+    }
+    return { ms, items };
+  };
+  await timed(stores.map((id) => areaPath(id)));
+  await timed(regionIds.map((id) => areaPath(id)));
+  const storeMs = [];
+  const regionMs = [];
+  let storeItems = 0;
+  for (let r = 0; r < rounds; r++) {
+    const s = await timed(stores.map((id) => areaPath(id)));
+    storeMs.push(...s.ms);
+    storeItems = s.items;
+    regionMs.push(...(await timed(regionIds.map((id) => areaPath(id)))).ms);
+  }
+  const counted = await timed(stores.map((id) => areaPath(id, '&count=true')));
+  const regionsCounted = await timed(regionIds.map((id) => areaPath(id, '&count=true')));
+  const withText = await timed(stores.map((id) => areaPath(id, '&q=son')));
+  const underLoad = await load({
+    url: ctx.baseUrl,
+    connections: 8,
+    duration: ctx.seconds,
+    headers,
+    requests: stores.map((id) => ({ method: 'GET', path: areaPath(id) })),
+  });
+  return {
+    storeAreasQueried: stores.length,
+    averageItemsPerStorePage: round(storeItems / stores.length, 1),
+    stores: summarise(storeMs),
+    regions: summarise(regionMs),
+    storesWithCount: summarise(counted.ms),
+    regionsWithCount: summarise(regionsCounted.ms),
+    storesWithText: summarise(withText.ms),
+    autocannon: underLoad,
+  };
+}

@@ -6,6 +6,7 @@ import { labelText } from './http/labels.js';
 import { layoutText } from './http/layout.js';
 import type { Catalogue } from './lib/messages.js';
 import { identityText, problemText } from './problems.js';
+import { areasText } from './web/admin-areas.views.js';
 import { auditText } from './web/admin-audit.views.js';
 import { codesText } from './web/admin-codes.views.js';
 import { importText } from './web/admin-import.views.js';
@@ -41,5 +42,6 @@ export const CATALOGUES: Readonly<Record<string, Catalogue>> = {
   importText: importText.catalog,
   tokensText: tokensText.catalog,
   appsText: appsText.catalog,
+  areasText: areasText.catalog,
   oidcText: oidcText.catalog,
 };

@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import { pipeline } from 'node:stream/promises';
 import { parseArgs } from 'node:util';
+import { findAreaByName } from '../areas/areas.service.js';
 import { CLI_ACTOR } from '../audit/audit.js';
 import { codesCsv } from '../access-codes/batch-files.js';
 import { issueAccessCodes, readBatchCodes } from '../access-codes/batches.service.js';
@@ -11,7 +12,7 @@ import { Interrupted, interruptible, Progress, progressModeOf } from './progress
 import { EXIT, PROGRESS_OPTIONS, UsageError } from './usage.js';
 import { withRuntime } from './with-runtime.js';
 
-/** Issues a batch (everyone, or `--no-email`) and writes its codes as CSV or PDF slips. */
+/** Issues a batch (everyone, or `--no-email`, a department, location or area) as CSV or PDF slips. */
 export async function codesIssue(args: string[]): Promise<number> {
   const { values } = parseArgs({
     args,
@@ -22,6 +23,7 @@ export async function codesIssue(args: string[]): Promise<number> {
       lang: { type: 'string' },
       department: { type: 'string' },
       location: { type: 'string' },
+      area: { type: 'string' },
       ...PROGRESS_OPTIONS,
     },
   });
@@ -48,6 +50,12 @@ export async function codesIssue(args: string[]): Promise<number> {
   if (values.location) filter.location = values.location;
 
   return withRuntime(async ({ deps }) => {
+    if (values.area !== undefined) {
+      // By name, as an operator knows it (compared folded: "store 12" finds "Store 12").
+      const area = await findAreaByName(deps.db, values.area);
+      if (!area) throw new UsageError(`There is no area named "${values.area}".`);
+      filter.area = area.id;
+    }
     const mode = progressModeOf(values);
     // The same people the issue selects; counted first so the progress line has a total.
     const counted = await applyPeopleFilter(deps.db, deps.db.selectFrom('people'), filter, deps.clock.now())

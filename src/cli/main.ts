@@ -129,6 +129,7 @@ const COMMANDS: CommandSpec[] = [
       'no-email': { type: 'boolean', help: 'only people without an email address' },
       department: { type: 'string', value: 'D', help: 'only people in this department' },
       location: { type: 'string', value: 'L', help: 'only people at this location' },
+      area: { type: 'string', value: 'NAME', help: 'only members of the area with this name' },
       out: {
         type: 'string',
         value: 'FILE',
@@ -142,7 +143,10 @@ const COMMANDS: CommandSpec[] = [
       lang: { type: 'string', value: 'en|sv', help: 'language of the PDF slips (default en)' },
       ...PROGRESS_FLAGS,
     },
-    examples: ['keyslip codes issue --no-email --out slips.pdf --lang sv'],
+    examples: [
+      'keyslip codes issue --no-email --out slips.pdf --lang sv',
+      'keyslip codes issue --no-email --area "Store 12" --out store12.pdf',
+    ],
     env: [
       ...DATABASE_ENV,
       'KEYSLIP_BASE_URL',

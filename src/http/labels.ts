@@ -16,6 +16,7 @@ export const labelText = defineMessages({
     auditLog: 'Audit log',
     apiTokens: 'API tokens',
     apps: 'Apps',
+    areas: 'Areas',
   },
   sv: {
     signIn: 'Logga in',
@@ -30,6 +31,7 @@ export const labelText = defineMessages({
     auditLog: 'Granskningslogg',
     apiTokens: 'API-token',
     apps: 'Appar',
+    areas: 'Områden',
   },
 });
 

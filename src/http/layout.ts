@@ -12,8 +12,9 @@ import { labelText } from './labels.js';
 export const PRODUCT_NAME = 'Keyslip';
 
 /** Where the header's admin links go (the admin pages own these paths). */
-export const ADMIN_NAV: readonly { path: string; label: 'people' | 'auditLog' | 'apiTokens' | 'apps' }[] = [
+export const ADMIN_NAV: readonly { path: string; label: 'people' | 'areas' | 'auditLog' | 'apiTokens' | 'apps' }[] = [
   { path: '/admin/people', label: 'people' },
+  { path: '/admin/areas', label: 'areas' },
   { path: '/admin/apps', label: 'apps' },
   { path: '/admin/audit', label: 'auditLog' },
   { path: '/admin/tokens', label: 'apiTokens' },

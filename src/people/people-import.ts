@@ -13,6 +13,8 @@ import { recordAuditEvent, recordAuditEvents, type Actor, type AuditEventInput }
 import type { Locale } from '../lib/messages.js';
 import { SeenKeys } from '../lib/seen-keys.js';
 import { describeProblems, type FieldProblem } from '../problems.js';
+import { AREA_SEPARATOR, cleanAreaName } from '../areas/area.js';
+import { setAreasOfPeopleIn } from '../areas/areas.service.js';
 import { searchTextOf, validatePersonInput, type PersonInput, type ValidPersonFields } from './person.js';
 import { assertAnotherAdminRemains, newPersonRow, tracedChanges } from './people.service.js';
 import { insertPeople, refreshPeopleStatistics, updatePersonFields } from './people.store.js';
@@ -70,6 +72,32 @@ const MAX_REPORTED_ERRORS = 1000;
 interface PendingRow {
   line: number;
   fields: ValidPersonFields;
+  /** The row's areas (SPEC §9) when the file has an `areas` column; undefined leaves them alone. */
+  areas?: string[];
+}
+
+/** The header cell of the areas column: "areas" (or "area"), matched loosely as the others. */
+function isAreasHeader(cell: string): boolean {
+  const key = cell
+    .normalize('NFKC')
+    .toLowerCase()
+    .replace(/[\s_-]/g, '');
+  return key === 'areas' || key === 'area';
+}
+
+/**
+ * The area names of one `areas` cell: separated by "|", each cleaned; an empty cell is no area
+ * (the person's areas are cleared). A name that is not valid is the row's problem.
+ */
+function areasOfCell(cell: string | undefined): { names: string[] } | { problem: FieldProblem } {
+  const names: string[] = [];
+  for (const part of (cell ?? '').split(AREA_SEPARATOR)) {
+    if (part.trim() === '') continue;
+    const name = cleanAreaName(part);
+    if (name === null) return { problem: { field: 'areas', code: 'import_area_invalid', params: { value: part } } };
+    names.push(name);
+  }
+  return { names };
 }
 
 /**
@@ -201,6 +229,7 @@ export async function importPeople(
     max_record_size: 64 * 1024,
   });
   let columns: (keyof PersonInput | null)[] | null = null;
+  let areasColumn = -1;
   let pending: PendingRow[] = [];
   const seen = new SeenKeys();
   let broken: { line: number; message: string } | null = null;
@@ -210,6 +239,7 @@ export async function importPeople(
       const line = record.info.lines;
       if (columns === null) {
         columns = record.record.map(headerKey);
+        areasColumn = record.record.findIndex(isAreasHeader);
         if (!columns.includes('name'))
           throw new AppError('invalid_csv', { message: 'The header row needs a "name" column.' });
         if (!columns.some((c) => c === 'username' || c === 'email' || c === 'employeeId')) {
@@ -229,12 +259,17 @@ export async function importPeople(
         addError(line, checked.problems);
         continue;
       }
+      const areas = areasColumn >= 0 ? areasOfCell(record.record[areasColumn]) : null;
+      if (areas && 'problem' in areas) {
+        addError(line, [areas.problem]);
+        continue;
+      }
       const duplicate = duplicateInFile(seen, checked.fields, line);
       if (duplicate) {
         addError(line, [duplicate]);
         continue;
       }
-      pending.push({ line, fields: checked.fields });
+      pending.push({ line, fields: checked.fields, ...(areas ? { areas: areas.names } : {}) });
       if (pending.length >= CHUNK) {
         await importChunk(deps, pending, report, addError, actor);
         onProgress?.({ rows: report.created + report.updated + errorCount, line });
@@ -355,8 +390,9 @@ async function writeChunk(
     inserts = [];
   };
   const events: AuditEventInput[] = [];
+  const areasOfRows: { personId: string; names: string[] }[] = [];
   let updated = 0;
-  for (const { line, fields } of rows) {
+  for (const { line, fields, areas } of rows) {
     const match =
       (fields.username ? byUsername.get(fields.username) : undefined) ??
       (fields.employee_id ? byEmployeeId.get(fields.employee_id) : undefined) ??
@@ -414,6 +450,7 @@ async function writeChunk(
         at: now,
       });
     }
+    if (areas) areasOfRows.push({ personId: row.id, names: areas });
     // Later rows of the same chunk see this one, so duplicates inside a file are caught too.
     if (row.username) byUsername.set(row.username, row);
     if (row.employee_id) byEmployeeId.set(row.employee_id, row);
@@ -421,5 +458,7 @@ async function writeChunk(
   }
   await writeInserts();
   await recordAuditEvents(trx, events);
+  // After the people exist: areas are created on first use, each person's memberships replaced.
+  await setAreasOfPeopleIn(trx, areasOfRows, actor, now, { source: 'import' });
   return { created, updated, errors };
 }

@@ -160,6 +160,8 @@ export interface PeopleFilter {
   codeState?: CodeState;
   department?: string;
   location?: string;
+  /** An area's id (SPEC §9): its members only. */
+  area?: string;
 }
 
 type PeopleQuery = SelectQueryBuilder<Database, 'people', object>;
@@ -210,7 +212,13 @@ function applyTextTest(db: Db, query: PeopleQuery, q: string): PeopleQuery {
   return query.where(sql<boolean>`instr(people.search_text, ${q}) > 0`);
 }
 
-function applyFieldFilters(db: Db, query: PeopleQuery, filter: PeopleFilter, now: number): PeopleQuery {
+function applyFieldFilters(
+  db: Db,
+  query: PeopleQuery,
+  filter: PeopleFilter,
+  now: number,
+  options: { areaProbe?: boolean } = {},
+): PeopleQuery {
   if (filter.hasEmail !== undefined) {
     if (dialectOf(db) === 'sqlite') {
       // Unary + keeps SQLite off the unique email index: "email IS NULL" holds for most people
@@ -225,6 +233,19 @@ function applyFieldFilters(db: Db, query: PeopleQuery, filter: PeopleFilter, now
   if (filter.status) query = query.where('people.status', '=', filter.status);
   if (filter.department) query = query.where('people.department', '=', filter.department);
   if (filter.location) query = query.where('people.location', '=', filter.location);
+  if (filter.area !== undefined && options.areaProbe) {
+    const areaId = filter.area;
+    query = query.where(({ exists, selectFrom }) =>
+      exists(
+        selectFrom('area_members')
+          .select(sql`1`.as('one'))
+          .where('area_members.area_id', '=', areaId)
+          .whereRef('area_members.person_id', '=', 'people.id'),
+      ),
+    );
+  } else if (filter.area !== undefined) {
+    query = query.where('people.id', 'in', areaMemberIds(db, filter.area));
+  }
   if (filter.codeState === 'active') {
     query = query.where('people.code_state', '=', 'active').where('people.code_expires_at', '>', now);
   } else if (filter.codeState === 'expired') {
@@ -233,6 +254,32 @@ function applyFieldFilters(db: Db, query: PeopleQuery, filter: PeopleFilter, now
     query = query.where('people.code_state', '=', filter.codeState);
   }
   return query;
+}
+
+/**
+ * An area's members, for `people.id IN (…)`: read from the primary key (area_id, person_id), so
+ * both databases start from the area's few hundred members, fetch those people by id and sort
+ * that handful by name, instead of walking a million people in name order testing each.
+ */
+function areaMemberIds(db: Db, areaId: string) {
+  return db.selectFrom('area_members').select('area_members.person_id').where('area_members.area_id', '=', areaId);
+}
+
+/**
+ * A page in name order of an area with more members than this walks the people in name order
+ * and probes each one's membership (EXISTS on the same key) instead: for a region holding a
+ * tenth of a million people, 500 probes find 50 members, where fetching and sorting its 100,000
+ * members took half a second. Below it, fetching and sorting the members is the quicker way.
+ */
+export const AREA_MEMBERS_SORTED_LIMIT = 2000;
+
+async function areaHasMoreMembersThan(db: Db, areaId: string, limit: number): Promise<boolean> {
+  const inner = areaMemberIds(db, areaId).limit(limit + 1);
+  const row = await db
+    .selectFrom(inner.as('members'))
+    .select((eb) => eb.fn.countAll<number | string>().as('count'))
+    .executeTakeFirstOrThrow();
+  return Number(row.count) > limit;
 }
 
 /**
@@ -254,9 +301,18 @@ function ftsDrivenPeople(db: Db, phrase: string): PeopleQuery {
  * The people a filter selects, with the text search answered from the FTS5 index when it can
  * be (SQLite); `sqliteRowid` is the expression that orders them newest first.
  */
-function filteredPeople(db: Db, filter: PeopleFilter, now: number): { query: PeopleQuery; sqliteRowid: string } {
+function filteredPeople(
+  db: Db,
+  filter: PeopleFilter,
+  now: number,
+  options: { areaProbe?: boolean } = {},
+): { query: PeopleQuery; sqliteRowid: string } {
   const q = searchFragment(filter);
   const phrase = hasNul(q) ? null : ftsPhrase(db, q);
+  if (phrase === null && options.areaProbe) {
+    const query = applyPeopleFilter(db, db.selectFrom('people'), { ...filter, area: undefined }, now);
+    return { query: applyFieldFilters(db, query, { area: filter.area }, now, options), sqliteRowid: 'people.rowid' };
+  }
   if (phrase === null)
     return { query: applyPeopleFilter(db, db.selectFrom('people'), filter, now), sqliteRowid: 'people.rowid' };
   const query = applyFieldFilters(db, applyTextTest(db, ftsDrivenPeople(db, phrase), q), filter, now);
@@ -318,7 +374,13 @@ export async function searchPeopleRows(
         ? 'newest'
         : 'name';
   }
-  let { query, sqliteRowid } = filteredPeople(db, filter, options.now);
+  // A large area's page in name order probes memberships (see AREA_MEMBERS_SORTED_LIMIT).
+  const areaProbe =
+    order === 'name' &&
+    filter.area !== undefined &&
+    ftsPhrase(db, q) === null &&
+    (await areaHasMoreMembersThan(db, filter.area, AREA_MEMBERS_SORTED_LIMIT));
+  let { query, sqliteRowid } = filteredPeople(db, filter, options.now, { areaProbe });
   if (order === 'newest') {
     if (dialectOf(db) === 'sqlite') {
       if (after)
@@ -384,9 +446,13 @@ export async function countPeople(
   filter: PeopleFilter,
   options: { cap: number; now: number },
 ): Promise<{ count: number; capped: boolean }> {
-  const inner = filteredPeople(db, filter, options.now)
-    .query.select(sql`1`.as('one'))
-    .limit(options.cap + 1);
+  // An area alone: its members are counted from the membership key, without reading people.
+  const inner =
+    filter.area !== undefined && Object.keys(filter).length === 1
+      ? (areaMemberIds(db, filter.area).limit(options.cap + 1) as unknown as PeopleQuery)
+      : filteredPeople(db, filter, options.now)
+          .query.select(sql`1`.as('one'))
+          .limit(options.cap + 1);
   const row = await db
     .selectFrom(inner.as('matches'))
     .select((eb) => eb.fn.countAll<number | string>().as('count'))

@@ -19,6 +19,9 @@ export const importText = defineMessages({
     columnIdentity: 'username, email, employeeId: at least one of them on each row',
     columnOther: 'department, location, title: optional',
     columnRole: 'role: member or admin (member when empty)',
+    columnAreas:
+      'areas: optional; area names separated by "|", created when new. A row replaces the person\'s areas; ' +
+      'an empty cell removes them; without the column their areas stay as they are',
     file: 'CSV file',
     fileHint: 'UTF-8, comma-separated, with a header row.',
     submit: 'Import',
@@ -44,6 +47,9 @@ export const importText = defineMessages({
     columnIdentity: 'username, email, employeeId: minst en av dem på varje rad',
     columnOther: 'department, location, title: valfria',
     columnRole: 'role: member eller admin (member om tom)',
+    columnAreas:
+      'areas: valfri; områdesnamn åtskilda med "|", skapas om de är nya. En rad ersätter personens områden; ' +
+      'en tom cell tar bort dem; utan kolumnen lämnas områdena som de är',
     file: 'CSV-fil',
     fileHint: 'UTF-8, kommaseparerad, med en rubrikrad.',
     submit: 'Importera',
@@ -86,6 +92,7 @@ export function importPage(options: { locale: Locale; csrfToken: string }): Safe
   <li>${t('columnIdentity')}</li>
   <li>${t('columnOther')}</li>
   <li>${t('columnRole')}</li>
+  <li>${t('columnAreas')}</li>
 </ul>
 <noscript>${html`<div class="notice notice-warning"><p>${t('noScript')}</p></div>`}</noscript>
 <form class="import-form" action="/admin/people/import" method="post" enctype="multipart/form-data" data-import-form

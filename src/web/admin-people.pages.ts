@@ -4,6 +4,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Deps } from '../deps.js';
 import { AppError } from '../errors.js';
 import { formString, verifyFormCsrf } from '../http/forms.js';
+import type { SafeHtml } from '../http/html.js';
 import { pickLocale, type Locale } from '../http/i18n.js';
 import { labelText } from '../http/labels.js';
 import { toPerson, type Person, type PersonInput } from '../people/person.js';
@@ -14,6 +15,8 @@ import { countPeople, listFacets, searchPeopleRows } from '../people/people.stor
 import { describeProblem } from '../problems.js';
 import { listPersonSessions } from '../sessions/sessions.store.js';
 import { endSessionsOf } from '../sessions/sessions.service.js';
+import { getArea, listAreas } from '../areas/areas.service.js';
+import { personAreasSection } from './admin-areas.pages.js';
 import { importPage } from './admin-import.views.js';
 import {
   deactivatePersonPage,
@@ -58,15 +61,16 @@ async function listPeople(deps: Deps, request: FastifyRequest, reply: FastifyRep
   const filter = filterFrom(query);
   const cursorText = text(query.cursor, 400);
   const now = deps.clock.now();
-  const [result, total, facets] = await Promise.all([
+  const [result, total, facets, areas] = await Promise.all([
     searchPeopleRows(deps.db, filter, { limit: PAGE_SIZE, after: decodeCursor(cursorText), now }),
     countPeople(deps.db, filter, { cap: COUNT_CAP, now }),
     listFacets(deps.db),
+    areaChoices(deps, filter.area),
   ]);
   const model = {
     locale,
     filter,
-    facets,
+    facets: { ...facets, areas },
     people: result.rows.map((row) => toPerson(row, now)),
     total,
     newestFirst: result.order === 'newest',
@@ -123,6 +127,7 @@ async function showPerson(deps: Deps, request: FastifyRequest, reply: FastifyRep
     errors: {},
     sessions: await sessionCount(deps, person.id),
     done: doneNotice(pickLocale(request), 'person', queryOf(request)),
+    areas: await personAreasSection(deps, request, person),
   });
 }
 
@@ -133,7 +138,8 @@ async function editPerson(deps: Deps, request: FastifyRequest, reply: FastifyRep
   const { input, values } = personInputFrom(request.body);
   const refuse = async (errors: FieldErrors): Promise<FastifyReply> => {
     const sessions = await sessionCount(deps, person.id);
-    return personPage(deps, request, reply, { person, values, errors, sessions, done: null, status: 400 });
+    const areas = await personAreasSection(deps, request, person);
+    return personPage(deps, request, reply, { person, values, errors, sessions, done: null, status: 400, areas });
   };
   const nameRequired = describeProblem(locale, { field: 'name', code: 'name_required' });
   if (input.name === undefined) return refuse({ name: nameRequired });
@@ -179,6 +185,17 @@ async function endSessions(deps: Deps, request: FastifyRequest, reply: FastifyRe
 
 // ---------------------------------------------------------------------------------------------
 // Helpers of these pages
+
+/** The People filter's areas: the first 500 by name, and the chosen one wherever it sorts. */
+async function areaChoices(deps: Deps, chosen: string | undefined): Promise<{ id: string; name: string }[]> {
+  const { items } = await listAreas(deps.db, { limit: 500, after: null });
+  const choices = items.map((area) => ({ id: area.id, name: area.name }));
+  if (chosen && !choices.some((area) => area.id === chosen)) {
+    const area = await getArea(deps.db, chosen);
+    if (area) choices.unshift({ id: area.id, name: area.name });
+  }
+  return choices;
+}
 
 function doneNotice(locale: Locale, where: 'list' | 'person', query: Record<string, unknown>): string | null {
   const done = text(query.done, 40);
@@ -235,6 +252,7 @@ function personPage(
     sessions: number;
     done: string | null;
     status?: number;
+    areas?: (csrfToken: string) => SafeHtml;
   },
 ): FastifyReply {
   const locale = pickLocale(request);
@@ -243,6 +261,7 @@ function personPage(
     title: person ? person.name : adminText(locale, 'addPerson'),
     wide: person !== null,
     ...(options.status !== undefined ? { status: options.status } : {}),
-    body: (csrfToken) => personFormPage({ locale, csrfToken, values, errors, person, sessions, done }),
+    body: (csrfToken) =>
+      personFormPage({ locale, csrfToken, values, errors, person, sessions, done, areas: options.areas?.(csrfToken) }),
   });
 }

@@ -134,7 +134,7 @@ export const peopleText = defineMessages({
 export interface PeopleListModel {
   locale: Locale;
   filter: PeopleFilter;
-  facets: { departments: string[]; locations: string[] };
+  facets: { departments: string[]; locations: string[]; areas: { id: string; name: string }[] };
   people: Person[];
   total: { count: number; capped: boolean };
   /** A large text search comes newest first rather than in name order (see NAME_ORDER_LIMIT). */
@@ -211,7 +211,7 @@ export function peopleResults(model: PeopleListModel, returnTo: string): SafeHtm
       : html`<div class="table-wrap" role="region" aria-labelledby="people-caption" tabindex="0">
 <table class="people-table">
   <caption id="people-caption"
-    class="visually-hidden">${labelText(locale, 'people')}: ${filterSummary(locale, filter)}</caption>
+    class="visually-hidden">${labelText(locale, 'people')}: ${filterSummary(locale, filter, areaNames(model))}</caption>
   <thead><tr>
     <th scope="col">${adminText(locale, 'name')}</th>
     <th scope="col">${adminText(locale, 'username')}</th>
@@ -235,6 +235,12 @@ ${
     first && html`<li><a href="${first}">${t('firstPage')}</a></li>`
   }${next && html`<li><a href="${next}" rel="next">${t('nextPage')}</a></li>`}</ul></nav>`
 }`;
+}
+
+/** The chosen area's name, from the filter menu's areas (which always hold the chosen one). */
+function areaNames(model: PeopleListModel): { area?: string } {
+  const area = model.facets.areas.find((a) => a.id === model.filter.area);
+  return area ? { area: area.name } : {};
 }
 
 function filterForm(model: PeopleListModel): SafeHtml {
@@ -284,6 +290,15 @@ function filterForm(model: PeopleListModel): SafeHtml {
       value: filter.location,
       choices: [any, ...withCurrent(facets.locations, filter.location).map((l) => ({ value: l, text: l }))],
     })}
+    ${
+      facets.areas.length > 0 &&
+      selectField({
+        name: 'area',
+        label: labelText(locale, 'areas'),
+        value: filter.area,
+        choices: [any, ...facets.areas.map((a) => ({ value: a.id, text: a.name }))],
+      })
+    }
   </div>
   <div class="actions actions-tight">
     <button type="submit" class="button-small">${t('apply')}</button>
@@ -364,6 +379,8 @@ export interface PersonFormModel {
   person: Person | null;
   sessions: number;
   done: string | null;
+  /** The person's areas panel (admin-areas.views.ts), on their page. */
+  areas?: SafeHtml | null;
 }
 
 function fieldLabels(locale: Locale): Record<string, string> {
@@ -512,7 +529,8 @@ ${errorSummary(locale, errors, labels)}
     ${form}
   </section>
   ${person && accountPanel(model, person)}
-</div>`;
+</div>
+${model.areas}`;
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -7,6 +7,7 @@
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import type { Deps } from '../deps.js';
 import { pageErrorHandler } from '../http/page-errors.js';
+import { ADMIN_AREAS_ROUTES } from './admin-areas.pages.js';
 import { ADMIN_AUDIT_ROUTES } from './admin-audit.pages.js';
 import { ADMIN_CODES_ROUTES } from './admin-codes.pages.js';
 import { ADMIN_PEOPLE_ROUTES } from './admin-people.pages.js';
@@ -16,6 +17,7 @@ import { requireAdminPage, type AdminRoute } from './admin.page.js';
 const ADMIN_ROUTES: readonly AdminRoute[] = [
   { method: 'GET', url: '/admin', handler: async (_deps, _request, reply) => reply.redirect('/admin/people', 303) },
   ...ADMIN_PEOPLE_ROUTES,
+  ...ADMIN_AREAS_ROUTES,
   ...ADMIN_CODES_ROUTES,
   ...ADMIN_TOKENS_ROUTES,
   ...ADMIN_AUDIT_ROUTES,

@@ -53,6 +53,8 @@ export const adminText = defineMessages({
     filterCodeState: 'access code: {state}',
     filterDepartment: 'department: {department}',
     filterLocation: 'location: {location}',
+    filterArea: 'area: {area}',
+    filterAreaChosen: 'in the chosen area',
     people: '{count} people',
     person: '1 person',
     peopleCapped: '{count}+ people',
@@ -98,6 +100,8 @@ export const adminText = defineMessages({
     filterCodeState: 'åtkomstkod: {state}',
     filterDepartment: 'avdelning: {department}',
     filterLocation: 'plats: {location}',
+    filterArea: 'område: {area}',
+    filterAreaChosen: 'i det valda området',
     people: '{count} personer',
     person: '1 person',
     peopleCapped: '{count}+ personer',
@@ -161,8 +165,11 @@ export function codeStateBadge(locale: Locale, state: AccessCodeStateName, expir
   return html`<span class="code-state code-state-${state}">${codeStateText(locale, state)}</span>`;
 }
 
-/** A filter in plain words: "without an email address, status: Active". */
-export function filterSummary(locale: Locale, filter: PeopleFilter): string {
+/**
+ * A filter in plain words: "without an email address, status: Active". The filter names an area
+ * by id; `names.area` is its name where the caller has it.
+ */
+export function filterSummary(locale: Locale, filter: PeopleFilter, names: { area?: string } = {}): string {
   const parts: string[] = [];
   if (filter.q) parts.push(adminText(locale, 'filterSearch', { q: filter.q }));
   if (filter.hasEmail === true) parts.push(adminText(locale, 'filterWithEmail'));
@@ -172,6 +179,11 @@ export function filterSummary(locale: Locale, filter: PeopleFilter): string {
     parts.push(adminText(locale, 'filterCodeState', { state: codeStateText(locale, filter.codeState) }));
   if (filter.department) parts.push(adminText(locale, 'filterDepartment', { department: filter.department }));
   if (filter.location) parts.push(adminText(locale, 'filterLocation', { location: filter.location }));
+  if (filter.area) {
+    parts.push(
+      names.area ? adminText(locale, 'filterArea', { area: names.area }) : adminText(locale, 'filterAreaChosen'),
+    );
+  }
   return parts.length === 0 ? adminText(locale, 'filterEveryone') : parts.join(', ');
 }
 
@@ -184,6 +196,7 @@ export function filterParams(filter: PeopleFilter): URLSearchParams {
   if (filter.codeState) params.set('codeState', filter.codeState);
   if (filter.department) params.set('department', filter.department);
   if (filter.location) params.set('location', filter.location);
+  if (filter.area) params.set('area', filter.area);
   return params;
 }
 
@@ -232,6 +245,13 @@ export const auditActionText = defineMessages<AuditAction>({
     'oidc.keys_rotated': 'App signing keys rotated',
     'oidc.logout_sent': 'App told of sign-out',
     'oidc.logout_failed': 'App could not be told of sign-out',
+    'area.created': 'Area created',
+    'area.renamed': 'Area renamed',
+    'area.deleted': 'Area deleted',
+    'area.member_added': 'Added to area',
+    'area.member_removed': 'Removed from area',
+    'area.manager_added': 'Made area manager',
+    'area.manager_removed': 'No longer area manager',
   },
   sv: {
     'person.created': 'Person tillagd',
@@ -262,6 +282,13 @@ export const auditActionText = defineMessages<AuditAction>({
     'oidc.keys_rotated': 'Appars signeringsnycklar bytta',
     'oidc.logout_sent': 'App meddelad om utloggning',
     'oidc.logout_failed': 'App kunde inte meddelas om utloggning',
+    'area.created': 'Område skapat',
+    'area.renamed': 'Område omdöpt',
+    'area.deleted': 'Område borttaget',
+    'area.member_added': 'Tillagd i område',
+    'area.member_removed': 'Borttagen från område',
+    'area.manager_added': 'Blev områdeschef',
+    'area.manager_removed': 'Inte längre områdeschef',
   },
 });
 
