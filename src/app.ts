@@ -10,6 +10,7 @@ import type { Deps } from './deps.js';
 import { AppError } from './errors.js';
 import { accessCodeAdminRoutes, accessCodePublicRoutes } from './access-codes/access-codes.routes.js';
 import { accountsRoutes } from './accounts/accounts.routes.js';
+import { areasRoutes } from './areas/areas.routes.js';
 import { auditRoutes } from './audit/audit.routes.js';
 import { ASSETS_PREFIX } from './http/assets.js';
 import { anonymous, authenticate } from './http/auth.js';
@@ -198,6 +199,7 @@ export async function buildApp(deps: Deps, options: BuildAppOptions = {}): Promi
 
   await app.register(opsRoutes(deps));
   await app.register(peopleRoutes(deps));
+  await app.register(areasRoutes(deps));
   await app.register(accountsRoutes(deps));
   await app.register(accessCodeAdminRoutes(deps));
   await app.register(accessCodePublicRoutes(deps));

@@ -47,6 +47,9 @@ export const PROBLEM_CODES = [
   'app_custom_scheme_public',
   'app_post_logout_count',
   'app_domain_invalid',
+  'area_name_invalid',
+  'area_name_taken',
+  'area_unknown',
 ] as const;
 
 export type ProblemCode = (typeof PROBLEM_CODES)[number];
@@ -103,6 +106,9 @@ export const problemText = defineMessages<ProblemCode>({
     app_custom_scheme_public: 'with a custom scheme belong to a native app, which must be public',
     app_post_logout_count: 'must list at most 20 URIs',
     app_domain_invalid: 'must be a domain name such as staff.example.org',
+    area_name_invalid: 'An area name must be 1–100 characters, without control characters or "|".',
+    area_name_taken: 'An area with that name already exists.',
+    area_unknown: 'There is no area named "{value}".',
   },
   sv: {
     name_required: 'Namn måste anges.',
@@ -149,6 +155,9 @@ export const problemText = defineMessages<ProblemCode>({
     app_custom_scheme_public: 'med eget schema hör till en mobilapp, som måste vara publik',
     app_post_logout_count: 'får vara högst 20 adresser',
     app_domain_invalid: 'måste vara ett domännamn, till exempel personal.example.org',
+    area_name_invalid: 'Ett områdesnamn måste vara 1–100 tecken, utan styrtecken eller "|".',
+    area_name_taken: 'Det finns redan ett område med det namnet.',
+    area_unknown: 'Det finns inget område som heter "{value}".',
   },
 });
 

@@ -35,6 +35,13 @@ export const AUDIT_ACTIONS = [
   'oidc.keys_rotated',
   'oidc.logout_sent',
   'oidc.logout_failed',
+  'area.created',
+  'area.renamed',
+  'area.deleted',
+  'area.member_added',
+  'area.member_removed',
+  'area.manager_added',
+  'area.manager_removed',
 ] as const;
 
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];

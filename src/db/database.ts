@@ -173,6 +173,7 @@ export function uniqueViolationColumn(error: unknown): string | null {
   }
   if (code === '23505') {
     const name = constraint ?? '';
+    if (name.includes('name_key')) return 'name_key'; // areas (before 'email': no area constraint has it)
     for (const column of ['username', 'email', 'employee_id', 'code_hash', 'idempotency_key', 'person_id']) {
       if (name.includes(column)) return column;
     }

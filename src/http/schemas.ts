@@ -39,6 +39,11 @@ export const PersonSchema = Type.Object({
   updatedAt: Type.String(),
   claimedAt: Nullable(Type.String()),
   lastSignInAt: Nullable(Type.String()),
+  areas: Type.Optional(
+    Type.Array(Type.Object({ id: Type.String(), name: Type.String() }), {
+      description: 'The areas the person is a member of, in name order (SPEC §9)',
+    }),
+  ),
 });
 
 const text = (max: number) => Type.String({ maxLength: max });
@@ -66,6 +71,14 @@ export const PeopleFilterSchema = Type.Object(
     codeState: Type.Optional(CodeStateSchema),
     department: Type.Optional(Type.String({ maxLength: 200 })),
     location: Type.Optional(Type.String({ maxLength: 200 })),
+    area: Type.Optional(
+      Type.String({
+        minLength: 1,
+        maxLength: 100,
+        pattern: '^[A-Za-z0-9-]+$',
+        description: "An area's id: its members",
+      }),
+    ),
   },
   { additionalProperties: false },
 );

@@ -9,6 +9,9 @@ import type { PeopleFilter, PeoplePageCursor } from './people.store.js';
 export const PERSON_STATUSES: readonly PersonStatus[] = ['unclaimed', 'active', 'deactivated'];
 export const CODE_STATES: readonly CodeState[] = ['none', 'active', 'expired', 'used', 'deactivated'];
 
+/** What an area id may look like; anything else is no area filter at all. */
+const AREA_ID = /^[A-Za-z0-9-]+$/;
+
 /** A count past this many people answers "more than" instead of walking the whole table. */
 export const COUNT_CAP = 10_000;
 
@@ -59,6 +62,7 @@ export function filterFromText(source: unknown): PeopleFilter {
     codeState: CODE_STATES.find((known) => known === codeState),
     department: textOf(input.department),
     location: textOf(input.location),
+    area: AREA_ID.test(textOf(input.area, 100) ?? '') ? textOf(input.area, 100) : undefined,
   } as PeopleFilter);
 }
 
@@ -71,5 +75,6 @@ export function filterOf(query: PeopleFilter): PeopleFilter {
   if (query.codeState) filter.codeState = query.codeState;
   if (query.department) filter.department = query.department;
   if (query.location) filter.location = query.location;
+  if (query.area) filter.area = query.area;
   return filter;
 }

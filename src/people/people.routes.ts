@@ -5,7 +5,8 @@ import { AppError } from '../errors.js';
 import { requireAdmin } from '../http/auth.js';
 import { pickLocale } from '../http/i18n.js';
 import { errorResponses, IdParams, PeopleFilterSchema, PersonInputSchema, PersonSchema } from '../http/schemas.js';
-import { toPerson } from './person.js';
+import { areasOfPeople, areasOfPerson } from '../areas/areas.service.js';
+import { toPerson, type Person } from './person.js';
 import { importPeople, reportInWords } from './people-import.js';
 import { createPerson, getPerson, updatePerson } from './people.service.js';
 import { COUNT_CAP, decodeCursor, encodeCursor, filterOf } from './people-query.js';
@@ -24,6 +25,10 @@ const SearchQuery = Type.Composite(
 );
 
 export function peopleRoutes(deps: Deps): FastifyPluginAsyncTypebox {
+  const withAreas = async (person: Person): Promise<Person> => ({
+    ...person,
+    areas: await areasOfPerson(deps.db, person.id),
+  });
   return async (app) => {
     app.addHook('preHandler', requireAdmin);
 
@@ -32,7 +37,7 @@ export function peopleRoutes(deps: Deps): FastifyPluginAsyncTypebox {
       { schema: { tags: ['people'], body: PersonInputSchema, response: { 201: PersonSchema, ...errorResponses } } },
       async (request, reply) => {
         const person = await createPerson(deps, request.body, request.auth.actor);
-        return reply.status(201).send(person);
+        return reply.status(201).send({ ...person, areas: [] });
       },
     );
 
@@ -61,8 +66,13 @@ export function peopleRoutes(deps: Deps): FastifyPluginAsyncTypebox {
           now,
         });
         const total = request.query.count ? await countPeople(deps.db, filter, { cap: COUNT_CAP, now }) : undefined;
+        // A page's areas in one query over (person_id, area_id): cheap enough for every search.
+        const areas = await areasOfPeople(
+          deps.db,
+          page.rows.map((row) => row.id),
+        );
         return {
-          items: page.rows.map((row) => toPerson(row, now)),
+          items: page.rows.map((row) => ({ ...toPerson(row, now), areas: areas.get(row.id) ?? [] })),
           nextCursor: encodeCursor(page.next),
           ...(total ? { total } : {}),
         };
@@ -75,7 +85,7 @@ export function peopleRoutes(deps: Deps): FastifyPluginAsyncTypebox {
       async (request) => {
         const person = await getPerson(deps, request.params.id);
         if (!person) throw new AppError('not_found', { message: 'No person with that id.' });
-        return person;
+        return withAreas(person);
       },
     );
 
@@ -89,7 +99,7 @@ export function peopleRoutes(deps: Deps): FastifyPluginAsyncTypebox {
           response: { 200: PersonSchema, ...errorResponses },
         },
       },
-      async (request) => updatePerson(deps, request.params.id, request.body, request.auth.actor),
+      async (request) => withAreas(await updatePerson(deps, request.params.id, request.body, request.auth.actor)),
     );
 
     // The CSV body arrives as a stream (see app.ts) and is parsed row by row: any size, bounded memory.

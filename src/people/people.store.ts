@@ -173,6 +173,8 @@ export interface PeopleFilter {
   codeState?: CodeState;
   department?: string;
   location?: string;
+  /** An area's id (SPEC §9): its members only. */
+  area?: string;
 }
 
 type PeopleQuery = SelectQueryBuilder<Database, 'people', object>;
@@ -238,6 +240,7 @@ function applyFieldFilters(db: Db, query: PeopleQuery, filter: PeopleFilter, now
   if (filter.status) query = query.where('people.status', '=', filter.status);
   if (filter.department) query = query.where('people.department', '=', filter.department);
   if (filter.location) query = query.where('people.location', '=', filter.location);
+  if (filter.area !== undefined) query = query.where('people.id', 'in', areaMemberIds(db, filter.area));
   if (filter.codeState === 'active') {
     query = query.where('people.code_state', '=', 'active').where('people.code_expires_at', '>', now);
   } else if (filter.codeState === 'expired') {
@@ -246,6 +249,15 @@ function applyFieldFilters(db: Db, query: PeopleQuery, filter: PeopleFilter, now
     query = query.where('people.code_state', '=', filter.codeState);
   }
   return query;
+}
+
+/**
+ * An area's members, for `people.id IN (…)`: read from the primary key (area_id, person_id), so
+ * both databases start from the area's few hundred members and fetch those people by id (then
+ * sort that handful by name), instead of walking a million people in name order testing each.
+ */
+function areaMemberIds(db: Db, areaId: string) {
+  return db.selectFrom('area_members').select('area_members.person_id').where('area_members.area_id', '=', areaId);
 }
 
 /**

@@ -28,6 +28,8 @@ export interface Person {
   updatedAt: string;
   claimedAt: string | null;
   lastSignInAt: string | null;
+  /** The areas the person is a member of (SPEC §9), where the answer carries them. */
+  areas?: { id: string; name: string }[];
 }
 
 export interface PersonInput {

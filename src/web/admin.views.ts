@@ -234,6 +234,13 @@ export const auditActionText = defineMessages<AuditAction>({
     'oidc.keys_rotated': 'App signing keys rotated',
     'oidc.logout_sent': 'App told of sign-out',
     'oidc.logout_failed': 'App could not be told of sign-out',
+    'area.created': 'Area created',
+    'area.renamed': 'Area renamed',
+    'area.deleted': 'Area deleted',
+    'area.member_added': 'Added to area',
+    'area.member_removed': 'Removed from area',
+    'area.manager_added': 'Made area manager',
+    'area.manager_removed': 'No longer area manager',
   },
   sv: {
     'person.created': 'Person tillagd',
@@ -266,6 +273,13 @@ export const auditActionText = defineMessages<AuditAction>({
     'oidc.keys_rotated': 'Appars signeringsnycklar bytta',
     'oidc.logout_sent': 'App meddelad om utloggning',
     'oidc.logout_failed': 'App kunde inte meddelas om utloggning',
+    'area.created': 'Område skapat',
+    'area.renamed': 'Område omdöpt',
+    'area.deleted': 'Område borttaget',
+    'area.member_added': 'Tillagd i område',
+    'area.member_removed': 'Borttagen från område',
+    'area.manager_added': 'Blev områdeschef',
+    'area.manager_removed': 'Inte längre områdeschef',
   },
 });
 

@@ -14,7 +14,8 @@ const FLOORS: { name: string; holds: string[] }[] = [
   { name: 'base', holds: ['db/', 'lib/', 'config.ts', 'errors.ts', 'problems.ts', 'deps.ts'] },
   { name: 'audit', holds: ['audit/'] },
   { name: 'rate-limits', holds: ['rate-limits/'] },
-  { name: 'people', holds: ['people/'] },
+  // Areas sit with people: the people import sets a person's areas, an area's manager gets a role.
+  { name: 'people', holds: ['people/', 'areas/'] },
   { name: 'sessions', holds: ['sessions/'] },
   { name: 'sign-in', holds: ['sign-in/'] },
   { name: 'access-codes', holds: ['access-codes/'] },
