@@ -37,6 +37,7 @@ export const AUDIT_ACTIONS = [
   'oidc.logout_failed',
   'area.created',
   'area.renamed',
+  'area.updated',
   'area.deleted',
   'area.member_added',
   'area.member_removed',

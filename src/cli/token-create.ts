@@ -27,10 +27,7 @@ export async function tokenCreate(args: string[]): Promise<number> {
       const { id, expiresAt } = apiToken;
       process.stdout.write(`${JSON.stringify({ token, id, name: apiToken.name, kind, expiresAt })}\n`);
     } else {
-      const what =
-        kind === 'scim'
-          ? 'This SCIM token (it works only under /scim/v2)'
-          : 'This admin API token';
+      const what = kind === 'scim' ? 'This SCIM token (it works only under /scim/v2)' : 'This admin API token';
       process.stdout.write(
         `${token}\n${what} is shown only once. Use it as: Authorization: Bearer <token>\n` +
           `It expires at ${apiToken.expiresAt}. Revoke it with: keyslip token revoke ${apiToken.id}\n`,

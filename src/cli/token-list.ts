@@ -17,7 +17,14 @@ export async function tokenList(args: string[]): Promise<number> {
 
 function line(token: ApiToken, now: number): string {
   const used = token.lastUsedAt ? `last used ${token.lastUsedAt}` : 'never used';
-  const parts = [token.id, JSON.stringify(token.name), token.kind, `owner ${token.owner.label}`, stateOf(token, now), used];
+  const parts = [
+    token.id,
+    JSON.stringify(token.name),
+    token.kind,
+    `owner ${token.owner.label}`,
+    stateOf(token, now),
+    used,
+  ];
   return parts.join('  ');
 }
 

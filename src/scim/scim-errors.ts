@@ -2,7 +2,7 @@
 // `scimType` and a `detail`. ScimError is what the SCIM face throws; scimErrorOf maps anything
 // else (an AppError from the people or accounts layer, a framework error) onto it, by code, never
 // by matching words. The API's own `{ error: { code, message } }` never appears under /scim/v2.
-import { AppError } from '../errors.js';
+import type { AppError } from '../errors.js';
 import { toAppError } from '../http/errors.handler.js';
 
 export const SCIM_ERROR_SCHEMA = 'urn:ietf:params:scim:api:messages:2.0:Error';

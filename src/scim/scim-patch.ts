@@ -282,7 +282,8 @@ function applyOne(resource: Resource, op: PatchOperation['op'], path: PatchPath,
       delete resource[path.extension!];
       return;
     }
-    if (!isObject(value)) throw new ScimError(400, `The value for ${path.extension} must be an object.`, 'invalidValue');
+    if (!isObject(value))
+      throw new ScimError(400, `The value for ${path.extension} must be an object.`, 'invalidValue');
     for (const [key, inner] of Object.entries(value)) {
       applyOne(resource, op, { extension: path.extension, attribute: canonical(key), filter: null, sub: null }, inner);
     }
@@ -309,15 +310,20 @@ export function applyPatch(resource: Resource, operations: readonly PatchOperati
   return next;
 }
 
-/** Whether an operation touches one of the attributes (top level, any case, with or without schema). */
+/**
+ * Whether an operation touches one of the attributes (top level, any case, with or without its
+ * schema) or anything of one of the extension schemas named.
+ */
 export function operationsTouch(operations: readonly PatchOperation[], attributes: readonly string[]): boolean {
   const wanted = new Set(attributes.map((a) => a.toLowerCase()));
+  const touches = (path: PatchPath): boolean =>
+    (path.extension !== null && wanted.has(path.extension.toLowerCase())) ||
+    (path.attribute !== null && wanted.has(path.attribute.toLowerCase()));
   return operations.some((operation) => {
-    if (operation.path) return operation.path.attribute !== null && wanted.has(operation.path.attribute.toLowerCase());
+    if (operation.path) return touches(operation.path);
     return Object.keys(operation.value as Resource).some((key) => {
       try {
-        const attribute = parsePatchPath(key).attribute;
-        return attribute !== null && wanted.has(attribute.toLowerCase());
+        return touches(parsePatchPath(key));
       } catch {
         return false;
       }

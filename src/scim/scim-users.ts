@@ -17,7 +17,7 @@ import { reactivatePersonIn } from '../accounts/reactivate-person.js';
 import { codeStateOf, validatePersonInput, type PersonInput, type ValidPersonFields } from '../people/person.js';
 import { createPersonIn, lockActiveAdmins, newPersonRow, updatePersonIn } from '../people/people.service.js';
 import { describeProblem } from '../problems.js';
-import { type EqCondition, type UserFilterAttribute } from './scim-filter.js';
+import type { EqCondition, UserFilterAttribute } from './scim-filter.js';
 import { applyPatch, operationsTouch, type PatchOperation, type Resource } from './scim-patch.js';
 import { ENTERPRISE_SCHEMA, KEYSLIP_SCHEMA, SCIM_PREFIX, USER_SCHEMA } from './scim-resources.js';
 import { ScimError } from './scim-errors.js';
@@ -310,8 +310,9 @@ export async function patchScimUser(
   operations: readonly PatchOperation[],
   options: WriteOptions = {},
 ): Promise<Resource> {
-  if (operationsTouch(operations, ['id', 'meta', KEYSLIP_SCHEMA])) {
-    throw new ScimError(400, 'id, meta and the Keyslip extension are read-only.', 'mutability');
+  // id and meta in an operation are ignored (a client may echo them); Keyslip's extension is read-only.
+  if (operationsTouch(operations, [KEYSLIP_SCHEMA])) {
+    throw new ScimError(400, 'The Keyslip extension is read-only.', 'mutability');
   }
   const touchesAdmins = operationsTouch(operations, ['active', 'roles']);
   return updateScimUser(
@@ -404,4 +405,3 @@ export async function deleteScimUser(context: ScimContext, id: string, options: 
     await recordAuditEvent(trx, { action: 'person.deprovisioned', actor, personId: id, details: {}, at: now });
   });
 }
-

@@ -157,7 +157,10 @@ export function scimRoutes(deps: Deps): FastifyPluginAsync {
     });
     app.setNotFoundHandler((request, reply) => {
       const detail = `No SCIM endpoint ${request.method} ${request.url.split('?')[0]}.`;
-      return reply.status(404).type(CONTENT_TYPE).send(scimErrorBody(new ScimError(404, detail)));
+      return reply
+        .status(404)
+        .type(CONTENT_TYPE)
+        .send(scimErrorBody(new ScimError(404, detail)));
     });
     app.addHook('onRequest', async (request) => authenticateScim(deps, request));
 
@@ -203,7 +206,11 @@ export function scimRoutes(deps: Deps): FastifyPluginAsync {
     });
     app.put('/Users/:id', WRITE, async (request: IdRequest, reply) => {
       const options = { ifMatch: ifMatchOf(request) };
-      return send(reply, 200, await replaceScimUser(contextOf(deps, request), request.params.id, bodyOf(request), options));
+      return send(
+        reply,
+        200,
+        await replaceScimUser(contextOf(deps, request), request.params.id, bodyOf(request), options),
+      );
     });
     app.patch('/Users/:id', WRITE, async (request: IdRequest, reply) => {
       const operations = parsePatchRequest(request.body);
@@ -219,7 +226,8 @@ export function scimRoutes(deps: Deps): FastifyPluginAsync {
     app.get('/Groups', READ, async (request: FastifyRequest<{ Querystring: Query }>, reply) => {
       const conditions = request.query.filter ? parseGroupFilter(request.query.filter) : [];
       const page = pageOf(request.query);
-      const found = await searchScimGroups(contextOf(deps, request), conditions, page);
+      const members = !/\bmembers\b/i.test(request.query.excludedAttributes ?? '');
+      const found = await searchScimGroups(contextOf(deps, request), conditions, { ...page, members });
       const resources = found.resources.map((resource) => projected(resource, request.query, GROUP_SCHEMA));
       return send(reply, 200, listResponse(resources, found.total, page.startIndex));
     });
