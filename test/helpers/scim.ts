@@ -9,7 +9,7 @@ import type { TestContext } from './deps.js';
 export interface ScimResponse {
   status: number;
   headers: Record<string, unknown>;
-  // biome-ignore lint/suspicious/noExplicitAny: a JSON answer, read field by field as the tests assert it (like inject's json())
+  // biome-ignore lint/suspicious/noExplicitAny: a JSON answer, read field by field as tests assert it
   body: any;
 }
 
@@ -17,7 +17,7 @@ export interface ScimClient {
   app: FastifyInstance;
   scimToken: string;
   adminToken: string;
-  /** A SCIM request with the SCIM token; `body` is sent as application/scim+json unless `contentType` says otherwise. */
+  /** A SCIM request with the SCIM token; a `body` goes as application/scim+json unless `headers` say otherwise. */
   request(
     method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE',
     url: string,

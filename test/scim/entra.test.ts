@@ -131,7 +131,7 @@ describe.each(DIALECTS)('Microsoft Entra ID provisioning, replayed (%s)', (diale
     });
   });
 
-  it('PATCH with the compliance flag: a path-less replace with dotted keys and the enterprise URN as a key', async () => {
+  it('PATCH with the compliance flag: path-less replace with dotted keys and the enterprise URN as a key', async () => {
     const id = await createAnna();
     const response = await scim.request(
       'PATCH',
@@ -171,7 +171,7 @@ describe.each(DIALECTS)('Microsoft Entra ID provisioning, replayed (%s)', (diale
     expect(got.body.displayName).toBe('Anna Ek');
   });
 
-  it('disables with "False" (no flag) and with false (flag), re-enables with "True": deactivate and reactivate', async () => {
+  it('disables with "False" (no flag) and false (flag), re-enables with "True": deactivate, reactivate', async () => {
     const id = await createAnna();
     const code = await accessCodeStateOf(context, id, { issue: true });
     expect(code).toBe('active');
@@ -205,7 +205,7 @@ describe.each(DIALECTS)('Microsoft Entra ID provisioning, replayed (%s)', (diale
     ]);
   });
 
-  it('groups: create with no members, find by displayName without members, rename, add and remove members, delete', async () => {
+  it('groups: create empty, find by displayName without members, rename, add and remove members, delete', async () => {
     const anna = await createAnna();
     const created = await scim.request('POST', '/Groups', {
       schemas: [GROUP_SCHEMA, 'http://schemas.microsoft.com/2006/11/ResourceManagement/ADSCIM/2.0/Group'],
