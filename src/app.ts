@@ -20,13 +20,22 @@ import { handleError } from './http/errors.handler.js';
 import { verifyFormCsrf } from './http/forms.js';
 import { countHttpRequest } from './lib/metrics.js';
 import { sendNotFoundPage, wantsHtmlPage } from './http/page-errors.js';
-import { assignRoutePolicy, hasBody, isSafeMethod, mediaTypeOf, type RoutePolicy } from './http/route-policy.js';
+import {
+  assignRoutePolicy,
+  bodyTypeAccepts,
+  hasBody,
+  isSafeMethod,
+  mediaTypeOf,
+  type RoutePolicy,
+} from './http/route-policy.js';
 import { isOidcProtocolPath } from './oidc/interaction-link.js';
 import { appsAdminRoutes } from './oidc/apps.routes.js';
 import { oidcClientRoutes } from './oidc/oidc-clients.routes.js';
 import { oidcRoutes } from './oidc/oidc.routes.js';
 import { metricsRoutes, opsRoutes } from './ops/ops.routes.js';
 import { peopleRoutes } from './people/people.routes.js';
+import { SCIM_PREFIX } from './scim/scim-resources.js';
+import { scimRoutes } from './scim/scim.routes.js';
 import { apiTokenRoutes } from './sessions/api-tokens.routes.js';
 import { signInRoutes } from './sign-in/sign-in.routes.js';
 import { adminWebRoutes } from './web/admin.routes.js';
@@ -147,9 +156,14 @@ export async function buildApp(deps: Deps, options: BuildAppOptions = {}): Promi
   app.addHook('onRequest', async (request) => {
     const route = request.routeOptions.url ?? '';
     // oidc-provider's endpoints authenticate apps and their tokens themselves: an app's Bearer
-    // access token is not a Keyslip API token.
+    // access token is not a Keyslip API token. SCIM checks its own kind of token (scim.routes.ts).
     const needsNoIdentity =
-      route.startsWith(ASSETS_PREFIX) || route === '/healthz' || route === '/metrics' || isOidcProtocolPath(route);
+      route.startsWith(ASSETS_PREFIX) ||
+      route === '/healthz' ||
+      route === '/metrics' ||
+      isOidcProtocolPath(route) ||
+      route.startsWith(SCIM_PREFIX) ||
+      (request.is404 && request.url.startsWith(`${SCIM_PREFIX}/`));
     request.auth = needsNoIdentity ? anonymous(request) : await authenticate(deps, request);
   });
   // A request that may change something: the body must be the route's one type (415 otherwise),
@@ -162,7 +176,7 @@ export async function buildApp(deps: Deps, options: BuildAppOptions = {}): Promi
       throw new AppError('forbidden');
     }
     if (csrf === 'none') request.auth = anonymous(request);
-    if (hasBody(request) && mediaTypeOf(request.headers['content-type']) !== body) {
+    if (hasBody(request) && !bodyTypeAccepts(body, mediaTypeOf(request.headers['content-type']))) {
       throw new AppError('unsupported_media_type', { message: `Send the body with Content-Type: ${body}.` });
     }
     if (csrf !== 'api' || request.auth.via === 'token' || !isFromBrowser(request)) return;
@@ -197,6 +211,7 @@ export async function buildApp(deps: Deps, options: BuildAppOptions = {}): Promi
   await app.register(oidcRoutes(deps));
   await app.register(oidcClientRoutes(deps));
   await app.register(appsAdminRoutes(deps));
+  await app.register(scimRoutes(deps), { prefix: SCIM_PREFIX });
   app.get('/api/openapi.json', { schema: { hide: true } }, async () => app.swagger());
 
   return app;

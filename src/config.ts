@@ -67,6 +67,11 @@ export interface Config {
   readonly pdfFallbackFont: string;
   /** KEYSLIP_OIDC_ACCESS_TOKEN_MINUTES — lifetime of access tokens given to apps (SPEC §8), 1–60. Default 10. */
   readonly oidcAccessTokenMinutes: number;
+  /**
+   * KEYSLIP_SCIM_MANAGES_ROLES — whether a SCIM client may set roles (make or demote admins and
+   * managers). Default false: roles are Keyslip's own, and SCIM leaves admins alone.
+   */
+  readonly scimManagesRoles: boolean;
 }
 
 export type Env = Readonly<Record<string, string | undefined>>;
@@ -115,6 +120,13 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
       .split(',')
       .map((item) => item.trim())
       .filter((item) => item !== '');
+  }
+
+  function flag(key: string): boolean {
+    const raw = text(key, 'false').toLowerCase();
+    if (raw === 'true' || raw === '1') return true;
+    if (raw !== 'false' && raw !== '0') problems.push(`${key} must be true or false (got "${env[key]}")`);
+    return false;
   }
 
   const port = integer('KEYSLIP_PORT', 3000, 0, 65535);
@@ -203,6 +215,7 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
     metricsPort,
     pdfFallbackFont: pdfFallbackFont === '' ? '' : path.resolve(cwd, pdfFallbackFont),
     oidcAccessTokenMinutes: integer('KEYSLIP_OIDC_ACCESS_TOKEN_MINUTES', 10, 1, 60),
+    scimManagesRoles: flag('KEYSLIP_SCIM_MANAGES_ROLES'),
   };
 
   if (problems.length > 0) throw new ConfigError(problems);

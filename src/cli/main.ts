@@ -82,13 +82,17 @@ const COMMANDS: CommandSpec[] = [
   },
   {
     name: 'token create',
-    summary: 'Create an admin API token; printed once.',
+    summary: 'Create an admin API token (or, with --scim, a SCIM provisioning token); printed once.',
     flags: {
       name: { type: 'string', value: 'NAME', help: 'what the token is for (required)' },
+      scim: { type: 'boolean', help: 'a SCIM token: only /scim/v2, nothing else (default lifetime 365 days)' },
       'expires-days': { type: 'string', value: 'D', help: 'lifetime in days, 1 to 365 (default 90)' },
-      json: { type: 'boolean', help: 'print {token, id, name, expiresAt} as JSON' },
+      json: { type: 'boolean', help: 'print {token, id, name, kind, expiresAt} as JSON' },
     },
-    examples: ['keyslip token create --name nightly-sync --expires-days 30'],
+    examples: [
+      'keyslip token create --name nightly-sync --expires-days 30',
+      'keyslip token create --scim --name entra-provisioning',
+    ],
     env: DATABASE_ENV,
     run: tokenCreate,
   },

@@ -17,7 +17,15 @@ export async function tokenList(args: string[]): Promise<number> {
 
 function line(token: ApiToken, now: number): string {
   const used = token.lastUsedAt ? `last used ${token.lastUsedAt}` : 'never used';
-  return [token.id, JSON.stringify(token.name), `owner ${token.owner.label}`, stateOf(token, now), used].join('  ');
+  const parts = [
+    token.id,
+    JSON.stringify(token.name),
+    token.kind,
+    `owner ${token.owner.label}`,
+    stateOf(token, now),
+    used,
+  ];
+  return parts.join('  ');
 }
 
 function stateOf(token: ApiToken, now: number): string {

@@ -27,6 +27,7 @@ describe.skipIf(!DIALECTS.includes('postgres'))('migrations on PostgreSQL', () =
         '0003_api_tokens',
         '0004_oidc',
         '0005_areas',
+        '0006_scim',
       ]);
       const tables = await sql<{ table_name: string }>`
         select table_name from information_schema.tables where table_schema = current_schema()
@@ -47,6 +48,8 @@ describe.skipIf(!DIALECTS.includes('postgres'))('migrations on PostgreSQL', () =
         'oidc_payloads',
         'people',
         'rate_limits',
+        'scim_groups',
+        'scim_users',
         'sessions',
       ]);
       // Running again (a restart, a rolling upgrade) changes nothing.
@@ -69,6 +72,7 @@ describe.skipIf(!DIALECTS.includes('postgres'))('migrations on PostgreSQL', () =
         '0003_api_tokens',
         '0004_oidc',
         '0005_areas',
+        '0006_scim',
       ]);
       expect(await migrateToLatest(b.db)).toEqual([
         '0001_initial',
@@ -76,6 +80,7 @@ describe.skipIf(!DIALECTS.includes('postgres'))('migrations on PostgreSQL', () =
         '0003_api_tokens',
         '0004_oidc',
         '0005_areas',
+        '0006_scim',
       ]);
       const people = await sql<{ n: number }>`select count(*)::int as n from people`.execute(b.db);
       expect(people.rows[0]!.n).toBe(0);

@@ -76,7 +76,11 @@ export interface ApiTokensTable {
   /** Written at most once a minute per token, not on every request. */
   last_used_at: number | null;
   revoked_at: number | null;
+  /** 'admin' (the API) or 'scim' (only /scim/v2): migration 0006. */
+  kind: ApiTokenKind;
 }
+
+export type ApiTokenKind = 'admin' | 'scim';
 
 export interface AuditEventsTable {
   id: string;
@@ -125,6 +129,23 @@ export interface AreaPeopleTable {
   area_id: string;
   person_id: string;
   added_at: number;
+}
+
+/** What a SCIM client keeps about a person beyond the directory's own columns (SPEC §10). */
+export interface ScimUsersTable {
+  person_id: string;
+  external_id: string | null;
+  given_name: string | null;
+  family_name: string | null;
+  /** A SCIM DELETE: the person is deactivated and no longer visible through SCIM. */
+  deleted_at: number | null;
+  updated_at: number;
+}
+
+/** A SCIM group's externalId; the group itself is an area. */
+export interface ScimGroupsTable {
+  area_id: string;
+  external_id: string | null;
 }
 
 /** One piece of oidc-provider state (SPEC §8): the adapter in src/oidc/oidc.adapter.ts. */
@@ -201,4 +222,6 @@ export interface Database {
   areas: AreasTable;
   area_members: AreaPeopleTable;
   area_managers: AreaPeopleTable;
+  scim_users: ScimUsersTable;
+  scim_groups: ScimGroupsTable;
 }

@@ -8,11 +8,12 @@
 //             from KEYSLIP_BASE_URL's origin and, with a session cookie, carry X-CSRF-Token.
 //   - 'form': an HTML form (application/x-www-form-urlencoded) from our origin with a `_csrf`
 //             field bound to the session (or, before sign-in, to the pre-session cookie).
-//   - 'none': not CSRF-checked, so it refuses cookies: the request counts as anonymous.
+//   - 'none': not CSRF-checked, so it refuses cookies: the request counts as anonymous. Only for
+//             protocol endpoints with their own credentials (OIDC; SCIM's bearer token).
 import type { FastifyRequest, RouteOptions } from 'fastify';
 
 export type CsrfPolicy = 'api' | 'form' | 'none';
-export type BodyType = 'application/json' | 'text/csv' | 'application/x-www-form-urlencoded';
+export type BodyType = 'application/json' | 'text/csv' | 'application/x-www-form-urlencoded' | 'application/scim+json';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -78,6 +79,12 @@ export function assignRoutePolicy(route: RouteOptions): RoutePolicy | null {
 export function mediaTypeOf(header: string | undefined): string | null {
   if (header === undefined) return null;
   return header.split(';')[0]!.trim().toLowerCase();
+}
+
+/** Whether a body of `mediaType` is what the route takes: SCIM's own type, or plain JSON beside it (RFC 7644 §3.1). */
+export function bodyTypeAccepts(body: BodyType, mediaType: string | null): boolean {
+  if (body === 'application/scim+json') return mediaType === body || mediaType === 'application/json';
+  return mediaType === body;
 }
 
 /** Whether the request carries a body (or says what type it would be). */

@@ -92,6 +92,19 @@ export async function markPersonDeactivated(db: Db, id: string, now: number): Pr
     .execute();
 }
 
+/** Back from deactivation: `active` if the account was ever claimed, else `unclaimed`. */
+export async function markPersonReactivated(
+  db: Db,
+  id: string,
+  options: { status: 'active' | 'unclaimed'; now: number },
+): Promise<void> {
+  await db
+    .updateTable('people')
+    .set({ status: options.status, deactivated_at: null, updated_at: options.now })
+    .where('id', '=', id)
+    .execute();
+}
+
 /**
  * A redeemed code's account: the username (kept, or chosen now), the new password, active and
  * signed in, the failed sign-ins forgiven. The code state is the access codes' to write.

@@ -1,9 +1,11 @@
-// Admin API tokens: `ks_` + 256 random bits, shown once; the database keeps only the SHA-256.
+// API tokens: `ks_` + 256 random bits, shown once; the database keeps only the SHA-256. A token is
+// of one kind: 'admin' (the API under /api/v1) or 'scim' (only SCIM provisioning under /scim/v2,
+// SPEC §10); each kind is resolved only where it belongs, so neither stands in for the other.
 // Each token has an owner (the admin who made it, or 'cli'), a name and an expiry; it can be
 // revoked. An expired or revoked token authenticates as nothing. Making and revoking a token are
 // audited, with the token's id and name, never the token.
 import type { Db } from '../db/database.js';
-import type { ApiTokensTable } from '../db/schema.js';
+import type { ApiTokenKind, ApiTokensTable } from '../db/schema.js';
 import { AppError } from '../errors.js';
 import { describeProblem, type FieldProblem } from '../problems.js';
 import { recordAuditEvent, type Actor } from '../audit/audit.js';
@@ -21,6 +23,7 @@ const LAST_USED_EVERY_MS = MINUTE;
 export interface ApiToken {
   id: string;
   name: string;
+  kind: ApiTokenKind;
   owner: { id: string | null; label: string };
   createdAt: string;
   expiresAt: string | null;
@@ -36,6 +39,7 @@ export function toApiToken(row: ApiTokensTable, now: number, options: { ownerSti
   return {
     id: row.id,
     name: row.name,
+    kind: row.kind,
     owner: { id: row.created_by, label: row.owner_label },
     createdAt: new Date(row.created_at).toISOString(),
     expiresAt: iso(row.expires_at),
@@ -56,7 +60,7 @@ export function apiTokenUsable(token: Pick<ApiTokensTable, 'expires_at' | 'revok
  */
 export async function createApiToken(
   db: Db,
-  options: { name: string; actor: Actor; now: number; expiresInDays?: number },
+  options: { name: string; actor: Actor; now: number; expiresInDays?: number; kind?: ApiTokenKind },
 ): Promise<{ token: string; apiToken: ApiToken }> {
   if (options.actor.kind !== 'person' && options.actor.kind !== 'cli') {
     const message = 'API tokens are made by an admin, signed in, or with `keyslip token create`.';
@@ -87,10 +91,11 @@ export async function createApiToken(
     expires_at: options.now + days * DAY,
     last_used_at: null,
     revoked_at: null,
+    kind: options.kind ?? 'admin',
   };
   await db.transaction().execute(async (trx) => {
     await trx.insertInto('api_tokens').values(row).execute();
-    const details = { tokenId: row.id, name, expiresAt: iso(row.expires_at) };
+    const details = { tokenId: row.id, name, kind: row.kind, expiresAt: iso(row.expires_at) };
     await recordAuditEvent(trx, { action: 'api_token.created', actor: options.actor, details, at: options.now });
   });
   return { token, apiToken: toApiToken(row, options.now, { ownerStillAdmin: true }) };
@@ -145,12 +150,22 @@ export async function revokeApiToken(
  * with them: deactivating or demoting the admin stops their tokens too).
  */
 export async function resolveApiToken(db: Db, token: string, now: number): Promise<ApiTokensTable | null> {
+  return resolveToken(db, token, now, 'admin');
+}
+
+/** The SCIM token's row if it authenticates now (as resolveApiToken, for kind 'scim' only). */
+export async function resolveScimToken(db: Db, token: string, now: number): Promise<ApiTokensTable | null> {
+  return resolveToken(db, token, now, 'scim');
+}
+
+async function resolveToken(db: Db, token: string, now: number, kind: ApiTokenKind): Promise<ApiTokensTable | null> {
   if (!token.startsWith('ks_') || token.length > 100) return null;
   const row = await db
     .selectFrom('api_tokens')
     .leftJoin('people', 'people.id', 'api_tokens.created_by')
     .selectAll('api_tokens')
     .where('api_tokens.token_hash', '=', sha256(token))
+    .where('api_tokens.kind', '=', kind)
     .where('api_tokens.revoked_at', 'is', null)
     .where('api_tokens.expires_at', '>', now)
     .where((eb) =>

@@ -92,6 +92,26 @@ describe.each(DIALECTS)('keyslip token commands (%s)', (dialect) => {
     expect(audit).toEqual([{ actor_label: 'cli', details: JSON.stringify({ tokenId: made.id, name: 'nightly' }) }]);
   });
 
+  it('create --scim makes a SCIM token: it works under /scim/v2 only, for a year unless asked', async () => {
+    const created = await keyslip('token', 'create', '--scim', '--name', 'entra', '--json');
+    expect(created.code, created.stderr).toBe(0);
+    const made = JSON.parse(created.stdout) as { token: string; id: string; kind: string; expiresAt: string };
+    expect(made.kind).toBe('scim');
+    expect(Date.parse(made.expiresAt) - Date.now()).toBeGreaterThan(364 * DAY);
+    context.clock.set(Date.now());
+    const scim = await app.inject({
+      method: 'GET',
+      url: '/scim/v2/Users',
+      headers: { authorization: `Bearer ${made.token}` },
+    });
+    expect(scim.statusCode).toBe(200);
+    expect(await status(made.token)).toBe(401);
+    const plain = await keyslip('token', 'create', '--scim', '--name', 'okta');
+    expect(plain.stdout).toContain('SCIM token');
+    const listed = await keyslip('token', 'list');
+    expect(listed.stdout).toMatch(/"entra"\s+scim\s/);
+  });
+
   it('refuses a lifetime outside 1..365 days and an unknown id', async () => {
     for (const days of ['0', '366', 'ten', '-1']) {
       const refused = await keyslip('token', 'create', '--name', 'x', `--expires-days=${days}`);

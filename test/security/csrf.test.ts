@@ -344,11 +344,18 @@ describe.each(DIALECTS)('CSRF by matched route (%s)', (dialect) => {
     const table = api.app.routeTable;
     expect(table.length).toBeGreaterThan(15);
     // The only routes exempt from Keyslip's guard are oidc-provider's protocol endpoints (apps post
-    // forms to them; the provider keeps its own state and cookies count for nothing there).
+    // forms to them; the provider keeps its own state and cookies count for nothing there) and
+    // SCIM (/scim/v2: bearer-only, a SCIM token in every request, cookies ignored; no browser
+    // sends application/scim+json without a preflight, and there is no CORS).
     const OIDC_PROTOCOL_ROUTES = ['/.well-known/openid-configuration', '/oidc/*'];
     for (const route of table) {
       if (OIDC_PROTOCOL_ROUTES.includes(route.url)) {
         expect(route.csrf, `${route.method} ${route.url}`).toBe('none');
+        continue;
+      }
+      if (route.url.startsWith('/scim/v2/')) {
+        expect(route.csrf, `${route.method} ${route.url}`).toBe('none');
+        expect(route.body).toBe('application/scim+json');
         continue;
       }
       expect(['api', 'form'], `${route.method} ${route.url}`).toContain(route.csrf);
