@@ -2,7 +2,7 @@
 import { sql, type Expression, type ExpressionBuilder, type SelectQueryBuilder, type SqlBool } from 'kysely';
 import type { Db } from '../db/database.js';
 import { dialectOf } from '../db/dialect.js';
-import type { Database, PeopleTable, PersonStatus } from '../db/schema.js';
+import type { Database, PeopleTable, PersonRole, PersonStatus } from '../db/schema.js';
 import { searchTextOf, type CodeState, type SignedInPerson, type ValidPersonFields } from './person.js';
 
 export async function findPersonById(db: Db, id: string): Promise<PeopleTable | null> {
@@ -160,6 +160,10 @@ export interface PeopleFilter {
   codeState?: CodeState;
   department?: string;
   location?: string;
+  /** Only members of these areas (a manager's scope, SPEC §9); none given means no one. */
+  withinAreas?: readonly string[];
+  /** Only people with these roles (bulk issue: never admins). */
+  roles?: readonly PersonRole[];
 }
 
 type PeopleQuery = SelectQueryBuilder<Database, 'people', object>;
@@ -223,6 +227,18 @@ function applyFieldFilters(db: Db, query: PeopleQuery, filter: PeopleFilter, now
     }
   }
   if (filter.status) query = query.where('people.status', '=', filter.status);
+  if (filter.withinAreas !== undefined) {
+    const areas = filter.withinAreas;
+    query =
+      areas.length === 0
+        ? query.where(sql<boolean>`1 = 0`)
+        : query.where('people.id', 'in', (eb) =>
+            eb.selectFrom('area_members').select('area_members.person_id').where('area_members.area_id', 'in', areas),
+          );
+  }
+  if (filter.roles !== undefined) {
+    query = filter.roles.length === 0 ? query.where(sql<boolean>`1 = 0`) : query.where('people.role', 'in', filter.roles);
+  }
   if (filter.department) query = query.where('people.department', '=', filter.department);
   if (filter.location) query = query.where('people.location', '=', filter.location);
   if (filter.codeState === 'active') {

@@ -15,6 +15,8 @@ const FLOORS: { name: string; holds: string[] }[] = [
   { name: 'audit', holds: ['audit/'] },
   { name: 'rate-limits', holds: ['rate-limits/'] },
   { name: 'people', holds: ['people/'] },
+  // Areas group people (SPEC §9); a manager's scope is read from them by everything above.
+  { name: 'areas', holds: ['areas/'] },
   { name: 'sessions', holds: ['sessions/'] },
   { name: 'sign-in', holds: ['sign-in/'] },
   { name: 'access-codes', holds: ['access-codes/'] },
