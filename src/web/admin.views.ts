@@ -232,6 +232,12 @@ export const auditActionText = defineMessages<AuditAction>({
     'oidc.keys_rotated': 'App signing keys rotated',
     'oidc.logout_sent': 'App told of sign-out',
     'oidc.logout_failed': 'App could not be told of sign-out',
+    'admin_code.requested': 'Admin code requested',
+    'admin_code.approved': 'Admin code request approved',
+    'admin_code.declined': 'Admin code request declined',
+    'admin_code.expired': 'Admin code request expired',
+    'admin_code.issued': 'Admin code collected',
+    'break_glass.admin_created': 'Admin created on the server (break glass)',
   },
   sv: {
     'person.created': 'Person tillagd',
@@ -262,6 +268,12 @@ export const auditActionText = defineMessages<AuditAction>({
     'oidc.keys_rotated': 'Appars signeringsnycklar bytta',
     'oidc.logout_sent': 'App meddelad om utloggning',
     'oidc.logout_failed': 'App kunde inte meddelas om utloggning',
+    'admin_code.requested': 'Administratörskod begärd',
+    'admin_code.approved': 'Begäran om administratörskod godkänd',
+    'admin_code.declined': 'Begäran om administratörskod avslagen',
+    'admin_code.expired': 'Begäran om administratörskod gick ut',
+    'admin_code.issued': 'Administratörskod hämtad',
+    'break_glass.admin_created': 'Administratör skapad på servern (nödåtkomst)',
   },
 });
 
