@@ -7,7 +7,9 @@ import type { Deps } from '../deps.js';
 import type { PeopleTable } from '../db/schema.js';
 import { AppError } from '../errors.js';
 import { managedAreaIdsOf, sharedAreaIdsOf } from '../areas/scope.js';
-import { findPersonById } from '../people/people.store.js';
+import type { CodeQuota } from '../access-codes/access-codes.service.js';
+import type { Batch, ManagerBulk } from '../access-codes/batches.service.js';
+import { findPersonById, type PeopleFilter } from '../people/people.store.js';
 import { managerOf } from './auth.js';
 
 /** Everyone (admin, API token), or the members of a manager's areas. */
@@ -58,4 +60,40 @@ export async function authorizeTarget(
     throw new AppError('forbidden', { message: 'A manager can act only on members, not on admins or managers.' });
   }
   return { person, areaId: shared[0]! };
+}
+
+/** A manager's hourly allowance of codes; undefined for admins and API tokens. */
+export function codeQuotaOf(deps: Pick<Deps, 'config'>, request: FastifyRequest): CodeQuota | undefined {
+  const manager = managerOf(request);
+  return manager ? { managerId: manager.id, perHour: deps.config.managerCodesPerHour } : undefined;
+}
+
+/**
+ * A manager's bulk issue: their areas (now) and their allowance; undefined for admins and tokens.
+ * A manager's bulk is for people without email only: asking for people with email is refused.
+ */
+export async function managerBulkOf(
+  deps: Pick<Deps, 'db' | 'config'>,
+  request: FastifyRequest,
+  filter: PeopleFilter,
+): Promise<ManagerBulk | undefined> {
+  const quota = codeQuotaOf(deps, request);
+  if (!quota) return undefined;
+  if (filter.hasEmail === true) {
+    throw new AppError('forbidden', { message: "A manager's codes for a group are for people without email only." });
+  }
+  return { areaIds: await managedAreaIdsOf(deps.db, quota.managerId), quota };
+}
+
+/**
+ * A batch the request may see: any for an admin or a token; for a manager only their own, and
+ * only while they still manage every area it was made for. Otherwise the batch does not exist.
+ */
+export async function authorizeBatch(deps: Pick<Deps, 'db'>, request: FastifyRequest, batch: Batch): Promise<void> {
+  const manager = managerOf(request);
+  if (!manager) return;
+  const missing = new AppError('not_found', { message: 'No batch with that id.' });
+  if (batch.createdBy !== manager.id) throw missing;
+  const managed = new Set(await managedAreaIdsOf(deps.db, manager.id));
+  if (!(batch.filter.withinAreas ?? []).every((area) => managed.has(area))) throw missing;
 }

@@ -14,7 +14,12 @@ import { ADMIN_TOKENS_ROUTES } from './admin-tokens.pages.js';
 import { requireAdminPage, type AdminRoute } from './admin.page.js';
 
 const ADMIN_ROUTES: readonly AdminRoute[] = [
-  { method: 'GET', url: '/admin', handler: async (_deps, _request, reply) => reply.redirect('/admin/people', 303) },
+  {
+    method: 'GET',
+    url: '/admin',
+    managers: true,
+    handler: async (_deps, _request, reply) => reply.redirect('/admin/people', 303),
+  },
   ...ADMIN_PEOPLE_ROUTES,
   ...ADMIN_CODES_ROUTES,
   ...ADMIN_TOKENS_ROUTES,
@@ -27,7 +32,8 @@ export function adminWebRoutes(deps: Deps): FastifyPluginAsync {
     app.addHook('preHandler', requireAdminPage);
     for (const route of ADMIN_ROUTES) {
       const handler = (request: FastifyRequest, reply: FastifyReply) => route.handler(deps, request, reply);
-      app.route({ method: route.method, url: route.url, handler });
+      const config = route.managers ? { managers: true } : {};
+      app.route({ method: route.method, url: route.url, config, handler });
     }
   };
 }
