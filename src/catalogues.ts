@@ -8,6 +8,7 @@ import type { Catalogue } from './lib/messages.js';
 import { identityText, problemText } from './problems.js';
 import { auditText } from './web/admin-audit.views.js';
 import { codesText } from './web/admin-codes.views.js';
+import { requestsText } from './web/admin-code-requests.views.js';
 import { importText } from './web/admin-import.views.js';
 import { peopleText } from './web/admin-people.views.js';
 import { tokensText } from './web/admin-tokens.views.js';
@@ -42,4 +43,5 @@ export const CATALOGUES: Readonly<Record<string, Catalogue>> = {
   tokensText: tokensText.catalog,
   appsText: appsText.catalog,
   oidcText: oidcText.catalog,
+  requestsText: requestsText.catalog,
 };

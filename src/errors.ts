@@ -77,13 +77,17 @@ export const ERRORS = {
   manager_code_limit: {
     status: 429,
     en: 'You have reached the number of access codes a manager may get in an hour. Try again later, or ask an admin.',
-    sv: 'Du har nått gränsen för hur många åtkomstkoder en chef får ta fram per timme. Försök igen senare eller be en administratör.',
+    sv:
+      'Du har nått gränsen för hur många åtkomstkoder en chef får ta fram per ' +
+      'timme. Försök igen senare eller be en administratör.',
   },
   /** Two-person rule (SPEC §9): a code for an admin account is asked for by one admin, approved by another. */
   admin_code_needs_approval: {
     status: 403,
     en: "A code for an admin account needs a second admin's approval. Ask for it signed in as an admin.",
-    sv: 'En kod för ett administratörskonto måste godkännas av en andra administratör. Be om den inloggad som administratör.',
+    sv:
+      'En kod för ett administratörskonto måste godkännas av en andra ' +
+      'administratör. Be om den inloggad som administratör.',
   },
   admin_code_request_open: {
     status: 409,

@@ -78,7 +78,9 @@ const AdminCodeRequestSchema = Type.Object({
   person: Who,
   requestedBy: Who,
   requestedAt: Type.String(),
-  expiresAt: Type.String({ description: 'Pending: until when it may be approved. Approved: until when it may be collected.' }),
+  expiresAt: Type.String({
+    description: 'Pending: until when it may be approved. Approved: until when it may be collected.',
+  }),
   status: Type.Union([
     Type.Literal('pending'),
     Type.Literal('approved'),
@@ -118,7 +120,7 @@ export function accessCodeAdminRoutes(deps: Deps): FastifyPluginAsyncTypebox {
           tags: ['access codes'],
           description:
             'Issues a code (201). For an admin account while two or more active admins exist, asks for ' +
-            "one instead (202): a second admin approves it, then the one who asked collects it once.",
+            'one instead (202): a second admin approves it, then the one who asked collects it once.',
           params: IdParams,
           body: Type.Optional(
             Type.Object(
@@ -142,7 +144,11 @@ export function accessCodeAdminRoutes(deps: Deps): FastifyPluginAsyncTypebox {
         const lifetime = request.body?.lifetimeHours ? { lifetimeHours: request.body.lifetimeHours } : {};
         if (target.person.role === 'admin' && (await twoPersonRuleOn(deps.db))) {
           if (request.auth.via !== 'session') throw new AppError('admin_code_needs_approval');
-          const asked = await requestAdminCode(deps, { personId: target.person.id, actor: request.auth.actor, ...lifetime });
+          const asked = await requestAdminCode(deps, {
+            personId: target.person.id,
+            actor: request.auth.actor,
+            ...lifetime,
+          });
           return reply.status(202).send({ request: asked });
         }
         const quota = codeQuotaOf(deps, request);
@@ -412,7 +418,13 @@ export function adminCodeRequestRoutes(deps: Deps): FastifyPluginAsyncTypebox {
 
     app.get(
       '/api/v1/admin-code-requests/:id',
-      { schema: { tags: ['access codes'], params: IdParams, response: { 200: AdminCodeRequestSchema, ...errorResponses } } },
+      {
+        schema: {
+          tags: ['access codes'],
+          params: IdParams,
+          response: { 200: AdminCodeRequestSchema, ...errorResponses },
+        },
+      },
       async (request) => {
         const found = await getAdminCodeRequest(deps, request.params.id);
         if (!found) throw new AppError('not_found', { message: 'No request with that id.' });

@@ -203,8 +203,17 @@ async function decide(
     }
     const set =
       options.to === 'approved'
-        ? { status: 'approved' as const, decided_by: decider, decided_at: now, expires_at: now + ADMIN_CODE_REQUEST_HOURS * HOUR }
-        : { status: 'declined' as const, decided_by: current.requested_by === decider ? null : decider, decided_at: now };
+        ? {
+            status: 'approved' as const,
+            decided_by: decider,
+            decided_at: now,
+            expires_at: now + ADMIN_CODE_REQUEST_HOURS * HOUR,
+          }
+        : {
+            status: 'declined' as const,
+            decided_by: current.requested_by === decider ? null : decider,
+            decided_at: now,
+          };
     const result = await trx
       .updateTable('admin_code_requests')
       .set(set)
@@ -246,7 +255,11 @@ export async function collectAdminCode(
 ): Promise<{ request: AdminCodeRequest; issued: IssuedAccessCode }> {
   await expireAdminCodeRequests(deps);
   const now = deps.clock.now();
-  const row = await deps.db.selectFrom('admin_code_requests').selectAll().where('id', '=', options.id).executeTakeFirst();
+  const row = await deps.db
+    .selectFrom('admin_code_requests')
+    .selectAll()
+    .where('id', '=', options.id)
+    .executeTakeFirst();
   if (!row) throw new AppError('not_found', { message: 'No request with that id.' });
   if (row.requested_by !== options.actor.id) {
     throw new AppError('forbidden', { message: 'Only the admin who asked for this code can collect it.' });

@@ -237,7 +237,8 @@ function applyFieldFilters(db: Db, query: PeopleQuery, filter: PeopleFilter, now
           );
   }
   if (filter.roles !== undefined) {
-    query = filter.roles.length === 0 ? query.where(sql<boolean>`1 = 0`) : query.where('people.role', 'in', filter.roles);
+    query =
+      filter.roles.length === 0 ? query.where(sql<boolean>`1 = 0`) : query.where('people.role', 'in', filter.roles);
   }
   if (filter.department) query = query.where('people.department', '=', filter.department);
   if (filter.location) query = query.where('people.location', '=', filter.location);
@@ -420,18 +421,27 @@ export async function refreshPeopleStatistics(db: Db): Promise<void> {
   if (dialectOf(db) === 'postgres') await sql`analyze people`.execute(db);
 }
 
-/** Distinct departments and locations, for the directory's filter menus. */
-export async function listFacets(db: Db): Promise<{ departments: string[]; locations: string[] }> {
-  const departments = await db
-    .selectFrom('people')
+/** Distinct departments and locations, for the directory's filter menus (a manager's: of their areas). */
+export async function listFacets(
+  db: Db,
+  options: { withinAreas?: readonly string[] } = {},
+): Promise<{ departments: string[]; locations: string[] }> {
+  const areas = options.withinAreas;
+  if (areas !== undefined && areas.length === 0) return { departments: [], locations: [] };
+  const scoped = (query: SelectQueryBuilder<Database, 'people', object>) =>
+    areas === undefined
+      ? query
+      : query.where('people.id', 'in', (eb) =>
+          eb.selectFrom('area_members').select('area_members.person_id').where('area_members.area_id', 'in', areas),
+        );
+  const departments = await scoped(db.selectFrom('people'))
     .select('department')
     .distinct()
     .where('department', 'is not', null)
     .orderBy('department')
     .limit(500)
     .execute();
-  const locations = await db
-    .selectFrom('people')
+  const locations = await scoped(db.selectFrom('people'))
     .select('location')
     .distinct()
     .where('location', 'is not', null)

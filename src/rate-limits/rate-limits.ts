@@ -97,7 +97,13 @@ export async function reserveAttempt(db: Db, key: string, window: Window, now: n
  * instances never take more than the limit between them. Run inside the transaction of what the
  * slots pay for, a rollback gives them back.
  */
-export async function reserveSlots(db: Db, key: string, window: Window, n: number, now: number): Promise<ReserveResult> {
+export async function reserveSlots(
+  db: Db,
+  key: string,
+  window: Window,
+  n: number,
+  now: number,
+): Promise<ReserveResult> {
   const start = windowStart(now, window.size);
   const retryAfterSeconds = stateOf(window.limit, window, now).retryAfterSeconds;
   if (n > window.limit) return { reserved: false, retryAfterSeconds };

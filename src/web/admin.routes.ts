@@ -8,6 +8,7 @@ import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import type { Deps } from '../deps.js';
 import { pageErrorHandler } from '../http/page-errors.js';
 import { ADMIN_AUDIT_ROUTES } from './admin-audit.pages.js';
+import { ADMIN_CODE_REQUEST_ROUTES } from './admin-code-requests.pages.js';
 import { ADMIN_CODES_ROUTES } from './admin-codes.pages.js';
 import { ADMIN_PEOPLE_ROUTES } from './admin-people.pages.js';
 import { ADMIN_TOKENS_ROUTES } from './admin-tokens.pages.js';
@@ -24,6 +25,7 @@ const ADMIN_ROUTES: readonly AdminRoute[] = [
   ...ADMIN_CODES_ROUTES,
   ...ADMIN_TOKENS_ROUTES,
   ...ADMIN_AUDIT_ROUTES,
+  ...ADMIN_CODE_REQUEST_ROUTES,
 ];
 
 export function adminWebRoutes(deps: Deps): FastifyPluginAsync {
