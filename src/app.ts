@@ -8,7 +8,11 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import type { Deps } from './deps.js';
 import { AppError } from './errors.js';
-import { accessCodeAdminRoutes, accessCodePublicRoutes } from './access-codes/access-codes.routes.js';
+import {
+  accessCodeAdminRoutes,
+  accessCodePublicRoutes,
+  adminCodeRequestRoutes,
+} from './access-codes/access-codes.routes.js';
 import { accountsRoutes } from './accounts/accounts.routes.js';
 import { areasRoutes } from './areas/areas.routes.js';
 import { auditRoutes } from './audit/audit.routes.js';
@@ -203,6 +207,7 @@ export async function buildApp(deps: Deps, options: BuildAppOptions = {}): Promi
   await app.register(accountsRoutes(deps));
   await app.register(accessCodeAdminRoutes(deps));
   await app.register(accessCodePublicRoutes(deps));
+  await app.register(adminCodeRequestRoutes(deps));
   await app.register(signInRoutes(deps));
   await app.register(auditRoutes(deps));
   await app.register(apiTokenRoutes(deps));

@@ -9,6 +9,7 @@ import { identityText, problemText } from './problems.js';
 import { areasText } from './web/admin-areas.views.js';
 import { auditText } from './web/admin-audit.views.js';
 import { codesText } from './web/admin-codes.views.js';
+import { requestsText } from './web/admin-code-requests.views.js';
 import { importText } from './web/admin-import.views.js';
 import { peopleText } from './web/admin-people.views.js';
 import { tokensText } from './web/admin-tokens.views.js';
@@ -44,4 +45,5 @@ export const CATALOGUES: Readonly<Record<string, Catalogue>> = {
   appsText: appsText.catalog,
   areasText: areasText.catalog,
   oidcText: oidcText.catalog,
+  requestsText: requestsText.catalog,
 };

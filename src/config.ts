@@ -31,6 +31,8 @@ export interface Config {
   readonly codeDaysRecovery: number;
   /** KEYSLIP_BATCH_MINUTES — how long a bulk issue's codes stay downloadable. Default 15. */
   readonly batchMinutes: number;
+  /** KEYSLIP_MANAGER_CODES_PER_HOUR — access codes one manager may get per hour (a bulk counts each). Default 500. */
+  readonly managerCodesPerHour: number;
   /** KEYSLIP_RATE_CODE_FAILURES — failed code attempts per client address per window. Default 20. */
   readonly rateCodeFailures: number;
   /** KEYSLIP_RATE_WINDOW_MINUTES — the window for code failures. Default 15. */
@@ -200,6 +202,7 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
     codeDaysClaim: integer('KEYSLIP_CODE_DAYS_CLAIM', 90, 1, 90),
     codeDaysRecovery: integer('KEYSLIP_CODE_DAYS_RECOVERY', 90, 1, 90),
     batchMinutes: integer('KEYSLIP_BATCH_MINUTES', 15, 1, 24 * 60),
+    managerCodesPerHour: integer('KEYSLIP_MANAGER_CODES_PER_HOUR', 500, 1, 1_000_000),
     rateCodeFailures: integer('KEYSLIP_RATE_CODE_FAILURES', 20, 1, 1_000_000),
     rateWindowMinutes: integer('KEYSLIP_RATE_WINDOW_MINUTES', 15, 1, 24 * 60),
     rateSigninFailures: integer('KEYSLIP_RATE_SIGNIN_FAILURES', 50, 1, 1_000_000),

@@ -73,6 +73,32 @@ export const ERRORS = {
     en: 'Too many attempts. Wait a while and try again.',
     sv: 'För många försök. Vänta en stund och försök igen.',
   },
+  /** A manager's hourly number of codes (KEYSLIP_MANAGER_CODES_PER_HOUR) is used up (SPEC §9). */
+  manager_code_limit: {
+    status: 429,
+    en: 'You have reached the number of access codes a manager may get in an hour. Try again later, or ask an admin.',
+    sv:
+      'Du har nått gränsen för hur många åtkomstkoder en chef får ta fram per ' +
+      'timme. Försök igen senare eller be en administratör.',
+  },
+  /** Two-person rule (SPEC §9): a code for an admin account is asked for by one admin, approved by another. */
+  admin_code_needs_approval: {
+    status: 403,
+    en: "A code for an admin account needs a second admin's approval. Ask for it signed in as an admin.",
+    sv:
+      'En kod för ett administratörskonto måste godkännas av en andra ' +
+      'administratör. Be om den inloggad som administratör.',
+  },
+  admin_code_request_open: {
+    status: 409,
+    en: 'A request for a code for this admin is already waiting.',
+    sv: 'En begäran om kod för den här administratören väntar redan.',
+  },
+  admin_code_request_closed: {
+    status: 409,
+    en: 'This request has been declined, has expired or has already been used.',
+    sv: 'Begäran har avslagits, gått ut eller redan använts.',
+  },
   /** Too many sign-ins at once (per address, or the password-hashing queue is full): never queued without bound. */
   busy: {
     status: 503,

@@ -4,6 +4,7 @@ import { ConfigError, loadConfig, unsafeSettings, type Config } from './config.j
 import { buildApp, buildMetricsApp } from './app.js';
 import { formatAccessCode } from './access-codes/access-code.js';
 import { eraseExpiredBatches } from './access-codes/batches.service.js';
+import { expireAdminCodeRequests } from './access-codes/admin-code-requests.js';
 import { deliverDueLogouts } from './oidc/backchannel-logout.js';
 import { sweepExpiredOidcPayloads } from './oidc/oidc.adapter.js';
 import { createFirstAdminIfEmpty } from './accounts/first-admin.js';
@@ -42,6 +43,7 @@ export async function serve(config: Config): Promise<void> {
     eraseExpiredBatches(deps)
       .then(() => pruneRateLimits(deps.db, deps.clock.now() - DAY))
       .then(() => sweepExpiredOidcPayloads(deps.db, deps.clock.now()))
+      .then(() => expireAdminCodeRequests(deps))
       .catch((error: unknown) =>
         logger.warn({ err: { message: (error as Error).message } }, 'housekeeping failed; will retry'),
       );

@@ -6,6 +6,7 @@ import { AppError } from '../errors.js';
 import { clientOf } from '../http/client.js';
 import { setSessionCookie } from '../http/cookies.js';
 import { currentSessionHashOf, requireAdmin } from '../http/auth.js';
+import { authorizeBatch, authorizeTarget, codeQuotaOf, managerBulkOf } from '../http/scope.js';
 import { ErrorSchema, errorResponses, IdParams, Nullable, PeopleFilterSchema, PersonSchema } from '../http/schemas.js';
 import { pickLocale } from '../http/i18n.js';
 import { toPerson } from '../people/person.js';
@@ -18,6 +19,15 @@ import {
   issueAccessCode,
   redeemAccessCode,
 } from './access-codes.service.js';
+import {
+  approveAdminCodeRequest,
+  collectAdminCode,
+  declineAdminCodeRequest,
+  getAdminCodeRequest,
+  listOpenAdminCodeRequests,
+  requestAdminCode,
+  twoPersonRuleOn,
+} from './admin-code-requests.js';
 import { codesFormat, sendBatch } from './batch-files.js';
 import { deactivateAccessCodes, getBatch, issueAccessCodes } from './batches.service.js';
 
@@ -61,6 +71,28 @@ const CODES_CONTENT = {
   'application/pdf': { schema: Type.String({ format: 'binary', description: 'A4 pages of printable slips' }) },
 };
 
+const Who = Type.Object({ id: Type.String(), name: Type.String(), username: Nullable(Type.String()) });
+
+const AdminCodeRequestSchema = Type.Object({
+  id: Type.String(),
+  person: Who,
+  requestedBy: Who,
+  requestedAt: Type.String(),
+  expiresAt: Type.String({
+    description: 'Pending: until when it may be approved. Approved: until when it may be collected.',
+  }),
+  status: Type.Union([
+    Type.Literal('pending'),
+    Type.Literal('approved'),
+    Type.Literal('declined'),
+    Type.Literal('expired'),
+    Type.Literal('issued'),
+  ]),
+  decidedBy: Nullable(Type.String()),
+  decidedAt: Nullable(Type.String()),
+  lifetimeHours: Nullable(Type.Integer()),
+});
+
 const CodeBody = Type.Object({ code: Type.String({ maxLength: 200 }) }, { additionalProperties: false });
 
 function idempotencyKeyOf(request: FastifyRequest): string | undefined {
@@ -83,8 +115,12 @@ export function accessCodeAdminRoutes(deps: Deps): FastifyPluginAsyncTypebox {
     app.post(
       '/api/v1/people/:id/access-code',
       {
+        config: { managers: true },
         schema: {
           tags: ['access codes'],
+          description:
+            'Issues a code (201). For an admin account while two or more active admins exist, asks for ' +
+            'one instead (202): a second admin approves it, then the one who asked collects it once.',
           params: IdParams,
           body: Type.Optional(
             Type.Object(
@@ -98,15 +134,30 @@ export function accessCodeAdminRoutes(deps: Deps): FastifyPluginAsyncTypebox {
               expiresAt: Type.String(),
               person: Type.Object({ id: Type.String(), username: Nullable(Type.String()) }),
             }),
+            202: Type.Object({ request: AdminCodeRequestSchema }),
             ...errorResponses,
           },
         },
       },
       async (request, reply) => {
+        const target = await authorizeTarget(deps, request, request.params.id, 'act');
+        const lifetime = request.body?.lifetimeHours ? { lifetimeHours: request.body.lifetimeHours } : {};
+        if (target.person.role === 'admin' && (await twoPersonRuleOn(deps.db))) {
+          if (request.auth.via !== 'session') throw new AppError('admin_code_needs_approval');
+          const asked = await requestAdminCode(deps, {
+            personId: target.person.id,
+            actor: request.auth.actor,
+            ...lifetime,
+          });
+          return reply.status(202).send({ request: asked });
+        }
+        const quota = codeQuotaOf(deps, request);
         const issued = await issueAccessCode(deps, {
           personId: request.params.id,
           actor: request.auth.actor,
-          ...(request.body?.lifetimeHours ? { lifetimeHours: request.body.lifetimeHours } : {}),
+          areaId: target.areaId,
+          ...(quota ? { quota } : {}),
+          ...lifetime,
         });
         return reply
           .status(201)
@@ -122,6 +173,7 @@ export function accessCodeAdminRoutes(deps: Deps): FastifyPluginAsyncTypebox {
     app.get(
       '/api/v1/people/:id/access-code',
       {
+        config: { managers: true },
         schema: {
           tags: ['access codes'],
           params: IdParams,
@@ -139,6 +191,7 @@ export function accessCodeAdminRoutes(deps: Deps): FastifyPluginAsyncTypebox {
         },
       },
       async (request) => {
+        await authorizeTarget(deps, request, request.params.id, 'view');
         const status = await getAccessCodeStatus(deps, request.params.id);
         if (!status) throw new AppError('not_found', { message: 'No person with that id.' });
         return status;
@@ -147,9 +200,17 @@ export function accessCodeAdminRoutes(deps: Deps): FastifyPluginAsyncTypebox {
 
     app.delete(
       '/api/v1/people/:id/access-code',
-      { schema: { tags: ['access codes'], params: IdParams, response: { 204: Type.Null(), ...errorResponses } } },
+      {
+        config: { managers: true },
+        schema: { tags: ['access codes'], params: IdParams, response: { 204: Type.Null(), ...errorResponses } },
+      },
       async (request, reply) => {
-        const result = await deactivateAccessCode(deps, { personId: request.params.id, actor: request.auth.actor });
+        const target = await authorizeTarget(deps, request, request.params.id, 'act');
+        const result = await deactivateAccessCode(deps, {
+          personId: request.params.id,
+          actor: request.auth.actor,
+          areaId: target.areaId,
+        });
         if (result === null) throw new AppError('no_access_code');
         return reply.status(204).send(null);
       },
@@ -158,10 +219,12 @@ export function accessCodeAdminRoutes(deps: Deps): FastifyPluginAsyncTypebox {
     app.post(
       '/api/v1/access-codes/bulk',
       {
+        config: { managers: true },
         schema: {
           tags: ['access codes'],
           description:
-            'Issues codes for everyone the filter selects (default: people without email), as one batch. ' +
+            'Issues codes for everyone the filter selects (default: people without email), as one batch; ' +
+            "never for admins. A manager's batch holds only the members of their areas without email. " +
             'Answers CSV (Accept: text/csv), PDF slips (Accept: application/pdf) or JSON. ' +
             'An Idempotency-Key header makes retries return the same batch.',
           body: Type.Optional(BulkBody),
@@ -182,9 +245,11 @@ export function accessCodeAdminRoutes(deps: Deps): FastifyPluginAsyncTypebox {
         codesFormat(request); // an answer the client cannot take is refused before codes are replaced
         const filter = filterOf(request.body?.filter ?? { hasEmail: false });
         const idempotencyKey = idempotencyKeyOf(request);
+        const manager = await managerBulkOf(deps, request, filter);
         const { batch, replayed } = await issueAccessCodes(deps, {
           filter,
           actor: request.auth.actor,
+          ...(manager ? { manager } : {}),
           ...(idempotencyKey ? { idempotencyKey } : {}),
           ...(request.body?.lifetimeHours ? { lifetimeHours: request.body.lifetimeHours } : {}),
         });
@@ -213,10 +278,14 @@ export function accessCodeAdminRoutes(deps: Deps): FastifyPluginAsyncTypebox {
 
     app.get(
       '/api/v1/batches/:id',
-      { schema: { tags: ['access codes'], params: IdParams, response: { 200: BatchSchema, ...errorResponses } } },
+      {
+        config: { managers: true },
+        schema: { tags: ['access codes'], params: IdParams, response: { 200: BatchSchema, ...errorResponses } },
+      },
       async (request) => {
         const batch = await getBatch(deps, request.params.id);
         if (!batch) throw new AppError('not_found', { message: 'No batch with that id.' });
+        await authorizeBatch(deps, request, batch);
         return batch;
       },
     );
@@ -224,6 +293,7 @@ export function accessCodeAdminRoutes(deps: Deps): FastifyPluginAsyncTypebox {
     app.get(
       '/api/v1/batches/:id/codes',
       {
+        config: { managers: true },
         schema: {
           tags: ['access codes'],
           description: 'The codes of a batch, while its download window lasts (then 410).',
@@ -240,6 +310,7 @@ export function accessCodeAdminRoutes(deps: Deps): FastifyPluginAsyncTypebox {
       async (request, reply) => {
         const batch = await getBatch(deps, request.params.id);
         if (!batch) throw new AppError('not_found', { message: 'No batch with that id.' });
+        await authorizeBatch(deps, request, batch);
         return sendBatch(deps, request, reply, batch, request.query.lang ?? pickLocale(request));
       },
     );
@@ -316,6 +387,95 @@ export function accessCodePublicRoutes(deps: Deps): FastifyPluginAsyncTypebox {
         setSessionCookie(reply, deps.config, redeemed.session, now);
         reply.header('Cache-Control', NO_STORE);
         return { person: toPerson(redeemed.person, now), claimed: redeemed.claimed };
+      },
+    );
+  };
+}
+
+/**
+ * The two-person rule's API (SPEC §9): the open requests, approve or decline one (another admin),
+ * and collect the approved code (the admin who asked, once). Admins' sessions only: an API token
+ * is no person, so it can neither ask, approve nor collect.
+ */
+export function adminCodeRequestRoutes(deps: Deps): FastifyPluginAsyncTypebox {
+  return async (app) => {
+    app.addHook('preHandler', requireAdmin);
+    app.addHook('preHandler', async (request) => {
+      if (request.auth.via !== 'session') throw new AppError('admin_code_needs_approval');
+    });
+
+    app.get(
+      '/api/v1/admin-code-requests',
+      {
+        schema: {
+          tags: ['access codes'],
+          description: 'Open requests (pending or approved), oldest first.',
+          response: { 200: Type.Object({ items: Type.Array(AdminCodeRequestSchema) }), ...errorResponses },
+        },
+      },
+      async () => ({ items: await listOpenAdminCodeRequests(deps) }),
+    );
+
+    app.get(
+      '/api/v1/admin-code-requests/:id',
+      {
+        schema: {
+          tags: ['access codes'],
+          params: IdParams,
+          response: { 200: AdminCodeRequestSchema, ...errorResponses },
+        },
+      },
+      async (request) => {
+        const found = await getAdminCodeRequest(deps, request.params.id);
+        if (!found) throw new AppError('not_found', { message: 'No request with that id.' });
+        return found;
+      },
+    );
+
+    for (const [step, decide] of [
+      ['approve', approveAdminCodeRequest],
+      ['decline', declineAdminCodeRequest],
+    ] as const) {
+      app.post(
+        `/api/v1/admin-code-requests/:id/${step}`,
+        {
+          schema: {
+            tags: ['access codes'],
+            params: IdParams,
+            response: { 200: AdminCodeRequestSchema, ...errorResponses },
+          },
+        },
+        async (request) => decide(deps, { id: request.params.id, actor: request.auth.actor }),
+      );
+    }
+
+    app.post(
+      '/api/v1/admin-code-requests/:id/code',
+      {
+        schema: {
+          tags: ['access codes'],
+          description: 'The admin who asked collects the approved code: made now, shown this once.',
+          params: IdParams,
+          response: {
+            201: Type.Object({
+              code: Type.String(),
+              expiresAt: Type.String(),
+              person: Type.Object({ id: Type.String(), username: Nullable(Type.String()) }),
+            }),
+            ...errorResponses,
+          },
+        },
+      },
+      async (request, reply) => {
+        const { issued } = await collectAdminCode(deps, { id: request.params.id, actor: request.auth.actor });
+        return reply
+          .status(201)
+          .header('Cache-Control', NO_STORE)
+          .send({
+            code: issued.code,
+            expiresAt: new Date(issued.expiresAt).toISOString(),
+            person: { id: issued.person.id, username: issued.person.username },
+          });
       },
     );
   };

@@ -29,6 +29,7 @@ import { findPersonById, findPersonByUsername, lockPerson, setRedeemedCredential
 import {
   addressGroupOf,
   recordFailure,
+  reserveSlots,
   refuseOverLimit,
   releaseAttempt,
   reserveAttempt,
@@ -130,15 +131,63 @@ export function newAccessCodeRow(
   };
 }
 
-/** R2 + R3 + R4: one transaction replaces the open code, writes the new one and the audit entry. */
+/** A manager's hourly allowance of codes (KEYSLIP_MANAGER_CODES_PER_HOUR), across instances. */
+export interface CodeQuota {
+  managerId: string;
+  perHour: number;
+}
+
+/**
+ * Takes `n` codes of the manager's hour inside the issuing transaction (a rollback gives them
+ * back), or refuses them all: a bulk that would go over is refused whole.
+ */
+export async function takeCodeQuota(trx: Db, quota: CodeQuota, n: number, now: number): Promise<void> {
+  const window: Window = { size: HOUR, limit: quota.perHour };
+  const slots = await reserveSlots(trx, `manager-codes:${quota.managerId}`, window, n, now);
+  if (slots.reserved) return;
+  throw new AppError('manager_code_limit', {
+    message:
+      `A manager may get ${quota.perHour} access codes an hour; ` +
+      `this would go over (${n} asked for). Try again later, or ask an admin.`,
+    retryAfterSeconds: slots.retryAfterSeconds,
+  });
+}
+
+/** Admins who have claimed their account and are not deactivated: two or more turn the two-person rule on. */
+export async function countActiveAdmins(db: Db): Promise<number> {
+  const row = await db
+    .selectFrom('people')
+    .select((eb) => eb.fn.countAll<number | string>().as('n'))
+    .where('role', '=', 'admin')
+    .where('status', '=', 'active')
+    .executeTakeFirstOrThrow();
+  return Number(row.n);
+}
+
+/**
+ * R2 + R3 + R4: one transaction replaces the open code, writes the new one and the audit entry.
+ * A code for an admin account is refused while two or more active admins exist, unless a second
+ * admin approved it (the two-person rule, admin-code-requests.ts).
+ */
 export async function issueAccessCode(
   deps: Deps,
-  options: { personId: string; actor: Actor; lifetimeHours?: number },
+  options: {
+    personId: string;
+    actor: Actor;
+    lifetimeHours?: number;
+    areaId?: string | null;
+    quota?: CodeQuota;
+    approvedRequestId?: string;
+  },
 ): Promise<IssuedAccessCode> {
   const now = deps.clock.now();
   const issued = await deps.db.transaction().execute(async (trx) => {
     const person = await lockPerson(trx, options.personId);
     if (!person) throw new AppError('not_found', { message: 'No person with that id.' });
+    if (person.role === 'admin' && !options.approvedRequestId && (await countActiveAdmins(trx)) >= 2) {
+      throw new AppError('admin_code_needs_approval');
+    }
+    if (options.quota) await takeCodeQuota(trx, options.quota, 1, now);
     return issueAccessCodeIn(trx, deps, person, { ...options, now });
   });
   countCodesIssued({}, 1);
@@ -154,7 +203,7 @@ export async function issueAccessCodeIn(
   trx: Db,
   deps: Pick<Deps, 'config' | 'keyring'>,
   person: PeopleTable,
-  options: { actor: Actor; lifetimeHours?: number; now: number },
+  options: { actor: Actor; lifetimeHours?: number; now: number; areaId?: string | null; approvedRequestId?: string },
 ): Promise<IssuedAccessCode> {
   const now = options.now;
   if (person.status === 'deactivated') throw new AppError('person_deactivated');
@@ -168,7 +217,14 @@ export async function issueAccessCodeIn(
     action: 'access_code.issued',
     actor: options.actor,
     personId: person.id,
-    details: { codeId: row.id, kind: row.kind, expiresAt: new Date(row.expires_at).toISOString(), replaced },
+    areaId: options.areaId ?? null,
+    details: {
+      codeId: row.id,
+      kind: row.kind,
+      expiresAt: new Date(row.expires_at).toISOString(),
+      replaced,
+      ...(options.approvedRequestId ? { requestId: options.approvedRequestId } : {}),
+    },
     at: now,
   });
   return {
@@ -181,7 +237,7 @@ export async function issueAccessCodeIn(
 /** R6: deactivates a person's unused code; null when they have none. */
 export async function deactivateAccessCode(
   deps: Deps,
-  options: { personId: string; actor: Actor },
+  options: { personId: string; actor: Actor; areaId?: string | null },
 ): Promise<'deactivated' | null> {
   const now = deps.clock.now();
   return deps.db.transaction().execute((trx) => deactivateAccessCodeIn(trx, { ...options, now }));
@@ -190,7 +246,7 @@ export async function deactivateAccessCode(
 /** R6 in the caller's transaction: the person locked, their open code closed, the audit entry. */
 export async function deactivateAccessCodeIn(
   trx: Db,
-  options: { personId: string; actor: Actor; now: number },
+  options: { personId: string; actor: Actor; now: number; areaId?: string | null },
 ): Promise<'deactivated' | null> {
   const { actor, now } = options;
   const person = await lockPerson(trx, options.personId);
@@ -198,7 +254,14 @@ export async function deactivateAccessCodeIn(
   const count = await deactivateOpenAccessCode(trx, person.id, now);
   if (count === 0) return null;
   await setPersonCodeState(trx, [person.id], 'deactivated', null);
-  await recordAuditEvent(trx, { action: 'access_code.deactivated', actor, personId: person.id, details: {}, at: now });
+  await recordAuditEvent(trx, {
+    action: 'access_code.deactivated',
+    actor,
+    personId: person.id,
+    areaId: options.areaId ?? null,
+    details: {},
+    at: now,
+  });
   return 'deactivated';
 }
 

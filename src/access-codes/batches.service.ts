@@ -14,7 +14,8 @@ import { decrypt, encrypt } from '../lib/keyring.js';
 import { countCodesIssued } from '../lib/metrics.js';
 import { applyPeopleFilter, countPeople, type PeopleFilter } from '../people/people.store.js';
 import { formatAccessCode } from './access-code.js';
-import { lifetimeFor, newAccessCodeRow } from './access-codes.service.js';
+import { firstAreaOfEach } from '../areas/scope.js';
+import { lifetimeFor, newAccessCodeRow, takeCodeQuota, type CodeQuota } from './access-codes.service.js';
 import {
   deactivateOpenAccessCodes,
   insertAccessCodes,
@@ -82,14 +83,39 @@ async function checkLifetimeForSelection(
   }
 }
 
+/** A manager's bulk issue: their areas, their hourly allowance (SPEC §9). */
+export interface ManagerBulk {
+  areaIds: readonly string[];
+  quota: CodeQuota;
+}
+
+/**
+ * Who a bulk issue may select: never an admin (a code for an admin account is the two-person
+ * rule's, one at a time); for a manager only the members (not managers) of their areas who have
+ * no email address.
+ */
+export function issuableFilter(filter: PeopleFilter, manager?: Pick<ManagerBulk, 'areaIds'>): PeopleFilter {
+  if (!manager) return { ...filter, roles: ['member', 'manager'] };
+  return { ...filter, hasEmail: false, withinAreas: [...manager.areaIds], roles: ['member'] };
+}
+
 export async function issueAccessCodes(
   deps: Deps,
-  options: { filter: PeopleFilter; actor: Actor; idempotencyKey?: string; lifetimeHours?: number },
+  options: {
+    filter: PeopleFilter;
+    actor: Actor;
+    idempotencyKey?: string;
+    lifetimeHours?: number;
+    manager?: ManagerBulk;
+  },
   // Awaited inside the transaction after each chunk; throwing rolls the whole batch back.
   onProgress?: (issued: number) => void | Promise<void>,
 ): Promise<{ batch: Batch; replayed: boolean }> {
   const owner = options.actor.id ?? options.actor.label;
+  options = { ...options, filter: issuableFilter(options.filter, options.manager) };
   const hash = requestHash(options.filter, options.lifetimeHours);
+  const areaIds = options.manager?.areaIds;
+  const perArea = new Map<string, number>();
 
   // A retried request (same Idempotency-Key) gets the batch it already made, never a second one
   // that would void the codes of the first, which may already be printed.
@@ -162,27 +188,55 @@ export async function issueAccessCodes(
           const ids = rows.filter((r) => r.expires_at === expiresAt).map((r) => r.person_id);
           await setPersonCodeState(trx, ids, 'active', expiresAt);
         }
-        // Every issue is audited for whom it was made, the batch's codes included.
+        // Every issue is audited for whom it was made, the batch's codes included; a manager's
+        // entries name the area the person is in (the first of the manager's areas they share).
+        const areaOf = areaIds
+          ? await firstAreaOfEach(
+              trx,
+              rows.map((r) => r.person_id),
+              areaIds,
+            )
+          : null;
         await recordAuditEvents(
           trx,
-          rows.map((row) => ({
-            action: 'access_code.issued' as const,
-            actor: options.actor,
-            personId: row.person_id,
-            details: { codeId: row.id, kind: row.kind, expiresAt: new Date(row.expires_at).toISOString(), batchId },
-            at: now,
-          })),
+          rows.map((row) => {
+            const areaId = areaOf?.get(row.person_id) ?? null;
+            if (areaId) perArea.set(areaId, (perArea.get(areaId) ?? 0) + 1);
+            return {
+              action: 'access_code.issued' as const,
+              actor: options.actor,
+              personId: row.person_id,
+              areaId,
+              details: { codeId: row.id, kind: row.kind, expiresAt: new Date(row.expires_at).toISOString(), batchId },
+              at: now,
+            };
+          }),
         );
         batch.count += rows.length;
         await onProgress?.(batch.count);
       }
       await trx.updateTable('batches').set({ count: batch.count }).where('id', '=', batchId).execute();
-      await recordAuditEvent(trx, {
-        action: 'access_codes.issued',
-        actor: options.actor,
-        details: { batchId, count: batch.count, filter: options.filter },
-        at: now,
-      });
+      // A manager's codes count against their hour, all of them or none (the batch rolls back).
+      if (options.manager) await takeCodeQuota(trx, options.manager.quota, batch.count, now);
+      if (!options.manager) {
+        await recordAuditEvent(trx, {
+          action: 'access_codes.issued',
+          actor: options.actor,
+          details: { batchId, count: batch.count, filter: options.filter },
+          at: now,
+        });
+      } else {
+        // One summary per area, so each area's log tells how many of the batch were its people.
+        for (const [areaId, count] of [...perArea].sort(([a], [b]) => (a < b ? -1 : 1))) {
+          await recordAuditEvent(trx, {
+            action: 'access_codes.issued',
+            actor: options.actor,
+            areaId,
+            details: { batchId, count, batchCount: batch.count, filter: options.filter },
+            at: now,
+          });
+        }
+      }
       return batch;
     });
     countCodesIssued({}, row.count);

@@ -4,8 +4,8 @@ import type { Deps } from '../deps.js';
 import { uniqueViolationColumn } from '../db/database.js';
 import { AppError } from '../errors.js';
 import { describeProblems } from '../problems.js';
-import { SYSTEM_ACTOR, type Actor } from '../audit/audit.js';
-import { issueAccessCodeIn, type IssuedAccessCode } from '../access-codes/access-codes.service.js';
+import { recordAuditEvent, SYSTEM_ACTOR, type Actor } from '../audit/audit.js';
+import { countActiveAdmins, issueAccessCodeIn, type IssuedAccessCode } from '../access-codes/access-codes.service.js';
 import { countCodesIssued } from '../lib/metrics.js';
 import { validatePersonInput } from '../people/person.js';
 import { createPersonIn, newPersonRow } from '../people/people.service.js';
@@ -26,6 +26,7 @@ export async function createAdmin(
   deps: Deps,
   input: { name: string; username: string },
   actor: Actor,
+  options: { breakGlass?: boolean } = {},
 ): Promise<IssuedAccessCode> {
   const checked = validatePersonInput({ ...input, role: 'admin' }, { creating: true });
   if (!checked.ok) {
@@ -37,6 +38,17 @@ export async function createAdmin(
   try {
     const issued = await deps.db.transaction().execute(async (trx) => {
       await createPersonIn(trx, row, actor, now);
+      // `keyslip admin create` on the server is the break-glass path past the two-person rule
+      // (SPEC §9): it stays, and says so in the log.
+      if (options.breakGlass) {
+        await recordAuditEvent(trx, {
+          action: 'break_glass.admin_created',
+          actor,
+          personId: row.id,
+          details: { username: row.username, activeAdmins: await countActiveAdmins(trx) },
+          at: now,
+        });
+      }
       return issueAccessCodeIn(trx, deps, row, { actor, lifetimeHours: ADMIN_CLAIM_CODE_HOURS, now });
     });
     countCodesIssued({}, 1);

@@ -4,6 +4,7 @@ import type { Deps } from '../deps.js';
 import { AppError } from '../errors.js';
 import { ID_PATTERN } from '../lib/id.js';
 import { requireAdmin } from '../http/auth.js';
+import { scopeOf } from '../http/scope.js';
 import { errorResponses, Nullable } from '../http/schemas.js';
 import { AUDIT_ACTIONS, listAuditEvents, type AuditFilter } from './audit.js';
 
@@ -12,6 +13,7 @@ const AuditQuery = Type.Object(
     personId: Type.Optional(Type.String({ pattern: ID_PATTERN })),
     actorId: Type.Optional(Type.String({ pattern: ID_PATTERN })),
     action: Type.Optional(Type.Union(AUDIT_ACTIONS.map((a) => Type.Literal(a)))),
+    area: Type.Optional(Type.String({ pattern: ID_PATTERN, description: 'Only entries naming this area.' })),
     from: Type.Optional(Type.String({ format: 'date-time' })),
     to: Type.Optional(Type.String({ format: 'date-time' })),
     limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 500, default: 50 })),
@@ -28,6 +30,7 @@ const AuditEventSchema = Type.Object({
   personId: Nullable(Type.String()),
   details: Type.Record(Type.String(), Type.Unknown()),
   ip: Nullable(Type.String()),
+  areaId: Nullable(Type.String()),
 });
 
 function timeOf(value: string | undefined, field: string): number | undefined {
@@ -43,8 +46,10 @@ export function auditRoutes(deps: Deps): FastifyPluginAsyncTypebox {
       '/api/v1/audit',
       {
         preHandler: requireAdmin,
+        config: { managers: true },
         schema: {
           tags: ['audit'],
+          description: "Newest first. A manager's session reads the entries of the areas they manage only.",
           querystring: AuditQuery,
           response: {
             200: Type.Object({ items: Type.Array(AuditEventSchema), nextCursor: Nullable(Type.String()) }),
@@ -58,6 +63,9 @@ export function auditRoutes(deps: Deps): FastifyPluginAsyncTypebox {
         if (q.personId) filter.personId = q.personId;
         if (q.actorId) filter.actorId = q.actorId;
         if (q.action) filter.action = q.action;
+        const scope = await scopeOf(deps, request);
+        if (!scope.all) filter.areaIds = q.area ? scope.areaIds.filter((a) => a === q.area) : scope.areaIds;
+        else if (q.area) filter.areaIds = [q.area];
         if (q.cursor) filter.cursor = q.cursor;
         const from = timeOf(q.from, 'from');
         const to = timeOf(q.to, 'to');

@@ -43,6 +43,12 @@ export const AUDIT_ACTIONS = [
   'area.member_removed',
   'area.manager_added',
   'area.manager_removed',
+  'admin_code.requested',
+  'admin_code.approved',
+  'admin_code.declined',
+  'admin_code.expired',
+  'admin_code.issued',
+  'break_glass.admin_created',
 ] as const;
 
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
@@ -104,12 +110,16 @@ export interface AuditEvent {
   personId: string | null;
   details: Record<string, unknown>;
   ip: string | null;
+  /** The area the entry concerns (every entry a manager causes names one). */
+  areaId: string | null;
 }
 
 export interface AuditFilter {
   personId?: string;
   actorId?: string;
   action?: string;
+  /** Only entries naming one of these areas (a manager reads their areas' log; an admin filters). */
+  areaIds?: readonly string[];
   from?: number;
   to?: number;
   limit: number;
@@ -125,6 +135,11 @@ export async function listAuditEvents(
   if (filter.personId) query = query.where('person_id', '=', filter.personId);
   if (filter.actorId) query = query.where('actor_id', '=', filter.actorId);
   if (filter.action) query = query.where('action', '=', filter.action);
+  if (filter.areaIds !== undefined) {
+    const areas = filter.areaIds;
+    if (areas.length === 0) return { items: [], nextCursor: null };
+    query = areas.length === 1 ? query.where('area_id', '=', areas[0]!) : query.where('area_id', 'in', areas);
+  }
   if (filter.from !== undefined) query = query.where('at', '>=', filter.from);
   if (filter.to !== undefined) query = query.where('at', '<', filter.to);
   if (filter.cursor) query = query.where('id', '<', filter.cursor);
@@ -142,6 +157,7 @@ export async function listAuditEvents(
       personId: row.person_id,
       details: JSON.parse(row.details) as Record<string, unknown>,
       ip: row.ip,
+      areaId: row.area_id,
     })),
     nextCursor: rows.length > filter.limit ? page[page.length - 1]!.id : null,
   };

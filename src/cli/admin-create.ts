@@ -13,7 +13,7 @@ export async function adminCreate(args: string[]): Promise<number> {
   const name = required(values.name, '--name');
   const username = required(values.username, '--username');
   return withRuntime(async ({ deps }) => {
-    const issued = await createAdmin(deps, { name, username }, CLI_ACTOR);
+    const issued = await createAdmin(deps, { name, username }, CLI_ACTOR, { breakGlass: true });
     const url = deps.config.accessCodeUrl;
     const expiresAt = new Date(issued.expiresAt).toISOString();
     if (values.json) {

@@ -28,12 +28,14 @@ describe.skipIf(!DIALECTS.includes('postgres'))('migrations on PostgreSQL', () =
         '0004_oidc',
         '0005_areas',
         '0006_scim',
+        '0010_admin_code_requests',
       ]);
       const tables = await sql<{ table_name: string }>`
         select table_name from information_schema.tables where table_schema = current_schema()
         order by table_name`.execute(db);
       expect(tables.rows.map((r) => r.table_name)).toEqual([
         'access_codes',
+        'admin_code_requests',
         'api_tokens',
         'area_managers',
         'area_members',
@@ -73,6 +75,7 @@ describe.skipIf(!DIALECTS.includes('postgres'))('migrations on PostgreSQL', () =
         '0004_oidc',
         '0005_areas',
         '0006_scim',
+        '0010_admin_code_requests',
       ]);
       expect(await migrateToLatest(b.db)).toEqual([
         '0001_initial',
@@ -81,6 +84,7 @@ describe.skipIf(!DIALECTS.includes('postgres'))('migrations on PostgreSQL', () =
         '0004_oidc',
         '0005_areas',
         '0006_scim',
+        '0010_admin_code_requests',
       ]);
       const people = await sql<{ n: number }>`select count(*)::int as n from people`.execute(b.db);
       expect(people.rows[0]!.n).toBe(0);

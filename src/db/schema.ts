@@ -207,6 +207,24 @@ export interface OidcLogoutOutboxTable {
   last_problem: string | null;
 }
 
+export type AdminCodeRequestStatus = 'pending' | 'approved' | 'declined' | 'expired' | 'issued';
+
+/** A code for an admin account, asked for by one admin and approved by another (SPEC §9). */
+export interface AdminCodeRequestsTable {
+  id: string;
+  /** The admin account the code is for. */
+  person_id: string;
+  requested_by: string;
+  requested_at: number;
+  /** Pending: the end of the 24 hours to approve. Approved: the end of the requester's time to collect. */
+  expires_at: number;
+  status: AdminCodeRequestStatus;
+  decided_by: string | null;
+  decided_at: number | null;
+  issued_at: number | null;
+  lifetime_hours: number | null;
+}
+
 export interface Database {
   people: PeopleTable;
   access_codes: AccessCodesTable;
@@ -224,4 +242,5 @@ export interface Database {
   area_managers: AreaPeopleTable;
   scim_users: ScimUsersTable;
   scim_groups: ScimGroupsTable;
+  admin_code_requests: AdminCodeRequestsTable;
 }

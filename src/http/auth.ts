@@ -19,6 +19,13 @@ declare module 'fastify' {
   interface FastifyRequest {
     auth: Auth;
   }
+  interface FastifyContextConfig {
+    /**
+     * A route a manager's session may use as well as an admin (SPEC §9); its handler narrows
+     * what a manager sees and may touch to their areas (http/scope.ts). Absent: admins only.
+     */
+    managers?: boolean;
+  }
 }
 
 export async function authenticate(deps: Deps, request: FastifyRequest): Promise<Auth> {
@@ -54,11 +61,23 @@ export async function requireSignedIn(request: FastifyRequest, _reply: FastifyRe
   if (request.auth.via === 'none') throw new AppError('unauthenticated');
 }
 
-/** preHandler: an admin's session, or an API token (tokens are admin credentials). */
+/**
+ * preHandler: an admin's session, or an API token (tokens are admin credentials); a manager's
+ * session too on a route whose config says `managers: true`. Decided by the matched route and the
+ * signed-in person, never by the URL as spelled.
+ */
 export async function requireAdmin(request: FastifyRequest, _reply: FastifyReply): Promise<void> {
   const auth = request.auth;
   if (auth.via === 'none') throw new AppError('unauthenticated');
-  if (auth.via === 'session' && auth.person.role !== 'admin') throw new AppError('forbidden');
+  if (auth.via !== 'session' || auth.person.role === 'admin') return;
+  if (auth.person.role === 'manager' && request.routeOptions.config.managers === true) return;
+  throw new AppError('forbidden');
+}
+
+/** The manager behind a request, or null for an admin's session or an API token. */
+export function managerOf(request: FastifyRequest): SignedInPerson | null {
+  const auth = request.auth;
+  return auth.via === 'session' && auth.person.role === 'manager' ? auth.person : null;
 }
 
 /** The hash of the session the request came with, so signing in again can end it. */

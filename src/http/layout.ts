@@ -12,11 +12,16 @@ import { labelText } from './labels.js';
 export const PRODUCT_NAME = 'Keyslip';
 
 /** Where the header's admin links go (the admin pages own these paths). */
-export const ADMIN_NAV: readonly { path: string; label: 'people' | 'areas' | 'auditLog' | 'apiTokens' | 'apps' }[] = [
-  { path: '/admin/people', label: 'people' },
+export const ADMIN_NAV: readonly {
+  path: string;
+  label: 'people' | 'areas' | 'auditLog' | 'apiTokens' | 'apps';
+  /** Shown to managers too (their People and audit log are narrowed to their areas, SPEC §9). */
+  managers?: true;
+}[] = [
+  { path: '/admin/people', label: 'people', managers: true },
   { path: '/admin/areas', label: 'areas' },
   { path: '/admin/apps', label: 'apps' },
-  { path: '/admin/audit', label: 'auditLog' },
+  { path: '/admin/audit', label: 'auditLog', managers: true },
   { path: '/admin/tokens', label: 'apiTokens' },
 ];
 
@@ -93,8 +98,8 @@ function languageSwitch(locale: Locale, path: string): SafeHtml {
   return html`<nav class="lang-switch" aria-label="${layoutText(locale, 'language')}"><ul>${items}</ul></nav>`;
 }
 
-function adminNav(locale: Locale, path: string): SafeHtml {
-  const items = ADMIN_NAV.map((item) => {
+function adminNav(locale: Locale, path: string, manager: boolean): SafeHtml {
+  const items = ADMIN_NAV.filter((item) => !manager || item.managers).map((item) => {
     const current = path === item.path || path.startsWith(`${item.path}/`) || path.startsWith(`${item.path}?`);
     const marker = current ? raw(' aria-current="page"') : '';
     return html`<li><a href="${item.path}"${marker}>${labelText(locale, item.label)}</a></li>`;
@@ -114,7 +119,7 @@ function account(locale: Locale, auth: Auth, csrfToken: string): SafeHtml | null
 
 export function renderPage(options: PageOptions): string {
   const { locale, auth, path } = options;
-  const isAdmin = auth.via === 'session' && auth.person.role === 'admin';
+  const role = auth.via === 'session' ? auth.person.role : null;
   const scripts = (options.scripts ?? []).map((name) => html`<script src="/assets/${name}" defer></script>`);
   const styles = (options.styles ?? []).map((name) => html`<link rel="stylesheet" href="/assets/${name}">`);
   const document = html`<!doctype html>
@@ -132,7 +137,7 @@ ${scripts}
 <header class="site-header">
   <div class="site-header-inner${options.wide ? ' wide' : ''}">
     <a class="brand" href="/" aria-label="${layoutText(locale, 'home')}">${PRODUCT_NAME}</a>
-    ${isAdmin && adminNav(locale, path)}
+    ${(role === 'admin' || role === 'manager') && adminNav(locale, path, role === 'manager')}
     ${account(locale, auth, options.csrfToken)}
     ${languageSwitch(locale, path)}
   </div>

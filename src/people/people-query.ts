@@ -78,3 +78,11 @@ export function filterOf(query: PeopleFilter): PeopleFilter {
   if (query.area) filter.area = query.area;
   return filter;
 }
+
+/**
+ * The filter narrowed to the members of the given areas (a manager's scope): applied inside the
+ * query, so counts, pages and cursors agree with what the manager may see.
+ */
+export function withinAreas(filter: PeopleFilter, areaIds: readonly string[]): PeopleFilter {
+  return { ...filter, withinAreas: [...areaIds] };
+}

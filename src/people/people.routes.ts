@@ -4,12 +4,13 @@ import type { Deps } from '../deps.js';
 import { AppError } from '../errors.js';
 import { requireAdmin } from '../http/auth.js';
 import { pickLocale } from '../http/i18n.js';
+import { authorizeTarget, scopeOf } from '../http/scope.js';
 import { errorResponses, IdParams, PeopleFilterSchema, PersonInputSchema, PersonSchema } from '../http/schemas.js';
 import { areasOfPeople, areasOfPerson } from '../areas/areas.service.js';
 import { toPerson, type Person } from './person.js';
 import { importPeople, reportInWords } from './people-import.js';
 import { createPerson, getPerson, updatePerson } from './people.service.js';
-import { COUNT_CAP, decodeCursor, encodeCursor, filterOf } from './people-query.js';
+import { COUNT_CAP, decodeCursor, encodeCursor, filterOf, withinAreas } from './people-query.js';
 import { countPeople, searchPeopleRows } from './people.store.js';
 
 const SearchQuery = Type.Composite(
@@ -44,6 +45,7 @@ export function peopleRoutes(deps: Deps): FastifyPluginAsyncTypebox {
     app.get(
       '/api/v1/people',
       {
+        config: { managers: true },
         schema: {
           tags: ['people'],
           querystring: SearchQuery,
@@ -59,7 +61,10 @@ export function peopleRoutes(deps: Deps): FastifyPluginAsyncTypebox {
       },
       async (request) => {
         const now = deps.clock.now();
-        const filter = filterOf(request.query);
+        // A manager sees the members of their areas only, narrowed inside the query (counts and
+        // cursors agree); their areas are read afresh on every request.
+        const scope = await scopeOf(deps, request);
+        const filter = scope.all ? filterOf(request.query) : withinAreas(filterOf(request.query), scope.areaIds);
         const page = await searchPeopleRows(deps.db, filter, {
           limit: request.query.limit ?? 50,
           after: decodeCursor(request.query.cursor),
@@ -81,8 +86,12 @@ export function peopleRoutes(deps: Deps): FastifyPluginAsyncTypebox {
 
     app.get(
       '/api/v1/people/:id',
-      { schema: { tags: ['people'], params: IdParams, response: { 200: PersonSchema, ...errorResponses } } },
+      {
+        config: { managers: true },
+        schema: { tags: ['people'], params: IdParams, response: { 200: PersonSchema, ...errorResponses } },
+      },
       async (request) => {
+        await authorizeTarget(deps, request, request.params.id, 'view');
         const person = await getPerson(deps, request.params.id);
         if (!person) throw new AppError('not_found', { message: 'No person with that id.' });
         return withAreas(person);

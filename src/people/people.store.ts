@@ -2,7 +2,7 @@
 import { sql, type Expression, type ExpressionBuilder, type SelectQueryBuilder, type SqlBool } from 'kysely';
 import type { Db } from '../db/database.js';
 import { dialectOf } from '../db/dialect.js';
-import type { Database, PeopleTable, PersonStatus } from '../db/schema.js';
+import type { Database, PeopleTable, PersonRole, PersonStatus } from '../db/schema.js';
 import { searchTextOf, type CodeState, type SignedInPerson, type ValidPersonFields } from './person.js';
 
 export async function findPersonById(db: Db, id: string): Promise<PeopleTable | null> {
@@ -175,6 +175,10 @@ export interface PeopleFilter {
   location?: string;
   /** An area's id (SPEC §9): its members only. */
   area?: string;
+  /** Only members of these areas (a manager's scope, SPEC §9); none given means no one. */
+  withinAreas?: readonly string[];
+  /** Only people with these roles (bulk issue: never admins). */
+  roles?: readonly PersonRole[];
 }
 
 type PeopleQuery = SelectQueryBuilder<Database, 'people', object>;
@@ -244,6 +248,19 @@ function applyFieldFilters(
     }
   }
   if (filter.status) query = query.where('people.status', '=', filter.status);
+  if (filter.withinAreas !== undefined) {
+    const areas = filter.withinAreas;
+    query =
+      areas.length === 0
+        ? query.where(sql<boolean>`1 = 0`)
+        : query.where('people.id', 'in', (eb) =>
+            eb.selectFrom('area_members').select('area_members.person_id').where('area_members.area_id', 'in', areas),
+          );
+  }
+  if (filter.roles !== undefined) {
+    query =
+      filter.roles.length === 0 ? query.where(sql<boolean>`1 = 0`) : query.where('people.role', 'in', filter.roles);
+  }
   if (filter.department) query = query.where('people.department', '=', filter.department);
   if (filter.location) query = query.where('people.location', '=', filter.location);
   if (filter.area !== undefined && options.areaProbe) {
@@ -483,18 +500,27 @@ export async function refreshPeopleStatistics(db: Db): Promise<void> {
   if (dialectOf(db) === 'postgres') await sql`analyze people`.execute(db);
 }
 
-/** Distinct departments and locations, for the directory's filter menus. */
-export async function listFacets(db: Db): Promise<{ departments: string[]; locations: string[] }> {
-  const departments = await db
-    .selectFrom('people')
+/** Distinct departments and locations, for the directory's filter menus (a manager's: of their areas). */
+export async function listFacets(
+  db: Db,
+  options: { withinAreas?: readonly string[] } = {},
+): Promise<{ departments: string[]; locations: string[] }> {
+  const areas = options.withinAreas;
+  if (areas !== undefined && areas.length === 0) return { departments: [], locations: [] };
+  const scoped = (query: SelectQueryBuilder<Database, 'people', object>) =>
+    areas === undefined
+      ? query
+      : query.where('people.id', 'in', (eb) =>
+          eb.selectFrom('area_members').select('area_members.person_id').where('area_members.area_id', 'in', areas),
+        );
+  const departments = await scoped(db.selectFrom('people'))
     .select('department')
     .distinct()
     .where('department', 'is not', null)
     .orderBy('department')
     .limit(500)
     .execute();
-  const locations = await db
-    .selectFrom('people')
+  const locations = await scoped(db.selectFrom('people'))
     .select('location')
     .distinct()
     .where('location', 'is not', null)

@@ -91,6 +91,38 @@ export async function reserveAttempt(db: Db, key: string, window: Window, now: n
   return { reserved: false, retryAfterSeconds: stateOf(window.limit, window, now).retryAfterSeconds };
 }
 
+/**
+ * Takes `n` slots of the window at once, or none: one statement (an upsert whose update applies
+ * only while the count plus `n` stays within the limit), so parallel requests on any number of
+ * instances never take more than the limit between them. Run inside the transaction of what the
+ * slots pay for, a rollback gives them back.
+ */
+export async function reserveSlots(
+  db: Db,
+  key: string,
+  window: Window,
+  n: number,
+  now: number,
+): Promise<ReserveResult> {
+  const start = windowStart(now, window.size);
+  const retryAfterSeconds = stateOf(window.limit, window, now).retryAfterSeconds;
+  if (n > window.limit) return { reserved: false, retryAfterSeconds };
+  if (n <= 0) return { reserved: true, reservation: { key, windowStart: start, count: 0 } };
+  const row = await db
+    .insertInto('rate_limits')
+    .values({ key, window_start: start, count: n })
+    .onConflict((oc) =>
+      oc
+        .columns(['key', 'window_start'])
+        .doUpdateSet({ count: sql`rate_limits.count + ${n}` })
+        .where(sql<boolean>`rate_limits.count + ${n} <= ${window.limit}`),
+    )
+    .returning('count')
+    .executeTakeFirst();
+  if (row) return { reserved: true, reservation: { key, windowStart: start, count: row.count } };
+  return { reserved: false, retryAfterSeconds };
+}
+
 /** Gives a reserved slot back (the attempt succeeded, or was never evaluated). */
 export async function releaseAttempt(db: Db, reservation: Reservation): Promise<void> {
   await db

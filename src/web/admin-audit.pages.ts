@@ -9,9 +9,12 @@ import { normaliseUsername } from '../people/person.js';
 import { findPersonByUsername } from '../people/people.store.js';
 import { auditPage, auditText, type AuditFilterValues } from './admin-audit.views.js';
 import { ID, page, PAGE_SIZE, queryOf, text, type AdminRoute } from './admin.page.js';
+import { requestsText } from './admin-code-requests.views.js';
+import { sharedAreaIdsOf } from '../areas/scope.js';
+import { scopeOf } from '../http/scope.js';
 
 export const ADMIN_AUDIT_ROUTES: readonly AdminRoute[] = [
-  { method: 'GET', url: '/admin/audit', handler: showAuditLog },
+  { method: 'GET', url: '/admin/audit', handler: showAuditLog, managers: true },
 ];
 
 async function showAuditLog(deps: Deps, request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> {
@@ -23,12 +26,36 @@ async function showAuditLog(deps: Deps, request: FastifyRequest, reply: FastifyR
     action: text(query.action, 60) ?? '',
     from: text(query.from, 10) ?? '',
     to: text(query.to, 10) ?? '',
+    area: text(query.area, 200) ?? '',
   };
+  // A manager reads the entries of their areas only, and names only people of their areas (an
+  // unknown name and one outside them get the same answer).
+  const scope = await scopeOf(deps, request);
   const errors: Partial<Record<keyof AuditFilterValues, string>> = {};
   const filter: AuditFilter = { limit: PAGE_SIZE };
   let impossible = false;
+  if (values.area) {
+    const areaId = await resolveArea(deps, values.area);
+    if (areaId) filter.areaIds = [areaId];
+    else {
+      errors.area = requestsText(locale, 'unknownArea');
+      impossible = true;
+    }
+  }
+  if (!scope.all) {
+    const asked = filter.areaIds;
+    filter.areaIds = asked ? scope.areaIds.filter((area) => asked.includes(area)) : scope.areaIds;
+    if (asked && filter.areaIds.length === 0) {
+      errors.area = requestsText(locale, 'unknownArea');
+      impossible = true;
+    }
+  }
+  const visible = async (id: string | null): Promise<string | null> => {
+    if (!id || scope.all || id === scope.managerId) return id;
+    return (await sharedAreaIdsOf(deps.db, scope.managerId, id)).length > 0 ? id : null;
+  };
   if (values.person) {
-    const id = await resolvePerson(deps, values.person);
+    const id = await visible(await resolvePerson(deps, values.person));
     if (id) filter.personId = id;
     else {
       errors.person = auditText(locale, 'unknownPerson');
@@ -36,7 +63,7 @@ async function showAuditLog(deps: Deps, request: FastifyRequest, reply: FastifyR
     }
   }
   if (values.actor) {
-    const id = await resolvePerson(deps, values.actor);
+    const id = await visible(await resolvePerson(deps, values.actor));
     if (id) filter.actorId = id;
     else {
       errors.actor = auditText(locale, 'unknownPerson');
@@ -67,6 +94,17 @@ async function showAuditLog(deps: Deps, request: FastifyRequest, reply: FastifyR
       return auditPage({ locale, values, errors, events: result.items, people, ...paging });
     },
   });
+}
+
+/** An area given by id or name (folded as areas store it); null when there is none. */
+async function resolveArea(deps: Deps, value: string): Promise<string | null> {
+  const key = value.normalize('NFKC').toLowerCase().trim();
+  const row = await deps.db
+    .selectFrom('areas')
+    .select('id')
+    .where((eb) => eb.or([eb('id', '=', value), eb('name_key', '=', key)]))
+    .executeTakeFirst();
+  return row?.id ?? null;
 }
 
 /** A person given by id or username; null when there is none. */

@@ -11,6 +11,7 @@ const event = (details: Record<string, unknown>): AuditEvent => ({
   personId: '00000000-0000-7000-8000-000000000002',
   details,
   ip: null,
+  areaId: null,
 });
 
 describe('an update’s details on the audit page', () => {

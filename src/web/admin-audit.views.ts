@@ -4,6 +4,7 @@ import { html, type SafeHtml } from '../http/html.js';
 import { defineMessages, type Locale } from '../http/i18n.js';
 import { labelText } from '../http/labels.js';
 import type { PeopleFilter } from '../people/people.store.js';
+import { requestsText } from './admin-code-requests.views.js';
 import {
   auditActionText,
   filterSummary,
@@ -133,6 +134,8 @@ export interface AuditFilterValues {
   action: string;
   from: string;
   to: string;
+  /** An area's name or id (SPEC §9): its entries only. */
+  area?: string;
 }
 
 export interface AuditPageModel {
@@ -275,6 +278,14 @@ export function auditPage(model: AuditPageModel): SafeHtml {
     })}
     ${textField({ name: 'from', label: t('from'), type: 'date', value: values.from, error: errors.from })}
     ${textField({ name: 'to', label: t('to'), type: 'date', value: values.to, error: errors.to })}
+    ${textField({
+      name: 'area',
+      label: requestsText(locale, 'area'),
+      hint: requestsText(locale, 'areaHint'),
+      value: values.area ?? '',
+      error: errors.area,
+      maxlength: 200,
+    })}
   </div>
   <div class="actions actions-tight">
     <button type="submit" class="button-small">${t('apply')}</button>

@@ -10,11 +10,15 @@ import { codesCsv, codesPdf } from '../access-codes/batch-files.js';
 import {
   deactivateAccessCodes,
   getBatch,
+  issuableFilter,
   issueAccessCodes,
   readBatchCodes,
   type Batch,
 } from '../access-codes/batches.service.js';
 import { slipQrPng } from '../access-codes/slips.pdf.js';
+import { requestAdminCode, twoPersonRuleOn } from '../access-codes/admin-code-requests.js';
+import { authorizeBatch, authorizeTarget, codeQuotaOf, managerBulkOf } from '../http/scope.js';
+import { requestsText } from './admin-code-requests.views.js';
 import { formString, verifyFormCsrf } from '../http/forms.js';
 import { pickLocale } from '../http/i18n.js';
 import { labelText } from '../http/labels.js';
@@ -37,6 +41,7 @@ import {
   filterFrom,
   ID,
   idParam,
+  isManager,
   page,
   personOr404,
   queryOf,
@@ -49,18 +54,18 @@ import {
 import { putShownCode, takeShownCode } from './shown-code.js';
 
 export const ADMIN_CODES_ROUTES: readonly AdminRoute[] = [
-  { method: 'GET', url: '/admin/people/:id/access-code', handler: confirmIssueCode },
-  { method: 'POST', url: '/admin/people/:id/access-code', handler: issueCode },
-  { method: 'GET', url: '/admin/people/:id/access-code/shown', handler: showIssuedCode },
-  { method: 'GET', url: '/admin/people/:id/access-code/deactivate', handler: confirmDeactivateCode },
-  { method: 'POST', url: '/admin/people/:id/access-code/deactivate', handler: deactivateCode },
-  { method: 'GET', url: '/admin/access-codes/issue', handler: confirmBulkIssue },
-  { method: 'POST', url: '/admin/access-codes/issue', handler: bulkIssue },
+  { method: 'GET', url: '/admin/people/:id/access-code', handler: confirmIssueCode, managers: true },
+  { method: 'POST', url: '/admin/people/:id/access-code', handler: issueCode, managers: true },
+  { method: 'GET', url: '/admin/people/:id/access-code/shown', handler: showIssuedCode, managers: true },
+  { method: 'GET', url: '/admin/people/:id/access-code/deactivate', handler: confirmDeactivateCode, managers: true },
+  { method: 'POST', url: '/admin/people/:id/access-code/deactivate', handler: deactivateCode, managers: true },
+  { method: 'GET', url: '/admin/access-codes/issue', handler: confirmBulkIssue, managers: true },
+  { method: 'POST', url: '/admin/access-codes/issue', handler: bulkIssue, managers: true },
   { method: 'GET', url: '/admin/access-codes/deactivate', handler: confirmBulkDeactivate },
   { method: 'POST', url: '/admin/access-codes/deactivate', handler: bulkDeactivate },
-  { method: 'GET', url: '/admin/batches/:id', handler: showBatch },
-  { method: 'GET', url: '/admin/batches/:id/codes.csv', handler: sendCodesCsv },
-  { method: 'GET', url: '/admin/batches/:id/slips.pdf', handler: sendSlipsPdf },
+  { method: 'GET', url: '/admin/batches/:id', handler: showBatch, managers: true },
+  { method: 'GET', url: '/admin/batches/:id/codes.csv', handler: sendCodesCsv, managers: true },
+  { method: 'GET', url: '/admin/batches/:id/slips.pdf', handler: sendSlipsPdf, managers: true },
 ];
 
 // ---------------------------------------------------------------------------------------------
@@ -68,13 +73,18 @@ export const ADMIN_CODES_ROUTES: readonly AdminRoute[] = [
 
 async function confirmIssueCode(deps: Deps, request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> {
   const locale = pickLocale(request);
-  const person = await personOr404(deps, idParam(request));
+  const target = await authorizeTarget(deps, request, idParam(request), 'act');
+  const person = await personOr404(deps, target.person.id);
   if (person.status === 'deactivated') throw new AppError('person_deactivated');
   const returnTo = returnPath(queryOf(request).return, `/admin/people/${person.id}`);
   const maxLifetime = maxLifetimeMs(deps, person);
+  const ask =
+    person.role === 'admin' && (await twoPersonRuleOn(deps.db))
+      ? { askApproval: { note: requestsText(locale, 'askNote'), button: requestsText(locale, 'ask') } }
+      : {};
   return page(deps, request, reply, {
     title: labelText(locale, 'getAccessCode'),
-    body: (csrfToken) => issueCodePage({ locale, csrfToken, person, returnTo, maxLifetimeMs: maxLifetime }),
+    body: (csrfToken) => issueCodePage({ locale, csrfToken, person, returnTo, maxLifetimeMs: maxLifetime, ...ask }),
   });
 }
 
@@ -82,13 +92,25 @@ async function issueCode(deps: Deps, request: FastifyRequest, reply: FastifyRepl
   verifyFormCsrf(deps, request);
   const auth = sessionOf(request);
   const id = idParam(request);
+  const target = await authorizeTarget(deps, request, id, 'act');
   const person = await personOr404(deps, id);
   const returnTo = returnPath(formString(request.body, 'return'), `/admin/people/${id}`);
   const hours = Number(formString(request.body, 'lifetimeHours'));
   // The longest lifetime is the default; anything else is checked by the service (1 h … max).
   const lifetimeHours = hours > 0 && hours * HOUR !== maxLifetimeMs(deps, person) ? hours : undefined;
   const lifetime = lifetimeHours ? { lifetimeHours } : {};
-  const issued = await issueAccessCode(deps, { personId: id, actor: auth.actor, ...lifetime });
+  if (person.role === 'admin' && (await twoPersonRuleOn(deps.db))) {
+    const asked = await requestAdminCode(deps, { personId: id, actor: auth.actor, ...lifetime });
+    return reply.redirect(`/admin/code-requests/${asked.id}?done=requested`, 303);
+  }
+  const quota = codeQuotaOf(deps, request);
+  const issued = await issueAccessCode(deps, {
+    personId: id,
+    actor: auth.actor,
+    areaId: target.areaId,
+    ...(quota ? { quota } : {}),
+    ...lifetime,
+  });
   putShownCode(deps, reply, auth.sessionIdHash, { personId: id, code: issued.code, expiresAt: issued.expiresAt });
   reply.header('Cache-Control', 'no-store');
   return reply.redirect(`/admin/people/${id}/access-code/shown?return=${encodeURIComponent(returnTo)}`, 303);
@@ -98,6 +120,7 @@ async function showIssuedCode(deps: Deps, request: FastifyRequest, reply: Fastif
   const locale = pickLocale(request);
   const auth = sessionOf(request);
   const id = idParam(request);
+  await authorizeTarget(deps, request, id, 'view');
   const person = await personOr404(deps, id);
   const returnTo = returnPath(queryOf(request).return, `/admin/people/${id}`);
   const shown = takeShownCode(deps, request, reply, auth.sessionIdHash, id);
@@ -118,7 +141,8 @@ async function showIssuedCode(deps: Deps, request: FastifyRequest, reply: Fastif
 
 async function confirmDeactivateCode(deps: Deps, request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> {
   const locale = pickLocale(request);
-  const person = await personOr404(deps, idParam(request));
+  const target = await authorizeTarget(deps, request, idParam(request), 'act');
+  const person = await personOr404(deps, target.person.id);
   const returnTo = returnPath(queryOf(request).return, `/admin/people/${person.id}`);
   return page(deps, request, reply, {
     title: labelText(locale, 'deactivateAccessCode'),
@@ -129,9 +153,10 @@ async function confirmDeactivateCode(deps: Deps, request: FastifyRequest, reply:
 async function deactivateCode(deps: Deps, request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> {
   verifyFormCsrf(deps, request);
   const id = idParam(request);
-  await personOr404(deps, id);
+  const target = await authorizeTarget(deps, request, id, 'act');
   const returnTo = returnPath(formString(request.body, 'return'), `/admin/people/${id}`);
-  const result = await deactivateAccessCode(deps, { personId: id, actor: sessionOf(request).actor });
+  const actor = sessionOf(request).actor;
+  const result = await deactivateAccessCode(deps, { personId: id, actor, areaId: target.areaId });
   return reply.redirect(result === null ? returnTo : withDone(returnTo, 'code-deactivated'), 303);
 }
 
@@ -140,9 +165,19 @@ async function deactivateCode(deps: Deps, request: FastifyRequest, reply: Fastif
 
 async function confirmBulkIssue(deps: Deps, request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> {
   const locale = pickLocale(request);
-  const filter = filterFrom(queryOf(request));
+  const asked = filterFrom(queryOf(request));
+  // Whom the batch would reach: never admins; for a manager, their areas' members without email.
+  const manager = await managerBulkOf(deps, request, asked);
+  const filter = issuableFilter(asked, manager);
   const [count, replacing] = await Promise.all([countIssuable(deps, filter), countActiveCodes(deps, filter)]);
-  const model = { filter, count, replacing: Math.min(replacing, count), batchMinutes: deps.config.batchMinutes };
+  const notes = [requestsText(locale, 'bulkNoAdmins'), ...(manager ? [requestsText(locale, 'managerBulk')] : [])];
+  const model = {
+    filter: asked,
+    count,
+    replacing: Math.min(replacing, count),
+    batchMinutes: deps.config.batchMinutes,
+    notes,
+  };
   return page(deps, request, reply, {
     title: labelText(locale, 'getAccessCodes'),
     body: (csrfToken) => bulkIssuePage({ locale, csrfToken, ...model, idempotencyKey: randomToken(18) }),
@@ -157,7 +192,13 @@ async function bulkIssue(deps: Deps, request: FastifyRequest, reply: FastifyRepl
   // returns the same batch instead of voiding codes that may already be printed.
   const idempotencyKey = /^[A-Za-z0-9_-]{16,100}$/.test(key) ? `web:${key}` : undefined;
   const actor = sessionOf(request).actor;
-  const { batch } = await issueAccessCodes(deps, { filter, actor, ...(idempotencyKey ? { idempotencyKey } : {}) });
+  const manager = await managerBulkOf(deps, request, filter);
+  const { batch } = await issueAccessCodes(deps, {
+    filter,
+    actor,
+    ...(manager ? { manager } : {}),
+    ...(idempotencyKey ? { idempotencyKey } : {}),
+  });
   return reply.header('Cache-Control', 'no-store').redirect(`/admin/batches/${batch.id}`, 303);
 }
 
@@ -213,7 +254,11 @@ async function sendBatchFile(
   if (!batch.downloadable) throw new AppError('batch_expired');
   const actor = sessionOf(request).actor;
   const details = { batchId: batch.id, format };
-  await recordAuditEvent(deps.db, { action: 'batch.downloaded', actor, details, at: deps.clock.now() });
+  const at = deps.clock.now();
+  // A manager's batch was made for their areas: each area's log shows the download.
+  const areas = isManager(request) ? (batch.filter.withinAreas ?? []) : [null];
+  for (const areaId of areas)
+    await recordAuditEvent(deps.db, { action: 'batch.downloaded', actor, areaId, details, at });
   const items = readBatchCodes(deps, batch.id);
   const stamp = batch.createdAt.slice(0, 16).replace(/[:T]/g, '-');
   reply.header('Cache-Control', 'no-store');
@@ -235,6 +280,7 @@ async function sendBatchFile(
 async function batchOr404(deps: Deps, request: FastifyRequest): Promise<Batch> {
   const batch = await getBatch(deps, idParam(request));
   if (!batch) throw new AppError('not_found');
+  await authorizeBatch(deps, request, batch);
   return batch;
 }
 

@@ -188,6 +188,8 @@ export function issueCodePage(options: {
   person: Person;
   maxLifetimeMs: number;
   returnTo: string;
+  /** An admin account under the two-person rule: the form asks for approval instead (SPEC §9). */
+  askApproval?: { note: string; button: string };
 }): SafeHtml {
   const { locale, person } = options;
   const t = tr(locale);
@@ -206,6 +208,7 @@ ${
     })}</p>`,
   )
 }
+${options.askApproval && notice('info', options.askApproval.note)}
 <form method="post" action="/admin/people/${person.id}/access-code">
   ${csrfField(options.csrfToken)}
   <input type="hidden" name="return" value="${options.returnTo}">
@@ -222,7 +225,7 @@ ${
   </fieldset>
   <p>${t('sensitive')}</p>
   <div class="actions">
-    <button type="submit" data-submit-once>${labelText(locale, 'getAccessCode')}</button>
+    <button type="submit" data-submit-once>${options.askApproval?.button ?? labelText(locale, 'getAccessCode')}</button>
     <a class="button button-secondary" href="${options.returnTo}">${adminText(locale, 'cancel')}</a>
   </div>
 </form>`;
@@ -338,6 +341,8 @@ export interface BulkIssueModel {
   batchMinutes: number;
   idempotencyKey: string;
   error?: string;
+  /** Who is left out, in words: admins always; for a manager, everyone but their areas' members. */
+  notes?: readonly string[];
 }
 
 export function bulkIssuePage(model: BulkIssueModel): SafeHtml {
@@ -348,6 +353,7 @@ export function bulkIssuePage(model: BulkIssueModel): SafeHtml {
     return html`${breadcrumb(locale)}
 <h1>${labelText(locale, 'getAccessCodes')}</h1>
 <p>${t('bulkNone')}</p>
+${(model.notes ?? []).map((note) => html`<p class="bulk-note">${note}</p>`)}
 <p class="muted">${filterSummary(locale, filter)}</p>
 <p><a class="button button-secondary" href="/admin/people">${t('backToPeople')}</a></p>`;
   }
@@ -364,6 +370,7 @@ ${
     : html`<p>${t('bulkNoneActive')}</p>`
 }
 <p>${t('bulkSkipsDeactivated')}</p>
+${(model.notes ?? []).map((note) => html`<p class="bulk-note">${note}</p>`)}
 <p>${t('bulkWindow', { minutes: model.batchMinutes })}</p>
 <form method="post" action="/admin/access-codes/issue">
   ${csrfField(model.csrfToken)}

@@ -10,12 +10,14 @@ import { labelText } from '../http/labels.js';
 import { toPerson, type Person, type PersonInput } from '../people/person.js';
 import { deactivatePerson } from '../accounts/deactivate-person.js';
 import { createPerson, updatePerson } from '../people/people.service.js';
-import { COUNT_CAP, decodeCursor, encodeCursor } from '../people/people-query.js';
+import { COUNT_CAP, decodeCursor, encodeCursor, withinAreas } from '../people/people-query.js';
+import { countAwaitingApproval, twoPersonRuleOn } from '../access-codes/admin-code-requests.js';
+import { authorizeTarget, scopeOf } from '../http/scope.js';
 import { countPeople, listFacets, searchPeopleRows } from '../people/people.store.js';
 import { describeProblem } from '../problems.js';
 import { listPersonSessions } from '../sessions/sessions.store.js';
 import { endSessionsOf } from '../sessions/sessions.service.js';
-import { getArea, listAreas } from '../areas/areas.service.js';
+import { areasManagedBy, getArea, listAreas } from '../areas/areas.service.js';
 import { personAreasSection } from './admin-areas.pages.js';
 import { importPage } from './admin-import.views.js';
 import {
@@ -34,6 +36,7 @@ import {
   filterFrom,
   FRAGMENT_HEADER,
   idParam,
+  isManager,
   page,
   PAGE_SIZE,
   personOr404,
@@ -44,11 +47,11 @@ import {
 } from './admin.page.js';
 
 export const ADMIN_PEOPLE_ROUTES: readonly AdminRoute[] = [
-  { method: 'GET', url: '/admin/people', handler: listPeople },
+  { method: 'GET', url: '/admin/people', handler: listPeople, managers: true },
   { method: 'GET', url: '/admin/people/new', handler: newPersonForm },
   { method: 'POST', url: '/admin/people/new', handler: addPerson },
   { method: 'GET', url: '/admin/people/import', handler: importForm },
-  { method: 'GET', url: '/admin/people/:id', handler: showPerson },
+  { method: 'GET', url: '/admin/people/:id', handler: showPerson, managers: true },
   { method: 'POST', url: '/admin/people/:id', handler: editPerson },
   { method: 'GET', url: '/admin/people/:id/deactivate', handler: confirmDeactivatePerson },
   { method: 'POST', url: '/admin/people/:id/deactivate', handler: deactivatePersonNow },
@@ -58,19 +61,30 @@ export const ADMIN_PEOPLE_ROUTES: readonly AdminRoute[] = [
 async function listPeople(deps: Deps, request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> {
   const locale = pickLocale(request);
   const query = queryOf(request);
-  const filter = filterFrom(query);
+  // A manager's People are the members of their areas, narrowed inside the queries (SPEC §9).
+  const scope = await scopeOf(deps, request);
+  const asked = filterFrom(query);
+  const filter = scope.all ? asked : withinAreas(asked, scope.areaIds);
   const cursorText = text(query.cursor, 400);
   const now = deps.clock.now();
   const [result, total, facets, areas] = await Promise.all([
     searchPeopleRows(deps.db, filter, { limit: PAGE_SIZE, after: decodeCursor(cursorText), now }),
     countPeople(deps.db, filter, { cap: COUNT_CAP, now }),
-    listFacets(deps.db),
-    areaChoices(deps, filter.area),
+    listFacets(deps.db, scope.all ? {} : { withinAreas: scope.areaIds }),
+    scope.all ? areaChoices(deps, asked.area) : areasManagedBy(deps.db, sessionOf(request).person.id),
   ]);
+  const self = sessionOf(request).person;
+  const twoPerson = scope.all
+    ? {
+        awaiting: await countAwaitingApproval(deps, self.id),
+        ruleOff: !(await twoPersonRuleOn(deps.db)),
+      }
+    : undefined;
   const model = {
     locale,
-    filter,
+    filter: asked,
     facets: { ...facets, areas },
+    ...(scope.all ? { twoPerson } : { manager: { selfId: self.id, areas: scope.areaIds.length } }),
     people: result.rows.map((row) => toPerson(row, now)),
     total,
     newestFirst: result.order === 'newest',
@@ -78,7 +92,7 @@ async function listPeople(deps: Deps, request: FastifyRequest, reply: FastifyRep
     paged: cursorText !== undefined,
     done: doneNotice(locale, 'list', query),
   };
-  const params = filterParams(filter);
+  const params = filterParams(asked);
   if (cursorText) params.set('cursor', cursorText);
   const returnTo = params.toString() ? `/admin/people?${params}` : '/admin/people';
   if (request.headers[FRAGMENT_HEADER] === 'people') {
@@ -120,14 +134,19 @@ async function importForm(deps: Deps, request: FastifyRequest, reply: FastifyRep
 }
 
 async function showPerson(deps: Deps, request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> {
-  const person = await personOr404(deps, idParam(request));
+  const id = idParam(request);
+  await authorizeTarget(deps, request, id, 'view');
+  const person = await personOr404(deps, id);
+  const manager = isManager(request) ? { manager: { selfId: sessionOf(request).person.id } } : {};
   return personPage(deps, request, reply, {
+    ...manager,
     person,
     values: personFormValues(person),
     errors: {},
     sessions: await sessionCount(deps, person.id),
     done: doneNotice(pickLocale(request), 'person', queryOf(request)),
-    areas: await personAreasSection(deps, request, person),
+    // The areas panel changes memberships: an admin's tool, not a manager's (SPEC §9).
+    ...(isManager(request) ? {} : { areas: await personAreasSection(deps, request, person) }),
   });
 }
 
@@ -253,15 +272,27 @@ function personPage(
     done: string | null;
     status?: number;
     areas?: (csrfToken: string) => SafeHtml;
+    manager?: { selfId: string };
   },
 ): FastifyReply {
   const locale = pickLocale(request);
   const { person, values, errors, sessions, done } = options;
+  const manager = options.manager ? { manager: options.manager } : {};
   return page(deps, request, reply, {
     title: person ? person.name : adminText(locale, 'addPerson'),
-    wide: person !== null,
+    wide: person !== null && !options.manager,
     ...(options.status !== undefined ? { status: options.status } : {}),
     body: (csrfToken) =>
-      personFormPage({ locale, csrfToken, values, errors, person, sessions, done, areas: options.areas?.(csrfToken) }),
+      personFormPage({
+        locale,
+        csrfToken,
+        values,
+        errors,
+        person,
+        sessions,
+        done,
+        areas: options.areas?.(csrfToken),
+        ...manager,
+      }),
   });
 }

@@ -6,6 +6,7 @@ import { labelText } from '../http/labels.js';
 import type { Person } from '../people/person.js';
 import { CODE_STATES, PERSON_STATUSES } from '../people/people-query.js';
 import type { PeopleFilter } from '../people/people.store.js';
+import { requestsText, twoPersonNotice } from './admin-code-requests.views.js';
 import {
   adminText,
   codeStateBadge,
@@ -145,22 +146,38 @@ export interface PeopleListModel {
   paged: boolean;
   /** A notice after an action (PRG), already in words. */
   done: string | null;
+  /** A manager's view (SPEC §9): narrowed to their areas, codes for members only. */
+  manager?: { selfId: string; areas: number };
+  /** An admin's view: requests waiting for their approval, or why the two-person rule is off. */
+  twoPerson?: { awaiting: number; ruleOff: boolean };
+}
+
+/** Whether a manager may act on this person's code: members of their areas only, never themselves. */
+export function managerMayAct(manager: { selfId: string } | undefined, person: Person): boolean {
+  return !manager || (person.role === 'member' && person.id !== manager.selfId);
 }
 
 function ms(iso: string | null): number | null {
   return iso === null ? null : Date.parse(iso);
 }
 
-export function personMenuItems(locale: Locale, person: Person, returnTo: string): MenuItem[] {
+export function personMenuItems(
+  locale: Locale,
+  person: Person,
+  returnTo: string,
+  manager?: { selfId: string },
+): MenuItem[] {
   const back = `?return=${encodeURIComponent(returnTo)}`;
   const items: MenuItem[] = [];
-  if (person.status !== 'deactivated')
+  const mayAct = managerMayAct(manager, person);
+  if (person.status !== 'deactivated' && mayAct)
     items.push({ href: `/admin/people/${person.id}/access-code${back}`, text: labelText(locale, 'getAccessCode') });
-  if (person.codeState === 'active')
+  if (person.codeState === 'active' && mayAct)
     items.push({
       href: `/admin/people/${person.id}/access-code/deactivate${back}`,
       text: labelText(locale, 'deactivateAccessCode'),
     });
+  if (manager) return items;
   items.push({ href: `/admin/people/${person.id}`, text: adminText(locale, 'edit') });
   if (person.status !== 'deactivated')
     items.push({
@@ -171,7 +188,8 @@ export function personMenuItems(locale: Locale, person: Person, returnTo: string
   return items;
 }
 
-function personRow(locale: Locale, person: Person, returnTo: string): SafeHtml {
+function personRow(locale: Locale, person: Person, returnTo: string, manager?: { selfId: string }): SafeHtml {
+  const items = personMenuItems(locale, person, returnTo, manager);
   const place = [person.department, person.location].filter((part): part is string => !!part).join(' / ');
   const dash = adminText(locale, 'none');
   return html`<tr>
@@ -180,18 +198,16 @@ function personRow(locale: Locale, person: Person, returnTo: string): SafeHtml {
       person.title &&
       html`<span
     class="row-sub">${person.title}</span>`
-    }${person.role === 'admin' ? html`<span class="tag">${roleText(locale, 'admin')}</span>` : ''}</th>
+    }${person.role !== 'member' ? html`<span class="tag">${roleText(locale, person.role)}</span>` : ''}</th>
   <td class="mono">${person.username ?? dash}</td>
   <td>${person.employeeId ?? dash}</td>
   <td class="break">${person.email ?? dash}</td>
   <td>${place || dash}</td>
   <td><span class="status status-${person.status}">${statusText(locale, person.status)}</span></td>
   <td>${codeStateBadge(locale, person.codeState, ms(person.codeExpiresAt))}</td>
-  <td class="cell-menu">${moreOptionsMenu(locale, {
-    id: `menu-${person.id}`,
-    items: personMenuItems(locale, person, returnTo),
-    describedBy: `person-${person.id}`,
-  })}</td>
+  <td class="cell-menu">${
+    items.length > 0 && moreOptionsMenu(locale, { id: `menu-${person.id}`, items, describedBy: `person-${person.id}` })
+  }</td>
 </tr>`;
 }
 
@@ -222,7 +238,7 @@ export function peopleResults(model: PeopleListModel, returnTo: string): SafeHtm
     <th scope="col">${adminText(locale, 'accessCodeState')}</th>
     <th scope="col"><span class="visually-hidden">${t('actions')}</span></th>
   </tr></thead>
-  <tbody>${model.people.map((person) => personRow(locale, person, returnTo))}</tbody>
+  <tbody>${model.people.map((person) => personRow(locale, person, returnTo, model.manager))}</tbody>
 </table>
 </div>`;
   const count = peopleCount(locale, model.total.count, model.total.capped);
@@ -312,6 +328,7 @@ export function peopleListPage(model: PeopleListModel, returnTo: string): SafeHt
   const t = (key: Parameters<typeof peopleText>[1]): string => peopleText(locale, key);
   const params = filterParams(filter);
   const selection = (base: string): string => withQuery(base, new URLSearchParams([...params, ['selection', '1']]));
+  if (model.manager) return managerListPage(model, returnTo);
   const topItems: MenuItem[] = [
     { href: '/admin/access-codes/issue?hasEmail=false', text: labelText(locale, 'getAccessCodes') },
     {
@@ -335,6 +352,27 @@ export function peopleListPage(model: PeopleListModel, returnTo: string): SafeHt
     ${moreOptionsMenu(locale, { id: 'people-menu', items: topItems, visibleLabel: true })}
   </div>
 </div>
+${model.done && notice('success', model.done)}
+${model.twoPerson && twoPersonNotice(locale, model.twoPerson)}
+${filterForm(model)}
+<p class="visually-hidden" role="status" id="people-status"></p>
+<div id="people-results" data-people-results>
+${peopleResults(model, returnTo)}
+</div>`;
+}
+
+/** A manager's People page: their areas only; codes for the group, nothing that edits people. */
+function managerListPage(model: PeopleListModel, returnTo: string): SafeHtml {
+  const { locale } = model;
+  const r = (key: Parameters<typeof requestsText>[1]): string => requestsText(locale, key);
+  return html`<div class="page-head">
+  <h1>${labelText(locale, 'people')}</h1>
+  <div class="page-head-actions">
+    <a class="button button-small button-secondary"
+      href="/admin/access-codes/issue?hasEmail=false">${labelText(locale, 'getAccessCodes')}</a>
+  </div>
+</div>
+<p class="hint" id="manager-scope">${model.manager!.areas === 0 ? r('managerNoAreas') : r('managerScope')}</p>
 ${model.done && notice('success', model.done)}
 ${filterForm(model)}
 <p class="visually-hidden" role="status" id="people-status"></p>
@@ -381,6 +419,8 @@ export interface PersonFormModel {
   done: string | null;
   /** The person's areas panel (admin-areas.views.ts), on their page. */
   areas?: SafeHtml | null;
+  /** A manager sees the person (of their areas) without the form: codes only, for members. */
+  manager?: { selfId: string };
 }
 
 function fieldLabels(locale: Locale): Record<string, string> {
@@ -448,7 +488,59 @@ function accountPanel(model: PersonFormModel, person: Person): SafeHtml {
 </section>`;
 }
 
+/** What a manager sees of a person of their areas: the details, read only, and the code actions. */
+function managerPersonPage(model: PersonFormModel, person: Person): SafeHtml {
+  const { locale } = model;
+  const t = (key: Parameters<typeof peopleText>[1]): string => peopleText(locale, key);
+  const r = (key: Parameters<typeof requestsText>[1]): string => requestsText(locale, key);
+  const dash = adminText(locale, 'none');
+  const back = `?return=${encodeURIComponent(`/admin/people/${person.id}`)}`;
+  const mayAct = managerMayAct(model.manager, person);
+  const row = (label: string, value: string | null): SafeHtml => html`<dt>${label}</dt><dd>${value ?? dash}</dd>`;
+  return html`<p class="breadcrumb"><a href="/admin/people">${labelText(locale, 'people')}</a></p>
+<h1>${person.name}</h1>
+${model.done && notice('success', model.done)}
+${person.status === 'deactivated' && notice('warning', t('alreadyDeactivated'))}
+<section class="card" aria-labelledby="details-heading">
+  <h2 id="details-heading">${t('account')}</h2>
+  <dl class="facts">
+    ${row(adminText(locale, 'username'), person.username)}
+    ${row(adminText(locale, 'employeeId'), person.employeeId)}
+    ${row(adminText(locale, 'email'), person.email)}
+    ${row(adminText(locale, 'department'), person.department)}
+    ${row(adminText(locale, 'location'), person.location)}
+    ${row(adminText(locale, 'title'), person.title)}
+    ${row(adminText(locale, 'role'), roleText(locale, person.role))}
+    <dt>${adminText(locale, 'status')}</dt><dd><span
+      class="status status-${person.status}">${statusText(locale, person.status)}</span></dd>
+    <dt>${adminText(locale, 'accessCodeState')}</dt>
+    <dd>${codeStateBadge(locale, person.codeState, ms(person.codeExpiresAt))}</dd>
+  </dl>
+  <p class="hint">${r('managerReadOnly')}</p>
+  ${
+    mayAct
+      ? html`<ul class="action-list">
+    ${
+      person.status !== 'deactivated' &&
+      html`<li><a class="button"
+      href="/admin/people/${person.id}/access-code${back}">${labelText(locale, 'getAccessCode')}</a></li>`
+    }
+    ${
+      person.codeState === 'active' &&
+      html`<li><a
+      href="/admin/people/${person.id}/access-code/deactivate${back}">${labelText(
+        locale,
+        'deactivateAccessCode',
+      )}</a></li>`
+    }
+  </ul>`
+      : html`<p>${r('managerNotMember')}</p>`
+  }
+</section>`;
+}
+
 export function personFormPage(model: PersonFormModel): SafeHtml {
+  if (model.manager && model.person) return managerPersonPage(model, model.person);
   const { locale, values, errors, person } = model;
   const t = (key: Parameters<typeof peopleText>[1]): string => peopleText(locale, key);
   const labels = fieldLabels(locale);

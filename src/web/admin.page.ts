@@ -19,6 +19,8 @@ import { ADMIN_SCRIPTS, ADMIN_STYLES, type FieldErrors } from './admin.views.js'
 export interface AdminRoute {
   method: HTTPMethods;
   url: string;
+  /** A page a manager may use too, narrowed to their areas by its handler (SPEC §9). */
+  managers?: true;
   handler: (deps: Deps, request: FastifyRequest, reply: FastifyReply) => Promise<FastifyReply>;
 }
 
@@ -38,11 +40,21 @@ export function sessionOf(request: FastifyRequest): SessionAuth {
   return auth;
 }
 
-/** preHandler: an admin's session. None → the page error handler sends GETs to /login; member → 403. */
+/**
+ * preHandler: an admin's session, or a manager's on a page whose route says `managers: true`.
+ * None → the page error handler sends GETs to /login; anyone else → 403.
+ */
 export async function requireAdminPage(request: FastifyRequest): Promise<void> {
   const auth = request.auth;
   if (auth.via !== 'session') throw new AppError('unauthenticated');
-  if (auth.person.role !== 'admin') throw new AppError('forbidden');
+  if (auth.person.role === 'admin') return;
+  if (auth.person.role === 'manager' && request.routeOptions.config.managers === true) return;
+  throw new AppError('forbidden');
+}
+
+/** Whether the page is shown to a manager (narrowed) rather than an admin. */
+export function isManager(request: FastifyRequest): boolean {
+  return request.auth.via === 'session' && request.auth.person.role === 'manager';
 }
 
 /** Renders an admin page; every admin page is about people, so none is ever stored by a cache. */

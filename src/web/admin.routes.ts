@@ -9,18 +9,25 @@ import type { Deps } from '../deps.js';
 import { pageErrorHandler } from '../http/page-errors.js';
 import { ADMIN_AREAS_ROUTES } from './admin-areas.pages.js';
 import { ADMIN_AUDIT_ROUTES } from './admin-audit.pages.js';
+import { ADMIN_CODE_REQUEST_ROUTES } from './admin-code-requests.pages.js';
 import { ADMIN_CODES_ROUTES } from './admin-codes.pages.js';
 import { ADMIN_PEOPLE_ROUTES } from './admin-people.pages.js';
 import { ADMIN_TOKENS_ROUTES } from './admin-tokens.pages.js';
 import { requireAdminPage, type AdminRoute } from './admin.page.js';
 
 const ADMIN_ROUTES: readonly AdminRoute[] = [
-  { method: 'GET', url: '/admin', handler: async (_deps, _request, reply) => reply.redirect('/admin/people', 303) },
+  {
+    method: 'GET',
+    url: '/admin',
+    managers: true,
+    handler: async (_deps, _request, reply) => reply.redirect('/admin/people', 303),
+  },
   ...ADMIN_PEOPLE_ROUTES,
   ...ADMIN_AREAS_ROUTES,
   ...ADMIN_CODES_ROUTES,
   ...ADMIN_TOKENS_ROUTES,
   ...ADMIN_AUDIT_ROUTES,
+  ...ADMIN_CODE_REQUEST_ROUTES,
 ];
 
 export function adminWebRoutes(deps: Deps): FastifyPluginAsync {
@@ -29,7 +36,8 @@ export function adminWebRoutes(deps: Deps): FastifyPluginAsync {
     app.addHook('preHandler', requireAdminPage);
     for (const route of ADMIN_ROUTES) {
       const handler = (request: FastifyRequest, reply: FastifyReply) => route.handler(deps, request, reply);
-      app.route({ method: route.method, url: route.url, handler });
+      const config = route.managers ? { managers: true } : {};
+      app.route({ method: route.method, url: route.url, config, handler });
     }
   };
 }

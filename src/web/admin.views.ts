@@ -255,6 +255,12 @@ export const auditActionText = defineMessages<AuditAction>({
     'area.member_removed': 'Removed from area',
     'area.manager_added': 'Made area manager',
     'area.manager_removed': 'No longer area manager',
+    'admin_code.requested': 'Admin code requested',
+    'admin_code.approved': 'Admin code request approved',
+    'admin_code.declined': 'Admin code request declined',
+    'admin_code.expired': 'Admin code request expired',
+    'admin_code.issued': 'Admin code collected',
+    'break_glass.admin_created': 'Admin created on the server (break glass)',
   },
   sv: {
     'person.created': 'Person tillagd',
@@ -295,6 +301,12 @@ export const auditActionText = defineMessages<AuditAction>({
     'area.member_removed': 'Borttagen från område',
     'area.manager_added': 'Blev områdeschef',
     'area.manager_removed': 'Inte längre områdeschef',
+    'admin_code.requested': 'Administratörskod begärd',
+    'admin_code.approved': 'Begäran om administratörskod godkänd',
+    'admin_code.declined': 'Begäran om administratörskod avslagen',
+    'admin_code.expired': 'Begäran om administratörskod gick ut',
+    'admin_code.issued': 'Administratörskod hämtad',
+    'break_glass.admin_created': 'Administratör skapad på servern (nödåtkomst)',
   },
 });
 

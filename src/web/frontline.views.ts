@@ -400,7 +400,7 @@ ${welcome}
     <dd>${frontlineText(locale, person.role === 'admin' ? 'roleAdmin' : person.role === 'manager' ? 'roleManager' : 'roleMember')}</dd>
   </dl>
   ${
-    person.role === 'admin' &&
+    (person.role === 'admin' || person.role === 'manager') &&
     html`<p><a href="/admin/people">${labelText(locale, 'people')}</a> · <a
     href="/admin/audit">${labelText(locale, 'auditLog')}</a></p>`
   }
