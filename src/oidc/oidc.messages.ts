@@ -23,6 +23,8 @@ export const oidcText = defineMessages({
     errorIntro:
       'The app sent a sign-in request Keyslip cannot accept. Go back to the app and try again; if it happens again, ' +
       'tell your admin.',
+    appsHeading: 'Your apps',
+    appsIntro: 'The apps you use at work: each signs you in with your Keyslip account.',
   },
   sv: {
     consentTitle: 'Tillåta {app}?',
@@ -45,5 +47,7 @@ export const oidcText = defineMessages({
     errorIntro:
       'Appen skickade en inloggningsförfrågan som Keyslip inte kan ta emot. Gå tillbaka till appen och försök igen; ' +
       'om det händer igen, berätta för din administratör.',
+    appsHeading: 'Dina appar',
+    appsIntro: 'Apparna du använder i arbetet: var och en loggar in dig med ditt Keyslip-konto.',
   },
 });

@@ -20,6 +20,7 @@ import { normaliseUsername } from '../people/person.js';
 import { listPersonSessions } from '../sessions/sessions.store.js';
 import { checkPassword, passwordProblemMessage } from '../sign-in/password.js';
 import { signIn, signOut } from '../sign-in/sign-in.service.js';
+import { listLaunchableApps } from '../oidc/oidc-clients.store.js';
 import { INTERACTION_FIELD, interactionPath, interactionUidOf } from '../oidc/interaction-link.js';
 import { frontlineText } from './frontline.messages.js';
 import { ACCESS_CODE_PATH } from '../config.js';
@@ -391,9 +392,10 @@ export function frontlineRoutes(deps: Deps): FastifyPluginAsync {
       if (auth.via !== 'session') return reply.header('Cache-Control', 'no-store').redirect('/login', 303);
       const locale = pickLocale(request);
       const now = deps.clock.now();
-      const [sessions, events] = await Promise.all([
+      const [sessions, events, apps] = await Promise.all([
         listPersonSessions(deps.db, auth.person.id, now),
         listAuditEvents(deps.db, { personId: auth.person.id, limit: 12 }),
+        listLaunchableApps(deps.db),
       ]);
       const csrfToken = csrfTokenForRequest(deps, request, reply);
       const welcome =
@@ -405,6 +407,7 @@ export function frontlineRoutes(deps: Deps): FastifyPluginAsync {
         events: shownEvents(events.items),
         csrfToken,
         welcome,
+        apps,
       });
       return sendPage(
         reply,

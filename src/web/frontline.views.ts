@@ -11,6 +11,8 @@ import type { Locale } from '../http/i18n.js';
 import { labelText } from '../http/labels.js';
 import { timeElement } from '../http/time.js';
 import { waitMessage } from '../http/layout.js';
+import type { LaunchableApp } from '../oidc/oidc-clients.store.js';
+import { oidcText } from '../oidc/oidc.messages.js';
 import { MIN_PASSWORD_LENGTH, RECOMMENDED_PASSWORD_LENGTH } from '../sign-in/password.js';
 import { frontlineText } from './frontline.messages.js';
 
@@ -275,6 +277,24 @@ export interface HomeView {
   events: AuditEvent[];
   csrfToken: string;
   welcome: 'claimed' | 'recovered' | null;
+  /** The organisation's apps with a launch URL (SPEC §4, §8). */
+  apps: LaunchableApp[];
+}
+
+/**
+ * The organisation's apps as big buttons: a worker's way into the rest of their work, right
+ * after the welcome. Only the app's name shows; nothing of its registration.
+ */
+export function appsSection(locale: Locale, apps: readonly LaunchableApp[]): SafeHtml | null {
+  if (apps.length === 0) return null;
+  const buttons = apps.map(
+    (app) => html`<li><a class="button button-wide app-button" href="${app.launchUrl}">${app.name}</a></li>`,
+  );
+  return html`<section aria-labelledby="apps-heading" class="apps">
+  <h2 id="apps-heading">${oidcText(locale, 'appsHeading')}</h2>
+  <p class="muted">${oidcText(locale, 'appsIntro')}</p>
+  <ul class="app-buttons">${buttons}</ul>
+</section>`;
 }
 
 /** "Chrome on Android" from a User-Agent, roughly; enough to recognise one's own devices. */
@@ -390,6 +410,7 @@ export function homeBody(locale: Locale, view: HomeView): SafeHtml {
 
   return html`<h1>${frontlineText(locale, 'homeTitle')}</h1>
 ${welcome}
+${appsSection(locale, view.apps)}
 <section aria-labelledby="who-heading">
   <h2 id="who-heading">${frontlineText(locale, 'whoHeading')}</h2>
   <dl class="facts">
