@@ -67,6 +67,11 @@ export interface Config {
   readonly pdfFallbackFont: string;
   /** KEYSLIP_OIDC_ACCESS_TOKEN_MINUTES — lifetime of access tokens given to apps (SPEC §8), 1–60. Default 10. */
   readonly oidcAccessTokenMinutes: number;
+  /**
+   * KEYSLIP_OIDC_KEY_CHECK_SECONDS — how often, at most, an instance looks for signing keys rotated
+   * elsewhere (`keyslip keys rotate`, another instance), 1–3600. Default 30.
+   */
+  readonly oidcKeyCheckSeconds: number;
 }
 
 export type Env = Readonly<Record<string, string | undefined>>;
@@ -203,6 +208,7 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
     metricsPort,
     pdfFallbackFont: pdfFallbackFont === '' ? '' : path.resolve(cwd, pdfFallbackFont),
     oidcAccessTokenMinutes: integer('KEYSLIP_OIDC_ACCESS_TOKEN_MINUTES', 10, 1, 60),
+    oidcKeyCheckSeconds: integer('KEYSLIP_OIDC_KEY_CHECK_SECONDS', 30, 1, 3600),
   };
 
   if (problems.length > 0) throw new ConfigError(problems);
