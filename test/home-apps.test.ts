@@ -3,7 +3,7 @@
 // of its registration (client id, kind, addresses) reaches a worker's page.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FastifyInstance } from 'fastify';
-import { CLI_ACTOR } from '../src/audit/audit.js';
+import { CLI_ACTOR, recordAuditEvent, SYSTEM_ACTOR } from '../src/audit/audit.js';
 import { issueAccessCode, redeemAccessCode } from '../src/access-codes/access-codes.service.js';
 import { createOidcClient } from '../src/oidc/oidc-clients.service.js';
 import { createPerson } from '../src/people/people.service.js';
@@ -193,6 +193,44 @@ describe.each(DIALECTS)("the organisation's apps on home and after a code (%s)",
     expect(home.body).not.toContain('notice-success');
     expect(appButtons(home.body).map((button) => button.name)).toEqual(['Intranet', 'Rota Planner']);
     expect(home.body).not.toContain(rotaId);
+  });
+
+  it("names apps in the person's own events by name, never by client id or audit action", async () => {
+    const person = await createPerson(context.deps, { name: 'Pia Ström', username: 'pia.strom' }, CLI_ACTOR);
+    const issued = await issueAccessCode(context.deps, { personId: person.id, actor: CLI_ACTOR });
+    const browser: Browser = { cookies: new Map(), language: 'sv' };
+    await redeemThroughPage(browser, issued.code, 'pia.strom');
+    const actor = { kind: 'person' as const, id: person.id, label: 'pia.strom' };
+    const at = context.clock.now();
+    await recordAuditEvent(context.deps.db, {
+      action: 'oidc.signed_in',
+      actor,
+      personId: person.id,
+      details: { clientId: rotaId },
+      at,
+    });
+    await recordAuditEvent(context.deps.db, {
+      action: 'oidc.consented',
+      actor,
+      personId: person.id,
+      details: { clientId: rotaId },
+      at,
+    });
+    // An app removed since: "an app".
+    await recordAuditEvent(context.deps.db, {
+      action: 'oidc.logout_sent',
+      actor: SYSTEM_ACTOR,
+      personId: person.id,
+      details: { clientId: 'removed-app-id' },
+      at,
+    });
+    const home = await request(browser, '/');
+    expect(home.body).toContain('Du loggade in i Rota Planner');
+    expect(home.body).toContain('Du lät Rota Planner använda ditt konto');
+    expect(home.body).toContain('Utloggningen skickades till en app');
+    for (const internal of ['oidc.', rotaId, 'removed-app-id', 'Kontohändelse']) {
+      expect(home.body, internal).not.toContain(internal);
+    }
   });
 
   it('shows no buttons to someone not signed in: home sends them to /login', async () => {

@@ -92,6 +92,12 @@ export async function listLaunchableApps(db: Db): Promise<LaunchableApp[]> {
   return rows.flatMap((row) => (row.launch_url === null ? [] : [{ name: row.name, launchUrl: row.launch_url }]));
 }
 
+/** Every registered app's name by client id, to name apps in a person's own account history. */
+export async function listOidcClientNames(db: Db): Promise<Map<string, string>> {
+  const rows = await db.selectFrom('oidc_clients').select(['client_id', 'name']).execute();
+  return new Map(rows.map((row) => [row.client_id, row.name]));
+}
+
 export async function insertOidcClient(db: Db, row: OidcClientsTable): Promise<void> {
   await db.insertInto('oidc_clients').values(row).execute();
 }

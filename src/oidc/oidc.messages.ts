@@ -25,6 +25,11 @@ export const oidcText = defineMessages({
       'tell your admin.',
     appsHeading: 'Your apps',
     appsIntro: 'The apps you use at work: each signs you in with your Keyslip account.',
+    anApp: 'an app',
+    evAppSignedIn: 'You signed in to {app}',
+    evAppAllowed: 'You allowed {app} to use your account',
+    evAppSignOutSent: 'Sign-out sent to {app}',
+    evAppSignOutFailed: 'Sign-out could not be sent to {app}',
   },
   sv: {
     consentTitle: 'Tillåta {app}?',
@@ -49,5 +54,10 @@ export const oidcText = defineMessages({
       'om det händer igen, berätta för din administratör.',
     appsHeading: 'Dina appar',
     appsIntro: 'Apparna du använder i arbetet: var och en loggar in dig med ditt Keyslip-konto.',
+    anApp: 'en app',
+    evAppSignedIn: 'Du loggade in i {app}',
+    evAppAllowed: 'Du lät {app} använda ditt konto',
+    evAppSignOutSent: 'Utloggningen skickades till {app}',
+    evAppSignOutFailed: 'Utloggningen kunde inte skickas till {app}',
   },
 });

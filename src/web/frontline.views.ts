@@ -279,6 +279,8 @@ export interface HomeView {
   welcome: 'claimed' | 'recovered' | null;
   /** The organisation's apps with a launch URL (SPEC §4, §8). */
   apps: LaunchableApp[];
+  /** Every app's name by client id, for the events about apps. */
+  appNames: ReadonlyMap<string, string>;
 }
 
 /**
@@ -331,9 +333,24 @@ export function describeDevice(locale: Locale, userAgent: string | null): string
 }
 
 /** One audit event in the words of the person it is about. */
-export function describeEvent(locale: Locale, event: AuditEvent, personId: string): string {
+export function describeEvent(
+  locale: Locale,
+  event: AuditEvent,
+  personId: string,
+  appNames: ReadonlyMap<string, string> = new Map(),
+): string {
   const byOther = event.actor.id !== null && event.actor.id !== personId;
+  // An app by its name, never its client id (a removed app is "an app").
+  const app = (): string => appNames.get(String(event.details.clientId ?? '')) ?? oidcText(locale, 'anApp');
   switch (event.action) {
+    case 'oidc.signed_in':
+      return oidcText(locale, 'evAppSignedIn', { app: app() });
+    case 'oidc.consented':
+      return oidcText(locale, 'evAppAllowed', { app: app() });
+    case 'oidc.logout_sent':
+      return oidcText(locale, 'evAppSignOutSent', { app: app() });
+    case 'oidc.logout_failed':
+      return oidcText(locale, 'evAppSignOutFailed', { app: app() });
     case 'access_code.redeemed':
       return frontlineText(locale, event.details.kind === 'claim' ? 'evRedeemedClaim' : 'evRedeemedRecovery');
     case 'access_code.issued':
@@ -397,7 +414,7 @@ export function homeBody(locale: Locale, view: HomeView): SafeHtml {
     const at = Date.parse(event.at);
     const byOther = event.actor.id !== null && event.actor.id !== person.id && event.action !== 'sessions.ended';
     return html`<li>
-      <span>${describeEvent(locale, event, person.id)}</span>${
+      <span>${describeEvent(locale, event, person.id, view.appNames)}</span>${
         byOther &&
         html` <span
         class="muted">${frontlineText(locale, 'evBy', { actor: event.actor.label })}</span>`
@@ -408,6 +425,7 @@ export function homeBody(locale: Locale, view: HomeView): SafeHtml {
     </li>`;
   });
 
+  const roleKey = person.role === 'admin' ? 'roleAdmin' : person.role === 'manager' ? 'roleManager' : 'roleMember';
   return html`<h1>${frontlineText(locale, 'homeTitle')}</h1>
 ${welcome}
 ${appsSection(locale, view.apps)}
@@ -418,7 +436,7 @@ ${appsSection(locale, view.apps)}
     <dt>${frontlineText(locale, 'username')}</dt><dd>${person.username ?? frontlineText(locale, 'noUsername')}</dd>
     ${person.email && html`<dt>${frontlineText(locale, 'email')}</dt><dd>${person.email}</dd>`}
     <dt>${frontlineText(locale, 'role')}</dt>
-    <dd>${frontlineText(locale, person.role === 'admin' ? 'roleAdmin' : person.role === 'manager' ? 'roleManager' : 'roleMember')}</dd>
+    <dd>${frontlineText(locale, roleKey)}</dd>
   </dl>
   ${
     person.role === 'admin' &&

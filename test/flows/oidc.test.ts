@@ -426,7 +426,7 @@ describe.each(DIALECTS)('Keyslip as an OpenID Provider, with openid-client as th
     expect(login.page?.body).toMatch(/id="login"[^>]*value="dan.ek"/);
   });
 
-  it('forces a fresh sign-in when max_age is shorter than the session, and puts auth_time in the ID token', async () => {
+  it('forces a fresh sign-in when max_age is shorter than the session; auth_time is in the ID token', async () => {
     const person = await activePerson('frida.max');
     const config = await rp(firstParty);
     const browser = new Browser(base);
