@@ -403,7 +403,8 @@ async function benchDialect(dialect, { workDir, csvFile }) {
           'W11',
           flow.p95,
           'ms',
-          `p50 ${flow.p50} / p95 ${flow.p95} ms over ${flow.rounds} sign-ins (password step p50 ${flow.loginMs.p50} ms)`,
+          `p50 ${flow.p50} / p95 ${flow.p95} ms over ${flow.rounds} sign-ins ` +
+            `(password step p50 ${flow.loginMs.p50} ms)`,
           flow,
         );
         log(`${dialect}: W11 p50 ${flow.p50} ms, p95 ${flow.p95} ms`);
