@@ -35,6 +35,7 @@ function appButtons(page: string): { name: string; href: string }[] {
 describe.each(DIALECTS)("the organisation's apps on home and after a code (%s)", (dialect) => {
   let context: TestContext;
   let app: FastifyInstance;
+  let admin: { authorization: string };
   const hiddenIds: string[] = [];
   let rotaId = '';
 
@@ -77,7 +78,9 @@ describe.each(DIALECTS)("the organisation's apps on home and after a code (%s)",
 
   beforeAll(async () => {
     context = await createTestContext(dialect);
-    app = (await createTestApi(context)).app;
+    const api = await createTestApi(context);
+    app = api.app;
+    admin = api.admin;
   });
   afterAll(async () => {
     await app.close();
@@ -237,5 +240,39 @@ describe.each(DIALECTS)("the organisation's apps on home and after a code (%s)",
     const response = await request({ cookies: new Map(), language: 'en' }, '/');
     expect(response.statusCode).toBe(303);
     expect(response.headers.location).toBe('/login');
+  });
+
+  it('takes the launch URL over the API, shows it back, and refuses one that is not a web address', async () => {
+    const created = await app.inject({
+      method: 'POST',
+      url: '/api/v1/oidc-clients',
+      headers: admin,
+      payload: {
+        name: 'Wiki',
+        redirectUris: ['https://wiki.example.org/oidc/callback'],
+        launchUrl: 'https://wiki.example.org/',
+      },
+    });
+    expect(created.statusCode).toBe(201);
+    expect(created.json().client.launchUrl).toBe('https://wiki.example.org/');
+    const listed = await app.inject({ method: 'GET', url: '/api/v1/oidc-clients', headers: admin });
+    const wiki = (listed.json().items as { name: string; launchUrl: string | null }[]).find((c) => c.name === 'Wiki');
+    expect(wiki?.launchUrl).toBe('https://wiki.example.org/');
+
+    const refused = await app.inject({
+      method: 'POST',
+      url: '/api/v1/oidc-clients',
+      headers: admin,
+      payload: { name: 'Bad', redirectUris: ['https://bad.example.org/cb'], launchUrl: 'javascript:alert(1)' },
+    });
+    expect(refused.statusCode).toBe(400);
+    expect(JSON.stringify(refused.json())).toContain('launchUrl');
+
+    const browser: Browser = { cookies: new Map(), language: 'en' };
+    const person = await createPerson(context.deps, { name: 'Ulla Wik', username: 'ulla.wik' }, CLI_ACTOR);
+    const issued = await issueAccessCode(context.deps, { personId: person.id, actor: CLI_ACTOR });
+    const page = await redeemThroughPage(browser, issued.code, 'ulla.wik');
+    expect(appButtons(page).map((button) => button.name)).toEqual(['Intranet', 'Rota Planner', 'Wiki']);
+    expect(page).not.toContain('javascript:');
   });
 });
