@@ -436,7 +436,7 @@ export { sleep, hr, msSince };
 // ---------------------------------------------------------------------------------------------
 
 /**
- * W9's areas (SPEC §9): `stores` areas of about N / stores members each (everyone in one, by id
+ * W10's areas (SPEC §9): `stores` areas of about N / stores members each (everyone in one, by id
  * order, and one person in ten in a second) and `regions` large ones (a tenth of everyone each),
  * written straight into the database through Keyslip's own connection code (the import of areas
  * is the CSV import's, measured by W5). Resolves with the areas' ids, store areas first.
@@ -498,7 +498,7 @@ export async function seedAreas(env, { stores, regions }) {
 const areaPath = (areaId, extra = '') => `/api/v1/people?area=${areaId}&limit=50${extra}`;
 
 /**
- * W9: the directory filtered by area, first page of 50 in name order: `sample` store areas (a
+ * W10: the directory filtered by area, first page of 50 in name order: `sample` store areas (a
  * few hundred members each) and the large regions, sequentially (one warm-up pass), also with
  * `count=true` and with a name fragment; then autocannon at 8 connections over the store areas.
  */

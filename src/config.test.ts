@@ -17,3 +17,15 @@ describe('derived settings', () => {
     expect(config.accessCodeUrl).toBe('http://127.0.0.1:3000/work/accesscode');
   });
 });
+
+describe('the signing-key check interval', () => {
+  it('is 30 seconds unless KEYSLIP_OIDC_KEY_CHECK_SECONDS says otherwise, from 1 to 3600', () => {
+    expect(loadConfig({ KEYSLIP_SECRET: SECRET }, '/tmp').oidcKeyCheckSeconds).toBe(30);
+    expect(
+      loadConfig({ KEYSLIP_SECRET: SECRET, KEYSLIP_OIDC_KEY_CHECK_SECONDS: '1' }, '/tmp').oidcKeyCheckSeconds,
+    ).toBe(1);
+    expect(() => loadConfig({ KEYSLIP_SECRET: SECRET, KEYSLIP_OIDC_KEY_CHECK_SECONDS: '0' }, '/tmp')).toThrow(
+      /KEYSLIP_OIDC_KEY_CHECK_SECONDS must be a whole number from 1 to 3600/,
+    );
+  });
+});

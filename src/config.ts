@@ -74,6 +74,11 @@ export interface Config {
    * managers). Default false: roles are Keyslip's own, and SCIM leaves admins alone.
    */
   readonly scimManagesRoles: boolean;
+  /**
+   * KEYSLIP_OIDC_KEY_CHECK_SECONDS — how often, at most, an instance looks for signing keys rotated
+   * elsewhere (`keyslip keys rotate`, another instance), 1–3600. Default 30.
+   */
+  readonly oidcKeyCheckSeconds: number;
 }
 
 export type Env = Readonly<Record<string, string | undefined>>;
@@ -219,6 +224,7 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
     pdfFallbackFont: pdfFallbackFont === '' ? '' : path.resolve(cwd, pdfFallbackFont),
     oidcAccessTokenMinutes: integer('KEYSLIP_OIDC_ACCESS_TOKEN_MINUTES', 10, 1, 60),
     scimManagesRoles: flag('KEYSLIP_SCIM_MANAGES_ROLES'),
+    oidcKeyCheckSeconds: integer('KEYSLIP_OIDC_KEY_CHECK_SECONDS', 30, 1, 3600),
   };
 
   if (problems.length > 0) throw new ConfigError(problems);

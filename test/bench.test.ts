@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DIALECTS, POSTGRES_URL } from './helpers/deps.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const WORKLOADS = ['W1', 'W2', 'W3', 'W4', 'W5', 'W6', 'W7', 'W8'];
+const WORKLOADS = ['W1', 'W2', 'W3', 'W4', 'W5', 'W6', 'W7', 'W8', 'W10', 'W11', 'W12', 'W13'];
 const PEOPLE = 2000;
 
 interface Workload {
@@ -82,7 +82,7 @@ describe('npm run bench at the tiny size', () => {
   it('reports every workload on every database asked for', () => {
     expect(report.runs.map((run) => run.dialect)).toEqual(DIALECTS);
     for (const run of report.runs) {
-      expect(Object.keys(run.workloads).sort()).toEqual(WORKLOADS);
+      expect(Object.keys(run.workloads).sort()).toEqual([...WORKLOADS].sort());
       for (const id of WORKLOADS) {
         const workload = run.workloads[id]!;
         expect(workload.id).toBe(id);
@@ -113,6 +113,12 @@ describe('npm run bench at the tiny size', () => {
         expect(Object.keys(W8!.details.realStatuses as Record<string, number>)).toEqual(['201']);
         for (const status of Object.keys(W8!.details.floodStatuses as Record<string, number>))
           expect(['401', '429', '503']).toContain(status);
+        // W11–W13: every prepared code exchanged once, userinfo answered, every sign-in reached the app.
+        const { W11, W12, W13 } = run.workloads as Record<string, Workload>;
+        expect(W11!.details.statusCounts).toEqual({ '200': W11!.details.codes });
+        const userinfo = W12!.details.userinfo as { statusCounts: Record<string, number> };
+        expect(Object.keys(userinfo.statusCounts)).toEqual(['200']);
+        expect(W13!.details.count).toBe(W13!.details.rounds);
       }
     },
   );

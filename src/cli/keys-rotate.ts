@@ -14,7 +14,8 @@ export async function keysRotate(args: string[]): Promise<number> {
     process.stdout.write(
       values.json
         ? `${JSON.stringify({ kids })}\n`
-        : `New signing keys: ${kids.join(', ')}. Running instances pick them up within a minute.\n`,
+        : `New signing keys: ${kids.join(', ')}. Running instances pick them up within ` +
+            'KEYSLIP_OIDC_KEY_CHECK_SECONDS (default 30 s).\n',
     );
     return 0;
   });

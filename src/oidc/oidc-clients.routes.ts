@@ -31,7 +31,15 @@ const OidcClientInputSchema = Type.Object(
     firstParty: Type.Optional(Type.Boolean()),
     public: Type.Optional(Type.Boolean()),
     syntheticEmailDomain: Type.Optional(Nullable(Type.String({ maxLength: 253 }))),
-    launchUrl: Type.Optional(Nullable(Uri)),
+    launchUrl: Type.Optional(
+      Nullable(
+        Type.String({
+          minLength: 1,
+          maxLength: 2000,
+          description: "The app's start page: a button on people's home page and after they redeem an access code.",
+        }),
+      ),
+    ),
   },
   { additionalProperties: false },
 );

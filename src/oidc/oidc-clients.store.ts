@@ -74,6 +74,30 @@ export async function listOidcClientRows(db: Db): Promise<OidcClientsTable[]> {
   return db.selectFrom('oidc_clients').selectAll().orderBy('name').orderBy('client_id').execute();
 }
 
+/** An app people can open from Keyslip: one with a launch URL. */
+export interface LaunchableApp {
+  name: string;
+  launchUrl: string;
+}
+
+/** The apps shown as buttons on the home page and after a claim or recovery (SPEC §4), by name. */
+export async function listLaunchableApps(db: Db): Promise<LaunchableApp[]> {
+  const rows = await db
+    .selectFrom('oidc_clients')
+    .select(['name', 'launch_url'])
+    .where('launch_url', 'is not', null)
+    .orderBy('name')
+    .orderBy('client_id')
+    .execute();
+  return rows.flatMap((row) => (row.launch_url === null ? [] : [{ name: row.name, launchUrl: row.launch_url }]));
+}
+
+/** Every registered app's name by client id, to name apps in a person's own account history. */
+export async function listOidcClientNames(db: Db): Promise<Map<string, string>> {
+  const rows = await db.selectFrom('oidc_clients').select(['client_id', 'name']).execute();
+  return new Map(rows.map((row) => [row.client_id, row.name]));
+}
+
 export async function insertOidcClient(db: Db, row: OidcClientsTable): Promise<void> {
   await db.insertInto('oidc_clients').values(row).execute();
 }

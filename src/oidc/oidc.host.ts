@@ -1,6 +1,7 @@
 // Holds the running oidc-provider. Its signing keys are fixed when it is built, so when another
 // instance (or `keyslip keys rotate`) changes oidc_keys, a new provider is built with the new set.
-// The check is one small query, at most every KEY_CHECK_INTERVAL_MS, on OIDC requests only.
+// The check is one small query, at most every KEYSLIP_OIDC_KEY_CHECK_SECONDS (default 30), on OIDC
+// requests only; the request that makes the check waits for it, so it already uses the new keys.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type Provider from 'oidc-provider';
 import type { Deps } from '../deps.js';
@@ -12,8 +13,6 @@ import { findPersonById } from '../people/people.store.js';
 import { sha256 } from '../lib/random.js';
 import { SESSION_COOKIE } from '../sessions/session.js';
 import { deleteSession } from '../sessions/sessions.store.js';
-
-export const KEY_CHECK_INTERVAL_MS = 30_000;
 
 export interface OidcHost {
   /** The provider with the current keys (rebuilt after a rotation). */
@@ -112,6 +111,7 @@ export async function openOidcHost(deps: Deps): Promise<OidcHost> {
     listenToProvider(deps, provider);
     return { provider, callback: provider.callback(), fingerprint: keys.fingerprint };
   }
+  const checkIntervalMs = deps.config.oidcKeyCheckSeconds * 1000;
   let built = await build();
   let checkedAt = Date.now();
   let checking: Promise<void> | null = null;
@@ -124,7 +124,7 @@ export async function openOidcHost(deps: Deps): Promise<OidcHost> {
   return {
     async current() {
       // Wall time, not deps.clock: this is a cache interval, not a rule of the domain.
-      if (Date.now() - checkedAt >= KEY_CHECK_INTERVAL_MS && !checking) {
+      if (Date.now() - checkedAt >= checkIntervalMs && !checking) {
         checkedAt = Date.now();
         checking = refreshIfRotated()
           .catch((error: unknown) =>

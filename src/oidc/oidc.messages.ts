@@ -23,6 +23,13 @@ export const oidcText = defineMessages({
     errorIntro:
       'The app sent a sign-in request Keyslip cannot accept. Go back to the app and try again; if it happens again, ' +
       'tell your admin.',
+    appsHeading: 'Your apps',
+    appsIntro: 'The apps you use at work: each signs you in with your Keyslip account.',
+    anApp: 'an app',
+    evAppSignedIn: 'You signed in to {app}',
+    evAppAllowed: 'You allowed {app} to use your account',
+    evAppSignOutSent: 'Sign-out sent to {app}',
+    evAppSignOutFailed: 'Sign-out could not be sent to {app}',
   },
   sv: {
     consentTitle: 'Tillåta {app}?',
@@ -45,5 +52,12 @@ export const oidcText = defineMessages({
     errorIntro:
       'Appen skickade en inloggningsförfrågan som Keyslip inte kan ta emot. Gå tillbaka till appen och försök igen; ' +
       'om det händer igen, berätta för din administratör.',
+    appsHeading: 'Dina appar',
+    appsIntro: 'Apparna du använder i arbetet: var och en loggar in dig med ditt Keyslip-konto.',
+    anApp: 'en app',
+    evAppSignedIn: 'Du loggade in i {app}',
+    evAppAllowed: 'Du lät {app} använda ditt konto',
+    evAppSignOutSent: 'Utloggningen skickades till {app}',
+    evAppSignOutFailed: 'Utloggningen kunde inte skickas till {app}',
   },
 });

@@ -25,6 +25,7 @@ import { openOidcHost, type OidcHost } from './oidc.host.js';
 import { oidcText } from './oidc.messages.js';
 import { INTERACTION_PREFIX, OIDC_PREFIX } from './oidc.provider.js';
 import { consentBody } from './oidc-pages.js';
+import { allowFormActionTo, formActionSourceOf } from './interaction-csp.js';
 import { interactionPath, loginPathFor } from './interaction-link.js';
 
 /** oidc-provider protects its own endpoints (state, PKCE, its own anti-CSRF field on logout). */
@@ -252,7 +253,11 @@ export function oidcRoutes(deps: Deps): FastifyPluginAsync {
         const clientId = String(details.params.client_id ?? '');
         const client = await findOidcClient(deps.db, clientId);
         if (!client) throw new AppError('oidc_interaction_expired');
-        if (client.first_party !== 1) return sendConsent(request, reply, details, client.name);
+        if (client.first_party !== 1) {
+          const source = formActionSourceOf(details.params.redirect_uri);
+          if (source) allowFormActionTo(reply, source);
+          return sendConsent(request, reply, details, client.name);
+        }
         const grantId = await grantFor(provider, details, person.id, clientId);
         return finish(request, reply, provider, { consent: { grantId } });
       }

@@ -20,6 +20,8 @@ import { normaliseUsername } from '../people/person.js';
 import { listPersonSessions } from '../sessions/sessions.store.js';
 import { checkPassword, passwordProblemMessage } from '../sign-in/password.js';
 import { signIn, signOut } from '../sign-in/sign-in.service.js';
+import { listLaunchableApps, listOidcClientNames } from '../oidc/oidc-clients.store.js';
+import { allowFormActionForInteraction } from '../oidc/interaction-csp.js';
 import { INTERACTION_FIELD, interactionPath, interactionUidOf } from '../oidc/interaction-link.js';
 import { frontlineText } from './frontline.messages.js';
 import { ACCESS_CODE_PATH } from '../config.js';
@@ -56,6 +58,12 @@ export function frontlineRoutes(deps: Deps): FastifyPluginAsync {
   return async (app: FastifyInstance) => {
     app.setErrorHandler(pageErrorHandler(deps));
     await registerAssets(app);
+    // A page of an app's sign-in may lead back to the app: its form-action names the app's origin.
+    app.addHook('preHandler', async (request, reply) => {
+      const query = request.query as Record<string, unknown> | undefined;
+      const uid = interactionUidOf(query?.[INTERACTION_FIELD] ?? formString(request.body, INTERACTION_FIELD));
+      if (uid) await allowFormActionForInteraction(deps, reply, uid);
+    });
 
     // ---- language switch: /lang/sv?next=/login sets the cookie and goes back (same site only).
     app.get<{ Params: { locale: string }; Querystring: { next?: string } }>('/lang/:locale', async (request, reply) => {
@@ -391,9 +399,11 @@ export function frontlineRoutes(deps: Deps): FastifyPluginAsync {
       if (auth.via !== 'session') return reply.header('Cache-Control', 'no-store').redirect('/login', 303);
       const locale = pickLocale(request);
       const now = deps.clock.now();
-      const [sessions, events] = await Promise.all([
+      const [sessions, events, apps, appNames] = await Promise.all([
         listPersonSessions(deps.db, auth.person.id, now),
         listAuditEvents(deps.db, { personId: auth.person.id, limit: 12 }),
+        listLaunchableApps(deps.db),
+        listOidcClientNames(deps.db),
       ]);
       const csrfToken = csrfTokenForRequest(deps, request, reply);
       const welcome =
@@ -405,6 +415,8 @@ export function frontlineRoutes(deps: Deps): FastifyPluginAsync {
         events: shownEvents(events.items),
         csrfToken,
         welcome,
+        apps,
+        appNames,
       });
       return sendPage(
         reply,

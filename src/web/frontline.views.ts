@@ -11,6 +11,8 @@ import type { Locale } from '../http/i18n.js';
 import { labelText } from '../http/labels.js';
 import { timeElement } from '../http/time.js';
 import { waitMessage } from '../http/layout.js';
+import type { LaunchableApp } from '../oidc/oidc-clients.store.js';
+import { oidcText } from '../oidc/oidc.messages.js';
 import { MIN_PASSWORD_LENGTH, RECOMMENDED_PASSWORD_LENGTH } from '../sign-in/password.js';
 import { frontlineText } from './frontline.messages.js';
 
@@ -275,6 +277,26 @@ export interface HomeView {
   events: AuditEvent[];
   csrfToken: string;
   welcome: 'claimed' | 'recovered' | null;
+  /** The organisation's apps with a launch URL (SPEC §4, §8). */
+  apps: LaunchableApp[];
+  /** Every app's name by client id, for the events about apps. */
+  appNames: ReadonlyMap<string, string>;
+}
+
+/**
+ * The organisation's apps as big buttons: a worker's way into the rest of their work, right
+ * after the welcome. Only the app's name shows; nothing of its registration.
+ */
+export function appsSection(locale: Locale, apps: readonly LaunchableApp[]): SafeHtml | null {
+  if (apps.length === 0) return null;
+  const buttons = apps.map(
+    (app) => html`<li><a class="button button-wide app-button" href="${app.launchUrl}">${app.name}</a></li>`,
+  );
+  return html`<section aria-labelledby="apps-heading" class="apps">
+  <h2 id="apps-heading">${oidcText(locale, 'appsHeading')}</h2>
+  <p class="muted">${oidcText(locale, 'appsIntro')}</p>
+  <ul class="app-buttons">${buttons}</ul>
+</section>`;
 }
 
 /** "Chrome on Android" from a User-Agent, roughly; enough to recognise one's own devices. */
@@ -311,9 +333,24 @@ export function describeDevice(locale: Locale, userAgent: string | null): string
 }
 
 /** One audit event in the words of the person it is about. */
-export function describeEvent(locale: Locale, event: AuditEvent, personId: string): string {
+export function describeEvent(
+  locale: Locale,
+  event: AuditEvent,
+  personId: string,
+  appNames: ReadonlyMap<string, string> = new Map(),
+): string {
   const byOther = event.actor.id !== null && event.actor.id !== personId;
+  // An app by its name, never its client id (a removed app is "an app").
+  const app = (): string => appNames.get(String(event.details.clientId ?? '')) ?? oidcText(locale, 'anApp');
   switch (event.action) {
+    case 'oidc.signed_in':
+      return oidcText(locale, 'evAppSignedIn', { app: app() });
+    case 'oidc.consented':
+      return oidcText(locale, 'evAppAllowed', { app: app() });
+    case 'oidc.logout_sent':
+      return oidcText(locale, 'evAppSignOutSent', { app: app() });
+    case 'oidc.logout_failed':
+      return oidcText(locale, 'evAppSignOutFailed', { app: app() });
     case 'access_code.redeemed':
       return frontlineText(locale, event.details.kind === 'claim' ? 'evRedeemedClaim' : 'evRedeemedRecovery');
     case 'access_code.issued':
@@ -377,7 +414,7 @@ export function homeBody(locale: Locale, view: HomeView): SafeHtml {
     const at = Date.parse(event.at);
     const byOther = event.actor.id !== null && event.actor.id !== person.id && event.action !== 'sessions.ended';
     return html`<li>
-      <span>${describeEvent(locale, event, person.id)}</span>${
+      <span>${describeEvent(locale, event, person.id, view.appNames)}</span>${
         byOther &&
         html` <span
         class="muted">${frontlineText(locale, 'evBy', { actor: event.actor.label })}</span>`
@@ -388,8 +425,10 @@ export function homeBody(locale: Locale, view: HomeView): SafeHtml {
     </li>`;
   });
 
+  const roleKey = person.role === 'admin' ? 'roleAdmin' : person.role === 'manager' ? 'roleManager' : 'roleMember';
   return html`<h1>${frontlineText(locale, 'homeTitle')}</h1>
 ${welcome}
+${appsSection(locale, view.apps)}
 <section aria-labelledby="who-heading">
   <h2 id="who-heading">${frontlineText(locale, 'whoHeading')}</h2>
   <dl class="facts">
@@ -397,7 +436,7 @@ ${welcome}
     <dt>${frontlineText(locale, 'username')}</dt><dd>${person.username ?? frontlineText(locale, 'noUsername')}</dd>
     ${person.email && html`<dt>${frontlineText(locale, 'email')}</dt><dd>${person.email}</dd>`}
     <dt>${frontlineText(locale, 'role')}</dt>
-    <dd>${frontlineText(locale, person.role === 'admin' ? 'roleAdmin' : person.role === 'manager' ? 'roleManager' : 'roleMember')}</dd>
+    <dd>${frontlineText(locale, roleKey)}</dd>
   </dl>
   ${
     (person.role === 'admin' || person.role === 'manager') &&

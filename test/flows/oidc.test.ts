@@ -426,6 +426,52 @@ describe.each(DIALECTS)('Keyslip as an OpenID Provider, with openid-client as th
     expect(login.page?.body).toMatch(/id="login"[^>]*value="dan.ek"/);
   });
 
+  it('forces a fresh sign-in when max_age is shorter than the session; auth_time is in the ID token', async () => {
+    const person = await activePerson('frida.max');
+    const config = await rp(firstParty);
+    const browser = new Browser(base);
+    const first = await startAuthorization(config);
+    await signInThroughLogin(browser, first.url, person);
+
+    // A generous max_age: the session answers, no page is shown, auth_time is that sign-in.
+    const recent = await startAuthorization(config, { max_age: '3600' });
+    const straight = await browser.follow(recent.url);
+    expect(straight.leftTo?.startsWith(REDIRECT_URI), straight.page?.url).toBe(true);
+    const recentTokens = await client.authorizationCodeGrant(config, new URL(straight.leftTo!), {
+      ...recent.checks,
+      maxAge: 3600,
+    });
+    const signedInAt = recentTokens.claims()!.auth_time!;
+    expect(typeof signedInAt).toBe('number');
+
+    // Once the session is older than max_age=1 (auth_time counts whole seconds), the app's
+    // request lands on the sign-in page, and the ID token tells of the new sign-in.
+    while (Math.floor(Date.now() / 1000) < signedInAt + 2) await new Promise((done) => setTimeout(done, 100));
+    const stale = await startAuthorization(config, { max_age: '1' });
+    const login = await browser.follow(stale.url);
+    expect(login.leftTo).toBeUndefined();
+    expect(login.page?.url).toMatch(/\/login\?interaction=/);
+    expect(login.page?.body).toContain('id="password"');
+    const beforeFreshSignIn = Math.floor(Date.now() / 1000);
+    const done = await browser.follow('/login', {
+      form: {
+        _csrf: field(login.page!.body, '_csrf'),
+        interaction: field(login.page!.body, 'interaction'),
+        login: person.username,
+        password: PASSWORD,
+      },
+    });
+    expect(done.leftTo?.startsWith(REDIRECT_URI), done.page?.body.slice(0, 1500)).toBe(true);
+    const tokens = await client.authorizationCodeGrant(config, new URL(done.leftTo!), {
+      ...stale.checks,
+      maxAge: 1,
+    });
+    const claims = tokens.claims()!;
+    expect(claims.sub).toBe(person.id);
+    expect(claims.auth_time).toBeGreaterThanOrEqual(beforeFreshSignIn);
+    expect(claims.auth_time).toBeGreaterThan(signedInAt);
+  });
+
   it('lets exactly one of 20 parallel exchanges of one code win', async () => {
     const person = await activePerson('eva.nord');
     const config = await rp(firstParty);

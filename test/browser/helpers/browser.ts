@@ -10,6 +10,7 @@ import { fileURLToPath } from 'node:url';
 import type { FastifyInstance } from 'fastify';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { buildApp } from '../../../src/app.js';
+import { systemClock } from '../../../src/lib/clock.js';
 import { createTestContext, type TestContext } from '../../helpers/deps.js';
 
 export const CHROMIUM_PATH = process.env.KEYSLIP_CHROMIUM ?? '/usr/bin/chromium';
@@ -43,8 +44,14 @@ function freePort(): Promise<number> {
   });
 }
 
-/** Starts Keyslip in-process on 127.0.0.1:<free port>, its base URL matching that port. */
-export async function startServer(env: Record<string, string> = {}): Promise<TestServer> {
+/**
+ * Starts Keyslip in-process on 127.0.0.1:<free port>, its base URL matching that port. With
+ * `wallClock`, Keyslip keeps the real time (as oidc-provider does) instead of the test clock.
+ */
+export async function startServer(
+  env: Record<string, string> = {},
+  options: { wallClock?: boolean } = {},
+): Promise<TestServer> {
   const port = await freePort();
   const baseUrl = `http://127.0.0.1:${port}`;
   const dir = mkdtempSync(path.join(os.tmpdir(), 'keyslip-browser-'));
@@ -52,6 +59,7 @@ export async function startServer(env: Record<string, string> = {}): Promise<Tes
     sqliteFile: path.join(dir, 'keyslip.db'),
     env: { KEYSLIP_BASE_URL: baseUrl, ...env },
   });
+  if (options.wallClock) context.deps = { ...context.deps, clock: systemClock };
   const app = await buildApp(context.deps);
   await app.listen({ port, host: '127.0.0.1' });
   return {
