@@ -113,9 +113,14 @@ export async function buildApp(deps: Deps, options: BuildAppOptions = {}): Promi
   // (route-policy.ts); the hooks below enforce them by the matched route. routeTable lists them.
   const routeTable: RoutePolicy[] = [];
   app.decorate('routeTable', routeTable);
+  // Every route with each of its methods, in the order added: the authorization table test
+  // (test/security/authorization.test.ts) classifies each, so none can be added unexamined.
+  const routeList: { method: string; url: string }[] = [];
+  app.decorate('routeList', routeList);
   app.addHook('onRoute', (route) => {
     const policy = assignRoutePolicy(route);
     if (policy) routeTable.push(policy);
+    for (const method of ([] as string[]).concat(route.method)) routeList.push({ method, url: route.url });
   });
 
   // A POST without a body (e.g. "issue a code" with no options) is validated as an empty object.

@@ -119,7 +119,7 @@ describe.each(DIALECTS)('the manager role (%s)', (dialect) => {
     expect(admin.total.count).toBe(12);
   });
 
-  it('answers 404 outside the areas with the very body of a missing id, and 403 for admins, managers and self', async () => {
+  it('answers 404 outside the areas (as for a missing id), and 403 for admins, managers and self', async () => {
     const missing = await call('manager', 'GET', '/api/v1/people/00000000-0000-7000-8000-000000000000');
     const outside = await call('manager', 'GET', `/api/v1/people/${ids.b1}`);
     expect(outside.statusCode).toBe(404);
@@ -159,7 +159,7 @@ describe.each(DIALECTS)('the manager role (%s)', (dialect) => {
       ['PATCH', `/api/v1/people/${ids.a1}`, { name: 'Renamed' }],
       ['POST', '/api/v1/access-codes/bulk-deactivate', { filter: {} }],
       ['GET', '/api/v1/tokens', undefined],
-      ['GET', '/api/v1/oidc/clients', undefined],
+      ['GET', '/api/v1/oidc-clients', undefined],
     ];
     for (const [method, url, payload] of refused) {
       const response = await app.inject({
@@ -185,7 +185,7 @@ describe.each(DIALECTS)('the manager role (%s)', (dialect) => {
     expect(list.items).toEqual([]);
   });
 
-  it("bulk-issues for the area's members without email only, and refuses a bulk over the hourly cap whole", async () => {
+  it("bulk-issues for the area's members without email only; a bulk over the hourly cap is refused whole", async () => {
     const before = Number(
       (
         await context.deps.db
