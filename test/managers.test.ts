@@ -231,6 +231,26 @@ describe.each(DIALECTS)('the manager role (%s)', (dialect) => {
     expect((await call('admin', 'POST', `/api/v1/people/${ids.a4}/access-code`, {})).statusCode).toBe(201);
   });
 
+  it('holds the hourly cap under a burst of parallel requests (one count in the database)', async () => {
+    context.clock.advance(HOUR);
+    const targets = ['a1', 'a2', 'a3', 'a4', 'a5'].flatMap((k) => [ids[k]!, ids[k]!]);
+    const answers = await Promise.all(
+      targets.map((id) => call('manager', 'POST', `/api/v1/people/${id}/access-code`, {})),
+    );
+    const statuses = answers.map((a) => a.statusCode).sort();
+    expect(statuses.filter((s) => s === 201)).toHaveLength(6);
+    expect(statuses.filter((s) => s === 429)).toHaveLength(4);
+    // Every person still holds at most one open code (R2), whatever order the burst took.
+    const open = await context.deps.db
+      .selectFrom('access_codes')
+      .select('person_id')
+      .where('used_at', 'is', null)
+      .where('deactivated_at', 'is', null)
+      .where('replaced_at', 'is', null)
+      .execute();
+    expect(new Set(open.map((r) => r.person_id)).size).toBe(open.length);
+  });
+
   it('reads the audit log of their areas only; an admin filters it by area', async () => {
     const mine = (await call('manager', 'GET', '/api/v1/audit?limit=500')).json() as {
       items: { areaId: string | null }[];
@@ -278,8 +298,10 @@ describe.each(DIALECTS)('the manager role (%s)', (dialect) => {
     expect(approved.statusCode, approved.body).toBe(200);
     expect(approved.json().status).toBe('approved');
     expect((await call('admin2', 'POST', `${base}/code`)).statusCode).toBe(403);
-    const code = await call('admin', 'POST', `${base}/code`);
-    expect(code.statusCode, code.body).toBe(201);
+    // Two collections at once (a double click, two tabs): exactly one gets a code.
+    const both = await Promise.all([call('admin', 'POST', `${base}/code`), call('admin', 'POST', `${base}/code`)]);
+    const code = both.find((answer) => answer.statusCode === 201)!;
+    expect(both.map((answer) => answer.statusCode).sort()).toEqual([201, 409]);
     expect(code.json().code).toMatch(CODE);
     expect(code.headers['cache-control']).toBe('no-store');
     expect((await call('admin', 'POST', `${base}/code`)).json().error.code).toBe('admin_code_request_closed');
