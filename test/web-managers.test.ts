@@ -35,11 +35,16 @@ describe.each(DIALECTS)('admin pages for managers and the two-person rule (%s)',
     return {
       get: (url: string, lang = 'en') =>
         app.inject({ method: 'GET', url, headers: { cookie, accept: 'text/html', 'accept-language': lang } }),
-      post: (url: string, fields: Record<string, string>) =>
+      post: (url: string, fields: Record<string, string>, lang = 'en') =>
         app.inject({
           method: 'POST',
           url,
-          headers: { cookie, accept: 'text/html', 'content-type': 'application/x-www-form-urlencoded' },
+          headers: {
+            cookie,
+            accept: 'text/html',
+            'accept-language': lang,
+            'content-type': 'application/x-www-form-urlencoded',
+          },
           payload: new URLSearchParams({ ...fields, _csrf: csrf }).toString(),
         }),
     };
@@ -122,6 +127,24 @@ describe.each(DIALECTS)('admin pages for managers and the two-person rule (%s)',
       .execute();
     expect(issuedEntries.length).toBe(4); // two codes, the batch, the download
     expect(new Set(issuedEntries.map((e) => e.area_id))).toEqual(new Set([ids.storeA]));
+  });
+
+  it("says clearly, in the manager's language, when their hour's codes are used up", async () => {
+    const { deps } = context;
+    const hour = 3_600_000;
+    const windowStart = Math.floor(deps.clock.now() / hour) * hour;
+    await deps.db
+      .insertInto('rate_limits')
+      .values({ key: `manager-codes:${ids.manager}`, window_start: windowStart, count: 500 })
+      .onConflict((oc) => oc.columns(['key', 'window_start']).doUpdateSet({ count: 500 }))
+      .execute();
+    const refused = await (await as('manager')).post(`/admin/people/${ids.w1}/access-code`, {}, 'sv');
+    expect(refused.statusCode).toBe(429);
+    expect(Number(refused.headers['retry-after'])).toBeGreaterThan(0);
+    expect(text(refused.body)).toContain(
+      'Du har nått gränsen för hur många åtkomstkoder en chef får ta fram per timme.',
+    );
+    await deps.db.deleteFrom('rate_limits').execute();
   });
 
   it('the audit page filters by area for an admin, and shows a manager their areas only', async () => {
