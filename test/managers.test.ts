@@ -7,6 +7,8 @@ import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { CLI_ACTOR } from '../src/audit/audit.js';
 import { createAdmin } from '../src/accounts/first-admin.js';
+import { buildApp } from '../src/app.js';
+import { openDatabase } from '../src/db/database.js';
 import { HOUR } from '../src/lib/clock.js';
 import { addManager, addMember, makeArea, makePerson, removeManager, sessionCookie } from './helpers/areas.js';
 import { createTestApi } from './helpers/api.js';
@@ -231,12 +233,26 @@ describe.each(DIALECTS)('the manager role (%s)', (dialect) => {
     expect((await call('admin', 'POST', `/api/v1/people/${ids.a4}/access-code`, {})).statusCode).toBe(201);
   });
 
-  it('holds the hourly cap under a burst of parallel requests (one count in the database)', async () => {
+  it('holds the hourly cap under a burst of parallel requests, across two instances on PostgreSQL', async () => {
     context.clock.advance(HOUR);
+    // PostgreSQL: a second instance (its own app and connection pool) on the same database.
+    const second = dialect === 'postgres' ? openDatabase(context.url, { poolSize: 10 }) : null;
+    const app2 = second ? await buildApp({ ...context.deps, db: second.db }) : app;
     const targets = ['a1', 'a2', 'a3', 'a4', 'a5'].flatMap((k) => [ids[k]!, ids[k]!]);
     const answers = await Promise.all(
-      targets.map((id) => call('manager', 'POST', `/api/v1/people/${id}/access-code`, {})),
+      targets.map((id, i) =>
+        (i % 2 === 0 ? app : app2).inject({
+          method: 'POST',
+          url: `/api/v1/people/${id}/access-code`,
+          headers: { cookie: cookies.manager! },
+          payload: {},
+        }),
+      ),
     );
+    if (second) {
+      await app2.close();
+      await second.close();
+    }
     const statuses = answers.map((a) => a.statusCode).sort();
     expect(statuses.filter((s) => s === 201)).toHaveLength(6);
     expect(statuses.filter((s) => s === 429)).toHaveLength(4);
