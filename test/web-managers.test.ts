@@ -147,6 +147,25 @@ describe.each(DIALECTS)('admin pages for managers and the two-person rule (%s)',
     await deps.db.deleteFrom('rate_limits').execute();
   });
 
+  it("an admin's edit of a manager keeps the manager role (the form offers it back)", async () => {
+    const admin = await as('admin');
+    const form = (await admin.get(`/admin/people/${ids.managerB}`)).body;
+    expect(form).toMatch(/name="role" value="manager" checked/);
+    const saved = await admin.post(`/admin/people/${ids.managerB}`, {
+      name: 'Nils Manager',
+      username: 'nils.manager',
+      title: 'Store lead',
+      role: 'manager',
+    });
+    expect(saved.statusCode).toBe(303);
+    const row = await context.deps.db
+      .selectFrom('people')
+      .select(['role', 'title'])
+      .where('id', '=', ids.managerB!)
+      .executeTakeFirstOrThrow();
+    expect(row).toEqual({ role: 'manager', title: 'Store lead' });
+  });
+
   it('the audit page filters by area for an admin, and shows a manager their areas only', async () => {
     const admin = await as('admin');
     const byName = text((await admin.get('/admin/audit?area=store%20a')).body);
