@@ -397,7 +397,10 @@ ${welcome}
     <dt>${frontlineText(locale, 'username')}</dt><dd>${person.username ?? frontlineText(locale, 'noUsername')}</dd>
     ${person.email && html`<dt>${frontlineText(locale, 'email')}</dt><dd>${person.email}</dd>`}
     <dt>${frontlineText(locale, 'role')}</dt>
-    <dd>${frontlineText(locale, person.role === 'admin' ? 'roleAdmin' : person.role === 'manager' ? 'roleManager' : 'roleMember')}</dd>
+    <dd>${frontlineText(
+      locale,
+      person.role === 'admin' ? 'roleAdmin' : person.role === 'manager' ? 'roleManager' : 'roleMember',
+    )}</dd>
   </dl>
   ${
     (person.role === 'admin' || person.role === 'manager') &&
