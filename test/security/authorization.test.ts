@@ -480,6 +480,15 @@ describe.each(DIALECTS)('authorization table (%s)', (dialect) => {
     expect(failures).toEqual([]);
   });
 
+  it('answers HEAD as GET for a manager (the HEAD routes Fastify adds carry the same policy)', async () => {
+    for (const route of ['GET /api/v1/people', 'GET /admin/people', 'GET /api/v1/tokens', 'GET /admin/tokens']) {
+      const spec = ROUTES[route]!;
+      const get = await request(route, spec, 'managerIn', 'member');
+      const head = await request(route.replace('GET', 'HEAD'), spec, 'managerIn', 'member');
+      expect(head.statusCode, route).toBe(get.statusCode);
+    }
+  });
+
   it('hides a person outside the areas exactly as a missing one', async () => {
     const { deps } = context;
     const session = await createSession(deps.db, deps.config, fixture.ids.managerOut!, deps.clock.now(), {
