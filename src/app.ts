@@ -93,7 +93,9 @@ export async function buildApp(deps: Deps, options: BuildAppOptions = {}): Promi
         version: '1',
         description:
           'People, access codes, redemption and sign-in. ' +
-          'Admin calls take an admin session or `Authorization: Bearer <token>`.',
+          'Admin calls take an admin session or `Authorization: Bearer <token>`. ' +
+          "A manager's session may use the people, access-code, bulk, batch and audit calls, " +
+          'narrowed to the members of the areas they manage (others: 404).',
       },
       components: {
         securitySchemes: {
