@@ -103,7 +103,9 @@ export async function buildApp(deps: Deps, options: BuildAppOptions = {}): Promi
         version: '1',
         description:
           'People, access codes, redemption and sign-in. ' +
-          'Admin calls take an admin session or `Authorization: Bearer <token>`.',
+          'Admin calls take an admin session or `Authorization: Bearer <token>`. ' +
+          "A manager's session may use the people, access-code, bulk, batch and audit calls, " +
+          'narrowed to the members of the areas they manage (others: 404).',
       },
       components: {
         securitySchemes: {
@@ -123,9 +125,14 @@ export async function buildApp(deps: Deps, options: BuildAppOptions = {}): Promi
   // (route-policy.ts); the hooks below enforce them by the matched route. routeTable lists them.
   const routeTable: RoutePolicy[] = [];
   app.decorate('routeTable', routeTable);
+  // Every route with each of its methods, in the order added: the authorization table test
+  // (test/security/authorization.test.ts) classifies each, so none can be added unexamined.
+  const routeList: { method: string; url: string }[] = [];
+  app.decorate('routeList', routeList);
   app.addHook('onRoute', (route) => {
     const policy = assignRoutePolicy(route);
     if (policy) routeTable.push(policy);
+    for (const method of ([] as string[]).concat(route.method)) routeList.push({ method, url: route.url });
   });
 
   // A POST without a body (e.g. "issue a code" with no options) is validated as an empty object.

@@ -7,6 +7,8 @@ import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { CLI_ACTOR } from '../src/audit/audit.js';
 import { createAdmin } from '../src/accounts/first-admin.js';
+import { buildApp } from '../src/app.js';
+import { openDatabase } from '../src/db/database.js';
 import { HOUR } from '../src/lib/clock.js';
 import { addManager, addMember, makeArea, makePerson, removeManager, sessionCookie } from './helpers/areas.js';
 import { createTestApi } from './helpers/api.js';
@@ -119,7 +121,7 @@ describe.each(DIALECTS)('the manager role (%s)', (dialect) => {
     expect(admin.total.count).toBe(12);
   });
 
-  it('answers 404 outside the areas with the very body of a missing id, and 403 for admins, managers and self', async () => {
+  it('answers 404 outside the areas (as for a missing id), and 403 for admins, managers and self', async () => {
     const missing = await call('manager', 'GET', '/api/v1/people/00000000-0000-7000-8000-000000000000');
     const outside = await call('manager', 'GET', `/api/v1/people/${ids.b1}`);
     expect(outside.statusCode).toBe(404);
@@ -159,7 +161,7 @@ describe.each(DIALECTS)('the manager role (%s)', (dialect) => {
       ['PATCH', `/api/v1/people/${ids.a1}`, { name: 'Renamed' }],
       ['POST', '/api/v1/access-codes/bulk-deactivate', { filter: {} }],
       ['GET', '/api/v1/tokens', undefined],
-      ['GET', '/api/v1/oidc/clients', undefined],
+      ['GET', '/api/v1/oidc-clients', undefined],
     ];
     for (const [method, url, payload] of refused) {
       const response = await app.inject({
@@ -185,7 +187,7 @@ describe.each(DIALECTS)('the manager role (%s)', (dialect) => {
     expect(list.items).toEqual([]);
   });
 
-  it("bulk-issues for the area's members without email only, and refuses a bulk over the hourly cap whole", async () => {
+  it("bulk-issues for the area's members without email only; a bulk over the hourly cap is refused whole", async () => {
     const before = Number(
       (
         await context.deps.db
@@ -229,6 +231,40 @@ describe.each(DIALECTS)('the manager role (%s)', (dialect) => {
     expect(refused.json().error.code).toBe('manager_code_limit');
     // Admins have no such cap.
     expect((await call('admin', 'POST', `/api/v1/people/${ids.a4}/access-code`, {})).statusCode).toBe(201);
+  });
+
+  it('holds the hourly cap under a burst of parallel requests, across two instances on PostgreSQL', async () => {
+    context.clock.advance(HOUR);
+    // PostgreSQL: a second instance (its own app and connection pool) on the same database.
+    const second = dialect === 'postgres' ? openDatabase(context.url, { poolSize: 10 }) : null;
+    const app2 = second ? await buildApp({ ...context.deps, db: second.db }) : app;
+    const targets = ['a1', 'a2', 'a3', 'a4', 'a5'].flatMap((k) => [ids[k]!, ids[k]!]);
+    const answers = await Promise.all(
+      targets.map((id, i) =>
+        (i % 2 === 0 ? app : app2).inject({
+          method: 'POST',
+          url: `/api/v1/people/${id}/access-code`,
+          headers: { cookie: cookies.manager! },
+          payload: {},
+        }),
+      ),
+    );
+    if (second) {
+      await app2.close();
+      await second.close();
+    }
+    const statuses = answers.map((a) => a.statusCode).sort();
+    expect(statuses.filter((s) => s === 201)).toHaveLength(6);
+    expect(statuses.filter((s) => s === 429)).toHaveLength(4);
+    // Every person still holds at most one open code (R2), whatever order the burst took.
+    const open = await context.deps.db
+      .selectFrom('access_codes')
+      .select('person_id')
+      .where('used_at', 'is', null)
+      .where('deactivated_at', 'is', null)
+      .where('replaced_at', 'is', null)
+      .execute();
+    expect(new Set(open.map((r) => r.person_id)).size).toBe(open.length);
   });
 
   it('reads the audit log of their areas only; an admin filters it by area', async () => {
@@ -278,8 +314,10 @@ describe.each(DIALECTS)('the manager role (%s)', (dialect) => {
     expect(approved.statusCode, approved.body).toBe(200);
     expect(approved.json().status).toBe('approved');
     expect((await call('admin2', 'POST', `${base}/code`)).statusCode).toBe(403);
-    const code = await call('admin', 'POST', `${base}/code`);
-    expect(code.statusCode, code.body).toBe(201);
+    // Two collections at once (a double click, two tabs): exactly one gets a code.
+    const both = await Promise.all([call('admin', 'POST', `${base}/code`), call('admin', 'POST', `${base}/code`)]);
+    const code = both.find((answer) => answer.statusCode === 201)!;
+    expect(both.map((answer) => answer.statusCode).sort()).toEqual([201, 409]);
     expect(code.json().code).toMatch(CODE);
     expect(code.headers['cache-control']).toBe('no-store');
     expect((await call('admin', 'POST', `${base}/code`)).json().error.code).toBe('admin_code_request_closed');

@@ -19,6 +19,8 @@ declare module 'fastify' {
   interface FastifyInstance {
     /** Every state-changing route with its policy, as app.ts assigned them. */
     routeTable: readonly RoutePolicy[];
+    /** Every route and method the app serves (HEAD included), as app.ts collected them. */
+    routeList: readonly { method: string; url: string }[];
   }
   interface FastifyContextConfig {
     /** The CSRF guard of a state-changing route; derived from the pattern when not given. */

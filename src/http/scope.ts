@@ -43,18 +43,23 @@ export async function authorizeTarget(
   personId: string,
   intent: 'view' | 'act',
 ): Promise<Target> {
-  const person = await findPersonById(deps.db, personId);
   const manager = managerOf(request);
   if (!manager) {
+    const person = await findPersonById(deps.db, personId);
     if (!person) throw noSuchPerson();
     return { person, areaId: null };
   }
+  // The same two queries whether the person is missing, outside or inside the manager's areas,
+  // so neither the answer nor its timing tells a manager who exists elsewhere.
+  const [person, shared] = await Promise.all([
+    findPersonById(deps.db, personId),
+    sharedAreaIdsOf(deps.db, manager.id, personId),
+  ]);
   if (!person) throw noSuchPerson();
   if (person.id === manager.id) {
     if (intent === 'act') throw new AppError('forbidden', { message: 'A manager cannot act on their own account.' });
     return { person, areaId: null };
   }
-  const shared = await sharedAreaIdsOf(deps.db, manager.id, person.id);
   if (shared.length === 0) throw noSuchPerson();
   if (intent === 'act' && person.role !== 'member') {
     throw new AppError('forbidden', { message: 'A manager can act only on members, not on admins or managers.' });

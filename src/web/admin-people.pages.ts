@@ -1,6 +1,7 @@
 // The admin's People pages (SPEC §5): the list (search, filters, paging), add, edit, deactivate,
 // end sessions, and the import page. A table of routes, then one named handler per route.
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { PersonRole } from '../db/schema.js';
 import type { Deps } from '../deps.js';
 import { AppError } from '../errors.js';
 import { formString, verifyFormCsrf } from '../http/forms.js';
@@ -239,7 +240,7 @@ function personInputFrom(body: unknown): { input: PersonInput; values: PersonFor
     department: formString(body, 'department'),
     location: formString(body, 'location'),
     title: formString(body, 'title'),
-    role: formString(body, 'role') === 'admin' ? 'admin' : 'member',
+    role: ['admin', 'manager'].includes(formString(body, 'role')) ? (formString(body, 'role') as PersonRole) : 'member',
   };
   const role = formString(body, 'role');
   const input: PersonInput = {
@@ -251,6 +252,7 @@ function personInputFrom(body: unknown): { input: PersonInput; values: PersonFor
     department: values.department,
     location: values.location,
     title: values.title,
+    // A manager stays a manager (the areas' managers are set on the areas); the form changes only member ↔ admin.
     ...(role === 'admin' || role === 'member' ? { role } : {}),
   };
   return { input, values };
