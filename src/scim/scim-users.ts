@@ -283,7 +283,8 @@ export interface WriteOptions {
   ifMatch?: string | undefined;
 }
 
-function assertVersion(resource: Resource, ifMatch: string | undefined): void {
+/** If-Match (RFC 7644 §3.14): 412 unless the resource is still one of the versions named (or `*`). */
+export function assertVersion(resource: Resource, ifMatch: string | undefined): void {
   if (ifMatch === undefined || ifMatch.trim() === '*') return;
   const wanted = ifMatch.split(',').map((tag) => tag.trim().replace(/^W\//, ''));
   const current = String((resource.meta as Resource).version).replace(/^W\//, '');
