@@ -42,8 +42,9 @@ async function freshPostgresSchema() {
   await client.query(`create schema ${schema}`);
   await client.query('create extension if not exists pg_trgm schema public');
   await client.end();
+  const options = encodeURIComponent(`-c search_path=${schema},public`);
   return {
-    url: `${POSTGRES_URL}${POSTGRES_URL.includes('?') ? '&' : '?'}options=${encodeURIComponent(`-c search_path=${schema},public`)}`,
+    url: `${POSTGRES_URL}${POSTGRES_URL.includes('?') ? '&' : '?'}options=${options}`,
     drop: async () => {
       const admin = new pg.Client({ connectionString: POSTGRES_URL });
       await admin.connect();
@@ -137,7 +138,8 @@ async function benchDialect(dialect) {
     for (let i = 0; i < 200; i += 1) {
       const userName = JSON.parse(bodies[(i * 37) % USERS]).userName;
       const filter = encodeURIComponent(`userName eq "${userName}"`);
-      lookup.push((await request(base, { path: `/scim/v2/Users?filter=${filter}`, headers: { authorization: auth } })).ms);
+      const found = await request(base, { path: `/scim/v2/Users?filter=${filter}`, headers: { authorization: auth } });
+      lookup.push(found.ms);
     }
     const disable = [];
     const patch = JSON.stringify({
