@@ -5,6 +5,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { CLI_ACTOR } from '../../src/audit/audit.js';
 import { issueAccessCode } from '../../src/access-codes/access-codes.service.js';
+import { createOidcClient } from '../../src/oidc/oidc-clients.service.js';
 import { createPerson } from '../../src/people/people.service.js';
 import { createApiToken, revokeApiToken } from '../../src/sessions/api-tokens.js';
 import { createSession } from '../../src/sessions/session.js';
@@ -392,6 +393,46 @@ describe.each(DIALECTS)('SCIM 2.0 protocol (%s)', (dialect) => {
         .executeTakeFirstOrThrow();
       expect(audit.actor_label).toBe('scim:hr-sync');
       expect(JSON.parse(audit.details)).toMatchObject({ codesDeactivated: 1, sessionsEnded: 1 });
+    });
+
+    it('active:false tells the apps the person used: a back-channel logout is queued, their grants end', async () => {
+      const id = (await scim.request('POST', '/Users', user('app.user'))).body.id as string;
+      const app = await createOidcClient(
+        context.deps,
+        {
+          name: 'Scheduler',
+          redirectUris: ['https://scheduler.example.com/callback'],
+          backchannelLogoutUri: 'https://scheduler.example.com/backchannel',
+        },
+        CLI_ACTOR,
+      );
+      const clientId = app.client.clientId;
+      // The provider's record that the person granted the app access (as oidc-provider stores it).
+      await context.deps.db
+        .insertInto('oidc_payloads')
+        .values({
+          model: 'Grant',
+          id: 'grant-1',
+          payload: JSON.stringify({ clientId, accountId: id }),
+          grant_id: 'grant-1',
+          uid: null,
+          user_code: null,
+          account_id: id,
+          expires_at: context.clock.now() + 3_600_000,
+          consumed_at: null,
+        })
+        .execute();
+      await scim.request('PATCH', `/Users/${id}`, patch({ op: 'Replace', path: 'active', value: 'False' }));
+      const queued = await context.deps.db.selectFrom('oidc_logout_outbox').selectAll().execute();
+      expect(queued).toMatchObject([
+        { client_id: clientId, person_id: id, uri: 'https://scheduler.example.com/backchannel', delivered_at: null },
+      ]);
+      const grants = await context.deps.db
+        .selectFrom('oidc_payloads')
+        .select('id')
+        .where('account_id', '=', id)
+        .execute();
+      expect(grants).toEqual([]);
     });
 
     it('a create whose audit entry fails leaves no person (one transaction)', async () => {
