@@ -5,6 +5,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { CLI_ACTOR } from '../../src/audit/audit.js';
 import { issueAccessCode } from '../../src/access-codes/access-codes.service.js';
+import { addAreaManager, createArea } from '../../src/areas/areas.service.js';
 import { createOidcClient } from '../../src/oidc/oidc-clients.service.js';
 import { createPerson } from '../../src/people/people.service.js';
 import { createApiToken, revokeApiToken } from '../../src/sessions/api-tokens.js';
@@ -483,6 +484,12 @@ describe.each(DIALECTS)('SCIM 2.0 protocol (%s)', (dialect) => {
       );
       expect(off.status).toBe(403);
       expect((await scim.request('DELETE', `/Users/${admin.id}`)).status).toBe(403);
+      // A manager (made one in Keyslip, by managing an area) keeps the role through SCIM updates.
+      const area = await createArea(context.deps, 'Store 7', CLI_ACTOR);
+      await addAreaManager(context.deps, area.id, member, CLI_ACTOR);
+      const managed = await scim.request('PUT', `/Users/${member}`, user('mel.member', { title: 'Store manager' }));
+      expect(managed.status).toBe(200);
+      expect(managed.body.roles).toEqual([{ value: 'manager', primary: true }]);
       // An admin's other attributes are the HR system's to keep up to date.
       const titled = await scim.request(
         'PATCH',
