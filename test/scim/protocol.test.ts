@@ -87,6 +87,23 @@ describe.each(DIALECTS)('SCIM 2.0 protocol (%s)', (dialect) => {
       expect(await context.deps.db.selectFrom('people').select('id').execute()).toEqual([]);
     });
 
+    it('the admin’s API tokens page lists the SCIM token, marked SCIM, with a revoke button', async () => {
+      const admin = await createPerson(context.deps, { name: 'Ada Admin', username: 'ada', role: 'admin' }, CLI_ACTOR);
+      const session = await createSession(context.deps.db, context.deps.config, admin.id, context.clock.now(), {
+        ip: null,
+        userAgent: null,
+      });
+      const page = await scim.app.inject({
+        method: 'GET',
+        url: '/admin/tokens',
+        headers: { cookie: `keyslip_session=${session.token}`, accept: 'text/html' },
+      });
+      expect(page.statusCode).toBe(200);
+      expect(page.body).toContain('hr-sync <span class="badge">SCIM</span>');
+      expect(page.body).toContain('keyslip token create --scim');
+      expect(page.body).toContain('aria-label="Revoke API token hr-sync"');
+    });
+
     it('a revoked SCIM token is 401 at once', async () => {
       const made = await createApiToken(context.deps.db, {
         name: 'old',
