@@ -125,6 +125,12 @@ describe.each(DIALECTS)('SCIM 2.0 protocol (%s)', (dialect) => {
       expect(scimJson.headers['content-type']).toBe('application/scim+json; charset=utf-8');
       const plainJson = await scim.request('POST', '/Users', user('ann.two'), { 'content-type': 'application/json' });
       expect(plainJson.status).toBe(201);
+      const charset = await scim.request('POST', '/Users', user('ann.four'), {
+        'content-type': 'application/scim+json; charset=utf-8',
+      });
+      expect(charset.status).toBe(201);
+      const plus = await scim.request('GET', '/Users?filter=userName+eq+%22ann.four%22');
+      expect(plus.body.totalResults).toBe(1);
       const text = await scim.request('POST', '/Users', JSON.stringify(user('ann.three')), {
         'content-type': 'text/plain',
       });
@@ -461,6 +467,27 @@ describe.each(DIALECTS)('SCIM 2.0 protocol (%s)', (dialect) => {
       await restore();
       expect(await context.deps.db.selectFrom('people').select('id').execute()).toEqual([]);
       expect(await context.deps.db.selectFrom('scim_users').select('person_id').execute()).toEqual([]);
+    });
+
+    it('a PATCH whose deactivation cannot be audited changes nothing, not even its other operations', async () => {
+      const id = (await scim.request('POST', '/Users', user('all.or.nothing'))).body.id as string;
+      const restore = await failAuditInserts(context, 'person.deactivated');
+      const failed = await scim.request(
+        'PATCH',
+        `/Users/${id}`,
+        patch({ op: 'add', path: 'title', value: 'Baker' }, { op: 'replace', path: 'active', value: false }),
+      );
+      expect(failed.status).toBe(500);
+      await restore();
+      const after = await scim.request('GET', `/Users/${id}`);
+      expect(after.body.active).toBe(true);
+      expect(after.body.title).toBeUndefined();
+      const updates = await context.deps.db
+        .selectFrom('audit_events')
+        .select('id')
+        .where('action', '=', 'person.updated')
+        .execute();
+      expect(updates).toEqual([]);
     });
 
     it('a group member must be a user; unknown ids are 400 and change nothing', async () => {
