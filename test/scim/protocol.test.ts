@@ -173,6 +173,55 @@ describe.each(DIALECTS)('SCIM 2.0 protocol (%s)', (dialect) => {
     });
   });
 
+  describe('PATCH semantics', () => {
+    it('an email added as primary becomes the email; removing it by a filter path clears it', async () => {
+      const id = (
+        await scim.request(
+          'POST',
+          '/Users',
+          user('mai.l', { emails: [{ value: 'old@example.com', type: 'work', primary: true }] }),
+        )
+      ).body.id as string;
+      const added = await scim.request(
+        'PATCH',
+        `/Users/${id}`,
+        patch({ op: 'add', path: 'emails', value: [{ value: 'new@example.com', type: 'work', primary: 'True' }] }),
+      );
+      expect(added.body.emails).toEqual([{ value: 'new@example.com', type: 'work', primary: true }]);
+      const removed = await scim.request(
+        'PATCH',
+        `/Users/${id}`,
+        patch({ op: 'remove', path: 'emails[value eq "new@example.com"]' }),
+      );
+      expect(removed.body.emails).toBeUndefined();
+      const person = await context.deps.db.selectFrom('people').select('email').where('id', '=', id).executeTakeFirst();
+      expect(person?.email).toBeNull();
+    });
+
+    it('remove of a plain attribute and of a name part; replace of the name object keeps other parts', async () => {
+      const id = (
+        await scim.request(
+          'POST',
+          '/Users',
+          user('par.ts', { title: 'Cook', name: { givenName: 'Par', familyName: 'Ts' }, displayName: 'Par Ts' }),
+        )
+      ).body.id as string;
+      const patched = await scim.request(
+        'PATCH',
+        `/Users/${id}`,
+        patch(
+          { op: 'remove', path: 'title' },
+          { op: 'replace', path: 'name', value: { familyName: 'Tess' } },
+          { op: 'remove', path: 'name.givenName' },
+        ),
+      );
+      expect(patched.status).toBe(200);
+      expect(patched.body.title).toBeUndefined();
+      expect(patched.body.name).toEqual({ formatted: 'Tess', familyName: 'Tess' });
+      expect(patched.body.displayName).toBe('Tess');
+    });
+  });
+
   describe('discovery', () => {
     it('ServiceProviderConfig says what is supported, truthfully', async () => {
       const config = await scim.request('GET', '/ServiceProviderConfig');
