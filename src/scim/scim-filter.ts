@@ -14,7 +14,7 @@ export interface EqCondition<A extends string> {
 }
 
 export type UserFilterAttribute = 'userName' | 'externalId' | 'displayName' | 'email' | 'workEmail';
-export type GroupFilterAttribute = 'displayName' | 'externalId';
+export type GroupFilterAttribute = 'displayName' | 'externalId' | 'id' | 'member';
 
 const USER_ATTRIBUTES: Record<string, UserFilterAttribute> = {
   username: 'userName',
@@ -23,9 +23,13 @@ const USER_ATTRIBUTES: Record<string, UserFilterAttribute> = {
   'emails.value': 'email',
 };
 
+/** `id eq "…" and members eq "…"` is how sync clients ask whether a user is in a group. */
 const GROUP_ATTRIBUTES: Record<string, GroupFilterAttribute> = {
   displayname: 'displayName',
   externalid: 'externalId',
+  id: 'id',
+  members: 'member',
+  'members.value': 'member',
 };
 
 const MAX_FILTER_LENGTH = 2000;
@@ -97,7 +101,9 @@ export function parseGroupFilter(text: string): EqCondition<GroupFilterAttribute
     if (term.op !== 'eq') throw invalid(`The operator "${term.op}" is not supported: use eq, joined by and.`);
     const path = (term as { attrPath: string }).attrPath;
     const attribute = GROUP_ATTRIBUTES[bareAttribute(path, [GROUP_SCHEMA])];
-    if (!attribute) throw invalid(`Filtering on "${path}" is not supported: use displayName or externalId.`);
+    if (!attribute) {
+      throw invalid(`Filtering on "${path}" is not supported: use displayName, externalId, id or members.`);
+    }
     return { attribute, value: eqValue(term) };
   });
 }

@@ -37,10 +37,19 @@ export async function listScimGroups(
   let query = groups(db);
   for (const { attribute, value } of conditions) {
     if (value.includes('\u0000')) return { rows: [], total: 0 };
-    query =
-      attribute === 'displayName'
-        ? query.where('areas.name_key', '=', areaNameKey(value))
-        : query.where('scim_groups.external_id', '=', value);
+    if (attribute === 'displayName') query = query.where('areas.name_key', '=', areaNameKey(value));
+    else if (attribute === 'externalId') query = query.where('scim_groups.external_id', '=', value);
+    else if (attribute === 'id') query = query.where('areas.id', '=', value);
+    else
+      query = query.where((eb) =>
+        eb.exists(
+          eb
+            .selectFrom('area_members')
+            .select('area_members.person_id')
+            .whereRef('area_members.area_id', '=', 'areas.id')
+            .where('area_members.person_id', '=', value),
+        ),
+      );
   }
   const counted = await query
     .clearSelect()

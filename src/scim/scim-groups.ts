@@ -30,7 +30,7 @@ import {
   type ScimMember,
 } from './scim-groups.store.js';
 import { findScimUser } from './scim-users.store.js';
-import { versionOf, type ScimContext, type WriteOptions } from './scim-users.js';
+import { assertVersion, versionOf, type ScimContext, type WriteOptions } from './scim-users.js';
 
 const NOT_FOUND = 'No group with that id.';
 
@@ -251,11 +251,7 @@ async function applyGroupChange(
     if (!(await lockArea(trx, id))) throw new ScimError(404, NOT_FOUND);
     const row = (await findScimGroup(trx, id))!;
     const before = await currentMemberIds(trx, id);
-    if (options.ifMatch !== undefined && options.ifMatch.trim() !== '*') {
-      const version = versionOf(toScimGroup(row, await memberRows(trx, id), context.baseUrl)).replace(/^W\//, '');
-      const wanted = options.ifMatch.split(',').map((tag) => tag.trim().replace(/^W\//, ''));
-      if (!wanted.includes(version)) throw new ScimError(412, 'The group has changed since that version (If-Match).');
-    }
+    await assertGroupVersion(trx, context, row, options.ifMatch);
     if (change.displayName !== undefined) await renameAreaIn(trx, id, change.displayName, actor, now);
     if (change.externalId !== undefined && change.externalId !== row.external_id) {
       await saveScimGroup(trx, id, change.externalId);
@@ -286,6 +282,17 @@ async function applyGroupChange(
 
 async function memberRows(trx: Db, id: string): Promise<ScimMember[]> {
   return (await membersOfGroups(trx, [id])).get(id) ?? [];
+}
+
+/** If-Match: the group (with its members, which its version covers) must still be that version. */
+async function assertGroupVersion(
+  trx: Db,
+  context: ScimContext,
+  row: ScimGroupRow,
+  ifMatch: string | undefined,
+): Promise<void> {
+  if (ifMatch === undefined) return;
+  assertVersion(toScimGroup(row, await memberRows(trx, row.id), context.baseUrl), ifMatch);
 }
 
 export async function patchScimGroup(
@@ -337,11 +344,7 @@ export async function deleteScimGroup(context: ScimContext, id: string, options:
   await inTransaction(context, async (trx) => {
     const row = await findScimGroup(trx, id);
     if (!row) throw new ScimError(404, NOT_FOUND);
-    if (options.ifMatch !== undefined && options.ifMatch.trim() !== '*') {
-      const version = versionOf(toScimGroup(row, await memberRows(trx, id), context.baseUrl)).replace(/^W\//, '');
-      const wanted = options.ifMatch.split(',').map((tag) => tag.trim().replace(/^W\//, ''));
-      if (!wanted.includes(version)) throw new ScimError(412, 'The group has changed since that version (If-Match).');
-    }
+    await assertGroupVersion(trx, context, row, options.ifMatch);
     await deleteAreaIn(trx, id, actor, now);
   });
 }

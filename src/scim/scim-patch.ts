@@ -146,6 +146,11 @@ export function parsePatchRequest(body: unknown): PatchOperation[] {
 const isObject = (value: unknown): value is Resource =>
   value !== null && typeof value === 'object' && !Array.isArray(value);
 
+/** `primary: true`, or Entra's "True". */
+function isPrimary(value: unknown): boolean {
+  return value === true || (typeof value === 'string' && value.trim().toLowerCase() === 'true');
+}
+
 function clone<T>(value: T): T {
   return value === undefined ? value : (JSON.parse(JSON.stringify(value)) as T);
 }
@@ -253,8 +258,16 @@ function applyToAttribute(container: Resource, op: PatchOperation['op'], path: P
       container[attribute] = incoming;
       return;
     }
-    const list = Array.isArray(current) ? [...current] : [];
-    for (const element of incoming) if (!list.some((present) => sameElement(present, element))) list.push(element);
+    // A value added as primary takes the flag from the others (RFC 7643 §2.4: at most one primary).
+    const newPrimary = incoming.some((element) => isObject(element) && isPrimary(element.primary));
+    const list = (Array.isArray(current) ? [...current] : []).map((element) =>
+      newPrimary && isObject(element) && isPrimary(element.primary) ? { ...element, primary: false } : element,
+    );
+    for (const element of incoming) {
+      const at = list.findIndex((present) => sameElement(present, element));
+      if (at < 0) list.push(element);
+      else if (isObject(element) && isObject(list[at])) list[at] = { ...(list[at] as Resource), ...element };
+    }
     container[attribute] = list;
     return;
   }

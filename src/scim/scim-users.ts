@@ -259,12 +259,15 @@ export async function createScimUser(context: ScimContext, resource: Resource): 
   const fields = validated({ ...mapped.person, role }, { creating: true });
   const now = deps.clock.now();
   const row = newPersonRow({ ...fields, name: fields.name! }, now);
+  const scim = scimRowOf(row.id, mapped, null, now);
   await inTransaction(deps, async (trx) => {
     await createPersonIn(trx, row, actor, now);
-    await saveScimUser(trx, scimRowOf(row.id, mapped, null, now));
+    await saveScimUser(trx, scim);
     if (mapped.active === false) await deactivatePersonIn(trx, row.id, actor, now);
   });
-  return getScimUser(context, row.id);
+  // The rows just written are the resource (a person made inactive is read back: deactivation wrote more).
+  if (mapped.active === false) return getScimUser(context, row.id);
+  return toScimUser({ person: row, scim }, context.baseUrl, now);
 }
 
 function scimRowOf(personId: string, mapped: MappedUser, deletedAt: number | null, now: number): ScimUsersTable {
@@ -283,7 +286,8 @@ export interface WriteOptions {
   ifMatch?: string | undefined;
 }
 
-function assertVersion(resource: Resource, ifMatch: string | undefined): void {
+/** If-Match (RFC 7644 §3.14): 412 unless the resource is still one of the versions named (or `*`). */
+export function assertVersion(resource: Resource, ifMatch: string | undefined): void {
   if (ifMatch === undefined || ifMatch.trim() === '*') return;
   const wanted = ifMatch.split(',').map((tag) => tag.trim().replace(/^W\//, ''));
   const current = String((resource.meta as Resource).version).replace(/^W\//, '');
@@ -354,7 +358,8 @@ async function updateScimUser(
     if (role !== person.role && !deps.config.scimManagesRoles) {
       throw new ScimError(400, ROLES_ARE_KEYSLIPS, 'mutability');
     }
-    const fields = validated({ ...mapped.person, role }, { creating: false });
+    // The role is checked only when it changes: a manager stays one through any update.
+    const fields = validated({ ...mapped.person, ...(role !== person.role ? { role } : {}) }, { creating: false });
     const changed: ValidPersonFields = {};
     for (const key of FIELD_KEYS) {
       if (fields[key] !== undefined && fields[key] !== person[key]) Object.assign(changed, { [key]: fields[key] });

@@ -16,6 +16,10 @@ export const tokensText = defineMessages({
     howToCreate:
       'Make one with the command keyslip token create --name NAME, or with POST /api/v1/tokens while signed in ' +
       'as an admin. The token is shown only then.',
+    scimHowTo:
+      'SCIM tokens, for provisioning from Microsoft Entra ID or Okta, are made with keyslip token create --scim ' +
+      '--name NAME. They work only for SCIM (/scim/v2), never for the admin API.',
+    scimKind: 'SCIM',
     name: 'Name',
     owner: 'Made by',
     created: 'Made',
@@ -40,6 +44,10 @@ export const tokensText = defineMessages({
     howToCreate:
       'Skapa en med kommandot keyslip token create --name NAMN, eller med POST /api/v1/tokens när du är inloggad ' +
       'som administratör. Token visas bara då.',
+    scimHowTo:
+      'SCIM-token, för provisionering från Microsoft Entra ID eller Okta, skapas med keyslip token create --scim ' +
+      '--name NAMN. De fungerar bara för SCIM (/scim/v2), aldrig för administratörs-API:t.',
+    scimKind: 'SCIM',
     name: 'Namn',
     owner: 'Skapad av',
     created: 'Skapad',
@@ -99,7 +107,7 @@ export function tokensPage(options: TokensPageModel): SafeHtml {
   </tr></thead>
   <tbody>${options.tokens.map(
     (token) => html`<tr>
-    <td>${token.name}</td>
+    <td>${token.name}${token.kind === 'scim' && html` <span class="badge">${t('scimKind')}</span>`}</td>
     <td>${token.owner.label}</td>
     <td>${timeElement(locale, Date.parse(token.createdAt))}</td>
     <td>${token.expiresAt === null ? adminText(locale, 'none') : timeElement(locale, Date.parse(token.expiresAt))}</td>
@@ -121,5 +129,6 @@ export function tokensPage(options: TokensPageModel): SafeHtml {
 ${options.done && notice('success', t('doneRevoked'))}
 <p>${t('intro')}</p>
 <p>${t('howToCreate')}</p>
+<p>${t('scimHowTo')}</p>
 ${table}`;
 }

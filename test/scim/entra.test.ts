@@ -249,6 +249,12 @@ describe.each(DIALECTS)('Microsoft Entra ID provisioning, replayed (%s)', (diale
       { value: anna, display: 'Anna Lindqvist', $ref: `http://127.0.0.1:3000/scim/v2/Users/${anna}` },
     ]);
 
+    // Is the user in the group? (`id eq … and members eq …`, as sync clients ask it.)
+    const membership = encodeURIComponent(`id eq "${groupId}" and members eq "${anna}"`);
+    const isMember = async (): Promise<number> =>
+      (await scim.request('GET', `/Groups?excludedAttributes=members&filter=${membership}`)).body.totalResults;
+    expect(await isMember()).toBe(1);
+
     // Without the flag: remove with a value list; with it: remove by a filter path. Both idempotent.
     const removed = await scim.request(
       'PATCH',
@@ -270,6 +276,7 @@ describe.each(DIALECTS)('Microsoft Entra ID provisioning, replayed (%s)', (diale
     );
     expect(again.status).toBe(204);
     expect((await scim.request('GET', `/Groups/${groupId}`)).body.members).toEqual([]);
+    expect(await isMember()).toBe(0);
 
     const areaAudit = await context.deps.db
       .selectFrom('audit_events')

@@ -5,6 +5,8 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { CLI_ACTOR } from '../../src/audit/audit.js';
 import { issueAccessCode } from '../../src/access-codes/access-codes.service.js';
+import { addAreaManager, createArea } from '../../src/areas/areas.service.js';
+import { createOidcClient } from '../../src/oidc/oidc-clients.service.js';
 import { createPerson } from '../../src/people/people.service.js';
 import { createApiToken, revokeApiToken } from '../../src/sessions/api-tokens.js';
 import { createSession } from '../../src/sessions/session.js';
@@ -85,6 +87,23 @@ describe.each(DIALECTS)('SCIM 2.0 protocol (%s)', (dialect) => {
       expect(await context.deps.db.selectFrom('people').select('id').execute()).toEqual([]);
     });
 
+    it('the admin’s API tokens page lists the SCIM token, marked SCIM, with a revoke button', async () => {
+      const admin = await createPerson(context.deps, { name: 'Ada Admin', username: 'ada', role: 'admin' }, CLI_ACTOR);
+      const session = await createSession(context.deps.db, context.deps.config, admin.id, context.clock.now(), {
+        ip: null,
+        userAgent: null,
+      });
+      const page = await scim.app.inject({
+        method: 'GET',
+        url: '/admin/tokens',
+        headers: { cookie: `keyslip_session=${session.token}`, accept: 'text/html' },
+      });
+      expect(page.statusCode).toBe(200);
+      expect(page.body).toContain('hr-sync <span class="badge">SCIM</span>');
+      expect(page.body).toContain('keyslip token create --scim');
+      expect(page.body).toContain('aria-label="Revoke API token hr-sync"');
+    });
+
     it('a revoked SCIM token is 401 at once', async () => {
       const made = await createApiToken(context.deps.db, {
         name: 'old',
@@ -106,6 +125,12 @@ describe.each(DIALECTS)('SCIM 2.0 protocol (%s)', (dialect) => {
       expect(scimJson.headers['content-type']).toBe('application/scim+json; charset=utf-8');
       const plainJson = await scim.request('POST', '/Users', user('ann.two'), { 'content-type': 'application/json' });
       expect(plainJson.status).toBe(201);
+      const charset = await scim.request('POST', '/Users', user('ann.four'), {
+        'content-type': 'application/scim+json; charset=utf-8',
+      });
+      expect(charset.status).toBe(201);
+      const plus = await scim.request('GET', '/Users?filter=userName+eq+%22ann.four%22');
+      expect(plus.body.totalResults).toBe(1);
       const text = await scim.request('POST', '/Users', JSON.stringify(user('ann.three')), {
         'content-type': 'text/plain',
       });
@@ -145,6 +170,55 @@ describe.each(DIALECTS)('SCIM 2.0 protocol (%s)', (dialect) => {
         expect(response.status, JSON.stringify(body)).toBe(400);
         expect(response.body.scimType, JSON.stringify(body)).toBe(scimType);
       }
+    });
+  });
+
+  describe('PATCH semantics', () => {
+    it('an email added as primary becomes the email; removing it by a filter path clears it', async () => {
+      const id = (
+        await scim.request(
+          'POST',
+          '/Users',
+          user('mai.l', { emails: [{ value: 'old@example.com', type: 'work', primary: true }] }),
+        )
+      ).body.id as string;
+      const added = await scim.request(
+        'PATCH',
+        `/Users/${id}`,
+        patch({ op: 'add', path: 'emails', value: [{ value: 'new@example.com', type: 'work', primary: 'True' }] }),
+      );
+      expect(added.body.emails).toEqual([{ value: 'new@example.com', type: 'work', primary: true }]);
+      const removed = await scim.request(
+        'PATCH',
+        `/Users/${id}`,
+        patch({ op: 'remove', path: 'emails[value eq "new@example.com"]' }),
+      );
+      expect(removed.body.emails).toBeUndefined();
+      const person = await context.deps.db.selectFrom('people').select('email').where('id', '=', id).executeTakeFirst();
+      expect(person?.email).toBeNull();
+    });
+
+    it('remove of a plain attribute and of a name part; replace of the name object keeps other parts', async () => {
+      const id = (
+        await scim.request(
+          'POST',
+          '/Users',
+          user('par.ts', { title: 'Cook', name: { givenName: 'Par', familyName: 'Ts' }, displayName: 'Par Ts' }),
+        )
+      ).body.id as string;
+      const patched = await scim.request(
+        'PATCH',
+        `/Users/${id}`,
+        patch(
+          { op: 'remove', path: 'title' },
+          { op: 'replace', path: 'name', value: { familyName: 'Tess' } },
+          { op: 'remove', path: 'name.givenName' },
+        ),
+      );
+      expect(patched.status).toBe(200);
+      expect(patched.body.title).toBeUndefined();
+      expect(patched.body.name).toEqual({ formatted: 'Tess', familyName: 'Tess' });
+      expect(patched.body.displayName).toBe('Tess');
     });
   });
 
@@ -394,6 +468,46 @@ describe.each(DIALECTS)('SCIM 2.0 protocol (%s)', (dialect) => {
       expect(JSON.parse(audit.details)).toMatchObject({ codesDeactivated: 1, sessionsEnded: 1 });
     });
 
+    it('active:false tells the apps the person used: a back-channel logout is queued, their grants end', async () => {
+      const id = (await scim.request('POST', '/Users', user('app.user'))).body.id as string;
+      const app = await createOidcClient(
+        context.deps,
+        {
+          name: 'Scheduler',
+          redirectUris: ['https://scheduler.example.com/callback'],
+          backchannelLogoutUri: 'https://scheduler.example.com/backchannel',
+        },
+        CLI_ACTOR,
+      );
+      const clientId = app.client.clientId;
+      // The provider's record that the person granted the app access (as oidc-provider stores it).
+      await context.deps.db
+        .insertInto('oidc_payloads')
+        .values({
+          model: 'Grant',
+          id: 'grant-1',
+          payload: JSON.stringify({ clientId, accountId: id }),
+          grant_id: 'grant-1',
+          uid: null,
+          user_code: null,
+          account_id: id,
+          expires_at: context.clock.now() + 3_600_000,
+          consumed_at: null,
+        })
+        .execute();
+      await scim.request('PATCH', `/Users/${id}`, patch({ op: 'Replace', path: 'active', value: 'False' }));
+      const queued = await context.deps.db.selectFrom('oidc_logout_outbox').selectAll().execute();
+      expect(queued).toMatchObject([
+        { client_id: clientId, person_id: id, uri: 'https://scheduler.example.com/backchannel', delivered_at: null },
+      ]);
+      const grants = await context.deps.db
+        .selectFrom('oidc_payloads')
+        .select('id')
+        .where('account_id', '=', id)
+        .execute();
+      expect(grants).toEqual([]);
+    });
+
     it('a create whose audit entry fails leaves no person (one transaction)', async () => {
       const restore = await failAuditInserts(context, 'person.created');
       const failed = await scim.request('POST', '/Users', user('ato.mic'));
@@ -402,6 +516,27 @@ describe.each(DIALECTS)('SCIM 2.0 protocol (%s)', (dialect) => {
       await restore();
       expect(await context.deps.db.selectFrom('people').select('id').execute()).toEqual([]);
       expect(await context.deps.db.selectFrom('scim_users').select('person_id').execute()).toEqual([]);
+    });
+
+    it('a PATCH whose deactivation cannot be audited changes nothing, not even its other operations', async () => {
+      const id = (await scim.request('POST', '/Users', user('all.or.nothing'))).body.id as string;
+      const restore = await failAuditInserts(context, 'person.deactivated');
+      const failed = await scim.request(
+        'PATCH',
+        `/Users/${id}`,
+        patch({ op: 'add', path: 'title', value: 'Baker' }, { op: 'replace', path: 'active', value: false }),
+      );
+      expect(failed.status).toBe(500);
+      await restore();
+      const after = await scim.request('GET', `/Users/${id}`);
+      expect(after.body.active).toBe(true);
+      expect(after.body.title).toBeUndefined();
+      const updates = await context.deps.db
+        .selectFrom('audit_events')
+        .select('id')
+        .where('action', '=', 'person.updated')
+        .execute();
+      expect(updates).toEqual([]);
     });
 
     it('a group member must be a user; unknown ids are 400 and change nothing', async () => {
@@ -442,6 +577,12 @@ describe.each(DIALECTS)('SCIM 2.0 protocol (%s)', (dialect) => {
       );
       expect(off.status).toBe(403);
       expect((await scim.request('DELETE', `/Users/${admin.id}`)).status).toBe(403);
+      // A manager (made one in Keyslip, by managing an area) keeps the role through SCIM updates.
+      const area = await createArea(context.deps, 'Store 7', CLI_ACTOR);
+      await addAreaManager(context.deps, area.id, member, CLI_ACTOR);
+      const managed = await scim.request('PUT', `/Users/${member}`, user('mel.member', { title: 'Store manager' }));
+      expect(managed.status).toBe(200);
+      expect(managed.body.roles).toEqual([{ value: 'manager', primary: true }]);
       // An admin's other attributes are the HR system's to keep up to date.
       const titled = await scim.request(
         'PATCH',
