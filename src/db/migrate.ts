@@ -25,16 +25,29 @@ export const MIGRATION_NAMES: readonly string[] = Object.keys(MIGRATIONS);
 
 const provider: MigrationProvider = { getMigrations: async () => MIGRATIONS };
 
+/** How long an instance starting on a SQLite file waits for another one that is migrating it. */
+const SQLITE_MIGRATION_WAIT_MS = 120_000;
+
 /**
- * Brings the schema up to date. Kysely's migrator takes a lock (a lock row on SQLite, an
- * advisory lock on PostgreSQL), so several instances may run this at once: one migrates, the
- * others wait and then find nothing left to do.
+ * Brings the schema up to date. On PostgreSQL, Kysely's migrator takes an advisory lock, so
+ * several instances may run this at once: one migrates, the others wait and then find nothing
+ * left to do. SQLite has no such lock across processes: two instances starting on one file may
+ * both try a step. The loser's step fails (a table already there) or finds the work done and
+ * then loses the bookkeeping row; either way it tries again after a pause, until nothing is
+ * pending or the time is up, so the step is never applied twice and both instances start.
  */
 export async function migrateToLatest(db: Db): Promise<string[]> {
-  const migrator = new Migrator({ db, provider, ...(await migrationTableSchemaOf(db)) });
-  const { error, results } = await migrator.migrateToLatest();
-  if (error) throw error;
-  return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
+  const started = Date.now();
+  const applied: string[] = [];
+  for (let attempt = 1; ; attempt += 1) {
+    const migrator = new Migrator({ db, provider, ...(await migrationTableSchemaOf(db)) });
+    const { error, results } = await migrator.migrateToLatest();
+    applied.push(...(results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName));
+    if (!error) return applied;
+    if (dialectOf(db) !== 'sqlite' || Date.now() - started > SQLITE_MIGRATION_WAIT_MS) throw error;
+    if ((await pendingMigrations(db)).length === 0) return applied;
+    await new Promise((resolve) => setTimeout(resolve, Math.min(2_000, 100 * attempt)));
+  }
 }
 
 /** The migrations not yet applied, in order (reads only: `keyslip doctor` and `keyslip migrate`'s progress). */

@@ -30,6 +30,12 @@ export async function up(db: Kysely<unknown>): Promise<void> {
   try {
     await sql`begin immediate`.execute(db);
     try {
+      // Another process starting on the same file may have done this step while we waited for the
+      // write lock (SQLite has no migration lock across processes; see migrateToLatest).
+      if (await sqliteHasTable(db, 'areas')) {
+        await sql`commit`.execute(db);
+        return;
+      }
       await rebuildSqlitePeopleWithManagerRole(db);
       await createAreaTables(db, big, sortedText);
       const { rows: broken } = await sql`pragma foreign_key_check`.execute(db);
@@ -68,6 +74,11 @@ async function createAreaTables(db: Kysely<unknown>, big: string, sortedText: Re
 
   await db.schema.alterTable('audit_events').addColumn('area_id', 'text').execute();
   await db.schema.createIndex('audit_events_area').on('audit_events').columns(['area_id', 'id']).execute();
+}
+
+async function sqliteHasTable(db: Kysely<unknown>, name: string): Promise<boolean> {
+  const { rows } = await sql`select 1 from sqlite_master where type = 'table' and name = ${name}`.execute(db);
+  return rows.length > 0;
 }
 
 async function rebuildSqlitePeopleWithManagerRole(db: Kysely<unknown>): Promise<void> {
