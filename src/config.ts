@@ -6,6 +6,9 @@ import path from 'node:path';
 /** The page where a person types an access code; printed on slips and in the console. */
 export const ACCESS_CODE_PATH = '/work/accesscode';
 
+/** Failed (well-formed) code attempts per client address per window, unless configured. */
+export const DEFAULT_RATE_CODE_FAILURES = 200;
+
 export interface Config {
   /** KEYSLIP_PORT — TCP port to listen on. Default 3000. */
   readonly port: number;
@@ -31,7 +34,10 @@ export interface Config {
   readonly codeDaysRecovery: number;
   /** KEYSLIP_BATCH_MINUTES — how long a bulk issue's codes stay downloadable. Default 15. */
   readonly batchMinutes: number;
-  /** KEYSLIP_RATE_CODE_FAILURES — failed code attempts per client address per window. Default 20. */
+  /**
+   * KEYSLIP_RATE_CODE_FAILURES — failed code attempts per client address per window. Default 200: a
+   * shop behind one address must not lock itself out; SECURITY.md shows a guesser still gets nowhere.
+   */
   readonly rateCodeFailures: number;
   /** KEYSLIP_RATE_WINDOW_MINUTES — the window for code failures. Default 15. */
   readonly rateWindowMinutes: number;
@@ -188,7 +194,7 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
     codeDaysClaim: integer('KEYSLIP_CODE_DAYS_CLAIM', 90, 1, 90),
     codeDaysRecovery: integer('KEYSLIP_CODE_DAYS_RECOVERY', 90, 1, 90),
     batchMinutes: integer('KEYSLIP_BATCH_MINUTES', 15, 1, 24 * 60),
-    rateCodeFailures: integer('KEYSLIP_RATE_CODE_FAILURES', 20, 1, 1_000_000),
+    rateCodeFailures: integer('KEYSLIP_RATE_CODE_FAILURES', DEFAULT_RATE_CODE_FAILURES, 1, 1_000_000),
     rateWindowMinutes: integer('KEYSLIP_RATE_WINDOW_MINUTES', 15, 1, 24 * 60),
     rateSigninFailures: integer('KEYSLIP_RATE_SIGNIN_FAILURES', 50, 1, 1_000_000),
     rateSigninWindowMinutes: integer('KEYSLIP_RATE_SIGNIN_WINDOW_MINUTES', 15, 1, 24 * 60),

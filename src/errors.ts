@@ -65,6 +65,12 @@ export const ERRORS = {
     en: "This code can't be used. Ask your admin for a new one.",
     sv: 'Koden kan inte användas. Be din administratör om en ny.',
   },
+  /** Input that can never be a code (wrong length, vowels, digits): says nothing about any code. */
+  code_malformed: {
+    status: 400,
+    en: 'That is not an access code: a code has 16 letters and no vowels. Check the letters.',
+    sv: 'Det är ingen åtkomstkod: en kod har 16 bokstäver och inga vokaler. Kontrollera bokstäverna.',
+  },
   payload_too_large: { status: 413, en: 'The request is too large.', sv: 'Begäran är för stor.' },
   unsupported_media_type: { status: 415, en: 'Unsupported content type.', sv: 'Innehållstypen stöds inte.' },
   not_acceptable: { status: 406, en: 'That response format is not available.', sv: 'Svarsformatet finns inte.' },

@@ -325,9 +325,49 @@ async function failAttempt(
   throw new AppError('code_unusable');
 }
 
-async function findUsableCode(deps: Deps, db: Db, input: string, now: number): Promise<Found> {
+/** How many inputs that cannot be a code one address may send per window, per allowed failure. */
+export const MALFORMED_PER_FAILURE = 5;
+
+/**
+ * Input that can never be a code (wrong length, a vowel, a digit) is no guess at any code: it
+ * is refused with its own answer (code_malformed) before the address's failure limit is
+ * touched, so a shop of clumsy typists does not lock each other out. It is counted in a window
+ * of its own, generous but bounded (the audit log must not be flooded), and audited.
+ */
+async function refuseMalformed(deps: Deps, client: SessionMeta, now: number): Promise<never> {
+  const key = `code-malformed:${addressGroupOf(client.ip)}`;
+  const window: Window = { size: codeWindow(deps).size, limit: deps.config.rateCodeFailures * MALFORMED_PER_FAILURE };
+  const slot = await reserveAttempt(deps.db, key, window, now);
+  if (!slot.reserved) {
+    throw await refuseOverLimit(deps.db, {
+      key,
+      window,
+      now,
+      kind: 'access_code_malformed',
+      action: 'access_code.rate_limited',
+      ip: client.ip,
+      retryAfterSeconds: slot.retryAfterSeconds,
+    });
+  }
+  countCodeFailure();
+  await recordAuditEvent(deps.db, {
+    action: 'access_code.failed',
+    actor: { kind: 'anonymous', id: null, label: 'anonymous', ip: client.ip },
+    personId: null,
+    details: { reason: 'malformed', malformedInWindow: slot.reservation.count },
+    at: now,
+  });
+  throw new AppError('code_malformed');
+}
+
+/** The code's canonical form; input that cannot be a code is refused without a failure counted. */
+async function wellFormedCode(deps: Deps, client: SessionMeta, input: string, now: number): Promise<string> {
   const normalised = normaliseAccessCode(input);
-  if (normalised === null) return { ok: false, reason: 'malformed', personId: null };
+  if (normalised === null) return refuseMalformed(deps, client, now);
+  return normalised;
+}
+
+async function findUsableCode(deps: Deps, db: Db, normalised: string, now: number): Promise<Found> {
   const code = await findAccessCodeByHashes(db, accessCodeHashCandidates(deps.keyring, normalised));
   if (!code) return { ok: false, reason: 'unknown', personId: null };
   const state = accessCodeStateOf(code, now);
@@ -342,6 +382,8 @@ export interface CheckedAccessCode {
   /** The username to confirm; null when the person must choose one. */
   username: string | null;
   claim: boolean;
+  /** The person's name: the holder of a valid code may see whose account it opens. */
+  name: string;
 }
 
 export async function checkAccessCode(
@@ -349,11 +391,12 @@ export async function checkAccessCode(
   input: { code: string; client: SessionMeta },
 ): Promise<CheckedAccessCode> {
   const now = deps.clock.now();
+  const normalised = await wellFormedCode(deps, input.client, input.code, now);
   const slot = await reserveCodeAttempt(deps, input.client, now);
-  const found = await findUsableCode(deps, deps.db, input.code, now);
+  const found = await findUsableCode(deps, deps.db, normalised, now);
   if (!found.ok) return failAttempt(deps, input.client, found.reason, found.personId, now, slot);
   await releaseAttempt(deps.db, slot);
-  return { username: found.person.username, claim: found.person.status === 'unclaimed' };
+  return { username: found.person.username, claim: found.person.status === 'unclaimed', name: found.person.name };
 }
 
 /**
@@ -365,8 +408,9 @@ export async function checkUsernameAvailable(
   input: { code: string; username: string; client: SessionMeta },
 ): Promise<{ available: boolean; valid: boolean }> {
   const now = deps.clock.now();
+  const normalised = await wellFormedCode(deps, input.client, input.code, now);
   const slot = await reserveCodeAttempt(deps, input.client, now);
-  const found = await findUsableCode(deps, deps.db, input.code, now);
+  const found = await findUsableCode(deps, deps.db, normalised, now);
   if (!found.ok) return failAttempt(deps, input.client, found.reason, found.personId, now, slot);
   await releaseAttempt(deps.db, slot);
   if (found.person.username !== null)
@@ -397,8 +441,9 @@ export async function redeemAccessCode(
   input: { code: string; username: string; password: string; client: SessionMeta; currentSessionHash?: string | null },
 ): Promise<Redeemed> {
   const now = deps.clock.now();
+  const normalised = await wellFormedCode(deps, input.client, input.code, now);
   const slot = await reserveCodeAttempt(deps, input.client, now);
-  const found = await findUsableCode(deps, deps.db, input.code, now);
+  const found = await findUsableCode(deps, deps.db, normalised, now);
   if (!found.ok) return failAttempt(deps, input.client, found.reason, found.personId, now, slot);
   // One redemption of a code at a time on this instance: of parallel redemptions of one code only
   // one can win, and the others would each queue an Argon2 hash (a burst of them filled the
