@@ -436,7 +436,10 @@ describe.each(DIALECTS)('access-code rules (%s)', (dialect) => {
       expect(row).toEqual({ status: 'active', code_state: 'active' });
       expect(await sessionCount(deps.db, personId)).toBe(1);
       expect(await openCodeCount(deps.db, personId)).toBe(1);
-      expect(await checkAccessCode(deps, { code, client: client() })).toMatchObject({ username: 'worker', claim: false });
+      expect(await checkAccessCode(deps, { code, client: client() })).toMatchObject({
+        username: 'worker',
+        claim: false,
+      });
     });
   });
 
@@ -528,7 +531,10 @@ describe.each(DIALECTS)('access-code rules (%s)', (dialect) => {
   it('a recovery code confirms the username; a wrong one is refused without using the code', async () => {
     const personId = await activePerson('confirmer');
     const { code } = await issueAccessCode(deps, { personId, actor: ADMIN });
-    expect(await checkAccessCode(deps, { code, client: client() })).toMatchObject({ username: 'confirmer', claim: false });
+    expect(await checkAccessCode(deps, { code, client: client() })).toMatchObject({
+      username: 'confirmer',
+      claim: false,
+    });
     await expectAppError(
       redeemAccessCode(deps, { code, username: 'someone.else', password: OTHER_PASSWORD, client: client() }),
       'username_mismatch',
@@ -572,7 +578,11 @@ describe.each(DIALECTS)('access-code rules (%s)', (dialect) => {
     await addPerson(deps, { name: 'Taken Name', username: 'taken' });
     const person = await addPerson(deps, { name: 'No Username', employeeId: 'E77' });
     const { code } = await issueAccessCode(deps, { personId: person.id, actor: ADMIN });
-    expect(await checkAccessCode(deps, { code, client: client() })).toEqual({ username: null, claim: true, name: 'No Username' });
+    expect(await checkAccessCode(deps, { code, client: client() })).toEqual({
+      username: null,
+      claim: true,
+      name: 'No Username',
+    });
     expect(await checkUsernameAvailable(deps, { code, username: 'taken', client: client() })).toEqual({
       available: false,
       valid: true,

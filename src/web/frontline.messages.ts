@@ -47,7 +47,18 @@ export const frontlineText = defineMessages({
       'An access code lets you set a new password, or start using your account for the first time. Your admin gives ' +
       'you the code on paper or reads it to you.',
     codeHint:
-      '16 letters, for example BCDF-GHJK-LMNP-QRST. Small or capital letters, with or without dashes and spaces.',
+      '16 letters, for example BCDF-GHJK-LMNP-QRST. Small or capital letters, with or without dashes and spaces. ' +
+      'There are no vowels and no digits in a code.',
+    codeCount: '{count} of 16 letters',
+    codeNeverIs: '“{char}” is never in a code: is it {letters}?',
+    codeNever: '“{char}” is never in a code.',
+    codeTooMany: '{count} letters: a code has only 16.',
+    codeShort: 'You typed {count} of the 16 letters.',
+    codeCheckLetters: 'Check the letters and try again.',
+    codeRateLimitedMinutes:
+      'Too many wrong codes from this network (everyone here shares it). Try again in {minutes} minutes.',
+    codeRateLimitedMinute: 'Too many wrong codes from this network (everyone here shares it). Try again in a minute.',
+    or: 'or',
     codeContinue: 'Continue',
     stepsLabel: 'Steps',
     stepCode: '1. Code',
@@ -86,8 +97,7 @@ export const frontlineText = defineMessages({
     strengthFair: 'Long enough. 15 or more characters is better.',
     strengthGood: 'Good length.',
     codeProblemHelp:
-      'Check the letters and try again. If it still does not work, the code may be used or expired: ask your admin ' +
-      'for a new one.',
+      'If it still does not work, the code may already be used or have expired: ask your manager for a new one.',
 
     // /
     homeTitle: 'Your account',
@@ -113,7 +123,7 @@ export const frontlineText = defineMessages({
     deviceOn: '{browser} on {system}',
     signOutHere: 'Sign out',
     signOutEverywhere: 'Sign out everywhere',
-    signOutEverywhereHint: 'Ends every session of your account, on every device, including this one.',
+    signOutEverywhereHint: 'Signs your account out on every device, this one included.',
     eventsHeading: 'Recent security events',
     eventsIntro: 'Changes to your account and sign-ins, newest first.',
     eventsNone: 'No events yet.',
@@ -181,7 +191,18 @@ export const frontlineText = defineMessages({
       'koden av din administratör, på papper eller uppläst.',
     codeHint:
       '16 bokstäver, till exempel BCDF-GHJK-LMNP-QRST. Små eller stora bokstäver, med eller utan bindestreck och ' +
-      'mellanslag.',
+      'mellanslag. En kod har inga vokaler och inga siffror.',
+    codeCount: '{count} av 16 bokstäver',
+    codeNeverIs: '”{char}” finns aldrig i en kod – står det {letters}?',
+    codeNever: '”{char}” finns aldrig i en kod.',
+    codeTooMany: '{count} bokstäver – en kod har bara 16.',
+    codeShort: 'Du har skrivit {count} av de 16 bokstäverna.',
+    codeCheckLetters: 'Kontrollera bokstäverna och försök igen.',
+    codeRateLimitedMinutes:
+      'För många felaktiga koder från det här nätverket (alla här delar det). Försök igen om {minutes} minuter.',
+    codeRateLimitedMinute:
+      'För många felaktiga koder från det här nätverket (alla här delar det). Försök igen om en minut.',
+    or: 'eller',
     codeContinue: 'Fortsätt',
     stepsLabel: 'Steg',
     stepCode: '1. Kod',
@@ -213,16 +234,14 @@ export const frontlineText = defineMessages({
     newPassword: 'Nytt lösenord',
     repeatPassword: 'Nytt lösenord igen',
     savePassword: 'Spara lösenordet och logga in',
-    passwordsDiffer: 'Lösenorden är inte likadana. Skriv dem igen.',
-    passwordsMatch: 'Lösenorden är likadana.',
+    passwordsDiffer: 'Lösenorden stämmer inte överens. Skriv dem igen.',
+    passwordsMatch: 'Lösenorden stämmer överens.',
     showPasswords: 'Visa lösenorden',
     strengthEmpty: '',
     strengthShort: 'För kort: {count} av minst 8 tecken.',
     strengthFair: 'Tillräckligt långt. 15 tecken eller fler är bättre.',
     strengthGood: 'Bra längd.',
-    codeProblemHelp:
-      'Kontrollera bokstäverna och försök igen. Fungerar det ändå inte kan koden vara använd eller för gammal: be ' +
-      'din administratör om en ny.',
+    codeProblemHelp: 'Fungerar det ändå inte kan koden redan vara använd eller ha gått ut. Be din chef om en ny.',
 
     homeTitle: 'Ditt konto',
     welcomeClaimed: 'Välkommen! Ditt konto är klart och ditt lösenord är valt.',
@@ -247,7 +266,7 @@ export const frontlineText = defineMessages({
     deviceOn: '{browser} på {system}',
     signOutHere: 'Logga ut',
     signOutEverywhere: 'Logga ut överallt',
-    signOutEverywhereHint: 'Avslutar alla sessioner för ditt konto, på alla enheter, även den här.',
+    signOutEverywhereHint: 'Loggar ut ditt konto på alla enheter, även den här.',
     eventsHeading: 'Senaste säkerhetshändelser',
     eventsIntro: 'Ändringar av ditt konto och inloggningar, nyast först.',
     eventsNone: 'Inga händelser ännu.',

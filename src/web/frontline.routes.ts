@@ -29,6 +29,7 @@ import {
   helpBody,
   homeBody,
   loginBody,
+  malformedCodeMessage,
   type CodeStepView,
   type FormProblem,
   type LoginView,
@@ -210,18 +211,29 @@ export function frontlineRoutes(deps: Deps): FastifyPluginAsync {
       error: AppError,
       code: string,
     ): FastifyReply {
-      if (error.options.retryAfterSeconds !== undefined)
-        reply.header('Retry-After', String(error.options.retryAfterSeconds));
-      return sendAccessCode(
-        request,
-        reply,
-        { step: 'code', code, problem: problemOf(error, pickLocale(request)) },
-        error.status,
-      );
+      const locale = pickLocale(request);
+      const seconds = error.options.retryAfterSeconds;
+      if (seconds !== undefined) reply.header('Retry-After', String(seconds));
+      // "Check the letters" first: most failures are typos, and the worker can fix those alone.
+      const problem: FormProblem =
+        error.code === 'code_malformed'
+          ? { message: malformedCodeMessage(locale, code), detail: frontlineText(locale, 'codeCheckLetters') }
+          : error.code === 'rate_limited'
+            ? {
+                message:
+                  seconds !== undefined && seconds > 60
+                    ? frontlineText(locale, 'codeRateLimitedMinutes', { minutes: Math.ceil(seconds / 60) })
+                    : frontlineText(locale, 'codeRateLimitedMinute'),
+              }
+            : { message: frontlineText(locale, 'codeCheckLetters'), detail: frontlineText(locale, 'codeProblemHelp') };
+      return sendAccessCode(request, reply, { step: 'code', code, problem }, error.status);
     }
 
     function isCodeProblem(error: unknown): error is AppError {
-      return error instanceof AppError && (error.code === 'code_unusable' || error.code === 'rate_limited');
+      return (
+        error instanceof AppError &&
+        (error.code === 'code_unusable' || error.code === 'code_malformed' || error.code === 'rate_limited')
+      );
     }
 
     function interactionOf(request: FastifyRequest): string | null {

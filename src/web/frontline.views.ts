@@ -1,6 +1,7 @@
 // Views of the frontline pages: typed functions from data to HTML (the page body; the layout
 // adds the frame). Everything goes through the escaping html`` template.
 import { ACCESS_CODE_PATH } from '../config.js';
+import { ALPHABET, CODE_LETTER_HINTS, CODE_LENGTH, LOOK_ALIKES, readCodeInput } from '../access-codes/access-code.js';
 import type { AuditEvent } from '../audit/audit.js';
 import type { SessionsTable } from '../db/schema.js';
 import type { SignedInPerson } from '../people/person.js';
@@ -17,6 +18,8 @@ import { frontlineText } from './frontline.messages.js';
 /** A problem to show above a form: the message, and the wait for a 429. */
 export interface FormProblem {
   message: string;
+  /** A second paragraph: what to do when the first does not help. */
+  detail?: string;
   retryAfterSeconds?: number;
 }
 
@@ -24,6 +27,7 @@ function problemNotice(locale: Locale, problem: FormProblem | undefined, id: str
   if (!problem) return null;
   return html`<div class="notice notice-error" role="alert" id="${id}">
   <p>${problem.message}</p>
+  ${problem.detail && html`<p>${problem.detail}</p>`}
   ${problem.retryAfterSeconds !== undefined && html`<p>${waitMessage(locale, problem.retryAfterSeconds)}</p>`}
   ${extra && html`<p>${extra}</p>`}
 </div>`;
@@ -107,6 +111,32 @@ export function helpBody(locale: Locale, view: { supportContact: string }): Safe
 <ul class="links"><li><a href="/login">${frontlineText(locale, 'helpBackToLogin')}</a></li></ul>`;
 }
 
+/** "J, L or T": the letters a character may have been misread for, in words. */
+function letterChoices(locale: Locale, letters: string): string {
+  const list = letters.split(' ').filter((letter) => letter !== '');
+  if (list.length <= 1) return list.join('');
+  return `${list.slice(0, -1).join(', ')} ${frontlineText(locale, 'or')} ${list[list.length - 1]}`;
+}
+
+/**
+ * Why typed input cannot be a code, in words: the first character that never occurs in one
+ * (and what it may have been), else how many letters there are. It tells nothing about codes
+ * that exist, so it can be said before anything is looked up (the page script says it live).
+ */
+export function malformedCodeMessage(locale: Locale, input: string): string {
+  const reading = readCodeInput(input);
+  const char = reading.impossible[0];
+  if (char !== undefined) {
+    const letters = CODE_LETTER_HINTS[char] ?? '';
+    return letters
+      ? frontlineText(locale, 'codeNeverIs', { char, letters: letterChoices(locale, letters) })
+      : frontlineText(locale, 'codeNever', { char });
+  }
+  if (reading.letters.length > CODE_LENGTH)
+    return frontlineText(locale, 'codeTooMany', { count: reading.letters.length });
+  return frontlineText(locale, 'codeShort', { count: reading.letters.length });
+}
+
 // ---------------------------------------------------------------------------------------------
 // /work/accesscode: three steps, each a POST form carrying the code in a hidden field.
 
@@ -163,12 +193,7 @@ export function accessCodeBody(locale: Locale, csrfToken: string, view: CodeStep
 
   if (view.step === 'code') {
     return html`${head}
-${problemNotice(
-  locale,
-  view.problem,
-  'step-error',
-  view.problem && view.problem.retryAfterSeconds === undefined ? frontlineText(locale, 'codeProblemHelp') : undefined,
-)}
+${problemNotice(locale, view.problem, 'step-error')}
 <p class="lead">${frontlineText(locale, 'codeIntro')}</p>
 <form method="post" action="${ACCESS_CODE_PATH}" class="card" id="code-form">
   ${csrfField(csrfToken)}<input type="hidden" name="step" value="check">${interactionField(view.interaction)}
@@ -177,7 +202,16 @@ ${problemNotice(
     <span class="hint" id="code-hint">${frontlineText(locale, 'codeHint')}</span>
     <input id="code" name="code" type="text" class="code-input" autocomplete="off" autocapitalize="characters"
       autocorrect="off" spellcheck="false" inputmode="text" required maxlength="64" value="${view.code ?? ''}"
-      aria-describedby="${describedBy('code-hint', errorId)}"${invalid}${errorId ? raw(' autofocus') : ''}>
+      aria-describedby="${describedBy('code-hint', 'code-status', errorId)}"${invalid}${errorId ? raw(' autofocus') : ''}>
+    <span id="code-status" class="field-status" aria-live="polite"
+      data-count="${frontlineText(locale, 'codeCount')}"
+      data-too-many="${frontlineText(locale, 'codeTooMany')}"
+      data-never-is="${frontlineText(locale, 'codeNeverIs')}"
+      data-never="${frontlineText(locale, 'codeNever')}"
+      data-or="${frontlineText(locale, 'or')}"
+      data-hints="${JSON.stringify(CODE_LETTER_HINTS)}"
+      data-look-alikes="${JSON.stringify(LOOK_ALIKES)}"
+      data-alphabet="${ALPHABET}"></span>
   </div>
   <button type="submit" class="button-wide">${frontlineText(locale, 'codeContinue')}</button>
 </form>
