@@ -105,6 +105,38 @@
       status.className = `field-status${kind ? ` ${kind}` : ''}`;
     }
 
+    // The answer of the last submit ("taken") is stale once the live check says the name is free.
+    function clearStaleError() {
+      var error = document.getElementById('step-error');
+      if (error) error.remove();
+      field.removeAttribute('aria-invalid');
+      var described = (field.getAttribute('aria-describedby') || '').split(' ').filter((id) => id !== 'step-error');
+      field.setAttribute('aria-describedby', described.join(' '));
+    }
+
+    // Free usernames to tap: each fills the field and sends the form.
+    function offer(suggestions) {
+      var section = document.getElementById('username-choices');
+      var list = section ? section.querySelector('ul') : null;
+      if (!section || !list) return;
+      list.textContent = '';
+      (suggestions || []).forEach((suggestion) => {
+        var item = document.createElement('li');
+        var button = document.createElement('button');
+        button.type = 'button';
+        button.className = 'button-secondary suggestion';
+        button.textContent = suggestion;
+        button.addEventListener('click', () => {
+          field.value = suggestion;
+          if (form.requestSubmit) form.requestSubmit();
+          else form.submit();
+        });
+        item.appendChild(button);
+        list.appendChild(item);
+      });
+      section.hidden = list.children.length === 0;
+    }
+
     function check() {
       var username = field.value.trim();
       var mine = ++sequence;
@@ -130,10 +162,14 @@
             show('', '');
           } else if (!answer.valid) {
             show('bad', status.getAttribute('data-invalid'));
+            offer(answer.suggestions);
           } else if (answer.available) {
             show('ok', fill(status.getAttribute('data-available'), { username: username.toLowerCase() }));
+            clearStaleError();
+            offer([]);
           } else {
             show('bad', fill(status.getAttribute('data-taken'), { username: username.toLowerCase() }));
+            offer(answer.suggestions);
           }
         })
         .catch(() => {

@@ -374,6 +374,65 @@ describe.each(DIALECTS)('frontline pages (%s)', (dialect) => {
     },
   );
 
+  it('the username step suggests one made from the name, and free ones when the typed one is taken', async () => {
+    await createPerson(context.deps, { name: 'Sara Sjögren', username: 'sara.sjogren' }, CLI_ACTOR);
+    const person = await createPerson(
+      context.deps,
+      { name: 'Sara Sjögren', employeeId: 'E214-7', location: 'Butik 214 Uppsala Gränby' },
+      CLI_ACTOR,
+    );
+    const issued = await issueAccessCode(context.deps, { personId: person.id, actor: CLI_ACTOR });
+    const browser: Browser = { cookies: new Map() };
+    const sv = { 'accept-language': 'sv-SE' };
+    const step1 = await get(browser, '/work/accesscode', sv);
+    const choose = await post(
+      browser,
+      '/work/accesscode',
+      { _csrf: csrfOf(step1.body), step: 'check', code: issued.code },
+      sv,
+    );
+    // "sara.sjogren" is a colleague's: the field holds the best free one, the others are a tap away.
+    expect(choose.body).toMatch(/id="username"[^>]*value="sara\.sjogren\.granby"/);
+    expect(choose.body).toContain('Vi har gjort ett förslag utifrån ditt namn.');
+    expect(choose.body).toContain('inte å, ä eller ö');
+    expect(choose.body).toContain('<button type="submit" class="button-secondary suggestion">sara.sjogren2</button>');
+    const taken = await post(
+      browser,
+      '/work/accesscode',
+      { _csrf: csrfOf(choose.body), step: 'choose', code: issued.code, username: 'Sara.Sjogren' },
+      sv,
+    );
+    expect(taken.statusCode).toBe(409);
+    expect(taken.body).toContain('”sara.sjogren” är upptaget.');
+    expect(taken.body).toContain('De här är lediga');
+    expect(taken.body).toContain('>sara.sjogren.granby</button>');
+    // One tap on a suggestion (its own small form) goes straight to the password.
+    const tapped = await post(
+      browser,
+      '/work/accesscode',
+      { _csrf: csrfOf(taken.body), step: 'choose', code: issued.code, username: 'sara.sjogren2' },
+      sv,
+    );
+    expect(tapped.body).toContain('Välj ett lösenord för <strong>sara.sjogren2</strong>.');
+  });
+
+  it('a first claim of a username set by HR says to write it down and confirms by first name', async () => {
+    const person = await createPerson(context.deps, { name: 'Timo Laine', username: 'e10003' }, CLI_ACTOR);
+    const issued = await issueAccessCode(context.deps, { personId: person.id, actor: CLI_ACTOR });
+    const browser: Browser = { cookies: new Map() };
+    const step1 = await get(browser, '/work/accesscode');
+    const confirm = await post(browser, '/work/accesscode', {
+      _csrf: csrfOf(step1.body),
+      step: 'check',
+      code: issued.code,
+    });
+    expect(confirm.body).toContain('<h1>Your username</h1>');
+    expect(confirm.body).toContain('This code is for Timo.');
+    expect(confirm.body).toContain('Write it down: you need it every time you sign in.');
+    expect(confirm.body).toContain('Yes, I am Timo');
+    expect(confirm.body).toContain('>e10003</p>');
+  });
+
   it('a new account without a username is claimed by choosing one; a taken one is refused', async () => {
     await createPerson(context.deps, { name: 'Taken Name', username: 'taken.name' }, CLI_ACTOR);
     const person = await createPerson(context.deps, { name: 'Bo Ek', employeeId: 'E2' }, CLI_ACTOR);

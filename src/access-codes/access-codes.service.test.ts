@@ -582,19 +582,30 @@ describe.each(DIALECTS)('access-code rules (%s)', (dialect) => {
       username: null,
       claim: true,
       name: 'No Username',
+      suggestions: ['no.username', 'no.username2', 'no.username3'],
     });
+    // Taken: free ones made from what was typed, then from the name.
     expect(await checkUsernameAvailable(deps, { code, username: 'taken', client: client() })).toEqual({
       available: false,
       valid: true,
+      suggestions: ['taken2', 'taken3', 'taken4'],
     });
     expect(await checkUsernameAvailable(deps, { code, username: 'Fresh.Name', client: client() })).toEqual({
       available: true,
       valid: true,
+      suggestions: [],
     });
     expect(await checkUsernameAvailable(deps, { code, username: 'x', client: client() })).toEqual({
       available: false,
       valid: false,
+      suggestions: ['no.username', 'no.username2', 'no.username3'],
     });
+    await addPerson(deps, { name: 'Taken Too', username: 'no.username' });
+    expect((await checkAccessCode(deps, { code, client: client() })).suggestions).toEqual([
+      'no.username2',
+      'no.username3',
+      'no.username4',
+    ]);
     await expectAppError(
       checkUsernameAvailable(deps, {
         code: formatAccessCode(generateAccessCode()),

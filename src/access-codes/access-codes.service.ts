@@ -24,7 +24,7 @@ import {
   countRateLimited,
   countRedemption,
 } from '../lib/metrics.js';
-import { normaliseUsername } from '../people/person.js';
+import { normaliseUsername, usernameCandidates } from '../people/person.js';
 import { findPersonById, findPersonByUsername, lockPerson, setRedeemedCredentials } from '../people/people.store.js';
 import {
   addressGroupOf,
@@ -384,6 +384,26 @@ export interface CheckedAccessCode {
   claim: boolean;
   /** The person's name: the holder of a valid code may see whose account it opens. */
   name: string;
+  /** Free usernames made from the name, best first, when the person must choose one. */
+  suggestions: string[];
+}
+
+/** How many free usernames are offered at a time. */
+const SUGGESTIONS = 3;
+
+/**
+ * The candidates (usernameCandidates) that are free, best first, at most SUGGESTIONS: made from
+ * the person's own name (or what they typed), inside a flow a valid code opened, a few at a time.
+ */
+async function freeUsernames(deps: Deps, person: PeopleTable, typed?: string): Promise<string[]> {
+  const candidates = usernameCandidates(person, typed);
+  if (candidates.length === 0) return [];
+  const taken = new Set(
+    (await deps.db.selectFrom('people').select('username').where('username', 'in', candidates).execute()).map(
+      (row) => row.username,
+    ),
+  );
+  return candidates.filter((candidate) => !taken.has(candidate)).slice(0, SUGGESTIONS);
 }
 
 export async function checkAccessCode(
@@ -396,7 +416,13 @@ export async function checkAccessCode(
   const found = await findUsableCode(deps, deps.db, normalised, now);
   if (!found.ok) return failAttempt(deps, input.client, found.reason, found.personId, now, slot);
   await releaseAttempt(deps.db, slot);
-  return { username: found.person.username, claim: found.person.status === 'unclaimed', name: found.person.name };
+  const { person } = found;
+  return {
+    username: person.username,
+    claim: person.status === 'unclaimed',
+    name: person.name,
+    suggestions: person.username === null ? await freeUsernames(deps, person) : [],
+  };
 }
 
 /**
@@ -406,7 +432,7 @@ export async function checkAccessCode(
 export async function checkUsernameAvailable(
   deps: Deps,
   input: { code: string; username: string; client: SessionMeta },
-): Promise<{ available: boolean; valid: boolean }> {
+): Promise<{ available: boolean; valid: boolean; suggestions: string[] }> {
   const now = deps.clock.now();
   const normalised = await wellFormedCode(deps, input.client, input.code, now);
   const slot = await reserveCodeAttempt(deps, input.client, now);
@@ -417,8 +443,12 @@ export async function checkUsernameAvailable(
     throw new AppError('forbidden', { message: 'This account already has a username.' });
   await countUsernameProbe(deps, input.client, now);
   const username = normaliseUsername(input.username);
-  if (username === null) return { available: false, valid: false };
-  return { available: (await findPersonByUsername(deps.db, username)) === null, valid: true };
+  // Taken or not a username: free ones to tap instead, made from the name and what was typed.
+  if (username === null)
+    return { available: false, valid: false, suggestions: await freeUsernames(deps, found.person, input.username) };
+  if ((await findPersonByUsername(deps.db, username)) === null)
+    return { available: true, valid: true, suggestions: [] };
+  return { available: false, valid: true, suggestions: await freeUsernames(deps, found.person, username) };
 }
 
 export interface Redeemed {

@@ -258,13 +258,31 @@ export function frontlineRoutes(deps: Deps): FastifyPluginAsync {
         if (step === 'check') {
           // Step 1 → 2: confirm the username (recovery) or choose one (claim without a username).
           const checked = await checkAccessCode(deps, { code, client });
-          if (checked.username === null) return sendAccessCode(request, reply, { step: 'choose', code, apiCsrfToken });
-          return sendAccessCode(request, reply, { step: 'confirm', code, username: checked.username });
+          if (checked.username === null)
+            return sendAccessCode(request, reply, {
+              step: 'choose',
+              code,
+              apiCsrfToken,
+              suggestions: checked.suggestions,
+            });
+          return sendAccessCode(request, reply, {
+            step: 'confirm',
+            code,
+            username: checked.username,
+            claim: checked.claim,
+            name: checked.name,
+          });
         }
 
         if (step === 'confirm') {
           const checked = await checkAccessCode(deps, { code, client });
-          if (checked.username === null) return sendAccessCode(request, reply, { step: 'choose', code, apiCsrfToken });
+          if (checked.username === null)
+            return sendAccessCode(request, reply, {
+              step: 'choose',
+              code,
+              apiCsrfToken,
+              suggestions: checked.suggestions,
+            });
           if (normaliseUsername(username) !== checked.username) {
             return sendAccessCode(
               request,
@@ -273,6 +291,8 @@ export function frontlineRoutes(deps: Deps): FastifyPluginAsync {
                 step: 'confirm',
                 code,
                 username: checked.username,
+                claim: checked.claim,
+                name: checked.name,
                 problem: { message: ERRORS.username_mismatch[locale] },
               },
               400,
@@ -293,6 +313,7 @@ export function frontlineRoutes(deps: Deps): FastifyPluginAsync {
                 code,
                 username,
                 apiCsrfToken,
+                suggestions: answer.suggestions,
                 problem: { message: frontlineText(locale, 'usernameInvalid') },
               },
               400,
@@ -307,6 +328,7 @@ export function frontlineRoutes(deps: Deps): FastifyPluginAsync {
                 code,
                 username,
                 apiCsrfToken,
+                suggestions: answer.suggestions,
                 problem: { message: frontlineText(locale, 'usernameTaken', { username: chosen }) },
               },
               409,

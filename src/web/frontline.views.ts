@@ -142,8 +142,25 @@ export function malformedCodeMessage(locale: Locale, input: string): string {
 
 export type CodeStepView = (
   | { step: 'code'; code?: string; problem?: FormProblem }
-  | { step: 'confirm'; code: string; username: string; problem?: FormProblem }
-  | { step: 'choose'; code: string; username?: string; problem?: FormProblem; apiCsrfToken: string }
+  | {
+      step: 'confirm';
+      code: string;
+      username: string;
+      problem?: FormProblem;
+      /** A first claim of an account whose username was set for the person (an HR number, say). */
+      claim?: boolean;
+      /** The name of the person the code is for, to confirm who they are by. */
+      name?: string;
+    }
+  | {
+      step: 'choose';
+      code: string;
+      username?: string;
+      problem?: FormProblem;
+      apiCsrfToken: string;
+      /** Free usernames, best first: the first fills the field when nothing was typed yet. */
+      suggestions?: string[];
+    }
   | { step: 'password'; code: string; username: string; problem?: FormProblem }
 ) & { interaction?: string };
 
@@ -177,7 +194,7 @@ export function accessCodeTitle(locale: Locale, view: CodeStepView): string {
     case 'code':
       return frontlineText(locale, 'codeTitle');
     case 'confirm':
-      return frontlineText(locale, 'confirmTitle');
+      return frontlineText(locale, view.claim ? 'confirmClaimTitle' : 'confirmTitle');
     case 'choose':
       return frontlineText(locale, 'chooseTitle');
     case 'password':
@@ -223,6 +240,24 @@ ${problemNotice(locale, view.problem, 'step-error')}
 </ul>`;
   }
 
+  if (view.step === 'confirm' && view.claim) {
+    // A username the person has never seen (set by HR): nothing to recognise, so they confirm
+    // who they are by name, and are told to write the username down.
+    const firstName = (view.name ?? '').trim().split(/\s+/)[0] ?? '';
+    return html`${head}
+${problemNotice(locale, view.problem, 'step-error')}
+${firstName && html`<p class="lead">${frontlineText(locale, 'confirmClaimFor', { name: firstName })}</p>`}
+<p>${frontlineText(locale, 'confirmClaimIntro')}</p>
+<p class="username-box" id="confirm-username">${view.username}</p>
+<div class="notice notice-info"><p><strong>${frontlineText(locale, 'writeItDown')}</strong></p></div>
+<form method="post" action="${ACCESS_CODE_PATH}">
+  ${hiddenCodeFields(csrfToken, 'confirm', view.code, view.username, view.interaction)}
+  <button type="submit" class="button-wide" aria-describedby="confirm-username"
+    autofocus>${firstName ? frontlineText(locale, 'confirmClaimYes', { name: firstName }) : frontlineText(locale, 'confirmYes')}</button>
+</form>
+<div class="notice notice-warning"><p>${frontlineText(locale, 'confirmClaimNo')}</p></div>`;
+  }
+
   if (view.step === 'confirm') {
     return html`${head}
 ${problemNotice(locale, view.problem, 'step-error')}
@@ -237,9 +272,22 @@ ${problemNotice(locale, view.problem, 'step-error')}
   }
 
   if (view.step === 'choose') {
+    const suggestions = view.suggestions ?? [];
+    // Nothing typed yet: the best free suggestion is filled in, to keep or change.
+    const prefilled = view.username === undefined && suggestions.length > 0 ? suggestions[0] : undefined;
+    const value = view.username ?? prefilled ?? '';
+    const offered = view.problem ? suggestions : suggestions.slice(prefilled ? 1 : 0);
+    // Each suggestion is its own small form: one tap chooses it, with or without the script.
+    const choices = offered.map(
+      (suggestion) => html`<li><form method="post" action="${ACCESS_CODE_PATH}">
+    ${hiddenCodeFields(csrfToken, 'choose', view.code, suggestion, view.interaction)}
+    <button type="submit" class="button-secondary suggestion">${suggestion}</button>
+  </form></li>`,
+    );
     return html`${head}
 ${problemNotice(locale, view.problem, 'step-error')}
 <p>${frontlineText(locale, 'chooseIntro')}</p>
+${prefilled && html`<p class="muted" id="username-suggested">${frontlineText(locale, 'chooseSuggested')}</p>`}
 <form method="post" action="${ACCESS_CODE_PATH}" class="card" id="choose-form"
   data-check-url="/api/v1/access-code/username-available" data-csrf="${view.apiCsrfToken}">
   ${hiddenCodeFields(csrfToken, 'choose', view.code, undefined, view.interaction)}
@@ -247,16 +295,21 @@ ${problemNotice(locale, view.problem, 'step-error')}
     <label for="username">${frontlineText(locale, 'chooseField')}</label>
     <span class="hint" id="username-hint">${frontlineText(locale, 'chooseHint')}</span>
     <input id="username" name="username" type="text" autocomplete="username" autocapitalize="none" autocorrect="off"
-      spellcheck="false" required maxlength="64" value="${view.username ?? ''}"
+      spellcheck="false" required maxlength="64" value="${value}"
       aria-describedby="${describedBy('username-hint', 'username-status', errorId)}"${invalid} autofocus>
     <span id="username-status" class="field-status" aria-live="polite"
       data-checking="${frontlineText(locale, 'usernameChecking')}"
       data-available="${frontlineText(locale, 'usernameAvailable')}"
       data-taken="${frontlineText(locale, 'usernameTaken')}"
-      data-invalid="${frontlineText(locale, 'usernameInvalid')}"></span>
+      data-invalid="${frontlineText(locale, 'usernameInvalid')}"
+      data-free-heading="${frontlineText(locale, 'usernameFreeHeading')}"></span>
   </div>
   <button type="submit" class="button-wide">${frontlineText(locale, 'codeContinue')}</button>
-</form>`;
+</form>
+<section id="username-choices" aria-labelledby="choices-heading"${offered.length === 0 ? raw(' hidden') : ''}>
+  <h2 id="choices-heading" class="small-heading">${frontlineText(locale, 'usernameFreeHeading')}</h2>
+  <ul class="suggestions">${choices}</ul>
+</section>`;
   }
 
   return html`${head}

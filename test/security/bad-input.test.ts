@@ -390,7 +390,7 @@ describe('public redemption endpoints', () => {
           url: '/api/v1/access-code/username-available',
           raw: { payload: JSON.stringify({ code: claimCode, username: lookAlike }), contentType: 'application/json' },
         });
-        expect(available.json()).toEqual({ available: false, valid: false });
+        expect(available.json()).toMatchObject({ available: false, valid: false });
 
         const claim = await send({
           method: 'POST',
