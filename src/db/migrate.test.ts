@@ -27,6 +27,7 @@ describe.skipIf(!DIALECTS.includes('postgres'))('migrations on PostgreSQL', () =
         '0003_api_tokens',
         '0004_oidc',
         '0005_areas',
+        '0009_frontline',
       ]);
       const tables = await sql<{ table_name: string }>`
         select table_name from information_schema.tables where table_schema = current_schema()
@@ -39,6 +40,7 @@ describe.skipIf(!DIALECTS.includes('postgres'))('migrations on PostgreSQL', () =
         'areas',
         'audit_events',
         'batches',
+        'code_requests',
         'kysely_migration',
         'kysely_migration_lock',
         'oidc_clients',
@@ -69,6 +71,7 @@ describe.skipIf(!DIALECTS.includes('postgres'))('migrations on PostgreSQL', () =
         '0003_api_tokens',
         '0004_oidc',
         '0005_areas',
+        '0009_frontline',
       ]);
       expect(await migrateToLatest(b.db)).toEqual([
         '0001_initial',
@@ -76,6 +79,7 @@ describe.skipIf(!DIALECTS.includes('postgres'))('migrations on PostgreSQL', () =
         '0003_api_tokens',
         '0004_oidc',
         '0005_areas',
+        '0009_frontline',
       ]);
       const people = await sql<{ n: number }>`select count(*)::int as n from people`.execute(b.db);
       expect(people.rows[0]!.n).toBe(0);

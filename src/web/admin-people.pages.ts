@@ -15,6 +15,8 @@ import { describeProblem } from '../problems.js';
 import { listPersonSessions } from '../sessions/sessions.store.js';
 import { endSessionsOf } from '../sessions/sessions.service.js';
 import { importPage } from './admin-import.views.js';
+import { listOpenCodeRequests } from '../access-codes/code-requests.js';
+import { codeRequestsNotice } from './code-requests.views.js';
 import {
   deactivatePersonPage,
   peopleListPage,
@@ -58,10 +60,11 @@ async function listPeople(deps: Deps, request: FastifyRequest, reply: FastifyRep
   const filter = filterFrom(query);
   const cursorText = text(query.cursor, 400);
   const now = deps.clock.now();
-  const [result, total, facets] = await Promise.all([
+  const [result, total, facets, requests] = await Promise.all([
     searchPeopleRows(deps.db, filter, { limit: PAGE_SIZE, after: decodeCursor(cursorText), now }),
     countPeople(deps.db, filter, { cap: COUNT_CAP, now }),
     listFacets(deps.db),
+    request.auth.person ? listOpenCodeRequests(deps, request.auth.person, { limit: 10 }) : null,
   ]);
   const model = {
     locale,
@@ -73,6 +76,7 @@ async function listPeople(deps: Deps, request: FastifyRequest, reply: FastifyRep
     nextCursor: encodeCursor(result.next),
     paged: cursorText !== undefined,
     done: doneNotice(locale, 'list', query),
+    requests: requests && codeRequestsNotice(locale, requests),
   };
   const params = filterParams(filter);
   if (cursorText) params.set('cursor', cursorText);

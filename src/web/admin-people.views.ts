@@ -145,6 +145,8 @@ export interface PeopleListModel {
   paged: boolean;
   /** A notice after an action (PRG), already in words. */
   done: string | null;
+  /** Open requests for a new code this viewer should act on (code-requests.views.ts). */
+  requests?: SafeHtml | null;
 }
 
 function ms(iso: string | null): number | null {
@@ -321,6 +323,7 @@ export function peopleListPage(model: PeopleListModel, returnTo: string): SafeHt
   </div>
 </div>
 ${model.done && notice('success', model.done)}
+${model.requests}
 ${filterForm(model)}
 <p class="visually-hidden" role="status" id="people-status"></p>
 <div id="people-results" data-people-results>
