@@ -17,6 +17,11 @@ export const ERRORS = {
     en: 'That is not the username this code belongs to.',
     sv: 'Det är inte användarnamnet som koden hör till.',
   },
+  current_password_wrong: {
+    status: 400,
+    en: 'That is not your current password.',
+    sv: 'Det är inte ditt nuvarande lösenord.',
+  },
   unauthenticated: { status: 401, en: 'Sign in first.', sv: 'Logga in först.' },
   sign_in_failed: {
     status: 401,

@@ -24,9 +24,14 @@ export const CODE_REQUEST_DAYS_OPEN = 14;
 async function findRequester(deps: Deps, login: string): Promise<PeopleTable | null> {
   const typed = login.trim().slice(0, 300);
   if (typed === '') return null;
-  const byLogin = normaliseUsername(typed) !== null || typed.includes('@') ? await findPersonByLogin(deps, typed) : null;
+  const byLogin =
+    normaliseUsername(typed) !== null || typed.includes('@') ? await findPersonByLogin(deps, typed) : null;
   if (byLogin) return byLogin;
-  const byEmployeeId = await deps.db.selectFrom('people').selectAll().where('employee_id', '=', typed).executeTakeFirst();
+  const byEmployeeId = await deps.db
+    .selectFrom('people')
+    .selectAll()
+    .where('employee_id', '=', typed)
+    .executeTakeFirst();
   return byEmployeeId ?? null;
 }
 

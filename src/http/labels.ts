@@ -16,6 +16,8 @@ export const labelText = defineMessages({
     auditLog: 'Audit log',
     apiTokens: 'API tokens',
     apps: 'Apps',
+    forgotPassword: 'Forgot your password?',
+    askForNewCode: 'Ask for a new code',
   },
   sv: {
     signIn: 'Logga in',
@@ -30,6 +32,8 @@ export const labelText = defineMessages({
     auditLog: 'Granskningslogg',
     apiTokens: 'API-token',
     apps: 'Appar',
+    forgotPassword: 'Glömt lösenordet?',
+    askForNewCode: 'Be om en ny kod',
   },
 });
 

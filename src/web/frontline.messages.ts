@@ -29,17 +29,35 @@ export const frontlineText = defineMessages({
     tipWait:
       'After several wrong passwords, Keyslip makes you wait a little before the next try. Wait the time shown, then ' +
       'try again carefully.',
-    helpForgotHeading: 'Forgot your password?',
     helpForgot:
-      'Ask your admin for an access code. It is a code of 16 letters, on paper or read to you. With it you set a new ' +
-      'password yourself on the access-code page:',
+      'You need a new access code: 16 letters, on paper or read to you. With it you choose a new password ' +
+      'yourself. Nobody, not even your manager, can see your old password.',
+    helpForgotHaveCode: 'Already have a new code?',
     helpForgotLink: 'Enter an access code',
+    askIntro:
+      'Give your username or your employee id. Your manager (or the admin) sees your request and gives you a new ' +
+      'code at work, on paper or read to you.',
+    askField: 'Username or employee id',
+    askHint: 'For example anna.berg or E10423. Your name alone is not enough.',
+    askSent:
+      'Thank you. If that is your username or employee id, your request is now with your manager. Ask them for the ' +
+      'new code: it is never sent by email or text message.',
+    askLimited: 'Too many requests from this network. Try again in {minutes} minutes.',
     helpContactHeading: 'Still stuck?',
     helpContact: 'Contact: {contact}',
     helpContactAdmin:
       'Contact your admin (your manager or the person who looks after staff accounts). They can give you an access ' +
       'code.',
     helpBackToLogin: 'Back to sign in',
+
+    // /account/password
+    changePasswordTitle: 'Change your password',
+    changePasswordLink: 'Change password',
+    changePasswordIntro: 'You stay signed in here. Everywhere else you are signed out and sign in with the new one.',
+    currentPassword: 'Current password',
+    changePasswordSave: 'Change password',
+    passwordChanged: 'Your password is changed. You are signed out on every other device.',
+    changePasswordForgot: 'Forgot your current password? Sign out, then choose “Forgot your password?”.',
 
     // /work/accesscode
     codeTitle: 'Use an access code',
@@ -112,6 +130,8 @@ export const frontlineText = defineMessages({
     homeTitle: 'Your account',
     welcomeClaimed: 'Welcome! Your account is ready and your password is set.',
     welcomeRecovered: 'Your new password is set. You are signed in.',
+    yourUsernameIs: 'Your username is',
+    rememberUsername: 'Write it down: you sign in with it and your password.',
     whoHeading: 'Who you are',
     name: 'Name',
     username: 'Username',
@@ -127,7 +147,6 @@ export const frontlineText = defineMessages({
     thisDevice: 'This device',
     signedInAt: 'Signed in {date}',
     lastSeen: 'last used {date}',
-    fromAddress: 'from {ip}',
     unknownDevice: 'Unknown device',
     deviceOn: '{browser} on {system}',
     signOutHere: 'Sign out',
@@ -151,8 +170,13 @@ export const frontlineText = defineMessages({
     evClaimed: 'You claimed your account',
     evPasswordChanged: 'Your password was changed',
     evPersonDeactivated: 'Your account was deactivated',
-    evOther: 'Account event: {action}',
+    evOther: 'Another change to your account',
+    evRequested: 'Someone asked for a new access code for you',
+    evApp: 'You signed in to an app',
     evBy: 'by {actor}',
+    actorAdminApi: 'an admin (through another system)',
+    actorAdminServer: 'an admin (on the server)',
+    actorKeyslip: 'Keyslip (automatically)',
   },
   sv: {
     loginIntro:
@@ -183,16 +207,34 @@ export const frontlineText = defineMessages({
     tipWait:
       'Efter flera felaktiga lösenord får du vänta en stund innan nästa försök. Vänta den tid som visas och försök ' +
       'sedan igen, noggrant.',
-    helpForgotHeading: 'Glömt lösenordet?',
     helpForgot:
-      'Be din administratör om en åtkomstkod. Det är en kod på 16 bokstäver, på papper eller uppläst för dig. Med ' +
-      'den väljer du själv ett nytt lösenord på sidan för åtkomstkoder:',
-    helpForgotLink: 'Ange en åtkomstkod',
+      'Du behöver en ny åtkomstkod: 16 bokstäver, på papper eller uppläst för dig. Med den väljer du själv ett nytt ' +
+      'lösenord. Ingen, inte ens din chef, kan se ditt gamla lösenord.',
+    helpForgotHaveCode: 'Har du redan fått en ny kod?',
+    helpForgotLink: 'Skriv in en åtkomstkod',
+    askIntro:
+      'Skriv ditt användarnamn eller ditt anställningsnummer. Din chef (eller administratören) ser din begäran och ' +
+      'ger dig en ny kod på jobbet, på papper eller uppläst.',
+    askField: 'Användarnamn eller anställningsnummer',
+    askHint: 'Till exempel anna.berg eller E10423. Bara ditt namn räcker inte.',
+    askSent:
+      'Tack. Om det är ditt användarnamn eller anställningsnummer har din chef nu fått din begäran. Be hen om den ' +
+      'nya koden – den skickas aldrig med e-post eller sms.',
+    askLimited: 'För många begäranden från det här nätverket. Försök igen om {minutes} minuter.',
     helpContactHeading: 'Fungerar det fortfarande inte?',
     helpContact: 'Kontakt: {contact}',
     helpContactAdmin:
       'Kontakta din administratör (din chef eller den som sköter personalens konton). Hen kan ge dig en åtkomstkod.',
     helpBackToLogin: 'Tillbaka till inloggningen',
+
+    changePasswordTitle: 'Byt lösenord',
+    changePasswordLink: 'Byt lösenord',
+    changePasswordIntro:
+      'Du är fortfarande inloggad här. Överallt annars loggas du ut och loggar in med det nya lösenordet.',
+    currentPassword: 'Nuvarande lösenord',
+    changePasswordSave: 'Byt lösenord',
+    passwordChanged: 'Ditt lösenord är bytt. Du är utloggad på alla andra enheter.',
+    changePasswordForgot: 'Kommer du inte ihåg ditt nuvarande lösenord? Logga ut och välj ”Glömt lösenordet?”.',
 
     codeTitle: 'Använd en åtkomstkod',
     codeIntro:
@@ -263,6 +305,8 @@ export const frontlineText = defineMessages({
     homeTitle: 'Ditt konto',
     welcomeClaimed: 'Välkommen! Ditt konto är klart och ditt lösenord är valt.',
     welcomeRecovered: 'Ditt nya lösenord är sparat. Du är inloggad.',
+    yourUsernameIs: 'Ditt användarnamn är',
+    rememberUsername: 'Skriv upp det: du loggar in med det och ditt lösenord.',
     whoHeading: 'Vem du är',
     name: 'Namn',
     username: 'Användarnamn',
@@ -278,7 +322,6 @@ export const frontlineText = defineMessages({
     thisDevice: 'Den här enheten',
     signedInAt: 'Inloggad {date}',
     lastSeen: 'senast använd {date}',
-    fromAddress: 'från {ip}',
     unknownDevice: 'Okänd enhet',
     deviceOn: '{browser} på {system}',
     signOutHere: 'Logga ut',
@@ -302,8 +345,13 @@ export const frontlineText = defineMessages({
     evClaimed: 'Du tog ditt konto i bruk',
     evPasswordChanged: 'Ditt lösenord ändrades',
     evPersonDeactivated: 'Ditt konto inaktiverades',
-    evOther: 'Kontohändelse: {action}',
+    evOther: 'En annan ändring av ditt konto',
+    evRequested: 'Någon bad om en ny åtkomstkod åt dig',
+    evApp: 'Du loggade in i en app',
     evBy: 'av {actor}',
+    actorAdminApi: 'en administratör (via ett annat system)',
+    actorAdminServer: 'en administratör (på servern)',
+    actorKeyslip: 'Keyslip (automatiskt)',
   },
 });
 

@@ -83,6 +83,7 @@ ${problemNotice(locale, view.problem, 'login-error')}
   <button type="submit" class="button-wide">${labelText(locale, 'signIn')}</button>
 </form>
 <ul class="links">
+  <li><a href="/help/login#forgot">${labelText(locale, 'forgotPassword')}</a></li>
   <li><a href="/help/login">${labelText(locale, 'troubleSigningIn')}</a></li>
   <li><a href="${withInteraction(ACCESS_CODE_PATH, view.interaction)}">${labelText(locale, 'haveAccessCode')}</a></li>
 </ul>`;
@@ -91,17 +92,48 @@ ${problemNotice(locale, view.problem, 'login-error')}
 // ---------------------------------------------------------------------------------------------
 // /help/login
 
-export function helpBody(locale: Locale, view: { supportContact: string }): SafeHtml {
+export interface HelpView {
+  supportContact: string;
+  csrfToken: string;
+  /** A request for a new code was just sent (the same words whether or not the account exists). */
+  asked?: boolean;
+  problem?: FormProblem;
+  login?: string;
+}
+
+/** The help page: the forgotten password first (the most common case), then tips, then contact. */
+export function helpBody(locale: Locale, view: HelpView): SafeHtml {
   const tips = (
     ['tipCapsLock', 'tipUsername', 'tipUsernameCase', 'tipSharedDevice', 'tipKeyboard', 'tipWait'] as const
   ).map((key) => html`<li>${frontlineText(locale, key)}</li>`);
+  const errorId = view.problem ? 'ask-error' : null;
   return html`<h1>${labelText(locale, 'troubleSigningIn')}</h1>
+<section id="forgot" aria-labelledby="forgot-heading">
+  <h2 id="forgot-heading">${labelText(locale, 'forgotPassword')}</h2>
+  <p>${frontlineText(locale, 'helpForgot')}</p>
+  ${view.asked && html`<div class="notice notice-success" role="status" id="ask-sent"><p>${frontlineText(locale, 'askSent')}</p></div>`}
+  ${problemNotice(locale, view.problem, 'ask-error')}
+  <form method="post" action="/help/request-code" class="card" id="ask-form">
+    ${csrfField(view.csrfToken)}
+    <h3 class="small-heading">${labelText(locale, 'askForNewCode')}</h3>
+    <p>${frontlineText(locale, 'askIntro')}</p>
+    <div class="field">
+      <label for="ask-login">${frontlineText(locale, 'askField')}</label>
+      <span class="hint" id="ask-hint">${frontlineText(locale, 'askHint')}</span>
+      <input id="ask-login" name="login" type="text" autocomplete="username" autocapitalize="none" autocorrect="off"
+        spellcheck="false" required maxlength="300" value="${view.login ?? ''}"
+        aria-describedby="${describedBy('ask-hint', errorId)}"${errorId ? raw(' aria-invalid="true"') : ''}>
+    </div>
+    <button type="submit" class="button-wide">${labelText(locale, 'askForNewCode')}</button>
+  </form>
+  <p>${frontlineText(locale, 'helpForgotHaveCode')} <a href="${ACCESS_CODE_PATH}">${frontlineText(
+    locale,
+    'helpForgotLink',
+  )}</a></p>
+</section>
 <p class="lead">${frontlineText(locale, 'helpIntro')}</p>
 <h2>${frontlineText(locale, 'helpTipsHeading')}</h2>
 <ul>${tips}</ul>
-<h2>${frontlineText(locale, 'helpForgotHeading')}</h2>
-<p>${frontlineText(locale, 'helpForgot')}</p>
-<p><a class="button" href="${ACCESS_CODE_PATH}">${frontlineText(locale, 'helpForgotLink')}</a></p>
 <h2>${frontlineText(locale, 'helpContactHeading')}</h2>
 <p>${
     view.supportContact
@@ -109,6 +141,61 @@ export function helpBody(locale: Locale, view: { supportContact: string }): Safe
       : frontlineText(locale, 'helpContactAdmin')
   }</p>
 <ul class="links"><li><a href="/login">${frontlineText(locale, 'helpBackToLogin')}</a></li></ul>`;
+}
+
+// ---------------------------------------------------------------------------------------------
+// /account/password
+
+export interface ChangePasswordView {
+  csrfToken: string;
+  username: string | null;
+  problem?: FormProblem;
+}
+
+export function changePasswordBody(locale: Locale, view: ChangePasswordView): SafeHtml {
+  const errorId = view.problem ? 'change-error' : null;
+  const invalid = errorId ? raw(' aria-invalid="true"') : '';
+  return html`<h1>${frontlineText(locale, 'changePasswordTitle')}</h1>
+${problemNotice(locale, view.problem, 'change-error')}
+<p>${frontlineText(locale, 'changePasswordIntro')}</p>
+<form method="post" action="/account/password" class="card" id="password-form">
+  ${csrfField(view.csrfToken)}
+  ${view.username && html`<input type="text" name="username" value="${view.username}" autocomplete="username" hidden>`}
+  <div class="field">
+    <label for="current-password">${frontlineText(locale, 'currentPassword')}</label>
+    <input id="current-password" name="current" type="password" autocomplete="current-password" required
+      ${errorId ? raw(`aria-describedby="${errorId}" aria-invalid="true" autofocus`) : raw('autofocus')}>
+  </div>
+  <div class="field">
+    <label for="password">${frontlineText(locale, 'newPassword')}</label>
+    <span class="hint" id="password-rules">${frontlineText(locale, 'ruleLength')} ${frontlineText(
+      locale,
+      'ruleCommon',
+    )}</span>
+    <input id="password" name="password" type="password" autocomplete="new-password" required
+      aria-describedby="${describedBy('password-rules', 'password-strength', errorId)}"${invalid}>
+    <span id="password-strength" class="meter" aria-live="polite"
+      data-min="${MIN_PASSWORD_LENGTH}" data-good="${RECOMMENDED_PASSWORD_LENGTH}"
+      data-short="${frontlineText(locale, 'strengthShort')}"
+      data-fair="${frontlineText(locale, 'strengthFair')}"
+      data-strong="${frontlineText(locale, 'strengthGood')}"></span>
+  </div>
+  <div class="field">
+    <label for="password2">${frontlineText(locale, 'repeatPassword')}</label>
+    <input id="password2" name="password2" type="password" autocomplete="new-password" required
+      aria-describedby="password-match">
+    <span id="password-match" class="field-status" aria-live="polite"
+      data-differ="${frontlineText(locale, 'passwordsDiffer')}"
+      data-match="${frontlineText(locale, 'passwordsMatch')}"></span>
+  </div>
+  <div class="checkbox" id="show-passwords-field" hidden>
+    <input type="checkbox" id="show-passwords">
+    <label for="show-passwords">${frontlineText(locale, 'showPasswords')}</label>
+  </div>
+  <div class="actions"><button type="submit" class="button-wide">${frontlineText(locale, 'changePasswordSave')}</button></div>
+</form>
+<p class="muted">${frontlineText(locale, 'changePasswordForgot')}</p>
+<ul class="links"><li><a href="/">${frontlineText(locale, 'homeTitle')}</a></li></ul>`;
 }
 
 /** "J, L or T": the letters a character may have been misread for, in words. */
@@ -362,6 +449,8 @@ export interface HomeView {
   events: AuditEvent[];
   csrfToken: string;
   welcome: 'claimed' | 'recovered' | null;
+  /** The password was just changed on /account/password. */
+  passwordChanged?: boolean;
 }
 
 /** "Chrome on Android" from a User-Agent, roughly; enough to recognise one's own devices. */
@@ -430,19 +519,47 @@ export function describeEvent(locale: Locale, event: AuditEvent, personId: strin
       return frontlineText(locale, 'evPersonDeactivated');
     case 'password.changed':
       return frontlineText(locale, 'evPasswordChanged');
+    case 'access_code.requested':
+      return frontlineText(locale, 'evRequested');
+    case 'oidc.signed_in':
+      return frontlineText(locale, 'evApp');
     default:
-      return frontlineText(locale, 'evOther', { action: event.action });
+      return frontlineText(locale, 'evOther');
   }
+}
+
+/**
+ * Who did something to a worker's account, in words a worker understands: a person by name, an
+ * API token or the command line as "an admin", never an internal label such as "token:hr-sync".
+ */
+export function actorWords(locale: Locale, event: AuditEvent): string {
+  const label = event.actor.label;
+  if (event.actor.id !== null) return label;
+  if (label.startsWith('token:')) return frontlineText(locale, 'actorAdminApi');
+  if (label === 'cli') return frontlineText(locale, 'actorAdminServer');
+  return frontlineText(locale, 'actorKeyslip');
 }
 
 export function homeBody(locale: Locale, view: HomeView): SafeHtml {
   const { person } = view;
+  // A real finish after a claim or recovery: the username, large, to write down.
   const welcome =
     view.welcome &&
-    html`<div class="notice notice-success" role="status"><p>${frontlineText(
-      locale,
-      view.welcome === 'claimed' ? 'welcomeClaimed' : 'welcomeRecovered',
-    )}</p></div>`;
+    html`<section class="notice notice-success welcome" role="status" aria-labelledby="welcome-text">
+  <p id="welcome-text"><strong>${frontlineText(
+    locale,
+    view.welcome === 'claimed' ? 'welcomeClaimed' : 'welcomeRecovered',
+  )}</strong></p>
+  ${
+    person.username &&
+    html`<p>${frontlineText(locale, 'yourUsernameIs')}</p>
+  <p class="username-large">${person.username}</p>
+  <p>${frontlineText(locale, 'rememberUsername')}</p>`
+  }
+</section>`;
+  const changed =
+    view.passwordChanged &&
+    html`<div class="notice notice-success" role="status"><p>${frontlineText(locale, 'passwordChanged')}</p></div>`;
 
   const sessions = view.sessions.map((session) => {
     const current = session.id_hash === view.currentSessionHash;
@@ -454,9 +571,7 @@ export function homeBody(locale: Locale, view: HomeView): SafeHtml {
       }<br>
       <span class="muted">${fillHtml(frontlineText(locale, 'signedInAt'), {
         date: timeElement(locale, session.created_at),
-      })}, ${fillHtml(frontlineText(locale, 'lastSeen'), { date: timeElement(locale, session.last_seen_at) })}${
-        session.ip && html` · ${frontlineText(locale, 'fromAddress', { ip: session.ip })}`
-      }</span>
+      })}, ${fillHtml(frontlineText(locale, 'lastSeen'), { date: timeElement(locale, session.last_seen_at) })}</span>
     </li>`;
   });
 
@@ -467,16 +582,15 @@ export function homeBody(locale: Locale, view: HomeView): SafeHtml {
       <span>${describeEvent(locale, event, person.id)}</span>${
         byOther &&
         html` <span
-        class="muted">${frontlineText(locale, 'evBy', { actor: event.actor.label })}</span>`
+        class="muted">${frontlineText(locale, 'evBy', { actor: actorWords(locale, event) })}</span>`
       }<br>
-      <span class="muted">${timeElement(locale, at)}${
-        event.ip && html` · ${frontlineText(locale, 'fromAddress', { ip: event.ip })}`
-      }</span>
+      <span class="muted">${timeElement(locale, at)}</span>
     </li>`;
   });
 
   return html`<h1>${frontlineText(locale, 'homeTitle')}</h1>
 ${welcome}
+${changed}
 <section aria-labelledby="who-heading">
   <h2 id="who-heading">${frontlineText(locale, 'whoHeading')}</h2>
   <dl class="facts">
@@ -486,6 +600,7 @@ ${welcome}
     <dt>${frontlineText(locale, 'role')}</dt>
     <dd>${frontlineText(locale, person.role === 'admin' ? 'roleAdmin' : person.role === 'manager' ? 'roleManager' : 'roleMember')}</dd>
   </dl>
+  <p><a class="button button-secondary" href="/account/password">${frontlineText(locale, 'changePasswordLink')}</a></p>
   ${
     person.role === 'admin' &&
     html`<p><a href="/admin/people">${labelText(locale, 'people')}</a> · <a
