@@ -577,7 +577,9 @@ export function homeBody(locale: Locale, view: HomeView): SafeHtml {
 
   const events = view.events.map((event) => {
     const at = Date.parse(event.at);
-    const byOther = event.actor.id !== null && event.actor.id !== person.id && event.action !== 'sessions.ended';
+    const byAdmin = event.actor.label.startsWith('token:') || event.actor.label === 'cli';
+    const byOther =
+      ((event.actor.id !== null && event.actor.id !== person.id) || byAdmin) && event.action !== 'sessions.ended';
     return html`<li>
       <span>${describeEvent(locale, event, person.id)}</span>${
         byOther &&
