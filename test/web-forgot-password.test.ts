@@ -193,7 +193,7 @@ describe.each(DIALECTS)('a forgotten password (%s)', (dialect) => {
     });
     expect(done.statusCode).toBe(303);
     expect(done.headers.location).toBe('/?changed=password');
-    expect((await get(phone, '/')).body).toContain('Your password is changed.');
+    expect((await get(phone, '/?changed=password')).body).toContain('Your password is changed.');
     expect((await get(tablet, '/')).headers.location).toBe('/login');
     await signedIn('timo.laine', 'tram to the harbour');
   });
