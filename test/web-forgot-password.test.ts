@@ -198,6 +198,24 @@ describe.each(DIALECTS)('a forgotten password (%s)', (dialect) => {
     await signedIn('timo.laine', 'tram to the harbour');
   });
 
+  it('an expired form is titled so, in both languages, not “Not allowed”', async () => {
+    for (const [lang, title] of [
+      ['en', 'The form expired'],
+      ['sv', 'Formuläret har gått ut'],
+    ] as const) {
+      const browser: Browser = { cookies: new Map() };
+      await get(browser, '/help/login');
+      const stale = await post(
+        browser,
+        '/help/request-code',
+        { _csrf: 'stale', login: 'x' },
+        { 'accept-language': lang },
+      );
+      expect(stale.statusCode).toBe(403);
+      expect(stale.body).toContain(`<h1>${title}</h1>`);
+    }
+  });
+
   it('a worker’s home shows no IP addresses and no internal labels', async () => {
     const person = await account('Sara Sjögren', 'sara.sjogren');
     await issueAccessCode(context.deps, {

@@ -54,8 +54,10 @@ export const codesText = defineMessages({
     noActiveCode: '{name} has no active access code.',
     bulkFor: 'Codes will be made for {count}: {filter}.',
     bulkReplaces:
-      'Active access codes held by {count} of them will be REPLACED and stop working, including codes that are ' +
-      'already printed.',
+      '{count} of them already have an active access code. Those codes are replaced and stop working, even if ' +
+      'they are already printed.',
+    bulkReplacesOne:
+      '1 of them already has an active access code. It is replaced and stops working, even if it is already printed.',
     bulkNoneActive: 'None of them holds an active access code now.',
     bulkSkipsDeactivated: 'Deactivated people are left out.',
     bulkWindow:
@@ -118,7 +120,9 @@ export const codesText = defineMessages({
     noActiveCode: '{name} har ingen aktiv åtkomstkod.',
     bulkFor: 'Koder skapas för {count}: {filter}.',
     bulkReplaces:
-      'Aktiva åtkomstkoder som {count} av dem har ERSÄTTS och slutar fungera, även koder som redan skrivits ut.',
+      '{count} av dem har redan en aktiv åtkomstkod. De ersätts och slutar fungera – även om de redan är utskrivna.',
+    bulkReplacesOne:
+      '1 av dem har redan en aktiv åtkomstkod. Den ersätts och slutar fungera – även om den redan är utskriven.',
     bulkNoneActive: 'Ingen av dem har en aktiv åtkomstkod nu.',
     bulkSkipsDeactivated: 'Inaktiverade personer tas inte med.',
     bulkWindow:
@@ -359,7 +363,11 @@ ${
   model.replacing > 0
     ? notice(
         'warning',
-        html`<p><strong>${t('bulkReplaces', { count: formatNumber(locale, model.replacing) })}</strong></p>`,
+        html`<p><strong>${
+          model.replacing === 1
+            ? t('bulkReplacesOne')
+            : t('bulkReplaces', { count: formatNumber(locale, model.replacing) })
+        }</strong></p>`,
       )
     : html`<p>${t('bulkNoneActive')}</p>`
 }

@@ -11,6 +11,7 @@ export const frontlineText = defineMessages({
     signedOut: 'You are signed out.',
     signedOutEverywhere: 'You are signed out on every device.',
     signInToContinue: 'Sign in to continue.',
+    tooManyAttempts: 'Too many attempts.',
 
     // /help/login
     helpIntro: 'Most sign-in problems have a simple cause. Try these first.',
@@ -186,6 +187,7 @@ export const frontlineText = defineMessages({
     signedOut: 'Du är utloggad.',
     signedOutEverywhere: 'Du är utloggad på alla enheter.',
     signInToContinue: 'Logga in för att fortsätta.',
+    tooManyAttempts: 'För många försök.',
 
     helpIntro: 'De flesta problem med inloggning har en enkel orsak. Prova detta först.',
     helpTipsHeading: 'Kontrollera detta',

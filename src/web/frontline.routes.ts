@@ -155,7 +155,11 @@ export function frontlineRoutes(deps: Deps): FastifyPluginAsync {
             login,
             ...(next ? { next } : {}),
             ...(interaction ? { interaction } : {}),
-            problem: problemOf(error, locale),
+            // "Too many attempts." and the wait, not "wait a while" and then "wait 4 minutes".
+            problem:
+              error.code === 'rate_limited'
+                ? { ...problemOf(error, locale), message: frontlineText(locale, 'tooManyAttempts') }
+                : problemOf(error, locale),
           },
           error.status,
         );
