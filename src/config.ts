@@ -28,6 +28,8 @@ export interface Config {
   readonly secrets: readonly string[];
   /** KEYSLIP_SUPPORT_CONTACT — who to contact for help, shown on /help/login. */
   readonly supportContact: string;
+  /** KEYSLIP_ORG_NAME — the organisation's name, printed on slips (workers know it, not "Keyslip"). Default: none. */
+  readonly orgName: string;
   /** KEYSLIP_CODE_DAYS_CLAIM — lifetime of codes for unclaimed accounts, 1–90 days. Default 90. */
   readonly codeDaysClaim: number;
   /** KEYSLIP_CODE_DAYS_RECOVERY — lifetime of codes for active accounts, 1–90 days. Default 90. */
@@ -191,6 +193,7 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
     accessCodeUrl: `${baseUrl}${ACCESS_CODE_PATH}`,
     secrets,
     supportContact: text('KEYSLIP_SUPPORT_CONTACT', ''),
+    orgName: text('KEYSLIP_ORG_NAME', '').slice(0, 200),
     codeDaysClaim: integer('KEYSLIP_CODE_DAYS_CLAIM', 90, 1, 90),
     codeDaysRecovery: integer('KEYSLIP_CODE_DAYS_RECOVERY', 90, 1, 90),
     batchMinutes: integer('KEYSLIP_BATCH_MINUTES', 15, 1, 24 * 60),

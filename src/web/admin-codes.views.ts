@@ -25,7 +25,7 @@ export const codesText = defineMessages({
   en: {
     forPerson: 'For {name}',
     usernameIs: 'Username: {username}',
-    usernameLater: 'Username: chosen when the code is first used',
+    usernameLater: 'Username: you choose it the first time you use the code',
     lifetime: 'How long the code is valid',
     lifetimeMax: '{days} days (the longest allowed)',
     lifetimeDays: '{days} days',
@@ -93,7 +93,7 @@ export const codesText = defineMessages({
   sv: {
     forPerson: 'För {name}',
     usernameIs: 'Användarnamn: {username}',
-    usernameLater: 'Användarnamn: väljs när koden används första gången',
+    usernameLater: 'Användarnamn: du väljer det första gången du använder koden',
     lifetime: 'Hur länge koden gäller',
     lifetimeMax: '{days} dagar (längsta tillåtna)',
     lifetimeDays: '{days} dagar',
@@ -267,7 +267,7 @@ export function shownCodePage(model: ShownCodeModel): SafeHtml {
     <img class="slip-qr" src="${model.qrDataUrl}" alt="${t('qrAlt')}" width="132" height="132">
     <div>
       <p class="slip-url">${model.accessCodeUrl}</p>
-      <p class="slip-steps">${slipText(locale, 'instructions')}</p>
+      <p class="slip-steps">${slipText(locale, person.username ? 'instructions' : 'instructionsChoose')}</p>
       <p class="slip-private print-only">${slipText(locale, 'keepPrivate')}</p>
     </div>
   </div>
