@@ -254,7 +254,7 @@ describe.skipIf(!HAS_CHROMIUM)(`admin pages in Chromium${HAS_CHROMIUM ? '' : ` (
       const flat = text.replace(/\s+/g, ' ');
       // (A long name wraps on the slip, so compare without white space.)
       for (const person of WITHOUT_EMAIL) expect(flat.replace(/\s/g, '')).toContain(person.name.replace(/\s/g, ''));
-      expect(flat.split('Your Keyslip access code').length - 1).toBe(WITHOUT_EMAIL.length);
+      expect(flat.split('Your access code').length - 1).toBe(WITHOUT_EMAIL.length);
       expect(qrTexts).toHaveLength(WITHOUT_EMAIL.length);
       for (const qr of qrTexts) {
         const match = new RegExp(
