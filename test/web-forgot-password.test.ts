@@ -150,7 +150,7 @@ describe.each(DIALECTS)('a forgotten password (%s)', (dialect) => {
     expect(people.body).toMatch(/href="\/admin\/people\/[^"]+\/access-code">Hämta åtkomstkod</);
   });
 
-  it('a signed-in worker changes their password: current one checked, rules applied, other devices signed out', async () => {
+  it('a signed-in worker changes their password: current one checked, rules applied, other devices out', async () => {
     await account('Timo Laine', 'timo.laine');
     const phone = await signedIn('timo.laine', 'a first long password');
     const tablet = await signedIn('timo.laine', 'a first long password');

@@ -111,7 +111,12 @@ export function helpBody(locale: Locale, view: HelpView): SafeHtml {
 <section id="forgot" aria-labelledby="forgot-heading">
   <h2 id="forgot-heading">${labelText(locale, 'forgotPassword')}</h2>
   <p>${frontlineText(locale, 'helpForgot')}</p>
-  ${view.asked && html`<div class="notice notice-success" role="status" id="ask-sent"><p>${frontlineText(locale, 'askSent')}</p></div>`}
+  ${
+    view.asked &&
+    html`<div class="notice notice-success" role="status" id="ask-sent">
+    <p>${frontlineText(locale, 'askSent')}</p>
+  </div>`
+  }
   ${problemNotice(locale, view.problem, 'ask-error')}
   <form method="post" action="/help/request-code" class="card" id="ask-form">
     ${csrfField(view.csrfToken)}
@@ -164,7 +169,7 @@ ${problemNotice(locale, view.problem, 'change-error')}
   <div class="field">
     <label for="current-password">${frontlineText(locale, 'currentPassword')}</label>
     <input id="current-password" name="current" type="password" autocomplete="current-password" required
-      ${errorId ? raw(`aria-describedby="${errorId}" aria-invalid="true" autofocus`) : raw('autofocus')}>
+      ${errorId ? html`aria-describedby="${errorId}" aria-invalid="true" autofocus` : raw('autofocus')}>
   </div>
   <div class="field">
     <label for="password">${frontlineText(locale, 'newPassword')}</label>
@@ -192,7 +197,9 @@ ${problemNotice(locale, view.problem, 'change-error')}
     <input type="checkbox" id="show-passwords">
     <label for="show-passwords">${frontlineText(locale, 'showPasswords')}</label>
   </div>
-  <div class="actions"><button type="submit" class="button-wide">${frontlineText(locale, 'changePasswordSave')}</button></div>
+  <div class="actions">
+    <button type="submit" class="button-wide">${frontlineText(locale, 'changePasswordSave')}</button>
+  </div>
 </form>
 <p class="muted">${frontlineText(locale, 'changePasswordForgot')}</p>
 <ul class="links"><li><a href="/">${frontlineText(locale, 'homeTitle')}</a></li></ul>`;
@@ -306,7 +313,9 @@ ${problemNotice(locale, view.problem, 'step-error')}
     <span class="hint" id="code-hint">${frontlineText(locale, 'codeHint')}</span>
     <input id="code" name="code" type="text" class="code-input" autocomplete="off" autocapitalize="characters"
       autocorrect="off" spellcheck="false" inputmode="text" required maxlength="64" value="${view.code ?? ''}"
-      aria-describedby="${describedBy('code-hint', 'code-status', errorId)}"${invalid}${errorId ? raw(' autofocus') : ''}>
+      aria-describedby="${describedBy('code-hint', 'code-status', errorId)}"${invalid}${
+        errorId ? raw(' autofocus') : ''
+      }>
     <span id="code-status" class="field-status" aria-live="polite"
       data-count="${frontlineText(locale, 'codeCount')}"
       data-too-many="${frontlineText(locale, 'codeTooMany')}"
@@ -340,7 +349,9 @@ ${firstName && html`<p class="lead">${frontlineText(locale, 'confirmClaimFor', {
 <form method="post" action="${ACCESS_CODE_PATH}">
   ${hiddenCodeFields(csrfToken, 'confirm', view.code, view.username, view.interaction)}
   <button type="submit" class="button-wide" aria-describedby="confirm-username"
-    autofocus>${firstName ? frontlineText(locale, 'confirmClaimYes', { name: firstName }) : frontlineText(locale, 'confirmYes')}</button>
+    autofocus>${
+      firstName ? frontlineText(locale, 'confirmClaimYes', { name: firstName }) : frontlineText(locale, 'confirmYes')
+    }</button>
 </form>
 <div class="notice notice-warning"><p>${frontlineText(locale, 'confirmClaimNo')}</p></div>`;
   }
@@ -600,7 +611,10 @@ ${changed}
     <dt>${frontlineText(locale, 'username')}</dt><dd>${person.username ?? frontlineText(locale, 'noUsername')}</dd>
     ${person.email && html`<dt>${frontlineText(locale, 'email')}</dt><dd>${person.email}</dd>`}
     <dt>${frontlineText(locale, 'role')}</dt>
-    <dd>${frontlineText(locale, person.role === 'admin' ? 'roleAdmin' : person.role === 'manager' ? 'roleManager' : 'roleMember')}</dd>
+    <dd>${frontlineText(
+      locale,
+      person.role === 'admin' ? 'roleAdmin' : person.role === 'manager' ? 'roleManager' : 'roleMember',
+    )}</dd>
   </dl>
   <p><a class="button button-secondary" href="/account/password">${frontlineText(locale, 'changePasswordLink')}</a></p>
   ${
