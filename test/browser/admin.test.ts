@@ -170,9 +170,11 @@ describe.skipIf(!HAS_CHROMIUM)(`admin pages in Chromium${HAS_CHROMIUM ? '' : ` (
     await worker.goto(`${server.baseUrl}/work/accesscode`);
     await worker.getByLabel(LABELS.sv.accessCode).fill(code);
     await worker.getByRole('button', { name: 'Fortsätt' }).click();
-    await expect.poll(() => worker.locator('h1').textContent()).toBe('Är det här ditt användarnamn?');
+    // A first claim of a username the admin set: confirmed by first name, to be written down.
+    await expect.poll(() => worker.locator('h1').textContent()).toBe('Ditt användarnamn');
     expect(await worker.locator('.username-box').textContent()).toBe('sven.s');
-    await worker.getByRole('button', { name: 'Ja, det är jag' }).click();
+    expect(await worker.locator('main').textContent()).toContain('Skriv upp det');
+    await worker.getByRole('button', { name: 'Ja, jag är Sven' }).click();
     await expect.poll(() => worker.locator('h1').textContent()).toBe('Välj ett nytt lösenord');
     await worker.getByLabel('Nytt lösenord', { exact: true }).fill(WORKER_PASSWORD);
     await worker.getByLabel('Nytt lösenord igen').fill(WORKER_PASSWORD);
