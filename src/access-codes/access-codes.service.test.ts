@@ -501,7 +501,7 @@ describe.each(DIALECTS)('access-code rules (%s)', (dialect) => {
       Array(deps.config.rateCodeFailures * 2).fill('malformed'),
     );
     for (const row of failures) expect(row.details).not.toContain(letters);
-  });
+  }, 60_000);
 
   it('a store of 40 workers behind one address, each with a few typos, is never locked out', async () => {
     // The default limit: this test is the reason for it (SECURITY.md has the arithmetic).
@@ -526,7 +526,7 @@ describe.each(DIALECTS)('access-code rules (%s)', (dialect) => {
     } finally {
       await defaults.close();
     }
-  });
+  }, 60_000);
 
   it('a recovery code confirms the username; a wrong one is refused without using the code', async () => {
     const personId = await activePerson('confirmer');
