@@ -198,6 +198,20 @@ describe.each(DIALECTS)('a forgotten password (%s)', (dialect) => {
     await signedIn('timo.laine', 'tram to the harbour');
   });
 
+  it('a name typed instead of a username gets told so on /login', async () => {
+    const browser: Browser = { cookies: new Map() };
+    const page = await get(browser, '/login', { 'accept-language': 'sv' });
+    const failed = await post(
+      browser,
+      '/login',
+      { _csrf: csrfOf(page.body), login: 'Anna Berg', password: 'whatever it is' },
+      { 'accept-language': 'sv' },
+    );
+    expect(failed.statusCode).toBe(401);
+    expect(failed.body).toContain('Användarnamnet eller lösenordet är fel.');
+    expect(failed.body).toContain('Ett användarnamn har inga mellanslag');
+  });
+
   it('an expired form is titled so, in both languages, not “Not allowed”', async () => {
     for (const [lang, title] of [
       ['en', 'The form expired'],

@@ -12,6 +12,7 @@ export const frontlineText = defineMessages({
     signedOutEverywhere: 'You are signed out on every device.',
     signInToContinue: 'Sign in to continue.',
     tooManyAttempts: 'Too many attempts.',
+    loginHasSpace: 'A username has no spaces: for example anna.berg, not Anna Berg. Sign in with your username.',
 
     // /help/login
     helpIntro: 'Most sign-in problems have a simple cause. Try these first.',
@@ -66,7 +67,7 @@ export const frontlineText = defineMessages({
       'An access code lets you set a new password, or start using your account for the first time. Your admin gives ' +
       'you the code on paper or reads it to you.',
     codeHint:
-      '16 letters, for example BCDF-GHJK-LMNP-QRST. Small or capital letters, with or without dashes and spaces. ' +
+      '16 letters, for example BCDF‑GHJK‑LMNP‑QRST. Small or capital letters, with or without dashes and spaces. ' +
       'There are no vowels and no digits in a code.',
     codeCount: '{count} of 16 letters',
     codeNeverIs: '“{char}” is never in a code: is it {letters}?',
@@ -188,6 +189,8 @@ export const frontlineText = defineMessages({
     signedOutEverywhere: 'Du är utloggad på alla enheter.',
     signInToContinue: 'Logga in för att fortsätta.',
     tooManyAttempts: 'För många försök.',
+    loginHasSpace:
+      'Ett användarnamn har inga mellanslag: till exempel anna.berg, inte Anna Berg. Logga in med ditt användarnamn.',
 
     helpIntro: 'De flesta problem med inloggning har en enkel orsak. Prova detta först.',
     helpTipsHeading: 'Kontrollera detta',
@@ -243,7 +246,7 @@ export const frontlineText = defineMessages({
       'Med en åtkomstkod väljer du ett nytt lösenord, eller börjar använda ditt konto för första gången. Du får ' +
       'koden av din administratör, på papper eller uppläst.',
     codeHint:
-      '16 bokstäver, till exempel BCDF-GHJK-LMNP-QRST. Små eller stora bokstäver, med eller utan bindestreck och ' +
+      '16 bokstäver, till exempel BCDF‑GHJK‑LMNP‑QRST. Små eller stora bokstäver, med eller utan bindestreck och ' +
       'mellanslag. En kod har inga vokaler och inga siffror.',
     codeCount: '{count} av 16 bokstäver',
     codeNeverIs: '”{char}” finns aldrig i en kod – står det {letters}?',

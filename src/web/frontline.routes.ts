@@ -159,7 +159,10 @@ export function frontlineRoutes(deps: Deps): FastifyPluginAsync {
             problem:
               error.code === 'rate_limited'
                 ? { ...problemOf(error, locale), message: frontlineText(locale, 'tooManyAttempts') }
-                : problemOf(error, locale),
+                : // A name typed instead of a username ("Anna Berg") can never be one: say so.
+                  error.code === 'sign_in_failed' && /\s/.test(login.trim()) && !login.includes('@')
+                  ? { ...problemOf(error, locale), detail: frontlineText(locale, 'loginHasSpace') }
+                  : problemOf(error, locale),
           },
           error.status,
         );
