@@ -15,6 +15,7 @@ import { peopleText } from './web/admin-people.views.js';
 import { tokensText } from './web/admin-tokens.views.js';
 import { adminText, auditActionText } from './web/admin.views.js';
 import { frontlineText } from './web/frontline.messages.js';
+import { codeRequestText } from './web/code-requests.views.js';
 import { appsText } from './oidc/apps.views.js';
 import { oidcText } from './oidc/oidc.messages.js';
 
@@ -35,6 +36,7 @@ export const CATALOGUES: Readonly<Record<string, Catalogue>> = {
   layoutText: layoutText.catalog,
   slipText: slipText.catalog,
   frontlineText: frontlineText.catalog,
+  codeRequestText: codeRequestText.catalog,
   adminText: adminText.catalog,
   auditActionText: auditActionText.catalog,
   peopleText: peopleText.catalog,

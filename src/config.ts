@@ -6,6 +6,9 @@ import path from 'node:path';
 /** The page where a person types an access code; printed on slips and in the console. */
 export const ACCESS_CODE_PATH = '/work/accesscode';
 
+/** Failed (well-formed) code attempts per client address per window, unless configured. */
+export const DEFAULT_RATE_CODE_FAILURES = 200;
+
 export interface Config {
   /** KEYSLIP_PORT — TCP port to listen on. Default 3000. */
   readonly port: number;
@@ -25,6 +28,8 @@ export interface Config {
   readonly secrets: readonly string[];
   /** KEYSLIP_SUPPORT_CONTACT — who to contact for help, shown on /help/login. */
   readonly supportContact: string;
+  /** KEYSLIP_ORG_NAME — the organisation's name, printed on slips (workers know it, not "Keyslip"). Default: none. */
+  readonly orgName: string;
   /** KEYSLIP_CODE_DAYS_CLAIM — lifetime of codes for unclaimed accounts, 1–90 days. Default 90. */
   readonly codeDaysClaim: number;
   /** KEYSLIP_CODE_DAYS_RECOVERY — lifetime of codes for active accounts, 1–90 days. Default 90. */
@@ -33,7 +38,10 @@ export interface Config {
   readonly batchMinutes: number;
   /** KEYSLIP_MANAGER_CODES_PER_HOUR — access codes one manager may get per hour (a bulk counts each). Default 500. */
   readonly managerCodesPerHour: number;
-  /** KEYSLIP_RATE_CODE_FAILURES — failed code attempts per client address per window. Default 20. */
+  /**
+   * KEYSLIP_RATE_CODE_FAILURES — failed code attempts per client address per window. Default 200: a
+   * shop behind one address must not lock itself out; SECURITY.md shows a guesser still gets nowhere.
+   */
   readonly rateCodeFailures: number;
   /** KEYSLIP_RATE_WINDOW_MINUTES — the window for code failures. Default 15. */
   readonly rateWindowMinutes: number;
@@ -204,11 +212,12 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
     accessCodeUrl: `${baseUrl}${ACCESS_CODE_PATH}`,
     secrets,
     supportContact: text('KEYSLIP_SUPPORT_CONTACT', ''),
+    orgName: text('KEYSLIP_ORG_NAME', '').slice(0, 200),
     codeDaysClaim: integer('KEYSLIP_CODE_DAYS_CLAIM', 90, 1, 90),
     codeDaysRecovery: integer('KEYSLIP_CODE_DAYS_RECOVERY', 90, 1, 90),
     batchMinutes: integer('KEYSLIP_BATCH_MINUTES', 15, 1, 24 * 60),
     managerCodesPerHour: integer('KEYSLIP_MANAGER_CODES_PER_HOUR', 500, 1, 1_000_000),
-    rateCodeFailures: integer('KEYSLIP_RATE_CODE_FAILURES', 20, 1, 1_000_000),
+    rateCodeFailures: integer('KEYSLIP_RATE_CODE_FAILURES', DEFAULT_RATE_CODE_FAILURES, 1, 1_000_000),
     rateWindowMinutes: integer('KEYSLIP_RATE_WINDOW_MINUTES', 15, 1, 24 * 60),
     rateSigninFailures: integer('KEYSLIP_RATE_SIGNIN_FAILURES', 50, 1, 1_000_000),
     rateSigninWindowMinutes: integer('KEYSLIP_RATE_SIGNIN_WINDOW_MINUTES', 15, 1, 24 * 60),

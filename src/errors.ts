@@ -17,6 +17,11 @@ export const ERRORS = {
     en: 'That is not the username this code belongs to.',
     sv: 'Det är inte användarnamnet som koden hör till.',
   },
+  current_password_wrong: {
+    status: 400,
+    en: 'That is not your current password.',
+    sv: 'Det är inte ditt nuvarande lösenord.',
+  },
   unauthenticated: { status: 401, en: 'Sign in first.', sv: 'Logga in först.' },
   sign_in_failed: {
     status: 401,
@@ -64,6 +69,12 @@ export const ERRORS = {
     status: 400,
     en: "This code can't be used. Ask your admin for a new one.",
     sv: 'Koden kan inte användas. Be din administratör om en ny.',
+  },
+  /** Input that can never be a code (wrong length, vowels, digits): says nothing about any code. */
+  code_malformed: {
+    status: 400,
+    en: 'That is not an access code: a code has 16 letters and no vowels. Check the letters.',
+    sv: 'Det är ingen åtkomstkod: en kod har 16 bokstäver och inga vokaler. Kontrollera bokstäverna.',
   },
   payload_too_large: { status: 413, en: 'The request is too large.', sv: 'Begäran är för stor.' },
   unsupported_media_type: { status: 415, en: 'Unsupported content type.', sv: 'Innehållstypen stöds inte.' },

@@ -237,7 +237,34 @@ describe.each(DIALECTS)('frontline pages (%s)', (dialect) => {
         sv,
       );
       expect(wrong.statusCode).toBe(400);
-      expect(wrong.body).toContain('Koden kan inte användas. Be din administratör om en ny.');
+      // "Check the letters" comes first; "ask your manager" only if that does not help.
+      const checkLetters = wrong.body.indexOf('Kontrollera bokstäverna och försök igen.');
+      expect(checkLetters).toBeGreaterThan(-1);
+      expect(wrong.body.indexOf('Be din chef om en ny.')).toBeGreaterThan(checkLetters);
+      expect(wrong.body).toContain('koden redan vara använd eller ha gått ut');
+
+      // Input that cannot be a code says why, and never counts as a failure of the address.
+      const failuresOfAddress = async (): Promise<number> =>
+        (await context.deps.db.selectFrom('rate_limits').select(['key', 'count']).execute())
+          .filter((row) => row.key.startsWith('code:'))
+          .reduce((sum, row) => sum + row.count, 0);
+      const failuresBefore = await failuresOfAddress();
+      for (const [typed, says] of [
+        ['BCDF-GHJK-LMNP-QRSI', '”I” finns aldrig i en kod – står det J, L eller T?'],
+        ['BCDF-GHJK-LMNP-QR0T', '”0” finns aldrig i en kod – står det D eller Q?'],
+        ['BCDF-GHJK-LMNP-QRS', 'Du har skrivit 15 av de 16 bokstäverna.'],
+      ] as const) {
+        const malformed = await post(
+          browser,
+          '/work/accesscode',
+          { _csrf: csrfOf(step1.body), step: 'check', code: typed },
+          sv,
+        );
+        expect(malformed.statusCode).toBe(400);
+        expect(malformed.body).toContain(says);
+        expect(malformed.body).toContain(`value="${typed}"`);
+      }
+      expect(await failuresOfAddress()).toBe(failuresBefore);
 
       const step2 = await post(
         browser,
@@ -269,7 +296,7 @@ describe.each(DIALECTS)('frontline pages (%s)', (dialect) => {
         },
         sv,
       );
-      expect(differ.body).toContain('Lösenorden är inte likadana');
+      expect(differ.body).toContain('Lösenorden stämmer inte överens');
       const weak = await post(
         browser,
         '/work/accesscode',
@@ -316,7 +343,7 @@ describe.each(DIALECTS)('frontline pages (%s)', (dialect) => {
         { _csrf: csrfOf(home.body), step: 'check', code: issued.code },
         sv,
       );
-      expect(again.body).toContain('Koden kan inte användas');
+      expect(again.body).toContain('Fungerar det ändå inte kan koden redan vara använd');
 
       const out = await post(browser, '/logout', { _csrf: csrfOf(home.body) }, sv);
       expect(out.statusCode).toBe(303);
@@ -346,6 +373,65 @@ describe.each(DIALECTS)('frontline pages (%s)', (dialect) => {
       expect((await get(browser, '/login')).headers.location).toBe('/');
     },
   );
+
+  it('the username step suggests one made from the name, and free ones when the typed one is taken', async () => {
+    await createPerson(context.deps, { name: 'Sara Sjögren', username: 'sara.sjogren' }, CLI_ACTOR);
+    const person = await createPerson(
+      context.deps,
+      { name: 'Sara Sjögren', employeeId: 'E214-7', location: 'Butik 214 Uppsala Gränby' },
+      CLI_ACTOR,
+    );
+    const issued = await issueAccessCode(context.deps, { personId: person.id, actor: CLI_ACTOR });
+    const browser: Browser = { cookies: new Map() };
+    const sv = { 'accept-language': 'sv-SE' };
+    const step1 = await get(browser, '/work/accesscode', sv);
+    const choose = await post(
+      browser,
+      '/work/accesscode',
+      { _csrf: csrfOf(step1.body), step: 'check', code: issued.code },
+      sv,
+    );
+    // "sara.sjogren" is a colleague's: the field holds the best free one, the others are a tap away.
+    expect(choose.body).toMatch(/id="username"[^>]*value="sara\.sjogren\.granby"/);
+    expect(choose.body).toContain('Vi har gjort ett förslag utifrån ditt namn.');
+    expect(choose.body).toContain('inte å, ä eller ö');
+    expect(choose.body).toContain('<button type="submit" class="button-secondary suggestion">sara.sjogren2</button>');
+    const taken = await post(
+      browser,
+      '/work/accesscode',
+      { _csrf: csrfOf(choose.body), step: 'choose', code: issued.code, username: 'Sara.Sjogren' },
+      sv,
+    );
+    expect(taken.statusCode).toBe(409);
+    expect(taken.body).toContain('”sara.sjogren” är upptaget.');
+    expect(taken.body).toContain('De här är lediga');
+    expect(taken.body).toContain('>sara.sjogren.granby</button>');
+    // One tap on a suggestion (its own small form) goes straight to the password.
+    const tapped = await post(
+      browser,
+      '/work/accesscode',
+      { _csrf: csrfOf(taken.body), step: 'choose', code: issued.code, username: 'sara.sjogren2' },
+      sv,
+    );
+    expect(tapped.body).toContain('Välj ett lösenord för <strong>sara.sjogren2</strong>.');
+  });
+
+  it('a first claim of a username set by HR says to write it down and confirms by first name', async () => {
+    const person = await createPerson(context.deps, { name: 'Timo Laine', username: 'e10003' }, CLI_ACTOR);
+    const issued = await issueAccessCode(context.deps, { personId: person.id, actor: CLI_ACTOR });
+    const browser: Browser = { cookies: new Map() };
+    const step1 = await get(browser, '/work/accesscode');
+    const confirm = await post(browser, '/work/accesscode', {
+      _csrf: csrfOf(step1.body),
+      step: 'check',
+      code: issued.code,
+    });
+    expect(confirm.body).toContain('<h1>Your username</h1>');
+    expect(confirm.body).toContain('This code is for Timo.');
+    expect(confirm.body).toContain('Write it down: you need it every time you sign in.');
+    expect(confirm.body).toContain('Yes, I am Timo');
+    expect(confirm.body).toContain('>e10003</p>');
+  });
 
   it('a new account without a username is claimed by choosing one; a taken one is refused', async () => {
     await createPerson(context.deps, { name: 'Taken Name', username: 'taken.name' }, CLI_ACTOR);
@@ -411,8 +497,11 @@ describe.each(DIALECTS)('frontline pages (%s)', (dialect) => {
     }
     expect(last!.statusCode).toBe(429);
     expect(last!.headers['retry-after']).toMatch(/^\d+$/);
-    expect(last!.body).toContain('Too many attempts');
-    expect(last!.body).toMatch(/Wait \d+ minutes and try again/);
+    // One sentence, naming the shared network, with the wait.
+    expect(last!.body).toMatch(
+      /Too many wrong codes from this network \(everyone here shares it\)\. Try again in \d+ minutes\./,
+    );
+    expect(last!.body).not.toContain('Wait a while');
   });
 
   it('slows sign-in after five wrong passwords in a row and says how long to wait', async () => {

@@ -33,18 +33,103 @@ export function formatAccessCode(code: string): string {
 const IGNORED = /[\s\u00ad\u200b-\u200d\u2060\ufeff\-\u2010-\u2015\u2212_.]/g;
 
 /**
+ * Characters that can only have been meant as one letter of the alphabet, so they are read as
+ * it: digits that look like a consonant (2 Z, 5 S, 8 B) and Cyrillic and Greek letters drawn
+ * like a Latin consonant (a phone set to Ukrainian or Greek types С for C). Mapping is one to
+ * one, so a guess is still one code: it makes typing easier, never guessing. Ambiguous look-alikes
+ * are not mapped but explained (see CODE_LETTER_HINTS): 0 and O (D or Q?), 1 and I (J, L or T?).
+ */
+export const LOOK_ALIKES: Readonly<Record<string, string>> = {
+  '2': 'Z',
+  '5': 'S',
+  '8': 'B',
+  // Cyrillic capitals and small letters
+  '\u0412': 'B',
+  '\u0432': 'B', // В в
+  '\u0421': 'C',
+  '\u0441': 'C', // С с
+  '\u041d': 'H',
+  '\u043d': 'H', // Н н
+  '\u041a': 'K',
+  '\u043a': 'K', // К к
+  '\u041c': 'M',
+  '\u043c': 'M', // М м
+  '\u0420': 'P',
+  '\u0440': 'P', // Р р
+  '\u0422': 'T',
+  '\u0442': 'T', // Т т
+  '\u0425': 'X',
+  '\u0445': 'X', // Х х
+  '\u0405': 'S',
+  '\u0455': 'S', // Ѕ ѕ
+  '\u0408': 'J',
+  '\u0458': 'J', // Ј ј
+  // Greek capitals
+  '\u0392': 'B',
+  '\u0397': 'H',
+  '\u039a': 'K',
+  '\u039c': 'M',
+  '\u039d': 'N',
+  '\u03a1': 'P', // Β Η Κ Μ Ν Ρ
+  '\u03a4': 'T',
+  '\u03a7': 'X',
+  '\u0396': 'Z', // Τ Χ Ζ
+};
+
+/** Letters and digits that never occur in a code, with the letters a person may have misread. */
+export const CODE_LETTER_HINTS: Readonly<Record<string, string>> = {
+  A: '',
+  E: 'F',
+  I: 'J L T',
+  O: 'D Q',
+  U: 'V',
+  Y: 'V X',
+  '0': 'D Q',
+  '1': 'J L T',
+  '3': 'B',
+  '4': '',
+  '6': 'G',
+  '7': 'T',
+  '9': 'G Q',
+};
+
+/** What a person typed, read letter by letter: the code's letters so far and what cannot be in one. */
+export interface CodeInputReading {
+  /** The letters that can be part of a code, look-alikes mapped, in order. */
+  letters: string;
+  /** Characters that never occur in a code (vowels, some digits, other scripts), each once, upper-cased. */
+  impossible: string[];
+}
+
+/**
+ * Reads typed input the way the access-code page explains it: separators ignored, look-alikes
+ * mapped, anything else listed as impossible. It says nothing about whether a code exists.
+ */
+export function readCodeInput(input: string): CodeInputReading {
+  let letters = '';
+  const impossible = new Set<string>();
+  const stripped = input.slice(0, 200).normalize('NFKC').replace(IGNORED, '');
+  for (const char of stripped) {
+    // ß upper-cases to SS: it is one impossible character, never two letters.
+    const upper = char === '\u00df' || char === '\u1e9e' ? char : char.toUpperCase();
+    const mapped = LOOK_ALIKES[char] ?? LOOK_ALIKES[upper] ?? (upper.length === 1 ? upper : char);
+    if (ALPHABET.includes(mapped)) letters += mapped;
+    else impossible.add(upper.length === 1 ? upper : char);
+  }
+  return { letters, impossible: [...impossible] };
+}
+
+/**
  * The canonical form of what a person typed, or null when it cannot be a code. NFKC maps
- * full-width letters (ＢＣＤ) to ASCII; anything left outside the alphabet (Cyrillic look-alikes,
- * ß, vowels, digits) makes it a non-code rather than being guessed at.
+ * full-width letters (ＢＣＤ) to ASCII and LOOK_ALIKES maps the unambiguous look-alikes;
+ * anything else outside the alphabet (ß, vowels, 0, 1) makes it a non-code rather than being
+ * guessed at.
  */
 export function normaliseAccessCode(input: string): string | null {
   if (input.length > 200) return null;
-  const stripped = input.normalize('NFKC').replace(IGNORED, '');
-  // Checked before upper-casing: 'ß'.toUpperCase() is 'SS', which must not become two letters.
-  if (!/^[A-Za-z]{16}$/.test(stripped)) return null;
-  const candidate = stripped.toUpperCase();
-  for (const letter of candidate) if (!ALPHABET.includes(letter)) return null;
-  return candidate;
+  const reading = readCodeInput(input);
+  if (reading.impossible.length > 0 || reading.letters.length !== CODE_LENGTH) return null;
+  return reading.letters;
 }
 
 /** The keyed hash stored for a code. HMAC, not a slow hash: 69 random bits need no stretching. */

@@ -347,7 +347,15 @@ export function accessCodePublicRoutes(deps: Deps): FastifyPluginAsyncTypebox {
             { code: Type.String({ maxLength: 200 }), username: Type.String({ maxLength: 200 }) },
             { additionalProperties: false },
           ),
-          response: { 200: Type.Object({ available: Type.Boolean(), valid: Type.Boolean() }), ...errorResponses },
+          response: {
+            200: Type.Object({
+              available: Type.Boolean(),
+              valid: Type.Boolean(),
+              /** Free usernames to offer instead (made from the person's name and the input), best first. */
+              suggestions: Type.Array(Type.String()),
+            }),
+            ...errorResponses,
+          },
         },
       },
       async (request, reply) => {

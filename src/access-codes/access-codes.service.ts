@@ -24,7 +24,7 @@ import {
   countRateLimited,
   countRedemption,
 } from '../lib/metrics.js';
-import { normaliseUsername } from '../people/person.js';
+import { normaliseUsername, usernameCandidates } from '../people/person.js';
 import { findPersonById, findPersonByUsername, lockPerson, setRedeemedCredentials } from '../people/people.store.js';
 import {
   addressGroupOf,
@@ -388,9 +388,49 @@ async function failAttempt(
   throw new AppError('code_unusable');
 }
 
-async function findUsableCode(deps: Deps, db: Db, input: string, now: number): Promise<Found> {
+/** How many inputs that cannot be a code one address may send per window, per allowed failure. */
+export const MALFORMED_PER_FAILURE = 5;
+
+/**
+ * Input that can never be a code (wrong length, a vowel, a digit) is no guess at any code: it
+ * is refused with its own answer (code_malformed) before the address's failure limit is
+ * touched, so a shop of clumsy typists does not lock each other out. It is counted in a window
+ * of its own, generous but bounded (the audit log must not be flooded), and audited.
+ */
+async function refuseMalformed(deps: Deps, client: SessionMeta, now: number): Promise<never> {
+  const key = `code-malformed:${addressGroupOf(client.ip)}`;
+  const window: Window = { size: codeWindow(deps).size, limit: deps.config.rateCodeFailures * MALFORMED_PER_FAILURE };
+  const slot = await reserveAttempt(deps.db, key, window, now);
+  if (!slot.reserved) {
+    throw await refuseOverLimit(deps.db, {
+      key,
+      window,
+      now,
+      kind: 'access_code_malformed',
+      action: 'access_code.rate_limited',
+      ip: client.ip,
+      retryAfterSeconds: slot.retryAfterSeconds,
+    });
+  }
+  countCodeFailure();
+  await recordAuditEvent(deps.db, {
+    action: 'access_code.failed',
+    actor: { kind: 'anonymous', id: null, label: 'anonymous', ip: client.ip },
+    personId: null,
+    details: { reason: 'malformed', malformedInWindow: slot.reservation.count },
+    at: now,
+  });
+  throw new AppError('code_malformed');
+}
+
+/** The code's canonical form; input that cannot be a code is refused without a failure counted. */
+async function wellFormedCode(deps: Deps, client: SessionMeta, input: string, now: number): Promise<string> {
   const normalised = normaliseAccessCode(input);
-  if (normalised === null) return { ok: false, reason: 'malformed', personId: null };
+  if (normalised === null) return refuseMalformed(deps, client, now);
+  return normalised;
+}
+
+async function findUsableCode(deps: Deps, db: Db, normalised: string, now: number): Promise<Found> {
   const code = await findAccessCodeByHashes(db, accessCodeHashCandidates(deps.keyring, normalised));
   if (!code) return { ok: false, reason: 'unknown', personId: null };
   const state = accessCodeStateOf(code, now);
@@ -405,6 +445,28 @@ export interface CheckedAccessCode {
   /** The username to confirm; null when the person must choose one. */
   username: string | null;
   claim: boolean;
+  /** The person's name: the holder of a valid code may see whose account it opens. */
+  name: string;
+  /** Free usernames made from the name, best first, when the person must choose one. */
+  suggestions: string[];
+}
+
+/** How many free usernames are offered at a time. */
+const SUGGESTIONS = 3;
+
+/**
+ * The candidates (usernameCandidates) that are free, best first, at most SUGGESTIONS: made from
+ * the person's own name (or what they typed), inside a flow a valid code opened, a few at a time.
+ */
+async function freeUsernames(deps: Deps, person: PeopleTable, typed?: string): Promise<string[]> {
+  const candidates = usernameCandidates(person, typed);
+  if (candidates.length === 0) return [];
+  const taken = new Set(
+    (await deps.db.selectFrom('people').select('username').where('username', 'in', candidates).execute()).map(
+      (row) => row.username,
+    ),
+  );
+  return candidates.filter((candidate) => !taken.has(candidate)).slice(0, SUGGESTIONS);
 }
 
 export async function checkAccessCode(
@@ -412,11 +474,18 @@ export async function checkAccessCode(
   input: { code: string; client: SessionMeta },
 ): Promise<CheckedAccessCode> {
   const now = deps.clock.now();
+  const normalised = await wellFormedCode(deps, input.client, input.code, now);
   const slot = await reserveCodeAttempt(deps, input.client, now);
-  const found = await findUsableCode(deps, deps.db, input.code, now);
+  const found = await findUsableCode(deps, deps.db, normalised, now);
   if (!found.ok) return failAttempt(deps, input.client, found.reason, found.personId, now, slot);
   await releaseAttempt(deps.db, slot);
-  return { username: found.person.username, claim: found.person.status === 'unclaimed' };
+  const { person } = found;
+  return {
+    username: person.username,
+    claim: person.status === 'unclaimed',
+    name: person.name,
+    suggestions: person.username === null ? await freeUsernames(deps, person) : [],
+  };
 }
 
 /**
@@ -426,18 +495,23 @@ export async function checkAccessCode(
 export async function checkUsernameAvailable(
   deps: Deps,
   input: { code: string; username: string; client: SessionMeta },
-): Promise<{ available: boolean; valid: boolean }> {
+): Promise<{ available: boolean; valid: boolean; suggestions: string[] }> {
   const now = deps.clock.now();
+  const normalised = await wellFormedCode(deps, input.client, input.code, now);
   const slot = await reserveCodeAttempt(deps, input.client, now);
-  const found = await findUsableCode(deps, deps.db, input.code, now);
+  const found = await findUsableCode(deps, deps.db, normalised, now);
   if (!found.ok) return failAttempt(deps, input.client, found.reason, found.personId, now, slot);
   await releaseAttempt(deps.db, slot);
   if (found.person.username !== null)
     throw new AppError('forbidden', { message: 'This account already has a username.' });
   await countUsernameProbe(deps, input.client, now);
   const username = normaliseUsername(input.username);
-  if (username === null) return { available: false, valid: false };
-  return { available: (await findPersonByUsername(deps.db, username)) === null, valid: true };
+  // Taken or not a username: free ones to tap instead, made from the name and what was typed.
+  if (username === null)
+    return { available: false, valid: false, suggestions: await freeUsernames(deps, found.person, input.username) };
+  if ((await findPersonByUsername(deps.db, username)) === null)
+    return { available: true, valid: true, suggestions: [] };
+  return { available: false, valid: true, suggestions: await freeUsernames(deps, found.person, username) };
 }
 
 export interface Redeemed {
@@ -460,8 +534,9 @@ export async function redeemAccessCode(
   input: { code: string; username: string; password: string; client: SessionMeta; currentSessionHash?: string | null },
 ): Promise<Redeemed> {
   const now = deps.clock.now();
+  const normalised = await wellFormedCode(deps, input.client, input.code, now);
   const slot = await reserveCodeAttempt(deps, input.client, now);
-  const found = await findUsableCode(deps, deps.db, input.code, now);
+  const found = await findUsableCode(deps, deps.db, normalised, now);
   if (!found.ok) return failAttempt(deps, input.client, found.reason, found.personId, now, slot);
   // One redemption of a code at a time on this instance: of parallel redemptions of one code only
   // one can win, and the others would each queue an Argon2 hash (a burst of them filled the

@@ -6,7 +6,8 @@ import type { Deps } from '../deps.js';
 import { AppError } from '../errors.js';
 import { csvRow } from '../lib/csv.js';
 import { readBatchCodes, type Batch, type BatchItem } from './batches.service.js';
-import { renderSlipsPdf } from './slips.pdf.js';
+import { readBatchSlips } from './batch-slips.js';
+import { renderSlipsPdf, type Slip, type SlipOptions } from './slips.pdf.js';
 
 type Format = 'csv' | 'pdf' | 'json';
 
@@ -35,13 +36,19 @@ export function codesCsv(items: AsyncIterable<BatchItem>): Readable {
   );
 }
 
-export function codesPdf(deps: Deps, items: AsyncIterable<BatchItem>, locale: 'en' | 'sv'): Readable {
+/** The slip options this deployment prints with: its address, its name, its fallback font. */
+export function slipOptionsOf(deps: Pick<Deps, 'config'>, locale: 'en' | 'sv'): SlipOptions {
+  return {
+    locale,
+    accessCodeUrl: deps.config.accessCodeUrl,
+    fallbackFont: deps.config.pdfFallbackFont,
+    ...(deps.config.orgName ? { organisation: deps.config.orgName } : {}),
+  };
+}
+
+export function codesPdf(deps: Deps, items: AsyncIterable<Slip>, locale: 'en' | 'sv'): Readable {
   const out = new PassThrough();
-  renderSlipsPdf(
-    items,
-    { locale, accessCodeUrl: deps.config.accessCodeUrl, fallbackFont: deps.config.pdfFallbackFont },
-    out,
-  ).catch((error: unknown) => out.destroy(error as Error));
+  renderSlipsPdf(items, slipOptionsOf(deps, locale), out).catch((error: unknown) => out.destroy(error as Error));
   return out;
 }
 
@@ -68,10 +75,11 @@ export async function sendBatch(
       .send(codesCsv(items));
   }
   if (format === 'pdf') {
+    // Slips come in hand-out order (store, department, surname), a new page for each store.
     return reply
       .type('application/pdf')
       .header('Content-Disposition', `attachment; filename="keyslip-slips-${stamp}.pdf"`)
-      .send(codesPdf(deps, items, locale));
+      .send(codesPdf(deps, readBatchSlips(deps, batch.id, locale), locale));
   }
   const list: { id: string; name: string; username: string | null; code: string; expiresAt: string }[] = [];
   for await (const item of items) list.push({ ...item, expiresAt: new Date(item.expiresAt).toISOString() });

@@ -4,6 +4,7 @@ import type { PDFDocumentProxy } from 'pdfjs-dist/legacy/build/pdf.mjs';
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { decodeQr, openPdf, pageImages, pageText, toRgba, type DecodedImage } from '../../test/helpers/pdf.js';
 import { ALPHABET } from './access-code.js';
+import { sortSlips } from './batch-slips.js';
 import { fallbackFontCandidates } from './fallback-fonts.js';
 import {
   fontGlyphs,
@@ -101,10 +102,10 @@ describe('renderSlipsPdf', () => {
   it('prints every name, username, grouped code and the expiry', () => {
     for (const slip of SLIPS) {
       expect(text).toContain(slip.name);
-      expect(text).toContain(slip.username ?? 'choose at first sign-in');
+      expect(text.replace(/\s+/g, ' ')).toContain(slip.username ?? 'you choose it the first time you use the code');
       expect(text).toContain(grouped(slip.code));
     }
-    expect(text.match(/choose at first sign-in/g)).toHaveLength(1);
+    expect(text.replace(/\s+/g, ' ').match(/you choose it the first time you use the code/g)).toHaveLength(1);
     expect(text.match(CODE_PATTERN)).toHaveLength(SLIPS.length);
     expect(text.match(new RegExp(`Valid until ${EXPIRY}`, 'g'))).toHaveLength(SLIPS.length);
   });
@@ -112,12 +113,13 @@ describe('renderSlipsPdf', () => {
   it('prints the heading, the address, the instructions and the warning on every slip', () => {
     const flat = text.replace(/\s+/g, ' ');
     const count = (s: string): number => flat.split(s).length - 1;
-    expect(count('Your Keyslip access code')).toBe(SLIPS.length);
+    expect(count('Your access code')).toBe(SLIPS.length);
+    expect(flat).not.toContain('Keyslip');
     expect(count('Skärgårdens Vård AB')).toBe(SLIPS.length);
     expect(count(URL_BASE)).toBe(SLIPS.length);
-    expect(
-      count('Go to the address or scan the code, enter the code, confirm your username and choose a password.'),
-    ).toBe(SLIPS.length);
+    // A claim slip without a username says to choose one; the others, to check the one printed.
+    expect(count('Then choose a username and a password.')).toBe(1);
+    expect(count('Check the username, then choose a password.')).toBe(SLIPS.length - 1);
     expect(count('Keep this slip private: anyone with this code can get into your account.')).toBe(SLIPS.length);
     // The address is printed without the code.
     expect(flat).not.toContain('#code=');
@@ -132,7 +134,7 @@ describe('renderSlipsPdf', () => {
 
   it('keeps codes out of the metadata', async () => {
     const info = (await pdf.getMetadata()).info as Record<string, unknown>;
-    expect(info.Title).toBe('Keyslip access codes – Skärgårdens Vård AB');
+    expect(info.Title).toBe('Access codes – Skärgårdens Vård AB');
     const metadata = JSON.stringify(info);
     for (const slip of SLIPS) {
       expect(metadata).not.toContain(slip.code);
@@ -168,13 +170,15 @@ describe('renderSlipsPdf, other cases', () => {
   it('prints Swedish texts', async () => {
     const pdf = await openPdf(await render([SLIPS[0]!, SLIPS[3]!], { locale: 'sv', accessCodeUrl: URL_BASE }));
     const text = (await pageText(await pdf.getPage(1))).replace(/\s+/g, ' ');
-    expect(text).toContain('Din Keyslip-åtkomstkod');
+    expect(text).toContain('Din åtkomstkod');
     expect(text).toContain('Användarnamn: åsa.0');
-    expect(text).toContain('väljs vid första inloggningen');
+    expect(text).toContain('du väljer det första gången du använder koden');
     expect(text).toContain(`Giltig till ${EXPIRY}`);
-    expect(text).toContain('Gå till adressen eller skanna koden');
+    expect(text).toContain('Skanna QR-koden eller skriv in koden på adressen.');
+    expect(text).toContain('Välj sedan användarnamn och lösenord.');
+    expect(text).toContain('Kontrollera användarnamnet och välj sedan ett lösenord.');
     expect(text).toContain('Håll lappen hemlig');
-    expect(((await pdf.getMetadata()).info as Record<string, unknown>).Title).toBe('Keyslip-åtkomstkoder');
+    expect(((await pdf.getMetadata()).info as Record<string, unknown>).Title).toBe('Åtkomstkoder');
   });
 
   it('writes a valid one-page PDF when there are no slips', async () => {
@@ -212,6 +216,90 @@ describe('renderSlipsPdf, other cases', () => {
     const text = await pageText(await pdf.getPage(1));
     expect(text).toContain(grouped(long.code));
     expect(text.replace(/\s+/g, ' ')).toContain('Håll lappen hemlig');
+  });
+});
+
+describe('slips to hand out: stores, order and identifiers', () => {
+  // Two stores and a warehouse worker without one: 9 slips in Butik 214 (8 fit a page).
+  const people: Omit<Slip, 'code' | 'expiresAt'>[] = [
+    { name: 'Zlatan Öst', username: null, employeeId: 'E300', department: 'Kassa', store: 'Butik 300 Gävle' },
+    { name: 'Timo Laine', username: 'timo.l', employeeId: 'E10001', department: 'Chark', store: 'Butik 214 Gränby' },
+    {
+      name: 'Timo Laine',
+      username: 'timo.laine',
+      employeeId: 'E10002',
+      department: 'Kassa',
+      store: 'Butik 214 Gränby',
+    },
+    { name: 'Åsa Öberg', username: null, employeeId: 'E3', department: 'Kassa', store: 'Butik 214 Gränby' },
+    { name: 'Anna Berg', username: 'anna.b', employeeId: 'E4', department: 'Kassa', store: 'Butik 214 Gränby' },
+    { name: 'Olle Ek', username: null, employeeId: 'E5', department: 'Kassa', store: 'Butik 214 Gränby' },
+    { name: 'Sara Sjögren', username: null, employeeId: 'E6', department: 'Kassa', store: 'Butik 214 Gränby' },
+    { name: 'Bo Ahl', username: null, employeeId: 'E7', department: 'Kassa', store: 'Butik 214 Gränby' },
+    { name: 'Eva Zetterberg', username: null, employeeId: 'E8', department: 'Kassa', store: 'Butik 214 Gränby' },
+    { name: 'Kim Ström', username: null, employeeId: 'E9', department: 'Kassa', store: 'Butik 214 Gränby' },
+    { name: 'Lager Person', username: null, employeeId: null, department: null, store: null },
+  ];
+
+  it('sorts by store, department and surname, Swedish letters last, people without a store at the end', () => {
+    const sorted = sortSlips(
+      people.map((p) => ({
+        ...p,
+        employeeId: p.employeeId ?? null,
+        department: p.department ?? null,
+        store: p.store ?? null,
+      })),
+      'sv',
+    );
+    expect(sorted.map((p) => `${p.store ?? '-'}|${p.department ?? '-'}|${p.name}|${p.employeeId ?? '-'}`)).toEqual([
+      'Butik 214 Gränby|Chark|Timo Laine|E10001',
+      'Butik 214 Gränby|Kassa|Bo Ahl|E7',
+      'Butik 214 Gränby|Kassa|Anna Berg|E4',
+      'Butik 214 Gränby|Kassa|Olle Ek|E5',
+      'Butik 214 Gränby|Kassa|Timo Laine|E10002',
+      'Butik 214 Gränby|Kassa|Sara Sjögren|E6',
+      'Butik 214 Gränby|Kassa|Kim Ström|E9',
+      'Butik 214 Gränby|Kassa|Eva Zetterberg|E8',
+      'Butik 214 Gränby|Kassa|Åsa Öberg|E3',
+      'Butik 300 Gävle|Kassa|Zlatan Öst|E300',
+      '-|-|Lager Person|-',
+    ]);
+  });
+
+  it('starts a new page for each store, and prints the employee id, department and store on every slip', async () => {
+    const sorted = sortSlips(
+      people.map((p) => ({
+        ...p,
+        employeeId: p.employeeId ?? null,
+        department: p.department ?? null,
+        store: p.store ?? null,
+      })),
+      'sv',
+    );
+    const slips: Slip[] = sorted.map((p, i) => ({ ...p, code: codeFor(i), expiresAt: EXPIRES_AT }));
+    const pdf = await openPdf(await render(slips, { locale: 'sv', accessCodeUrl: URL_BASE, organisation: 'Hemköp' }));
+    // Butik 214: 9 slips = 8 + 1 (two pages); Butik 300: one page; no store: one page.
+    expect(pdf.numPages).toBe(4);
+    const pages: string[] = [];
+    for (let n = 1; n <= pdf.numPages; n++) pages.push((await pageText(await pdf.getPage(n))).replace(/\s+/g, ' '));
+    const codesOn = (page: string): string[] => page.match(CODE_PATTERN) ?? [];
+    expect(pages.map((page) => codesOn(page).length)).toEqual([8, 1, 1, 1]);
+    // The order of the slips is the order of the codes on the pages.
+    expect(pages.flatMap(codesOn)).toEqual(slips.map((slip) => grouped(slip.code)));
+    expect(pages[0]).toContain('Anst.nr E10001 · Chark · Butik 214 Gränby');
+    expect(pages[0]).toContain('Anst.nr E10002 · Kassa · Butik 214 Gränby');
+    expect(pages[1]).toContain('Anst.nr E3 · Kassa · Butik 214 Gränby');
+    expect(pages[2]).toContain('Anst.nr E300 · Kassa · Butik 300 Gävle');
+    expect(pages[2]).not.toContain('Butik 214');
+    expect(pages[3]).toContain('Lager Person');
+    expect(pages[3]).not.toContain('Anst.nr');
+    for (const page of pages) {
+      expect(page.split('Hemköp').length - 1).toBe(codesOn(page).length);
+      expect(page).not.toContain('Keyslip');
+    }
+    // Namesakes are told apart on paper.
+    const timo = pages[0]!.split('Timo Laine').length - 1;
+    expect(timo).toBe(2);
   });
 });
 

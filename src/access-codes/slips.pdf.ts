@@ -1,6 +1,9 @@
 // Printable access-code slips: A4 pages of 2 × 4 cut-out slips, one per person, each with the
-// grouped code, the person's name and username, the expiry date, the access-code page address,
-// short instructions and a QR code that opens that page with the code in the URL fragment.
+// organisation's name, the grouped code, the person's name and username, their employee id,
+// department and store (namesakes are common: a chain had four "Timo Laine"), the expiry date,
+// the access-code page address, short instructions and a QR code that opens that page with the
+// code in the URL fragment. A new store starts a new page, so each store's slips can be handed
+// over as a bundle (the order itself comes from the caller: batch-slips.ts).
 //
 // Fonts: DejaVu Sans and DejaVu Sans Mono (./fonts, licence in ./fonts/LICENSE) cover every
 // Latin script (å ø ß Ł ő ş ễ …), Greek, Cyrillic, Arabic and Hebrew; PDFKit's built-in Helvetica
@@ -24,6 +27,11 @@ export interface Slip {
   code: string;
   /** Epoch milliseconds. */
   expiresAt: number;
+  /** HR's number, to tell namesakes apart. */
+  employeeId?: string | null;
+  department?: string | null;
+  /** The store (area or location) the slip is handed out in: a new store starts a new page. */
+  store?: string | null;
 }
 
 export interface SlipOptions {
@@ -353,6 +361,10 @@ const ARRANGEMENTS: readonly Arrangement[] = [
 interface SlipContent {
   organisation: string | undefined;
   name: string;
+  /** "Employee id E10423 · Kassa · Butik 214": who exactly, when names are alike. */
+  details: string;
+  /** What to do: choose a username, or check the one printed. */
+  instructions: string;
   /** null: the "choose at first sign-in" text. */
   username: string | null;
   code: string;
@@ -408,6 +420,9 @@ function layoutSlip(
     }) ?? NAME_SIZES[NAME_SIZES.length - 1]!;
   y = put(pen, draw, content.name, left, y, { font: 'sansBold', size: nameSize, width: LEFT_WIDTH, maxLines: 2 });
   y += 1;
+  if (content.details) {
+    y = put(pen, draw, content.details, left, y, { font: 'sans', size: 8.5, width: LEFT_WIDTH, maxLines: 2 });
+  }
   // Label and username on one line when they fit; else the username on a line of its own, so
   // that it is broken only when longer than a whole line.
   const small: TextBox = { font: 'sans', size: 9.5, width: LEFT_WIDTH, maxLines: 2 };
@@ -440,12 +455,12 @@ function layoutSlip(
   );
   doc.font('sans').fontSize(9);
   const lineHeight = doc.currentLineHeight(true);
-  const instructionsHeight = doc.heightOfString(texts.instructions, { width: INNER_WIDTH });
+  const instructionsHeight = doc.heightOfString(content.instructions, { width: INNER_WIDTH });
   const overflow = y + instructionsHeight + gapAboveWarning + warningHeight - bottom;
   if (draw) {
     const room = bottom - warningHeight - gapAboveWarning - y;
     const maxLines = Math.max(1, Math.floor(room / lineHeight + 0.01));
-    y = put(pen, draw, texts.instructions, left, y, { font: 'sans', size: 9, width: INNER_WIDTH, maxLines });
+    y = put(pen, draw, content.instructions, left, y, { font: 'sans', size: 9, width: INNER_WIDTH, maxLines });
     put(pen, draw, texts.keepPrivate, left, y + gapAboveWarning, {
       font: 'sansBold',
       size: 9,
@@ -457,9 +472,19 @@ function layoutSlip(
 }
 
 function drawSlip(pen: Pen, slot: number, slip: Slip, qrPng: Buffer, options: SlipOptions, texts: Texts): void {
+  const employeeId = slip.employeeId?.trim();
   const content: SlipContent = {
     organisation: options.organisation?.trim().normalize('NFC') || undefined,
     name: slip.name.trim().normalize('NFC'),
+    details: [
+      employeeId ? `${texts.employeeId} ${employeeId}` : '',
+      slip.department?.trim() ?? '',
+      slip.store?.trim() ?? '',
+    ]
+      .filter((part) => part !== '')
+      .join(' · ')
+      .normalize('NFC'),
+    instructions: slip.username === null ? texts.instructionsChoose : texts.instructions,
     username: slip.username === null ? null : slip.username.normalize('NFC'),
     code: groupedSlipCode(slip),
     expiry: slipExpiryDate(slip.expiresAt, options.timeZone),
@@ -532,15 +557,21 @@ export async function renderSlipsPdf(
   doc.pipe(out);
   try {
     let index = 0;
+    let slot = 0;
+    let store: string | null = null;
     for await (const slip of slips) {
       const qrPng = await slipQrPng(slip, options); // validates the code before a page is added
-      const slot = index % SLIPS_PER_PAGE;
-      if (slot === 0) {
+      const slipStore = slip.store?.trim() || null;
+      // A page full, or the next store's first slip: a new page.
+      if (index === 0 || slot === SLIPS_PER_PAGE || slipStore !== store) {
         if (index > 0) await keepUp();
         doc.addPage({ size: 'A4', margin: 0 });
         drawCutLines(doc);
+        slot = 0;
       }
+      store = slipStore;
       drawSlip(pen, slot, slip, qrPng, options, texts);
+      slot++;
       index++;
     }
     if (index === 0) {

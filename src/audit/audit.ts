@@ -19,6 +19,7 @@ export const AUDIT_ACTIONS = [
   'access_code.redeemed',
   'access_code.failed',
   'access_code.rate_limited',
+  'access_code.requested',
   'batch.downloaded',
   'sign_in.succeeded',
   'sign_in.failed',

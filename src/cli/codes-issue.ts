@@ -3,7 +3,8 @@ import { pipeline } from 'node:stream/promises';
 import { parseArgs } from 'node:util';
 import { findAreaByName } from '../areas/areas.service.js';
 import { CLI_ACTOR } from '../audit/audit.js';
-import { codesCsv } from '../access-codes/batch-files.js';
+import { codesCsv, slipOptionsOf } from '../access-codes/batch-files.js';
+import { readBatchSlips } from '../access-codes/batch-slips.js';
 import { issueAccessCodes, readBatchCodes } from '../access-codes/batches.service.js';
 import { renderSlipsPdf } from '../access-codes/slips.pdf.js';
 import type { PeopleFilter } from '../people/people.store.js';
@@ -99,14 +100,14 @@ export async function codesIssue(args: string[]): Promise<number> {
       total: batch.count,
       mode: out === undefined && mode === 'tty' ? 'quiet' : mode,
     });
-    const items = countedItems(readBatchCodes(deps, batch.id), (written) => writing.update(written));
-    if (format === 'pdf')
-      await renderSlipsPdf(
-        items,
-        { locale, accessCodeUrl: deps.config.accessCodeUrl, fallbackFont: deps.config.pdfFallbackFont },
-        target,
-      );
-    else await pipeline(codesCsv(items), target, { end: out !== undefined });
+    if (format === 'pdf') {
+      // Slips in hand-out order (store, department, surname), a new page for each store.
+      const slips = countedItems(readBatchSlips(deps, batch.id, locale), (written) => writing.update(written));
+      await renderSlipsPdf(slips, slipOptionsOf(deps, locale), target);
+    } else {
+      const items = countedItems(readBatchCodes(deps, batch.id), (written) => writing.update(written));
+      await pipeline(codesCsv(items), target, { end: out !== undefined });
+    }
     writing.finish(batch.count);
     if (values.json) {
       // The result on standard output, unless the codes' CSV is already there.

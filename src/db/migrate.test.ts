@@ -28,6 +28,7 @@ describe.skipIf(!DIALECTS.includes('postgres'))('migrations on PostgreSQL', () =
         '0004_oidc',
         '0005_areas',
         '0006_scim',
+        '0009_frontline',
         '0010_admin_code_requests',
       ]);
       const tables = await sql<{ table_name: string }>`
@@ -42,6 +43,7 @@ describe.skipIf(!DIALECTS.includes('postgres'))('migrations on PostgreSQL', () =
         'areas',
         'audit_events',
         'batches',
+        'code_requests',
         'kysely_migration',
         'kysely_migration_lock',
         'oidc_clients',
@@ -75,6 +77,7 @@ describe.skipIf(!DIALECTS.includes('postgres'))('migrations on PostgreSQL', () =
         '0004_oidc',
         '0005_areas',
         '0006_scim',
+        '0009_frontline',
         '0010_admin_code_requests',
       ]);
       expect(await migrateToLatest(b.db)).toEqual([
@@ -84,6 +87,7 @@ describe.skipIf(!DIALECTS.includes('postgres'))('migrations on PostgreSQL', () =
         '0004_oidc',
         '0005_areas',
         '0006_scim',
+        '0009_frontline',
         '0010_admin_code_requests',
       ]);
       const people = await sql<{ n: number }>`select count(*)::int as n from people`.execute(b.db);

@@ -148,6 +148,14 @@ export interface ScimGroupsTable {
   external_id: string | null;
 }
 
+/** A worker's request for a new access code (migration 0009): open until a code is issued after it. */
+export interface CodeRequestsTable {
+  person_id: string;
+  requested_at: number;
+  first_requested_at: number;
+  times: number;
+}
+
 /** One piece of oidc-provider state (SPEC §8): the adapter in src/oidc/oidc.adapter.ts. */
 export interface OidcPayloadsTable {
   model: string;
@@ -238,6 +246,7 @@ export interface Database {
   oidc_clients: OidcClientsTable;
   oidc_logout_outbox: OidcLogoutOutboxTable;
   areas: AreasTable;
+  code_requests: CodeRequestsTable;
   area_members: AreaPeopleTable;
   area_managers: AreaPeopleTable;
   scim_users: ScimUsersTable;

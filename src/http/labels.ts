@@ -17,6 +17,8 @@ export const labelText = defineMessages({
     apiTokens: 'API tokens',
     apps: 'Apps',
     areas: 'Areas',
+    forgotPassword: 'Forgot your password?',
+    askForNewCode: 'Ask for a new code',
   },
   sv: {
     signIn: 'Logga in',
@@ -32,6 +34,8 @@ export const labelText = defineMessages({
     apiTokens: 'API-token',
     apps: 'Appar',
     areas: 'Områden',
+    forgotPassword: 'Glömt lösenordet?',
+    askForNewCode: 'Be om en ny kod',
   },
 });
 

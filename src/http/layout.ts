@@ -39,6 +39,7 @@ export const layoutText = defineMessages({
     forbiddenTitle: 'Not allowed',
     rateLimitedTitle: 'Too many attempts',
     formExpiredTitle: 'The form expired',
+    downloadClosedTitle: 'The download window has closed',
     waitSecond: 'Wait a second and try again.',
     waitSeconds: 'Wait {seconds} seconds and try again.',
     waitMinutes: 'Wait {minutes} minutes and try again.',
@@ -59,6 +60,7 @@ export const layoutText = defineMessages({
     forbiddenTitle: 'Inte tillåtet',
     rateLimitedTitle: 'För många försök',
     formExpiredTitle: 'Formuläret har gått ut',
+    downloadClosedTitle: 'Tiden för nedladdning har gått ut',
     waitSecond: 'Vänta en sekund och försök igen.',
     waitSeconds: 'Vänta {seconds} sekunder och försök igen.',
     waitMinutes: 'Vänta {minutes} minuter och försök igen.',
@@ -163,6 +165,8 @@ export interface ErrorPageOptions {
   retryAfterSeconds?: number;
   /** A same-site page to go back to and try again (e.g. the form whose token expired). */
   backPath?: string;
+  /** The error's code, when it has a title of its own (an expired form, a closed download). */
+  code?: string;
 }
 
 /** A wait in plain words: "Wait 30 seconds…", "Wait 5 minutes…". */
@@ -175,7 +179,10 @@ export function waitMessage(locale: Locale, seconds: number): string {
   return layoutText(locale, 'waitMinutes', { minutes: Math.ceil(seconds / 60) });
 }
 
-function errorTitle(locale: Locale, status: number): string {
+function errorTitle(locale: Locale, status: number, code: string | undefined): string {
+  // Expected states, not failures: their own titles ("Not allowed" read as a refusal).
+  if (code === 'csrf_failed') return layoutText(locale, 'formExpiredTitle');
+  if (code === 'batch_expired') return layoutText(locale, 'downloadClosedTitle');
   if (status === 404) return layoutText(locale, 'notFoundTitle');
   if (status === 429) return layoutText(locale, 'rateLimitedTitle');
   if (status === 403) return layoutText(locale, 'forbiddenTitle');
@@ -184,7 +191,7 @@ function errorTitle(locale: Locale, status: number): string {
 
 export function renderErrorPage(options: ErrorPageOptions): string {
   const { locale } = options;
-  const title = errorTitle(locale, options.status);
+  const title = errorTitle(locale, options.status, options.code);
   const message =
     options.status === 404 && options.message === ERRORS.not_found[locale]
       ? layoutText(locale, 'notFoundText')

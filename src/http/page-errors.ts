@@ -46,6 +46,7 @@ export function sendErrorPage(deps: Deps, request: FastifyRequest, reply: Fastif
     path: currentPath(request),
     status: error.status,
     message: ERRORS[error.code][locale],
+    code: error.code,
     ...(retryAfterSeconds !== undefined ? { retryAfterSeconds } : {}),
     ...(backPath ? { backPath } : {}),
   });

@@ -91,6 +91,64 @@ export function normaliseUsername(input: string): string | null {
   return USERNAME.test(username) ? username : null;
 }
 
+/** Latin letters NFKD does not take apart, as a person would write them without the mark. */
+const PLAIN_LETTERS: Readonly<Record<string, string>> = {
+  ł: 'l',
+  đ: 'd',
+  ð: 'd',
+  ø: 'o',
+  æ: 'ae',
+  œ: 'oe',
+  ß: 'ss',
+  þ: 'th',
+  ı: 'i',
+  ħ: 'h',
+};
+
+/**
+ * Letters, digits and `.`/`-`/`_` a username may hold, made from any text: marks dropped
+ * (å ä ö → a a o, ễ → e), ł ø æ ß written out, spaces to dots. Null when too little is left
+ * (a name in another script): then there is nothing sensible to suggest.
+ */
+export function usernameFromText(text: string): string | null {
+  const plain = [...text.normalize('NFKD').replace(/\p{M}/gu, '').toLowerCase()]
+    .map((char) => PLAIN_LETTERS[char] ?? char)
+    .join('')
+    .replace(/[\s.]+/g, '.')
+    .replace(/[^a-z0-9._-]/g, '')
+    .replace(/([._-])[._-]+/g, '$1')
+    .replace(/^[._-]+|[._-]+$/g, '')
+    .slice(0, 64)
+    .replace(/[._-]+$/, '');
+  return normaliseUsername(plain);
+}
+
+/**
+ * Usernames to offer a person who claims an account, best first: their name as a username,
+ * then the same with a number, with initials, and with their location's last word. The caller
+ * keeps those still free.
+ */
+export function usernameCandidates(person: { name: string; location?: string | null }, typed?: string): string[] {
+  const fromName = usernameFromText(person.name);
+  const parts = fromName?.split('.') ?? [];
+  const bases = [typed ? usernameFromText(typed) : null, fromName].filter((base): base is string => base !== null);
+  const place = person.location ? usernameFromText(person.location.split(/\s+/).pop() ?? '') : null;
+  const candidates: string[] = [];
+  for (const base of bases) {
+    candidates.push(base);
+    if (place && !base.endsWith(`.${place}`)) candidates.push(`${base}.${place}`);
+    for (let n = 2; n <= 5; n++) candidates.push(`${base}${n}`);
+  }
+  if (parts.length >= 2) {
+    const first = parts[0]!;
+    const last = parts[parts.length - 1]!;
+    candidates.push(`${first}.${last[0]}`, `${first[0]}.${last}`, `${first}${last}`);
+  }
+  return [...new Set(candidates.map((candidate) => normaliseUsername(candidate)))].filter(
+    (candidate): candidate is string => candidate !== null,
+  );
+}
+
 export function normaliseEmail(input: string): string | null {
   const email = input.trim().normalize('NFKC').toLowerCase();
   if (email.length > 254 || FORBIDDEN_IN_TEXT.test(email)) return null;

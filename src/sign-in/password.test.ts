@@ -63,6 +63,35 @@ describe('common passwords', () => {
     expect(checkPassword('PASSWORD', noUser)).toBe('common');
   });
 
+  it('common Swedish, Finnish and Polish passwords are refused, with digits, a year or a capital', () => {
+    for (const pw of [
+      'sommar123',
+      'Sommar2024!',
+      'lösenord1',
+      'Losenord123',
+      'vinter2024',
+      'hejhej123',
+      'Hammarby1897',
+      'djurgården2025',
+      'salasana1',
+      'kesä2024',
+      'Kissa1234',
+      'haslo123',
+      'hasło2024',
+      'kochanie1',
+      'Legia1916',
+      'zaq12wsx',
+      '1qaz2wsx',
+      'asdfghjklöä',
+      'qwerty123',
+      'måndag123',
+    ]) {
+      expect(checkPassword(pw, noUser), pw).toBe('common');
+    }
+    // A sentence with such words in it is no common password.
+    expect(checkPassword('sommar i stugan med mormor', noUser)).toBeNull();
+  });
+
   it('other well-known passwords are refused', () => {
     for (const pw of ['12345678', 'qwertyuiop', 'iloveyou', 'baseball1', 'trustno1!', 'football2024']) {
       expect(checkPassword(pw, noUser), pw).toBe('common');

@@ -38,24 +38,26 @@ export type PasswordProblem = 'too_short' | 'too_long' | 'common' | 'contains_us
 // ---------------------------------------------------------------------------
 // Blocklist
 
-const BLOCKLIST_FILE = 'common-passwords.txt';
+/**
+ * The blocklist's files (common-passwords.SOURCE.md): the common passwords of English-language
+ * breaches, and our own list of the common Swedish, Finnish and Polish ones (seasons, names,
+ * clubs, keyboard walks) that the first misses, such as "sommar123".
+ */
+const BLOCKLIST_FILES = ['common-passwords.txt', 'common-passwords-local.txt'] as const;
 
 /**
- * Where the blocklist is. Beside this module when running from `src` (tests,
+ * Where a blocklist file is. Beside this module when running from `src` (tests,
  * tsx). The build (`tsc`, into `dist/src`) does not copy .txt files, so from
  * `dist/src/sign-in/` we fall back to the same file in the source tree.
  */
-function blocklistPath(): string {
-  const candidates = [
-    new URL(`./${BLOCKLIST_FILE}`, import.meta.url),
-    new URL(`../../../src/sign-in/${BLOCKLIST_FILE}`, import.meta.url),
-  ];
+function blocklistPath(file: string): string {
+  const candidates = [new URL(`./${file}`, import.meta.url), new URL(`../../../src/sign-in/${file}`, import.meta.url)];
   for (const url of candidates) {
     const path = fileURLToPath(url);
     if (existsSync(path)) return path;
   }
   throw new Error(
-    `Password blocklist ${BLOCKLIST_FILE} not found; looked in: ${candidates.map((u) => fileURLToPath(u)).join(', ')}`,
+    `Password blocklist ${file} not found; looked in: ${candidates.map((u) => fileURLToPath(u)).join(', ')}`,
   );
 }
 
@@ -68,9 +70,11 @@ let blocklist: Set<string> | null = null;
 function commonPasswords(): Set<string> {
   if (blocklist === null) {
     const set = new Set<string>();
-    for (const line of readFileSync(blocklistPath(), 'utf8').split('\n')) {
-      const word = line.trim().normalize('NFKC').toLowerCase();
-      if (word !== '') set.add(word);
+    for (const file of BLOCKLIST_FILES) {
+      for (const line of readFileSync(blocklistPath(file), 'utf8').split('\n')) {
+        const word = line.trim().normalize('NFKC').toLowerCase();
+        if (word !== '') set.add(word);
+      }
     }
     blocklist = set;
   }

@@ -25,7 +25,7 @@ export const codesText = defineMessages({
   en: {
     forPerson: 'For {name}',
     usernameIs: 'Username: {username}',
-    usernameLater: 'Username: chosen when the code is first used',
+    usernameLater: 'Username: you choose it the first time you use the code',
     lifetime: 'How long the code is valid',
     lifetimeMax: '{days} days (the longest allowed)',
     lifetimeDays: '{days} days',
@@ -54,8 +54,10 @@ export const codesText = defineMessages({
     noActiveCode: '{name} has no active access code.',
     bulkFor: 'Codes will be made for {count}: {filter}.',
     bulkReplaces:
-      'Active access codes held by {count} of them will be REPLACED and stop working, including codes that are ' +
-      'already printed.',
+      '{count} of them already have an active access code. Those codes are replaced and stop working, even if ' +
+      'they are already printed.',
+    bulkReplacesOne:
+      '1 of them already has an active access code. It is replaced and stops working, even if it is already printed.',
     bulkNoneActive: 'None of them holds an active access code now.',
     bulkSkipsDeactivated: 'Deactivated people are left out.',
     bulkWindow:
@@ -91,7 +93,7 @@ export const codesText = defineMessages({
   sv: {
     forPerson: 'För {name}',
     usernameIs: 'Användarnamn: {username}',
-    usernameLater: 'Användarnamn: väljs när koden används första gången',
+    usernameLater: 'Användarnamn: du väljer det första gången du använder koden',
     lifetime: 'Hur länge koden gäller',
     lifetimeMax: '{days} dagar (längsta tillåtna)',
     lifetimeDays: '{days} dagar',
@@ -118,7 +120,9 @@ export const codesText = defineMessages({
     noActiveCode: '{name} har ingen aktiv åtkomstkod.',
     bulkFor: 'Koder skapas för {count}: {filter}.',
     bulkReplaces:
-      'Aktiva åtkomstkoder som {count} av dem har ERSÄTTS och slutar fungera, även koder som redan skrivits ut.',
+      '{count} av dem har redan en aktiv åtkomstkod. De ersätts och slutar fungera – även om de redan är utskrivna.',
+    bulkReplacesOne:
+      '1 av dem har redan en aktiv åtkomstkod. Den ersätts och slutar fungera – även om den redan är utskriven.',
     bulkNoneActive: 'Ingen av dem har en aktiv åtkomstkod nu.',
     bulkSkipsDeactivated: 'Inaktiverade personer tas inte med.',
     bulkWindow:
@@ -266,7 +270,7 @@ export function shownCodePage(model: ShownCodeModel): SafeHtml {
     <img class="slip-qr" src="${model.qrDataUrl}" alt="${t('qrAlt')}" width="132" height="132">
     <div>
       <p class="slip-url">${model.accessCodeUrl}</p>
-      <p class="slip-steps">${slipText(locale, 'instructions')}</p>
+      <p class="slip-steps">${slipText(locale, person.username ? 'instructions' : 'instructionsChoose')}</p>
       <p class="slip-private print-only">${slipText(locale, 'keepPrivate')}</p>
     </div>
   </div>
@@ -365,7 +369,11 @@ ${
   model.replacing > 0
     ? notice(
         'warning',
-        html`<p><strong>${t('bulkReplaces', { count: formatNumber(locale, model.replacing) })}</strong></p>`,
+        html`<p><strong>${
+          model.replacing === 1
+            ? t('bulkReplacesOne')
+            : t('bulkReplaces', { count: formatNumber(locale, model.replacing) })
+        }</strong></p>`,
       )
     : html`<p>${t('bulkNoneActive')}</p>`
 }

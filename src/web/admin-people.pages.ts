@@ -21,6 +21,8 @@ import { endSessionsOf } from '../sessions/sessions.service.js';
 import { areasManagedBy, getArea, listAreas } from '../areas/areas.service.js';
 import { personAreasSection } from './admin-areas.pages.js';
 import { importPage } from './admin-import.views.js';
+import { listOpenCodeRequests } from '../access-codes/code-requests.js';
+import { codeRequestsNotice } from './code-requests.views.js';
 import {
   deactivatePersonPage,
   peopleListPage,
@@ -68,11 +70,12 @@ async function listPeople(deps: Deps, request: FastifyRequest, reply: FastifyRep
   const filter = scope.all ? asked : withinAreas(asked, scope.areaIds);
   const cursorText = text(query.cursor, 400);
   const now = deps.clock.now();
-  const [result, total, facets, areas] = await Promise.all([
+  const [result, total, facets, areas, requests] = await Promise.all([
     searchPeopleRows(deps.db, filter, { limit: PAGE_SIZE, after: decodeCursor(cursorText), now }),
     countPeople(deps.db, filter, { cap: COUNT_CAP, now }),
     listFacets(deps.db, scope.all ? {} : { withinAreas: scope.areaIds }),
     scope.all ? areaChoices(deps, asked.area) : areasManagedBy(deps.db, sessionOf(request).person.id),
+    request.auth.person ? listOpenCodeRequests(deps, request.auth.person, { limit: 10 }) : null,
   ]);
   const self = sessionOf(request).person;
   const twoPerson = scope.all
@@ -92,6 +95,7 @@ async function listPeople(deps: Deps, request: FastifyRequest, reply: FastifyRep
     nextCursor: encodeCursor(result.next),
     paged: cursorText !== undefined,
     done: doneNotice(locale, 'list', query),
+    requests: requests && codeRequestsNotice(locale, requests),
   };
   const params = filterParams(asked);
   if (cursorText) params.set('cursor', cursorText);

@@ -150,6 +150,8 @@ export interface PeopleListModel {
   manager?: { selfId: string; areas: number };
   /** An admin's view: requests waiting for their approval, or why the two-person rule is off. */
   twoPerson?: { awaiting: number; ruleOff: boolean };
+  /** Open requests for a new code this viewer should act on (code-requests.views.ts). */
+  requests?: SafeHtml | null;
 }
 
 /** Whether a manager may act on this person's code: members of their areas only, never themselves. */
@@ -354,6 +356,7 @@ export function peopleListPage(model: PeopleListModel, returnTo: string): SafeHt
 </div>
 ${model.done && notice('success', model.done)}
 ${model.twoPerson && twoPersonNotice(locale, model.twoPerson)}
+${model.requests}
 ${filterForm(model)}
 <p class="visually-hidden" role="status" id="people-status"></p>
 <div id="people-results" data-people-results>
@@ -374,6 +377,7 @@ function managerListPage(model: PeopleListModel, returnTo: string): SafeHtml {
 </div>
 <p class="hint" id="manager-scope">${model.manager!.areas === 0 ? r('managerNoAreas') : r('managerScope')}</p>
 ${model.done && notice('success', model.done)}
+${model.requests}
 ${filterForm(model)}
 <p class="visually-hidden" role="status" id="people-status"></p>
 <div id="people-results" data-people-results>

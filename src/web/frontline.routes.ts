@@ -22,15 +22,19 @@ import { checkPassword, passwordProblemMessage } from '../sign-in/password.js';
 import { signIn, signOut } from '../sign-in/sign-in.service.js';
 import { listLaunchableApps, listOidcClientNames } from '../oidc/oidc-clients.store.js';
 import { allowFormActionForInteraction } from '../oidc/interaction-csp.js';
+import { changePassword } from '../sign-in/change-password.js';
+import { requestAccessCode } from '../access-codes/code-requests.js';
 import { INTERACTION_FIELD, interactionPath, interactionUidOf } from '../oidc/interaction-link.js';
 import { frontlineText } from './frontline.messages.js';
 import { ACCESS_CODE_PATH } from '../config.js';
 import {
   accessCodeBody,
   accessCodeTitle,
+  changePasswordBody,
   helpBody,
   homeBody,
   loginBody,
+  malformedCodeMessage,
   type CodeStepView,
   type FormProblem,
   type LoginView,
@@ -159,18 +163,30 @@ export function frontlineRoutes(deps: Deps): FastifyPluginAsync {
             login,
             ...(next ? { next } : {}),
             ...(interaction ? { interaction } : {}),
-            problem: problemOf(error, locale),
+            // "Too many attempts." and the wait, not "wait a while" and then "wait 4 minutes".
+            problem:
+              error.code === 'rate_limited'
+                ? { ...problemOf(error, locale), message: frontlineText(locale, 'tooManyAttempts') }
+                : // A name typed instead of a username ("Anna Berg") can never be one: say so.
+                  error.code === 'sign_in_failed' && /\s/.test(login.trim()) && !login.includes('@')
+                  ? { ...problemOf(error, locale), detail: frontlineText(locale, 'loginHasSpace') }
+                  : problemOf(error, locale),
           },
           error.status,
         );
       }
     });
 
-    // ---- /help/login
-    app.get('/help/login', async (request, reply) => {
+    // ---- /help/login (the forgotten password first) and "Ask for a new code"
+    function sendHelp(
+      request: FastifyRequest,
+      reply: FastifyReply,
+      view: { asked?: boolean; problem?: FormProblem; login?: string },
+      status = 200,
+    ): FastifyReply {
       const locale = pickLocale(request);
       const csrfToken = csrfTokenForRequest(deps, request, reply);
-      const body = helpBody(locale, { supportContact: deps.config.supportContact });
+      const body = helpBody(locale, { supportContact: deps.config.supportContact, csrfToken, ...view });
       return sendPage(
         reply,
         renderPage({
@@ -179,9 +195,95 @@ export function frontlineRoutes(deps: Deps): FastifyPluginAsync {
           body,
           auth: request.auth,
           csrfToken,
-          path: pathOf(request),
+          path: view.asked ? '/help/login' : pathOf(request),
+          status,
         }),
+        { noStore: true, status },
       );
+    }
+
+    app.get<{ Querystring: { asked?: string } }>('/help/login', async (request, reply) =>
+      sendHelp(request, reply, { asked: request.query.asked === '1' }),
+    );
+
+    app.post('/help/request-code', async (request, reply) => {
+      verifyFormCsrf(deps, request);
+      const login = formString(request.body, 'login').slice(0, 300);
+      try {
+        await requestAccessCode(deps, { login, client: clientOf(request) });
+      } catch (error) {
+        if (!(error instanceof AppError) || error.code !== 'rate_limited') throw error;
+        const seconds = error.options.retryAfterSeconds ?? 60;
+        reply.header('Retry-After', String(seconds));
+        const message = frontlineText(pickLocale(request), 'askLimited', { minutes: Math.ceil(seconds / 60) });
+        return sendHelp(request, reply, { login, problem: { message } }, 429);
+      }
+      // The same answer whether or not the account exists (POST-redirect-GET).
+      return reply.header('Cache-Control', 'no-store').redirect('/help/login?asked=1#forgot', 303);
+    });
+
+    // ---- /account/password: a signed-in person changes their password
+    function sendChangePassword(
+      request: FastifyRequest,
+      reply: FastifyReply,
+      problem: FormProblem | undefined,
+      status = 200,
+    ): FastifyReply {
+      const auth = request.auth;
+      if (auth.via !== 'session') throw new AppError('unauthenticated');
+      const locale = pickLocale(request);
+      const csrfToken = csrfTokenForRequest(deps, request, reply);
+      const body = changePasswordBody(locale, {
+        csrfToken,
+        username: auth.person.username,
+        ...(problem ? { problem } : {}),
+      });
+      return sendPage(
+        reply,
+        renderPage({
+          locale,
+          title: frontlineText(locale, 'changePasswordTitle'),
+          body,
+          auth,
+          csrfToken,
+          path: '/account/password',
+          scripts: ['accesscode.js'],
+          status,
+        }),
+        { noStore: true, status },
+      );
+    }
+
+    app.get('/account/password', async (request, reply) => sendChangePassword(request, reply, undefined));
+
+    app.post('/account/password', async (request, reply) => {
+      verifyFormCsrf(deps, request);
+      const auth = request.auth;
+      if (auth.via !== 'session') throw new AppError('unauthenticated');
+      const locale = pickLocale(request);
+      const current = formString(request.body, 'current').slice(0, 4096);
+      const next = formString(request.body, 'password').slice(0, 4096);
+      if (next !== formString(request.body, 'password2').slice(0, 4096))
+        return sendChangePassword(request, reply, { message: frontlineText(locale, 'passwordsDiffer') }, 400);
+      const problem = checkPassword(next, { username: auth.person.username });
+      if (problem) return sendChangePassword(request, reply, { message: passwordProblemMessage(problem, locale) }, 400);
+      try {
+        const { session } = await changePassword(deps, {
+          personId: auth.person.id,
+          current,
+          next,
+          client: clientOf(request),
+        });
+        setSessionCookie(reply, deps.config, session, deps.clock.now());
+        return reply.header('Cache-Control', 'no-store').redirect('/?changed=password', 303);
+      } catch (error) {
+        if (!(error instanceof AppError)) throw error;
+        if (error.options.retryAfterSeconds !== undefined)
+          reply.header('Retry-After', String(error.options.retryAfterSeconds));
+        if (['current_password_wrong', 'rate_limited', 'busy', 'weak_password'].includes(error.code))
+          return sendChangePassword(request, reply, problemOf(error, locale), error.status);
+        throw error;
+      }
     });
 
     // ---- /work/accesscode
@@ -218,18 +320,29 @@ export function frontlineRoutes(deps: Deps): FastifyPluginAsync {
       error: AppError,
       code: string,
     ): FastifyReply {
-      if (error.options.retryAfterSeconds !== undefined)
-        reply.header('Retry-After', String(error.options.retryAfterSeconds));
-      return sendAccessCode(
-        request,
-        reply,
-        { step: 'code', code, problem: problemOf(error, pickLocale(request)) },
-        error.status,
-      );
+      const locale = pickLocale(request);
+      const seconds = error.options.retryAfterSeconds;
+      if (seconds !== undefined) reply.header('Retry-After', String(seconds));
+      // "Check the letters" first: most failures are typos, and the worker can fix those alone.
+      const problem: FormProblem =
+        error.code === 'code_malformed'
+          ? { message: malformedCodeMessage(locale, code), detail: frontlineText(locale, 'codeCheckLetters') }
+          : error.code === 'rate_limited'
+            ? {
+                message:
+                  seconds !== undefined && seconds > 60
+                    ? frontlineText(locale, 'codeRateLimitedMinutes', { minutes: Math.ceil(seconds / 60) })
+                    : frontlineText(locale, 'codeRateLimitedMinute'),
+              }
+            : { message: frontlineText(locale, 'codeCheckLetters'), detail: frontlineText(locale, 'codeProblemHelp') };
+      return sendAccessCode(request, reply, { step: 'code', code, problem }, error.status);
     }
 
     function isCodeProblem(error: unknown): error is AppError {
-      return error instanceof AppError && (error.code === 'code_unusable' || error.code === 'rate_limited');
+      return (
+        error instanceof AppError &&
+        (error.code === 'code_unusable' || error.code === 'code_malformed' || error.code === 'rate_limited')
+      );
     }
 
     function interactionOf(request: FastifyRequest): string | null {
@@ -254,13 +367,31 @@ export function frontlineRoutes(deps: Deps): FastifyPluginAsync {
         if (step === 'check') {
           // Step 1 → 2: confirm the username (recovery) or choose one (claim without a username).
           const checked = await checkAccessCode(deps, { code, client });
-          if (checked.username === null) return sendAccessCode(request, reply, { step: 'choose', code, apiCsrfToken });
-          return sendAccessCode(request, reply, { step: 'confirm', code, username: checked.username });
+          if (checked.username === null)
+            return sendAccessCode(request, reply, {
+              step: 'choose',
+              code,
+              apiCsrfToken,
+              suggestions: checked.suggestions,
+            });
+          return sendAccessCode(request, reply, {
+            step: 'confirm',
+            code,
+            username: checked.username,
+            claim: checked.claim,
+            name: checked.name,
+          });
         }
 
         if (step === 'confirm') {
           const checked = await checkAccessCode(deps, { code, client });
-          if (checked.username === null) return sendAccessCode(request, reply, { step: 'choose', code, apiCsrfToken });
+          if (checked.username === null)
+            return sendAccessCode(request, reply, {
+              step: 'choose',
+              code,
+              apiCsrfToken,
+              suggestions: checked.suggestions,
+            });
           if (normaliseUsername(username) !== checked.username) {
             return sendAccessCode(
               request,
@@ -269,6 +400,8 @@ export function frontlineRoutes(deps: Deps): FastifyPluginAsync {
                 step: 'confirm',
                 code,
                 username: checked.username,
+                claim: checked.claim,
+                name: checked.name,
                 problem: { message: ERRORS.username_mismatch[locale] },
               },
               400,
@@ -289,6 +422,7 @@ export function frontlineRoutes(deps: Deps): FastifyPluginAsync {
                 code,
                 username,
                 apiCsrfToken,
+                suggestions: answer.suggestions,
                 problem: { message: frontlineText(locale, 'usernameInvalid') },
               },
               400,
@@ -303,6 +437,7 @@ export function frontlineRoutes(deps: Deps): FastifyPluginAsync {
                 code,
                 username,
                 apiCsrfToken,
+                suggestions: answer.suggestions,
                 problem: { message: frontlineText(locale, 'usernameTaken', { username: chosen }) },
               },
               409,
@@ -394,7 +529,7 @@ export function frontlineRoutes(deps: Deps): FastifyPluginAsync {
     }
 
     // ---- / (home)
-    app.get<{ Querystring: { welcome?: string } }>('/', async (request, reply) => {
+    app.get<{ Querystring: { welcome?: string; changed?: string } }>('/', async (request, reply) => {
       const auth = request.auth;
       if (auth.via !== 'session') return reply.header('Cache-Control', 'no-store').redirect('/login', 303);
       const locale = pickLocale(request);
@@ -417,6 +552,7 @@ export function frontlineRoutes(deps: Deps): FastifyPluginAsync {
         welcome,
         apps,
         appNames,
+        passwordChanged: request.query.changed === 'password',
       });
       return sendPage(
         reply,

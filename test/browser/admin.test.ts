@@ -170,9 +170,11 @@ describe.skipIf(!HAS_CHROMIUM)(`admin pages in Chromium${HAS_CHROMIUM ? '' : ` (
     await worker.goto(`${server.baseUrl}/work/accesscode`);
     await worker.getByLabel(LABELS.sv.accessCode).fill(code);
     await worker.getByRole('button', { name: 'Fortsätt' }).click();
-    await expect.poll(() => worker.locator('h1').textContent()).toBe('Är det här ditt användarnamn?');
+    // A first claim of a username the admin set: confirmed by first name, to be written down.
+    await expect.poll(() => worker.locator('h1').textContent()).toBe('Ditt användarnamn');
     expect(await worker.locator('.username-box').textContent()).toBe('sven.s');
-    await worker.getByRole('button', { name: 'Ja, det är jag' }).click();
+    expect(await worker.locator('main').textContent()).toContain('Skriv upp det');
+    await worker.getByRole('button', { name: 'Ja, jag är Sven' }).click();
     await expect.poll(() => worker.locator('h1').textContent()).toBe('Välj ett nytt lösenord');
     await worker.getByLabel('Nytt lösenord', { exact: true }).fill(WORKER_PASSWORD);
     await worker.getByLabel('Nytt lösenord igen').fill(WORKER_PASSWORD);
@@ -208,7 +210,7 @@ describe.skipIf(!HAS_CHROMIUM)(`admin pages in Chromium${HAS_CHROMIUM ? '' : ` (
       const lead = await page.locator('#bulk-count').textContent();
       expect(lead).toBe(`Codes will be made for ${WITHOUT_EMAIL.length} people: without an email address.`);
       expect(await page.locator('main').textContent()).toContain(
-        'Active access codes held by 1 of them will be REPLACED and stop working',
+        '1 of them already has an active access code. It is replaced and stops working',
       );
       await screenshot(page, 'admin-bulk-confirm-en');
       await page.getByRole('button', { name: `Get access codes for ${WITHOUT_EMAIL.length} people` }).click();
@@ -254,7 +256,7 @@ describe.skipIf(!HAS_CHROMIUM)(`admin pages in Chromium${HAS_CHROMIUM ? '' : ` (
       const flat = text.replace(/\s+/g, ' ');
       // (A long name wraps on the slip, so compare without white space.)
       for (const person of WITHOUT_EMAIL) expect(flat.replace(/\s/g, '')).toContain(person.name.replace(/\s/g, ''));
-      expect(flat.split('Your Keyslip access code').length - 1).toBe(WITHOUT_EMAIL.length);
+      expect(flat.split('Your access code').length - 1).toBe(WITHOUT_EMAIL.length);
       expect(qrTexts).toHaveLength(WITHOUT_EMAIL.length);
       for (const qr of qrTexts) {
         const match = new RegExp(

@@ -102,7 +102,7 @@ describe.skipIf(!HAS_CHROMIUM)(`frontline pages in Chromium${HAS_CHROMIUM ? '' :
       await page.getByLabel('Nytt lösenord', { exact: true }).fill(PASSWORD);
       await expect.poll(() => page.locator('#password-strength').textContent()).toBe('Bra längd.');
       await page.getByLabel('Nytt lösenord igen').fill(PASSWORD);
-      await expect.poll(() => page.locator('#password-match').textContent()).toBe('Lösenorden är likadana.');
+      await expect.poll(() => page.locator('#password-match').textContent()).toBe('Lösenorden stämmer överens.');
       await page.getByRole('button', { name: 'Spara lösenordet och logga in' }).click();
 
       await page.waitForURL(`${server.baseUrl}/?welcome=recovered`);

@@ -84,6 +84,7 @@ export async function startKeyslip(env: Record<string, string>): Promise<Running
       KEYSLIP_PORT: '0',
       KEYSLIP_HOST: '127.0.0.1',
       KEYSLIP_LOG_LEVEL: 'info',
+      KEYSLIP_RATE_CODE_FAILURES: '20', // the limit the tests count to (the default is 200)
       ...env,
     },
     stdio: ['ignore', 'pipe', 'pipe'],
