@@ -8,6 +8,7 @@ import type { Catalogue } from './lib/messages.js';
 import { identityText, problemText } from './problems.js';
 import { auditText } from './web/admin-audit.views.js';
 import { codesText } from './web/admin-codes.views.js';
+import { guideText } from './web/admin-guide.views.js';
 import { importText } from './web/admin-import.views.js';
 import { peopleText } from './web/admin-people.views.js';
 import { tokensText } from './web/admin-tokens.views.js';
@@ -38,6 +39,7 @@ export const CATALOGUES: Readonly<Record<string, Catalogue>> = {
   peopleText: peopleText.catalog,
   codesText: codesText.catalog,
   auditText: auditText.catalog,
+  guideText: guideText.catalog,
   importText: importText.catalog,
   tokensText: tokensText.catalog,
   appsText: appsText.catalog,

@@ -597,7 +597,7 @@ describe.each(DIALECTS)('admin pages (%s)', (dialect) => {
     expect(forSven).not.toContain('Bo Ek');
     expect(forSven).not.toMatch(CODE);
     expect(text((await get(admin, '/admin/audit?person=nobody.here')).body)).toContain(
-      'No one has that username or id.',
+      'No one matches that name, username or id.',
     );
     admin.lang = 'sv';
     expect(text((await get(admin, '/admin/audit?action=access_codes.issued')).body)).toContain(

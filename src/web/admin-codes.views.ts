@@ -175,7 +175,7 @@ export function lifetimeChoices(maxMs: number): number[] {
   return [maxHours, ...[7 * 24, 24].filter((hours) => hours < maxHours)];
 }
 
-function lifetimeText(locale: Locale, hours: number, isMax: boolean): string {
+export function lifetimeText(locale: Locale, hours: number, isMax: boolean): string {
   const t = tr(locale);
   if (isMax && hours % 24 === 0) return t('lifetimeMax', { days: hours / 24 });
   if (hours % 24 === 0 && hours > 24) return t('lifetimeDays', { days: hours / 24 });
@@ -338,6 +338,8 @@ export interface BulkIssueModel {
   batchMinutes: number;
   idempotencyKey: string;
   error?: string;
+  /** What the selection is in a few words, under the title ("for everyone without email"). */
+  note?: string;
 }
 
 export function bulkIssuePage(model: BulkIssueModel): SafeHtml {
@@ -353,6 +355,7 @@ export function bulkIssuePage(model: BulkIssueModel): SafeHtml {
   }
   return html`${breadcrumb(locale)}
 <h1>${labelText(locale, 'getAccessCodes')}</h1>
+${model.note && html`<p class="h1-note">${model.note}</p>`}
 ${model.error && notice('error', model.error, { alert: true })}
 <p class="lead" id="bulk-count">${t('bulkFor', { count: who, filter: filterSummary(locale, filter) })}</p>
 ${
@@ -381,6 +384,8 @@ export interface BatchModel {
   batch: Batch;
   createdBy: string;
   now: number;
+  /** Who got a code and how far they have got (admin-guide.views.ts). */
+  recipients?: SafeHtml;
 }
 
 export function batchPage(model: BatchModel): SafeHtml {
@@ -414,6 +419,7 @@ ${notice('warning', t('batchKeepSafe'))}`
 <h1>${t('batchTitle')}</h1>
 ${body}
 ${facts}
+${model.recipients}
 <p><a href="/admin/people">${t('backToPeople')}</a></p>`;
 }
 

@@ -15,6 +15,8 @@ import { describeProblem } from '../problems.js';
 import { listPersonSessions } from '../sessions/sessions.store.js';
 import { endSessionsOf } from '../sessions/sessions.service.js';
 import { importPage } from './admin-import.views.js';
+import { firstRunStateFor } from './admin-guide.pages.js';
+import { guideText } from './admin-guide.views.js';
 import {
   deactivatePersonPage,
   peopleListPage,
@@ -58,10 +60,12 @@ async function listPeople(deps: Deps, request: FastifyRequest, reply: FastifyRep
   const filter = filterFrom(query);
   const cursorText = text(query.cursor, 400);
   const now = deps.clock.now();
-  const [result, total, facets] = await Promise.all([
+  const [result, total, facets, firstRun, withoutEmail] = await Promise.all([
     searchPeopleRows(deps.db, filter, { limit: PAGE_SIZE, after: decodeCursor(cursorText), now }),
     countPeople(deps.db, filter, { cap: COUNT_CAP, now }),
     listFacets(deps.db),
+    firstRunStateFor(deps, request),
+    countPeople(deps.db, { hasEmail: false }, { cap: COUNT_CAP, now }),
   ]);
   const model = {
     locale,
@@ -73,6 +77,8 @@ async function listPeople(deps: Deps, request: FastifyRequest, reply: FastifyRep
     nextCursor: encodeCursor(result.next),
     paged: cursorText !== undefined,
     done: doneNotice(locale, 'list', query),
+    firstRun,
+    withoutEmail,
   };
   const params = filterParams(filter);
   if (cursorText) params.set('cursor', cursorText);
@@ -86,7 +92,7 @@ async function listPeople(deps: Deps, request: FastifyRequest, reply: FastifyRep
       .send(peopleResults(model, returnTo).toString());
   }
   reply.header('Vary', FRAGMENT_HEADER);
-  const body = () => peopleListPage(model, returnTo);
+  const body = (csrfToken: string) => peopleListPage(model, returnTo, csrfToken);
   return page(deps, request, reply, { title: labelText(locale, 'people'), wide: true, body });
 }
 
@@ -122,7 +128,8 @@ async function showPerson(deps: Deps, request: FastifyRequest, reply: FastifyRep
     values: personFormValues(person),
     errors: {},
     sessions: await sessionCount(deps, person.id),
-    done: doneNotice(pickLocale(request), 'person', queryOf(request)),
+    done: doneNotice(pickLocale(request), 'person', queryOf(request), person.name),
+    added: text(queryOf(request).done, 40) === 'added',
   });
 }
 
@@ -180,7 +187,12 @@ async function endSessions(deps: Deps, request: FastifyRequest, reply: FastifyRe
 // ---------------------------------------------------------------------------------------------
 // Helpers of these pages
 
-function doneNotice(locale: Locale, where: 'list' | 'person', query: Record<string, unknown>): string | null {
+function doneNotice(
+  locale: Locale,
+  where: 'list' | 'person',
+  query: Record<string, unknown>,
+  name = '',
+): string | null {
   const done = text(query.done, 40);
   const n = countOf(query.n);
   type Key = Parameters<typeof peopleText>[1];
@@ -191,6 +203,7 @@ function doneNotice(locale: Locale, where: 'list' | 'person', query: Record<stri
   if (done === 'added' && where === 'person') return t('donePersonAdded');
   if (done === 'saved' && where === 'person') return t('donePersonSaved');
   if (done === 'sessions-ended' && where === 'person') return t('doneSessionsEnded', { count: n });
+  if (done === 'started-over' && where === 'person') return guideText(locale, 'doneStartedOver', { name });
   return null;
 }
 
@@ -234,15 +247,17 @@ function personPage(
     errors: FieldErrors;
     sessions: number;
     done: string | null;
+    added?: boolean;
     status?: number;
   },
 ): FastifyReply {
   const locale = pickLocale(request);
   const { person, values, errors, sessions, done } = options;
+  const added = options.added === true;
   return page(deps, request, reply, {
     title: person ? person.name : adminText(locale, 'addPerson'),
     wide: person !== null,
     ...(options.status !== undefined ? { status: options.status } : {}),
-    body: (csrfToken) => personFormPage({ locale, csrfToken, values, errors, person, sessions, done }),
+    body: (csrfToken) => personFormPage({ locale, csrfToken, values, errors, person, sessions, done, added }),
   });
 }

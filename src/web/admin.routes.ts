@@ -9,6 +9,7 @@ import type { Deps } from '../deps.js';
 import { pageErrorHandler } from '../http/page-errors.js';
 import { ADMIN_AUDIT_ROUTES } from './admin-audit.pages.js';
 import { ADMIN_CODES_ROUTES } from './admin-codes.pages.js';
+import { ADMIN_GUIDE_ROUTES } from './admin-guide.pages.js';
 import { ADMIN_PEOPLE_ROUTES } from './admin-people.pages.js';
 import { ADMIN_TOKENS_ROUTES } from './admin-tokens.pages.js';
 import { requireAdminPage, type AdminRoute } from './admin.page.js';
@@ -19,6 +20,7 @@ const ADMIN_ROUTES: readonly AdminRoute[] = [
   ...ADMIN_CODES_ROUTES,
   ...ADMIN_TOKENS_ROUTES,
   ...ADMIN_AUDIT_ROUTES,
+  ...ADMIN_GUIDE_ROUTES,
 ];
 
 export function adminWebRoutes(deps: Deps): FastifyPluginAsync {

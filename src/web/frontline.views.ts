@@ -341,6 +341,8 @@ export function describeEvent(locale: Locale, event: AuditEvent, personId: strin
       return frontlineText(locale, 'evClaimed');
     case 'person.deactivated':
       return frontlineText(locale, 'evPersonDeactivated');
+    case 'person.started_over':
+      return frontlineText(locale, 'evSessionsEndedByAdmin');
     case 'password.changed':
       return frontlineText(locale, 'evPasswordChanged');
     default:
