@@ -134,7 +134,7 @@ describe.each(DIALECTS)('the admin’s guided pages (%s)', (dialect) => {
     expect(body).toContain('Make a second admin');
     expect(body).toContain('Register an app');
     // Someone besides the admin is already there: that step is ticked off.
-    expect(first.body).toMatch(/<li class="step step-done">[\s\S]*?Add or import your people/);
+    expect(first.body).toMatch(/<li class="checklist-step checklist-done">[\s\S]*?Add or import your people/);
     admin.lang = 'sv';
     expect(text((await get(admin, '/admin/people')).body)).toContain('Kom igång');
     admin.lang = 'en';

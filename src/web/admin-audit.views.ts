@@ -340,7 +340,7 @@ function isOldAndNew(value: unknown): value is { from: unknown; to: unknown } {
 }
 
 /** Internal ids that mean nothing to a reader. */
-const HIDDEN_DETAILS = new Set(['codeId', 'tokenId']);
+const HIDDEN_DETAILS = new Set(['codeId', 'tokenId', 'usernameChosen']);
 
 /** A detail's value in plain words (no markup): for the page and for the CSV file. */
 export function detailText(locale: Locale, action: string, key: string, value: unknown): string {
@@ -562,14 +562,14 @@ export function auditPage(model: AuditPageModel): SafeHtml {
   </tr></thead>
   <tbody>${model.events.map(
     (event) => html`<tr>
-    <td>${timeElement(locale, Date.parse(event.at))}</td>
-    <td><span class="action action-${event.action.replace(/[^a-z_]/g, '-')}">${actionWords(
+    <td data-label="${t('time')}">${timeElement(locale, Date.parse(event.at))}</td>
+    <td data-label="${t('action')}"><span class="action action-${event.action.replace(/[^a-z_]/g, '-')}">${actionWords(
       locale,
       event.action,
     )}</span></td>
-    <td>${actorCell(model, event)}</td>
-    <td>${personCell(model, event)}</td>
-    <td>${detailsSummary(locale, event)}${batchFold(model, event)}</td>
+    <td data-label="${t('actor')}">${actorCell(model, event)}</td>
+    <td data-label="${t('person')}">${personCell(model, event)}</td>
+    <td data-label="${t('details')}">${detailsSummary(locale, event)}${batchFold(model, event)}</td>
   </tr>`,
   )}</tbody>
 </table>

@@ -126,7 +126,7 @@ export function firstRunDone(state: FirstRunState): boolean {
 export function firstRunChecklist(locale: Locale, csrfToken: string, state: FirstRunState): SafeHtml {
   const t = (key: Key): string => guideText(locale, key);
   const step = (done: boolean, title: string, hint: string, links: SafeHtml): SafeHtml =>
-    html`<li class="step${done ? ' step-done' : ''}">
+    html`<li class="checklist-step${done ? ' checklist-done' : ''}">
   <span class="step-mark" aria-hidden="true">${done ? '✓' : ''}</span>
   <div><p class="step-title"><strong>${title}</strong> <span
     class="visually-hidden">(${done ? t('stepDone') : t('stepToDo')})</span></p>
@@ -135,7 +135,7 @@ export function firstRunChecklist(locale: Locale, csrfToken: string, state: Firs
   return html`<section class="card first-run" aria-labelledby="first-run-heading">
   <h2 id="first-run-heading">${t('startTitle')}</h2>
   <p>${t('startLead')}</p>
-  <ol class="steps">
+  <ol class="checklist">
     ${step(
       state.people,
       t('stepPeople'),
