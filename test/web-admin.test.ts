@@ -403,7 +403,7 @@ describe.each(DIALECTS)('admin pages (%s)', (dialect) => {
       const body = text(confirm.body);
       // Without email and not deactivated: Bo, Sven, the formula person (the deactivated one is left out).
       expect(body).toContain('Codes will be made for 3 people: without an email address.');
-      expect(body).toContain('Active access codes held by 1 of them will be REPLACED');
+      expect(body).toContain('1 of them already has an active access code. It will be replaced');
       admin.lang = 'sv';
       const sv = text((await get(admin, '/admin/access-codes/issue?hasEmail=false')).body);
       expect(sv).toContain(LABELS.sv.getAccessCodes);

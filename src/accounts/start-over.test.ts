@@ -58,7 +58,7 @@ describe.each(DIALECTS)('start over for a person (%s)', (dialect) => {
     return person;
   }
 
-  it('after a wrong first claim: unclaimed again, the chosen username and password gone, a new claim code', async () => {
+  it('after a wrong first claim: unclaimed again, the chosen username and password gone, a new code', async () => {
     const person = await claimedByTheWrongPerson(null, 'mustafa.wrong');
     expect(await liveSessions(person.id)).toBe(1);
     const before = await personRow(person.id);

@@ -54,8 +54,11 @@ export const codesText = defineMessages({
     noActiveCode: '{name} has no active access code.',
     bulkFor: 'Codes will be made for {count}: {filter}.',
     bulkReplaces:
-      'Active access codes held by {count} of them will be REPLACED and stop working, including codes that are ' +
-      'already printed.',
+      '{count} of them already have an active access code. Those codes will be replaced and stop working, even ' +
+      'if they are already printed.',
+    bulkReplacesOne:
+      '1 of them already has an active access code. It will be replaced and stop working, even if it is already ' +
+      'printed.',
     bulkNoneActive: 'None of them holds an active access code now.',
     bulkSkipsDeactivated: 'Deactivated people are left out.',
     bulkWindow:
@@ -67,7 +70,7 @@ export const codesText = defineMessages({
     batchReady: '{count} new access codes are ready.',
     batchMade: 'Made',
     batchBy: 'By',
-    batchCount: 'Codes',
+    batchCount: 'Number of codes',
     batchSelection: 'Selection',
     batchWindow: 'Download them now. The files can be downloaded until {time}',
     minutesLeft: '{minutes} minutes left',
@@ -118,7 +121,9 @@ export const codesText = defineMessages({
     noActiveCode: '{name} har ingen aktiv åtkomstkod.',
     bulkFor: 'Koder skapas för {count}: {filter}.',
     bulkReplaces:
-      'Aktiva åtkomstkoder som {count} av dem har ERSÄTTS och slutar fungera, även koder som redan skrivits ut.',
+      '{count} av dem har redan en aktiv åtkomstkod. De ersätts och slutar fungera – även om de redan är utskrivna.',
+    bulkReplacesOne:
+      '1 av dem har redan en aktiv åtkomstkod. Den ersätts och slutar fungera – även om den redan är utskriven.',
     bulkNoneActive: 'Ingen av dem har en aktiv åtkomstkod nu.',
     bulkSkipsDeactivated: 'Inaktiverade personer tas inte med.',
     bulkWindow:
@@ -128,9 +133,9 @@ export const codesText = defineMessages({
     bulkNone: 'Ingen matchar, så det finns inga koder att skapa.',
     batchTitle: 'Åtkomstkoder för en grupp',
     batchReady: '{count} nya åtkomstkoder är klara.',
-    batchMade: 'Skapade',
+    batchMade: 'Skapad',
     batchBy: 'Av',
-    batchCount: 'Koder',
+    batchCount: 'Antal koder',
     batchSelection: 'Urval',
     batchWindow: 'Ladda ner dem nu. Filerna kan laddas ner till {time}',
     minutesLeft: '{minutes} minuter kvar',
@@ -362,7 +367,11 @@ ${
   model.replacing > 0
     ? notice(
         'warning',
-        html`<p><strong>${t('bulkReplaces', { count: formatNumber(locale, model.replacing) })}</strong></p>`,
+        html`<p><strong>${
+          model.replacing === 1
+            ? t('bulkReplacesOne')
+            : t('bulkReplaces', { count: formatNumber(locale, model.replacing) })
+        }</strong></p>`,
       )
     : html`<p>${t('bulkNoneActive')}</p>`
 }
@@ -398,7 +407,7 @@ export function batchPage(model: BatchModel): SafeHtml {
   const facts = html`<dl class="facts">
   <dt>${t('batchMade')}</dt><dd>${timeElement(locale, Date.parse(batch.createdAt))}</dd>
   <dt>${t('batchBy')}</dt><dd>${model.createdBy}</dd>
-  <dt>${t('batchCount')}</dt><dd>${peopleCount(locale, batch.count)}</dd>
+  <dt>${t('batchCount')}</dt><dd>${formatNumber(locale, batch.count)}</dd>
   <dt>${t('batchSelection')}</dt><dd>${filterSummary(locale, batch.filter)}</dd>
 </dl>`;
   const body = batch.downloadable
