@@ -202,6 +202,10 @@ describe.each(DIALECTS)('the admin’s guided pages (%s)', (dialect) => {
       'För alla som saknar e-post',
     );
     admin.lang = 'en';
+    // After an import, the report's next step: slips for those without email and without a code.
+    const importPage = await get(admin, '/admin/people/import');
+    expect(importPage.body).toContain('href="/admin/access-codes/issue?hasEmail=false&amp;codeState=none"');
+    expect(text(importPage.body)).toContain('Next: get access codes for everyone without email who has no code yet');
   });
 
   let batchUrl = '';
