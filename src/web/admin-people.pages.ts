@@ -60,12 +60,14 @@ async function listPeople(deps: Deps, request: FastifyRequest, reply: FastifyRep
   const filter = filterFrom(query);
   const cursorText = text(query.cursor, 400);
   const now = deps.clock.now();
+  // The checklist and the "everyone without email" count are for the whole page, not a fragment.
+  const whole = request.headers[FRAGMENT_HEADER] !== 'people';
   const [result, total, facets, firstRun, withoutEmail] = await Promise.all([
     searchPeopleRows(deps.db, filter, { limit: PAGE_SIZE, after: decodeCursor(cursorText), now }),
     countPeople(deps.db, filter, { cap: COUNT_CAP, now }),
     listFacets(deps.db),
-    firstRunStateFor(deps, request),
-    countPeople(deps.db, { hasEmail: false }, { cap: COUNT_CAP, now }),
+    whole ? firstRunStateFor(deps, request) : null,
+    whole ? countPeople(deps.db, { hasEmail: false }, { cap: COUNT_CAP, now }) : undefined,
   ]);
   const model = {
     locale,
@@ -78,7 +80,7 @@ async function listPeople(deps: Deps, request: FastifyRequest, reply: FastifyRep
     paged: cursorText !== undefined,
     done: doneNotice(locale, 'list', query),
     firstRun,
-    withoutEmail,
+    ...(withoutEmail ? { withoutEmail } : {}),
   };
   const params = filterParams(filter);
   if (cursorText) params.set('cursor', cursorText);
