@@ -397,4 +397,13 @@
         });
     });
   }
+
+  // -------------------------------------------------------------------------------------------
+  // Filters folded on a phone: the server sends them open (they work without script); on a
+  // narrow screen they start closed behind "Filters (n)" unless a filter needs attention.
+  if (window.matchMedia?.('(max-width: 37.5rem)').matches) {
+    document.querySelectorAll('[data-fold-filters]').forEach((fold) => {
+      if (fold.getAttribute('data-active') === '0') fold.removeAttribute('open');
+    });
+  }
 })();

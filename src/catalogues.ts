@@ -10,6 +10,7 @@ import { areasText } from './web/admin-areas.views.js';
 import { auditText } from './web/admin-audit.views.js';
 import { codesText } from './web/admin-codes.views.js';
 import { requestsText } from './web/admin-code-requests.views.js';
+import { guideText } from './web/admin-guide.views.js';
 import { importText } from './web/admin-import.views.js';
 import { peopleText } from './web/admin-people.views.js';
 import { tokensText } from './web/admin-tokens.views.js';
@@ -42,6 +43,7 @@ export const CATALOGUES: Readonly<Record<string, Catalogue>> = {
   peopleText: peopleText.catalog,
   codesText: codesText.catalog,
   auditText: auditText.catalog,
+  guideText: guideText.catalog,
   importText: importText.catalog,
   tokensText: tokensText.catalog,
   appsText: appsText.catalog,

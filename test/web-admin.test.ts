@@ -403,7 +403,7 @@ describe.each(DIALECTS)('admin pages (%s)', (dialect) => {
       const body = text(confirm.body);
       // Without email and not deactivated: Bo, Sven, the formula person (the deactivated one is left out).
       expect(body).toContain('Codes will be made for 3 people: without an email address.');
-      expect(body).toContain('1 of them already has an active access code. It is replaced and stops working');
+      expect(body).toContain('1 of them already has an active access code. It will be replaced');
       admin.lang = 'sv';
       const sv = text((await get(admin, '/admin/access-codes/issue?hasEmail=false')).body);
       expect(sv).toContain(LABELS.sv.getAccessCodes);
@@ -599,7 +599,7 @@ describe.each(DIALECTS)('admin pages (%s)', (dialect) => {
     expect(forSven).not.toContain('Bo Ek');
     expect(forSven).not.toMatch(CODE);
     expect(text((await get(admin, '/admin/audit?person=nobody.here')).body)).toContain(
-      'No one has that username or id.',
+      'No one matches that name, username or id.',
     );
     admin.lang = 'sv';
     expect(text((await get(admin, '/admin/audit?action=access_codes.issued')).body)).toContain(

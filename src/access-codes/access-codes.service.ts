@@ -624,7 +624,8 @@ async function redeemUsableCode(
           action: 'person.claimed',
           actor,
           personId: person.id,
-          details: { username },
+          // Whether the person chose it now: "start over" clears only a username chosen at a claim.
+          details: { username, usernameChosen: current.username === null },
           at: now,
         });
       const updated = await findPersonById(trx, person.id);

@@ -1,14 +1,16 @@
 // The person-level API routes whose use cases span capabilities: deactivating a person (their
-// sessions and code end too) and ending every session of a person. Admin-only.
+// sessions and code end too), ending every session of a person, and starting over for a person
+// a code reached by mistake. Admin-only.
 import { Type } from '@sinclair/typebox';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { Deps } from '../deps.js';
 import { AppError } from '../errors.js';
 import { requireAdmin } from '../http/auth.js';
-import { errorResponses, IdParams, PersonSchema } from '../http/schemas.js';
+import { errorResponses, IdParams, Nullable, PersonSchema } from '../http/schemas.js';
 import { getPerson } from '../people/people.service.js';
 import { endSessionsOf } from '../sessions/sessions.service.js';
 import { deactivatePerson } from './deactivate-person.js';
+import { startOver } from './start-over.js';
 
 export function accountsRoutes(deps: Deps): FastifyPluginAsyncTypebox {
   return async (app) => {
@@ -18,6 +20,59 @@ export function accountsRoutes(deps: Deps): FastifyPluginAsyncTypebox {
       '/api/v1/people/:id/deactivate',
       { schema: { tags: ['people'], params: IdParams, response: { 200: PersonSchema, ...errorResponses } } },
       async (request) => deactivatePerson(deps, request.params.id, request.auth.actor),
+    );
+
+    app.post(
+      '/api/v1/people/:id/start-over',
+      {
+        schema: {
+          tags: ['people'],
+          description:
+            'For a code that reached the wrong person: ends every session and app session of the person, ' +
+            'removes the password the last redemption set, and, when that was the first claim, makes the ' +
+            'account unclaimed again and clears the username that claim chose (a username given by an admin ' +
+            'stays); voids any open code and makes a new one, returned once. One audit entry ' +
+            '(`person.started_over`). Not for your own account (409).',
+          params: IdParams,
+          body: Type.Optional(
+            Type.Object(
+              { lifetimeHours: Type.Optional(Type.Integer({ minimum: 1, maximum: 2160 })) },
+              { additionalProperties: false },
+            ),
+          ),
+          response: {
+            201: Type.Object({
+              code: Type.String(),
+              expiresAt: Type.String(),
+              person: Type.Object({ id: Type.String(), username: Nullable(Type.String()) }),
+              undone: Type.Union([Type.Literal('claim'), Type.Literal('recovery'), Type.Literal('none')]),
+              usernameCleared: Type.Boolean(),
+              sessionsEnded: Type.Integer(),
+              codesVoided: Type.Integer(),
+            }),
+            ...errorResponses,
+          },
+        },
+      },
+      async (request, reply) => {
+        const done = await startOver(deps, {
+          personId: request.params.id,
+          actor: request.auth.actor,
+          ...(request.body?.lifetimeHours ? { lifetimeHours: request.body.lifetimeHours } : {}),
+        });
+        return reply
+          .status(201)
+          .header('Cache-Control', 'no-store')
+          .send({
+            code: done.code.code,
+            expiresAt: new Date(done.code.expiresAt).toISOString(),
+            person: { id: done.code.person.id, username: done.code.person.username },
+            undone: done.undo,
+            usernameCleared: done.clearsUsername !== null,
+            sessionsEnded: done.sessionsEnded,
+            codesVoided: done.codesVoided,
+          });
+      },
     );
 
     app.delete(

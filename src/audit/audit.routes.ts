@@ -1,10 +1,13 @@
 import { Type } from '@sinclair/typebox';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { FastifyReply } from 'fastify';
 import type { Deps } from '../deps.js';
 import { AppError } from '../errors.js';
 import { ID_PATTERN } from '../lib/id.js';
 import { requireAdmin } from '../http/auth.js';
 import { scopeOf } from '../http/scope.js';
+import { pickLocale } from '../http/i18n.js';
+import { auditCsv } from '../web/admin-audit.pages.js';
 import { errorResponses, Nullable } from '../http/schemas.js';
 import { AUDIT_ACTIONS, listAuditEvents, type AuditFilter } from './audit.js';
 
@@ -40,6 +43,15 @@ function timeOf(value: string | undefined, field: string): number | undefined {
   return ms;
 }
 
+/** Whether the client asked for CSV before JSON (`Accept: text/csv`). */
+function wantsCsv(accept: string | undefined): boolean {
+  if (!accept) return false;
+  const types = accept.split(',').map((part) => part.split(';')[0]!.trim().toLowerCase());
+  const csv = types.indexOf('text/csv');
+  const json = types.findIndex((type) => type === 'application/json' || type === 'application/*');
+  return csv >= 0 && (json < 0 || csv < json);
+}
+
 export function auditRoutes(deps: Deps): FastifyPluginAsyncTypebox {
   return async (app) => {
     app.get(
@@ -49,15 +61,20 @@ export function auditRoutes(deps: Deps): FastifyPluginAsyncTypebox {
         config: { managers: true },
         schema: {
           tags: ['audit'],
-          description: "Newest first. A manager's session reads the entries of the areas they manage only.",
           querystring: AuditQuery,
+          description:
+            "The audit log, newest first. A manager's session reads the entries of the areas they manage only. " +
+            'With `Accept: text/csv` the answer is every entry the filters select ' +
+            '(from `cursor` on, at most 100,000; `limit` is ignored) as a CSV file in the language of ' +
+            '`Accept-Language`, with plain-language actions and details; no cell can start a spreadsheet formula.',
+          produces: ['application/json', 'text/csv'],
           response: {
             200: Type.Object({ items: Type.Array(AuditEventSchema), nextCursor: Nullable(Type.String()) }),
             ...errorResponses,
           },
         },
       },
-      async (request) => {
+      async (request, reply) => {
         const q = request.query;
         const filter: AuditFilter = { limit: q.limit ?? 50 };
         if (q.personId) filter.personId = q.personId;
@@ -71,6 +88,11 @@ export function auditRoutes(deps: Deps): FastifyPluginAsyncTypebox {
         const to = timeOf(q.to, 'to');
         if (from !== undefined) filter.from = from;
         if (to !== undefined) filter.to = to;
+        if (wantsCsv(request.headers.accept)) {
+          const csv = await auditCsv(deps, pickLocale(request), filter);
+          const plain = reply as FastifyReply;
+          return plain.header('Cache-Control', 'no-store').type('text/csv; charset=utf-8').send(csv);
+        }
         return listAuditEvents(deps.db, filter);
       },
     );

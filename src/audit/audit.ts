@@ -11,6 +11,7 @@ export const AUDIT_ACTIONS = [
   'person.reactivated',
   'person.deprovisioned',
   'person.claimed',
+  'person.started_over',
   'people.imported',
   'access_code.issued',
   'access_codes.issued',
@@ -118,6 +119,16 @@ export interface AuditEvent {
 export interface AuditFilter {
   personId?: string;
   actorId?: string;
+  /** Any of these people (a name search that matched several); empty matches nothing. */
+  personIds?: readonly string[];
+  /** Done by any of these people. */
+  actorIds?: readonly string[];
+  /**
+   * Leaves out the per-person entries of bulk issues (`access_code.issued` with a batch id):
+   * each batch is then one line, its `access_codes.issued` summary, whose recipients are read
+   * from the batch's codes.
+   */
+  foldBatches?: boolean;
   action?: string;
   /** Only entries naming one of these areas (a manager reads their areas' log; an admin filters). */
   areaIds?: readonly string[];
@@ -135,6 +146,12 @@ export async function listAuditEvents(
   let query = db.selectFrom('audit_events').selectAll();
   if (filter.personId) query = query.where('person_id', '=', filter.personId);
   if (filter.actorId) query = query.where('actor_id', '=', filter.actorId);
+  if (filter.personIds) query = query.where('person_id', 'in', ['', ...filter.personIds]);
+  if (filter.actorIds) query = query.where('actor_id', 'in', ['', ...filter.actorIds]);
+  if (filter.foldBatches)
+    query = query.where((eb) =>
+      eb.or([eb('action', '!=', 'access_code.issued'), eb('details', 'not like', '%"batchId":%')]),
+    );
   if (filter.action) query = query.where('action', '=', filter.action);
   if (filter.areaIds !== undefined) {
     const areas = filter.areaIds;

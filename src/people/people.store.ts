@@ -532,3 +532,27 @@ export async function listFacets(
     locations: locations.map((r) => r.location!),
   };
 }
+
+/**
+ * "Start over" (accounts/start-over.ts): the password goes; after a wrong claim the account is
+ * unclaimed again, and the username that claim chose (`clearUsername`) is cleared.
+ */
+export async function resetCredentials(
+  db: Db,
+  current: PeopleTable,
+  options: { unclaim: boolean; clearUsername: boolean; now: number },
+): Promise<void> {
+  const username = options.clearUsername ? null : current.username;
+  await db
+    .updateTable('people')
+    .set({
+      password_hash: null,
+      failed_sign_ins: 0,
+      last_failed_sign_in_at: null,
+      updated_at: options.now,
+      ...(options.unclaim ? { status: 'unclaimed' as const, claimed_at: null, last_sign_in_at: null } : {}),
+      ...(options.clearUsername ? { username, search_text: searchTextOf({ ...current, username }) } : {}),
+    })
+    .where('id', '=', current.id)
+    .execute();
+}

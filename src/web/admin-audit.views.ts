@@ -1,12 +1,18 @@
 // The audit log page: who did what, for whom, when, in plain words; filters and cursor paging.
+// A bulk issue is one line whose recipients open in place; the filtered log downloads as CSV
+// (the same words, one row per entry, safe to open in a spreadsheet).
+import type { BatchRecipient } from '../access-codes/batch-recipients.js';
 import { AUDIT_ACTIONS, type AuditAction, type AuditEvent } from '../audit/audit.js';
 import { html, type SafeHtml } from '../http/html.js';
+import { csvRow } from '../lib/csv.js';
 import { defineMessages, type Locale } from '../http/i18n.js';
 import { labelText } from '../http/labels.js';
 import type { PeopleFilter } from '../people/people.store.js';
 import { requestsText } from './admin-code-requests.views.js';
 import {
+  adminText,
   auditActionText,
+  codeStateText,
   filterSummary,
   formatDateTime,
   notice,
@@ -21,9 +27,9 @@ export const auditText = defineMessages({
   en: {
     filters: 'Filter the audit log',
     person: 'Person',
-    personHint: 'Username or id',
+    personHint: 'Name, username or id',
     actor: 'Done by',
-    actorHint: 'Username or id',
+    actorHint: 'Name, username or id',
     action: 'Action',
     anyAction: 'Any action',
     from: 'From (date)',
@@ -36,7 +42,45 @@ export const auditText = defineMessages({
     older: 'Older events',
     newest: 'Newest events',
     pages: 'Pages',
-    unknownPerson: 'No one has that username or id.',
+    unknownPerson: 'No one matches that name, username or id.',
+    tooManyPeople: 'More than {max} people match “{text}”: type more of the name, or choose the person on People.',
+    matchedPeople: 'Events for {count} people who match “{text}”. Choose one:',
+    exportCsv: 'Download as CSV',
+    exportHint: 'Every event that matches these filters, to open in a spreadsheet.',
+    showFilters: 'Filters',
+    batchShow: 'Show who got a code ({count})',
+    batchMore: 'and {count} more:',
+    batchOpen: 'open the batch',
+    yes: 'yes',
+    no: 'no',
+    reasonWrongPassword: 'wrong password',
+    reasonUnknownLogin: 'unknown username or email',
+    reasonNoPassword: 'the account has no password yet (not activated)',
+    reasonAccountDeactivated: 'the person is deactivated',
+    reasonMalformed: 'cannot be a code (wrong letters or length)',
+    reasonUnknownCode: 'no such code',
+    reasonUsed: 'the code was already used',
+    reasonUsedConcurrently: 'the code was used at the same moment elsewhere',
+    reasonCodeDeactivated: 'the code was deactivated',
+    reasonReplaced: 'a newer code had replaced it',
+    reasonExpired: 'the code had expired',
+    reasonTooManyCodes: 'too many wrong codes from the address',
+    reasonTooManyUsernameChecks: 'too many username checks from the address',
+    reasonTooManySignIns: 'too many failed sign-ins from the address',
+    keyUsernameCleared: 'username cleared',
+    keyPasswordCleared: 'password removed',
+    keyBackToUnclaimed: 'back to not yet claimed',
+    keyCodesVoided: 'open codes voided',
+    keyAppsNotified: 'apps told to sign out',
+    csvTime: 'Time (UTC)',
+    csvAction: 'Action',
+    csvActionCode: 'Action code',
+    csvActor: 'Done by',
+    csvPerson: 'Person',
+    csvUsername: 'Username',
+    csvEmployeeId: 'Employee id',
+    csvDetails: 'Details',
+    csvIp: 'IP address',
     badDate: 'Enter a date as YYYY-MM-DD.',
     system: 'Keyslip',
     anonymous: 'Someone not signed in',
@@ -49,7 +93,7 @@ export const auditText = defineMessages({
     keyBatchId: 'batch',
     keyFilter: 'selection',
     keyReason: 'reason',
-    keyFailuresInWindow: 'failures in a row',
+    keyFailuresInWindow: 'failed attempts from the address lately',
     keyChanged: 'changed',
     keyCreated: 'created',
     keyUpdated: 'updated',
@@ -69,14 +113,14 @@ export const auditText = defineMessages({
     keyIp: 'IP address',
     kindClaim: 'first sign-in',
     kindRecovery: 'recovery',
-    openBatch: 'open',
+    openBatch: 'open the batch',
   },
   sv: {
     filters: 'Filtrera granskningsloggen',
     person: 'Person',
-    personHint: 'Användarnamn eller id',
+    personHint: 'Namn, användarnamn eller id',
     actor: 'Utfört av',
-    actorHint: 'Användarnamn eller id',
+    actorHint: 'Namn, användarnamn eller id',
     action: 'Händelse',
     anyAction: 'Alla händelser',
     from: 'Från (datum)',
@@ -89,7 +133,45 @@ export const auditText = defineMessages({
     older: 'Äldre händelser',
     newest: 'Senaste händelserna',
     pages: 'Sidor',
-    unknownPerson: 'Ingen har det användarnamnet eller id:t.',
+    unknownPerson: 'Ingen matchar det namnet, användarnamnet eller id:t.',
+    tooManyPeople: 'Fler än {max} personer matchar ”{text}”: skriv mer av namnet, eller välj personen under Personer.',
+    matchedPeople: 'Händelser för {count} personer som matchar ”{text}”. Välj en:',
+    exportCsv: 'Ladda ner som CSV',
+    exportHint: 'Alla händelser som matchar filtren, att öppna i ett kalkylark.',
+    showFilters: 'Filter',
+    batchShow: 'Visa vilka som fick en kod ({count})',
+    batchMore: 'och {count} till:',
+    batchOpen: 'öppna gruppen',
+    yes: 'ja',
+    no: 'nej',
+    reasonWrongPassword: 'fel lösenord',
+    reasonUnknownLogin: 'okänt användarnamn eller e-post',
+    reasonNoPassword: 'kontot har inget lösenord än (inte aktiverat)',
+    reasonAccountDeactivated: 'personen är inaktiverad',
+    reasonMalformed: 'kan inte vara en kod (fel bokstäver eller längd)',
+    reasonUnknownCode: 'ingen sådan kod',
+    reasonUsed: 'koden var redan använd',
+    reasonUsedConcurrently: 'koden användes samtidigt på annat håll',
+    reasonCodeDeactivated: 'koden var inaktiverad',
+    reasonReplaced: 'en nyare kod hade ersatt den',
+    reasonExpired: 'koden hade gått ut',
+    reasonTooManyCodes: 'för många felaktiga koder från adressen',
+    reasonTooManyUsernameChecks: 'för många kontroller av användarnamn från adressen',
+    reasonTooManySignIns: 'för många misslyckade inloggningar från adressen',
+    keyUsernameCleared: 'användarnamn borttaget',
+    keyPasswordCleared: 'lösenord borttaget',
+    keyBackToUnclaimed: 'tillbaka till inte aktiverad',
+    keyCodesVoided: 'öppna koder ogiltigförklarade',
+    keyAppsNotified: 'appar som ombads logga ut',
+    csvTime: 'Tid (UTC)',
+    csvAction: 'Händelse',
+    csvActionCode: 'Händelsekod',
+    csvActor: 'Utfört av',
+    csvPerson: 'Person',
+    csvUsername: 'Användarnamn',
+    csvEmployeeId: 'Anställningsnummer',
+    csvDetails: 'Detaljer',
+    csvIp: 'IP-adress',
     badDate: 'Ange datum som ÅÅÅÅ-MM-DD.',
     system: 'Keyslip',
     anonymous: 'Någon som inte är inloggad',
@@ -102,9 +184,9 @@ export const auditText = defineMessages({
     keyBatchId: 'grupp',
     keyFilter: 'urval',
     keyReason: 'orsak',
-    keyFailuresInWindow: 'misslyckanden i rad',
+    keyFailuresInWindow: 'misslyckade försök från adressen nyligen',
     keyChanged: 'ändrat',
-    keyCreated: 'skapade',
+    keyCreated: 'tillagda',
     keyUpdated: 'uppdaterade',
     keyErrors: 'rader med fel',
     keyCodesDeactivated: 'inaktiverade koder',
@@ -122,7 +204,7 @@ export const auditText = defineMessages({
     keyIp: 'IP-adress',
     kindClaim: 'första inloggning',
     kindRecovery: 'återställning',
-    openBatch: 'öppna',
+    openBatch: 'öppna gruppen',
   },
 });
 
@@ -138,6 +220,22 @@ export interface AuditFilterValues {
   area?: string;
 }
 
+/** A person a name search matched, offered to narrow the log down to one. */
+export interface MatchedPerson {
+  id: string;
+  name: string;
+  username: string | null;
+  employeeId: string | null;
+  location: string | null;
+  department: string | null;
+}
+
+/** The recipients of a bulk issue shown on the audit page (a first few, and how many in all). */
+export interface FoldedBatch {
+  items: BatchRecipient[];
+  total: number;
+}
+
 export interface AuditPageModel {
   locale: Locale;
   values: AuditFilterValues;
@@ -147,9 +245,13 @@ export interface AuditPageModel {
   people: Map<string, { name: string; username: string | null }>;
   nextCursor: string | null;
   paged: boolean;
+  /** People a name in the Person / Done by field matched, when more than one did. */
+  matches?: { field: 'person' | 'actor'; text: string; people: MatchedPerson[] } | null;
+  /** Bulk issues on this page, by batch id, with their recipients. */
+  batches?: Map<string, FoldedBatch>;
 }
 
-function filterQuery(values: AuditFilterValues): URLSearchParams {
+export function filterQuery(values: AuditFilterValues): URLSearchParams {
   const params = new URLSearchParams();
   for (const [key, value] of Object.entries(values)) if (value) params.set(key, value);
   return params;
@@ -178,6 +280,61 @@ const DETAIL_KEYS: Record<string, Key> = {
   email: 'keyEmail',
   employeeId: 'keyEmployeeId',
   source: 'keySource',
+  usernameCleared: 'keyUsernameCleared',
+  passwordCleared: 'keyPasswordCleared',
+  backToUnclaimed: 'keyBackToUnclaimed',
+  codesVoided: 'keyCodesVoided',
+  appsNotified: 'keyAppsNotified',
+};
+
+/** The reasons failures and refusals are recorded with, in words; by action where one word means two things. */
+function reasonKey(action: string, reason: string): Key | null {
+  switch (reason) {
+    case 'wrong_password':
+      return 'reasonWrongPassword';
+    case 'unknown_login':
+      return 'reasonUnknownLogin';
+    case 'no_password':
+      return 'reasonNoPassword';
+    case 'deactivated':
+      return action.startsWith('sign_in.') ? 'reasonAccountDeactivated' : 'reasonCodeDeactivated';
+    case 'person_deactivated':
+      return 'reasonAccountDeactivated';
+    case 'malformed':
+      return 'reasonMalformed';
+    case 'unknown':
+      return 'reasonUnknownCode';
+    case 'used':
+      return 'reasonUsed';
+    case 'used_concurrently':
+      return 'reasonUsedConcurrently';
+    case 'replaced':
+      return 'reasonReplaced';
+    case 'expired':
+      return 'reasonExpired';
+    case 'access_code':
+      return 'reasonTooManyCodes';
+    case 'username_check':
+      return 'reasonTooManyUsernameChecks';
+    case 'sign_in':
+    case 'sign_in_account':
+      return 'reasonTooManySignIns';
+    default:
+      return null;
+  }
+}
+
+/** Field names of a person, as the admin pages label them. */
+const FIELD_LABELS: Record<string, Parameters<typeof adminText>[1]> = {
+  name: 'name',
+  username: 'username',
+  email: 'email',
+  employeeId: 'employeeId',
+  department: 'department',
+  location: 'location',
+  title: 'title',
+  role: 'role',
+  status: 'status',
 };
 
 /** An update's old → new value ({ from, to } in the entry's details). */
@@ -186,47 +343,84 @@ function isOldAndNew(value: unknown): value is { from: unknown; to: unknown } {
 }
 
 /** Internal ids that mean nothing to a reader. */
-const HIDDEN_DETAILS = new Set(['codeId', 'tokenId']);
+const HIDDEN_DETAILS = new Set(['codeId', 'tokenId', 'usernameChosen']);
 
-function detailValue(locale: Locale, key: string, value: unknown): SafeHtml | string {
-  if (key === 'batchId' && typeof value === 'string' && /^[0-9a-f-]{36}$/.test(value))
-    return html`<a href="/admin/batches/${value}">${auditText(locale, 'openBatch')}</a>`;
+/** A detail's value in plain words (no markup): for the page and for the CSV file. */
+export function detailText(locale: Locale, action: string, key: string, value: unknown): string {
   if (key === 'filter' && typeof value === 'object' && value !== null)
     return filterSummary(locale, value as PeopleFilter);
   if (key === 'expiresAt' && typeof value === 'string' && !Number.isNaN(Date.parse(value)))
     return formatDateTime(locale, Date.parse(value));
-  if (key === 'role' && (value === 'member' || value === 'admin')) return roleText(locale, value);
+  if (key === 'role' && (value === 'member' || value === 'admin' || value === 'manager'))
+    return roleText(locale, value);
   if (isOldAndNew(value)) {
-    const side = (part: unknown): SafeHtml | string => (part === null ? '–' : detailValue(locale, key, part));
-    return html`${side(value.from)} → ${side(value.to)}`;
+    const side = (part: unknown): string => (part === null ? '–' : detailText(locale, action, key, part));
+    return `${side(value.from)} → ${side(value.to)}`;
+  }
+  if (key === 'reason' && typeof value === 'string') {
+    const reason = reasonKey(action, value);
+    return reason ? auditText(locale, reason) : value.replace(/_/g, ' ');
   }
   if (key === 'source' && value === 'import') return auditText(locale, 'sourceImport');
   if (key === 'source' && value === 'selection') return auditText(locale, 'sourceSelection');
   if (key === 'kind' && (value === 'claim' || value === 'recovery'))
     return auditText(locale, value === 'claim' ? 'kindClaim' : 'kindRecovery');
+  if (key === 'format' && typeof value === 'string') return value.toUpperCase();
+  if (key === 'changed' && Array.isArray(value))
+    return value
+      .map((field) => {
+        const label = FIELD_LABELS[String(field)];
+        return label ? adminText(locale, label).toLowerCase() : String(field);
+      })
+      .join(', ');
+  if (typeof value === 'boolean') return auditText(locale, value ? 'yes' : 'no');
   if (Array.isArray(value)) return value.map(String).join(', ');
   if (typeof value === 'object' && value !== null) return JSON.stringify(value);
   return String(value);
 }
 
-export function detailsSummary(locale: Locale, event: AuditEvent): SafeHtml {
-  const entries = Object.entries(event.details).filter(([key]) => !HIDDEN_DETAILS.has(key));
-  if (event.ip) entries.push(['ip', event.ip]);
-  if (entries.length === 0) return html``;
-  return html`<ul class="details">${entries.map(([key, value]) => {
-    const name =
-      key === 'ip' ? auditText(locale, 'keyIp') : DETAIL_KEYS[key] ? auditText(locale, DETAIL_KEYS[key]) : key;
-    return html`<li><span class="detail-key">${name}:</span> ${detailValue(locale, key, value)}</li>`;
-  })}</ul>`;
+function detailValue(locale: Locale, action: string, key: string, value: unknown): SafeHtml | string {
+  if (key === 'batchId' && typeof value === 'string' && /^[0-9a-f-]{36}$/.test(value))
+    return html`<a href="/admin/batches/${value}">${auditText(locale, 'openBatch')}</a>`;
+  return detailText(locale, action, key, value);
 }
 
-function actorCell(model: AuditPageModel, event: AuditEvent): SafeHtml | string {
-  const { locale } = model;
+function detailName(locale: Locale, key: string): string {
+  if (key === 'ip') return auditText(locale, 'keyIp');
+  const known = DETAIL_KEYS[key];
+  return known ? auditText(locale, known) : key;
+}
+
+function detailEntries(event: AuditEvent): [string, unknown][] {
+  const entries = Object.entries(event.details).filter(([key]) => !HIDDEN_DETAILS.has(key));
+  if (event.ip) entries.push(['ip', event.ip]);
+  return entries;
+}
+
+export function detailsSummary(locale: Locale, event: AuditEvent): SafeHtml {
+  const entries = detailEntries(event);
+  if (entries.length === 0) return html``;
+  return html`<ul class="details">${entries.map(
+    ([key, value]) =>
+      html`<li><span class="detail-key">${detailName(locale, key)}:</span> ${detailValue(
+        locale,
+        event.action,
+        key,
+        value,
+      )}</li>`,
+  )}</ul>`;
+}
+
+/** The details of an entry as one line of plain text (the CSV file's Details column). */
+export function detailsLine(locale: Locale, event: AuditEvent): string {
+  return detailEntries(event)
+    .filter(([key]) => key !== 'ip')
+    .map(([key, value]) => `${detailName(locale, key)}: ${detailText(locale, event.action, key, value)}`)
+    .join('; ');
+}
+
+function actorText(locale: Locale, event: AuditEvent): string {
   const label = event.actor.label;
-  if (event.actor.id && model.people.has(event.actor.id)) {
-    const person = model.people.get(event.actor.id)!;
-    return html`<a href="/admin/people/${event.actor.id}">${person.name}</a>`;
-  }
   if (label === 'keyslip') return auditText(locale, 'system');
   if (label === 'anonymous') return auditText(locale, 'anonymous');
   if (label === 'cli') return auditText(locale, 'cli');
@@ -234,10 +428,72 @@ function actorCell(model: AuditPageModel, event: AuditEvent): SafeHtml | string 
   return label;
 }
 
+function actorCell(model: AuditPageModel, event: AuditEvent): SafeHtml | string {
+  if (event.actor.id && model.people.has(event.actor.id)) {
+    const person = model.people.get(event.actor.id)!;
+    return html`<a href="/admin/people/${event.actor.id}">${person.name}</a>`;
+  }
+  return actorText(model.locale, event);
+}
+
 function personCell(model: AuditPageModel, event: AuditEvent): SafeHtml | string {
   if (!event.personId) return '–';
   const person = model.people.get(event.personId);
   return html`<a href="/admin/people/${event.personId}">${person ? person.name : event.personId}</a>`;
+}
+
+function actionWords(locale: Locale, action: string): string {
+  return (AUDIT_ACTIONS as readonly string[]).includes(action)
+    ? auditActionText(locale, action as AuditAction)
+    : action;
+}
+
+/** A bulk issue's recipients, folded: one line that opens to the names (never a code). */
+function batchFold(model: AuditPageModel, event: AuditEvent): SafeHtml | null {
+  const batchId = event.details.batchId;
+  if (event.action !== 'access_codes.issued' || typeof batchId !== 'string') return null;
+  const batch = model.batches?.get(batchId);
+  if (!batch || batch.total === 0) return null;
+  const { locale } = model;
+  const more = batch.total - batch.items.length;
+  return html`<details class="batch-fold">
+  <summary>${auditText(locale, 'batchShow', { count: batch.total })}</summary>
+  <ul class="batch-people">${batch.items.map(
+    (item) =>
+      html`<li><a href="/admin/people/${item.personId}">${item.name}</a>${
+        item.employeeId && html` <span class="muted">${item.employeeId}</span>`
+      }${item.location && html` <span class="muted">· ${item.location}</span>`} – ${codeStateText(
+        locale,
+        item.codeState,
+      )}</li>`,
+  )}</ul>
+  ${
+    more > 0 &&
+    html`<p>${auditText(locale, 'batchMore', { count: more })} <a
+    href="/admin/batches/${batchId}">${auditText(locale, 'batchOpen')}</a></p>`
+  }
+</details>`;
+}
+
+function matchesNotice(model: AuditPageModel): SafeHtml | null {
+  const matches = model.matches;
+  if (!matches || matches.people.length < 2) return null;
+  const { locale, values } = model;
+  const narrowed = (id: string): string => withQuery('/admin/audit', filterQuery({ ...values, [matches.field]: id }));
+  return html`<div class="notice notice-info"><p>${auditText(locale, 'matchedPeople', {
+    count: matches.people.length,
+    text: matches.text,
+  })}</p>
+<ul class="matched-people">${matches.people.map(
+    (person) =>
+      html`<li><a href="${narrowed(person.id)}">${person.name}</a>${
+        [person.employeeId, person.department, person.location, person.username].some(Boolean)
+          ? html` <span class="muted">(${[person.employeeId, person.department, person.location, person.username]
+              .filter(Boolean)
+              .join(' · ')})</span>`
+          : ''
+      }</li>`,
+  )}</ul></div>`;
 }
 
 export function auditPage(model: AuditPageModel): SafeHtml {
@@ -252,7 +508,11 @@ export function auditPage(model: AuditPageModel): SafeHtml {
     value: action,
     text: auditActionText(locale, action),
   }));
-  const form = html`<form method="get" action="/admin/audit" class="filters" aria-label="${t('filters')}">
+  const active = Object.values(values).filter(Boolean).length;
+  const form = html`<details class="filters-fold" open data-fold-filters
+  data-active="${active + Object.keys(errors).length}">
+<summary>${t('showFilters')}${active > 0 ? ` (${active})` : ''}</summary>
+<form method="get" action="/admin/audit" class="filters" aria-label="${t('filters')}">
   <div class="filter-row">
     ${textField({
       name: 'person',
@@ -291,8 +551,13 @@ export function auditPage(model: AuditPageModel): SafeHtml {
     <button type="submit" class="button-small">${t('apply')}</button>
     <a href="/admin/audit" class="button button-small button-secondary">${t('clear')}</a>
   </div>
-</form>`;
+</form>
+</details>`;
   const hasErrors = Object.keys(errors).length > 0;
+  const exportLink = html`<p class="export-link"><a class="button button-small button-secondary"
+  href="${withQuery('/admin/audit/export.csv', params)}" download
+  aria-describedby="audit-export-hint">${t('exportCsv')}</a>
+<span class="hint" id="audit-export-hint">${t('exportHint')}</span></p>`;
   const table =
     model.events.length === 0
       ? html`<p class="empty">${t('noEvents')}</p>`
@@ -308,22 +573,23 @@ export function auditPage(model: AuditPageModel): SafeHtml {
   </tr></thead>
   <tbody>${model.events.map(
     (event) => html`<tr>
-    <td>${timeElement(locale, Date.parse(event.at))}</td>
-    <td><span class="action action-${event.action.replace(/[^a-z_]/g, '-')}">${
-      (AUDIT_ACTIONS as readonly string[]).includes(event.action)
-        ? auditActionText(locale, event.action as AuditAction)
-        : event.action
-    }</span></td>
-    <td>${actorCell(model, event)}</td>
-    <td>${personCell(model, event)}</td>
-    <td>${detailsSummary(locale, event)}</td>
+    <td data-label="${t('time')}">${timeElement(locale, Date.parse(event.at))}</td>
+    <td data-label="${t('action')}"><span class="action action-${event.action.replace(/[^a-z_]/g, '-')}">${actionWords(
+      locale,
+      event.action,
+    )}</span></td>
+    <td data-label="${t('actor')}">${actorCell(model, event)}</td>
+    <td data-label="${t('person')}">${personCell(model, event)}</td>
+    <td data-label="${t('details')}">${detailsSummary(locale, event)}${batchFold(model, event)}</td>
   </tr>`,
   )}</tbody>
 </table>
 </div>`;
   return html`<h1>${labelText(locale, 'auditLog')}</h1>
 ${hasErrors && notice('error', Object.values(errors).join(' '), { alert: true })}
+${matchesNotice(model)}
 ${form}
+${!hasErrors && exportLink}
 ${table}
 ${
   (next || first) &&
@@ -331,4 +597,44 @@ ${
     first && html`<li><a href="${first}">${t('newest')}</a></li>`
   }${next && html`<li><a href="${next}" rel="next">${t('older')}</a></li>`}</ul></nav>`
 }`;
+}
+
+// ---------------------------------------------------------------------------------------------
+// CSV export
+
+/** The header row of the audit CSV file, in the reader's language. */
+export function auditCsvHeader(locale: Locale): string {
+  const t = (key: Key): string => auditText(locale, key);
+  return csvRow([
+    t('csvTime'),
+    t('csvAction'),
+    t('csvActionCode'),
+    t('csvActor'),
+    t('csvPerson'),
+    t('csvUsername'),
+    t('csvEmployeeId'),
+    t('csvDetails'),
+    t('csvIp'),
+  ]);
+}
+
+/** One entry as a CSV row: every cell through csvCell, so no cell can start a formula. */
+export function auditCsvRow(
+  locale: Locale,
+  event: AuditEvent,
+  people: Map<string, { name: string; username: string | null; employeeId?: string | null }>,
+): string {
+  const actor = event.actor.id ? people.get(event.actor.id) : undefined;
+  const person = event.personId ? people.get(event.personId) : undefined;
+  return csvRow([
+    event.at,
+    actionWords(locale, event.action),
+    event.action,
+    actor ? actor.name : actorText(locale, event),
+    person ? person.name : event.personId,
+    person?.username ?? null,
+    person?.employeeId ?? null,
+    detailsLine(locale, event),
+    event.ip,
+  ]);
 }

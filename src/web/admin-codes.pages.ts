@@ -52,6 +52,8 @@ import {
   type AdminRoute,
 } from './admin.page.js';
 import { putShownCode, takeShownCode } from './shown-code.js';
+import { batchRecipientsFor } from './admin-guide.pages.js';
+import { batchRecipients, guideText } from './admin-guide.views.js';
 
 export const ADMIN_CODES_ROUTES: readonly AdminRoute[] = [
   { method: 'GET', url: '/admin/people/:id/access-code', handler: confirmIssueCode, managers: true },
@@ -178,9 +180,13 @@ async function confirmBulkIssue(deps: Deps, request: FastifyRequest, reply: Fast
     batchMinutes: deps.config.batchMinutes,
     notes,
   };
+  // "Get access codes" from the People menu: say in the title what it covers.
+  const keys = Object.keys(asked);
+  const everyone = keys.length === 1 && asked.hasEmail === false;
+  const note = everyone ? { note: guideText(locale, 'confirmEveryoneWithoutEmail') } : {};
   return page(deps, request, reply, {
     title: labelText(locale, 'getAccessCodes'),
-    body: (csrfToken) => bulkIssuePage({ locale, csrfToken, ...model, idempotencyKey: randomToken(18) }),
+    body: (csrfToken) => bulkIssuePage({ locale, csrfToken, ...model, ...note, idempotencyKey: randomToken(18) }),
   });
 }
 
@@ -231,7 +237,8 @@ async function showBatch(deps: Deps, request: FastifyRequest, reply: FastifyRepl
     if (person) createdBy = person.username ? `${person.name} (${person.username})` : person.name;
   }
   const now = deps.clock.now();
-  const body = () => batchPage({ locale, batch, createdBy, now });
+  const recipients = batchRecipients(locale, await batchRecipientsFor(deps, batch.id));
+  const body = () => batchPage({ locale, batch, createdBy, now, recipients });
   return page(deps, request, reply, { title: codesText(locale, 'batchTitle'), body });
 }
 

@@ -54,10 +54,11 @@ export const codesText = defineMessages({
     noActiveCode: '{name} has no active access code.',
     bulkFor: 'Codes will be made for {count}: {filter}.',
     bulkReplaces:
-      '{count} of them already have an active access code. Those codes are replaced and stop working, even if ' +
-      'they are already printed.',
+      '{count} of them already have an active access code. Those codes will be replaced and stop working, even ' +
+      'if they are already printed.',
     bulkReplacesOne:
-      '1 of them already has an active access code. It is replaced and stops working, even if it is already printed.',
+      '1 of them already has an active access code. It will be replaced and stop working, even if it is already ' +
+      'printed.',
     bulkNoneActive: 'None of them holds an active access code now.',
     bulkSkipsDeactivated: 'Deactivated people are left out.',
     bulkWindow:
@@ -69,7 +70,7 @@ export const codesText = defineMessages({
     batchReady: '{count} new access codes are ready.',
     batchMade: 'Made',
     batchBy: 'By',
-    batchCount: 'Codes',
+    batchCount: 'Number of codes',
     batchSelection: 'Selection',
     batchWindow: 'Download them now. The files can be downloaded until {time}',
     minutesLeft: '{minutes} minutes left',
@@ -132,9 +133,9 @@ export const codesText = defineMessages({
     bulkNone: 'Ingen matchar, så det finns inga koder att skapa.',
     batchTitle: 'Åtkomstkoder för en grupp',
     batchReady: '{count} nya åtkomstkoder är klara.',
-    batchMade: 'Skapade',
+    batchMade: 'Skapad',
     batchBy: 'Av',
-    batchCount: 'Koder',
+    batchCount: 'Antal koder',
     batchSelection: 'Urval',
     batchWindow: 'Ladda ner dem nu. Filerna kan laddas ner till {time}',
     minutesLeft: '{minutes} minuter kvar',
@@ -179,7 +180,7 @@ export function lifetimeChoices(maxMs: number): number[] {
   return [maxHours, ...[7 * 24, 24].filter((hours) => hours < maxHours)];
 }
 
-function lifetimeText(locale: Locale, hours: number, isMax: boolean): string {
+export function lifetimeText(locale: Locale, hours: number, isMax: boolean): string {
   const t = tr(locale);
   if (isMax && hours % 24 === 0) return t('lifetimeMax', { days: hours / 24 });
   if (hours % 24 === 0 && hours > 24) return t('lifetimeDays', { days: hours / 24 });
@@ -347,6 +348,8 @@ export interface BulkIssueModel {
   error?: string;
   /** Who is left out, in words: admins always; for a manager, everyone but their areas' members. */
   notes?: readonly string[];
+  /** What the selection is in a few words, under the title ("for everyone without email"). */
+  note?: string;
 }
 
 export function bulkIssuePage(model: BulkIssueModel): SafeHtml {
@@ -363,6 +366,7 @@ ${(model.notes ?? []).map((note) => html`<p class="bulk-note">${note}</p>`)}
   }
   return html`${breadcrumb(locale)}
 <h1>${labelText(locale, 'getAccessCodes')}</h1>
+${model.note && html`<p class="h1-note">${model.note}</p>`}
 ${model.error && notice('error', model.error, { alert: true })}
 <p class="lead" id="bulk-count">${t('bulkFor', { count: who, filter: filterSummary(locale, filter) })}</p>
 ${
@@ -396,6 +400,8 @@ export interface BatchModel {
   batch: Batch;
   createdBy: string;
   now: number;
+  /** Who got a code and how far they have got (admin-guide.views.ts). */
+  recipients?: SafeHtml;
 }
 
 export function batchPage(model: BatchModel): SafeHtml {
@@ -408,7 +414,7 @@ export function batchPage(model: BatchModel): SafeHtml {
   const facts = html`<dl class="facts">
   <dt>${t('batchMade')}</dt><dd>${timeElement(locale, Date.parse(batch.createdAt))}</dd>
   <dt>${t('batchBy')}</dt><dd>${model.createdBy}</dd>
-  <dt>${t('batchCount')}</dt><dd>${peopleCount(locale, batch.count)}</dd>
+  <dt>${t('batchCount')}</dt><dd>${formatNumber(locale, batch.count)}</dd>
   <dt>${t('batchSelection')}</dt><dd>${filterSummary(locale, batch.filter)}</dd>
 </dl>`;
   const body = batch.downloadable
@@ -429,6 +435,7 @@ ${notice('warning', t('batchKeepSafe'))}`
 <h1>${t('batchTitle')}</h1>
 ${body}
 ${facts}
+${model.recipients}
 <p><a href="/admin/people">${t('backToPeople')}</a></p>`;
 }
 

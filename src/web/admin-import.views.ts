@@ -4,6 +4,7 @@
 // report (created, updated, errors line by line). public/admin.js does the sending; the words
 // it needs travel in data- attributes, so the page stays in the admin's language.
 import { csrfField } from '../http/forms.js';
+import { guideText } from './admin-guide.views.js';
 import { html, type SafeHtml } from '../http/html.js';
 import { defineMessages, type Locale } from '../http/i18n.js';
 import { labelText } from '../http/labels.js';
@@ -68,6 +69,12 @@ export const importText = defineMessages({
   },
 });
 
+/** After an import: slips for the people it brought who cannot get a code by email. */
+function importNextStep(locale: Locale): SafeHtml {
+  return html`<p class="import-next"><a class="button"
+    href="/admin/access-codes/issue?hasEmail=false&amp;codeState=none">${guideText(locale, 'importNext')}</a></p>`;
+}
+
 export function importPage(options: { locale: Locale; csrfToken: string }): SafeHtml {
   const { locale } = options;
   const t = (key: Parameters<typeof importText>[1]): string => importText(locale, key);
@@ -114,5 +121,6 @@ export function importPage(options: { locale: Locale; csrfToken: string }): Safe
   <h2 id="import-report-heading">${t('report')}</h2>
   <ul class="report-counts" data-import-counts></ul>
   <ul class="report-errors" data-import-errors></ul>
+  ${importNextStep(locale)}
 </section>`;
 }

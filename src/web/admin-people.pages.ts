@@ -23,6 +23,8 @@ import { personAreasSection } from './admin-areas.pages.js';
 import { importPage } from './admin-import.views.js';
 import { listOpenCodeRequests } from '../access-codes/code-requests.js';
 import { codeRequestsNotice } from './code-requests.views.js';
+import { firstRunStateFor } from './admin-guide.pages.js';
+import { guideText } from './admin-guide.views.js';
 import {
   deactivatePersonPage,
   peopleListPage,
@@ -70,12 +72,16 @@ async function listPeople(deps: Deps, request: FastifyRequest, reply: FastifyRep
   const filter = scope.all ? asked : withinAreas(asked, scope.areaIds);
   const cursorText = text(query.cursor, 400);
   const now = deps.clock.now();
-  const [result, total, facets, areas, requests] = await Promise.all([
+  // The checklist and the "everyone without email" count are for the whole page, not a fragment.
+  const whole = request.headers[FRAGMENT_HEADER] !== 'people';
+  const [result, total, facets, areas, requests, firstRun, withoutEmail] = await Promise.all([
     searchPeopleRows(deps.db, filter, { limit: PAGE_SIZE, after: decodeCursor(cursorText), now }),
     countPeople(deps.db, filter, { cap: COUNT_CAP, now }),
     listFacets(deps.db, scope.all ? {} : { withinAreas: scope.areaIds }),
     scope.all ? areaChoices(deps, asked.area) : areasManagedBy(deps.db, sessionOf(request).person.id),
     request.auth.person ? listOpenCodeRequests(deps, request.auth.person, { limit: 10 }) : null,
+    whole && scope.all ? firstRunStateFor(deps, request) : null,
+    whole && scope.all ? countPeople(deps.db, { hasEmail: false }, { cap: COUNT_CAP, now }) : undefined,
   ]);
   const self = sessionOf(request).person;
   const twoPerson = scope.all
@@ -96,6 +102,8 @@ async function listPeople(deps: Deps, request: FastifyRequest, reply: FastifyRep
     paged: cursorText !== undefined,
     done: doneNotice(locale, 'list', query),
     requests: requests && codeRequestsNotice(locale, requests),
+    firstRun,
+    ...(withoutEmail ? { withoutEmail } : {}),
   };
   const params = filterParams(asked);
   if (cursorText) params.set('cursor', cursorText);
@@ -109,7 +117,7 @@ async function listPeople(deps: Deps, request: FastifyRequest, reply: FastifyRep
       .send(peopleResults(model, returnTo).toString());
   }
   reply.header('Vary', FRAGMENT_HEADER);
-  const body = () => peopleListPage(model, returnTo);
+  const body = (csrfToken: string) => peopleListPage(model, returnTo, csrfToken);
   return page(deps, request, reply, { title: labelText(locale, 'people'), wide: true, body });
 }
 
@@ -149,7 +157,8 @@ async function showPerson(deps: Deps, request: FastifyRequest, reply: FastifyRep
     values: personFormValues(person),
     errors: {},
     sessions: await sessionCount(deps, person.id),
-    done: doneNotice(pickLocale(request), 'person', queryOf(request)),
+    done: doneNotice(pickLocale(request), 'person', queryOf(request), person.name),
+    added: text(queryOf(request).done, 40) === 'added',
     // The areas panel changes memberships: an admin's tool, not a manager's (SPEC §9).
     ...(isManager(request) ? {} : { areas: await personAreasSection(deps, request, person) }),
   });
@@ -221,7 +230,12 @@ async function areaChoices(deps: Deps, chosen: string | undefined): Promise<{ id
   return choices;
 }
 
-function doneNotice(locale: Locale, where: 'list' | 'person', query: Record<string, unknown>): string | null {
+function doneNotice(
+  locale: Locale,
+  where: 'list' | 'person',
+  query: Record<string, unknown>,
+  name = '',
+): string | null {
   const done = text(query.done, 40);
   const n = countOf(query.n);
   type Key = Parameters<typeof peopleText>[1];
@@ -232,6 +246,7 @@ function doneNotice(locale: Locale, where: 'list' | 'person', query: Record<stri
   if (done === 'added' && where === 'person') return t('donePersonAdded');
   if (done === 'saved' && where === 'person') return t('donePersonSaved');
   if (done === 'sessions-ended' && where === 'person') return t('doneSessionsEnded', { count: n });
+  if (done === 'started-over' && where === 'person') return guideText(locale, 'doneStartedOver', { name });
   return null;
 }
 
@@ -276,6 +291,7 @@ function personPage(
     errors: FieldErrors;
     sessions: number;
     done: string | null;
+    added?: boolean;
     status?: number;
     areas?: (csrfToken: string) => SafeHtml;
     manager?: { selfId: string };
@@ -284,6 +300,7 @@ function personPage(
   const locale = pickLocale(request);
   const { person, values, errors, sessions, done } = options;
   const manager = options.manager ? { manager: options.manager } : {};
+  const added = options.added === true;
   return page(deps, request, reply, {
     title: person ? person.name : adminText(locale, 'addPerson'),
     wide: person !== null && !options.manager,
@@ -298,6 +315,7 @@ function personPage(
         sessions,
         done,
         areas: options.areas?.(csrfToken),
+        added,
         ...manager,
       }),
   });

@@ -12,6 +12,7 @@ import {
   codeStateBadge,
   errorSummary,
   filterParams,
+  formatNumber,
   filterSummary,
   moreOptionsMenu,
   notice,
@@ -26,6 +27,13 @@ import {
   type FieldErrors,
   type MenuItem,
 } from './admin.views.js';
+import {
+  firstRunChecklist,
+  guideText,
+  personAddedNotice,
+  startOverLink,
+  type FirstRunState,
+} from './admin-guide.views.js';
 
 export const peopleText = defineMessages({
   en: {
@@ -52,7 +60,7 @@ export const peopleText = defineMessages({
     donePersonAdded: 'The person was added.',
     donePersonSaved: 'Your changes were saved.',
     donePersonDeactivated: 'The person was deactivated: signed out everywhere, and their access code no longer works.',
-    doneSessionsEnded: 'Sessions ended: {count}.',
+    doneSessionsEnded: 'Signed out on all devices (devices: {count}).',
     editTitle: 'Edit person',
     addTitle: 'Add person',
     save: 'Save changes',
@@ -103,7 +111,7 @@ export const peopleText = defineMessages({
     donePersonAdded: 'Personen lades till.',
     donePersonSaved: 'Ändringarna sparades.',
     donePersonDeactivated: 'Personen inaktiverades: utloggad överallt, och åtkomstkoden fungerar inte längre.',
-    doneSessionsEnded: 'Avslutade sessioner: {count}.',
+    doneSessionsEnded: 'Utloggad från alla enheter (enheter: {count}).',
     editTitle: 'Redigera person',
     addTitle: 'Lägg till person',
     save: 'Spara ändringar',
@@ -152,6 +160,10 @@ export interface PeopleListModel {
   twoPerson?: { awaiting: number; ruleOff: boolean };
   /** Open requests for a new code this viewer should act on (code-requests.views.ts). */
   requests?: SafeHtml | null;
+  /** The first admin's checklist; null once done or hidden. */
+  firstRun?: FirstRunState | null;
+  /** How many people have no email: what "Get access codes" covers. */
+  withoutEmail?: { count: number; capped: boolean };
 }
 
 /** Whether a manager may act on this person's code: members of their areas only, never themselves. */
@@ -201,12 +213,17 @@ function personRow(locale: Locale, person: Person, returnTo: string, manager?: {
       html`<span
     class="row-sub">${person.title}</span>`
     }${person.role !== 'member' ? html`<span class="tag">${roleText(locale, person.role)}</span>` : ''}</th>
-  <td class="mono">${person.username ?? dash}</td>
-  <td>${person.employeeId ?? dash}</td>
-  <td class="break">${person.email ?? dash}</td>
-  <td>${place || dash}</td>
-  <td><span class="status status-${person.status}">${statusText(locale, person.status)}</span></td>
-  <td>${codeStateBadge(locale, person.codeState, ms(person.codeExpiresAt))}</td>
+  <td class="mono" data-label="${adminText(locale, 'username')}">${person.username ?? dash}</td>
+  <td data-label="${adminText(locale, 'employeeId')}">${person.employeeId ?? dash}</td>
+  <td class="break" data-label="${adminText(locale, 'email')}">${person.email ?? dash}</td>
+  <td data-label="${peopleText(locale, 'departmentLocation')}">${place || dash}</td>
+  <td data-label="${adminText(locale, 'status')}"><span
+    class="status status-${person.status}">${statusText(locale, person.status)}</span></td>
+  <td data-label="${adminText(locale, 'accessCodeState')}">${codeStateBadge(
+    locale,
+    person.codeState,
+    ms(person.codeExpiresAt),
+  )}</td>
   <td class="cell-menu">${
     items.length > 0 && moreOptionsMenu(locale, { id: `menu-${person.id}`, items, describedBy: `person-${person.id}` })
   }</td>
@@ -266,6 +283,8 @@ function filterForm(model: PeopleListModel): SafeHtml {
   const t = (key: Parameters<typeof peopleText>[1]): string => peopleText(locale, key);
   const any = { value: '', text: t('any') };
   const hasEmail = filter.hasEmail === undefined ? '' : String(filter.hasEmail);
+  // Filters set besides the search text: the folded filters' summary counts them (phones).
+  const active = Object.entries(filter).filter(([key, value]) => key !== 'q' && value !== undefined).length;
   // A department or location chosen earlier stays selectable even if no one has it any more.
   const withCurrent = (list: string[], current: string | undefined): string[] =>
     current && !list.includes(current) ? [current, ...list] : list;
@@ -277,6 +296,8 @@ function filterForm(model: PeopleListModel): SafeHtml {
     <input id="field-q" name="q" type="search" value="${filter.q ?? ''}" autocomplete="off" maxlength="200"
       aria-describedby="field-q-hint" aria-controls="people-results">
   </div>
+  <details class="filters-fold" open data-fold-filters data-active="${active}">
+  <summary>${t('filters')}${active > 0 ? ` (${active})` : ''}</summary>
   <div class="filter-row">
     ${selectField({
       name: 'hasEmail',
@@ -322,17 +343,25 @@ function filterForm(model: PeopleListModel): SafeHtml {
     <button type="submit" class="button-small">${t('apply')}</button>
     <a href="/admin/people" class="button button-small button-secondary">${t('clear')}</a>
   </div>
+  </details>
 </form>`;
 }
 
-export function peopleListPage(model: PeopleListModel, returnTo: string): SafeHtml {
+export function peopleListPage(model: PeopleListModel, returnTo: string, csrfToken = ''): SafeHtml {
   const { locale, filter } = model;
   const t = (key: Parameters<typeof peopleText>[1]): string => peopleText(locale, key);
   const params = filterParams(filter);
   const selection = (base: string): string => withQuery(base, new URLSearchParams([...params, ['selection', '1']]));
   if (model.manager) return managerListPage(model, returnTo);
   const topItems: MenuItem[] = [
-    { href: '/admin/access-codes/issue?hasEmail=false', text: labelText(locale, 'getAccessCodes') },
+    {
+      href: '/admin/access-codes/issue?hasEmail=false',
+      text: labelText(locale, 'getAccessCodes'),
+      // The contract label, then what it covers: everyone without an email address.
+      note: guideText(locale, 'everyoneWithoutEmail', {
+        count: `${formatNumber(locale, model.withoutEmail?.count ?? 0)}${model.withoutEmail?.capped ? '+' : ''}`,
+      }),
+    },
     {
       href: selection('/admin/access-codes/issue'),
       text: t('getAccessCodesSelection'),
@@ -355,6 +384,7 @@ export function peopleListPage(model: PeopleListModel, returnTo: string): SafeHt
   </div>
 </div>
 ${model.done && notice('success', model.done)}
+${model.firstRun && firstRunChecklist(locale, csrfToken, model.firstRun)}
 ${model.twoPerson && twoPersonNotice(locale, model.twoPerson)}
 ${model.requests}
 ${filterForm(model)}
@@ -425,6 +455,8 @@ export interface PersonFormModel {
   areas?: SafeHtml | null;
   /** A manager sees the person (of their areas) without the form: codes only, for members. */
   manager?: { selfId: string };
+  /** Just added: the notice carries "Get access code now". */
+  added?: boolean;
 }
 
 function fieldLabels(locale: Locale): Record<string, string> {
@@ -474,6 +506,7 @@ function accountPanel(model: PersonFormModel, person: Person): SafeHtml {
         'deactivateAccessCode',
       )}</a></li>`
     }
+    ${person.status !== 'deactivated' && startOverLink(locale, person)}
     <li><a
       href="/admin/audit?person=${encodeURIComponent(person.username ?? person.id)}">${t('auditForPerson')}</a></li>
     ${
@@ -622,7 +655,12 @@ export function personFormPage(model: PersonFormModel): SafeHtml {
 </form>`;
   return html`<p class="breadcrumb"><a href="/admin/people">${labelText(locale, 'people')}</a></p>
 <h1>${person ? person.name : t('addTitle')}</h1>
-${model.done && notice('success', model.done)}
+${
+  model.done &&
+  (model.added && person && person.status !== 'deactivated'
+    ? personAddedNotice(locale, person, model.done)
+    : notice('success', model.done))
+}
 ${person?.status === 'deactivated' && notice('warning', t('alreadyDeactivated'))}
 ${errorSummary(locale, errors, labels)}
 <div class="${person ? 'two-columns' : ''}">

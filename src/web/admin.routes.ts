@@ -11,6 +11,7 @@ import { ADMIN_AREAS_ROUTES } from './admin-areas.pages.js';
 import { ADMIN_AUDIT_ROUTES } from './admin-audit.pages.js';
 import { ADMIN_CODE_REQUEST_ROUTES } from './admin-code-requests.pages.js';
 import { ADMIN_CODES_ROUTES } from './admin-codes.pages.js';
+import { ADMIN_GUIDE_ROUTES } from './admin-guide.pages.js';
 import { ADMIN_PEOPLE_ROUTES } from './admin-people.pages.js';
 import { ADMIN_TOKENS_ROUTES } from './admin-tokens.pages.js';
 import { requireAdminPage, type AdminRoute } from './admin.page.js';
@@ -28,6 +29,7 @@ const ADMIN_ROUTES: readonly AdminRoute[] = [
   ...ADMIN_TOKENS_ROUTES,
   ...ADMIN_AUDIT_ROUTES,
   ...ADMIN_CODE_REQUEST_ROUTES,
+  ...ADMIN_GUIDE_ROUTES,
 ];
 
 export function adminWebRoutes(deps: Deps): FastifyPluginAsync {

@@ -41,7 +41,7 @@ export const adminText = defineMessages({
     back: 'Back',
     edit: 'Edit',
     deactivatePerson: 'Deactivate person',
-    endSessions: 'End sessions',
+    endSessions: 'Sign out on all devices',
     addPerson: 'Add person',
     importPeople: 'Import people',
     errorSummary: 'There is a problem',
@@ -88,7 +88,7 @@ export const adminText = defineMessages({
     back: 'Tillbaka',
     edit: 'Redigera',
     deactivatePerson: 'Inaktivera person',
-    endSessions: 'Avsluta sessioner',
+    endSessions: 'Logga ut från alla enheter',
     addPerson: 'Lägg till person',
     importPeople: 'Importera personer',
     errorSummary: 'Något behöver rättas',
@@ -223,6 +223,7 @@ export const auditActionText = defineMessages<AuditAction>({
     'person.reactivated': 'Person reactivated',
     'person.deprovisioned': 'Person removed by provisioning (SCIM)',
     'person.claimed': 'Account claimed',
+    'person.started_over': 'Started over (new access code)',
     'people.imported': 'People imported',
     'access_code.issued': 'Access code issued',
     'access_codes.issued': 'Access codes issued for a group',
@@ -270,6 +271,7 @@ export const auditActionText = defineMessages<AuditAction>({
     'person.reactivated': 'Person återaktiverad',
     'person.deprovisioned': 'Person borttagen av provisionering (SCIM)',
     'person.claimed': 'Konto aktiverat',
+    'person.started_over': 'Börjat om (ny åtkomstkod)',
     'people.imported': 'Personer importerade',
     'access_code.issued': 'Åtkomstkod skapad',
     'access_codes.issued': 'Åtkomstkoder skapade för en grupp',
@@ -412,6 +414,8 @@ export interface MenuItem {
   danger?: boolean;
   /** For items that act on the current People selection: admin.js keeps the query up to date. */
   selectionBase?: string;
+  /** Words shown after the label (what the item covers); a description, not part of its name. */
+  note?: string;
 }
 
 /**
@@ -424,13 +428,18 @@ export function moreOptionsMenu(
 ): SafeHtml {
   const buttonId = `${options.id}-button`;
   const moreOptions = labelText(locale, 'moreOptions');
-  const item = (entry: MenuItem, role: boolean): SafeHtml =>
-    role
+  const note = (entry: MenuItem, id: string): SafeHtml | '' =>
+    entry.note ? html` <span class="menu-note" id="${id}" aria-hidden="true">${entry.note}</span>` : '';
+  const item = (entry: MenuItem, role: boolean, index: number): SafeHtml => {
+    const noteId = `${options.id}-note-${index}${role ? '' : '-fallback'}`;
+    const describedBy = entry.note ? html` aria-describedby="${noteId}"` : '';
+    return role
       ? html`<li role="none"><a role="menuitem" tabindex="-1"
         href="${entry.href}"${entry.danger ? raw(' class="danger"') : ''}${
           entry.selectionBase ? html` data-selection-base="${entry.selectionBase}"` : ''
-        }>${entry.text}</a></li>`
-      : html`<li><a href="${entry.href}">${entry.text}</a></li>`;
+        }${describedBy}>${entry.text}${note(entry, noteId)}</a></li>`
+      : html`<li><a href="${entry.href}"${describedBy}>${entry.text}${note(entry, noteId)}</a></li>`;
+  };
   return html`<div class="menu menu-${options.align ?? 'end'}" data-menu>
   <button type="button" class="menu-button${options.visibleLabel ? ' menu-button-labelled' : ''}" id="${buttonId}"
     aria-haspopup="menu" aria-expanded="false" aria-controls="${options.id}"${
@@ -441,8 +450,8 @@ export function moreOptionsMenu(
         : html`<span class="menu-dots" aria-hidden="true">⋯</span><span class="visually-hidden">${moreOptions}</span>`
     }</button>
   <ul class="menu-list" role="menu" id="${options.id}" aria-labelledby="${buttonId}" hidden>
-    ${options.items.map((entry) => item(entry, true))}
+    ${options.items.map((entry, index) => item(entry, true, index))}
   </ul>
-  <noscript><ul class="menu-fallback">${options.items.map((entry) => item(entry, false))}</ul></noscript>
+  <noscript><ul class="menu-fallback">${options.items.map((entry, index) => item(entry, false, index))}</ul></noscript>
 </div>`;
 }

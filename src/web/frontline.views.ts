@@ -565,12 +565,12 @@ export function describeEvent(
       return frontlineText(locale, 'evClaimed');
     case 'person.deactivated':
       return frontlineText(locale, 'evPersonDeactivated');
+    case 'person.started_over':
+      return frontlineText(locale, 'evSessionsEndedByAdmin');
     case 'password.changed':
       return frontlineText(locale, 'evPasswordChanged');
     case 'access_code.requested':
       return frontlineText(locale, 'evRequested');
-    case 'oidc.signed_in':
-      return frontlineText(locale, 'evApp');
     default:
       return frontlineText(locale, 'evOther');
   }

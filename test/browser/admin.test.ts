@@ -210,7 +210,7 @@ describe.skipIf(!HAS_CHROMIUM)(`admin pages in Chromium${HAS_CHROMIUM ? '' : ` (
       const lead = await page.locator('#bulk-count').textContent();
       expect(lead).toBe(`Codes will be made for ${WITHOUT_EMAIL.length} people: without an email address.`);
       expect(await page.locator('main').textContent()).toContain(
-        '1 of them already has an active access code. It is replaced and stops working',
+        '1 of them already has an active access code. It will be replaced and stop working',
       );
       await screenshot(page, 'admin-bulk-confirm-en');
       await page.getByRole('button', { name: `Get access codes for ${WITHOUT_EMAIL.length} people` }).click();
