@@ -272,7 +272,8 @@ async function benchDialect(dialect, { workDir, csvFile }) {
         search,
       );
       log(
-        `${dialect}: W9 stores p50 ${search.stores.p50} ms, p95 ${search.stores.p95} ms; regions p95 ${search.regions.p95} ms`,
+        `${dialect}: W9 stores p50 ${search.stores.p50} ms, p95 ${search.stores.p95} ms; ` +
+          `regions p95 ${search.regions.p95} ms`,
       );
     }
 
