@@ -3,9 +3,9 @@
 // filter by area; both languages.
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createArea, findAreaByName } from '../src/areas/areas.service.js';
+import { addAreaManager, createArea, findAreaByName } from '../src/areas/areas.service.js';
 import { CLI_ACTOR } from '../src/audit/audit.js';
-import { createPerson } from '../src/people/people.service.js';
+import { createPerson, getPerson } from '../src/people/people.service.js';
 import type { Person } from '../src/people/person.js';
 import { createSession } from '../src/sessions/session.js';
 import { createTestApi } from './helpers/api.js';
@@ -154,5 +154,15 @@ describe.each(DIALECTS)('Areas pages (%s)', (dialect) => {
     const removed = await post(personPage, `${personPage}/areas/${area.id}/remove`, {});
     expect(removed.headers.location).toBe(`${personPage}?done=area-removed#areas`);
     expect(textOf((await get(personPage)).body)).toContain('Not in any area.');
+  });
+
+  it('a manager’s page shows the Manager role, and saving the form keeps it', async () => {
+    const area = await createArea(context.deps, 'Store 43', CLI_ACTOR);
+    await addAreaManager(context.deps, area.id, bo.id, CLI_ACTOR);
+    const personPage = `/admin/people/${bo.id}`;
+    expect((await get(personPage)).body).toMatch(/value="manager" checked/);
+    const saved = await post(personPage, personPage, { name: 'Bo Berg', employeeId: 'E2', role: 'manager' });
+    expect(saved.statusCode).toBe(303);
+    expect((await getPerson(context.deps, bo.id))?.role).toBe('manager');
   });
 });

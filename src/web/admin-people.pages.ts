@@ -220,7 +220,7 @@ function personInputFrom(body: unknown): { input: PersonInput; values: PersonFor
     department: formString(body, 'department'),
     location: formString(body, 'location'),
     title: formString(body, 'title'),
-    role: formString(body, 'role') === 'admin' ? 'admin' : 'member',
+    role: ((role: string) => (role === 'admin' || role === 'manager' ? role : 'member'))(formString(body, 'role')),
   };
   const role = formString(body, 'role');
   const input: PersonInput = {
@@ -232,6 +232,7 @@ function personInputFrom(body: unknown): { input: PersonInput; values: PersonFor
     department: values.department,
     location: values.location,
     title: values.title,
+    // 'manager' is kept by leaving the role as it is (a manager is made one on the Areas page).
     ...(role === 'admin' || role === 'member' ? { role } : {}),
   };
   return { input, values };

@@ -508,7 +508,15 @@ export function personFormPage(model: PersonFormModel): SafeHtml {
     <p class="hint" id="field-role-hint">${t('roleHint')}</p>
     ${errors.role && html`<p class="field-error" id="field-role-error">${errors.role}</p>`}
     <label class="checkbox"><input type="radio" name="role" value="member"
-      id="field-role"${values.role !== 'admin' ? raw(' checked') : ''}> ${roleText(locale, 'member')}</label>
+      id="field-role"${values.role === 'member' ? raw(' checked') : ''}> ${roleText(locale, 'member')}</label>
+    ${
+      // An area's manager (made one on the Areas page) keeps that role when the form is saved.
+      values.role === 'manager' &&
+      html`<label class="checkbox"><input type="radio" name="role" value="manager" checked> ${roleText(
+        locale,
+        'manager',
+      )}</label>`
+    }
     <label class="checkbox"><input type="radio" name="role"
       value="admin"${values.role === 'admin' ? raw(' checked') : ''}> ${roleText(locale, 'admin')}</label>
   </fieldset>
