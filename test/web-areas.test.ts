@@ -130,6 +130,10 @@ describe.each(DIALECTS)('Areas pages (%s)', (dialect) => {
     expect(textOf(filtered.body)).toContain('Bo Berg');
     expect(textOf(filtered.body)).not.toContain('Anna Andersson');
     expect(textOf(filtered.body)).toContain('area: Ward 41');
+    // "Get access codes" for the area's selection names the area and counts its people.
+    const confirm = textOf((await get(`/admin/access-codes/issue?area=${area.id}&selection=1`)).body);
+    expect(confirm).toContain('1 person');
+    expect(confirm).toContain('area: Ward 41');
 
     const removed = await post(`/admin/areas/${area.id}`, `/admin/areas/${area.id}/members/${bo.id}/remove`, {});
     expect(removed.headers.location).toBe(`/admin/areas/${area.id}?done=member-removed`);

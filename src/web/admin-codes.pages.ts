@@ -2,6 +2,7 @@
 // codes for a group (confirmation → batch page → CSV/PDF) and deactivating a group's codes.
 // A table of routes, then one named handler per route.
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { getArea } from '../areas/areas.service.js';
 import type { Deps } from '../deps.js';
 import { AppError } from '../errors.js';
 import { recordAuditEvent } from '../audit/audit.js';
@@ -138,14 +139,21 @@ async function deactivateCode(deps: Deps, request: FastifyRequest, reply: Fastif
 // ---------------------------------------------------------------------------------------------
 // Codes for a group
 
+/** The names a filter's summary shows for what it holds by id (the area). */
+async function filterNames(deps: Deps, filter: PeopleFilter): Promise<{ area?: string }> {
+  const area = filter.area ? await getArea(deps.db, filter.area) : null;
+  return area ? { area: area.name } : {};
+}
+
 async function confirmBulkIssue(deps: Deps, request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> {
   const locale = pickLocale(request);
   const filter = filterFrom(queryOf(request));
   const [count, replacing] = await Promise.all([countIssuable(deps, filter), countActiveCodes(deps, filter)]);
   const model = { filter, count, replacing: Math.min(replacing, count), batchMinutes: deps.config.batchMinutes };
+  const names = await filterNames(deps, filter);
   return page(deps, request, reply, {
     title: labelText(locale, 'getAccessCodes'),
-    body: (csrfToken) => bulkIssuePage({ locale, csrfToken, ...model, idempotencyKey: randomToken(18) }),
+    body: (csrfToken) => bulkIssuePage({ locale, csrfToken, ...model, names, idempotencyKey: randomToken(18) }),
   });
 }
 
@@ -165,9 +173,10 @@ async function confirmBulkDeactivate(deps: Deps, request: FastifyRequest, reply:
   const locale = pickLocale(request);
   const filter = filterFrom(queryOf(request));
   const count = await countActiveCodes(deps, filter);
+  const names = await filterNames(deps, filter);
   return page(deps, request, reply, {
     title: codesText(locale, 'bulkDeactivateTitle'),
-    body: (csrfToken) => bulkDeactivatePage({ locale, csrfToken, filter, count }),
+    body: (csrfToken) => bulkDeactivatePage({ locale, csrfToken, filter, count, names }),
   });
 }
 
