@@ -3,6 +3,8 @@
 // large one (people walked in name order, memberships probed), alone and with other filters; on
 // every dialect.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { deactivateAccessCodes, issueAccessCodes } from '../src/access-codes/batches.service.js';
+import { CLI_ACTOR } from '../src/audit/audit.js';
 import type { Db } from '../src/db/database.js';
 import type { PeopleTable } from '../src/db/schema.js';
 import { newId } from '../src/lib/id.js';
@@ -129,4 +131,20 @@ describe.each(DIALECTS)('the area filter against a plain query (%s)', (dialect) 
       );
     });
   }
+
+  it('bulk issue and bulk deactivation by area reach exactly its members, across chunks', async () => {
+    const members = await plain(areas.large, (row) => row.status !== 'deactivated');
+    expect(members.length).toBeGreaterThan(1000); // more than one chunk of a bulk issue
+    const { batch } = await issueAccessCodes(context.deps, { filter: { area: areas.large }, actor: CLI_ACTOR });
+    expect(batch.count).toBe(members.length);
+    const issued = await db
+      .selectFrom('access_codes')
+      .select('person_id')
+      .where('batch_id', '=', batch.id)
+      .orderBy('person_id')
+      .execute();
+    expect(issued.map((row) => row.person_id)).toEqual([...members].sort());
+    const deactivated = await deactivateAccessCodes(context.deps, { filter: { area: areas.large }, actor: CLI_ACTOR });
+    expect(deactivated).toBe(members.length);
+  }, 120_000);
 });
