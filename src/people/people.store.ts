@@ -186,13 +186,6 @@ function ftsPhrase(db: Db, q: string): string | null {
 }
 
 /**
- * The filters of SPEC §6 applied to a query over people. Fragment search is a plain substring
- * test of the lower-cased search text, answered the same on both databases: PostgreSQL's LIKE is
- * exact (pg_trgm's GIN index serves it from three letters on); SQLite's FTS5 trigram index only
- * narrows the rows down, because it folds a few letters that lower-casing keeps apart (Greek
- * final sigma "ς" matches "σ"), and `instr` then decides exactly.
- */
-/**
  * How the area filter is applied: `areaProbe` tests each person's membership (a large area's
  * page in name order); `areaAfterId`, for a walk in id order after that id, starts the area's
  * members there too (without it, each chunk of a bulk issue read the area's members from the
@@ -203,6 +196,13 @@ export interface AreaFilterOptions {
   areaAfterId?: string;
 }
 
+/**
+ * The filters of SPEC §6 applied to a query over people. Fragment search is a plain substring
+ * test of the lower-cased search text, answered the same on both databases: PostgreSQL's LIKE is
+ * exact (pg_trgm's GIN index serves it from three letters on); SQLite's FTS5 trigram index only
+ * narrows the rows down, because it folds a few letters that lower-casing keeps apart (Greek
+ * final sigma "ς" matches "σ"), and `instr` then decides exactly.
+ */
 export function applyPeopleFilter(
   db: Db,
   query: PeopleQuery,
