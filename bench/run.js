@@ -281,7 +281,8 @@ async function benchDialect(dialect, { workDir, csvFile }) {
         search,
       );
       log(
-        `${dialect}: W10 stores p50 ${search.stores.p50} ms, p95 ${search.stores.p95} ms; regions p95 ${search.regions.p95} ms`,
+        `${dialect}: W10 stores p50 ${search.stores.p50} ms, p95 ${search.stores.p95} ms; ` +
+          `regions p95 ${search.regions.p95} ms`,
       );
     }
 

@@ -504,13 +504,15 @@ const areaPath = (areaId, extra = '') => `/api/v1/people?area=${areaId}&limit=50
  */
 export async function runAreaSearch(ctx, { storeIds, regionIds, rounds, sample }) {
   const headers = { authorization: ctx.auth };
+  // Sockets of its own: the shared ones sat idle through the seeding and the server closed them.
+  const agent = new http.Agent({ keepAlive: true, maxSockets: 8 });
   const step = Math.max(1, Math.floor(storeIds.length / sample));
   const stores = storeIds.filter((_, i) => i % step === 0).slice(0, sample);
   const timed = async (paths) => {
     const ms = [];
     let items = 0;
     for (const p of paths) {
-      const response = await request(ctx.baseUrl, { path: p, headers });
+      const response = await request(ctx.baseUrl, { path: p, headers, agent });
       if (response.status !== 200)
         throw new Error(`area search failed: ${response.status} ${response.text.slice(0, 300)}`);
       items += JSON.parse(response.text).items.length;
@@ -539,6 +541,7 @@ export async function runAreaSearch(ctx, { storeIds, regionIds, rounds, sample }
     headers,
     requests: stores.map((id) => ({ method: 'GET', path: areaPath(id) })),
   });
+  agent.destroy();
   return {
     storeAreasQueried: stores.length,
     averageItemsPerStorePage: round(storeItems / stores.length, 1),

@@ -3,9 +3,9 @@
 // filter by area; both languages.
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createArea, findAreaByName } from '../src/areas/areas.service.js';
+import { addAreaManager, createArea, findAreaByName } from '../src/areas/areas.service.js';
 import { CLI_ACTOR } from '../src/audit/audit.js';
-import { createPerson } from '../src/people/people.service.js';
+import { createPerson, getPerson } from '../src/people/people.service.js';
 import type { Person } from '../src/people/person.js';
 import { createSession } from '../src/sessions/session.js';
 import { createTestApi } from './helpers/api.js';
@@ -130,6 +130,10 @@ describe.each(DIALECTS)('Areas pages (%s)', (dialect) => {
     expect(textOf(filtered.body)).toContain('Bo Berg');
     expect(textOf(filtered.body)).not.toContain('Anna Andersson');
     expect(textOf(filtered.body)).toContain('area: Ward 41');
+    // "Get access codes" for the area's selection names the area and counts its people.
+    const confirm = textOf((await get(`/admin/access-codes/issue?area=${area.id}&selection=1`)).body);
+    expect(confirm).toContain('1 person');
+    expect(confirm).toContain('area: Ward 41');
 
     const removed = await post(`/admin/areas/${area.id}`, `/admin/areas/${area.id}/members/${bo.id}/remove`, {});
     expect(removed.headers.location).toBe(`/admin/areas/${area.id}?done=member-removed`);
@@ -154,5 +158,15 @@ describe.each(DIALECTS)('Areas pages (%s)', (dialect) => {
     const removed = await post(personPage, `${personPage}/areas/${area.id}/remove`, {});
     expect(removed.headers.location).toBe(`${personPage}?done=area-removed#areas`);
     expect(textOf((await get(personPage)).body)).toContain('Not in any area.');
+  });
+
+  it('a manager’s page shows the Manager role, and saving the form keeps it', async () => {
+    const area = await createArea(context.deps, 'Store 43', CLI_ACTOR);
+    await addAreaManager(context.deps, area.id, bo.id, CLI_ACTOR);
+    const personPage = `/admin/people/${bo.id}`;
+    expect((await get(personPage)).body).toMatch(/value="manager" checked/);
+    const saved = await post(personPage, personPage, { name: 'Bo Berg', employeeId: 'E2', role: 'manager' });
+    expect(saved.statusCode).toBe(303);
+    expect((await getPerson(context.deps, bo.id))?.role).toBe('manager');
   });
 });

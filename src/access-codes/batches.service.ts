@@ -155,7 +155,7 @@ export async function issueAccessCodes(
       await trx.insertInto('batches').values(batch).execute();
       let after = '';
       for (;;) {
-        let select = applyPeopleFilter(trx, trx.selectFrom('people'), options.filter, now)
+        let select = applyPeopleFilter(trx, trx.selectFrom('people'), options.filter, now, { areaAfterId: after })
           .select(['people.id', 'people.status'])
           .where('people.status', '!=', 'deactivated')
           .where('people.id', '>', after)
@@ -335,7 +335,7 @@ export async function deactivateAccessCodes(
     let after = '';
     let total = 0;
     for (;;) {
-      let select = applyPeopleFilter(trx, trx.selectFrom('people'), options.filter, now)
+      let select = applyPeopleFilter(trx, trx.selectFrom('people'), options.filter, now, { areaAfterId: after })
         .select('people.id')
         .where('people.code_state', '=', 'active')
         .where('people.id', '>', after)

@@ -10,6 +10,7 @@ import {
   addAreaMember,
   areasManagedBy,
   areasOfPerson,
+  countAreas,
   createArea,
   deleteArea,
   findAreaByName,
@@ -19,6 +20,7 @@ import {
   removeAreaManager,
   removeAreaMember,
   renameArea,
+  setAreaMembersIn,
   setAreasOfPeopleIn,
   setAreasOfPerson,
 } from './areas.service.js';
@@ -241,5 +243,37 @@ describe.each(DIALECTS)('areas (%s)', (dialect) => {
     await restore();
     expect((await getPerson(deps, person.id))?.role).toBe('member');
     expect(await areasManagedBy(deps.db, person.id)).toEqual([]);
+  });
+
+  it('an area’s members are replaced at once (SCIM PUT), counted and paged by offset', async () => {
+    const area = await createArea(deps, 'Store 20', ADMIN);
+    const [a, b, c] = [
+      await addPerson(deps, { name: 'Alva', employeeId: 'S1' }),
+      await addPerson(deps, { name: 'Bror', employeeId: 'S2' }),
+      await addPerson(deps, { name: 'Cecilia', employeeId: 'S3' }),
+    ];
+    await addAreaMember(deps, area.id, a.id, ADMIN);
+    await addAreaMember(deps, area.id, b.id, ADMIN);
+    const now = deps.clock.now();
+    await deps.db.transaction().execute((trx) => setAreaMembersIn(trx, area.id, [b.id, c.id], ADMIN, now));
+    const members = await listAreaMembers(deps.db, area.id, { limit: 10, after: null });
+    expect(members.rows.map((r) => r.name)).toEqual(['Bror', 'Cecilia']);
+    const rows = (await auditRows(deps.db)).filter((r) => r.action.startsWith('area.member')).slice(2);
+    expect(rows.map((r) => [r.action, r.person_id])).toEqual([
+      ['area.member_added', c.id],
+      ['area.member_removed', a.id],
+    ]);
+    await expectAppError(
+      deps.db.transaction().execute((trx) => setAreaMembersIn(trx, area.id, [a.id, 'nobody'], ADMIN, now)),
+      'not_found',
+    );
+    expect((await getArea(deps.db, area.id))?.memberCount).toBe(2);
+
+    await createArea(deps, 'Store 21', ADMIN);
+    await createArea(deps, 'Depot', ADMIN);
+    expect(await countAreas(deps.db)).toBe(3);
+    expect(await countAreas(deps.db, { q: 'STORE' })).toBe(2);
+    const second = await listAreas(deps.db, { limit: 1, after: null, offset: 1 });
+    expect(second.items.map((x) => x.name)).toEqual(['Store 20']);
   });
 });

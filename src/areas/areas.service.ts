@@ -19,6 +19,7 @@ import { areaNameKey, cleanAreaName, toArea, type Area, type AreaRef } from './a
 import {
   areaIdsOfPeople,
   areaRefsOfPeople,
+  countAreaRows,
   deleteAreaPerson,
   deleteAreaRow,
   findAreaRow,
@@ -86,13 +87,21 @@ export async function findAreaByName(db: Db, name: string): Promise<Area | null>
   return row ? toArea(row) : null;
 }
 
+/**
+ * One page of areas in name order, after a cursor (`after`) or, for SCIM's startIndex, after
+ * skipping `offset` areas; `q` narrows to names holding it (compared folded).
+ */
 export async function listAreas(
   db: Db,
-  options: { q?: string; limit: number; after: AreaPageCursor | null },
+  options: { q?: string; limit: number; after: AreaPageCursor | null; offset?: number },
 ): Promise<{ items: Area[]; next: AreaPageCursor | null }> {
-  const q = options.q === undefined ? undefined : areaNameKey(options.q);
-  const page = await listAreaRows(db, { ...options, ...(q ? { q } : { q: undefined }) });
+  const q = options.q === undefined ? '' : areaNameKey(options.q);
+  const page = await listAreaRows(db, { ...options, q });
   return { items: page.rows.map(toArea), next: page.next };
+}
+
+export async function countAreas(db: Db, options: { q?: string } = {}): Promise<number> {
+  return countAreaRows(db, { q: options.q === undefined ? '' : areaNameKey(options.q) });
 }
 
 /** One page of an area's members (or managers) in name order. */
@@ -366,4 +375,47 @@ export async function setAreasOfPerson(
   const now = deps.clock.now();
   await inTransaction(deps, (trx) => setAreasOfPersonIn(trx, personId, names, actor, now));
   return areasOfPerson(deps.db, personId);
+}
+
+/**
+ * An area's members replaced by exactly these people (SCIM's PUT of a Group), in the caller's
+ * transaction: the ones not named are removed, the new ones added, each change audited. Unknown
+ * person ids are refused (not_found) before anything changes.
+ */
+export async function setAreaMembersIn(
+  trx: Db,
+  areaId: string,
+  personIds: readonly string[],
+  actor: Actor,
+  now: number,
+): Promise<void> {
+  await lockAreaFor(trx, areaId);
+  const wanted = new Set(personIds);
+  const known = new Set<string>();
+  const ids = [...wanted];
+  for (let i = 0; i < ids.length; i += 500) {
+    const slice = ids.slice(i, i + 500);
+    for (const row of await trx.selectFrom('people').select('id').where('id', 'in', slice).execute()) known.add(row.id);
+  }
+  if (known.size !== wanted.size) throw new AppError('not_found', { message: PERSON_NOT_FOUND });
+  const current = new Set(
+    (await trx.selectFrom('area_members').select('person_id').where('area_id', '=', areaId).execute()).map(
+      (row) => row.person_id,
+    ),
+  );
+  const events: AuditEventInput[] = [];
+  const added = ids.filter((id) => !current.has(id));
+  const removed = [...current].filter((id) => !wanted.has(id));
+  for (let i = 0; i < added.length; i += 300) {
+    const rows = added.slice(i, i + 300).map((personId) => ({ area_id: areaId, person_id: personId, added_at: now }));
+    await trx.insertInto('area_members').values(rows).execute();
+  }
+  for (let i = 0; i < removed.length; i += 500) {
+    const slice = removed.slice(i, i + 500);
+    await trx.deleteFrom('area_members').where('area_id', '=', areaId).where('person_id', 'in', slice).execute();
+  }
+  for (const personId of added) events.push({ action: 'area.member_added', actor, areaId, personId, at: now });
+  for (const personId of removed) events.push({ action: 'area.member_removed', actor, areaId, personId, at: now });
+  if (events.length > 0) await touchArea(trx, areaId, now);
+  await recordAuditEvents(trx, events);
 }

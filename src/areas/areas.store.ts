@@ -69,13 +69,11 @@ export interface AreaPageCursor {
 /** One page of areas in name order (then id), optionally those whose folded name holds `q`. */
 export async function listAreaRows(
   db: Db,
-  options: { q?: string; limit: number; after: AreaPageCursor | null },
+  options: { q?: string; limit: number; after: AreaPageCursor | null; offset?: number },
 ): Promise<{ rows: AreaRow[]; next: AreaPageCursor | null }> {
   let query = withCounts(db);
-  if (options.q) {
-    const pattern = `%${options.q.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
-    query = query.where(sql<boolean>`areas.name_key like ${pattern} escape '\\'`);
-  }
+  if (options.q) query = query.where(nameKeyContains(options.q));
+  if (options.offset) query = query.offset(options.offset);
   const after = options.after;
   if (after) {
     query = query.where((eb) =>
@@ -93,6 +91,19 @@ export async function listAreaRows(
   const page = rows.slice(0, options.limit);
   const last = page[page.length - 1];
   return { rows: page, next: rows.length > options.limit && last ? { name: last.name, id: last.id } : null };
+}
+
+/** Folded names holding `q` (already folded): a LIKE with its wildcards escaped. */
+function nameKeyContains(q: string) {
+  const pattern = `%${q.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+  return sql<boolean>`areas.name_key like ${pattern} escape '\\'`;
+}
+
+/** How many areas there are (whose folded name holds `q`): SCIM's totalResults. */
+export async function countAreaRows(db: Db, options: { q?: string } = {}): Promise<number> {
+  let query = db.selectFrom('areas').select((eb) => eb.fn.countAll<number | string>().as('n'));
+  if (options.q) query = query.where(nameKeyContains(options.q));
+  return Number((await query.executeTakeFirstOrThrow()).n);
 }
 
 export async function insertArea(db: Db, row: AreasTable): Promise<void> {

@@ -1,6 +1,7 @@
 // oidc-provider, configured as SPEC §8 says: the tenant gets our storage (kyselyAdapter), our
 // people (findAccount), our pages (interactions.url) and our keys (oidc_keys), and nothing else.
 // Authorization code flow with PKCE S256 only; no implicit or hybrid flow; rotating refresh tokens.
+import { areasManagedBy, areasOfPerson } from '../areas/areas.service.js';
 import Provider, { type Grant, type KoaContextLike } from 'oidc-provider';
 import type { Deps } from '../deps.js';
 import type { PeopleTable } from '../db/schema.js';
@@ -61,7 +62,7 @@ const TTL = {
  */
 export function claimsOf(
   person: PeopleTable,
-  options: { syntheticEmailDomain: string | null },
+  options: { syntheticEmailDomain: string | null; areas?: readonly string[] },
 ): Record<string, unknown> {
   const email =
     person.email !== null
@@ -78,8 +79,8 @@ export function claimsOf(
     ...(person.department !== null ? { department: person.department } : {}),
     ...(person.location !== null ? { location: person.location } : {}),
     role: person.role,
-    // Areas (SPEC §9) do not exist yet: an empty list, so apps can rely on the claim's type.
-    areas: [],
+    // The names of the person's areas (SPEC §9), those they manage included; always a list.
+    areas: options.areas ?? [],
   };
 }
 
@@ -179,7 +180,12 @@ export function createOidcProvider(deps: Deps, keys: LoadedKeys): Provider {
         async claims() {
           const clientId = ctx.oidc.client?.clientId;
           const client = clientId ? await findOidcClient(deps.db, clientId) : null;
-          return claimsOf(person, { syntheticEmailDomain: client?.synthetic_email_domain ?? null });
+          const [member, managed] = await Promise.all([
+            areasOfPerson(deps.db, person.id),
+            areasManagedBy(deps.db, person.id),
+          ]);
+          const areas = [...new Set([...member, ...managed].map((area) => area.name))].sort();
+          return claimsOf(person, { syntheticEmailDomain: client?.synthetic_email_domain ?? null, areas });
         },
       };
     },

@@ -203,13 +203,30 @@ function ftsPhrase(db: Db, q: string): string | null {
 }
 
 /**
+ * How the area filter is applied: `areaProbe` tests each person's membership (a large area's
+ * page in name order); `areaAfterId`, for a walk in id order after that id, starts the area's
+ * members there too (without it, each chunk of a bulk issue read the area's members from the
+ * first: 25 s of lookups for a region of 100,000).
+ */
+export interface AreaFilterOptions {
+  areaProbe?: boolean;
+  areaAfterId?: string;
+}
+
+/**
  * The filters of SPEC §6 applied to a query over people. Fragment search is a plain substring
  * test of the lower-cased search text, answered the same on both databases: PostgreSQL's LIKE is
  * exact (pg_trgm's GIN index serves it from three letters on); SQLite's FTS5 trigram index only
  * narrows the rows down, because it folds a few letters that lower-casing keeps apart (Greek
  * final sigma "ς" matches "σ"), and `instr` then decides exactly.
  */
-export function applyPeopleFilter(db: Db, query: PeopleQuery, filter: PeopleFilter, now: number): PeopleQuery {
+export function applyPeopleFilter(
+  db: Db,
+  query: PeopleQuery,
+  filter: PeopleFilter,
+  now: number,
+  options: AreaFilterOptions = {},
+): PeopleQuery {
   const q = searchFragment(filter);
   if (hasNul(q) || hasNul(filter.department) || hasNul(filter.location)) return query.where(sql<boolean>`1 = 0`);
   if (q !== '') {
@@ -220,7 +237,7 @@ export function applyPeopleFilter(db: Db, query: PeopleQuery, filter: PeopleFilt
       );
     query = applyTextTest(db, query, q);
   }
-  return applyFieldFilters(db, query, filter, now);
+  return applyFieldFilters(db, query, filter, now, options);
 }
 
 function applyTextTest(db: Db, query: PeopleQuery, q: string): PeopleQuery {
@@ -234,7 +251,7 @@ function applyFieldFilters(
   query: PeopleQuery,
   filter: PeopleFilter,
   now: number,
-  options: { areaProbe?: boolean } = {},
+  options: AreaFilterOptions = {},
 ): PeopleQuery {
   if (filter.hasEmail !== undefined) {
     if (dialectOf(db) === 'sqlite') {
@@ -274,7 +291,10 @@ function applyFieldFilters(
       ),
     );
   } else if (filter.area !== undefined) {
-    query = query.where('people.id', 'in', areaMemberIds(db, filter.area));
+    const members = areaMemberIds(db, filter.area);
+    // A walk in id order (bulk issue) starts the members' key where the last chunk ended.
+    const after = options.areaAfterId;
+    query = query.where('people.id', 'in', after ? members.where('area_members.person_id', '>', after) : members);
   }
   if (filter.codeState === 'active') {
     query = query.where('people.code_state', '=', 'active').where('people.code_expires_at', '>', now);
@@ -303,13 +323,22 @@ function areaMemberIds(db: Db, areaId: string) {
  */
 export const AREA_MEMBERS_SORTED_LIMIT = 2000;
 
-async function areaHasMoreMembersThan(db: Db, areaId: string, limit: number): Promise<boolean> {
-  const inner = areaMemberIds(db, areaId).limit(limit + 1);
+/**
+ * How an area filter is answered: 'members' (at most AREA_MEMBERS_SORTED_LIMIT) drive the query,
+ * a text search included (testing a few hundred names beats walking the text index's matches of
+ * "son" for the few in the area); 'probe' tests the membership of each person the rest of the
+ * query walks. Asked of the membership key, up to the limit: well under a millisecond.
+ */
+type AreaPlan = 'members' | 'probe';
+
+async function areaPlanOf(db: Db, filter: PeopleFilter): Promise<AreaPlan | null> {
+  if (filter.area === undefined) return null;
+  const inner = areaMemberIds(db, filter.area).limit(AREA_MEMBERS_SORTED_LIMIT + 1);
   const row = await db
     .selectFrom(inner.as('members'))
     .select((eb) => eb.fn.countAll<number | string>().as('count'))
     .executeTakeFirstOrThrow();
-  return Number(row.count) > limit;
+  return Number(row.count) > AREA_MEMBERS_SORTED_LIMIT ? 'probe' : 'members';
 }
 
 /**
@@ -335,17 +364,23 @@ function filteredPeople(
   db: Db,
   filter: PeopleFilter,
   now: number,
-  options: { areaProbe?: boolean } = {},
+  areaPlan: AreaPlan | null = null,
 ): { query: PeopleQuery; sqliteRowid: string } {
   const q = searchFragment(filter);
-  const phrase = hasNul(q) ? null : ftsPhrase(db, q);
-  if (phrase === null && options.areaProbe) {
-    const query = applyPeopleFilter(db, db.selectFrom('people'), { ...filter, area: undefined }, now);
-    return { query: applyFieldFilters(db, query, { area: filter.area }, now, options), sqliteRowid: 'people.rowid' };
+  const areaProbe = areaPlan === 'probe';
+  if (areaPlan === 'members') {
+    if (hasNul(q) || hasNul(filter.department) || hasNul(filter.location))
+      return { query: db.selectFrom('people').where(sql<boolean>`1 = 0`), sqliteRowid: 'people.rowid' };
+    const texted = q === '' ? db.selectFrom('people') : applyTextTest(db, db.selectFrom('people'), q);
+    return { query: applyFieldFilters(db, texted, filter, now), sqliteRowid: 'people.rowid' };
   }
+  const phrase = hasNul(q) ? null : ftsPhrase(db, q);
   if (phrase === null)
-    return { query: applyPeopleFilter(db, db.selectFrom('people'), filter, now), sqliteRowid: 'people.rowid' };
-  const query = applyFieldFilters(db, applyTextTest(db, ftsDrivenPeople(db, phrase), q), filter, now);
+    return {
+      query: applyPeopleFilter(db, db.selectFrom('people'), filter, now, { areaProbe }),
+      sqliteRowid: 'people.rowid',
+    };
+  const query = applyFieldFilters(db, applyTextTest(db, ftsDrivenPeople(db, phrase), q), filter, now, { areaProbe });
   return {
     query: hasNul(filter.department) || hasNul(filter.location) ? query.where(sql<boolean>`1 = 0`) : query,
     sqliteRowid: 'people_fts.rowid',
@@ -396,21 +431,17 @@ export async function searchPeopleRows(
 ): Promise<{ rows: PeopleTable[]; next: PeoplePageCursor | null; order: PeopleOrder }> {
   const q = searchFragment(filter);
   const after = options.after;
+  const areaPlan = await areaPlanOf(db, filter);
   let order: PeopleOrder = 'name';
-  if (q !== '' && !hasNul(q)) {
+  // An area of few members stays in name order whatever the text: they are all there is to sort.
+  if (q !== '' && !hasNul(q) && areaPlan !== 'members') {
     order = after
       ? (after.order ?? 'name')
       : (await countTextMatches(db, q, NAME_ORDER_LIMIT + 1)) > NAME_ORDER_LIMIT
         ? 'newest'
         : 'name';
   }
-  // A large area's page in name order probes memberships (see AREA_MEMBERS_SORTED_LIMIT).
-  const areaProbe =
-    order === 'name' &&
-    filter.area !== undefined &&
-    ftsPhrase(db, q) === null &&
-    (await areaHasMoreMembersThan(db, filter.area, AREA_MEMBERS_SORTED_LIMIT));
-  let { query, sqliteRowid } = filteredPeople(db, filter, options.now, { areaProbe });
+  let { query, sqliteRowid } = filteredPeople(db, filter, options.now, areaPlan);
   if (order === 'newest') {
     if (dialectOf(db) === 'sqlite') {
       if (after)
@@ -480,7 +511,7 @@ export async function countPeople(
   const inner =
     filter.area !== undefined && Object.keys(filter).length === 1
       ? (areaMemberIds(db, filter.area).limit(options.cap + 1) as unknown as PeopleQuery)
-      : filteredPeople(db, filter, options.now)
+      : filteredPeople(db, filter, options.now, await areaPlanOf(db, filter))
           .query.select(sql`1`.as('one'))
           .limit(options.cap + 1);
   const row = await db

@@ -2,6 +2,7 @@
 // codes for a group (confirmation → batch page → CSV/PDF) and deactivating a group's codes.
 // A table of routes, then one named handler per route.
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { getArea } from '../areas/areas.service.js';
 import type { Deps } from '../deps.js';
 import { AppError } from '../errors.js';
 import { recordAuditEvent } from '../audit/audit.js';
@@ -165,6 +166,12 @@ async function deactivateCode(deps: Deps, request: FastifyRequest, reply: Fastif
 // ---------------------------------------------------------------------------------------------
 // Codes for a group
 
+/** The names a filter's summary shows for what it holds by id (the area). */
+async function filterNames(deps: Deps, filter: PeopleFilter): Promise<{ area?: string }> {
+  const area = filter.area ? await getArea(deps.db, filter.area) : null;
+  return area ? { area: area.name } : {};
+}
+
 async function confirmBulkIssue(deps: Deps, request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> {
   const locale = pickLocale(request);
   const asked = filterFrom(queryOf(request));
@@ -184,9 +191,11 @@ async function confirmBulkIssue(deps: Deps, request: FastifyRequest, reply: Fast
   const keys = Object.keys(asked);
   const everyone = keys.length === 1 && asked.hasEmail === false;
   const note = everyone ? { note: guideText(locale, 'confirmEveryoneWithoutEmail') } : {};
+  const names = await filterNames(deps, asked);
   return page(deps, request, reply, {
     title: labelText(locale, 'getAccessCodes'),
-    body: (csrfToken) => bulkIssuePage({ locale, csrfToken, ...model, ...note, idempotencyKey: randomToken(18) }),
+    body: (csrfToken) =>
+      bulkIssuePage({ locale, csrfToken, ...model, ...note, names, idempotencyKey: randomToken(18) }),
   });
 }
 
@@ -212,9 +221,10 @@ async function confirmBulkDeactivate(deps: Deps, request: FastifyRequest, reply:
   const locale = pickLocale(request);
   const filter = filterFrom(queryOf(request));
   const count = await countActiveCodes(deps, filter);
+  const names = await filterNames(deps, filter);
   return page(deps, request, reply, {
     title: codesText(locale, 'bulkDeactivateTitle'),
-    body: (csrfToken) => bulkDeactivatePage({ locale, csrfToken, filter, count }),
+    body: (csrfToken) => bulkDeactivatePage({ locale, csrfToken, filter, count, names }),
   });
 }
 

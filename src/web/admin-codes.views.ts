@@ -350,6 +350,8 @@ export interface BulkIssueModel {
   notes?: readonly string[];
   /** What the selection is in a few words, under the title ("for everyone without email"). */
   note?: string;
+  /** Names for what the filter holds by id (the area), for its summary. */
+  names?: { area?: string };
 }
 
 export function bulkIssuePage(model: BulkIssueModel): SafeHtml {
@@ -361,14 +363,14 @@ export function bulkIssuePage(model: BulkIssueModel): SafeHtml {
 <h1>${labelText(locale, 'getAccessCodes')}</h1>
 <p>${t('bulkNone')}</p>
 ${(model.notes ?? []).map((note) => html`<p class="bulk-note">${note}</p>`)}
-<p class="muted">${filterSummary(locale, filter)}</p>
+<p class="muted">${filterSummary(locale, filter, model.names)}</p>
 <p><a class="button button-secondary" href="/admin/people">${t('backToPeople')}</a></p>`;
   }
   return html`${breadcrumb(locale)}
 <h1>${labelText(locale, 'getAccessCodes')}</h1>
 ${model.note && html`<p class="h1-note">${model.note}</p>`}
 ${model.error && notice('error', model.error, { alert: true })}
-<p class="lead" id="bulk-count">${t('bulkFor', { count: who, filter: filterSummary(locale, filter) })}</p>
+<p class="lead" id="bulk-count">${t('bulkFor', { count: who, filter: filterSummary(locale, filter, model.names) })}</p>
 ${
   model.replacing > 0
     ? notice(
@@ -444,10 +446,11 @@ export function bulkDeactivatePage(options: {
   csrfToken: string;
   filter: PeopleFilter;
   count: number;
+  names?: { area?: string };
 }): SafeHtml {
   const { locale, filter } = options;
   const t = tr(locale);
-  const summary = filterSummary(locale, filter);
+  const summary = filterSummary(locale, filter, options.names);
   if (options.count === 0) {
     return html`${breadcrumb(locale)}
 <h1>${t('bulkDeactivateTitle')}</h1>

@@ -639,6 +639,7 @@ export function personFormPage(model: PersonFormModel): SafeHtml {
     <label class="checkbox"><input type="radio" name="role" value="member"
       id="field-role"${values.role === 'member' ? raw(' checked') : ''}> ${roleText(locale, 'member')}</label>
     ${
+      // An area's manager (made one on the Areas page) keeps that role when the form is saved.
       values.role === 'manager' &&
       html`<label class="checkbox"><input type="radio" name="role" value="manager" checked> ${roleText(
         locale,

@@ -9,6 +9,7 @@ import type { FastifyInstance } from 'fastify';
 import * as client from 'openid-client';
 import { createRemoteJWKSet, decodeJwt, jwtVerify } from 'jose';
 import { buildApp } from '../../src/app.js';
+import { addAreaMember, createArea } from '../../src/areas/areas.service.js';
 import { CLI_ACTOR } from '../../src/audit/audit.js';
 import { issueAccessCode, redeemAccessCode } from '../../src/access-codes/access-codes.service.js';
 import { systemClock } from '../../src/lib/clock.js';
@@ -217,6 +218,8 @@ describe.each(DIALECTS)('Keyslip as an OpenID Provider, with openid-client as th
       'verified against the JWKS, userinfo with the §8 claims',
     async () => {
       const person = await activePerson('anna.berg');
+      const bakery = await createArea(deps, 'Bakery 7', CLI_ACTOR);
+      await addAreaMember(deps, bakery.id, person.id, CLI_ACTOR);
       const config = await rp(firstParty);
       const { url, checks } = await startAuthorization(config);
       const callback = await signInThroughLogin(new Browser(base), url, person);
@@ -243,7 +246,7 @@ describe.each(DIALECTS)('Keyslip as an OpenID Provider, with openid-client as th
         employee_id: 'E-anna.berg',
         department: 'Bakery',
         role: 'member',
-        areas: [],
+        areas: ['Bakery 7'],
       });
       expect(tokens.expires_in).toBe(600);
     },
