@@ -13,9 +13,9 @@ import { accountsRoutes } from './accounts/accounts.routes.js';
 import { auditRoutes } from './audit/audit.routes.js';
 import { ASSETS_PREFIX } from './http/assets.js';
 import { anonymous, authenticate } from './http/auth.js';
-import { sessionCookieName } from './http/cookies.js';
 import { assertSameOrigin, CSRF_HEADER, csrfTokenValid, isFromBrowser } from './http/csrf.js';
 import { handleError } from './http/errors.handler.js';
+import { finishApiDocument, swaggerOptions } from './http/openapi.js';
 import { verifyFormCsrf } from './http/forms.js';
 import { countHttpRequest } from './lib/metrics.js';
 import { sendNotFoundPage, wantsHtmlPage } from './http/page-errors.js';
@@ -81,25 +81,7 @@ export async function buildApp(deps: Deps, options: BuildAppOptions = {}): Promi
     // POSTs, which the same-origin check must refuse. Other sites still get no referrer.
     referrerPolicy: { policy: 'same-origin' },
   });
-  await app.register(fastifySwagger, {
-    openapi: {
-      openapi: '3.1.0',
-      info: {
-        title: 'Keyslip API',
-        version: '1',
-        description:
-          'People, access codes, redemption and sign-in. ' +
-          'Admin calls take an admin session or `Authorization: Bearer <token>`.',
-      },
-      components: {
-        securitySchemes: {
-          bearer: { type: 'http', scheme: 'bearer' },
-          session: { type: 'apiKey', in: 'cookie', name: sessionCookieName(deps.config) },
-        },
-      },
-      security: [{ bearer: [] }, { session: [] }],
-    },
-  });
+  await app.register(fastifySwagger, swaggerOptions(deps.config));
 
   // CSV imports: the body is handed over as a stream, parsed row by row by the importer. Only
   // text/csv: text/plain is a type a form on any web site may send without asking (see below).
@@ -170,7 +152,7 @@ export async function buildApp(deps: Deps, options: BuildAppOptions = {}): Promi
       request.auth.via === 'session' &&
       !csrfTokenValid(deps.keyring, request.auth.sessionIdHash, request.headers[CSRF_HEADER])
     ) {
-      throw new AppError('csrf_failed');
+      throw new AppError('csrf_failed', { message: 'A request from a browser with a session needs X-CSRF-Token.' });
     }
   });
   // A form's token is in its body, so this waits for the body to be parsed. The page handlers
@@ -195,7 +177,11 @@ export async function buildApp(deps: Deps, options: BuildAppOptions = {}): Promi
   await app.register(oidcRoutes(deps));
   await app.register(oidcClientRoutes(deps));
   await app.register(appsAdminRoutes(deps));
-  app.get('/api/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+  let apiDocument: unknown = null;
+  app.get('/api/openapi.json', { schema: { hide: true } }, async () => {
+    apiDocument ??= finishApiDocument(app.swagger());
+    return apiDocument;
+  });
 
   return app;
 }

@@ -885,7 +885,7 @@ describe.each(DIALECTS)('HTTP API (%s)', (dialect) => {
           headers,
           payload: { filter: { department: 'Day' } },
         });
-        expectError(other, 409, 'idempotency_conflict');
+        expectError(other, 422, 'idempotency_conflict');
         // The conflict issued nothing: the first batch's codes still work.
         for (const code of codesOf(first)) {
           expect(

@@ -4,14 +4,14 @@ import type { Deps } from '../deps.js';
 import { AppError } from '../errors.js';
 import { ID_PATTERN } from '../lib/id.js';
 import { requireAdmin } from '../http/auth.js';
-import { errorResponses, Nullable } from '../http/schemas.js';
+import { errorResponses, Nullable, DateTime, StringEnum } from '../http/schemas.js';
 import { AUDIT_ACTIONS, listAuditEvents, type AuditFilter } from './audit.js';
 
 const AuditQuery = Type.Object(
   {
     personId: Type.Optional(Type.String({ pattern: ID_PATTERN })),
     actorId: Type.Optional(Type.String({ pattern: ID_PATTERN })),
-    action: Type.Optional(Type.Union(AUDIT_ACTIONS.map((a) => Type.Literal(a)))),
+    action: Type.Optional(StringEnum(AUDIT_ACTIONS)),
     from: Type.Optional(Type.String({ format: 'date-time' })),
     to: Type.Optional(Type.String({ format: 'date-time' })),
     limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 500, default: 50 })),
@@ -20,15 +20,18 @@ const AuditQuery = Type.Object(
   { additionalProperties: false },
 );
 
-const AuditEventSchema = Type.Object({
-  id: Type.String(),
-  at: Type.String(),
-  action: Type.String(),
-  actor: Type.Object({ id: Nullable(Type.String()), label: Type.String() }),
-  personId: Nullable(Type.String()),
-  details: Type.Record(Type.String(), Type.Unknown()),
-  ip: Nullable(Type.String()),
-});
+const AuditEventSchema = Type.Object(
+  {
+    id: Type.String(),
+    at: DateTime(),
+    action: Type.Unsafe<string>({ type: 'string', enum: [...AUDIT_ACTIONS] }),
+    actor: Type.Object({ id: Nullable(Type.String()), label: Type.String() }),
+    personId: Nullable(Type.String()),
+    details: Type.Record(Type.String(), Type.Unknown(), { description: 'Depends on the action; never a secret.' }),
+    ip: Nullable(Type.String()),
+  },
+  { title: 'AuditEvent' },
+);
 
 function timeOf(value: string | undefined, field: string): number | undefined {
   if (value === undefined) return undefined;
@@ -44,6 +47,9 @@ export function auditRoutes(deps: Deps): FastifyPluginAsyncTypebox {
       {
         preHandler: requireAdmin,
         schema: {
+          operationId: 'listAuditEvents',
+          summary: 'Read the audit log',
+          description: 'Newest first; follow nextCursor for older entries.',
           tags: ['audit'],
           querystring: AuditQuery,
           response: {

@@ -8,6 +8,8 @@ export const AUDIT_ACTIONS = [
   'person.created',
   'person.updated',
   'person.deactivated',
+  'person.reactivated',
+  'person.erased',
   'person.claimed',
   'people.imported',
   'access_code.issued',

@@ -27,18 +27,21 @@ describe.skipIf(!DIALECTS.includes('postgres'))('migrations on PostgreSQL', () =
         '0003_api_tokens',
         '0004_oidc',
         '0005_areas',
+        '0007_api_idempotency',
       ]);
       const tables = await sql<{ table_name: string }>`
         select table_name from information_schema.tables where table_schema = current_schema()
         order by table_name`.execute(db);
       expect(tables.rows.map((r) => r.table_name)).toEqual([
         'access_codes',
+        'api_idempotency',
         'api_tokens',
         'area_managers',
         'area_members',
         'areas',
         'audit_events',
         'batches',
+        'erased_people',
         'kysely_migration',
         'kysely_migration_lock',
         'oidc_clients',
@@ -69,6 +72,7 @@ describe.skipIf(!DIALECTS.includes('postgres'))('migrations on PostgreSQL', () =
         '0003_api_tokens',
         '0004_oidc',
         '0005_areas',
+        '0007_api_idempotency',
       ]);
       expect(await migrateToLatest(b.db)).toEqual([
         '0001_initial',
@@ -76,6 +80,7 @@ describe.skipIf(!DIALECTS.includes('postgres'))('migrations on PostgreSQL', () =
         '0003_api_tokens',
         '0004_oidc',
         '0005_areas',
+        '0007_api_idempotency',
       ]);
       const people = await sql<{ n: number }>`select count(*)::int as n from people`.execute(b.db);
       expect(people.rows[0]!.n).toBe(0);

@@ -160,6 +160,12 @@ export interface PeopleFilter {
   codeState?: CodeState;
   department?: string;
   location?: string;
+  /** Exact lookups (as stored: username and email lower-cased, employee id trimmed). */
+  employeeId?: string;
+  username?: string;
+  email?: string;
+  /** People whose fields or status changed at or after this time (ms), for incremental sync. */
+  updatedSince?: number;
 }
 
 type PeopleQuery = SelectQueryBuilder<Database, 'people', object>;
@@ -192,7 +198,8 @@ function ftsPhrase(db: Db, q: string): string | null {
  */
 export function applyPeopleFilter(db: Db, query: PeopleQuery, filter: PeopleFilter, now: number): PeopleQuery {
   const q = searchFragment(filter);
-  if (hasNul(q) || hasNul(filter.department) || hasNul(filter.location)) return query.where(sql<boolean>`1 = 0`);
+  if (hasNul(q) || [filter.department, filter.location, filter.employeeId, filter.username, filter.email].some(hasNul))
+    return query.where(sql<boolean>`1 = 0`);
   if (q !== '') {
     const phrase = ftsPhrase(db, q);
     if (phrase !== null)
@@ -225,6 +232,10 @@ function applyFieldFilters(db: Db, query: PeopleQuery, filter: PeopleFilter, now
   if (filter.status) query = query.where('people.status', '=', filter.status);
   if (filter.department) query = query.where('people.department', '=', filter.department);
   if (filter.location) query = query.where('people.location', '=', filter.location);
+  if (filter.employeeId !== undefined) query = query.where('people.employee_id', '=', filter.employeeId);
+  if (filter.username !== undefined) query = query.where('people.username', '=', filter.username);
+  if (filter.email !== undefined) query = query.where('people.email', '=', filter.email);
+  if (filter.updatedSince !== undefined) query = query.where('people.updated_at', '>=', filter.updatedSince);
   if (filter.codeState === 'active') {
     query = query.where('people.code_state', '=', 'active').where('people.code_expires_at', '>', now);
   } else if (filter.codeState === 'expired') {
@@ -261,7 +272,9 @@ function filteredPeople(db: Db, filter: PeopleFilter, now: number): { query: Peo
     return { query: applyPeopleFilter(db, db.selectFrom('people'), filter, now), sqliteRowid: 'people.rowid' };
   const query = applyFieldFilters(db, applyTextTest(db, ftsDrivenPeople(db, phrase), q), filter, now);
   return {
-    query: hasNul(filter.department) || hasNul(filter.location) ? query.where(sql<boolean>`1 = 0`) : query,
+    query: [filter.department, filter.location, filter.employeeId, filter.username, filter.email].some(hasNul)
+      ? query.where(sql<boolean>`1 = 0`)
+      : query,
     sqliteRowid: 'people_fts.rowid',
   };
 }
@@ -277,7 +290,8 @@ export const NAME_ORDER_LIMIT = 1000;
 export type PeopleOrder = 'name' | 'newest';
 
 export interface PeoplePageCursor {
-  name: string;
+  /** Absent in an opaque cursor: looked up from the id (the person's current name). */
+  name?: string;
   id: string;
   /** 'newest' on the pages of a large text search (see NAME_ORDER_LIMIT); name order otherwise. */
   order?: PeopleOrder;
@@ -306,12 +320,12 @@ async function countTextMatches(db: Db, q: string, limit: number): Promise<numbe
 export async function searchPeopleRows(
   db: Db,
   filter: PeopleFilter,
-  options: { limit: number; after: PeoplePageCursor | null; now: number },
+  options: { limit: number; after: PeoplePageCursor | null; now: number; order?: PeopleOrder },
 ): Promise<{ rows: PeopleTable[]; next: PeoplePageCursor | null; order: PeopleOrder }> {
   const q = searchFragment(filter);
-  const after = options.after;
-  let order: PeopleOrder = 'name';
-  if (q !== '' && !hasNul(q)) {
+  const after = options.after ? await withCursorName(db, options.after) : null;
+  let order: PeopleOrder = options.order ?? 'name';
+  if (options.order === undefined && q !== '' && !hasNul(q)) {
     order = after
       ? (after.order ?? 'name')
       : (await countTextMatches(db, q, NAME_ORDER_LIMIT + 1)) > NAME_ORDER_LIMIT
@@ -322,7 +336,9 @@ export async function searchPeopleRows(
   if (order === 'newest') {
     if (dialectOf(db) === 'sqlite') {
       if (after)
-        query = query.where(sql<boolean>`${sql.raw(sqliteRowid)} < (select rowid from people where id = ${after.id})`);
+        query = query.where(
+          sql<boolean>`${sql.raw(sqliteRowid)} < coalesce((select rowid from people where id = ${after.id}), 0)`,
+        );
       query = query.orderBy(sql.raw(sqliteRowid), 'desc');
     } else {
       if (after) query = query.where('people.id', '<', after.id);
@@ -332,8 +348,8 @@ export async function searchPeopleRows(
     if (after) {
       query = query.where((eb) =>
         eb.or([
-          eb('people.name', '>', after.name),
-          eb.and([eb('people.name', '=', after.name), eb('people.id', '>', after.id)]),
+          eb('people.name', '>', after.name!),
+          eb.and([eb('people.name', '=', after.name!), eb('people.id', '>', after.id)]),
         ]),
       );
     }
@@ -364,6 +380,13 @@ export async function searchPeopleRows(
     options.limit,
     order,
   );
+}
+
+/** A cursor that carries only an id gets the person's current name (an unknown id: before everyone). */
+async function withCursorName(db: Db, cursor: PeoplePageCursor): Promise<PeoplePageCursor> {
+  if (cursor.name !== undefined || cursor.order === 'newest') return cursor;
+  const row = await db.selectFrom('people').select('name').where('id', '=', cursor.id).executeTakeFirst();
+  return { ...cursor, name: row?.name ?? '' };
 }
 
 function pageOf(
