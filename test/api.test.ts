@@ -619,7 +619,7 @@ describe.each(DIALECTS)('HTTP API (%s)', (dialect) => {
         headers: { ...o.admin, 'content-type': 'text/csv' },
         payload: `name,employeeId\n${rows.join('\n')}\n`,
       });
-      expect(response.json()).toEqual({ created: 120, updated: 0, errors: [] });
+      expect(response.json()).toEqual({ created: 120, updated: 0, unchanged: 0, errors: [] });
     });
 
     it('walks all pages of 120 people with limit 50: no duplicates, none missing, in order', async () => {
@@ -719,7 +719,7 @@ describe.each(DIALECTS)('HTTP API (%s)', (dialect) => {
       const response = await importCsv(
         'name,username,employeeId,department\nAnn Renamed,ann,,Marketing\nDee Moved,,A5,Warehouse\nNew Person,,A9,\n',
       );
-      expect(response.json()).toEqual({ created: 1, updated: 2, errors: [] });
+      expect(response.json()).toEqual({ created: 1, updated: 2, unchanged: 0, errors: [] });
       const db = o.context.deps.db;
       expect(
         await db
@@ -782,7 +782,7 @@ describe.each(DIALECTS)('HTTP API (%s)', (dialect) => {
       });
       const items = audit.json().items as { details: { created: number; updated: number; errors: number } }[];
       expect(items.length).toBeGreaterThanOrEqual(4);
-      expect(items.at(-1)!.details).toEqual({ created: 3, updated: 0, errors: 4 });
+      expect(items.at(-1)!.details).toEqual({ created: 3, updated: 0, unchanged: 0, errors: 4 });
     });
   });
 
@@ -799,8 +799,25 @@ describe.each(DIALECTS)('HTTP API (%s)', (dialect) => {
       await o.app.inject({ method: 'POST', url: `/api/v1/people/${ids.gone}/deactivate`, headers: o.admin });
     });
 
-    it('the default filter covers exactly the active people without email', async () => {
-      const response = await o.app.inject({ method: 'POST', url: '/api/v1/access-codes/bulk', headers: o.admin });
+    it('a filter is required (never "everyone"); hasEmail=false covers exactly the active people without email', async () => {
+      for (const payload of [undefined, {}, { filter: {} }, { filter: { q: ' ' } }]) {
+        const refused = await o.app.inject({
+          method: 'POST',
+          url: '/api/v1/access-codes/bulk',
+          headers: o.admin,
+          ...(payload ? { payload } : {}),
+        });
+        expectError(refused, 400, 'validation_failed');
+        expect(refused.json().error.fields[0].field).toBe('filter');
+      }
+      // Nothing was issued: no batch, and nobody's code was replaced.
+      expect(await o.context.deps.db.selectFrom('batches').select('id').execute()).toEqual([]);
+      const response = await o.app.inject({
+        method: 'POST',
+        url: '/api/v1/access-codes/bulk',
+        headers: o.admin,
+        payload: { filter: { hasEmail: false } },
+      });
       expect(response.statusCode, response.body).toBe(201);
       const body = response.json();
       expect(body.batch.filter).toEqual({ hasEmail: false });
