@@ -799,7 +799,7 @@ describe.each(DIALECTS)('HTTP API (%s)', (dialect) => {
       await o.app.inject({ method: 'POST', url: `/api/v1/people/${ids.gone}/deactivate`, headers: o.admin });
     });
 
-    it('a filter is required (never "everyone"); hasEmail=false covers exactly the active people without email', async () => {
+    it('a filter is required (never "everyone"); hasEmail=false covers the active people without email', async () => {
       for (const payload of [undefined, {}, { filter: {} }, { filter: { q: ' ' } }]) {
         const refused = await o.app.inject({
           method: 'POST',
