@@ -3,7 +3,7 @@
 // "Erased person" and every identifier, contact and job field is removed; the password, codes,
 // sessions and app sessions end (apps are told by back-channel logout). In the audit log, the
 // person's former values are scrubbed from the details of every entry about or by them, and so are
-// the addresses those entries recorded. The erasure itself is audited without personal data.
+// the addresses of what they did themselves. The erasure itself is audited without personal data.
 import type { Deps } from '../deps.js';
 import type { Db } from '../db/database.js';
 import { retryOnConflict } from '../db/database.js';
@@ -19,14 +19,33 @@ import { deactivateOpenAccessCode } from '../access-codes/access-codes.store.js'
 export const ERASED_NAME = 'Erased person';
 const ERASED = '[erased]';
 
-/** Replaces, anywhere in a JSON value, the strings that are one of `values` (letter case ignored). */
-function scrub(value: unknown, values: ReadonlySet<string>): unknown {
-  if (typeof value === 'string') return values.has(value.toLowerCase()) ? ERASED : value;
-  if (Array.isArray(value)) return value.map((item) => scrub(item, values));
+/** Detail keys whose values are a person's data (an update's old → new identifiers, a typed login). */
+const PERSONAL_KEYS = new Set(['name', 'username', 'email', 'employeeId', 'login', 'department', 'location', 'title']);
+
+/**
+ * Replaces, anywhere in a JSON value, the strings that are one of `values` (letter case ignored),
+ * and every string under a personal key.
+ */
+function scrub(value: unknown, values: ReadonlySet<string>, personal = false): unknown {
+  if (typeof value === 'string') return personal || values.has(value.toLowerCase()) ? ERASED : value;
+  if (Array.isArray(value)) return value.map((item) => scrub(item, values, personal));
   if (value !== null && typeof value === 'object') {
-    return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, scrub(item, values)]));
+    return Object.fromEntries(
+      Object.entries(value).map(([key, item]) => [key, scrub(item, values, personal || PERSONAL_KEYS.has(key))]),
+    );
   }
   return value;
+}
+
+/** Every string found under a personal key (the values a person had before, as the log recorded them). */
+function collectPersonal(value: unknown, into: Set<string>, personal = false): void {
+  if (typeof value === 'string') {
+    if (personal && value !== '') into.add(value.toLowerCase());
+  } else if (Array.isArray(value)) {
+    for (const item of value) collectPersonal(item, into, personal);
+  } else if (value !== null && typeof value === 'object') {
+    for (const [key, item] of Object.entries(value)) collectPersonal(item, into, personal || PERSONAL_KEYS.has(key));
+  }
 }
 
 function formerValuesOf(person: PeopleTable): Set<string> {
@@ -41,14 +60,19 @@ async function scrubAuditOf(trx: Db, person: PeopleTable): Promise<number> {
     .select(['id', 'details', 'actor_id', 'actor_label', 'ip'])
     .where((eb) => eb.or([eb('person_id', '=', person.id), eb('actor_id', '=', person.id)]))
     .execute();
+  // The values the entries about the person recorded (an old email, a former username) go too.
+  for (const event of events) collectPersonal(JSON.parse(event.details) as unknown, values);
   let scrubbed = 0;
   for (const event of events) {
     const details = JSON.stringify(scrub(JSON.parse(event.details) as unknown, values));
     const actorLabel = event.actor_id === person.id ? ERASED : event.actor_label;
-    if (details === event.details && actorLabel === event.actor_label && event.ip === null) continue;
+    // The address of the person's own doings (signed in, or anonymous with their code); an
+    // admin's or a token's address stays with what they did.
+    const ip = event.actor_id === person.id || event.actor_id === null ? null : event.ip;
+    if (details === event.details && actorLabel === event.actor_label && ip === event.ip) continue;
     await trx
       .updateTable('audit_events')
-      .set({ details, actor_label: actorLabel, ip: null })
+      .set({ details, actor_label: actorLabel, ip })
       .where('id', '=', event.id)
       .execute();
     scrubbed += 1;

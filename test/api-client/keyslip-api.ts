@@ -239,7 +239,7 @@ export interface paths {
         post?: never;
         /**
          * Erase a person's personal data (irreversible)
-         * @description For a request to erase (GDPR art. 17). The name becomes "Erased person"; username, email, employee id, department, location and title are removed; the password, open code, sessions and app sessions end. Audit entries keep the opaque id and the actions; the former values are scrubbed from their details, and their addresses removed. Needs `?confirm=erase`. Answers the erased record.
+         * @description For a request to erase (GDPR art. 17). The name becomes "Erased person"; username, email, employee id, department, location and title are removed; the password, open code, sessions and app sessions end. Audit entries keep the opaque id and the actions; the former values are scrubbed from their details, with the addresses of what they did themselves. Needs `?confirm=erase`. Answers the erased record.
          */
         delete: operations["erasePerson"];
         options?: never;
