@@ -146,7 +146,7 @@ describe('the API through a Prism validating proxy', () => {
     expect(run.status).toBe(0);
   });
 
-  it('runs the integration script through the proxy: import, find, batch with a key, If-Match, reactivate', async () => {
+  it('runs the integration script through the proxy: import, find, batch, If-Match, reactivate', async () => {
     // Every call the script makes is noted with Prism's verdict, as send() notes the others.
     const realFetch = globalThis.fetch;
     globalThis.fetch = async (input, init) => {

@@ -60,7 +60,8 @@ export function accountsRoutes(deps: Deps): FastifyPluginAsyncTypebox {
             'For a request to erase (GDPR art. 17). The name becomes "Erased person"; username, email, employee ' +
             'id, department, location and title are removed; the password, open code, sessions and app ' +
             'sessions end. Audit entries keep the opaque id and the actions; the former values are scrubbed ' +
-            'from their details, with the addresses of what they did themselves. Needs `?confirm=erase`. Answers the erased record.',
+            'from their details, with the addresses of what they did themselves. Needs `?confirm=erase`. ' +
+            'Answers the erased record.',
           tags: ['people'],
           params: IdParams,
           querystring: Type.Object(
