@@ -1,6 +1,7 @@
 // The JSON API through inject(): status codes, error shapes, cookies, search, import, bulk issue,
 // sessions and the audit log, on every dialect.
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
+import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ERRORS, type ErrorCode } from '../src/errors.js';
 import { DAY, HOUR, MINUTE } from '../src/lib/clock.js';
@@ -639,10 +640,12 @@ describe.each(DIALECTS)('HTTP API (%s)', (dialect) => {
       expect(new Set(seen.map((p) => p.id)).size).toBe(120);
       const all = await o.context.deps.db.selectFrom('people').select('id').execute();
       expect(new Set(seen.map((p) => p.id))).toEqual(new Set(all.map((p) => p.id)));
-      const sorted = [...seen].sort((a, b) =>
-        a.name < b.name ? -1 : a.name > b.name ? 1 : a.id < b.id ? -1 : a.id > b.id ? 1 : 0,
-      );
-      expect(seen).toEqual(sorted);
+      // Newest first: by insertion on SQLite (rowid), by the time-ordered id on PostgreSQL.
+      const newest =
+        dialect === 'sqlite'
+          ? sql<{ id: string }>`select id from people order by rowid desc`
+          : sql<{ id: string }>`select id from people order by id desc`;
+      expect(seen.map((p) => p.id)).toEqual((await newest.execute(o.context.deps.db)).rows.map((r) => r.id));
     });
 
     it('count=true adds the total; a filter narrows it', async () => {

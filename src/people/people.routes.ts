@@ -96,9 +96,10 @@ export function peopleRoutes(deps: Deps): FastifyPluginAsyncTypebox {
           operationId: 'listPeople',
           summary: 'Find people',
           description:
-            'Every filter narrows the result. Pages come in one stable order, by name and then id, whatever ' +
-            'the filter; follow nextCursor to the end. For an incremental sync, note the time before the first ' +
-            'page and pass it as updatedSince next time.',
+            'Every filter narrows the result. Pages come in one stable order whatever the filter and the ' +
+            'number of matches: newest first (by creation); follow nextCursor to the end. People created ' +
+            'while you page come before your cursor, so an incremental sync notes the time before its first ' +
+            'page and passes it as updatedSince next time.',
           tags: ['people'],
           querystring: SearchQuery,
           response: { 200: PeoplePage, ...errorResponses },
@@ -112,7 +113,7 @@ export function peopleRoutes(deps: Deps): FastifyPluginAsyncTypebox {
           limit: request.query.limit ?? 50,
           after: decodeCursor(request.query.cursor),
           now,
-          order: 'name',
+          order: 'newest',
         });
         const total = request.query.count ? await countPeople(deps.db, filter, { cap: COUNT_CAP, now }) : undefined;
         return {

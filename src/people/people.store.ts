@@ -320,6 +320,7 @@ async function countTextMatches(db: Db, q: string, limit: number): Promise<numbe
 export async function searchPeopleRows(
   db: Db,
   filter: PeopleFilter,
+  /** `order`: always this order (the API), instead of the pages' choice by the number of matches. */
   options: { limit: number; after: PeoplePageCursor | null; now: number; order?: PeopleOrder },
 ): Promise<{ rows: PeopleTable[]; next: PeoplePageCursor | null; order: PeopleOrder }> {
   const q = searchFragment(filter);
@@ -342,6 +343,22 @@ export async function searchPeopleRows(
       query = query.orderBy(sql.raw(sqliteRowid), 'desc');
     } else {
       if (after) query = query.where('people.id', '<', after.id);
+      // Newest first asked for (the API) with few matches: collect them from the trigram index and
+      // sort, rather than walk the id index testing every row for a rare fragment.
+      if (
+        q !== '' &&
+        options.order === 'newest' &&
+        (await countTextMatches(db, q, NAME_ORDER_LIMIT + 1)) <= NAME_ORDER_LIMIT
+      ) {
+        const matches = query.selectAll('people').offset(0).as('people');
+        const rows = await db
+          .selectFrom(matches)
+          .selectAll()
+          .orderBy('people.id', 'desc')
+          .limit(options.limit + 1)
+          .execute();
+        return pageOf(rows, options.limit, order);
+      }
       query = query.orderBy('people.id', 'desc');
     }
   } else {

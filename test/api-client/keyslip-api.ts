@@ -214,7 +214,7 @@ export interface paths {
         };
         /**
          * Find people
-         * @description Every filter narrows the result. Pages come in one stable order, by name and then id, whatever the filter; follow nextCursor to the end. For an incremental sync, note the time before the first page and pass it as updatedSince next time.
+         * @description Every filter narrows the result. Pages come in one stable order whatever the filter and the number of matches: newest first (by creation); follow nextCursor to the end. People created while you page come before your cursor, so an incremental sync notes the time before its first page and passes it as updatedSince next time.
          */
         get: operations["listPeople"];
         put?: never;
