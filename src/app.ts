@@ -86,6 +86,14 @@ export async function buildApp(deps: Deps, options: BuildAppOptions = {}): Promi
   // CSV imports: the body is handed over as a stream, parsed row by row by the importer. Only
   // text/csv: text/plain is a type a form on any web site may send without asking (see below).
   app.addContentTypeParser('text/csv', (_request, payload, done) => done(null, payload));
+  // `Content-Type: application/json` with an empty body (what curl and some clients send on a POST
+  // that takes none, e.g. deactivate) is no body, not broken JSON; anything else parses as usual.
+  const parseJson = app.getDefaultJsonParser('error', 'error');
+  app.removeContentTypeParser('application/json');
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
+    if (typeof body === 'string' && body.trim() === '') return done(null, undefined);
+    return parseJson(request, body as string, done);
+  });
 
   // Every route that can change something gets its CSRF policy and body type as it is added
   // (route-policy.ts); the hooks below enforce them by the matched route. routeTable lists them.

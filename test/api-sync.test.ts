@@ -170,6 +170,29 @@ describe.each(DIALECTS)('the API for integrations (%s)', (dialect) => {
     expect((await call('POST', url, { headers })).statusCode).toBe(201); // the key has expired: a new issue
   });
 
+  it('takes a POST without a body also when it says application/json; other content types are 415', async () => {
+    const ann = await create({ name: 'Ann', username: 'ann' });
+    const url = `/api/v1/people/${ann.id as string}/deactivate`;
+    const empty = await app.inject({ method: 'POST', url, headers: { ...admin, 'content-type': 'application/json' } });
+    expect(empty.statusCode, empty.body).toBe(200);
+    const broken = await app.inject({
+      method: 'POST',
+      url: '/api/v1/people',
+      headers: { ...admin, 'content-type': 'application/json' },
+      payload: '{"name":',
+    });
+    expect(errorOf(broken)).toBe('bad_request');
+    for (const type of ['application/x-www-form-urlencoded', 'text/plain', 'application/merge-patch+json']) {
+      const other = await app.inject({
+        method: 'POST',
+        url: '/api/v1/people',
+        headers: { ...admin, 'content-type': type },
+        payload: 'name=x',
+      });
+      expect(other.statusCode, type).toBe(415);
+    }
+  });
+
   it('reactivates a rehire: unclaimed if never claimed; else active without the old password', async () => {
     const never = await create({ name: 'New Hire', employeeId: 'R1' });
     const back = await create({ name: 'Back Again', employeeId: 'R2', username: 'back' });
