@@ -26,15 +26,43 @@ const PERSONAL_KEYS = new Set(['name', 'username', 'email', 'employeeId', 'login
  * Replaces, anywhere in a JSON value, the strings that are one of `values` (letter case ignored),
  * and every string under a personal key.
  */
-function scrub(value: unknown, values: ReadonlySet<string>, personal = false): unknown {
+function scrub(value: unknown, values: ReadonlySet<string>, personal = false, byKey = true): unknown {
   if (typeof value === 'string') return personal || values.has(value.toLowerCase()) ? ERASED : value;
-  if (Array.isArray(value)) return value.map((item) => scrub(item, values, personal));
+  if (Array.isArray(value)) return value.map((item) => scrub(item, values, personal, byKey));
   if (value !== null && typeof value === 'object') {
     return Object.fromEntries(
-      Object.entries(value).map(([key, item]) => [key, scrub(item, values, personal || PERSONAL_KEYS.has(key))]),
+      Object.entries(value).map(([key, item]) => [
+        key,
+        scrub(item, values, personal || (byKey && PERSONAL_KEYS.has(key)), byKey),
+      ]),
     );
   }
   return value;
+}
+
+/**
+ * A bulk issue's or deactivation's filter may name the person (an exact email or employee id):
+ * in the batch record and its audit entry, those values are scrubbed too (others' are kept).
+ */
+async function scrubFiltersOf(trx: Db, values: ReadonlySet<string>): Promise<void> {
+  const changed = (text: string): string | null => {
+    const next = JSON.stringify(scrub(JSON.parse(text) as unknown, values, false, false));
+    return next === text ? null : next;
+  };
+  const batches = await trx.selectFrom('batches').select(['id', 'filter']).execute();
+  for (const batch of batches) {
+    const filter = changed(batch.filter);
+    if (filter !== null) await trx.updateTable('batches').set({ filter }).where('id', '=', batch.id).execute();
+  }
+  const events = await trx
+    .selectFrom('audit_events')
+    .select(['id', 'details'])
+    .where('action', 'in', ['access_codes.issued', 'access_codes.deactivated'])
+    .execute();
+  for (const event of events) {
+    const details = changed(event.details);
+    if (details !== null) await trx.updateTable('audit_events').set({ details }).where('id', '=', event.id).execute();
+  }
 }
 
 /** Every string found under a personal key (the values a person had before, as the log recorded them). */
@@ -49,7 +77,7 @@ function collectPersonal(value: unknown, into: Set<string>, personal = false): v
 }
 
 function formerValuesOf(person: PeopleTable): Set<string> {
-  const values = [person.name, person.username, person.email, person.employee_id, person.department, person.location];
+  const values = [person.name, person.username, person.email, person.employee_id];
   return new Set(values.filter((v): v is string => v !== null && v !== '').map((v) => v.toLowerCase()));
 }
 
@@ -77,6 +105,7 @@ async function scrubAuditOf(trx: Db, person: PeopleTable): Promise<number> {
       .execute();
     scrubbed += 1;
   }
+  await scrubFiltersOf(trx, values);
   return scrubbed;
 }
 
