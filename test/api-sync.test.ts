@@ -166,6 +166,8 @@ describe.each(DIALECTS)('the API for integrations (%s)', (dialect) => {
     expect(late.statusCode).toBe(410);
     expect(late.headers['idempotent-replayed']).toBe('true');
     expect(late.body).not.toContain(code);
+    const erased = await context.deps.db.selectFrom('api_idempotency').select('answer').execute();
+    expect(erased).toEqual([{ answer: null }]);
     context.clock.advance(25 * HOUR);
     expect((await call('POST', url, { headers })).statusCode).toBe(201); // the key has expired: a new issue
   });

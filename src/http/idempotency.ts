@@ -75,6 +75,13 @@ export async function answerOnce(
   const now = deps.clock.now();
   const associatedData = `${owner}\n${key}`;
   await db.deleteFrom('api_idempotency').where('expires_at', '<=', now).execute();
+  // An answer past its time (one with a code: the download window) is erased; the key stays.
+  await db
+    .updateTable('api_idempotency')
+    .set({ answer: null })
+    .where('answer_until', '<=', now)
+    .where('answer', 'is not', null)
+    .execute();
   try {
     await db
       .insertInto('api_idempotency')
