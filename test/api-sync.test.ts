@@ -68,6 +68,12 @@ describe.each(DIALECTS)('the API for integrations (%s)', (dialect) => {
     expect(names(await call('GET', `/api/v1/people?updatedSince=${encodeURIComponent(since)}`))).toEqual([
       'Worker E1001',
     ]);
+    const unknown = await call('GET', '/api/v1/people?sort=name');
+    expect(unknown.json().error.fields).toEqual([{ field: 'sort', message: 'is not a known field' }]);
+    const badEnum = await call('POST', '/api/v1/access-codes/bulk', { payload: { filter: { status: 'gone' } } });
+    expect(badEnum.json().error.fields).toEqual([
+      { field: 'filter.status', message: 'must be one of: unclaimed, active, deactivated' },
+    ]);
     const bad = await call('GET', '/api/v1/people?updatedSince=yesterday');
     expect(bad.statusCode).toBe(400);
     expect(bad.json().error.fields[0].field).toBe('updatedSince');
