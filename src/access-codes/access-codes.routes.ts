@@ -208,7 +208,8 @@ export function accessCodeAdminRoutes(deps: Deps): FastifyPluginAsyncTypebox {
           summary: 'Issue access codes to many people (a batch)',
           description:
             'Issues codes, as one batch, to everyone the filter selects (deactivated people excepted); a filter is ' +
-            'required. Answers CSV (Accept: text/csv), PDF slips (Accept: application/pdf) or JSON. ' +
+            'required. Answers CSV (Accept: text/csv), PDF slips (Accept: application/pdf; in the language of ' +
+            'Accept-Language, English or Swedish) or JSON. ' +
             'An Idempotency-Key header makes retries return the same batch (200) while it can be downloaded ' +
             '(then 410 with Idempotent-Replayed).',
           body: BulkBody,
@@ -359,6 +360,7 @@ export function accessCodePublicRoutes(deps: Deps): FastifyPluginAsyncTypebox {
             { additionalProperties: false },
           ),
           response: { 200: Type.Object({ available: Type.Boolean(), valid: Type.Boolean() }), ...errorResponses },
+          'x-keyslip-headers': { 200: ['Cache-Control'] },
         },
       },
       async (request, reply) => {

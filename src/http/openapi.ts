@@ -113,7 +113,8 @@ export function swaggerOptions(config: Config): FastifyDynamicSwaggerOptions {
           'People, access codes, redemption and sign-in. Admin calls take an admin session or ' +
           '`Authorization: Bearer <token>`. Errors are `{ "error": { "code", "message", "fields"? } }` with ' +
           'the codes listed in the Error schema. Lists are paged with an opaque `nextCursor`. There is no ' +
-          'CORS: a web page on another origin cannot call the API; call it from a server or script.',
+          'CORS: a web page on another origin cannot call the API; call it from a server or script. Unknown ' +
+          'query parameters and body fields are refused (400), so a typo never passes unnoticed.',
         license: { name: 'Proprietary', identifier: 'LicenseRef-Keyslip' },
       },
       servers: [{ url: new URL(config.baseUrl).origin, description: 'This Keyslip (KEYSLIP_BASE_URL).' }],

@@ -66,7 +66,7 @@ export interface paths {
         put?: never;
         /**
          * Issue access codes to many people (a batch)
-         * @description Issues codes, as one batch, to everyone the filter selects (deactivated people excepted); a filter is required. Answers CSV (Accept: text/csv), PDF slips (Accept: application/pdf) or JSON. An Idempotency-Key header makes retries return the same batch (200) while it can be downloaded (then 410 with Idempotent-Replayed).
+         * @description Issues codes, as one batch, to everyone the filter selects (deactivated people excepted); a filter is required. Answers CSV (Accept: text/csv), PDF slips (Accept: application/pdf; in the language of Accept-Language, English or Swedish) or JSON. An Idempotency-Key header makes retries return the same batch (200) while it can be downloaded (then 410 with Idempotent-Replayed).
          */
         post: operations["issueAccessCodes"];
         delete?: never;
@@ -1035,6 +1035,7 @@ export interface operations {
             /** @description OK. */
             200: {
                 headers: {
+                    "Cache-Control": components["headers"]["Cache-Control"];
                     [name: string]: unknown;
                 };
                 content: {
