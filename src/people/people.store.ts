@@ -347,6 +347,7 @@ export async function searchPeopleRows(
       // sort, rather than walk the id index testing every row for a rare fragment.
       if (
         q !== '' &&
+        !hasNul(q) &&
         options.order === 'newest' &&
         (await countTextMatches(db, q, NAME_ORDER_LIMIT + 1)) <= NAME_ORDER_LIMIT
       ) {
