@@ -56,10 +56,10 @@ export async function runImport(ctx, file, people) {
   });
   const ms = msSince(started);
   if (response.status !== 200) throw new Error(`import failed: ${response.status} ${response.text.slice(0, 500)}`);
-  const { created, updated, errors } = response.json;
-  if (created + updated !== people)
+  const { created, updated, unchanged = 0, errors } = response.json;
+  if (created + updated + unchanged !== people)
     throw new Error(
-      `import created ${created} and updated ${updated} of ${people} people; ` +
+      `import created ${created}, updated ${updated} and left ${unchanged} unchanged of ${people} people; ` +
         `errors: ${JSON.stringify(errors.slice(0, 5))}`,
     );
   return {
@@ -162,7 +162,8 @@ export async function runBulkIssue(ctx, { sampleSize }) {
     method: 'POST',
     path: '/api/v1/access-codes/bulk',
     headers: { authorization: ctx.auth, accept: 'text/csv', 'content-type': 'application/json' },
-    body: '{}',
+    // Everyone without email (a filter is required: the API has no "everyone").
+    body: '{"filter":{"hasEmail":false}}',
     onData: (chunk) => {
       for (let i = chunk.indexOf(10); i !== -1; i = chunk.indexOf(10, i + 1)) newlines += 1;
       if (head.length < 512 * 1024) head += chunk.toString('utf8');

@@ -18,9 +18,9 @@ import { areasRoutes } from './areas/areas.routes.js';
 import { auditRoutes } from './audit/audit.routes.js';
 import { ASSETS_PREFIX } from './http/assets.js';
 import { anonymous, authenticate } from './http/auth.js';
-import { sessionCookieName } from './http/cookies.js';
 import { assertSameOrigin, CSRF_HEADER, csrfTokenValid, isFromBrowser } from './http/csrf.js';
 import { handleError } from './http/errors.handler.js';
+import { finishApiDocument, swaggerOptions } from './http/openapi.js';
 import { verifyFormCsrf } from './http/forms.js';
 import { countHttpRequest } from './lib/metrics.js';
 import { sendNotFoundPage, wantsHtmlPage } from './http/page-errors.js';
@@ -95,31 +95,19 @@ export async function buildApp(deps: Deps, options: BuildAppOptions = {}): Promi
     // POSTs, which the same-origin check must refuse. Other sites still get no referrer.
     referrerPolicy: { policy: 'same-origin' },
   });
-  await app.register(fastifySwagger, {
-    openapi: {
-      openapi: '3.1.0',
-      info: {
-        title: 'Keyslip API',
-        version: '1',
-        description:
-          'People, access codes, redemption and sign-in. ' +
-          'Admin calls take an admin session or `Authorization: Bearer <token>`. ' +
-          "A manager's session may use the people, access-code, bulk, batch and audit calls, " +
-          'narrowed to the members of the areas they manage (others: 404).',
-      },
-      components: {
-        securitySchemes: {
-          bearer: { type: 'http', scheme: 'bearer' },
-          session: { type: 'apiKey', in: 'cookie', name: sessionCookieName(deps.config) },
-        },
-      },
-      security: [{ bearer: [] }, { session: [] }],
-    },
-  });
+  await app.register(fastifySwagger, swaggerOptions(deps.config));
 
   // CSV imports: the body is handed over as a stream, parsed row by row by the importer. Only
   // text/csv: text/plain is a type a form on any web site may send without asking (see below).
   app.addContentTypeParser('text/csv', (_request, payload, done) => done(null, payload));
+  // `Content-Type: application/json` with an empty body (what curl and some clients send on a POST
+  // that takes none, e.g. deactivate) is no body, not broken JSON; anything else parses as usual.
+  const parseJson = app.getDefaultJsonParser('error', 'error');
+  app.removeContentTypeParser('application/json');
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
+    if (typeof body === 'string' && body.trim() === '') return done(null, undefined);
+    return parseJson(request, body as string, done);
+  });
 
   // Every route that can change something gets its CSRF policy and body type as it is added
   // (route-policy.ts); the hooks below enforce them by the matched route. routeTable lists them.
@@ -196,7 +184,7 @@ export async function buildApp(deps: Deps, options: BuildAppOptions = {}): Promi
       request.auth.via === 'session' &&
       !csrfTokenValid(deps.keyring, request.auth.sessionIdHash, request.headers[CSRF_HEADER])
     ) {
-      throw new AppError('csrf_failed');
+      throw new AppError('csrf_failed', { message: 'A request from a browser with a session needs X-CSRF-Token.' });
     }
   });
   // A form's token is in its body, so this waits for the body to be parsed. The page handlers
@@ -224,7 +212,11 @@ export async function buildApp(deps: Deps, options: BuildAppOptions = {}): Promi
   await app.register(oidcClientRoutes(deps));
   await app.register(appsAdminRoutes(deps));
   await app.register(scimRoutes(deps), { prefix: SCIM_PREFIX });
-  app.get('/api/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+  let apiDocument: unknown = null;
+  app.get('/api/openapi.json', { schema: { hide: true } }, async () => {
+    apiDocument ??= finishApiDocument(app.swagger());
+    return apiDocument;
+  });
 
   return app;
 }

@@ -60,9 +60,24 @@ export const ERRORS = {
   },
   person_deactivated: { status: 409, en: 'This person is deactivated.', sv: 'Personen är inaktiverad.' },
   idempotency_conflict: {
-    status: 409,
+    status: 422,
     en: 'This Idempotency-Key was already used for a different request.',
     sv: 'Denna Idempotency-Key har redan använts för en annan begäran.',
+  },
+  idempotency_in_progress: {
+    status: 409,
+    en: 'A request with this Idempotency-Key is still being handled. Try again in a moment.',
+    sv: 'En begäran med denna Idempotency-Key behandlas fortfarande. Försök igen om en stund.',
+  },
+  precondition_failed: {
+    status: 412,
+    en: 'This was changed since you read it. Read it again and retry.',
+    sv: 'Det här har ändrats sedan du läste det. Läs det igen och försök på nytt.',
+  },
+  person_erased: {
+    status: 409,
+    en: "This person's data was erased; the record cannot be used again.",
+    sv: 'Personens uppgifter har raderats; posten kan inte användas igen.',
   },
   /** The one answer for a wrong, expired, used or deactivated code: no hint which. */
   code_unusable: {

@@ -148,7 +148,7 @@ describe.each(DIALECTS)('CSV import from a Swedish spreadsheet (%s)', (dialect) 
       headers: { ...api.admin, 'content-type': 'text/csv' },
       payload: body,
     });
-    expect(response.json()).toEqual({ created: 2, updated: 0, errors: [] });
+    expect(response.json()).toEqual({ created: 2, updated: 0, unchanged: 0, errors: [] });
     const found = await api.app.inject({ method: 'GET', url: '/api/v1/people?q=berg', headers: api.admin });
     expect(
       found

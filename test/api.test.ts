@@ -1,6 +1,7 @@
 // The JSON API through inject(): status codes, error shapes, cookies, search, import, bulk issue,
 // sessions and the audit log, on every dialect.
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
+import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ERRORS, type ErrorCode } from '../src/errors.js';
 import { DAY, HOUR, MINUTE } from '../src/lib/clock.js';
@@ -619,7 +620,7 @@ describe.each(DIALECTS)('HTTP API (%s)', (dialect) => {
         headers: { ...o.admin, 'content-type': 'text/csv' },
         payload: `name,employeeId\n${rows.join('\n')}\n`,
       });
-      expect(response.json()).toEqual({ created: 120, updated: 0, errors: [] });
+      expect(response.json()).toEqual({ created: 120, updated: 0, unchanged: 0, errors: [] });
     });
 
     it('walks all pages of 120 people with limit 50: no duplicates, none missing, in order', async () => {
@@ -639,10 +640,12 @@ describe.each(DIALECTS)('HTTP API (%s)', (dialect) => {
       expect(new Set(seen.map((p) => p.id)).size).toBe(120);
       const all = await o.context.deps.db.selectFrom('people').select('id').execute();
       expect(new Set(seen.map((p) => p.id))).toEqual(new Set(all.map((p) => p.id)));
-      const sorted = [...seen].sort((a, b) =>
-        a.name < b.name ? -1 : a.name > b.name ? 1 : a.id < b.id ? -1 : a.id > b.id ? 1 : 0,
-      );
-      expect(seen).toEqual(sorted);
+      // Newest first: by insertion on SQLite (rowid), by the time-ordered id on PostgreSQL.
+      const newest =
+        dialect === 'sqlite'
+          ? sql<{ id: string }>`select id from people order by rowid desc`
+          : sql<{ id: string }>`select id from people order by id desc`;
+      expect(seen.map((p) => p.id)).toEqual((await newest.execute(o.context.deps.db)).rows.map((r) => r.id));
     });
 
     it('count=true adds the total; a filter narrows it', async () => {
@@ -719,7 +722,7 @@ describe.each(DIALECTS)('HTTP API (%s)', (dialect) => {
       const response = await importCsv(
         'name,username,employeeId,department\nAnn Renamed,ann,,Marketing\nDee Moved,,A5,Warehouse\nNew Person,,A9,\n',
       );
-      expect(response.json()).toEqual({ created: 1, updated: 2, errors: [] });
+      expect(response.json()).toEqual({ created: 1, updated: 2, unchanged: 0, errors: [] });
       const db = o.context.deps.db;
       expect(
         await db
@@ -782,7 +785,7 @@ describe.each(DIALECTS)('HTTP API (%s)', (dialect) => {
       });
       const items = audit.json().items as { details: { created: number; updated: number; errors: number } }[];
       expect(items.length).toBeGreaterThanOrEqual(4);
-      expect(items.at(-1)!.details).toEqual({ created: 3, updated: 0, errors: 4 });
+      expect(items.at(-1)!.details).toEqual({ created: 3, updated: 0, unchanged: 0, errors: 4 });
     });
   });
 
@@ -799,8 +802,25 @@ describe.each(DIALECTS)('HTTP API (%s)', (dialect) => {
       await o.app.inject({ method: 'POST', url: `/api/v1/people/${ids.gone}/deactivate`, headers: o.admin });
     });
 
-    it('the default filter covers exactly the active people without email', async () => {
-      const response = await o.app.inject({ method: 'POST', url: '/api/v1/access-codes/bulk', headers: o.admin });
+    it('a filter is required (never "everyone"); hasEmail=false covers the active people without email', async () => {
+      for (const payload of [undefined, {}, { filter: {} }, { filter: { q: ' ' } }]) {
+        const refused = await o.app.inject({
+          method: 'POST',
+          url: '/api/v1/access-codes/bulk',
+          headers: o.admin,
+          ...(payload ? { payload } : {}),
+        });
+        expectError(refused, 400, 'validation_failed');
+        expect(refused.json().error.fields[0].field).toBe('filter');
+      }
+      // Nothing was issued: no batch, and nobody's code was replaced.
+      expect(await o.context.deps.db.selectFrom('batches').select('id').execute()).toEqual([]);
+      const response = await o.app.inject({
+        method: 'POST',
+        url: '/api/v1/access-codes/bulk',
+        headers: o.admin,
+        payload: { filter: { hasEmail: false } },
+      });
       expect(response.statusCode, response.body).toBe(201);
       const body = response.json();
       expect(body.batch.filter).toEqual({ hasEmail: false });
@@ -885,7 +905,7 @@ describe.each(DIALECTS)('HTTP API (%s)', (dialect) => {
           headers,
           payload: { filter: { department: 'Day' } },
         });
-        expectError(other, 409, 'idempotency_conflict');
+        expectError(other, 422, 'idempotency_conflict');
         // The conflict issued nothing: the first batch's codes still work.
         for (const code of codesOf(first)) {
           expect(

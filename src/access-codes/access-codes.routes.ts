@@ -1,13 +1,22 @@
 import { Type } from '@sinclair/typebox';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import type { FastifyRequest } from 'fastify';
 import type { Deps } from '../deps.js';
 import { AppError } from '../errors.js';
 import { clientOf } from '../http/client.js';
 import { setSessionCookie } from '../http/cookies.js';
 import { currentSessionHashOf, requireAdmin } from '../http/auth.js';
 import { authorizeBatch, authorizeTarget, codeQuotaOf, managerBulkOf } from '../http/scope.js';
-import { ErrorSchema, errorResponses, IdParams, Nullable, PeopleFilterSchema, PersonSchema } from '../http/schemas.js';
+import { answerOnce, IDEMPOTENCY_KEY_PATTERN, idempotencyKeyOf } from '../http/idempotency.js';
+import {
+  DateTime,
+  ErrorSchema,
+  errorResponses,
+  IdParams,
+  Nullable,
+  PeopleFilterSchema,
+  PersonSchema,
+  StringEnum,
+} from '../http/schemas.js';
 import { pickLocale } from '../http/i18n.js';
 import { toPerson } from '../people/person.js';
 import { filterOf } from '../people/people-query.js';
@@ -33,36 +42,85 @@ import { deactivateAccessCodes, getBatch, issueAccessCodes } from './batches.ser
 
 const NO_STORE = 'no-store';
 
-const BatchSchema = Type.Object({
-  id: Type.String(),
-  createdAt: Type.String(),
-  createdBy: Nullable(Type.String()),
-  filter: PeopleFilterSchema,
-  count: Type.Integer(),
-  downloadUntil: Type.String(),
-  downloadable: Type.Boolean(),
+const BatchSchema = Type.Object(
+  {
+    id: Type.String(),
+    createdAt: DateTime(),
+    createdBy: Nullable(Type.String()),
+    filter: PeopleFilterSchema,
+    count: Type.Integer(),
+    downloadUntil: DateTime({ description: 'The codes can be downloaded until then; afterwards 410.' }),
+    downloadable: Type.Boolean(),
+  },
+  { title: 'Batch' },
+);
+
+const LifetimeHours = Type.Integer({
+  minimum: 1,
+  maximum: 2160,
+  description: 'Default: the configured lifetime of a claim or recovery code. Claim codes allow less.',
 });
 
 const BulkBody = Type.Object(
   {
-    filter: Type.Optional(PeopleFilterSchema),
-    lifetimeHours: Type.Optional(Type.Integer({ minimum: 1, maximum: 2160 })),
+    filter: Type.Composite([PeopleFilterSchema], {
+      additionalProperties: false,
+      minProperties: 1,
+      description: 'Whom to issue codes to: at least one field (`{}` is refused; there is no "everyone").',
+    }),
+    lifetimeHours: Type.Optional(LifetimeHours),
   },
-  { additionalProperties: false },
+  { additionalProperties: false, title: 'BulkIssue' },
 );
 
-const CodesJson = Type.Object({
-  batch: BatchSchema,
-  items: Type.Array(
-    Type.Object({
-      id: Type.String(),
-      name: Type.String(),
-      username: Nullable(Type.String()),
-      code: Type.String(),
-      expiresAt: Type.String(),
+const IdempotencyKeyHeader = (what: string) =>
+  Type.Optional(
+    Type.String({
+      pattern: IDEMPOTENCY_KEY_PATTERN,
+      description:
+        `Makes a retry safe: the same key with the same request ${what}; with another request, 422 ` +
+        '(the same caller; keys are kept 24 hours).',
     }),
-  ),
-});
+  );
+
+const CodesJson = Type.Object(
+  {
+    batch: BatchSchema,
+    items: Type.Array(
+      Type.Object({
+        id: Type.String({ description: "The person's id." }),
+        name: Type.String(),
+        username: Nullable(Type.String()),
+        code: Type.String(),
+        expiresAt: DateTime(),
+      }),
+    ),
+  },
+  { title: 'BatchCodes' },
+);
+
+const IssuedCodeSchema = Type.Object(
+  {
+    code: Type.String({ description: 'Shown in this answer only (and to a retry with the same Idempotency-Key).' }),
+    expiresAt: DateTime(),
+    person: Type.Object({ id: Type.String(), username: Nullable(Type.String()) }),
+  },
+  { title: 'IssuedAccessCode' },
+);
+
+const AccessCodeSchema = Type.Object(
+  {
+    state: StringEnum(['none', 'active', 'used', 'deactivated', 'replaced', 'expired'] as const),
+    kind: Nullable(StringEnum(['claim', 'recovery'] as const)),
+    createdAt: Nullable(DateTime()),
+    expiresAt: Nullable(DateTime()),
+    usedAt: Nullable(DateTime()),
+    deactivatedAt: Nullable(DateTime()),
+  },
+  { title: 'AccessCode', description: "The state of a person's latest code; never the code." },
+);
+
+const BATCH_HEADERS = ['Location', 'Keyslip-Batch-Id', 'Content-Disposition', 'Cache-Control'];
 
 /** How a batch's codes can come back, by Accept header. */
 const CODES_CONTENT = {
@@ -95,48 +153,38 @@ const AdminCodeRequestSchema = Type.Object({
 
 const CodeBody = Type.Object({ code: Type.String({ maxLength: 200 }) }, { additionalProperties: false });
 
-function idempotencyKeyOf(request: FastifyRequest): string | undefined {
-  const raw = request.headers['idempotency-key'];
-  if (raw === undefined) return undefined;
-  if (typeof raw !== 'string' || !/^[\x21-\x7e]{1,200}$/.test(raw)) {
-    throw new AppError('validation_failed', {
-      message: 'Idempotency-Key must be 1–200 visible ASCII characters.',
-      fields: [{ field: 'Idempotency-Key', code: 'not_valid' }],
-    });
-  }
-  return raw;
-}
-
 /** Admin routes: issue, inspect and deactivate codes, one person or many. */
 export function accessCodeAdminRoutes(deps: Deps): FastifyPluginAsyncTypebox {
   return async (app) => {
-    app.addHook('preHandler', requireAdmin);
+    // Before the body is validated: a member learns nothing from a bulk request's validation.
+    app.addHook('onRequest', requireAdmin);
 
     app.post(
       '/api/v1/people/:id/access-code',
       {
         config: { managers: true },
         schema: {
-          tags: ['access codes'],
+          operationId: 'issueAccessCode',
+          summary: "Issue a person's access code",
           description:
-            'Issues a code (201). For an admin account while two or more active admins exist, asks for ' +
-            'one instead (202): a second admin approves it, then the one who asked collects it once.',
+            'A claim code for an unclaimed person, a recovery code for an active one; replaces an open code. ' +
+            'With an Idempotency-Key a retry gets the same code (kept sealed for the batch download window, ' +
+            'then 410) instead of replacing it. For an admin account while two or more active admins exist, ' +
+            'asks for one instead (202): a second admin approves it, then the one who asked collects it once.',
+          tags: ['access codes'],
           params: IdParams,
+          headers: Type.Object({ 'idempotency-key': IdempotencyKeyHeader('gets the same code') }),
           body: Type.Optional(
-            Type.Object(
-              { lifetimeHours: Type.Optional(Type.Integer({ minimum: 1, maximum: 2160 })) },
-              { additionalProperties: false },
-            ),
+            Type.Object({ lifetimeHours: Type.Optional(LifetimeHours) }, { additionalProperties: false }),
           ),
           response: {
-            201: Type.Object({
-              code: Type.String(),
-              expiresAt: Type.String(),
-              person: Type.Object({ id: Type.String(), username: Nullable(Type.String()) }),
-            }),
+            201: IssuedCodeSchema,
             202: Type.Object({ request: AdminCodeRequestSchema }),
             ...errorResponses,
+            410: ErrorSchema,
+            422: ErrorSchema,
           },
+          'x-keyslip-headers': { 201: ['Cache-Control', 'Idempotent-Replayed'], 410: ['Idempotent-Replayed'] },
         },
       },
       async (request, reply) => {
@@ -152,21 +200,21 @@ export function accessCodeAdminRoutes(deps: Deps): FastifyPluginAsyncTypebox {
           return reply.status(202).send({ request: asked });
         }
         const quota = codeQuotaOf(deps, request);
-        const issued = await issueAccessCode(deps, {
-          personId: request.params.id,
-          actor: request.auth.actor,
-          areaId: target.areaId,
-          ...(quota ? { quota } : {}),
-          ...lifetime,
-        });
-        return reply
-          .status(201)
-          .header('Cache-Control', NO_STORE)
-          .send({
+        return answerOnce(deps, request, reply, { carriesSecret: true }, async () => {
+          const issued = await issueAccessCode(deps, {
+            personId: request.params.id,
+            actor: request.auth.actor,
+            areaId: target.areaId,
+            ...(quota ? { quota } : {}),
+            ...lifetime,
+          });
+          const body = {
             code: issued.code,
             expiresAt: new Date(issued.expiresAt).toISOString(),
             person: { id: issued.person.id, username: issued.person.username },
-          });
+          };
+          return { status: 201, body, headers: { 'Cache-Control': NO_STORE }, personId: issued.person.id };
+        });
       },
     );
 
@@ -175,19 +223,11 @@ export function accessCodeAdminRoutes(deps: Deps): FastifyPluginAsyncTypebox {
       {
         config: { managers: true },
         schema: {
+          operationId: 'getAccessCode',
+          summary: "Read the state of a person's access code",
           tags: ['access codes'],
           params: IdParams,
-          response: {
-            200: Type.Object({
-              state: Type.String(),
-              kind: Nullable(Type.String()),
-              createdAt: Nullable(Type.String()),
-              expiresAt: Nullable(Type.String()),
-              usedAt: Nullable(Type.String()),
-              deactivatedAt: Nullable(Type.String()),
-            }),
-            ...errorResponses,
-          },
+          response: { 200: AccessCodeSchema, ...errorResponses },
         },
       },
       async (request) => {
@@ -202,7 +242,14 @@ export function accessCodeAdminRoutes(deps: Deps): FastifyPluginAsyncTypebox {
       '/api/v1/people/:id/access-code',
       {
         config: { managers: true },
-        schema: { tags: ['access codes'], params: IdParams, response: { 204: Type.Null(), ...errorResponses } },
+        schema: {
+          operationId: 'deactivateAccessCode',
+          summary: "Deactivate a person's unused access code",
+          description: '404 `no_access_code` when the person has no open code.',
+          tags: ['access codes'],
+          params: IdParams,
+          response: { 204: Type.Null(), ...errorResponses },
+        },
       },
       async (request, reply) => {
         const target = await authorizeTarget(deps, request, request.params.id, 'act');
@@ -221,14 +268,17 @@ export function accessCodeAdminRoutes(deps: Deps): FastifyPluginAsyncTypebox {
       {
         config: { managers: true },
         schema: {
-          tags: ['access codes'],
+          operationId: 'issueAccessCodes',
+          summary: 'Issue access codes to many people (a batch)',
           description:
-            'Issues codes for everyone the filter selects (default: people without email), as one batch; ' +
-            "never for admins. A manager's batch holds only the members of their areas without email. " +
-            'Answers CSV (Accept: text/csv), PDF slips (Accept: application/pdf) or JSON. ' +
-            'An Idempotency-Key header makes retries return the same batch.',
-          body: Type.Optional(BulkBody),
-          headers: Type.Object({ 'idempotency-key': Type.Optional(Type.String({ maxLength: 200 })) }),
+            'Issues codes, as one batch, to everyone the filter selects (deactivated people excepted), never admins; a ' +
+            "manager's batch holds only the members of their areas without email. A filter is required." +
+            ' Answers CSV (Accept: text/csv), PDF slips (Accept: application/pdf; in the language of ' +
+            'Accept-Language, English or Swedish) or JSON. ' +
+            'An Idempotency-Key header makes retries return the same batch (200) while it can be downloaded ' +
+            '(then 410 with Idempotent-Replayed).',
+          body: BulkBody,
+          headers: Type.Object({ 'idempotency-key': IdempotencyKeyHeader('returns the same batch') }),
           response: {
             201: { description: 'A new batch: its codes in the format asked for.', content: CODES_CONTENT },
             200: {
@@ -238,12 +288,24 @@ export function accessCodeAdminRoutes(deps: Deps): FastifyPluginAsyncTypebox {
             ...errorResponses,
             406: ErrorSchema,
             410: ErrorSchema,
+            422: ErrorSchema,
+          },
+          'x-keyslip-headers': {
+            201: BATCH_HEADERS,
+            200: [...BATCH_HEADERS, 'Idempotent-Replayed'],
+            410: ['Location', 'Keyslip-Batch-Id', 'Idempotent-Replayed'],
           },
         },
       },
       async (request, reply) => {
         codesFormat(request); // an answer the client cannot take is refused before codes are replaced
-        const filter = filterOf(request.body?.filter ?? { hasEmail: false });
+        const filter = filterOf(request.body.filter);
+        if (Object.keys(filter).length === 0) {
+          throw new AppError('validation_failed', {
+            message: 'Give a filter that selects people: there is no "everyone".',
+            fields: [{ field: 'filter', code: 'not_valid' }],
+          });
+        }
         const idempotencyKey = idempotencyKeyOf(request);
         const manager = await managerBulkOf(deps, request, filter);
         const { batch, replayed } = await issueAccessCodes(deps, {
@@ -263,6 +325,8 @@ export function accessCodeAdminRoutes(deps: Deps): FastifyPluginAsyncTypebox {
       '/api/v1/access-codes/bulk-deactivate',
       {
         schema: {
+          operationId: 'deactivateAccessCodes',
+          summary: 'Deactivate the open codes of many people',
           tags: ['access codes'],
           body: Type.Object({ filter: PeopleFilterSchema }, { additionalProperties: false }),
           response: { 200: Type.Object({ deactivated: Type.Integer() }), ...errorResponses },
@@ -280,7 +344,13 @@ export function accessCodeAdminRoutes(deps: Deps): FastifyPluginAsyncTypebox {
       '/api/v1/batches/:id',
       {
         config: { managers: true },
-        schema: { tags: ['access codes'], params: IdParams, response: { 200: BatchSchema, ...errorResponses } },
+        schema: {
+          operationId: 'getBatch',
+          summary: 'Read a batch (never its codes)',
+          tags: ['access codes'],
+          params: IdParams,
+          response: { 200: BatchSchema, ...errorResponses },
+        },
       },
       async (request) => {
         const batch = await getBatch(deps, request.params.id);
@@ -295,16 +365,21 @@ export function accessCodeAdminRoutes(deps: Deps): FastifyPluginAsyncTypebox {
       {
         config: { managers: true },
         schema: {
-          tags: ['access codes'],
+          operationId: 'getBatchCodes',
+          summary: "Download a batch's codes",
           description: 'The codes of a batch, while its download window lasts (then 410).',
           params: IdParams,
-          querystring: Type.Object({ lang: Type.Optional(Type.Union([Type.Literal('en'), Type.Literal('sv')])) }),
+          querystring: Type.Object(
+            { lang: Type.Optional(StringEnum(['en', 'sv'] as const, { description: 'The language of PDF slips.' })) },
+            { additionalProperties: false },
+          ),
           response: {
             200: { description: "The batch's codes in the format asked for.", content: CODES_CONTENT },
             ...errorResponses,
             406: ErrorSchema,
             410: ErrorSchema,
           },
+          'x-keyslip-headers': { 200: BATCH_HEADERS, 410: ['Location', 'Keyslip-Batch-Id'] },
         },
       },
       async (request, reply) => {
@@ -324,12 +399,17 @@ export function accessCodePublicRoutes(deps: Deps): FastifyPluginAsyncTypebox {
       '/api/v1/access-code/check',
       {
         schema: {
+          operationId: 'checkAccessCode',
+          summary: 'Check an access code',
+          description: 'Any unusable code gets the one 400 `code_unusable`; repeated failures 429.',
           tags: ['redemption'],
+          security: [],
           body: CodeBody,
           response: {
             200: Type.Object({ username: Nullable(Type.String()), claim: Type.Boolean() }),
             ...errorResponses,
           },
+          'x-keyslip-headers': { 200: ['Cache-Control'] },
         },
       },
       async (request, reply) => {
@@ -342,7 +422,10 @@ export function accessCodePublicRoutes(deps: Deps): FastifyPluginAsyncTypebox {
       '/api/v1/access-code/username-available',
       {
         schema: {
+          operationId: 'checkUsernameAvailable',
+          summary: 'Check whether a username can be chosen with a code',
           tags: ['redemption'],
+          security: [],
           body: Type.Object(
             { code: Type.String({ maxLength: 200 }), username: Type.String({ maxLength: 200 }) },
             { additionalProperties: false },
@@ -356,6 +439,7 @@ export function accessCodePublicRoutes(deps: Deps): FastifyPluginAsyncTypebox {
             }),
             ...errorResponses,
           },
+          'x-keyslip-headers': { 200: ['Cache-Control'] },
         },
       },
       async (request, reply) => {
@@ -372,7 +456,10 @@ export function accessCodePublicRoutes(deps: Deps): FastifyPluginAsyncTypebox {
       '/api/v1/access-code/redeem',
       {
         schema: {
+          operationId: 'redeemAccessCode',
+          summary: 'Redeem an access code: set the password and sign in',
           tags: ['redemption'],
+          security: [],
           body: Type.Object(
             {
               code: Type.String({ maxLength: 200 }),
@@ -382,6 +469,7 @@ export function accessCodePublicRoutes(deps: Deps): FastifyPluginAsyncTypebox {
             { additionalProperties: false },
           ),
           response: { 200: Type.Object({ person: PersonSchema, claimed: Type.Boolean() }), ...errorResponses },
+          'x-keyslip-headers': { 200: ['Set-Cookie', 'Cache-Control'] },
         },
       },
       async (request, reply) => {

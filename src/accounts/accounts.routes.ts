@@ -1,15 +1,17 @@
-// The person-level API routes whose use cases span capabilities: deactivating a person (their
-// sessions and code end too), ending every session of a person, and starting over for a person
-// a code reached by mistake. Admin-only.
+// The person-level API routes whose use cases span capabilities: deactivating, reactivating and
+// erasing a person (their sessions and code end too), ending every session of a person, and
+// starting over for a person a code reached by mistake. Admin-only.
 import { Type } from '@sinclair/typebox';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { Deps } from '../deps.js';
 import { AppError } from '../errors.js';
 import { requireAdmin } from '../http/auth.js';
-import { errorResponses, IdParams, Nullable, PersonSchema } from '../http/schemas.js';
+import { errorResponses, IdParams, Nullable, PersonSchema, StringEnum } from '../http/schemas.js';
 import { getPerson } from '../people/people.service.js';
 import { endSessionsOf } from '../sessions/sessions.service.js';
 import { deactivatePerson } from './deactivate-person.js';
+import { erasePerson } from './erase-person.js';
+import { reactivatePerson } from './reactivate-person.js';
 import { startOver } from './start-over.js';
 
 export function accountsRoutes(deps: Deps): FastifyPluginAsyncTypebox {
@@ -18,7 +20,16 @@ export function accountsRoutes(deps: Deps): FastifyPluginAsyncTypebox {
 
     app.post(
       '/api/v1/people/:id/deactivate',
-      { schema: { tags: ['people'], params: IdParams, response: { 200: PersonSchema, ...errorResponses } } },
+      {
+        schema: {
+          operationId: 'deactivatePerson',
+          summary: 'Deactivate a person',
+          description: 'Ends their sessions and app sessions and deactivates their open code. Takes no body.',
+          tags: ['people'],
+          params: IdParams,
+          response: { 200: PersonSchema, ...errorResponses },
+        },
+      },
       async (request) => deactivatePerson(deps, request.params.id, request.auth.actor),
     );
 
@@ -75,10 +86,55 @@ export function accountsRoutes(deps: Deps): FastifyPluginAsyncTypebox {
       },
     );
 
+    app.post(
+      '/api/v1/people/:id/reactivate',
+      {
+        schema: {
+          operationId: 'reactivatePerson',
+          summary: 'Reactivate a person (a rehire)',
+          description:
+            'The same record, id, employee id and history come back. Someone who never claimed their account ' +
+            'is unclaimed again; someone who had is active again with their username but without a password: ' +
+            'issue them a code to come back. A person who is not deactivated is answered as is. An erased ' +
+            'person cannot be reactivated (409 `person_erased`). Takes no body.',
+          tags: ['people'],
+          params: IdParams,
+          response: { 200: PersonSchema, ...errorResponses },
+        },
+      },
+      async (request) => reactivatePerson(deps, request.params.id, request.auth.actor),
+    );
+
+    app.delete(
+      '/api/v1/people/:id',
+      {
+        schema: {
+          operationId: 'erasePerson',
+          summary: "Erase a person's personal data (irreversible)",
+          description:
+            'For a request to erase (GDPR art. 17). The name becomes "Erased person"; username, email, employee ' +
+            'id, department, location and title are removed; the password, open code, sessions and app ' +
+            'sessions end. Audit entries keep the opaque id and the actions; the former values are scrubbed ' +
+            'from their details, with the addresses of what they did themselves. Needs `?confirm=erase`. ' +
+            'Answers the erased record.',
+          tags: ['people'],
+          params: IdParams,
+          querystring: Type.Object(
+            { confirm: StringEnum(['erase'] as const, { description: 'Must be `erase`: this cannot be undone.' }) },
+            { additionalProperties: false },
+          ),
+          response: { 200: PersonSchema, ...errorResponses },
+        },
+      },
+      async (request) => erasePerson(deps, request.params.id, request.auth.actor),
+    );
+
     app.delete(
       '/api/v1/people/:id/sessions',
       {
         schema: {
+          operationId: 'endSessionsOfPerson',
+          summary: "End a person's sessions",
           tags: ['people'],
           params: IdParams,
           response: { 200: Type.Object({ ended: Type.Integer() }), ...errorResponses },

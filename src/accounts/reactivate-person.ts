@@ -1,19 +1,40 @@
-// Reactivating a person (a rehire, or SCIM's `active: true` after `active: false`): the account
-// can sign in and redeem again, `active` if it was ever claimed, else `unclaimed`. Nothing else
-// comes back: the code deactivated with the account stays deactivated (an admin issues a new
-// one) and ended sessions stay ended. The caller owns the transaction.
+// Reactivating a person (a rehire): the same record comes back, with its id, employee id, history
+// and audit trail. Someone who never claimed their account is unclaimed again; someone who had
+// claimed it is active again with their username kept but without their old password, so neither
+// the old password nor an old session works: an admin issues a code (a recovery code) to come back.
+import type { Deps } from '../deps.js';
 import type { Db } from '../db/database.js';
+import { retryOnConflict } from '../db/database.js';
 import { AppError } from '../errors.js';
 import { recordAuditEvent, type Actor } from '../audit/audit.js';
 import { toPerson, type Person } from '../people/person.js';
-import { lockPerson, markPersonReactivated } from '../people/people.store.js';
+import { assertNotErased } from '../people/people.service.js';
+import { lockPerson } from '../people/people.store.js';
 
+/** Deactivated → unclaimed (never claimed) or active without a password; anyone else is left as is. */
 export async function reactivatePersonIn(trx: Db, id: string, actor: Actor, now: number): Promise<Person> {
   const current = await lockPerson(trx, id);
   if (!current) throw new AppError('not_found', { message: 'No person with that id.' });
+  await assertNotErased(trx, id);
   if (current.status !== 'deactivated') return toPerson(current, now);
-  const status = current.claimed_at === null ? 'unclaimed' : 'active';
-  await markPersonReactivated(trx, id, { status, now });
+  const status = current.claimed_at === null ? ('unclaimed' as const) : ('active' as const);
+  await trx
+    .updateTable('people')
+    .set({
+      status,
+      deactivated_at: null,
+      password_hash: null,
+      failed_sign_ins: 0,
+      last_failed_sign_in_at: null,
+      updated_at: now,
+    })
+    .where('id', '=', id)
+    .execute();
   await recordAuditEvent(trx, { action: 'person.reactivated', actor, personId: id, details: { status }, at: now });
   return toPerson({ ...current, status, deactivated_at: null, updated_at: now }, now);
+}
+
+export async function reactivatePerson(deps: Deps, id: string, actor: Actor): Promise<Person> {
+  const now = deps.clock.now();
+  return retryOnConflict(() => deps.db.transaction().execute((trx) => reactivatePersonIn(trx, id, actor, now)));
 }

@@ -10,6 +10,7 @@ export const AUDIT_ACTIONS = [
   'person.deactivated',
   'person.reactivated',
   'person.deprovisioned',
+  'person.erased',
   'person.claimed',
   'person.started_over',
   'people.imported',

@@ -33,7 +33,8 @@ export async function peopleImport(args: string[]): Promise<number> {
       if (values.json) process.stdout.write(`${JSON.stringify(report)}\n`);
       else {
         process.stdout.write(
-          `Created ${report.created}, updated ${report.updated}, refused ${report.errors.length}.\n`,
+          `Created ${report.created}, updated ${report.updated}, unchanged ${report.unchanged}, ` +
+            `refused ${report.errors.length}.\n`,
         );
         for (const error of report.errors) process.stderr.write(`line ${error.line}: ${error.message}\n`);
       }

@@ -28,6 +28,7 @@ describe.skipIf(!DIALECTS.includes('postgres'))('migrations on PostgreSQL', () =
         '0004_oidc',
         '0005_areas',
         '0006_scim',
+        '0007_api_idempotency',
         '0009_frontline',
         '0010_admin_code_requests',
       ]);
@@ -37,6 +38,7 @@ describe.skipIf(!DIALECTS.includes('postgres'))('migrations on PostgreSQL', () =
       expect(tables.rows.map((r) => r.table_name)).toEqual([
         'access_codes',
         'admin_code_requests',
+        'api_idempotency',
         'api_tokens',
         'area_managers',
         'area_members',
@@ -44,6 +46,7 @@ describe.skipIf(!DIALECTS.includes('postgres'))('migrations on PostgreSQL', () =
         'audit_events',
         'batches',
         'code_requests',
+        'erased_people',
         'kysely_migration',
         'kysely_migration_lock',
         'oidc_clients',
@@ -77,6 +80,7 @@ describe.skipIf(!DIALECTS.includes('postgres'))('migrations on PostgreSQL', () =
         '0004_oidc',
         '0005_areas',
         '0006_scim',
+        '0007_api_idempotency',
         '0009_frontline',
         '0010_admin_code_requests',
       ]);
@@ -87,6 +91,7 @@ describe.skipIf(!DIALECTS.includes('postgres'))('migrations on PostgreSQL', () =
         '0004_oidc',
         '0005_areas',
         '0006_scim',
+        '0007_api_idempotency',
         '0009_frontline',
         '0010_admin_code_requests',
       ]);

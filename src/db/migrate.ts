@@ -7,6 +7,7 @@ import * as m0003 from './migrations/0003_api_tokens.js';
 import * as m0004 from './migrations/0004_oidc.js';
 import * as m0005 from './migrations/0005_areas.js';
 import * as m0006 from './migrations/0006_scim.js';
+import * as m0007 from './migrations/0007_api_idempotency.js';
 import * as m0009 from './migrations/0009_frontline.js';
 import * as m0010 from './migrations/0010_admin_code_requests.js';
 
@@ -18,6 +19,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0004_oidc': m0004,
   '0005_areas': m0005,
   '0006_scim': m0006,
+  '0007_api_idempotency': m0007,
   '0009_frontline': m0009,
   '0010_admin_code_requests': m0010,
 };

@@ -252,4 +252,29 @@ export interface Database {
   scim_users: ScimUsersTable;
   scim_groups: ScimGroupsTable;
   admin_code_requests: AdminCodeRequestsTable;
+  api_idempotency: ApiIdempotencyTable;
+  erased_people: ErasedPeopleTable;
+}
+
+/**
+ * An API request made with an Idempotency-Key (migration 0007): its first answer, sealed with the
+ * server key (an issued code is in it), kept until answer_until; the key itself until expires_at.
+ * status 0: the first request is still being handled.
+ */
+export interface ApiIdempotencyTable {
+  owner: string;
+  idempotency_key: string;
+  request_hash: string;
+  status: number;
+  answer: string | null;
+  person_id: string | null;
+  created_at: number;
+  answer_until: number;
+  expires_at: number;
+}
+
+/** A person whose personal data was erased (migration 0007): never reactivated or edited again. */
+export interface ErasedPeopleTable {
+  person_id: string;
+  erased_at: number;
 }

@@ -10,22 +10,48 @@ export interface ErrorBody {
   error: { code: ErrorCode; message: string; fields?: { field: string; message: string }[] };
 }
 
+type ValidationIssue = NonNullable<FastifyError['validation']>[number];
+
+/**
+ * The field a schema error is about, as the client named it: `filter.status`, the unknown property
+ * itself (`manager`), the missing one, or the query parameter or header.
+ */
+function validationFieldOf(v: ValidationIssue, context: string | undefined): string {
+  const params = (v.params ?? {}) as { missingProperty?: string; additionalProperty?: string };
+  const parts = (v.instancePath ?? '')
+    .split('/')
+    .filter(Boolean)
+    .map((part) => part.replace(/~1/g, '/').replace(/~0/g, '~'));
+  const leaf = params.additionalProperty ?? params.missingProperty;
+  if (leaf !== undefined) parts.push(leaf);
+  return parts.length > 0 ? parts.join('.') : (context ?? 'body');
+}
+
+/** The schema's complaint in words, with the allowed values of an enum. */
+function validationDetailOf(v: ValidationIssue): string | undefined {
+  const params = (v.params ?? {}) as { allowedValues?: unknown[]; additionalProperty?: string };
+  if (v.keyword === 'additionalProperties') return 'is not a known field';
+  if (v.keyword === 'required') return 'is required';
+  if (v.keyword === 'enum' && Array.isArray(params.allowedValues)) {
+    return `must be one of: ${params.allowedValues.map(String).join(', ')}`;
+  }
+  return v.message;
+}
+
 /** Maps anything thrown to an AppError the client may see. */
 export function toAppError(error: unknown): AppError {
   if (error instanceof AppError) return error;
   const fastifyError = error as FastifyError;
   if (fastifyError.validation) {
-    const fields = fastifyError.validation.map(
-      (v): FieldProblem => ({
-        field: (
-          v.instancePath ||
-          (v.params as { missingProperty?: string })?.missingProperty ||
-          fastifyError.validationContext ||
-          'body'
-        ).replace(/^\//, ''),
-        ...(v.message ? { code: 'schema', params: { detail: v.message } } : { code: 'not_valid' }),
-      }),
-    );
+    const seen = new Set<string>();
+    const fields: FieldProblem[] = [];
+    for (const v of fastifyError.validation) {
+      const field = validationFieldOf(v, fastifyError.validationContext);
+      const detail = validationDetailOf(v);
+      if (seen.has(`${field}\n${detail}`)) continue;
+      seen.add(`${field}\n${detail}`);
+      fields.push({ field, ...(detail ? { code: 'schema', params: { detail } } : { code: 'not_valid' }) });
+    }
     const words = fields.map((f) => `${f.field} ${describeProblem('en', f)}`).join('; ');
     return new AppError('validation_failed', { message: `Not valid: ${words}.`, fields });
   }

@@ -18,7 +18,7 @@ export interface Key {
 }
 
 /** What a ciphertext is for: a batch's downloadable codes, or the code shown once on a page. */
-export type EncryptionPurpose = 'batch code' | 'shown code' | 'shown client secret';
+export type EncryptionPurpose = 'batch code' | 'shown code' | 'shown client secret' | 'idempotent answer';
 
 export interface Keyring {
   /** Newest first. */
@@ -40,6 +40,7 @@ export function createKeyring(secrets: readonly string[]): Keyring {
       'batch code': derive(secret, 'batch code encryption v2'),
       'shown code': derive(secret, 'shown code encryption v2'),
       'shown client secret': derive(secret, 'shown client secret encryption v1'),
+      'idempotent answer': derive(secret, 'idempotent answer encryption v1'),
     };
     return {
       id,

@@ -4,23 +4,26 @@ import { Type } from '@sinclair/typebox';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { Deps } from '../deps.js';
 import { requireAdmin } from '../http/auth.js';
-import { errorResponses, Nullable } from '../http/schemas.js';
+import { DateTime, errorResponses, Nullable } from '../http/schemas.js';
 import { createOidcClient, deleteOidcClient, getOidcClient, listOidcClients } from './oidc-clients.service.js';
 
 const Uri = Type.String({ minLength: 1, maxLength: 2000 });
 
-export const OidcClientSchema = Type.Object({
-  clientId: Type.String(),
-  name: Type.String(),
-  redirectUris: Type.Array(Type.String()),
-  postLogoutRedirectUris: Type.Array(Type.String()),
-  backchannelLogoutUri: Nullable(Type.String()),
-  firstParty: Type.Boolean(),
-  public: Type.Boolean(),
-  syntheticEmailDomain: Nullable(Type.String()),
-  launchUrl: Nullable(Type.String()),
-  createdAt: Type.String(),
-});
+export const OidcClientSchema = Type.Object(
+  {
+    clientId: Type.String(),
+    name: Type.String(),
+    redirectUris: Type.Array(Type.String()),
+    postLogoutRedirectUris: Type.Array(Type.String()),
+    backchannelLogoutUri: Nullable(Type.String()),
+    firstParty: Type.Boolean(),
+    public: Type.Boolean(),
+    syntheticEmailDomain: Nullable(Type.String()),
+    launchUrl: Nullable(Type.String()),
+    createdAt: DateTime(),
+  },
+  { title: 'Client', description: 'An app that signs people in with Keyslip (an OpenID Connect client).' },
+);
 
 const OidcClientInputSchema = Type.Object(
   {
@@ -54,6 +57,8 @@ export function oidcClientRoutes(deps: Deps): FastifyPluginAsyncTypebox {
       '/api/v1/oidc-clients',
       {
         schema: {
+          operationId: 'listClients',
+          summary: 'List the apps',
           tags: ['apps'],
           response: { 200: Type.Object({ items: Type.Array(OidcClientSchema) }), ...errorResponses },
         },
@@ -67,6 +72,8 @@ export function oidcClientRoutes(deps: Deps): FastifyPluginAsyncTypebox {
       '/api/v1/oidc-clients',
       {
         schema: {
+          operationId: 'createClient',
+          summary: 'Register an app',
           tags: ['apps'],
           description:
             'Registers an app (OpenID Connect client). The client secret of a confidential app is in this answer only.',
@@ -85,13 +92,29 @@ export function oidcClientRoutes(deps: Deps): FastifyPluginAsyncTypebox {
 
     app.get(
       '/api/v1/oidc-clients/:id',
-      { schema: { tags: ['apps'], params: ClientIdParams, response: { 200: OidcClientSchema, ...errorResponses } } },
+      {
+        schema: {
+          operationId: 'getClient',
+          summary: 'Read an app',
+          tags: ['apps'],
+          params: ClientIdParams,
+          response: { 200: OidcClientSchema, ...errorResponses },
+        },
+      },
       async (request) => getOidcClient(deps, request.params.id),
     );
 
     app.delete(
       '/api/v1/oidc-clients/:id',
-      { schema: { tags: ['apps'], params: ClientIdParams, response: { 204: Type.Null(), ...errorResponses } } },
+      {
+        schema: {
+          operationId: 'deleteClient',
+          summary: 'Remove an app',
+          tags: ['apps'],
+          params: ClientIdParams,
+          response: { 204: Type.Null(), ...errorResponses },
+        },
+      },
       async (request, reply) => {
         await deleteOidcClient(deps, request.params.id, request.auth.actor);
         return reply.status(204).send(null);

@@ -4,6 +4,7 @@ import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import type { Config } from '../config.js';
 import type { Deps } from '../deps.js';
 import { AppError } from '../errors.js';
+import { ErrorSchema } from '../http/schemas.js';
 import { renderMetrics } from '../lib/metrics.js';
 import { safeEqual, sha256 } from '../lib/random.js';
 
@@ -18,7 +19,27 @@ export async function databaseReachable(deps: Deps): Promise<boolean> {
 
 export function opsRoutes(deps: Deps): FastifyPluginAsync {
   return async (app) => {
-    app.get('/healthz', { schema: { tags: ['operations'] } }, async (_request, reply) => {
+    const health = (status: string) => ({
+      description: status === 'ok' ? 'Serving, with its database.' : 'The database cannot be reached.',
+      content: {
+        'application/json': {
+          schema: {
+            type: 'object',
+            required: ['status', 'database'],
+            properties: { status: { type: 'string', enum: [status] }, database: { type: 'string', enum: [status] } },
+          },
+        },
+      },
+    });
+    const schema = {
+      operationId: 'getHealth',
+      summary: 'Health probe',
+      tags: ['operations'],
+      security: [],
+      response: { 200: health('ok'), 503: health('unavailable') },
+      'x-keyslip-headers': { 200: ['Cache-Control'] },
+    };
+    app.get('/healthz', { schema }, async (_request, reply) => {
       const ok = await databaseReachable(deps);
       return reply
         .status(ok ? 200 : 503)
@@ -53,7 +74,27 @@ export function metricsRoutes(deps: Deps, options: { listener: 'main' | 'metrics
     const description =
       'Prometheus metrics: needs `Authorization: Bearer <KEYSLIP_METRICS_TOKEN>`, or is served on ' +
       'KEYSLIP_METRICS_PORT only.';
-    app.get('/metrics', { schema: { tags: ['operations'], description } }, async (request, reply) => {
+    const errorAnswer = (text: string) => ({
+      description: text,
+      content: { 'application/json': { schema: ErrorSchema } },
+    });
+    const schema = {
+      operationId: 'getMetrics',
+      summary: 'Prometheus metrics',
+      tags: ['operations'],
+      description,
+      security: [{ metricsToken: [] }],
+      response: {
+        200: {
+          description: 'The Prometheus text exposition format.',
+          content: { 'text/plain': { schema: { type: 'string' } } },
+        },
+        401: errorAnswer('The metrics token is missing or wrong.'),
+        404: errorAnswer('Metrics are not served on this port.'),
+      },
+      'x-keyslip-headers': { 401: ['WWW-Authenticate'] },
+    };
+    app.get('/metrics', { schema }, async (request, reply) => {
       const access = metricsAccess(deps.config, request, options.listener);
       if (access === 'not_found') throw new AppError('not_found');
       if (access === 'unauthenticated') {

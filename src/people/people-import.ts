@@ -22,6 +22,8 @@ import { insertPeople, refreshPeopleStatistics, updatePersonFields } from './peo
 export interface ImportReport {
   created: number;
   updated: number;
+  /** Rows that matched a person and changed nothing: not written, not audited. */
+  unchanged: number;
   /** Line 0 is about the file as a whole. The problems are codes: see reportInWords. */
   errors: { line: number; problems: FieldProblem[] }[];
 }
@@ -30,12 +32,12 @@ export interface ImportReport {
 export function reportInWords(
   report: ImportReport,
   locale: Locale,
-): { created: number; updated: number; errors: { line: number; message: string }[] } {
+): { created: number; updated: number; unchanged: number; errors: { line: number; message: string }[] } {
   const errors = report.errors.map((error) => ({
     line: error.line,
     message: describeProblems(locale, error.problems),
   }));
-  return { created: report.created, updated: report.updated, errors };
+  return { created: report.created, updated: report.updated, unchanged: report.unchanged, errors };
 }
 
 const HEADER_ALIASES: Record<string, keyof PersonInput> = {
@@ -213,7 +215,7 @@ export async function importPeople(
   actor: Actor,
   onProgress?: ImportProgress,
 ): Promise<ImportReport> {
-  const report: ImportReport = { created: 0, updated: 0, errors: [] };
+  const report: ImportReport = { created: 0, updated: 0, unchanged: 0, errors: [] };
   let errorCount = 0;
   const addError = (line: number, problems: FieldProblem[]): void => {
     errorCount += 1;
@@ -272,7 +274,7 @@ export async function importPeople(
       pending.push({ line, fields: checked.fields, ...(areas ? { areas: areas.names } : {}) });
       if (pending.length >= CHUNK) {
         await importChunk(deps, pending, report, addError, actor);
-        onProgress?.({ rows: report.created + report.updated + errorCount, line });
+        onProgress?.({ rows: report.created + report.updated + report.unchanged + errorCount, line });
         pending = [];
       }
     }
@@ -289,7 +291,10 @@ export async function importPeople(
   }
   if (columns === null) throw new AppError('invalid_csv', { message: 'The file is empty: it needs a header row.' });
   if (pending.length > 0) await importChunk(deps, pending, report, addError, actor);
-  onProgress?.({ rows: report.created + report.updated + errorCount, line: pending.at(-1)?.line ?? 0 });
+  onProgress?.({
+    rows: report.created + report.updated + report.unchanged + errorCount,
+    line: pending.at(-1)?.line ?? 0,
+  });
   if (broken) addError(broken.line, [{ field: 'file', code: 'import_csv_broken', params: { detail: broken.message } }]);
 
   // The summary; each person created or changed has an entry of their own, written with the row.
@@ -298,7 +303,7 @@ export async function importPeople(
     recordAuditEvent(trx, {
       action: 'people.imported',
       actor,
-      details: { created: report.created, updated: report.updated, errors: errorCount },
+      details: { created: report.created, updated: report.updated, unchanged: report.unchanged, errors: errorCount },
       at: now,
     }),
   );
@@ -330,6 +335,7 @@ async function importChunk(
     const result = await deps.db.transaction().execute((trx) => writeChunk(trx, rows, actor, deps.clock.now()));
     report.created += result.created;
     report.updated += result.updated;
+    report.unchanged += result.unchanged;
     // Reported once the chunk is committed: a chunk redone row by row below must not report twice.
     for (const error of result.errors) addError(error.line, error.problems);
   } catch (error) {
@@ -359,7 +365,7 @@ async function writeChunk(
   rows: PendingRow[],
   actor: Actor,
   now: number,
-): Promise<{ created: number; updated: number; errors: ImportError[] }> {
+): Promise<{ created: number; updated: number; unchanged: number; errors: ImportError[] }> {
   const errors: ImportError[] = [];
   const usernames = rows.map((r) => r.fields.username).filter((v): v is string => !!v);
   const employeeIds = rows.map((r) => r.fields.employee_id).filter((v): v is string => !!v);
@@ -392,6 +398,7 @@ async function writeChunk(
   const events: AuditEventInput[] = [];
   const areasOfRows: { personId: string; names: string[] }[] = [];
   let updated = 0;
+  let unchanged = 0;
   for (const { line, fields, areas } of rows) {
     const match =
       (fields.username ? byUsername.get(fields.username) : undefined) ??
@@ -418,6 +425,14 @@ async function writeChunk(
     let row: PeopleTable;
     if (match) {
       row = { ...match, ...fields, updated_at: now };
+      const differs = (key: string): boolean => match[key as keyof PeopleTable] !== row[key as keyof PeopleTable];
+      const changed = Object.keys(fields).filter(differs);
+      if (changed.length === 0) {
+        // Unchanged as a person; their areas (a column of their own) may still change.
+        unchanged += 1;
+        if (areas) areasOfRows.push({ personId: match.id, names: areas });
+        continue;
+      }
       if (match.role === 'admin' && row.role !== 'admin') {
         // The rule of a single demotion, asked of the database as it stands in this transaction:
         // earlier rows' demotions count, and so do the admins this file creates (written first).
@@ -433,12 +448,8 @@ async function writeChunk(
       row.search_text = searchTextOf(row);
       await updatePersonFields(trx, match.id, fields, { searchText: row.search_text, now });
       updated += 1;
-      const differs = (key: string): boolean => match[key as keyof PeopleTable] !== row[key as keyof PeopleTable];
-      const changed = Object.keys(fields).filter(differs);
-      if (changed.length > 0) {
-        const details = { changed, ...tracedChanges(match, row), source: 'import' };
-        events.push({ action: 'person.updated', actor, personId: match.id, details, at: now });
-      }
+      const details = { changed, ...tracedChanges(match, row), source: 'import' };
+      events.push({ action: 'person.updated', actor, personId: match.id, details, at: now });
     } else {
       row = newPersonRow({ ...fields, name: fields.name! }, now);
       inserts.push(row);
@@ -460,5 +471,5 @@ async function writeChunk(
   await recordAuditEvents(trx, events);
   // After the people exist: areas are created on first use, each person's memberships replaced.
   await setAreasOfPeopleIn(trx, areasOfRows, actor, now, { source: 'import' });
-  return { created, updated, errors };
+  return { created, updated, unchanged, errors };
 }

@@ -15,19 +15,27 @@ const AREA_ID = /^[A-Za-z0-9-]+$/;
 /** A count past this many people answers "more than" instead of walking the whole table. */
 export const COUNT_CAP = 10_000;
 
+/**
+ * Opaque page cursors that carry only a person's id (never a name or other personal data); the
+ * store looks the position up from the id. Cursors of the older form [name, id, order?] still read.
+ */
 export function encodeCursor(cursor: PeoplePageCursor | null): string | null {
   if (!cursor) return null;
-  const parts = cursor.order === 'newest' ? [cursor.name, cursor.id, 'newest'] : [cursor.name, cursor.id];
+  const parts = cursor.order === 'newest' ? ['p', cursor.id, 'newest'] : ['p', cursor.id];
   return Buffer.from(JSON.stringify(parts)).toString('base64url');
 }
 
 export function decodeCursor(raw: string | undefined): PeoplePageCursor | null {
   if (!raw) return null;
   try {
-    const [name, id, order] = JSON.parse(Buffer.from(raw, 'base64url').toString('utf8')) as unknown[];
-    // No stored name holds a NUL, and PostgreSQL would refuse to compare with one.
-    if (typeof name === 'string' && typeof id === 'string' && !`${name}${id}`.includes('\u0000')) {
-      return order === 'newest' ? { name, id, order } : { name, id };
+    const parts = JSON.parse(Buffer.from(raw, 'base64url').toString('utf8')) as unknown[];
+    const [first, second, third] = parts;
+    // No stored id or name holds a NUL, and PostgreSQL would refuse to compare with one.
+    if (first === 'p' && typeof second === 'string' && /^[A-Za-z0-9-]{1,100}$/.test(second)) {
+      return third === 'newest' ? { id: second, order: 'newest' } : { id: second };
+    }
+    if (typeof first === 'string' && typeof second === 'string' && !`${first}${second}`.includes('\u0000')) {
+      return third === 'newest' ? { name: first, id: second, order: 'newest' } : { name: first, id: second };
     }
   } catch {
     // fall through
@@ -76,6 +84,11 @@ export function filterOf(query: PeopleFilter): PeopleFilter {
   if (query.department) filter.department = query.department;
   if (query.location) filter.location = query.location;
   if (query.area) filter.area = query.area;
+  // Exact lookups compare with the stored form: identifiers as person.ts normalises them.
+  if (query.employeeId !== undefined) filter.employeeId = query.employeeId.normalize('NFC').trim().replace(/\s+/g, ' ');
+  if (query.username !== undefined) filter.username = query.username.trim().normalize('NFKC').toLowerCase();
+  if (query.email !== undefined) filter.email = query.email.trim().normalize('NFKC').toLowerCase();
+  if (query.updatedSince !== undefined) filter.updatedSince = query.updatedSince;
   return filter;
 }
 

@@ -10,6 +10,8 @@ import { recordAuditEvent, type Actor } from '../audit/audit.js';
 import { newId } from '../lib/id.js';
 import { describeProblems } from '../problems.js';
 import {
+  etagOf,
+  ifMatchAdmits,
   searchTextOf,
   toPerson,
   validatePersonInput,
@@ -140,10 +142,15 @@ export async function updatePersonIn(
   fields: ValidPersonFields,
   actor: Actor,
   now: number,
+  options: { ifMatch?: string } = {},
 ): Promise<Person> {
   if (fields.role !== undefined && fields.role !== 'admin') await lockActiveAdmins(trx);
   const current = await lockPerson(trx, id);
   if (!current) throw new AppError('not_found', { message: 'No person with that id.' });
+  if (options.ifMatch !== undefined && !ifMatchAdmits(options.ifMatch, etagOf(toPerson(current, now)))) {
+    throw new AppError('precondition_failed');
+  }
+  await assertNotErased(trx, id);
   const next: PeopleTable = { ...current, ...fields, updated_at: now };
   if (!next.username && !next.email && !next.employee_id) {
     throw new AppError('validation_failed', { fields: [{ field: 'username', code: 'identity_kept' }] });
@@ -158,7 +165,23 @@ export async function updatePersonIn(
   return toPerson(next, now);
 }
 
-export async function updatePerson(deps: Deps, id: string, input: PersonInput, actor: Actor): Promise<Person> {
+/** An erased person's record is kept only as an opaque id: it is never filled in again. */
+export async function assertNotErased(trx: Db, id: string): Promise<void> {
+  const erased = await trx
+    .selectFrom('erased_people')
+    .select('person_id')
+    .where('person_id', '=', id)
+    .executeTakeFirst();
+  if (erased) throw new AppError('person_erased');
+}
+
+export async function updatePerson(
+  deps: Deps,
+  id: string,
+  input: PersonInput,
+  actor: Actor,
+  options: { ifMatch?: string } = {},
+): Promise<Person> {
   const checked = validatePersonInput(input, { creating: false });
   if (!checked.ok)
     throw new AppError('validation_failed', {
@@ -167,7 +190,7 @@ export async function updatePerson(deps: Deps, id: string, input: PersonInput, a
     });
   const now = deps.clock.now();
   try {
-    const update = (trx: Db): Promise<Person> => updatePersonIn(trx, id, checked.fields, actor, now);
+    const update = (trx: Db): Promise<Person> => updatePersonIn(trx, id, checked.fields, actor, now, options);
     return await retryOnConflict(() => deps.db.transaction().execute(update));
   } catch (error) {
     const column = uniqueViolationColumn(error);

@@ -92,19 +92,6 @@ export async function markPersonDeactivated(db: Db, id: string, now: number): Pr
     .execute();
 }
 
-/** Back from deactivation: `active` if the account was ever claimed, else `unclaimed`. */
-export async function markPersonReactivated(
-  db: Db,
-  id: string,
-  options: { status: 'active' | 'unclaimed'; now: number },
-): Promise<void> {
-  await db
-    .updateTable('people')
-    .set({ status: options.status, deactivated_at: null, updated_at: options.now })
-    .where('id', '=', id)
-    .execute();
-}
-
 /**
  * A redeemed code's account: the username (kept, or chosen now), the new password, active and
  * signed in, the failed sign-ins forgiven. The code state is the access codes' to write.
@@ -179,6 +166,12 @@ export interface PeopleFilter {
   withinAreas?: readonly string[];
   /** Only people with these roles (bulk issue: never admins). */
   roles?: readonly PersonRole[];
+  /** Exact lookups (as stored: username and email lower-cased, employee id trimmed). */
+  employeeId?: string;
+  username?: string;
+  email?: string;
+  /** People whose fields or status changed at or after this time (ms), for incremental sync. */
+  updatedSince?: number;
 }
 
 type PeopleQuery = SelectQueryBuilder<Database, 'people', object>;
@@ -228,7 +221,8 @@ export function applyPeopleFilter(
   options: AreaFilterOptions = {},
 ): PeopleQuery {
   const q = searchFragment(filter);
-  if (hasNul(q) || hasNul(filter.department) || hasNul(filter.location)) return query.where(sql<boolean>`1 = 0`);
+  if (hasNul(q) || [filter.department, filter.location, filter.employeeId, filter.username, filter.email].some(hasNul))
+    return query.where(sql<boolean>`1 = 0`);
   if (q !== '') {
     const phrase = ftsPhrase(db, q);
     if (phrase !== null)
@@ -296,6 +290,10 @@ function applyFieldFilters(
     const after = options.areaAfterId;
     query = query.where('people.id', 'in', after ? members.where('area_members.person_id', '>', after) : members);
   }
+  if (filter.employeeId !== undefined) query = query.where('people.employee_id', '=', filter.employeeId);
+  if (filter.username !== undefined) query = query.where('people.username', '=', filter.username);
+  if (filter.email !== undefined) query = query.where('people.email', '=', filter.email);
+  if (filter.updatedSince !== undefined) query = query.where('people.updated_at', '>=', filter.updatedSince);
   if (filter.codeState === 'active') {
     query = query.where('people.code_state', '=', 'active').where('people.code_expires_at', '>', now);
   } else if (filter.codeState === 'expired') {
@@ -382,7 +380,9 @@ function filteredPeople(
     };
   const query = applyFieldFilters(db, applyTextTest(db, ftsDrivenPeople(db, phrase), q), filter, now, { areaProbe });
   return {
-    query: hasNul(filter.department) || hasNul(filter.location) ? query.where(sql<boolean>`1 = 0`) : query,
+    query: [filter.department, filter.location, filter.employeeId, filter.username, filter.email].some(hasNul)
+      ? query.where(sql<boolean>`1 = 0`)
+      : query,
     sqliteRowid: 'people_fts.rowid',
   };
 }
@@ -398,7 +398,8 @@ export const NAME_ORDER_LIMIT = 1000;
 export type PeopleOrder = 'name' | 'newest';
 
 export interface PeoplePageCursor {
-  name: string;
+  /** Absent in an opaque cursor: looked up from the id (the person's current name). */
+  name?: string;
   id: string;
   /** 'newest' on the pages of a large text search (see NAME_ORDER_LIMIT); name order otherwise. */
   order?: PeopleOrder;
@@ -427,14 +428,15 @@ async function countTextMatches(db: Db, q: string, limit: number): Promise<numbe
 export async function searchPeopleRows(
   db: Db,
   filter: PeopleFilter,
-  options: { limit: number; after: PeoplePageCursor | null; now: number },
+  /** `order`: always this order (the API), instead of the pages' choice by the number of matches. */
+  options: { limit: number; after: PeoplePageCursor | null; now: number; order?: PeopleOrder },
 ): Promise<{ rows: PeopleTable[]; next: PeoplePageCursor | null; order: PeopleOrder }> {
   const q = searchFragment(filter);
-  const after = options.after;
+  const after = options.after ? await withCursorName(db, options.after) : null;
   const areaPlan = await areaPlanOf(db, filter);
-  let order: PeopleOrder = 'name';
+  let order: PeopleOrder = options.order ?? 'name';
   // An area of few members stays in name order whatever the text: they are all there is to sort.
-  if (q !== '' && !hasNul(q) && areaPlan !== 'members') {
+  if (options.order === undefined && q !== '' && !hasNul(q) && areaPlan !== 'members') {
     order = after
       ? (after.order ?? 'name')
       : (await countTextMatches(db, q, NAME_ORDER_LIMIT + 1)) > NAME_ORDER_LIMIT
@@ -445,18 +447,37 @@ export async function searchPeopleRows(
   if (order === 'newest') {
     if (dialectOf(db) === 'sqlite') {
       if (after)
-        query = query.where(sql<boolean>`${sql.raw(sqliteRowid)} < (select rowid from people where id = ${after.id})`);
+        query = query.where(
+          sql<boolean>`${sql.raw(sqliteRowid)} < coalesce((select rowid from people where id = ${after.id}), 0)`,
+        );
       query = query.orderBy(sql.raw(sqliteRowid), 'desc');
     } else {
       if (after) query = query.where('people.id', '<', after.id);
+      // Newest first asked for (the API) with few matches: collect them from the trigram index and
+      // sort, rather than walk the id index testing every row for a rare fragment.
+      if (
+        q !== '' &&
+        !hasNul(q) &&
+        options.order === 'newest' &&
+        (await countTextMatches(db, q, NAME_ORDER_LIMIT + 1)) <= NAME_ORDER_LIMIT
+      ) {
+        const matches = query.selectAll('people').offset(0).as('people');
+        const rows = await db
+          .selectFrom(matches)
+          .selectAll()
+          .orderBy('people.id', 'desc')
+          .limit(options.limit + 1)
+          .execute();
+        return pageOf(rows, options.limit, order);
+      }
       query = query.orderBy('people.id', 'desc');
     }
   } else {
     if (after) {
       query = query.where((eb) =>
         eb.or([
-          eb('people.name', '>', after.name),
-          eb.and([eb('people.name', '=', after.name), eb('people.id', '>', after.id)]),
+          eb('people.name', '>', after.name!),
+          eb.and([eb('people.name', '=', after.name!), eb('people.id', '>', after.id)]),
         ]),
       );
     }
@@ -487,6 +508,13 @@ export async function searchPeopleRows(
     options.limit,
     order,
   );
+}
+
+/** A cursor that carries only an id gets the person's current name (an unknown id: before everyone). */
+async function withCursorName(db: Db, cursor: PeoplePageCursor): Promise<PeoplePageCursor> {
+  if (cursor.name !== undefined || cursor.order === 'newest') return cursor;
+  const row = await db.selectFrom('people').select('name').where('id', '=', cursor.id).executeTakeFirst();
+  return { ...cursor, name: row?.name ?? '' };
 }
 
 function pageOf(

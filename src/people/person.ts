@@ -1,5 +1,6 @@
 // A person of the directory: types and the pure rules of SPEC §1 (no database, no HTTP).
 import type { PeopleTable, PersonCodeState, PersonRole, PersonStatus } from '../db/schema.js';
+import { createHash } from 'node:crypto';
 import type { FieldProblem } from '../problems.js';
 
 /**
@@ -70,6 +71,22 @@ export function toPerson(row: SignedInPerson, now: number): Person {
     claimedAt: iso(row.claimed_at),
     lastSignInAt: iso(row.last_sign_in_at),
   };
+}
+
+/**
+ * A person's version for ETag and If-Match (a strong validator): it changes whenever a field,
+ * the role or the status changes; a code issued or used does not change it.
+ */
+export function etagOf(person: Person): string {
+  const { id, name, username, email, employeeId, department, location, title, role, status, updatedAt } = person;
+  const fields = [id, name, username, email, employeeId, department, location, title, role, status, updatedAt];
+  return `"${createHash('sha256').update(JSON.stringify(fields)).digest('base64url').slice(0, 27)}"`;
+}
+
+/** Whether an If-Match header (RFC 9110 §13.1.1: `*` or a list of strong tags) admits this version. */
+export function ifMatchAdmits(header: string, etag: string): boolean {
+  const given = header.split(',').map((part) => part.trim());
+  return given.includes('*') || given.includes(etag);
 }
 
 // Control characters, and bidi overrides/isolates that could make a name display as another.

@@ -8,19 +8,22 @@ import { requireAdmin } from '../http/auth.js';
 import { errorResponses, IdParams, Nullable } from '../http/schemas.js';
 import { API_TOKEN_DAYS, API_TOKEN_NAME_MAX, createApiToken, listApiTokens, revokeApiToken } from './api-tokens.js';
 
-const ApiTokenSchema = Type.Object({
-  id: Type.String(),
-  name: Type.String(),
-  owner: Type.Object({
-    id: Nullable(Type.String({ description: 'The admin who made it; null for the CLI' })),
-    label: Type.String({ description: "The admin's username at the time, or 'cli'" }),
-  }),
-  createdAt: Type.String({ format: 'date-time' }),
-  expiresAt: Nullable(Type.String({ format: 'date-time' })),
-  lastUsedAt: Nullable(Type.String({ format: 'date-time', description: 'Updated at most once a minute' })),
-  revokedAt: Nullable(Type.String({ format: 'date-time' })),
-  active: Type.Boolean({ description: 'Not revoked and not expired: it authenticates now' }),
-});
+const ApiTokenSchema = Type.Object(
+  {
+    id: Type.String(),
+    name: Type.String(),
+    owner: Type.Object({
+      id: Nullable(Type.String({ description: 'The admin who made it; null for the CLI' })),
+      label: Type.String({ description: "The admin's username at the time, or 'cli'" }),
+    }),
+    createdAt: Type.String({ format: 'date-time' }),
+    expiresAt: Nullable(Type.String({ format: 'date-time' })),
+    lastUsedAt: Nullable(Type.String({ format: 'date-time', description: 'Updated at most once a minute' })),
+    revokedAt: Nullable(Type.String({ format: 'date-time' })),
+    active: Type.Boolean({ description: 'Not revoked and not expired: it authenticates now' }),
+  },
+  { title: 'ApiToken' },
+);
 
 const TokenList = Type.Object({ items: Type.Array(ApiTokenSchema) });
 
@@ -45,13 +48,30 @@ export function apiTokenRoutes(deps: Deps): FastifyPluginAsyncTypebox {
 
     app.get(
       '/api/v1/tokens',
-      { schema: { tags: ['tokens'], response: { 200: TokenList, ...errorResponses } } },
+      {
+        schema: {
+          operationId: 'listApiTokens',
+          summary: 'List API tokens',
+          tags: ['tokens'],
+          response: { 200: TokenList, ...errorResponses },
+        },
+      },
       async () => ({ items: await listApiTokens(deps.db, deps.clock.now()) }),
     );
 
     app.post(
       '/api/v1/tokens',
-      { schema: { tags: ['tokens'], body: CreateTokenBody, response: { 201: CreatedToken, ...errorResponses } } },
+      {
+        schema: {
+          operationId: 'createApiToken',
+          summary: 'Make an API token',
+          description: 'An admin session only: a token cannot make tokens. The token is in this answer only.',
+          tags: ['tokens'],
+          body: CreateTokenBody,
+          response: { 201: CreatedToken, ...errorResponses },
+          'x-keyslip-headers': { 201: ['Cache-Control'] },
+        },
+      },
       async (request, reply) => {
         const { name, expiresInDays } = request.body;
         const now = deps.clock.now();
@@ -66,7 +86,15 @@ export function apiTokenRoutes(deps: Deps): FastifyPluginAsyncTypebox {
 
     app.delete(
       '/api/v1/tokens/:id',
-      { schema: { tags: ['tokens'], params: IdParams, response: { 204: Type.Null(), ...errorResponses } } },
+      {
+        schema: {
+          operationId: 'revokeApiToken',
+          summary: 'Revoke an API token',
+          tags: ['tokens'],
+          params: IdParams,
+          response: { 204: Type.Null(), ...errorResponses },
+        },
+      },
       async (request, reply) => {
         const options = { id: request.params.id, actor: request.auth.actor, now: deps.clock.now() };
         const result = await revokeApiToken(deps.db, options);

@@ -5,15 +5,15 @@ import { AppError } from '../errors.js';
 import { clientOf } from '../http/client.js';
 import { currentSessionHashOf, requireSignedIn } from '../http/auth.js';
 import { clearSessionCookie, setSessionCookie } from '../http/cookies.js';
-import { errorResponses, Nullable, PersonSchema } from '../http/schemas.js';
+import { errorResponses, Nullable, PersonSchema, DateTime } from '../http/schemas.js';
 import { toPerson } from '../people/person.js';
 import { listPersonSessions } from '../sessions/sessions.store.js';
 import { signIn, signOut } from './sign-in.service.js';
 
 const SessionInfo = Type.Object({
   current: Type.Boolean(),
-  createdAt: Type.String(),
-  lastSeenAt: Type.String(),
+  createdAt: DateTime(),
+  lastSeenAt: DateTime(),
   userAgent: Nullable(Type.String()),
   ip: Nullable(Type.String()),
 });
@@ -24,12 +24,17 @@ export function signInRoutes(deps: Deps): FastifyPluginAsyncTypebox {
       '/api/v1/sessions',
       {
         schema: {
+          operationId: 'signIn',
+          summary: 'Sign in with a username (or email) and password',
+          description: 'Sets the session cookie. Too many failures for an account answer 429 with Retry-After.',
           tags: ['sessions'],
+          security: [],
           body: Type.Object(
             { username: Type.String({ maxLength: 300 }), password: Type.String({ maxLength: 4096 }) },
             { additionalProperties: false },
           ),
           response: { 201: Type.Object({ person: PersonSchema }), ...errorResponses },
+          'x-keyslip-headers': { 201: ['Set-Cookie', 'Cache-Control'] },
         },
       },
       async (request, reply) => {
@@ -51,7 +56,16 @@ export function signInRoutes(deps: Deps): FastifyPluginAsyncTypebox {
 
     app.delete(
       '/api/v1/sessions/current',
-      { schema: { tags: ['sessions'], response: { 204: Type.Null(), ...errorResponses } } },
+      {
+        schema: {
+          operationId: 'signOut',
+          summary: 'Sign out (this session)',
+          tags: ['sessions'],
+          security: [{ session: [] }],
+          response: { 204: Type.Null(), ...errorResponses },
+          'x-keyslip-headers': { 204: ['Set-Cookie-Cleared'] },
+        },
+      },
       async (request, reply) => {
         const auth = request.auth;
         if (auth.via !== 'session') throw new AppError('unauthenticated');
@@ -65,9 +79,13 @@ export function signInRoutes(deps: Deps): FastifyPluginAsyncTypebox {
       '/api/v1/sessions',
       {
         schema: {
+          operationId: 'signOutEverywhere',
+          summary: 'Sign out everywhere',
+          description: "Ends every session of the signed-in person, and their apps' sessions.",
           tags: ['sessions'],
-          description: 'Sign out everywhere.',
+          security: [{ session: [] }],
           response: { 200: Type.Object({ ended: Type.Integer() }), ...errorResponses },
+          'x-keyslip-headers': { 200: ['Set-Cookie-Cleared'] },
         },
       },
       async (request, reply) => {
@@ -84,6 +102,8 @@ export function signInRoutes(deps: Deps): FastifyPluginAsyncTypebox {
       {
         preHandler: requireSignedIn,
         schema: {
+          operationId: 'getMe',
+          summary: 'Who is calling: the signed-in person or the API token',
           tags: ['sessions'],
           response: {
             200: Type.Object({

@@ -118,7 +118,7 @@ describe('keyslip CLI: help, version, flags, exit codes, progress (sqlite)', () 
     expect(result.stdout).toMatch(
       /\r\x1b\[2KImporting people: 3,000\/3,000 rows · 100% · [\d,]+ rows\/s · \d+:\d\d elapsed\r?\n/,
     );
-    expect(result.stdout).toContain('Created 3000, updated 0, refused 0.');
+    expect(result.stdout).toContain('Created 3000, updated 0, unchanged 0, refused 0.');
     expect(await count(env, 'people')).toBe(3_000);
   });
 
@@ -130,12 +130,13 @@ describe('keyslip CLI: help, version, flags, exit codes, progress (sqlite)', () 
     expect(piped.code, piped.stderr).toBe(0);
     expect(piped.stderr).not.toMatch(/[\r\x1b]/);
     expect(piped.stderr).toMatch(/^Importing people: 2,000\/2,000 rows · 100% · [\d,]+ rows\/s · \d+:\d\d elapsed$/m);
-    expect(piped.stdout).toBe('Created 2000, updated 0, refused 0.\n');
+    expect(piped.stdout).toBe('Created 2000, updated 0, unchanged 0, refused 0.\n');
 
     const quiet = await runCli(['people', 'import', csv, '--quiet'], env);
     expect(quiet.code).toBe(0);
     expect(quiet.stderr).toBe('');
-    expect(quiet.stdout).toBe('Created 0, updated 2000, refused 0.\n');
+    // The same file again changes nobody.
+    expect(quiet.stdout).toBe('Created 0, updated 0, unchanged 2000, refused 0.\n');
   });
 
   it('--json: progress as JSON lines on standard error, the result on standard output', async () => {
@@ -144,7 +145,7 @@ describe('keyslip CLI: help, version, flags, exit codes, progress (sqlite)', () 
     writePeopleCsv(csv, 2_000);
     const result = await runCli(['people', 'import', csv, '--json'], env);
     expect(result.code, result.stderr).toBe(0);
-    expect(JSON.parse(result.stdout)).toEqual({ created: 2000, updated: 0, errors: [] });
+    expect(JSON.parse(result.stdout)).toEqual({ created: 2000, updated: 0, unchanged: 0, errors: [] });
     const events = result.stderr
       .trim()
       .split('\n')

@@ -104,13 +104,14 @@ describe.each(DIALECTS)('journey: from `keyslip admin create` to a recovered wor
         headers: { ...adminHeaders, 'content-type': 'text/csv' },
         payload: csv,
       });
-      expect(imported.json()).toEqual({ created: 3, updated: 0, errors: [] });
+      expect(imported.json()).toEqual({ created: 3, updated: 0, unchanged: 0, errors: [] });
 
       // 5. Codes for everyone without email, in one batch.
       const bulk = await app.inject({
         method: 'POST',
         url: '/api/v1/access-codes/bulk',
         headers: { ...adminHeaders, 'idempotency-key': 'journey-1' },
+        payload: { filter: { hasEmail: false } },
       });
       expect(bulk.statusCode, bulk.body).toBe(201);
       const items = bulk.json().items as { id: string; name: string; username: string | null; code: string }[];

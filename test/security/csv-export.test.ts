@@ -125,7 +125,7 @@ describe('the bulk codes CSV (POST /api/v1/access-codes/bulk, Accept: text/csv)'
       method: 'POST',
       url: '/api/v1/access-codes/bulk',
       headers: { ...api.admin, accept: 'text/csv' },
-      payload: {},
+      payload: { filter: { hasEmail: false } },
     });
     expect(response.statusCode).toBe(201);
     expect(response.headers['content-type']).toMatch(/^text\/csv/);

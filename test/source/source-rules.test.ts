@@ -33,7 +33,9 @@ describe('source rules', () => {
   });
 
   it('keeps every line within 120 characters', () => {
-    const offenders = SOURCES.flatMap((file) =>
+    // A generated file (its first line says so; e.g. the API client types) is written by its tool.
+    const written = SOURCES.filter((file) => !/^\/\/ Generated /.test(fs.readFileSync(path.join(ROOT, file), 'utf8')));
+    const offenders = written.flatMap((file) =>
       fs
         .readFileSync(path.join(ROOT, file), 'utf8')
         .split('\n')
