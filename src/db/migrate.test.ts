@@ -27,6 +27,7 @@ describe.skipIf(!DIALECTS.includes('postgres'))('migrations on PostgreSQL', () =
         '0003_api_tokens',
         '0004_oidc',
         '0005_areas',
+        '0008_retention_search',
       ]);
       const tables = await sql<{ table_name: string }>`
         select table_name from information_schema.tables where table_schema = current_schema()
@@ -38,14 +39,17 @@ describe.skipIf(!DIALECTS.includes('postgres'))('migrations on PostgreSQL', () =
         'area_members',
         'areas',
         'audit_events',
+        'audit_tallies',
         'batches',
         'kysely_migration',
         'kysely_migration_lock',
+        'leases',
         'oidc_clients',
         'oidc_keys',
         'oidc_logout_outbox',
         'oidc_payloads',
         'people',
+        'people_word_prefixes',
         'rate_limits',
         'sessions',
       ]);
@@ -69,6 +73,7 @@ describe.skipIf(!DIALECTS.includes('postgres'))('migrations on PostgreSQL', () =
         '0003_api_tokens',
         '0004_oidc',
         '0005_areas',
+        '0008_retention_search',
       ]);
       expect(await migrateToLatest(b.db)).toEqual([
         '0001_initial',
@@ -76,6 +81,7 @@ describe.skipIf(!DIALECTS.includes('postgres'))('migrations on PostgreSQL', () =
         '0003_api_tokens',
         '0004_oidc',
         '0005_areas',
+        '0008_retention_search',
       ]);
       const people = await sql<{ n: number }>`select count(*)::int as n from people`.execute(b.db);
       expect(people.rows[0]!.n).toBe(0);

@@ -6,6 +6,7 @@ import * as m0002 from './migrations/0002_batch_codes_index.js';
 import * as m0003 from './migrations/0003_api_tokens.js';
 import * as m0004 from './migrations/0004_oidc.js';
 import * as m0005 from './migrations/0005_areas.js';
+import * as m0008 from './migrations/0008_retention_search.js';
 
 // Migrations are listed here, not discovered on disk, so the built and the source tree agree.
 const MIGRATIONS: Record<string, Migration> = {
@@ -14,6 +15,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0003_api_tokens': m0003,
   '0004_oidc': m0004,
   '0005_areas': m0005,
+  '0008_retention_search': m0008,
 };
 
 /** Every migration's name, in the order they run. */

@@ -186,6 +186,23 @@ export interface OidcLogoutOutboxTable {
   last_problem: string | null;
 }
 
+/** Which instance runs a background job until when (migration 0008). */
+export interface LeasesTable {
+  name: string;
+  holder: string;
+  expires_at: number;
+}
+
+/** Failed attempts past the audited limit, counted per address group and window (migration 0008). */
+export interface AuditTalliesTable {
+  action: string;
+  address: string;
+  window_start: number;
+  count: number;
+  first_at: number;
+  last_at: number;
+}
+
 export interface Database {
   people: PeopleTable;
   access_codes: AccessCodesTable;
@@ -201,4 +218,6 @@ export interface Database {
   areas: AreasTable;
   area_members: AreaPeopleTable;
   area_managers: AreaPeopleTable;
+  leases: LeasesTable;
+  audit_tallies: AuditTalliesTable;
 }
