@@ -925,7 +925,11 @@ export function keystrokeQueries(seed = 20260101, people = 1_000_000) {
     fragments.push(['random pair', ascii[random.int(ascii.length)] + ascii[random.int(ascii.length)]]);
   // The first 1–4 letters of a word of a real name (any script), as typed.
   for (let i = 0; i < 12; i++) {
-    const words = random.pick(sample).name.toLowerCase().split(/[\s'-]+/).filter(Boolean);
+    const words = random
+      .pick(sample)
+      .name.toLowerCase()
+      .split(/[\s'-]+/)
+      .filter(Boolean);
     const word = [...random.pick(words)];
     fragments.push(['name start', word.slice(0, 1 + random.int(Math.min(4, word.length))).join('')]);
   }

@@ -122,7 +122,12 @@ async function measureSearches(ctx, queries, { rounds, connections }) {
     }
   }
   const slowest = [...perQuery.entries()]
-    .map(([fragment, { items, ms }]) => ({ fragment, items, p50: round(percentile(ms, 50)), max: round(Math.max(...ms)) }))
+    .map(([fragment, { items, ms }]) => ({
+      fragment,
+      items,
+      p50: round(percentile(ms, 50)),
+      max: round(Math.max(...ms)),
+    }))
     .sort((a, b) => b.p50 - a.p50)
     .slice(0, 6);
   // The same requests with a count (the admin page asks for one), sequential, one round.

@@ -3,7 +3,13 @@ import { sql, type Expression, type ExpressionBuilder, type SelectQueryBuilder, 
 import type { Db } from '../db/database.js';
 import { dialectOf } from '../db/dialect.js';
 import type { Database, PeopleTable, PersonStatus } from '../db/schema.js';
-import { CONTAINS_FROM_LENGTH, searchTextOf, type CodeState, type SignedInPerson, type ValidPersonFields } from './person.js';
+import {
+  CONTAINS_FROM_LENGTH,
+  searchTextOf,
+  type CodeState,
+  type SignedInPerson,
+  type ValidPersonFields,
+} from './person.js';
 
 export async function findPersonById(db: Db, id: string): Promise<PeopleTable | null> {
   return (await db.selectFrom('people').selectAll().where('id', '=', id).executeTakeFirst()) ?? null;
@@ -399,12 +405,7 @@ async function countTextMatches(
 /** How many rows a query gives, counted up to `limit`. */
 async function countRows(db: Db, query: PeopleQuery, limit: number): Promise<number> {
   const row = await db
-    .selectFrom(
-      query
-        .select(sql`1`.as('one'))
-        .limit(limit)
-        .as('matches'),
-    )
+    .selectFrom(query.select(sql`1`.as('one')).limit(limit).as('matches'))
     .select((eb) => eb.fn.countAll<number | string>().as('count'))
     .executeTakeFirstOrThrow();
   return Number(row.count);
