@@ -23,6 +23,8 @@ const FLOORS: { name: string; holds: string[] }[] = [
   // The OpenID Provider speaks HTTP itself (oidc-provider renders its protocol pages), so it sits
   // above http/; nothing below it calls it: ending an app's access is sessions/end-everything.ts.
   { name: 'oidc', holds: ['oidc/'] },
+  // The retention sweep deletes what every capability below has let expire (README "Data kept").
+  { name: 'retention', holds: ['retention/'] },
   { name: 'faces', holds: ['web/', 'ops/', '*.routes.ts'] },
   { name: 'app', holds: ['app.ts', 'runtime.ts', 'main.ts', 'catalogues.ts'] },
   { name: 'cli', holds: ['cli/'] },
