@@ -1,5 +1,12 @@
 // People in the database: Kysely only, no HTTP, no rules beyond what the schema enforces.
-import { sql, type Expression, type ExpressionBuilder, type SelectQueryBuilder, type SqlBool } from 'kysely';
+import {
+  sql,
+  type Expression,
+  type RawBuilder,
+  type ExpressionBuilder,
+  type SelectQueryBuilder,
+  type SqlBool,
+} from 'kysely';
 import type { Db } from '../db/database.js';
 import { dialectOf } from '../db/dialect.js';
 import type { Database, PeopleTable, PersonStatus } from '../db/schema.js';
@@ -385,7 +392,7 @@ async function countTextMatches(
   text: { kind: 'contains' | 'words'; q: string; phrase: string },
   limit: number,
 ): Promise<number> {
-  let matches;
+  let matches: RawBuilder<unknown>;
   if (dialectOf(db) === 'sqlite')
     matches =
       text.kind === 'contains'
