@@ -52,7 +52,7 @@ export async function serve(config: Config): Promise<void> {
   // What has outlived its use (README "Data kept"): every 10 minutes, on one instance at a time.
   const sweeper = randomBytes(8).toString('hex');
   const retention = setInterval(() => {
-    sweepExpiredData(deps, sweeper)
+    sweepExpiredData(deps, sweeper, { sqlite: handle.sqlite })
       .then((report) => {
         if (report && Object.values(report).some((count) => count > 0)) logger.info({ report }, 'retention sweep');
       })

@@ -92,7 +92,8 @@ function buildPeople(): PeopleTable[] {
   return people;
 }
 
-/** The rule in plain words: 3+ characters anywhere; 1–2 at the start of a word (split at spaces and ASCII punctuation). */
+/** The rule in plain words: 3+ characters anywhere; 1–2 at the start of a word. */
+// Words are split at spaces and ASCII punctuation.
 function plainMatch(text: string, q: string): boolean {
   if ([...q].length >= 3) return text.includes(q);
   return text.split(/[\x00-\x2f\x3a-\x60\x7b-\x7f]+/).some((word) => word !== '' && word.startsWith(q));

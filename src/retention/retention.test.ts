@@ -78,7 +78,7 @@ const count = async (context: TestContext, table: string): Promise<number> => {
 };
 
 describe.each(DIALECTS)('retention sweep (%s)', (dialect) => {
-  it('deletes audit entries and tallies older than KEYSLIP_AUDIT_RETENTION_DAYS (400 by default), in batches', async () => {
+  it('deletes audit entries and tallies older than KEYSLIP_AUDIT_RETENTION_DAYS (default 400)', async () => {
     const context = await open(dialect);
     const { deps, clock } = context;
     expect(deps.config.auditRetentionDays).toBe(400);
@@ -239,7 +239,7 @@ describe.each(DIALECTS)('retention sweep (%s)', (dialect) => {
     },
   );
 
-  it('runs on one instance at a time: the lease is taken atomically, renewed by its holder, free once expired', async () => {
+  it('runs on one instance at a time: the lease is taken atomically, renewed, free once expired', async () => {
     const context = await open(dialect);
     const { deps, clock } = context;
     const now = clock.now();

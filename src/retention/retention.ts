@@ -6,6 +6,7 @@ import { sql, type RawBuilder } from 'kysely';
 import type { Db } from '../db/database.js';
 import { dialectOf } from '../db/dialect.js';
 import { releaseLease, takeLease } from '../db/lease.js';
+import type { SqliteConnection } from '../db/sqlite-driver.js';
 import type { Deps } from '../deps.js';
 import { DAY, MINUTE } from '../lib/clock.js';
 
@@ -110,21 +111,20 @@ async function deleteBatch(db: Db, target: Target): Promise<number> {
 const pause = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
 /**
- * SQLite: gives free pages back to the file system, a step at a time. Only with
- * auto_vacuum=INCREMENTAL (migration 0008); a file that is not in that mode keeps its free pages
- * for reuse, as before.
+ * SQLite: gives free pages back to the file system, VACUUM_PAGES_PER_STEP at a time. Only with
+ * auto_vacuum=INCREMENTAL (migration 0008); a file not in that mode keeps its free pages for
+ * reuse, as before. Run on the raw connection: through a prepared statement stepped once (as
+ * Kysely runs a statement that returns no rows) the pragma frees a single page.
  */
-export async function giveSpaceBack(db: Db): Promise<number> {
-  if (dialectOf(db) !== 'sqlite') return 0;
-  const mode = await sql<{ auto_vacuum: number }>`pragma auto_vacuum`.execute(db);
-  if (Number(mode.rows[0]?.auto_vacuum) !== 2) return 0;
-  const freeOf = async (): Promise<number> =>
-    Number((await sql<{ freelist_count: number }>`pragma freelist_count`.execute(db)).rows[0]?.freelist_count ?? 0);
-  const before = await freeOf();
+export async function giveSpaceBack(db: Db, sqlite: SqliteConnection | null): Promise<number> {
+  if (dialectOf(db) !== 'sqlite' || !sqlite) return 0;
+  if (Number(sqlite.pragma('auto_vacuum', { simple: true })) !== 2) return 0;
+  const freeOf = (): number => Number(sqlite.pragma('freelist_count', { simple: true }));
+  const before = freeOf();
   let free = before;
-  for (let step = 0; free > 0 && step < 1_000; step++) {
-    await sql`pragma incremental_vacuum(${sql.lit(VACUUM_PAGES_PER_STEP)})`.execute(db);
-    const next = await freeOf();
+  for (let step = 0; free > 0 && step < 10_000; step++) {
+    sqlite.exec(`pragma incremental_vacuum(${VACUUM_PAGES_PER_STEP})`);
+    const next = freeOf();
     if (next >= free) break;
     free = next;
     await pause();
@@ -134,9 +134,14 @@ export async function giveSpaceBack(db: Db): Promise<number> {
 
 /**
  * One run of the sweep: every kind of row past its time, in batches. Returns null when another
- * instance holds the lease (it is sweeping). `holder` names this instance.
+ * instance holds the lease (it is sweeping). `holder` names this instance; `sqlite` is the raw
+ * connection (SQLite), to give the freed pages back.
  */
-export async function sweepExpiredData(deps: Deps, holder: string): Promise<SweepReport | null> {
+export async function sweepExpiredData(
+  deps: Deps,
+  holder: string,
+  options: { sqlite?: SqliteConnection | null } = {},
+): Promise<SweepReport | null> {
   const { db, clock } = deps;
   if (!(await takeLease(db, SWEEP_LEASE, holder, clock.now(), LEASE_MS))) return null;
   const report: SweepReport = {
@@ -160,7 +165,7 @@ export async function sweepExpiredData(deps: Deps, holder: string): Promise<Swee
         await pause();
       }
     }
-    report.pagesFreed = await giveSpaceBack(db);
+    report.pagesFreed = await giveSpaceBack(db, options.sqlite ?? null);
     return report;
   } finally {
     await releaseLease(db, SWEEP_LEASE, holder);

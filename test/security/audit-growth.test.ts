@@ -42,7 +42,7 @@ async function rows(db: Db, table: 'audit_events' | 'audit_tallies' | 'rate_limi
 }
 
 describe.each(DIALECTS)('failed code checks under attack (%s)', (dialect) => {
-  it(`${ADDRESSES * PER_ADDRESS} failed checks from ${ADDRESSES} addresses grow the database by a bounded amount`, async () => {
+  it(`${ADDRESSES * PER_ADDRESS} failed checks from ${ADDRESSES} addresses: bounded growth`, async () => {
     const context = await createTestContext(dialect);
     contexts.push(context);
     const { deps } = context;
