@@ -311,9 +311,16 @@ function textDrivenPeople(
   if (dialectOf(db) === 'postgres') {
     if (text.kind === 'contains')
       return { query: applyTextTest(db, db.selectFrom('people'), text), newest: 'people.id' };
+    // A lateral subquery that cannot be flattened (OFFSET 0) keeps the plan a nested loop: the
+    // prefix index walked newest first, each person looked up by id. As a plain join the planner
+    // may merge it with a walk of every person from the newest, which for a prefix whose people
+    // are older reads most of the table.
     const query = db
       .selectFrom(sql<{ prefix: string; person_id: string }>`people_word_prefixes`.as('w'))
-      .innerJoin('people', 'people.id', 'w.person_id')
+      .innerJoinLateral(
+        (eb) => eb.selectFrom('people').selectAll().whereRef('people.id', '=', 'w.person_id').offset(0).as('people'),
+        (join) => join.onTrue(),
+      )
       .where(sql<boolean>`w.prefix = ${text.q}`);
     // Every filter refers to people.*; the prefix table only adds rows to join.
     return { query: query as unknown as PeopleQuery, newest: 'w.person_id' };
