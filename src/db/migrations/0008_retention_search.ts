@@ -18,7 +18,9 @@
 // - SQLite: auto_vacuum=INCREMENTAL, so pages freed by the sweep go back to the file system
 //   (`pragma incremental_vacuum` after each sweep). The mode takes effect on an existing file
 //   only through VACUUM, which rewrites it: done here, once, before the server serves requests
-//   (it needs free disk space the size of the file and about a minute per GB).
+//   (it needs free disk space the size of the file and about a minute per GB). On SQLite the
+//   schema changes are one transaction and each is "if not exists": if the VACUUM cannot run
+//   (another process holds the database), the migration fails and running it again is safe.
 import { sql, type Kysely } from 'kysely';
 import { dialectOf } from '../dialect.js';
 
@@ -26,63 +28,80 @@ import { dialectOf } from '../dialect.js';
 const PG_WORD_SEPARATORS = '[^0-9A-Za-z\\u0080-\\U0010ffff]+';
 
 export async function up(db: Kysely<unknown>): Promise<void> {
-  const big = dialectOf(db) === 'postgres' ? 'bigint' : 'integer';
-
-  await db.schema
-    .createTable('leases')
-    .addColumn('name', 'text', (c) => c.primaryKey())
-    .addColumn('holder', 'text', (c) => c.notNull())
-    .addColumn('expires_at', sql.raw(big), (c) => c.notNull())
-    .execute();
-
-  await db.schema
-    .createTable('audit_tallies')
-    .addColumn('action', 'text', (c) => c.notNull())
-    .addColumn('address', 'text', (c) => c.notNull())
-    .addColumn('window_start', sql.raw(big), (c) => c.notNull())
-    .addColumn('count', 'integer', (c) => c.notNull())
-    .addColumn('first_at', sql.raw(big), (c) => c.notNull())
-    .addColumn('last_at', sql.raw(big), (c) => c.notNull())
-    .addPrimaryKeyConstraint('audit_tallies_pk', ['action', 'address', 'window_start'])
-    .execute();
-  await db.schema.createIndex('audit_tallies_window').on('audit_tallies').column('window_start').execute();
-
-  await db.schema.createIndex('audit_events_at').on('audit_events').column('at').execute();
-  await db.schema.createIndex('sessions_expires').on('sessions').column('expires_at').execute();
-  await db.schema.createIndex('access_codes_expires').on('access_codes').column('expires_at').execute();
-  await db.schema.createIndex('rate_limits_window').on('rate_limits').column('window_start').execute();
-  await db.schema.createIndex('batches_download_until').on('batches').column('download_until').execute();
-  await db.schema.createIndex('oidc_logout_outbox_created').on('oidc_logout_outbox').column('created_at').execute();
-
   if (dialectOf(db) === 'postgres') {
+    await createSharedTables(db, 'bigint');
     await db.schema.createIndex('people_status').on('people').columns(['status', 'id']).execute();
     await db.schema.createIndex('people_code_state').on('people').columns(['code_state', 'id']).execute();
     await createPostgresWordPrefixes(db);
     return;
   }
 
-  await db.schema.createIndex('people_status').on('people').column('status').execute();
-  await db.schema.createIndex('people_code_state').on('people').column('code_state').execute();
-  await sql`create virtual table people_words using fts5(search_text, content='people', content_rowid='rowid',
-    tokenize='ascii', prefix='1 2', detail='none', columnsize=0)`.execute(db);
-  await sql`create trigger people_words_insert after insert on people begin
-      insert into people_words(rowid, search_text) values (new.rowid, new.search_text);
-    end`.execute(db);
-  await sql`create trigger people_words_delete after delete on people begin
-      insert into people_words(people_words, rowid, search_text) values ('delete', old.rowid, old.search_text);
-    end`.execute(db);
-  await sql`create trigger people_words_update after update of search_text on people begin
-      insert into people_words(people_words, rowid, search_text) values ('delete', old.rowid, old.search_text);
-      insert into people_words(rowid, search_text) values (new.rowid, new.search_text);
-    end`.execute(db);
-  await sql`insert into people_words(people_words) values ('rebuild')`.execute(db);
+  await sql`begin immediate`.execute(db);
+  try {
+    await createSharedTables(db, 'integer');
+    await db.schema.createIndex('people_status').ifNotExists().on('people').column('status').execute();
+    await db.schema.createIndex('people_code_state').ifNotExists().on('people').column('code_state').execute();
+    const { rows: existing } = await sql`select 1 from sqlite_master where name = 'people_words'`.execute(db);
+    if (existing.length === 0) {
+      await sql`create virtual table people_words using fts5(search_text, content='people', content_rowid='rowid',
+        tokenize='ascii', prefix='1 2', detail='none', columnsize=0)`.execute(db);
+      await sql`create trigger people_words_insert after insert on people begin
+          insert into people_words(rowid, search_text) values (new.rowid, new.search_text);
+        end`.execute(db);
+      await sql`create trigger people_words_delete after delete on people begin
+          insert into people_words(people_words, rowid, search_text) values ('delete', old.rowid, old.search_text);
+        end`.execute(db);
+      await sql`create trigger people_words_update after update of search_text on people begin
+          insert into people_words(people_words, rowid, search_text) values ('delete', old.rowid, old.search_text);
+          insert into people_words(rowid, search_text) values (new.rowid, new.search_text);
+        end`.execute(db);
+      await sql`insert into people_words(people_words) values ('rebuild')`.execute(db);
+    }
+    await sql`commit`.execute(db);
+  } catch (error) {
+    await sql`rollback`.execute(db);
+    throw error;
+  }
 
   const { rows } = await sql<{ auto_vacuum: number }>`pragma auto_vacuum`.execute(db);
   if (Number(rows[0]?.auto_vacuum) !== 2) {
     await sql`pragma auto_vacuum = incremental`.execute(db);
-    // In-memory databases (tests) and new files take the mode at once; VACUUM is quick there.
+    // Outside any transaction, as VACUUM must be. Quick on a new or small file.
     await sql`vacuum`.execute(db);
   }
+}
+
+async function createSharedTables(db: Kysely<unknown>, big: 'bigint' | 'integer'): Promise<void> {
+  await db.schema
+    .createTable('leases')
+    .ifNotExists()
+    .addColumn('name', 'text', (c) => c.primaryKey())
+    .addColumn('holder', 'text', (c) => c.notNull())
+    .addColumn('expires_at', big, (c) => c.notNull())
+    .execute();
+
+  await db.schema
+    .createTable('audit_tallies')
+    .ifNotExists()
+    .addColumn('action', 'text', (c) => c.notNull())
+    .addColumn('address', 'text', (c) => c.notNull())
+    .addColumn('window_start', big, (c) => c.notNull())
+    .addColumn('count', 'integer', (c) => c.notNull())
+    .addColumn('first_at', big, (c) => c.notNull())
+    .addColumn('last_at', big, (c) => c.notNull())
+    .addPrimaryKeyConstraint('audit_tallies_pk', ['action', 'address', 'window_start'])
+    .execute();
+  const indexes: [string, string, string][] = [
+    ['audit_tallies_window', 'audit_tallies', 'window_start'],
+    ['audit_events_at', 'audit_events', 'at'],
+    ['sessions_expires', 'sessions', 'expires_at'],
+    ['access_codes_expires', 'access_codes', 'expires_at'],
+    ['rate_limits_window', 'rate_limits', 'window_start'],
+    ['batches_download_until', 'batches', 'download_until'],
+    ['oidc_logout_outbox_created', 'oidc_logout_outbox', 'created_at'],
+  ];
+  for (const [name, table, column] of indexes)
+    await db.schema.createIndex(name).ifNotExists().on(table).column(column).execute();
 }
 
 async function createPostgresWordPrefixes(db: Kysely<unknown>): Promise<void> {
