@@ -519,7 +519,11 @@ export async function countPeople(
  * fragment until autovacuum gets round to it. SQLite's queries here do not use statistics.
  */
 export async function refreshPeopleStatistics(db: Db): Promise<void> {
-  if (dialectOf(db) === 'postgres') await sql`analyze people`.execute(db);
+  if (dialectOf(db) === 'postgres') {
+    await sql`analyze people`.execute(db);
+    // The word starts' table grows with people (ten rows or so each): its statistics too.
+    await sql`analyze people_word_prefixes`.execute(db);
+  }
 }
 
 /** Distinct departments and locations, for the directory's filter menus. */
