@@ -45,7 +45,7 @@ export interface SweepReport {
 }
 
 interface Target {
-  name: keyof Omit<SweepReport, 'pagesFreed'>;
+  name: Exclude<keyof SweepReport, 'pagesFreed' | 'accessCodes'>;
   table: string;
   key: string[];
   where: RawBuilder<unknown>;
@@ -60,16 +60,6 @@ function targets(deps: Deps, now: number): Target[] {
       table: 'audit_tallies',
       key: ['action', 'address', 'window_start'],
       where: sql`window_start < ${auditCutoff}`,
-    },
-    {
-      name: 'accessCodes',
-      table: 'access_codes',
-      key: ['id'],
-      // Each person's latest code stays: the person's page shows it.
-      where: sql`expires_at < ${now - KEPT.codeDaysAfterExpiry * DAY} and exists (
-        select 1 from access_codes as newer where newer.person_id = access_codes.person_id
-        and (newer.created_at > access_codes.created_at
-          or (newer.created_at = access_codes.created_at and newer.id > access_codes.id)))`,
     },
     {
       name: 'sessions',
@@ -109,6 +99,65 @@ async function deleteBatch(db: Db, target: Target): Promise<number> {
 }
 
 const pause = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+
+/** Expired codes looked at per statement of the code sweep. */
+const CODES_PER_STEP = 2_000;
+
+/**
+ * Where the code sweep stopped, by (expires_at, id): most expired codes are a person's latest and
+ * stay, so each run goes on from the last one instead of reading them all again. Module state:
+ * only the instance holding the lease sweeps, and another one simply starts from the beginning.
+ */
+let codeCursor: { expiresAt: number; id: string } | null = null;
+
+/**
+ * Codes 30 days past their expiry that are not their person's latest, walked in (expires_at, id)
+ * order a step at a time, so no statement reads more than CODES_PER_STEP rows.
+ */
+async function sweepCodes(db: Db, now: number, stillOurs: () => Promise<boolean>): Promise<number> {
+  const cutoff = now - KEPT.codeDaysAfterExpiry * DAY;
+  let deleted = 0;
+  for (let step = 0; step < MAX_BATCHES; step++) {
+    const after = codeCursor;
+    let query = db
+      .selectFrom('access_codes')
+      .select(['id', 'expires_at'])
+      .where('expires_at', '<', cutoff)
+      .orderBy('expires_at')
+      .orderBy('id')
+      .limit(CODES_PER_STEP);
+    if (after)
+      query = query.where((eb) =>
+        eb.or([
+          eb('expires_at', '>', after.expiresAt),
+          eb.and([eb('expires_at', '=', after.expiresAt), eb('id', '>', after.id)]),
+        ]),
+      );
+    const seen = await query.execute();
+    const last = seen[seen.length - 1];
+    if (seen.length > 0) {
+      const ids = seen.map((row) => row.id);
+      const result = await db
+        .deleteFrom('access_codes')
+        .where('id', 'in', ids)
+        .where(
+          sql<boolean>`exists (select 1 from access_codes as newer where newer.person_id = access_codes.person_id
+            and (newer.created_at > access_codes.created_at
+              or (newer.created_at = access_codes.created_at and newer.id > access_codes.id)))`,
+        )
+        .executeTakeFirst();
+      deleted += Number(result.numDeletedRows);
+    }
+    if (!last || seen.length < CODES_PER_STEP) {
+      codeCursor = null;
+      break;
+    }
+    codeCursor = { expiresAt: last.expires_at, id: last.id };
+    if (!(await stillOurs())) break;
+    await pause();
+  }
+  return deleted;
+}
 
 /**
  * SQLite: gives free pages back to the file system, VACUUM_PAGES_PER_STEP at a time. Only with
@@ -154,14 +203,17 @@ export async function sweepExpiredData(
     logoutNotices: 0,
     pagesFreed: 0,
   };
+  const stillOurs = (): Promise<boolean> => takeLease(db, SWEEP_LEASE, holder, clock.now(), LEASE_MS);
   try {
+    // Each person's latest code stays: the person's page shows it.
+    report.accessCodes = await sweepCodes(db, clock.now(), stillOurs);
     for (const target of targets(deps, clock.now())) {
       for (let batch = 0; batch < MAX_BATCHES; batch++) {
         const deleted = await deleteBatch(db, target);
         report[target.name] += deleted;
         if (deleted < SWEEP_BATCH) break;
         // Still ours? A run that outlives its lease stops rather than sweep beside another.
-        if (!(await takeLease(db, SWEEP_LEASE, holder, clock.now(), LEASE_MS))) return report;
+        if (!(await stillOurs())) return report;
         await pause();
       }
     }
