@@ -501,6 +501,9 @@ function pageOf(
   return { rows: page, next, order };
 }
 
+/** How far countPeople counts each side to choose which one drives. */
+const COUNT_PLAN_LIMIT = 10_000;
+
 /** How many people match, counted up to `cap` (an exact count of a million rows costs more than a page). */
 export async function countPeople(
   db: Db,
@@ -508,7 +511,11 @@ export async function countPeople(
   options: { cap: number; now: number },
 ): Promise<{ count: number; capped: boolean }> {
   const text = textSearchOf(filter);
-  const { driver } = await chooseDriver(db, filter, text, { limit: options.cap, now: options.now });
+  // The driver only picks the plan: deciding it costs two counts up to this many, never the cap's.
+  const { driver } = await chooseDriver(db, filter, text, {
+    limit: Math.min(options.cap, COUNT_PLAN_LIMIT),
+    now: options.now,
+  });
   const count = await countRows(db, filteredPeople(db, filter, text, driver, options.now).query, options.cap + 1);
   return count > options.cap ? { count: options.cap, capped: true } : { count, capped: false };
 }
