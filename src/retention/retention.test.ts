@@ -239,6 +239,33 @@ describe.each(DIALECTS)('retention sweep (%s)', (dialect) => {
     },
   );
 
+  it('walks many expired codes in steps: every older one goes, every latest one stays', async () => {
+    const context = await open(dialect);
+    const { deps, clock } = context;
+    const t0 = clock.now();
+    const people = Array.from({ length: 1_300 }, (_, i) => personRow(newId(t0 + i), t0));
+    await deps.db.transaction().execute(async (trx) => {
+      for (const person of people) await insertPerson(trx, person);
+    });
+    const codes = people.flatMap((person, i) => [
+      codeRow(person.id, t0 + i, { used_at: t0 + i + 1 }),
+      codeRow(person.id, t0 + DAY + i, {}),
+    ]);
+    for (let i = 0; i < codes.length; i += 200)
+      await deps.db
+        .insertInto('access_codes')
+        .values(codes.slice(i, i + 200))
+        .execute();
+    clock.set(t0 + 200 * DAY);
+    expect((await sweepExpiredData(deps, 'a'))!.accessCodes).toBe(1_300);
+    const left = await deps.db.selectFrom('access_codes').select(['person_id', 'created_at']).execute();
+    expect(left).toHaveLength(1_300);
+    expect(new Set(left.map((row) => row.person_id)).size).toBe(1_300);
+    expect(left.every((row) => row.created_at >= t0 + DAY)).toBe(true);
+    // Nothing more to do on the next run.
+    expect((await sweepExpiredData(deps, 'a'))!.accessCodes).toBe(0);
+  });
+
   it('runs on one instance at a time: the lease is taken atomically, renewed, free once expired', async () => {
     const context = await open(dialect);
     const { deps, clock } = context;
