@@ -889,3 +889,75 @@ export const SEARCH_FRAGMENTS = [
   'qzx',
   'xyzzy',
 ];
+
+/**
+ * What an admin types into the People page's search box, keystroke by keystroke (W9): one and
+ * two letters (common ones, rare pairs like `zz`, `qx`, `xu`, and pairs drawn at random), the
+ * first letters of real names, digits of an employee id and parts of an email, some of them with
+ * a filter. Each entry is a query string without `limit`. Deterministic for a seed; the draws
+ * change with the seed so a shape that is slow cannot hide behind a fixed list.
+ */
+export function keystrokeQueries(seed = 20260101, people = 1_000_000) {
+  const random = createRandom((seed ^ 0x5eed17) >>> 0);
+  const personAt = createPeopleGenerator((seed + 17) >>> 0);
+  const sample = Array.from({ length: 400 }, (_, i) => personAt(i));
+  const fragments = [
+    ['fixed', 'a'],
+    ['fixed', 's'],
+    ['fixed', 'm'],
+    ['fixed', 'å'],
+    ['fixed', 'ł'],
+    ['fixed', '王'],
+    ['fixed', 'م'],
+    ['fixed', 'an'],
+    ['fixed', 'jo'],
+    ['fixed', 'ng'],
+    ['fixed', 'zz'],
+    ['fixed', 'qx'],
+    ['fixed', 'xu'],
+    ['fixed', 'e1'],
+    ['fixed', '7'],
+  ];
+  const letters = 'abcdefghijklmnopqrstuvwxyzåäöéüçşłñ';
+  const ascii = 'abcdefghijklmnopqrstuvwxyz';
+  for (let i = 0; i < 8; i++) fragments.push(['random letter', letters[random.int(letters.length)]]);
+  for (let i = 0; i < 12; i++)
+    fragments.push(['random pair', ascii[random.int(ascii.length)] + ascii[random.int(ascii.length)]]);
+  // The first 1–4 letters of a word of a real name (any script), as typed.
+  for (let i = 0; i < 12; i++) {
+    const words = random
+      .pick(sample)
+      .name.toLowerCase()
+      .split(/[\s'-]+/)
+      .filter(Boolean);
+    const word = [...random.pick(words)];
+    fragments.push(['name start', word.slice(0, 1 + random.int(Math.min(4, word.length))).join('')]);
+  }
+  // Digits of an employee id (E + 7 digits), 1–5 of them from anywhere in it.
+  for (let i = 0; i < 5; i++) {
+    const digits = String(100000 + random.int(people)).padStart(7, '0');
+    const length = 1 + random.int(5);
+    const from = random.int(8 - length);
+    fragments.push(['employee id digits', digits.slice(from, from + length)]);
+  }
+  // Part of an email (local part or domain), 2–6 characters.
+  for (let i = 0; i < 4; i++) {
+    const person = random.pick(sample);
+    const email = `${slug(person.name.split(' ')[0])}@nordhandel.example`;
+    const length = 2 + random.int(5);
+    const from = random.int(Math.max(1, email.length - length));
+    fragments.push(['email part', email.slice(from, from + length)]);
+  }
+  const filters = ['status=unclaimed', 'status=active', 'status=deactivated', 'codeState=none', 'codeState=active'];
+  const queries = [];
+  for (const [shape, fragment] of fragments) {
+    const q = `q=${encodeURIComponent(fragment)}`;
+    queries.push({ shape, fragment, query: q });
+    // A third of them again with a filter, as the page sends it when one is chosen.
+    if (random.next() < 1 / 3) {
+      const filter = random.pick(filters);
+      queries.push({ shape: `${shape} + ${filter.split('=')[0]}`, fragment, query: `${q}&${filter}` });
+    }
+  }
+  return queries;
+}

@@ -6,7 +6,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { parse } from 'csv-parse/sync';
 import { verify as argon2Verify } from '@node-rs/argon2';
-import { createPeopleGenerator, createRandom, SEARCH_FRAGMENTS } from './names.js';
+import { createPeopleGenerator, createRandom, keystrokeQueries, SEARCH_FRAGMENTS } from './names.js';
 import { load, percentile, request, requestJson, round, summarise } from './http.js';
 import { ROOT } from './server.js';
 
@@ -99,36 +99,41 @@ function probeHealthz(baseUrl) {
 const searchPath = (fragment) => `/api/v1/people?q=${encodeURIComponent(fragment)}&limit=50`;
 
 /**
- * W1: directory search by a name fragment (3+ letters, several scripts), first page of 50.
- * Sequential requests give exact per-request latency; autocannon gives latency under load.
+ * Sequential requests give exact per-request latency (one warm-up pass, then `rounds` rounds);
+ * autocannon gives latency under load. `queries`: { label, path }.
  */
-export async function runSearch(ctx, { rounds, connections }) {
+async function measureSearches(ctx, queries, { rounds, connections }) {
   const headers = { authorization: ctx.auth };
-  const perFragment = new Map();
+  const perQuery = new Map();
   const latencies = [];
   // One pass to warm the caches, not counted.
-  for (const fragment of SEARCH_FRAGMENTS) {
-    const response = await request(ctx.baseUrl, { path: searchPath(fragment), headers });
+  for (const { label, path: url } of queries) {
+    const response = await request(ctx.baseUrl, { path: url, headers });
     if (response.status !== 200)
-      throw new Error(`search "${fragment}" failed: ${response.status} ${response.text.slice(0, 300)}`);
-    perFragment.set(fragment, { items: JSON.parse(response.text).items.length, ms: [] });
+      throw new Error(`search "${label}" failed: ${response.status} ${response.text.slice(0, 300)}`);
+    perQuery.set(label, { items: JSON.parse(response.text).items.length, ms: [] });
   }
   for (let round_ = 0; round_ < rounds; round_++) {
-    for (const fragment of SEARCH_FRAGMENTS) {
-      const response = await request(ctx.baseUrl, { path: searchPath(fragment), headers });
-      if (response.status !== 200) throw new Error(`search "${fragment}" failed: ${response.status}`);
+    for (const { label, path: url } of queries) {
+      const response = await request(ctx.baseUrl, { path: url, headers });
+      if (response.status !== 200) throw new Error(`search "${label}" failed: ${response.status}`);
       latencies.push(response.ms);
-      perFragment.get(fragment).ms.push(response.ms);
+      perQuery.get(label).ms.push(response.ms);
     }
   }
-  const slowest = [...perFragment.entries()]
-    .map(([fragment, { items, ms }]) => ({ fragment, items, p50: round(percentile(ms, 50)) }))
+  const slowest = [...perQuery.entries()]
+    .map(([fragment, { items, ms }]) => ({
+      fragment,
+      items,
+      p50: round(percentile(ms, 50)),
+      max: round(Math.max(...ms)),
+    }))
     .sort((a, b) => b.p50 - a.p50)
     .slice(0, 6);
   // The same requests with a count (the admin page asks for one), sequential, one round.
   const counted = [];
-  for (const fragment of SEARCH_FRAGMENTS) {
-    const response = await request(ctx.baseUrl, { path: `${searchPath(fragment)}&count=true`, headers });
+  for (const { path: url } of queries) {
+    const response = await request(ctx.baseUrl, { path: `${url}&count=true`, headers });
     if (response.status === 200) counted.push(response.ms);
   }
   const underLoad = await load({
@@ -136,15 +141,35 @@ export async function runSearch(ctx, { rounds, connections }) {
     connections,
     duration: ctx.seconds,
     headers,
-    requests: SEARCH_FRAGMENTS.map((fragment) => ({ method: 'GET', path: searchPath(fragment) })),
+    requests: queries.map(({ path: url }) => ({ method: 'GET', path: url })),
   });
   return {
-    fragments: SEARCH_FRAGMENTS.length,
+    fragments: queries.length,
     sequential: summarise(latencies),
     slowestFragments: slowest,
     sequentialWithCount: summarise(counted),
     autocannon: underLoad,
   };
+}
+
+/** W1: directory search by a name fragment (3+ letters, several scripts), first page of 50. */
+export async function runSearch(ctx, { rounds, connections }) {
+  const queries = SEARCH_FRAGMENTS.map((fragment) => ({ label: fragment, path: searchPath(fragment) }));
+  return measureSearches(ctx, queries, { rounds, connections });
+}
+
+/**
+ * W9: search as it is typed (issue 17): one and two letters, rare pairs, first letters of names,
+ * employee id digits and email parts drawn at random for the seed, some with a filter.
+ */
+export async function runKeystrokeSearch(ctx, { rounds, connections, seed, people }) {
+  const drawn = keystrokeQueries(seed, people);
+  const queries = drawn.map(({ shape, fragment, query }) => ({
+    label: `${fragment} (${shape})`,
+    path: `/api/v1/people?${query}&limit=50`,
+  }));
+  const result = await measureSearches(ctx, queries, { rounds, connections });
+  return { ...result, queries: drawn.map(({ shape, fragment, query }) => ({ shape, fragment, query })) };
 }
 
 // ---------------------------------------------------------------------------------------------

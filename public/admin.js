@@ -156,6 +156,9 @@
     var status = document.getElementById('people-status');
     var timer = null;
     var controller = null;
+    // Each refresh is numbered: only the latest may fill the list, even where a request cannot
+    // be aborted (no AbortController) or its answer is already being read when the next starts.
+    var latest = 0;
 
     var selectionLinks = (params) => {
       var links = document.querySelectorAll('[data-selection-base]');
@@ -172,8 +175,10 @@
         if (typeof value === 'string' && value.trim() !== '') params.append(name, value);
       });
       var url = `/admin/people${params.toString() ? `?${params.toString()}` : ''}`;
+      // The previous request is cancelled: the server stops paying for an answer no one reads.
       if (controller) controller.abort();
       controller = typeof AbortController === 'function' ? new AbortController() : null;
+      var mine = ++latest;
       results.setAttribute('aria-busy', 'true');
       fetch(url, {
         headers: { 'x-keyslip-fragment': 'people' },
@@ -185,6 +190,7 @@
           return response.text();
         })
         .then((text) => {
+          if (mine !== latest) return;
           var doc = new DOMParser().parseFromString(text, 'text/html');
           // A parsed document has scripting off, so <noscript> fallbacks would show: drop them.
           var fallbacks = doc.querySelectorAll('noscript');
@@ -198,7 +204,7 @@
           if (status && count) status.textContent = count.textContent;
         })
         .catch((error) => {
-          if (error && error.name === 'AbortError') return;
+          if (mine !== latest || (error && error.name === 'AbortError')) return;
           window.location.assign(url);
         });
     };

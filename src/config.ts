@@ -43,6 +43,8 @@ export interface Config {
    * shop behind one address must not lock itself out; SECURITY.md shows a guesser still gets nowhere.
    */
   readonly rateCodeFailures: number;
+  /** KEYSLIP_AUDIT_RETENTION_DAYS — audit entries older than this are deleted by the sweep. Default 400. */
+  readonly auditRetentionDays: number;
   /** KEYSLIP_RATE_WINDOW_MINUTES — the window for code failures. Default 15. */
   readonly rateWindowMinutes: number;
   /** KEYSLIP_RATE_SIGNIN_FAILURES — failed sign-ins per client address per window. Default 50. */
@@ -219,6 +221,7 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
     managerCodesPerHour: integer('KEYSLIP_MANAGER_CODES_PER_HOUR', 500, 1, 1_000_000),
     rateCodeFailures: integer('KEYSLIP_RATE_CODE_FAILURES', DEFAULT_RATE_CODE_FAILURES, 1, 1_000_000),
     rateWindowMinutes: integer('KEYSLIP_RATE_WINDOW_MINUTES', 15, 1, 24 * 60),
+    auditRetentionDays: integer('KEYSLIP_AUDIT_RETENTION_DAYS', 400, 1, 36_500),
     rateSigninFailures: integer('KEYSLIP_RATE_SIGNIN_FAILURES', 50, 1, 1_000_000),
     rateSigninWindowMinutes: integer('KEYSLIP_RATE_SIGNIN_WINDOW_MINUTES', 15, 1, 24 * 60),
     signinParallelPerAddress: integer('KEYSLIP_SIGNIN_PARALLEL_PER_ADDRESS', 4, 1, 10_000),

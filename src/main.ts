@@ -1,4 +1,5 @@
 // loadConfig → open the database → buildApp → listen. The only place (with the CLI) that exits.
+import { randomBytes } from 'node:crypto';
 import { pathToFileURL } from 'node:url';
 import { ConfigError, loadConfig, unsafeSettings, type Config } from './config.js';
 import { buildApp, buildMetricsApp } from './app.js';
@@ -9,6 +10,7 @@ import { deliverDueLogouts } from './oidc/backchannel-logout.js';
 import { sweepExpiredOidcPayloads } from './oidc/oidc.adapter.js';
 import { createFirstAdminIfEmpty } from './accounts/first-admin.js';
 import { pruneRateLimits } from './rate-limits/rate-limits.js';
+import { sweepExpiredData } from './retention/retention.js';
 import { openRuntime } from './runtime.js';
 import { DAY, MINUTE } from './lib/clock.js';
 import { commonPasswordCount } from './sign-in/password.js';
@@ -49,6 +51,18 @@ export async function serve(config: Config): Promise<void> {
       );
   }, MINUTE);
   housekeeping.unref();
+  // What has outlived its use (README "Data kept"): every 10 minutes, on one instance at a time.
+  const sweeper = randomBytes(8).toString('hex');
+  const retention = setInterval(() => {
+    sweepExpiredData(deps, sweeper, { sqlite: handle.sqlite })
+      .then((report) => {
+        if (report && Object.values(report).some((count) => count > 0)) logger.info({ report }, 'retention sweep');
+      })
+      .catch((error: unknown) =>
+        logger.warn({ err: { message: (error as Error).message } }, 'retention sweep failed; will retry'),
+      );
+  }, 10 * MINUTE);
+  retention.unref();
   // Back-Channel Logout notices to apps (SPEC §8): due ones every few seconds, retried with backoff.
   const logoutDelivery = setInterval(() => {
     deliverDueLogouts(deps).catch((error: unknown) =>
@@ -64,6 +78,7 @@ export async function serve(config: Config): Promise<void> {
     closing = true;
     logger.info({ signal }, 'shutting down: finishing requests in flight');
     clearInterval(housekeeping);
+    clearInterval(retention);
     clearInterval(logoutDelivery);
     Promise.all([app.close(), metricsApp?.close()])
       .then(() => handle.close())

@@ -89,9 +89,17 @@ describe.each(DIALECTS)('large text searches come newest first, small ones by na
     expect((await allPages({ q: 'lindberg', hasEmail: false }, 40)).rows.map((p) => p.id)).toEqual(
       expected.map((p) => p.id),
     );
-    const withEmail = people.filter((p) => p.search_text.includes('berg') && p.email !== null).sort(newestFirst);
-    const paged = await allPages({ q: 'berg', hasEmail: true }, 60);
-    expect(paged.rows.map((p) => p.id)).toEqual(withEmail.map((p) => p.id));
+    // A filter that itself matches more than the limit: newest first, filtered row by row.
+    const unclaimed = people.filter((p) => p.search_text.includes('berg')).sort(newestFirst);
+    const paged = await allPages({ q: 'berg', status: 'unclaimed' }, 60);
+    expect(paged.orders.every((order) => order === 'newest')).toBe(true);
+    expect(paged.rows.map((p) => p.id)).toEqual(unclaimed.map((p) => p.id));
+    // A filter that matches at most the limit (a quarter have email): read from its side, by name.
+    const withEmail = people.filter((p) => p.search_text.includes('berg') && p.email !== null).sort(byName);
+    expect(withEmail.length).toBeLessThanOrEqual(NAME_ORDER_LIMIT);
+    const byEmail = await allPages({ q: 'berg', hasEmail: true }, 60);
+    expect(byEmail.orders.every((order) => order === 'name')).toBe(true);
+    expect(byEmail.rows.map((p) => p.id)).toEqual(withEmail.map((p) => p.id));
   });
 
   it('a search matching at most the limit stays in name order', async () => {

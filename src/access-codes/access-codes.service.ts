@@ -14,7 +14,7 @@ import { uniqueViolationColumn } from '../db/database.js';
 import type { AccessCodesTable, PeopleTable } from '../db/schema.js';
 import { AppError } from '../errors.js';
 import { describeProblem, type FieldProblem } from '../problems.js';
-import { recordAuditEvent, type Actor } from '../audit/audit.js';
+import { recordAuditEvent, recordAuditTally, SYSTEM_ACTOR, type Actor } from '../audit/audit.js';
 import { DAY, HOUR, MINUTE } from '../lib/clock.js';
 import { newId } from '../lib/id.js';
 import {
@@ -63,6 +63,14 @@ export const USERNAME_CHECKS_PER_FAILURE = 3;
 
 /** Failed code attempts across all clients in one minute above which a spike is reported. */
 const FAILURE_SPIKE_PER_MINUTE = 200;
+
+/**
+ * Failed code attempts audited one by one per minute, across all clients. Past it, within that
+ * minute, each failure is only counted in its address's tally for the rate window
+ * (audit_tallies), and one entry says so: a flood from many addresses then grows the database
+ * by one small row per address and window instead of an audit entry per attempt.
+ */
+export const AUDITED_FAILURES_PER_MINUTE = 100;
 
 /** The longest lifetime a new code may have: the org's default for its kind, never over 90 days. */
 export function maxLifetimeMs(deps: Pick<Deps, 'config'>, person: Pick<PeopleTable, 'status'>): number {
@@ -378,13 +386,29 @@ async function failAttempt(
     countCodeFailureSpike();
     deps.log.warn({ failuresThisMinute: global.count }, 'spike of failed access-code attempts across all clients');
   }
-  await recordAuditEvent(deps.db, {
-    action: 'access_code.failed',
-    actor: { kind: 'anonymous', id: null, label: 'anonymous', ip: client.ip },
-    personId,
-    details: { reason, failuresInWindow: slot.count },
-    at: now,
-  });
+  if (global.count <= AUDITED_FAILURES_PER_MINUTE) {
+    await recordAuditEvent(deps.db, {
+      action: 'access_code.failed',
+      actor: { kind: 'anonymous', id: null, label: 'anonymous', ip: client.ip },
+      personId,
+      details: { reason, failuresInWindow: slot.count },
+      at: now,
+    });
+  } else {
+    if (global.count === AUDITED_FAILURES_PER_MINUTE + 1)
+      await recordAuditEvent(deps.db, {
+        action: 'access_code.failures_tallied',
+        actor: SYSTEM_ACTOR,
+        details: { auditedPerMinute: AUDITED_FAILURES_PER_MINUTE },
+        at: now,
+      });
+    await recordAuditTally(deps.db, {
+      action: 'access_code.failed',
+      address: addressGroupOf(client.ip),
+      windowStart: slot.windowStart,
+      at: now,
+    });
+  }
   throw new AppError('code_unusable');
 }
 

@@ -22,6 +22,7 @@ export const AUDIT_ACTIONS = [
   'access_code.failed',
   'access_code.rate_limited',
   'access_code.requested',
+  'access_code.failures_tallied',
   'batch.downloaded',
   'sign_in.succeeded',
   'sign_in.failed',
@@ -180,4 +181,33 @@ export async function listAuditEvents(
     })),
     nextCursor: rows.length > filter.limit ? page[page.length - 1]!.id : null,
   };
+}
+
+/**
+ * Counts one event in its address's tally for the window (audit_tallies) instead of writing an
+ * entry of its own: under attack the log stays readable and the database grows by one small row
+ * per address and window, not one per attempt. An atomic upsert, so parallel requests on any
+ * number of instances all count.
+ */
+export async function recordAuditTally(
+  db: Db,
+  tally: { action: AuditAction; address: string; windowStart: number; at: number },
+): Promise<void> {
+  await db
+    .insertInto('audit_tallies')
+    .values({
+      action: tally.action,
+      address: tally.address,
+      window_start: tally.windowStart,
+      count: 1,
+      first_at: tally.at,
+      last_at: tally.at,
+    })
+    .onConflict((oc) =>
+      oc.columns(['action', 'address', 'window_start']).doUpdateSet((eb) => ({
+        count: eb('audit_tallies.count', '+', 1),
+        last_at: tally.at,
+      })),
+    )
+    .execute();
 }

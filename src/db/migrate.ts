@@ -8,6 +8,7 @@ import * as m0004 from './migrations/0004_oidc.js';
 import * as m0005 from './migrations/0005_areas.js';
 import * as m0006 from './migrations/0006_scim.js';
 import * as m0007 from './migrations/0007_api_idempotency.js';
+import * as m0008 from './migrations/0008_retention_search.js';
 import * as m0009 from './migrations/0009_frontline.js';
 import * as m0010 from './migrations/0010_admin_code_requests.js';
 
@@ -20,6 +21,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0005_areas': m0005,
   '0006_scim': m0006,
   '0007_api_idempotency': m0007,
+  '0008_retention_search': m0008,
   '0009_frontline': m0009,
   '0010_admin_code_requests': m0010,
 };

@@ -233,6 +233,23 @@ export interface AdminCodeRequestsTable {
   lifetime_hours: number | null;
 }
 
+/** Which instance runs a background job until when (migration 0008). */
+export interface LeasesTable {
+  name: string;
+  holder: string;
+  expires_at: number;
+}
+
+/** Failed attempts past the audited limit, counted per address group and window (migration 0008). */
+export interface AuditTalliesTable {
+  action: string;
+  address: string;
+  window_start: number;
+  count: number;
+  first_at: number;
+  last_at: number;
+}
+
 export interface Database {
   people: PeopleTable;
   access_codes: AccessCodesTable;
@@ -254,6 +271,8 @@ export interface Database {
   admin_code_requests: AdminCodeRequestsTable;
   api_idempotency: ApiIdempotencyTable;
   erased_people: ErasedPeopleTable;
+  leases: LeasesTable;
+  audit_tallies: AuditTalliesTable;
 }
 
 /**

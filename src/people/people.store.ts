@@ -1,9 +1,22 @@
 // People in the database: Kysely only, no HTTP, no rules beyond what the schema enforces.
-import { sql, type Expression, type ExpressionBuilder, type SelectQueryBuilder, type SqlBool } from 'kysely';
+import {
+  sql,
+  type Expression,
+  type RawBuilder,
+  type ExpressionBuilder,
+  type SelectQueryBuilder,
+  type SqlBool,
+} from 'kysely';
 import type { Db } from '../db/database.js';
 import { dialectOf } from '../db/dialect.js';
 import type { Database, PeopleTable, PersonRole, PersonStatus } from '../db/schema.js';
-import { searchTextOf, type CodeState, type SignedInPerson, type ValidPersonFields } from './person.js';
+import {
+  CONTAINS_FROM_LENGTH,
+  searchTextOf,
+  type CodeState,
+  type SignedInPerson,
+  type ValidPersonFields,
+} from './person.js';
 
 export async function findPersonById(db: Db, id: string): Promise<PeopleTable | null> {
   return (await db.selectFrom('people').selectAll().where('id', '=', id).executeTakeFirst()) ?? null;
@@ -188,11 +201,32 @@ function searchFragment(filter: PeopleFilter): string {
   return filter.q?.normalize('NFKC').toLowerCase().trim() ?? '';
 }
 
-/** SQLite answers fragments of three or more letters from its FTS5 trigram index. */
-function ftsPhrase(db: Db, q: string): string | null {
-  if (dialectOf(db) !== 'sqlite' || [...q].length < 3) return null;
-  // The fragment as one quoted FTS5 phrase ("" escapes a quote).
-  return `"${q.replace(/"/g, '""')}"`;
+/** A character that ends a word (see `wordsOf` in person.ts): a short fragment holding one finds nobody. */
+const WORD_SEPARATOR = /[^0-9a-z\u0080-\u{10ffff}]/u;
+
+/**
+ * How the text of a search is answered (see `fragmentMatches` in person.ts for the rule):
+ * - contains: three or more characters, anywhere in the text (SQLite's FTS5 trigram index,
+ *   PostgreSQL's pg_trgm);
+ * - words: one or two characters, at the start of a word (SQLite's FTS5 `people_words` prefix
+ *   index, PostgreSQL's `people_word_prefixes` table);
+ * - nothing: text no stored person can match (a NUL; a short fragment with punctuation).
+ */
+type TextSearch =
+  | { kind: 'none' }
+  | { kind: 'nothing' }
+  | { kind: 'contains'; q: string; phrase: string }
+  | { kind: 'words'; q: string; phrase: string };
+
+function textSearchOf(filter: PeopleFilter): TextSearch {
+  const q = searchFragment(filter);
+  if (q === '') return { kind: 'none' };
+  if (hasNul(q)) return { kind: 'nothing' };
+  // The fragment as one quoted FTS5 phrase ("" escapes a quote); a prefix query for word starts.
+  const phrase = `"${q.replace(/"/g, '""')}"`;
+  if ([...q].length >= CONTAINS_FROM_LENGTH) return { kind: 'contains', q, phrase };
+  if (WORD_SEPARATOR.test(q)) return { kind: 'nothing' };
+  return { kind: 'words', q, phrase: `${phrase} *` };
 }
 
 /**
@@ -207,11 +241,12 @@ export interface AreaFilterOptions {
 }
 
 /**
- * The filters of SPEC §6 applied to a query over people. Fragment search is a plain substring
- * test of the lower-cased search text, answered the same on both databases: PostgreSQL's LIKE is
- * exact (pg_trgm's GIN index serves it from three letters on); SQLite's FTS5 trigram index only
- * narrows the rows down, because it folds a few letters that lower-casing keeps apart (Greek
- * final sigma "ς" matches "σ"), and `instr` then decides exactly.
+ * The filters of SPEC §6 applied to a query over people, the text tested row by row. Fragment
+ * search of 3+ characters is a plain substring test of the lower-cased search text, answered the
+ * same on both databases: PostgreSQL's LIKE is exact (pg_trgm's GIN index serves it); SQLite's FTS5
+ * trigram index only narrows the rows down, because it folds a few letters that lower-casing
+ * keeps apart (Greek final sigma "ς" matches "σ"), and `instr` then decides exactly. One or two
+ * characters find word starts, from the word-start indexes.
  */
 export function applyPeopleFilter(
   db: Db,
@@ -220,24 +255,54 @@ export function applyPeopleFilter(
   now: number,
   options: AreaFilterOptions = {},
 ): PeopleQuery {
-  const q = searchFragment(filter);
-  if (hasNul(q) || [filter.department, filter.location, filter.employeeId, filter.username, filter.email].some(hasNul))
-    return query.where(sql<boolean>`1 = 0`);
-  if (q !== '') {
-    const phrase = ftsPhrase(db, q);
-    if (phrase !== null)
-      query = query.where(
-        sql<boolean>`people.rowid in (select rowid from people_fts where people_fts match ${phrase})`,
-      );
-    query = applyTextTest(db, query, q);
-  }
-  return applyFieldFilters(db, query, filter, now, options);
+  const text = textSearchOf(filter);
+  if (text.kind === 'contains' && dialectOf(db) === 'sqlite')
+    query = query.where(
+      sql<boolean>`people.rowid in (select rowid from people_fts where people_fts match ${text.phrase})`,
+    );
+  return applyFieldFilters(db, applyTextTest(db, query, text), filter, now, options);
 }
 
-function applyTextTest(db: Db, query: PeopleQuery, q: string): PeopleQuery {
-  if (dialectOf(db) === 'postgres')
-    return query.where(sql<boolean>`people.search_text like ${`%${escapeLike(q)}%`} escape '\\'`);
-  return query.where(sql<boolean>`instr(people.search_text, ${q}) > 0`);
+/** The text part of a search as a test of each row (the row comes from elsewhere: the filters' side). */
+function applyTextTest(db: Db, query: PeopleQuery, text: TextSearch): PeopleQuery {
+  switch (text.kind) {
+    case 'none':
+      return query;
+    case 'nothing':
+      return query.where(sql<boolean>`1 = 0`);
+    case 'contains':
+      if (dialectOf(db) === 'postgres')
+        return query.where(sql<boolean>`people.search_text like ${`%${escapeLike(text.q)}%`} escape '\\'`);
+      return query.where(sql<boolean>`instr(people.search_text, ${text.q}) > 0`);
+    case 'words':
+      if (dialectOf(db) === 'postgres')
+        return query.where(
+          sql<boolean>`exists (select 1 from people_word_prefixes as w
+            where w.prefix = ${text.q} and w.person_id = people.id)`,
+        );
+      return query.where(
+        sql<boolean>`exists (select 1 from people_words where people_words match ${text.phrase}
+          and people_words.rowid = people.rowid)`,
+      );
+  }
+}
+
+/** Whether the filter has anything besides the text (status, code state, email, department, location). */
+function hasFieldFilter(filter: PeopleFilter): boolean {
+  return (
+    filter.hasEmail !== undefined ||
+    filter.status !== undefined ||
+    filter.codeState !== undefined ||
+    filter.department !== undefined ||
+    filter.location !== undefined ||
+    filter.area !== undefined ||
+    filter.withinAreas !== undefined ||
+    filter.roles !== undefined ||
+    filter.employeeId !== undefined ||
+    filter.username !== undefined ||
+    filter.email !== undefined ||
+    filter.updatedSince !== undefined
+  );
 }
 
 function applyFieldFilters(
@@ -247,6 +312,8 @@ function applyFieldFilters(
   now: number,
   options: AreaFilterOptions = {},
 ): PeopleQuery {
+  if ([filter.department, filter.location, filter.employeeId, filter.username, filter.email].some(hasNul))
+    return query.where(sql<boolean>`1 = 0`);
   if (filter.hasEmail !== undefined) {
     if (dialectOf(db) === 'sqlite') {
       // Unary + keeps SQLite off the unique email index: "email IS NULL" holds for most people
@@ -340,50 +407,91 @@ async function areaPlanOf(db: Db, filter: PeopleFilter): Promise<AreaPlan | null
 }
 
 /**
- * SQLite, fragment of 3+ letters: the FTS5 index drives the query. CROSS JOIN keeps it the outer
- * loop (SQLite never reorders a CROSS JOIN), so matches arrive in rowid order and a page ordered
- * by rowid stops after `limit` rows instead of collecting every match first.
+ * The people a text search matches, read from its index: `newest` is the expression that orders
+ * them newest first straight off that index.
+ *
+ * SQLite: the FTS5 table drives the query. CROSS JOIN keeps it the outer loop (SQLite never
+ * reorders a CROSS JOIN), so matches arrive in rowid order and a page ordered by rowid stops
+ * after `limit` rows instead of collecting every match first.
+ * PostgreSQL, word starts: the prefix table's (prefix, person_id) key, walked backwards.
  */
-function ftsDrivenPeople(db: Db, phrase: string): PeopleQuery {
+function textDrivenPeople(
+  db: Db,
+  text: { kind: 'contains' | 'words'; q: string; phrase: string },
+): { query: PeopleQuery; newest: string } {
+  if (dialectOf(db) === 'postgres') {
+    if (text.kind === 'contains')
+      return { query: applyTextTest(db, db.selectFrom('people'), text), newest: 'people.id' };
+    // A lateral subquery that cannot be flattened (OFFSET 0) keeps the plan a nested loop: the
+    // prefix index walked newest first, each person looked up by id. As a plain join the planner
+    // may merge it with a walk of every person from the newest, which for a prefix whose people
+    // are older reads most of the table.
+    const query = db
+      .selectFrom(sql<{ prefix: string; person_id: string }>`people_word_prefixes`.as('w'))
+      .innerJoinLateral(
+        (eb) => eb.selectFrom('people').selectAll().whereRef('people.id', '=', 'w.person_id').offset(0).as('people'),
+        (join) => join.onTrue(),
+      )
+      .where(sql<boolean>`w.prefix = ${text.q}`);
+    // Every filter refers to people.*; the prefix table only adds rows to join.
+    return { query: query as unknown as PeopleQuery, newest: 'w.person_id' };
+  }
+  const table = text.kind === 'contains' ? 'people_fts' : 'people_words';
   const query = db
-    .selectFrom(sql<{ rowid: number }>`people_fts`.as('people_fts'))
+    .selectFrom(sql<{ rowid: number }>`${sql.table(table)}`.as(table))
     .crossJoin('people')
-    .where(sql<boolean>`people_fts match ${phrase}`)
-    .where(sql<boolean>`people.rowid = people_fts.rowid`);
-  // Every filter refers to people.*; the FTS table only adds rows to join.
-  return query as unknown as PeopleQuery;
+    .where(sql<boolean>`${sql.table(table)} match ${text.phrase}`)
+    .where(sql<boolean>`people.rowid = ${sql.ref(`${table}.rowid`)}`);
+  const driven = query as unknown as PeopleQuery;
+  return {
+    query: text.kind === 'contains' ? applyTextTest(db, driven, text) : driven,
+    newest: `${table}.rowid`,
+  };
 }
 
 /**
- * The people a filter selects, with the text search answered from the FTS5 index when it can
- * be (SQLite); `sqliteRowid` is the expression that orders them newest first.
+ * Which side of a search reads an index and which is tested row by row. The text's index drives,
+ * unless the text matches more than `limit` people and the other filters match at most `limit`
+ * ("s" with status deactivated): then the filters' indexes give those few and the text is tested
+ * on each, instead of walking a third of the directory to find the few deactivated ones.
  */
+type Driver = 'plain' | 'text' | 'filters';
+
+async function chooseDriver(
+  db: Db,
+  filter: PeopleFilter,
+  text: TextSearch,
+  options: { limit: number; now: number; areaPlan?: AreaPlan | null },
+): Promise<{ driver: Driver; textMatches: number }> {
+  // An area of few members drives the query whatever the text: they are all there is to sort.
+  if (options.areaPlan === 'members') return { driver: 'filters', textMatches: 0 };
+  if (text.kind !== 'contains' && text.kind !== 'words') return { driver: 'plain', textMatches: 0 };
+  const textMatches = await countTextMatches(db, text, options.limit + 1);
+  if (textMatches <= options.limit || !hasFieldFilter(filter)) return { driver: 'text', textMatches };
+  const fieldMatches = await countRows(
+    db,
+    applyFieldFilters(db, db.selectFrom('people'), filter, options.now),
+    options.limit + 1,
+  );
+  return { driver: fieldMatches <= options.limit ? 'filters' : 'text', textMatches };
+}
+
+/** The people a filter selects, read from the index `driver` names (see chooseDriver). */
 function filteredPeople(
   db: Db,
   filter: PeopleFilter,
+  text: TextSearch,
+  driver: Driver,
   now: number,
-  areaPlan: AreaPlan | null = null,
-): { query: PeopleQuery; sqliteRowid: string } {
-  const q = searchFragment(filter);
-  const areaProbe = areaPlan === 'probe';
-  if (areaPlan === 'members') {
-    if (hasNul(q) || hasNul(filter.department) || hasNul(filter.location))
-      return { query: db.selectFrom('people').where(sql<boolean>`1 = 0`), sqliteRowid: 'people.rowid' };
-    const texted = q === '' ? db.selectFrom('people') : applyTextTest(db, db.selectFrom('people'), q);
-    return { query: applyFieldFilters(db, texted, filter, now), sqliteRowid: 'people.rowid' };
+  options: AreaFilterOptions = {},
+) {
+  if ((text.kind === 'contains' || text.kind === 'words') && driver === 'text') {
+    const { query, newest } = textDrivenPeople(db, text);
+    return { query: applyFieldFilters(db, query, filter, now, options), newest };
   }
-  const phrase = hasNul(q) ? null : ftsPhrase(db, q);
-  if (phrase === null)
-    return {
-      query: applyPeopleFilter(db, db.selectFrom('people'), filter, now, { areaProbe }),
-      sqliteRowid: 'people.rowid',
-    };
-  const query = applyFieldFilters(db, applyTextTest(db, ftsDrivenPeople(db, phrase), q), filter, now, { areaProbe });
   return {
-    query: [filter.department, filter.location, filter.employeeId, filter.username, filter.email].some(hasNul)
-      ? query.where(sql<boolean>`1 = 0`)
-      : query,
-    sqliteRowid: 'people_fts.rowid',
+    query: applyFieldFilters(db, applyTextTest(db, db.selectFrom('people'), text), filter, now, options),
+    newest: dialectOf(db) === 'sqlite' ? 'people.rowid' : 'people.id',
   };
 }
 
@@ -391,7 +499,8 @@ function filteredPeople(
  * A text search that matches more people than this comes newest first rather than by name:
  * sorting the 230,000 matches of "son" by name on every keystroke costs a tenth of a second or
  * more at a million people, while the newest 50 of them come straight from the index. Up to
- * this many matches the sort takes a millisecond or two and results stay alphabetical.
+ * this many matches the sort takes a millisecond or two and results stay alphabetical. When the
+ * other filters match at most this many people, the search is in name order too (see chooseDriver).
  */
 export const NAME_ORDER_LIMIT = 1000;
 
@@ -406,24 +515,41 @@ export interface PeoplePageCursor {
 }
 
 /** How many people the text alone matches, counted up to `limit` (other filters ignored). */
-async function countTextMatches(db: Db, q: string, limit: number): Promise<number> {
-  const phrase = ftsPhrase(db, q);
-  const matches =
-    phrase !== null
-      ? sql`select 1 from people_fts where people_fts match ${phrase} limit ${limit}`
-      : dialectOf(db) === 'postgres'
-        ? sql`select 1 from people where search_text like ${`%${escapeLike(q)}%`} escape '\\' limit ${limit}`
-        : sql`select 1 from people where instr(search_text, ${q}) > 0 limit ${limit}`;
+async function countTextMatches(
+  db: Db,
+  text: { kind: 'contains' | 'words'; q: string; phrase: string },
+  limit: number,
+): Promise<number> {
+  let matches: RawBuilder<unknown>;
+  if (dialectOf(db) === 'sqlite')
+    matches =
+      text.kind === 'contains'
+        ? sql`select 1 from people_fts where people_fts match ${text.phrase} limit ${limit}`
+        : sql`select 1 from people_words where people_words match ${text.phrase} limit ${limit}`;
+  else
+    matches =
+      text.kind === 'contains'
+        ? sql`select 1 from people where search_text like ${`%${escapeLike(text.q)}%`} escape '\\' limit ${limit}`
+        : sql`select 1 from people_word_prefixes where prefix = ${text.q} limit ${limit}`;
   const result = await sql<{ count: number | string }>`select count(*) as count from (${matches}) as matches`.execute(
     db,
   );
   return Number(result.rows[0]?.count ?? 0);
 }
 
+/** How many rows a query gives, counted up to `limit`. */
+async function countRows(db: Db, query: PeopleQuery, limit: number): Promise<number> {
+  const row = await db
+    .selectFrom(query.select(sql`1`.as('one')).limit(limit).as('matches'))
+    .select((eb) => eb.fn.countAll<number | string>().as('count'))
+    .executeTakeFirstOrThrow();
+  return Number(row.count);
+}
+
 /**
- * One page of the directory. Without a text search, or when the text matches at most
- * NAME_ORDER_LIMIT people, in name order (then id); a larger text search comes newest first.
- * The cursor carries the order, so a search keeps its order from page to page.
+ * One page of the directory. Without a text search, or when the text (or the other filters)
+ * matches at most NAME_ORDER_LIMIT people, in name order (then id); a larger text search comes
+ * newest first. The cursor carries the order, so a search keeps its order from page to page.
  */
 export async function searchPeopleRows(
   db: Db,
@@ -431,36 +557,31 @@ export async function searchPeopleRows(
   /** `order`: always this order (the API), instead of the pages' choice by the number of matches. */
   options: { limit: number; after: PeoplePageCursor | null; now: number; order?: PeopleOrder },
 ): Promise<{ rows: PeopleTable[]; next: PeoplePageCursor | null; order: PeopleOrder }> {
-  const q = searchFragment(filter);
+  const text = textSearchOf(filter);
   const after = options.after ? await withCursorName(db, options.after) : null;
   const areaPlan = await areaPlanOf(db, filter);
+  const { driver, textMatches } = await chooseDriver(db, filter, text, {
+    limit: NAME_ORDER_LIMIT,
+    now: options.now,
+    areaPlan,
+  });
   let order: PeopleOrder = options.order ?? 'name';
-  // An area of few members stays in name order whatever the text: they are all there is to sort.
-  if (options.order === undefined && q !== '' && !hasNul(q) && areaPlan !== 'members') {
-    order = after
-      ? (after.order ?? 'name')
-      : (await countTextMatches(db, q, NAME_ORDER_LIMIT + 1)) > NAME_ORDER_LIMIT
-        ? 'newest'
-        : 'name';
+  if (options.order === undefined) {
+    if (driver === 'text') order = after ? (after.order ?? 'name') : textMatches > NAME_ORDER_LIMIT ? 'newest' : 'name';
+    else if (driver === 'filters' && after?.order === 'newest') order = 'newest';
   }
-  let { query, sqliteRowid } = filteredPeople(db, filter, options.now, areaPlan);
+  let { query, newest } = filteredPeople(db, filter, text, driver, options.now, { areaProbe: areaPlan === 'probe' });
   if (order === 'newest') {
     if (dialectOf(db) === 'sqlite') {
       if (after)
         query = query.where(
-          sql<boolean>`${sql.raw(sqliteRowid)} < coalesce((select rowid from people where id = ${after.id}), 0)`,
+          sql<boolean>`${sql.raw(newest)} < coalesce((select rowid from people where id = ${after.id}), 0)`,
         );
-      query = query.orderBy(sql.raw(sqliteRowid), 'desc');
     } else {
-      if (after) query = query.where('people.id', '<', after.id);
-      // Newest first asked for (the API) with few matches: collect them from the trigram index and
+      if (after) query = query.where(sql<boolean>`${sql.raw(newest)} < ${after.id}`);
+      // Newest first asked for (the API) with few matches: collect them from the text's index and
       // sort, rather than walk the id index testing every row for a rare fragment.
-      if (
-        q !== '' &&
-        !hasNul(q) &&
-        options.order === 'newest' &&
-        (await countTextMatches(db, q, NAME_ORDER_LIMIT + 1)) <= NAME_ORDER_LIMIT
-      ) {
+      if (options.order === 'newest' && driver !== 'plain' && textMatches <= NAME_ORDER_LIMIT) {
         const matches = query.selectAll('people').offset(0).as('people');
         const rows = await db
           .selectFrom(matches)
@@ -470,8 +591,8 @@ export async function searchPeopleRows(
           .execute();
         return pageOf(rows, options.limit, order);
       }
-      query = query.orderBy('people.id', 'desc');
     }
+    query = query.orderBy(sql.raw(newest), 'desc');
   } else {
     if (after) {
       query = query.where((eb) =>
@@ -481,24 +602,27 @@ export async function searchPeopleRows(
         ]),
       );
     }
-    if (q !== '' && dialectOf(db) === 'postgres') {
-      // At most NAME_ORDER_LIMIT matches: PostgreSQL collects them from the trigram index and
-      // sorts them (OFFSET 0 keeps the subquery whole) instead of walking the name index and
-      // testing every row, which visits most of the table for a fragment whose names sort late.
-      const matches = query.selectAll('people').offset(0).as('people');
-      return pageOf(
-        await db
-          .selectFrom(matches)
-          .selectAll()
-          .orderBy('people.name')
-          .orderBy('people.id')
-          .limit(options.limit + 1)
-          .execute(),
-        options.limit,
-        order,
-      );
-    }
-    query = query.orderBy('people.name').orderBy('people.id');
+    if (driver !== 'plain') {
+      // At most NAME_ORDER_LIMIT matches on the driving side: they are collected from its index
+      // and sorted (OFFSET 0 keeps the subquery whole on PostgreSQL; SQLite sorts by an
+      // expression, which no index can give), instead of walking the name index and testing
+      // every row, which visits most of the table for a fragment whose names sort late.
+      if (dialectOf(db) === 'postgres') {
+        const matches = query.selectAll('people').offset(0).as('people');
+        return pageOf(
+          await db
+            .selectFrom(matches)
+            .selectAll()
+            .orderBy('people.name')
+            .orderBy('people.id')
+            .limit(options.limit + 1)
+            .execute(),
+          options.limit,
+          order,
+        );
+      }
+      query = query.orderBy(sql`people.name || ''`).orderBy('people.id');
+    } else query = query.orderBy('people.name').orderBy('people.id');
   }
   return pageOf(
     await query
@@ -529,24 +653,35 @@ function pageOf(
   return { rows: page, next, order };
 }
 
+/** How far countPeople counts each side to choose which one drives. */
+const COUNT_PLAN_LIMIT = 10_000;
+
 /** How many people match, counted up to `cap` (an exact count of a million rows costs more than a page). */
 export async function countPeople(
   db: Db,
   filter: PeopleFilter,
   options: { cap: number; now: number },
 ): Promise<{ count: number; capped: boolean }> {
-  // An area alone: its members are counted from the membership key, without reading people.
-  const inner =
-    filter.area !== undefined && Object.keys(filter).length === 1
-      ? (areaMemberIds(db, filter.area).limit(options.cap + 1) as unknown as PeopleQuery)
-      : filteredPeople(db, filter, options.now, await areaPlanOf(db, filter))
-          .query.select(sql`1`.as('one'))
-          .limit(options.cap + 1);
-  const row = await db
-    .selectFrom(inner.as('matches'))
-    .select((eb) => eb.fn.countAll<number | string>().as('count'))
-    .executeTakeFirstOrThrow();
-  const count = Number(row.count);
+  let count: number;
+  if (filter.area !== undefined && Object.keys(filter).length === 1) {
+    // An area alone: its members are counted from the membership key, without reading people.
+    count = await countRows(db, areaMemberIds(db, filter.area) as unknown as PeopleQuery, options.cap + 1);
+  } else {
+    const text = textSearchOf(filter);
+    const areaPlan = await areaPlanOf(db, filter);
+    // The driver only picks the plan: deciding it costs two counts up to this many, never the cap's.
+    const { driver } = await chooseDriver(db, filter, text, {
+      limit: Math.min(options.cap, COUNT_PLAN_LIMIT),
+      now: options.now,
+      areaPlan,
+    });
+    const areaOptions = { areaProbe: areaPlan === 'probe' };
+    count = await countRows(
+      db,
+      filteredPeople(db, filter, text, driver, options.now, areaOptions).query,
+      options.cap + 1,
+    );
+  }
   return count > options.cap ? { count: options.cap, capped: true } : { count, capped: false };
 }
 
@@ -556,7 +691,11 @@ export async function countPeople(
  * fragment until autovacuum gets round to it. SQLite's queries here do not use statistics.
  */
 export async function refreshPeopleStatistics(db: Db): Promise<void> {
-  if (dialectOf(db) === 'postgres') await sql`analyze people`.execute(db);
+  if (dialectOf(db) === 'postgres') {
+    await sql`analyze people`.execute(db);
+    // The word starts' table grows with people (ten rows or so each): its statistics too.
+    await sql`analyze people_word_prefixes`.execute(db);
+  }
 }
 
 /** Distinct departments and locations, for the directory's filter menus (a manager's: of their areas). */

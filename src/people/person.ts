@@ -192,6 +192,32 @@ export function searchTextOf(person: {
     .toLowerCase();
 }
 
+/** Fragments shorter than this find word starts; this long or longer, any part of the text. */
+export const CONTAINS_FROM_LENGTH = 3;
+
+/** What ends a word of the search text: spaces and ASCII punctuation (every non-ASCII character is a letter). */
+const WORD_SEPARATORS = /[^0-9a-z\u0080-\u{10ffff}]+/u;
+
+/**
+ * The words of a search text, as the word-start indexes split it (migration 0008: SQLite's FTS5
+ * `ascii` tokenizer, PostgreSQL's split in `keyslip_word_prefixes`): "anna.berg@x.se" is anna,
+ * berg, x, se; "O'Brien" is o, brien; "王秀英" is one word.
+ */
+export function wordsOf(searchText: string): string[] {
+  return searchText.split(WORD_SEPARATORS).filter((word) => word !== '');
+}
+
+/**
+ * Whether a search fragment (already NFKC and lower case) finds a person's search text: one or
+ * two characters find a word that starts with them (so a fragment with punctuation in it finds
+ * nobody); three or more find any part of the text. This is the rule the database queries
+ * answer from their indexes; tests compare them against it.
+ */
+export function fragmentMatches(searchText: string, fragment: string): boolean {
+  if ([...fragment].length >= CONTAINS_FROM_LENGTH) return searchText.includes(fragment);
+  return wordsOf(searchText).some((word) => word.startsWith(fragment));
+}
+
 export interface ValidPersonFields {
   name?: string;
   username?: string | null;

@@ -39,7 +39,9 @@ export const peopleText = defineMessages({
   en: {
     newestFirst: 'Many people match: the newest come first. Type more letters for an alphabetical list.',
     search: 'Search',
-    searchHint: 'Name, username, email or employee id',
+    searchHint:
+      'Name, username, email or employee id. One or two letters find words that start with them; ' +
+      'three or more find them anywhere.',
     any: 'Any',
     hasEmail: 'Has email',
     noEmail: 'No email',
@@ -90,7 +92,9 @@ export const peopleText = defineMessages({
     newestFirst:
       'Många personer matchar: de senast tillagda visas först. Skriv fler bokstäver för en alfabetisk lista.',
     search: 'Sök',
-    searchHint: 'Namn, användarnamn, e-post eller anställningsnummer',
+    searchHint:
+      'Namn, användarnamn, e-post eller anställningsnummer. En eller två bokstäver hittar ord som ' +
+      'börjar med dem; tre eller fler hittar dem var som helst.',
     any: 'Alla',
     hasEmail: 'Har e-post',
     noEmail: 'Saknar e-post',

@@ -24,6 +24,8 @@ const FLOORS: { name: string; holds: string[] }[] = [
   // The OpenID Provider speaks HTTP itself (oidc-provider renders its protocol pages), so it sits
   // above http/; nothing below it calls it: ending an app's access is sessions/end-everything.ts.
   { name: 'oidc', holds: ['oidc/'] },
+  // The retention sweep deletes what every capability below has let expire (README "Data kept").
+  { name: 'retention', holds: ['retention/'] },
   // SCIM (src/scim/) is a protocol face over people, accounts and areas, as web/ is a page face.
   { name: 'faces', holds: ['web/', 'ops/', 'scim/', '*.routes.ts'] },
   { name: 'app', holds: ['app.ts', 'runtime.ts', 'main.ts', 'catalogues.ts'] },
