@@ -271,9 +271,9 @@ export function accessCodeAdminRoutes(deps: Deps): FastifyPluginAsyncTypebox {
           operationId: 'issueAccessCodes',
           summary: 'Issue access codes to many people (a batch)',
           description:
-            'Issues codes, as one batch, to everyone the filter selects (deactivated people excepted), never admins; a ' +
-            "manager's batch holds only the members of their areas without email. A filter is required." +
-            ' Answers CSV (Accept: text/csv), PDF slips (Accept: application/pdf; in the language of ' +
+            'Issues codes, as one batch, to everyone the filter selects (deactivated people excepted), never ' +
+            "admins; a manager's batch holds only the members of their areas without email. A filter is " +
+            'required. Answers CSV (Accept: text/csv), PDF slips (Accept: application/pdf; in the language of ' +
             'Accept-Language, English or Swedish) or JSON. ' +
             'An Idempotency-Key header makes retries return the same batch (200) while it can be downloaded ' +
             '(then 410 with Idempotent-Replayed).',

@@ -112,7 +112,8 @@ export function swaggerOptions(config: Config): FastifyDynamicSwaggerOptions {
         description:
           'People, access codes, redemption and sign-in. Admin calls take an admin session or ' +
           "`Authorization: Bearer <token>`. A manager's session may use the people, access-code, bulk, batch and " +
-          'audit calls, narrowed to the members of the areas they manage (others: 404). Errors are `{ "error": { "code", "message", "fields"? } }` with ' +
+          'audit calls, narrowed to the members of the areas they manage (others: 404). ' +
+          'Errors are `{ "error": { "code", "message", "fields"? } }` with ' +
           'the codes listed in the Error schema. Lists are paged with an opaque `nextCursor`. There is no ' +
           'CORS: a web page on another origin cannot call the API; call it from a server or script. Unknown ' +
           'query parameters and body fields are refused (400), so a typo never passes unnoticed.',

@@ -70,7 +70,7 @@ describe('keyslip CLI: help, version, flags, exit codes, progress (sqlite)', () 
       ]) {
         expect(help.stdout).toContain(flag);
       }
-      expect(help.stdout).toMatch(/Example:\n {2}keyslip codes issue/);
+      expect(help.stdout).toMatch(/Examples?:\n {2}keyslip codes issue/);
       expect(help.stdout).toContain('Environment: KEYSLIP_DATABASE_URL');
       expect(help.stdout).toContain('KEYSLIP_PDF_FALLBACK_FONT');
       // Not the general usage any more: another command's help says something else.
