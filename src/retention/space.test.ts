@@ -103,9 +103,9 @@ describe.each(DIALECTS)('migration 0008 on a directory that already has people (
     }
     const handle = openDatabase(url, { poolSize: 2 });
     cleanups.push(() => handle.close());
-    for (let step = 0; step < 5; step++) await migrateOneUp(handle.db);
+    for (let step = 0; step < 7; step++) await migrateOneUp(handle.db);
     await insertPeople(handle.db, [person(1, 'Åsa Öberg'), person(2, 'Bo Ek'), person(3, '王秀英')]);
-    expect(await migrateToLatest(handle.db)).toEqual(['0008_retention_search']);
+    expect((await migrateToLatest(handle.db))[0]).toBe('0008_retention_search');
 
     const names = async (q: string): Promise<string[]> =>
       (await searchPeopleRows(handle.db, { q }, { limit: 10, after: null, now: T0 })).rows.map((row) => row.name);
