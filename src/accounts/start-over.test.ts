@@ -168,6 +168,22 @@ describe.each(DIALECTS)('start over for a person (%s)', (dialect) => {
     expect(open).toHaveLength(1);
   });
 
+  it('refuses an admin account while two admins are active: its new code is the two-person rule’s', async () => {
+    const other = await createPerson(
+      context.deps,
+      { name: 'Olle Admin', username: 'olle', email: 'olle@example.com', role: 'admin' },
+      CLI_ACTOR,
+    );
+    await db().updateTable('people').set({ status: 'active', claimed_at: context.clock.now() }).execute();
+    const codes = () => db().selectFrom('access_codes').select('id').where('person_id', '=', other.id).execute();
+    const before = await codes();
+    await expect(startOver(context.deps, { personId: other.id, actor: admin })).rejects.toMatchObject({
+      code: 'admin_code_needs_approval',
+    });
+    expect(await codes()).toEqual(before);
+    expect(await auditOf(other.id, 'person.started_over')).toHaveLength(0);
+  });
+
   it('refuses one’s own account and a deactivated person, changing nothing', async () => {
     await expect(startOver(context.deps, { personId: admin.id!, actor: admin })).rejects.toMatchObject({
       code: 'conflict',

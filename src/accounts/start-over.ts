@@ -16,6 +16,7 @@ import { AppError } from '../errors.js';
 import { recordAuditEvent, type Actor } from '../audit/audit.js';
 import { countCodesIssued } from '../lib/metrics.js';
 import { lockPerson, resetCredentials } from '../people/people.store.js';
+import { twoPersonRuleOn } from '../access-codes/admin-code-requests.js';
 import { endEverythingOf } from '../sessions/end-everything.js';
 import { formatAccessCode } from '../access-codes/access-code.js';
 import { lifetimeFor, newAccessCodeRow, type IssuedAccessCode } from '../access-codes/access-codes.service.js';
@@ -88,6 +89,9 @@ export async function startOverIn(
   if (current.status === 'deactivated') throw new AppError('person_deactivated');
   if (actor.kind === 'person' && actor.id === current.id)
     throw new AppError('conflict', { message: 'You cannot start over your own account: ask another admin.' });
+  // Starting over ends with a new code: for an admin account that is the two-person rule's to give
+  // (SPEC §9), so while it is on, the way is a request that another admin approves.
+  if (current.role === 'admin' && (await twoPersonRuleOn(trx))) throw new AppError('admin_code_needs_approval');
   const plan = await planStartOver(trx, current);
   const unclaim = plan.undo === 'claim';
   const status = unclaim ? 'unclaimed' : current.status;

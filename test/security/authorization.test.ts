@@ -18,6 +18,7 @@ import { createOidcClient } from '../../src/oidc/oidc-clients.service.js';
 import { findPersonById, lockPerson } from '../../src/people/people.store.js';
 import { createApiToken } from '../../src/sessions/api-tokens.js';
 import { createSession } from '../../src/sessions/session.js';
+import { hashPassword } from '../../src/sign-in/password.js';
 import { addManager, addMember, makeArea, makePerson } from '../helpers/areas.js';
 import { createTestApi } from '../helpers/api.js';
 import { createTestContext, DIALECTS, type TestContext } from '../helpers/deps.js';
@@ -32,8 +33,18 @@ import { createTestContext, DIALECTS, type TestContext } from '../helpers/deps.j
  * - staff-view: also, a person a manager may see (a member of their areas, or themselves)
  * - staff-act: also, a person a manager may act on (a member of their areas with the member role)
  * - staff-batch: also, a batch a manager may see (their own, while they manage its areas)
+ * - scim: a SCIM token only (none here): every session and every admin API token gets 401
  */
-type Kind = 'public' | 'own' | 'admin' | 'admin-session' | 'staff' | 'staff-view' | 'staff-act' | 'staff-batch';
+type Kind =
+  | 'public'
+  | 'own'
+  | 'admin'
+  | 'admin-session'
+  | 'staff'
+  | 'staff-view'
+  | 'staff-act'
+  | 'staff-batch'
+  | 'scim';
 
 type Actor = 'admin' | 'token' | 'managerIn' | 'managerOut' | 'member' | 'anonymous';
 type Target = 'member' | 'manager' | 'admin' | 'self';
@@ -60,7 +71,7 @@ interface Spec {
 }
 
 let context: TestContext;
-const fresh: { tokenId?: string; clientId?: string } = {};
+const fresh: { tokenId?: string; clientId?: string; areaId?: string; personId?: string } = {};
 
 const ROUTES: Record<string, Spec> = {
   'GET /healthz': { kind: 'public' },
@@ -236,6 +247,152 @@ const ROUTES: Record<string, Spec> = {
     prepare: newClient,
   },
   'GET /api/openapi.json': { kind: 'public' },
+  // Areas (admin only; a manager's scope is read from them, never changed by them). Store A and B
+  // stay as the fixture made them: renames go to a scratch area, deletes to a fresh one, and
+  // memberships to fresh people (a manager's appointment turns a member into a manager).
+  'GET /api/v1/areas': { kind: 'admin' },
+  'POST /api/v1/areas': { kind: 'admin', body: (f) => ({ name: `Area ${f.n}` }) },
+  'GET /api/v1/areas/:id': { kind: 'admin', path: (f) => `/api/v1/areas/${f.ids.storeA}` },
+  'PATCH /api/v1/areas/:id': {
+    kind: 'admin',
+    path: (f) => `/api/v1/areas/${f.ids.scratch}`,
+    body: (f) => ({ name: `Scratch ${f.n}` }),
+  },
+  'DELETE /api/v1/areas/:id': { kind: 'admin', path: () => `/api/v1/areas/${fresh.areaId}`, prepare: newArea },
+  'GET /api/v1/areas/:id/members': { kind: 'admin', path: (f) => `/api/v1/areas/${f.ids.storeA}/members` },
+  'PUT /api/v1/areas/:id/members/:personId': {
+    kind: 'admin',
+    path: (f) => `/api/v1/areas/${f.ids.scratch}/members/${fresh.personId}`,
+    prepare: newPerson,
+  },
+  'DELETE /api/v1/areas/:id/members/:personId': {
+    kind: 'admin',
+    path: (f) => `/api/v1/areas/${f.ids.scratch}/members/${fresh.personId}`,
+    prepare: newScratchMember,
+  },
+  'GET /api/v1/areas/:id/managers': { kind: 'admin', path: (f) => `/api/v1/areas/${f.ids.storeA}/managers` },
+  'PUT /api/v1/areas/:id/managers/:personId': {
+    kind: 'admin',
+    path: (f) => `/api/v1/areas/${f.ids.scratch}/managers/${fresh.personId}`,
+    prepare: newPerson,
+  },
+  'DELETE /api/v1/areas/:id/managers/:personId': {
+    kind: 'admin',
+    path: (f) => `/api/v1/areas/${f.ids.scratch}/managers/${fresh.personId}`,
+    prepare: newScratchManager,
+  },
+  'GET /admin/areas': { kind: 'admin' },
+  'POST /admin/areas': { kind: 'admin', form: true, body: (f) => ({ name: `Paged area ${f.n}` }) },
+  'GET /admin/areas/:id': { kind: 'admin', path: (f) => `/admin/areas/${f.ids.storeA}` },
+  'POST /admin/areas/:id': {
+    kind: 'admin',
+    form: true,
+    path: (f) => `/admin/areas/${f.ids.scratch}`,
+    body: (f) => ({ name: `Scratch ${f.n}` }),
+  },
+  'GET /admin/areas/:id/delete': { kind: 'admin', path: (f) => `/admin/areas/${f.ids.storeA}/delete` },
+  'POST /admin/areas/:id/delete': {
+    kind: 'admin',
+    form: true,
+    body: () => ({}),
+    path: () => `/admin/areas/${fresh.areaId}/delete`,
+    prepare: newArea,
+  },
+  'POST /admin/areas/:id/members': {
+    kind: 'admin',
+    form: true,
+    path: (f) => `/admin/areas/${f.ids.scratch}/members`,
+    body: () => ({ personId: fresh.personId! }),
+    prepare: newPerson,
+  },
+  'POST /admin/areas/:id/members/:personId/remove': {
+    kind: 'admin',
+    form: true,
+    body: () => ({}),
+    path: (f) => `/admin/areas/${f.ids.scratch}/members/${fresh.personId}/remove`,
+    prepare: newScratchMember,
+  },
+  'POST /admin/areas/:id/managers': {
+    kind: 'admin',
+    form: true,
+    path: (f) => `/admin/areas/${f.ids.scratch}/managers`,
+    body: () => ({ personId: fresh.personId! }),
+    prepare: newPerson,
+  },
+  'POST /admin/areas/:id/managers/:personId/remove': {
+    kind: 'admin',
+    form: true,
+    body: () => ({}),
+    path: (f) => `/admin/areas/${f.ids.scratch}/managers/${fresh.personId}/remove`,
+    prepare: newScratchManager,
+  },
+  'POST /admin/people/:id/areas': {
+    kind: 'admin',
+    form: true,
+    path: () => `/admin/people/${fresh.personId}/areas`,
+    body: () => ({ area: 'Spare' }),
+    prepare: newPerson,
+  },
+  'POST /admin/people/:id/areas/:areaId/remove': {
+    kind: 'admin',
+    form: true,
+    body: () => ({}),
+    path: (f) => `/admin/people/${fresh.personId}/areas/${f.ids.spare}/remove`,
+    prepare: newSpareMember,
+  },
+  // A person's life cycle beyond deactivating: admin only. Erasing and reactivating get a fresh person.
+  'POST /api/v1/people/:id/start-over': { kind: 'admin', body: () => ({}) },
+  'POST /api/v1/people/:id/reactivate': {
+    kind: 'admin',
+    path: () => `/api/v1/people/${fresh.personId}/reactivate`,
+    prepare: newDeactivatedPerson,
+  },
+  'DELETE /api/v1/people/:id': {
+    kind: 'admin',
+    path: () => `/api/v1/people/${fresh.personId}?confirm=erase`,
+    prepare: newPerson,
+  },
+  'GET /admin/people/:id/start-over': { kind: 'admin' },
+  'POST /admin/people/:id/start-over': { kind: 'admin', form: true, body: () => ({}) },
+  'POST /admin/guide/dismiss': { kind: 'admin', form: true, body: () => ({}) },
+  'GET /admin/audit/export.csv': { kind: 'staff' },
+  'POST /help/request-code': { kind: 'public', form: true, body: () => ({ login: 'nobody' }) },
+  'GET /account/password': { kind: 'own' },
+  'POST /account/password': {
+    kind: 'own',
+    form: true,
+    body: () => ({ current: CURRENT_PASSWORD, password: NEW_PASSWORD, password2: NEW_PASSWORD }),
+    prepare: givePasswords,
+  },
+  // SCIM answers its own bearer token only: a session or an admin's API token is nobody there.
+  'GET /scim/v2/ServiceProviderConfig': { kind: 'scim' },
+  'GET /scim/v2/Schemas': { kind: 'scim' },
+  'GET /scim/v2/Schemas/:id': {
+    kind: 'scim',
+    path: () => '/scim/v2/Schemas/urn:ietf:params:scim:schemas:core:2.0:User',
+  },
+  'GET /scim/v2/ResourceTypes': { kind: 'scim' },
+  'GET /scim/v2/ResourceTypes/:id': { kind: 'scim', path: () => '/scim/v2/ResourceTypes/User' },
+  'GET /scim/v2/Users': { kind: 'scim' },
+  'POST /scim/v2/Users': { kind: 'scim', body: (f) => ({ schemas: [SCIM_USER], userName: `scim.${f.n}` }) },
+  'GET /scim/v2/Users/:id': { kind: 'scim' },
+  'PUT /scim/v2/Users/:id': { kind: 'scim', body: () => ({ schemas: [SCIM_USER], userName: 'wanda.worker' }) },
+  'PATCH /scim/v2/Users/:id': { kind: 'scim', body: () => scimPatch('active', false) },
+  'DELETE /scim/v2/Users/:id': { kind: 'scim' },
+  'GET /scim/v2/Groups': { kind: 'scim' },
+  'POST /scim/v2/Groups': { kind: 'scim', body: (f) => ({ schemas: [SCIM_GROUP], displayName: `Group ${f.n}` }) },
+  'GET /scim/v2/Groups/:id': { kind: 'scim', path: (f) => `/scim/v2/Groups/${f.ids.storeA}` },
+  'PUT /scim/v2/Groups/:id': {
+    kind: 'scim',
+    path: (f) => `/scim/v2/Groups/${f.ids.storeA}`,
+    body: () => ({ schemas: [SCIM_GROUP], displayName: 'Taken over' }),
+  },
+  'PATCH /scim/v2/Groups/:id': {
+    kind: 'scim',
+    path: (f) => `/scim/v2/Groups/${f.ids.storeA}`,
+    body: () => scimPatch('displayName', 'Taken over'),
+  },
+  'DELETE /scim/v2/Groups/:id': { kind: 'scim', path: (f) => `/scim/v2/Groups/${f.ids.storeA}` },
 };
 
 // ---------------------------------------------------------------------------------------------
@@ -297,6 +454,65 @@ async function newClient(f: Fixture): Promise<void> {
   fresh.clientId = created.client.clientId;
 }
 
+async function newArea(f: Fixture): Promise<void> {
+  fresh.areaId = await makeArea(context.deps, `Doomed ${f.n}`);
+}
+
+/** A fresh person (in no area): the victim of an erase, or one to add to an area. */
+async function newPerson(f: Fixture): Promise<void> {
+  fresh.personId = await makePerson(context.deps, { name: `Fresh ${f.n}`, username: `fresh.${f.n}` });
+}
+
+async function newDeactivatedPerson(f: Fixture): Promise<void> {
+  await newPerson(f);
+  const now = context.deps.clock.now();
+  await context.deps.db
+    .updateTable('people')
+    .set({ status: 'deactivated', deactivated_at: now })
+    .where('id', '=', fresh.personId!)
+    .execute();
+}
+
+async function newScratchMember(f: Fixture): Promise<void> {
+  await newPerson(f);
+  await addMember(context.deps, f.ids.scratch!, fresh.personId!);
+}
+
+async function newScratchManager(f: Fixture): Promise<void> {
+  await newPerson(f);
+  await addManager(context.deps, f.ids.scratch!, fresh.personId!);
+}
+
+async function newSpareMember(f: Fixture): Promise<void> {
+  await newPerson(f);
+  await addMember(context.deps, f.ids.spare!, fresh.personId!);
+}
+
+const CURRENT_PASSWORD = 'the current password here';
+const NEW_PASSWORD = 'a brand new password here';
+let currentPasswordHash: string | undefined;
+
+/** The people who sign in here get a known password, so changing it can succeed. */
+async function givePasswords(f: Fixture): Promise<void> {
+  currentPasswordHash ??= await hashPassword(CURRENT_PASSWORD);
+  const signedIn = ['admin', 'managerIn', 'managerOut', 'member'].map((key) => f.ids[key]!);
+  await context.deps.db
+    .updateTable('people')
+    .set({ password_hash: currentPasswordHash })
+    .where('id', 'in', signedIn)
+    .execute();
+}
+
+const SCIM_USER = 'urn:ietf:params:scim:schemas:core:2.0:User';
+const SCIM_GROUP = 'urn:ietf:params:scim:schemas:core:2.0:Group';
+
+function scimPatch(path: string, value: unknown): Record<string, unknown> {
+  return {
+    schemas: ['urn:ietf:params:scim:api:messages:2.0:PatchOp'],
+    Operations: [{ op: 'replace', path, value }],
+  };
+}
+
 async function editFields(f: Fixture, targetId: string): Promise<Record<string, string>> {
   void f;
   const person = await findPersonById(context.deps.db, targetId);
@@ -312,6 +528,7 @@ function expectedOf(url: string, method: string, spec: Spec, actor: Actor, targe
   const { kind } = spec;
   const page = !url.startsWith('/api/');
   if (kind === 'public') return 'any';
+  if (kind === 'scim') return 401;
   if (actor === 'anonymous') return page ? (method === 'GET' ? 'login' : 403) : 401;
   // A token is no person: what it may do about "its own" session is the route's affair.
   if (kind === 'own') return actor === 'token' ? 'any' : 'ok';
@@ -351,6 +568,8 @@ describe.each(DIALECTS)('authorization table (%s)', (dialect) => {
     const ids: Record<string, string> = {};
     ids.storeA = await makeArea(deps, 'Store A');
     ids.storeB = await makeArea(deps, 'Store B');
+    ids.scratch = await makeArea(deps, 'Scratch');
+    ids.spare = await makeArea(deps, 'Spare');
     ids.admin = await makePerson(deps, { name: 'Ada Admin', username: 'ada.admin', role: 'admin' });
     ids.admin2 = await makePerson(deps, { name: 'Bo Admin', username: 'bo.admin', role: 'admin' });
     ids.managerIn = await makePerson(deps, { name: 'Mia Manager', username: 'mia.manager', role: 'manager' });
@@ -452,7 +671,7 @@ describe.each(DIALECTS)('authorization table (%s)', (dialect) => {
         'managerOut',
         'member',
         'anonymous',
-        ...(api ? ['token' as const] : []),
+        ...(api || spec.kind === 'scim' ? ['token' as const] : []),
       ];
       for (const actor of actors) {
         const targets: Target[] = perTarget ? ['member', 'manager', 'admin', 'self'] : ['member'];
