@@ -182,4 +182,22 @@ describe.each(DIALECTS)('admin pages for managers and the two-person rule (%s)',
     const nobody = text((await managerB.get('/admin/audit?person=no.such.person')).body);
     expect(person.replace(/wanda\.one/g, 'X')).toBe(nobody.replace(/no\.such\.person/g, 'X'));
   });
+  it("a folded batch in a manager's audit log lists only the recipients in their areas", async () => {
+    const { deps } = context;
+    ids.shared = await makePerson(deps, { name: 'Sam Shared', username: 'sam.shared', role: 'manager' });
+    await addManager(deps, ids.storeA, ids.shared);
+    await addManager(deps, ids.storeB, ids.shared);
+    const shared = await as('shared');
+    const issued = await shared.post('/admin/access-codes/issue', {
+      hasEmail: 'false',
+      idempotencyKey: 's'.repeat(20),
+    });
+    expect(issued.statusCode).toBe(303);
+    // Store A's manager sees the batch's line for store A, folded, with store A's people only.
+    const log = text((await (await as('manager')).get('/admin/audit')).body);
+    expect(log).toContain('Wanda One');
+    expect(log).not.toContain('Berit');
+    // An admin sees everyone the batch reached.
+    expect(text((await (await as('admin')).get('/admin/audit')).body)).toContain('Berit');
+  });
 });

@@ -1,7 +1,8 @@
 // Who a batch's codes were made for, and how far they have got: names and states only, never a
 // code. Read from the batch's code rows (indexed by batch_id), so it stays right after the
 // download window has closed and the encrypted codes are erased.
-import type { Db } from '../db/database.js';
+import type { ExpressionBuilder } from 'kysely';
+import type { Database, Db } from '../db/database.js';
 import { accessCodeStateOf, type AccessCodeStateName } from './access-codes.service.js';
 
 export interface BatchRecipient {
@@ -28,9 +29,20 @@ export interface BatchProgress {
 export async function listBatchRecipients(
   db: Db,
   batchId: string,
-  options: { limit: number; now: number },
+  /** `withinAreas`: only the recipients who are members of these areas (a manager's view, SPEC §9). */
+  options: { limit: number; now: number; withinAreas?: readonly string[] },
 ): Promise<{ items: BatchRecipient[]; progress: BatchProgress }> {
   const { now } = options;
+  const areas = options.withinAreas;
+  if (areas !== undefined && areas.length === 0) return { items: [], progress: { total: 0, used: 0, active: 0 } };
+  const members = (eb: ExpressionBuilder<Database, 'access_codes'>) =>
+    areas === undefined
+      ? eb.lit(true)
+      : eb(
+          'access_codes.person_id',
+          'in',
+          eb.selectFrom('area_members').select('area_members.person_id').where('area_members.area_id', 'in', areas),
+        );
   const counts = await db
     .selectFrom('access_codes')
     .select((eb) => [
@@ -55,6 +67,7 @@ export async function listBatchRecipients(
         .as('active'),
     ])
     .where('batch_id', '=', batchId)
+    .where(members)
     .executeTakeFirstOrThrow();
   const rows = await db
     .selectFrom('access_codes')
@@ -62,6 +75,7 @@ export async function listBatchRecipients(
     .selectAll('access_codes')
     .select(['people.name', 'people.username', 'people.employee_id', 'people.department', 'people.location'])
     .where('access_codes.batch_id', '=', batchId)
+    .where(members)
     .orderBy('people.name')
     .orderBy('people.id')
     .limit(options.limit)

@@ -54,7 +54,10 @@ async function showAuditLog(deps: Deps, request: FastifyRequest, reply: FastifyR
   if (!filter.personId && !filter.personIds && values.action !== 'access_code.issued') filter.foldBatches = true;
   const result = impossible ? { items: [], nextCursor: null } : await listAuditEvents(deps.db, filter);
   const people = await namesOf(deps, result.items);
-  const batches = await foldedBatches(deps, result.items);
+  // A manager's folded batch lists only the recipients in their areas (another manager's batch may
+  // reach areas they do not manage).
+  const scope = await scopeOf(deps, request);
+  const batches = await foldedBatches(deps, result.items, scope.all ? undefined : scope.areaIds);
   return page(deps, request, reply, {
     title: labelText(locale, 'auditLog'),
     wide: true,
@@ -218,12 +221,17 @@ async function filterAsync<T>(items: readonly T[], keep: (item: T) => Promise<bo
 }
 
 /** The recipients of the bulk issues among the events, by batch id. */
-async function foldedBatches(deps: Deps, events: readonly AuditEvent[]): Promise<Map<string, FoldedBatch>> {
+async function foldedBatches(
+  deps: Deps,
+  events: readonly AuditEvent[],
+  withinAreas?: readonly string[],
+): Promise<Map<string, FoldedBatch>> {
   const batches = new Map<string, FoldedBatch>();
+  const options = { limit: FOLDED_RECIPIENTS, now: deps.clock.now(), ...(withinAreas ? { withinAreas } : {}) };
   for (const event of events) {
     const batchId = event.details.batchId;
     if (event.action !== 'access_codes.issued' || typeof batchId !== 'string' || !ID.test(batchId)) continue;
-    const found = await listBatchRecipients(deps.db, batchId, { limit: FOLDED_RECIPIENTS, now: deps.clock.now() });
+    const found = await listBatchRecipients(deps.db, batchId, options);
     batches.set(batchId, { items: found.items, total: found.progress.total });
   }
   return batches;
