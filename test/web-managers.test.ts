@@ -185,8 +185,8 @@ describe.each(DIALECTS)('admin pages for managers and the two-person rule (%s)',
   it("a folded batch in a manager's audit log lists only the recipients in their areas", async () => {
     const { deps } = context;
     ids.shared = await makePerson(deps, { name: 'Sam Shared', username: 'sam.shared', role: 'manager' });
-    await addManager(deps, ids.storeA, ids.shared);
-    await addManager(deps, ids.storeB, ids.shared);
+    await addManager(deps, ids.storeA!, ids.shared!);
+    await addManager(deps, ids.storeB!, ids.shared!);
     const shared = await as('shared');
     const issued = await shared.post('/admin/access-codes/issue', {
       hasEmail: 'false',

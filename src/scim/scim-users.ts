@@ -365,7 +365,11 @@ async function updateScimUser(
       if (fields[key] !== undefined && fields[key] !== person[key]) Object.assign(changed, { [key]: fields[key] });
     }
     const deactivating = mapped.active === false && person.status !== 'deactivated';
-    if (person.role === 'admin' && !deps.config.scimManagesRoles && (deactivating || changed.role !== undefined)) {
+    const reactivating = mapped.active === true && person.status === 'deactivated';
+    // An admin's account is Keyslip's own: SCIM neither ends nor revives it (a revived admin would
+    // also count towards the two-person rule) unless the setting allows roles to be managed.
+    const touchesAdmin = deactivating || reactivating || changed.role !== undefined;
+    if (person.role === 'admin' && !deps.config.scimManagesRoles && touchesAdmin) {
       throw new ScimError(403, ADMINS_ARE_KEYSLIPS);
     }
     if (Object.keys(changed).length > 0) await updatePersonIn(trx, id, changed, actor, now);
@@ -378,7 +382,7 @@ async function updateScimUser(
       }
     }
     if (deactivating) await deactivatePersonIn(trx, id, actor, now);
-    if (mapped.active === true && person.status === 'deactivated') await reactivatePersonIn(trx, id, actor, now);
+    if (reactivating) await reactivatePersonIn(trx, id, actor, now);
   });
   return getScimUser(context, id);
 }

@@ -3,6 +3,7 @@
 // attribute selection, errors, uniqueness, ETags, roles kept Keyslip's, the code kept unreadable,
 // the claim flow of a provisioned person, and each change atomic with its audit entry.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { deactivatePerson } from '../../src/accounts/deactivate-person.js';
 import { CLI_ACTOR } from '../../src/audit/audit.js';
 import { issueAccessCode } from '../../src/access-codes/access-codes.service.js';
 import { addAreaManager, createArea } from '../../src/areas/areas.service.js';
@@ -592,6 +593,16 @@ describe.each(DIALECTS)('SCIM 2.0 protocol (%s)', (dialect) => {
       expect(titled.status).toBe(200);
       const rows = await context.deps.db.selectFrom('people').select(['username', 'role', 'status']).execute();
       expect(rows.filter((r) => r.role === 'admin' && r.status !== 'deactivated')).toHaveLength(2);
+      // Nor does SCIM bring back an admin that Keyslip deactivated.
+      await deactivatePerson(context.deps, admin.id, CLI_ACTOR);
+      const revived = await scim.request(
+        'PATCH',
+        `/Users/${admin.id}`,
+        patch({ op: 'replace', path: 'active', value: true }),
+      );
+      expect(revived.status).toBe(403);
+      const after = await context.deps.db.selectFrom('people').select('status').where('id', '=', admin.id).execute();
+      expect(after).toEqual([{ status: 'deactivated' }]);
     });
   });
 });
