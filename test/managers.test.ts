@@ -303,10 +303,16 @@ describe.each(DIALECTS)('the manager role (%s)', (dialect) => {
   it('two-person rule: one admin asks, another approves, the one who asked collects the code once', async () => {
     const url = `/api/v1/people/${ids.admin2}/access-code`;
     expect((await call('token', 'POST', url, {})).json().error.code).toBe('admin_code_needs_approval');
-    const asked = await call('admin', 'POST', url, {});
+    const key = { 'idempotency-key': 'ask-for-bo-admin-0001' };
+    const asked = await call('admin', 'POST', url, {}, key);
     expect(asked.statusCode, asked.body).toBe(202);
     const request = asked.json().request as { id: string; status: string };
     expect(request.status).toBe('pending');
+    // A retry with the same Idempotency-Key gets the same request back.
+    const again = await call('admin', 'POST', url, {}, key);
+    expect(again.statusCode, again.body).toBe(202);
+    expect(again.json().request.id).toBe(request.id);
+    expect(again.headers['idempotent-replayed']).toBe('true');
     expect((await call('admin', 'POST', url, {})).json().error.code).toBe('admin_code_request_open');
     const base = `/api/v1/admin-code-requests/${request.id}`;
     expect((await call('admin', 'POST', `${base}/approve`)).statusCode).toBe(403);

@@ -184,7 +184,11 @@ export function accessCodeAdminRoutes(deps: Deps): FastifyPluginAsyncTypebox {
             410: ErrorSchema,
             422: ErrorSchema,
           },
-          'x-keyslip-headers': { 201: ['Cache-Control', 'Idempotent-Replayed'], 410: ['Idempotent-Replayed'] },
+          'x-keyslip-headers': {
+            201: ['Cache-Control', 'Idempotent-Replayed'],
+            202: ['Idempotent-Replayed'],
+            410: ['Idempotent-Replayed'],
+          },
         },
       },
       async (request, reply) => {
@@ -192,12 +196,15 @@ export function accessCodeAdminRoutes(deps: Deps): FastifyPluginAsyncTypebox {
         const lifetime = request.body?.lifetimeHours ? { lifetimeHours: request.body.lifetimeHours } : {};
         if (target.person.role === 'admin' && (await twoPersonRuleOn(deps.db))) {
           if (request.auth.via !== 'session') throw new AppError('admin_code_needs_approval');
-          const asked = await requestAdminCode(deps, {
-            personId: target.person.id,
-            actor: request.auth.actor,
-            ...lifetime,
+          // A retry with the same Idempotency-Key gets the same request back, not a conflict.
+          return answerOnce(deps, request, reply, { carriesSecret: false }, async () => {
+            const asked = await requestAdminCode(deps, {
+              personId: target.person.id,
+              actor: request.auth.actor,
+              ...lifetime,
+            });
+            return { status: 202, body: { request: asked }, personId: target.person.id };
           });
-          return reply.status(202).send({ request: asked });
         }
         const quota = codeQuotaOf(deps, request);
         return answerOnce(deps, request, reply, { carriesSecret: true }, async () => {

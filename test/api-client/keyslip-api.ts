@@ -4933,6 +4933,7 @@ export interface operations {
             /** @description Answer. */
             202: {
                 headers: {
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
                     [name: string]: unknown;
                 };
                 content: {
