@@ -45,15 +45,29 @@ const SQLITE_MIGRATION_WAIT_MS = 120_000;
 export async function migrateToLatest(db: Db): Promise<string[]> {
   const started = Date.now();
   const applied: string[] = [];
+  let first: unknown = null;
   for (let attempt = 1; ; attempt += 1) {
     const migrator = new Migrator({ db, provider, ...(await migrationTableSchemaOf(db)) });
     const { error, results } = await migrator.migrateToLatest();
     applied.push(...(results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName));
     if (!error) return applied;
-    if (dialectOf(db) !== 'sqlite' || Date.now() - started > SQLITE_MIGRATION_WAIT_MS) throw error;
+    first ??= error;
+    // Only what another process migrating the same file explains is waited out; any other error
+    // (and the first one seen, not a later echo of it) is thrown at once.
+    const racing = dialectOf(db) === 'sqlite' && signOfAnotherMigrator(error);
+    if (!racing || Date.now() - started > SQLITE_MIGRATION_WAIT_MS) throw first;
     if ((await pendingMigrations(db)).length === 0) return applied;
     await new Promise((resolve) => setTimeout(resolve, Math.min(2_000, 100 * attempt)));
   }
+}
+
+function signOfAnotherMigrator(error: unknown): boolean {
+  const message = error instanceof Error ? error.message : String(error);
+  const code = typeof error === 'object' && error !== null ? String((error as { code?: unknown }).code ?? '') : '';
+  return (
+    code.startsWith('SQLITE_BUSY') ||
+    /already exists|duplicate column|UNIQUE constraint failed: kysely_migration|database is locked/i.test(message)
+  );
 }
 
 /** The migrations not yet applied, in order (reads only: `keyslip doctor` and `keyslip migrate`'s progress). */
