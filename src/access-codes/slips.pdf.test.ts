@@ -381,7 +381,7 @@ describe.skipIf(systemFallback === undefined)(
       }
       expect(text).toContain('Username: li.xiaolong');
       expect(text).toContain('Username: 山田.taro');
-      expect(text).toContain('Username: choose at first sign-in');
+      expect(text).toContain('Username: you choose it the first time you use the code');
       expect(text.split('东京物流株式会社')).toHaveLength(CJK_SLIPS.length + 1);
       // Drawn with a font that has the glyphs, besides DejaVu: not as DejaVu's empty boxes.
       const fonts = embeddedFonts(pdfBytes);
