@@ -383,6 +383,7 @@
           counts.replaceChildren(
             listItem(fill(words.created, { count: data.created })),
             listItem(fill(words.updated, { count: data.updated })),
+            listItem(fill(words.unchanged, { count: data.unchanged ?? 0 })),
             listItem(fill(words.errorCount, { count: data.errors.length })),
           );
           errors.replaceChildren();

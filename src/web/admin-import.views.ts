@@ -1,7 +1,7 @@
 // Import people from a CSV file. The browser sends the chosen file as the body of
 // POST /api/v1/people/import (text/csv, streamed into importPeople row by row: no upload limit,
 // no multipart parser) with the session's CSRF token in the x-csrf-token header, and shows the
-// report (created, updated, errors line by line). public/admin.js does the sending; the words
+// report (created, updated, unchanged, errors line by line). public/admin.js does the sending; the words
 // it needs travel in data- attributes, so the page stays in the admin's language.
 import { csrfField } from '../http/forms.js';
 import { guideText } from './admin-guide.views.js';
@@ -32,6 +32,7 @@ export const importText = defineMessages({
     report: 'Import report',
     created: 'Added: {count}',
     updated: 'Updated: {count}',
+    unchanged: 'Unchanged: {count}',
     errorCount: 'Rows with errors: {count}',
     noErrors: 'No rows had errors.',
     line: 'Line {line}',
@@ -60,6 +61,7 @@ export const importText = defineMessages({
     report: 'Importrapport',
     created: 'Tillagda: {count}',
     updated: 'Uppdaterade: {count}',
+    unchanged: 'Oförändrade: {count}',
     errorCount: 'Rader med fel: {count}',
     noErrors: 'Inga rader hade fel.',
     line: 'Rad {line}',
@@ -86,6 +88,7 @@ export function importPage(options: { locale: Locale; csrfToken: string }): Safe
     report: t('report'),
     created: importText.catalog[locale].created,
     updated: importText.catalog[locale].updated,
+    unchanged: importText.catalog[locale].unchanged,
     errorCount: importText.catalog[locale].errorCount,
     noErrors: t('noErrors'),
     line: importText.catalog[locale].line,

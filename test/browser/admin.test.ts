@@ -354,6 +354,7 @@ describe.skipIf(!HAS_CHROMIUM)(`admin pages in Chromium${HAS_CHROMIUM ? '' : ` (
     const report = (await page.locator('[data-import-report]').textContent())!.replace(/\s+/g, ' ');
     expect(report).toContain('Added: 1');
     expect(report).toContain('Updated: 1');
+    expect(report).toContain('Unchanged: 0');
     expect(report).toContain('Rows with errors: 1');
     expect(report).toContain('Line 3: Username must be');
     await screenshot(page, 'admin-import-report-en');
