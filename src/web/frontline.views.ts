@@ -150,6 +150,42 @@ export function helpBody(locale: Locale, view: HelpView): SafeHtml {
 <ul class="links"><li><a href="/login">${frontlineText(locale, 'helpBackToLogin')}</a></li></ul>`;
 }
 
+/**
+ * A new password, entered twice, with its strength meter and the "show passwords" switch
+ * (public/app.js drives them): the same fields when redeeming a code and when changing a password.
+ */
+function newPasswordFields(
+  locale: Locale,
+  options: { hint?: string; errorId: string | null; invalid: SafeHtml | string; autofocus: boolean },
+): SafeHtml {
+  const hintId = options.hint ? 'password-rules' : null;
+  return html`<div class="field">
+    <label for="password">${frontlineText(locale, 'newPassword')}</label>
+    ${options.hint && html`<span class="hint" id="password-rules">${options.hint}</span>`}
+    <input id="password" name="password" type="password" autocomplete="new-password" required
+      aria-describedby="${describedBy(hintId, 'password-strength', options.errorId)}"${options.invalid}${
+        options.autofocus ? raw(' autofocus') : ''
+      }>
+    <span id="password-strength" class="meter" aria-live="polite"
+      data-min="${MIN_PASSWORD_LENGTH}" data-good="${RECOMMENDED_PASSWORD_LENGTH}"
+      data-short="${frontlineText(locale, 'strengthShort')}"
+      data-fair="${frontlineText(locale, 'strengthFair')}"
+      data-strong="${frontlineText(locale, 'strengthGood')}"></span>
+  </div>
+  <div class="field">
+    <label for="password2">${frontlineText(locale, 'repeatPassword')}</label>
+    <input id="password2" name="password2" type="password" autocomplete="new-password" required
+      aria-describedby="password-match">
+    <span id="password-match" class="field-status" aria-live="polite"
+      data-differ="${frontlineText(locale, 'passwordsDiffer')}"
+      data-match="${frontlineText(locale, 'passwordsMatch')}"></span>
+  </div>
+  <div class="checkbox" id="show-passwords-field" hidden>
+    <input type="checkbox" id="show-passwords">
+    <label for="show-passwords">${frontlineText(locale, 'showPasswords')}</label>
+  </div>`;
+}
+
 // ---------------------------------------------------------------------------------------------
 // /account/password
 
@@ -173,32 +209,12 @@ ${problemNotice(locale, view.problem, 'change-error')}
     <input id="current-password" name="current" type="password" autocomplete="current-password" required
       ${errorId ? html`aria-describedby="${errorId}" aria-invalid="true" autofocus` : raw('autofocus')}>
   </div>
-  <div class="field">
-    <label for="password">${frontlineText(locale, 'newPassword')}</label>
-    <span class="hint" id="password-rules">${frontlineText(locale, 'ruleLength')} ${frontlineText(
-      locale,
-      'ruleCommon',
-    )}</span>
-    <input id="password" name="password" type="password" autocomplete="new-password" required
-      aria-describedby="${describedBy('password-rules', 'password-strength', errorId)}"${invalid}>
-    <span id="password-strength" class="meter" aria-live="polite"
-      data-min="${MIN_PASSWORD_LENGTH}" data-good="${RECOMMENDED_PASSWORD_LENGTH}"
-      data-short="${frontlineText(locale, 'strengthShort')}"
-      data-fair="${frontlineText(locale, 'strengthFair')}"
-      data-strong="${frontlineText(locale, 'strengthGood')}"></span>
-  </div>
-  <div class="field">
-    <label for="password2">${frontlineText(locale, 'repeatPassword')}</label>
-    <input id="password2" name="password2" type="password" autocomplete="new-password" required
-      aria-describedby="password-match">
-    <span id="password-match" class="field-status" aria-live="polite"
-      data-differ="${frontlineText(locale, 'passwordsDiffer')}"
-      data-match="${frontlineText(locale, 'passwordsMatch')}"></span>
-  </div>
-  <div class="checkbox" id="show-passwords-field" hidden>
-    <input type="checkbox" id="show-passwords">
-    <label for="show-passwords">${frontlineText(locale, 'showPasswords')}</label>
-  </div>
+  ${newPasswordFields(locale, {
+    hint: `${frontlineText(locale, 'ruleLength')} ${frontlineText(locale, 'ruleCommon')}`,
+    errorId,
+    invalid,
+    autofocus: false,
+  })}
   <div class="actions">
     <button type="submit" class="button-wide">${frontlineText(locale, 'changePasswordSave')}</button>
   </div>
@@ -426,28 +442,7 @@ ${problemNotice(locale, view.problem, 'step-error')}
 </div>
 <form method="post" action="${ACCESS_CODE_PATH}" class="card" id="password-form">
   ${hiddenCodeFields(csrfToken, 'redeem', view.code, view.username, view.interaction)}
-  <div class="field">
-    <label for="password">${frontlineText(locale, 'newPassword')}</label>
-    <input id="password" name="password" type="password" autocomplete="new-password" required
-      aria-describedby="${describedBy('password-strength', errorId)}"${invalid} autofocus>
-    <span id="password-strength" class="meter" aria-live="polite"
-      data-min="${MIN_PASSWORD_LENGTH}" data-good="${RECOMMENDED_PASSWORD_LENGTH}"
-      data-short="${frontlineText(locale, 'strengthShort')}"
-      data-fair="${frontlineText(locale, 'strengthFair')}"
-      data-strong="${frontlineText(locale, 'strengthGood')}"></span>
-  </div>
-  <div class="field">
-    <label for="password2">${frontlineText(locale, 'repeatPassword')}</label>
-    <input id="password2" name="password2" type="password" autocomplete="new-password" required
-      aria-describedby="password-match">
-    <span id="password-match" class="field-status" aria-live="polite"
-      data-differ="${frontlineText(locale, 'passwordsDiffer')}"
-      data-match="${frontlineText(locale, 'passwordsMatch')}"></span>
-  </div>
-  <div class="checkbox" id="show-passwords-field" hidden>
-    <input type="checkbox" id="show-passwords">
-    <label for="show-passwords">${frontlineText(locale, 'showPasswords')}</label>
-  </div>
+  ${newPasswordFields(locale, { errorId, invalid, autofocus: true })}
   <div class="actions"><button type="submit" class="button-wide">${frontlineText(locale, 'savePassword')}</button></div>
 </form>`;
 }
