@@ -5,10 +5,9 @@
 // Ö after Z); the codes are then decrypted chunk by chunk in that order, so memory stays bounded
 // by the facts, not the codes.
 import type { Deps } from '../deps.js';
-import { AppError } from '../errors.js';
 import { decrypt } from '../lib/keyring.js';
 import { formatAccessCode } from './access-code.js';
-import { getBatch, type BatchItem } from './batches.service.js';
+import { downloadableBatch, type BatchItem } from './batches.service.js';
 
 const CHUNK = 1000;
 
@@ -58,9 +57,7 @@ export function sortSlips<
 
 /** The batch's open codes as slips, in hand-out order. */
 export async function* readBatchSlips(deps: Deps, batchId: string, locale: 'en' | 'sv'): AsyncGenerator<BatchSlip> {
-  const batch = await getBatch(deps, batchId);
-  if (!batch) throw new AppError('not_found', { message: 'No batch with that id.' });
-  if (!batch.downloadable) throw new AppError('batch_expired');
+  await downloadableBatch(deps, batchId);
 
   const facts: SlipFacts[] = [];
   let after = '';

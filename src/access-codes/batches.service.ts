@@ -259,6 +259,14 @@ export async function issueAccessCodes(
   }
 }
 
+/** A batch whose codes can still be downloaded: 404 when there is none, 410 once its window closed. */
+export async function downloadableBatch(deps: Deps, batchId: string): Promise<Batch> {
+  const batch = await getBatch(deps, batchId);
+  if (!batch) throw new AppError('not_found', { message: 'No batch with that id.' });
+  if (!batch.downloadable) throw new AppError('batch_expired');
+  return batch;
+}
+
 export async function getBatch(deps: Deps, id: string): Promise<Batch | null> {
   const row = await deps.db.selectFrom('batches').selectAll().where('id', '=', id).executeTakeFirst();
   return row ? toBatch(row, deps.clock.now()) : null;
@@ -269,9 +277,7 @@ export async function getBatch(deps: Deps, id: string): Promise<Batch | null> {
  * replaced or deactivated since the issue are no longer offered.
  */
 export async function* readBatchCodes(deps: Deps, batchId: string): AsyncGenerator<BatchItem> {
-  const batch = await getBatch(deps, batchId);
-  if (!batch) throw new AppError('not_found', { message: 'No batch with that id.' });
-  if (!batch.downloadable) throw new AppError('batch_expired');
+  await downloadableBatch(deps, batchId);
   let after = '';
   for (;;) {
     const rows = await deps.db
