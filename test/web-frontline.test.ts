@@ -7,69 +7,13 @@ import { issueAccessCode, redeemAccessCode } from '../src/access-codes/access-co
 import { createPerson } from '../src/people/people.service.js';
 import { LABELS } from '../src/http/labels.js';
 import { createTestContext, DIALECTS, type TestContext } from './helpers/deps.js';
-import { createTestApi, sessionCookieOf } from './helpers/api.js';
-
-interface Browser {
-  cookies: Map<string, string>;
-}
-
-function cookieHeader(browser: Browser): string {
-  return [...browser.cookies].map(([k, v]) => `${k}=${v}`).join('; ');
-}
-
-function remember(browser: Browser, setCookie: string | string[] | undefined): void {
-  for (const cookie of Array.isArray(setCookie) ? setCookie : setCookie ? [setCookie] : []) {
-    const match = /^([^=]+)=([^;]*)/.exec(cookie);
-    if (!match) continue;
-    if (match[2] === '' || /Max-Age=0|Expires=Thu, 01 Jan 1970/i.test(cookie)) browser.cookies.delete(match[1]!);
-    else browser.cookies.set(match[1]!, match[2]!);
-  }
-}
-
-function csrfOf(page: string): string {
-  const match = /name="_csrf" value="([^"]+)"/.exec(page);
-  if (!match) throw new Error('no _csrf field on the page');
-  return match[1]!;
-}
-
-function form(fields: Record<string, string>): string {
-  return new URLSearchParams(fields).toString();
-}
+import { type Browser, createTestApi, csrfOf, pageClient, sessionCookieOf } from './helpers/api.js';
 
 describe.each(DIALECTS)('frontline pages (%s)', (dialect) => {
   let context: TestContext;
   let app: FastifyInstance;
 
-  async function get(browser: Browser, url: string, headers: Record<string, string> = {}) {
-    const response = await app.inject({
-      method: 'GET',
-      url,
-      headers: { accept: 'text/html', cookie: cookieHeader(browser), ...headers },
-    });
-    remember(browser, response.headers['set-cookie']);
-    return response;
-  }
-
-  async function post(
-    browser: Browser,
-    url: string,
-    fields: Record<string, string>,
-    headers: Record<string, string> = {},
-  ) {
-    const response = await app.inject({
-      method: 'POST',
-      url,
-      headers: {
-        'content-type': 'application/x-www-form-urlencoded',
-        accept: 'text/html',
-        cookie: cookieHeader(browser),
-        ...headers,
-      },
-      payload: form(fields),
-    });
-    remember(browser, response.headers['set-cookie']);
-    return response;
-  }
+  const { get, post } = pageClient(() => app);
 
   beforeAll(async () => {
     context = await createTestContext(dialect);
