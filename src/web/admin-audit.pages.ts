@@ -42,12 +42,14 @@ interface ParsedAuditFilter {
   filter: AuditFilter;
   impossible: boolean;
   matches: AuditPageModel['matches'];
+  /** Whose log this is: everyone's, or a manager's areas. */
+  scope: Awaited<ReturnType<typeof scopeOf>>;
 }
 
 async function showAuditLog(deps: Deps, request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> {
   const locale = pickLocale(request);
   const query = queryOf(request);
-  const { values, errors, filter, impossible, matches } = await parseAuditFilter(deps, request, locale, query);
+  const { values, errors, filter, impossible, matches, scope } = await parseAuditFilter(deps, request, locale, query);
   const cursor = text(query.cursor, 64);
   if (cursor && ID.test(cursor)) filter.cursor = cursor;
   // Without a person, a bulk issue is one line (its recipients open in place).
@@ -56,7 +58,6 @@ async function showAuditLog(deps: Deps, request: FastifyRequest, reply: FastifyR
   const people = await namesOf(deps, result.items);
   // A manager's folded batch lists only the recipients in their areas (another manager's batch may
   // reach areas they do not manage).
-  const scope = await scopeOf(deps, request);
   const batches = await foldedBatches(deps, result.items, scope.all ? undefined : scope.areaIds);
   return page(deps, request, reply, {
     title: labelText(locale, 'auditLog'),
@@ -167,7 +168,7 @@ async function parseAuditFilter(
     if (to === null) errors.to = auditText(locale, 'badDate');
     else filter.to = to + DAY;
   }
-  return { values, errors, filter, impossible, matches };
+  return { values, errors, filter, impossible, matches, scope };
 }
 
 /** An area given by id or name (folded as areas store it); null when there is none. */
