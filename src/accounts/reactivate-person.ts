@@ -9,7 +9,7 @@ import { AppError } from '../errors.js';
 import { recordAuditEvent, type Actor } from '../audit/audit.js';
 import { toPerson, type Person } from '../people/person.js';
 import { assertNotErased } from '../people/people.service.js';
-import { lockPerson } from '../people/people.store.js';
+import { lockPerson, markPersonReactivated } from '../people/people.store.js';
 
 /** Deactivated → unclaimed (never claimed) or active without a password; anyone else is left as is. */
 export async function reactivatePersonIn(trx: Db, id: string, actor: Actor, now: number): Promise<Person> {
@@ -18,18 +18,7 @@ export async function reactivatePersonIn(trx: Db, id: string, actor: Actor, now:
   await assertNotErased(trx, id);
   if (current.status !== 'deactivated') return toPerson(current, now);
   const status = current.claimed_at === null ? ('unclaimed' as const) : ('active' as const);
-  await trx
-    .updateTable('people')
-    .set({
-      status,
-      deactivated_at: null,
-      password_hash: null,
-      failed_sign_ins: 0,
-      last_failed_sign_in_at: null,
-      updated_at: now,
-    })
-    .where('id', '=', id)
-    .execute();
+  await markPersonReactivated(trx, id, { status, now });
   await recordAuditEvent(trx, { action: 'person.reactivated', actor, personId: id, details: { status }, at: now });
   return toPerson({ ...current, status, deactivated_at: null, updated_at: now }, now);
 }

@@ -731,6 +731,34 @@ export async function listFacets(
   };
 }
 
+/** A signed-in person's new password (sign-in/change-password.ts). */
+export async function setPassword(db: Db, id: string, passwordHash: string, now: number): Promise<void> {
+  await db.updateTable('people').set({ password_hash: passwordHash, updated_at: now }).where('id', '=', id).execute();
+}
+
+/**
+ * Back from deactivation (accounts/reactivate-person.ts): `active` if the account was ever claimed,
+ * else `unclaimed`, and without the old password either way (a new code brings the person back).
+ */
+export async function markPersonReactivated(
+  db: Db,
+  id: string,
+  options: { status: 'active' | 'unclaimed'; now: number },
+): Promise<void> {
+  await db
+    .updateTable('people')
+    .set({
+      status: options.status,
+      deactivated_at: null,
+      password_hash: null,
+      failed_sign_ins: 0,
+      last_failed_sign_in_at: null,
+      updated_at: options.now,
+    })
+    .where('id', '=', id)
+    .execute();
+}
+
 /**
  * "Start over" (accounts/start-over.ts): the password goes; after a wrong claim the account is
  * unclaimed again, and the username that claim chose (`clearUsername`) is cleared.

@@ -8,7 +8,7 @@ import { AppError } from '../errors.js';
 import { recordAuditEvent } from '../audit/audit.js';
 import { MINUTE } from '../lib/clock.js';
 import { countRateLimited } from '../lib/metrics.js';
-import { findPersonById, lockPerson } from '../people/people.store.js';
+import { findPersonById, lockPerson, setPassword } from '../people/people.store.js';
 import { describeProblem } from '../problems.js';
 import { refuseOverLimit, releaseAttempt, reserveAttempt } from '../rate-limits/rate-limits.js';
 import { endEverythingOf } from '../sessions/end-everything.js';
@@ -69,11 +69,7 @@ export async function changePassword(
     const current = await lockPerson(trx, person.id);
     // A recovery or deactivation that committed meanwhile wins: the old password is gone.
     if (!current || current.password_hash !== person.password_hash || current.status === 'deactivated') return null;
-    await trx
-      .updateTable('people')
-      .set({ password_hash: passwordHash, updated_at: now })
-      .where('id', '=', person.id)
-      .execute();
+    await setPassword(trx, person.id, passwordHash, now);
     const ended = await endEverythingOf(trx, person.id, now);
     const created = await createSession(trx, deps.config, person.id, now, input.client);
     await recordAuditEvent(trx, {
