@@ -115,9 +115,11 @@ export function newAccessCodeRow(
     issuedBy: string | null;
     batchId: string | null;
     codeEncrypted?: (code: string) => string;
+    /** Where the code's random bytes come from (a bulk issue draws them from a pool). */
+    random?: (size: number) => Buffer;
   },
 ): { row: AccessCodesTable; code: string } {
-  const code = generateAccessCode();
+  const code = generateAccessCode(options.random);
   const key = deps.keyring.current;
   return {
     code,

@@ -7,7 +7,7 @@
 import type { Deps } from '../deps.js';
 import { decrypt } from '../lib/keyring.js';
 import { formatAccessCode } from './access-code.js';
-import { downloadableBatch, type BatchItem } from './batches.service.js';
+import { downloadableBatch, openBatchCodes, type BatchItem } from './batches.service.js';
 
 const CHUNK = 1000;
 
@@ -76,7 +76,9 @@ export async function* readBatchSlips(deps: Deps, batchId: string, locale: 'en' 
         'access_codes.expires_at as expiresAt',
       ])
       .where('access_codes.batch_id', '=', batchId)
-      .where('access_codes.code_encrypted', 'is not', null)
+      .where('access_codes.used_at', 'is', null)
+      .where('access_codes.deactivated_at', 'is', null)
+      .where('access_codes.replaced_at', 'is', null)
       .where('access_codes.id', '>', after)
       .orderBy('access_codes.id')
       .limit(CHUNK)
@@ -107,6 +109,9 @@ export async function* readBatchSlips(deps: Deps, batchId: string, locale: 'en' 
     facts.map((fact) => ({ ...fact, store: firstArea.get(fact.personId) ?? fact.location ?? null })),
     locale,
   );
+  // The codes themselves: from the batch's sealed chunks, or (batches made before migration 0011)
+  // sealed on each row.
+  const chunked = await openBatchCodes(deps, batchId, new Set(facts.map((fact) => fact.codeId)));
   for (let i = 0; i < ordered.length; i += CHUNK) {
     const part = ordered.slice(i, i + CHUNK);
     const sealed = new Map(
@@ -119,14 +124,19 @@ export async function* readBatchSlips(deps: Deps, batchId: string, locale: 'en' 
             'in',
             part.map((slip) => slip.codeId),
           )
+          .where('used_at', 'is', null)
+          .where('deactivated_at', 'is', null)
+          .where('replaced_at', 'is', null)
           .execute()
       ).map((row) => [row.id, row.code_encrypted]),
     );
     for (const slip of part) {
-      const encrypted = sealed.get(slip.codeId);
       // Used, replaced or deactivated since the facts were read: no longer offered.
-      if (!encrypted) continue;
-      const code = decrypt(deps.keyring, 'batch code', encrypted, { associatedData: batchId });
+      if (!sealed.has(slip.codeId)) continue;
+      const encrypted = sealed.get(slip.codeId);
+      const code =
+        chunked.get(slip.codeId) ??
+        (encrypted ? decrypt(deps.keyring, 'batch code', encrypted, { associatedData: batchId }) : null);
       if (code === null) continue;
       yield {
         id: slip.personId,

@@ -3,7 +3,8 @@
 // server key, for KEYSLIP_BATCH_MINUTES; then they are erased and only the batch record stays.
 import { createHash } from 'node:crypto';
 import type { Deps } from '../deps.js';
-import type { BatchesTable, PeopleTable } from '../db/schema.js';
+import type { Db } from '../db/database.js';
+import type { AccessCodesTable, BatchCodeChunksTable, BatchesTable, PeopleTable } from '../db/schema.js';
 import { uniqueViolationColumn } from '../db/database.js';
 import { dialectOf } from '../db/dialect.js';
 import { AppError } from '../errors.js';
@@ -13,7 +14,7 @@ import { newId } from '../lib/id.js';
 import { decrypt, encrypt } from '../lib/keyring.js';
 import { countCodesIssued } from '../lib/metrics.js';
 import { applyPeopleFilter, countPeople, type PeopleFilter } from '../people/people.store.js';
-import { formatAccessCode } from './access-code.js';
+import { formatAccessCode, pooledRandom } from './access-code.js';
 import { firstAreaOfEach } from '../areas/scope.js';
 import { lifetimeFor, newAccessCodeRow, takeCodeQuota, type CodeQuota } from './access-codes.service.js';
 import {
@@ -137,8 +138,12 @@ export async function issueAccessCodes(
   const now = deps.clock.now();
   await checkLifetimeForSelection(deps, options, now);
   const batchId = newId(now);
-  // The batch id is the associated data: a code copied into another batch's rows does not open.
-  const seal = (code: string): string => encrypt(deps.keyring, 'batch code', code, { associatedData: batchId });
+  const random = pooledRandom(CHUNK * 40);
+  // Admins' and tokens' batches: the code rows are each person's record of the issue (they name
+  // person, batch, issuer and time; the audit log reads them as "access_code.issued"), with one
+  // audit entry for the batch. A manager's batch (at most their hourly allowance) keeps an entry
+  // per code, because each names the area the person is in.
+  const perCodeAudit = options.manager !== undefined;
   try {
     const row = await deps.db.transaction().execute(async (trx) => {
       const batch: BatchesTable = {
@@ -151,10 +156,11 @@ export async function issueAccessCodes(
         request_hash: hash,
         download_until: now + deps.config.batchMinutes * MINUTE,
         erased_at: null,
+        actor_label: perCodeAudit ? null : options.actor.label,
       };
       await trx.insertInto('batches').values(batch).execute();
       let after = '';
-      for (;;) {
+      for (let seq = 0; ; seq++) {
         let select = applyPeopleFilter(trx, trx.selectFrom('people'), options.filter, now, { areaAfterId: after })
           .select(['people.id', 'people.status'])
           .where('people.status', '!=', 'deactivated')
@@ -172,46 +178,54 @@ export async function issueAccessCodes(
           people.map((p) => p.id),
           now,
         );
-        const rows = people.map(
-          (person) =>
-            newAccessCodeRow(deps, person, {
-              now,
-              lifetimeMs: lifetimeFor(deps, person, options.lifetimeHours),
-              issuedBy: owner,
-              batchId,
-              codeEncrypted: seal,
-            }).row,
+        const made = people.map((person) =>
+          newAccessCodeRow(deps, person, {
+            now,
+            lifetimeMs: lifetimeFor(deps, person, options.lifetimeHours),
+            issuedBy: owner,
+            batchId,
+            random,
+          }),
         );
+        const rows = made.map((m) => m.row);
         await insertAccessCodes(trx, rows);
+        await trx
+          .insertInto('batch_code_chunks')
+          .values(sealChunk(deps, batchId, seq, made))
+          .execute();
         // Each person's code_state follows their new code; expiry differs by kind (claim/recovery).
         for (const expiresAt of new Set(rows.map((r) => r.expires_at))) {
           const ids = rows.filter((r) => r.expires_at === expiresAt).map((r) => r.person_id);
           await setPersonCodeState(trx, ids, 'active', expiresAt);
         }
-        // Every issue is audited for whom it was made, the batch's codes included; a manager's
-        // entries name the area the person is in (the first of the manager's areas they share).
-        const areaOf = areaIds
-          ? await firstAreaOfEach(
-              trx,
-              rows.map((r) => r.person_id),
-              areaIds,
-            )
-          : null;
-        await recordAuditEvents(
-          trx,
-          rows.map((row) => {
-            const areaId = areaOf?.get(row.person_id) ?? null;
-            if (areaId) perArea.set(areaId, (perArea.get(areaId) ?? 0) + 1);
-            return {
-              action: 'access_code.issued' as const,
-              actor: options.actor,
-              personId: row.person_id,
-              areaId,
-              details: { codeId: row.id, kind: row.kind, expiresAt: new Date(row.expires_at).toISOString(), batchId },
-              at: now,
-            };
-          }),
-        );
+        if (perCodeAudit) {
+          // A manager's entries name the area the person is in (the first of the manager's areas they share).
+          const areaOf = await firstAreaOfEach(
+            trx,
+            rows.map((r) => r.person_id),
+            areaIds ?? [],
+          );
+          await recordAuditEvents(
+            trx,
+            rows.map((row) => {
+              const areaId = areaOf.get(row.person_id) ?? null;
+              if (areaId) perArea.set(areaId, (perArea.get(areaId) ?? 0) + 1);
+              return {
+                action: 'access_code.issued' as const,
+                actor: options.actor,
+                personId: row.person_id,
+                areaId,
+                details: {
+                  codeId: row.id,
+                  kind: row.kind,
+                  expiresAt: new Date(row.expires_at).toISOString(),
+                  batchId,
+                },
+                at: now,
+              };
+            }),
+          );
+        }
         batch.count += rows.length;
         await onProgress?.(batch.count);
       }
@@ -259,6 +273,58 @@ export async function issueAccessCodes(
   }
 }
 
+/**
+ * A chunk of the batch's codes, sealed as one AES-GCM message (one per code cost a bulk issue
+ * more than writing the code). The batch id and chunk number are the associated data, so a chunk
+ * copied into another batch or place does not open. Codes ids ascend within a batch (UUIDv7 from
+ * one process), so a chunk covers the id range [first, last] of the batch's rows.
+ */
+function sealChunk(
+  deps: Pick<Deps, 'keyring'>,
+  batchId: string,
+  seq: number,
+  made: readonly { row: AccessCodesTable; code: string }[],
+): BatchCodeChunksTable {
+  const pairs = made.map(({ row, code }) => [row.id, code]);
+  return {
+    batch_id: batchId,
+    seq,
+    first_code_id: made[0]!.row.id,
+    last_code_id: made[made.length - 1]!.row.id,
+    sealed: encrypt(deps.keyring, 'batch code', JSON.stringify(pairs), { associatedData: `${batchId}:${seq}` }),
+  };
+}
+
+/** A sealed chunk's codes by code id; empty when it does not open (a key no longer held). */
+function openChunk(deps: Pick<Deps, 'keyring'>, chunk: BatchCodeChunksTable): Map<string, string> {
+  const plain = decrypt(deps.keyring, 'batch code', chunk.sealed, {
+    associatedData: `${chunk.batch_id}:${chunk.seq}`,
+  });
+  return new Map(plain === null ? [] : (JSON.parse(plain) as [string, string][]));
+}
+
+/**
+ * Every code of the batch still worth printing, by code id: the sealed chunks opened one after
+ * another. For the slips, which are sorted by store and name across the whole batch.
+ */
+export async function openBatchCodes(
+  deps: Deps,
+  batchId: string,
+  codeIds: ReadonlySet<string>,
+): Promise<Map<string, string>> {
+  const codes = new Map<string, string>();
+  for (let seq = 0; ; seq++) {
+    const chunk = await deps.db
+      .selectFrom('batch_code_chunks')
+      .selectAll()
+      .where('batch_id', '=', batchId)
+      .where('seq', '=', seq)
+      .executeTakeFirst();
+    if (!chunk) return codes;
+    for (const [id, code] of openChunk(deps, chunk)) if (codeIds.has(id)) codes.set(id, code);
+  }
+}
+
 /** A batch whose codes can still be downloaded: 404 when there is none, 410 once its window closed. */
 export async function downloadableBatch(deps: Deps, batchId: string): Promise<Batch> {
   const batch = await getBatch(deps, batchId);
@@ -279,29 +345,31 @@ export async function getBatch(deps: Deps, id: string): Promise<Batch | null> {
 export async function* readBatchCodes(deps: Deps, batchId: string): AsyncGenerator<BatchItem> {
   await downloadableBatch(deps, batchId);
   let after = '';
-  for (;;) {
-    const rows = await deps.db
-      .selectFrom('access_codes')
-      .innerJoin('people', 'people.id', 'access_codes.person_id')
-      .select([
-        'access_codes.id as codeId',
-        'people.id as personId',
-        'people.name',
-        'people.username',
-        'access_codes.code_encrypted',
-        'access_codes.expires_at',
-      ])
-      .where('access_codes.batch_id', '=', batchId)
-      .where('access_codes.code_encrypted', 'is not', null)
-      .where('access_codes.id', '>', after)
+  for (let seq = 0; ; seq++) {
+    // Batches made before migration 0011 kept each code sealed on its own row instead.
+    const chunk = await deps.db
+      .selectFrom('batch_code_chunks')
+      .selectAll()
+      .where('batch_id', '=', batchId)
+      .where('seq', '=', seq)
+      .executeTakeFirst();
+    const rows = await offeredCodes(deps.db, batchId)
+      .select(['access_codes.code_encrypted'])
+      .where('access_codes.id', chunk ? '>=' : '>', chunk ? chunk.first_code_id : after)
+      .$if(chunk !== undefined, (q) => q.where('access_codes.id', '<=', chunk!.last_code_id))
+      .$if(chunk === undefined, (q) => q.where('access_codes.code_encrypted', 'is not', null).limit(CHUNK))
       .orderBy('access_codes.id')
-      .limit(CHUNK)
       .execute();
-    if (rows.length === 0) return;
-    after = rows[rows.length - 1]!.codeId;
+    if (!chunk && rows.length === 0) return;
+    const codes = chunk ? openChunk(deps, chunk) : null;
     for (const row of rows) {
-      const code = decrypt(deps.keyring, 'batch code', row.code_encrypted!, { associatedData: batchId });
-      if (code === null) continue;
+      after = row.codeId;
+      const code =
+        codes?.get(row.codeId) ??
+        (row.code_encrypted
+          ? decrypt(deps.keyring, 'batch code', row.code_encrypted, { associatedData: batchId })
+          : null);
+      if (code === null || code === undefined) continue;
       yield {
         id: row.personId,
         name: row.name,
@@ -311,6 +379,24 @@ export async function* readBatchCodes(deps: Deps, batchId: string): AsyncGenerat
       };
     }
   }
+}
+
+/** The batch's codes that are still open (not used, replaced or deactivated), with their person. */
+function offeredCodes(db: Db, batchId: string) {
+  return db
+    .selectFrom('access_codes')
+    .innerJoin('people', 'people.id', 'access_codes.person_id')
+    .select([
+      'access_codes.id as codeId',
+      'people.id as personId',
+      'people.name',
+      'people.username',
+      'access_codes.expires_at',
+    ])
+    .where('access_codes.batch_id', '=', batchId)
+    .where('access_codes.used_at', 'is', null)
+    .where('access_codes.deactivated_at', 'is', null)
+    .where('access_codes.replaced_at', 'is', null);
 }
 
 /** Erases the encrypted codes of every batch whose download window has closed. */
@@ -324,7 +410,13 @@ export async function eraseExpiredBatches(deps: Deps): Promise<number> {
     .execute();
   for (const { id } of due) {
     await deps.db.transaction().execute(async (trx) => {
-      await trx.updateTable('access_codes').set({ code_encrypted: null }).where('batch_id', '=', id).execute();
+      await trx
+        .updateTable('access_codes')
+        .set({ code_encrypted: null })
+        .where('batch_id', '=', id)
+        .where('code_encrypted', 'is not', null)
+        .execute();
+      await trx.deleteFrom('batch_code_chunks').where('batch_id', '=', id).execute();
       await trx.updateTable('batches').set({ erased_at: now }).where('id', '=', id).execute();
     });
   }

@@ -167,9 +167,8 @@ export async function listAuditEvents(
     .orderBy('id', 'desc')
     .limit(filter.limit + 1)
     .execute();
-  const page = rows.slice(0, filter.limit);
-  return {
-    items: page.map((row) => ({
+  const events = rows.map(
+    (row): AuditEvent => ({
       id: row.id,
       at: new Date(row.at).toISOString(),
       action: row.action,
@@ -178,9 +177,73 @@ export async function listAuditEvents(
       details: JSON.parse(row.details) as Record<string, unknown>,
       ip: row.ip,
       areaId: row.area_id,
-    })),
-    nextCursor: rows.length > filter.limit ? page[page.length - 1]!.id : null,
-  };
+    }),
+  );
+  const merged = [...events, ...(await batchIssuesOf(db, filter))].sort((a, b) => (a.id < b.id ? 1 : -1));
+  const page = merged.slice(0, filter.limit);
+  return { items: page, nextCursor: merged.length > filter.limit ? page[page.length - 1]!.id : null };
+}
+
+/**
+ * A person's "access_code.issued" entries of bulk issues made since migration 0011, which are
+ * read from the batch's code rows rather than written one per code (issue 14): each code row
+ * names person, batch, time and kind, its batch the issuer. Only for a view of particular people
+ * (their history, the log's person filter); the whole log shows such a batch as its one
+ * "access_codes.issued" entry. The entry's id is the code's: both are UUIDv7, so the two kinds
+ * of entry interleave by time and page together.
+ */
+async function batchIssuesOf(db: Db, filter: AuditFilter): Promise<AuditEvent[]> {
+  const people = filter.personId ? [filter.personId] : filter.personIds;
+  const applies =
+    people !== undefined &&
+    !filter.foldBatches &&
+    filter.areaIds === undefined &&
+    (filter.action === undefined || filter.action === 'access_code.issued');
+  if (!applies || people.length === 0) return [];
+  let query = db
+    .selectFrom('access_codes')
+    .innerJoin('batches', 'batches.id', 'access_codes.batch_id')
+    .select([
+      'access_codes.id',
+      'access_codes.person_id',
+      'access_codes.kind',
+      'access_codes.created_at',
+      'access_codes.expires_at',
+      'access_codes.batch_id',
+      'batches.created_by',
+      'batches.actor_label',
+    ])
+    .where('batches.actor_label', 'is not', null)
+    .where('access_codes.person_id', people.length === 1 ? '=' : 'in', people.length === 1 ? people[0]! : people);
+  const actors = filter.actorId ? [filter.actorId] : filter.actorIds;
+  if (actors) query = query.where('batches.created_by', 'in', ['', ...actors]);
+  if (filter.from !== undefined) query = query.where('access_codes.created_at', '>=', filter.from);
+  if (filter.to !== undefined) query = query.where('access_codes.created_at', '<', filter.to);
+  if (filter.cursor) query = query.where('access_codes.id', '<', filter.cursor);
+  const rows = await query
+    .orderBy('access_codes.id', 'desc')
+    .limit(filter.limit + 1)
+    .execute();
+  return rows.map((row) => ({
+    id: row.id,
+    at: new Date(row.created_at).toISOString(),
+    action: 'access_code.issued',
+    actor: { id: actorIdOf(row.created_by, row.actor_label!), label: row.actor_label! },
+    personId: row.person_id,
+    details: {
+      codeId: row.id,
+      kind: row.kind,
+      expiresAt: new Date(row.expires_at).toISOString(),
+      batchId: row.batch_id,
+    },
+    ip: null,
+    areaId: null,
+  }));
+}
+
+/** A batch records its issuer as the actor's id, or their label when they have no id (the CLI). */
+function actorIdOf(createdBy: string | null, label: string): string | null {
+  return createdBy === null || createdBy === label ? null : createdBy;
 }
 
 /**

@@ -46,6 +46,7 @@ describe.skipIf(!DIALECTS.includes('postgres'))('migrations on PostgreSQL', () =
         'areas',
         'audit_events',
         'audit_tallies',
+        'batch_code_chunks',
         'batches',
         'code_requests',
         'erased_people',

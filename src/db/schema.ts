@@ -112,6 +112,20 @@ export interface BatchesTable {
   request_hash: string | null;
   download_until: number;
   erased_at: number | null;
+  /**
+   * Who issued the batch, as the audit log names them, when its code rows are the per-person
+   * record (no audit entry per code); null when each code has its own audit entry.
+   */
+  actor_label: string | null;
+}
+
+/** A chunk of a batch's codes, sealed together (migration 0011); erased with the download window. */
+export interface BatchCodeChunksTable {
+  batch_id: string;
+  seq: number;
+  first_code_id: string;
+  last_code_id: string;
+  sealed: string;
 }
 
 /** An area (SPEC §9): a store, a ward, a depot. */
@@ -258,6 +272,7 @@ export interface Database {
   audit_events: AuditEventsTable;
   rate_limits: RateLimitsTable;
   batches: BatchesTable;
+  batch_code_chunks: BatchCodeChunksTable;
   oidc_payloads: OidcPayloadsTable;
   oidc_keys: OidcKeysTable;
   oidc_clients: OidcClientsTable;

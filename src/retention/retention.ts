@@ -77,7 +77,9 @@ function targets(deps: Deps, now: number): Target[] {
       name: 'batches',
       table: 'batches',
       key: ['id'],
-      where: sql`download_until < ${now - KEPT.batchDaysAfterDownload * DAY} and erased_at is not null`,
+      // A batch whose code rows are its per-person record names their issuer: kept with the log.
+      where: sql`download_until < ${now - KEPT.batchDaysAfterDownload * DAY} and erased_at is not null
+        and (actor_label is null or created_at < ${auditCutoff})`,
     },
     {
       name: 'logoutNotices',
@@ -114,7 +116,12 @@ let codeCursor: { expiresAt: number; id: string } | null = null;
  * Codes 30 days past their expiry that are not their person's latest, walked in (expires_at, id)
  * order a step at a time, so no statement reads more than CODES_PER_STEP rows.
  */
-async function sweepCodes(db: Db, now: number, stillOurs: () => Promise<boolean>): Promise<number> {
+async function sweepCodes(
+  db: Db,
+  now: number,
+  auditCutoff: number,
+  stillOurs: () => Promise<boolean>,
+): Promise<number> {
   const cutoff = now - KEPT.codeDaysAfterExpiry * DAY;
   let deleted = 0;
   for (let step = 0; step < MAX_BATCHES; step++) {
@@ -144,6 +151,22 @@ async function sweepCodes(db: Db, now: number, stillOurs: () => Promise<boolean>
           sql<boolean>`exists (select 1 from access_codes as newer where newer.person_id = access_codes.person_id
             and (newer.created_at > access_codes.created_at
               or (newer.created_at = access_codes.created_at and newer.id > access_codes.id)))`,
+        )
+        // A bulk issue's code row is the person's record of it (no audit entry of its own, migration
+        // 0011): kept as long as audit entries are.
+        .where((eb) =>
+          eb.or([
+            eb('access_codes.created_at', '<', auditCutoff),
+            eb.not(
+              eb.exists(
+                eb
+                  .selectFrom('batches')
+                  .select('batches.id')
+                  .whereRef('batches.id', '=', 'access_codes.batch_id')
+                  .where('batches.actor_label', 'is not', null),
+              ),
+            ),
+          ]),
         )
         .executeTakeFirst();
       deleted += Number(result.numDeletedRows);
@@ -206,7 +229,12 @@ export async function sweepExpiredData(
   const stillOurs = (): Promise<boolean> => takeLease(db, SWEEP_LEASE, holder, clock.now(), LEASE_MS);
   try {
     // Each person's latest code stays: the person's page shows it.
-    report.accessCodes = await sweepCodes(db, clock.now(), stillOurs);
+    report.accessCodes = await sweepCodes(
+      db,
+      clock.now(),
+      clock.now() - deps.config.auditRetentionDays * DAY,
+      stillOurs,
+    );
     for (const target of targets(deps, clock.now())) {
       for (let batch = 0; batch < MAX_BATCHES; batch++) {
         const deleted = await deleteBatch(db, target);

@@ -60,7 +60,7 @@ describe.each(DIALECTS)('batch downloads (%s)', (dialect) => {
     return items;
   };
 
-  it("a code copied from batch A's rows into batch B's is not offered in B's download", async () => {
+  it("batch A's sealed codes copied into batch B's place are not offered in B's download", async () => {
     const deps = context.deps;
     await createPerson(deps, { name: 'Ann Alpha', employeeId: 'A1' }, CLI_ACTOR);
     await createPerson(deps, { name: 'Bo Beta', employeeId: 'B1' }, CLI_ACTOR);
@@ -70,12 +70,18 @@ describe.each(DIALECTS)('batch downloads (%s)', (dialect) => {
     const [fromA] = await read(deps, a.batch.id);
     expect(fromA?.name).toBe('Ann Alpha');
     expect((await read(deps, b.batch.id)).map((item) => item.name)).toEqual(['Bo Beta']);
+    // Nothing of a batch's codes is kept in the clear: the chunk holds neither code.
+    const chunks = await deps.db.selectFrom('batch_code_chunks').select(['batch_id', 'sealed']).execute();
+    expect(chunks).toHaveLength(2);
+    expect(chunks.map((chunk) => chunk.sealed).join()).not.toContain(fromA!.code.replaceAll('-', ''));
 
-    // Someone with write access to the table moves A's sealed code into B's row.
-    const codes = deps.db.selectFrom('access_codes').select('code_encrypted');
-    const sealedA = await codes.where('batch_id', '=', a.batch.id).executeTakeFirstOrThrow();
-    const moved = { code_encrypted: sealedA.code_encrypted };
-    await deps.db.updateTable('access_codes').set(moved).where('batch_id', '=', b.batch.id).execute();
+    // Someone with write access to the table moves A's sealed chunk into B's place.
+    const sealedA = chunks.find((chunk) => chunk.batch_id === a.batch.id)!.sealed;
+    await deps.db
+      .updateTable('batch_code_chunks')
+      .set({ sealed: sealedA })
+      .where('batch_id', '=', b.batch.id)
+      .execute();
     const afterSwap = await read(deps, b.batch.id);
     expect(afterSwap.map((item) => item.code)).not.toContain(fromA!.code);
     expect(afterSwap).toEqual([]);
