@@ -5,6 +5,7 @@ import { ConfigError, loadConfig, unsafeSettings, type Config } from './config.j
 import { buildApp, buildMetricsApp } from './app.js';
 import { formatAccessCode } from './access-codes/access-code.js';
 import { eraseExpiredBatches } from './access-codes/batches.service.js';
+import { undoAbandonedBatches } from './access-codes/batch-undo.js';
 import { expireAdminCodeRequests } from './access-codes/admin-code-requests.js';
 import { deliverDueLogouts } from './oidc/backchannel-logout.js';
 import { sweepExpiredOidcPayloads } from './oidc/oidc.adapter.js';
@@ -42,7 +43,9 @@ export async function serve(config: Config): Promise<void> {
   const app = await buildApp(deps, { logger });
   const metricsApp = config.metricsPort === null ? null : await buildMetricsApp(deps);
   const housekeeping = setInterval(() => {
-    eraseExpiredBatches(deps)
+    // A bulk issue whose instance died is undone first: until then the codes it replaced do not work.
+    undoAbandonedBatches(deps)
+      .then(() => eraseExpiredBatches(deps))
       .then(() => pruneRateLimits(deps.db, deps.clock.now() - DAY))
       .then(() => sweepExpiredOidcPayloads(deps.db, deps.clock.now()))
       .then(() => expireAdminCodeRequests(deps))
@@ -70,6 +73,7 @@ export async function serve(config: Config): Promise<void> {
     );
   }, 5_000);
   logoutDelivery.unref();
+  await undoAbandonedBatches(deps).catch(() => undefined);
   await eraseExpiredBatches(deps).catch(() => undefined);
 
   let closing = false;

@@ -14,9 +14,33 @@ function isOpen(eb: ExpressionBuilder<Database, 'access_codes'>) {
   return eb.and([eb('used_at', 'is', null), eb('deactivated_at', 'is', null), eb('replaced_at', 'is', null)]);
 }
 
+/**
+ * A code of a batch still being issued does not work yet (SPEC §2: a batch is all or nothing):
+ * the condition every lookup and use of a code by its holder adds.
+ */
+function isIssued(eb: ExpressionBuilder<Database, 'access_codes'>) {
+  return eb.or([
+    eb('batch_id', 'is', null),
+    eb.exists(
+      eb
+        .selectFrom('batches')
+        .select('batches.id')
+        .whereRef('batches.id', '=', 'access_codes.batch_id')
+        .where('batches.state', '=', 'issued'),
+    ),
+  ]);
+}
+
 export async function findAccessCodeByHashes(db: Db, hashes: readonly string[]): Promise<AccessCodesTable | null> {
   if (hashes.length === 0) return null;
-  return (await db.selectFrom('access_codes').selectAll().where('code_hash', 'in', hashes).executeTakeFirst()) ?? null;
+  return (
+    (await db
+      .selectFrom('access_codes')
+      .selectAll()
+      .where('code_hash', 'in', hashes)
+      .where(isIssued)
+      .executeTakeFirst()) ?? null
+  );
 }
 
 /**
@@ -51,12 +75,20 @@ export async function insertAccessCodes(db: Db, rows: readonly AccessCodesTable[
       .execute();
 }
 
-/** R3: marks every open code of these people replaced; returns how many it replaced. */
-export async function replaceOpenAccessCodes(db: Db, personIds: readonly string[], now: number): Promise<number> {
+/**
+ * R3: marks every open code of these people replaced; returns how many it replaced. `byBatch`:
+ * the batch being issued that replaces them, which can be undone until it is issued.
+ */
+export async function replaceOpenAccessCodes(
+  db: Db,
+  personIds: readonly string[],
+  now: number,
+  byBatch: string | null = null,
+): Promise<number> {
   if (personIds.length === 0) return 0;
   const result = await db
     .updateTable('access_codes')
-    .set({ replaced_at: now, code_encrypted: null })
+    .set({ replaced_at: now, code_encrypted: null, ...(byBatch ? { replaced_by: byBatch } : {}) })
     .where('person_id', 'in', personIds)
     .where(isOpen)
     .executeTakeFirst();
@@ -94,6 +126,7 @@ export async function consumeAccessCode(db: Db, id: string, now: number): Promis
     .set({ used_at: now, code_encrypted: null })
     .where('id', '=', id)
     .where(isOpen)
+    .where(isIssued)
     .where('expires_at', '>', now)
     .executeTakeFirst();
   return Number(result.numUpdatedRows) === 1;

@@ -4,7 +4,7 @@
 import { createHash } from 'node:crypto';
 import type { Deps } from '../deps.js';
 import type { Db } from '../db/database.js';
-import type { AccessCodesTable, BatchCodeChunksTable, BatchesTable, PeopleTable } from '../db/schema.js';
+import type { AccessCodesTable, BatchCodeChunksTable, BatchesTable, BatchState, PeopleTable } from '../db/schema.js';
 import { uniqueViolationColumn } from '../db/database.js';
 import { dialectOf } from '../db/dialect.js';
 import { AppError } from '../errors.js';
@@ -15,6 +15,7 @@ import { decrypt, encrypt } from '../lib/keyring.js';
 import { countCodesIssued } from '../lib/metrics.js';
 import { applyPeopleFilter, countPeople, type PeopleFilter } from '../people/people.store.js';
 import { formatAccessCode, pooledRandom } from './access-code.js';
+import { undoBatch } from './batch-undo.js';
 import { firstAreaOfEach } from '../areas/scope.js';
 import { lifetimeFor, newAccessCodeRow, takeCodeQuota, type CodeQuota } from './access-codes.service.js';
 import {
@@ -26,6 +27,8 @@ import {
 } from './access-codes.store.js';
 
 const CHUNK = 1000;
+/** How long a batch being issued stays its instance's without a sign of life (a chunk written). */
+export const ISSUING_LEASE_MS = 30_000;
 /** A batch of this many codes refreshes the database's statistics before it is read back. */
 const STATISTICS_AFTER_CODES = 1000;
 
@@ -109,14 +112,12 @@ export async function issueAccessCodes(
     lifetimeHours?: number;
     manager?: ManagerBulk;
   },
-  // Awaited inside the transaction after each chunk; throwing rolls the whole batch back.
+  // Awaited after each chunk; throwing undoes the whole batch.
   onProgress?: (issued: number) => void | Promise<void>,
 ): Promise<{ batch: Batch; replayed: boolean }> {
   const owner = options.actor.id ?? options.actor.label;
   options = { ...options, filter: issuableFilter(options.filter, options.manager) };
   const hash = requestHash(options.filter, options.lifetimeHours);
-  const areaIds = options.manager?.areaIds;
-  const perArea = new Map<string, number>();
 
   // A retried request (same Idempotency-Key) gets the batch it already made, never a second one
   // that would void the codes of the first, which may already be printed.
@@ -130,6 +131,7 @@ export async function issueAccessCodes(
       .executeTakeFirst();
     if (!existing) return null;
     if (existing.request_hash !== hash) throw new AppError('idempotency_conflict');
+    if (existing.state !== 'issued') throw new AppError('idempotency_in_progress');
     return { batch: toBatch(existing, deps.clock.now()), replayed: true };
   };
   const earlier = await replay();
@@ -137,122 +139,20 @@ export async function issueAccessCodes(
 
   const now = deps.clock.now();
   await checkLifetimeForSelection(deps, options, now);
-  const batchId = newId(now);
-  const random = pooledRandom(CHUNK * 40);
-  // Admins' and tokens' batches: the code rows are each person's record of the issue (they name
-  // person, batch, issuer and time; the audit log reads them as "access_code.issued"), with one
-  // audit entry for the batch. A manager's batch (at most their hourly allowance) keeps an entry
-  // per code, because each names the area the person is in.
-  const perCodeAudit = options.manager !== undefined;
+  const work: BatchWork = {
+    deps,
+    options,
+    now,
+    owner,
+    batchId: newId(now),
+    random: pooledRandom(CHUNK * 40),
+    perArea: new Map(),
+    count: 0,
+  };
   try {
-    const row = await deps.db.transaction().execute(async (trx) => {
-      const batch: BatchesTable = {
-        id: batchId,
-        created_by: owner,
-        created_at: now,
-        filter: JSON.stringify(options.filter),
-        count: 0,
-        idempotency_key: options.idempotencyKey ?? null,
-        request_hash: hash,
-        download_until: now + deps.config.batchMinutes * MINUTE,
-        erased_at: null,
-        actor_label: perCodeAudit ? null : options.actor.label,
-      };
-      await trx.insertInto('batches').values(batch).execute();
-      let after = '';
-      for (let seq = 0; ; seq++) {
-        let select = applyPeopleFilter(trx, trx.selectFrom('people'), options.filter, now, { areaAfterId: after })
-          .select(['people.id', 'people.status'])
-          .where('people.status', '!=', 'deactivated')
-          .where('people.id', '>', after)
-          .orderBy('people.id')
-          .limit(CHUNK);
-        // PostgreSQL: lock the people first, as issueAccessCode, deactivation and redemption do
-        // (person, then code), so a concurrent single issue waits instead of breaking R2's index.
-        if (dialectOf(trx) === 'postgres') select = select.forUpdate();
-        const people: Pick<PeopleTable, 'id' | 'status'>[] = await select.execute();
-        if (people.length === 0) break;
-        after = people[people.length - 1]!.id;
-        await replaceOpenAccessCodes(
-          trx,
-          people.map((p) => p.id),
-          now,
-        );
-        const made = people.map((person) =>
-          newAccessCodeRow(deps, person, {
-            now,
-            lifetimeMs: lifetimeFor(deps, person, options.lifetimeHours),
-            issuedBy: owner,
-            batchId,
-            random,
-          }),
-        );
-        const rows = made.map((m) => m.row);
-        await insertAccessCodes(trx, rows);
-        await trx
-          .insertInto('batch_code_chunks')
-          .values(sealChunk(deps, batchId, seq, made))
-          .execute();
-        // Each person's code_state follows their new code; expiry differs by kind (claim/recovery).
-        for (const expiresAt of new Set(rows.map((r) => r.expires_at))) {
-          const ids = rows.filter((r) => r.expires_at === expiresAt).map((r) => r.person_id);
-          await setPersonCodeState(trx, ids, 'active', expiresAt);
-        }
-        if (perCodeAudit) {
-          // A manager's entries name the area the person is in (the first of the manager's areas they share).
-          const areaOf = await firstAreaOfEach(
-            trx,
-            rows.map((r) => r.person_id),
-            areaIds ?? [],
-          );
-          await recordAuditEvents(
-            trx,
-            rows.map((row) => {
-              const areaId = areaOf.get(row.person_id) ?? null;
-              if (areaId) perArea.set(areaId, (perArea.get(areaId) ?? 0) + 1);
-              return {
-                action: 'access_code.issued' as const,
-                actor: options.actor,
-                personId: row.person_id,
-                areaId,
-                details: {
-                  codeId: row.id,
-                  kind: row.kind,
-                  expiresAt: new Date(row.expires_at).toISOString(),
-                  batchId,
-                },
-                at: now,
-              };
-            }),
-          );
-        }
-        batch.count += rows.length;
-        await onProgress?.(batch.count);
-      }
-      await trx.updateTable('batches').set({ count: batch.count }).where('id', '=', batchId).execute();
-      // A manager's codes count against their hour, all of them or none (the batch rolls back).
-      if (options.manager) await takeCodeQuota(trx, options.manager.quota, batch.count, now);
-      if (!options.manager) {
-        await recordAuditEvent(trx, {
-          action: 'access_codes.issued',
-          actor: options.actor,
-          details: { batchId, count: batch.count, filter: options.filter },
-          at: now,
-        });
-      } else {
-        // One summary per area, so each area's log tells how many of the batch were its people.
-        for (const [areaId, count] of [...perArea].sort(([a], [b]) => (a < b ? -1 : 1))) {
-          await recordAuditEvent(trx, {
-            action: 'access_codes.issued',
-            actor: options.actor,
-            areaId,
-            details: { batchId, count, batchCount: batch.count, filter: options.filter },
-            at: now,
-          });
-        }
-      }
-      return batch;
-    });
+    const row = options.manager
+      ? await issueInOneTransaction(work, hash, onProgress)
+      : await issueStaged(work, hash, onProgress);
     countCodesIssued({}, row.count);
     if (row.count >= STATISTICS_AFTER_CODES) {
       await refreshAccessCodeStatistics(deps.db).catch((error: unknown) =>
@@ -270,6 +170,231 @@ export async function issueAccessCodes(
       if (winner) return winner;
     }
     throw error;
+  }
+}
+
+interface BatchWork {
+  deps: Deps;
+  options: {
+    filter: PeopleFilter;
+    actor: Actor;
+    idempotencyKey?: string;
+    lifetimeHours?: number;
+    manager?: ManagerBulk;
+  };
+  now: number;
+  owner: string;
+  batchId: string;
+  random: (size: number) => Buffer;
+  /** A manager's batch: codes per area, for the per-area summaries. */
+  perArea: Map<string, number>;
+  count: number;
+}
+
+function newBatchRow(work: BatchWork, hash: string, state: BatchState): BatchesTable {
+  const { deps, options, now } = work;
+  return {
+    id: work.batchId,
+    created_by: work.owner,
+    created_at: now,
+    filter: JSON.stringify(options.filter),
+    count: 0,
+    idempotency_key: options.idempotencyKey ?? null,
+    request_hash: hash,
+    download_until: now + deps.config.batchMinutes * MINUTE,
+    erased_at: null,
+    // A manager's batch has an audit entry per code; the others' code rows are the record.
+    actor_label: options.manager ? null : options.actor.label,
+    state,
+    issuing_until: state === 'issuing' ? deps.clock.now() + ISSUING_LEASE_MS : null,
+  };
+}
+
+/**
+ * A manager's batch (at most their hourly allowance of codes): one transaction, so the quota, the
+ * codes and the per-code audit entries (each naming the person's area) commit together.
+ */
+async function issueInOneTransaction(
+  work: BatchWork,
+  hash: string,
+  onProgress?: (issued: number) => void | Promise<void>,
+): Promise<BatchesTable> {
+  return work.deps.db.transaction().execute(async (trx) => {
+    const batch = newBatchRow(work, hash, 'issued');
+    await trx.insertInto('batches').values(batch).execute();
+    let after = '';
+    for (let seq = 0; ; seq++) {
+      const last = await writeChunk(trx, work, after, seq);
+      if (last === null) break;
+      after = last;
+      await onProgress?.(work.count);
+    }
+    batch.count = work.count;
+    await trx.updateTable('batches').set({ count: batch.count }).where('id', '=', work.batchId).execute();
+    await finishBatch(trx, work);
+    return batch;
+  });
+}
+
+/**
+ * An admin's or token's batch, which may hold a million codes: written a chunk per transaction,
+ * so other requests (on SQLite, every other write) wait at most one chunk, never the whole batch.
+ * It is still all or nothing: until the last step marks the batch issued, its codes do not work
+ * (checks and redemption require an issued batch) and the codes they replaced are kept, marked
+ * with the batch (replaced_by); if anything fails, or the process dies, undoBatch restores them
+ * and removes the batch. The batch's lease (issuing_until) tells other instances it is alive.
+ */
+async function issueStaged(
+  work: BatchWork,
+  hash: string,
+  onProgress?: (issued: number) => void | Promise<void>,
+): Promise<BatchesTable> {
+  const { deps, batchId } = work;
+  const batch = newBatchRow(work, hash, 'issuing');
+  await deps.db.insertInto('batches').values(batch).execute();
+  try {
+    let after = '';
+    for (let seq = 0; ; seq++) {
+      const last = await deps.db.transaction().execute(async (trx) => {
+        await holdIssuingLease(trx, deps, batchId);
+        return writeChunk(trx, work, after, seq);
+      });
+      if (last === null) break;
+      after = last;
+      await onProgress?.(work.count);
+    }
+    batch.count = work.count;
+    batch.state = 'issued';
+    batch.issuing_until = null;
+    await deps.db.transaction().execute(async (trx) => {
+      await holdIssuingLease(trx, deps, batchId);
+      await trx
+        .updateTable('batches')
+        .set({ count: batch.count, state: 'issued', issuing_until: null })
+        .where('id', '=', batchId)
+        .execute();
+      await finishBatch(trx, work);
+    });
+    return batch;
+  } catch (error) {
+    await undoBatch(deps, batchId).catch((undoError: unknown) =>
+      deps.log.error(
+        { err: { message: (undoError as Error).message }, batchId },
+        'could not undo an unfinished bulk issue; the retention sweep will try again',
+      ),
+    );
+    throw error;
+  }
+}
+
+/**
+ * Extends the batch's lease, inside a chunk's transaction; throws when the batch is no longer
+ * issuing (another instance found the lease run out and is undoing it), so this one stops.
+ */
+async function holdIssuingLease(trx: Db, deps: Deps, batchId: string): Promise<void> {
+  const result = await trx
+    .updateTable('batches')
+    .set({ issuing_until: deps.clock.now() + ISSUING_LEASE_MS })
+    .where('id', '=', batchId)
+    .where('state', '=', 'issuing')
+    .where('issuing_until', '>', 0)
+    .executeTakeFirst();
+  if (Number(result.numUpdatedRows) !== 1) throw new Error('the bulk issue lost its batch to another instance');
+}
+
+/**
+ * Writes the next chunk of the batch: up to CHUNK people after `after` (by id) get a code each,
+ * replacing their open one. Returns the last person's id, or null when no one is left.
+ */
+async function writeChunk(trx: Db, work: BatchWork, after: string, seq: number): Promise<string | null> {
+  const { deps, options, now, batchId } = work;
+  let select = applyPeopleFilter(trx, trx.selectFrom('people'), options.filter, now, { areaAfterId: after })
+    .select(['people.id', 'people.status'])
+    .where('people.status', '!=', 'deactivated')
+    .where('people.id', '>', after)
+    .orderBy('people.id')
+    .limit(CHUNK);
+  // PostgreSQL: lock the people first, as issueAccessCode, deactivation and redemption do
+  // (person, then code), so a concurrent single issue waits instead of breaking R2's index.
+  if (dialectOf(trx) === 'postgres') select = select.forUpdate();
+  const people: Pick<PeopleTable, 'id' | 'status'>[] = await select.execute();
+  if (people.length === 0) return null;
+  await replaceOpenAccessCodes(
+    trx,
+    people.map((p) => p.id),
+    now,
+    batchId,
+  );
+  const made = people.map((person) =>
+    newAccessCodeRow(deps, person, {
+      now,
+      lifetimeMs: lifetimeFor(deps, person, options.lifetimeHours),
+      issuedBy: work.owner,
+      batchId,
+      random: work.random,
+    }),
+  );
+  const rows = made.map((m) => m.row);
+  await insertAccessCodes(trx, rows);
+  await trx
+    .insertInto('batch_code_chunks')
+    .values(sealChunk(deps, batchId, seq, made))
+    .execute();
+  // Each person's code_state follows their new code; expiry differs by kind (claim/recovery).
+  for (const expiresAt of new Set(rows.map((r) => r.expires_at))) {
+    const ids = rows.filter((r) => r.expires_at === expiresAt).map((r) => r.person_id);
+    await setPersonCodeState(trx, ids, 'active', expiresAt);
+  }
+  if (options.manager) {
+    // A manager's entries name the area the person is in (the first of the manager's areas they share).
+    const areaOf = await firstAreaOfEach(
+      trx,
+      rows.map((r) => r.person_id),
+      options.manager.areaIds,
+    );
+    await recordAuditEvents(
+      trx,
+      rows.map((row) => {
+        const areaId = areaOf.get(row.person_id) ?? null;
+        if (areaId) work.perArea.set(areaId, (work.perArea.get(areaId) ?? 0) + 1);
+        return {
+          action: 'access_code.issued' as const,
+          actor: options.actor,
+          personId: row.person_id,
+          areaId,
+          details: { codeId: row.id, kind: row.kind, expiresAt: new Date(row.expires_at).toISOString(), batchId },
+          at: now,
+        };
+      }),
+    );
+  }
+  work.count += rows.length;
+  return people[people.length - 1]!.id;
+}
+
+/** The batch's summary entries (and a manager's quota), in the transaction that completes it. */
+async function finishBatch(trx: Db, work: BatchWork): Promise<void> {
+  const { options, now, batchId, count } = work;
+  // A manager's codes count against their hour, all of them or none (the batch rolls back).
+  if (options.manager) await takeCodeQuota(trx, options.manager.quota, count, now);
+  if (!options.manager) {
+    await recordAuditEvent(trx, {
+      action: 'access_codes.issued',
+      actor: options.actor,
+      details: { batchId, count, filter: options.filter },
+      at: now,
+    });
+    return;
+  }
+  // One summary per area, so each area's log tells how many of the batch were its people.
+  for (const [areaId, inArea] of [...work.perArea].sort(([a], [b]) => (a < b ? -1 : 1))) {
+    await recordAuditEvent(trx, {
+      action: 'access_codes.issued',
+      actor: options.actor,
+      areaId,
+      details: { batchId, count: inArea, batchCount: count, filter: options.filter },
+      at: now,
+    });
   }
 }
 
@@ -334,7 +459,13 @@ export async function downloadableBatch(deps: Deps, batchId: string): Promise<Ba
 }
 
 export async function getBatch(deps: Deps, id: string): Promise<Batch | null> {
-  const row = await deps.db.selectFrom('batches').selectAll().where('id', '=', id).executeTakeFirst();
+  // A batch still being issued is not there yet (its codes do not work until it is).
+  const row = await deps.db
+    .selectFrom('batches')
+    .selectAll()
+    .where('id', '=', id)
+    .where('state', '=', 'issued')
+    .executeTakeFirst();
   return row ? toBatch(row, deps.clock.now()) : null;
 }
 

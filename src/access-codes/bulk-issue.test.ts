@@ -8,8 +8,11 @@ import { DAY } from '../lib/clock.js';
 import { importPeople } from '../people/people-import.js';
 import { sweepExpiredData } from '../retention/retention.js';
 import { checkAccessCode, issueAccessCode, redeemAccessCode } from './access-codes.service.js';
+import { consumeAccessCode, findAccessCodeByHashes } from './access-codes.store.js';
+import { undoAbandonedBatches } from './batch-undo.js';
 import { readBatchSlips } from './batch-slips.js';
-import { issueAccessCodes, readBatchCodes } from './batches.service.js';
+import { getBatch, ISSUING_LEASE_MS, issueAccessCodes, readBatchCodes } from './batches.service.js';
+import { expectAppError } from '../../test/helpers/core.js';
 
 const ADMIN: Actor = { kind: 'person', id: '00000000-0000-7000-8000-0000000000ad', label: 'Ada Admin' };
 /** More people than one chunk of a bulk issue (1,000), so a batch spans several sealed chunks. */
@@ -35,6 +38,125 @@ describe.each(DIALECTS)('a bulk issue across chunks (%s)', (dialect) => {
     for await (const item of readBatchCodes(deps, batchId)) items.push(item);
     return items;
   };
+
+  /** Three people with a code each (issued one by one), to see what a bulk issue does to them. */
+  async function withOldCodes(): Promise<{ id: string; code: string }[]> {
+    const people = await deps.db.selectFrom('people').select('id').orderBy('id').limit(3).execute();
+    const held = [];
+    for (const { id } of people)
+      held.push({ id, code: (await issueAccessCode(deps, { personId: id, actor: ADMIN })).code });
+    context.clock.advance(1_000);
+    return held;
+  }
+
+  async function stateOf(personIds: string[]) {
+    return deps.db
+      .selectFrom('people')
+      .select(['id', 'code_state', 'code_expires_at'])
+      .where('id', 'in', personIds)
+      .orderBy('id')
+      .execute();
+  }
+
+  it('while a batch is being issued its codes do not work; a failure half-way restores the codes it replaced', async () => {
+    const held = await withOldCodes();
+    const before = await stateOf(held.map((h) => h.id));
+    let chunks = 0;
+    let seen: { pending: number; found: unknown; consumed: boolean } | null = null;
+    await expect(
+      issueAccessCodes(deps, { filter: { hasEmail: false }, actor: ADMIN }, async () => {
+        chunks += 1;
+        if (chunks === 1) {
+          // Between chunks, other requests go on; the batch's first codes are written but do not work.
+          const pending = await deps.db
+            .selectFrom('access_codes')
+            .selectAll()
+            .where('batch_id', 'is not', null)
+            .execute();
+          const first = pending[0]!;
+          seen = {
+            pending: pending.length,
+            found: await findAccessCodeByHashes(deps.db, [first.code_hash]),
+            consumed: await consumeAccessCode(deps.db, first.id, deps.clock.now()),
+          };
+        }
+        if (chunks === 2) throw new Error('the disk is full');
+      }),
+    ).rejects.toThrow('the disk is full');
+    expect(seen).toEqual({ pending: 1_000, found: null, consumed: false });
+    // Nothing of the batch is left, and the codes it replaced work again, as if it had never run.
+    expect(await deps.db.selectFrom('access_codes').select('id').where('batch_id', 'is not', null).execute()).toEqual(
+      [],
+    );
+    expect(await deps.db.selectFrom('batches').select('id').execute()).toEqual([]);
+    expect(await stateOf(held.map((h) => h.id))).toEqual(before);
+    for (const { code } of held) await checkAccessCode(deps, { code, client: client() });
+    const codeStates = await deps.db
+      .selectFrom('people')
+      .select('code_state')
+      .where('code_state', '!=', 'none')
+      .execute();
+    expect(codeStates).toHaveLength(held.length);
+  });
+
+  it('a batch whose instance died is undone by another once its lease runs out, and the first one stops', async () => {
+    const held = await withOldCodes();
+    let release: () => void = () => undefined;
+    let chunks = 0;
+    const issuing = issueAccessCodes(deps, { filter: { hasEmail: false }, actor: ADMIN }, async () => {
+      chunks += 1;
+      // The issuing instance stalls after its first chunk (as if it had died).
+      if (chunks === 1) await new Promise<void>((resolve) => (release = resolve));
+    });
+    const outcome = issuing.then(
+      () => 'issued',
+      (error: Error) => error.message,
+    );
+    await expect.poll(() => chunks).toBe(1);
+    // The replaced codes are refused while the batch is unfinished…
+    await expectAppError(checkAccessCode(deps, { code: held[0]!.code, client: client() }), 'code_unusable');
+    // …a live lease is left alone…
+    expect(await undoAbandonedBatches(deps)).toBe(0);
+    // …and one that ran out is undone: the old codes work again.
+    context.clock.advance(ISSUING_LEASE_MS + 1);
+    expect(await undoAbandonedBatches(deps)).toBe(1);
+    for (const { code } of held) await checkAccessCode(deps, { code, client: client() });
+    release();
+    expect(await outcome).toMatch(/lost its batch/);
+    expect(await deps.db.selectFrom('access_codes').select('id').where('batch_id', 'is not', null).execute()).toEqual(
+      [],
+    );
+  });
+
+  it('a person deactivated while the batch is issued keeps no code if the batch is then undone', async () => {
+    const held = await withOldCodes();
+    let chunks = 0;
+    await expect(
+      issueAccessCodes(deps, { filter: { hasEmail: false }, actor: ADMIN }, async () => {
+        chunks += 1;
+        if (chunks === 1) {
+          // The admin deactivates the first person's code: the batch's, which had replaced the old one.
+          const { deactivateAccessCode } = await import('./access-codes.service.js');
+          await deactivateAccessCode(deps, { personId: held[0]!.id, actor: ADMIN });
+        }
+        if (chunks === 2) throw new Error('stop');
+      }),
+    ).rejects.toThrow('stop');
+    await expectAppError(checkAccessCode(deps, { code: held[0]!.code, client: client() }), 'code_unusable');
+    expect((await stateOf([held[0]!.id]))[0]!.code_state).toBe('deactivated');
+    await checkAccessCode(deps, { code: held[1]!.code, client: client() });
+  });
+
+  it('a batch being issued cannot be read or downloaded yet', async () => {
+    const seen: unknown[] = [];
+    await issueAccessCodes(deps, { filter: { hasEmail: false }, actor: ADMIN }, async () => {
+      const row = await deps.db.selectFrom('batches').select('id').executeTakeFirstOrThrow();
+      seen.push(await getBatch(deps, row.id));
+    });
+    const [batch] = await deps.db.selectFrom('batches').select('id').execute();
+    expect((await getBatch(deps, batch!.id))?.count).toBe(PEOPLE);
+    expect(seen).toEqual([null, null, null]);
+  });
 
   it('every person gets one working code, downloadable once each, and a used one is no longer offered', async () => {
     const { batch } = await issueAccessCodes(deps, { filter: { hasEmail: false }, actor: ADMIN });

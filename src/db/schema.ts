@@ -49,6 +49,11 @@ export interface AccessCodesTable {
   batch_id: string | null;
   /** The code encrypted with the server key, only while its batch may be downloaded; then NULL. */
   code_encrypted: string | null;
+  /**
+   * The batch whose code replaced this one (so undoing the batch while it is still issuing can
+   * restore this code). Absent from rows written before migration 0011.
+   */
+  replaced_by?: string | null;
 }
 
 export interface SessionsTable {
@@ -117,7 +122,13 @@ export interface BatchesTable {
    * record (no audit entry per code); null when each code has its own audit entry.
    */
   actor_label: string | null;
+  /** 'issuing' while its chunks are written (its codes do not work yet), then 'issued'. */
+  state: BatchState;
+  /** While issuing: the lease of the instance writing it; past it, any instance may undo the batch. */
+  issuing_until: number | null;
 }
+
+export type BatchState = 'issuing' | 'issued';
 
 /** A chunk of a batch's codes, sealed together (migration 0011); erased with the download window. */
 export interface BatchCodeChunksTable {

@@ -187,6 +187,7 @@ describe.each(DIALECTS)('retention sweep (%s)', (dialect) => {
         request_hash: null,
         download_until: downloadUntil,
         erased_at: erased,
+        state: 'issued' as const,
       });
       await deps.db
         .insertInto('batches')

@@ -9,6 +9,8 @@ import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDatabase, type DatabaseHandle } from '../../src/db/database.js';
 import { migrateToLatest } from '../../src/db/migrate.js';
+import { undoAbandonedBatches } from '../../src/access-codes/batch-undo.js';
+import { ISSUING_LEASE_MS } from '../../src/access-codes/batches.service.js';
 import { createTestContext, TEST_SECRET, type TestContext } from '../helpers/deps.js';
 import { createTestApi, type TestApi } from '../helpers/api.js';
 import { compiledSources } from './fixtures/build.js';
@@ -101,6 +103,14 @@ describe('a bulk issue killed with SIGKILL half-way', () => {
 
     const after = openDatabase(`sqlite:${file}`);
     await migrateToLatest(after.db);
+    // The batch was written a chunk per transaction and never marked issued: none of its codes
+    // works (checks require an issued batch) until an instance undoes it, once its lease has run out.
+    expect(await count(after, "select count(*) as n from batches where state = 'issued'")).toBe(0);
+    const log = { info: () => undefined, warn: () => undefined, error: () => undefined, debug: () => undefined };
+    const tooEarly = { db: after.db, clock: { now: () => Date.now() }, log };
+    expect(await undoAbandonedBatches(tooEarly), 'a live lease is left alone').toBe(0);
+    const later = { db: after.db, clock: { now: () => Date.now() + ISSUING_LEASE_MS + 1_000 }, log };
+    expect(await undoAbandonedBatches(later)).toBe(1);
     const state = await expectConsistent(after);
     expect(state.people).toBe(100_000);
     expect(state.batches).toBe(0);
@@ -108,7 +118,7 @@ describe('a bulk issue killed with SIGKILL half-way', () => {
     expect(await count(after, "select count(*) as n from people where code_state <> 'none'")).toBe(0);
     await after.close();
 
-    // The same bulk issue, left alone, commits all 100,000 codes at once, and takes far longer
+    // The same bulk issue, left alone, issues all 100,000 codes, and takes far longer
     // than the 300 ms after which the first one was killed.
     const started = Date.now();
     const survivor = run(path.join(FIXTURES, 'bulk-issue.mjs'), [], env);
