@@ -16,6 +16,7 @@ import { closeAgent, round } from './http.js';
 import { freePort, MAIN, readMemory, ROOT, sampleMemory, startServer } from './server.js';
 import {
   issueSampleCodes,
+  prepareSignInAccount,
   runBulkIssue,
   runCodeCheck,
   runAreaSearch,
@@ -100,6 +101,8 @@ const TARGETS = {
   // Issue 17: every query a person can type, one letter on, within W1's target.
   W9: { text: 'p95 ≤ 10 ms', met: (w) => w.measured <= 10 },
   W2: { text: '≥ 100,000 codes/s', met: (w) => w.measured >= 100_000 },
+  // Issue 14: "a sign-in waits at most 2 s" during that bulk issue (SQLite).
+  W2b: { text: 'slowest sign-in ≤ 2 s', met: (w) => w.measured !== null && w.measured <= 2_000 },
   // A check reads three rows and, when it fails, writes three (two counters and an audit entry);
   // /healthz runs `select 1`.
   W3: { text: 'ratio ≥ 0.5', met: (w) => w.measured >= 0.5 },
@@ -130,6 +133,7 @@ const TITLES = {
   W1: 'directory search, first page of 50',
   W9: 'search as typed: 1–2 letters, rare pairs, ids, emails',
   W2: 'bulk issue, CSV streamed',
+  W2b: 'sign-in during the bulk issue',
   W3: 'code check vs /healthz',
   W4: 'sign-in vs raw Argon2id',
   W5: 'CSV import',
@@ -311,7 +315,8 @@ async function benchDialect(dialect, { workDir, csvFile }) {
     if (only.has('W2')) {
       memory.phase('W2');
       log(`${dialect}: W2 bulk issue`);
-      const bulk = await runBulkIssue(ctx, { sampleSize: 1000 });
+      const signInAccount = await prepareSignInAccount(ctx);
+      const bulk = await runBulkIssue(ctx, { sampleSize: 1000, signInAccount });
       sample = bulk.sample;
       const { sample: _sample, ...figures } = bulk;
       results.W2 = workload(
@@ -323,6 +328,16 @@ async function benchDialect(dialect, { workDir, csvFile }) {
         figures,
       );
       log(`${dialect}: W2 ${bulk.codesPerSecond} codes/s (${bulk.codes} codes, ${bulk.seconds} s)`);
+      const waits = bulk.signInDuringIssue;
+      results.W2b = workload(
+        'W2b',
+        waits?.max ?? null,
+        'ms',
+        waits
+          ? `slowest ${waits.max} ms, p50 ${waits.p50} ms of ${waits.count} sign-ins (${waits.failures} failed)`
+          : 'no account to sign in with',
+        waits ?? {},
+      );
     }
     const needsSample = ['W3', 'W4', 'W8', ...OIDC_WORKLOADS].some((id) => only.has(id));
     if (needsSample && !sample) sample = await issueSampleCodes(ctx, 200);
@@ -502,7 +517,8 @@ async function benchDialect(dialect, { workDir, csvFile }) {
 function printTable(runs) {
   const rows = [['dialect', 'workload', 'measured', 'target', 'met?']];
   for (const run of runs) {
-    for (const id of WORKLOADS) {
+    // TITLES: every workload reported, W2b (measured during W2) included, in the table's order.
+    for (const id of Object.keys(TITLES)) {
       const w = run.workloads[id];
       if (!w) continue;
       rows.push([run.dialect, `${id} ${w.title}`, w.display, w.target, w.met === null ? 'n/a' : w.met ? 'yes' : 'NO']);

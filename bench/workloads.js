@@ -94,6 +94,62 @@ function probeHealthz(baseUrl) {
   };
 }
 
+/**
+ * Sequential sign-ins (one account, every ~200 ms) until stopped; `stop()` resolves with their
+ * latencies: how long a person signing in waits while something else runs (W2b).
+ */
+function probeSignIn(baseUrl, account) {
+  let probing = true;
+  const latencies = [];
+  let failures = 0;
+  const done = (async () => {
+    while (probing) {
+      const response = await requestJson(baseUrl, {
+        method: 'POST',
+        path: '/api/v1/sessions',
+        json: { username: account.username, password: account.password },
+      }).catch(() => null);
+      if (response?.status === 201) latencies.push(response.ms);
+      else failures += 1;
+      await sleep(200);
+    }
+  })();
+  return {
+    async stop() {
+      probing = false;
+      await done;
+      return { ...summarise(latencies), failures };
+    },
+  };
+}
+
+/**
+ * An account that signs in during the bulk issue (W2b): a person with an email address (the
+ * bulk issue is for those without), given a code and a password through the API.
+ */
+export async function prepareSignInAccount(ctx) {
+  const list = await requestJson(ctx.baseUrl, {
+    path: '/api/v1/people?hasEmail=true&status=unclaimed&limit=1',
+    headers: { authorization: ctx.auth },
+  });
+  const person = list.json?.items?.[0];
+  if (!person) return null;
+  const issued = await requestJson(ctx.baseUrl, {
+    method: 'POST',
+    path: `/api/v1/people/${person.id}/access-code`,
+    headers: { authorization: ctx.auth },
+  });
+  if (issued.status !== 201) throw new Error(`issuing the W2b account's code failed: ${issued.status}`);
+  const account = { username: person.username ?? 'bench.w2b', password: 'amber lantern orchard 7 q' };
+  const redeemed = await requestJson(ctx.baseUrl, {
+    method: 'POST',
+    path: '/api/v1/access-code/redeem',
+    json: { code: issued.json.code, username: account.username, password: account.password },
+  });
+  if (redeemed.status !== 200) throw new Error(`redeeming the W2b account's code failed: ${redeemed.status}`);
+  return account;
+}
+
 // ---------------------------------------------------------------------------------------------
 
 const searchPath = (fragment) => `/api/v1/people?q=${encodeURIComponent(fragment)}&limit=50`;
@@ -178,10 +234,11 @@ export async function runKeystrokeSearch(ctx, { rounds, connections, seed, peopl
  * W2: bulk issue for everyone without email, the CSV streamed back. Counts lines as they arrive;
  * keeps the first rows (username, code) for W3 and W4.
  */
-export async function runBulkIssue(ctx, { sampleSize }) {
+export async function runBulkIssue(ctx, { sampleSize, signInAccount = null }) {
   let newlines = 0;
   let head = '';
   const health = probeHealthz(ctx.baseUrl);
+  const signIns = signInAccount ? probeSignIn(ctx.baseUrl, signInAccount) : null;
   const started = hr();
   const response = await request(ctx.baseUrl, {
     method: 'POST',
@@ -196,6 +253,7 @@ export async function runBulkIssue(ctx, { sampleSize }) {
   });
   const ms = msSince(started);
   const healthz = await health.stop();
+  const signInDuringIssue = signIns ? await signIns.stop() : null;
   if (response.status !== 201 && response.status !== 200) throw new Error(`bulk issue failed: ${response.status}`);
   const codes = newlines - 1;
   const lines = head.slice(0, head.lastIndexOf('\n') + 1);
@@ -208,8 +266,9 @@ export async function runBulkIssue(ctx, { sampleSize }) {
     // The server issues the whole batch in one transaction, then streams it.
     issueSeconds: round((response.firstByteMs ?? ms) / 1000),
     streamSeconds: round((ms - (response.firstByteMs ?? ms)) / 1000),
-    // /healthz answered meanwhile (on SQLite the batch's one transaction holds the connection).
+    // /healthz answered meanwhile, and sign-ins (W2b): the batch is written a chunk per transaction.
     healthzDuringIssue: healthz,
+    signInDuringIssue,
     sample,
   };
 }

@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DIALECTS, POSTGRES_URL } from './helpers/deps.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const WORKLOADS = ['W1', 'W2', 'W3', 'W4', 'W5', 'W6', 'W7', 'W8', 'W9', 'W10', 'W11', 'W12', 'W13'];
+const WORKLOADS = ['W1', 'W2', 'W2b', 'W3', 'W4', 'W5', 'W6', 'W7', 'W8', 'W9', 'W10', 'W11', 'W12', 'W13'];
 const PEOPLE = 2000;
 
 interface Workload {
@@ -104,6 +104,10 @@ describe('npm run bench at the tiny size', () => {
         // About 70% of the people have no email; the first admin has none either.
         expect(W2!.details.codes).toBeGreaterThan(PEOPLE * 0.6);
         expect(W2!.details.codes).toBeLessThan(PEOPLE * 0.8);
+        // W2b: a person signed in while the batch was being issued, every time.
+        const { W2b } = run.workloads as Record<string, Workload>;
+        expect(W2b!.details.count).toBeGreaterThan(0);
+        expect(W2b!.details.failures).toBe(0);
         const signIn = W4!.details.signIn as { statusCounts: Record<string, number> };
         expect(signIn.statusCounts['201']).toBeGreaterThan(0);
         expect(Object.keys(signIn.statusCounts)).toEqual(['201']);

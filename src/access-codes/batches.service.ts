@@ -262,6 +262,9 @@ async function issueStaged(
       if (last === null) break;
       after = last;
       await onProgress?.(work.count);
+      // SQLite runs synchronously: without a turn of the event loop here, requests that arrived
+      // meanwhile would not even be read until the whole batch was written.
+      await new Promise((resolve) => setImmediate(resolve));
     }
     batch.count = work.count;
     batch.state = 'issued';
@@ -492,6 +495,9 @@ export async function* readBatchCodes(deps: Deps, batchId: string): AsyncGenerat
       .orderBy('access_codes.id')
       .execute();
     if (!chunk && rows.length === 0) return;
+    // A turn of the event loop per chunk: SQLite answers synchronously, and a download of a large
+    // batch would otherwise keep every other request waiting until it is done.
+    await new Promise((resolve) => setImmediate(resolve));
     const codes = chunk ? openChunk(deps, chunk) : null;
     for (const row of rows) {
       after = row.codeId;
