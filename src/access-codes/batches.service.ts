@@ -1,6 +1,8 @@
-// Bulk issue (SPEC §2 "Batches"): one transaction issues a code to everyone the filter selects,
-// so a crash leaves the whole batch or nothing. The codes stay downloadable, encrypted with the
-// server key, for KEYSLIP_BATCH_MINUTES; then they are erased and only the batch record stays.
+// Bulk issue (SPEC §2 "Batches"): a code for everyone the filter selects, all or nothing. An
+// admin's batch is written a chunk per transaction and works only once it is marked issued (an
+// unfinished one is undone: batch-undo.ts); a manager's is one transaction. The codes stay
+// downloadable, sealed with the server key, for KEYSLIP_BATCH_MINUTES; then they are erased and
+// only the batch record stays.
 import { createHash } from 'node:crypto';
 import type { Deps } from '../deps.js';
 import type { Db } from '../db/database.js';
