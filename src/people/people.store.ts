@@ -532,12 +532,12 @@ export interface PeoplePageCursor {
   order?: PeopleOrder;
 }
 
+type SearchedText = { kind: 'contains' | 'words'; q: string; phrase: string };
+
+const isTextSearch = (text: TextSearch): text is SearchedText => text.kind === 'contains' || text.kind === 'words';
+
 /** How many people the text alone matches, counted up to `limit` (other filters ignored). */
-async function countTextMatches(
-  db: Db,
-  text: { kind: 'contains' | 'words'; q: string; phrase: string },
-  limit: number,
-): Promise<number> {
+async function countTextMatches(db: Db, text: SearchedText, limit: number): Promise<number> {
   let matches: RawBuilder<unknown>;
   if (dialectOf(db) === 'sqlite')
     matches =
@@ -825,9 +825,10 @@ export async function countPeople(
   if (filter.area !== undefined && Object.keys(filter).length === 1) {
     // An area alone: its members are counted from the membership key, without reading people.
     count = await countRows(db, areaMemberIds(db, filter.area) as unknown as PeopleQuery, options.cap + 1);
-  } else if (dialectOf(db) === 'postgres' && !hasFieldFilter(filter) && textSearchOf(filter).kind === 'contains') {
-    // A fragment alone: the window, then the trigram index (see countContains).
-    count = await countContains(db, searchFragment(filter), options.cap + 1);
+  } else if (dialectOf(db) === 'postgres' && !hasFieldFilter(filter) && isTextSearch(textSearchOf(filter))) {
+    // The text alone: counted on its own index, without reading people (a word start's rows
+    // exist only for existing people): the (prefix, person_id) key, or countContains.
+    count = await countTextMatches(db, textSearchOf(filter) as SearchedText, options.cap + 1);
   } else {
     const text = textSearchOf(filter);
     const areaPlan = await areaPlanOf(db, filter);
