@@ -89,6 +89,14 @@ describe.each(DIALECTS)('newest first, 3+ characters: every match once, whicheve
     });
   }
 
+  it('inside a transaction: the same page and count, the trigram index read without its own', async () => {
+    await context.deps.db.transaction().execute(async (trx) => {
+      const page = await searchPeopleRows(trx, { q: 'qvxlund' }, { limit: 50, after: null, now: NOW, order: 'newest' });
+      expect(page.rows.map((row) => row.id)).toEqual(expected('qvxlund'));
+      expect(await countPeople(trx, { q: 'qvxlund' }, { cap: 10_000, now: NOW })).toEqual({ count: 4, capped: false });
+    });
+  });
+
   it('the fragments span the three ways: rare, one in 110, one in 3', () => {
     expect(expected('qvxlund').length).toBe(4);
     expect(expected('zywic').length).toBe(Math.floor((PEOPLE - 7 - 1) / 110) + 1);

@@ -608,6 +608,11 @@ async function fromTrigramIndex<T>(
   /** A value read first, planned before the planner is restricted (containsNewestFirst's edge). */
   first: RawBuilder<string | null> = sql`null`,
 ): Promise<T> {
+  if (db.isTransaction) {
+    // Inside a caller's transaction the setting would outlive this read: the planner decides.
+    const { rows } = await sql<{ value: string | null }>`select ${first} as value`.execute(db);
+    return read(db, rows[0]?.value ?? null);
+  }
   return db.transaction().execute(async (trx) => {
     const { rows } = await sql<{ value: string | null }>`select ${first} as value,
       set_config('enable_seqscan', 'off', true), set_config('enable_indexscan', 'off', true)`.execute(trx);
