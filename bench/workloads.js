@@ -569,7 +569,9 @@ export async function seedAreas(env, { stores, regions }) {
     // A manager for each area, as a deployment would have them.
     await sql`insert into area_managers (area_id, person_id, added_at)
       select area_id, min(person_id), cast(${now} as bigint) from area_members group by area_id`.execute(db);
-    if (handle.dialect === 'postgres') await sql`analyze area_members`.execute(db);
+    // As an import of areas does (refreshPeopleStatistics): statistics, and the rows marked visible
+    // to all so the membership key is read without the table (autovacuum may be off, as here).
+    if (handle.dialect === 'postgres') await sql`vacuum (analyze) area_members`.execute(db);
     const members = await db
       .selectFrom('area_members')
       .select((eb) => eb.fn.countAll().as('n'))

@@ -32,6 +32,8 @@ describe.skipIf(!DIALECTS.includes('postgres'))('migrations on PostgreSQL', () =
         '0008_retention_search',
         '0009_frontline',
         '0010_admin_code_requests',
+        '0011_bulk_codes',
+        '0013_people_search_walk',
       ]);
       const tables = await sql<{ table_name: string }>`
         select table_name from information_schema.tables where table_schema = current_schema()
@@ -89,6 +91,8 @@ describe.skipIf(!DIALECTS.includes('postgres'))('migrations on PostgreSQL', () =
         '0008_retention_search',
         '0009_frontline',
         '0010_admin_code_requests',
+        '0011_bulk_codes',
+        '0013_people_search_walk',
       ]);
       expect(await migrateToLatest(b.db)).toEqual([
         '0001_initial',
@@ -101,6 +105,8 @@ describe.skipIf(!DIALECTS.includes('postgres'))('migrations on PostgreSQL', () =
         '0008_retention_search',
         '0009_frontline',
         '0010_admin_code_requests',
+        '0011_bulk_codes',
+        '0013_people_search_walk',
       ]);
       const people = await sql<{ n: number }>`select count(*)::int as n from people`.execute(b.db);
       expect(people.rows[0]!.n).toBe(0);

@@ -238,6 +238,8 @@ function textSearchOf(filter: PeopleFilter): TextSearch {
 export interface AreaFilterOptions {
   areaProbe?: boolean;
   areaAfterId?: string;
+  /** PostgreSQL, an area of few members driving the query ('filters'): read from the membership key. */
+  areaDrives?: boolean;
 }
 
 /**
@@ -271,8 +273,7 @@ function applyTextTest(db: Db, query: PeopleQuery, text: TextSearch): PeopleQuer
     case 'nothing':
       return query.where(sql<boolean>`1 = 0`);
     case 'contains':
-      if (dialectOf(db) === 'postgres')
-        return query.where(sql<boolean>`people.search_text like ${`%${escapeLike(text.q)}%`} escape '\\'`);
+      if (dialectOf(db) === 'postgres') return query.where(containsTest(text.q));
       return query.where(sql<boolean>`instr(people.search_text, ${text.q}) > 0`);
     case 'words':
       if (dialectOf(db) === 'postgres')
@@ -461,11 +462,12 @@ async function chooseDriver(
   db: Db,
   filter: PeopleFilter,
   text: TextSearch,
-  options: { limit: number; now: number; areaPlan?: AreaPlan | null },
+  options: { limit: number; now: number; areaPlan?: AreaPlan | null; textDrives?: boolean },
 ): Promise<{ driver: Driver; textMatches: number }> {
   // An area of few members drives the query whatever the text: they are all there is to sort.
   if (options.areaPlan === 'members') return { driver: 'filters', textMatches: 0 };
   if (text.kind !== 'contains' && text.kind !== 'words') return { driver: 'plain', textMatches: 0 };
+  if (options.textDrives) return { driver: 'text', textMatches: Number.POSITIVE_INFINITY };
   const textMatches = await countTextMatches(db, text, options.limit + 1);
   if (textMatches <= options.limit || !hasFieldFilter(filter)) return { driver: 'text', textMatches };
   const fieldMatches = await countRows(
@@ -488,6 +490,22 @@ function filteredPeople(
   if ((text.kind === 'contains' || text.kind === 'words') && driver === 'text') {
     const { query, newest } = textDrivenPeople(db, text);
     return { query: applyFieldFilters(db, query, filter, now, options), newest };
+  }
+  if (driver === 'filters' && options.areaDrives && filter.area !== undefined && dialectOf(db) === 'postgres') {
+    // An area of few members, walked on its (area_id, person_id) key: newest first straight off
+    // it, each member looked up by id (OFFSET 0 keeps it a nested loop, as for word starts).
+    const query = db
+      .selectFrom('area_members as m')
+      .innerJoinLateral(
+        (eb) => eb.selectFrom('people').selectAll().whereRef('people.id', '=', 'm.person_id').offset(0).as('people'),
+        (join) => join.onTrue(),
+      )
+      .where('m.area_id', '=', filter.area) as unknown as PeopleQuery;
+    const { area: _area, ...others } = filter;
+    return {
+      query: applyFieldFilters(db, applyTextTest(db, query, text), others, now, options),
+      newest: 'm.person_id',
+    };
   }
   return {
     query: applyFieldFilters(db, applyTextTest(db, db.selectFrom('people'), text), filter, now, options),
@@ -514,28 +532,160 @@ export interface PeoplePageCursor {
   order?: PeopleOrder;
 }
 
+type SearchedText = { kind: 'contains' | 'words'; q: string; phrase: string };
+
+const isTextSearch = (text: TextSearch): text is SearchedText => text.kind === 'contains' || text.kind === 'words';
+
 /** How many people the text alone matches, counted up to `limit` (other filters ignored). */
-async function countTextMatches(
-  db: Db,
-  text: { kind: 'contains' | 'words'; q: string; phrase: string },
-  limit: number,
-): Promise<number> {
+async function countTextMatches(db: Db, text: SearchedText, limit: number): Promise<number> {
   let matches: RawBuilder<unknown>;
   if (dialectOf(db) === 'sqlite')
     matches =
       text.kind === 'contains'
         ? sql`select 1 from people_fts where people_fts match ${text.phrase} limit ${limit}`
         : sql`select 1 from people_words where people_words match ${text.phrase} limit ${limit}`;
-  else
-    matches =
-      text.kind === 'contains'
-        ? sql`select 1 from people where search_text like ${`%${escapeLike(text.q)}%`} escape '\\' limit ${limit}`
-        : sql`select 1 from people_word_prefixes where prefix = ${text.q} limit ${limit}`;
+  else if (text.kind === 'words')
+    // In key order: the (prefix, person_id) key read up to the limit. Unordered, PostgreSQL may
+    // scan the table hoping to meet `limit` rows early (a second for "e1", whose rows are the
+    // newest people's, at the end of the table).
+    matches = sql`select 1 from people_word_prefixes where prefix = ${text.q} order by person_id limit ${limit}`;
+  else return countContains(db, text.q, limit);
   const result = await sql<{ count: number | string }>`select count(*) as count from (${matches}) as matches`.execute(
     db,
   );
   return Number(result.rows[0]?.count ?? 0);
 }
+
+/** PostgreSQL's substring test of the search text (pg_trgm's GIN index serves it). */
+function containsTest(q: string): RawBuilder<boolean> {
+  return sql<boolean>`people.search_text like ${`%${escapeLike(q)}%`} escape '\\'`;
+}
+
+/**
+ * PostgreSQL: how many people a fragment of 3+ characters is in, counted up to `limit`. Either
+ * plan PostgreSQL would choose alone is slow for some fragment, and its guess of how many people
+ * match (from a histogram of 100 search texts) is often off tenfold, so the two are tried in turn:
+ * - the newest RECENT_WINDOW people, tested one by one (a millisecond or two): a common fragment
+ *   ("son", "nordhandel") reaches the limit there. Read from the trigram index instead, its
+ *   hundreds of thousands of index entries cost 15–140 ms;
+ * - then the trigram index, read as far as the limit. Left to itself with a LIMIT, PostgreSQL
+ *   scanned the table hoping to meet matches early ("mäk": 6,400 people, 156,000 rows, 67 ms).
+ */
+async function countContains(db: Db, q: string, limit: number): Promise<number> {
+  const walked = async (people: number) => {
+    const result = await sql<{ count: number | string }>`select count(*) as count from (
+        select 1 from (select search_text from people order by id desc limit ${people}) as people
+        where ${containsTest(q)} limit ${limit}) as matches`.execute(db);
+    return Number(result.rows[0]?.count ?? 0);
+  };
+  const inRecent = await walked(RECENT_WINDOW);
+  if (inRecent >= limit) return inRecent;
+  // Dense enough to walk on: reaching `limit` matches that way tests fewer rows than
+  // INDEX_ROW_COST × `limit` (what reading `limit` matches from the trigram index costs).
+  if (inRecent >= (limit * RECENT_WINDOW) / (INDEX_ROW_COST * limit + RECENT_WINDOW))
+    return walked(Number.MAX_SAFE_INTEGER);
+  return fromTrigramIndex(db, async (trx) => {
+    const result = await sql<{ count: number | string }>`select count(*) as count from (
+        select 1 from people where ${containsTest(q)} limit ${limit}) as matches`.execute(trx);
+    return Number(result.rows[0]?.count ?? 0);
+  });
+}
+
+/**
+ * The newest people a search of 3+ characters looks at one by one before it turns to the trigram
+ * index (see countContains and containsNewestFirst): about 2 ms of reading at most.
+ */
+export const RECENT_WINDOW = 5000;
+
+/**
+ * PostgreSQL: runs `read` with the planner kept to bitmap scans (the trigram index, and the
+ * filters' indexes), for a search known to match few people. Its statistics cannot tell a
+ * fragment of 2,000 people from one of 20,000, and for the latter it would walk or scan the table.
+ */
+async function fromTrigramIndex<T>(
+  db: Db,
+  read: (trx: Db, value: string | null) => Promise<T>,
+  /** A value read first, planned before the planner is restricted (containsNewestFirst's edge). */
+  first: RawBuilder<string | null> = sql`null`,
+): Promise<T> {
+  if (db.isTransaction) {
+    // Inside a caller's transaction the setting would outlive this read: the planner decides.
+    const { rows } = await sql<{ value: string | null }>`select ${first} as value`.execute(db);
+    return read(db, rows[0]?.value ?? null);
+  }
+  return db.transaction().execute(async (trx) => {
+    const { rows } = await sql<{ value: string | null }>`select ${first} as value,
+      set_config('enable_seqscan', 'off', true), set_config('enable_indexscan', 'off', true)`.execute(trx);
+    return read(trx, rows[0]?.value ?? null);
+  });
+}
+
+/**
+ * PostgreSQL, newest first, a fragment of 3+ characters driving: the newest RECENT_WINDOW people
+ * (after the cursor) tested one by one, which fills the page for a common fragment; if not, the
+ * older rest either walked on newest first (the window held a fair share of the page, so the
+ * fragment is common enough), or read from the trigram index and sorted (a rare fragment, for
+ * which walking would test hundreds of thousands of rows: "064" read 10,000 rows, "wojc" 12,000).
+ */
+async function containsNewestFirst(
+  db: Db,
+  filter: PeopleFilter,
+  text: { kind: 'contains'; q: string; phrase: string },
+  options: { limit: number; afterId: string | null; now: number; areaProbe: boolean },
+): Promise<PeopleTable[]> {
+  const tested = (on: Db, from: PeopleQuery) =>
+    applyFieldFilters(on, applyTextTest(on, from, text), filter, options.now, { areaProbe: options.areaProbe });
+  // The matches among the people before an id, newest first, looking at `count` people at most.
+  // A subquery with a LIMIT is never merged into the outer query, so PostgreSQL walks the id index
+  // whatever it guesses of the text; of the people it walks it reads only the columns tested, so
+  // with no other filter that is the (id, search_text) index alone (people_id_search_text), and
+  // only the page's people are read whole.
+  const walk = async (before: string | RawBuilder<string> | null, count: number, wanted: number) => {
+    let people = db.selectFrom('people').selectAll();
+    if (before) people = people.where('people.id', '<', before);
+    const from = db.selectFrom(people.orderBy('people.id', 'desc').limit(count).as('people'));
+    const ids = tested(db, from as unknown as PeopleQuery)
+      .select('people.id')
+      .orderBy('people.id', 'desc')
+      .limit(wanted);
+    return db.selectFrom('people').selectAll().where('people.id', 'in', ids).orderBy('people.id', 'desc').execute();
+  };
+  const first = await walk(options.afterId, RECENT_WINDOW, options.limit + 1);
+  if (first.length > options.limit) return first;
+  // The oldest person of the window, read in the next statement (null when the window held
+  // everyone after the cursor: then nothing is older).
+  const afterCursor = options.afterId ? sql`where id < ${options.afterId}` : sql``;
+  const edge = sql<string>`(select id from people ${afterCursor} order by id desc offset ${RECENT_WINDOW - 1} limit 1)`;
+  const wanted = options.limit + 1 - first.length;
+  if (first.length >= WALK_ON_FROM) return [...first, ...(await walk(edge, Number.MAX_SAFE_INTEGER, wanted))];
+  const rest = await fromTrigramIndex(
+    db,
+    async (trx, edgeId) => {
+      if (edgeId === null) return []; // the window held everyone after the cursor
+      const older = tested(trx, trx.selectFrom('people')).where('people.id', '<', edgeId).selectAll('people');
+      return trx
+        .selectFrom(older.offset(0).as('people'))
+        .selectAll()
+        .orderBy('people.id', 'desc')
+        .limit(wanted)
+        .execute();
+    },
+    edge,
+  );
+  return [...first, ...rest];
+}
+
+/**
+ * Matches in the newest RECENT_WINDOW people from which the rest of a page is walked rather than read
+ * from the trigram index. 6 of 5,000 is one person in 830, so the walk tests at most ~40,000
+ * index entries (in order, many to a page), while the trigram index would hand over some 1,200
+ * matches scattered over the table, each a page of its own, 20–50 times the cost of an entry
+ * walked on this 2-CPU machine ("kowal" from the index, 7,200 rows: 93 ms; walked: 2 ms).
+ */
+const WALK_ON_FROM = 6;
+
+/** How many index entries walked in order cost as much as one match read from the trigram index (see WALK_ON_FROM). */
+const INDEX_ROW_COST = 30;
 
 /** How many rows a query gives, counted up to `limit`. */
 async function countRows(db: Db, query: PeopleQuery, limit: number): Promise<number> {
@@ -564,13 +714,18 @@ export async function searchPeopleRows(
     limit: NAME_ORDER_LIMIT,
     now: options.now,
     areaPlan,
+    // Newest first asked for: the number of matches decides nothing unless other filters compete.
+    textDrives: options.order === 'newest' && !hasFieldFilter(filter),
   });
   let order: PeopleOrder = options.order ?? 'name';
   if (options.order === undefined) {
     if (driver === 'text') order = after ? (after.order ?? 'name') : textMatches > NAME_ORDER_LIMIT ? 'newest' : 'name';
     else if (driver === 'filters' && after?.order === 'newest') order = 'newest';
   }
-  let { query, newest } = filteredPeople(db, filter, text, driver, options.now, { areaProbe: areaPlan === 'probe' });
+  let { query, newest } = filteredPeople(db, filter, text, driver, options.now, {
+    areaProbe: areaPlan === 'probe',
+    areaDrives: areaPlan === 'members',
+  });
   if (order === 'newest') {
     if (dialectOf(db) === 'sqlite') {
       if (after)
@@ -578,10 +733,19 @@ export async function searchPeopleRows(
           sql<boolean>`${sql.raw(newest)} < coalesce((select rowid from people where id = ${after.id}), 0)`,
         );
     } else {
+      if (driver === 'text' && text.kind === 'contains') {
+        const rows = await containsNewestFirst(db, filter, text, {
+          limit: options.limit,
+          afterId: after?.id ?? null,
+          now: options.now,
+          areaProbe: areaPlan === 'probe',
+        });
+        return pageOf(rows, options.limit, order);
+      }
       if (after) query = query.where(sql<boolean>`${sql.raw(newest)} < ${after.id}`);
-      // Newest first asked for (the API) with few matches: collect them from the text's index and
-      // sort, rather than walk the id index testing every row for a rare fragment.
-      if (options.order === 'newest' && driver !== 'plain' && textMatches <= NAME_ORDER_LIMIT) {
+      // The few people the filters select, collected and sorted, rather than a walk of the id
+      // index testing every row. Word starts and an area's members come in id order already.
+      if (driver === 'filters' && newest === 'people.id') {
         const matches = query.selectAll('people').offset(0).as('people');
         const rows = await db
           .selectFrom(matches)
@@ -666,6 +830,10 @@ export async function countPeople(
   if (filter.area !== undefined && Object.keys(filter).length === 1) {
     // An area alone: its members are counted from the membership key, without reading people.
     count = await countRows(db, areaMemberIds(db, filter.area) as unknown as PeopleQuery, options.cap + 1);
+  } else if (dialectOf(db) === 'postgres' && !hasFieldFilter(filter) && isTextSearch(textSearchOf(filter))) {
+    // The text alone: counted on its own index, without reading people (a word start's rows
+    // exist only for existing people): the (prefix, person_id) key, or countContains.
+    count = await countTextMatches(db, textSearchOf(filter) as SearchedText, options.cap + 1);
   } else {
     const text = textSearchOf(filter);
     const areaPlan = await areaPlanOf(db, filter);
@@ -686,15 +854,20 @@ export async function countPeople(
 }
 
 /**
- * PostgreSQL: refreshes the planner's statistics on people. Right after a large import they still
- * describe a much smaller table, and the planner would then scan every row for a rare search
- * fragment until autovacuum gets round to it. SQLite's queries here do not use statistics.
+ * PostgreSQL: refreshes the planner's statistics on people and marks their rows visible to all
+ * (VACUUM). Right after a large import the statistics still describe a much smaller table, and the
+ * planner would then scan every row for a rare search fragment; and until VACUUM has run, an
+ * index-only read (the search's walk of people_id_search_text, counting word starts or an area's
+ * members) still reads every row from the table. Autovacuum gets round to both in its own time,
+ * if it runs at all (it may be turned off). Outside any transaction, as VACUUM must be: a few
+ * seconds at a million people. SQLite's queries here do not use statistics.
  */
 export async function refreshPeopleStatistics(db: Db): Promise<void> {
   if (dialectOf(db) === 'postgres') {
-    await sql`analyze people`.execute(db);
-    // The word starts' table grows with people (ten rows or so each): its statistics too.
-    await sql`analyze people_word_prefixes`.execute(db);
+    await sql`vacuum (analyze) people`.execute(db);
+    // The word starts' table grows with people (ten rows or so each); an import adds memberships.
+    await sql`vacuum (analyze) people_word_prefixes`.execute(db);
+    await sql`vacuum (analyze) area_members`.execute(db);
   }
 }
 
