@@ -14,6 +14,7 @@ import { sweepExpiredData } from './retention/retention.js';
 import { openRuntime } from './runtime.js';
 import { DAY, MINUTE } from './lib/clock.js';
 import { commonPasswordCount } from './sign-in/password.js';
+import { indexWaitingPeople } from './people/people-import.js';
 
 export async function serve(config: Config): Promise<void> {
   const { deps, handle, logger } = await openRuntime(config);
@@ -43,6 +44,8 @@ export async function serve(config: Config): Promise<void> {
   const metricsApp = config.metricsPort === null ? null : await buildMetricsApp(deps);
   const housekeeping = setInterval(() => {
     eraseExpiredBatches(deps)
+      // People an import left in the search backlog when it stopped (a crash): searchable again.
+      .then(() => indexWaitingPeople(deps.db))
       .then(() => pruneRateLimits(deps.db, deps.clock.now() - DAY))
       .then(() => sweepExpiredOidcPayloads(deps.db, deps.clock.now()))
       .then(() => expireAdminCodeRequests(deps))

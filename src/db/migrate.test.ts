@@ -32,6 +32,7 @@ describe.skipIf(!DIALECTS.includes('postgres'))('migrations on PostgreSQL', () =
         '0008_retention_search',
         '0009_frontline',
         '0010_admin_code_requests',
+        '0012_search_backlog',
       ]);
       const tables = await sql<{ table_name: string }>`
         select table_name from information_schema.tables where table_schema = current_schema()
@@ -88,6 +89,7 @@ describe.skipIf(!DIALECTS.includes('postgres'))('migrations on PostgreSQL', () =
         '0008_retention_search',
         '0009_frontline',
         '0010_admin_code_requests',
+        '0012_search_backlog',
       ]);
       expect(await migrateToLatest(b.db)).toEqual([
         '0001_initial',
@@ -100,6 +102,7 @@ describe.skipIf(!DIALECTS.includes('postgres'))('migrations on PostgreSQL', () =
         '0008_retention_search',
         '0009_frontline',
         '0010_admin_code_requests',
+        '0012_search_backlog',
       ]);
       const people = await sql<{ n: number }>`select count(*)::int as n from people`.execute(b.db);
       expect(people.rows[0]!.n).toBe(0);

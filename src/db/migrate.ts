@@ -11,6 +11,7 @@ import * as m0007 from './migrations/0007_api_idempotency.js';
 import * as m0008 from './migrations/0008_retention_search.js';
 import * as m0009 from './migrations/0009_frontline.js';
 import * as m0010 from './migrations/0010_admin_code_requests.js';
+import * as m0012 from './migrations/0012_search_backlog.js';
 
 // Migrations are listed here, not discovered on disk, so the built and the source tree agree.
 const MIGRATIONS: Record<string, Migration> = {
@@ -24,6 +25,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0008_retention_search': m0008,
   '0009_frontline': m0009,
   '0010_admin_code_requests': m0010,
+  '0012_search_backlog': m0012,
 };
 
 /** Every migration's name, in the order they run. */
