@@ -114,7 +114,11 @@ export async function insertPeople(db: Db, rows: readonly PeopleTable[]): Promis
  */
 export async function keepTemporaryFilesInMemory(db: Db, inMemory: boolean): Promise<void> {
   if (dialectOf(db) !== 'sqlite') return;
-  await (inMemory ? sql`pragma temp_store = memory` : sql`pragma temp_store = default`).execute(db);
+  // Speed only: SQLite refuses the change while it has temporary storage open in a transaction (a
+  // long read in progress, say); the import then runs as it did before, and nothing is wrong.
+  await (inMemory ? sql`pragma temp_store = memory` : sql`pragma temp_store = default`)
+    .execute(db)
+    .catch(() => undefined);
 }
 
 /**
