@@ -23,8 +23,11 @@ function csvField(value) {
   return /[",\r\n]/.test(value) ? `"${value.replace(/"/g, '""')}"` : value;
 }
 
-/** Writes N people as CSV; resolves with the file's size. Deterministic for a seed. */
-export async function writePeopleCsv(file, people, seed) {
+/**
+ * Writes N people as CSV; resolves with the file's size. Deterministic for a seed. With
+ * `changeEvery` k, every k-th person (0, k, 2k, …) has another title: the same people, some changed.
+ */
+export async function writePeopleCsv(file, people, seed, { changeEvery = 0 } = {}) {
   const personAt = createPeopleGenerator(seed);
   const out = fs.createWriteStream(file);
   const write = (text) => (out.write(text) ? Promise.resolve() : new Promise((resolve) => out.once('drain', resolve)));
@@ -32,7 +35,8 @@ export async function writePeopleCsv(file, people, seed) {
   let chunk = '';
   for (let i = 0; i < people; i++) {
     const p = personAt(i);
-    const fields = [p.name, p.username, p.email, p.employeeId, p.department, p.location, p.title];
+    const title = changeEvery > 0 && i % changeEvery === 0 ? `Senior ${p.title}` : p.title;
+    const fields = [p.name, p.username, p.email, p.employeeId, p.department, p.location, title];
     chunk += `${fields.map(csvField).join(',')}\n`;
     if (chunk.length > 1 << 20) {
       await write(chunk);
@@ -67,6 +71,7 @@ export async function runImport(ctx, file, people) {
     seconds: round(ms / 1000),
     created,
     updated,
+    unchanged,
     errors: errors.length,
     bytes: size,
   };

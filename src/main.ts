@@ -15,6 +15,7 @@ import { sweepExpiredData } from './retention/retention.js';
 import { openRuntime } from './runtime.js';
 import { DAY, MINUTE } from './lib/clock.js';
 import { commonPasswordCount } from './sign-in/password.js';
+import { indexWaitingPeople } from './people/people-import.js';
 
 export async function serve(config: Config): Promise<void> {
   const { deps, handle, logger } = await openRuntime(config);
@@ -46,6 +47,8 @@ export async function serve(config: Config): Promise<void> {
     // A bulk issue whose instance died is undone first: until then the codes it replaced do not work.
     undoAbandonedBatches(deps)
       .then(() => eraseExpiredBatches(deps))
+      // People an import left in the search backlog when it stopped (a crash): searchable again.
+      .then(() => indexWaitingPeople(deps.db))
       .then(() => pruneRateLimits(deps.db, deps.clock.now() - DAY))
       .then(() => sweepExpiredOidcPayloads(deps.db, deps.clock.now()))
       .then(() => expireAdminCodeRequests(deps))

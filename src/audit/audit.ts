@@ -1,6 +1,7 @@
 // The audit log: a closed set of `noun.past_verb` events, each written in the same transaction as
 // the change it records. Details never hold a secret (no code, password, session id or token).
 import type { Db } from '../db/database.js';
+import { insertRows } from '../db/bulk-insert.js';
 import type { AuditEventsTable } from '../db/schema.js';
 import { newId } from '../lib/id.js';
 
@@ -78,6 +79,18 @@ export interface AuditEventInput {
   at: number;
 }
 
+const AUDIT_COLUMNS: readonly (keyof AuditEventsTable)[] = [
+  'id',
+  'at',
+  'action',
+  'actor_id',
+  'actor_label',
+  'person_id',
+  'details',
+  'ip',
+  'area_id',
+];
+
 function auditRow(event: AuditEventInput): AuditEventsTable {
   return {
     id: newId(event.at),
@@ -98,12 +111,7 @@ export async function recordAuditEvent(db: Db, event: AuditEventInput): Promise<
 
 /** Many events at once (bulk issue: one per person), in multi-row inserts. */
 export async function recordAuditEvents(db: Db, events: readonly AuditEventInput[]): Promise<void> {
-  for (let i = 0; i < events.length; i += 500) {
-    await db
-      .insertInto('audit_events')
-      .values(events.slice(i, i + 500).map(auditRow))
-      .execute();
-  }
+  await insertRows(db, 'audit_events', AUDIT_COLUMNS, events.map(auditRow));
 }
 
 export interface AuditEvent {

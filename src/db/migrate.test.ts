@@ -33,6 +33,7 @@ describe.skipIf(!DIALECTS.includes('postgres'))('migrations on PostgreSQL', () =
         '0009_frontline',
         '0010_admin_code_requests',
         '0011_bulk_codes',
+        '0012_search_backlog',
         '0013_people_search_walk',
       ]);
       const tables = await sql<{ table_name: string }>`
@@ -92,6 +93,7 @@ describe.skipIf(!DIALECTS.includes('postgres'))('migrations on PostgreSQL', () =
         '0009_frontline',
         '0010_admin_code_requests',
         '0011_bulk_codes',
+        '0012_search_backlog',
         '0013_people_search_walk',
       ]);
       expect(await migrateToLatest(b.db)).toEqual([
@@ -106,6 +108,7 @@ describe.skipIf(!DIALECTS.includes('postgres'))('migrations on PostgreSQL', () =
         '0009_frontline',
         '0010_admin_code_requests',
         '0011_bulk_codes',
+        '0012_search_backlog',
         '0013_people_search_walk',
       ]);
       const people = await sql<{ n: number }>`select count(*)::int as n from people`.execute(b.db);

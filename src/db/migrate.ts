@@ -12,6 +12,7 @@ import * as m0008 from './migrations/0008_retention_search.js';
 import * as m0009 from './migrations/0009_frontline.js';
 import * as m0010 from './migrations/0010_admin_code_requests.js';
 import * as m0011 from './migrations/0011_bulk_codes.js';
+import * as m0012 from './migrations/0012_search_backlog.js';
 import * as m0013 from './migrations/0013_people_search_walk.js';
 
 // Migrations are listed here, not discovered on disk, so the built and the source tree agree.
@@ -27,6 +28,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0009_frontline': m0009,
   '0010_admin_code_requests': m0010,
   '0011_bulk_codes': m0011,
+  '0012_search_backlog': m0012,
   '0013_people_search_walk': m0013,
 };
 

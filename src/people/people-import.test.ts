@@ -1,13 +1,16 @@
 // CSV import obeys the rules of the single-person path (last admin, identities) and leaves an
 // audit entry per person, written in the same transaction as the person's row; on every dialect.
 import { Readable } from 'node:stream';
+import { sql } from 'kysely';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createTestContext, DIALECTS, type TestContext } from '../../test/helpers/deps.js';
 import { addPerson, auditRows, failAuditInserts } from '../../test/helpers/core.js';
 import type { Actor } from '../audit/audit.js';
 import { MINUTE } from '../lib/clock.js';
-import { importPeople, type ImportReport } from './people-import.js';
-import { updatePerson } from './people.service.js';
+import { importPeople, indexWaitingPeople, type ImportReport } from './people-import.js';
+import { newPersonRow, updatePerson } from './people.service.js';
+import { deferSearchIndexing, insertPeople, searchPeopleRows, updatePersonFields } from './people.store.js';
+import { fragmentMatches } from './person.js';
 
 const ADMIN: Actor = { kind: 'person', id: '00000000-0000-7000-8000-000000000001', label: 'boss', ip: '198.51.100.7' };
 
@@ -133,4 +136,84 @@ describe.each(DIALECTS)('CSV import and the rules (%s)', (dialect) => {
       username: { from: 'ann', to: 'ann.a' },
     });
   });
+});
+
+describe.each(DIALECTS)('CSV import and search (%s)', (dialect) => {
+  let context: TestContext;
+  beforeEach(async () => {
+    context = await createTestContext(dialect);
+  });
+  afterEach(async () => {
+    await context.close();
+  });
+
+  const db = (): TestContext['deps']['db'] => context.deps.db;
+  const NOW = Date.UTC(2026, 11, 7);
+  /** What a search finds, against what a plain scan with the rule of fragmentMatches finds. */
+  const searchAndScan = async (q: string): Promise<{ found: string[]; scanned: string[] }> => {
+    const found = await searchPeopleRows(db(), { q }, { limit: 500, after: null, now: NOW });
+    const everyone = await db().selectFrom('people').select(['name', 'search_text']).execute();
+    return {
+      found: found.rows.map((row) => row.name).sort(),
+      scanned: everyone
+        .filter((row) => fragmentMatches(row.search_text, q))
+        .map((row) => row.name)
+        .sort(),
+    };
+  };
+  /** SQLite: FTS5's own check of both search indexes against the people table (throws when broken). */
+  const checkSearchIndexes = async (): Promise<void> => {
+    if (dialect !== 'sqlite') return;
+    await sql`insert into people_fts(people_fts, rank) values ('integrity-check', 1)`.execute(db());
+    await sql`insert into people_words(people_words, rank) values ('integrity-check', 1)`.execute(db());
+    const backlog = await sql`select * from people_search_backlog`.execute(db());
+    expect(backlog.rows).toEqual([]);
+  };
+
+  it('finds the people an import created and changed once it returns: word starts and fragments', async () => {
+    await addPerson(context.deps, { name: 'Zoran Before', username: 'zoran' });
+    await addPerson(context.deps, { name: 'Renamed Person', employeeId: 'E9' });
+    const rows = Array.from({ length: 40 }, (_, i) => `Zoe Andersson ${i},,E${100 + i}`);
+    const report = await importPeople(
+      context.deps,
+      csv(['name,username,employeeId', ...rows, 'Ndrea Zed,zed,E200', 'Zorro Changed,,E9', ''].join('\n')),
+      ADMIN,
+    );
+    expect(report).toMatchObject({ created: 41, updated: 1, errors: [] });
+    for (const q of ['zo', 'z', 'ndr', 'andersson 1', 'e10', 'renamed', 'zorro']) {
+      const { found, scanned } = await searchAndScan(q);
+      expect(found, q).toEqual(scanned);
+    }
+    expect((await searchAndScan('zo')).found).toHaveLength(42);
+    expect((await searchAndScan('renamed')).found).toEqual([]);
+    await checkSearchIndexes();
+  });
+
+  it.runIf(dialect === 'sqlite')(
+    'people changed or deleted while they wait in the search backlog are indexed as they are then',
+    async () => {
+      const indexed = await addPerson(context.deps, { name: 'Indexed Ida', username: 'ida' });
+      const now = context.clock.now();
+      const waiting = ['Waiting Wim', 'Waiting Wanda', 'Waiting Will'].map((name) => newPersonRow({ name }, now));
+      await db()
+        .transaction()
+        .execute(async (trx) => {
+          await deferSearchIndexing(trx);
+          await insertPeople(trx, waiting);
+        });
+      // Not yet searchable: the backlog holds them.
+      expect((await searchAndScan('wai')).found).toEqual([]);
+      await updatePersonFields(db(), indexed.id, { name: 'Indexed Irma' }, { searchText: 'indexed irma ida', now });
+      await updatePersonFields(db(), waiting[0]!.id, { name: 'Renamed Rolf' }, { searchText: 'renamed rolf', now });
+      await db().deleteFrom('people').where('id', '=', waiting[1]!.id).execute();
+      await addPerson(context.deps, { name: 'Waiting Wes', username: 'wes' }); // after the backlog opened
+      await indexWaitingPeople(db());
+      await checkSearchIndexes();
+      for (const q of ['wai', 'wa', 'ren', 'r', 'irma', 'ida', 'wes', 'wim']) {
+        const { found, scanned } = await searchAndScan(q);
+        expect(found, q).toEqual(scanned);
+      }
+      expect((await searchAndScan('wai')).found).toEqual(['Waiting Wes', 'Waiting Will']);
+    },
+  );
 });

@@ -159,7 +159,9 @@ export async function updatePersonIn(
   next.search_text = searchTextOf(next);
   const differs = (key: string): boolean => current[key as keyof PeopleTable] !== next[key as keyof PeopleTable];
   const changed = Object.keys(fields).filter(differs);
-  await updatePersonFields(trx, id, fields, { searchText: next.search_text, now });
+  // An unchanged search text is not written: SQLite's search index triggers then do not run.
+  const searchText = next.search_text === current.search_text ? {} : { searchText: next.search_text };
+  await updatePersonFields(trx, id, fields, { ...searchText, now });
   const details = { changed, ...tracedChanges(current, next) };
   await recordAuditEvent(trx, { action: 'person.updated', actor, personId: id, details, at: now });
   return toPerson(next, now);

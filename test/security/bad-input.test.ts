@@ -898,10 +898,10 @@ describe('the CSV importer', () => {
   });
 
   it(
-    'a file that breaks after the first 1,000 rows keeps what it ' +
+    'a file that breaks after the first chunk (2,500 rows) keeps what it ' +
       'committed and says where it broke (not a 400 that hides a change)',
     async () => {
-      const rows = Array.from({ length: 1500 }, (_, i) => `Bulk Person ${i},BP-${i}`);
+      const rows = Array.from({ length: 3000 }, (_, i) => `Bulk Person ${i},BP-${i}`);
       const body = `name,employeeId\n${rows.join('\n')}\n"unterminated,BP-x`;
       const response = await send({
         method: 'POST',
@@ -911,7 +911,7 @@ describe('the CSV importer', () => {
       });
       expect(response.statusCode).toBe(200);
       const report = response.json() as { created: number; errors: { line: number; message: string }[] };
-      expect(report.created).toBe(1500);
+      expect(report.created).toBe(3000);
       expect(report.errors.at(-1)!.message).toMatch(/not valid CSV/);
 
       const before = await fingerprint(context.deps.db);
