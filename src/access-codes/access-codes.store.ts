@@ -2,6 +2,7 @@
 // count decides, so concurrent writers cannot both succeed (SPEC R2, R3, R5).
 import { sql, type ExpressionBuilder } from 'kysely';
 import type { Db } from '../db/database.js';
+import { insertRows } from '../db/bulk-insert.js';
 import { dialectOf } from '../db/dialect.js';
 import type { AccessCodesTable, Database, PersonCodeState } from '../db/schema.js';
 
@@ -66,13 +67,25 @@ export async function insertAccessCode(db: Db, row: AccessCodesTable): Promise<v
   await db.insertInto('access_codes').values(row).execute();
 }
 
-/** Many codes at once (a bulk issue), in multi-row inserts under the databases' parameter limits. */
+const CODE_COLUMNS = [
+  'id',
+  'person_id',
+  'code_hash',
+  'key_id',
+  'kind',
+  'created_at',
+  'expires_at',
+  'used_at',
+  'deactivated_at',
+  'replaced_at',
+  'issued_by',
+  'batch_id',
+  'code_encrypted',
+] as const satisfies readonly (keyof AccessCodesTable)[];
+
+/** Many codes at once (a bulk issue), in multi-row inserts whose statements stay prepared. */
 export async function insertAccessCodes(db: Db, rows: readonly AccessCodesTable[]): Promise<void> {
-  for (let i = 0; i < rows.length; i += 500)
-    await db
-      .insertInto('access_codes')
-      .values(rows.slice(i, i + 500))
-      .execute();
+  await insertRows(db, 'access_codes', CODE_COLUMNS, rows);
 }
 
 /**

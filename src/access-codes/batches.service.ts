@@ -29,6 +29,12 @@ import {
 } from './access-codes.store.js';
 
 const CHUNK = 1000;
+/**
+ * People per transaction of an admin's bulk issue: each commit's cost is mostly pages written, and
+ * a larger chunk writes each page of the ordered indexes fewer times; on SQLite other writes wait
+ * for at most one chunk (about 100 ms on 2 CPUs).
+ */
+export const ISSUE_CHUNK = 2000;
 /** How long a batch being issued stays its instance's without a sign of life (a chunk written). */
 export const ISSUING_LEASE_MS = 30_000;
 /** A batch of this many codes refreshes the database's statistics before it is read back. */
@@ -147,7 +153,7 @@ export async function issueAccessCodes(
     now,
     owner,
     batchId: newId(now),
-    random: pooledRandom(CHUNK * 40),
+    random: pooledRandom(ISSUE_CHUNK * 40),
     perArea: new Map(),
     count: 0,
   };
@@ -308,7 +314,7 @@ async function holdIssuingLease(trx: Db, deps: Deps, batchId: string): Promise<v
 }
 
 /**
- * Writes the next chunk of the batch: up to CHUNK people after `after` (by id) get a code each,
+ * Writes the next chunk of the batch: up to ISSUE_CHUNK people after `after` (by id) get a code each,
  * replacing their open one. Returns the last person's id, or null when no one is left.
  */
 async function writeChunk(trx: Db, work: BatchWork, after: string, seq: number): Promise<string | null> {
@@ -318,7 +324,7 @@ async function writeChunk(trx: Db, work: BatchWork, after: string, seq: number):
     .where('people.status', '!=', 'deactivated')
     .where('people.id', '>', after)
     .orderBy('people.id')
-    .limit(CHUNK);
+    .limit(ISSUE_CHUNK);
   // PostgreSQL: lock the people first, as issueAccessCode, deactivation and redemption do
   // (person, then code), so a concurrent single issue waits instead of breaking R2's index.
   if (dialectOf(trx) === 'postgres') select = select.forUpdate();

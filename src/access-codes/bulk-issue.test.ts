@@ -11,12 +11,12 @@ import { checkAccessCode, issueAccessCode, redeemAccessCode } from './access-cod
 import { consumeAccessCode, findAccessCodeByHashes } from './access-codes.store.js';
 import { undoAbandonedBatches } from './batch-undo.js';
 import { readBatchSlips } from './batch-slips.js';
-import { getBatch, ISSUING_LEASE_MS, issueAccessCodes, readBatchCodes } from './batches.service.js';
+import { getBatch, ISSUE_CHUNK, ISSUING_LEASE_MS, issueAccessCodes, readBatchCodes } from './batches.service.js';
 import { expectAppError } from '../../test/helpers/core.js';
 
 const ADMIN: Actor = { kind: 'person', id: '00000000-0000-7000-8000-0000000000ad', label: 'Ada Admin' };
-/** More people than one chunk of a bulk issue (1,000), so a batch spans several sealed chunks. */
-const PEOPLE = 2_345;
+/** More people than two chunks of a bulk issue (ISSUE_CHUNK), so a batch spans three sealed chunks. */
+const PEOPLE = 2 * ISSUE_CHUNK + 345;
 
 describe.each(DIALECTS)('a bulk issue across chunks (%s)', (dialect) => {
   let context: TestContext;
@@ -83,7 +83,7 @@ describe.each(DIALECTS)('a bulk issue across chunks (%s)', (dialect) => {
         if (chunks === 2) throw new Error('the disk is full');
       }),
     ).rejects.toThrow('the disk is full');
-    expect(seen).toEqual({ pending: 1_000, found: null, consumed: false });
+    expect(seen).toEqual({ pending: ISSUE_CHUNK, found: null, consumed: false });
     // Nothing of the batch is left, and the codes it replaced work again, as if it had never run.
     expect(await deps.db.selectFrom('access_codes').select('id').where('batch_id', 'is not', null).execute()).toEqual(
       [],
@@ -166,11 +166,11 @@ describe.each(DIALECTS)('a bulk issue across chunks (%s)', (dialect) => {
     expect(new Set(items.map((item) => item.id)).size).toBe(PEOPLE);
     expect(new Set(items.map((item) => item.code)).size).toBe(PEOPLE);
     // Codes from the first, a middle and the last chunk all work, for the right person.
-    for (const item of [items[0]!, items[1_500]!, items[PEOPLE - 1]!]) {
+    for (const item of [items[0]!, items[ISSUE_CHUNK + 10]!, items[PEOPLE - 1]!]) {
       const checked = await checkAccessCode(deps, { code: item.code, client: client() });
       expect(checked.name).toBe(item.name);
     }
-    const used = items[1_200]!;
+    const used = items[ISSUE_CHUNK + 200]!;
     await redeemAccessCode(deps, {
       code: used.code,
       username: 'worker.used',
