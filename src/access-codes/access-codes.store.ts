@@ -3,7 +3,8 @@
 import { sql, type ExpressionBuilder } from 'kysely';
 import type { Db } from '../db/database.js';
 import { dialectOf } from '../db/dialect.js';
-import type { AccessCodesTable, Database, PersonCodeState } from '../db/schema.js';
+import { prepared } from '../db/prepared.js';
+import type { AccessCodesTable, Database, PeopleTable, PersonCodeState } from '../db/schema.js';
 
 /**
  * An open code: not used, not deactivated, not replaced — the same condition as the partial unique
@@ -17,6 +18,61 @@ function isOpen(eb: ExpressionBuilder<Database, 'access_codes'>) {
 export async function findAccessCodeByHashes(db: Db, hashes: readonly string[]): Promise<AccessCodesTable | null> {
   if (hashes.length === 0) return null;
   return (await db.selectFrom('access_codes').selectAll().where('code_hash', 'in', hashes).executeTakeFirst()) ?? null;
+}
+
+/** What an attempt with a code needs of the code's person: whether they may redeem, and their names. */
+export type CodeHolder = Pick<PeopleTable, 'id' | 'name' | 'username' | 'status' | 'location'>;
+
+/** A code found for an attempt: the code, its person (null if gone) and the failures counted so far. */
+export interface CodeForAttempt {
+  code: AccessCodesTable;
+  holder: CodeHolder | null;
+  /** The count of the rate-limit window `failures` names (0 when it has none yet). */
+  failures: number;
+}
+
+const findCodeForAttempt = prepared((db: Db, hashes: readonly string[], key: string, windowStart: number) =>
+  db
+    .selectFrom('access_codes')
+    .leftJoin('people', 'people.id', 'access_codes.person_id')
+    .selectAll('access_codes')
+    .select([
+      'people.id as holder_id',
+      'people.name as holder_name',
+      'people.username as holder_username',
+      'people.status as holder_status',
+      'people.location as holder_location',
+    ])
+    .select((eb) =>
+      eb
+        .selectFrom('rate_limits')
+        .select('rate_limits.count')
+        .where('rate_limits.key', '=', key)
+        .where('rate_limits.window_start', '=', windowStart)
+        .as('failures'),
+    )
+    .where('access_codes.code_hash', 'in', hashes),
+);
+
+/**
+ * One read for an attempt with a code: the code by its hash (one candidate per key), its person,
+ * and the current count of the address's failure window, so that a usable code costs this one
+ * statement and no write (access-codes.service.ts says why reading the count is enough for it).
+ */
+export async function findAccessCodeForAttempt(
+  db: Db,
+  hashes: readonly string[],
+  failures: { key: string; windowStart: number },
+): Promise<CodeForAttempt | null> {
+  if (hashes.length === 0) return null;
+  const [row] = (await findCodeForAttempt(db, hashes, failures.key, failures.windowStart)).rows;
+  if (!row) return null;
+  const { holder_id, holder_name, holder_username, holder_status, holder_location, failures: count, ...code } = row;
+  const holder =
+    holder_id === null || holder_name === null || holder_status === null
+      ? null
+      : { id: holder_id, name: holder_name, username: holder_username, status: holder_status, location: holder_location };
+  return { code, holder, failures: Number(count ?? 0) };
 }
 
 /**
