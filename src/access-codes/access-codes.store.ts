@@ -71,7 +71,13 @@ export async function findAccessCodeForAttempt(
   const holder =
     holder_id === null || holder_name === null || holder_status === null
       ? null
-      : { id: holder_id, name: holder_name, username: holder_username, status: holder_status, location: holder_location };
+      : {
+          id: holder_id,
+          name: holder_name,
+          username: holder_username,
+          status: holder_status,
+          location: holder_location,
+        };
   return { code, holder, failures: Number(count ?? 0) };
 }
 

@@ -150,7 +150,8 @@ async function signInInTurn(
     const slot = await reserveAttempt(db, ipKey, ipWindow, now);
     if (!slot.reserved) return { refused: 'address' as const, retryAfterSeconds: slot.retryAfterSeconds };
     // The address's slot is given back whenever the attempt is not a failure (a success, or never
-    // evaluated): the limit counts failures, as SPEC §3 says. Refused before the account's turn is taken, so a full queue never charges the account.
+    // evaluated): the limit counts failures, as SPEC §3 says. A full queue is refused before the
+    // account's turn is taken, so it never charges the account.
     if (!hashQueueHasRoom()) {
       await releaseAttempt(db, slot.reservation);
       return { refused: 'busy' as const };
