@@ -10,11 +10,11 @@
 // ```
 import type { Deps } from '../deps.js';
 import type { Db } from '../db/database.js';
-import { uniqueViolationColumn, writeTogether } from '../db/database.js';
+import { uniqueViolationColumn } from '../db/database.js';
 import type { AccessCodesTable, PeopleTable } from '../db/schema.js';
 import { AppError } from '../errors.js';
 import { describeProblem, type FieldProblem } from '../problems.js';
-import { recordAuditEvent, recordAuditTally, SYSTEM_ACTOR, type Actor } from '../audit/audit.js';
+import { recordAuditEvent, SYSTEM_ACTOR, type Actor } from '../audit/audit.js';
 import { DAY, HOUR, MINUTE } from '../lib/clock.js';
 import { newId } from '../lib/id.js';
 import {
@@ -28,7 +28,6 @@ import { normaliseUsername, usernameCandidates } from '../people/person.js';
 import { findPersonById, findPersonByUsername, lockPerson, setRedeemedCredentials } from '../people/people.store.js';
 import {
   addressGroupOf,
-  recordFailure,
   reserveSlots,
   refuseOverLimit,
   reserveAttempt,
@@ -51,6 +50,7 @@ import {
 import {
   type CodeHolder,
   consumeAccessCode,
+  recordCodeFailure,
   deactivateOpenAccessCode,
   findAccessCodeForAttempt,
   findLatestAccessCode,
@@ -397,8 +397,8 @@ async function countUsernameProbe(deps: Deps, client: SessionMeta, now: number):
 /**
  * A failed attempt with a code: it takes a slot of the address's window (429 when none is left:
  * then it is not evaluated, only counted and audited once per window), is counted globally,
- * audited (with the reason, never the code), and gets the one uniform error. The writes share one
- * commit on SQLite (writeTogether).
+ * audited (with the reason, never the code) or, past the minute's audited allowance, tallied
+ * (recordCodeFailure), and gets the one uniform error.
  */
 async function failAttempt(
   deps: Deps,
@@ -407,41 +407,38 @@ async function failAttempt(
   personId: string | null,
   now: number,
 ): Promise<never> {
-  const failure = await writeTogether(deps.db, async (db) => {
-    const slot = await reserveAttempt(db, codeKey(client), codeWindow(deps), now);
-    if (!slot.reserved) return null;
-    const global = await recordFailure(db, 'code:*', { size: MINUTE, limit: FAILURE_SPIKE_PER_MINUTE }, now);
-    if (global.count <= AUDITED_FAILURES_PER_MINUTE) {
-      await recordAuditEvent(db, {
-        action: 'access_code.failed',
-        actor: { kind: 'anonymous', id: null, label: 'anonymous', ip: client.ip },
-        personId,
-        details: { reason, failuresInWindow: slot.reservation.count },
-        at: now,
-      });
-    } else {
-      if (global.count === AUDITED_FAILURES_PER_MINUTE + 1)
-        await recordAuditEvent(db, {
-          action: 'access_code.failures_tallied',
-          actor: SYSTEM_ACTOR,
-          details: { auditedPerMinute: AUDITED_FAILURES_PER_MINUTE },
-          at: now,
-        });
-      await recordAuditTally(db, {
-        action: 'access_code.failed',
-        address: addressGroupOf(client.ip),
-        windowStart: slot.reservation.windowStart,
-        at: now,
-      });
-    }
-    return { failuresThisMinute: global.count };
-  });
+  const failure = await recordCodeFailure(
+    deps.db,
+    { key: codeKey(client), window: codeWindow(deps), address: addressGroupOf(client.ip), now },
+    {
+      key: 'code:*',
+      window: { size: MINUTE, limit: FAILURE_SPIKE_PER_MINUTE },
+      auditedPerMinute: AUDITED_FAILURES_PER_MINUTE,
+    },
+  );
+  if (failure === null) throw await refuseCodeAttempt(deps, client, now);
+  if (failure.thisMinute <= AUDITED_FAILURES_PER_MINUTE) {
+    await recordAuditEvent(deps.db, {
+      action: 'access_code.failed',
+      actor: { kind: 'anonymous', id: null, label: 'anonymous', ip: client.ip },
+      personId,
+      details: { reason, failuresInWindow: failure.inWindow },
+      at: now,
+    });
+  } else if (failure.thisMinute === AUDITED_FAILURES_PER_MINUTE + 1) {
+    await recordAuditEvent(deps.db, {
+      action: 'access_code.failures_tallied',
+      actor: SYSTEM_ACTOR,
+      details: { auditedPerMinute: AUDITED_FAILURES_PER_MINUTE },
+      at: now,
+    });
+  }
   if (failure === null) throw await refuseCodeAttempt(deps, client, now);
   countCodeFailure();
-  if (failure.failuresThisMinute === FAILURE_SPIKE_PER_MINUTE + 1) {
+  if (failure.thisMinute === FAILURE_SPIKE_PER_MINUTE + 1) {
     countCodeFailureSpike();
     deps.log.warn(
-      { failuresThisMinute: failure.failuresThisMinute },
+      { failuresThisMinute: failure.thisMinute },
       'spike of failed access-code attempts across all clients',
     );
   }
