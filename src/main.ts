@@ -13,12 +13,15 @@ import { createFirstAdminIfEmpty } from './accounts/first-admin.js';
 import { pruneRateLimits } from './rate-limits/rate-limits.js';
 import { sweepExpiredData } from './retention/retention.js';
 import { openRuntime } from './runtime.js';
+import { checkpointInBackground } from './db/checkpoints.js';
 import { DAY, MINUTE } from './lib/clock.js';
 import { commonPasswordCount } from './sign-in/password.js';
 import { indexWaitingPeople } from './people/people-import.js';
 
 export async function serve(config: Config): Promise<void> {
   const { deps, handle, logger } = await openRuntime(config);
+  // SQLite: WAL checkpoints (and their fsync) on a thread of their own, not inside a request's commit.
+  const checkpoints = handle.sqlite ? checkpointInBackground(handle.sqlite) : null;
   for (const warning of unsafeSettings(config)) logger.warn(`ATTENTION: ${warning}`);
   commonPasswordCount();
 
@@ -88,6 +91,7 @@ export async function serve(config: Config): Promise<void> {
     clearInterval(retention);
     clearInterval(logoutDelivery);
     Promise.all([app.close(), metricsApp?.close()])
+      .then(() => checkpoints?.stop())
       .then(() => handle.close())
       .then(() => process.exit(0))
       .catch(() => process.exit(1));

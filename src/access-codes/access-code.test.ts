@@ -101,6 +101,23 @@ describe('generating access codes', () => {
 });
 
 describe('formatting and normalising access codes', () => {
+  it('a code typed as shown reads the same by the quick path as by the full reading', () => {
+    for (let i = 0; i < 200; i += 1) {
+      const code = generateAccessCode();
+      const typed = [
+        code,
+        formatAccessCode(code),
+        `${code.slice(0, 8)}-${code.slice(8)}`,
+        formatAccessCode(code) + '-',
+      ];
+      for (const input of typed) {
+        const reading = readCodeInput(input);
+        const full = reading.impossible.length === 0 && reading.letters.length === CODE_LENGTH ? reading.letters : null;
+        expect(normaliseAccessCode(input), input).toBe(full);
+      }
+    }
+  });
+
   it('formats as four groups of four', () => {
     expect(formatAccessCode('BCDFGHJKLMNPQRST')).toBe('BCDF-GHJK-LMNP-QRST');
     const code = generateAccessCode();

@@ -136,6 +136,8 @@ export function readCodeInput(input: string): CodeInputReading {
   return { letters, impossible: [...impossible] };
 }
 
+const AS_SHOWN = /^[BCDFGHJKLMNPQRSTVWXZ]{4}(?:-?[BCDFGHJKLMNPQRSTVWXZ]{4}){3}$/;
+
 /**
  * The canonical form of what a person typed, or null when it cannot be a code. NFKC maps
  * full-width letters (ＢＣＤ) to ASCII and LOOK_ALIKES maps the unambiguous look-alikes;
@@ -144,6 +146,9 @@ export function readCodeInput(input: string): CodeInputReading {
  */
 export function normaliseAccessCode(input: string): string | null {
   if (input.length > 200) return null;
+  // The usual input, a code as shown or printed (BCDF-GHJK-LMNP-QRST or without the hyphens), is
+  // what the full reading below would return unchanged: taken as it is.
+  if (AS_SHOWN.test(input)) return input.replace(/-/g, '');
   const reading = readCodeInput(input);
   if (reading.impossible.length > 0 || reading.letters.length !== CODE_LENGTH) return null;
   return reading.letters;

@@ -14,7 +14,7 @@ import { uniqueViolationColumn } from '../db/database.js';
 import type { AccessCodesTable, PeopleTable } from '../db/schema.js';
 import { AppError } from '../errors.js';
 import { describeProblem, type FieldProblem } from '../problems.js';
-import { recordAuditEvent, recordAuditTally, SYSTEM_ACTOR, type Actor } from '../audit/audit.js';
+import { recordAuditEvent, SYSTEM_ACTOR, type Actor } from '../audit/audit.js';
 import { DAY, HOUR, MINUTE } from '../lib/clock.js';
 import { newId } from '../lib/id.js';
 import {
@@ -28,12 +28,11 @@ import { normaliseUsername, usernameCandidates } from '../people/person.js';
 import { findPersonById, findPersonByUsername, lockPerson, setRedeemedCredentials } from '../people/people.store.js';
 import {
   addressGroupOf,
-  recordFailure,
   reserveSlots,
   refuseOverLimit,
-  releaseAttempt,
   reserveAttempt,
-  type Reservation,
+  secondsLeftIn,
+  windowStartOf,
   type Window,
 } from '../rate-limits/rate-limits.js';
 import { endEverythingOf } from '../sessions/end-everything.js';
@@ -49,9 +48,11 @@ import {
   normaliseAccessCode,
 } from './access-code.js';
 import {
+  type CodeHolder,
   consumeAccessCode,
+  recordCodeFailure,
   deactivateOpenAccessCode,
-  findAccessCodeByHashes,
+  findAccessCodeForAttempt,
   findLatestAccessCode,
   insertAccessCode,
   replaceOpenAccessCodes,
@@ -315,7 +316,7 @@ export async function getAccessCodeStatus(deps: Deps, personId: string): Promise
 // Redemption (SPEC §3)
 
 type Found =
-  | { ok: true; code: AccessCodesTable; person: PeopleTable }
+  | { ok: true; code: AccessCodesTable; person: CodeHolder }
   | { ok: false; reason: string; personId: string | null };
 
 function codeWindow(deps: Deps): Window {
@@ -327,23 +328,49 @@ function codeKey(client: SessionMeta): string {
 }
 
 /**
- * Reserves the address's slot for one code attempt before any code is looked up: one atomic
- * statement, so a burst (on any number of instances) gets at most the limit evaluated. While the
- * window is full every attempt, even a right code, is refused with 429. The slot is given back
- * when the code turns out usable: the limit counts failures (SPEC §3).
+ * The address's failure limit (SPEC §3) for an attempt with a code, in one read and no write
+ * when the code is usable:
+ *
+ * - The code, its person and the address's failures so far are read in one statement.
+ * - A code that cannot be used is a failure: it must take a slot of the window (reserveAttempt:
+ *   increment and compare in one statement) before it is answered, so of any burst, on any number
+ *   of instances, at most the limit get the failure answer; the rest get 429.
+ * - A usable code takes no slot (the limit counts failures), so all it needs is the count: while
+ *   the window is full even a right code is refused. Comparing a count that was read is enough
+ *   here because this attempt adds nothing to it: reading the latest committed count is the same
+ *   as an increment by zero, and a failure that commits just after the read would have been
+ *   ordered after this attempt anyway. (Reserving a slot and giving it back, as before, cost two
+ *   writes per right code.)
+ *
+ * The code is looked up before the window is known to have room; what the lookup found is only
+ * told once the attempt is admitted.
  */
-async function reserveCodeAttempt(deps: Deps, client: SessionMeta, now: number): Promise<Reservation> {
+async function findUsableCode(deps: Deps, client: SessionMeta, normalised: string, now: number): Promise<Found> {
   const window = codeWindow(deps);
-  const slot = await reserveAttempt(deps.db, codeKey(client), window, now);
-  if (slot.reserved) return slot.reservation;
-  throw await refuseOverLimit(deps.db, {
+  const found = await findAccessCodeForAttempt(deps.db, accessCodeHashCandidates(deps.keyring, normalised), {
+    key: codeKey(client),
+    windowStart: windowStartOf(now, window.size),
+  });
+  if (!found) return { ok: false, reason: 'unknown', personId: null };
+  const state = accessCodeStateOf(found.code, now);
+  if (state !== 'active') return { ok: false, reason: state, personId: found.code.person_id };
+  if (!found.holder || found.holder.status === 'deactivated')
+    return { ok: false, reason: 'person_deactivated', personId: found.code.person_id };
+  if (found.failures >= window.limit) throw await refuseCodeAttempt(deps, client, now);
+  return { ok: true, code: found.code, person: found.holder };
+}
+
+/** The answer to a code attempt while the address's window is full: 429, counted and audited once. */
+function refuseCodeAttempt(deps: Deps, client: SessionMeta, now: number): Promise<AppError> {
+  const window = codeWindow(deps);
+  return refuseOverLimit(deps.db, {
     key: codeKey(client),
     window,
     now,
     kind: 'access_code',
     action: 'access_code.rate_limited',
     ip: client.ip,
-    retryAfterSeconds: slot.retryAfterSeconds,
+    retryAfterSeconds: secondsLeftIn(window, now),
   });
 }
 
@@ -370,9 +397,10 @@ async function countUsernameProbe(deps: Deps, client: SessionMeta, now: number):
 }
 
 /**
- * A failure whose slot is already reserved: counted globally, audited (with the reason, never
- * the code), then the one uniform error. Every evaluated failure is audited; attempts past the
- * limit are not evaluated, only counted (/metrics) and audited once per window (refuseOverLimit).
+ * A failed attempt with a code: it takes a slot of the address's window (429 when none is left:
+ * then it is not evaluated, only counted and audited once per window), is counted globally,
+ * audited (with the reason, never the code) or, past the minute's audited allowance, tallied
+ * (recordCodeFailure), and gets the one uniform error.
  */
 async function failAttempt(
   deps: Deps,
@@ -380,36 +408,41 @@ async function failAttempt(
   reason: string,
   personId: string | null,
   now: number,
-  slot: Reservation,
 ): Promise<never> {
-  countCodeFailure();
-  const global = await recordFailure(deps.db, 'code:*', { size: MINUTE, limit: FAILURE_SPIKE_PER_MINUTE }, now);
-  if (global.count === FAILURE_SPIKE_PER_MINUTE + 1) {
-    countCodeFailureSpike();
-    deps.log.warn({ failuresThisMinute: global.count }, 'spike of failed access-code attempts across all clients');
-  }
-  if (global.count <= AUDITED_FAILURES_PER_MINUTE) {
+  const failure = await recordCodeFailure(
+    deps.db,
+    { key: codeKey(client), window: codeWindow(deps), address: addressGroupOf(client.ip), now },
+    {
+      key: 'code:*',
+      window: { size: MINUTE, limit: FAILURE_SPIKE_PER_MINUTE },
+      auditedPerMinute: AUDITED_FAILURES_PER_MINUTE,
+    },
+  );
+  if (failure === null) throw await refuseCodeAttempt(deps, client, now);
+  if (failure.thisMinute <= AUDITED_FAILURES_PER_MINUTE) {
     await recordAuditEvent(deps.db, {
       action: 'access_code.failed',
       actor: { kind: 'anonymous', id: null, label: 'anonymous', ip: client.ip },
       personId,
-      details: { reason, failuresInWindow: slot.count },
+      details: { reason, failuresInWindow: failure.inWindow },
       at: now,
     });
-  } else {
-    if (global.count === AUDITED_FAILURES_PER_MINUTE + 1)
-      await recordAuditEvent(deps.db, {
-        action: 'access_code.failures_tallied',
-        actor: SYSTEM_ACTOR,
-        details: { auditedPerMinute: AUDITED_FAILURES_PER_MINUTE },
-        at: now,
-      });
-    await recordAuditTally(deps.db, {
-      action: 'access_code.failed',
-      address: addressGroupOf(client.ip),
-      windowStart: slot.windowStart,
+  } else if (failure.thisMinute === AUDITED_FAILURES_PER_MINUTE + 1) {
+    await recordAuditEvent(deps.db, {
+      action: 'access_code.failures_tallied',
+      actor: SYSTEM_ACTOR,
+      details: { auditedPerMinute: AUDITED_FAILURES_PER_MINUTE },
       at: now,
     });
+  }
+  if (failure === null) throw await refuseCodeAttempt(deps, client, now);
+  countCodeFailure();
+  if (failure.thisMinute === FAILURE_SPIKE_PER_MINUTE + 1) {
+    countCodeFailureSpike();
+    deps.log.warn(
+      { failuresThisMinute: failure.thisMinute },
+      'spike of failed access-code attempts across all clients',
+    );
   }
   throw new AppError('code_unusable');
 }
@@ -456,15 +489,17 @@ async function wellFormedCode(deps: Deps, client: SessionMeta, input: string, no
   return normalised;
 }
 
-async function findUsableCode(deps: Deps, db: Db, normalised: string, now: number): Promise<Found> {
-  const code = await findAccessCodeByHashes(db, accessCodeHashCandidates(deps.keyring, normalised));
-  if (!code) return { ok: false, reason: 'unknown', personId: null };
-  const state = accessCodeStateOf(code, now);
-  if (state !== 'active') return { ok: false, reason: state, personId: code.person_id };
-  const person = await findPersonById(db, code.person_id);
-  if (!person || person.status === 'deactivated')
-    return { ok: false, reason: 'person_deactivated', personId: code.person_id };
-  return { ok: true, code, person };
+/** A usable code for this attempt, or the failure (or 429) thrown. */
+async function usableCode(
+  deps: Deps,
+  client: SessionMeta,
+  input: string,
+  now: number,
+): Promise<{ code: AccessCodesTable; person: CodeHolder }> {
+  const normalised = await wellFormedCode(deps, client, input, now);
+  const found = await findUsableCode(deps, client, normalised, now);
+  if (!found.ok) return failAttempt(deps, client, found.reason, found.personId, now);
+  return found;
 }
 
 export interface CheckedAccessCode {
@@ -484,7 +519,7 @@ const SUGGESTIONS = 3;
  * The candidates (usernameCandidates) that are free, best first, at most SUGGESTIONS: made from
  * the person's own name (or what they typed), inside a flow a valid code opened, a few at a time.
  */
-async function freeUsernames(deps: Deps, person: PeopleTable, typed?: string): Promise<string[]> {
+async function freeUsernames(deps: Deps, person: CodeHolder, typed?: string): Promise<string[]> {
   const candidates = usernameCandidates(person, typed);
   if (candidates.length === 0) return [];
   const taken = new Set(
@@ -500,12 +535,7 @@ export async function checkAccessCode(
   input: { code: string; client: SessionMeta },
 ): Promise<CheckedAccessCode> {
   const now = deps.clock.now();
-  const normalised = await wellFormedCode(deps, input.client, input.code, now);
-  const slot = await reserveCodeAttempt(deps, input.client, now);
-  const found = await findUsableCode(deps, deps.db, normalised, now);
-  if (!found.ok) return failAttempt(deps, input.client, found.reason, found.personId, now, slot);
-  await releaseAttempt(deps.db, slot);
-  const { person } = found;
+  const { person } = await usableCode(deps, input.client, input.code, now);
   return {
     username: person.username,
     claim: person.status === 'unclaimed',
@@ -523,11 +553,7 @@ export async function checkUsernameAvailable(
   input: { code: string; username: string; client: SessionMeta },
 ): Promise<{ available: boolean; valid: boolean; suggestions: string[] }> {
   const now = deps.clock.now();
-  const normalised = await wellFormedCode(deps, input.client, input.code, now);
-  const slot = await reserveCodeAttempt(deps, input.client, now);
-  const found = await findUsableCode(deps, deps.db, normalised, now);
-  if (!found.ok) return failAttempt(deps, input.client, found.reason, found.personId, now, slot);
-  await releaseAttempt(deps.db, slot);
+  const found = await usableCode(deps, input.client, input.code, now);
   if (found.person.username !== null)
     throw new AppError('forbidden', { message: 'This account already has a username.' });
   await countUsernameProbe(deps, input.client, now);
@@ -560,29 +586,23 @@ export async function redeemAccessCode(
   input: { code: string; username: string; password: string; client: SessionMeta; currentSessionHash?: string | null },
 ): Promise<Redeemed> {
   const now = deps.clock.now();
-  const normalised = await wellFormedCode(deps, input.client, input.code, now);
-  const slot = await reserveCodeAttempt(deps, input.client, now);
-  const found = await findUsableCode(deps, deps.db, normalised, now);
-  if (!found.ok) return failAttempt(deps, input.client, found.reason, found.personId, now, slot);
+  const found = await usableCode(deps, input.client, input.code, now);
   // One redemption of a code at a time on this instance: of parallel redemptions of one code only
   // one can win, and the others would each queue an Argon2 hash (a burst of them filled the
   // bounded queue). They lose at once, as they would have lost the conditional update.
   if (redemptionsInProgress.has(found.code.id)) {
-    return failAttempt(deps, input.client, 'used_concurrently', found.person.id, now, slot);
+    return failAttempt(deps, input.client, 'used_concurrently', found.person.id, now);
   }
   redemptionsInProgress.add(found.code.id);
   let result: Redeemed | null;
   try {
+    // The code was right: a weak password, a taken username or a busy server thrown from here is
+    // no guess, and no failure is counted for it.
     result = await redeemUsableCode(deps, input, found.person, found.code, now);
-  } catch (error) {
-    // The code was right: a weak password, a taken username or a busy server is no guess.
-    await releaseAttempt(deps.db, slot);
-    throw error;
   } finally {
     redemptionsInProgress.delete(found.code.id);
   }
-  if (result === null) return failAttempt(deps, input.client, 'used_concurrently', found.person.id, now, slot);
-  await releaseAttempt(deps.db, slot);
+  if (result === null) return failAttempt(deps, input.client, 'used_concurrently', found.person.id, now);
   countRedemption();
   return result;
 }
@@ -591,7 +611,7 @@ export async function redeemAccessCode(
 async function redeemUsableCode(
   deps: Deps,
   input: { username: string; password: string; client: SessionMeta; currentSessionHash?: string | null },
-  person: PeopleTable,
+  person: CodeHolder,
   code: AccessCodesTable,
   now: number,
 ): Promise<Redeemed | null> {

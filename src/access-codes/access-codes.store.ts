@@ -1,10 +1,13 @@
 // Access codes in the database. Every state change is a conditional update whose affected-row
 // count decides, so concurrent writers cannot both succeed (SPEC R2, R3, R5).
 import { sql, type ExpressionBuilder } from 'kysely';
-import type { Db } from '../db/database.js';
+import { type Db, writeTogether } from '../db/database.js';
+import { recordAuditTally } from '../audit/audit.js';
+import { recordFailure, reserveAttempt, type Window, windowStartOf } from '../rate-limits/rate-limits.js';
 import { insertRows } from '../db/bulk-insert.js';
 import { dialectOf } from '../db/dialect.js';
-import type { AccessCodesTable, Database, PersonCodeState } from '../db/schema.js';
+import { prepared } from '../db/prepared.js';
+import type { AccessCodesTable, Database, PeopleTable, PersonCodeState } from '../db/schema.js';
 
 /**
  * An open code: not used, not deactivated, not replaced — the same condition as the partial unique
@@ -19,29 +22,69 @@ function isOpen(eb: ExpressionBuilder<Database, 'access_codes'>) {
  * A code of a batch still being issued does not work yet (SPEC §2: a batch is all or nothing):
  * the condition every lookup and use of a code by its holder adds.
  */
-function isIssued(eb: ExpressionBuilder<Database, 'access_codes'>) {
-  return eb.or([
-    eb('batch_id', 'is', null),
-    eb.exists(
-      eb
-        .selectFrom('batches')
-        .select('batches.id')
-        .whereRef('batches.id', '=', 'access_codes.batch_id')
-        .where('batches.state', '=', 'issued'),
-    ),
-  ]);
+const isIssued = sql<boolean>`(access_codes.batch_id is null or exists (
+  select 1 from batches where batches.id = access_codes.batch_id and batches.state = 'issued'))`;
+
+/** What an attempt with a code needs of the code's person: whether they may redeem, and their names. */
+export type CodeHolder = Pick<PeopleTable, 'id' | 'name' | 'username' | 'status' | 'location'>;
+
+/** A code found for an attempt: the code, its person (null if gone) and the failures counted so far. */
+export interface CodeForAttempt {
+  code: AccessCodesTable;
+  holder: CodeHolder | null;
+  /** The count of the rate-limit window `failures` names (0 when it has none yet). */
+  failures: number;
 }
 
-export async function findAccessCodeByHashes(db: Db, hashes: readonly string[]): Promise<AccessCodesTable | null> {
+const findCodeForAttempt = prepared((db: Db, hashes: readonly string[], key: string, windowStart: number) =>
+  db
+    .selectFrom('access_codes')
+    .leftJoin('people', 'people.id', 'access_codes.person_id')
+    .selectAll('access_codes')
+    .select([
+      'people.id as holder_id',
+      'people.name as holder_name',
+      'people.username as holder_username',
+      'people.status as holder_status',
+      'people.location as holder_location',
+    ])
+    .select((eb) =>
+      eb
+        .selectFrom('rate_limits')
+        .select('rate_limits.count')
+        .where('rate_limits.key', '=', key)
+        .where('rate_limits.window_start', '=', windowStart)
+        .as('failures'),
+    )
+    .where('access_codes.code_hash', 'in', hashes)
+    .where(isIssued),
+);
+
+/**
+ * One read for an attempt with a code: the code by its hash (one candidate per key), its person,
+ * and the current count of the address's failure window, so that a usable code costs this one
+ * statement and no write (access-codes.service.ts says why reading the count is enough for it).
+ */
+export async function findAccessCodeForAttempt(
+  db: Db,
+  hashes: readonly string[],
+  failures: { key: string; windowStart: number },
+): Promise<CodeForAttempt | null> {
   if (hashes.length === 0) return null;
-  return (
-    (await db
-      .selectFrom('access_codes')
-      .selectAll()
-      .where('code_hash', 'in', hashes)
-      .where(isIssued)
-      .executeTakeFirst()) ?? null
-  );
+  const [row] = (await findCodeForAttempt(db, hashes, failures.key, failures.windowStart)).rows;
+  if (!row) return null;
+  const { holder_id, holder_name, holder_username, holder_status, holder_location, failures: count, ...code } = row;
+  const holder =
+    holder_id === null || holder_name === null || holder_status === null
+      ? null
+      : {
+          id: holder_id,
+          name: holder_name,
+          username: holder_username,
+          status: holder_status,
+          location: holder_location,
+        };
+  return { code, holder, failures: Number(count ?? 0) };
 }
 
 /**
@@ -172,4 +215,69 @@ export async function setPersonCodeState(
     .set({ code_state: state, code_expires_at: expiresAt })
     .where('id', 'in', personIds)
     .execute();
+}
+
+/** A failed code attempt's counts: its slot in the address's window, and the minute's failures everywhere. */
+export interface CountedCodeFailure {
+  /** Failures in the address's window, this one included. */
+  inWindow: number;
+  windowStart: number;
+  /** Failures across all addresses in this minute, this one included. */
+  thisMinute: number;
+}
+
+/**
+ * Counts a failed code attempt, or refuses it (null) when the address's window is full: takes
+ * the slot (an upsert that applies only below the limit), counts the minute's failures across all
+ * addresses (`global`), and past `auditedPerMinute` of those counts it in the address's audit tally
+ * instead of leaving the entry to the caller. On PostgreSQL that is one statement, so the hot
+ * counter rows are locked for one statement and one commit (three autocommitted upserts, each
+ * waiting for its own commit on the same rows, took 5 ms a failure); on SQLite, three statements
+ * sharing one commit.
+ */
+export async function recordCodeFailure(
+  db: Db,
+  attempt: { key: string; window: Window; address: string; now: number },
+  global: { key: string; window: Window; auditedPerMinute: number },
+): Promise<CountedCodeFailure | null> {
+  const windowStart = windowStartOf(attempt.now, attempt.window.size);
+  if (dialectOf(db) === 'postgres') {
+    const minute = windowStartOf(attempt.now, global.window.size);
+    const { rows } = await sql<{ in_window: number; this_minute: number }>`
+      with slot as (
+        insert into rate_limits (key, window_start, count) values (${attempt.key}, ${windowStart}, 1)
+        on conflict (key, window_start) do update set count = rate_limits.count + 1
+          where rate_limits.count < ${attempt.window.limit}
+        returning count
+      ), minute as (
+        insert into rate_limits (key, window_start, count) select ${global.key}, ${minute}, 1 from slot
+        on conflict (key, window_start) do update set count = rate_limits.count + 1
+        returning count
+      ), tally as (
+        insert into audit_tallies (action, address, window_start, count, first_at, last_at)
+        select 'access_code.failed', ${attempt.address}, ${windowStart}, 1, ${attempt.now}, ${attempt.now}
+        from minute where minute.count > ${global.auditedPerMinute}
+        on conflict (action, address, window_start)
+          do update set count = audit_tallies.count + 1, last_at = excluded.last_at
+        returning 1
+      )
+      -- Every data-modifying part runs whether or not this select reads it.
+      select slot.count as in_window, minute.count as this_minute
+      from slot join minute on true`.execute(db);
+    const row = rows[0];
+    return row ? { inWindow: Number(row.in_window), windowStart, thisMinute: Number(row.this_minute) } : null;
+  }
+  return writeTogether(db, async (db) => {
+    const slot = await reserveAttempt(db, attempt.key, attempt.window, attempt.now);
+    if (!slot.reserved) return null;
+    const minute = await recordFailure(db, global.key, global.window, attempt.now);
+    if (minute.count > global.auditedPerMinute)
+      await recordAuditTally(db, {
+        action: 'access_code.failed',
+        address: attempt.address,
+        windowStart,
+        at: attempt.now,
+      });
+    return { inWindow: slot.reservation.count, windowStart, thisMinute: minute.count };
+  });
 }

@@ -8,7 +8,7 @@ import { DAY } from '../lib/clock.js';
 import { importPeople } from '../people/people-import.js';
 import { sweepExpiredData } from '../retention/retention.js';
 import { checkAccessCode, issueAccessCode, redeemAccessCode } from './access-codes.service.js';
-import { consumeAccessCode, findAccessCodeByHashes } from './access-codes.store.js';
+import { consumeAccessCode, findAccessCodeForAttempt } from './access-codes.store.js';
 import { undoAbandonedBatches } from './batch-undo.js';
 import { readBatchSlips } from './batch-slips.js';
 import { getBatch, ISSUE_CHUNK, ISSUING_LEASE_MS, issueAccessCodes, readBatchCodes } from './batches.service.js';
@@ -76,7 +76,7 @@ describe.each(DIALECTS)('a bulk issue across chunks (%s)', (dialect) => {
           const first = pending[0]!;
           seen = {
             pending: pending.length,
-            found: await findAccessCodeByHashes(deps.db, [first.code_hash]),
+            found: await findAccessCodeForAttempt(deps.db, [first.code_hash], { key: 'test', windowStart: 0 }),
             consumed: await consumeAccessCode(deps.db, first.id, deps.clock.now()),
           };
         }

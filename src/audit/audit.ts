@@ -1,6 +1,7 @@
 // The audit log: a closed set of `noun.past_verb` events, each written in the same transaction as
 // the change it records. Details never hold a secret (no code, password, session id or token).
 import type { Db } from '../db/database.js';
+import { prepared } from '../db/prepared.js';
 import { insertRows } from '../db/bulk-insert.js';
 import type { AuditEventsTable } from '../db/schema.js';
 import { newId } from '../lib/id.js';
@@ -105,8 +106,46 @@ function auditRow(event: AuditEventInput): AuditEventsTable {
   };
 }
 
+const insertAuditRow = prepared(
+  (
+    db: Db,
+    id: string,
+    at: number,
+    action: string,
+    actorId: string | null,
+    actorLabel: string,
+    personId: string | null,
+    details: string,
+    ip: string | null,
+    areaId: string | null,
+  ) =>
+    db.insertInto('audit_events').values({
+      id,
+      at,
+      action,
+      actor_id: actorId,
+      actor_label: actorLabel,
+      person_id: personId,
+      details,
+      ip,
+      area_id: areaId,
+    }),
+);
+
 export async function recordAuditEvent(db: Db, event: AuditEventInput): Promise<void> {
-  await db.insertInto('audit_events').values(auditRow(event)).execute();
+  const row = auditRow(event);
+  await insertAuditRow(
+    db,
+    row.id,
+    row.at,
+    row.action,
+    row.actor_id,
+    row.actor_label,
+    row.person_id,
+    row.details,
+    row.ip,
+    row.area_id,
+  );
 }
 
 /** Many events at once (bulk issue: one per person), in multi-row inserts. */
@@ -260,25 +299,20 @@ function actorIdOf(createdBy: string | null, label: string): string | null {
  * per address and window, not one per attempt. An atomic upsert, so parallel requests on any
  * number of instances all count.
  */
+const countInTally = prepared((db: Db, action: string, address: string, windowStart: number, at: number) =>
+  db
+    .insertInto('audit_tallies')
+    .values({ action, address, window_start: windowStart, count: 1, first_at: at, last_at: at })
+    .onConflict((oc) =>
+      oc
+        .columns(['action', 'address', 'window_start'])
+        .doUpdateSet((eb) => ({ count: eb('audit_tallies.count', '+', 1), last_at: at })),
+    ),
+);
+
 export async function recordAuditTally(
   db: Db,
   tally: { action: AuditAction; address: string; windowStart: number; at: number },
 ): Promise<void> {
-  await db
-    .insertInto('audit_tallies')
-    .values({
-      action: tally.action,
-      address: tally.address,
-      window_start: tally.windowStart,
-      count: 1,
-      first_at: tally.at,
-      last_at: tally.at,
-    })
-    .onConflict((oc) =>
-      oc.columns(['action', 'address', 'window_start']).doUpdateSet((eb) => ({
-        count: eb('audit_tallies.count', '+', 1),
-        last_at: tally.at,
-      })),
-    )
-    .execute();
+  await countInTally(db, tally.action, tally.address, tally.windowStart, tally.at);
 }

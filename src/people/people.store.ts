@@ -4,12 +4,14 @@ import {
   type Expression,
   type RawBuilder,
   type ExpressionBuilder,
+  type QueryResult,
   type SelectQueryBuilder,
   type SqlBool,
 } from 'kysely';
 import type { Db } from '../db/database.js';
 import { insertRows } from '../db/bulk-insert.js';
 import { dialectOf } from '../db/dialect.js';
+import { prepared } from '../db/prepared.js';
 import type { Database, PeopleTable, PersonRole, PersonStatus } from '../db/schema.js';
 import {
   CONTAINS_FROM_LENGTH,
@@ -52,12 +54,20 @@ export async function findSignedInPerson(db: Db, id: string): Promise<SignedInPe
   return (await db.selectFrom('people').select(SIGNED_IN_COLUMNS).where('id', '=', id).executeTakeFirst()) ?? null;
 }
 
+// Compiled once (db/prepared.ts): every sign-in looks its person up by one of these.
+const personByUsername = prepared((db: Db, username: string) =>
+  db.selectFrom('people').selectAll().where('username', '=', username),
+);
+const personByEmail = prepared((db: Db, email: string) =>
+  db.selectFrom('people').selectAll().where('email', '=', email),
+);
+
 export async function findPersonByUsername(db: Db, username: string): Promise<PeopleTable | null> {
-  return (await db.selectFrom('people').selectAll().where('username', '=', username).executeTakeFirst()) ?? null;
+  return (await personByUsername(db, username)).rows[0] ?? null;
 }
 
 export async function findPersonByEmail(db: Db, email: string): Promise<PeopleTable | null> {
-  return (await db.selectFrom('people').selectAll().where('email', '=', email).executeTakeFirst()) ?? null;
+  return (await personByEmail(db, email)).rows[0] ?? null;
 }
 
 /**
@@ -221,28 +231,45 @@ export async function setRedeemedCredentials(
  * conditional update that applies only when `mayTry` (the account's delay, as SQL over the row's
  * own columns) holds. Of parallel attempts at most one per delay sees true.
  */
-export async function takeSignInTurn(
-  db: Db,
-  personId: string,
-  now: number,
-  mayTry: (eb: ExpressionBuilder<Database, 'people'>) => Expression<SqlBool>,
-): Promise<boolean> {
-  const result = await db
-    .updateTable('people')
-    .set((eb) => ({ failed_sign_ins: eb('failed_sign_ins', '+', 1), last_failed_sign_in_at: now }))
-    .where('id', '=', personId)
-    .where(mayTry)
-    .executeTakeFirst();
-  return Number(result.numUpdatedRows) === 1;
+export async function takeSignInTurn(db: Db, personId: string, now: number, mayTry: MayTry): Promise<boolean> {
+  let take = turnStatements.get(mayTry);
+  if (take === undefined) {
+    take = prepared((db: Db, personId: string, now: number) =>
+      db
+        .updateTable('people')
+        .set((eb) => ({ failed_sign_ins: eb('failed_sign_ins', '+', 1), last_failed_sign_in_at: now }))
+        .where('id', '=', personId)
+        .where((eb) => mayTry(eb, now)),
+    );
+    turnStatements.set(mayTry, take);
+  }
+  return Number((await take(db, personId, now)).numAffectedRows) === 1;
 }
 
-/** A successful sign-in: the failures in a row start again from zero. */
-export async function recordSignIn(db: Db, personId: string, now: number): Promise<void> {
-  await db
+/** Whether an account may try now (`now` is a value of the statement: use it only as one). */
+export type MayTry = (eb: ExpressionBuilder<Database, 'people'>, now: number) => Expression<SqlBool>;
+
+/** takeSignInTurn's statement for each condition, compiled once (db/prepared.ts). */
+const turnStatements = new WeakMap<MayTry, (db: Db, personId: string, now: number) => Promise<QueryResult<unknown>>>();
+
+const signInRecorded = prepared((db: Db, personId: string, passwordHash: string, now: number) =>
+  db
     .updateTable('people')
     .set({ failed_sign_ins: 0, last_failed_sign_in_at: null, last_sign_in_at: now })
     .where('id', '=', personId)
-    .execute();
+    .where('password_hash', '=', passwordHash)
+    .where('status', '<>', 'deactivated'),
+);
+
+/**
+ * A successful sign-in with the password whose hash was verified: the failures in a row start
+ * again from zero. False (nothing written) when the person was deactivated or their password
+ * changed since (a recovery that committed while the password was being verified): one
+ * conditional update, which on PostgreSQL also holds the person's row lock to the end of the
+ * transaction, as lockPerson would.
+ */
+export async function recordSignIn(db: Db, personId: string, passwordHash: string, now: number): Promise<boolean> {
+  return Number((await signInRecorded(db, personId, passwordHash, now)).numAffectedRows) === 1;
 }
 
 /** Whether the directory has anyone at all (the first start's bootstrap asks). */

@@ -2,6 +2,7 @@
 import { isIPv6 } from 'node:net';
 import { sql } from 'kysely';
 import type { Db } from '../db/database.js';
+import { prepared } from '../db/prepared.js';
 import { recordAuditEvent, type AuditAction } from '../audit/audit.js';
 import { AppError } from '../errors.js';
 import { countRateLimited } from '../lib/metrics.js';
@@ -20,17 +21,20 @@ export interface LimitState {
   retryAfterSeconds: number;
 }
 
-function windowStart(now: number, size: number): number {
+/** Where the fixed window of `size` ms that holds `now` starts (the key of its counter row). */
+export function windowStartOf(now: number, size: number): number {
   return Math.floor(now / size) * size;
 }
 
+const windowStart = windowStartOf;
+
+/** Seconds until the window that holds `now` ends (for Retry-After; at least 1). */
+export function secondsLeftIn(window: Window, now: number): number {
+  return Math.max(1, Math.ceil((windowStart(now, window.size) + window.size - now) / 1000));
+}
+
 function stateOf(count: number, window: Window, now: number): LimitState {
-  const start = windowStart(now, window.size);
-  return {
-    count,
-    limited: count >= window.limit,
-    retryAfterSeconds: Math.max(1, Math.ceil((start + window.size - now) / 1000)),
-  };
+  return { count, limited: count >= window.limit, retryAfterSeconds: secondsLeftIn(window, now) };
 }
 
 export async function readLimit(db: Db, key: string, window: Window, now: number): Promise<LimitState> {
@@ -43,14 +47,18 @@ export async function readLimit(db: Db, key: string, window: Window, now: number
   return stateOf(row?.count ?? 0, window, now);
 }
 
+const countFailure = prepared((db: Db, key: string, start: number) =>
+  db
+    .insertInto('rate_limits')
+    .values({ key, window_start: start, count: 1 })
+    .onConflict((oc) => oc.columns(['key', 'window_start']).doUpdateSet({ count: sql`rate_limits.count + 1` }))
+    .returning('count'),
+);
+
 /** Counts one failure (an atomic upsert) and returns the state after it. */
 export async function recordFailure(db: Db, key: string, window: Window, now: number): Promise<LimitState> {
-  const row = await db
-    .insertInto('rate_limits')
-    .values({ key, window_start: windowStart(now, window.size), count: 1 })
-    .onConflict((oc) => oc.columns(['key', 'window_start']).doUpdateSet({ count: sql`rate_limits.count + 1` }))
-    .returning('count')
-    .executeTakeFirstOrThrow();
+  const [row] = (await countFailure(db, key, windowStart(now, window.size))).rows;
+  if (!row) throw new Error('an upsert returned no row');
   return stateOf(row.count, window, now);
 }
 
@@ -66,6 +74,19 @@ export type ReserveResult =
   | { reserved: true; reservation: Reservation }
   | { reserved: false; retryAfterSeconds: number };
 
+const takeSlot = prepared((db: Db, key: string, start: number, limit: number) =>
+  db
+    .insertInto('rate_limits')
+    .values({ key, window_start: start, count: 1 })
+    .onConflict((oc) =>
+      oc
+        .columns(['key', 'window_start'])
+        .doUpdateSet({ count: sql`rate_limits.count + 1` })
+        .where('rate_limits.count', '<', limit),
+    )
+    .returning('count'),
+);
+
 /**
  * Takes one slot of the window before the attempt is evaluated: increment and compare in one
  * statement (an upsert whose update only applies below the limit), so parallel requests on any
@@ -75,17 +96,7 @@ export type ReserveResult =
  */
 export async function reserveAttempt(db: Db, key: string, window: Window, now: number): Promise<ReserveResult> {
   const start = windowStart(now, window.size);
-  const row = await db
-    .insertInto('rate_limits')
-    .values({ key, window_start: start, count: 1 })
-    .onConflict((oc) =>
-      oc
-        .columns(['key', 'window_start'])
-        .doUpdateSet({ count: sql`rate_limits.count + 1` })
-        .where('rate_limits.count', '<', window.limit),
-    )
-    .returning('count')
-    .executeTakeFirst();
+  const [row] = (await takeSlot(db, key, start, window.limit)).rows;
   // A limit of 0 would let the first insert through; limits are at least 1 (config.ts).
   if (row) return { reserved: true, reservation: { key, windowStart: start, count: row.count } };
   return { reserved: false, retryAfterSeconds: stateOf(window.limit, window, now).retryAfterSeconds };
@@ -123,15 +134,18 @@ export async function reserveSlots(
   return { reserved: false, retryAfterSeconds };
 }
 
-/** Gives a reserved slot back (the attempt succeeded, or was never evaluated). */
-export async function releaseAttempt(db: Db, reservation: Reservation): Promise<void> {
-  await db
+const giveSlotBack = prepared((db: Db, key: string, start: number) =>
+  db
     .updateTable('rate_limits')
     .set({ count: sql`count - 1` })
-    .where('key', '=', reservation.key)
-    .where('window_start', '=', reservation.windowStart)
-    .where('count', '>', 0)
-    .execute();
+    .where('key', '=', key)
+    .where('window_start', '=', start)
+    .where('count', '>', 0),
+);
+
+/** Gives a reserved slot back (the attempt succeeded, or was never evaluated). */
+export async function releaseAttempt(db: Db, reservation: Reservation): Promise<void> {
+  await giveSlotBack(db, reservation.key, reservation.windowStart);
 }
 
 /**

@@ -1,8 +1,33 @@
 import type { Db } from '../db/database.js';
+import { prepared } from '../db/prepared.js';
 import type { SessionsTable } from '../db/schema.js';
 
+// Compiled once (db/prepared.ts): every sign-in and redemption starts a session.
+const sessionInserted = prepared(
+  (
+    db: Db,
+    idHash: string,
+    personId: string,
+    createdAt: number,
+    lastSeenAt: number,
+    expiresAt: number,
+    userAgent: string | null,
+    ip: string | null,
+  ) =>
+    db.insertInto('sessions').values({
+      id_hash: idHash,
+      person_id: personId,
+      created_at: createdAt,
+      last_seen_at: lastSeenAt,
+      expires_at: expiresAt,
+      user_agent: userAgent,
+      ip,
+    }),
+);
+
 export async function insertSession(db: Db, row: SessionsTable): Promise<void> {
-  await db.insertInto('sessions').values(row).execute();
+  const { id_hash, person_id, created_at, last_seen_at, expires_at, user_agent, ip } = row;
+  await sessionInserted(db, id_hash, person_id, created_at, last_seen_at, expires_at, user_agent, ip);
 }
 
 export async function findSessionByHash(db: Db, idHash: string): Promise<SessionsTable | null> {

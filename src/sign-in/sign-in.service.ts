@@ -10,10 +10,11 @@ import { recordAuditEvent, type Actor } from '../audit/audit.js';
 import { MINUTE } from '../lib/clock.js';
 import { countRateLimited, countSignIn } from '../lib/metrics.js';
 import { normaliseEmail, normaliseUsername } from '../people/person.js';
+import { writeTogether } from '../db/database.js';
 import {
   findPersonByEmail,
   findPersonByUsername,
-  lockPerson,
+  type MayTry,
   recordSignIn,
   takeSignInTurn,
 } from '../people/people.store.js';
@@ -50,7 +51,7 @@ function timingDummy(): Promise<string> {
   return dummyHash;
 }
 
-export async function findPersonByLogin(deps: Deps, login: string): Promise<PeopleTable | null> {
+export async function findPersonByLogin(deps: Pick<Deps, 'db'>, login: string): Promise<PeopleTable | null> {
   if (login.includes('@')) {
     const email = normaliseEmail(login);
     return email ? findPersonByEmail(deps.db, email) : null;
@@ -76,14 +77,15 @@ const accountDelayMs = sql<number>`(case
  * the others are refused without being evaluated. A success resets the count.
  */
 async function takeAccountTurn(db: Db, personId: string, now: number): Promise<boolean> {
-  return takeSignInTurn(db, personId, now, (eb) =>
-    eb.or([
-      eb('failed_sign_ins', '<', FREE_FAILURES),
-      eb('last_failed_sign_in_at', 'is', null),
-      eb(sql<number>`last_failed_sign_in_at + ${accountDelayMs}`, '<=', now),
-    ]),
-  );
+  return takeSignInTurn(db, personId, now, accountMayTry);
 }
+
+const accountMayTry: MayTry = (eb, now) =>
+  eb.or([
+    eb('failed_sign_ins', '<', FREE_FAILURES),
+    eb('last_failed_sign_in_at', 'is', null),
+    eb(sql<number>`last_failed_sign_in_at + ${accountDelayMs}`, '<=', now),
+  ]);
 
 /** Seconds until the account may try again (at least 1: it was just refused). */
 async function accountRetryAfterSeconds(db: Db, personId: string, now: number): Promise<number> {
@@ -142,8 +144,26 @@ async function signInInTurn(
     limit: deps.config.rateSigninFailures,
   };
   const ipKey = `sign-in:${group}`;
-  const slot = await reserveAttempt(deps.db, ipKey, ipWindow, now);
-  if (!slot.reserved) {
+  // The address's slot, room in the Argon2 queue and the account's turn, in that order; on SQLite
+  // their writes share one commit (writeTogether).
+  const admitted = await writeTogether(deps.db, async (db) => {
+    const slot = await reserveAttempt(db, ipKey, ipWindow, now);
+    if (!slot.reserved) return { refused: 'address' as const, retryAfterSeconds: slot.retryAfterSeconds };
+    // The address's slot is given back whenever the attempt is not a failure (a success, or never
+    // evaluated): the limit counts failures, as SPEC §3 says. A full queue is refused before the
+    // account's turn is taken, so it never charges the account.
+    if (!hashQueueHasRoom()) {
+      await releaseAttempt(db, slot.reservation);
+      return { refused: 'busy' as const };
+    }
+    const person = await findPersonByLogin({ db }, input.login);
+    if (person && !(await takeAccountTurn(db, person.id, now))) {
+      await releaseAttempt(db, slot.reservation);
+      return { refused: 'account' as const, personId: person.id };
+    }
+    return { refused: null, slot: slot.reservation, person };
+  });
+  if (admitted.refused === 'address') {
     throw await refuseOverLimit(deps.db, {
       key: ipKey,
       window: ipWindow,
@@ -151,24 +171,18 @@ async function signInInTurn(
       kind: 'sign_in',
       action: 'sign_in.rate_limited',
       ip: input.client.ip,
-      retryAfterSeconds: slot.retryAfterSeconds,
+      retryAfterSeconds: admitted.retryAfterSeconds,
     });
   }
-  // The address's slot is given back when the attempt was not a failure (a success, or never
-  // evaluated): the limit counts failures, as SPEC §3 says.
-  const giveBack = (): Promise<void> => releaseAttempt(deps.db, slot.reservation);
-  // Refused before the account's turn is taken, so a full queue never charges the account.
-  if (!hashQueueHasRoom()) {
-    await giveBack();
-    throw busy('password_hashing');
-  }
-
-  const person = await findPersonByLogin(deps, input.login);
-  if (person && !(await takeAccountTurn(deps.db, person.id, now))) {
-    await giveBack();
+  if (admitted.refused === 'busy') throw busy('password_hashing');
+  if (admitted.refused === 'account') {
     countRateLimited({ kind: 'sign_in_account' });
-    throw new AppError('rate_limited', { retryAfterSeconds: await accountRetryAfterSeconds(deps.db, person.id, now) });
+    throw new AppError('rate_limited', {
+      retryAfterSeconds: await accountRetryAfterSeconds(deps.db, admitted.personId, now),
+    });
   }
+  const { slot, person } = admitted;
+  const giveBack = (): Promise<void> => releaseAttempt(deps.db, slot);
 
   const anonymous: Actor = { kind: 'anonymous', id: null, label: 'anonymous', ip: input.client.ip };
   // The failure is already counted (the address's slot, the account's turn); only the audit is left.
@@ -178,7 +192,7 @@ async function signInInTurn(
       action: 'sign_in.failed',
       actor: anonymous,
       personId: person?.id ?? null,
-      details: { reason, failuresInWindow: slot.reservation.count },
+      details: { reason, failuresInWindow: slot.count },
       at: now,
     });
     throw new AppError('sign_in_failed');
@@ -198,13 +212,12 @@ async function signInInTurn(
   if (!matches) return fail('wrong_password');
   if (person.status === 'deactivated') return fail('deactivated');
 
+  const passwordHash = person.password_hash;
   const session = await deps.db.transaction().execute(async (trx) => {
     // A recovery (redemption) or deactivation that committed while the password was being
-    // verified replaced the password this sign-in checked and ended every session: re-read the
-    // row under lock, and start no session that would outlive it.
-    const current = await lockPerson(trx, person.id);
-    if (!current || current.password_hash !== person.password_hash || current.status === 'deactivated') return null;
-    await recordSignIn(trx, person.id, now);
+    // verified replaced the password this sign-in checked and ended every session: the update
+    // applies only to the row as verified (and locks it), so no session outlives such a change.
+    if (!(await recordSignIn(trx, person.id, passwordHash, now))) return null;
     if (input.currentSessionHash) await deleteSession(trx, input.currentSessionHash);
     const created = await createSession(trx, deps.config, person.id, now, input.client);
     await recordAuditEvent(trx, {
@@ -214,10 +227,11 @@ async function signInInTurn(
       details: {},
       at: now,
     });
+    // Last, so the address's counter row is locked (PostgreSQL) only until the commit.
+    await releaseAttempt(trx, slot);
     return created;
   });
   if (session === null) return fail('password_changed');
-  await giveBack();
   countSignIn({ outcome: 'succeeded' });
   return { person: { ...person, failed_sign_ins: 0, last_failed_sign_in_at: null, last_sign_in_at: now }, session };
 }

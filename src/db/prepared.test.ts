@@ -1,0 +1,53 @@
+import { sql } from 'kysely';
+import { afterAll, describe, expect, it } from 'vitest';
+import { createTestContext, DIALECTS, type TestContext } from '../../test/helpers/deps.js';
+import type { Db } from './database.js';
+import { prepared } from './prepared.js';
+
+const contexts: TestContext[] = [];
+afterAll(async () => {
+  for (const context of contexts) await context.close();
+});
+
+// One statement of each shape the hot paths use: values in `where`, an `in (…)` list, a constant
+// written into the query, values of an upsert and sql`…`.
+const countersAbove = prepared((db: Db, keys: readonly string[], above: number) =>
+  db
+    .selectFrom('rate_limits')
+    .select(['key', 'count'])
+    .where('key', 'in', keys)
+    .where('count', '>', above)
+    .where('window_start', '=', 0)
+    .orderBy('key'),
+);
+const countOne = prepared((db: Db, key: string, by: number) =>
+  db
+    .insertInto('rate_limits')
+    .values({ key, window_start: 0, count: by })
+    .onConflict((oc) => oc.columns(['key', 'window_start']).doUpdateSet({ count: sql`rate_limits.count + ${by}` }))
+    .returning('count'),
+);
+
+describe.each(DIALECTS)('statements compiled once (%s)', (dialect) => {
+  it('run with the values of each call, whatever the values of the first', async () => {
+    const context = await createTestContext(dialect);
+    contexts.push(context);
+    const { db } = context.deps;
+    expect((await countOne(db, 'a', 1)).rows).toEqual([{ count: 1 }]);
+    expect((await countOne(db, 'a', 5)).rows).toEqual([{ count: 6 }]);
+    expect((await countOne(db, 'b', 2)).rows).toEqual([{ count: 2 }]);
+    await db.transaction().execute(async (trx) => {
+      expect((await countOne(trx, 'c', 7)).rows).toEqual([{ count: 7 }]);
+    });
+
+    expect((await countersAbove(db, ['a', 'b'], 1)).rows).toEqual([
+      { key: 'a', count: 6 },
+      { key: 'b', count: 2 },
+    ]);
+    expect((await countersAbove(db, ['a', 'b'], 2)).rows).toEqual([{ key: 'a', count: 6 }]);
+    // Another length of the list is a statement of its own, not the first one's cut short.
+    expect((await countersAbove(db, ['a', 'b', 'c'], 0)).rows.map((row) => row.key)).toEqual(['a', 'b', 'c']);
+    expect((await countersAbove(db, ['c'], 0)).rows.map((row) => row.key)).toEqual(['c']);
+    expect((await countersAbove(db, ['b', 'c'], 6)).rows.map((row) => row.key)).toEqual(['c']);
+  });
+});
