@@ -58,7 +58,7 @@ describe.each(DIALECTS)('a bulk issue across chunks (%s)', (dialect) => {
       .execute();
   }
 
-  it('while a batch is being issued its codes do not work; a failure half-way restores the codes it replaced', async () => {
+  it('while a batch is being issued its codes do not work; a failure half-way restores what it replaced', async () => {
     const held = await withOldCodes();
     const before = await stateOf(held.map((h) => h.id));
     let chunks = 0;
