@@ -50,6 +50,9 @@ export async function undoAbandonedBatches(deps: Pick<Deps, 'db' | 'clock' | 'lo
  * (its issuing_until is 0, or it is the instance that was writing it).
  */
 export async function undoBatch(deps: Pick<Deps, 'db' | 'clock' | 'log'>, batchId: string): Promise<void> {
+  // Never a batch that was issued: its codes are in people's hands.
+  const batch = await deps.db.selectFrom('batches').select('state').where('id', '=', batchId).executeTakeFirst();
+  if (batch?.state === 'issued') return;
   await deps.db
     .updateTable('batches')
     .set({ issuing_until: 0 })

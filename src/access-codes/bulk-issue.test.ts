@@ -9,7 +9,7 @@ import { importPeople } from '../people/people-import.js';
 import { sweepExpiredData } from '../retention/retention.js';
 import { checkAccessCode, issueAccessCode, redeemAccessCode } from './access-codes.service.js';
 import { consumeAccessCode, findAccessCodeForAttempt } from './access-codes.store.js';
-import { undoAbandonedBatches } from './batch-undo.js';
+import { undoAbandonedBatches, undoBatch } from './batch-undo.js';
 import { readBatchSlips } from './batch-slips.js';
 import { getBatch, ISSUE_CHUNK, ISSUING_LEASE_MS, issueAccessCodes, readBatchCodes } from './batches.service.js';
 import { expectAppError } from '../../test/helpers/core.js';
@@ -145,6 +145,14 @@ describe.each(DIALECTS)('a bulk issue across chunks (%s)', (dialect) => {
     await expectAppError(checkAccessCode(deps, { code: held[0]!.code, client: client() }), 'code_unusable');
     expect((await stateOf([held[0]!.id]))[0]!.code_state).toBe('deactivated');
     await checkAccessCode(deps, { code: held[1]!.code, client: client() });
+  });
+
+  it('a batch once issued is never undone, even if asked', async () => {
+    const { batch } = await issueAccessCodes(deps, { filter: { hasEmail: false }, actor: ADMIN });
+    const [first] = await read(batch.id);
+    await undoBatch(deps, batch.id);
+    expect((await getBatch(deps, batch.id))?.count).toBe(PEOPLE);
+    expect((await checkAccessCode(deps, { code: first!.code, client: client() })).name).toBe(first!.name);
   });
 
   it('a batch being issued cannot be read or downloaded yet', async () => {
