@@ -439,6 +439,16 @@ function openChunk(deps: Pick<Deps, 'keyring'>, chunk: BatchCodeChunksTable): Ma
   return new Map(plain === null ? [] : (JSON.parse(plain) as [string, string][]));
 }
 
+/** The batch's sealed chunk number `seq`, if it has one. */
+function batchChunk(db: Db, batchId: string, seq: number): Promise<BatchCodeChunksTable | undefined> {
+  return db
+    .selectFrom('batch_code_chunks')
+    .selectAll()
+    .where('batch_id', '=', batchId)
+    .where('seq', '=', seq)
+    .executeTakeFirst();
+}
+
 /**
  * Every code of the batch still worth printing, by code id: the sealed chunks opened one after
  * another. For the slips, which are sorted by store and name across the whole batch.
@@ -450,12 +460,7 @@ export async function openBatchCodes(
 ): Promise<Map<string, string>> {
   const codes = new Map<string, string>();
   for (let seq = 0; ; seq++) {
-    const chunk = await deps.db
-      .selectFrom('batch_code_chunks')
-      .selectAll()
-      .where('batch_id', '=', batchId)
-      .where('seq', '=', seq)
-      .executeTakeFirst();
+    const chunk = await batchChunk(deps.db, batchId, seq);
     if (!chunk) return codes;
     for (const [id, code] of openChunk(deps, chunk)) if (codeIds.has(id)) codes.set(id, code);
   }
@@ -489,12 +494,7 @@ export async function* readBatchCodes(deps: Deps, batchId: string): AsyncGenerat
   let after = '';
   for (let seq = 0; ; seq++) {
     // Batches made before migration 0011 kept each code sealed on its own row instead.
-    const chunk = await deps.db
-      .selectFrom('batch_code_chunks')
-      .selectAll()
-      .where('batch_id', '=', batchId)
-      .where('seq', '=', seq)
-      .executeTakeFirst();
+    const chunk = await batchChunk(deps.db, batchId, seq);
     const rows = await offeredCodes(deps.db, batchId)
       .select(['access_codes.code_encrypted'])
       .where('access_codes.id', chunk ? '>=' : '>', chunk ? chunk.first_code_id : after)
