@@ -12,12 +12,25 @@
 // printed, the missing characters as empty boxes.
 import { existsSync, readFileSync } from 'node:fs';
 import { once } from 'node:events';
+import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
-import PDFDocument from 'pdfkit';
-import QRCode, { type QRCodeToBufferOptions } from 'qrcode';
+import type PdfKit from 'pdfkit';
+import type QRCodeLibrary from 'qrcode';
+import type { QRCodeToBufferOptions } from 'qrcode';
 import { formatAccessCode, normaliseAccessCode } from './access-code.js';
 import { fallbackFontCandidates } from './fallback-fonts.js';
 import { slipText } from './slip.messages.js';
+
+// PDFKit and the QR code library take a quarter of a second to load, and a server prints slips
+// seldom: they are loaded on first use, so that starting (or restarting) Keyslip does not wait.
+const require = createRequire(import.meta.url);
+let pdfKit: typeof PdfKit | undefined;
+let qrCodes: typeof QRCodeLibrary | undefined;
+
+function newPdf(options: PDFKit.PDFDocumentOptions): PDFKit.PDFDocument {
+  pdfKit ??= require('pdfkit') as typeof PdfKit;
+  return new pdfKit(options);
+}
 
 export interface Slip {
   name: string;
@@ -118,7 +131,7 @@ function currentGlyphs(doc: Doc): GlyphSet | null {
 
 /** The glyph coverage of a font file (a collection's face by PostScript name). */
 export function fontGlyphs(src: string | Buffer, postscriptName?: string): GlyphSet {
-  const doc = new PDFDocument({ autoFirstPage: false });
+  const doc = newPdf({ autoFirstPage: false });
   if (postscriptName === undefined) doc.font(src);
   else doc.font(src, postscriptName);
   const glyphs = currentGlyphs(doc);
@@ -234,7 +247,8 @@ const QR_OPTIONS: QRCodeToBufferOptions = {
 
 /** The QR code as a PNG image (1-module quiet zone, 4 px per module, error correction M). */
 export function slipQrPng(slip: Slip, options: SlipOptions): Promise<Buffer> {
-  return QRCode.toBuffer(slipQrText(slip, options), QR_OPTIONS);
+  qrCodes ??= require('qrcode') as typeof QRCodeLibrary;
+  return qrCodes.toBuffer(slipQrText(slip, options), QR_OPTIONS);
 }
 
 const dateFormats = new Map<string, Intl.DateTimeFormat>();
@@ -517,7 +531,7 @@ export async function renderSlipsPdf(
 ): Promise<void> {
   const texts = slipText.catalog[options.locale];
   const organisation = options.organisation?.trim();
-  const doc = new PDFDocument({
+  const doc = newPdf({
     autoFirstPage: false,
     size: 'A4',
     margin: 0,

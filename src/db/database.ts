@@ -1,7 +1,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { Sqlite, type SqliteConnection, type SqliteStatement } from './sqlite-driver.js';
-import pg from 'pg';
+import { createRequire } from 'node:module';
+import type pg from 'pg';
 import {
   CompiledQuery,
   Kysely,
@@ -27,8 +28,19 @@ export interface DatabaseHandle {
   close(): Promise<void>;
 }
 
-// BIGINT (int8) comes back from pg as a string by default; our times fit safely in a double.
-pg.types.setTypeParser(pg.types.builtins.INT8, (value) => Number(value));
+let postgresDriver: typeof pg | undefined;
+
+/**
+ * The PostgreSQL driver, loaded when a PostgreSQL database is first opened: a server on SQLite
+ * never needs it, and loading it costs a tenth of a second of every start.
+ */
+function postgres(): typeof pg {
+  if (postgresDriver) return postgresDriver;
+  postgresDriver = createRequire(import.meta.url)('pg') as typeof pg;
+  // BIGINT (int8) comes back from pg as a string by default; our times fit safely in a double.
+  postgresDriver.types.setTypeParser(postgresDriver.types.builtins.INT8, (value) => Number(value));
+  return postgresDriver;
+}
 
 /** How long, in all, a write waits for another process's write lock before Keyslip answers 503. */
 export const SQLITE_BUSY_RETRY_MS = 20_000;
@@ -128,7 +140,7 @@ export interface OpenDatabaseOptions {
 /** Opens SQLite (`sqlite:/path/file.db` or `sqlite::memory:`) or PostgreSQL (`postgres://…`). */
 export function openDatabase(url: string, options: OpenDatabaseOptions = {}): DatabaseHandle {
   if (url.startsWith('postgres://') || url.startsWith('postgresql://')) {
-    const pool = new pg.Pool({
+    const pool = new (postgres().Pool)({
       connectionString: url,
       max: options.poolSize ?? 10,
       connectionTimeoutMillis: 5_000,
