@@ -1,5 +1,6 @@
 // loadConfig → open the database → buildApp → listen. The only place (with the CLI) that exits.
 import { randomBytes } from 'node:crypto';
+import v8 from 'node:v8';
 import { pathToFileURL } from 'node:url';
 import { ConfigError, loadConfig, unsafeSettings, type Config } from './config.js';
 import { buildApp, buildMetricsApp } from './app.js';
@@ -18,7 +19,24 @@ import { DAY, MINUTE } from './lib/clock.js';
 import { commonPasswordCount } from './sign-in/password.js';
 import { indexWaitingPeople } from './people/people-import.js';
 
+/**
+ * How far V8 lets the heap grow past what survived its last full collection, in percent. Left to
+ * itself it sizes that from the machine's memory, not the process's needs: with gigabytes free it
+ * grows the heap up to four times the live objects before collecting, and a CSV import of a
+ * million people (about 45 MB live) peaked at 190 MB of heap, the server at 346 MB. At 50 % the
+ * same import peaked 15–35 MB lower at 300,000 people for about 1 % more CPU. A setting of the
+ * operator's own (NODE_OPTIONS or a command-line flag) is left as it is.
+ */
+const HEAP_GROWING_PERCENT = 50;
+
+function keepHeapNearLiveSize(): void {
+  const flags = `${process.env.NODE_OPTIONS ?? ''} ${process.execArgv.join(' ')}`;
+  if (/heap-growing-percent|max-old-space-size|max-heap-size/.test(flags)) return;
+  v8.setFlagsFromString(`--heap-growing-percent=${HEAP_GROWING_PERCENT}`);
+}
+
 export async function serve(config: Config): Promise<void> {
+  keepHeapNearLiveSize();
   const { deps, handle, logger } = await openRuntime(config);
   // SQLite: WAL checkpoints (and their fsync) on a thread of their own, not inside a request's commit.
   const checkpoints = handle.sqlite ? checkpointInBackground(handle.sqlite) : null;

@@ -3,7 +3,9 @@
 // 1.7 million usernames, employee ids and emails of a million people); this costs 12 bytes a slot,
 // at most 4 slots a key (50 MB there), outside the garbage-collected heap. Keys are kept as 64-bit
 // fingerprints (open addressing, linear probing): two different keys share one with a probability
-// of about n² / 2⁶⁵, one in ten million for a million-row import.
+// of about n² / 2⁶⁵, one in ten million for a million-row import. The slots are split into 64
+// tables by the fingerprint's top bits, each growing on its own: a growth copies one table, so the
+// old and the new slots of the whole set are never held at once (75 MB for a moment, there).
 
 /** cyrb53's mixing, kept to its full 64 bits: two 32-bit halves. */
 function fingerprintOf(text: string): [number, number] {
@@ -19,11 +21,12 @@ function fingerprintOf(text: string): [number, number] {
   return [h1 >>> 0, h2 >>> 0];
 }
 
+/** Tables (a power of two), chosen by a fingerprint's top bits. */
+const TABLES = 64;
+const TABLE_SHIFT = 32 - Math.log2(TABLES);
+
 export class SeenKeys {
-  private high = new Uint32Array(1024);
-  private low = new Uint32Array(1024);
-  /** The value plus one; 0 marks an empty slot. */
-  private values = new Int32Array(1024);
+  private readonly tables = Array.from({ length: TABLES }, () => new SeenTable());
   private count = 0;
 
   get size(): number {
@@ -33,19 +36,39 @@ export class SeenKeys {
   /** The number stored with `key`, or undefined if it was never set. */
   get(key: string): number | undefined {
     const [high, low] = fingerprintOf(key);
-    const slot = this.find(high, low);
-    return this.values[slot] === 0 ? undefined : this.values[slot]! - 1;
+    return this.tables[high >>> TABLE_SHIFT]!.get(high, low);
   }
 
   /** `value`: a whole number from 0 to 2³¹ − 2 (a line number). */
   set(key: string, value: number): void {
     const [high, low] = fingerprintOf(key);
+    if (this.tables[high >>> TABLE_SHIFT]!.set(high, low, value)) this.count += 1;
+  }
+}
+
+/** One table: open addressing, linear probing, at most half full. */
+class SeenTable {
+  private high = new Uint32Array(64);
+  private low = new Uint32Array(64);
+  /** The value plus one; 0 marks an empty slot. */
+  private values = new Int32Array(64);
+  private count = 0;
+
+  get(high: number, low: number): number | undefined {
     const slot = this.find(high, low);
-    if (this.values[slot] === 0) this.count += 1;
+    return this.values[slot] === 0 ? undefined : this.values[slot]! - 1;
+  }
+
+  /** True when the fingerprint is new to the table. */
+  set(high: number, low: number, value: number): boolean {
+    const slot = this.find(high, low);
+    const added = this.values[slot] === 0;
+    if (added) this.count += 1;
     this.high[slot] = high;
     this.low[slot] = low;
     this.values[slot] = value + 1;
     if (this.count * 2 > this.values.length) this.grow();
+    return added;
   }
 
   /** The slot holding this fingerprint, or the empty slot where it would go. */

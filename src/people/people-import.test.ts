@@ -126,6 +126,35 @@ describe.each(DIALECTS)('CSV import and the rules (%s)', (dialect) => {
     expect(await auditRows(context.deps.db, { action: 'person.created' })).toHaveLength(1); // Ann's, from addPerson
   });
 
+  it.runIf(dialect === 'postgres')(
+    'locks only the people it changes: a row lock held elsewhere on an unchanged person does not stop it',
+    async () => {
+      await addPerson(context.deps, { name: 'Ann', username: 'ann', employeeId: 'E1' });
+      await addPerson(context.deps, { name: 'Bo', username: 'bob', employeeId: 'E2' });
+      let release = (): void => undefined;
+      const released = new Promise<void>((resolve) => {
+        release = resolve;
+      });
+      let holding = (): void => undefined;
+      const held = new Promise<void>((resolve) => {
+        holding = resolve;
+      });
+      const holder = db()
+        .transaction()
+        .execute(async (trx) => {
+          await trx.selectFrom('people').select('id').where('username', '=', 'ann').forUpdate().execute();
+          holding();
+          await released;
+        });
+      await held;
+      // Ann as she is (unchanged), Bo with a new title (changed): done while Ann's row stays locked.
+      const report = await importCsv('name,username,employeeId,title\nAnn,ann,E1,\nBo,bob,E2,Chef\n');
+      release();
+      await holder;
+      expect(report).toEqual({ created: 0, updated: 1, unchanged: 1, errors: [] });
+    },
+  );
+
   it('a role change through the single-person path records old → new too', async () => {
     const ann = await addPerson(context.deps, { name: 'Ann', username: 'ann' });
     await updatePerson(context.deps, ann.id, { role: 'admin', username: 'ann.a' }, ADMIN);

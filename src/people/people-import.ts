@@ -5,6 +5,7 @@
 // the search indexes in bulk, every SEARCH_INDEX_AFTER_ROWS created and when the import ends:
 // per-row index triggers cost three times as much. Until then a search does not find them.
 import { Readable } from 'node:stream';
+import { sql } from 'kysely';
 import { CsvError, type Options, parse } from 'csv-parse';
 import type { Deps } from '../deps.js';
 import type { Db } from '../db/database.js';
@@ -394,6 +395,48 @@ export async function indexWaitingPeople(db: Db): Promise<void> {
 
 type ImportError = ImportReport['errors'][number];
 
+/** What an import compares and writes of a person it may update (not the password hash, codes, times). */
+const MATCH_COLUMNS = [
+  'id',
+  'name',
+  'username',
+  'email',
+  'employee_id',
+  'department',
+  'location',
+  'title',
+  'role',
+  'search_text',
+] as const satisfies readonly (keyof PeopleTable)[];
+type Existing = Pick<PeopleTable, (typeof MATCH_COLUMNS)[number]>;
+
+/**
+ * The people a chunk's rows name (by username, employee id or email), read without a lock. The
+ * values go in as three parameters (a JSON array on SQLite, an array on PostgreSQL), so the
+ * statement's text is the same for every chunk: SQLite prepares it once (database.ts keeps it).
+ * With the values in the text, each chunk's statement was new, too long to be kept, and held its
+ * compiled form (thousands of values) in native memory until the garbage collector freed it.
+ */
+async function existingPeopleOf(trx: Db, rows: readonly PendingRow[]): Promise<Existing[]> {
+  const usernames: string[] = [];
+  const employeeIds: string[] = [];
+  const emails: string[] = [];
+  for (const { fields } of rows) {
+    if (fields.username) usernames.push(fields.username);
+    if (fields.employee_id) employeeIds.push(fields.employee_id);
+    if (fields.email) emails.push(fields.email);
+  }
+  if (usernames.length + employeeIds.length + emails.length === 0) return [];
+  const columns = sql.join(MATCH_COLUMNS.map((column) => sql.ref(column)));
+  const anyOf =
+    dialectOf(trx) === 'postgres'
+      ? (values: string[]) => sql`= any(${values}::text[])`
+      : (values: string[]) => sql`in (select value from json_each(${JSON.stringify(values)}))`;
+  const { rows: people } = await sql<Existing>`select ${columns} from people
+    where username ${anyOf(usernames)} or employee_id ${anyOf(employeeIds)} or email ${anyOf(emails)}`.execute(trx);
+  return people;
+}
+
 async function importChunk(
   deps: Deps,
   rows: PendingRow[],
@@ -437,26 +480,56 @@ async function writeChunk(
   now: number,
 ): Promise<{ created: number; updated: number; unchanged: number; errors: ImportError[] }> {
   const errors: ImportError[] = [];
-  const usernames = rows.map((r) => r.fields.username).filter((v): v is string => !!v);
-  const employeeIds = rows.map((r) => r.fields.employee_id).filter((v): v is string => !!v);
-  const emails = rows.map((r) => r.fields.email).filter((v): v is string => !!v);
-  let lookup = trx
-    .selectFrom('people')
-    .selectAll()
-    .where((eb) =>
-      eb.or([
-        ...(usernames.length ? [eb('username', 'in', usernames)] : []),
-        ...(employeeIds.length ? [eb('employee_id', 'in', employeeIds)] : []),
-        ...(emails.length ? [eb('email', 'in', emails)] : []),
-      ]),
+  const existing = await existingPeopleOf(trx, rows);
+  const byUsername = new Map<string, Existing>();
+  const byEmployeeId = new Map<string, Existing>();
+  const byEmail = new Map<string, Existing>();
+  const remember = (person: Existing): void => {
+    if (person.username) byUsername.set(person.username, person);
+    if (person.employee_id) byEmployeeId.set(person.employee_id, person);
+    if (person.email) byEmail.set(person.email, person);
+  };
+  for (const person of existing) remember(person);
+  const stored = new Set(existing.map((person) => person.id));
+  const matchOf = (fields: ValidPersonFields): Existing | null =>
+    (fields.username ? byUsername.get(fields.username) : undefined) ??
+    (fields.employee_id ? byEmployeeId.get(fields.employee_id) : undefined) ??
+    null;
+  const changesOf = (match: Existing, fields: ValidPersonFields): string[] =>
+    Object.keys(fields).filter(
+      (key) => match[key as keyof Existing] !== (fields[key as keyof ValidPersonFields] ?? null),
     );
-  // PostgreSQL: the people this chunk may update are locked (in id order) as the single update
-  // locks its person, so a role read here is still the role when the row is written.
-  if (dialectOf(trx) === 'postgres') lookup = lookup.orderBy('id').forUpdate();
-  const existing = await lookup.execute();
-  const byUsername = new Map(existing.filter((p) => p.username).map((p) => [p.username!, p]));
-  const byEmployeeId = new Map(existing.filter((p) => p.employee_id).map((p) => [p.employee_id!, p]));
-  const byEmail = new Map(existing.filter((p) => p.email).map((p) => [p.email!, p]));
+  // PostgreSQL: the people this chunk changes are locked (in id order) as the single update locks
+  // its person, so a role read here is still the role when the row is written. Only those: a row
+  // lock is a write on PostgreSQL, and most people of a re-import are unchanged. One that matches
+  // nothing to change was read as it stood; writing nothing, the import simply came before any
+  // change committed since.
+  const locked = new Set<string>();
+  const lockAndReread = async (ids: string[]): Promise<void> => {
+    if (ids.length === 0) return;
+    const fresh = await trx
+      .selectFrom('people')
+      .select(MATCH_COLUMNS)
+      .where('id', 'in', ids)
+      .orderBy('id')
+      .forUpdate()
+      .execute();
+    // What was read without the lock gives way to what the lock found (changed, or gone, since).
+    const lockedNow = new Set(ids);
+    for (const index of [byUsername, byEmployeeId, byEmail])
+      for (const [key, person] of index) if (lockedNow.has(person.id)) index.delete(key);
+    for (const id of ids) locked.add(id);
+    for (const person of fresh) remember(person);
+  };
+  const postgres = dialectOf(trx) === 'postgres';
+  if (postgres) {
+    const changing = new Set<string>();
+    for (const { fields } of rows) {
+      const match = matchOf(fields);
+      if (match && changesOf(match, fields).length > 0) changing.add(match.id);
+    }
+    await lockAndReread([...changing]);
+  }
 
   let inserts: PeopleTable[] = [];
   let created = 0;
@@ -472,11 +545,13 @@ async function writeChunk(
   let updated = 0;
   let unchanged = 0;
   for (const { line, fields, areas } of rows) {
-    const match =
-      (fields.username ? byUsername.get(fields.username) : undefined) ??
-      (fields.employee_id ? byEmployeeId.get(fields.employee_id) : undefined) ??
-      null;
-    const clash = (value: string | null | undefined, index: Map<string, PeopleTable>): boolean => {
+    let match = matchOf(fields);
+    // A stored person only this chunk's earlier rows made a match (not foreseen above): locked now.
+    if (postgres && match && stored.has(match.id) && !locked.has(match.id) && changesOf(match, fields).length > 0) {
+      await lockAndReread([match.id]);
+      match = matchOf(fields);
+    }
+    const clash = (value: string | null | undefined, index: Map<string, Existing>): boolean => {
       if (!value) return false;
       const other = index.get(value);
       return other !== undefined && other.id !== match?.id;
@@ -494,17 +569,16 @@ async function writeChunk(
       errors.push({ line, problems });
       continue;
     }
-    let row: PeopleTable;
+    let row: Existing;
     if (match) {
-      row = { ...match, ...fields, updated_at: now };
-      const differs = (key: string): boolean => match[key as keyof PeopleTable] !== row[key as keyof PeopleTable];
-      const changed = Object.keys(fields).filter(differs);
+      const changed = changesOf(match, fields);
       if (changed.length === 0) {
         // Unchanged as a person; their areas (a column of their own) may still change.
         unchanged += 1;
         if (areas) areasOfRows.push({ personId: match.id, names: areas });
         continue;
       }
+      row = { ...match, ...fields };
       if (match.role === 'admin' && row.role !== 'admin') {
         // The rule of a single demotion, asked of the database as it stands in this transaction:
         // earlier rows' demotions count, and so do the admins this file creates (written first).
@@ -529,8 +603,9 @@ async function writeChunk(
       const details = { changed, ...tracedChanges(match, row), source: 'import' };
       events.push({ action: 'person.updated', actor, personId: match.id, details, at: now });
     } else {
-      row = newPersonRow({ ...fields, name: fields.name! }, now);
-      inserts.push(row);
+      const person = newPersonRow({ ...fields, name: fields.name! }, now);
+      inserts.push(person);
+      row = person;
       events.push({
         action: 'person.created',
         actor,
@@ -541,9 +616,7 @@ async function writeChunk(
     }
     if (areas) areasOfRows.push({ personId: row.id, names: areas });
     // Later rows of the same chunk see this one, so duplicates inside a file are caught too.
-    if (row.username) byUsername.set(row.username, row);
-    if (row.employee_id) byEmployeeId.set(row.employee_id, row);
-    if (row.email) byEmail.set(row.email, row);
+    remember(row);
   }
   await writeInserts();
   await recordAuditEvents(trx, events);

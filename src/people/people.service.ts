@@ -68,7 +68,10 @@ const TRACED_FIELDS = { role: 'role', username: 'username', email: 'email', empl
  * Old → new of the role and identifiers an update changed, for its audit entry: who was made an
  * admin, or whose username was changed, must be readable from the log alone.
  */
-export function tracedChanges(before: PeopleTable, after: PeopleTable): Record<string, OldAndNew> {
+export function tracedChanges(
+  before: Pick<PeopleTable, keyof typeof TRACED_FIELDS>,
+  after: Pick<PeopleTable, keyof typeof TRACED_FIELDS>,
+): Record<string, OldAndNew> {
   const changes: Record<string, OldAndNew> = {};
   for (const [column, name] of Object.entries(TRACED_FIELDS) as [keyof typeof TRACED_FIELDS, string][]) {
     if (before[column] !== after[column]) changes[name] = { from: before[column], to: after[column] };

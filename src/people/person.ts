@@ -174,7 +174,13 @@ export function normaliseEmail(input: string): string | null {
 
 function cleanText(input: string, max: number): string | null {
   const text = input.normalize('NFC').trim().replace(/\s+/g, ' ');
-  if (text === '' || [...text].length > max || FORBIDDEN_IN_TEXT.test(text) || LONE_SURROGATE.test(text)) return null;
+  if (
+    text === '' ||
+    (text.length > max && [...text].length > max) ||
+    FORBIDDEN_IN_TEXT.test(text) ||
+    LONE_SURROGATE.test(text)
+  )
+    return null;
   return text;
 }
 
