@@ -42,6 +42,8 @@ export function pooledRandom(poolBytes: number): (size: number) => Buffer {
 
 /** `BCDFGHJKLMNPQRST` → `BCDF-GHJK-LMNP-QRST`. */
 export function formatAccessCode(code: string): string {
+  if (code.length === CODE_LENGTH)
+    return `${code.slice(0, 4)}-${code.slice(4, 8)}-${code.slice(8, 12)}-${code.slice(12)}`;
   return code.match(/.{1,4}/g)?.join('-') ?? code;
 }
 

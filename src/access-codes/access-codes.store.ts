@@ -126,9 +126,25 @@ const CODE_COLUMNS = [
   'code_encrypted',
 ] as const satisfies readonly (keyof AccessCodesTable)[];
 
-/** Many codes at once (a bulk issue), in multi-row inserts whose statements stay prepared. */
+/**
+ * Many codes at once (a bulk issue). SQLite: multi-row inserts whose statements stay prepared.
+ * PostgreSQL: one statement of a column array each (unnest), whatever the count: a multi-row
+ * insert of 2,000 codes binds 26,000 parameters, which PostgreSQL parsed and planned for longer
+ * than it took to insert the rows.
+ */
 export async function insertAccessCodes(db: Db, rows: readonly AccessCodesTable[]): Promise<void> {
-  await insertRows(db, 'access_codes', CODE_COLUMNS, rows);
+  if (rows.length === 0) return;
+  if (dialectOf(db) !== 'postgres') {
+    await insertRows(db, 'access_codes', CODE_COLUMNS, rows);
+    return;
+  }
+  const column = <K extends (typeof CODE_COLUMNS)[number]>(name: K) => rows.map((row) => row[name] ?? null);
+  await sql`insert into access_codes (${sql.join(CODE_COLUMNS.map((name) => sql.ref(name)))})
+    select * from unnest(${column('id')}::text[], ${column('person_id')}::text[], ${column('code_hash')}::text[],
+      ${column('key_id')}::text[], ${column('kind')}::text[], ${column('created_at')}::bigint[],
+      ${column('expires_at')}::bigint[], ${column('used_at')}::bigint[], ${column('deactivated_at')}::bigint[],
+      ${column('replaced_at')}::bigint[], ${column('issued_by')}::text[], ${column('batch_id')}::text[],
+      ${column('code_encrypted')}::text[])`.execute(db);
 }
 
 /**

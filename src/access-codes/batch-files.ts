@@ -4,8 +4,8 @@ import { PassThrough, Readable } from 'node:stream';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Deps } from '../deps.js';
 import { AppError } from '../errors.js';
-import { csvRow } from '../lib/csv.js';
-import { readBatchCodes, type Batch, type BatchItem } from './batches.service.js';
+import { csvCell, csvRow } from '../lib/csv.js';
+import { readBatchCodePages, type Batch, type BatchItem } from './batches.service.js';
 import { readBatchSlips } from './batch-slips.js';
 import { renderSlipsPdf, type Slip, type SlipOptions } from './slips.pdf.js';
 
@@ -26,13 +26,28 @@ function formatOf(accept: string): Format {
   return 'json';
 }
 
-export function codesCsv(items: AsyncIterable<BatchItem>): Readable {
+/**
+ * The codes as CSV, from items one by one or a page at a time (readBatchCodePages). Rows are sent
+ * 64 KB at a time: one stream chunk per row cost more than making the row.
+ */
+export function codesCsv(items: AsyncIterable<BatchItem | readonly BatchItem[]>): Readable {
   return Readable.from(
     (async function* () {
-      // Rows are sent 64 KB at a time: one stream chunk per row cost more than making the row.
       let pending = csvRow(['name', 'username', 'code', 'expiresAt']);
-      for await (const item of items) {
-        pending += csvRow([item.name, item.username ?? '', item.code, new Date(item.expiresAt).toISOString()]);
+      // Most of a batch shares one or two expiry times: each is written out once.
+      let expiresAt = Number.NaN;
+      let expiresText = '';
+      const add = (item: BatchItem): void => {
+        if (item.expiresAt !== expiresAt) {
+          expiresAt = item.expiresAt;
+          expiresText = new Date(expiresAt).toISOString();
+        }
+        // A code (letters and hyphens) and a time (digits and -:.TZ) never need quoting or escaping.
+        pending += `${csvCell(item.name)},${csvCell(item.username ?? '')},${item.code},${expiresText}\r\n`;
+      };
+      for await (const entry of items) {
+        if (Array.isArray(entry)) for (const item of entry as readonly BatchItem[]) add(item);
+        else add(entry as BatchItem);
         if (pending.length >= 65_536) {
           yield pending;
           pending = '';
@@ -73,7 +88,7 @@ export async function sendBatch(
     .header('Keyslip-Batch-Id', batch.id)
     .header('Location', `/api/v1/batches/${batch.id}`);
   if (!batch.downloadable) throw new AppError('batch_expired');
-  const items = readBatchCodes(deps, batch.id);
+  const items = readBatchCodePages(deps, batch.id);
   const stamp = batch.createdAt.slice(0, 16).replace(/[:T]/g, '-');
   if (format === 'csv') {
     return reply
@@ -89,6 +104,7 @@ export async function sendBatch(
       .send(codesPdf(deps, readBatchSlips(deps, batch.id, locale), locale));
   }
   const list: { id: string; name: string; username: string | null; code: string; expiresAt: string }[] = [];
-  for await (const item of items) list.push({ ...item, expiresAt: new Date(item.expiresAt).toISOString() });
+  for await (const page of items)
+    for (const item of page) list.push({ ...item, expiresAt: new Date(item.expiresAt).toISOString() });
   return reply.type('application/json; charset=utf-8').send({ batch, items: list });
 }

@@ -30,11 +30,20 @@ import {
 
 const CHUNK = 1000;
 /**
- * People per transaction of an admin's bulk issue: each commit's cost is mostly pages written, and
- * a larger chunk writes each page of the ordered indexes fewer times; on SQLite other writes wait
- * for at most one chunk (about 100 ms on 2 CPUs).
+ * People in the first transaction of an admin's bulk issue (and in each of a manager's chunks).
+ * Each commit's cost is mostly pages written, and a larger chunk writes each page of the code
+ * indexes (the keyed hash's above all, whose inserts land anywhere) fewer times.
  */
 export const ISSUE_CHUNK = 2000;
+/** The most people in one transaction of an admin's bulk issue. */
+export const MAX_ISSUE_CHUNK = 16_000;
+/**
+ * How long a transaction of an admin's bulk issue should take on SQLite: later chunks are sized
+ * from the time the last one took. Every other request waits for at most about one chunk at each
+ * of its steps (a sign-in has three), so this bounds how long a sign-in waits during a bulk issue,
+ * on a slow or busy machine too.
+ */
+export const ISSUE_CHUNK_MS = 200;
 /** How long a batch being issued stays its instance's without a sign of life (a chunk written). */
 export const ISSUING_LEASE_MS = 30_000;
 /** A batch of this many codes refreshes the database's statistics before it is read back. */
@@ -262,13 +271,18 @@ async function issueStaged(
   await deps.db.insertInto('batches').values(batch).execute();
   try {
     let after = '';
+    let size = ISSUE_CHUNK;
     for (let seq = 0; ; seq++) {
+      const started = performance.now();
       const last = await deps.db.transaction().execute(async (trx) => {
         await holdIssuingLease(trx, deps, batchId);
-        return writeChunk(trx, work, after, seq);
+        return writeChunk(trx, work, after, seq, size);
       });
       if (last === null) break;
       after = last;
+      // PostgreSQL: other requests do not wait for a chunk (only for the people it holds), so its
+      // chunks stay ISSUE_CHUNK and each commit (with its WAL flush) is not repeated more often.
+      if (dialectOf(deps.db) === 'sqlite') size = nextChunkSize(size, performance.now() - started);
       await onProgress?.(work.count);
       // SQLite runs synchronously: without a turn of the event loop here, requests that arrived
       // meanwhile would not even be read until the whole batch was written.
@@ -298,6 +312,12 @@ async function issueStaged(
   }
 }
 
+/** The next chunk's size: what fits ISSUE_CHUNK_MS at the pace of the last one, changing at most twofold. */
+export function nextChunkSize(size: number, tookMs: number): number {
+  const factor = Math.min(2, Math.max(0.5, ISSUE_CHUNK_MS / Math.max(tookMs, 1)));
+  return Math.min(MAX_ISSUE_CHUNK, Math.max(ISSUE_CHUNK / 4, Math.round(size * factor)));
+}
+
 /**
  * Extends the batch's lease, inside a chunk's transaction; throws when the batch is no longer
  * issuing (another instance found the lease run out and is undoing it), so this one stops.
@@ -314,17 +334,23 @@ async function holdIssuingLease(trx: Db, deps: Deps, batchId: string): Promise<v
 }
 
 /**
- * Writes the next chunk of the batch: up to ISSUE_CHUNK people after `after` (by id) get a code each,
+ * Writes the next chunk of the batch: up to `size` people after `after` (by id) get a code each,
  * replacing their open one. Returns the last person's id, or null when no one is left.
  */
-async function writeChunk(trx: Db, work: BatchWork, after: string, seq: number): Promise<string | null> {
+async function writeChunk(
+  trx: Db,
+  work: BatchWork,
+  after: string,
+  seq: number,
+  size = ISSUE_CHUNK,
+): Promise<string | null> {
   const { deps, options, now, batchId } = work;
   let select = applyPeopleFilter(trx, trx.selectFrom('people'), options.filter, now, { areaAfterId: after })
     .select(['people.id', 'people.status'])
     .where('people.status', '!=', 'deactivated')
     .where('people.id', '>', after)
     .orderBy('people.id')
-    .limit(ISSUE_CHUNK);
+    .limit(size);
   // PostgreSQL: lock the people first, as issueAccessCode, deactivation and redemption do
   // (person, then code), so a concurrent single issue waits instead of breaking R2's index.
   if (dialectOf(trx) === 'postgres') select = select.forUpdate();
@@ -490,6 +516,14 @@ export async function getBatch(deps: Deps, id: string): Promise<Batch | null> {
  * replaced or deactivated since the issue are no longer offered.
  */
 export async function* readBatchCodes(deps: Deps, batchId: string): AsyncGenerator<BatchItem> {
+  for await (const page of readBatchCodePages(deps, batchId)) yield* page;
+}
+
+/**
+ * readBatchCodes a sealed chunk at a time: a large download spent more in handing its items one
+ * by one through async generators than in reading and opening them.
+ */
+export async function* readBatchCodePages(deps: Deps, batchId: string): AsyncGenerator<BatchItem[]> {
   await downloadableBatch(deps, batchId);
   let after = '';
   for (let seq = 0; ; seq++) {
@@ -507,6 +541,7 @@ export async function* readBatchCodes(deps: Deps, batchId: string): AsyncGenerat
     // batch would otherwise keep every other request waiting until it is done.
     await new Promise((resolve) => setImmediate(resolve));
     const codes = chunk ? openChunk(deps, chunk) : null;
+    const page: BatchItem[] = [];
     for (const row of rows) {
       after = row.codeId;
       const code =
@@ -515,14 +550,15 @@ export async function* readBatchCodes(deps: Deps, batchId: string): AsyncGenerat
           ? decrypt(deps.keyring, 'batch code', row.code_encrypted, { associatedData: batchId })
           : null);
       if (code === null || code === undefined) continue;
-      yield {
+      page.push({
         id: row.personId,
         name: row.name,
         username: row.username,
         code: formatAccessCode(code),
         expiresAt: row.expires_at,
-      };
+      });
     }
+    if (page.length > 0) yield page;
   }
 }
 

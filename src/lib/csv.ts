@@ -7,8 +7,12 @@
 const FORMULA_START = /^[=+\-@\t\r]/;
 const FORMULA_AFTER_SEMICOLON = /;(?="*[\t\r]|["\s]*[=+\-@])/g;
 
+/** Any character that makes a cell need one of the treatments below; most cells have none. */
+const SPECIAL = /[=+\-@\t\r\n;",]/;
+
 export function csvCell(value: string | number | null | undefined): string {
   let text = value === null || value === undefined ? '' : String(value);
+  if (!SPECIAL.test(text)) return text;
   if (FORMULA_START.test(text)) text = `'${text}`;
   text = text.replace(FORMULA_AFTER_SEMICOLON, ";'");
   return /[",;\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;

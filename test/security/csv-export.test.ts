@@ -3,6 +3,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { parse } from 'csv-parse/sync';
+import { codesCsv } from '../../src/access-codes/batch-files.js';
 import { csvCell, csvRow } from '../../src/lib/csv.js';
 import { createTestContext, type TestContext } from '../helpers/deps.js';
 import { createTestApi, type TestApi } from '../helpers/api.js';
@@ -153,5 +154,36 @@ describe('the bulk codes CSV (POST /api/v1/access-codes/bulk, Accept: text/csv)'
     for (const line of response.body.split('\r\n').filter((l) => l !== '')) {
       for (const cell of splitLine(line, ';')) expect(cell, line).not.toMatch(FORMULA_START);
     }
+  });
+});
+
+describe('codesCsv', () => {
+  const items = ['Plain Person', '=1+1', 'Anna;=1+1', 'Bo, "the boss"', '-2+3'].map((name, i) => ({
+    id: `p${i}`,
+    name,
+    username: i % 2 === 0 ? null : `@user${i}`,
+    code: 'BCDF-GHJK-LMNP-QRST',
+    expiresAt: Date.UTC(2026, 0, 1 + (i % 2)),
+  }));
+  const read = async (source: AsyncIterable<unknown>): Promise<string> => {
+    let text = '';
+    for await (const chunk of source) text += String(chunk);
+    return text;
+  };
+  async function* oneByOne() {
+    yield* items;
+  }
+  async function* inPages() {
+    yield items.slice(0, 2);
+    yield items.slice(2);
+  }
+
+  it('writes the same neutralised rows whether the codes come one by one or a page at a time', async () => {
+    const single = await read(codesCsv(oneByOne()));
+    expect(await read(codesCsv(inPages()))).toBe(single);
+    const expected = [csvRow(['name', 'username', 'code', 'expiresAt'])];
+    for (const item of items)
+      expected.push(csvRow([item.name, item.username, item.code, new Date(item.expiresAt).toISOString()]));
+    expect(single).toBe(expected.join(''));
   });
 });
