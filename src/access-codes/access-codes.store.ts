@@ -373,7 +373,12 @@ async function countFailureOnSqlite(
   if (!slot.reserved) return null;
   const minute = await recordFailure(db, global.key, global.window, attempt.now);
   if (minute.count > global.auditedPerMinute)
-    await recordAuditTally(db, { action: 'access_code.failed', address: attempt.address, windowStart, at: attempt.now });
+    await recordAuditTally(db, {
+      action: 'access_code.failed',
+      address: attempt.address,
+      windowStart,
+      at: attempt.now,
+    });
   return { inWindow: slot.reservation.count, windowStart, thisMinute: minute.count };
 }
 
