@@ -421,7 +421,8 @@ export function accessCodePublicRoutes(deps: Deps): FastifyPluginAsyncTypebox {
       },
       async (request, reply) => {
         reply.header('Cache-Control', NO_STORE);
-        return checkAccessCode(deps, { code: request.body.code, client: clientOf(request) });
+        // The answer has no field for suggestions (the page asks for them itself): none are looked up.
+        return checkAccessCode(deps, { code: request.body.code, client: clientOf(request), suggest: false });
       },
     );
 

@@ -483,6 +483,34 @@ describe.each(DIALECTS)('access-code rules (%s)', (dialect) => {
     expect(new Set(reasons)).toEqual(new Set(['unknown', 'used', 'replaced', 'deactivated', 'expired']));
   });
 
+  it('failures that arrive together are counted in one transaction, each audited, the limit exact', async () => {
+    const limit = deps.config.rateCodeFailures;
+    let transactions = 0;
+    const begin = deps.db.transaction.bind(deps.db);
+    deps.db.transaction = () => {
+      transactions += 1;
+      return begin();
+    };
+    const answers = await Promise.all(
+      Array.from({ length: limit + 5 }, () =>
+        checkAccessCode(deps, { code: formatAccessCode(generateAccessCode()), client: client() }).then(
+          () => 'checked',
+          (error: { code?: string }) => error.code,
+        ),
+      ),
+    );
+    const counts: Record<string, number> = {};
+    for (const answer of answers) counts[String(answer)] = (counts[String(answer)] ?? 0) + 1;
+    expect(counts).toEqual({ code_unusable: limit, rate_limited: 5 });
+    // SQLite reads synchronously, so all of them reach the count in the same turn of the event
+    // loop (over PostgreSQL's connections they arrive over a few turns).
+    if (dialect === 'sqlite') expect(transactions).toBe(1);
+    const failed = await auditRows(deps.db, { action: 'access_code.failed' });
+    expect(failed.map((row) => JSON.parse(row.details).failuresInWindow).sort((x, y) => x - y)).toEqual(
+      Array.from({ length: limit }, (_, i) => i + 1),
+    );
+  });
+
   it('input that can never be a code gets its own answer and never counts against the address', async () => {
     const person = await addPerson(deps, { name: 'Sara Sjögren', employeeId: 'E214' });
     const { code } = await issueAccessCode(deps, { personId: person.id, actor: ADMIN });

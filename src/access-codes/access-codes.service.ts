@@ -49,6 +49,7 @@ import {
 } from './access-code.js';
 import {
   type CodeHolder,
+  type CountedCodeFailure,
   consumeAccessCode,
   recordCodeFailure,
   deactivateOpenAccessCode,
@@ -409,6 +410,25 @@ async function failAttempt(
   personId: string | null,
   now: number,
 ): Promise<never> {
+  // The failure's audit entry is written with its counts (on SQLite in the same commit).
+  const audit = async (db: Db, failure: CountedCodeFailure): Promise<void> => {
+    if (failure.thisMinute <= AUDITED_FAILURES_PER_MINUTE) {
+      await recordAuditEvent(db, {
+        action: 'access_code.failed',
+        actor: { kind: 'anonymous', id: null, label: 'anonymous', ip: client.ip },
+        personId,
+        details: { reason, failuresInWindow: failure.inWindow },
+        at: now,
+      });
+    } else if (failure.thisMinute === AUDITED_FAILURES_PER_MINUTE + 1) {
+      await recordAuditEvent(db, {
+        action: 'access_code.failures_tallied',
+        actor: SYSTEM_ACTOR,
+        details: { auditedPerMinute: AUDITED_FAILURES_PER_MINUTE },
+        at: now,
+      });
+    }
+  };
   const failure = await recordCodeFailure(
     deps.db,
     { key: codeKey(client), window: codeWindow(deps), address: addressGroupOf(client.ip), now },
@@ -417,24 +437,8 @@ async function failAttempt(
       window: { size: MINUTE, limit: FAILURE_SPIKE_PER_MINUTE },
       auditedPerMinute: AUDITED_FAILURES_PER_MINUTE,
     },
+    audit,
   );
-  if (failure === null) throw await refuseCodeAttempt(deps, client, now);
-  if (failure.thisMinute <= AUDITED_FAILURES_PER_MINUTE) {
-    await recordAuditEvent(deps.db, {
-      action: 'access_code.failed',
-      actor: { kind: 'anonymous', id: null, label: 'anonymous', ip: client.ip },
-      personId,
-      details: { reason, failuresInWindow: failure.inWindow },
-      at: now,
-    });
-  } else if (failure.thisMinute === AUDITED_FAILURES_PER_MINUTE + 1) {
-    await recordAuditEvent(deps.db, {
-      action: 'access_code.failures_tallied',
-      actor: SYSTEM_ACTOR,
-      details: { auditedPerMinute: AUDITED_FAILURES_PER_MINUTE },
-      at: now,
-    });
-  }
   if (failure === null) throw await refuseCodeAttempt(deps, client, now);
   countCodeFailure();
   if (failure.thisMinute === FAILURE_SPIKE_PER_MINUTE + 1) {
@@ -530,17 +534,22 @@ async function freeUsernames(deps: Deps, person: CodeHolder, typed?: string): Pr
   return candidates.filter((candidate) => !taken.has(candidate)).slice(0, SUGGESTIONS);
 }
 
+/**
+ * `suggest: false` leaves the suggestions out (an empty list): the API's answer has no field for
+ * them, and finding them is a read of the directory, as costly as the check itself.
+ */
 export async function checkAccessCode(
   deps: Deps,
-  input: { code: string; client: SessionMeta },
+  input: { code: string; client: SessionMeta; suggest?: boolean },
 ): Promise<CheckedAccessCode> {
   const now = deps.clock.now();
   const { person } = await usableCode(deps, input.client, input.code, now);
+  const suggest = (input.suggest ?? true) && person.username === null;
   return {
     username: person.username,
     claim: person.status === 'unclaimed',
     name: person.name,
-    suggestions: person.username === null ? await freeUsernames(deps, person) : [],
+    suggestions: suggest ? await freeUsernames(deps, person) : [],
   };
 }
 

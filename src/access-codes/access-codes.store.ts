@@ -1,7 +1,7 @@
 // Access codes in the database. Every state change is a conditional update whose affected-row
 // count decides, so concurrent writers cannot both succeed (SPEC R2, R3, R5).
 import { sql, type ExpressionBuilder } from 'kysely';
-import { type Db, writeTogether } from '../db/database.js';
+import { type Db, retryOnConflict } from '../db/database.js';
 import { recordAuditTally } from '../audit/audit.js';
 import { recordFailure, reserveAttempt, type Window, windowStartOf } from '../rate-limits/rate-limits.js';
 import { insertRows } from '../db/bulk-insert.js';
@@ -242,58 +242,212 @@ export interface CountedCodeFailure {
   thisMinute: number;
 }
 
+/** The attempt a failure is counted for, and the window it is counted in. */
+export interface CodeFailureAttempt {
+  key: string;
+  window: Window;
+  address: string;
+  now: number;
+}
+
+/** The minute's failures across all addresses, and how many of them are audited one by one. */
+export interface CodeFailureCount {
+  key: string;
+  window: Window;
+  auditedPerMinute: number;
+}
+
+/**
+ * Writes that go with a counted failure (its audit entry), run with the same database handle:
+ * on SQLite inside the transaction that counted it, so they share its commit.
+ */
+export type AfterCodeFailure = (db: Db, failure: CountedCodeFailure) => Promise<void>;
+
 /**
  * Counts a failed code attempt, or refuses it (null) when the address's window is full: takes
  * the slot (an upsert that applies only below the limit), counts the minute's failures across all
  * addresses (`global`), and past `auditedPerMinute` of those counts it in the address's audit tally
- * instead of leaving the entry to the caller. On PostgreSQL that is one statement, so the hot
- * counter rows are locked for one statement and one commit (three autocommitted upserts, each
- * waiting for its own commit on the same rows, took 5 ms a failure); on SQLite, three statements
- * sharing one commit.
+ * instead of leaving the entry to `after`, which runs for a counted failure only, in the same
+ * transaction.
+ *
+ * The failures that arrive together (in one turn of the event loop) are counted in one
+ * transaction, so they share one commit: a commit per failure was most of a failure's cost under a
+ * flood (on PostgreSQL each waited for its own WAL flush while holding the address's counter row).
+ * Each still takes its own slot with its own conditional statement, in arrival order, so the limit
+ * stays exact on any number of instances. On PostgreSQL one failure's three counts are one
+ * statement (the hot counter rows are locked for one statement, not three); on SQLite three.
  */
 export async function recordCodeFailure(
   db: Db,
-  attempt: { key: string; window: Window; address: string; now: number },
-  global: { key: string; window: Window; auditedPerMinute: number },
+  attempt: CodeFailureAttempt,
+  global: CodeFailureCount,
+  after: AfterCodeFailure = async () => undefined,
+): Promise<CountedCodeFailure | null> {
+  if (db.isTransaction) return countFailure(db, { attempt, global, after });
+  return new Promise((resolve, reject) => {
+    let queue = failureQueues.get(db);
+    if (!queue) {
+      queue = { waiting: [], busy: false };
+      failureQueues.set(db, queue);
+    }
+    queue.waiting.push({ attempt, global, after, resolve, reject });
+    if (!queue.busy) {
+      queue.busy = true;
+      setImmediate(() => void countWaitingFailures(db, queue));
+    }
+  });
+}
+
+interface CodeFailure {
+  attempt: CodeFailureAttempt;
+  global: CodeFailureCount;
+  after: AfterCodeFailure;
+}
+
+/** One failure's counts and `after`, in the caller's transaction. */
+async function countFailure(db: Db, failure: CodeFailure): Promise<CountedCodeFailure | null> {
+  const counted =
+    dialectOf(db) === 'postgres'
+      ? await countFailureOnPostgres(db, failure.attempt, failure.global)
+      : await countFailureOnSqlite(db, failure.attempt, failure.global);
+  if (counted) await failure.after(db, counted);
+  return counted;
+}
+
+/**
+ * PostgreSQL: a failure's slot, the minute's count and the tally, in one statement (compiled once,
+ * and kept prepared on the server: db/prepared.ts).
+ */
+const failureCounted = prepared(
+  (
+    db: Db,
+    key: string,
+    windowStart: number,
+    limit: number,
+    globalKey: string,
+    minute: number,
+    auditedPerMinute: number,
+    address: string,
+    now: number,
+  ) => ({
+    compile: () =>
+      sql<{ in_window: number; this_minute: number }>`
+        with slot as (
+          insert into rate_limits (key, window_start, count) values (${key}, ${windowStart}, 1)
+          on conflict (key, window_start) do update set count = rate_limits.count + 1
+            where rate_limits.count < ${limit}
+          returning count
+        ), minute as (
+          insert into rate_limits (key, window_start, count) select ${globalKey}, ${minute}, 1 from slot
+          on conflict (key, window_start) do update set count = rate_limits.count + 1
+          returning count
+        ), tally as (
+          insert into audit_tallies (action, address, window_start, count, first_at, last_at)
+          select 'access_code.failed', ${address}, ${windowStart}, 1, ${now}, ${now}
+          from minute where minute.count > ${auditedPerMinute}
+          on conflict (action, address, window_start)
+            do update set count = audit_tallies.count + 1, last_at = excluded.last_at
+          returning 1
+        )
+        -- Every data-modifying part runs whether or not this select reads it.
+        select slot.count as in_window, minute.count as this_minute
+        from slot join minute on true`.compile(db),
+  }),
+);
+
+async function countFailureOnPostgres(
+  db: Db,
+  attempt: CodeFailureAttempt,
+  global: CodeFailureCount,
 ): Promise<CountedCodeFailure | null> {
   const windowStart = windowStartOf(attempt.now, attempt.window.size);
-  if (dialectOf(db) === 'postgres') {
-    const minute = windowStartOf(attempt.now, global.window.size);
-    const { rows } = await sql<{ in_window: number; this_minute: number }>`
-      with slot as (
-        insert into rate_limits (key, window_start, count) values (${attempt.key}, ${windowStart}, 1)
-        on conflict (key, window_start) do update set count = rate_limits.count + 1
-          where rate_limits.count < ${attempt.window.limit}
-        returning count
-      ), minute as (
-        insert into rate_limits (key, window_start, count) select ${global.key}, ${minute}, 1 from slot
-        on conflict (key, window_start) do update set count = rate_limits.count + 1
-        returning count
-      ), tally as (
-        insert into audit_tallies (action, address, window_start, count, first_at, last_at)
-        select 'access_code.failed', ${attempt.address}, ${windowStart}, 1, ${attempt.now}, ${attempt.now}
-        from minute where minute.count > ${global.auditedPerMinute}
-        on conflict (action, address, window_start)
-          do update set count = audit_tallies.count + 1, last_at = excluded.last_at
-        returning 1
-      )
-      -- Every data-modifying part runs whether or not this select reads it.
-      select slot.count as in_window, minute.count as this_minute
-      from slot join minute on true`.execute(db);
-    const row = rows[0];
-    return row ? { inWindow: Number(row.in_window), windowStart, thisMinute: Number(row.this_minute) } : null;
+  const minute = windowStartOf(attempt.now, global.window.size);
+  const [row] = (
+    await failureCounted(
+      db,
+      attempt.key,
+      windowStart,
+      attempt.window.limit,
+      global.key,
+      minute,
+      global.auditedPerMinute,
+      attempt.address,
+      attempt.now,
+    )
+  ).rows;
+  return row ? { inWindow: Number(row.in_window), windowStart, thisMinute: Number(row.this_minute) } : null;
+}
+
+/** One failure's statements on SQLite, in the caller's transaction. */
+async function countFailureOnSqlite(
+  db: Db,
+  attempt: CodeFailureAttempt,
+  global: CodeFailureCount,
+): Promise<CountedCodeFailure | null> {
+  const windowStart = windowStartOf(attempt.now, attempt.window.size);
+  const slot = await reserveAttempt(db, attempt.key, attempt.window, attempt.now);
+  if (!slot.reserved) return null;
+  const minute = await recordFailure(db, global.key, global.window, attempt.now);
+  if (minute.count > global.auditedPerMinute)
+    await recordAuditTally(db, {
+      action: 'access_code.failed',
+      address: attempt.address,
+      windowStart,
+      at: attempt.now,
+    });
+  return { inWindow: slot.reservation.count, windowStart, thisMinute: minute.count };
+}
+
+interface WaitingFailure extends CodeFailure {
+  resolve: (failure: CountedCodeFailure | null) => void;
+  reject: (error: unknown) => void;
+}
+
+/** Failures waiting for their shared transaction, and whether one is under way (per database handle). */
+interface FailureQueue {
+  waiting: WaitingFailure[];
+  busy: boolean;
+}
+
+const failureQueues = new WeakMap<Db, FailureQueue>();
+
+/**
+ * PostgreSQL: the lock every transaction that counts code failures takes first. Each failure
+ * updates its address's row and then the minute's row; two instances counting failures of two
+ * addresses in opposite orders could otherwise deadlock. The minute's row serialised them anyway.
+ */
+const lockFailureCounts = prepared((db: Db) => ({
+  compile: () => sql`select pg_advisory_xact_lock(hashtextextended('keyslip:code-failures', 0))`.compile(db),
+}));
+
+/**
+ * Counts the failures waiting in one transaction, each with its own statements in arrival order:
+ * under the write lock on SQLite (BEGIN IMMEDIATE, which another process's writes wait for), and
+ * under the row locks of its own statements on PostgreSQL. Every caller is answered only after the
+ * commit; if the transaction fails, every one of them gets the error (none was counted). One such
+ * transaction at a time per handle: what arrives meanwhile waits for the next (group commit).
+ */
+async function countWaitingFailures(db: Db, queue: FailureQueue): Promise<void> {
+  const waiting = queue.waiting;
+  queue.waiting = [];
+  let counted: (CountedCodeFailure | null)[] = [];
+  let failed: { error: unknown } | null = null;
+  try {
+    counted = await retryOnConflict(() =>
+      db.transaction().execute(async (trx) => {
+        if (dialectOf(trx) === 'postgres') await lockFailureCounts(trx);
+        const results: (CountedCodeFailure | null)[] = [];
+        for (const failure of waiting) results.push(await countFailure(trx, failure));
+        return results;
+      }),
+    );
+  } catch (error) {
+    failed = { error };
   }
-  return writeTogether(db, async (db) => {
-    const slot = await reserveAttempt(db, attempt.key, attempt.window, attempt.now);
-    if (!slot.reserved) return null;
-    const minute = await recordFailure(db, global.key, global.window, attempt.now);
-    if (minute.count > global.auditedPerMinute)
-      await recordAuditTally(db, {
-        action: 'access_code.failed',
-        address: attempt.address,
-        windowStart,
-        at: attempt.now,
-      });
-    return { inWindow: slot.reservation.count, windowStart, thisMinute: minute.count };
-  });
+  if (queue.waiting.length > 0) setImmediate(() => void countWaitingFailures(db, queue));
+  else queue.busy = false;
+  for (const [index, failure] of waiting.entries()) {
+    if (failed) failure.reject(failed.error);
+    else failure.resolve(counted[index] ?? null);
+  }
 }

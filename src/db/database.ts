@@ -7,6 +7,8 @@ import {
   CompiledQuery,
   Kysely,
   PostgresDialect,
+  type PostgresPool,
+  type PostgresPoolClient,
   SqliteDialect,
   type DatabaseConnection,
   type Driver,
@@ -16,6 +18,7 @@ import {
 } from 'kysely';
 import type { Database } from './schema.js';
 import { dialectOf, type Dialect } from './dialect.js';
+import { serverStatementNameOf } from './prepared.js';
 
 export type { Database } from './schema.js';
 export type Db = Kysely<Database>;
@@ -155,7 +158,7 @@ export function openDatabase(url: string, options: OpenDatabaseOptions = {}): Da
     pool.on('connect', (client) => {
       client.on('error', () => undefined);
     });
-    const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+    const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool: withHotStatementsNamed(pool) }) });
     return { db, dialect: 'postgres', sqlite: null, close: () => db.destroy() };
   }
 
@@ -173,6 +176,28 @@ export function openDatabase(url: string, options: OpenDatabaseOptions = {}): Da
   sqlite.pragma('cache_size = -16384');
   const db = new Kysely<Database>({ dialect: new ImmediateSqliteDialect(sqlite) });
   return { db, dialect: 'sqlite', sqlite, close: () => db.destroy() };
+}
+
+/**
+ * The pool as Kysely sees it, sending the statements prepared.ts compiled once as named statements
+ * (serverStatementNameOf): PostgreSQL parses and plans each once per connection instead of on every
+ * run, which for the code check's lookup and a failure's counts cost about as much as running them.
+ * Everything else, cursors included, goes through as it is.
+ */
+function withHotStatementsNamed(pool: pg.Pool): PostgresPool {
+  return {
+    connect: async (): Promise<PostgresPoolClient> => {
+      const client = await pool.connect();
+      const query = (text: unknown, parameters?: readonly unknown[]): unknown => {
+        if (typeof text !== 'string') return client.query(text as pg.Submittable);
+        const values = parameters ? [...parameters] : [];
+        const name = serverStatementNameOf(text);
+        return name ? client.query({ name, text, values }) : client.query(text, values);
+      };
+      return { query: query as PostgresPoolClient['query'], release: (destroy) => client.release(destroy) };
+    },
+    end: () => pool.end(),
+  };
 }
 
 /**

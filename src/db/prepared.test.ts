@@ -51,3 +51,26 @@ describe.each(DIALECTS)('statements compiled once (%s)', (dialect) => {
     expect((await countersAbove(db, ['b', 'c'], 6)).rows.map((row) => row.key)).toEqual(['c']);
   });
 });
+
+describe('statements compiled once, on PostgreSQL', () => {
+  it.skipIf(!DIALECTS.includes('postgres'))(
+    'are kept prepared on the server under one name per text, and other statements are not',
+    async () => {
+      const context = await createTestContext('postgres');
+      contexts.push(context);
+      const { db } = context.deps;
+      // One transaction: one connection, whose prepared statements pg_prepared_statements lists.
+      const named = await db.transaction().execute(async (trx) => {
+        const count = async (): Promise<number> =>
+          (await sql<{ name: string }>`select name from pg_prepared_statements`.execute(trx)).rows.length;
+        const before = await count();
+        await countOne(trx, 'named', 1);
+        await countOne(trx, 'named', 2);
+        const afterTwoRuns = await count();
+        await trx.selectFrom('rate_limits').select('count').where('key', '=', 'named').execute();
+        return { before, afterTwoRuns, afterOther: await count() };
+      });
+      expect(named).toEqual({ before: named.before, afterTwoRuns: named.before + 1, afterOther: named.before + 1 });
+    },
+  );
+});

@@ -22,6 +22,18 @@ interface Template {
 }
 
 /**
+ * PostgreSQL: the name each statement compiled here is kept under on the server, by its text.
+ * The connection pool (database.ts) sends these as named statements, which PostgreSQL parses and
+ * plans once per connection; any other statement is unnamed, parsed and planned on every run.
+ */
+const serverStatementNames = new Map<string, string>();
+
+/** The server-side name of a statement compiled here (PostgreSQL), or undefined for any other. */
+export function serverStatementNameOf(text: string): string | undefined {
+  return serverStatementNames.get(text);
+}
+
+/**
  * A statement built by `build` from placeholders on first use (per dialect, and per length of each
  * array argument: `in (…)` lists), then run with the arguments of each call. `build` must use its
  * arguments only as values (in `where`, `values`, `set`, sql`${…}`), never look at them, and never
@@ -45,6 +57,8 @@ export function prepared<A extends unknown[], R>(
         parameters: compiled.parameters.map((value) => (value instanceof Placeholder ? value : { constant: value })),
       };
       templates.set(key, template);
+      if (dialect === 'postgres' && !serverStatementNames.has(compiled.sql))
+        serverStatementNames.set(compiled.sql, `keyslip_hot_${serverStatementNames.size + 1}`);
     }
     const parameters = template.parameters.map((slot) => {
       if (!(slot instanceof Placeholder)) return slot.constant;
