@@ -791,8 +791,14 @@ async function containsNewestFirst(
   const edge = sql<string>`(select id from people ${afterCursor} order by id desc offset ${RECENT_WINDOW - 1} limit 1)`;
   const near = first.length === 0 ? 0 : Math.ceil((NEAR_MATCHES * wanted * RECENT_WINDOW) / first.length);
   // OFFSET 0: the edge is read once, not again inside the bound's subquery.
-  const { rows } = await sql<{ edge: string | null; lower: string | null; people: number | string | null }>`
-    select x.edge, ${near > 0 ? idBelow(near) : sql`null`} as lower, x.people
+  const { rows } = await sql<{
+    edge: string | null;
+    lower: string | null;
+    farther: string | null;
+    people: number | string | null;
+  }>`
+    select x.edge, ${near > 0 ? idBelow(near) : sql`null`} as lower,
+      ${near > 0 ? idBelow(near * FARTHER) : sql`null`} as farther, x.people
     from (select ${edge} as edge, n.nspname as schema, c.reltuples as people
       from pg_class as c join pg_namespace as n on n.oid = c.relnamespace
       where c.oid = 'people'::regclass offset 0) as x`.execute(db);
@@ -815,9 +821,13 @@ async function containsNewestFirst(
         .execute();
     };
     if (plan === 'index' || lower === null) return older(edgeId, null, wanted);
-    const nearer = await older(edgeId, lower, wanted);
-    if (nearer.length >= wanted) return nearer;
-    return [...nearer, ...(await older(lower, null, wanted - nearer.length))];
+    // Nearest first; then FARTHER times as many people (when the window's rate was too high for
+    // them); then the rest.
+    const found = await older(edgeId, lower, wanted);
+    const farther = rows[0]?.farther ?? null;
+    if (found.length < wanted && farther !== null) found.push(...(await older(lower, farther, wanted - found.length)));
+    if (found.length < wanted) found.push(...(await older(farther ?? lower, null, wanted - found.length)));
+    return found;
   });
   return [...first, ...rest];
 }
@@ -826,7 +836,10 @@ async function containsNewestFirst(
  * How many times the matches still wanted the people just past the window should hold, at the
  * window's rate of matches, for the trigram index to be read among them first (see containsNewestFirst).
  */
-const NEAR_MATCHES = 3;
+const NEAR_MATCHES = 2;
+
+/** How many times as many people past the nearer ones are read next, when those did not fill the page. */
+const FARTHER = 8;
 
 /**
  * How the rest of a page past the window is read, from the matches the window held (`found`) and
