@@ -93,7 +93,7 @@ describe.each(DIALECTS)('newest first, 3+ characters: every match once, whicheve
     });
   }
 
-  it("with the planner's statistics of ids (after VACUUM ANALYZE): the same pages, whichever way they are read", async () => {
+  it('with the statistics of ids (after VACUUM ANALYZE): the same pages, whichever way they are read', async () => {
     if (dialect === 'postgres') await sql`vacuum (analyze) people`.execute(context.deps.db);
     for (const q of ['qvxlund', 'zywic', 'yxmar', 'kqjson', 'nomatchhere']) {
       expect(await allPages({ q }, 50)).toEqual(expected(q));
