@@ -4,7 +4,6 @@
 // (countContains). Whichever way a page is read, paging gives every match once, newest first, and
 // the count is exact: checked here against a plain scan with more people than the window, for a
 // rare fragment (the index), a middling one (the walk on) and a common one (the window alone).
-import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { PeopleTable } from '../src/db/schema.js';
 import { newPersonRow } from '../src/people/people.service.js';
@@ -20,37 +19,14 @@ import {
 import { createTestContext, DIALECTS, type TestContext } from './helpers/deps.js';
 
 const NOW = Date.UTC(2026, 0, 1, 9, 0, 0);
-const PEOPLE = RECENT_WINDOW + 5000;
-
-/**
- * "Wxnorr": 5 people in the window, 2 among the 4,000 just older than it and 3 among the oldest. A
- * page of 6 then needs two more matches past the window (one shown, one to know there is more), and
- * the planner's statistics of ids (after ANALYZE) put the nearer 4,000 people within reach: the rest
- * is read among them first, then among the older rest (PostgreSQL's 'near' plan).
- */
-const NEAR_TESTED = [
-  PEOPLE - 100,
-  PEOPLE - 1000,
-  PEOPLE - 2000,
-  PEOPLE - 3000,
-  PEOPLE - 4000,
-  PEOPLE - RECENT_WINDOW - 50,
-  PEOPLE - RECENT_WINDOW - 300,
-  5,
-  50,
-  100,
-];
+const PEOPLE = RECENT_WINDOW + 2500;
 
 /**
  * Person `i`'s surname: "Qvxlund" for 4 people (3 of them older than the window), "Zywicka" for one
- * in 110 (45 in the window: fewer than a page of 50), "Yxmark" for 46 in the window and 10 among
- * the oldest 500 but none between (read from the trigram index among the people just older than
- * the window, then the older rest), else "Kqjson" (one in 3) or "Berg".
+ * in 110 (45 in the window: fewer than a page of 50), else "Kqjson" (one in 3) or "Berg".
  */
 function surname(i: number): string {
-  if (NEAR_TESTED.includes(i)) return 'Wxnorr';
   if (i === 10 || i === 500 || i === 2000 || i === PEOPLE - 3) return 'Qvxlund';
-  if ((i >= PEOPLE - RECENT_WINDOW && i % 110 === 51) || (i < 500 && i % 50 === 3)) return 'Yxmark';
   if (i % 110 === 7) return 'Zywicka';
   return i % 3 === 0 ? 'Kqjson' : 'Berg';
 }
@@ -92,7 +68,7 @@ describe.each(DIALECTS)('newest first, 3+ characters: every match once, whicheve
       .sort()
       .reverse();
 
-  for (const q of ['qvxlund', 'zywic', 'yxmar', 'kqjson', 'wxnorr', 'nomatchhere']) {
+  for (const q of ['qvxlund', 'zywic', 'kqjson', 'nomatchhere']) {
     it(`"${q}": pages of 50 and of 7, newest first, every match once; the count is exact`, async () => {
       const want = expected(q);
       expect(await allPages({ q }, 50)).toEqual(want);
@@ -113,17 +89,6 @@ describe.each(DIALECTS)('newest first, 3+ characters: every match once, whicheve
     });
   }
 
-  it('with the statistics of ids (after VACUUM ANALYZE): the same pages, whichever way they are read', async () => {
-    if (dialect === 'postgres') await sql`vacuum (analyze) people`.execute(context.deps.db);
-    for (const q of ['qvxlund', 'zywic', 'yxmar', 'kqjson', 'wxnorr', 'nomatchhere']) {
-      expect(await allPages({ q }, 50)).toEqual(expected(q));
-      expect(await allPages({ q }, 7)).toEqual(expected(q));
-      expect(await allPages({ q }, 6)).toEqual(expected(q));
-      for (const status of ['deactivated', 'unclaimed'] as const)
-        expect(await allPages({ q, status }, 50)).toEqual(expected(q, status));
-    }
-  });
-
   it('inside a transaction: the same page and count, the trigram index read without its own', async () => {
     await context.deps.db.transaction().execute(async (trx) => {
       const page = await searchPeopleRows(trx, { q: 'qvxlund' }, { limit: 50, after: null, now: NOW, order: 'newest' });
@@ -134,9 +99,7 @@ describe.each(DIALECTS)('newest first, 3+ characters: every match once, whicheve
 
   it('the fragments span the three ways: rare, one in 110, one in 3', () => {
     expect(expected('qvxlund').length).toBe(4);
-    expect(expected('yxmar').length).toBe(46 + 10);
     expect(expected('zywic').length).toBe(Math.floor((PEOPLE - 7 - 1) / 110) + 1);
     expect(expected('kqjson').length).toBeGreaterThan(RECENT_WINDOW / 4);
-    expect(expected('wxnorr').length).toBe(NEAR_TESTED.length);
   });
 });

@@ -14,7 +14,6 @@ import * as m0010 from './migrations/0010_admin_code_requests.js';
 import * as m0011 from './migrations/0011_bulk_codes.js';
 import * as m0012 from './migrations/0012_search_backlog.js';
 import * as m0013 from './migrations/0013_people_search_walk.js';
-import * as m0016 from './migrations/0016_people_id_brin.js';
 
 // Migrations are listed here, not discovered on disk, so the built and the source tree agree.
 const MIGRATIONS: Record<string, Migration> = {
@@ -31,7 +30,6 @@ const MIGRATIONS: Record<string, Migration> = {
   '0011_bulk_codes': m0011,
   '0012_search_backlog': m0012,
   '0013_people_search_walk': m0013,
-  '0016_people_id_brin': m0016,
 };
 
 /** Every migration's name, in the order they run. */

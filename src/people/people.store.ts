@@ -573,23 +573,12 @@ async function chooseDriver(
   db: Db,
   filter: PeopleFilter,
   text: TextSearch,
-  options: { limit: number; now: number; areaPlan?: AreaPlan | null; textDrives?: boolean; orderFixed?: boolean },
+  options: { limit: number; now: number; areaPlan?: AreaPlan | null; textDrives?: boolean },
 ): Promise<{ driver: Driver; textMatches: number }> {
   // An area of few members drives the query whatever the text: they are all there is to sort.
   if (options.areaPlan === 'members') return { driver: 'filters', textMatches: 0 };
   if (text.kind !== 'contains' && text.kind !== 'words') return { driver: 'plain', textMatches: 0 };
   if (options.textDrives) return { driver: 'text', textMatches: Number.POSITIVE_INFINITY };
-  if (options.orderFixed && hasFieldFilter(filter)) {
-    // The order does not hang on the number of text matches (the API's, a count's): only the
-    // filters' side is counted, on its indexes. Counting the text first cost more than the page
-    // for a middling fragment ("mar": 17,000 people walked to reach 1,001 matches).
-    const fieldMatches = await countRows(
-      db,
-      applyFieldFilters(db, db.selectFrom('people'), filter, options.now),
-      options.limit + 1,
-    );
-    return { driver: fieldMatches <= options.limit ? 'filters' : 'text', textMatches: Number.POSITIVE_INFINITY };
-  }
   const textMatches = await countTextMatches(db, text, options.limit + 1);
   if (textMatches <= options.limit || !hasFieldFilter(filter)) return { driver: 'text', textMatches };
   const fieldMatches = await countRows(
@@ -724,27 +713,30 @@ export const RECENT_WINDOW = 5000;
  * filters' indexes), for a search known to match few people. Its statistics cannot tell a
  * fragment of 2,000 people from one of 20,000, and for the latter it would walk or scan the table.
  */
-async function fromTrigramIndex<T>(db: Db, read: (trx: Db) => Promise<T>): Promise<T> {
-  // Inside a caller's transaction the setting would outlive this read: the planner decides.
-  if (db.isTransaction) return read(db);
+async function fromTrigramIndex<T>(
+  db: Db,
+  read: (trx: Db, value: string | null) => Promise<T>,
+  /** A value read first, planned before the planner is restricted (containsNewestFirst's edge). */
+  first: RawBuilder<string | null> = sql`null`,
+): Promise<T> {
+  if (db.isTransaction) {
+    // Inside a caller's transaction the setting would outlive this read: the planner decides.
+    const { rows } = await sql<{ value: string | null }>`select ${first} as value`.execute(db);
+    return read(db, rows[0]?.value ?? null);
+  }
   return db.transaction().execute(async (trx) => {
-    await sql`select set_config('enable_seqscan', 'off', true), set_config('enable_indexscan', 'off', true)`.execute(
-      trx,
-    );
-    return read(trx);
+    const { rows } = await sql<{ value: string | null }>`select ${first} as value,
+      set_config('enable_seqscan', 'off', true), set_config('enable_indexscan', 'off', true)`.execute(trx);
+    return read(trx, rows[0]?.value ?? null);
   });
 }
 
 /**
  * PostgreSQL, newest first, a fragment of 3+ characters driving: the newest RECENT_WINDOW people
- * (after the cursor) tested one by one, which fills the page for a common fragment. If not, the
- * rest comes from the trigram index, first among the people just older than the window (as many
- * as should hold the rest of the page at the window's rate of matches: NEAR_MATCHES times it),
- * which the id's BRIN index (migration 0016) narrows down to their pages, then among the older
- * rest. Read from the trigram index alone, every match of the fragment was a page of the table to
- * read, however old ("hodž": 2,923 of them for 35 people wanted; "064", 14,000). Without the
- * planner's statistics of ids (never analysed), the rest is walked on (the window held a fair share
- * of the page) or read from the trigram index whole, as before.
+ * (after the cursor) tested one by one, which fills the page for a common fragment; if not, the
+ * older rest either walked on newest first (the window held a fair share of the page, so the
+ * fragment is common enough), or read from the trigram index and sorted (a rare fragment, for
+ * which walking would test hundreds of thousands of rows: "064" read 10,000 rows, "wojc" 12,000).
  */
 async function containsNewestFirst(
   db: Db,
@@ -752,131 +744,54 @@ async function containsNewestFirst(
   text: { kind: 'contains'; q: string; phrase: string },
   options: { limit: number; afterId: string | null; now: number; areaProbe: boolean },
 ): Promise<PeopleTable[]> {
-  const filtered = hasFieldFilter(filter);
-  const withFilters = (on: Db, from: PeopleQuery) =>
-    applyFieldFilters(on, from, filter, options.now, { areaProbe: options.areaProbe });
+  const tested = (on: Db, from: PeopleQuery) =>
+    applyFieldFilters(on, applyTextTest(on, from, text), filter, options.now, { areaProbe: options.areaProbe });
   // The matches among the people before an id, newest first, looking at `count` people at most.
   // A subquery with a LIMIT is never merged into the outer query, so PostgreSQL walks the id index
-  // whatever it guesses of the text; it reads only the id and the search text, so that is the
-  // (id, search_text) index alone (people_id_search_text). The other filters are tested on the
-  // text's matches only, each looked up by id (OFFSET 0 keeps that a nested loop, in the walk's
-  // order, which ends with the page): testing them on every person walked read each one's row.
+  // whatever it guesses of the text; of the people it walks it reads only the columns tested, so
+  // with no other filter that is the (id, search_text) index alone (people_id_search_text), and
+  // only the page's people are read whole.
   const walk = async (before: string | RawBuilder<string> | null, count: number, wanted: number) => {
-    let people = db.selectFrom('people').select(['people.id', 'people.search_text']);
+    let people = db.selectFrom('people').selectAll();
     if (before) people = people.where('people.id', '<', before);
     const from = db.selectFrom(people.orderBy('people.id', 'desc').limit(count).as('people'));
-    const matches = applyTextTest(db, from as unknown as PeopleQuery, text)
+    const ids = tested(db, from as unknown as PeopleQuery)
       .select('people.id')
-      .orderBy('people.id', 'desc');
-    if (!filtered)
-      return db
-        .selectFrom('people')
-        .selectAll()
-        .where('people.id', 'in', matches.limit(wanted))
-        .orderBy('people.id', 'desc')
-        .execute();
-    const looked = db.selectFrom(matches.as('m')).innerJoinLateral(
-      (eb) => eb.selectFrom('people').selectAll().whereRef('people.id', '=', 'm.id').offset(0).as('people'),
-      (join) => join.onTrue(),
-    ) as unknown as PeopleQuery;
-    return withFilters(db, looked).selectAll('people').orderBy(sql`m.id`, 'desc').limit(wanted).execute();
+      .orderBy('people.id', 'desc')
+      .limit(wanted);
+    return db.selectFrom('people').selectAll().where('people.id', 'in', ids).orderBy('people.id', 'desc').execute();
   };
   const first = await walk(options.afterId, RECENT_WINDOW, options.limit + 1);
   if (first.length > options.limit) return first;
-  const wanted = options.limit + 1 - first.length;
-  // The oldest person of the window (null when the window held everyone after the cursor: then
-  // nothing is older), how many people there are (the planner's estimate), and the id below which
-  // NEAR_MATCHES times the rest of the page should lie at the window's rate.
+  // The oldest person of the window, read in the next statement (null when the window held
+  // everyone after the cursor: then nothing is older).
   const afterCursor = options.afterId ? sql`where id < ${options.afterId}` : sql``;
   const edge = sql<string>`(select id from people ${afterCursor} order by id desc offset ${RECENT_WINDOW - 1} limit 1)`;
-  // Walking on reads the edge in its own statement: no round trip for the statistics.
+  const wanted = options.limit + 1 - first.length;
   if (first.length >= WALK_ON_FROM) return [...first, ...(await walk(edge, Number.MAX_SAFE_INTEGER, wanted))];
-  const near = first.length === 0 ? 0 : Math.ceil((NEAR_MATCHES * wanted * RECENT_WINDOW) / first.length);
-  // OFFSET 0: the edge is read once, not again inside the bound's subquery.
-  const { rows } = await sql<{
-    edge: string | null;
-    lower: string | null;
-    farther: string | null;
-    people: number | string | null;
-  }>`
-    select x.edge, ${near > 0 ? idBelow(near) : sql`null`} as lower,
-      ${near > 0 ? idBelow(near * FARTHER) : sql`null`} as farther, x.people
-    from (select ${edge} as edge, n.nspname as schema, c.reltuples as people
-      from pg_class as c join pg_namespace as n on n.oid = c.relnamespace
-      where c.oid = 'people'::regclass offset 0) as x`.execute(db);
-  const edgeId = rows[0]?.edge ?? null;
-  if (edgeId === null) return first; // the window held everyone after the cursor
-  const lower = rows[0]?.lower ?? null;
-  const plan = restPlanOf(first.length, lower !== null);
-  const rest = await fromTrigramIndex(db, async (trx) => {
-    // The matches between two ids, newest first, from the trigram index (and the filters' and the
-    // id's indexes: PostgreSQL intersects their bitmaps before it reads the table).
-    const older = (below: string, from: string | null, count: number) => {
-      let query = withFilters(trx, applyTextTest(trx, trx.selectFrom('people'), text)).where('people.id', '<', below);
-      if (from !== null) query = query.where('people.id', '>=', from);
+  const rest = await fromTrigramIndex(
+    db,
+    async (trx, edgeId) => {
+      if (edgeId === null) return []; // the window held everyone after the cursor
+      const older = tested(trx, trx.selectFrom('people')).where('people.id', '<', edgeId).selectAll('people');
       return trx
-        .selectFrom(query.selectAll('people').offset(0).as('people'))
+        .selectFrom(older.offset(0).as('people'))
         .selectAll()
         .orderBy('people.id', 'desc')
-        .limit(count)
+        .limit(wanted)
         .execute();
-    };
-    if (plan === 'index' || lower === null) return older(edgeId, null, wanted);
-    // Nearest first; then FARTHER times as many people (when the window's rate was too high for
-    // them); then the rest.
-    const found = await older(edgeId, lower, wanted);
-    const farther = rows[0]?.farther ?? null;
-    if (found.length < wanted && farther !== null) found.push(...(await older(lower, farther, wanted - found.length)));
-    if (found.length < wanted) found.push(...(await older(farther ?? lower, null, wanted - found.length)));
-    return found;
-  });
+    },
+    edge,
+  );
   return [...first, ...rest];
 }
 
 /**
- * How many times the matches still wanted the people just past the window should hold, at the
- * window's rate of matches, for the trigram index to be read among them first (see containsNewestFirst).
- */
-const NEAR_MATCHES = 2;
-
-/** How many times as many people past the nearer ones are read next, when those did not fill the page. */
-const FARTHER = 8;
-
-/**
- * How the rest of a page past the window is read when the window held fewer than WALK_ON_FROM
- * matches (`found`; from WALK_ON_FROM on it is walked on: measured over HTTP, walking beat reading
- * the nearer people's pages from the trigram index too, by 2–10 ms a search):
- * - 'near': fewer, the planner's statistics of ids known: the trigram index among the nearer people
- *   first ("064": 5 in the window, 14,000 in the table);
- * - 'index': none in the window, or no statistics: every match read from the trigram index.
- */
-function restPlanOf(found: number, nearKnown: boolean): 'near' | 'index' {
-  return found > 0 && nearKnown ? 'near' : 'index';
-}
-
-/**
- * PostgreSQL: the id about `people` people below the edge `x.edge` (of a query over `x`: the edge,
- * the schema of people and their estimated number), from the planner's statistics of people.id (a
- * histogram of 100 equal shares of the table, at the last ANALYZE); null when there is none, or
- * when fewer people than that are older. People added since then only make the range larger.
- */
-function idBelow(people: number): RawBuilder<string | null> {
-  // pg_stats (readable by the table's owner, unlike pg_statistic) found by schema and table name,
-  // which its catalog indexes answer; by the table's oid it read every table's row.
-  return sql<string | null>`(select h.bounds[
-      (select count(*) from unnest(h.bounds) as b(id) where b.id < x.edge)::int
-        - ceil(${people}::float8 * (cardinality(h.bounds) - 1) / greatest(x.people, 1))::int]
-    from (select histogram_bounds::text::text[] as bounds from pg_stats
-      where schemaname = x.schema and tablename = 'people' and attname = 'id') as h)`;
-}
-
-/**
  * Matches in the newest RECENT_WINDOW people from which the rest of a page is walked rather than read
- * from the trigram index, when the planner has no statistics of ids. 6 of 5,000 is one person in
- * 830, so the walk tests at most ~40,000 index entries (in order, many to a page), while the
- * trigram index would hand over some 1,200 matches scattered over the table, each a page of its
- * own, 20–50 times the cost of an entry walked on this 2-CPU machine ("kowal" from the index,
- * 7,200 rows: 93 ms; walked: 2 ms).
+ * from the trigram index. 6 of 5,000 is one person in 830, so the walk tests at most ~40,000
+ * index entries (in order, many to a page), while the trigram index would hand over some 1,200
+ * matches scattered over the table, each a page of its own, 20–50 times the cost of an entry
+ * walked on this 2-CPU machine ("kowal" from the index, 7,200 rows: 93 ms; walked: 2 ms).
  */
 const WALK_ON_FROM = 6;
 
@@ -912,7 +827,6 @@ export async function searchPeopleRows(
     areaPlan,
     // Newest first asked for: the number of matches decides nothing unless other filters compete.
     textDrives: options.order === 'newest' && !hasFieldFilter(filter),
-    orderFixed: options.order !== undefined,
   });
   let order: PeopleOrder = options.order ?? 'name';
   if (options.order === undefined) {
@@ -1039,9 +953,6 @@ export async function countPeople(
       limit: Math.min(options.cap, COUNT_PLAN_LIMIT),
       now: options.now,
       areaPlan,
-      // A count has no order: only the filters' side is counted to choose ("mar" with a code
-      // state nobody has: 90 ms counting the text first, now the code-state index alone).
-      orderFixed: true,
     });
     const areaOptions = { areaProbe: areaPlan === 'probe' };
     count = await countRows(
