@@ -27,27 +27,25 @@ function formatOf(accept: string): Format {
 }
 
 /**
- * The codes as CSV, from items one by one or a page at a time (readBatchCodePages). Rows are sent
- * 64 KB at a time: one stream chunk per row cost more than making the row.
+ * The codes as CSV, a page of items at a time (readBatchCodePages). Rows are sent 64 KB at a
+ * time: one stream chunk per row cost more than making the row.
  */
-export function codesCsv(items: AsyncIterable<BatchItem | readonly BatchItem[]>): Readable {
+export function codesCsv(pages: AsyncIterable<readonly BatchItem[]>): Readable {
   return Readable.from(
     (async function* () {
       let pending = csvRow(['name', 'username', 'code', 'expiresAt']);
       // Most of a batch shares one or two expiry times: each is written out once.
       let expiresAt = Number.NaN;
       let expiresText = '';
-      const add = (item: BatchItem): void => {
-        if (item.expiresAt !== expiresAt) {
-          expiresAt = item.expiresAt;
-          expiresText = new Date(expiresAt).toISOString();
+      for await (const page of pages) {
+        for (const item of page) {
+          if (item.expiresAt !== expiresAt) {
+            expiresAt = item.expiresAt;
+            expiresText = new Date(expiresAt).toISOString();
+          }
+          // A code (letters and hyphens) and a time (digits and -:.TZ) never need quoting or escaping.
+          pending += `${csvCell(item.name)},${csvCell(item.username ?? '')},${item.code},${expiresText}\r\n`;
         }
-        // A code (letters and hyphens) and a time (digits and -:.TZ) never need quoting or escaping.
-        pending += `${csvCell(item.name)},${csvCell(item.username ?? '')},${item.code},${expiresText}\r\n`;
-      };
-      for await (const entry of items) {
-        if (Array.isArray(entry)) for (const item of entry as readonly BatchItem[]) add(item);
-        else add(entry as BatchItem);
         if (pending.length >= 65_536) {
           yield pending;
           pending = '';

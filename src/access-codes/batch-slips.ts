@@ -7,7 +7,7 @@
 import type { Deps } from '../deps.js';
 import { decrypt } from '../lib/keyring.js';
 import { formatAccessCode } from './access-code.js';
-import { downloadableBatch, openBatchCodes, type BatchItem } from './batches.service.js';
+import { downloadableBatch, offeredCodes, openBatchCodes, type BatchItem } from './batches.service.js';
 
 const CHUNK = 1000;
 
@@ -62,30 +62,15 @@ export async function* readBatchSlips(deps: Deps, batchId: string, locale: 'en' 
   const facts: SlipFacts[] = [];
   let after = '';
   for (;;) {
-    const rows = await deps.db
-      .selectFrom('access_codes')
-      .innerJoin('people', 'people.id', 'access_codes.person_id')
-      .select([
-        'access_codes.id as codeId',
-        'people.id as personId',
-        'people.name',
-        'people.username',
-        'people.employee_id as employeeId',
-        'people.department',
-        'people.location',
-        'access_codes.expires_at as expiresAt',
-      ])
-      .where('access_codes.batch_id', '=', batchId)
-      .where('access_codes.used_at', 'is', null)
-      .where('access_codes.deactivated_at', 'is', null)
-      .where('access_codes.replaced_at', 'is', null)
+    const rows = await offeredCodes(deps.db, batchId)
+      .select(['people.employee_id as employeeId', 'people.department', 'people.location'])
       .where('access_codes.id', '>', after)
       .orderBy('access_codes.id')
       .limit(CHUNK)
       .execute();
     if (rows.length === 0) break;
     after = rows[rows.length - 1]!.codeId;
-    facts.push(...rows.map((row) => ({ ...row, expiresAt: Number(row.expiresAt) })));
+    facts.push(...rows);
   }
 
   // Each person's first area by name (areas are few; a person's areas fewer).

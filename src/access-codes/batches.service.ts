@@ -555,15 +555,18 @@ export async function* readBatchCodePages(deps: Deps, batchId: string): AsyncGen
         name: row.name,
         username: row.username,
         code: formatAccessCode(code),
-        expiresAt: row.expires_at,
+        expiresAt: row.expiresAt,
       });
     }
     if (page.length > 0) yield page;
   }
 }
 
-/** The batch's codes that are still open (not used, replaced or deactivated), with their person. */
-function offeredCodes(db: Db, batchId: string) {
+/**
+ * The batch's codes that are still open (not used, replaced or deactivated), with their person:
+ * what a download offers (here, and the slips' facts in batch-slips.ts).
+ */
+export function offeredCodes(db: Db, batchId: string) {
   return db
     .selectFrom('access_codes')
     .innerJoin('people', 'people.id', 'access_codes.person_id')
@@ -572,7 +575,7 @@ function offeredCodes(db: Db, batchId: string) {
       'people.id as personId',
       'people.name',
       'people.username',
-      'access_codes.expires_at',
+      'access_codes.expires_at as expiresAt',
     ])
     .where('access_codes.batch_id', '=', batchId)
     .where('access_codes.used_at', 'is', null)

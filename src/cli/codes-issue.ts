@@ -5,7 +5,7 @@ import { findAreaByName } from '../areas/areas.service.js';
 import { CLI_ACTOR } from '../audit/audit.js';
 import { codesCsv, slipOptionsOf } from '../access-codes/batch-files.js';
 import { readBatchSlips } from '../access-codes/batch-slips.js';
-import { issueAccessCodes, readBatchCodes } from '../access-codes/batches.service.js';
+import { issueAccessCodes, readBatchCodePages } from '../access-codes/batches.service.js';
 import { renderSlipsPdf } from '../access-codes/slips.pdf.js';
 import type { PeopleFilter } from '../people/people.store.js';
 import { applyPeopleFilter } from '../people/people.store.js';
@@ -105,8 +105,12 @@ export async function codesIssue(args: string[]): Promise<number> {
       const slips = countedItems(readBatchSlips(deps, batch.id, locale), (written) => writing.update(written));
       await renderSlipsPdf(slips, slipOptionsOf(deps, locale), target);
     } else {
-      const items = countedItems(readBatchCodes(deps, batch.id), (written) => writing.update(written));
-      await pipeline(codesCsv(items), target, { end: out !== undefined });
+      const pages = countedItems(
+        readBatchCodePages(deps, batch.id),
+        (written) => writing.update(written),
+        (page) => page.length,
+      );
+      await pipeline(codesCsv(pages), target, { end: out !== undefined });
     }
     writing.finish(batch.count);
     if (values.json) {
@@ -124,12 +128,21 @@ export async function codesIssue(args: string[]): Promise<number> {
   });
 }
 
-/** Passes the items through, reporting how many went by. */
-async function* countedItems<T>(items: AsyncIterable<T>, onCount: (count: number) => void): AsyncGenerator<T> {
+/**
+ * Passes the items (or pages of them: `itemsIn` says how many each holds) through, reporting
+ * every 500th item that went by.
+ */
+async function* countedItems<T>(
+  entries: AsyncIterable<T>,
+  onCount: (count: number) => void,
+  itemsIn: (entry: T) => number = () => 1,
+): AsyncGenerator<T> {
   let count = 0;
-  for await (const item of items) {
-    yield item;
-    count += 1;
-    if (count % 500 === 0) onCount(count);
+  for await (const entry of entries) {
+    yield entry;
+    const before = count;
+    count += itemsIn(entry);
+    // A page may pass more than one 500th item: each is reported, as when items came one by one.
+    for (let reported = before - (before % 500) + 500; reported <= count; reported += 500) onCount(reported);
   }
 }

@@ -85,30 +85,11 @@ export async function insertPerson(db: Db, row: PeopleTable): Promise<void> {
   await db.insertInto('people').values(row).execute();
 }
 
-/** Many new people at once, in multi-row inserts kept under SQLite's and PostgreSQL's parameter limits. */
-const PEOPLE_COLUMNS: readonly (keyof PeopleTable)[] = [
-  'id',
-  'name',
-  'username',
-  'email',
-  'employee_id',
-  'department',
-  'location',
-  'title',
-  'role',
-  'status',
-  'password_hash',
-  'search_text',
-  'code_state',
-  'code_expires_at',
-  'failed_sign_ins',
-  'last_failed_sign_in_at',
-  'created_at',
-  'updated_at',
-  'claimed_at',
-  'last_sign_in_at',
-  'deactivated_at',
-];
+/**
+ * Every column of a new person (for the multi-row inserts below): those a signed-in request
+ * carries and the password hash, so a column added to one list cannot be missing from the other.
+ */
+const PEOPLE_COLUMNS: readonly (keyof PeopleTable)[] = [...SIGNED_IN_COLUMNS, 'password_hash'];
 
 /** Many new people (an import's chunk) in the caller's transaction. */
 export async function insertPeople(db: Db, rows: readonly PeopleTable[]): Promise<void> {

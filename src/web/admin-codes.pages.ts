@@ -13,6 +13,7 @@ import {
   getBatch,
   issuableFilter,
   issueAccessCodes,
+  readBatchCodePages,
   readBatchCodes,
   type Batch,
 } from '../access-codes/batches.service.js';
@@ -276,19 +277,18 @@ async function sendBatchFile(
   const areas = isManager(request) ? (batch.filter.withinAreas ?? []) : [null];
   for (const areaId of areas)
     await recordAuditEvent(deps.db, { action: 'batch.downloaded', actor, areaId, details, at });
-  const items = readBatchCodes(deps, batch.id);
   const stamp = batch.createdAt.slice(0, 16).replace(/[:T]/g, '-');
   reply.header('Cache-Control', 'no-store');
   if (format === 'csv') {
     return reply
       .type('text/csv; charset=utf-8')
       .header('Content-Disposition', `attachment; filename="keyslip-codes-${stamp}.csv"`)
-      .send(codesCsv(items));
+      .send(codesCsv(readBatchCodePages(deps, batch.id)));
   }
   return reply
     .type('application/pdf')
     .header('Content-Disposition', `attachment; filename="keyslip-slips-${stamp}.pdf"`)
-    .send(codesPdf(deps, items, pickLocale(request)));
+    .send(codesPdf(deps, readBatchCodes(deps, batch.id), pickLocale(request)));
 }
 
 // ---------------------------------------------------------------------------------------------
