@@ -13,6 +13,7 @@ import { createPerson } from '../src/people/people.service.js';
 import type { Person } from '../src/people/person.js';
 import { createSession } from '../src/sessions/session.js';
 import { createTestApi } from './helpers/api.js';
+import { openPdf, pageText } from './helpers/pdf.js';
 import { createTestContext, DIALECTS, type TestContext } from './helpers/deps.js';
 import { peopleCount } from '../src/web/admin.views.js';
 
@@ -453,6 +454,20 @@ describe.each(DIALECTS)('admin pages (%s)', (dialect) => {
       expect(pdf.headers['cache-control']).toBe('no-store');
       expect(pdf.rawPayload.subarray(0, 5).toString('latin1')).toBe('%PDF-');
       expect(await count('audit_events', { action: 'batch.downloaded' })).toBe(2);
+      // Slips to hand out: a page per store in store order (Lund, Malmö), those without a store
+      // last, each slip with its department, store and employee id.
+      const document = await openPdf(pdf.rawPayload);
+      const pages = [];
+      for (let number = 1; number <= document.numPages; number++)
+        pages.push(await pageText(await document.getPage(number)));
+      expect(pages).toHaveLength(3);
+      expect(pages[0]).toContain('Sven Svensson');
+      expect(pages[0]).toContain('Lund');
+      expect(pages[1]).toContain('Bo Ek');
+      expect(pages[1]).toContain('Malmö');
+      expect(pages[1]).toContain('E-1');
+      expect(pages[2]).toContain('Formula');
+      expect(pages[2]).toContain('Warehouse');
 
       // After the download window: a clear closed state, and 410 for the files.
       context.clock.advance(16 * MINUTE);

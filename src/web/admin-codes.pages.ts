@@ -14,9 +14,9 @@ import {
   issuableFilter,
   issueAccessCodes,
   readBatchCodePages,
-  readBatchCodes,
   type Batch,
 } from '../access-codes/batches.service.js';
+import { readBatchSlips } from '../access-codes/batch-slips.js';
 import { slipQrPng } from '../access-codes/slips.pdf.js';
 import { requestAdminCode, twoPersonRuleOn } from '../access-codes/admin-code-requests.js';
 import { authorizeBatch, authorizeTarget, codeQuotaOf, managerBulkOf } from '../http/scope.js';
@@ -285,10 +285,14 @@ async function sendBatchFile(
       .header('Content-Disposition', `attachment; filename="keyslip-codes-${stamp}.csv"`)
       .send(codesCsv(readBatchCodePages(deps, batch.id)));
   }
-  return reply
-    .type('application/pdf')
-    .header('Content-Disposition', `attachment; filename="keyslip-slips-${stamp}.pdf"`)
-    .send(codesPdf(deps, readBatchCodes(deps, batch.id), pickLocale(request)));
+  return (
+    reply
+      .type('application/pdf')
+      .header('Content-Disposition', `attachment; filename="keyslip-slips-${stamp}.pdf"`)
+      // Slips in hand-out order (store, department, surname), a new page for each store, as the
+      // API's and the CLI's.
+      .send(codesPdf(deps, readBatchSlips(deps, batch.id, pickLocale(request)), pickLocale(request)))
+  );
 }
 
 // ---------------------------------------------------------------------------------------------
