@@ -664,6 +664,15 @@ function containsTest(q: string): RawBuilder<boolean> {
 }
 
 /**
+ * The same test for a walk of the (id, search_text) index, where no other index can serve it:
+ * `strpos` finds the same substrings as LIKE without a pattern to match, and a walk is about a
+ * fifth quicker with it (measured at a million people).
+ */
+function walkedContainsTest(q: string): RawBuilder<boolean> {
+  return sql<boolean>`strpos(people.search_text, ${q}) > 0`;
+}
+
+/**
  * PostgreSQL: how many people a fragment of 3+ characters is in, counted up to `limit`. Either
  * plan PostgreSQL would choose alone is slow for some fragment, and its guess of how many people
  * match (from a histogram of 100 search texts) is often off tenfold, so the two are tried in turn:
@@ -679,7 +688,7 @@ async function countContains(db: Db, q: string, limit: number, options: { sample
     const result = await sql<{ count: number | string; people: number | string | null }>`select count(*) as count,
         (select reltuples from pg_class where oid = 'people'::regclass) as people from (
         select 1 from (select search_text from people order by id desc limit ${people}) as people
-        where ${containsTest(q)} limit ${limit}) as matches`.execute(db);
+        where ${walkedContainsTest(q)} limit ${limit}) as matches`.execute(db);
     const row = result.rows[0];
     return { count: Number(row?.count ?? 0), people: Number(row?.people ?? -1) };
   };
@@ -771,7 +780,7 @@ async function containsNewestFirst(
     let window = db.selectFrom('people').select(['people.id', 'people.search_text']);
     if (before) window = window.where('people.id', '<', before);
     const walked = db.selectFrom(window.orderBy('people.id', 'desc').limit(count).as('people'));
-    const textMatches = applyTextTest(db, walked as unknown as PeopleQuery, text).select('people.id');
+    const textMatches = (walked as unknown as PeopleQuery).where(walkedContainsTest(text.q)).select('people.id');
     const ids = hasFieldFilter(filter)
       ? applyFieldFilters(
           db,
