@@ -9,7 +9,7 @@ import { eraseExpiredBatches } from './access-codes/batches.service.js';
 import { undoAbandonedBatches } from './access-codes/batch-undo.js';
 import { expireAdminCodeRequests } from './access-codes/admin-code-requests.js';
 import { deliverDueLogouts } from './oidc/backchannel-logout.js';
-import { sweepExpiredOidcPayloads } from './oidc/oidc.adapter.js';
+import { sweepExpiredOidcPayloads } from './oidc/oidc-payloads.store.js';
 import { createFirstAdminIfEmpty } from './accounts/first-admin.js';
 import { pruneRateLimits } from './rate-limits/rate-limits.js';
 import { sweepExpiredData } from './retention/retention.js';

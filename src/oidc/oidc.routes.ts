@@ -23,10 +23,13 @@ import { CLIENT_AUTH_PATHS, clientAuthLimitOf } from './client-auth-limits.js';
 import { findOidcClient } from './oidc-clients.store.js';
 import { openOidcHost, type OidcHost } from './oidc.host.js';
 import { oidcText } from './oidc.messages.js';
-import { INTERACTION_PREFIX, OIDC_PREFIX } from './oidc.provider.js';
+import { INTERACTION_PREFIX, OIDC_PREFIX } from './oidc.paths.js';
 import { consentBody } from './oidc-pages.js';
 import { allowFormActionTo, formActionSourceOf } from './interaction-csp.js';
 import { interactionPath, loginPathFor } from './interaction-link.js';
+
+/** How long after the server listens the OpenID Provider is built, if no request has built it yet. */
+const OIDC_WARM_UP_DELAY_MS = 1_000;
 
 /** oidc-provider protects its own endpoints (state, PKCE, its own anti-CSRF field on logout). */
 const OIDC_ROUTE_CONFIG = { csrf: 'none', body: 'application/x-www-form-urlencoded' } as const;
@@ -104,7 +107,17 @@ function sentToLoginAt(deps: Deps, request: FastifyRequest, uid: string): number
 
 export function oidcRoutes(deps: Deps): FastifyPluginAsync {
   return async (app: FastifyInstance) => {
-    const host: OidcHost = await openOidcHost(deps);
+    const host: OidcHost = openOidcHost(deps);
+    // Built in the background a moment after the server listens (oidc.host.ts): not before, so
+    // that loading oidc-provider does not delay the first answers of a server that is starting.
+    let warmUpTimer: NodeJS.Timeout | null = null;
+    app.addHook('onListen', async () => {
+      warmUpTimer = setTimeout(() => host.warmUp(), OIDC_WARM_UP_DELAY_MS);
+      warmUpTimer.unref();
+    });
+    app.addHook('onClose', async () => {
+      if (warmUpTimer) clearTimeout(warmUpTimer);
+    });
     const secure = deps.config.baseUrl.startsWith('https://');
 
     // ---- oidc-provider's endpoints, in a context of their own without body parsers.
