@@ -21,6 +21,7 @@ import { anonymous, authenticate } from './http/auth.js';
 import { assertSameOrigin, CSRF_HEADER, csrfTokenValid, isFromBrowser } from './http/csrf.js';
 import { handleError } from './http/errors.handler.js';
 import { finishApiDocument, swaggerOptions } from './http/openapi.js';
+import { lazySchemaCompilers } from './http/lazy-schemas.js';
 import { verifyFormCsrf } from './http/forms.js';
 import { countHttpRequest } from './lib/metrics.js';
 import { sendNotFoundPage, wantsHtmlPage } from './http/page-errors.js';
@@ -54,6 +55,8 @@ export interface BuildAppOptions {
 export const BODY_LIMIT = 1024 * 1024;
 
 export async function buildApp(deps: Deps, options: BuildAppOptions = {}): Promise<FastifyInstance> {
+  // Each route's schemas are compiled at its first request, not all at start (lazy-schemas.ts).
+  const schemas = lazySchemaCompilers();
   const app = Fastify({
     ...(options.logger ? { loggerInstance: options.logger } : { logger: false }),
     bodyLimit: BODY_LIMIT,
@@ -63,7 +66,9 @@ export async function buildApp(deps: Deps, options: BuildAppOptions = {}): Promi
     // parameter) get the same JSON error shape as everything else.
     frameworkErrors: (error, request, reply) => handleError(error, request, reply),
     ajv: { customOptions: { coerceTypes: true, removeAdditional: false, allErrors: false } },
+    schemaController: { compilersFactory: schemas.compilersFactory },
   }).withTypeProvider<TypeBoxTypeProvider>();
+  app.decorate('compilePendingSchemas', schemas.compileAll);
 
   app.setErrorHandler(handleError);
   app.setNotFoundHandler((request, reply) => {
