@@ -14,7 +14,7 @@ import { createFirstAdminIfEmpty } from './accounts/first-admin.js';
 import { pruneRateLimits } from './rate-limits/rate-limits.js';
 import { sweepExpiredData } from './retention/retention.js';
 import { openRuntime } from './runtime.js';
-import { checkpointInBackground } from './db/checkpoints.js';
+import { checkpointInBackground, type BackgroundCheckpoints } from './db/checkpoints.js';
 import { DAY, MINUTE } from './lib/clock.js';
 import { commonPasswordCount } from './sign-in/password.js';
 import { indexWaitingPeople } from './people/people-import.js';
@@ -29,6 +29,9 @@ import { indexWaitingPeople } from './people/people-import.js';
  */
 const HEAP_GROWING_PERCENT = 50;
 
+/** How long after the server listens it reads what it will soon need (the password blocklist). */
+const AFTER_START_MS = 1_000;
+
 function keepHeapNearLiveSize(): void {
   const flags = `${process.env.NODE_OPTIONS ?? ''} ${process.execArgv.join(' ')}`;
   if (/heap-growing-percent|max-old-space-size|max-heap-size/.test(flags)) return;
@@ -38,10 +41,7 @@ function keepHeapNearLiveSize(): void {
 export async function serve(config: Config): Promise<void> {
   keepHeapNearLiveSize();
   const { deps, handle, logger } = await openRuntime(config);
-  // SQLite: WAL checkpoints (and their fsync) on a thread of their own, not inside a request's commit.
-  const checkpoints = handle.sqlite ? checkpointInBackground(handle.sqlite) : null;
   for (const warning of unsafeSettings(config)) logger.warn(`ATTENTION: ${warning}`);
-  commonPasswordCount();
 
   const firstAdmin = await createFirstAdminIfEmpty(deps);
   if (firstAdmin) {
@@ -97,9 +97,8 @@ export async function serve(config: Config): Promise<void> {
     );
   }, 5_000);
   logoutDelivery.unref();
-  await undoAbandonedBatches(deps).catch(() => undefined);
-  await eraseExpiredBatches(deps).catch(() => undefined);
 
+  let checkpoints: BackgroundCheckpoints | null = null;
   let closing = false;
   const shutdown = (signal: string): void => {
     if (closing) return;
@@ -123,6 +122,21 @@ export async function serve(config: Config): Promise<void> {
     const address = await metricsApp.listen({ port: config.metricsPort, host: config.metricsHost });
     logger.info({ address }, `metrics listener at ${address}/metrics`);
   }
+
+  // What follows runs once the server answers, not before: none of it is needed for the first
+  // requests, and some of it grows with the data (an expired batch's codes) or competes with the
+  // start-up for the CPU (a second Node.js instance for the checkpoints).
+  if (closing) return;
+  // SQLite: WAL checkpoints (and their fsync) on a thread of their own, not inside a request's commit.
+  checkpoints = handle.sqlite ? checkpointInBackground(handle.sqlite) : null;
+  // A bulk issue whose instance died is undone first: until then the codes it replaced do not work.
+  void undoAbandonedBatches(deps)
+    .catch(() => undefined)
+    .then(() => eraseExpiredBatches(deps))
+    .catch(() => undefined);
+  // The password blocklist (150 KB, read and normalised synchronously) a moment later, so that the
+  // first sign-ins do not wait for it; a password checked before then reads it itself.
+  setTimeout(() => commonPasswordCount(), AFTER_START_MS).unref();
 }
 
 async function main(): Promise<void> {

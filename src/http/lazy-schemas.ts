@@ -4,10 +4,8 @@
 // start, and the loading of Ajv and fast-json-stringify themselves, for routes most of which will
 // not be called for minutes. Here each compiler is Fastify's own default (the same Ajv options, the
 // same serializer), handed over behind a function that compiles on the route's first request.
-//
-// What is compiled at start all the same: the health probe's schemas (its first answer is what an
-// orchestrator waits for), and the checks below that a schema is usable, so a route whose schema
-// names a header in capitals is still refused when it is added, not at its first request.
+// What is still checked when a route is added: that a header schema names its headers in lower
+// case (below), so such a route is refused at start, not at its first request.
 import { createRequire } from 'node:module';
 import type { FastifyServerOptions } from 'fastify';
 
@@ -42,9 +40,6 @@ type ValidatorFactory = (externalSchemas: unknown, options: unknown) => Validato
 type SerializerFactory = (externalSchemas: unknown, options: unknown) => SerializerCompiler;
 
 type CompilersFactory = NonNullable<NonNullable<FastifyServerOptions['schemaController']>['compilersFactory']>;
-
-/** The routes whose schemas are compiled when they are added. */
-const COMPILED_AT_START = new Set(['/healthz']);
 
 // Fastify's own defaults, loaded from Fastify's dependencies (the versions it would use itself),
 // and only when the first schema is compiled.
@@ -90,7 +85,6 @@ export function lazySchemaCompilers(): LazySchemas {
 
   function lazyValidator(route: RouteSchema, compile: () => Validate): Validate {
     if (route.httpPart === 'headers') assertLowerCaseHeaders(route);
-    if (COMPILED_AT_START.has(route.url)) return compile();
     let validate: Validate | null = null;
     const compileNow = (): Validate => {
       pending.delete(compileNow);
@@ -110,8 +104,7 @@ export function lazySchemaCompilers(): LazySchemas {
     return lazy;
   }
 
-  function lazySerializer(route: RouteSchema, compile: () => Serialize): Serialize {
-    if (COMPILED_AT_START.has(route.url)) return compile();
+  function lazySerializer(compile: () => Serialize): Serialize {
     let serialize: Serialize | null = null;
     const compileNow = (): Serialize => {
       pending.delete(compileNow);
@@ -133,7 +126,7 @@ export function lazySchemaCompilers(): LazySchemas {
   const buildSerializer: SerializerFactory = (externalSchemas, options) => {
     let compiler: SerializerCompiler | null = null;
     return (route) =>
-      lazySerializer(route, () => {
+      lazySerializer(() => {
         compiler ??= fastifySerializerFactory()(externalSchemas, options);
         return compiler(route);
       });
