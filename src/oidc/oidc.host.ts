@@ -3,10 +3,11 @@
 // The check is one small query, at most every KEYSLIP_OIDC_KEY_CHECK_SECONDS (default 30), on OIDC
 // requests only; the request that makes the check waits for it, so it already uses the new keys.
 //
-// The provider is built on first use, not at start-up: loading oidc-provider (and Koa, jose …)
-// takes a third of a second of CPU, which a server that is starting should spend answering
-// /healthz. The server builds it in the background soon after it listens (warmUp), so an app's
-// first request does not usually wait for it; one that comes earlier builds it itself.
+// The first signing keys are made at start-up (one small query once they exist), but the provider
+// is built by the first OIDC request: loading oidc-provider (with Koa, jose …) takes a third of a
+// second of CPU, which a server that is starting should spend answering, and which a server no app
+// signs in through never needs to spend. It is not built in the background either, where it would
+// hold up whatever requests came at that moment.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type Provider from 'oidc-provider';
 import type { Deps } from '../deps.js';
@@ -21,8 +22,6 @@ import { deleteSession } from '../sessions/sessions.store.js';
 export interface OidcHost {
   /** The provider with the current keys (built on first use, rebuilt after a rotation). */
   current(): Promise<{ provider: Provider; callback: (req: IncomingMessage, res: ServerResponse) => void }>;
-  /** Builds the provider now if it is not built yet; a failure is logged and the next request tries again. */
-  warmUp(): void;
 }
 
 interface Built {
@@ -101,7 +100,8 @@ function listenToProvider(deps: Deps, provider: Provider): void {
   }) as (...args: never[]) => void);
 }
 
-export function openOidcHost(deps: Deps): OidcHost {
+export async function openOidcHost(deps: Deps): Promise<OidcHost> {
+  await ensureSigningKeys(deps.db, deps.keyring, deps.clock.now());
   async function build(): Promise<Built> {
     const { createOidcProvider } = await import('./oidc.provider.js');
     const keys = await loadSigningKeys(deps.db, deps.keyring, deps.clock.now()).catch(async (error: unknown) => {
@@ -126,7 +126,6 @@ export function openOidcHost(deps: Deps): OidcHost {
   /** The first build, shared by every request that comes while it runs; forgotten if it fails. */
   function buildFirst(): Promise<Built> {
     firstBuild ??= (async () => {
-      await ensureSigningKeys(deps.db, deps.keyring, deps.clock.now());
       const first = await build();
       built = first;
       checkedAt = Date.now();
@@ -159,12 +158,6 @@ export function openOidcHost(deps: Deps): OidcHost {
         await checking;
       }
       return built;
-    },
-    warmUp() {
-      if (built) return;
-      buildFirst().catch((error: unknown) =>
-        deps.log.warn({ err: { message: (error as Error).message } }, 'could not start the OpenID Provider yet'),
-      );
     },
   };
 }

@@ -28,9 +28,6 @@ import { consentBody } from './oidc-pages.js';
 import { allowFormActionTo, formActionSourceOf } from './interaction-csp.js';
 import { interactionPath, loginPathFor } from './interaction-link.js';
 
-/** How long after the server listens the OpenID Provider is built, if no request has built it yet. */
-const OIDC_WARM_UP_DELAY_MS = 1_000;
-
 /** oidc-provider protects its own endpoints (state, PKCE, its own anti-CSRF field on logout). */
 const OIDC_ROUTE_CONFIG = { csrf: 'none', body: 'application/x-www-form-urlencoded' } as const;
 
@@ -107,17 +104,8 @@ function sentToLoginAt(deps: Deps, request: FastifyRequest, uid: string): number
 
 export function oidcRoutes(deps: Deps): FastifyPluginAsync {
   return async (app: FastifyInstance) => {
-    const host: OidcHost = openOidcHost(deps);
-    // Built in the background a moment after the server listens (oidc.host.ts): not before, so
-    // that loading oidc-provider does not delay the first answers of a server that is starting.
-    let warmUpTimer: NodeJS.Timeout | null = null;
-    app.addHook('onListen', async () => {
-      warmUpTimer = setTimeout(() => host.warmUp(), OIDC_WARM_UP_DELAY_MS);
-      warmUpTimer.unref();
-    });
-    app.addHook('onClose', async () => {
-      if (warmUpTimer) clearTimeout(warmUpTimer);
-    });
+    // The provider is built by the first request that needs it (oidc.host.ts).
+    const host: OidcHost = await openOidcHost(deps);
     const secure = deps.config.baseUrl.startsWith('https://');
 
     // ---- oidc-provider's endpoints, in a context of their own without body parsers.
