@@ -134,8 +134,8 @@ export async function serve(config: Config): Promise<void> {
     .catch(() => undefined)
     .then(() => eraseExpiredBatches(deps))
     .catch(() => undefined);
-  // The password blocklist (150 KB, read and normalised synchronously) a moment later, so that the
-  // first sign-ins do not wait for it; a password checked before then reads it itself.
+  // The password blocklist (150 KB, read and normalised synchronously) a second later: read before
+  // listening, it held up the first answers. A password checked before then reads it itself.
   setTimeout(() => commonPasswordCount(), AFTER_START_MS).unref();
 }
 
