@@ -18,6 +18,7 @@ import { checkpointInBackground, type BackgroundCheckpoints } from './db/checkpo
 import { DAY, MINUTE } from './lib/clock.js';
 import { commonPasswordCount } from './sign-in/password.js';
 import { indexWaitingPeople } from './people/people-import.js';
+import { preloadSchemaCompilers } from './http/lazy-schemas.js';
 
 /**
  * How far V8 lets the heap grow past what survived its last full collection, in percent. Left to
@@ -29,7 +30,7 @@ import { indexWaitingPeople } from './people/people-import.js';
  */
 const HEAP_GROWING_PERCENT = 50;
 
-/** How long after the server listens it reads what it will soon need (the password blocklist). */
+/** How long after the server listens it loads what it will soon need (see the end of serve). */
 const AFTER_START_MS = 1_000;
 
 function keepHeapNearLiveSize(): void {
@@ -134,9 +135,13 @@ export async function serve(config: Config): Promise<void> {
     .catch(() => undefined)
     .then(() => eraseExpiredBatches(deps))
     .catch(() => undefined);
-  // The password blocklist (150 KB, read and normalised synchronously) a second later: read before
-  // listening, it held up the first answers. A password checked before then reads it itself.
-  setTimeout(() => commonPasswordCount(), AFTER_START_MS).unref();
+  // A second later, what most requests will soon need: the password blocklist (150 KB, read and
+  // normalised synchronously) and the schema compilers (lazy-schemas.ts). Done before listening,
+  // they held up the first answers; a request that needs them before then loads them itself.
+  setTimeout(() => {
+    commonPasswordCount();
+    preloadSchemaCompilers();
+  }, AFTER_START_MS).unref();
 }
 
 async function main(): Promise<void> {

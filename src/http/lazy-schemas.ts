@@ -60,6 +60,15 @@ function fastifySerializerFactory(): SerializerFactory {
 }
 
 /**
+ * Loads Ajv and fast-json-stringify without compiling anything, so that the first request with a
+ * schema only compiles its own (main.ts calls this a moment after the server listens).
+ */
+export function preloadSchemaCompilers(): void {
+  fastifyValidatorFactory();
+  fastifySerializerFactory();
+}
+
+/**
  * Fastify lower-cases the header names of a header schema (Node gives request headers in lower
  * case) unless the compiler is its own; with this one it is not, so a header schema must already
  * name its headers in lower case, and one that does not is refused when its route is added.
