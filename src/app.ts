@@ -3,9 +3,8 @@
 import fastifyCookie from '@fastify/cookie';
 import fastifyFormbody from '@fastify/formbody';
 import fastifyHelmet from '@fastify/helmet';
-import fastifySwagger from '@fastify/swagger';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import Fastify, { type FastifyInstance, type FastifyServerOptions, type RouteOptions } from 'fastify';
 import type { Deps } from './deps.js';
 import { AppError } from './errors.js';
 import {
@@ -20,7 +19,8 @@ import { ASSETS_PREFIX } from './http/assets.js';
 import { anonymous, authenticate } from './http/auth.js';
 import { assertSameOrigin, CSRF_HEADER, csrfTokenValid, isFromBrowser } from './http/csrf.js';
 import { handleError } from './http/errors.handler.js';
-import { finishApiDocument, swaggerOptions } from './http/openapi.js';
+import { buildApiDocument } from './http/openapi.js';
+import { lazySchemaCompilers } from './http/lazy-schemas.js';
 import { verifyFormCsrf } from './http/forms.js';
 import { countHttpRequest } from './lib/metrics.js';
 import { sendNotFoundPage, wantsHtmlPage } from './http/page-errors.js';
@@ -54,6 +54,8 @@ export interface BuildAppOptions {
 export const BODY_LIMIT = 1024 * 1024;
 
 export async function buildApp(deps: Deps, options: BuildAppOptions = {}): Promise<FastifyInstance> {
+  // Each route's schemas are compiled at its first request, not all at start (lazy-schemas.ts).
+  const schemas = lazySchemaCompilers();
   const app = Fastify({
     ...(options.logger ? { loggerInstance: options.logger } : { logger: false }),
     bodyLimit: BODY_LIMIT,
@@ -63,7 +65,9 @@ export async function buildApp(deps: Deps, options: BuildAppOptions = {}): Promi
     // parameter) get the same JSON error shape as everything else.
     frameworkErrors: (error, request, reply) => handleError(error, request, reply),
     ajv: { customOptions: { coerceTypes: true, removeAdditional: false, allErrors: false } },
+    schemaController: { compilersFactory: schemas.compilersFactory },
   }).withTypeProvider<TypeBoxTypeProvider>();
+  app.decorate('compilePendingSchemas', schemas.compileAll);
 
   app.setErrorHandler(handleError);
   app.setNotFoundHandler((request, reply) => {
@@ -95,7 +99,6 @@ export async function buildApp(deps: Deps, options: BuildAppOptions = {}): Promi
     // POSTs, which the same-origin check must refuse. Other sites still get no referrer.
     referrerPolicy: { policy: 'same-origin' },
   });
-  await app.register(fastifySwagger, swaggerOptions(deps.config));
 
   // CSV imports: the body is handed over as a stream, parsed row by row by the importer. Only
   // text/csv: text/plain is a type a form on any web site may send without asking (see below).
@@ -117,10 +120,13 @@ export async function buildApp(deps: Deps, options: BuildAppOptions = {}): Promi
   // (test/security/authorization.test.ts) classifies each, so none can be added unexamined.
   const routeList: { method: string; url: string }[] = [];
   app.decorate('routeList', routeList);
+  // And every route but the HEAD ones (which it leaves out) for the API document (openapi.ts).
+  const documentedRoutes: RouteOptions[] = [];
   app.addHook('onRoute', (route) => {
     const policy = assignRoutePolicy(route);
     if (policy) routeTable.push(policy);
     for (const method of ([] as string[]).concat(route.method)) routeList.push({ method, url: route.url });
+    if (route.method !== 'HEAD') documentedRoutes.push(route);
   });
 
   // A POST without a body (e.g. "issue a code" with no options) is validated as an empty object.
@@ -212,9 +218,12 @@ export async function buildApp(deps: Deps, options: BuildAppOptions = {}): Promi
   await app.register(oidcClientRoutes(deps));
   await app.register(appsAdminRoutes(deps));
   await app.register(scimRoutes(deps), { prefix: SCIM_PREFIX });
-  let apiDocument: unknown = null;
+  let apiDocument: Promise<unknown> | null = null;
   app.get('/api/openapi.json', { schema: { hide: true } }, async () => {
-    apiDocument ??= finishApiDocument(app.swagger());
+    apiDocument ??= buildApiDocument(deps.config, documentedRoutes).catch((error: unknown) => {
+      apiDocument = null;
+      throw error;
+    });
     return apiDocument;
   });
 

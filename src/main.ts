@@ -9,15 +9,16 @@ import { eraseExpiredBatches } from './access-codes/batches.service.js';
 import { undoAbandonedBatches } from './access-codes/batch-undo.js';
 import { expireAdminCodeRequests } from './access-codes/admin-code-requests.js';
 import { deliverDueLogouts } from './oidc/backchannel-logout.js';
-import { sweepExpiredOidcPayloads } from './oidc/oidc.adapter.js';
+import { sweepExpiredOidcPayloads } from './oidc/oidc-payloads.store.js';
 import { createFirstAdminIfEmpty } from './accounts/first-admin.js';
 import { pruneRateLimits } from './rate-limits/rate-limits.js';
 import { sweepExpiredData } from './retention/retention.js';
 import { openRuntime } from './runtime.js';
-import { checkpointInBackground } from './db/checkpoints.js';
+import { checkpointInBackground, type BackgroundCheckpoints } from './db/checkpoints.js';
 import { DAY, MINUTE } from './lib/clock.js';
 import { commonPasswordCount } from './sign-in/password.js';
 import { indexWaitingPeople } from './people/people-import.js';
+import { preloadSchemaCompilers } from './http/lazy-schemas.js';
 
 /**
  * How far V8 lets the heap grow past what survived its last full collection, in percent. Left to
@@ -29,6 +30,9 @@ import { indexWaitingPeople } from './people/people-import.js';
  */
 const HEAP_GROWING_PERCENT = 50;
 
+/** How long after the server listens it loads what it will soon need (see the end of serve). */
+const AFTER_START_MS = 1_000;
+
 function keepHeapNearLiveSize(): void {
   const flags = `${process.env.NODE_OPTIONS ?? ''} ${process.execArgv.join(' ')}`;
   if (/heap-growing-percent|max-old-space-size|max-heap-size/.test(flags)) return;
@@ -38,10 +42,7 @@ function keepHeapNearLiveSize(): void {
 export async function serve(config: Config): Promise<void> {
   keepHeapNearLiveSize();
   const { deps, handle, logger } = await openRuntime(config);
-  // SQLite: WAL checkpoints (and their fsync) on a thread of their own, not inside a request's commit.
-  const checkpoints = handle.sqlite ? checkpointInBackground(handle.sqlite) : null;
   for (const warning of unsafeSettings(config)) logger.warn(`ATTENTION: ${warning}`);
-  commonPasswordCount();
 
   const firstAdmin = await createFirstAdminIfEmpty(deps);
   if (firstAdmin) {
@@ -97,9 +98,8 @@ export async function serve(config: Config): Promise<void> {
     );
   }, 5_000);
   logoutDelivery.unref();
-  await undoAbandonedBatches(deps).catch(() => undefined);
-  await eraseExpiredBatches(deps).catch(() => undefined);
 
+  let checkpoints: BackgroundCheckpoints | null = null;
   let closing = false;
   const shutdown = (signal: string): void => {
     if (closing) return;
@@ -123,6 +123,25 @@ export async function serve(config: Config): Promise<void> {
     const address = await metricsApp.listen({ port: config.metricsPort, host: config.metricsHost });
     logger.info({ address }, `metrics listener at ${address}/metrics`);
   }
+
+  // What follows runs once the server answers, not before: none of it is needed for the first
+  // requests, and some of it grows with the data (an expired batch's codes) or competes with the
+  // start-up for the CPU (a second Node.js instance for the checkpoints).
+  if (closing) return;
+  // SQLite: WAL checkpoints (and their fsync) on a thread of their own, not inside a request's commit.
+  checkpoints = handle.sqlite ? checkpointInBackground(handle.sqlite) : null;
+  // A bulk issue whose instance died is undone first: until then the codes it replaced do not work.
+  void undoAbandonedBatches(deps)
+    .catch(() => undefined)
+    .then(() => eraseExpiredBatches(deps))
+    .catch(() => undefined);
+  // A second later, what most requests will soon need: the password blocklist (150 KB, read and
+  // normalised synchronously) and the schema compilers (lazy-schemas.ts). Done before listening,
+  // they held up the first answers; a request that needs them before then loads them itself.
+  setTimeout(() => {
+    commonPasswordCount();
+    preloadSchemaCompilers();
+  }, AFTER_START_MS).unref();
 }
 
 async function main(): Promise<void> {

@@ -9,9 +9,15 @@
 //   - every tag used is declared.
 // Route-level hints (top-level schema keys, removed from the finished document):
 //   'x-keyslip-headers': { '<status>': ['Location', …] } names headers of components.headers.
+//
+// The document is made the first time it is asked for, not at start: @fastify/swagger (and the
+// YAML library it loads) is loaded then, in an instance of its own that is given the app's routes
+// as app.ts recorded them (buildApiDocument).
 import { OptionalKind } from '@sinclair/typebox';
 import type { FastifyDynamicSwaggerOptions } from '@fastify/swagger';
+import Fastify, { type RouteOptions } from 'fastify';
 import type { Config } from '../config.js';
+import { lazySchemaCompilers } from './lazy-schemas.js';
 import { sessionCookieName } from './cookies.js';
 import { ErrorSchema } from './schemas.js';
 
@@ -149,6 +155,40 @@ export function swaggerOptions(config: Config): FastifyDynamicSwaggerOptions {
       return { schema: next as typeof schema, url };
     },
   };
+}
+
+/**
+ * The finished document for the app's routes (as its onRoute hook saw them, HEAD routes left out as
+ * @fastify/swagger leaves them out). The plugin sees routes only as they are added, so it is given
+ * them again, with what it reads of them, in a Fastify instance that serves nothing and compiles
+ * no schema; the document is the same as if it had been registered in the app from the start.
+ */
+export async function buildApiDocument(config: Config, routes: readonly RouteOptions[]): Promise<Json> {
+  const { default: fastifySwagger } = await import('@fastify/swagger');
+  const scribe = Fastify({
+    logger: false,
+    exposeHeadRoutes: false,
+    schemaController: { compilersFactory: lazySchemaCompilers().compilersFactory },
+  });
+  try {
+    await scribe.register(fastifySwagger, swaggerOptions(config));
+    await scribe.register(async (scope) => {
+      for (const { method, url, schema, config: routeConfig, links } of routes) {
+        scope.route({
+          method,
+          url,
+          schema,
+          config: routeConfig,
+          ...(links ? { links } : {}),
+          handler: async () => null,
+        });
+      }
+    });
+    await scribe.ready();
+    return finishApiDocument(scribe.swagger());
+  } finally {
+    await scribe.close();
+  }
 }
 
 /** Moves every titled schema under `node` into `components` and puts a $ref in its place. */

@@ -3,7 +3,6 @@
 // backoff (30 s, 1 min, 2 min … at most 1 h apart) until MAX_ATTEMPTS, all from the database,
 // so any instance can deliver and a restart loses nothing. Each row is claimed with a conditional
 // update first, so two instances never send the same notice at once.
-import { importJWK, SignJWT } from 'jose';
 import type { Deps } from '../deps.js';
 import type { OidcLogoutOutboxTable } from '../db/schema.js';
 import { recordAuditEvent, SYSTEM_ACTOR } from '../audit/audit.js';
@@ -37,6 +36,9 @@ const postForm: LogoutPoster = async (uri, body) => {
 };
 
 async function logoutTokenFor(deps: Deps, row: OidcLogoutOutboxTable, now: number): Promise<string> {
+  // Loaded when there is a notice to sign: the server checks the outbox every few seconds from
+  // its start, and most of those checks find nothing.
+  const { importJWK, SignJWT } = await import('jose');
   const keys = await loadSigningKeys(deps.db, deps.keyring, now);
   const jwk = keys.jwks.find((key) => key.alg === 'RS256')!;
   const key = await importJWK(jwk, 'RS256');

@@ -5,7 +5,7 @@
 import type { Deps } from '../deps.js';
 import { MINUTE } from '../lib/clock.js';
 import { addressGroupOf, readLimit, recordFailure, type LimitState, type Window } from '../rate-limits/rate-limits.js';
-import { OIDC_ROUTES } from './oidc.provider.js';
+import { OIDC_ROUTES } from './oidc.paths.js';
 
 /** The endpoints where apps authenticate themselves. */
 export const CLIENT_AUTH_PATHS: readonly string[] = [

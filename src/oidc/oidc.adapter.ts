@@ -146,9 +146,3 @@ export function kyselyAdapter(db: Db, clock: Clock): OidcAdapterClass {
     }
   };
 }
-
-/** Housekeeping: deletes expired rows (oidc-provider never reads them again). Returns how many. */
-export async function sweepExpiredOidcPayloads(db: Db, now: number): Promise<number> {
-  const result = await db.deleteFrom('oidc_payloads').where('expires_at', '<=', now).executeTakeFirst();
-  return Number(result.numDeletedRows);
-}

@@ -2,11 +2,16 @@
 // instance (or `keyslip keys rotate`) changes oidc_keys, a new provider is built with the new set.
 // The check is one small query, at most every KEYSLIP_OIDC_KEY_CHECK_SECONDS (default 30), on OIDC
 // requests only; the request that makes the check waits for it, so it already uses the new keys.
+//
+// The first signing keys are made at start-up (one small query once they exist), but the provider
+// is built by the first OIDC request: loading oidc-provider (with Koa, jose …) takes a third of a
+// second of CPU, which a server that is starting should spend answering, and which a server no app
+// signs in through never needs to spend. It is not built in the background either, where it would
+// hold up whatever requests came at that moment.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type Provider from 'oidc-provider';
 import type { Deps } from '../deps.js';
 import { addSigningKeys, ensureSigningKeys, loadSigningKeys, NoUsableSigningKeyError } from './oidc-keys.js';
-import { createOidcProvider } from './oidc.provider.js';
 import { recordAuditEvent } from '../audit/audit.js';
 import { recordClientAuthFailure } from './client-auth-limits.js';
 import { findPersonById } from '../people/people.store.js';
@@ -15,7 +20,7 @@ import { SESSION_COOKIE } from '../sessions/session.js';
 import { deleteSession } from '../sessions/sessions.store.js';
 
 export interface OidcHost {
-  /** The provider with the current keys (rebuilt after a rotation). */
+  /** The provider with the current keys (built on first use, rebuilt after a rotation). */
   current(): Promise<{ provider: Provider; callback: (req: IncomingMessage, res: ServerResponse) => void }>;
 }
 
@@ -98,6 +103,7 @@ function listenToProvider(deps: Deps, provider: Provider): void {
 export async function openOidcHost(deps: Deps): Promise<OidcHost> {
   await ensureSigningKeys(deps.db, deps.keyring, deps.clock.now());
   async function build(): Promise<Built> {
+    const { createOidcProvider } = await import('./oidc.provider.js');
     const keys = await loadSigningKeys(deps.db, deps.keyring, deps.clock.now()).catch(async (error: unknown) => {
       if (!(error instanceof NoUsableSigningKeyError)) throw error;
       deps.log.warn(
@@ -112,21 +118,37 @@ export async function openOidcHost(deps: Deps): Promise<OidcHost> {
     return { provider, callback: provider.callback(), fingerprint: keys.fingerprint };
   }
   const checkIntervalMs = deps.config.oidcKeyCheckSeconds * 1000;
-  let built = await build();
-  let checkedAt = Date.now();
+  let built: Built | null = null;
+  let firstBuild: Promise<Built> | null = null;
+  let checkedAt = 0;
   let checking: Promise<void> | null = null;
 
-  async function refreshIfRotated(): Promise<void> {
+  /** The first build, shared by every request that comes while it runs; forgotten if it fails. */
+  function buildFirst(): Promise<Built> {
+    firstBuild ??= (async () => {
+      const first = await build();
+      built = first;
+      checkedAt = Date.now();
+      return first;
+    })().catch((error: unknown) => {
+      firstBuild = null;
+      throw error;
+    });
+    return firstBuild;
+  }
+
+  async function refreshIfRotated(current: Built): Promise<void> {
     const keys = await loadSigningKeys(deps.db, deps.keyring, deps.clock.now());
-    if (keys.fingerprint !== built.fingerprint) built = await build();
+    if (keys.fingerprint !== current.fingerprint) built = await build();
   }
 
   return {
     async current() {
+      if (!built) return buildFirst();
       // Wall time, not deps.clock: this is a cache interval, not a rule of the domain.
       if (Date.now() - checkedAt >= checkIntervalMs && !checking) {
         checkedAt = Date.now();
-        checking = refreshIfRotated()
+        checking = refreshIfRotated(built)
           .catch((error: unknown) =>
             deps.log.warn({ err: { message: (error as Error).message } }, 'could not reload OIDC signing keys'),
           )

@@ -8,6 +8,7 @@ import type { PeopleTable } from '../db/schema.js';
 import { findPersonById } from '../people/people.store.js';
 import { safeEqual, sha256 } from '../lib/random.js';
 import { kyselyAdapter } from './oidc.adapter.js';
+import { INTERACTION_PREFIX, OIDC_ROUTES } from './oidc.paths.js';
 import { findOidcClient, HASHED_SECRET_PREFIX } from './oidc-clients.store.js';
 import type { LoadedKeys } from './oidc-keys.js';
 import {
@@ -19,21 +20,6 @@ import {
 } from './oidc-pages.js';
 
 type KoaPageContext = KoaRequestLike & { body: string; type: string };
-
-/** Where oidc-provider's endpoints live; discovery (/.well-known/openid-configuration) names them all. */
-export const OIDC_PREFIX = '/oidc';
-export const INTERACTION_PREFIX = `${OIDC_PREFIX}/interaction`;
-
-export const OIDC_ROUTES = {
-  authorization: `${OIDC_PREFIX}/auth`,
-  token: `${OIDC_PREFIX}/token`,
-  userinfo: `${OIDC_PREFIX}/userinfo`,
-  jwks: `${OIDC_PREFIX}/jwks`,
-  end_session: `${OIDC_PREFIX}/session/end`,
-  revocation: `${OIDC_PREFIX}/token/revocation`,
-  introspection: `${OIDC_PREFIX}/token/introspection`,
-  pushed_authorization_request: `${OIDC_PREFIX}/request`,
-} as const;
 
 export const OIDC_SCOPES = ['openid', 'offline_access', 'profile', 'email', 'keyslip'] as const;
 

@@ -23,7 +23,7 @@ import { CLIENT_AUTH_PATHS, clientAuthLimitOf } from './client-auth-limits.js';
 import { findOidcClient } from './oidc-clients.store.js';
 import { openOidcHost, type OidcHost } from './oidc.host.js';
 import { oidcText } from './oidc.messages.js';
-import { INTERACTION_PREFIX, OIDC_PREFIX } from './oidc.provider.js';
+import { INTERACTION_PREFIX, OIDC_PREFIX } from './oidc.paths.js';
 import { consentBody } from './oidc-pages.js';
 import { allowFormActionTo, formActionSourceOf } from './interaction-csp.js';
 import { interactionPath, loginPathFor } from './interaction-link.js';
@@ -104,6 +104,7 @@ function sentToLoginAt(deps: Deps, request: FastifyRequest, uid: string): number
 
 export function oidcRoutes(deps: Deps): FastifyPluginAsync {
   return async (app: FastifyInstance) => {
+    // The provider is built by the first request that needs it (oidc.host.ts).
     const host: OidcHost = await openOidcHost(deps);
     const secure = deps.config.baseUrl.startsWith('https://');
 

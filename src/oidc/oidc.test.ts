@@ -8,7 +8,8 @@ import { sha256 } from '../lib/random.js';
 import { createTestContext, DIALECTS, TEST_SECRET, type TestContext } from '../../test/helpers/deps.js';
 import { createTestApi } from '../../test/helpers/api.js';
 import { auditRows, failAuditInserts } from '../../test/helpers/core.js';
-import { kyselyAdapter, sweepExpiredOidcPayloads } from './oidc.adapter.js';
+import { kyselyAdapter } from './oidc.adapter.js';
+import { sweepExpiredOidcPayloads } from './oidc-payloads.store.js';
 import {
   ensureSigningKeys,
   loadSigningKeys,

@@ -39,7 +39,11 @@ export function opsRoutes(deps: Deps): FastifyPluginAsync {
       response: { 200: health('ok'), 503: health('unavailable') },
       'x-keyslip-headers': { 200: ['Cache-Control'] },
     };
-    app.get('/healthz', { schema }, async (_request, reply) => {
+    // The probe's answer is two fixed words, which JSON.stringify writes exactly as the schema's
+    // serializer would: the first probe of a starting server then does not wait for
+    // fast-json-stringify (and Ajv) to load, which no other route has needed yet (lazy-schemas.ts).
+    const serializerCompiler = () => (data: unknown) => JSON.stringify(data);
+    app.get('/healthz', { schema, serializerCompiler }, async (_request, reply) => {
       const ok = await databaseReachable(deps);
       return reply
         .status(ok ? 200 : 503)

@@ -6,7 +6,7 @@
 // per-row index triggers cost three times as much. Until then a search does not find them.
 import { Readable } from 'node:stream';
 import { sql } from 'kysely';
-import { CsvError, type Options, parse } from 'csv-parse';
+import type { Options } from 'csv-parse';
 import type { Deps } from '../deps.js';
 import type { Db } from '../db/database.js';
 import { uniqueViolationColumn } from '../db/database.js';
@@ -192,6 +192,8 @@ interface CsvRecord {
  * written only when the records of this one have been taken.
  */
 async function* csvRecordsOf(source: Readable, options: Options): AsyncGenerator<CsvRecord> {
+  // Loaded with the first import, not with the server: most starts never parse a CSV file.
+  const { parse } = await import('csv-parse');
   const ready: CsvRecord[] = [];
   const parser = parse({
     ...options,
@@ -338,6 +340,7 @@ async function importRows(
   } catch (error) {
     if (error instanceof AppError) throw error;
     // csv-parse's codes are not all CSV_… (INVALID_OPENING_QUOTE is not), so match its class.
+    const { CsvError } = await import('csv-parse');
     if (!(error instanceof CsvError)) throw error;
     // Nothing written yet: the file is refused as a whole and nothing changes. Once a chunk is
     // committed a refusal would hide a change, so the rows read so far are kept and the report
