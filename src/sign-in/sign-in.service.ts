@@ -12,11 +12,12 @@ import { countRateLimited, countSignIn } from '../lib/metrics.js';
 import { normaliseEmail, normaliseUsername } from '../people/person.js';
 import { writeTogether } from '../db/database.js';
 import {
-  findPersonByEmail,
-  findPersonByUsername,
+  findPersonByLoginKey,
+  type LoginKey,
   type MayTry,
   recordSignIn,
   takeSignInTurn,
+  takeSignInTurnByLogin,
 } from '../people/people.store.js';
 import {
   addressGroupOf,
@@ -51,13 +52,19 @@ function timingDummy(): Promise<string> {
   return dummyHash;
 }
 
-export async function findPersonByLogin(deps: Pick<Deps, 'db'>, login: string): Promise<PeopleTable | null> {
+/** A login (a username, or an email address if it has an @) as it is looked up; null if it names no one. */
+function loginKeyOf(login: string): LoginKey | null {
   if (login.includes('@')) {
     const email = normaliseEmail(login);
-    return email ? findPersonByEmail(deps.db, email) : null;
+    return email ? { column: 'email', value: email } : null;
   }
   const username = normaliseUsername(login);
-  return username ? findPersonByUsername(deps.db, username) : null;
+  return username ? { column: 'username', value: username } : null;
+}
+
+export async function findPersonByLogin(deps: Pick<Deps, 'db'>, login: string): Promise<PeopleTable | null> {
+  const key = loginKeyOf(login);
+  return key ? findPersonByLoginKey(deps.db, key) : null;
 }
 
 /**
@@ -78,6 +85,27 @@ const accountDelayMs = sql<number>`(case
  */
 async function takeAccountTurn(db: Db, personId: string, now: number): Promise<boolean> {
   return takeSignInTurn(db, personId, now, accountMayTry);
+}
+
+/**
+ * The person a login names, and whether the account's turn was taken (takeAccountTurn). Nearly
+ * every sign-in gets its turn, and gets it here in one statement that finds and updates the row.
+ * When that statement changes nothing (no one has the login, or the account must wait), the
+ * person is looked up and the turn tried by id, as two statements: which tells the two cases
+ * apart, and gives the answer the lookup-then-turn order gave, also on PostgreSQL, where each
+ * statement commits on its own.
+ */
+async function takeTurnForLogin(
+  db: Db,
+  login: string,
+  now: number,
+): Promise<{ person: PeopleTable | null; turnTaken: boolean }> {
+  const key = loginKeyOf(login);
+  if (key === null) return { person: null, turnTaken: false };
+  const updated = await takeSignInTurnByLogin(db, key, now, accountMayTry);
+  if (updated) return { person: updated, turnTaken: true };
+  const person = await findPersonByLoginKey(db, key);
+  return { person, turnTaken: person !== null && (await takeAccountTurn(db, person.id, now)) };
 }
 
 const accountMayTry: MayTry = (eb, now) =>
@@ -156,8 +184,9 @@ async function signInInTurn(
       await releaseAttempt(db, slot.reservation);
       return { refused: 'busy' as const };
     }
-    const person = await findPersonByLogin({ db }, input.login);
-    if (person && !(await takeAccountTurn(db, person.id, now))) {
+    // The person is as updated by the turn (failures in a row counted): a success resets them.
+    const { person, turnTaken } = await takeTurnForLogin(db, input.login, now);
+    if (person && !turnTaken) {
       await releaseAttempt(db, slot.reservation);
       return { refused: 'account' as const, personId: person.id };
     }
