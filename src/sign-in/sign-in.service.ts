@@ -15,7 +15,6 @@ import {
   findPersonByLoginKey,
   type LoginKey,
   type MayTry,
-  recordSignIn,
   takeSignInTurn,
   takeSignInTurnByLogin,
 } from '../people/people.store.js';
@@ -26,10 +25,11 @@ import {
   reserveAttempt,
   type Window,
 } from '../rate-limits/rate-limits.js';
-import { createSession, type NewSession, type SessionMeta } from '../sessions/session.js';
+import { newSession, type NewSession, type SessionMeta } from '../sessions/session.js';
 import { endEverythingOf } from '../sessions/end-everything.js';
 import { deleteSession } from '../sessions/sessions.store.js';
 import { HashQueueFullError, hashPassword, hashQueueHasRoom, verifyPassword } from './password.js';
+import { recordSuccessfulSignIn } from './sign-in.store.js';
 
 /** Failures in a row an account tolerates before each next attempt must wait. */
 export const FREE_FAILURES = 5;
@@ -241,26 +241,26 @@ async function signInInTurn(
   if (!matches) return fail('wrong_password');
   if (person.status === 'deactivated') return fail('deactivated');
 
-  const passwordHash = person.password_hash;
-  const session = await deps.db.transaction().execute(async (trx) => {
-    // A recovery (redemption) or deactivation that committed while the password was being
-    // verified replaced the password this sign-in checked and ended every session: the update
-    // applies only to the row as verified (and locks it), so no session outlives such a change.
-    if (!(await recordSignIn(trx, person.id, passwordHash, now))) return null;
-    if (input.currentSessionHash) await deleteSession(trx, input.currentSessionHash);
-    const created = await createSession(trx, deps.config, person.id, now, input.client);
-    await recordAuditEvent(trx, {
+  // A recovery (redemption) or deactivation that committed while the password was being verified
+  // replaced the password this sign-in checked and ended every session: the writes apply only to
+  // the row as verified (and lock it), so no session outlives such a change.
+  const { session, row } = newSession(deps.config, person.id, now, input.client);
+  const recorded = await recordSuccessfulSignIn(deps.db, {
+    personId: person.id,
+    passwordHash: person.password_hash,
+    now,
+    endSessionHash: input.currentSessionHash ?? null,
+    session: row,
+    audit: {
       action: 'sign_in.succeeded',
       actor: { kind: 'person', id: person.id, label: person.username ?? person.name, ip: input.client.ip },
       personId: person.id,
       details: {},
       at: now,
-    });
-    // Last, so the address's counter row is locked (PostgreSQL) only until the commit.
-    await releaseAttempt(trx, slot);
-    return created;
+    },
+    slot,
   });
-  if (session === null) return fail('password_changed');
+  if (!recorded) return fail('password_changed');
   countSignIn({ outcome: 'succeeded' });
   return { person: { ...person, failed_sign_ins: 0, last_failed_sign_in_at: null, last_sign_in_at: now }, session };
 }
