@@ -237,7 +237,7 @@ async function benchDialect(dialect, { workDir, csvFile, reimportFile }) {
     log(`${dialect}: starting the server on port ${port}`);
     server = await startServer({ env, nodeArgs, logFile });
     const memory = sampleMemory(server.pid);
-    const ctx = { baseUrl: server.baseUrl, auth, seconds };
+    const ctx = { baseUrl: server.baseUrl, auth, seconds, serverPid: server.pid };
 
     memory.phase('W5');
     log(`${dialect}: W5 importing ${people.toLocaleString('en')} people`);
@@ -395,9 +395,12 @@ async function benchDialect(dialect, { workDir, csvFile, reimportFile }) {
           `/healthz p99 ${signIn.healthz.p99} ms`,
         signIn,
       );
+      const cpu = signIn.cpuMsPerSignIn;
       log(
         `${dialect}: W4 ${signIn.signInsPerSecond}/s vs raw ${signIn.rawVerifiesPerSecond}/s, ` +
-          `healthz p99 ${signIn.healthz.p99} ms`,
+          `healthz p99 ${signIn.healthz.p99} ms; CPU per sign-in: server ${cpu.server} ms ` +
+          `(main thread ${cpu.serverMainThread}), bench ${cpu.bench} ms, raw verify ${signIn.rawCpuMsPerVerify} ms ` +
+          `(by CPU: ${signIn.cpuRatio})`,
       );
     }
 

@@ -1,4 +1,5 @@
-// The workloads W1–W5 and W7, each against a running server (`ctx`: { baseUrl, auth, seconds }).
+// The workloads W1–W5 and W7, each against a running server (`ctx`: { baseUrl, auth, seconds,
+// serverPid }).
 // Each returns plain figures; run.js decides targets and prints them.
 import fs from 'node:fs';
 import http from 'node:http';
@@ -8,7 +9,7 @@ import { parse } from 'csv-parse/sync';
 import { verify as argon2Verify } from '@node-rs/argon2';
 import { createPeopleGenerator, createRandom, keystrokeQueries, SEARCH_FRAGMENTS } from './names.js';
 import { load, percentile, request, requestJson, round, summarise } from './http.js';
-import { ROOT } from './server.js';
+import { readCpu, ROOT } from './server.js';
 
 const hr = () => process.hrtime.bigint();
 const msSince = (start) => Number(process.hrtime.bigint() - start) / 1e6;
@@ -342,11 +343,15 @@ export async function runCodeCheck(ctx, { sample, connections }) {
 
 // ---------------------------------------------------------------------------------------------
 
-/** The raw Argon2id verify rate of this machine: `concurrency` verifies in flight for `seconds`. */
+/**
+ * The raw Argon2id verify rate of this machine: `concurrency` verifies in flight for `seconds`;
+ * with the CPU time each verify took (this process does nothing else meanwhile), in ms.
+ */
 async function rawArgon2Rate(hash, password, { seconds, concurrency }) {
   let done = 0;
   const until = Date.now() + seconds * 1000;
   const started = hr();
+  const cpuBefore = process.cpuUsage();
   await Promise.all(
     Array.from({ length: concurrency }, async () => {
       while (Date.now() < until) {
@@ -355,7 +360,8 @@ async function rawArgon2Rate(hash, password, { seconds, concurrency }) {
       }
     }),
   );
-  return done / (msSince(started) / 1000);
+  const cpu = process.cpuUsage(cpuBefore);
+  return { perSecond: done / (msSince(started) / 1000), cpuMs: (cpu.user + cpu.system) / 1000 / done };
 }
 
 /**
@@ -386,18 +392,24 @@ export async function runSignIn(ctx, { sample, accounts, connections }) {
   const threadpool = Number(process.env.UV_THREADPOOL_SIZE ?? 4);
   const concurrencies = [...new Set([threadpool, os.availableParallelism()])];
   const rawHash = await hashPassword('raw argon2id rate probe 1');
+  const rawCpuMs = [];
   const rawRates = async () => {
     const rates = {};
-    for (const concurrency of concurrencies)
-      rates[concurrency] = round(
-        await rawArgon2Rate(rawHash, 'raw argon2id rate probe 1', { seconds: ctx.seconds, concurrency }),
-        1,
-      );
+    for (const concurrency of concurrencies) {
+      const raw = await rawArgon2Rate(rawHash, 'raw argon2id rate probe 1', { seconds: ctx.seconds, concurrency });
+      rates[concurrency] = round(raw.perSecond, 1);
+      rawCpuMs.push(raw.cpuMs);
+    }
     return rates;
   };
   const rawBefore = await rawRates();
   const parameters = /\$argon2id\$v=\d+\$([^$]+)\$/.exec(rawHash)?.[1] ?? null;
 
+  // CPU time over the sign-in run alone, per sign-in: the server's (all threads, and its main
+  // thread: HTTP, the session and audit rows) beside the Argon2id a sign-in costs, and this
+  // process's (autocannon and the /healthz probe), which shares the machine with the server.
+  const serverBefore = ctx.serverPid ? readCpu(ctx.serverPid) : null;
+  const benchBefore = process.cpuUsage();
   const health = probeHealthz(ctx.baseUrl);
   const signIn = await load({
     url: ctx.baseUrl,
@@ -411,10 +423,26 @@ export async function runSignIn(ctx, { sample, accounts, connections }) {
     })),
   });
   const healthz = await health.stop();
+  const benchCpu = process.cpuUsage(benchBefore);
+  const serverAfter = ctx.serverPid ? readCpu(ctx.serverPid) : null;
   const rawAfter = await rawRates();
   const raw = Math.max(...Object.values(rawBefore), ...Object.values(rawAfter));
   const successes = signIn.statusCounts['201'] ?? 0;
   const signInsPerSecond = round(successes / signIn.durationSeconds, 1);
+  const perSignIn = (seconds) => (successes ? round((seconds * 1000) / successes, 2) : null);
+  const cpuMsPerSignIn = {
+    server: serverBefore && serverAfter ? perSignIn(serverAfter.process - serverBefore.process) : null,
+    serverMainThread: serverBefore && serverAfter ? perSignIn(serverAfter.mainThread - serverBefore.mainThread) : null,
+    bench: perSignIn((benchCpu.user + benchCpu.system) / 1e6),
+  };
+  // The ratio by CPU time: a raw verify's over a sign-in's (server and client). On a machine that
+  // does nothing else, where every CPU goes to the two, the ratio comes to this; other work on a
+  // shared machine moves the ratio from run to run far more than it moves this.
+  const rawCpuMsPerVerify = round(rawCpuMs.sort((a, b) => a - b)[Math.floor(rawCpuMs.length / 2)], 2);
+  const cpuRatio =
+    cpuMsPerSignIn.server === null || cpuMsPerSignIn.bench === null
+      ? null
+      : round(rawCpuMsPerVerify / (cpuMsPerSignIn.server + cpuMsPerSignIn.bench), 3);
   return {
     ratio: round(signInsPerSecond / raw, 3),
     signInsPerSecond,
@@ -422,6 +450,10 @@ export async function runSignIn(ctx, { sample, accounts, connections }) {
     // Verifies per second by concurrency, before and after the sign-in run.
     rawVerifiesPerSecondBefore: rawBefore,
     rawVerifiesPerSecondAfter: rawAfter,
+    // The CPU a sign-in cost during the run (ms; with its share of the /healthz probes).
+    cpuMsPerSignIn,
+    rawCpuMsPerVerify,
+    cpuRatio,
     argon2Parameters: parameters,
     threadpool,
     accounts: users.length,

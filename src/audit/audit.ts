@@ -92,7 +92,8 @@ const AUDIT_COLUMNS: readonly (keyof AuditEventsTable)[] = [
   'area_id',
 ];
 
-function auditRow(event: AuditEventInput): AuditEventsTable {
+/** The row an event is stored as (its id made now, from its time). */
+export function auditRow(event: AuditEventInput): AuditEventsTable {
   return {
     id: newId(event.at),
     at: event.at,

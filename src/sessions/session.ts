@@ -30,10 +30,22 @@ export async function createSession(
   now: number,
   meta: SessionMeta,
 ): Promise<NewSession> {
+  const { session, row } = newSession(config, personId, now, meta);
+  await insertSession(db, row);
+  return session;
+}
+
+/** A new session (its secret) and the row that stores it, for the caller to insert. */
+export function newSession(
+  config: Config,
+  personId: string,
+  now: number,
+  meta: SessionMeta,
+): { session: NewSession; row: SessionsTable } {
   const token = randomToken(32);
   const idHash = sha256(token);
   const expiresAt = now + config.sessionAbsoluteHours * 60 * MINUTE;
-  await insertSession(db, {
+  const row: SessionsTable = {
     id_hash: idHash,
     person_id: personId,
     created_at: now,
@@ -41,8 +53,8 @@ export async function createSession(
     expires_at: expiresAt,
     user_agent: meta.userAgent?.slice(0, 300) ?? null,
     ip: meta.ip,
-  });
-  return { token, idHash, expiresAt };
+  };
+  return { session: { token, idHash, expiresAt }, row };
 }
 
 export interface CurrentSession {

@@ -12,11 +12,11 @@ import { countRateLimited, countSignIn } from '../lib/metrics.js';
 import { normaliseEmail, normaliseUsername } from '../people/person.js';
 import { writeTogether } from '../db/database.js';
 import {
-  findPersonByEmail,
-  findPersonByUsername,
+  findPersonByLoginKey,
+  type LoginKey,
   type MayTry,
-  recordSignIn,
   takeSignInTurn,
+  takeSignInTurnByLogin,
 } from '../people/people.store.js';
 import {
   addressGroupOf,
@@ -25,10 +25,11 @@ import {
   reserveAttempt,
   type Window,
 } from '../rate-limits/rate-limits.js';
-import { createSession, type NewSession, type SessionMeta } from '../sessions/session.js';
+import { newSession, type NewSession, type SessionMeta } from '../sessions/session.js';
 import { endEverythingOf } from '../sessions/end-everything.js';
 import { deleteSession } from '../sessions/sessions.store.js';
 import { HashQueueFullError, hashPassword, hashQueueHasRoom, verifyPassword } from './password.js';
+import { recordSuccessfulSignIn } from './sign-in.store.js';
 
 /** Failures in a row an account tolerates before each next attempt must wait. */
 export const FREE_FAILURES = 5;
@@ -51,13 +52,19 @@ function timingDummy(): Promise<string> {
   return dummyHash;
 }
 
-export async function findPersonByLogin(deps: Pick<Deps, 'db'>, login: string): Promise<PeopleTable | null> {
+/** A login (a username, or an email address if it has an @) as it is looked up; null if it names no one. */
+function loginKeyOf(login: string): LoginKey | null {
   if (login.includes('@')) {
     const email = normaliseEmail(login);
-    return email ? findPersonByEmail(deps.db, email) : null;
+    return email ? { column: 'email', value: email } : null;
   }
   const username = normaliseUsername(login);
-  return username ? findPersonByUsername(deps.db, username) : null;
+  return username ? { column: 'username', value: username } : null;
+}
+
+export async function findPersonByLogin(deps: Pick<Deps, 'db'>, login: string): Promise<PeopleTable | null> {
+  const key = loginKeyOf(login);
+  return key ? findPersonByLoginKey(deps.db, key) : null;
 }
 
 /**
@@ -78,6 +85,27 @@ const accountDelayMs = sql<number>`(case
  */
 async function takeAccountTurn(db: Db, personId: string, now: number): Promise<boolean> {
   return takeSignInTurn(db, personId, now, accountMayTry);
+}
+
+/**
+ * The person a login names, and whether the account's turn was taken (takeAccountTurn). Nearly
+ * every sign-in gets its turn, and gets it here in one statement that finds and updates the row.
+ * When that statement changes nothing (no one has the login, or the account must wait), the
+ * person is looked up and the turn tried by id, as two statements: which tells the two cases
+ * apart, and gives the answer the lookup-then-turn order gave, also on PostgreSQL, where each
+ * statement commits on its own.
+ */
+async function takeTurnForLogin(
+  db: Db,
+  login: string,
+  now: number,
+): Promise<{ person: PeopleTable | null; turnTaken: boolean }> {
+  const key = loginKeyOf(login);
+  if (key === null) return { person: null, turnTaken: false };
+  const updated = await takeSignInTurnByLogin(db, key, now, accountMayTry);
+  if (updated) return { person: updated, turnTaken: true };
+  const person = await findPersonByLoginKey(db, key);
+  return { person, turnTaken: person !== null && (await takeAccountTurn(db, person.id, now)) };
 }
 
 const accountMayTry: MayTry = (eb, now) =>
@@ -156,8 +184,9 @@ async function signInInTurn(
       await releaseAttempt(db, slot.reservation);
       return { refused: 'busy' as const };
     }
-    const person = await findPersonByLogin({ db }, input.login);
-    if (person && !(await takeAccountTurn(db, person.id, now))) {
+    // The person is as updated by the turn (failures in a row counted): a success resets them.
+    const { person, turnTaken } = await takeTurnForLogin(db, input.login, now);
+    if (person && !turnTaken) {
       await releaseAttempt(db, slot.reservation);
       return { refused: 'account' as const, personId: person.id };
     }
@@ -212,26 +241,26 @@ async function signInInTurn(
   if (!matches) return fail('wrong_password');
   if (person.status === 'deactivated') return fail('deactivated');
 
-  const passwordHash = person.password_hash;
-  const session = await deps.db.transaction().execute(async (trx) => {
-    // A recovery (redemption) or deactivation that committed while the password was being
-    // verified replaced the password this sign-in checked and ended every session: the update
-    // applies only to the row as verified (and locks it), so no session outlives such a change.
-    if (!(await recordSignIn(trx, person.id, passwordHash, now))) return null;
-    if (input.currentSessionHash) await deleteSession(trx, input.currentSessionHash);
-    const created = await createSession(trx, deps.config, person.id, now, input.client);
-    await recordAuditEvent(trx, {
+  // A recovery (redemption) or deactivation that committed while the password was being verified
+  // replaced the password this sign-in checked and ended every session: the writes apply only to
+  // the row as verified (and lock it), so no session outlives such a change.
+  const { session, row } = newSession(deps.config, person.id, now, input.client);
+  const recorded = await recordSuccessfulSignIn(deps.db, {
+    personId: person.id,
+    passwordHash: person.password_hash,
+    now,
+    endSessionHash: input.currentSessionHash ?? null,
+    session: row,
+    audit: {
       action: 'sign_in.succeeded',
       actor: { kind: 'person', id: person.id, label: person.username ?? person.name, ip: input.client.ip },
       personId: person.id,
       details: {},
       at: now,
-    });
-    // Last, so the address's counter row is locked (PostgreSQL) only until the commit.
-    await releaseAttempt(trx, slot);
-    return created;
+    },
+    slot,
   });
-  if (session === null) return fail('password_changed');
+  if (!recorded) return fail('password_changed');
   countSignIn({ outcome: 'succeeded' });
   return { person: { ...person, failed_sign_ins: 0, last_failed_sign_in_at: null, last_sign_in_at: now }, session };
 }
