@@ -16,7 +16,7 @@ import { sweepExpiredData } from './retention/retention.js';
 import { openRuntime } from './runtime.js';
 import { checkpointInBackground, type BackgroundCheckpoints } from './db/checkpoints.js';
 import { DAY, MINUTE } from './lib/clock.js';
-import { commonPasswordCount } from './sign-in/password.js';
+import { assertBlocklistFound, commonPasswordCount } from './sign-in/password.js';
 import { indexWaitingPeople } from './people/people-import.js';
 import { preloadSchemaCompilers } from './http/lazy-schemas.js';
 
@@ -41,6 +41,8 @@ function keepHeapNearLiveSize(): void {
 
 export async function serve(config: Config): Promise<void> {
   keepHeapNearLiveSize();
+  // A missing blocklist stops the start here, before any health check passes (it is read later).
+  assertBlocklistFound();
   const { deps, handle, logger } = await openRuntime(config);
   for (const warning of unsafeSettings(config)) logger.warn(`ATTENTION: ${warning}`);
 
@@ -139,8 +141,13 @@ export async function serve(config: Config): Promise<void> {
   // normalised synchronously) and the schema compilers (lazy-schemas.ts). Done before listening,
   // they held up the first answers; a request that needs them before then loads them itself.
   setTimeout(() => {
-    commonPasswordCount();
-    preloadSchemaCompilers();
+    try {
+      commonPasswordCount();
+      preloadSchemaCompilers();
+    } catch (error) {
+      // Not expected (the blocklist was found before listening): each request loads them again.
+      logger.error({ err: { message: (error as Error).message } }, 'could not preload at start');
+    }
   }, AFTER_START_MS).unref();
 }
 

@@ -102,9 +102,13 @@ function listenToProvider(deps: Deps, provider: Provider): void {
 
 export async function openOidcHost(deps: Deps): Promise<OidcHost> {
   await ensureSigningKeys(deps.db, deps.keyring, deps.clock.now());
-  async function build(): Promise<Built> {
-    const { createOidcProvider } = await import('./oidc.provider.js');
-    const keys = await loadSigningKeys(deps.db, deps.keyring, deps.clock.now()).catch(async (error: unknown) => {
+  /**
+   * The keys this instance can sign with. When its secret opens none of the stored ones, a pair it
+   * can open is added (and said so): at start, so that back-channel logout notices, which this
+   * instance signs without the provider, are signed from the first one on.
+   */
+  async function usableKeys() {
+    return loadSigningKeys(deps.db, deps.keyring, deps.clock.now()).catch(async (error: unknown) => {
       if (!(error instanceof NoUsableSigningKeyError)) throw error;
       deps.log.warn(
         {},
@@ -113,6 +117,11 @@ export async function openOidcHost(deps: Deps): Promise<OidcHost> {
       await addSigningKeys(deps.db, deps.keyring, deps.clock.now());
       return loadSigningKeys(deps.db, deps.keyring, deps.clock.now());
     });
+  }
+  await usableKeys();
+  async function build(): Promise<Built> {
+    const { createOidcProvider } = await import('./oidc.provider.js');
+    const keys = await usableKeys();
     const provider = createOidcProvider(deps, keys);
     listenToProvider(deps, provider);
     return { provider, callback: provider.callback(), fingerprint: keys.fingerprint };

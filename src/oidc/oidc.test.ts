@@ -9,6 +9,7 @@ import { createTestContext, DIALECTS, TEST_SECRET, type TestContext } from '../.
 import { createTestApi } from '../../test/helpers/api.js';
 import { auditRows, failAuditInserts } from '../../test/helpers/core.js';
 import { kyselyAdapter } from './oidc.adapter.js';
+import { openOidcHost } from './oidc.host.js';
 import { sweepExpiredOidcPayloads } from './oidc-payloads.store.js';
 import {
   ensureSigningKeys,
@@ -92,6 +93,19 @@ describe.each(DIALECTS)('OpenID Provider storage and apps (%s)', (dialect) => {
     await expect(
       loadSigningKeys(db, createKeyring(['another-secret-another-secret-another-1']), context.clock.now()),
     ).rejects.toThrow(NoUsableSigningKeyError);
+    // An instance started with only that other secret adds a pair it can open when it starts,
+    // before any OIDC request: it signs back-channel logout notices without the provider.
+    const other = createKeyring(['another-secret-another-secret-another-1']);
+    await openOidcHost({ ...context.deps, keyring: other });
+    expect((await loadSigningKeys(db, other, context.clock.now())).jwks).toHaveLength(2);
+    await db
+      .deleteFrom('oidc_keys')
+      .where(
+        'kid',
+        'not in',
+        rows.map((row) => row.kid),
+      )
+      .execute();
 
     const { kids } = await rotateSigningKeys(db, keyring, context.clock.now());
     const rotated = await loadSigningKeys(db, keyring, context.clock.now());

@@ -81,6 +81,11 @@ function commonPasswords(): Set<string> {
   return blocklist;
 }
 
+/** Throws, naming where it looked, when a blocklist file is missing (a server checks before it listens). */
+export function assertBlocklistFound(): void {
+  for (const file of BLOCKLIST_FILES) blocklistPath(file);
+}
+
 /** Number of distinct entries in the blocklist (loads it if needed). */
 export function commonPasswordCount(): number {
   return commonPasswords().size;
