@@ -92,19 +92,25 @@ export interface LazySchemas {
 export function lazySchemaCompilers(): LazySchemas {
   const pending = new Set<() => void>();
 
-  function lazyValidator(route: RouteSchema, compile: () => Validate): Validate {
-    if (route.httpPart === 'headers') assertLowerCaseHeaders(route);
-    let validate: Validate | null = null;
-    const compileNow = (): Validate => {
+  /** `compile`, run once: at the first call, or by compileAll, whichever comes first. */
+  function onFirstUse<T>(compile: () => T): () => T {
+    let compiled: T | null = null;
+    const compileNow = (): T => {
       pending.delete(compileNow);
-      validate ??= compile();
-      return validate;
+      compiled ??= compile();
+      return compiled;
     };
     pending.add(compileNow);
+    return () => compiled ?? compileNow();
+  }
+
+  function lazyValidator(route: RouteSchema, compile: () => Validate): Validate {
+    if (route.httpPart === 'headers') assertLowerCaseHeaders(route);
+    const compiled = onFirstUse(compile);
     const lazy: Validate = (data, dataContext) => {
-      const compiled = validate ?? compileNow();
-      const result = compiled(data, dataContext);
-      lazy.errors = compiled.errors;
+      const validate = compiled();
+      const result = validate(data, dataContext);
+      lazy.errors = validate.errors;
       return result;
     };
     // Fastify hands an Ajv function the request part's parent (so that coercion can replace a
@@ -114,14 +120,8 @@ export function lazySchemaCompilers(): LazySchemas {
   }
 
   function lazySerializer(compile: () => Serialize): Serialize {
-    let serialize: Serialize | null = null;
-    const compileNow = (): Serialize => {
-      pending.delete(compileNow);
-      serialize ??= compile();
-      return serialize;
-    };
-    pending.add(compileNow);
-    return (data) => (serialize ?? compileNow())(data);
+    const compiled = onFirstUse(compile);
+    return (data) => compiled()(data);
   }
 
   const buildValidator: ValidatorFactory = (externalSchemas, options) => {
