@@ -3,6 +3,7 @@
 import { sql, type ExpressionBuilder } from 'kysely';
 import type { Db } from '../db/database.js';
 import { dialectOf } from '../db/dialect.js';
+import { prepared } from '../db/prepared.js';
 import type { AreasTable, Database, PersonRole, PersonStatus } from '../db/schema.js';
 import type { AreaRef } from './area.js';
 
@@ -160,7 +161,24 @@ export async function deleteAreaPerson(
   return Number(result.numDeletedRows) === 1;
 }
 
-/** The areas of each of these people (members, or managers), in name order; served by (person_id, area_id). */
+/**
+ * The areas of each of these people (members, or managers), in name order; served by (person_id,
+ * area_id). Compiled once per table and number of people: every page of the directory asks.
+ */
+const areaRefsIn = (table: AreaRoleTable) =>
+  prepared((db: Db, personIds: readonly string[]) =>
+    db
+      .selectFrom(table)
+      .innerJoin('areas', 'areas.id', `${table}.area_id`)
+      .select([`${table}.person_id as person_id`, 'areas.id as id', 'areas.name as name'])
+      .where(`${table}.person_id`, 'in', personIds)
+      .orderBy('areas.name')
+      .orderBy('areas.id'),
+  );
+
+const areaRefsOf = { area_members: areaRefsIn('area_members'), area_managers: areaRefsIn('area_managers') };
+
+/** The areas of each of these people (members, or managers), in name order. */
 export async function areaRefsOfPeople(
   db: Db,
   table: AreaRoleTable,
@@ -170,14 +188,7 @@ export async function areaRefsOfPeople(
   for (let i = 0; i < personIds.length; i += 500) {
     const slice = personIds.slice(i, i + 500);
     if (slice.length === 0) continue;
-    const rows = await db
-      .selectFrom(table)
-      .innerJoin('areas', 'areas.id', `${table}.area_id`)
-      .select([`${table}.person_id as person_id`, 'areas.id as id', 'areas.name as name'])
-      .where(`${table}.person_id`, 'in', slice)
-      .orderBy('areas.name')
-      .orderBy('areas.id')
-      .execute();
+    const { rows } = await areaRefsOf[table](db, slice);
     for (const row of rows) {
       const list = byPerson.get(row.person_id) ?? [];
       list.push({ id: row.id, name: row.name });

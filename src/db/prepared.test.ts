@@ -2,7 +2,7 @@ import { sql } from 'kysely';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createTestContext, DIALECTS, type TestContext } from '../../test/helpers/deps.js';
 import type { Db } from './database.js';
-import { prepared } from './prepared.js';
+import { executeKept, prepared } from './prepared.js';
 
 const contexts: TestContext[] = [];
 afterAll(async () => {
@@ -73,4 +73,41 @@ describe('statements compiled once, on PostgreSQL', () => {
       expect(named).toEqual({ before: named.before, afterTwoRuns: named.before + 1, afterOther: named.before + 1 });
     },
   );
+});
+
+describe('statements built at run time and kept (executeKept)', () => {
+  it.each(DIALECTS)('give the rows of each call, however often the same text runs (%s)', async (dialect) => {
+    const context = await createTestContext(dialect);
+    contexts.push(context);
+    const { db } = context.deps;
+    for (const [key, count] of [
+      ['k1', 1],
+      ['k2', 2],
+      ['k3', 3],
+    ] as const)
+      await countOne(db, key, count);
+    const above = (min: number) =>
+      db.selectFrom('rate_limits').select('key').where('count', '>', min).orderBy('key').compile();
+    // Past five runs PostgreSQL may plan the kept statement once for all values.
+    for (let run = 0; run < 8; run++) {
+      expect((await executeKept(db, above(0))).map((row) => row.key)).toEqual(['k1', 'k2', 'k3']);
+      expect((await executeKept(db, above(2))).map((row) => row.key)).toEqual(['k3']);
+    }
+  });
+
+  it.skipIf(!DIALECTS.includes('postgres'))('are kept prepared on PostgreSQL under one name per text', async () => {
+    const context = await createTestContext('postgres');
+    contexts.push(context);
+    const { db } = context.deps;
+    const counts = await db.transaction().execute(async (trx) => {
+      const count = async (): Promise<number> =>
+        (await sql<{ name: string }>`select name from pg_prepared_statements`.execute(trx)).rows.length;
+      const before = await count();
+      const query = (key: string) => trx.selectFrom('rate_limits').select('count').where('key', '=', key).compile();
+      await executeKept(trx, query('a'));
+      await executeKept(trx, query('b'));
+      return { before, after: await count() };
+    });
+    expect(counts.after).toBe(counts.before + 1);
+  });
 });

@@ -68,3 +68,23 @@ export function prepared<A extends unknown[], R>(
     return db.executeQuery<R>({ ...template.compiled, parameters });
   };
 }
+
+/** At most this many statements are named by executeKept (each connection keeps each it ran). */
+const KEPT_STATEMENTS_MAX = 200;
+
+/**
+ * Runs a statement built at run time as a named one on PostgreSQL, as those `prepared` compiles:
+ * each connection parses and plans it once per text, and after five runs PostgreSQL may keep one
+ * plan for all values. Only for statements whose plan their shape fixes whatever their values
+ * (a walk of an index under a literal LIMIT), made in a bounded number of shapes; past
+ * KEPT_STATEMENTS_MAX texts, statements run unnamed. SQLite runs it as any other.
+ */
+export async function executeKept<R>(db: Db, query: CompiledQuery<R>): Promise<R[]> {
+  if (
+    dialectOf(db) === 'postgres' &&
+    !serverStatementNames.has(query.sql) &&
+    serverStatementNames.size < KEPT_STATEMENTS_MAX
+  )
+    serverStatementNames.set(query.sql, `keyslip_kept_${serverStatementNames.size + 1}`);
+  return (await db.executeQuery(query)).rows;
+}

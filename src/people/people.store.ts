@@ -11,7 +11,7 @@ import {
 import type { Db } from '../db/database.js';
 import { insertRows } from '../db/bulk-insert.js';
 import { dialectOf } from '../db/dialect.js';
-import { prepared } from '../db/prepared.js';
+import { executeKept, prepared } from '../db/prepared.js';
 import type { Database, PeopleTable, PersonRole, PersonStatus } from '../db/schema.js';
 import {
   CONTAINS_FROM_LENGTH,
@@ -827,24 +827,25 @@ async function containsNewestFirst(
   const walk = async (before: string | RawBuilder<string> | null, count: number, wanted: number) => {
     let window = db.selectFrom('people').select(['people.id', 'people.search_text']);
     if (before) window = window.where('people.id', '<', before);
-    const walked = db.selectFrom(window.orderBy('people.id', 'desc').limit(count).as('people'));
+    // A literal LIMIT: the statement is kept planned (executeKept), and a plan made for any value
+    // would have to guess how far the walk goes.
+    const walked = db.selectFrom(window.orderBy('people.id', 'desc').limit(sql.lit(count)).as('people'));
     const textMatches = (walked as unknown as PeopleQuery).where(walkedContainsTest(text.q)).select('people.id');
-    const ids = hasFieldFilter(filter)
-      ? applyFieldFilters(
-          db,
-          db.selectFrom(textMatches.as('m')).innerJoinLateral(
-            (eb) => eb.selectFrom('people').selectAll().whereRef('people.id', '=', 'm.id').offset(0).as('people'),
-            (join) => join.onTrue(),
-          ) as unknown as PeopleQuery,
-          filter,
-          options.now,
-          { areaProbe: options.areaProbe },
-        )
-          .select('people.id')
-          .orderBy(sql.ref('m.id'), 'desc')
-          .limit(wanted)
-      : textMatches.orderBy('people.id', 'desc').limit(wanted);
-    return db.selectFrom('people').selectAll().where('people.id', 'in', ids).orderBy('people.id', 'desc').execute();
+    // Each match looked up by id in a lateral subquery (OFFSET 0 keeps it a nested loop in the
+    // walk's order): a plan kept for any `wanted` could otherwise join by hashing the whole table.
+    const lookedUp = (matches: PeopleQuery) =>
+      db.selectFrom(matches.as('m')).innerJoinLateral(
+        (eb) =>
+          eb.selectFrom('people').selectAll().where('people.id', '=', sql.ref<string>('m.id')).offset(0).as('people'),
+        (join) => join.onTrue(),
+      ) as unknown as PeopleQuery;
+    const page = hasFieldFilter(filter)
+      ? applyFieldFilters(db, lookedUp(textMatches as unknown as PeopleQuery), filter, options.now, {
+          areaProbe: options.areaProbe,
+        })
+      : lookedUp(textMatches.orderBy('people.id', 'desc').limit(wanted) as unknown as PeopleQuery);
+    const query = page.selectAll('people').orderBy(sql.ref('m.id'), 'desc');
+    return executeKept(db, (hasFieldFilter(filter) ? query.limit(wanted) : query).compile());
   };
   const first = await walk(options.afterId, RECENT_WINDOW, options.limit + 1);
   if (first.length > options.limit) return first;
@@ -859,12 +860,10 @@ async function containsNewestFirst(
     async (trx, edgeId) => {
       if (edgeId === null) return []; // the window held everyone after the cursor
       const older = tested(trx, trx.selectFrom('people')).where('people.id', '<', edgeId).selectAll('people');
-      return trx
-        .selectFrom(older.offset(0).as('people'))
-        .selectAll()
-        .orderBy('people.id', 'desc')
-        .limit(wanted)
-        .execute();
+      return executeKept(
+        trx,
+        trx.selectFrom(older.offset(0).as('people')).selectAll().orderBy('people.id', 'desc').limit(wanted).compile(),
+      );
     },
     edge,
   );

@@ -5,6 +5,7 @@
 // revoked. An expired or revoked token authenticates as nothing. Making and revoking a token are
 // audited, with the token's id and name, never the token.
 import type { Db } from '../db/database.js';
+import { prepared } from '../db/prepared.js';
 import type { ApiTokenKind, ApiTokensTable } from '../db/schema.js';
 import { AppError } from '../errors.js';
 import { describeProblem, type FieldProblem } from '../problems.js';
@@ -158,13 +159,13 @@ export async function resolveScimToken(db: Db, token: string, now: number): Prom
   return resolveToken(db, token, now, 'scim');
 }
 
-async function resolveToken(db: Db, token: string, now: number, kind: ApiTokenKind): Promise<ApiTokensTable | null> {
-  if (!token.startsWith('ks_') || token.length > 100) return null;
-  const row = await db
+// Compiled once (db/prepared.ts): every API and SCIM request authenticates with it.
+const tokenRow = prepared((db: Db, tokenHash: string, kind: ApiTokenKind, now: number) =>
+  db
     .selectFrom('api_tokens')
     .leftJoin('people', 'people.id', 'api_tokens.created_by')
     .selectAll('api_tokens')
-    .where('api_tokens.token_hash', '=', sha256(token))
+    .where('api_tokens.token_hash', '=', tokenHash)
     .where('api_tokens.kind', '=', kind)
     .where('api_tokens.revoked_at', 'is', null)
     .where('api_tokens.expires_at', '>', now)
@@ -173,8 +174,12 @@ async function resolveToken(db: Db, token: string, now: number, kind: ApiTokenKi
         eb('api_tokens.created_by', 'is', null),
         eb.and([eb('people.role', '=', 'admin'), eb('people.status', '!=', 'deactivated')]),
       ]),
-    )
-    .executeTakeFirst();
+    ),
+);
+
+async function resolveToken(db: Db, token: string, now: number, kind: ApiTokenKind): Promise<ApiTokensTable | null> {
+  if (!token.startsWith('ks_') || token.length > 100) return null;
+  const row = (await tokenRow(db, sha256(token), kind, now)).rows[0];
   if (!row) return null;
   if (row.last_used_at === null || now - row.last_used_at >= LAST_USED_EVERY_MS) {
     // Conditional, so instances that see the same token in the same minute write it once.

@@ -30,8 +30,13 @@ export async function insertSession(db: Db, row: SessionsTable): Promise<void> {
   await sessionInserted(db, id_hash, person_id, created_at, last_seen_at, expires_at, user_agent, ip);
 }
 
+// Compiled once: every signed-in page request looks its session up.
+const sessionRow = prepared((db: Db, idHash: string) =>
+  db.selectFrom('sessions').selectAll().where('id_hash', '=', idHash),
+);
+
 export async function findSessionByHash(db: Db, idHash: string): Promise<SessionsTable | null> {
-  return (await db.selectFrom('sessions').selectAll().where('id_hash', '=', idHash).executeTakeFirst()) ?? null;
+  return (await sessionRow(db, idHash)).rows[0] ?? null;
 }
 
 export async function touchSession(db: Db, idHash: string, now: number): Promise<void> {
