@@ -3,6 +3,7 @@
 // way paging gives every match once, and the cursor keeps the order from page to page.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { PeopleTable } from '../src/db/schema.js';
+import type { SignedInPerson } from '../src/people/person.js';
 import { newPersonRow } from '../src/people/people.service.js';
 import { decodeCursor, encodeCursor } from '../src/people/people-query.js';
 import {
@@ -48,8 +49,8 @@ describe.each(DIALECTS)('large text searches come newest first, small ones by na
     await context?.close();
   });
 
-  async function allPages(filter: PeopleFilter, limit: number): Promise<{ rows: PeopleTable[]; orders: string[] }> {
-    const rows: PeopleTable[] = [];
+  async function allPages(filter: PeopleFilter, limit: number): Promise<{ rows: SignedInPerson[]; orders: string[] }> {
+    const rows: SignedInPerson[] = [];
     const orders: string[] = [];
     let after: PeoplePageCursor | null = null;
     for (let page = 0; page < 500; page++) {

@@ -7,7 +7,7 @@ import { openDatabase, type DatabaseHandle } from '../src/db/database.js';
 import type { Dialect } from '../src/db/dialect.js';
 import { migrateToLatest } from '../src/db/migrate.js';
 import type { PeopleTable, PersonCodeState, PersonStatus } from '../src/db/schema.js';
-import { codeStateOf, searchTextOf } from '../src/people/person.js';
+import { codeStateOf, searchTextOf, type SignedInPerson } from '../src/people/person.js';
 import {
   countPeople,
   insertPeople,
@@ -128,8 +128,8 @@ const FILTERS: PeopleFilter[] = [
 async function allPages(
   handle: DatabaseHandle,
   filter: PeopleFilter,
-): Promise<{ rows: PeopleTable[]; order: string; pages: number }> {
-  const rows: PeopleTable[] = [];
+): Promise<{ rows: SignedInPerson[]; order: string; pages: number }> {
+  const rows: SignedInPerson[] = [];
   let after: PeoplePageCursor | null = null;
   let order = '';
   for (let page = 1; page < 1000; page++) {

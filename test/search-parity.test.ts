@@ -10,7 +10,13 @@ import { openDatabase, type DatabaseHandle } from '../src/db/database.js';
 import type { Dialect } from '../src/db/dialect.js';
 import { migrateToLatest } from '../src/db/migrate.js';
 import type { PeopleTable, PersonCodeState, PersonStatus } from '../src/db/schema.js';
-import { codeStateOf, searchTextOf, validatePersonInput, type CodeState } from '../src/people/person.js';
+import {
+  codeStateOf,
+  searchTextOf,
+  validatePersonInput,
+  type CodeState,
+  type SignedInPerson,
+} from '../src/people/person.js';
 import {
   countPeople,
   insertPerson,
@@ -202,7 +208,7 @@ function expectedMatches(people: readonly PeopleTable[], filter: PeopleFilter): 
     .sort(byNameThenId);
 }
 
-const label = (p: PeopleTable): string => `${p.name} [${p.id.slice(-4)}]`;
+const label = (p: Pick<PeopleTable, 'name' | 'id'>): string => `${p.name} [${p.id.slice(-4)}]`;
 
 // --- The queries -----------------------------------------------------------------------------
 
@@ -375,8 +381,8 @@ async function openLoaded(dialect: Dialect, people: readonly PeopleTable[]): Pro
   };
 }
 
-async function allPages(handle: DatabaseHandle, filter: PeopleFilter, limit: number): Promise<PeopleTable[]> {
-  const rows: PeopleTable[] = [];
+async function allPages(handle: DatabaseHandle, filter: PeopleFilter, limit: number): Promise<SignedInPerson[]> {
+  const rows: SignedInPerson[] = [];
   let after: PeoplePageCursor | null = null;
   for (let page = 0; page < 1000; page++) {
     const result = await searchPeopleRows(handle.db, filter, { limit, after, now: NOW });
@@ -415,10 +421,10 @@ describe.each(DIALECTS)('directory search gives the same answers on every databa
     '%s: same people, same order',
     async (_label, filter) => {
       const expected = expectedMatches(people, filter).map(label);
-      const found = (await searchPeopleRows(loaded.handle.db, filter, { limit: 400, after: null, now: NOW })).rows.map(
-        label,
-      );
-      expect(found).toEqual(expected);
+      const { rows } = await searchPeopleRows(loaded.handle.db, filter, { limit: 400, after: null, now: NOW });
+      expect(rows.map(label)).toEqual(expected);
+      // A page of the directory never carries a password hash, not even to the code that renders it.
+      expect(rows.filter((row) => 'password_hash' in row)).toEqual([]);
       const counted = await countPeople(loaded.handle.db, filter, { cap: 10_000, now: NOW });
       expect(counted).toEqual({ count: expected.length, capped: false });
     },

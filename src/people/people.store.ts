@@ -49,6 +49,9 @@ const SIGNED_IN_COLUMNS = [
   'deactivated_at',
 ] as const satisfies readonly (keyof SignedInPerson)[];
 
+/** The same, as a page of the directory selects them (never the password hash). */
+const LISTED_COLUMNS = SIGNED_IN_COLUMNS.map((column) => `people.${column}` as const);
+
 /** The person behind a session, without the password hash. */
 export async function findSignedInPerson(db: Db, id: string): Promise<SignedInPerson | null> {
   return (await db.selectFrom('people').select(SIGNED_IN_COLUMNS).where('id', '=', id).executeTakeFirst()) ?? null;
@@ -815,7 +818,7 @@ async function containsNewestFirst(
   filter: PeopleFilter,
   text: { kind: 'contains'; q: string; phrase: string },
   options: { limit: number; afterId: string | null; now: number; areaProbe: boolean },
-): Promise<PeopleTable[]> {
+): Promise<SignedInPerson[]> {
   const tested = (on: Db, from: PeopleQuery) =>
     applyFieldFilters(on, applyTextTest(on, from, text), filter, options.now, { areaProbe: options.areaProbe });
   // The matches among the people before an id, newest first, looking at `count` people at most.
@@ -844,7 +847,7 @@ async function containsNewestFirst(
           areaProbe: options.areaProbe,
         })
       : lookedUp(textMatches.orderBy('people.id', 'desc').limit(wanted) as unknown as PeopleQuery);
-    const query = page.selectAll('people').orderBy(sql.ref('m.id'), 'desc');
+    const query = page.select(LISTED_COLUMNS).orderBy(sql.ref('m.id'), 'desc');
     return executeKept(db, (hasFieldFilter(filter) ? query.limit(wanted) : query).compile());
   };
   const first = await walk(options.afterId, RECENT_WINDOW, options.limit + 1);
@@ -862,7 +865,12 @@ async function containsNewestFirst(
       const older = tested(trx, trx.selectFrom('people')).where('people.id', '<', edgeId).selectAll('people');
       return executeKept(
         trx,
-        trx.selectFrom(older.offset(0).as('people')).selectAll().orderBy('people.id', 'desc').limit(wanted).compile(),
+        trx
+          .selectFrom(older.offset(0).as('people'))
+          .select(LISTED_COLUMNS)
+          .orderBy('people.id', 'desc')
+          .limit(wanted)
+          .compile(),
       );
     },
     edge,
@@ -901,7 +909,7 @@ export async function searchPeopleRows(
   filter: PeopleFilter,
   /** `order`: always this order (the API), instead of the pages' choice by the number of matches. */
   options: { limit: number; after: PeoplePageCursor | null; now: number; order?: PeopleOrder },
-): Promise<{ rows: PeopleTable[]; next: PeoplePageCursor | null; order: PeopleOrder }> {
+): Promise<{ rows: SignedInPerson[]; next: PeoplePageCursor | null; order: PeopleOrder }> {
   const text = textSearchOf(filter);
   const after = options.after ? await withCursorName(db, options.after) : null;
   const areaPlan = await areaPlanOf(db, filter);
@@ -944,7 +952,7 @@ export async function searchPeopleRows(
         const matches = query.selectAll('people').offset(0).as('people');
         const rows = await db
           .selectFrom(matches)
-          .selectAll()
+          .select(LISTED_COLUMNS)
           .orderBy('people.id', 'desc')
           .limit(options.limit + 1)
           .execute();
@@ -971,7 +979,7 @@ export async function searchPeopleRows(
         return pageOf(
           await db
             .selectFrom(matches)
-            .selectAll()
+            .select(LISTED_COLUMNS)
             .orderBy('people.name')
             .orderBy('people.id')
             .limit(options.limit + 1)
@@ -985,7 +993,7 @@ export async function searchPeopleRows(
   }
   return pageOf(
     await query
-      .selectAll('people')
+      .select(LISTED_COLUMNS)
       .limit(options.limit + 1)
       .execute(),
     options.limit,
@@ -1001,10 +1009,10 @@ async function withCursorName(db: Db, cursor: PeoplePageCursor): Promise<PeopleP
 }
 
 function pageOf(
-  rows: PeopleTable[],
+  rows: SignedInPerson[],
   limit: number,
   order: PeopleOrder,
-): { rows: PeopleTable[]; next: PeoplePageCursor | null; order: PeopleOrder } {
+): { rows: SignedInPerson[]; next: PeoplePageCursor | null; order: PeopleOrder } {
   const page = rows.slice(0, limit);
   const last = page[page.length - 1];
   const next =
