@@ -857,7 +857,11 @@ async function containsNewestFirst(
   const afterCursor = options.afterId ? sql`where id < ${options.afterId}` : sql``;
   const edge = sql<string>`(select id from people ${afterCursor} order by id desc offset ${RECENT_WINDOW - 1} limit 1)`;
   const wanted = options.limit + 1 - first.length;
-  if (first.length >= WALK_ON_FROM) return [...first, ...(await walk(edge, Number.MAX_SAFE_INTEGER, wanted))];
+  // Walked on from the window's last match rather than its edge: the window gave every match it
+  // held, so the few people between the two fail again, and the edge need not be looked up.
+  const lastMatch = first[first.length - 1];
+  if (lastMatch && first.length >= WALK_ON_FROM)
+    return [...first, ...(await walk(lastMatch.id, Number.MAX_SAFE_INTEGER, wanted))];
   const rest = await fromTrigramIndex(
     db,
     async (trx, edgeId) => {
