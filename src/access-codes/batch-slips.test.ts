@@ -69,6 +69,32 @@ describe.each(DIALECTS)('a batch’s slips in hand-out order (%s)', (dialect) =>
     expect(slips.map((slip) => slip.id)).toEqual([timo1.id, timo2.id, anna.id, zeta.id, lone.id]);
   });
 
+  it('names a store within the batch’s areas, for a batch of an area, even when another comes first by name', async () => {
+    const areaId = async (name: string, members: string[]) => {
+      await area(name, members);
+      const row = await deps.db.selectFrom('areas').select('id').where('name', '=', name).executeTakeFirstOrThrow();
+      return row.id;
+    };
+    const both = await addPerson(deps, { name: 'Both Stores', employeeId: 'E7', location: 'Huvudkontor' });
+    const other = await addPerson(deps, { name: 'Other Only', employeeId: 'E8', location: 'Lager Norr' });
+    await areaId('Butik 001 Först', [both.id, other.id]);
+    const gränby = await areaId('Butik 214 Gränby', [both.id]);
+
+    const { batch } = await issueAccessCodes(deps, { filter: { area: gränby }, actor: CLI_ACTOR });
+    const slips = [];
+    for await (const slip of readBatchSlips(deps, batch.id, 'sv')) slips.push(slip);
+    expect(slips.map((slip) => [slip.name, slip.store])).toEqual([['Both Stores', 'Butik 214 Gränby']]);
+
+    // Without an area in the batch's filter, the first area by name, as before.
+    const { batch: everyone } = await issueAccessCodes(deps, { filter: { hasEmail: false }, actor: CLI_ACTOR });
+    const all = [];
+    for await (const slip of readBatchSlips(deps, everyone.id, 'sv')) all.push(slip);
+    expect(all.map((slip) => [slip.name, slip.store])).toEqual([
+      ['Other Only', 'Butik 001 Först'],
+      ['Both Stores', 'Butik 001 Först'],
+    ]);
+  });
+
   it('takes the surname as the last word of the name', () => {
     expect(surnameOf('  Sara  Sjögren ')).toBe('Sjögren');
     expect(surnameOf('Mustafa Al-Sayed')).toBe('Al-Sayed');

@@ -1,9 +1,9 @@
 // A batch's codes in the order slips are handed out (SPEC §5, the UX review's journey 2): by
 // store, then department, then surname, so a manager with a pile of slips finds each person at
-// once. The store is the person's first area by name, else their location. The order is made in
-// memory from the batch's small facts (no codes), with the locale's collation (Swedish puts Å Ä
-// Ö after Z); the codes are then decrypted chunk by chunk in that order, so memory stays bounded
-// by the facts, not the codes.
+// once. The store is the person's first area by name (within the batch's areas, for a batch of an
+// area or a manager's), else their location. The order is made in memory from the batch's small
+// facts (no codes), with the locale's collation (Swedish puts Å Ä Ö after Z); the codes are then
+// decrypted chunk by chunk in that order, so memory stays bounded by the facts, not the codes.
 import type { Deps } from '../deps.js';
 import { decrypt } from '../lib/keyring.js';
 import { formatAccessCode } from './access-code.js';
@@ -57,7 +57,9 @@ export function sortSlips<
 
 /** The batch's open codes as slips, in hand-out order. */
 export async function* readBatchSlips(deps: Deps, batchId: string, locale: 'en' | 'sv'): AsyncGenerator<BatchSlip> {
-  await downloadableBatch(deps, batchId);
+  const batch = await downloadableBatch(deps, batchId);
+  // A batch for an area, or a manager's for their areas: the slip names a store within them.
+  const within = new Set(batch.filter.area !== undefined ? [batch.filter.area] : (batch.filter.withinAreas ?? []));
 
   const facts: SlipFacts[] = [];
   let after = '';
@@ -73,25 +75,31 @@ export async function* readBatchSlips(deps: Deps, batchId: string, locale: 'en' 
     facts.push(...rows);
   }
 
-  // Each person's first area by name (areas are few; a person's areas fewer).
+  // Each person's first area by name (areas are few; a person's areas fewer), among the batch's
+  // areas when it names some and the person is still in one of them.
   const collator = new Intl.Collator(locale === 'sv' ? 'sv' : 'en', { sensitivity: 'base', numeric: true });
-  const firstArea = new Map<string, string>();
+  const firstArea = new Map<string, { name: string; within: boolean }>();
   for (let i = 0; i < facts.length; i += CHUNK) {
     const ids = facts.slice(i, i + CHUNK).map((fact) => fact.personId);
     const memberships = await deps.db
       .selectFrom('area_members')
       .innerJoin('areas', 'areas.id', 'area_members.area_id')
-      .select(['area_members.person_id as personId', 'areas.name'])
+      .select(['area_members.person_id as personId', 'areas.id', 'areas.name'])
       .where('area_members.person_id', 'in', ids)
       .execute();
-    for (const { personId, name } of memberships) {
+    for (const { personId, id, name } of memberships) {
       const known = firstArea.get(personId);
-      if (known === undefined || collator.compare(name, known) < 0) firstArea.set(personId, name);
+      const candidate = { name, within: within.has(id) };
+      const better =
+        known === undefined ||
+        (candidate.within && !known.within) ||
+        (candidate.within === known.within && collator.compare(name, known.name) < 0);
+      if (better) firstArea.set(personId, candidate);
     }
   }
 
   const ordered = sortSlips(
-    facts.map((fact) => ({ ...fact, store: firstArea.get(fact.personId) ?? fact.location ?? null })),
+    facts.map((fact) => ({ ...fact, store: firstArea.get(fact.personId)?.name ?? fact.location ?? null })),
     locale,
   );
   // The codes themselves: from the batch's sealed chunks, or (batches made before migration 0011)
