@@ -827,7 +827,7 @@ async function containsNewestFirst(
   // (people_id_search_text); only the text's matches are read whole, to test any other filter
   // (each looked up by id: OFFSET 0 keeps it a nested loop in the walk's order), and then only the
   // page's people are returned.
-  const walk = async (before: string | RawBuilder<string> | null, count: number, wanted: number) => {
+  const walk = async (before: string | null, count: number, wanted: number) => {
     let window = db.selectFrom('people').select(['people.id', 'people.search_text']);
     if (before) window = window.where('people.id', '<', before);
     // A literal LIMIT: the statement is kept planned (executeKept), and a plan made for any value
