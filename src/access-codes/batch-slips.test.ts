@@ -69,7 +69,7 @@ describe.each(DIALECTS)('a batch’s slips in hand-out order (%s)', (dialect) =>
     expect(slips.map((slip) => slip.id)).toEqual([timo1.id, timo2.id, anna.id, zeta.id, lone.id]);
   });
 
-  it('names a store within the batch’s areas, for a batch of an area, even when another comes first by name', async () => {
+  it('names a store within a batch’s area, even when another comes first by name', async () => {
     const areaId = async (name: string, members: string[]) => {
       await area(name, members);
       const row = await deps.db.selectFrom('areas').select('id').where('name', '=', name).executeTakeFirstOrThrow();
