@@ -821,6 +821,15 @@ async function containsNewestFirst(
 ): Promise<SignedInPerson[]> {
   const tested = (on: Db, from: PeopleQuery) =>
     applyFieldFilters(on, applyTextTest(on, from, text), filter, options.now, { areaProbe: options.areaProbe });
+  // Each of some matches (their ids, as `m`) looked up by id in a lateral subquery: OFFSET 0 keeps
+  // it a nested loop in their order, where a plan kept for any page size could otherwise join by
+  // hashing the whole table.
+  const lookedUp = (on: Db, matches: PeopleQuery) =>
+    on.selectFrom(matches.as('m')).innerJoinLateral(
+      (eb) =>
+        eb.selectFrom('people').selectAll().where('people.id', '=', sql.ref<string>('m.id')).offset(0).as('people'),
+      (join) => join.onTrue(),
+    ) as unknown as PeopleQuery;
   // The matches among the people before an id, newest first, looking at `count` people at most.
   // A subquery with a LIMIT is never merged into the outer query, so PostgreSQL walks the id index
   // whatever it guesses of the text. The walk reads the (id, search_text) index alone
@@ -834,19 +843,11 @@ async function containsNewestFirst(
     // would have to guess how far the walk goes.
     const walked = db.selectFrom(window.orderBy('people.id', 'desc').limit(sql.lit(count)).as('people'));
     const textMatches = (walked as unknown as PeopleQuery).where(walkedContainsTest(text.q)).select('people.id');
-    // Each match looked up by id in a lateral subquery (OFFSET 0 keeps it a nested loop in the
-    // walk's order): a plan kept for any `wanted` could otherwise join by hashing the whole table.
-    const lookedUp = (matches: PeopleQuery) =>
-      db.selectFrom(matches.as('m')).innerJoinLateral(
-        (eb) =>
-          eb.selectFrom('people').selectAll().where('people.id', '=', sql.ref<string>('m.id')).offset(0).as('people'),
-        (join) => join.onTrue(),
-      ) as unknown as PeopleQuery;
     const page = hasFieldFilter(filter)
-      ? applyFieldFilters(db, lookedUp(textMatches as unknown as PeopleQuery), filter, options.now, {
+      ? applyFieldFilters(db, lookedUp(db, textMatches as unknown as PeopleQuery), filter, options.now, {
           areaProbe: options.areaProbe,
         })
-      : lookedUp(textMatches.orderBy('people.id', 'desc').limit(wanted) as unknown as PeopleQuery);
+      : lookedUp(db, textMatches.orderBy('people.id', 'desc').limit(wanted) as unknown as PeopleQuery);
     const query = page.select(LISTED_COLUMNS).orderBy(sql.ref('m.id'), 'desc');
     return executeKept(db, (hasFieldFilter(filter) ? query.limit(wanted) : query).compile());
   };
@@ -866,16 +867,12 @@ async function containsNewestFirst(
     db,
     async (trx, edgeId) => {
       if (edgeId === null) return []; // the window held everyone after the cursor
-      const older = tested(trx, trx.selectFrom('people')).where('people.id', '<', edgeId).selectAll('people');
-      return executeKept(
-        trx,
-        trx
-          .selectFrom(older.offset(0).as('people'))
-          .select(LISTED_COLUMNS)
-          .orderBy('people.id', 'desc')
-          .limit(wanted)
-          .compile(),
-      );
+      // Only the matches' ids are sorted (a fifth quicker than whole rows for "064", 14,000
+      // matches), then the page's people read by id.
+      const older = tested(trx, trx.selectFrom('people')).where('people.id', '<', edgeId).select('people.id');
+      const newest = trx.selectFrom(older.offset(0).as('people')).select('people.id').orderBy('people.id', 'desc');
+      const page = lookedUp(trx, newest.limit(wanted) as unknown as PeopleQuery);
+      return executeKept(trx, page.select(LISTED_COLUMNS).orderBy(sql.ref('m.id'), 'desc').compile());
     },
     edge,
   );
