@@ -6,7 +6,7 @@ import { recordAuditTally } from '../audit/audit.js';
 import { recordFailure, reserveAttempt, type Window, windowStartOf } from '../rate-limits/rate-limits.js';
 import { insertRows } from '../db/bulk-insert.js';
 import { dialectOf } from '../db/dialect.js';
-import { prepared } from '../db/prepared.js';
+import { everyColumn, prepared } from '../db/prepared.js';
 import type { AccessCodesTable, Database, PeopleTable, PersonCodeState } from '../db/schema.js';
 
 /**
@@ -36,11 +36,28 @@ export interface CodeForAttempt {
   failures: number;
 }
 
+const ACCESS_CODE_COLUMNS = everyColumn<AccessCodesTable>()([
+  'id',
+  'person_id',
+  'code_hash',
+  'key_id',
+  'kind',
+  'created_at',
+  'expires_at',
+  'used_at',
+  'deactivated_at',
+  'replaced_at',
+  'issued_by',
+  'batch_id',
+  'code_encrypted',
+  'replaced_by',
+]).map((column) => `access_codes.${column}` as const);
+
 const findCodeForAttempt = prepared((db: Db, hashes: readonly string[], key: string, windowStart: number) =>
   db
     .selectFrom('access_codes')
     .leftJoin('people', 'people.id', 'access_codes.person_id')
-    .selectAll('access_codes')
+    .select(ACCESS_CODE_COLUMNS)
     .select([
       'people.id as holder_id',
       'people.name as holder_name',

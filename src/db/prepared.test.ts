@@ -1,6 +1,11 @@
 import { sql } from 'kysely';
 import { afterAll, describe, expect, it } from 'vitest';
+import { addPerson } from '../../test/helpers/core.js';
 import { createTestContext, DIALECTS, type TestContext } from '../../test/helpers/deps.js';
+import { findAccessCodeForAttempt } from '../access-codes/access-codes.store.js';
+import { findPersonByUsername } from '../people/people.store.js';
+import { resolveApiToken } from '../sessions/api-tokens.js';
+import { findSessionByHash } from '../sessions/sessions.store.js';
 import type { Db } from './database.js';
 import { executeKept, prepared } from './prepared.js';
 
@@ -110,4 +115,33 @@ describe('statements built at run time and kept (executeKept)', () => {
     });
     expect(counts.after).toBe(counts.before + 1);
   });
+});
+
+describe('statements kept prepared, while another instance migrates', () => {
+  it.skipIf(!DIALECTS.includes('postgres'))(
+    'still run on the same connection after a column is added to their tables',
+    async () => {
+      const context = await createTestContext('postgres');
+      contexts.push(context);
+      const { db } = context.deps;
+      const person = await addPerson(context.deps, { name: 'Kept Statement', username: 'kept.statement' });
+      const now = context.deps.clock.now();
+      const runAll = async (trx: Db) => ({
+        person: (await findPersonByUsername(trx, 'kept.statement'))?.id,
+        session: await findSessionByHash(trx, 'no-such-session'),
+        token: await resolveApiToken(trx, 'ks_no-such-token', now),
+        code: await findAccessCodeForAttempt(trx, ['no-such-hash'], { key: 'k', windowStart: 0 }),
+      });
+      const expected = { person: person.id, session: null, token: null, code: null };
+      // One transaction: one connection, which keeps the statements it ran.
+      await db.transaction().execute(async (trx) => {
+        expect(await runAll(trx)).toEqual(expected);
+        expect(await runAll(trx)).toEqual(expected);
+        for (const table of ['people', 'sessions', 'api_tokens', 'access_codes'])
+          await sql`alter table ${sql.table(table)} add column added_later text`.execute(trx);
+        // A kept `select *` would now fail: "cached plan must not change result type".
+        expect(await runAll(trx)).toEqual(expected);
+      });
+    },
+  );
 });

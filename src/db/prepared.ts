@@ -69,6 +69,20 @@ export function prepared<A extends unknown[], R>(
   };
 }
 
+/**
+ * Every column of a table, by name, for a statement kept prepared on PostgreSQL to select instead
+ * of `*`: a column added by a later migration (another instance upgraded first) would change the
+ * shape of the rows of a kept `select *`, which PostgreSQL refuses until the connection closes
+ * ("cached plan must not change result type"). `everyColumn<Table>()([...])` keeps the list's
+ * literal types, and the type checker names any column it leaves out.
+ */
+export const everyColumn =
+  <T>() =>
+  <const C extends readonly (keyof T & string)[]>(
+    columns: C & ([Exclude<keyof T, C[number]>] extends [never] ? unknown : { missing: Exclude<keyof T, C[number]> }),
+  ): C =>
+    columns;
+
 /** At most this many statements are named by executeKept (each connection keeps each it ran). */
 const KEPT_STATEMENTS_MAX = 200;
 

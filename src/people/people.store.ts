@@ -11,7 +11,7 @@ import {
 import type { Db } from '../db/database.js';
 import { insertRows } from '../db/bulk-insert.js';
 import { dialectOf } from '../db/dialect.js';
-import { executeKept, prepared } from '../db/prepared.js';
+import { everyColumn, executeKept, prepared } from '../db/prepared.js';
 import type { Database, PeopleTable, PersonRole, PersonStatus } from '../db/schema.js';
 import {
   CONTAINS_FROM_LENGTH,
@@ -59,10 +59,10 @@ export async function findSignedInPerson(db: Db, id: string): Promise<SignedInPe
 
 // Compiled once (db/prepared.ts): every sign-in looks its person up by one of these.
 const personByUsername = prepared((db: Db, username: string) =>
-  db.selectFrom('people').selectAll().where('username', '=', username),
+  db.selectFrom('people').select(PEOPLE_COLUMNS).where('username', '=', username),
 );
 const personByEmail = prepared((db: Db, email: string) =>
-  db.selectFrom('people').selectAll().where('email', '=', email),
+  db.selectFrom('people').select(PEOPLE_COLUMNS).where('email', '=', email),
 );
 
 export async function findPersonByUsername(db: Db, username: string): Promise<PeopleTable | null> {
@@ -102,7 +102,7 @@ export async function insertPerson(db: Db, row: PeopleTable): Promise<void> {
  * Every column of a new person (for the multi-row inserts below): those a signed-in request
  * carries and the password hash, so a column added to one list cannot be missing from the other.
  */
-const PEOPLE_COLUMNS: readonly (keyof PeopleTable)[] = [...SIGNED_IN_COLUMNS, 'password_hash'];
+const PEOPLE_COLUMNS = everyColumn<PeopleTable>()([...SIGNED_IN_COLUMNS, 'password_hash']);
 
 /** Many new people (an import's chunk) in the caller's transaction. */
 export async function insertPeople(db: Db, rows: readonly PeopleTable[]): Promise<void> {

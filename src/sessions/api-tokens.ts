@@ -5,7 +5,7 @@
 // revoked. An expired or revoked token authenticates as nothing. Making and revoking a token are
 // audited, with the token's id and name, never the token.
 import type { Db } from '../db/database.js';
-import { prepared } from '../db/prepared.js';
+import { everyColumn, prepared } from '../db/prepared.js';
 import type { ApiTokenKind, ApiTokensTable } from '../db/schema.js';
 import { AppError } from '../errors.js';
 import { describeProblem, type FieldProblem } from '../problems.js';
@@ -159,12 +159,25 @@ export async function resolveScimToken(db: Db, token: string, now: number): Prom
   return resolveToken(db, token, now, 'scim');
 }
 
+const TOKEN_COLUMNS = everyColumn<ApiTokensTable>()([
+  'id',
+  'name',
+  'token_hash',
+  'created_by',
+  'owner_label',
+  'created_at',
+  'expires_at',
+  'last_used_at',
+  'revoked_at',
+  'kind',
+]).map((column) => `api_tokens.${column}` as const);
+
 // Compiled once (db/prepared.ts): every API and SCIM request authenticates with it.
 const tokenRow = prepared((db: Db, tokenHash: string, kind: ApiTokenKind, now: number) =>
   db
     .selectFrom('api_tokens')
     .leftJoin('people', 'people.id', 'api_tokens.created_by')
-    .selectAll('api_tokens')
+    .select(TOKEN_COLUMNS)
     .where('api_tokens.token_hash', '=', tokenHash)
     .where('api_tokens.kind', '=', kind)
     .where('api_tokens.revoked_at', 'is', null)

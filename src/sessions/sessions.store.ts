@@ -1,5 +1,5 @@
 import type { Db } from '../db/database.js';
-import { prepared } from '../db/prepared.js';
+import { everyColumn, prepared } from '../db/prepared.js';
 import type { SessionsTable } from '../db/schema.js';
 
 // Compiled once (db/prepared.ts): every sign-in and redemption starts a session.
@@ -30,9 +30,19 @@ export async function insertSession(db: Db, row: SessionsTable): Promise<void> {
   await sessionInserted(db, id_hash, person_id, created_at, last_seen_at, expires_at, user_agent, ip);
 }
 
+const SESSION_COLUMNS = everyColumn<SessionsTable>()([
+  'id_hash',
+  'person_id',
+  'created_at',
+  'last_seen_at',
+  'expires_at',
+  'user_agent',
+  'ip',
+]);
+
 // Compiled once: every signed-in page request looks its session up.
 const sessionRow = prepared((db: Db, idHash: string) =>
-  db.selectFrom('sessions').selectAll().where('id_hash', '=', idHash),
+  db.selectFrom('sessions').select(SESSION_COLUMNS).where('id_hash', '=', idHash),
 );
 
 export async function findSessionByHash(db: Db, idHash: string): Promise<SessionsTable | null> {
