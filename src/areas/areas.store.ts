@@ -163,7 +163,7 @@ export async function deleteAreaPerson(
 
 /**
  * The areas of each of these people (members, or managers), in name order; served by (person_id,
- * area_id). Compiled once per table and number of people: every page of the directory asks.
+ * area_id). Compiled once per table and list size (paddedToListSize): every page of the directory asks.
  */
 const areaRefsIn = (table: AreaRoleTable) =>
   prepared((db: Db, personIds: readonly string[]) =>
@@ -178,6 +178,18 @@ const areaRefsIn = (table: AreaRoleTable) =>
 
 const areaRefsOf = { area_members: areaRefsIn('area_members'), area_managers: areaRefsIn('area_managers') };
 
+/**
+ * The ids repeated up to the next of a few list sizes (`in (…)` is the same with an id twice): the
+ * statement is compiled and kept once per size, so a handful per table, not one per page length.
+ */
+function paddedToListSize(ids: readonly string[]): readonly string[] {
+  const size = LIST_SIZES.find((candidate) => candidate >= ids.length) ?? ids.length;
+  const last = ids[ids.length - 1];
+  return last === undefined ? ids : [...ids, ...Array<string>(size - ids.length).fill(last)];
+}
+
+const LIST_SIZES = [10, 50, 100, 200, 500];
+
 /** The areas of each of these people (members, or managers), in name order. */
 export async function areaRefsOfPeople(
   db: Db,
@@ -188,7 +200,7 @@ export async function areaRefsOfPeople(
   for (let i = 0; i < personIds.length; i += 500) {
     const slice = personIds.slice(i, i + 500);
     if (slice.length === 0) continue;
-    const { rows } = await areaRefsOf[table](db, slice);
+    const { rows } = await areaRefsOf[table](db, paddedToListSize(slice));
     for (const row of rows) {
       const list = byPerson.get(row.person_id) ?? [];
       list.push({ id: row.id, name: row.name });

@@ -1,9 +1,9 @@
-import { sql } from 'kysely';
+import { type SqlBool, sql } from 'kysely';
 import { afterAll, describe, expect, it } from 'vitest';
 import { addPerson } from '../../test/helpers/core.js';
 import { createTestContext, DIALECTS, type TestContext } from '../../test/helpers/deps.js';
 import { findAccessCodeForAttempt } from '../access-codes/access-codes.store.js';
-import { findPersonByUsername } from '../people/people.store.js';
+import { findPersonByUsername, type MayTry, takeSignInTurnByLogin } from '../people/people.store.js';
 import { resolveApiToken } from '../sessions/api-tokens.js';
 import { findSessionByHash } from '../sessions/sessions.store.js';
 import type { Db } from './database.js';
@@ -117,6 +117,8 @@ describe('statements built at run time and kept (executeKept)', () => {
   });
 });
 
+const mayAlways: MayTry = () => sql<SqlBool>`true`;
+
 describe('statements kept prepared, while another instance migrates', () => {
   it.skipIf(!DIALECTS.includes('postgres'))(
     'still run on the same connection after a column is added to their tables',
@@ -131,8 +133,9 @@ describe('statements kept prepared, while another instance migrates', () => {
         session: await findSessionByHash(trx, 'no-such-session'),
         token: await resolveApiToken(trx, 'ks_no-such-token', now),
         code: await findAccessCodeForAttempt(trx, ['no-such-hash'], { key: 'k', windowStart: 0 }),
+        turn: (await takeSignInTurnByLogin(trx, { column: 'username', value: 'kept.statement' }, now, mayAlways))?.id,
       });
-      const expected = { person: person.id, session: null, token: null, code: null };
+      const expected = { person: person.id, session: null, token: null, code: null, turn: person.id };
       // One transaction: one connection, which keeps the statements it ran.
       await db.transaction().execute(async (trx) => {
         expect(await runAll(trx)).toEqual(expected);

@@ -83,7 +83,7 @@ export const everyColumn =
   ): C =>
     columns;
 
-/** At most this many statements are named by executeKept (each connection keeps each it ran). */
+/** At most this many texts are named by executeKept (each connection keeps those it ran). */
 const KEPT_STATEMENTS_MAX = 200;
 
 /**
@@ -94,11 +94,11 @@ const KEPT_STATEMENTS_MAX = 200;
  * KEPT_STATEMENTS_MAX texts, statements run unnamed. SQLite runs it as any other.
  */
 export async function executeKept<R>(db: Db, query: CompiledQuery<R>): Promise<R[]> {
-  if (
-    dialectOf(db) === 'postgres' &&
-    !serverStatementNames.has(query.sql) &&
-    serverStatementNames.size < KEPT_STATEMENTS_MAX
-  )
-    serverStatementNames.set(query.sql, `keyslip_kept_${serverStatementNames.size + 1}`);
+  if (dialectOf(db) === 'postgres' && !serverStatementNames.has(query.sql) && keptStatements < KEPT_STATEMENTS_MAX) {
+    keptStatements += 1;
+    serverStatementNames.set(query.sql, `keyslip_kept_${keptStatements}`);
+  }
   return (await db.executeQuery(query)).rows;
 }
+
+let keptStatements = 0;

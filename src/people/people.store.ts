@@ -1,6 +1,7 @@
 // People in the database: Kysely only, no HTTP, no rules beyond what the schema enforces.
 import {
   sql,
+  type CompiledQuery,
   type Expression,
   type RawBuilder,
   type ExpressionBuilder,
@@ -261,7 +262,7 @@ export async function takeSignInTurnByLogin(
           .set((eb) => turnTaken(eb, now))
           .where(column, '=', value)
           .where((eb) => mayTry(eb, now))
-          .returningAll(),
+          .returning(PEOPLE_COLUMNS),
       );
     statements = { username: byColumn('username'), email: byColumn('email') };
     turnByLoginStatements.set(mayTry, statements);
@@ -790,19 +791,20 @@ const SAMPLE_MARGIN = 4;
  */
 async function fromTrigramIndex<T>(
   db: Db,
-  read: (trx: Db, value: string | null) => Promise<T>,
+  /** `restricted`: whether the planner is kept to bitmap scans for this read. */
+  read: (trx: Db, value: string | null, restricted: boolean) => Promise<T>,
   /** A value read first, planned before the planner is restricted (containsNewestFirst's edge). */
   first: RawBuilder<string | null> = sql`null`,
 ): Promise<T> {
   if (db.isTransaction) {
     // Inside a caller's transaction the setting would outlive this read: the planner decides.
     const { rows } = await sql<{ value: string | null }>`select ${first} as value`.execute(db);
-    return read(db, rows[0]?.value ?? null);
+    return read(db, rows[0]?.value ?? null, false);
   }
   return db.transaction().execute(async (trx) => {
     const { rows } = await sql<{ value: string | null }>`select ${first} as value,
       set_config('enable_seqscan', 'off', true), set_config('enable_indexscan', 'off', true)`.execute(trx);
-    return read(trx, rows[0]?.value ?? null);
+    return read(trx, rows[0]?.value ?? null, true);
   });
 }
 
@@ -821,6 +823,12 @@ async function containsNewestFirst(
 ): Promise<SignedInPerson[]> {
   const tested = (on: Db, from: PeopleQuery) =>
     applyFieldFilters(on, applyTextTest(on, from, text), filter, options.now, { areaProbe: options.areaProbe });
+  // The statements below are kept planned (executeKept), their plan made for any values, except
+  // with an area filter: an area of a hundred members and one of a hundred thousand want different
+  // plans, so those are planned for each search.
+  const byArea = filter.area !== undefined || filter.withinAreas !== undefined;
+  const run = async <R>(on: Db, query: CompiledQuery<R>, keep = true): Promise<R[]> =>
+    keep && !byArea ? executeKept(on, query) : (await on.executeQuery(query)).rows;
   // Each of some matches (their ids, as `m`) looked up by id in a lateral subquery: OFFSET 0 keeps
   // it a nested loop in their order, where a plan kept for any page size could otherwise join by
   // hashing the whole table.
@@ -849,7 +857,7 @@ async function containsNewestFirst(
         })
       : lookedUp(db, textMatches.orderBy('people.id', 'desc').limit(wanted) as unknown as PeopleQuery);
     const query = page.select(LISTED_COLUMNS).orderBy(sql.ref('m.id'), 'desc');
-    return executeKept(db, (hasFieldFilter(filter) ? query.limit(wanted) : query).compile());
+    return run(db, (hasFieldFilter(filter) ? query.limit(wanted) : query).compile());
   };
   const first = await walk(options.afterId, RECENT_WINDOW, options.limit + 1);
   if (first.length > options.limit) return first;
@@ -859,20 +867,22 @@ async function containsNewestFirst(
   const edge = sql<string>`(select id from people ${afterCursor} order by id desc offset ${RECENT_WINDOW - 1} limit 1)`;
   const wanted = options.limit + 1 - first.length;
   // Walked on from the window's last match rather than its edge: the window gave every match it
-  // held, so the few people between the two fail again, and the edge need not be looked up.
+  // held, so the people between the two (up to the rest of the window) fail again, and the edge
+  // need not be looked up.
   const lastMatch = first[first.length - 1];
   if (lastMatch && first.length >= WALK_ON_FROM)
     return [...first, ...(await walk(lastMatch.id, Number.MAX_SAFE_INTEGER, wanted))];
   const rest = await fromTrigramIndex(
     db,
-    async (trx, edgeId) => {
+    async (trx, edgeId, restricted) => {
       if (edgeId === null) return []; // the window held everyone after the cursor
       // Only the matches' ids are sorted (a fifth quicker than whole rows for "064", 14,000
       // matches), then the page's people read by id.
       const older = tested(trx, trx.selectFrom('people')).where('people.id', '<', edgeId).select('people.id');
       const newest = trx.selectFrom(older.offset(0).as('people')).select('people.id').orderBy('people.id', 'desc');
       const page = lookedUp(trx, newest.limit(wanted) as unknown as PeopleQuery);
-      return executeKept(trx, page.select(LISTED_COLUMNS).orderBy(sql.ref('m.id'), 'desc').compile());
+      // Kept only when planned with the planner kept to bitmap scans, as every later run will be.
+      return run(trx, page.select(LISTED_COLUMNS).orderBy(sql.ref('m.id'), 'desc').compile(), restricted);
     },
     edge,
   );
