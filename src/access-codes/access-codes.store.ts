@@ -36,7 +36,8 @@ export interface CodeForAttempt {
   failures: number;
 }
 
-const ACCESS_CODE_COLUMNS = everyColumn<AccessCodesTable>()([
+/** The columns a new code is written with (insertAccessCodes); `replaced_by` is set later, by a batch. */
+const CODE_COLUMNS = [
   'id',
   'person_id',
   'code_hash',
@@ -50,8 +51,12 @@ const ACCESS_CODE_COLUMNS = everyColumn<AccessCodesTable>()([
   'issued_by',
   'batch_id',
   'code_encrypted',
-  'replaced_by',
-]).map((column) => `access_codes.${column}` as const);
+] as const satisfies readonly (keyof AccessCodesTable)[];
+
+/** Every column, for the code's lookup kept prepared (db/prepared.ts, everyColumn). */
+const ACCESS_CODE_COLUMNS = everyColumn<AccessCodesTable>()([...CODE_COLUMNS, 'replaced_by']).map(
+  (column) => `access_codes.${column}` as const,
+);
 
 const findCodeForAttempt = prepared((db: Db, hashes: readonly string[], key: string, windowStart: number) =>
   db
@@ -126,22 +131,6 @@ export async function findLatestAccessCode(db: Db, personId: string): Promise<Ac
 export async function insertAccessCode(db: Db, row: AccessCodesTable): Promise<void> {
   await db.insertInto('access_codes').values(row).execute();
 }
-
-const CODE_COLUMNS = [
-  'id',
-  'person_id',
-  'code_hash',
-  'key_id',
-  'kind',
-  'created_at',
-  'expires_at',
-  'used_at',
-  'deactivated_at',
-  'replaced_at',
-  'issued_by',
-  'batch_id',
-  'code_encrypted',
-] as const satisfies readonly (keyof AccessCodesTable)[];
 
 /**
  * Many codes at once (a bulk issue). SQLite: multi-row inserts whose statements stay prepared.
