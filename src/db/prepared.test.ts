@@ -57,6 +57,10 @@ describe.each(DIALECTS)('statements compiled once (%s)', (dialect) => {
   });
 });
 
+/** How many statements the transaction's connection keeps prepared (PostgreSQL). */
+const preparedOnConnection = async (trx: Db): Promise<number> =>
+  (await sql<{ name: string }>`select name from pg_prepared_statements`.execute(trx)).rows.length;
+
 describe('statements compiled once, on PostgreSQL', () => {
   it.skipIf(!DIALECTS.includes('postgres'))(
     'are kept prepared on the server under one name per text, and other statements are not',
@@ -66,8 +70,7 @@ describe('statements compiled once, on PostgreSQL', () => {
       const { db } = context.deps;
       // One transaction: one connection, whose prepared statements pg_prepared_statements lists.
       const named = await db.transaction().execute(async (trx) => {
-        const count = async (): Promise<number> =>
-          (await sql<{ name: string }>`select name from pg_prepared_statements`.execute(trx)).rows.length;
+        const count = () => preparedOnConnection(trx);
         const before = await count();
         await countOne(trx, 'named', 1);
         await countOne(trx, 'named', 2);
@@ -105,13 +108,11 @@ describe('statements built at run time and kept (executeKept)', () => {
     contexts.push(context);
     const { db } = context.deps;
     const counts = await db.transaction().execute(async (trx) => {
-      const count = async (): Promise<number> =>
-        (await sql<{ name: string }>`select name from pg_prepared_statements`.execute(trx)).rows.length;
-      const before = await count();
+      const before = await preparedOnConnection(trx);
       const query = (key: string) => trx.selectFrom('rate_limits').select('count').where('key', '=', key).compile();
       await executeKept(trx, query('a'));
       await executeKept(trx, query('b'));
-      return { before, after: await count() };
+      return { before, after: await preparedOnConnection(trx) };
     });
     expect(counts.after).toBe(counts.before + 1);
   });
