@@ -157,7 +157,7 @@ export function normaliseAccessCode(input: string): string | null {
 }
 
 /** The keyed hash stored for a code. HMAC, not a slow hash: 69 random bits need no stretching. */
-export function hashAccessCode(key: Key, normalisedCode: string): string {
+export function hashAccessCode(key: Pick<Key, 'hmac'>, normalisedCode: string): string {
   return hmac(key, normalisedCode);
 }
 

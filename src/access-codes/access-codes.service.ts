@@ -47,6 +47,7 @@ import {
   MAX_LIFETIME_DAYS,
   normaliseAccessCode,
 } from './access-code.js';
+import type { DrawnCode } from './code-runs.js';
 import {
   type CodeHolder,
   type CountedCodeFailure,
@@ -117,19 +118,19 @@ export function newAccessCodeRow(
     issuedBy: string | null;
     batchId: string | null;
     codeEncrypted?: (code: string) => string;
-    /** Where the code's random bytes come from (a bulk issue draws them from a pool). */
-    random?: (size: number) => Buffer;
+    /** The code, drawn beforehand with its hash (a bulk issue's, in hash order). */
+    drawn?: DrawnCode;
   },
 ): { row: AccessCodesTable; code: string } {
-  const code = generateAccessCode(options.random);
   const key = deps.keyring.current;
+  const code = options.drawn?.code ?? generateAccessCode();
   return {
     code,
     row: {
       id: newId(options.now),
       person_id: person.id,
-      code_hash: hashAccessCode(key, code),
-      key_id: key.id,
+      code_hash: options.drawn?.hash ?? hashAccessCode(key, code),
+      key_id: options.drawn?.keyId ?? key.id,
       kind: person.status === 'unclaimed' ? 'claim' : 'recovery',
       created_at: options.now,
       expires_at: options.now + options.lifetimeMs,

@@ -16,7 +16,8 @@ import { newId } from '../lib/id.js';
 import { decrypt, encrypt } from '../lib/keyring.js';
 import { countCodesIssued } from '../lib/metrics.js';
 import { applyPeopleFilter, countPeople, type PeopleFilter } from '../people/people.store.js';
-import { formatAccessCode, pooledRandom } from './access-code.js';
+import { formatAccessCode } from './access-code.js';
+import { type CodeSource, hashOrderedCodes } from './code-runs.js';
 import { undoBatch } from './batch-undo.js';
 import { firstAreaOfEach } from '../areas/scope.js';
 import { lifetimeFor, newAccessCodeRow, takeCodeQuota, type CodeQuota } from './access-codes.service.js';
@@ -162,14 +163,15 @@ export async function issueAccessCodes(
     now,
     owner,
     batchId: newId(now),
-    random: pooledRandom(ISSUE_CHUNK * 40),
+    codes: hashOrderedCodes(deps.keyring.current),
     perArea: new Map(),
     count: 0,
   };
   try {
-    const row = options.manager
-      ? await issueInOneTransaction(work, hash, onProgress)
-      : await issueStaged(work, hash, onProgress);
+    const row = await (options.manager
+      ? issueInOneTransaction(work, hash, onProgress)
+      : issueStaged(work, hash, onProgress)
+    ).finally(() => work.codes.close());
     countCodesIssued({}, row.count);
     if (row.count >= STATISTICS_AFTER_CODES) {
       await refreshAccessCodeStatistics(deps.db).catch((error: unknown) =>
@@ -202,7 +204,8 @@ interface BatchWork {
   now: number;
   owner: string;
   batchId: string;
-  random: (size: number) => Buffer;
+  /** The batch's codes, drawn in runs and handed out in the order of their hash. */
+  codes: CodeSource;
   /** A manager's batch: codes per area, for the per-area summaries. */
   perArea: Map<string, number>;
   count: number;
@@ -362,13 +365,14 @@ async function writeChunk(
     now,
     batchId,
   );
-  const made = people.map((person) =>
+  const drawn = await work.codes.take(people.length);
+  const made = people.map((person, i) =>
     newAccessCodeRow(deps, person, {
       now,
       lifetimeMs: lifetimeFor(deps, person, options.lifetimeHours),
       issuedBy: work.owner,
       batchId,
-      random: work.random,
+      drawn: drawn[i]!,
     }),
   );
   const rows = made.map((m) => m.row);

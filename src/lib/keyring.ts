@@ -76,7 +76,7 @@ export function loadSecrets(configured: readonly string[], dataDir: string): str
     .filter((line) => line.length >= 32);
 }
 
-export function hmac(key: Key, value: string): string {
+export function hmac(key: Pick<Key, 'hmac'>, value: string): string {
   return createHmac('sha256', key.hmac).update(value, 'utf8').digest('base64url');
 }
 
