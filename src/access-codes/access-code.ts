@@ -1,7 +1,7 @@
 // An access code: 16 letters from 20 consonants, about 69 bits (16 × log2 20 ≈ 69.2).
 // No vowels (no words on a printed slip), no I or O (no misreading as 1 or 0).
 import { randomBytes } from 'node:crypto';
-import { hmac, type Key, type Keyring } from '../lib/keyring.js';
+import { hmac, hmacDigest, type Key, type Keyring } from '../lib/keyring.js';
 
 export const ALPHABET = 'BCDFGHJKLMNPQRSTVWXZ';
 export const CODE_LENGTH = 16;
@@ -159,6 +159,11 @@ export function normaliseAccessCode(input: string): string | null {
 /** The keyed hash stored for a code. HMAC, not a slow hash: 69 random bits need no stretching. */
 export function hashAccessCode(key: Pick<Key, 'hmac'>, normalisedCode: string): string {
   return hmac(key, normalisedCode);
+}
+
+/** hashAccessCode's hash as bytes (its base64url text is the hash). */
+export function accessCodeDigest(key: Pick<Key, 'hmac'>, normalisedCode: string): Buffer {
+  return hmacDigest(key, normalisedCode);
 }
 
 /** The hash under every key of the ring, newest first, for lookups across a rotation. */

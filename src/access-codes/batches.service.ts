@@ -168,10 +168,9 @@ export async function issueAccessCodes(
     count: 0,
   };
   try {
-    const row = await (options.manager
-      ? issueInOneTransaction(work, hash, onProgress)
-      : issueStaged(work, hash, onProgress)
-    ).finally(() => work.codes.close());
+    const row = options.manager
+      ? await issueInOneTransaction(work, hash, onProgress)
+      : await issueStaged(work, hash, onProgress);
     countCodesIssued({}, row.count);
     if (row.count >= STATISTICS_AFTER_CODES) {
       await refreshAccessCodeStatistics(deps.db).catch((error: unknown) =>
@@ -204,7 +203,7 @@ interface BatchWork {
   now: number;
   owner: string;
   batchId: string;
-  /** The batch's codes, drawn in runs and handed out in the order of their hash. */
+  /** The batch's codes, drawn in runs and handed out in the order of their hash (code-runs.ts). */
   codes: CodeSource;
   /** A manager's batch: codes per area, for the per-area summaries. */
   perArea: Map<string, number>;
@@ -286,6 +285,8 @@ async function issueStaged(
       // PostgreSQL: other requests do not wait for a chunk (only for the people it holds), so its
       // chunks stay ISSUE_CHUNK and each commit (with its WAL flush) is not repeated more often.
       if (dialectOf(deps.db) === 'sqlite') size = nextChunkSize(size, performance.now() - started);
+      // Twice the chunk: the next run is as large as all the codes handed out before it.
+      work.codes.drawAhead(2 * size);
       await onProgress?.(work.count);
       // SQLite runs synchronously: without a turn of the event loop here, requests that arrived
       // meanwhile would not even be read until the whole batch was written.
@@ -365,7 +366,7 @@ async function writeChunk(
     now,
     batchId,
   );
-  const drawn = await work.codes.take(people.length);
+  const drawn = work.codes.take(people.length);
   const made = people.map((person, i) =>
     newAccessCodeRow(deps, person, {
       now,

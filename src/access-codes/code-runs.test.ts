@@ -1,16 +1,10 @@
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import { pathToFileURL } from 'node:url';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { randomBytes } from 'node:crypto';
+import { describe, expect, it } from 'vitest';
 import { CHI_SQUARE_LIMIT, chiSquare } from '../../test/helpers/chi-square.js';
-import { ensureBuilt } from '../../test/helpers/server.js';
 import { createKeyring } from '../lib/keyring.js';
 import { hashAccessCode } from './access-code.js';
-import { type CodeSource, type DrawnCode, hashOrderedCodes, WORKER_AFTER_CODES } from './code-runs.js';
+import { type DrawnCode, hashOrderedCodes } from './code-runs.js';
 
-// The worker runs compiled JavaScript: the one in dist/, built when stale (as the flow tests do).
-const WORKER = pathToFileURL(path.resolve(import.meta.dirname, '../../dist/src/access-codes/code-runs.worker.js'));
 const key = createKeyring(['code runs test secret, long enough to be a secret']).current;
 
 /** Where a hash falls in the index's order: its first two characters, by character code. */
@@ -29,67 +23,72 @@ function expectInIndexOrder(codes: readonly DrawnCode[]): void {
   expect(places).toEqual([...places].sort((a, b) => a - b));
 }
 
-async function takeAll(source: CodeSource, counts: readonly number[], fromWorker = 0): Promise<DrawnCode[][]> {
-  const taken: DrawnCode[][] = [];
-  try {
-    for (const count of counts) taken.push(await source.take(count));
-  } finally {
-    await source.close();
-  }
-  expect(source.runsFromWorker).toBe(fromWorker);
-  return taken;
+/** The CSPRNG, counting its calls: a code draws its letters in one call (32 bytes) but for odds of 1e-15. */
+function countedRandom(): { random: (size: number) => Buffer; calls: () => number } {
+  let calls = 0;
+  return {
+    random: (size) => {
+      calls += 1;
+      return randomBytes(size);
+    },
+    calls: () => calls,
+  };
 }
 
 describe('a bulk issue’s codes, in the order of their hash', () => {
-  it('are valid codes hashed under the key, all different, as many as asked for', async () => {
-    const taken = await takeAll(hashOrderedCodes(key, { workerUrl: null }), [2000, 500, 4000, 9000]);
-    expect(taken.map((codes) => codes.length)).toEqual([2000, 500, 4000, 9000]);
+  it('are valid codes hashed under the key, all different, as many as asked for', () => {
+    const codes = hashOrderedCodes(key);
+    const taken: DrawnCode[][] = [];
+    for (const count of [2000, 500, 4000, 9000]) {
+      taken.push(codes.take(count));
+      codes.drawAhead(2 * count);
+    }
+    expect(taken.map((some) => some.length)).toEqual([2000, 500, 4000, 9000]);
     const all = taken.flat();
     expectValid(all);
     expect(new Set(all.map((drawn) => drawn.code)).size).toBe(all.length);
   });
 
-  it('come a run at a time in the index’s order, so a chunk writes to one stretch of it', async () => {
+  it('come a run at a time in the index’s order, so a chunk writes to one stretch of it', () => {
     // The first take is one run of exactly what it asks for; the next run is as large as what
     // was handed out before it (2,000), so the second take's 2,000 are that run, whole.
-    const [first, second] = await takeAll(hashOrderedCodes(key, { workerUrl: null }), [2000, 2000]);
-    expectInIndexOrder(first!);
-    expectInIndexOrder(second!);
+    const codes = hashOrderedCodes(key);
+    const first = codes.take(2000);
+    codes.drawAhead(1000);
+    const second = codes.take(2000);
+    expectInIndexOrder(first);
+    expectInIndexOrder(second);
+    expect(placeOf(first[0]!.hash)).toBeLessThan(placeOf(first.at(-1)!.hash));
   });
 
-  it('in an order that says nothing about the codes: the lowest hashes’ letters are as even as any', async () => {
+  it('in an order that says nothing about the codes: the lowest hashes’ letters are as even as any', () => {
     // The first quarter of a run of 50,000 in hash order: 12,500 codes, 200,000 letters.
-    const [run] = await takeAll(hashOrderedCodes(key, { workerUrl: null }), [50_000]);
-    const lowest = run!.slice(0, 12_500);
-    expect(placeOf(lowest.at(-1)!.hash)).toBeLessThan(placeOf(run!.at(-1)!.hash));
+    const run = hashOrderedCodes(key).take(50_000);
+    const lowest = run.slice(0, 12_500);
+    expect(placeOf(lowest.at(-1)!.hash)).toBeLessThan(placeOf(run.at(-1)!.hash));
     expect(chiSquare(lowest.flatMap((drawn) => [...drawn.code])).statistic).toBeLessThan(CHI_SQUARE_LIMIT);
     // And the first letter alone, 12,500 of them, across the run's order.
-    const firstLetters = chiSquare(lowest.map((drawn) => drawn.code[0]!));
-    expect(firstLetters.statistic).toBeLessThan(CHI_SQUARE_LIMIT);
+    expect(chiSquare(lowest.map((drawn) => drawn.code[0]!)).statistic).toBeLessThan(CHI_SQUARE_LIMIT);
   });
 
-  describe('from the worker thread', () => {
-    beforeAll(ensureBuilt, 200_000);
+  it('a small batch draws only the codes it hands out', () => {
+    const { random, calls } = countedRandom();
+    expect(hashOrderedCodes(key, random).take(10)).toHaveLength(10);
+    expect(calls()).toBe(10);
+  });
 
-    it('hands out the runs the thread drew: valid, in order, all different', async () => {
-      // After WORKER_AFTER_CODES, the next run (as many as handed out: 2,000) comes from the thread.
-      // Then 6,000: the thread's next run (4,000), and 2,000 of a run drawn here, as the thread is
-      // asked for the run after only once a take has ended.
-      const source = hashOrderedCodes(key, { workerUrl: WORKER });
-      const taken = await takeAll(source, [WORKER_AFTER_CODES, 2000, 6000], 2);
-      const all = taken.flat();
-      expect(all).toHaveLength(WORKER_AFTER_CODES + 8000);
-      expectValid(all);
-      expectInIndexOrder(taken[1]!);
-      expect(new Set(all.map((drawn) => drawn.code)).size).toBe(all.length);
-    });
-
-    it('a thread that fails leaves the batch to draw its own codes', async () => {
-      const broken = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'keyslip-code-runs-')), 'broken.mjs');
-      fs.writeFileSync(broken, 'throw new Error("this worker cannot start");\n');
-      const taken = await takeAll(hashOrderedCodes(key, { workerUrl: pathToFileURL(broken) }), [2000, 3000, 5000]);
-      expect(taken.map((codes) => codes.length)).toEqual([2000, 3000, 5000]);
-      expectValid(taken.flat());
-    });
+  it('drawn ahead between chunks, the next run costs a take nothing', () => {
+    const { random, calls } = countedRandom();
+    const codes = hashOrderedCodes(key, random);
+    codes.take(3000);
+    codes.drawAhead(2000);
+    codes.drawAhead(2000);
+    const before = calls();
+    expect(before).toBe(3000 + 3000);
+    expectValid(codes.take(3000));
+    expect(calls()).toBe(before);
+    // Not drawn ahead: the next run (6,000 codes) is drawn in the take that needs it.
+    codes.take(1);
+    expect(calls()).toBe(before + 6000);
   });
 });

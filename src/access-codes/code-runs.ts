@@ -7,13 +7,11 @@
 // index is read and written about once per run rather than once per chunk: on SQLite that was most
 // of a bulk issue's I/O (the README's W2).
 //
-// After the first, runs are drawn by a worker thread while the batch writes the run before, so the
-// HMACs (about 2 µs each) leave the event loop, and drawing a run never holds it up.
-import fs from 'node:fs';
-import { fileURLToPath } from 'node:url';
-import { Worker } from 'node:worker_threads';
+// The next run is drawn a slice at a time between the batch's chunks (drawAhead), so drawing it
+// (an HMAC is about 2 µs) never holds the event loop for long. A worker thread was tried: 10 %
+// faster, but it added about 45 MB to the server's peak memory.
 import type { Key } from '../lib/keyring.js';
-import { CODE_LENGTH, generateAccessCode, hashAccessCode, pooledRandom } from './access-code.js';
+import { accessCodeDigest, CODE_LENGTH, generateAccessCode, pooledRandom } from './access-code.js';
 
 /** A code for a bulk issue, with its keyed hash and the id of the key that made it. */
 export interface DrawnCode {
@@ -22,143 +20,132 @@ export interface DrawnCode {
   readonly keyId: string;
 }
 
-/** The most codes drawn at once: about 8 MB as the worker sends them, 20 MB once taken apart. */
+/** The most codes in one run: 6 MB as a run holds them (48 bytes a code). */
 export const MAX_CODE_RUN = 131_072;
-/** A batch that has handed out this many codes has the worker draw its next run. */
-export const WORKER_AFTER_CODES = 2000;
-/** An HMAC-SHA-256 in base64url. */
-const HASH_LENGTH = 43;
+/** An HMAC-SHA-256. */
+const DIGEST_BYTES = 32;
 
-/** A run as the worker sends it: the codes and their hashes, in order, each packed into one string. */
-export interface PackedRun {
-  codes: string;
-  hashes: string;
+/** The character code of each base64url digit: the hash is stored as base64url text. */
+const BASE64URL = [...'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_'].map((c) => c.charCodeAt(0));
+
+/** Where a digest falls in the index's order of its base64url text: by its first two digits. */
+function placeOf(digests: Buffer, at: number): number {
+  const first = BASE64URL[digests[at]! >> 2]!;
+  const second = BASE64URL[((digests[at]! & 3) << 4) | (digests[at + 1]! >> 4)]!;
+  return (first << 7) | second;
 }
 
 /**
- * `count` new codes, ordered by the first two characters of their hash as the index orders text
- * (by character code); within those in any order: the run's codes then reach the index's pages in
+ * A run being drawn: `size` new codes and their digests (48 bytes a code), drawn a slice at a
+ * time, then ordered by the first two characters of their hash as the index orders text (by
+ * character code); within those in any order: the run's codes then reach the index's pages in
  * order, which is all that matters here.
  */
-export function drawRun(key: Pick<Key, 'hmac'>, count: number, random: (size: number) => Buffer): PackedRun {
-  const codes: string[] = [];
-  const hashes: string[] = [];
-  const starts = new Uint32Array(128 * 128 + 1);
-  const bucketOf = (hash: string) => (hash.charCodeAt(0) << 7) | hash.charCodeAt(1);
-  for (let i = 0; i < count; i++) {
-    const code = generateAccessCode(random);
-    const hash = hashAccessCode(key, code);
-    codes.push(code);
-    hashes.push(hash);
-    starts[bucketOf(hash) + 1]! += 1;
-  }
-  for (let bucket = 1; bucket < starts.length; bucket++) starts[bucket]! += starts[bucket - 1]!;
-  const order = new Uint32Array(count);
-  for (let i = 0; i < count; i++) order[starts[bucketOf(hashes[i]!)]!++] = i;
-  let packedCodes = '';
-  let packedHashes = '';
-  for (const i of order) {
-    packedCodes += codes[i]!;
-    packedHashes += hashes[i]!;
-  }
-  return { codes: packedCodes, hashes: packedHashes };
-}
+class Run {
+  readonly size: number;
+  #drawn = 0;
+  #ordered = false;
+  #at = 0;
+  #codes: Buffer;
+  #digests: Buffer;
+  readonly #places: Uint16Array;
+  readonly #key: Pick<Key, 'hmac' | 'id'>;
+  readonly #random: (size: number) => Buffer;
 
-function unpackRun(run: PackedRun, keyId: string): DrawnCode[] {
-  const count = run.codes.length / CODE_LENGTH;
-  const drawn = new Array<DrawnCode>(count);
-  for (let i = 0; i < count; i++) {
-    drawn[i] = {
-      code: run.codes.slice(i * CODE_LENGTH, (i + 1) * CODE_LENGTH),
-      hash: run.hashes.slice(i * HASH_LENGTH, (i + 1) * HASH_LENGTH),
-      keyId,
+  constructor(key: Pick<Key, 'hmac' | 'id'>, size: number, random: (size: number) => Buffer) {
+    this.size = size;
+    this.#key = key;
+    this.#random = random;
+    this.#codes = Buffer.alloc(size * CODE_LENGTH);
+    this.#digests = Buffer.alloc(size * DIGEST_BYTES);
+    this.#places = new Uint16Array(size);
+  }
+
+  /** Draws up to `count` more of the run's codes, and puts the run in order once all are drawn. */
+  draw(count: number): void {
+    if (this.#ordered) return;
+    const until = Math.min(this.size, this.#drawn + count);
+    for (let i = this.#drawn; i < until; i++) {
+      const code = generateAccessCode(this.#random);
+      this.#codes.write(code, i * CODE_LENGTH, 'latin1');
+      accessCodeDigest(this.#key, code).copy(this.#digests, i * DIGEST_BYTES);
+      this.#places[i] = placeOf(this.#digests, i * DIGEST_BYTES);
+    }
+    this.#drawn = until;
+    if (until === this.size) this.#order();
+  }
+
+  #order(): void {
+    this.#ordered = true;
+    const starts = new Uint32Array(128 * 128 + 1);
+    for (const place of this.#places) starts[place + 1]! += 1;
+    for (let place = 1; place < starts.length; place++) starts[place]! += starts[place - 1]!;
+    const codes = Buffer.alloc(this.#codes.length);
+    const digests = Buffer.alloc(this.#digests.length);
+    for (let i = 0; i < this.size; i++) {
+      const to = starts[this.#places[i]!]!++;
+      this.#codes.copy(codes, to * CODE_LENGTH, i * CODE_LENGTH, (i + 1) * CODE_LENGTH);
+      this.#digests.copy(digests, to * DIGEST_BYTES, i * DIGEST_BYTES, (i + 1) * DIGEST_BYTES);
+    }
+    this.#codes = codes;
+    this.#digests = digests;
+  }
+
+  get left(): number {
+    return this.size - this.#at;
+  }
+
+  /** The next code in order; its hash is the digest as hashAccessCode writes it (base64url). */
+  next(): DrawnCode {
+    this.draw(this.size);
+    const i = this.#at++;
+    return {
+      code: this.#codes.toString('latin1', i * CODE_LENGTH, (i + 1) * CODE_LENGTH),
+      hash: this.#digests.toString('base64url', i * DIGEST_BYTES, (i + 1) * DIGEST_BYTES),
+      keyId: this.#key.id,
     };
   }
-  return drawn;
 }
 
 export interface CodeSource {
   /** The next `count` codes. */
-  take(count: number): Promise<DrawnCode[]>;
-  /** Ends the worker, if one was started; codes drawn and not taken are dropped. */
-  close(): Promise<void>;
-  /** How many runs the worker drew that were handed out (tests). */
-  readonly runsFromWorker: number;
-}
-
-/** The compiled worker beside this module (dist/), or null where there is none (the tests run the sources). */
-function defaultWorkerUrl(): URL | null {
-  const url = new URL('./code-runs.worker.js', import.meta.url);
-  return import.meta.url.endsWith('.js') && fs.existsSync(fileURLToPath(url)) ? url : null;
+  take(count: number): DrawnCode[];
+  /**
+   * Draws up to `count` codes of the next run, between chunks; whatever of it is not drawn when
+   * the run is needed is drawn then.
+   */
+  drawAhead(count: number): void;
 }
 
 /**
  * The codes of one batch under `key`. A run holds as many codes as were handed out before it (at
  * least what is asked for, at most MAX_CODE_RUN): a small batch draws no more codes than it needs,
- * a large one at most one run more, and that in the worker. Without a worker (`workerUrl` null,
- * or one that fails), every run is drawn here.
+ * a large one at most one run more.
  */
-export function hashOrderedCodes(key: Key, options: { workerUrl?: URL | null } = {}): CodeSource {
-  const random = pooledRandom(64 * 1024);
-  const workerUrl = options.workerUrl === undefined ? defaultWorkerUrl() : options.workerUrl;
-  let worker: Worker | null = null;
-  let next: Promise<DrawnCode[] | null> | null = null;
-  let run: DrawnCode[] = [];
-  let at = 0;
+export function hashOrderedCodes(
+  key: Pick<Key, 'hmac' | 'id'>,
+  random: (size: number) => Buffer = pooledRandom(64 * 1024),
+): CodeSource {
+  let run = new Run(key, 0, random);
+  let next: Run | null = null;
   let handedOut = 0;
-  let runsFromWorker = 0;
-
-  // A worker that failed (or exited) is not asked again; the rest of the batch is drawn here.
-  let workerFailed = false;
-  const fromWorker = (count: number): Promise<DrawnCode[] | null> => {
-    worker ??= new Worker(workerUrl!, { workerData: { hmac: key.hmac } });
-    const thread = worker;
-    return new Promise<DrawnCode[] | null>((resolve) => {
-      const done = (packed: PackedRun | null) => {
-        thread.off('message', done);
-        thread.off('error', failed);
-        thread.off('exit', failed);
-        resolve(packed && unpackRun(packed, key.id));
-      };
-      const failed = () => {
-        workerFailed = true;
-        done(null);
-      };
-      thread.on('message', done);
-      thread.on('error', failed);
-      thread.on('exit', failed);
-      thread.postMessage(count);
-    });
-  };
-  const drawHere = (count: number) => unpackRun(drawRun(key, count, random), key.id);
-
   return {
-    async take(count) {
+    take(count) {
       const codes: DrawnCode[] = [];
       while (codes.length < count) {
-        if (at === run.length) {
-          const fetched = next ? await next : null;
+        if (run.left === 0) {
+          run = next ?? new Run(key, Math.max(count - codes.length, Math.min(MAX_CODE_RUN, handedOut)), random);
           next = null;
-          if (fetched) runsFromWorker += 1;
-          run = fetched ?? drawHere(Math.max(count - codes.length, Math.min(MAX_CODE_RUN, handedOut)));
-          at = 0;
         }
-        codes.push(run[at++]!);
+        codes.push(run.next());
       }
       handedOut += count;
-      if (next === null && workerUrl && !workerFailed && handedOut >= WORKER_AFTER_CODES) {
-        next = fromWorker(Math.min(MAX_CODE_RUN, handedOut));
-      }
       return codes;
     },
-    get runsFromWorker() {
-      return runsFromWorker;
-    },
-    async close() {
-      next = null;
-      workerFailed = true;
-      await worker?.terminate();
-      worker = null;
+    drawAhead(count) {
+      if (handedOut === 0) return;
+      next ??= new Run(key, Math.min(MAX_CODE_RUN, handedOut), random);
+      next.draw(count);
     },
   };
 }

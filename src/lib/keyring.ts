@@ -77,7 +77,12 @@ export function loadSecrets(configured: readonly string[], dataDir: string): str
 }
 
 export function hmac(key: Pick<Key, 'hmac'>, value: string): string {
-  return createHmac('sha256', key.hmac).update(value, 'utf8').digest('base64url');
+  return hmacDigest(key, value).toString('base64url');
+}
+
+/** The HMAC-SHA-256 of `value` as bytes; hmac() is its base64url text. */
+export function hmacDigest(key: Pick<Key, 'hmac'>, value: string): Buffer {
+  return createHmac('sha256', key.hmac).update(value, 'utf8').digest();
 }
 
 const IV_BYTES = 12;
