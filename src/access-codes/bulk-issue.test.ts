@@ -218,6 +218,21 @@ describe.each(DIALECTS)('a bulk issue across chunks (%s)', (dialect) => {
     );
   });
 
+  it('writes its codes in the order of their hash: the first chunk’s rows reach the index in its order', async () => {
+    const { batch } = await issueAccessCodes(deps, { filter: { hasEmail: false }, actor: ADMIN });
+    // Code ids ascend in the order the rows were written; the first chunk is the first run, whole.
+    const rows = await deps.db
+      .selectFrom('access_codes')
+      .select('code_hash')
+      .where('batch_id', '=', batch.id)
+      .orderBy('id')
+      .limit(ISSUE_CHUNK)
+      .execute();
+    const places = rows.map(({ code_hash }) => code_hash.charCodeAt(0) * 128 + code_hash.charCodeAt(1));
+    expect(places).toHaveLength(ISSUE_CHUNK);
+    expect(places).toEqual([...places].sort((a, b) => a - b));
+  });
+
   it('the batch is one audit entry, and each person’s history still shows their code issued in it', async () => {
     const { batch } = await issueAccessCodes(deps, { filter: { hasEmail: false }, actor: ADMIN });
     const written = await deps.db
