@@ -274,23 +274,31 @@ async function issueStaged(
   try {
     let after = '';
     let size = ISSUE_CHUNK;
+    // SQLite runs synchronously: without a turn of the event loop between chunks, requests that
+    // arrived meanwhile would not even be read until the whole batch was written.
+    const otherRequestsTurn = () => new Promise((resolve) => setImmediate(resolve));
     for (let seq = 0; ; seq++) {
       const started = performance.now();
+      const issuedBefore = work.count;
       const last = await deps.db.transaction().execute(async (trx) => {
         await holdIssuingLease(trx, deps, batchId);
         return writeChunk(trx, work, after, seq, size);
       });
       if (last === null) break;
       after = last;
+      const wasFull = work.count - issuedBefore === size;
       // PostgreSQL: other requests do not wait for a chunk (only for the people it holds), so its
       // chunks stay ISSUE_CHUNK and each commit (with its WAL flush) is not repeated more often.
       if (dialectOf(deps.db) === 'sqlite') size = nextChunkSize(size, performance.now() - started);
-      // Twice the chunk: the next run is as large as all the codes handed out before it.
-      work.codes.drawAhead(2 * size);
       await onProgress?.(work.count);
-      // SQLite runs synchronously: without a turn of the event loop here, requests that arrived
-      // meanwhile would not even be read until the whole batch was written.
-      await new Promise((resolve) => setImmediate(resolve));
+      await otherRequestsTurn();
+      // Twice the chunk, in two turns: the next run is as large as all the codes handed out before
+      // it. A chunk that was not full was the last: nothing more is drawn.
+      if (!wasFull) continue;
+      for (let turn = 0; turn < 2; turn++) {
+        work.codes.drawAhead(size);
+        await otherRequestsTurn();
+      }
     }
     batch.count = work.count;
     batch.state = 'issued';

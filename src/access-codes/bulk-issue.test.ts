@@ -218,7 +218,7 @@ describe.each(DIALECTS)('a bulk issue across chunks (%s)', (dialect) => {
     );
   });
 
-  it('writes its codes in the order of their hash: the first chunk’s rows reach the index in its order', async () => {
+  it('writes its codes in the order of their hash: the first chunk’s rows, by the hash’s first letters', async () => {
     const { batch } = await issueAccessCodes(deps, { filter: { hasEmail: false }, actor: ADMIN });
     // Code ids ascend in the order the rows were written; the first chunk is the first run, whole.
     const rows = await deps.db

@@ -23,7 +23,7 @@ function expectInIndexOrder(codes: readonly DrawnCode[]): void {
   expect(places).toEqual([...places].sort((a, b) => a - b));
 }
 
-/** The CSPRNG, counting its calls: a code draws its letters in one call (32 bytes) but for odds of 1e-15. */
+/** The CSPRNG, counting its calls: a code draws its letters in one call (32 bytes) but for odds of about 1e-12. */
 function countedRandom(): { random: (size: number) => Buffer; calls: () => number } {
   let calls = 0;
   return {

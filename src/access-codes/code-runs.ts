@@ -5,10 +5,12 @@
 // code to anyone without the server secret. Written in that order, the codes of a chunk go into one
 // stretch of the hash's unique index instead of onto a page each all over it, so each page of that
 // index is read and written about once per run rather than once per chunk: on SQLite that was most
-// of a bulk issue's I/O (the README's W2).
+// of a bulk issue's I/O (the README's W2). PostgreSQL orders the index by the database's collation:
+// the same order under C or C.UTF-8, another under a language's collation.
 //
-// The next run is drawn a slice at a time between the batch's chunks (drawAhead), so drawing it
-// (an HMAC is about 2 µs) never holds the event loop for long. A worker thread was tried: 10 %
+// The next run is drawn a slice at a time between the batch's chunks (drawAhead), each slice a
+// turn of the event loop (an HMAC is about 2 µs); what is not drawn ahead when a take needs it
+// (the first runs, which grow fastest) is drawn in that take. A worker thread was tried: 10 %
 // faster, but it added about 45 MB to the server's peak memory.
 import type { Key } from '../lib/keyring.js';
 import { accessCodeDigest, CODE_LENGTH, generateAccessCode, pooledRandom } from './access-code.js';
@@ -119,8 +121,9 @@ export interface CodeSource {
 
 /**
  * The codes of one batch under `key`. A run holds as many codes as were handed out before it (at
- * least what is asked for, at most MAX_CODE_RUN): a small batch draws no more codes than it needs,
- * a large one at most one run more.
+ * least what is asked for, at most MAX_CODE_RUN). A batch of one chunk draws no more codes than it
+ * hands out; a larger one may draw what is left of its last run and of the next, drawn ahead
+ * (at most two runs; about 120,000 codes for 700,000 people).
  */
 export function hashOrderedCodes(
   key: Pick<Key, 'hmac' | 'id'>,
