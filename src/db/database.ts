@@ -73,6 +73,19 @@ async function retryWhileBusy<T>(sqlite: SqliteConnection, run: () => Promise<T>
   }
 }
 
+/** Runs a step of opening the file again (after a short sleep) while another process holds it. */
+function whileOpeningBusy<T>(run: () => T): T {
+  const started = Date.now();
+  for (let attempt = 1; ; attempt += 1) {
+    try {
+      return run();
+    } catch (error) {
+      if (!isSqliteBusy(error) || Date.now() - started >= SQLITE_BUSY_RETRY_MS) throw error;
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, Math.min(200, 10 * attempt));
+    }
+  }
+}
+
 /**
  * SQLite transactions start with BEGIN IMMEDIATE: the write lock is taken up front, so two
  * processes (server and CLI) never deadlock upgrading a read lock; they wait on busy_timeout,
@@ -167,7 +180,9 @@ export function openDatabase(url: string, options: OpenDatabaseOptions = {}): Da
   const sqlite = new Sqlite(file);
   // The directory is as sensitive as a password file; SQLite gives -wal and -shm the same mode.
   if (file !== ':memory:' && !options.keepFileMode) fs.chmodSync(file, 0o600);
-  sqlite.pragma('journal_mode = WAL');
+  // Two processes opening a new file at once both switch it to WAL, which needs the file to
+  // themselves; SQLite refuses the second at once (no busy timeout applies), so it asks again.
+  whileOpeningBusy(() => sqlite.pragma('journal_mode = WAL'));
   sqlite.pragma('synchronous = NORMAL');
   sqlite.pragma('busy_timeout = 5000');
   sqlite.pragma('foreign_keys = ON');

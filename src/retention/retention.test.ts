@@ -29,7 +29,7 @@ function personRow(id: string, now: number): PeopleTable {
     name: `Person ${id.slice(-4)}`,
     username: null,
     email: null,
-    employee_id: `E-${id.slice(-6)}`,
+    employee_id: `E-${id}`,
     department: null,
     location: null,
     title: null,
