@@ -17,6 +17,7 @@ import { describeProblem, type FieldProblem } from '../problems.js';
 import { recordAuditEvent, SYSTEM_ACTOR, type Actor } from '../audit/audit.js';
 import { DAY, HOUR, MINUTE } from '../lib/clock.js';
 import { newId } from '../lib/id.js';
+import type { Key } from '../lib/keyring.js';
 import {
   countCodeFailure,
   countCodeFailureSpike,
@@ -105,6 +106,12 @@ export interface IssuedAccessCode {
   person: { id: string; username: string | null; name: string };
 }
 
+/** A new code with its hash under `key` (the newest key of the ring). */
+function drawnHere(key: Pick<Key, 'hmac' | 'id'>): DrawnCode {
+  const code = generateAccessCode();
+  return { code, hash: hashAccessCode(key, code), keyId: key.id };
+}
+
 /**
  * Builds a new code row for a person (not yet written). Exposed for bulk issue, which writes
  * many rows at once; the single issue below uses it too so both make codes the same way.
@@ -122,15 +129,15 @@ export function newAccessCodeRow(
     drawn?: DrawnCode;
   },
 ): { row: AccessCodesTable; code: string } {
-  const key = deps.keyring.current;
-  const code = options.drawn?.code ?? generateAccessCode();
+  // A code, its hash and its key always come together: the bulk issue's, or one drawn here.
+  const { code, hash, keyId } = options.drawn ?? drawnHere(deps.keyring.current);
   return {
     code,
     row: {
       id: newId(options.now),
       person_id: person.id,
-      code_hash: options.drawn?.hash ?? hashAccessCode(key, code),
-      key_id: options.drawn?.keyId ?? key.id,
+      code_hash: hash,
+      key_id: keyId,
       kind: person.status === 'unclaimed' ? 'claim' : 'recovery',
       created_at: options.now,
       expires_at: options.now + options.lifetimeMs,
