@@ -210,7 +210,11 @@ const COMMANDS: CommandSpec[] = [
     name: 'clients delete',
     args: 'CLIENT_ID',
     summary: 'Remove an app; its tokens stop working at their next use.',
-    examples: ['keyslip clients delete 2a6c1f0e9b'],
+    details: 'An id that starts with - (apps registered before ids were hex) goes after --.',
+    examples: [
+      'keyslip clients delete 9f86d081884c7d659a2feaa0c55ad015',
+      'keyslip clients delete -- -zA_l57yi463A2dPPYLn',
+    ],
     env: DATABASE_ENV,
     run: clientsDelete,
   },
@@ -258,7 +262,13 @@ function checkFlags(spec: CommandSpec, args: string[]): void {
   for (const token of tokens) {
     if (token.kind !== 'option' || token.name in flags || token.name === 'help' || token.name === 'h') continue;
     const suggestion = nearest(token.name, [...Object.keys(flags), 'help']);
-    const hint = suggestion ? ` Did you mean --${suggestion}?` : '';
+    const typed = args[token.index]!;
+    // An app's id from before ids were hex may start with '-': say how to pass it as a value.
+    const hint = suggestion
+      ? ` Did you mean --${suggestion}?`
+      : spec.args && !typed.startsWith('--')
+        ? ` If ${typed} is the ${spec.args}, put -- before it: keyslip ${spec.name} -- ${typed}`
+        : '';
     throw new UsageError(`Unknown option ${token.rawName} for keyslip ${spec.name}.${hint}`);
   }
 }

@@ -1,5 +1,6 @@
 // Registering and removing apps: the input rules (exact redirect URIs, no fragments, loopback
 // only for http in native apps) and the audit entry, in one transaction with the write.
+import { randomBytes } from 'node:crypto';
 import type { Deps } from '../deps.js';
 import { recordAuditEvent, type Actor } from '../audit/audit.js';
 import { describeProblem, type FieldProblem, type ProblemCode } from '../problems.js';
@@ -93,8 +94,10 @@ export interface CreatedOidcClient {
 export async function createOidcClient(deps: Deps, input: OidcClientInput, actor: Actor): Promise<CreatedOidcClient> {
   const checked = checkOidcClientInput(input);
   const now = deps.clock.now();
-  // 256 bits each: the id is not secret but unguessable ids cost nothing; the secret is a password.
-  const clientId = randomToken(16);
+  // The id is not secret, but unguessable ids cost nothing: 128 bits, in hex so that it never starts
+  // with '-' (an admin passes it to `keyslip clients delete`, which would read it as an option).
+  // The secret is a password: 256 bits.
+  const clientId = randomBytes(16).toString('hex');
   const clientSecret = checked.public ? null : randomToken(32);
   const row = {
     client_id: clientId,

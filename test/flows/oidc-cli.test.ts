@@ -65,6 +65,8 @@ describe.each(DIALECTS)('keyslip clients and keys on the command line (%s)', (di
       client: { redirectUris: string[] };
     };
     expect(clientSecret).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    // Hex, so that no id starts with '-' and reads as an option on the command line.
+    expect(clientId).toMatch(/^[0-9a-f]{32}$/);
     expect(client.redirectUris).toHaveLength(2);
     const row = await context.deps.db
       .selectFrom('oidc_clients')
@@ -99,6 +101,34 @@ describe.each(DIALECTS)('keyslip clients and keys on the command line (%s)', (di
       keyslip('clients', 'create', '--name', 'X', '--redirect-uri', 'http://example.org/cb'),
     ).rejects.toMatchObject({ code: 1 });
     await expect(keyslip('clients', 'create', '--name', 'X')).rejects.toMatchObject({ code: 2 });
+  });
+
+  it('deletes an app whose id starts with - (ids were base64url before) when it comes after --', async () => {
+    const created = await keyslip(
+      'clients',
+      'create',
+      '--name',
+      'Old app',
+      '--redirect-uri',
+      'org.example.old:/cb',
+      '--public',
+    );
+    const newId = /client_id: +(\S+)/.exec(created.stdout)![1]!;
+    const oldId = '-zA_l57yi463A2dPPYLn-A';
+    await context.deps.db
+      .updateTable('oidc_clients')
+      .set({ client_id: oldId })
+      .where('client_id', '=', newId)
+      .execute();
+
+    const refused = keyslip('clients', 'delete', oldId);
+    await expect(refused).rejects.toMatchObject({ code: 2 });
+    const { stderr } = (await refused.catch((error: unknown) => error)) as { stderr: string };
+    expect(stderr).toContain(`If ${oldId} is the CLIENT_ID, put -- before it: keyslip clients delete -- ${oldId}`);
+
+    expect((await keyslip('clients', 'delete', '--', oldId)).stdout).toBe(`Deleted app ${oldId}.\n`);
+    const after = JSON.parse((await keyslip('clients', 'list', '--json')).stdout) as { items: { clientId: string }[] };
+    expect(after.items.map((item) => item.clientId)).not.toContain(oldId);
   });
 
   it(
