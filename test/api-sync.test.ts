@@ -93,7 +93,8 @@ describe.each(DIALECTS)('the API for integrations (%s)', (dialect) => {
       cursor = page.json().nextCursor;
       if (cursor) {
         const decoded = Buffer.from(cursor, 'base64url').toString('utf8');
-        expect(decoded).not.toMatch(/larsson|axel|bea|cleo|dan|eva/i);
+        // Whole words: a person's id is hex, and "bea" may well be part of it.
+        expect(decoded).not.toMatch(/\b(larsson|axel|bea|cleo|dan|eva)\b/i);
       }
     } while (cursor);
     // Newest first, as created, whatever the number of matches.

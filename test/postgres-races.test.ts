@@ -1,5 +1,6 @@
 // Races on PostgreSQL, where requests really run at the same time (SQLite's single writer
 // serialises them): single use, one open code per person, and no request ever ends in a 500.
+import { findPersonById } from '../src/people/people.store.js';
 import type { LightMyRequestResponse } from 'fastify';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -83,12 +84,7 @@ describe.skipIf(!DIALECTS.includes('postgres'))('concurrent access-code writes o
   }
 
   async function codeStateOf(personId: string): Promise<string> {
-    const row = await context.deps.db
-      .selectFrom('people')
-      .select('code_state')
-      .where('id', '=', personId)
-      .executeTakeFirstOrThrow();
-    return row.code_state;
+    return (await findPersonById(context.deps.db, personId))!.code_state;
   }
 
   function expectCodeUnusable(response: LightMyRequestResponse): void {

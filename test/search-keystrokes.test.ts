@@ -6,11 +6,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDatabase, type DatabaseHandle } from '../src/db/database.js';
 import type { Dialect } from '../src/db/dialect.js';
 import { migrateToLatest } from '../src/db/migrate.js';
-import type { PeopleTable, PersonCodeState, PersonStatus } from '../src/db/schema.js';
+import type { PersonCodeState, PersonRow, PersonStatus } from '../src/db/schema.js';
+import { insertPeopleRows } from './helpers/people.js';
 import { codeStateOf, searchTextOf, type SignedInPerson } from '../src/people/person.js';
 import {
   countPeople,
-  insertPeople,
   NAME_ORDER_LIMIT,
   searchPeopleRows,
   type PeopleFilter,
@@ -42,10 +42,10 @@ function idOf(index: number): string {
   return `01900000-0000-7000-8000-${index.toString(16).padStart(12, '0')}`;
 }
 
-function buildPeople(): PeopleTable[] {
+function buildPeople(): PersonRow[] {
   const random = mulberry32(17);
   const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)]!;
-  const people: PeopleTable[] = [];
+  const people: PersonRow[] = [];
   for (let i = 0; i < PEOPLE; i++) {
     const name =
       random() < 0.05
@@ -63,7 +63,7 @@ function buildPeople(): PeopleTable[] {
     const codeRoll = random();
     const codeState: PersonCodeState =
       codeRoll < 0.005 ? 'used' : codeRoll < 0.4 ? 'active' : codeRoll < 0.45 ? 'deactivated' : 'none';
-    const row: PeopleTable = {
+    const row: PersonRow = {
       id: idOf(i),
       name,
       username: status === 'active' ? `${slug || 'p'}${i}` : null,
@@ -99,7 +99,7 @@ function plainMatch(text: string, q: string): boolean {
   return text.split(/[\x00-\x2f\x3a-\x60\x7b-\x7f]+/).some((word) => word !== '' && word.startsWith(q));
 }
 
-function plainScan(people: readonly PeopleTable[], filter: PeopleFilter): PeopleTable[] {
+function plainScan(people: readonly PersonRow[], filter: PeopleFilter): PersonRow[] {
   const q = filter.q?.normalize('NFKC').toLowerCase().trim() ?? '';
   return people.filter(
     (p) =>
@@ -110,9 +110,9 @@ function plainScan(people: readonly PeopleTable[], filter: PeopleFilter): People
   );
 }
 
-const byName = (a: PeopleTable, b: PeopleTable): number =>
+const byName = (a: PersonRow, b: PersonRow): number =>
   Buffer.compare(Buffer.from(a.name), Buffer.from(b.name)) || Buffer.compare(Buffer.from(a.id), Buffer.from(b.id));
-const newestFirst = (a: PeopleTable, b: PeopleTable): number => Buffer.compare(Buffer.from(b.id), Buffer.from(a.id));
+const newestFirst = (a: PersonRow, b: PersonRow): number => Buffer.compare(Buffer.from(b.id), Buffer.from(a.id));
 
 const FRAGMENTS = ['a', 'e', 'å', 'ö', 'z', 'x', 'م', '王', 'an', 'be', 'zz', 'qx', 'xu', 'e1', '1', '12', '王秀'];
 const MORE = ['ng', 'ya', "o'", '@', 'ann', 'son', 'e00012', 'nordh', 'zazz', '秀英', 'brien', 'lópez'];
@@ -157,7 +157,7 @@ describe.each(DIALECTS)('search as it is typed, 10,000 people, against a plain s
       drop = schema.drop;
     } else handle = openDatabase('sqlite::memory:');
     await migrateToLatest(handle.db);
-    await handle.db.transaction().execute((trx) => insertPeople(trx, people));
+    await handle.db.transaction().execute((trx) => insertPeopleRows(trx, people));
   }, 120_000);
 
   afterAll(async () => {

@@ -9,7 +9,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDatabase, type DatabaseHandle } from '../src/db/database.js';
 import type { Dialect } from '../src/db/dialect.js';
 import { migrateToLatest } from '../src/db/migrate.js';
-import type { PeopleTable, PersonCodeState, PersonStatus } from '../src/db/schema.js';
+import type { PersonCodeState, PersonRow, PersonStatus } from '../src/db/schema.js';
+import { insertPeopleRows } from './helpers/people.js';
 import {
   codeStateOf,
   searchTextOf,
@@ -19,7 +20,6 @@ import {
 } from '../src/people/person.js';
 import {
   countPeople,
-  insertPerson,
   listFacets,
   searchPeopleRows,
   type PeopleFilter,
@@ -113,7 +113,7 @@ function idOf(index: number): string {
   return `01900000-0000-7000-8000-${index.toString(16).padStart(12, '0')}`;
 }
 
-function buildPeople(): PeopleTable[] {
+function buildPeople(): PersonRow[] {
   const random = mulberry32(20260101);
   const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)]!;
   const inputs: { name: string; email?: string; employeeId?: string }[] = [...ODD_PEOPLE];
@@ -147,7 +147,7 @@ function buildPeople(): PeopleTable[] {
     const codeRoll = random();
     const codeState: PersonCodeState =
       codeRoll < 0.3 ? 'none' : codeRoll < 0.7 ? 'active' : codeRoll < 0.85 ? 'used' : 'deactivated';
-    const row: PeopleTable = {
+    const row: PersonRow = {
       id: idOf(index),
       name: fields.name!,
       username,
@@ -179,7 +179,7 @@ function buildPeople(): PeopleTable[] {
 // --- The expected answer, in plain JavaScript ------------------------------------------------
 
 /** SQLite's BINARY order and PostgreSQL's "C": UTF-8 bytes, i.e. code points. */
-function byNameThenId(a: PeopleTable, b: PeopleTable): number {
+function byNameThenId(a: PersonRow, b: PersonRow): number {
   return (
     Buffer.compare(Buffer.from(a.name, 'utf8'), Buffer.from(b.name, 'utf8')) ||
     Buffer.compare(Buffer.from(a.id), Buffer.from(b.id))
@@ -196,7 +196,7 @@ function plainMatch(text: string, q: string): boolean {
   return words.some((word) => word !== '' && word.startsWith(q));
 }
 
-function expectedMatches(people: readonly PeopleTable[], filter: PeopleFilter): PeopleTable[] {
+function expectedMatches(people: readonly PersonRow[], filter: PeopleFilter): PersonRow[] {
   const q = filter.q?.normalize('NFKC').toLowerCase().trim() ?? '';
   return people
     .filter((p) => q === '' || plainMatch(p.search_text, q))
@@ -208,7 +208,7 @@ function expectedMatches(people: readonly PeopleTable[], filter: PeopleFilter): 
     .sort(byNameThenId);
 }
 
-const label = (p: Pick<PeopleTable, 'name' | 'id'>): string => `${p.name} [${p.id.slice(-4)}]`;
+const label = (p: Pick<PersonRow, 'name' | 'id'>): string => `${p.name} [${p.id.slice(-4)}]`;
 
 // --- The queries -----------------------------------------------------------------------------
 
@@ -358,7 +358,7 @@ async function swedishPostgres(): Promise<Loaded> {
   };
 }
 
-async function openLoaded(dialect: Dialect, people: readonly PeopleTable[]): Promise<Loaded> {
+async function openLoaded(dialect: Dialect, people: readonly PersonRow[]): Promise<Loaded> {
   const loaded =
     dialect === 'postgres'
       ? await swedishPostgres()
@@ -366,7 +366,7 @@ async function openLoaded(dialect: Dialect, people: readonly PeopleTable[]): Pro
   try {
     await migrateToLatest(loaded.handle.db);
     await loaded.handle.db.transaction().execute(async (trx) => {
-      for (const person of people) await insertPerson(trx, person);
+      await insertPeopleRows(trx, people);
     });
   } catch (error) {
     await loaded.close();

@@ -3,6 +3,7 @@
 // export on the page and the API, formula-safe), "Start over for this person" (page and API,
 // admin only), and the guided next steps (first-run checklist, "Get access code now", "for
 // everyone without email", a batch page with its recipients and progress).
+import { findPersonById } from '../src/people/people.store.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FastifyInstance } from 'fastify';
 import { CLI_ACTOR } from '../src/audit/audit.js';
@@ -378,11 +379,7 @@ describe.each(DIALECTS)('the admin’s guided pages (%s)', (dialect) => {
     expect(text(back.body)).toContain(
       'Started over: Timo Laine was signed out everywhere, and only the new code works.',
     );
-    const row = await context.deps.db
-      .selectFrom('people')
-      .selectAll()
-      .where('id', '=', people.timo2.id)
-      .executeTakeFirstOrThrow();
+    const row = await findPersonById(context.deps.db, people.timo2.id);
     expect(row).toMatchObject({ status: 'unclaimed', username: null, password_hash: null, code_state: 'active' });
     const audit = text((await get(admin, '/admin/audit?action=person.started_over')).body);
     expect(audit).toContain('Started over (new access code)');

@@ -1,4 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { findPersonById } from '../people/people.store.js';
 import { createTestContext, DIALECTS, type TestContext } from '../../test/helpers/deps.js';
 import {
   addPerson,
@@ -428,12 +429,7 @@ describe.each(DIALECTS)('access-code rules (%s)', (dialect) => {
       const restore = await failAuditInserts(context, 'person.deactivated');
       await expect(deactivatePerson(deps, personId, ADMIN)).rejects.toThrow();
       await restore();
-      const row = await deps.db
-        .selectFrom('people')
-        .select(['status', 'code_state'])
-        .where('id', '=', personId)
-        .executeTakeFirstOrThrow();
-      expect(row).toEqual({ status: 'active', code_state: 'active' });
+      expect(await findPersonById(deps.db, personId)).toMatchObject({ status: 'active', code_state: 'active' });
       expect(await sessionCount(deps.db, personId)).toBe(1);
       expect(await openCodeCount(deps.db, personId)).toBe(1);
       expect(await checkAccessCode(deps, { code, client: client() })).toMatchObject({

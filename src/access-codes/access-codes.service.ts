@@ -11,7 +11,7 @@
 import type { Deps } from '../deps.js';
 import type { Db } from '../db/database.js';
 import { uniqueViolationColumn } from '../db/database.js';
-import type { AccessCodesTable, PeopleTable } from '../db/schema.js';
+import type { AccessCodesTable, PeopleTable, PersonRow } from '../db/schema.js';
 import { AppError } from '../errors.js';
 import { describeProblem, type FieldProblem } from '../problems.js';
 import { recordAuditEvent, SYSTEM_ACTOR, type Actor } from '../audit/audit.js';
@@ -584,7 +584,7 @@ export async function checkUsernameAvailable(
 }
 
 export interface Redeemed {
-  person: PeopleTable;
+  person: PersonRow;
   session: NewSession;
   claimed: boolean;
 }

@@ -221,9 +221,9 @@ export async function refreshAccessCodeStatistics(db: Db): Promise<void> {
 }
 
 /**
- * The person's code state (people.code_state, code_expires_at): a copy of their latest code's
- * state kept on the person so the directory can filter by it. Written here alone, in the
- * transaction that changes the code, so it cannot drift from the codes.
+ * The people's code state (person_code_states): a copy of their latest code's state, so the
+ * directory can filter by it. Written here alone, in the transaction that changes the code, so it
+ * cannot drift from the codes. 'none' removes the row.
  */
 export async function setPersonCodeState(
   db: Db,
@@ -232,11 +232,12 @@ export async function setPersonCodeState(
   expiresAt: number | null,
 ): Promise<void> {
   if (personIds.length === 0) return;
-  await db
-    .updateTable('people')
-    .set({ code_state: state, code_expires_at: expiresAt })
-    .where('id', 'in', personIds)
-    .execute();
+  if (state === 'none') {
+    await db.deleteFrom('person_code_states').where('person_id', 'in', personIds).execute();
+    return;
+  }
+  const rows = [...new Set(personIds)].map((id) => ({ person_id: id, state, expires_at: expiresAt }));
+  await insertRows(db, 'person_code_states', ['person_id', 'state', 'expires_at'], rows, { upsertOn: 'person_id' });
 }
 
 /** A failed code attempt's counts: its slot in the address's window, and the minute's failures everywhere. */

@@ -632,7 +632,15 @@ export async function deactivateAccessCodes(
     for (;;) {
       let select = applyPeopleFilter(trx, trx.selectFrom('people'), options.filter, now, { areaAfterId: after })
         .select('people.id')
-        .where('people.code_state', '=', 'active')
+        // An open code, expired or not (person_code_states' 'active').
+        .where(({ exists, selectFrom }) =>
+          exists(
+            selectFrom('person_code_states as s')
+              .select('s.person_id')
+              .whereRef('s.person_id', '=', 'people.id')
+              .where('s.state', '=', 'active'),
+          ),
+        )
         .where('people.id', '>', after)
         .orderBy('people.id')
         .limit(CHUNK);

@@ -1,5 +1,6 @@
 // Races that R2 and R5 must survive. On SQLite one connection serialises the transactions; on
 // PostgreSQL (DIALECTS=sqlite,postgres) a pool of 20 connections really runs them at once.
+import { findPersonById } from '../people/people.store.js';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createTestContext, DIALECTS, type TestContext } from '../../test/helpers/deps.js';
 import {
@@ -92,12 +93,7 @@ describe.each(DIALECTS)('concurrency (%s)', (dialect) => {
       }
     }
     expect(working).toHaveLength(1);
-    const personRow = await deps.db
-      .selectFrom('people')
-      .select('code_state')
-      .where('id', '=', person.id)
-      .executeTakeFirstOrThrow();
-    expect(personRow.code_state).toBe('active');
+    expect((await findPersonById(deps.db, person.id))?.code_state).toBe('active');
   });
 
   it('two people claiming the same username at once: one wins, the loser keeps an unused code', async () => {
@@ -185,12 +181,7 @@ describe.each(DIALECTS)('concurrency (%s)', (dialect) => {
     }
     for (const p of people) {
       expect(await openCodeCount(deps.db, p.id)).toBe(1);
-      const row = await deps.db
-        .selectFrom('people')
-        .select('code_state')
-        .where('id', '=', p.id)
-        .executeTakeFirstOrThrow();
-      expect(row.code_state).toBe('active');
+      expect((await findPersonById(deps.db, p.id))?.code_state).toBe('active');
     }
   });
 });

@@ -9,12 +9,12 @@ import type { Db } from '../db/database.js';
 import { retryOnConflict } from '../db/database.js';
 import { AppError } from '../errors.js';
 import { recordAuditEvent, type Actor } from '../audit/audit.js';
-import type { PeopleTable } from '../db/schema.js';
+import type { PeopleTable, PersonRow } from '../db/schema.js';
 import { toPerson, type Person } from '../people/person.js';
 import { assertAnotherAdminRemains, lockActiveAdmins } from '../people/people.service.js';
 import { lockPerson } from '../people/people.store.js';
 import { endEverythingOf } from '../sessions/end-everything.js';
-import { deactivateOpenAccessCode } from '../access-codes/access-codes.store.js';
+import { deactivateOpenAccessCode, setPersonCodeState } from '../access-codes/access-codes.store.js';
 
 export const ERASED_NAME = 'Erased person';
 const ERASED = '[erased]';
@@ -122,7 +122,7 @@ export async function erasePersonIn(trx: Db, id: string, actor: Actor, now: numb
   if (current.role === 'admin' && current.status !== 'deactivated') await assertAnotherAdminRemains(trx, id);
   const codes = await deactivateOpenAccessCode(trx, id, now);
   const sessions = (await endEverythingOf(trx, id, now)).sessions;
-  const erased: PeopleTable = {
+  const erased: PersonRow = {
     ...current,
     name: ERASED_NAME,
     username: null,
@@ -142,8 +142,9 @@ export async function erasePersonIn(trx: Db, id: string, actor: Actor, now: numb
     deactivated_at: current.deactivated_at ?? now,
     updated_at: now,
   };
-  const { id: _id, ...fields } = erased;
+  const { id: _id, code_state: _state, code_expires_at: _expires, ...fields } = erased;
   await trx.updateTable('people').set(fields).where('id', '=', id).execute();
+  if (codes > 0) await setPersonCodeState(trx, [id], 'deactivated', null);
   await trx.insertInto('erased_people').values({ person_id: id, erased_at: now }).execute();
   await trx.deleteFrom('api_idempotency').where('person_id', '=', id).execute();
   const auditEntries = await scrubAuditOf(trx, current);

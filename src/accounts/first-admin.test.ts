@@ -1,5 +1,6 @@
 // The bootstrap admin: a claim code that lives 24 hours, and person, code and audit written in
 // one transaction so no admin is ever left without a code; on every dialect.
+import { findPersonById } from '../people/people.store.js';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createTestContext, DIALECTS, type TestContext } from '../../test/helpers/deps.js';
 import { auditRows, failAuditInserts, openCodeCount } from '../../test/helpers/core.js';
@@ -33,7 +34,7 @@ describe.each(DIALECTS)('the first admin (%s)', (dialect) => {
     const id = issued!.person.id;
     const code = await db.selectFrom('access_codes').selectAll().where('person_id', '=', id).executeTakeFirstOrThrow();
     expect(code).toMatchObject({ kind: 'claim', created_at: now, expires_at: now + 24 * HOUR });
-    const person = await db.selectFrom('people').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
+    const person = (await findPersonById(db, id))!;
     expect(person).toMatchObject({ username: 'admin', role: 'admin', status: 'unclaimed', code_state: 'active' });
     expect(person.code_expires_at).toBe(now + 24 * HOUR);
     expect(await createFirstAdminIfEmpty(context.deps)).toBeNull();

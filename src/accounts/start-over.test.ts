@@ -2,6 +2,7 @@
 // everyone out, undoes what the wrong redemption set (password; after a first claim the claim
 // itself and the username it chose, never a username an admin gave), voids the open code and
 // makes a new one; one audit entry. On every dialect, with the injected clock.
+import { findPersonById } from '../people/people.store.js';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createTestContext, DIALECTS, type TestContext } from '../../test/helpers/deps.js';
 import { CLI_ACTOR, type Actor } from '../audit/audit.js';
@@ -33,8 +34,7 @@ describe.each(DIALECTS)('start over for a person (%s)', (dialect) => {
   });
 
   const db = () => context.deps.db;
-  const personRow = (id: string) =>
-    db().selectFrom('people').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
+  const personRow = async (id: string) => (await findPersonById(db(), id))!;
   const liveSessions = async (id: string) =>
     (await db().selectFrom('sessions').select('id_hash').where('person_id', '=', id).execute()).length;
   const auditOf = (id: string, action: string) =>

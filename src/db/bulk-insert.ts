@@ -22,18 +22,27 @@ export async function insertRows<T extends keyof Database & string>(
   table: T,
   columns: readonly (keyof Database[T] & string)[],
   rows: readonly Database[T][],
+  /** A row whose `upsertOn` column is taken replaces that row's other columns (the rows' keys must differ). */
+  options: { upsertOn?: keyof Database[T] & string } = {},
 ): Promise<void> {
   const postgres = dialectOf(db) === 'postgres';
   const head = `insert into "${table}" (${columns.map((c) => `"${c}"`).join(', ')}) values `;
+  const key = options.upsertOn;
+  const tail = key
+    ? ` on conflict ("${key}") do update set ${columns
+        .filter((c) => c !== key)
+        .map((c) => `"${c}" = excluded."${c}"`)
+        .join(', ')}`
+    : '';
   const full = postgres
     ? Math.max(1, Math.floor(POSTGRES_PARAMETERS / columns.length))
-    : Math.max(1, Math.floor((SQLITE_STATEMENT_CHARS - head.length) / (columns.length * 2 + 2)));
+    : Math.max(1, Math.floor((SQLITE_STATEMENT_CHARS - head.length - tail.length) / (columns.length * 2 + 2)));
   const tuple = `(${columns.map(() => '?').join(',')})`;
   const textOf = (count: number): string => {
-    if (!postgres) return head + Array.from({ length: count }, () => tuple).join(',');
+    if (!postgres) return head + Array.from({ length: count }, () => tuple).join(',') + tail;
     let n = 0;
     const tuples = Array.from({ length: count }, () => `(${columns.map(() => `$${++n}`).join(',')})`);
-    return head + tuples.join(',');
+    return head + tuples.join(',') + tail;
   };
   const texts = new Map<number, string>();
   let at = 0;

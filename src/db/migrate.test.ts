@@ -35,6 +35,7 @@ describe.skipIf(!DIALECTS.includes('postgres'))('migrations on PostgreSQL', () =
         '0011_bulk_codes',
         '0012_search_backlog',
         '0013_people_search_walk',
+        '0014_person_code_states',
       ]);
       const tables = await sql<{ table_name: string }>`
         select table_name from information_schema.tables where table_schema = current_schema()
@@ -62,6 +63,7 @@ describe.skipIf(!DIALECTS.includes('postgres'))('migrations on PostgreSQL', () =
         'oidc_payloads',
         'people',
         'people_word_prefixes',
+        'person_code_states',
         'rate_limits',
         'scim_groups',
         'scim_users',
@@ -95,6 +97,7 @@ describe.skipIf(!DIALECTS.includes('postgres'))('migrations on PostgreSQL', () =
         '0011_bulk_codes',
         '0012_search_backlog',
         '0013_people_search_walk',
+        '0014_person_code_states',
       ]);
       expect(await migrateToLatest(b.db)).toEqual([
         '0001_initial',
@@ -110,6 +113,7 @@ describe.skipIf(!DIALECTS.includes('postgres'))('migrations on PostgreSQL', () =
         '0011_bulk_codes',
         '0012_search_backlog',
         '0013_people_search_walk',
+        '0014_person_code_states',
       ]);
       const people = await sql<{ n: number }>`select count(*)::int as n from people`.execute(b.db);
       expect(people.rows[0]!.n).toBe(0);
@@ -189,6 +193,49 @@ describe('0005_areas on SQLite', () => {
     } finally {
       await handle.close();
       fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe.each(DIALECTS)('0014_person_code_states (%s)', (dialect) => {
+  it("moves each person's code state into person_code_states, none as no row, and drops the columns", async () => {
+    const fresh = dialect === 'postgres' ? await freshPostgresSchema() : null;
+    const handle = openDatabase(fresh?.url ?? 'sqlite::memory:', { poolSize: 2 });
+    try {
+      const db = handle.db;
+      while ((await migrateOneUp(db)) !== '0013_people_search_walk');
+      const person = (id: string, state: string, expiresAt: number | null) =>
+        sql`insert into people (id, name, username, search_text, role, status, code_state, code_expires_at,
+          failed_sign_ins, created_at, updated_at)
+          values (${id}, ${`Person ${id}`}, ${`u${id}`}, ${`person ${id}`}, 'member', 'unclaimed', ${state},
+          ${expiresAt}, 0, 1, 1)`.execute(db);
+      await person('p1', 'none', null);
+      await person('p2', 'active', 5_000);
+      await person('p3', 'used', null);
+      await person('p4', 'deactivated', null);
+
+      expect(await migrateOneUp(db)).toBe('0014_person_code_states');
+
+      const rows = await db.selectFrom('person_code_states').selectAll().orderBy('person_id').execute();
+      expect(rows.map((r) => ({ ...r, expires_at: r.expires_at === null ? null : Number(r.expires_at) }))).toEqual([
+        { person_id: 'p2', state: 'active', expires_at: 5_000 },
+        { person_id: 'p3', state: 'used', expires_at: null },
+        { person_id: 'p4', state: 'deactivated', expires_at: null },
+      ]);
+      const columns =
+        dialect === 'postgres'
+          ? await sql<{ name: string }>`select column_name as name from information_schema.columns
+              where table_schema = current_schema() and table_name = 'people'`.execute(db)
+          : await sql<{ name: string }>`select name from pragma_table_info('people')`.execute(db);
+      expect(columns.rows.map((r) => r.name)).not.toContain('code_state');
+      expect(columns.rows.map((r) => r.name)).not.toContain('code_expires_at');
+      // 'none' is having no row: the table refuses it, and a person's rows go with them.
+      await expect(sql`insert into person_code_states values ('p1', 'none', null)`.execute(db)).rejects.toThrow();
+      await sql`delete from people where id = 'p4'`.execute(db);
+      expect(await db.selectFrom('person_code_states').select('person_id').execute()).toHaveLength(2);
+    } finally {
+      await handle.close();
+      await fresh?.drop();
     }
   });
 });

@@ -19,6 +19,7 @@ const MIGRATIONS: Record<string, () => Promise<Migration>> = {
   '0011_bulk_codes': () => import('./migrations/0011_bulk_codes.js'),
   '0012_search_backlog': () => import('./migrations/0012_search_backlog.js'),
   '0013_people_search_walk': () => import('./migrations/0013_people_search_walk.js'),
+  '0014_person_code_states': () => import('./migrations/0014_person_code_states.js'),
 };
 
 /** Every migration's name, in the order they run. */

@@ -19,9 +19,6 @@ export interface PeopleTable {
   password_hash: string | null;
   /** Lower-cased name, username, email and employee id, for fragment search. */
   search_text: string;
-  /** Denormalised from access_codes in the same transaction as every code change. */
-  code_state: PersonCodeState;
-  code_expires_at: number | null;
   failed_sign_ins: number;
   last_failed_sign_in_at: number | null;
   created_at: number;
@@ -30,6 +27,24 @@ export interface PeopleTable {
   last_sign_in_at: number | null;
   deactivated_at: number | null;
 }
+
+/**
+ * A person's code state: a copy of their latest code's, written in the transaction of every code
+ * change. A person without a row has no code ('none'). A table of its own, so that issuing a code
+ * does not rewrite the person (migration 0014).
+ */
+export interface PersonCodeStatesTable {
+  person_id: string;
+  state: Exclude<PersonCodeState, 'none'>;
+  /** The active code's expiry; null for a used or deactivated one. */
+  expires_at: number | null;
+}
+
+/** A person with their code state, as the directory reads them (people joined with person_code_states). */
+export type PersonRow = PeopleTable & {
+  code_state: PersonCodeState;
+  code_expires_at: number | null;
+};
 
 export type AccessCodeKind = 'claim' | 'recovery';
 
@@ -277,6 +292,7 @@ export interface AuditTalliesTable {
 
 export interface Database {
   people: PeopleTable;
+  person_code_states: PersonCodeStatesTable;
   access_codes: AccessCodesTable;
   sessions: SessionsTable;
   api_tokens: ApiTokensTable;

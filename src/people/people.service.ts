@@ -4,13 +4,14 @@ import type { Deps } from '../deps.js';
 import type { Db } from '../db/database.js';
 import { dialectOf } from '../db/dialect.js';
 import { retryOnConflict, uniqueViolationColumn } from '../db/database.js';
-import type { PeopleTable } from '../db/schema.js';
+import type { PeopleTable, PersonRow } from '../db/schema.js';
 import { AppError } from '../errors.js';
 import { recordAuditEvent, type Actor } from '../audit/audit.js';
 import { newId } from '../lib/id.js';
 import { describeProblems } from '../problems.js';
 import {
   etagOf,
+  NO_CODE,
   ifMatchAdmits,
   searchTextOf,
   toPerson,
@@ -45,8 +46,6 @@ export function newPersonRow(fields: ValidPersonFields & { name: string }, now: 
     status: 'unclaimed',
     password_hash: null,
     search_text: '',
-    code_state: 'none',
-    code_expires_at: null,
     failed_sign_ins: 0,
     last_failed_sign_in_at: null,
     created_at: now,
@@ -130,7 +129,7 @@ export async function createPerson(deps: Deps, input: PersonInput, actor: Actor)
     if (column) throw conflictError(column);
     throw error;
   }
-  return toPerson(row, now);
+  return toPerson({ ...row, ...NO_CODE }, now);
 }
 
 export async function getPerson(deps: Deps, id: string): Promise<Person | null> {
@@ -154,7 +153,7 @@ export async function updatePersonIn(
     throw new AppError('precondition_failed');
   }
   await assertNotErased(trx, id);
-  const next: PeopleTable = { ...current, ...fields, updated_at: now };
+  const next: PersonRow = { ...current, ...fields, updated_at: now };
   if (!next.username && !next.email && !next.employee_id) {
     throw new AppError('validation_failed', { fields: [{ field: 'username', code: 'identity_kept' }] });
   }

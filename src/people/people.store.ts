@@ -13,7 +13,7 @@ import type { Db } from '../db/database.js';
 import { insertRows } from '../db/bulk-insert.js';
 import { dialectOf } from '../db/dialect.js';
 import { everyColumn, executeKept, prepared } from '../db/prepared.js';
-import type { Database, PeopleTable, PersonRole, PersonStatus } from '../db/schema.js';
+import type { Database, PeopleTable, PersonCodeState, PersonRole, PersonRow, PersonStatus } from '../db/schema.js';
 import {
   CONTAINS_FROM_LENGTH,
   searchTextOf,
@@ -22,11 +22,32 @@ import {
   type ValidPersonFields,
 } from './person.js';
 
-export async function findPersonById(db: Db, id: string): Promise<PeopleTable | null> {
-  return (await db.selectFrom('people').selectAll().where('id', '=', id).executeTakeFirst()) ?? null;
+/**
+ * A person's code state, read beside their row from person_code_states ('none' when they have no
+ * row there): two lookups on that table's key, so any read of people, whatever it is joined to,
+ * carries it. The code state lives in a table of its own so that issuing a code does not rewrite
+ * the person (migration 0014).
+ */
+export const CODE_STATE_COLUMNS = [
+  sql<PersonCodeState>`coalesce((select s.state from person_code_states s where s.person_id = people.id), 'none')`.as(
+    'code_state',
+  ),
+  sql<number | null>`(select s.expires_at from person_code_states s where s.person_id = people.id)`.as(
+    'code_expires_at',
+  ),
+] as const;
+
+export async function findPersonById(db: Db, id: string): Promise<PersonRow | null> {
+  return (
+    (await db
+      .selectFrom('people')
+      .select([...PEOPLE_COLUMNS, ...CODE_STATE_COLUMNS])
+      .where('id', '=', id)
+      .executeTakeFirst()) ?? null
+  );
 }
 
-/** Every column a signed-in request may carry: all but the password hash. */
+/** Every column of people a signed-in request may carry: all but the password hash. */
 const SIGNED_IN_COLUMNS = [
   'id',
   'name',
@@ -39,8 +60,6 @@ const SIGNED_IN_COLUMNS = [
   'role',
   'status',
   'search_text',
-  'code_state',
-  'code_expires_at',
   'failed_sign_ins',
   'last_failed_sign_in_at',
   'created_at',
@@ -48,29 +67,41 @@ const SIGNED_IN_COLUMNS = [
   'claimed_at',
   'last_sign_in_at',
   'deactivated_at',
-] as const satisfies readonly (keyof SignedInPerson)[];
+] as const satisfies readonly (keyof PeopleTable)[];
 
-/** The same, as a page of the directory selects them (never the password hash). */
-const LISTED_COLUMNS = SIGNED_IN_COLUMNS.map((column) => `people.${column}` as const);
+/** The same and the code state, as a page of the directory selects them (never the password hash). */
+const LISTED_COLUMNS = [...SIGNED_IN_COLUMNS.map((column) => `people.${column}` as const), ...CODE_STATE_COLUMNS];
 
 /** The person behind a session, without the password hash. */
 export async function findSignedInPerson(db: Db, id: string): Promise<SignedInPerson | null> {
-  return (await db.selectFrom('people').select(SIGNED_IN_COLUMNS).where('id', '=', id).executeTakeFirst()) ?? null;
+  return (
+    (await db
+      .selectFrom('people')
+      .select([...SIGNED_IN_COLUMNS, ...CODE_STATE_COLUMNS])
+      .where('id', '=', id)
+      .executeTakeFirst()) ?? null
+  );
 }
 
 // Compiled once (db/prepared.ts): every sign-in looks its person up by one of these.
 const personByUsername = prepared((db: Db, username: string) =>
-  db.selectFrom('people').select(PEOPLE_COLUMNS).where('username', '=', username),
+  db
+    .selectFrom('people')
+    .select([...PEOPLE_COLUMNS, ...CODE_STATE_COLUMNS])
+    .where('username', '=', username),
 );
 const personByEmail = prepared((db: Db, email: string) =>
-  db.selectFrom('people').select(PEOPLE_COLUMNS).where('email', '=', email),
+  db
+    .selectFrom('people')
+    .select([...PEOPLE_COLUMNS, ...CODE_STATE_COLUMNS])
+    .where('email', '=', email),
 );
 
-export async function findPersonByUsername(db: Db, username: string): Promise<PeopleTable | null> {
+export async function findPersonByUsername(db: Db, username: string): Promise<PersonRow | null> {
   return (await personByUsername(db, username)).rows[0] ?? null;
 }
 
-export async function findPersonByEmail(db: Db, email: string): Promise<PeopleTable | null> {
+export async function findPersonByEmail(db: Db, email: string): Promise<PersonRow | null> {
   return (await personByEmail(db, email)).rows[0] ?? null;
 }
 
@@ -80,7 +111,7 @@ export interface LoginKey {
   value: string;
 }
 
-export async function findPersonByLoginKey(db: Db, key: LoginKey): Promise<PeopleTable | null> {
+export async function findPersonByLoginKey(db: Db, key: LoginKey): Promise<PersonRow | null> {
   return key.column === 'email' ? findPersonByEmail(db, key.value) : findPersonByUsername(db, key.value);
 }
 
@@ -89,8 +120,11 @@ export async function findPersonByLoginKey(db: Db, key: LoginKey): Promise<Peopl
  * touching one person's codes queue up. SQLite needs nothing: BEGIN IMMEDIATE already holds the
  * database's single write lock.
  */
-export async function lockPerson(db: Db, id: string): Promise<PeopleTable | null> {
-  let query = db.selectFrom('people').selectAll().where('id', '=', id);
+export async function lockPerson(db: Db, id: string): Promise<PersonRow | null> {
+  let query = db
+    .selectFrom('people')
+    .select([...PEOPLE_COLUMNS, ...CODE_STATE_COLUMNS])
+    .where('id', '=', id);
   if (dialectOf(db) === 'postgres') query = query.forUpdate();
   return (await query.executeTakeFirst()) ?? null;
 }
@@ -252,7 +286,7 @@ export async function takeSignInTurnByLogin(
   key: LoginKey,
   now: number,
   mayTry: MayTry,
-): Promise<PeopleTable | null> {
+): Promise<PersonRow | null> {
   let statements = turnByLoginStatements.get(mayTry);
   if (statements === undefined) {
     const byColumn = (column: LoginKey['column']) =>
@@ -262,7 +296,7 @@ export async function takeSignInTurnByLogin(
           .set((eb) => turnTaken(eb, now))
           .where(column, '=', value)
           .where((eb) => mayTry(eb, now))
-          .returning(PEOPLE_COLUMNS),
+          .returning([...PEOPLE_COLUMNS, ...CODE_STATE_COLUMNS]),
       );
     statements = { username: byColumn('username'), email: byColumn('email') };
     turnByLoginStatements.set(mayTry, statements);
@@ -281,7 +315,7 @@ export type MayTry = (eb: ExpressionBuilder<Database, 'people'>, now: number) =>
 /** takeSignInTurn's statement for each condition, compiled once (db/prepared.ts). */
 const turnStatements = new WeakMap<MayTry, (db: Db, personId: string, now: number) => Promise<QueryResult<unknown>>>();
 
-type TurnByLogin = (db: Db, value: string, now: number) => Promise<QueryResult<PeopleTable>>;
+type TurnByLogin = (db: Db, value: string, now: number) => Promise<QueryResult<PersonRow>>;
 /** takeSignInTurnByLogin's statements for each condition, one per login column. */
 const turnByLoginStatements = new WeakMap<MayTry, Record<LoginKey['column'], TurnByLogin>>();
 
@@ -384,6 +418,8 @@ export interface AreaFilterOptions {
   areaAfterId?: string;
   /** PostgreSQL, an area of few members driving the query ('filters'): read from the membership key. */
   areaDrives?: boolean;
+  /** The people in the code state filtered by are few (codeStatePlanOf): read from its index, not tested one by one. */
+  codeStateDrives?: boolean;
 }
 
 /**
@@ -506,14 +542,51 @@ function applyFieldFilters(
   if (filter.username !== undefined) query = query.where('people.username', '=', filter.username);
   if (filter.email !== undefined) query = query.where('people.email', '=', filter.email);
   if (filter.updatedSince !== undefined) query = query.where('people.updated_at', '>=', filter.updatedSince);
-  if (filter.codeState === 'active') {
-    query = query.where('people.code_state', '=', 'active').where('people.code_expires_at', '>', now);
-  } else if (filter.codeState === 'expired') {
-    query = query.where('people.code_state', '=', 'active').where('people.code_expires_at', '<=', now);
-  } else if (filter.codeState) {
-    query = query.where('people.code_state', '=', filter.codeState);
+  const codeState = filter.codeState;
+  if (codeState === 'none') {
+    query = query.where(({ not, exists, selectFrom }) =>
+      not(
+        exists(selectFrom('person_code_states as s').select('s.person_id').whereRef('s.person_id', '=', 'people.id')),
+      ),
+    );
+  } else if (codeState !== undefined && options.codeStateDrives) {
+    query = query.where('people.id', 'in', (eb) => inCodeState(eb, codeState, now));
+  } else if (codeState !== undefined) {
+    query = query.where((eb) => eb.exists(inCodeState(eb, codeState, now).whereRef('s.person_id', '=', 'people.id')));
   }
   return query;
+}
+
+/** The people in a code state other than 'none' (which is having no row), from person_code_states' index. */
+function inCodeState(
+  eb: Pick<ExpressionBuilder<Database, 'people'>, 'selectFrom'>,
+  state: Exclude<CodeState, 'none'>,
+  now: number,
+) {
+  const rows = eb.selectFrom('person_code_states as s').select('s.person_id');
+  if (state === 'active') return rows.where('s.state', '=', 'active').where('s.expires_at', '>', now);
+  if (state === 'expired') return rows.where('s.state', '=', 'active').where('s.expires_at', '<=', now);
+  return rows.where('s.state', '=', state);
+}
+
+/**
+ * How the code-state filter is applied, as for an area: when at most `limit` people are in the
+ * state (chooseDriver's limit), they drive the query ('members'): the few who used their code, or
+ * whose code expired, are read from the state's index instead of walking the directory to find
+ * them. More, and each person the rest of the query walks is tested ('probe'), which a common state
+ * (700,000 people with an active code) fills a page with at once. Having no code ('none') is having
+ * no row, which no index lists: it is always tested. Asked of the state's index, up to the limit.
+ */
+async function codeStatePlanOf(db: Db, filter: PeopleFilter, now: number, limit: number): Promise<AreaPlan | null> {
+  const state = filter.codeState;
+  if (state === undefined) return null;
+  if (state === 'none') return 'probe';
+  const inner = inCodeState(db, state, now).limit(limit + 1);
+  const row = await db
+    .selectFrom(inner.as('in_state'))
+    .select((eb) => eb.fn.countAll<number | string>().as('count'))
+    .executeTakeFirstOrThrow();
+  return Number(row.count) > limit ? 'probe' : 'members';
 }
 
 /**
@@ -606,15 +679,27 @@ async function chooseDriver(
   db: Db,
   filter: PeopleFilter,
   text: TextSearch,
-  options: { limit: number; now: number; areaPlan?: AreaPlan | null; textDrives?: boolean },
+  options: {
+    limit: number;
+    now: number;
+    areaPlan?: AreaPlan | null;
+    codeStatePlan?: AreaPlan | null;
+    textDrives?: boolean;
+  },
 ): Promise<{ driver: Driver; textMatches: number }> {
-  // An area of few members drives the query whatever the text: they are all there is to sort.
-  if (options.areaPlan === 'members') return { driver: 'filters', textMatches: 0 };
+  // An area of few members, or the few people in a code state, drive the query whatever the text:
+  // they are all there is to sort.
+  if (options.areaPlan === 'members' || options.codeStatePlan === 'members')
+    return { driver: 'filters', textMatches: 0 };
   if (text.kind !== 'contains' && text.kind !== 'words') return { driver: 'plain', textMatches: 0 };
   if (options.textDrives) return { driver: 'text', textMatches: Number.POSITIVE_INFINITY };
   // Only which side is larger than the limit matters here, so a clear sample may stand for the count.
   const textMatches = await countTextMatches(db, text, options.limit + 1, { sampled: true });
   if (textMatches <= options.limit || !hasFieldFilter(filter)) return { driver: 'text', textMatches };
+  // The code state alone, known to hold more than the limit (or 'none'): the text drives, without
+  // counting the state's people one by one.
+  const { codeState: _codeState, q: _q, ...others } = filter;
+  if (options.codeStatePlan === 'probe' && !hasFieldFilter(others)) return { driver: 'text', textMatches };
   const fieldMatches = await countRows(
     db,
     applyFieldFilters(db, db.selectFrom('people'), filter, options.now),
@@ -924,10 +1009,12 @@ export async function searchPeopleRows(
   const text = textSearchOf(filter);
   const after = options.after ? await withCursorName(db, options.after) : null;
   const areaPlan = await areaPlanOf(db, filter);
+  const codeStatePlan = await codeStatePlanOf(db, filter, options.now, NAME_ORDER_LIMIT);
   const { driver, textMatches } = await chooseDriver(db, filter, text, {
     limit: NAME_ORDER_LIMIT,
     now: options.now,
     areaPlan,
+    codeStatePlan,
     // Newest first asked for: the number of matches decides nothing unless other filters compete.
     textDrives: options.order === 'newest' && !hasFieldFilter(filter),
   });
@@ -939,6 +1026,7 @@ export async function searchPeopleRows(
   let { query, newest } = filteredPeople(db, filter, text, driver, options.now, {
     areaProbe: areaPlan === 'probe',
     areaDrives: areaPlan === 'members',
+    codeStateDrives: codeStatePlan === 'members',
   });
   if (order === 'newest') {
     if (dialectOf(db) === 'sqlite') {
@@ -1052,12 +1140,15 @@ export async function countPeople(
     const text = textSearchOf(filter);
     const areaPlan = await areaPlanOf(db, filter);
     // The driver only picks the plan: deciding it costs two counts up to this many, never the cap's.
+    const limit = Math.min(options.cap, COUNT_PLAN_LIMIT);
+    const codeStatePlan = await codeStatePlanOf(db, filter, options.now, limit);
     const { driver } = await chooseDriver(db, filter, text, {
-      limit: Math.min(options.cap, COUNT_PLAN_LIMIT),
+      limit,
       now: options.now,
       areaPlan,
+      codeStatePlan,
     });
-    const areaOptions = { areaProbe: areaPlan === 'probe' };
+    const areaOptions = { areaProbe: areaPlan === 'probe', codeStateDrives: codeStatePlan === 'members' };
     count = await countRows(
       db,
       filteredPeople(db, filter, text, driver, options.now, areaOptions).query,

@@ -1,5 +1,5 @@
 // A person of the directory: types and the pure rules of SPEC §1 (no database, no HTTP).
-import type { PeopleTable, PersonCodeState, PersonRole, PersonStatus } from '../db/schema.js';
+import type { PersonCodeState, PersonRole, PersonRow, PersonStatus } from '../db/schema.js';
 import { createHash } from 'node:crypto';
 import type { FieldProblem } from '../problems.js';
 
@@ -7,7 +7,13 @@ import type { FieldProblem } from '../problems.js';
  * A person as a signed-in request carries them (request.auth.person): every column but the
  * password hash, which only sign-in and redemption read, straight from the database.
  */
-export type SignedInPerson = Omit<PeopleTable, 'password_hash'>;
+export type SignedInPerson = Omit<PersonRow, 'password_hash'>;
+
+/** The code state of a person who has never had a code (a new person). */
+export const NO_CODE = { code_state: 'none', code_expires_at: null } as const satisfies Pick<
+  PersonRow,
+  'code_state' | 'code_expires_at'
+>;
 
 /** The code state a person shows: their latest code, with expiry decided against "now". */
 export type CodeState = PersonCodeState | 'expired';
@@ -46,7 +52,7 @@ export interface PersonInput {
 
 const iso = (ms: number | null): string | null => (ms === null ? null : new Date(ms).toISOString());
 
-export function codeStateOf(row: Pick<PeopleTable, 'code_state' | 'code_expires_at'>, now: number): CodeState {
+export function codeStateOf(row: Pick<PersonRow, 'code_state' | 'code_expires_at'>, now: number): CodeState {
   if (row.code_state === 'active' && row.code_expires_at !== null && row.code_expires_at <= now) return 'expired';
   return row.code_state;
 }

@@ -37,8 +37,6 @@ function personRow(id: string, now: number): PeopleTable {
     status: 'unclaimed',
     password_hash: null,
     search_text: '',
-    code_state: 'none',
-    code_expires_at: null,
     failed_sign_ins: 0,
     last_failed_sign_in_at: null,
     created_at: now,

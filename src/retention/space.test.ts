@@ -46,8 +46,6 @@ function person(i: number, name: string): PeopleTable {
     status: 'unclaimed',
     password_hash: null,
     search_text: '',
-    code_state: 'none',
-    code_expires_at: null,
     failed_sign_ins: 0,
     last_failed_sign_in_at: null,
     created_at: T0,

@@ -3,12 +3,13 @@
 // SCIM DELETE removed (scim_users.deleted_at) is not in SCIM's view at all.
 import type { Db } from '../db/database.js';
 import { dialectOf } from '../db/dialect.js';
-import type { PeopleTable, ScimUsersTable } from '../db/schema.js';
+import type { PersonRow, ScimUsersTable } from '../db/schema.js';
+import { CODE_STATE_COLUMNS } from '../people/people.store.js';
 import { normaliseEmail, normaliseUsername } from '../people/person.js';
 import type { EqCondition, UserFilterAttribute } from './scim-filter.js';
 
 export interface ScimUserRow {
-  person: PeopleTable;
+  person: PersonRow;
   scim: ScimUsersTable | null;
 }
 
@@ -20,7 +21,7 @@ const SCIM_COLUMNS = [
   'scim_users.updated_at as scim_updated_at',
 ] as const;
 
-type Joined = PeopleTable & {
+type Joined = PersonRow & {
   external_id: string | null;
   given_name: string | null;
   family_name: string | null;
@@ -42,6 +43,7 @@ function visiblePeople(db: Db) {
     .selectFrom('people')
     .leftJoin('scim_users', 'scim_users.person_id', 'people.id')
     .selectAll('people')
+    .select(CODE_STATE_COLUMNS)
     .select(SCIM_COLUMNS)
     .where('scim_users.deleted_at', 'is', null);
 }

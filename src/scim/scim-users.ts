@@ -14,7 +14,13 @@ import type { PersonRole, ScimUsersTable } from '../db/schema.js';
 import { recordAuditEvent, type Actor } from '../audit/audit.js';
 import { deactivatePersonIn } from '../accounts/deactivate-person.js';
 import { reactivatePersonIn } from '../accounts/reactivate-person.js';
-import { codeStateOf, validatePersonInput, type PersonInput, type ValidPersonFields } from '../people/person.js';
+import {
+  codeStateOf,
+  NO_CODE,
+  validatePersonInput,
+  type PersonInput,
+  type ValidPersonFields,
+} from '../people/person.js';
 import { createPersonIn, lockActiveAdmins, newPersonRow, updatePersonIn } from '../people/people.service.js';
 import { describeProblem } from '../problems.js';
 import type { EqCondition, UserFilterAttribute } from './scim-filter.js';
@@ -267,7 +273,7 @@ export async function createScimUser(context: ScimContext, resource: Resource): 
   });
   // The rows just written are the resource (a person made inactive is read back: deactivation wrote more).
   if (mapped.active === false) return getScimUser(context, row.id);
-  return toScimUser({ person: row, scim }, context.baseUrl, now);
+  return toScimUser({ person: { ...row, ...NO_CODE }, scim }, context.baseUrl, now);
 }
 
 function scimRowOf(personId: string, mapped: MappedUser, deletedAt: number | null, now: number): ScimUsersTable {

@@ -4,7 +4,7 @@
 import { sql } from 'kysely';
 import type { Deps } from '../deps.js';
 import type { Db } from '../db/database.js';
-import type { PeopleTable } from '../db/schema.js';
+import type { PeopleTable, PersonRow } from '../db/schema.js';
 import { AppError } from '../errors.js';
 import { recordAuditEvent, type Actor } from '../audit/audit.js';
 import { MINUTE } from '../lib/clock.js';
@@ -62,7 +62,7 @@ function loginKeyOf(login: string): LoginKey | null {
   return username ? { column: 'username', value: username } : null;
 }
 
-export async function findPersonByLogin(deps: Pick<Deps, 'db'>, login: string): Promise<PeopleTable | null> {
+export async function findPersonByLogin(deps: Pick<Deps, 'db'>, login: string): Promise<PersonRow | null> {
   const key = loginKeyOf(login);
   return key ? findPersonByLoginKey(deps.db, key) : null;
 }
@@ -99,7 +99,7 @@ async function takeTurnForLogin(
   db: Db,
   login: string,
   now: number,
-): Promise<{ person: PeopleTable | null; turnTaken: boolean }> {
+): Promise<{ person: PersonRow | null; turnTaken: boolean }> {
   const key = loginKeyOf(login);
   if (key === null) return { person: null, turnTaken: false };
   const updated = await takeSignInTurnByLogin(db, key, now, accountMayTry);
@@ -147,7 +147,7 @@ function busy(kind: string): AppError {
 export async function signIn(
   deps: Deps,
   input: { login: string; password: string; client: SessionMeta; currentSessionHash?: string | null },
-): Promise<{ person: PeopleTable; session: NewSession }> {
+): Promise<{ person: PersonRow; session: NewSession }> {
   const group = addressGroupOf(input.client.ip);
   const inProgress = signInsInProgress.get(group) ?? 0;
   if (inProgress >= deps.config.signinParallelPerAddress) throw busy('sign_in_parallel');
@@ -165,7 +165,7 @@ async function signInInTurn(
   deps: Deps,
   input: { login: string; password: string; client: SessionMeta; currentSessionHash?: string | null },
   group: string,
-): Promise<{ person: PeopleTable; session: NewSession }> {
+): Promise<{ person: PersonRow; session: NewSession }> {
   const now = deps.clock.now();
   const ipWindow: Window = {
     size: deps.config.rateSigninWindowMinutes * MINUTE,

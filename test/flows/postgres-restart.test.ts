@@ -289,7 +289,11 @@ describe.skipIf(SKIP_REASON !== null)(
         for (const code of issuedCodes)
           expect(hashes.has(hashAccessCode(keyring.current, normaliseAccessCode(code)!))).toBe(true);
         // Each person has at most one open code, and the directory's code state agrees with it.
-        const people = await handle.db.selectFrom('people').select(['id', 'code_state']).execute();
+        const people = await handle.db
+          .selectFrom('people')
+          .leftJoin('person_code_states as s', 's.person_id', 'people.id')
+          .select(['people.id', 's.state as code_state'])
+          .execute();
         for (const person of people) {
           const open = codes.filter(
             (c) =>

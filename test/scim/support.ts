@@ -1,4 +1,5 @@
 // Small helpers of the SCIM suites that reach past SCIM into Keyslip itself.
+import { findPersonById } from '../../src/people/people.store.js';
 import { CLI_ACTOR } from '../../src/audit/audit.js';
 import { issueAccessCode } from '../../src/access-codes/access-codes.service.js';
 import type { TestContext } from '../helpers/deps.js';
@@ -10,10 +11,5 @@ export async function accessCodeStateOf(
   options: { issue?: boolean } = {},
 ): Promise<string> {
   if (options.issue) await issueAccessCode(context.deps, { personId, actor: CLI_ACTOR });
-  const row = await context.deps.db
-    .selectFrom('people')
-    .select('code_state')
-    .where('id', '=', personId)
-    .executeTakeFirstOrThrow();
-  return row.code_state;
+  return (await findPersonById(context.deps.db, personId))!.code_state;
 }
