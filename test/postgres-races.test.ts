@@ -1,6 +1,9 @@
 // Races on PostgreSQL, where requests really run at the same time (SQLite's single writer
 // serialises them): single use, one open code per person, and no request ever ends in a 500.
-import { findPersonById } from '../src/people/people.store.js';
+import { findPersonById, lockPerson } from '../src/people/people.store.js';
+import { issueAccessCodeIn } from '../src/access-codes/access-codes.service.js';
+import { issueAccessCodes } from '../src/access-codes/batches.service.js';
+import { CLI_ACTOR } from '../src/audit/audit.js';
 import type { LightMyRequestResponse } from 'fastify';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -196,6 +199,29 @@ describe.skipIf(!DIALECTS.includes('postgres'))('concurrent access-code writes o
       expect(await codeStateOf(personId)).toBe('active');
     },
   );
+
+  it('a bulk issue for the people without a code skips one who got a code while the batch waited for them', async () => {
+    // The batch's walk reads the code state before it waits for the person's lock; the code issued
+    // meanwhile changes only the code state, which the walk does not read again after the wait.
+    const personId = await newPerson();
+    const employeeId = `R${serial}`;
+    const [batch, single] = await context.handle.db.connection().execute(async (connection) => {
+      await sql`begin`.execute(connection);
+      const person = await lockPerson(connection, personId);
+      const bulk = issueAccessCodes(context.deps, { filter: { codeState: 'none', employeeId }, actor: CLI_ACTOR });
+      await blockedOnPeople(1);
+      const issued = await issueAccessCodeIn(connection, context.deps, person!, {
+        actor: CLI_ACTOR,
+        now: context.deps.clock.now(),
+      });
+      await sql`commit`.execute(connection);
+      return [(await bulk).batch, issued] as const;
+    });
+    expect(batch.count).toBe(0);
+    const open = await openCodes(personId);
+    expect(open.map((c) => c.id)).toEqual([(await codeRow(single.code)).id]);
+    expect(await codeStateOf(personId)).toBe('active');
+  });
 
   it('deactivating a code while it is redeemed ends cleanly every time: one of the two wins, never both', async () => {
     const personId = await newPerson({ username: 'deactivate.racer' });

@@ -217,13 +217,17 @@ export async function consumeAccessCode(db: Db, id: string, now: number): Promis
  * (batch_id, id) index. SQLite's queries here do not use statistics.
  */
 export async function refreshAccessCodeStatistics(db: Db): Promise<void> {
-  if (dialectOf(db) === 'postgres') await sql`analyze access_codes`.execute(db);
+  if (dialectOf(db) === 'postgres') {
+    await sql`analyze access_codes`.execute(db);
+    // A bulk issue moves most people from one code state to another.
+    await sql`analyze person_code_states`.execute(db);
+  }
 }
 
 /**
  * The people's code state (person_code_states): a copy of their latest code's state, so the
- * directory can filter by it. Written here alone, in the transaction that changes the code, so it
- * cannot drift from the codes. 'none' removes the row.
+ * directory can filter by it. Written here alone (people.store writes a new person's 'none'), in
+ * the transaction that changes the code, so it cannot drift from the codes.
  */
 export async function setPersonCodeState(
   db: Db,
@@ -232,10 +236,6 @@ export async function setPersonCodeState(
   expiresAt: number | null,
 ): Promise<void> {
   if (personIds.length === 0) return;
-  if (state === 'none') {
-    await db.deleteFrom('person_code_states').where('person_id', 'in', personIds).execute();
-    return;
-  }
   const rows = [...new Set(personIds)].map((id) => ({ person_id: id, state, expires_at: expiresAt }));
   await insertRows(db, 'person_code_states', ['person_id', 'state', 'expires_at'], rows, { upsertOn: 'person_id' });
 }

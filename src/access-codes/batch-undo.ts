@@ -110,7 +110,7 @@ export async function undoBatch(deps: Pick<Deps, 'db' | 'clock' | 'log'>, batchI
 }
 
 /**
- * Sets each person's code state (people.code_state) from their codes again: their open code if
+ * Sets each person's code state (person_code_states) from their codes again: their open code if
  * they have one, else their newest; none without any.
  */
 async function refreshPersonCodeStates(trx: Db, personIds: readonly string[]): Promise<void> {

@@ -366,8 +366,11 @@ async function writeChunk(
   // PostgreSQL: lock the people first, as issueAccessCode, deactivation and redemption do
   // (person, then code), so a concurrent single issue waits instead of breaking R2's index.
   if (dialectOf(trx) === 'postgres') select = select.forUpdate();
-  const people: Pick<PeopleTable, 'id' | 'status'>[] = await select.execute();
-  if (people.length === 0) return null;
+  const walked: Pick<PeopleTable, 'id' | 'status'>[] = await select.execute();
+  if (walked.length === 0) return null;
+  const walkedTo = walked[walked.length - 1]!.id;
+  const people = await stillInCodeState(trx, options.filter, walked, now);
+  if (people.length === 0) return walkedTo;
   await replaceOpenAccessCodes(
     trx,
     people.map((p) => p.id),
@@ -419,7 +422,32 @@ async function writeChunk(
     );
   }
   work.count += rows.length;
-  return people[people.length - 1]!.id;
+  return walkedTo;
+}
+
+/**
+ * PostgreSQL, a batch for a code state (the people with none, or whose code expired): the walked
+ * people still in it. The walk's code-state test was read before its row locks were granted, and
+ * a code issued or used meanwhile changes only person_code_states, which the walk does not read
+ * again; this statement, after the locks, sees it. SQLite's write lock already serialises.
+ */
+async function stillInCodeState<T extends { id: string }>(
+  trx: Db,
+  filter: PeopleFilter,
+  walked: T[],
+  now: number,
+): Promise<T[]> {
+  if (filter.codeState === undefined || dialectOf(trx) !== 'postgres') return walked;
+  const rows = await applyPeopleFilter(trx, trx.selectFrom('people'), { codeState: filter.codeState }, now)
+    .select('people.id')
+    .where(
+      'people.id',
+      'in',
+      walked.map((person) => person.id),
+    )
+    .execute();
+  const still = new Set(rows.map((row) => row.id));
+  return walked.filter((person) => still.has(person.id));
 }
 
 /** The batch's summary entries (and a manager's quota), in the transaction that completes it. */
@@ -652,7 +680,10 @@ export async function deactivateAccessCodes(
       const ids = people.map((p) => p.id);
       const codes = await deactivateOpenAccessCodes(trx, ids, now);
       total += codes.length;
-      await setPersonCodeState(trx, ids, 'deactivated', null);
+      // The people whose open code this deactivated: on PostgreSQL the selection's code-state test
+      // was read before its row locks were granted, so a code used meanwhile is not among them.
+      const deactivated = [...new Set(codes.map((code) => code.person_id))];
+      await setPersonCodeState(trx, deactivated, 'deactivated', null);
       // Each person's deactivation is audited as the single one is, so a person's history shows it.
       await recordAuditEvents(
         trx,

@@ -110,7 +110,11 @@ describe.each(DIALECTS)('a bulk issue across chunks (%s)', (dialect) => {
     expect(await deps.db.selectFrom('batches').select('id').execute()).toEqual([]);
     expect(await stateOf(held.map((h) => h.id))).toEqual(before);
     for (const { code } of held) await checkAccessCode(deps, { code, client: client() });
-    const codeStates = await deps.db.selectFrom('person_code_states').select('state').execute();
+    const codeStates = await deps.db
+      .selectFrom('person_code_states')
+      .select('state')
+      .where('state', '!=', 'none')
+      .execute();
     expect(codeStates).toHaveLength(held.length);
   });
 

@@ -198,12 +198,13 @@ describe('0005_areas on SQLite', () => {
 });
 
 describe.each(DIALECTS)('0014_person_code_states (%s)', (dialect) => {
-  it("moves each person's code state into person_code_states, none as no row, and drops the columns", async () => {
+  it("moves each person's code state into person_code_states, one row each (none included), and drops the columns", async () => {
     const fresh = dialect === 'postgres' ? await freshPostgresSchema() : null;
     const handle = openDatabase(fresh?.url ?? 'sqlite::memory:', { poolSize: 2 });
     try {
       const db = handle.db;
-      while ((await migrateOneUp(db)) !== '0013_people_search_walk');
+      const before = MIGRATION_NAMES.indexOf('0014_person_code_states');
+      for (let step = 0; step < before; step += 1) await migrateOneUp(db);
       const person = (id: string, state: string, expiresAt: number | null) =>
         sql`insert into people (id, name, username, search_text, role, status, code_state, code_expires_at,
           failed_sign_ins, created_at, updated_at)
@@ -218,6 +219,7 @@ describe.each(DIALECTS)('0014_person_code_states (%s)', (dialect) => {
 
       const rows = await db.selectFrom('person_code_states').selectAll().orderBy('person_id').execute();
       expect(rows.map((r) => ({ ...r, expires_at: r.expires_at === null ? null : Number(r.expires_at) }))).toEqual([
+        { person_id: 'p1', state: 'none', expires_at: null },
         { person_id: 'p2', state: 'active', expires_at: 5_000 },
         { person_id: 'p3', state: 'used', expires_at: null },
         { person_id: 'p4', state: 'deactivated', expires_at: null },
@@ -229,10 +231,24 @@ describe.each(DIALECTS)('0014_person_code_states (%s)', (dialect) => {
           : await sql<{ name: string }>`select name from pragma_table_info('people')`.execute(db);
       expect(columns.rows.map((r) => r.name)).not.toContain('code_state');
       expect(columns.rows.map((r) => r.name)).not.toContain('code_expires_at');
-      // 'none' is having no row: the table refuses it, and a person's rows go with them.
-      await expect(sql`insert into person_code_states values ('p1', 'none', null)`.execute(db)).rejects.toThrow();
+      const indexes =
+        dialect === 'postgres'
+          ? await sql<{
+              name: string;
+            }>`select indexname as name from pg_indexes where schemaname = current_schema()`.execute(db)
+          : await sql<{ name: string }>`select name from sqlite_master where type = 'index'`.execute(db);
+      expect(indexes.rows.map((r) => r.name)).toContain('person_code_states_state');
+      expect(indexes.rows.map((r) => r.name)).not.toContain('people_code_state');
+      // One row per person, in a known state; a person's row goes with them.
+      await expect(
+        sql`update person_code_states set state = 'lost' where person_id = 'p1'`.execute(db),
+      ).rejects.toThrow();
       await sql`delete from people where id = 'p4'`.execute(db);
-      expect(await db.selectFrom('person_code_states').select('person_id').execute()).toHaveLength(2);
+      expect(await db.selectFrom('person_code_states').select('person_id').execute()).toHaveLength(3);
+      // Run again (a crash after its commit, before the migrator's record): nothing changes.
+      const { up } = await import('./migrations/0014_person_code_states.js');
+      await up(db as never);
+      expect(await db.selectFrom('person_code_states').select('person_id').execute()).toHaveLength(3);
     } finally {
       await handle.close();
       await fresh?.drop();

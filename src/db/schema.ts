@@ -30,12 +30,12 @@ export interface PeopleTable {
 
 /**
  * A person's code state: a copy of their latest code's, written in the transaction of every code
- * change. A person without a row has no code ('none'). A table of its own, so that issuing a code
- * does not rewrite the person (migration 0014).
+ * change; 'none' from the person's creation until their first code. One row per person, in a table
+ * of its own so that issuing a code does not rewrite the person (migration 0014).
  */
 export interface PersonCodeStatesTable {
   person_id: string;
-  state: Exclude<PersonCodeState, 'none'>;
+  state: PersonCodeState;
   /** The active code's expiry; null for a used or deactivated one. */
   expires_at: number | null;
 }

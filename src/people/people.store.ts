@@ -23,10 +23,10 @@ import {
 } from './person.js';
 
 /**
- * A person's code state, read beside their row from person_code_states ('none' when they have no
- * row there): two lookups on that table's key, so any read of people, whatever it is joined to,
- * carries it. The code state lives in a table of its own so that issuing a code does not rewrite
- * the person (migration 0014).
+ * A person's code state, read beside their row from person_code_states: two lookups on that
+ * table's key, so any read of people, whatever it is joined to, carries it ('none' for a person
+ * without a row, which only a row written outside people.store can be). The code state lives in a
+ * table of its own so that issuing a code does not rewrite the person (migration 0014).
  */
 export const CODE_STATE_COLUMNS = [
   sql<PersonCodeState>`coalesce((select s.state from person_code_states s where s.person_id = people.id), 'none')`.as(
@@ -121,16 +121,19 @@ export async function findPersonByLoginKey(db: Db, key: LoginKey): Promise<Perso
  * database's single write lock.
  */
 export async function lockPerson(db: Db, id: string): Promise<PersonRow | null> {
-  let query = db
-    .selectFrom('people')
-    .select([...PEOPLE_COLUMNS, ...CODE_STATE_COLUMNS])
-    .where('id', '=', id);
-  if (dialectOf(db) === 'postgres') query = query.forUpdate();
-  return (await query.executeTakeFirst()) ?? null;
+  if (dialectOf(db) === 'postgres') {
+    const locked = await db.selectFrom('people').select('id').where('id', '=', id).forUpdate().executeTakeFirst();
+    if (!locked) return null;
+  }
+  // PostgreSQL: read in a statement after the lock's, so it sees what the lock's last holder
+  // committed. A locking statement that waited reads the person's row again, but not the code
+  // state beside it (another table), which it would show as it was before the wait.
+  return findPersonById(db, id);
 }
 
 export async function insertPerson(db: Db, row: PeopleTable): Promise<void> {
   await db.insertInto('people').values(row).execute();
+  await insertNoCodeStates(db, [row]);
 }
 
 /**
@@ -142,6 +145,13 @@ const PEOPLE_COLUMNS = everyColumn<PeopleTable>()([...SIGNED_IN_COLUMNS, 'passwo
 /** Many new people (an import's chunk) in the caller's transaction. */
 export async function insertPeople(db: Db, rows: readonly PeopleTable[]): Promise<void> {
   await insertRows(db, 'people', PEOPLE_COLUMNS, rows);
+  await insertNoCodeStates(db, rows);
+}
+
+/** New people's code state, 'none' until their first code (access-codes.store writes it from then on). */
+async function insertNoCodeStates(db: Db, rows: readonly Pick<PeopleTable, 'id'>[]): Promise<void> {
+  const states = rows.map((row) => ({ person_id: row.id, state: 'none' as const, expires_at: null }));
+  await insertRows(db, 'person_code_states', ['person_id', 'state', 'expires_at'], states);
 }
 
 /**
@@ -543,13 +553,7 @@ function applyFieldFilters(
   if (filter.email !== undefined) query = query.where('people.email', '=', filter.email);
   if (filter.updatedSince !== undefined) query = query.where('people.updated_at', '>=', filter.updatedSince);
   const codeState = filter.codeState;
-  if (codeState === 'none') {
-    query = query.where(({ not, exists, selectFrom }) =>
-      not(
-        exists(selectFrom('person_code_states as s').select('s.person_id').whereRef('s.person_id', '=', 'people.id')),
-      ),
-    );
-  } else if (codeState !== undefined && options.codeStateDrives) {
+  if (codeState !== undefined && options.codeStateDrives) {
     query = query.where('people.id', 'in', (eb) => inCodeState(eb, codeState, now));
   } else if (codeState !== undefined) {
     query = query.where((eb) => eb.exists(inCodeState(eb, codeState, now).whereRef('s.person_id', '=', 'people.id')));
@@ -557,12 +561,8 @@ function applyFieldFilters(
   return query;
 }
 
-/** The people in a code state other than 'none' (which is having no row), from person_code_states' index. */
-function inCodeState(
-  eb: Pick<ExpressionBuilder<Database, 'people'>, 'selectFrom'>,
-  state: Exclude<CodeState, 'none'>,
-  now: number,
-) {
+/** The people in a code state, from person_code_states' index. */
+function inCodeState(eb: Pick<ExpressionBuilder<Database, 'people'>, 'selectFrom'>, state: CodeState, now: number) {
   const rows = eb.selectFrom('person_code_states as s').select('s.person_id');
   if (state === 'active') return rows.where('s.state', '=', 'active').where('s.expires_at', '>', now);
   if (state === 'expired') return rows.where('s.state', '=', 'active').where('s.expires_at', '<=', now);
@@ -574,13 +574,12 @@ function inCodeState(
  * state (chooseDriver's limit), they drive the query ('members'): the few who used their code, or
  * whose code expired, are read from the state's index instead of walking the directory to find
  * them. More, and each person the rest of the query walks is tested ('probe'), which a common state
- * (700,000 people with an active code) fills a page with at once. Having no code ('none') is having
- * no row, which no index lists: it is always tested. Asked of the state's index, up to the limit.
+ * (700,000 people with an active code) fills a page with at once. Asked of the state's index, up
+ * to the limit.
  */
 async function codeStatePlanOf(db: Db, filter: PeopleFilter, now: number, limit: number): Promise<AreaPlan | null> {
   const state = filter.codeState;
   if (state === undefined) return null;
-  if (state === 'none') return 'probe';
   const inner = inCodeState(db, state, now).limit(limit + 1);
   const row = await db
     .selectFrom(inner.as('in_state'))
@@ -696,8 +695,8 @@ async function chooseDriver(
   // Only which side is larger than the limit matters here, so a clear sample may stand for the count.
   const textMatches = await countTextMatches(db, text, options.limit + 1, { sampled: true });
   if (textMatches <= options.limit || !hasFieldFilter(filter)) return { driver: 'text', textMatches };
-  // The code state alone, known to hold more than the limit (or 'none'): the text drives, without
-  // counting the state's people one by one.
+  // The code state alone, known to hold more than the limit: the text drives, without counting
+  // the state's people one by one.
   const { codeState: _codeState, q: _q, ...others } = filter;
   if (options.codeStatePlan === 'probe' && !hasFieldFilter(others)) return { driver: 'text', textMatches };
   const fieldMatches = await countRows(
@@ -1173,6 +1172,7 @@ export async function refreshPeopleStatistics(db: Db): Promise<void> {
     // The word starts' table grows with people (ten rows or so each); an import adds memberships.
     await sql`vacuum (analyze) people_word_prefixes`.execute(db);
     await sql`vacuum (analyze) area_members`.execute(db);
+    await sql`vacuum (analyze) person_code_states`.execute(db);
   }
 }
 

@@ -50,10 +50,12 @@ function visiblePeople(db: Db) {
 
 /** A person as SCIM sees them, or null (unknown, or removed by a SCIM DELETE). */
 export async function findScimUser(db: Db, id: string, options: { lock?: boolean } = {}): Promise<ScimUserRow | null> {
-  let query = visiblePeople(db).where('people.id', '=', id);
-  // The person's row lock (PostgreSQL), as lockPerson takes it; SQLite's write lock already serialises.
-  if (options.lock && dialectOf(db) === 'postgres') query = query.forUpdate('people');
-  const row = (await query.executeTakeFirst()) as Joined | undefined;
+  // The person's row lock (PostgreSQL), as lockPerson takes it, then the read in a statement of its
+  // own, which sees the code state as the lock's last holder left it; SQLite's write lock already
+  // serialises.
+  if (options.lock && dialectOf(db) === 'postgres')
+    await db.selectFrom('people').select('id').where('id', '=', id).forUpdate().execute();
+  const row = (await visiblePeople(db).where('people.id', '=', id).executeTakeFirst()) as Joined | undefined;
   return row ? split(row) : null;
 }
 

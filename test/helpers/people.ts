@@ -1,5 +1,5 @@
 // People with a code state, written as Keyslip keeps them: the person in people, the code state in
-// person_code_states (no row for 'none'). For tests that build a directory row by row.
+// person_code_states. For tests that build a directory row by row.
 import type { Db } from '../../src/db/database.js';
 import { insertRows } from '../../src/db/bulk-insert.js';
 import type { PersonRow } from '../../src/db/schema.js';
@@ -7,8 +7,6 @@ import { insertPeople } from '../../src/people/people.store.js';
 
 export async function insertPeopleRows(db: Db, rows: readonly PersonRow[]): Promise<void> {
   await insertPeople(db, rows);
-  const states = rows.flatMap((row) =>
-    row.code_state === 'none' ? [] : [{ person_id: row.id, state: row.code_state, expires_at: row.code_expires_at }],
-  );
-  await insertRows(db, 'person_code_states', ['person_id', 'state', 'expires_at'], states);
+  const states = rows.map((row) => ({ person_id: row.id, state: row.code_state, expires_at: row.code_expires_at }));
+  await insertRows(db, 'person_code_states', ['person_id', 'state', 'expires_at'], states, { upsertOn: 'person_id' });
 }

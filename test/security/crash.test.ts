@@ -115,7 +115,7 @@ describe('a bulk issue killed with SIGKILL half-way', () => {
     expect(state.people).toBe(100_000);
     expect(state.batches).toBe(0);
     expect(state.codes).toBe(0);
-    expect(await count(after, 'select count(*) as n from person_code_states')).toBe(0);
+    expect(await count(after, "select count(*) as n from person_code_states where state <> 'none'")).toBe(0);
     await after.close();
 
     // The same bulk issue, left alone, issues all 100,000 codes, and takes far longer
