@@ -200,7 +200,7 @@ describe.skipIf(!DIALECTS.includes('postgres'))('concurrent access-code writes o
     },
   );
 
-  it('a bulk issue for the people without a code skips one who got a code while the batch waited for them', async () => {
+  it('a bulk issue for the people without a code skips one given a code while the batch waited', async () => {
     // The batch's walk reads the code state before it waits for the person's lock; the code issued
     // meanwhile changes only the code state, which the walk does not read again after the wait.
     const personId = await newPerson();

@@ -198,7 +198,7 @@ describe('0005_areas on SQLite', () => {
 });
 
 describe.each(DIALECTS)('0014_person_code_states (%s)', (dialect) => {
-  it("moves each person's code state into person_code_states, one row each (none included), and drops the columns", async () => {
+  it("moves each person's code state into a row of person_code_states, and drops the columns", async () => {
     const fresh = dialect === 'postgres' ? await freshPostgresSchema() : null;
     const handle = openDatabase(fresh?.url ?? 'sqlite::memory:', { poolSize: 2 });
     try {
