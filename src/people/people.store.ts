@@ -1,6 +1,7 @@
 // People in the database: Kysely only, no HTTP, no rules beyond what the schema enforces.
 import {
   sql,
+  type AliasedSelectQueryBuilder,
   type CompiledQuery,
   type Expression,
   type RawBuilder,
@@ -606,9 +607,17 @@ function inCodeState(eb: Pick<ExpressionBuilder<Database, 'people'>, 'selectFrom
 async function codeStatePlanOf(db: Db, filter: PeopleFilter, now: number, limit: number): Promise<AreaPlan | null> {
   const state = filter.codeState;
   if (state === undefined) return null;
-  const inner = inCodeState(db, state, now).limit(limit + 1);
+  return planBySize(db, inCodeState(db, state, now), limit);
+}
+
+/** 'members' when `people` (a set of person ids read from an index) holds at most `limit`, else 'probe'. */
+async function planBySize(
+  db: Db,
+  people: { limit(count: number): { as(name: 'people_ids'): AliasedSelectQueryBuilder<object, 'people_ids'> } },
+  limit: number,
+): Promise<AreaPlan> {
   const row = await db
-    .selectFrom(inner.as('in_state'))
+    .selectFrom(people.limit(limit + 1).as('people_ids'))
     .select((eb) => eb.fn.countAll<number | string>().as('count'))
     .executeTakeFirstOrThrow();
   return Number(row.count) > limit ? 'probe' : 'members';
@@ -641,12 +650,7 @@ type AreaPlan = 'members' | 'probe';
 
 async function areaPlanOf(db: Db, filter: PeopleFilter): Promise<AreaPlan | null> {
   if (filter.area === undefined) return null;
-  const inner = areaMemberIds(db, filter.area).limit(AREA_MEMBERS_SORTED_LIMIT + 1);
-  const row = await db
-    .selectFrom(inner.as('members'))
-    .select((eb) => eb.fn.countAll<number | string>().as('count'))
-    .executeTakeFirstOrThrow();
-  return Number(row.count) > AREA_MEMBERS_SORTED_LIMIT ? 'probe' : 'members';
+  return planBySize(db, areaMemberIds(db, filter.area), AREA_MEMBERS_SORTED_LIMIT);
 }
 
 /**
